@@ -1,0 +1,95 @@
+/*
+ * The parent process: shared state of main.c, supervise.c, control.c,
+ * staticdir.c and notify.c.  Only agentd includes this header.
+ */
+#ifndef AGENTD_AGENTD_H
+#define AGENTD_AGENTD_H
+
+#include <sys/types.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "msgcat.h"
+
+struct event_base;
+struct ipc_chan;
+struct ipc_msg;
+struct audit_log;
+
+#define RESTART_BACKOFF_MIN_MS	200
+#define RESTART_BACKOFF_MAX_MS	30000
+/* a worker that stayed up this long has its backoff reset */
+#define RESTART_BACKOFF_RESET_S	60
+#define SHUTDOWN_GRACE_MS	5000	/* workers get this long to exit */
+
+enum worker_state {
+	WORKER_DOWN = 0,	/* not running; a restart may be scheduled */
+	WORKER_STARTING,	/* forked, no HELLO yet */
+	WORKER_UP,
+	WORKER_STOPPING
+};
+
+struct worker {
+	enum proc_role		 role;
+	const char		*exe;		/* "agentd-watcher" ... */
+	pid_t			 pid;
+	uid_t			 uid;
+	enum worker_state	 state;
+	uint32_t		 restarts;
+	uint32_t		 backoff_ms;
+	time_t			 started_at;
+	struct ipc_chan		*chan;
+	struct ipc_chan		*audit_chan;	/* executor only */
+	struct event		*restart_ev;
+	uint64_t		 ping_seq;	/* last PING sent */
+	uint64_t		 pong_seq;	/* last PONG received */
+	int			 killed_by_us;	/* protocol violation */
+};
+
+struct agentd {
+	struct agentd_config	 conf;
+	struct event_base	*base;
+	struct worker		 workers[ROLE_MAX];	/* [1..3] used */
+	struct audit_log	*audit;
+	int			 audit_failed;	/* fail closed until it works */
+	int			 shutting_down;
+	const char		*self_path;	/* for libexecDir "auto" */
+};
+
+extern struct agentd *agentd_env;
+
+/* supervise.c */
+void	 supervise_init(struct agentd *);
+void	 supervise_start_all(struct agentd *);
+void	 supervise_reap(struct agentd *);
+void	 supervise_shutdown(struct agentd *);
+int	 supervise_all_up(struct agentd *);
+int	 supervise_all_answering(struct agentd *);
+void	 supervise_ping(struct agentd *);
+void	 supervise_chan_error(struct ipc_chan *, const char *, void *);
+struct worker *supervise_worker(struct agentd *, enum proc_role);
+/* forward a request to a worker; replies come back by id to the caller */
+int	 supervise_forward(struct agentd *, enum proc_role, struct ipc_msg *);
+
+/* control.c */
+int	 control_init(struct agentd *);
+void	 control_cleanup(struct agentd *);
+/* a reply chunk or end from a worker, for the control client with this id */
+void	 control_relay(struct agentd *, uint32_t id, int end, struct ipc_msg *);
+
+/* staticdir.c */
+int	 staticdir_init(struct agentd *);
+void	 staticdir_send_all(struct agentd *);	/* full scan to the watcher */
+
+/* notify.c: sd_notify(3) without libsystemd */
+void	 notify_init(struct agentd *);
+void	 notify_send(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* main.c: audit helpers used across the parent */
+int	 agentd_audit_event(struct agentd *, const char *actor,
+	    const char *action, const char *details, const char *outcome,
+	    const char *error);
+
+#endif

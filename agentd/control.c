@@ -1,0 +1,371 @@
+/*
+ * The control socket for agentctl: runDir/agentd.sock, mode 0600, and only
+ * peers whose SO_PEERCRED uid is 0 get a channel.  Requests agentd cannot
+ * answer itself go to the worker that can, tagged with a request id; the
+ * worker's reply chunks come back with that id and are relayed verbatim.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "agentd.h"
+#include "ipc.h"
+#include "log.h"
+#include "pod.h"
+
+#define CONTROL_MAX_CLIENTS	32
+#define CONTROL_SOCK_NAME	"agentd.sock"
+#define CONTROL_CHUNK		(256 * 1024)
+#define CONTROL_MAX_FILTER	512
+
+struct ctl_client {
+	struct ipc_chan	*chan;
+	uint32_t	 pending_id;	/* 0: no request in flight */
+};
+
+static struct ctl_client	 clients[CONTROL_MAX_CLIENTS];
+static struct event		*accept_ev;
+static int			 listen_fd = -1;
+static char			 sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static uint32_t			 next_id = 1;
+
+static int	ctl_status(struct ipc_chan *, struct ipc_msg *, void *);
+static int	ctl_get_pods(struct ipc_chan *, struct ipc_msg *, void *);
+static int	ctl_image(struct ipc_chan *, struct ipc_msg *, void *);
+#ifdef AGENTD_TEST_HOOKS
+static int	ctl_test_hook(struct ipc_chan *, struct ipc_msg *, void *);
+#endif
+
+static const struct ipc_dispatch control_tab[] = {
+	{ CTL_STATUS, 0, IPC_F_ANYSTATE, ctl_status },
+	{ CTL_GET_PODS, 0, IPC_F_ANYSTATE, ctl_get_pods },
+	{ CTL_IMAGE_IMPORT, 0, IPC_F_ANYSTATE, ctl_image },
+	{ CTL_IMAGE_LIST, 0, IPC_F_ANYSTATE, ctl_image },
+#ifdef AGENTD_TEST_HOOKS
+	{ CTL_TEST_HOOK, 0, IPC_F_ANYSTATE, ctl_test_hook },
+#endif
+};
+
+static void
+client_close(struct ctl_client *cl)
+{
+	ipc_chan_free(cl->chan);
+	cl->chan = NULL;
+	cl->pending_id = 0;
+}
+
+static void
+client_error(struct ipc_chan *c, const char *reason, void *arg)
+{
+	struct ctl_client *cl = arg;
+
+	if (strncmp(reason, "peer closed", 11) != 0)
+		log_warnx("control client: %s; closing it", reason);
+	client_close(cl);
+}
+
+static void
+reply_end(struct ctl_client *cl, uint32_t status, const char *error)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, CTL_REPLY_END, 0);
+	ipc_put_u32(&m, status);
+	ipc_put_str(&m, error);
+	ipc_send(cl->chan, &m);
+	cl->pending_id = 0;
+}
+
+/* a chunk is a bytes field so that the client checks its bounds too */
+static int
+send_chunk(struct ipc_chan *c, const void *p, size_t n)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, CTL_REPLY_CHUNK, 0);
+	ipc_put_bytes(&m, p, n);
+	return ipc_send(c, &m);
+}
+
+static int
+send_text(struct ctl_client *cl, const char *text)
+{
+	size_t len = strlen(text), off, n;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off > CONTROL_CHUNK ? CONTROL_CHUNK : len - off;
+		if (send_chunk(cl->chan, text + off, n) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static uid_t
+proc_uid(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned int uid = (unsigned int)-1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (uid_t)-1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Uid:\t%u", &uid) == 1)
+			break;
+	fclose(f);
+	return (uid_t)uid;
+}
+
+static const char *
+worker_state_name(enum worker_state s)
+{
+	switch (s) {
+	case WORKER_DOWN:
+		return "restarting";
+	case WORKER_STARTING:
+		return "starting";
+	case WORKER_UP:
+		return "running";
+	case WORKER_STOPPING:
+		return "stopping";
+	}
+	return "unknown";
+}
+
+static void
+add_proc(cJSON *arr, const char *role, pid_t pid, uint32_t restarts,
+    const char *state)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "role", role);
+	cJSON_AddNumberToObject(o, "pid", pid);
+	cJSON_AddNumberToObject(o, "uid", pid > 0 ? (double)proc_uid(pid) : -1);
+	cJSON_AddNumberToObject(o, "restarts", restarts);
+	cJSON_AddStringToObject(o, "state", state);
+	cJSON_AddItemToArray(arr, o);
+}
+
+static int
+ctl_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	struct ctl_client *cl = arg;
+	struct worker *w;
+	cJSON *root, *arr;
+	char *text;
+	int r;
+
+	if (ipc_get_end(m) == -1)
+		return -1;
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "node", agentd_env->conf.node_name);
+	cJSON_AddBoolToObject(root, "auditFailing", agentd_env->audit_failed);
+	arr = cJSON_AddArrayToObject(root, "processes");
+	add_proc(arr, "agentd", getpid(), 0, "running");
+	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
+		w = &agentd_env->workers[r];
+		add_proc(arr, role_name(w->role), w->pid, w->restarts,
+		    worker_state_name(w->state));
+	}
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (text == NULL)
+		return -1;
+	send_text(cl, text);
+	free(text);
+	reply_end(cl, 0, NULL);
+	return 0;
+}
+
+/* hand a request to a worker; its reply chunks carry the request id */
+static int
+forward(struct ctl_client *cl, enum proc_role role, struct ipc_msg *fwd)
+{
+	char err[128];
+
+	cl->pending_id = next_id++;
+	if (next_id == 0)
+		next_id = 1;
+	fwd->id = cl->pending_id;
+	if (supervise_forward(agentd_env, role, fwd) == -1) {
+		snprintf(err, sizeof(err), "the %s is not running (it is "
+		    "being restarted); try again", role_name(role));
+		reply_end(cl, 1, err);
+	}
+	return 0;
+}
+
+static int
+ctl_get_pods(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char filter[CONTROL_MAX_FILTER];
+	struct ipc_msg fwd;
+	uint32_t kind;
+
+	if (ipc_get_u32(m, &kind) == -1 ||
+	    ipc_get_str(m, filter, sizeof(filter)) == -1 ||
+	    ipc_get_end(m) == -1 || kind < QUERY_PODLIST_JSON ||
+	    kind > QUERY_POD_TABLE)
+		return -1;
+	ipc_msg_init(&fwd, MSG_STATUS_QUERY, 0);
+	ipc_put_u32(&fwd, kind);
+	ipc_put_str(&fwd, filter);
+	return forward(arg, ROLE_REPORTER, &fwd);
+}
+
+static int
+ctl_image(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char src[CONFIG_MAX_PATH], name[POD_MAX_IMAGE + 1];
+	struct ipc_msg fwd;
+
+	if (m->type == CTL_IMAGE_LIST) {
+		if (ipc_get_end(m) == -1)
+			return -1;
+		ipc_msg_init(&fwd, MSG_IMAGE_LIST, 0);
+		return forward(arg, ROLE_EXECUTOR, &fwd);
+	}
+	if (ipc_get_str(m, src, sizeof(src)) == -1 || src[0] != '/' ||
+	    ipc_get_str(m, name, sizeof(name)) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	ipc_msg_init(&fwd, MSG_IMAGE_IMPORT, 0);
+	ipc_put_str(&fwd, src);
+	ipc_put_str(&fwd, name);
+	return forward(arg, ROLE_EXECUTOR, &fwd);
+}
+
+#ifdef AGENTD_TEST_HOOKS
+static int
+ctl_test_hook(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	struct ipc_msg fwd;
+	uint32_t role, hook;
+
+	if (ipc_get_u32(m, &role) == -1 || ipc_get_u32(m, &hook) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	ipc_msg_init(&fwd, MSG_TEST_HOOK, 0);
+	ipc_put_u32(&fwd, hook);
+	reply_end(arg, supervise_forward(agentd_env, role, &fwd) == -1, NULL);
+	return 0;
+}
+#endif
+
+void
+control_relay(struct agentd *env, uint32_t id, int end, struct ipc_msg *m)
+{
+	const uint8_t *p;
+	char error[1024];
+	uint32_t status;
+	size_t n, i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].chan != NULL && clients[i].pending_id == id &&
+		    id != 0)
+			break;
+	if (i == CONTROL_MAX_CLIENTS)
+		return;		/* the client went away meanwhile */
+	if (!end) {
+		if (ipc_get_bytes_ref(m, &p, IPC_MAX_PAYLOAD, &n) == 0 &&
+		    ipc_get_end(m) == 0)
+			send_chunk(clients[i].chan, p, n);
+		return;
+	}
+	if (ipc_get_u32(m, &status) == -1 ||
+	    ipc_get_str(m, error, sizeof(error)) == -1 ||
+	    ipc_get_end(m) == -1) {
+		status = 1;
+		snprintf(error, sizeof(error), "malformed reply from worker");
+	}
+	reply_end(&clients[i], status, error);
+}
+
+static void
+accept_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int s, i;
+
+	if ((s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1)
+		return;
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	    cred.uid != 0) {
+		log_warnx("control: refusing a client with uid %d",
+		    (int)cred.uid);
+		close(s);
+		return;
+	}
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].chan == NULL)
+			break;
+	if (i == CONTROL_MAX_CLIENTS) {
+		log_warnx("control: too many clients");
+		close(s);
+		return;
+	}
+	clients[i].chan = ipc_chan_new(agentd_env->base, s, "control",
+	    control_tab, nitems(control_tab), client_error, &clients[i]);
+	if (clients[i].chan == NULL)
+		close(s);
+}
+
+int
+control_init(struct agentd *env)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s",
+	    env->conf.run_dir, CONTROL_SOCK_NAME) >= (int)sizeof(sun.sun_path)) {
+		log_warnx("control socket path too long");
+		return -1;
+	}
+	snprintf(sock_path, sizeof(sock_path), "%s", sun.sun_path);
+	if ((listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1)
+		return -1;
+	unlink(sock_path);
+	old = umask(0177);
+	if (bind(listen_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		log_warn("bind %s", sock_path);
+		return -1;
+	}
+	umask(old);
+	if (chmod(sock_path, 0600) == -1 || listen(listen_fd, 16) == -1)
+		return -1;
+	accept_ev = event_new(env->base, listen_fd, EV_READ | EV_PERSIST,
+	    accept_cb, NULL);
+	if (accept_ev == NULL || event_add(accept_ev, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+void
+control_cleanup(struct agentd *env)
+{
+	int i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].chan != NULL)
+			client_close(&clients[i]);
+	if (accept_ev != NULL)
+		event_free(accept_ev);
+	if (listen_fd != -1)
+		close(listen_fd);
+	unlink(sock_path);
+}

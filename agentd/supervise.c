@@ -1,0 +1,619 @@
+/*
+ * Spawning and supervising the workers.
+ *
+ * Each worker is its own executable, started with fork+exec: fd 3 is its
+ * channel to agentd, fd 4 the executor's audit channel, fd 5 a sealed memfd
+ * with the configuration; every other fd is closed and the environment is
+ * rebuilt from scratch.  Workers reach each other only through socketpairs
+ * that agentd hands out (MSG_PEER_CONNECT) once both ends said HELLO, so a
+ * restarted worker is reconnected the same way it was connected at start.
+ *
+ * A worker that dies is restarted with exponential backoff; one that
+ * breaks the protocol is killed first.  Containers are never touched:
+ * they belong to conmon, not to any worker.
+ */
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "agentd.h"
+#include "audit.h"
+#include "ipc.h"
+#include "log.h"
+#include "pod.h"
+
+#define CHAN_STARTING	0	/* ipc channel states */
+#define CHAN_UP		1
+#define ST_STARTING	(1u << CHAN_STARTING)
+#define ST_UP		(1u << CHAN_UP)
+
+/* audit record field bounds (MSG_AUDIT_RECORD) */
+#define AUDIT_MAX_ACTION	64
+#define AUDIT_MAX_DETAILS	4096
+#define AUDIT_MAX_OUTCOME	32
+#define AUDIT_MAX_ERROR		1024
+
+static const struct {
+	enum proc_role	a, b;
+} peer_pairs[] = {
+	{ ROLE_WATCHER, ROLE_EXECUTOR },
+	{ ROLE_EXECUTOR, ROLE_REPORTER },
+};
+
+static int	worker_hello(struct ipc_chan *, struct ipc_msg *, void *);
+static int	worker_pong(struct ipc_chan *, struct ipc_msg *, void *);
+static int	worker_reply(struct ipc_chan *, struct ipc_msg *, void *);
+static int	worker_peer_fault(struct ipc_chan *, struct ipc_msg *, void *);
+static int	watcher_reject(struct ipc_chan *, struct ipc_msg *, void *);
+static int	executor_audit(struct ipc_chan *, struct ipc_msg *, void *);
+static void	spawn(struct agentd *, struct worker *);
+
+static const struct ipc_dispatch watcher_tab[] = {
+	{ MSG_HELLO, IPC_F_ONCE, ST_STARTING, worker_hello },
+	{ MSG_PONG, 0, ST_UP, worker_pong },
+	{ MSG_MANIFEST_REJECT, 0, ST_UP, watcher_reject },
+	{ MSG_PEER_FAULT, 0, ST_UP, worker_peer_fault },
+};
+
+static const struct ipc_dispatch executor_tab[] = {
+	{ MSG_HELLO, IPC_F_ONCE, ST_STARTING, worker_hello },
+	{ MSG_PONG, 0, ST_UP, worker_pong },
+	{ MSG_REPLY_CHUNK, 0, ST_UP, worker_reply },
+	{ MSG_REPLY_END, 0, ST_UP, worker_reply },
+	{ MSG_PEER_FAULT, 0, ST_UP, worker_peer_fault },
+};
+
+static const struct ipc_dispatch reporter_tab[] = {
+	{ MSG_HELLO, IPC_F_ONCE, ST_STARTING, worker_hello },
+	{ MSG_PONG, 0, ST_UP, worker_pong },
+	{ MSG_REPLY_CHUNK, 0, ST_UP, worker_reply },
+	{ MSG_REPLY_END, 0, ST_UP, worker_reply },
+	{ MSG_PEER_FAULT, 0, ST_UP, worker_peer_fault },
+};
+
+static const struct ipc_dispatch audit_tab[] = {
+	{ MSG_AUDIT_RECORD, 0, IPC_F_ANYSTATE, executor_audit },
+};
+
+struct worker *
+supervise_worker(struct agentd *env, enum proc_role role)
+{
+	return role > ROLE_PARENT && role < ROLE_CONTROL ?
+	    &env->workers[role] : NULL;
+}
+
+static void
+restart_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker *w = arg;
+
+	if (!agentd_env->shutting_down && w->state == WORKER_DOWN)
+		spawn(agentd_env, w);
+}
+
+void
+supervise_init(struct agentd *env)
+{
+	static const char *exes[ROLE_MAX] = {
+		NULL, "agentd-watcher", "agentd-executor", "agentd-reporter"
+	};
+	struct worker *w;
+	int r;
+
+	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
+		w = &env->workers[r];
+		w->role = (enum proc_role)r;
+		w->exe = exes[r];
+		w->backoff_ms = RESTART_BACKOFF_MIN_MS;
+		w->restart_ev = evtimer_new(env->base, restart_cb, w);
+		if (w->restart_ev == NULL)
+			fatalx("evtimer_new");
+	}
+}
+
+/*
+ * The worker binary: libexecDir, or next to agentd itself so that a build
+ * tree runs without installing.  It must be root-owned and not writable by
+ * anyone else, or a local user could swap the code we run as root.
+ */
+static void
+worker_path(struct agentd *env, struct worker *w, char *out, size_t len)
+{
+	char self[PATH_MAX], *slash;
+	struct stat st;
+	ssize_t n;
+
+	if (snprintf(out, len, "%s/%s", env->conf.libexec_dir, w->exe) >=
+	    (int)len)
+		fatalx("libexecDir too long");
+	if (access(out, X_OK) == -1) {
+		if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1))
+		    == -1)
+			fatal("readlink /proc/self/exe");
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL)
+			*slash = '\0';
+		if (snprintf(out, len, "%s/%s", self, w->exe) >= (int)len)
+			fatalx("worker path too long");
+	}
+	if (stat(out, &st) == -1)
+		fatal("worker executable %s", out);
+	if (st.st_uid != 0 || (st.st_mode & 022))
+		fatalx("worker executable %s must be owned by root and not "
+		    "writable by group or others", out);
+}
+
+/* a sealed copy of the configuration bytes agentd validated */
+static int
+config_memfd(struct agentd *env)
+{
+	int fd;
+
+	if ((fd = memfd_create("agentd.yaml", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1)
+		fatal("memfd_create");
+	if (write(fd, env->conf.raw, env->conf.raw_len) !=
+	    (ssize_t)env->conf.raw_len)
+		fatal("write config memfd");
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) == -1)
+		fatal("seal config memfd");
+	return fd;
+}
+
+static void
+child_exec(const char *path, const char *exe, const char *role, int chan,
+    int audit, int conf)
+{
+	char magic[64];
+	char *argv[] = { (char *)exe, NULL };
+	char *envp[] = { magic,
+	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	    NULL };
+	int devnull;
+
+	snprintf(magic, sizeof(magic), "%s=%s", WORKER_ENV_MAGIC, role);
+	/* move the sources out of the way before placing them at 3, 4, 5 */
+	chan = fcntl(chan, F_DUPFD, 10);
+	if (audit != -1)
+		audit = fcntl(audit, F_DUPFD, 10);
+	conf = fcntl(conf, F_DUPFD, 10);
+	if ((devnull = open("/dev/null", O_RDWR)) == -1)
+		_exit(126);
+	if (chan == -1 || conf == -1 || dup2(devnull, STDIN_FILENO) == -1 ||
+	    dup2(chan, WORKER_PARENT_FD) == -1 ||
+	    dup2(audit != -1 ? audit : devnull, WORKER_AUDIT_FD) == -1 ||
+	    dup2(conf, WORKER_CONFIG_FD) == -1)
+		_exit(126);
+	closefrom(WORKER_CONFIG_FD + 1);
+	execve(path, argv, envp);
+	_exit(127);
+}
+
+static void
+spawn(struct agentd *env, struct worker *w)
+{
+	char path[PATH_MAX];
+	int sv[2], av[2] = { -1, -1 }, conf;
+	pid_t pid;
+
+	worker_path(env, w, path, sizeof(path));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		fatal("socketpair");
+	if (w->role == ROLE_EXECUTOR && socketpair(AF_UNIX,
+	    SOCK_STREAM | SOCK_CLOEXEC, 0, av) == -1)
+		fatal("socketpair");
+	conf = config_memfd(env);
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0)
+		child_exec(path, w->exe, role_name(w->role), sv[1], av[1],
+		    conf);
+	close(sv[1]);
+	close(conf);
+	if (av[1] != -1)
+		close(av[1]);
+	w->pid = pid;
+	w->state = WORKER_STARTING;
+	w->started_at = time(NULL);
+	w->ping_seq = w->pong_seq = 0;
+	w->killed_by_us = 0;
+	w->chan = ipc_chan_new(env->base, sv[0], role_name(w->role),
+	    w->role == ROLE_WATCHER ? watcher_tab :
+	    w->role == ROLE_EXECUTOR ? executor_tab : reporter_tab,
+	    w->role == ROLE_WATCHER ? nitems(watcher_tab) :
+	    w->role == ROLE_EXECUTOR ? nitems(executor_tab) :
+	    nitems(reporter_tab), supervise_chan_error, w);
+	if (w->chan == NULL)
+		fatalx("ipc_chan_new");
+	if (av[0] != -1 && (w->audit_chan = ipc_chan_new(env->base, av[0],
+	    "audit", audit_tab, nitems(audit_tab), supervise_chan_error,
+	    w)) == NULL)
+		fatalx("ipc_chan_new");
+	log_info("started %s (pid %d)", w->exe, (int)pid);
+}
+
+void
+supervise_start_all(struct agentd *env)
+{
+	int r;
+
+	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++)
+		spawn(env, &env->workers[r]);
+}
+
+/* a misbehaving worker is ended; supervise_reap restarts it */
+static void
+kill_worker(struct agentd *env, struct worker *w, const char *why)
+{
+	char details[512];
+
+	if (w->pid <= 0 || w->killed_by_us)
+		return;
+	snprintf(details, sizeof(details), "pid=%d;reason=%s", (int)w->pid,
+	    why);
+	if (!env->shutting_down) {
+		log_warnx("%s (pid %d): %s; killing it", w->exe, (int)w->pid,
+		    why);
+		agentd_audit_event(env, role_name(w->role),
+		    "worker.protocol_violation", details, "killed", why);
+	}
+	w->killed_by_us = 1;
+	kill(w->pid, SIGKILL);
+}
+
+void
+supervise_chan_error(struct ipc_chan *c, const char *reason, void *arg)
+{
+	struct worker *w = arg;
+
+	/* EOF is how a dying worker looks; reap does the bookkeeping */
+	if (strncmp(reason, "peer closed", 11) == 0) {
+		log_debug("%s: %s", w->exe, reason);
+		return;
+	}
+	kill_worker(agentd_env, w, reason);
+}
+
+static void
+connect_peers(struct agentd *env, struct worker *a, struct worker *b)
+{
+	struct ipc_msg m;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		fatal("socketpair");
+	ipc_msg_init(&m, MSG_PEER_CONNECT, 0);
+	ipc_put_u32(&m, b->role);
+	ipc_put_fd(&m, sv[0]);
+	ipc_send(a->chan, &m);
+	ipc_msg_init(&m, MSG_PEER_CONNECT, 0);
+	ipc_put_u32(&m, a->role);
+	ipc_put_fd(&m, sv[1]);
+	ipc_send(b->chan, &m);
+	log_debug("connected %s <-> %s", a->exe, b->exe);
+}
+
+static void
+worker_up(struct agentd *env, struct worker *w)
+{
+	struct worker *a, *b;
+	size_t i;
+
+	for (i = 0; i < nitems(peer_pairs); i++) {
+		a = &env->workers[peer_pairs[i].a];
+		b = &env->workers[peer_pairs[i].b];
+		if ((a == w || b == w) && a->state == WORKER_UP &&
+		    b->state == WORKER_UP)
+			connect_peers(env, a, b);
+	}
+	if (w->role == ROLE_WATCHER)
+		staticdir_send_all(env);
+	if (supervise_all_up(env)) {
+		notify_send("READY=1\nSTATUS=running: watcher, executor and "
+		    "reporter up");
+		log_info("all workers up");
+	}
+}
+
+static int
+worker_hello(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	struct worker *w = arg;
+	uint32_t role, version;
+
+	if (ipc_get_u32(m, &role) == -1 || ipc_get_u32(m, &version) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	if (role != w->role || version != IPC_PROTO_VERSION)
+		return -1;
+	w->state = WORKER_UP;
+	ipc_chan_set_state(c, CHAN_UP);
+	log_debug("%s (pid %d) says hello", w->exe, (int)w->pid);
+	worker_up(agentd_env, w);
+	return 0;
+}
+
+static int
+worker_pong(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	struct worker *w = arg;
+	uint64_t seq;
+
+	if (ipc_get_u64(m, &seq) == -1 || ipc_get_end(m) == -1 ||
+	    seq > w->ping_seq)
+		return -1;
+	w->pong_seq = seq;
+	return 0;
+}
+
+static int
+worker_reply(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	control_relay(agentd_env, m->id, m->type == MSG_REPLY_END, m);
+	return 0;
+}
+
+static int
+worker_peer_fault(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	struct worker *w = arg, *peer;
+	char reason[256], why[512];
+	uint32_t role;
+
+	if (ipc_get_u32(m, &role) == -1 ||
+	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
+	    ipc_get_end(m) == -1 || (peer = supervise_worker(agentd_env,
+	    role)) == NULL || peer == w)
+		return -1;
+	snprintf(why, sizeof(why), "%s reports: %s", w->exe, reason);
+	kill_worker(agentd_env, peer, why);
+	return 0;
+}
+
+static int
+watcher_reject(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char file[MANIFEST_MAX_NAME + 1], field[256], reason[512];
+	char details[1024];
+
+	if (ipc_get_str(m, file, sizeof(file)) == -1 ||
+	    ipc_get_str(m, field, sizeof(field)) == -1 ||
+	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	log_warnx("manifest %s/%s rejected: %s: %s",
+	    agentd_env->conf.static_pod_path, file, field, reason);
+	snprintf(details, sizeof(details), "file=%s;field=%s", file, field);
+	agentd_audit_event(agentd_env, "watcher", "manifest.reject", details,
+	    "rejected", reason);
+	return 0;
+}
+
+static void
+audit_ack(struct ipc_chan *c, uint32_t id, uint64_t seq, uint32_t status)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, MSG_AUDIT_ACK, id);
+	ipc_put_u64(&m, seq);
+	ipc_put_u32(&m, status);
+	ipc_send(c, &m);
+}
+
+static const char *
+phase_name(uint32_t phase)
+{
+	return phase == AUDIT_INTENT ? "intent" :
+	    phase == AUDIT_OUTCOME ? "outcome" : "event";
+}
+
+/*
+ * The executor waits for this ack before it acts: a record that could not
+ * be made durable gets status 1 and the action does not happen.
+ */
+static int
+executor_audit(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char action[AUDIT_MAX_ACTION], ns[POD_MAX_NAME + 1], name[POD_MAX_NAME + 1];
+	char uid[128], ctr[64], image[600], details[AUDIT_MAX_DETAILS];
+	char outcome[AUDIT_MAX_OUTCOME], error[AUDIT_MAX_ERROR];
+	struct audit_rec r;
+	uint64_t seq = 0;
+	uint32_t phase, status = 0;
+
+	if (ipc_get_u32(m, &phase) == -1 || phase < AUDIT_INTENT ||
+	    phase > AUDIT_EVENT ||
+	    ipc_get_str(m, action, sizeof(action)) == -1 || action[0] == '\0' ||
+	    ipc_get_str(m, ns, sizeof(ns)) == -1 ||
+	    ipc_get_str(m, name, sizeof(name)) == -1 ||
+	    ipc_get_str(m, uid, sizeof(uid)) == -1 ||
+	    ipc_get_str(m, ctr, sizeof(ctr)) == -1 ||
+	    ipc_get_str(m, image, sizeof(image)) == -1 ||
+	    ipc_get_str(m, details, sizeof(details)) == -1 ||
+	    ipc_get_str(m, outcome, sizeof(outcome)) == -1 ||
+	    ipc_get_str(m, error, sizeof(error)) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.actor = "executor";
+	r.action = action;
+	r.phase = phase_name(phase);
+	r.pod_ns = ns[0] ? ns : NULL;
+	r.pod_name = name[0] ? name : NULL;
+	r.pod_uid = uid[0] ? uid : NULL;
+	r.container = ctr[0] ? ctr : NULL;
+	r.image = image[0] ? image : NULL;
+	r.details = details[0] ? details : NULL;
+	r.outcome = outcome[0] ? outcome : NULL;
+	r.error = error[0] ? error : NULL;
+	if (audit_append(agentd_env->audit, &r, &seq) == -1) {
+		status = 1;
+		if (!agentd_env->audit_failed)
+			log_warnx("AUDIT LOG UNWRITABLE: refusing %s (%s/%s)",
+			    action, ns, name);
+		agentd_env->audit_failed = 1;
+	} else
+		agentd_env->audit_failed = 0;
+	audit_ack(c, m->id, seq, status);
+	return 0;
+}
+
+static void
+worker_gone(struct agentd *env, struct worker *w, int status)
+{
+	char how[64], details[256];
+	struct timeval tv;
+
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(how, sizeof(how), "exited with status %d",
+		    WEXITSTATUS(status));
+	ipc_chan_free(w->chan);
+	ipc_chan_free(w->audit_chan);
+	w->chan = w->audit_chan = NULL;
+	w->state = WORKER_DOWN;
+	snprintf(details, sizeof(details), "pid=%d;status=%s", (int)w->pid,
+	    how);
+	w->pid = 0;
+	if (env->shutting_down) {
+		log_info("%s %s", w->exe, how);
+		return;
+	}
+	if (time(NULL) - w->started_at >= RESTART_BACKOFF_RESET_S)
+		w->backoff_ms = RESTART_BACKOFF_MIN_MS;
+	w->restarts++;
+	log_warnx("%s %s; restarting in %u ms (restart %u)", w->exe, how,
+	    w->backoff_ms, w->restarts);
+	agentd_audit_event(env, role_name(w->role), "worker.restart", details,
+	    "restarting", how);
+	notify_send("STATUS=restarting %s: %s", w->exe, how);
+	tv.tv_sec = w->backoff_ms / 1000;
+	tv.tv_usec = (w->backoff_ms % 1000) * 1000;
+	evtimer_add(w->restart_ev, &tv);
+	w->backoff_ms = w->backoff_ms * 2 > RESTART_BACKOFF_MAX_MS ?
+	    RESTART_BACKOFF_MAX_MS : w->backoff_ms * 2;
+}
+
+static int
+all_down(struct agentd *env)
+{
+	int r;
+
+	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++)
+		if (env->workers[r].state != WORKER_DOWN)
+			return 0;
+	return 1;
+}
+
+void
+supervise_reap(struct agentd *env)
+{
+	struct worker *w;
+	pid_t pid;
+	int status, r;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
+			w = &env->workers[r];
+			if (w->pid == pid)
+				worker_gone(env, w, status);
+		}
+	}
+	if (env->shutting_down && all_down(env))
+		event_base_loopbreak(env->base);
+}
+
+void
+supervise_shutdown(struct agentd *env)
+{
+	struct worker *w;
+	struct ipc_msg m;
+	int r;
+
+	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
+		w = &env->workers[r];
+		evtimer_del(w->restart_ev);
+		if (w->state == WORKER_DOWN || w->pid <= 0)
+			continue;
+		if (w->state == WORKER_STOPPING) {
+			kill(w->pid, SIGKILL);
+			continue;
+		}
+		w->state = WORKER_STOPPING;
+		ipc_msg_init(&m, MSG_SHUTDOWN, 0);
+		if (w->chan == NULL || ipc_send(w->chan, &m) == -1)
+			kill(w->pid, SIGTERM);
+	}
+	if (all_down(env))
+		event_base_loopbreak(env->base);
+}
+
+int
+supervise_all_up(struct agentd *env)
+{
+	int r;
+
+	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++)
+		if (env->workers[r].state != WORKER_UP)
+			return 0;
+	return 1;
+}
+
+int
+supervise_all_answering(struct agentd *env)
+{
+	struct worker *w;
+	int r;
+
+	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
+		w = &env->workers[r];
+		if (w->state != WORKER_UP || w->pong_seq != w->ping_seq)
+			return 0;
+	}
+	return 1;
+}
+
+void
+supervise_ping(struct agentd *env)
+{
+	struct worker *w;
+	struct ipc_msg m;
+	int r;
+
+	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
+		w = &env->workers[r];
+		if (w->state != WORKER_UP)
+			continue;
+		ipc_msg_init(&m, MSG_PING, 0);
+		ipc_put_u64(&m, ++w->ping_seq);
+		ipc_send(w->chan, &m);
+	}
+}
+
+int
+supervise_forward(struct agentd *env, enum proc_role role, struct ipc_msg *m)
+{
+	struct worker *w = supervise_worker(env, role);
+
+	if (w == NULL || w->state != WORKER_UP) {
+		ipc_msg_free(m);
+		return -1;
+	}
+	return ipc_send(w->chan, m);
+}

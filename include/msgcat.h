@@ -1,0 +1,113 @@
+/*
+ * The message catalog: every IPC message type, who sends it to whom, and its
+ * payload.  This header is the single source of truth; docs/DESIGN.md
+ * mirrors it.  Payload notation: u32, u64, i64, str (u32 length + bytes,
+ * bounded), bytes (u32 length + bytes), [x] = u32 count + x repeated,
+ * +fd = one descriptor passed with SCM_RIGHTS.
+ *
+ * Fixed fds in a worker: 3 = channel to the parent,
+ * 4 = audit channel (executor only).  Peer channels between workers arrive
+ * as MSG_PEER_CONNECT with an fd, at start and after any worker restart.
+ */
+#ifndef AGENTD_MSGCAT_H
+#define AGENTD_MSGCAT_H
+
+#include <stdint.h>
+
+#define IPC_PROTO_VERSION	1
+
+#define WORKER_PARENT_FD	3
+#define WORKER_AUDIT_FD		4
+#define WORKER_ENV_MAGIC	"AGENTD_WORKER"	/* env var set by agentd */
+
+enum proc_role {
+	ROLE_PARENT = 0,
+	ROLE_WATCHER = 1,
+	ROLE_EXECUTOR = 2,
+	ROLE_REPORTER = 3,
+	ROLE_CONTROL = 4,	/* agentctl on the control socket */
+	ROLE_MAX
+};
+
+enum msg_type {
+	/* any worker <-> parent */
+	MSG_HELLO = 1,		/* W->P: u32 role, u32 version */
+	MSG_PEER_CONNECT,	/* P->W: u32 peer role +fd */
+	MSG_PING,		/* P->W: u64 seq */
+	MSG_PONG,		/* W->P: u64 seq */
+	MSG_SHUTDOWN,		/* P->W: (empty) finish and exit 0 */
+	MSG_TEST_HOOK,		/* P->W: u32 hook (test builds only) */
+	MSG_PEER_FAULT,		/* W->P: u32 peer role, str reason: the peer
+				   broke the protocol; agentd kills it */
+
+	/* parent -> watcher: static manifest directory contents */
+	MSG_MANIFEST_BEGIN = 20,	/* u32 generation */
+	MSG_MANIFEST_FILE,	/* str name, u64 mtime_ns, bytes content */
+	MSG_MANIFEST_END,	/* u32 generation, u32 files */
+	/* watcher -> parent */
+	MSG_MANIFEST_REJECT,	/* str file, str field, str reason */
+
+	/* watcher -> executor: the desired pod set, level triggered */
+	MSG_PODSET_BEGIN = 40,	/* u32 generation */
+	MSG_POD_SPEC,		/* pod (podwire) */
+	MSG_PODSET_END,		/* u32 generation, u32 pods */
+
+	/* executor -> reporter: observed state */
+	MSG_POD_STATUS = 60,	/* pod (podwire), pod_report (podwire) */
+	MSG_POD_GONE,		/* str namespace, str name, str uid */
+	MSG_PODS_SYNCED,	/* u32 pods: full resend after (re)connect done */
+
+	/* parent <-> executor: requests from agentctl */
+	MSG_IMAGE_IMPORT = 80,	/* P->E: str source path, str name */
+	MSG_IMAGE_LIST,		/* P->E: (empty) */
+	MSG_REPLY_CHUNK,	/* E|R->P: bytes (part of a text reply) */
+	MSG_REPLY_END,		/* E|R->P: u32 status (0 ok), str error */
+
+	/* parent <-> reporter */
+	MSG_STATUS_QUERY = 100,	/* P->R: u32 query kind, str filter */
+
+	/* executor <-> parent on the audit channel (fd 4) */
+	MSG_AUDIT_RECORD = 120,	/* E->P: u32 phase, str action, str pod ns,
+				   str pod name, str pod uid, str container,
+				   str image, str details (k=v;...), str
+				   outcome, str error */
+	MSG_AUDIT_ACK,		/* P->E: u64 seq, u32 status (0 durable) */
+
+	/* agentctl <-> parent on the control socket */
+	CTL_STATUS = 200,	/* C->P: (empty) -> CTL_REPLY_CHUNK*, END */
+	CTL_GET_PODS,		/* C->P: u32 query kind, str filter */
+	CTL_IMAGE_IMPORT,	/* C->P: str source path, str name */
+	CTL_IMAGE_LIST,		/* C->P: (empty) */
+	CTL_REPLY_CHUNK,	/* P->C: bytes */
+	CTL_REPLY_END,		/* P->C: u32 status, str error */
+	CTL_TEST_HOOK,		/* C->P: u32 role, u32 hook (test builds) */
+
+	MSG_TYPE_MAX
+};
+
+/* bounds of the static manifest directory as agentd hands it over */
+#define MANIFEST_MAX_BYTES	(512 * 1024)	/* one file */
+#define MANIFEST_MAX_FILES	512
+#define MANIFEST_MAX_NAME	255
+
+/* MSG_STATUS_QUERY / CTL_GET_PODS kinds */
+#define QUERY_PODLIST_JSON	1	/* v1.PodList */
+#define QUERY_POD_JSON		2	/* one v1.Pod, filter "ns/name" */
+#define QUERY_POD_TABLE		3	/* kubectl-like table */
+
+/* MSG_AUDIT_RECORD phases */
+#define AUDIT_INTENT		1
+#define AUDIT_OUTCOME		2
+#define AUDIT_EVENT		3	/* a decision or event with no intent */
+
+/* MSG_TEST_HOOK hooks (only compiled with -DAGENTD_TEST_HOOKS) */
+#define TEST_HOOK_FORBIDDEN_SYSCALL	1
+#define TEST_HOOK_SEND_GARBAGE		2	/* worker sends unknown type */
+#define TEST_HOOK_SEND_OVERSIZE		3
+#define TEST_HOOK_SEND_TRUNCATED	4
+#define TEST_HOOK_PEER_GARBAGE		5	/* to its first peer worker */
+
+const char	*msg_type_name(uint32_t);
+const char	*role_name(uint32_t);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * agentd's normalized pod model.  The watcher builds it from Kubernetes
+ * objects; it crosses IPC only in the binary podwire encoding.  Every
+ * string and list has a bound here, enforced by the parser (with a
+ * field-naming error) and again by the decoder (which ends the peer).
+ *
+ * Unset optional integers are -1; tri-state booleans are TRI_UNSET/0/1.
+ */
+#ifndef AGENTD_POD_H
+#define AGENTD_POD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ipc_msg;
+
+#define MAX_PODS		512
+#define POD_MAX_CONTAINERS	16
+#define POD_MAX_NAME		253	/* DNS subdomain: pod name, namespace */
+#define POD_MAX_LABEL		63	/* DNS label: container, port names */
+#define POD_MAX_UID		128
+#define POD_MAX_KEY		317	/* prefix(253) '/' name(63) */
+#define POD_MAX_LABEL_VALUE	63
+#define POD_MAX_ANNOT_VALUE	(16 * 1024)
+#define POD_MAX_META		64	/* labels, annotations each */
+#define POD_MAX_IMAGE		512
+#define POD_MAX_ARGS		256	/* command, args each */
+#define POD_MAX_ARG		4096
+#define POD_MAX_ENV		256
+#define POD_MAX_ENV_NAME	256
+#define POD_MAX_ENV_VALUE	(32 * 1024)
+#define POD_MAX_PORTS		64
+#define POD_MAX_CAPS		64
+#define POD_MAX_CAP_NAME	32
+#define POD_MAX_PATH		1024
+#define POD_MAX_SOURCE		1024
+#define POD_MAX_REASON		1024
+#define POD_MAX_ID		128	/* container ids, image digests */
+
+#define TRI_UNSET		((int8_t)-1)
+
+enum restart_policy {
+	RESTART_ALWAYS = 0,	/* Kubernetes default */
+	RESTART_ON_FAILURE,
+	RESTART_NEVER
+};
+
+enum pull_policy {
+	PULL_IF_NOT_PRESENT = 0,
+	PULL_ALWAYS,
+	PULL_NEVER
+};
+
+enum port_proto {
+	PROTO_TCP = 0,
+	PROTO_UDP,
+	PROTO_SCTP
+};
+
+struct kv {
+	char	*key;
+	char	*value;
+};
+
+struct strlist {
+	char		**v;
+	uint32_t	  n;
+};
+
+struct container_port {
+	char		*name;		/* may be NULL */
+	uint32_t	 container_port;
+	uint32_t	 host_port;	/* 0 = none */
+	uint8_t		 protocol;	/* enum port_proto */
+	char		*host_ip;	/* may be NULL */
+};
+
+struct resources {
+	int64_t		 cpu_request_milli;	/* -1 unset */
+	int64_t		 cpu_limit_milli;
+	int64_t		 mem_request_bytes;
+	int64_t		 mem_limit_bytes;
+};
+
+struct security_context {
+	int64_t		 run_as_user;		/* -1 unset */
+	int64_t		 run_as_group;
+	int8_t		 run_as_non_root;	/* TRI_UNSET, 0, 1 */
+	int8_t		 read_only_root_fs;
+	int8_t		 privileged;
+	int8_t		 allow_privilege_escalation;
+	struct strlist	 cap_add;		/* e.g. "NET_ADMIN" */
+	struct strlist	 cap_drop;		/* "ALL" allowed */
+};
+
+struct container_spec {
+	char			*name;
+	char			*image;
+	uint8_t			 pull_policy;	/* enum pull_policy */
+	struct strlist		 command;
+	struct strlist		 args;
+	struct kv		*env;
+	uint32_t		 n_env;
+	char			*working_dir;	/* may be NULL */
+	struct container_port	*ports;
+	uint32_t		 n_ports;
+	struct resources	 res;
+	struct security_context	 sc;
+};
+
+struct pod_security_context {
+	int64_t		 run_as_user;		/* -1 unset */
+	int64_t		 run_as_group;
+	int8_t		 run_as_non_root;	/* TRI_UNSET, 0, 1 */
+};
+
+struct pod {
+	char			*namespace;
+	char			*name;
+	char			*uid;
+	struct kv		*labels;
+	uint32_t		 n_labels;
+	struct kv		*annotations;
+	uint32_t		 n_annotations;
+	char			*source;	/* "file:/etc/..." or "api" */
+	char			*node_name;
+	uint8_t			 restart_policy;
+	int64_t			 termination_grace_seconds;	/* default 30 */
+	uint8_t			 host_network;
+	uint8_t			 host_pid;
+	uint8_t			 host_ipc;
+	struct pod_security_context psc;
+	struct container_spec	*containers;
+	uint32_t		 n_containers;
+};
+
+/* observed state, executor -> reporter */
+enum container_state {
+	CSTATE_WAITING = 0,
+	CSTATE_RUNNING,
+	CSTATE_TERMINATED
+};
+
+struct container_term {
+	int32_t		 exit_code;
+	int32_t		 signal;
+	char		*reason;		/* Completed, Error, OOMKilled */
+	char		*message;
+	int64_t		 started_at_ns;		/* unix ns, 0 = unknown */
+	int64_t		 finished_at_ns;
+	char		*container_id;
+};
+
+struct container_report {
+	char			*name;
+	char			*image;		/* as in the spec */
+	char			*image_id;	/* resolved digest, may be NULL */
+	char			*container_id;	/* "runc://<id>", may be NULL */
+	uint8_t			 state;		/* enum container_state */
+	char			*reason;	/* waiting/terminated reason */
+	char			*message;
+	int64_t			 started_at_ns;	/* running/terminated */
+	int32_t			 exit_code;	/* terminated */
+	int32_t			 signal;
+	int64_t			 finished_at_ns;
+	uint32_t		 restart_count;
+	uint8_t			 has_last;	/* last_term is valid */
+	struct container_term	 last_term;
+	uint8_t			 ready;
+};
+
+struct pod_report {
+	uint8_t			 denied;	/* node policy refused the pod */
+	char			*reason;	/* pod-level reason, may be NULL */
+	char			*message;
+	uint8_t			 sandbox_ready;
+	int64_t			 start_time_ns;	/* accepted by the executor */
+	char			*pod_ip;	/* may be NULL */
+	char			*host_ip;
+	struct container_report	*containers;
+	uint32_t		 n_containers;
+};
+
+/* pod.c: model helpers */
+void	pod_init(struct pod *);
+void	pod_free(struct pod *);
+void	container_spec_init(struct container_spec *);
+void	pod_report_init(struct pod_report *);
+void	pod_report_free(struct pod_report *);
+void	strlist_free(struct strlist *);
+int	strlist_add(struct strlist *, const char *, uint32_t max);
+const char *pod_restart_policy_name(uint8_t);
+
+/* podwire.c: the binary encoding; decode returns -1 on any violation */
+int	podwire_put_pod(struct ipc_msg *, const struct pod *);
+int	podwire_get_pod(struct ipc_msg *, struct pod *);
+int	podwire_put_report(struct ipc_msg *, const struct pod_report *);
+int	podwire_get_report(struct ipc_msg *, struct pod_report *);
+
+#endif

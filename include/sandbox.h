@@ -1,0 +1,22 @@
+/*
+ * Privilege drop and seccomp policies.  Every step is checked and fatal on
+ * failure: a worker that cannot sandbox itself must not run.
+ */
+#ifndef AGENTD_SANDBOX_H
+#define AGENTD_SANDBOX_H
+
+enum sandbox_profile {
+	SANDBOX_WATCHER = 1,
+	SANDBOX_REPORTER,
+	SANDBOX_EXECUTOR
+};
+
+/* watcher, reporter: chroot, drop to user, no caps, no_new_privs, seccomp */
+void	sandbox_enter(const char *user, const char *chroot_dir,
+	    enum sandbox_profile);
+/* executor: stays root; a denylist filter that its children inherit */
+void	sandbox_executor(void);
+/* refuse to run unless started by agentd: fds and environment as expected */
+void	sandbox_check_started_by_agentd(const char *role);
+
+#endif

@@ -1,0 +1,447 @@
+/*
+ * agentd.yaml: a flat YAML mapping of known keys.  agentd parses the file
+ * (written by the node's administrator, never by the network) and refuses
+ * to start on any unknown key, wrong type or bad value, naming the key and
+ * its line.  Workers parse the very same bytes from a sealed memfd.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "log.h"
+
+enum cfg_type {
+	CFG_STR,	/* fits the destination buffer */
+	CFG_PATH,	/* absolute path */
+	CFG_BOOL,
+	CFG_UINT,
+	CFG_LOGLEVEL,
+	CFG_RUNTIME,
+	CFG_CAPLIST
+};
+
+struct cfg_key {
+	const char	*name;
+	enum cfg_type	 type;
+	size_t		 off;
+	size_t		 size;	/* destination size for strings */
+};
+
+#define S(f)	offsetof(struct agentd_config, f), \
+		sizeof(((struct agentd_config *)0)->f)
+#define P(f)	offsetof(struct agentd_config, policy.f), \
+		sizeof(((struct agentd_config *)0)->policy.f)
+
+static const struct cfg_key cfg_keys[] = {
+	{ "nodeName",		CFG_STR,	S(node_name) },
+	{ "staticPodPath",	CFG_PATH,	S(static_pod_path) },
+	{ "rootDir",		CFG_PATH,	S(root_dir) },
+	{ "runDir",		CFG_PATH,	S(run_dir) },
+	{ "podLogsDir",		CFG_PATH,	S(pod_logs_dir) },
+	{ "cgroupRoot",		CFG_PATH,	S(cgroup_root) },
+	{ "privsepUser",	CFG_STR,	S(privsep_user) },
+	{ "privsepChroot",	CFG_PATH,	S(privsep_chroot) },
+	{ "libexecDir",		CFG_PATH,	S(libexec_dir) },
+	{ "auditLog",		CFG_PATH,	S(audit_log) },
+	{ "auditKeyFile",	CFG_PATH,	S(audit_key_file) },
+	{ "auditMaxBytes",	CFG_UINT,	S(audit_max_bytes) },
+	{ "auditFsync",		CFG_BOOL,	S(audit_fsync) },
+	{ "logLevel",		CFG_LOGLEVEL,	S(log_level) },
+	{ "syslog",		CFG_BOOL,	S(use_syslog) },
+	{ "runtime",		CFG_RUNTIME,	S(runtime) },
+	{ "runtimePath",	CFG_PATH,	S(runtime_path) },
+	{ "conmonPath",		CFG_PATH,	S(conmon_path) },
+	{ "cniBinDir",		CFG_PATH,	S(cni_bin_dir) },
+	{ "staticPodRescanSeconds", CFG_UINT,	S(static_rescan_seconds) },
+	{ "heartbeatSeconds",	CFG_UINT,	S(watchdog_ping_seconds) },
+	{ "allowPrivileged",	CFG_BOOL,	P(allow_privileged) },
+	{ "allowHostNetwork",	CFG_BOOL,	P(allow_host_network) },
+	{ "allowHostPID",	CFG_BOOL,	P(allow_host_pid) },
+	{ "allowHostIPC",	CFG_BOOL,	P(allow_host_ipc) },
+	{ "allowRunAsRoot",	CFG_BOOL,	P(allow_run_as_root) },
+	{ "allowedCapabilities", CFG_CAPLIST,	P(allowed_caps) },
+};
+
+void
+config_defaults(struct agentd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->path, sizeof(c->path), "%s", CONFIG_DEFAULT_PATH);
+	if (gethostname(c->node_name, sizeof(c->node_name)) == -1)
+		snprintf(c->node_name, sizeof(c->node_name), "localhost");
+	snprintf(c->static_pod_path, sizeof(c->static_pod_path),
+	    "/etc/agentd/pods");
+	snprintf(c->root_dir, sizeof(c->root_dir), "/var/lib/agentd");
+	snprintf(c->run_dir, sizeof(c->run_dir), "/run/agentd");
+	snprintf(c->pod_logs_dir, sizeof(c->pod_logs_dir), "/var/log/pods");
+	snprintf(c->cgroup_root, sizeof(c->cgroup_root), "/agentd");
+	snprintf(c->privsep_user, sizeof(c->privsep_user), "_agentd");
+	snprintf(c->privsep_chroot, sizeof(c->privsep_chroot),
+	    "/var/empty/agentd");
+	snprintf(c->libexec_dir, sizeof(c->libexec_dir),
+	    "/usr/local/libexec/agentd");
+	snprintf(c->audit_log, sizeof(c->audit_log),
+	    "/var/log/agentd/audit.log");
+	snprintf(c->cni_bin_dir, sizeof(c->cni_bin_dir), "/usr/lib/cni");
+	c->audit_max_bytes = 64ULL * 1024 * 1024;
+	c->audit_fsync = 1;
+	c->log_level = LOG_LVL_INFO;
+	c->runtime = RUNTIME_AUTO;
+	c->static_rescan_seconds = 20;
+	c->watchdog_ping_seconds = 5;
+	c->policy.allow_run_as_root = 1;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
+		*out = 1;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_uint(const char *v, uint64_t *out)
+{
+	unsigned long long u;
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	u = strtoull(v, &end, 10);
+	if (errno || *end != '\0')
+		return -1;
+	*out = u;
+	return 0;
+}
+
+/* returns NULL or the reason the value is bad */
+static const char *
+set_scalar(struct agentd_config *c, const struct cfg_key *k, const char *v)
+{
+	char *dst = (char *)c + k->off;
+	uint64_t u;
+	int b;
+
+	switch (k->type) {
+	case CFG_PATH:
+		if (v[0] != '/')
+			return "must be an absolute path";
+		/* FALLTHROUGH */
+	case CFG_STR:
+		if (strlen(v) >= k->size)
+			return "is too long";
+		if (k->type == CFG_STR && v[0] == '\0')
+			return "must not be empty";
+		memcpy(dst, v, strlen(v) + 1);
+		return NULL;
+	case CFG_BOOL:
+		if (parse_bool(v, &b) == -1)
+			return "must be true or false";
+		memcpy(dst, &b, sizeof(b));
+		return NULL;
+	case CFG_UINT:
+		if (parse_uint(v, &u) == -1)
+			return "must be a non-negative integer";
+		if (k->size == sizeof(uint32_t)) {
+			uint32_t u32 = (uint32_t)u;
+			if (u > UINT32_MAX)
+				return "is too large";
+			memcpy(dst, &u32, sizeof(u32));
+		} else
+			memcpy(dst, &u, sizeof(u));
+		return NULL;
+	case CFG_LOGLEVEL:
+		if (strcmp(v, "warn") == 0)
+			c->log_level = LOG_LVL_WARN;
+		else if (strcmp(v, "info") == 0)
+			c->log_level = LOG_LVL_INFO;
+		else if (strcmp(v, "debug") == 0)
+			c->log_level = LOG_LVL_DEBUG;
+		else
+			return "must be warn, info or debug";
+		return NULL;
+	case CFG_RUNTIME:
+		if (strcmp(v, "auto") == 0)
+			c->runtime = RUNTIME_AUTO;
+		else if (strcmp(v, "runc") == 0)
+			c->runtime = RUNTIME_RUNC;
+		else if (strcmp(v, "crun") == 0)
+			c->runtime = RUNTIME_CRUN;
+		else
+			return "must be auto, runc or crun";
+		return NULL;
+	case CFG_CAPLIST:
+		return "must be a list";
+	}
+	return "unsupported";
+}
+
+static const char *
+add_cap(struct agentd_config *c, const char *v)
+{
+	size_t i;
+
+	if (c->policy.n_allowed_caps >= CONFIG_MAX_CAPS)
+		return "has too many entries";
+	if (strncmp(v, "CAP_", 4) == 0)
+		v += 4;
+	if (*v == '\0' || strlen(v) > 32)
+		return "has an invalid capability name";
+	for (i = 0; v[i]; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || v[i] == '_'))
+			return "has an invalid capability name";
+	if ((c->policy.allowed_caps[c->policy.n_allowed_caps] =
+	    strdup(v)) == NULL)
+		return "out of memory";
+	c->policy.n_allowed_caps++;
+	return NULL;
+}
+
+static const struct cfg_key *
+find_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cfg_keys) / sizeof(cfg_keys[0]); i++)
+		if (strcmp(cfg_keys[i].name, name) == 0)
+			return &cfg_keys[i];
+	return NULL;
+}
+
+struct cfg_parser {
+	yaml_parser_t	 yp;
+	yaml_event_t	 ev;
+	int		 have_ev;
+	/* YAML requires unique keys; libyaml leaves that to us */
+	uint8_t		 seen[sizeof(cfg_keys) / sizeof(cfg_keys[0])];
+	char		*err;
+	size_t		 errlen;
+};
+
+static int
+next_event(struct cfg_parser *p)
+{
+	if (p->have_ev)
+		yaml_event_delete(&p->ev);
+	p->have_ev = 0;
+	if (!yaml_parser_parse(&p->yp, &p->ev)) {
+		snprintf(p->err, p->errlen, "line %zu: YAML error: %s",
+		    p->yp.problem_mark.line + 1,
+		    p->yp.problem ? p->yp.problem : "unknown");
+		return -1;
+	}
+	p->have_ev = 1;
+	return 0;
+}
+
+static int
+cfg_error(struct cfg_parser *p, const char *key, const char *why)
+{
+	snprintf(p->err, p->errlen, "line %zu: %s %s",
+	    p->ev.start_mark.line + 1, key, why);
+	return -1;
+}
+
+static int
+parse_caplist(struct cfg_parser *p, struct agentd_config *c, const char *key)
+{
+	const char *why;
+
+	if (p->ev.type == YAML_SCALAR_EVENT &&
+	    p->ev.data.scalar.length == 0)
+		return 0;	/* "allowedCapabilities:" with nothing */
+	if (p->ev.type != YAML_SEQUENCE_START_EVENT)
+		return cfg_error(p, key, "must be a list");
+	for (;;) {
+		if (next_event(p) == -1)
+			return -1;
+		if (p->ev.type == YAML_SEQUENCE_END_EVENT)
+			return 0;
+		if (p->ev.type != YAML_SCALAR_EVENT)
+			return cfg_error(p, key, "must be a list of names");
+		if ((why = add_cap(c, (char *)p->ev.data.scalar.value)))
+			return cfg_error(p, key, why);
+	}
+}
+
+static int
+parse_pair(struct cfg_parser *p, struct agentd_config *c)
+{
+	const struct cfg_key *k;
+	const char *why;
+	char key[64];
+
+	if (p->ev.type != YAML_SCALAR_EVENT)
+		return cfg_error(p, "key", "must be a plain name");
+	snprintf(key, sizeof(key), "%s", (char *)p->ev.data.scalar.value);
+	if ((k = find_key(key)) == NULL)
+		return cfg_error(p, key, "is not a known key");
+	if (p->seen[k - cfg_keys])
+		return cfg_error(p, key, "is given twice");
+	p->seen[k - cfg_keys] = 1;
+	if (next_event(p) == -1)
+		return -1;
+	if (k->type == CFG_CAPLIST)
+		return parse_caplist(p, c, key);
+	if (p->ev.type != YAML_SCALAR_EVENT)
+		return cfg_error(p, key, "must be a scalar value");
+	if ((why = set_scalar(c, k, (char *)p->ev.data.scalar.value)))
+		return cfg_error(p, key, why);
+	return 0;
+}
+
+static int
+parse_doc(struct cfg_parser *p, struct agentd_config *c)
+{
+	/* stream start, document start, mapping start */
+	if (next_event(p) == -1 || next_event(p) == -1)
+		return -1;
+	if (p->ev.type == YAML_STREAM_END_EVENT)
+		return 0;	/* an empty file: all defaults */
+	if (next_event(p) == -1)
+		return -1;
+	if (p->ev.type == YAML_SCALAR_EVENT && p->ev.data.scalar.length == 0)
+		goto end;	/* "---" alone: all defaults, if nothing follows */
+	if (p->ev.type != YAML_MAPPING_START_EVENT)
+		return cfg_error(p, "document", "must be a mapping of keys");
+	for (;;) {
+		if (next_event(p) == -1)
+			return -1;
+		if (p->ev.type == YAML_MAPPING_END_EVENT)
+			break;
+		if (parse_pair(p, c) == -1)
+			return -1;
+	}
+ end:
+	/* document end, then nothing but the stream end */
+	if (next_event(p) == -1 || next_event(p) == -1)
+		return -1;
+	if (p->ev.type != YAML_STREAM_END_EVENT)
+		return cfg_error(p, "document", "must be the only one");
+	return 0;
+}
+
+int
+config_parse(struct agentd_config *c, const char *buf, size_t len,
+    char *err, size_t errlen)
+{
+	struct cfg_parser p;
+	int rv;
+
+	memset(&p, 0, sizeof(p));
+	p.err = err;
+	p.errlen = errlen;
+	if (len > CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "larger than %d bytes", CONFIG_MAX_BYTES);
+		return -1;
+	}
+	if (!yaml_parser_initialize(&p.yp)) {
+		snprintf(err, errlen, "yaml_parser_initialize failed");
+		return -1;
+	}
+	yaml_parser_set_input_string(&p.yp, (const unsigned char *)buf, len);
+	rv = parse_doc(&p, c);
+	if (p.have_ev)
+		yaml_event_delete(&p.ev);
+	yaml_parser_delete(&p.yp);
+	if (rv == 0 && (rv = (c->raw = malloc(len + 1)) ? 0 : -1) == 0) {
+		memcpy(c->raw, buf, len);
+		c->raw[len] = '\0';
+		c->raw_len = len;
+	}
+	return rv;
+}
+
+static int
+read_all(int fd, char **bufp, size_t *lenp, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+
+	if ((buf = malloc(CONFIG_MAX_BYTES + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while ((n = read(fd, buf + len, CONFIG_MAX_BYTES + 1 - len)) > 0)
+		if ((len += (size_t)n) > CONFIG_MAX_BYTES)
+			break;
+	if (n == -1 || len > CONFIG_MAX_BYTES) {
+		if (n == -1)
+			snprintf(err, errlen, "read: %s", strerror(errno));
+		else
+			snprintf(err, errlen, "larger than %d bytes",
+			    CONFIG_MAX_BYTES);
+		free(buf);
+		return -1;
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int
+config_load_fd(struct agentd_config *c, int fd, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	int rv;
+
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		snprintf(err, errlen, "lseek: %s", strerror(errno));
+		return -1;
+	}
+	if (read_all(fd, &buf, &len, err, errlen) == -1)
+		return -1;
+	rv = config_parse(c, buf, len, err, errlen);
+	free(buf);
+	return rv;
+}
+
+int
+config_load(struct agentd_config *c, const char *path, char *err,
+    size_t errlen)
+{
+	char sub[512];
+	int fd, rv;
+
+	config_defaults(c);
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rv = config_load_fd(c, fd, sub, sizeof(sub));
+	close(fd);
+	if (rv == -1)
+		snprintf(err, errlen, "%s: %s", path, sub);
+	return rv;
+}
+
+void
+config_free(struct agentd_config *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->policy.n_allowed_caps; i++)
+		free(c->policy.allowed_caps[i]);
+	c->policy.n_allowed_caps = 0;
+	free(c->raw);
+	c->raw = NULL;
+}

@@ -1,0 +1,261 @@
+"""An isolated agentd instance for system tests.
+
+Each instance gets its own temp root with config, rootDir, runDir, podLogsDir,
+staticPodPath, privsep chroot and audit log, and its own cgroupRoot, so that
+instances never see each other or the host's containers.  stop() and
+cleanup() leave nothing behind even when a test failed half way.
+"""
+import glob
+import json
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+PRIVSEP_USER = "_agentd"
+
+
+def ensure_privsep_user():
+    try:
+        pwd.getpwnam(PRIVSEP_USER)
+    except KeyError:
+        subprocess.run(["useradd", "-r", "-s", "/usr/sbin/nologin", "-d",
+                        "/nonexistent", "-M", PRIVSEP_USER], check=True)
+
+
+def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = pred()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}"
+                         f" (last: {last!r})")
+
+
+def proc_status(pid):
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
+class Agentd:
+    _seq = 0
+
+    def __init__(self, build, extra_config=None, env=None, start=True,
+                 heartbeat=1):
+        ensure_privsep_user()
+        Agentd._seq += 1
+        self.build = build
+        self.top = tempfile.mkdtemp(prefix="agentd-test-")
+        os.chmod(self.top, 0o755)
+        self.root = os.path.join(self.top, "root")
+        self.run_dir = os.path.join(self.top, "run")
+        self.logs = os.path.join(self.top, "logs")
+        self.pods = os.path.join(self.top, "pods")
+        self.chroot = os.path.join(self.top, "empty")
+        self.audit = os.path.join(self.top, "audit", "audit.log")
+        self.cgroup_root = f"/agentd-test-{os.getpid()}-{Agentd._seq}"
+        for d in (self.pods, self.chroot):
+            os.makedirs(d)
+        os.chmod(self.chroot, 0o755)
+        self.config = os.path.join(self.top, "agentd.yaml")
+        cfg = {
+            "nodeName": "testnode",
+            "staticPodPath": self.pods,
+            "rootDir": self.root,
+            "runDir": self.run_dir,
+            "podLogsDir": self.logs,
+            "cgroupRoot": self.cgroup_root,
+            "privsepUser": PRIVSEP_USER,
+            "privsepChroot": self.chroot,
+            "libexecDir": build,
+            "auditLog": self.audit,
+            "auditFsync": "false",
+            "runtime": "runc",
+            "heartbeatSeconds": str(heartbeat),
+            "staticPodRescanSeconds": "20",
+            "logLevel": "debug",
+        }
+        cfg.update(extra_config or {})
+        with open(self.config, "w") as f:
+            for k, v in cfg.items():
+                if isinstance(v, list):
+                    f.write(f"{k}:\n")
+                    for item in v:
+                        f.write(f"  - {item}\n")
+                else:
+                    f.write(f"{k}: {v}\n")
+        self.stderr_path = os.path.join(self.top, "agentd.stderr")
+        self.proc = None
+        self.env = env
+        if start:
+            self.start()
+
+    # ---- process control ----
+    def start(self):
+        env = dict(os.environ)
+        env.pop("NOTIFY_SOCKET", None)
+        env.update(self.env or {})
+        self.stderr = open(self.stderr_path, "ab")
+        self.proc = subprocess.Popen(
+            [os.path.join(self.build, "agentd"), "-f", self.config],
+            stdin=subprocess.DEVNULL, stdout=self.stderr,
+            stderr=self.stderr, env=env)
+        self.wait_all_running()
+
+    def wait_all_running(self, timeout=15):
+        def ok():
+            if self.proc.poll() is not None:
+                raise AssertionError("agentd exited:\n" + self.log())
+            try:
+                st = self.status()
+            except (subprocess.CalledProcessError, RuntimeError):
+                return False
+            return all(p["state"] == "running" for p in st["processes"])
+        wait_for(ok, timeout, what="all workers running")
+
+    def log(self):
+        try:
+            with open(self.stderr_path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def agentctl(self, *args, check=True, timeout=120, input=None):
+        r = subprocess.run([os.path.join(self.build, "agentctl"), "-f",
+                            self.config, *args], capture_output=True,
+                           text=True, timeout=timeout, input=input)
+        if check and r.returncode != 0:
+            raise RuntimeError(f"agentctl {' '.join(args)} failed "
+                               f"({r.returncode}): {r.stderr}")
+        return r
+
+    def status(self):
+        return json.loads(self.agentctl("status", "-o", "json").stdout)
+
+    def pid(self, role):
+        for p in self.status()["processes"]:
+            if p["role"] == role:
+                return p["pid"]
+        raise KeyError(role)
+
+    def restarts(self, role):
+        for p in self.status()["processes"]:
+            if p["role"] == role:
+                return p["restarts"]
+        raise KeyError(role)
+
+    def wait_new_pid(self, role, old, timeout=10):
+        def ok():
+            try:
+                st = self.status()
+            except RuntimeError:
+                return False
+            for p in st["processes"]:
+                if p["role"] == role and p["state"] == "running" and \
+                        p["pid"] not in (0, old):
+                    return p["pid"]
+            return False
+        return wait_for(ok, timeout, what=f"new {role} pid")
+
+    def stop(self, timeout=15):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        # the workers follow their parent when their channel closes
+        time.sleep(0.5)
+
+    # ---- pods ----
+    def write_manifest(self, name, text):
+        tmp = os.path.join(self.pods, "." + name + ".tmp")
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.rename(tmp, os.path.join(self.pods, name))
+
+    def remove_manifest(self, name):
+        os.unlink(os.path.join(self.pods, name))
+
+    def pods_json(self):
+        return json.loads(self.agentctl("get", "pods", "-o", "json").stdout)
+
+    def pod(self, ns, name):
+        for item in self.pods_json()["items"]:
+            if item["metadata"]["namespace"] == ns and \
+                    item["metadata"]["name"] == name:
+                return item
+        return None
+
+    def audit_records(self):
+        out = []
+        for path in sorted(glob.glob(self.audit + "*")):
+            with open(path) as f:
+                out += [json.loads(line) for line in f if line.strip()]
+        return sorted(out, key=lambda r: r["seq"])
+
+    # ---- teardown ----
+    def runtime_root(self):
+        return os.path.join(self.run_dir, "runtime")
+
+    def force_cleanup(self):
+        """Remove whatever a failed test left: containers, mounts, cgroups."""
+        rr = self.runtime_root()
+        if os.path.isdir(rr):
+            r = subprocess.run(["runc", "--root", rr, "list", "-q"],
+                               capture_output=True, text=True)
+            for cid in r.stdout.split():
+                subprocess.run(["runc", "--root", rr, "kill", cid, "KILL"],
+                               capture_output=True)
+                time.sleep(0.1)
+                subprocess.run(["runc", "--root", rr, "delete", "-f", cid],
+                               capture_output=True)
+        subprocess.run(["pkill", "-9", "-f", f"conmon.*{self.top}"],
+                       capture_output=True)
+        with open("/proc/self/mountinfo") as f:
+            mounts = [line.split()[4] for line in f]
+        for m in sorted((m for m in mounts if m.startswith(self.top)),
+                        key=len, reverse=True):
+            subprocess.run(["umount", "-l", m], capture_output=True)
+        for hier in glob.glob("/sys/fs/cgroup/*") + ["/sys/fs/cgroup"]:
+            base = os.path.join(hier, self.cgroup_root.lstrip("/"))
+            if os.path.isdir(base):
+                for d, _, _ in sorted(os.walk(base), key=lambda t: -len(t[0])):
+                    try:
+                        os.rmdir(d)
+                    except OSError:
+                        pass
+
+    def cleanup(self):
+        try:
+            if self.proc is not None and self.proc.poll() is None:
+                # remove every pod so the executor tears them down
+                for f in os.listdir(self.pods):
+                    os.unlink(os.path.join(self.pods, f))
+                try:
+                    wait_for(lambda: not self.pods_json()["items"], 60,
+                             interval=0.2, what="pods removed")
+                except Exception:
+                    pass
+                self.stop()
+        finally:
+            self.force_cleanup()
+            if os.environ.get("AGENTD_KEEP_TEST_DIRS") is None:
+                shutil.rmtree(self.top, ignore_errors=True)

@@ -1,0 +1,568 @@
+/*
+ * policy_check() and policy_describe(): each rule allowed and denied,
+ * the rule name and field path of the first violation, the describe
+ * format and its truncation.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "pod.h"
+#include "tap.h"
+#include "../../workers/executor/policy.h"
+
+static void
+test_policy(struct node_policy *pol)
+{
+	memset(pol, 0, sizeof(*pol));
+	pol->allow_run_as_root = 1;	/* the Kubernetes default */
+}
+
+static void
+test_pod(struct pod *p, uint32_t n)
+{
+	uint32_t i;
+	char name[16];
+
+	pod_init(p);
+	p->namespace = strdup("default");
+	p->name = strdup("web");
+	p->containers = calloc(n, sizeof(*p->containers));
+	REQUIRE(p->namespace && p->name && p->containers);
+	for (i = 0; i < n; i++) {
+		container_spec_init(&p->containers[i]);
+		snprintf(name, sizeof(name), "c%u", i);
+		p->containers[i].name = strdup(name);
+		p->containers[i].image = strdup("busybox");
+	}
+	p->n_containers = n;
+}
+
+static void
+add_cap(struct pod *p, uint32_t i, const char *cap)
+{
+	REQUIRE(strlist_add(&p->containers[i].sc.cap_add, cap,
+	    POD_MAX_CAPS) == 0);
+}
+
+static void
+expect_denied(const struct node_policy *pol, const struct pod *p,
+    const char *rule, const char *field)
+{
+	struct policy_verdict v;
+
+	CHECK_EQ_INT(policy_check(pol, p, &v), 0);
+	CHECK_EQ_INT(v.allowed, 0);
+	CHECK_STR(v.rule, rule);
+	CHECK_STR(v.field, field);
+	CHECK(v.reason[0] != '\0');
+}
+
+static void
+expect_allowed(const struct node_policy *pol, const struct pod *p)
+{
+	struct policy_verdict v;
+
+	memset(&v, 'x', sizeof(v));
+	CHECK_EQ_INT(policy_check(pol, p, &v), 1);
+	CHECK_EQ_INT(v.allowed, 1);
+	CHECK_STR(v.rule, "");
+	CHECK_STR(v.field, "");
+	CHECK_STR(v.reason, "");
+}
+
+TEST(test_plain_pod_is_allowed)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 2);
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_privileged_container_denied_by_default)
+{
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 2);
+	p.containers[1].sc.privileged = 1;
+	expect_denied(&pol, &p, "privileged",
+	    "spec.containers[1].securityContext.privileged");
+	policy_check(&pol, &p, &v);
+	CHECK(strstr(v.reason, "c1") != NULL);
+	pod_free(&p);
+}
+
+TEST(test_privileged_container_allowed_by_policy)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.allow_privileged = 1;
+	test_pod(&p, 1);
+	p.containers[0].sc.privileged = 1;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_privileged_false_is_allowed)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	p.containers[0].sc.privileged = 0;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_host_network_denied_by_default)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	p.host_network = 1;
+	expect_denied(&pol, &p, "hostNetwork", "spec.hostNetwork");
+	pol.allow_host_network = 1;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_host_pid_denied_by_default)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	p.host_pid = 1;
+	expect_denied(&pol, &p, "hostPID", "spec.hostPID");
+	pol.allow_host_pid = 1;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_host_ipc_denied_by_default)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	p.host_ipc = 1;
+	expect_denied(&pol, &p, "hostIPC", "spec.hostIPC");
+	pol.allow_host_ipc = 1;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_first_violation_is_reported)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 2);
+	p.containers[0].sc.privileged = 1;
+	p.host_pid = 1;
+	expect_denied(&pol, &p, "hostPID", "spec.hostPID");
+	p.host_pid = 0;
+	add_cap(&p, 1, "SYS_ADMIN");
+	expect_denied(&pol, &p, "privileged",
+	    "spec.containers[0].securityContext.privileged");
+	pod_free(&p);
+}
+
+TEST(test_default_capabilities_may_be_added)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	add_cap(&p, 0, "NET_BIND_SERVICE");
+	add_cap(&p, 0, "CAP_CHOWN");
+	add_cap(&p, 0, "kill");
+	add_cap(&p, 0, "cap_audit_write");
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_extra_capability_denied_with_index)
+{
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 2);
+	add_cap(&p, 1, "CHOWN");
+	add_cap(&p, 1, "NET_ADMIN");
+	expect_denied(&pol, &p, "capabilities",
+	    "spec.containers[1].securityContext.capabilities.add[1]");
+	policy_check(&pol, &p, &v);
+	CHECK(strstr(v.reason, "NET_ADMIN") != NULL);
+	pod_free(&p);
+}
+
+TEST(test_capability_allowed_by_policy_any_spelling)
+{
+	struct node_policy pol;
+	struct pod p;
+	char allowed[] = "CAP_NET_ADMIN";
+
+	test_policy(&pol);
+	pol.allowed_caps[0] = allowed;
+	pol.n_allowed_caps = 1;
+	test_pod(&p, 1);
+	add_cap(&p, 0, "net_admin");
+	expect_allowed(&pol, &p);
+	add_cap(&p, 0, "SYS_TIME");
+	expect_denied(&pol, &p, "capabilities",
+	    "spec.containers[0].securityContext.capabilities.add[1]");
+	pod_free(&p);
+}
+
+TEST(test_capability_all_needs_all_in_policy)
+{
+	struct node_policy pol;
+	struct pod p;
+	char all[] = "ALL", some[] = "NET_ADMIN";
+
+	test_policy(&pol);
+	pol.allowed_caps[0] = some;
+	pol.n_allowed_caps = 1;
+	test_pod(&p, 1);
+	add_cap(&p, 0, "ALL");
+	expect_denied(&pol, &p, "capabilities",
+	    "spec.containers[0].securityContext.capabilities.add[0]");
+	pol.allowed_caps[1] = all;
+	pol.n_allowed_caps = 2;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_invalid_capability_name_denied)
+{
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	add_cap(&p, 0, "NET_ADMIN;x=1");
+	expect_denied(&pol, &p, "capabilities",
+	    "spec.containers[0].securityContext.capabilities.add[0]");
+	policy_check(&pol, &p, &v);
+	CHECK(strstr(v.reason, "invalid capability") != NULL);
+	pod_free(&p);
+}
+
+TEST(test_cap_is_default_set)
+{
+	CHECK_EQ_INT(policy_cap_is_default("SETPCAP"), 1);
+	CHECK_EQ_INT(policy_cap_is_default("CAP_SYS_CHROOT"), 1);
+	CHECK_EQ_INT(policy_cap_is_default("net_raw"), 1);
+	CHECK_EQ_INT(policy_cap_is_default("SYS_ADMIN"), 0);
+	CHECK_EQ_INT(policy_cap_is_default("CAP_"), 0);
+	CHECK_EQ_INT(policy_cap_is_default(""), 0);
+	CHECK_EQ_INT(policy_cap_is_default(NULL), 0);
+}
+
+TEST(test_run_as_non_root_with_uid_0_always_denied)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);	/* root allowed: the Kubernetes rule still holds */
+	test_pod(&p, 1);
+	p.containers[0].sc.run_as_non_root = 1;
+	p.containers[0].sc.run_as_user = 0;
+	expect_denied(&pol, &p, "runAsNonRoot",
+	    "spec.containers[0].securityContext.runAsUser");
+	pod_free(&p);
+}
+
+TEST(test_run_as_non_root_with_pod_uid_0_names_pod_field)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	p.psc.run_as_non_root = 1;
+	p.psc.run_as_user = 0;
+	expect_denied(&pol, &p, "runAsNonRoot",
+	    "spec.securityContext.runAsUser");
+	pod_free(&p);
+}
+
+TEST(test_uid_0_allowed_when_policy_allows_root)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	p.containers[0].sc.run_as_user = 0;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_uid_0_denied_when_policy_forbids_root)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.allow_run_as_root = 0;
+	test_pod(&p, 1);
+	p.containers[0].sc.run_as_user = 0;
+	expect_denied(&pol, &p, "runAsRoot",
+	    "spec.containers[0].securityContext.runAsUser");
+	pod_free(&p);
+}
+
+TEST(test_unset_uid_denied_when_policy_forbids_root)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.allow_run_as_root = 0;
+	test_pod(&p, 1);
+	expect_denied(&pol, &p, "runAsRoot",
+	    "spec.containers[0].securityContext.runAsUser");
+	p.containers[0].sc.run_as_non_root = 0;
+	expect_denied(&pol, &p, "runAsRoot",
+	    "spec.containers[0].securityContext.runAsUser");
+	pod_free(&p);
+}
+
+TEST(test_unset_uid_with_run_as_non_root_allowed)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.allow_run_as_root = 0;
+	test_pod(&p, 1);
+	p.psc.run_as_non_root = 1;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_container_uid_overrides_pod_uid)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.allow_run_as_root = 0;
+	test_pod(&p, 2);
+	p.psc.run_as_user = 0;
+	p.containers[0].sc.run_as_user = 1000;
+	p.containers[1].sc.run_as_user = 1000;
+	expect_allowed(&pol, &p);
+	p.psc.run_as_user = 1000;
+	p.containers[1].sc.run_as_user = 0;
+	expect_denied(&pol, &p, "runAsRoot",
+	    "spec.containers[1].securityContext.runAsUser");
+	p.containers[1].sc.run_as_user = -1;
+	expect_allowed(&pol, &p);	/* inherits the pod's 1000 */
+	pod_free(&p);
+}
+
+TEST(test_pod_uid_0_inherited_names_pod_field)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.allow_run_as_root = 0;
+	test_pod(&p, 1);
+	p.psc.run_as_user = 0;
+	expect_denied(&pol, &p, "runAsRoot", "spec.securityContext.runAsUser");
+	pod_free(&p);
+}
+
+TEST(test_container_non_root_false_overrides_pod_true)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.allow_run_as_root = 0;
+	test_pod(&p, 1);
+	p.psc.run_as_non_root = 1;
+	p.containers[0].sc.run_as_non_root = 0;
+	expect_denied(&pol, &p, "runAsRoot",
+	    "spec.containers[0].securityContext.runAsUser");
+	pod_free(&p);
+}
+
+TEST(test_run_as_user_out_of_range_denied)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	p.containers[0].sc.run_as_user = -5;
+	expect_denied(&pol, &p, "runAsUser",
+	    "spec.containers[0].securityContext.runAsUser");
+	p.containers[0].sc.run_as_user = 2147483648LL;
+	expect_denied(&pol, &p, "runAsUser",
+	    "spec.containers[0].securityContext.runAsUser");
+	p.containers[0].sc.run_as_user = 2147483647LL;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_escalation_true_unprivileged_allowed)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	p.containers[0].sc.allow_privilege_escalation = 1;
+	p.containers[0].sc.privileged = 0;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_escalation_false_with_privileged_denied)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.allow_privileged = 1;
+	test_pod(&p, 1);
+	p.containers[0].sc.allow_privilege_escalation = 0;
+	p.containers[0].sc.privileged = 1;
+	expect_denied(&pol, &p, "allowPrivilegeEscalation",
+	    "spec.containers[0].securityContext.allowPrivilegeEscalation");
+	pod_free(&p);
+}
+
+TEST(test_escalation_false_with_sys_admin_denied)
+{
+	struct node_policy pol;
+	struct pod p;
+	char all[] = "ALL";
+
+	test_policy(&pol);
+	pol.allowed_caps[0] = all;
+	pol.n_allowed_caps = 1;
+	test_pod(&p, 1);
+	add_cap(&p, 0, "CAP_SYS_ADMIN");
+	expect_allowed(&pol, &p);
+	p.containers[0].sc.allow_privilege_escalation = 0;
+	expect_denied(&pol, &p, "allowPrivilegeEscalation",
+	    "spec.containers[0].securityContext.allowPrivilegeEscalation");
+	pod_free(&p);
+}
+
+TEST(test_describe_plain_pod)
+{
+	struct pod p;
+	char buf[256];
+
+	test_pod(&p, 1);
+	p.containers[0].sc.run_as_user = 1000;
+	policy_describe(&p, buf, sizeof(buf));
+	CHECK_STR(buf, "privileged=0;hostNetwork=0;hostPID=0;hostIPC=0;"
+	    "caps_add=;runAsUser=1000");
+	pod_free(&p);
+}
+
+TEST(test_describe_union_of_containers)
+{
+	struct pod p;
+	char buf[256];
+
+	test_pod(&p, 3);
+	p.host_network = 1;
+	p.host_ipc = 1;
+	p.psc.run_as_user = 1000;
+	p.containers[1].sc.run_as_user = 0;
+	p.containers[2].sc.privileged = 1;
+	add_cap(&p, 0, "NET_ADMIN");
+	add_cap(&p, 1, "cap_net_admin");
+	add_cap(&p, 1, "SYS_TIME");
+	add_cap(&p, 2, "BAD;CAP");
+	policy_describe(&p, buf, sizeof(buf));
+	CHECK_STR(buf, "privileged=1;hostNetwork=1;hostPID=0;hostIPC=1;"
+	    "caps_add=NET_ADMIN,SYS_TIME,INVALID;runAsUser=1000,0,1000");
+	pod_free(&p);
+}
+
+TEST(test_describe_unset_uid)
+{
+	struct pod p;
+	char buf[256];
+
+	test_pod(&p, 2);
+	p.containers[1].sc.run_as_user = 7;
+	policy_describe(&p, buf, sizeof(buf));
+	CHECK_STR(buf, "privileged=0;hostNetwork=0;hostPID=0;hostIPC=0;"
+	    "caps_add=;runAsUser=unset,7");
+	pod_free(&p);
+}
+
+TEST(test_describe_truncates_within_bounds)
+{
+	struct pod p;
+	char buf[64];
+
+	test_pod(&p, 1);
+	memset(buf, 'Z', sizeof(buf));
+	policy_describe(&p, buf, 16);
+	CHECK_EQ_INT(strlen(buf), 15);
+	CHECK_STR(buf, "privileged=0...");
+	CHECK_EQ_INT(buf[16], 'Z');
+
+	memset(buf, 'Z', sizeof(buf));
+	policy_describe(&p, buf, 4);
+	CHECK_STR(buf, "...");
+	CHECK_EQ_INT(buf[4], 'Z');
+
+	memset(buf, 'Z', sizeof(buf));
+	policy_describe(&p, buf, 1);
+	CHECK_STR(buf, "");
+	CHECK_EQ_INT(buf[1], 'Z');
+
+	memset(buf, 'Z', sizeof(buf));
+	policy_describe(&p, buf, 0);
+	CHECK_EQ_INT(buf[0], 'Z');
+	pod_free(&p);
+}
+
+TEST(test_describe_exact_fit_is_not_truncated)
+{
+	struct pod p;
+	const char *want = "privileged=0;hostNetwork=0;hostPID=0;hostIPC=0;"
+	    "caps_add=;runAsUser=5";
+	char buf[128];
+
+	test_pod(&p, 1);
+	p.containers[0].sc.run_as_user = 5;
+	policy_describe(&p, buf, strlen(want) + 1);
+	CHECK_STR(buf, want);
+	policy_describe(&p, buf, strlen(want));
+	CHECK_EQ_INT(strlen(buf), strlen(want) - 1);
+	CHECK(strcmp(buf + strlen(buf) - 3, "...") == 0);
+	pod_free(&p);
+}

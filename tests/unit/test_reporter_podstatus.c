@@ -1,0 +1,1292 @@
+/*
+ * PodStatus and the kubectl table from constructed pods and reports:
+ * phases, conditions, container statuses, JSON shape (parsed back with
+ * cJSON), time and duration formatting, table layout.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "pod.h"
+#include "tap.h"
+#include "../../workers/reporter/podstatus.h"
+
+#define SEC		1000000000LL
+#define T0		(1795851222LL * SEC)	/* 2026-11-28T07:33:42Z */
+#define T0_STR		"2026-11-28T07:33:42Z"
+
+/* --- construction --- */
+
+static char *
+xstrdup(const char *s)
+{
+	char *d;
+
+	REQUIRE((d = strdup(s)) != NULL);
+	return d;
+}
+
+/* names: space-separated container names, in spec order */
+static void
+mkpod(struct pod *p, const char *ns, const char *name, const char *names)
+{
+	char buf[256], *tok, *save = NULL;
+	struct container_spec *c;
+
+	pod_init(p);
+	p->namespace = xstrdup(ns);
+	p->name = xstrdup(name);
+	p->uid = xstrdup("0a1b2c3d-uid");
+	p->containers = calloc(POD_MAX_CONTAINERS, sizeof(*p->containers));
+	REQUIRE(p->containers != NULL);
+	snprintf(buf, sizeof(buf), "%s", names);
+	for (tok = strtok_r(buf, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save)) {
+		c = &p->containers[p->n_containers++];
+		container_spec_init(c);
+		c->name = xstrdup(tok);
+		c->image = xstrdup("busybox:1.36");
+	}
+}
+
+/* a report with one entry per spec container, all waiting, no sandbox */
+static void
+mkrep(struct pod_report *r, const struct pod *p)
+{
+	uint32_t i;
+
+	pod_report_init(r);
+	r->start_time_ns = T0;
+	r->containers = calloc(p->n_containers, sizeof(*r->containers));
+	REQUIRE(r->containers != NULL);
+	for (i = 0; i < p->n_containers; i++) {
+		r->containers[i].name = xstrdup(p->containers[i].name);
+		r->containers[i].image = xstrdup(p->containers[i].image);
+	}
+	r->n_containers = p->n_containers;
+}
+
+static void
+set_running(struct container_report *c, int ready)
+{
+	c->state = CSTATE_RUNNING;
+	c->started_at_ns = T0 + 2 * SEC;
+	c->ready = ready;
+	c->container_id = xstrdup("runc://abc123");
+	c->image_id = xstrdup("docker.io/library/busybox@sha256:0123");
+}
+
+static void
+set_terminated(struct container_report *c, int exit_code, const char *reason)
+{
+	c->state = CSTATE_TERMINATED;
+	c->exit_code = exit_code;
+	c->started_at_ns = T0 + 2 * SEC;
+	c->finished_at_ns = T0 + 9 * SEC;
+	if (reason != NULL)
+		c->reason = xstrdup(reason);
+}
+
+static void
+set_waiting(struct container_report *c, const char *reason)
+{
+	c->state = CSTATE_WAITING;
+	if (reason != NULL)
+		c->reason = xstrdup(reason);
+}
+
+static void
+set_last(struct container_report *c, int exit_code, int64_t finished)
+{
+	c->has_last = 1;
+	c->last_term.exit_code = exit_code;
+	c->last_term.reason = xstrdup(exit_code ? "Error" : "Completed");
+	c->last_term.started_at_ns = finished - 5 * SEC;
+	c->last_term.finished_at_ns = finished;
+	c->last_term.container_id = xstrdup("runc://old");
+}
+
+static void
+set_denied(struct pod_report *r, const char *reason, const char *msg)
+{
+	r->denied = 1;
+	r->reason = xstrdup(reason);
+	r->message = xstrdup(msg);
+}
+
+/* --- JSON access --- */
+
+static const char *
+jstr(const cJSON *o, const char *path)
+{
+	char buf[256], *tok, *save = NULL;
+	const cJSON *cur = o;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok != NULL && cur != NULL;
+	    tok = strtok_r(NULL, ".", &save)) {
+		if (*tok >= '0' && *tok <= '9')
+			cur = cJSON_GetArrayItem(cur, atoi(tok));
+		else
+			cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
+	}
+	return cur != NULL && cJSON_IsString(cur) ? cur->valuestring : NULL;
+}
+
+static const cJSON *
+jget(const cJSON *o, const char *path)
+{
+	char buf[256], *tok, *save = NULL;
+	const cJSON *cur = o;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok != NULL && cur != NULL;
+	    tok = strtok_r(NULL, ".", &save)) {
+		if (*tok >= '0' && *tok <= '9')
+			cur = cJSON_GetArrayItem(cur, atoi(tok));
+		else
+			cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
+	}
+	return cur;
+}
+
+static double
+jnum(const cJSON *o, const char *path)
+{
+	const cJSON *j = jget(o, path);
+
+	return j != NULL && cJSON_IsNumber(j) ? j->valuedouble : -12345;
+}
+
+/* -1 missing, 0 false, 1 true */
+static int
+jbool(const cJSON *o, const char *path)
+{
+	const cJSON *j = jget(o, path);
+
+	if (j == NULL || !cJSON_IsBool(j))
+		return -1;
+	return cJSON_IsTrue(j);
+}
+
+/* status JSON printed and parsed back, as a consumer would see it */
+static cJSON *
+status_roundtrip(const struct pod *p, const struct pod_report *r)
+{
+	cJSON *s, *back;
+	char *txt;
+
+	REQUIRE((s = podstatus_status_json(p, r, T0)) != NULL);
+	REQUIRE((txt = cJSON_PrintUnformatted(s)) != NULL);
+	back = cJSON_Parse(txt);
+	REQUIRE(back != NULL);
+	free(txt);
+	cJSON_Delete(s);
+	return back;
+}
+
+static const cJSON *
+condition(const cJSON *st, const char *type)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, jget(st, "conditions"))
+		if (jstr(c, "type") != NULL && strcmp(jstr(c, "type"), type) == 0)
+			return c;
+	return NULL;
+}
+
+/* --- phase --- */
+
+TEST(test_phase_pending_without_report)
+{
+	struct pod p;
+
+	mkpod(&p, "default", "web", "app");
+	CHECK_STR(podstatus_phase(&p, NULL), "Pending");
+	pod_free(&p);
+}
+
+TEST(test_phase_pending_while_a_container_waits_to_start)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "web", "app side");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);
+	set_waiting(&r.containers[1], "ContainerCreating");
+	CHECK_STR(podstatus_phase(&p, &r), "Pending");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_phase_pending_when_report_lacks_a_container)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "web", "app side");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);
+	r.n_containers = 1;	/* "side" never reported */
+	CHECK_STR(podstatus_phase(&p, &r), "Pending");
+	r.n_containers = 2;
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_phase_running_when_all_started)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "web", "app side");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);
+	set_terminated(&r.containers[1], 0, "Completed");
+	CHECK_STR(podstatus_phase(&p, &r), "Running");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_phase_succeeded_when_all_exit_0_and_not_always)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "job", "a b");
+	mkrep(&r, &p);
+	set_terminated(&r.containers[0], 0, "Completed");
+	set_terminated(&r.containers[1], 0, "Completed");
+	p.restart_policy = RESTART_NEVER;
+	CHECK_STR(podstatus_phase(&p, &r), "Succeeded");
+	p.restart_policy = RESTART_ON_FAILURE;
+	CHECK_STR(podstatus_phase(&p, &r), "Succeeded");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_phase_running_when_all_exited_under_always)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_terminated(&r.containers[0], 0, "Completed");
+	CHECK_STR(podstatus_phase(&p, &r), "Running");	/* restarting */
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_phase_failed_when_one_fails_under_never)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "job", "a b");
+	p.restart_policy = RESTART_NEVER;
+	mkrep(&r, &p);
+	set_terminated(&r.containers[0], 0, "Completed");
+	set_terminated(&r.containers[1], 1, "Error");
+	CHECK_STR(podstatus_phase(&p, &r), "Failed");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_phase_running_when_one_fails_under_on_failure)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "job", "a b");
+	p.restart_policy = RESTART_ON_FAILURE;
+	mkrep(&r, &p);
+	set_terminated(&r.containers[0], 0, "Completed");
+	set_terminated(&r.containers[1], 1, "Error");
+	CHECK_STR(podstatus_phase(&p, &r), "Running");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_phase_running_in_crash_loop)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_waiting(&r.containers[0], "CrashLoopBackOff");
+	set_last(&r.containers[0], 1, T0 + 30 * SEC);
+	r.containers[0].restart_count = 4;
+	CHECK_STR(podstatus_phase(&p, &r), "Running");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_phase_denied_pod_is_failed)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);	/* ignored: never started */
+	set_denied(&r, "NodePolicyDenied", "privileged");
+	CHECK_STR(podstatus_phase(&p, &r), "Failed");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+/* --- conditions --- */
+
+TEST(test_conditions_in_kubelet_order_when_ready)
+{
+	static const char *const want[] = { "PodReadyToStartContainers",
+	    "Initialized", "Ready", "ContainersReady", "PodScheduled" };
+	struct pod p;
+	struct pod_report r;
+	const cJSON *c;
+	cJSON *st;
+	int i = 0;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	r.sandbox_ready = 1;
+	set_running(&r.containers[0], 1);
+	st = status_roundtrip(&p, &r);
+	CHECK_EQ_INT(cJSON_GetArraySize(jget(st, "conditions")), 5);
+	cJSON_ArrayForEach(c, jget(st, "conditions")) {
+		CHECK_STR(jstr(c, "type"), want[i]);
+		CHECK_STR(jstr(c, "status"), "True");
+		CHECK(cJSON_IsNull(jget(c, "lastProbeTime")));
+		CHECK_STR(jstr(c, "lastTransitionTime"), T0_STR);
+		CHECK(jget(c, "reason") == NULL);
+		i++;
+	}
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_condition_ready_to_start_follows_sandbox)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(condition(st, "PodReadyToStartContainers"), "status"),
+	    "False");
+	cJSON_Delete(st);
+	r.sandbox_ready = 1;
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(condition(st, "PodReadyToStartContainers"), "status"),
+	    "True");
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_condition_not_ready_lists_containers_in_spec_order)
+{
+	struct pod p;
+	struct pod_report r;
+	const cJSON *ready, *cready;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "zeta mid alpha");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 0);	/* running, not ready */
+	set_running(&r.containers[1], 1);
+	set_waiting(&r.containers[2], NULL);
+	st = status_roundtrip(&p, &r);
+	ready = condition(st, "Ready");
+	cready = condition(st, "ContainersReady");
+	CHECK_STR(jstr(ready, "status"), "False");
+	CHECK_STR(jstr(ready, "reason"), "ContainersNotReady");
+	CHECK_STR(jstr(ready, "message"),
+	    "containers with unready status: [zeta alpha]");
+	CHECK_STR(jstr(cready, "status"), "False");
+	CHECK_STR(jstr(cready, "reason"), "ContainersNotReady");
+	CHECK_STR(jstr(cready, "message"),
+	    "containers with unready status: [zeta alpha]");
+	CHECK_STR(jstr(condition(st, "Initialized"), "status"), "True");
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_conditions_of_succeeded_pod)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *st;
+
+	mkpod(&p, "default", "job", "a");
+	p.restart_policy = RESTART_NEVER;
+	mkrep(&r, &p);
+	set_terminated(&r.containers[0], 0, "Completed");
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(st, "phase"), "Succeeded");
+	CHECK_STR(jstr(condition(st, "Initialized"), "status"), "True");
+	CHECK_STR(jstr(condition(st, "Initialized"), "reason"),
+	    "PodCompleted");
+	CHECK_STR(jstr(condition(st, "Ready"), "status"), "False");
+	CHECK_STR(jstr(condition(st, "Ready"), "reason"), "PodCompleted");
+	CHECK_STR(jstr(condition(st, "ContainersReady"), "reason"),
+	    "PodCompleted");
+	CHECK(jget(condition(st, "Ready"), "message") == NULL);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_conditions_of_failed_pod)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *st;
+
+	mkpod(&p, "default", "job", "a");
+	p.restart_policy = RESTART_NEVER;
+	mkrep(&r, &p);
+	set_terminated(&r.containers[0], 2, "Error");
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(st, "phase"), "Failed");
+	CHECK_STR(jstr(condition(st, "Ready"), "status"), "False");
+	CHECK_STR(jstr(condition(st, "Ready"), "reason"), "PodFailed");
+	CHECK_STR(jstr(condition(st, "ContainersReady"), "reason"),
+	    "PodFailed");
+	CHECK(jget(condition(st, "Initialized"), "reason") == NULL);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_condition_times_null_without_start_time)
+{
+	struct pod p;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	st = status_roundtrip(&p, NULL);
+	CHECK(cJSON_IsNull(jget(condition(st, "Ready"),
+	    "lastTransitionTime")));
+	CHECK(cJSON_IsNull(jget(st, "startTime")));
+	cJSON_Delete(st);
+	pod_free(&p);
+}
+
+/* --- container statuses --- */
+
+TEST(test_container_statuses_sorted_by_name)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "web sidecar app");
+	mkrep(&r, &p);
+	st = status_roundtrip(&p, &r);
+	CHECK_EQ_INT(cJSON_GetArraySize(jget(st, "containerStatuses")), 3);
+	CHECK_STR(jstr(st, "containerStatuses.0.name"), "app");
+	CHECK_STR(jstr(st, "containerStatuses.1.name"), "sidecar");
+	CHECK_STR(jstr(st, "containerStatuses.2.name"), "web");
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_running_container_status_fields)
+{
+	struct pod p;
+	struct pod_report r;
+	const cJSON *cs;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);
+	r.containers[0].restart_count = 2;
+	st = status_roundtrip(&p, &r);
+	cs = jget(st, "containerStatuses.0");
+	CHECK_STR(jstr(cs, "name"), "app");
+	CHECK_STR(jstr(cs, "image"), "busybox:1.36");
+	CHECK_STR(jstr(cs, "imageID"),
+	    "docker.io/library/busybox@sha256:0123");
+	CHECK_STR(jstr(cs, "containerID"), "runc://abc123");
+	CHECK_EQ_INT(jbool(cs, "ready"), 1);
+	CHECK_EQ_INT(jbool(cs, "started"), 1);
+	CHECK_EQ_INT(jnum(cs, "restartCount"), 2);
+	CHECK_STR(jstr(cs, "state.running.startedAt"),
+	    "2026-11-28T07:33:44Z");
+	CHECK_EQ_INT(cJSON_GetArraySize(jget(cs, "state")), 1);
+	CHECK(cJSON_IsObject(jget(cs, "lastState")));
+	CHECK_EQ_INT(cJSON_GetArraySize(jget(cs, "lastState")), 0);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_unreported_container_waits_creating)
+{
+	struct pod p;
+	const cJSON *cs;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	st = status_roundtrip(&p, NULL);
+	cs = jget(st, "containerStatuses.0");
+	CHECK_STR(jstr(cs, "state.waiting.reason"), "ContainerCreating");
+	CHECK_STR(jstr(cs, "imageID"), "");
+	CHECK(jget(cs, "containerID") == NULL);
+	CHECK_EQ_INT(jbool(cs, "ready"), 0);
+	CHECK_EQ_INT(jbool(cs, "started"), 0);
+	CHECK_EQ_INT(jnum(cs, "restartCount"), 0);
+	cJSON_Delete(st);
+	pod_free(&p);
+}
+
+TEST(test_ready_requires_running)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_terminated(&r.containers[0], 0, "Completed");
+	r.containers[0].ready = 1;	/* stale flag from the executor */
+	st = status_roundtrip(&p, &r);
+	CHECK_EQ_INT(jbool(st, "containerStatuses.0.ready"), 0);
+	CHECK_EQ_INT(jbool(st, "containerStatuses.0.started"), 0);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_terminated_container_status_fields)
+{
+	struct pod p;
+	struct pod_report r;
+	const cJSON *t;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_terminated(&r.containers[0], 137, "OOMKilled");
+	r.containers[0].message = xstrdup("out of memory");
+	r.containers[0].container_id = xstrdup("runc://dead");
+	st = status_roundtrip(&p, &r);
+	t = jget(st, "containerStatuses.0.state.terminated");
+	REQUIRE(t != NULL);
+	CHECK_EQ_INT(jnum(t, "exitCode"), 137);
+	CHECK(jget(t, "signal") == NULL);
+	CHECK_STR(jstr(t, "reason"), "OOMKilled");
+	CHECK_STR(jstr(t, "message"), "out of memory");
+	CHECK_STR(jstr(t, "startedAt"), "2026-11-28T07:33:44Z");
+	CHECK_STR(jstr(t, "finishedAt"), "2026-11-28T07:33:51Z");
+	CHECK_STR(jstr(t, "containerID"), "runc://dead");
+	cJSON_Delete(st);
+	r.containers[0].signal = 9;
+	st = status_roundtrip(&p, &r);
+	CHECK_EQ_INT(jnum(st, "containerStatuses.0.state.terminated.signal"),
+	    9);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_last_state_terminated)
+{
+	struct pod p;
+	struct pod_report r;
+	const cJSON *l;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);
+	set_last(&r.containers[0], 1, T0 + 60 * SEC);
+	r.containers[0].restart_count = 1;
+	st = status_roundtrip(&p, &r);
+	l = jget(st, "containerStatuses.0.lastState.terminated");
+	REQUIRE(l != NULL);
+	CHECK_EQ_INT(jnum(l, "exitCode"), 1);
+	CHECK_STR(jstr(l, "reason"), "Error");
+	CHECK_STR(jstr(l, "finishedAt"), "2026-11-28T07:34:42Z");
+	CHECK_STR(jstr(l, "startedAt"), "2026-11-28T07:34:37Z");
+	CHECK_STR(jstr(l, "containerID"), "runc://old");
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_waiting_after_restart_without_reason_has_none)
+{
+	struct pod p;
+	struct pod_report r;
+	const cJSON *w;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_waiting(&r.containers[0], NULL);
+	set_last(&r.containers[0], 0, T0 + 10 * SEC);
+	st = status_roundtrip(&p, &r);
+	w = jget(st, "containerStatuses.0.state.waiting");
+	REQUIRE(w != NULL);
+	CHECK(jget(w, "reason") == NULL);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_waiting_reason_and_message_from_report)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_waiting(&r.containers[0], "ErrImageNeverPull");
+	r.containers[0].message = xstrdup("image not present");
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(st, "containerStatuses.0.state.waiting.reason"),
+	    "ErrImageNeverPull");
+	CHECK_STR(jstr(st, "containerStatuses.0.state.waiting.message"),
+	    "image not present");
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+/* --- status object --- */
+
+TEST(test_status_addresses_and_start_time)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	r.host_ip = xstrdup("192.168.1.10");
+	r.pod_ip = xstrdup("10.88.0.7");
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(st, "hostIP"), "192.168.1.10");
+	CHECK_STR(jstr(st, "hostIPs.0.ip"), "192.168.1.10");
+	CHECK_STR(jstr(st, "podIP"), "10.88.0.7");
+	CHECK_STR(jstr(st, "podIPs.0.ip"), "10.88.0.7");
+	CHECK_EQ_INT(cJSON_GetArraySize(jget(st, "podIPs")), 1);
+	CHECK_STR(jstr(st, "startTime"), T0_STR);
+	CHECK_STR(jstr(st, "qosClass"), "BestEffort");
+	CHECK(jget(st, "reason") == NULL);
+	CHECK(jget(st, "message") == NULL);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_host_network_pod_uses_host_ip)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *st;
+
+	mkpod(&p, "kube-system", "proxy", "app");
+	p.host_network = 1;
+	mkrep(&r, &p);
+	r.host_ip = xstrdup("192.168.1.10");
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(st, "podIP"), "192.168.1.10");
+	CHECK_STR(jstr(st, "podIPs.0.ip"), "192.168.1.10");
+	cJSON_Delete(st);
+	p.host_network = 0;
+	st = status_roundtrip(&p, &r);
+	CHECK(jget(st, "podIP") == NULL);
+	CHECK(jget(st, "podIPs") == NULL);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_denied_status)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_denied(&r, "NodePolicyDenied",
+	    "privileged: container app is privileged");
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(st, "phase"), "Failed");
+	CHECK_STR(jstr(st, "reason"), "NodePolicyDenied");
+	CHECK_STR(jstr(st, "message"),
+	    "Pod was rejected: privileged: container app is privileged");
+	CHECK_STR(jstr(st, "startTime"), T0_STR);
+	CHECK(jget(st, "conditions") == NULL);
+	CHECK(jget(st, "containerStatuses") == NULL);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_qos_classes)
+{
+	struct pod p;
+
+	mkpod(&p, "default", "web", "a b");
+	CHECK_STR(podstatus_qos_class(&p), "BestEffort");
+	p.containers[0].res.mem_request_bytes = 64 << 20;
+	CHECK_STR(podstatus_qos_class(&p), "Burstable");
+	p.containers[0].res.mem_request_bytes = -1;
+	p.containers[0].res.cpu_limit_milli = 500;
+	p.containers[0].res.mem_limit_bytes = 64 << 20;
+	p.containers[1].res.cpu_limit_milli = 250;
+	p.containers[1].res.mem_limit_bytes = 32 << 20;
+	CHECK_STR(podstatus_qos_class(&p), "Guaranteed");	/* defaulted */
+	p.containers[1].res.cpu_request_milli = 250;
+	CHECK_STR(podstatus_qos_class(&p), "Guaranteed");
+	p.containers[1].res.cpu_request_milli = 100;
+	CHECK_STR(podstatus_qos_class(&p), "Burstable");
+	p.containers[1].res.cpu_request_milli = -1;
+	p.containers[1].res.mem_limit_bytes = -1;
+	CHECK_STR(podstatus_qos_class(&p), "Burstable");
+	pod_free(&p);
+}
+
+/* --- time --- */
+
+TEST(test_rfc3339_utc_seconds)
+{
+	char buf[PODSTATUS_TIME_LEN];
+
+	CHECK_EQ_INT(podstatus_rfc3339(T0, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, T0_STR);
+	CHECK_EQ_INT(podstatus_rfc3339(T0 + 999999999LL, buf, sizeof(buf)),
+	    0);
+	CHECK_STR(buf, T0_STR);	/* truncated, not rounded */
+	CHECK_EQ_INT(podstatus_rfc3339(1 * SEC, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "1970-01-01T00:00:01Z");
+	CHECK_EQ_INT(podstatus_rfc3339(0, buf, sizeof(buf)), -1);
+	CHECK_EQ_INT(podstatus_rfc3339(-5, buf, sizeof(buf)), -1);
+	CHECK_EQ_INT(podstatus_rfc3339(T0, buf, sizeof(buf) - 1), -1);
+}
+
+static void
+check_duration(int64_t ns, const char *want)
+{
+	char buf[PODSTATUS_DURATION_LEN];
+
+	podstatus_human_duration(ns, buf, sizeof(buf));
+	CHECK_STR(buf, want);
+}
+
+TEST(test_human_duration_like_apimachinery)
+{
+	const int64_t M = 60 * SEC, H = 60 * M, D = 24 * H;
+
+	check_duration(-3 * SEC, "<invalid>");
+	check_duration(-1500000000LL, "0s");
+	check_duration(0, "0s");
+	check_duration(5 * SEC, "5s");
+	check_duration(119 * SEC + 999999999LL, "119s");
+	check_duration(2 * M, "2m");
+	check_duration(3 * M + 2 * SEC, "3m2s");
+	check_duration(9 * M + 59 * SEC, "9m59s");
+	check_duration(10 * M + 30 * SEC, "10m");
+	check_duration(179 * M, "179m");
+	check_duration(3 * H, "3h");
+	check_duration(3 * H + 5 * M, "3h5m");
+	check_duration(7 * H + 59 * M + 59 * SEC, "7h59m");
+	check_duration(8 * H + 5 * M, "8h");
+	check_duration(47 * H, "47h");
+	check_duration(2 * D, "2d");
+	check_duration(2 * D + 3 * H, "2d3h");
+	check_duration(8 * D + 3 * H, "8d");
+	check_duration(400 * D, "400d");
+	check_duration(730 * D, "2y");
+	check_duration(735 * D, "2y5d");
+	check_duration(2920 * D, "8y");
+	check_duration(3000 * D, "8y");
+}
+
+/* --- pod, list --- */
+
+static void
+mkspec_rich(struct pod *p)
+{
+	struct container_spec *c = &p->containers[0];
+
+	p->labels = calloc(1, sizeof(*p->labels));
+	p->annotations = calloc(1, sizeof(*p->annotations));
+	REQUIRE(p->labels && p->annotations);
+	p->labels[0] = (struct kv){ xstrdup("app"), xstrdup("web") };
+	p->n_labels = 1;
+	p->annotations[0] = (struct kv){ xstrdup("example.com/note"),
+	    xstrdup("hi") };
+	p->n_annotations = 1;
+	p->node_name = xstrdup("node-1");
+	p->restart_policy = RESTART_ON_FAILURE;
+	p->psc.run_as_user = 1000;
+	REQUIRE(strlist_add(&c->command, "/bin/sh", POD_MAX_ARGS) == 0);
+	REQUIRE(strlist_add(&c->args, "-c", POD_MAX_ARGS) == 0);
+	REQUIRE(strlist_add(&c->args, "sleep 1", POD_MAX_ARGS) == 0);
+	REQUIRE(strlist_add(&c->sc.cap_add, "NET_ADMIN", POD_MAX_CAPS) == 0);
+	REQUIRE(strlist_add(&c->sc.cap_drop, "ALL", POD_MAX_CAPS) == 0);
+	c->sc.read_only_root_fs = 1;
+	c->env = calloc(1, sizeof(*c->env));
+	c->ports = calloc(1, sizeof(*c->ports));
+	REQUIRE(c->env && c->ports);
+	c->env[0] = (struct kv){ xstrdup("MODE"), xstrdup("prod") };
+	c->n_env = 1;
+	c->ports[0].name = xstrdup("http");
+	c->ports[0].container_port = 8080;
+	c->ports[0].protocol = PROTO_UDP;
+	c->n_ports = 1;
+	c->pull_policy = PULL_NEVER;
+	c->res.cpu_limit_milli = 1500;
+	c->res.cpu_request_milli = 2000;
+	c->res.mem_limit_bytes = 128LL << 20;
+	c->res.mem_request_bytes = 1000000000LL;
+}
+
+TEST(test_pod_json_shape)
+{
+	struct pod p;
+	struct pod_report r;
+	const cJSON *c;
+	cJSON *j, *back;
+	char *txt;
+
+	mkpod(&p, "prod", "web", "app");
+	mkspec_rich(&p);
+	mkrep(&r, &p);
+	REQUIRE((j = podstatus_pod_json(&p, &r, T0)) != NULL);
+	REQUIRE((txt = cJSON_Print(j)) != NULL);
+	REQUIRE((back = cJSON_Parse(txt)) != NULL);
+	CHECK_STR(jstr(back, "apiVersion"), "v1");
+	CHECK_STR(jstr(back, "kind"), "Pod");
+	CHECK_STR(jstr(back, "metadata.name"), "web");
+	CHECK_STR(jstr(back, "metadata.namespace"), "prod");
+	CHECK_STR(jstr(back, "metadata.uid"), "0a1b2c3d-uid");
+	CHECK_STR(jstr(back, "metadata.creationTimestamp"), T0_STR);
+	CHECK_STR(jstr(back, "metadata.labels.app"), "web");
+	CHECK_STR(cJSON_GetObjectItemCaseSensitive(jget(back,
+	    "metadata.annotations"), "example.com/note")->valuestring, "hi");
+	CHECK_STR(jstr(back, "spec.restartPolicy"), "OnFailure");
+	CHECK_EQ_INT(jnum(back, "spec.terminationGracePeriodSeconds"), 30);
+	CHECK_STR(jstr(back, "spec.nodeName"), "node-1");
+	CHECK(jget(back, "spec.hostNetwork") == NULL);
+	CHECK_EQ_INT(jnum(back, "spec.securityContext.runAsUser"), 1000);
+	c = jget(back, "spec.containers.0");
+	CHECK_STR(jstr(c, "name"), "app");
+	CHECK_STR(jstr(c, "image"), "busybox:1.36");
+	CHECK_STR(jstr(c, "command.0"), "/bin/sh");
+	CHECK_STR(jstr(c, "args.1"), "sleep 1");
+	CHECK_STR(jstr(c, "env.0.name"), "MODE");
+	CHECK_STR(jstr(c, "env.0.value"), "prod");
+	CHECK_STR(jstr(c, "ports.0.name"), "http");
+	CHECK_EQ_INT(jnum(c, "ports.0.containerPort"), 8080);
+	CHECK_STR(jstr(c, "ports.0.protocol"), "UDP");
+	CHECK(jget(c, "ports.0.hostPort") == NULL);
+	CHECK_STR(jstr(c, "resources.limits.cpu"), "1500m");
+	CHECK_STR(jstr(c, "resources.requests.cpu"), "2");
+	CHECK_STR(jstr(c, "resources.limits.memory"), "128Mi");
+	CHECK_STR(jstr(c, "resources.requests.memory"), "1G");
+	CHECK_STR(jstr(c, "imagePullPolicy"), "Never");
+	CHECK_STR(jstr(c, "securityContext.capabilities.add.0"), "NET_ADMIN");
+	CHECK_STR(jstr(c, "securityContext.capabilities.drop.0"), "ALL");
+	CHECK_EQ_INT(jbool(c, "securityContext.readOnlyRootFilesystem"), 1);
+	CHECK(jget(c, "securityContext.privileged") == NULL);
+	CHECK_STR(jstr(back, "status.phase"), "Pending");
+	CHECK_STR(jstr(back, "status.qosClass"), "Burstable");
+	free(txt);
+	cJSON_Delete(back);
+	cJSON_Delete(j);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_minimal_spec_defaults)
+{
+	struct pod p;
+	const cJSON *c;
+	cJSON *j;
+
+	mkpod(&p, "default", "web", "app");
+	p.host_network = p.host_pid = p.host_ipc = 1;
+	REQUIRE((j = podstatus_pod_json(&p, NULL, T0)) != NULL);
+	c = jget(j, "spec.containers.0");
+	CHECK(cJSON_IsObject(jget(c, "resources")));
+	CHECK_EQ_INT(cJSON_GetArraySize(jget(c, "resources")), 0);
+	CHECK(jget(c, "securityContext") == NULL);
+	CHECK(jget(c, "command") == NULL);
+	CHECK(jget(c, "env") == NULL);
+	CHECK_STR(jstr(c, "imagePullPolicy"), "IfNotPresent");
+	CHECK_STR(jstr(j, "spec.restartPolicy"), "Always");
+	CHECK_EQ_INT(jbool(j, "spec.hostNetwork"), 1);
+	CHECK_EQ_INT(jbool(j, "spec.hostPID"), 1);
+	CHECK_EQ_INT(jbool(j, "spec.hostIPC"), 1);
+	CHECK(cJSON_IsObject(jget(j, "spec.securityContext")));
+	CHECK_EQ_INT(cJSON_GetArraySize(jget(j, "spec.securityContext")), 0);
+	CHECK(cJSON_IsNull(jget(j, "metadata.creationTimestamp")));
+	CHECK(jget(j, "metadata.labels") == NULL);
+	cJSON_Delete(j);
+	pod_free(&p);
+}
+
+TEST(test_quantities_canonical)
+{
+	static const struct { int64_t bytes; const char *want; } mem[] = {
+		{ 0, "0" }, { 2048, "2Ki" }, { 1536, "1536" },
+		{ 1LL << 30, "1Gi" }, { 3000, "3k" }, { 2000000, "2M" },
+		{ 1024000, "1000Ki" },
+	};
+	struct pod p;
+	cJSON *j;
+	size_t i;
+
+	mkpod(&p, "default", "web", "app");
+	for (i = 0; i < sizeof(mem) / sizeof(mem[0]); i++) {
+		p.containers[0].res.mem_limit_bytes = mem[i].bytes;
+		p.containers[0].res.cpu_limit_milli = (int64_t)i * 1000 + 1;
+		REQUIRE((j = podstatus_pod_json(&p, NULL, T0)) != NULL);
+		CHECK_STR(jstr(j, "spec.containers.0.resources.limits.memory"),
+		    mem[i].want);
+		CHECK(strchr(jstr(j, "spec.containers.0.resources.limits.cpu"),
+		    'm') != NULL);
+		cJSON_Delete(j);
+	}
+	pod_free(&p);
+}
+
+TEST(test_podlist_shape_and_order)
+{
+	struct pod p[3];
+	const struct pod *pods[3];
+	const struct pod_report *reps[3] = { NULL, NULL, NULL };
+	cJSON *l;
+	int i;
+
+	mkpod(&p[0], "prod", "b", "app");
+	mkpod(&p[1], "default", "z", "app");
+	mkpod(&p[2], "prod", "a", "app");
+	for (i = 0; i < 3; i++)
+		pods[i] = &p[i];
+	REQUIRE((l = podstatus_podlist_json(pods, reps, 3, T0)) != NULL);
+	CHECK_STR(jstr(l, "apiVersion"), "v1");
+	CHECK_STR(jstr(l, "kind"), "PodList");
+	CHECK_STR(jstr(l, "metadata.resourceVersion"), "");
+	CHECK_EQ_INT(cJSON_GetArraySize(jget(l, "items")), 3);
+	CHECK_STR(jstr(l, "items.0.metadata.name"), "z");
+	CHECK_STR(jstr(l, "items.1.metadata.name"), "a");
+	CHECK_STR(jstr(l, "items.2.metadata.name"), "b");
+	CHECK_STR(jstr(l, "items.2.kind"), "Pod");
+	CHECK_STR(jstr(l, "items.2.status.phase"), "Pending");
+	cJSON_Delete(l);
+	REQUIRE((l = podstatus_podlist_json(NULL, NULL, 0, T0)) != NULL);
+	CHECK_EQ_INT(cJSON_GetArraySize(jget(l, "items")), 0);
+	cJSON_Delete(l);
+	for (i = 0; i < 3; i++)
+		pod_free(&p[i]);
+}
+
+TEST(test_output_is_deterministic)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *a, *b;
+	char *ta, *tb;
+
+	mkpod(&p, "prod", "web", "b a");
+	mkspec_rich(&p);
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);
+	set_last(&r.containers[1], 1, T0 + 3 * SEC);
+	REQUIRE((a = podstatus_pod_json(&p, &r, T0)) != NULL);
+	REQUIRE((b = podstatus_pod_json(&p, &r, T0 + 99 * SEC)) != NULL);
+	REQUIRE((ta = cJSON_PrintUnformatted(a)) != NULL);
+	REQUIRE((tb = cJSON_PrintUnformatted(b)) != NULL);
+	CHECK_STR(ta, tb);
+	free(ta);
+	free(tb);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+/* --- table --- */
+
+static char *
+table1(const struct pod *p, const struct pod_report *r, int64_t now)
+{
+	const struct pod *pods[1] = { p };
+	const struct pod_report *reps[1] = { r };
+	char *t;
+
+	REQUIRE((t = podstatus_table(pods, reps, 1, now)) != NULL);
+	return t;
+}
+
+TEST(test_table_layout_like_kubectl)
+{
+	struct pod p[2];
+	struct pod_report r[2];
+	const struct pod *pods[2] = { &p[0], &p[1] };
+	const struct pod_report *reps[2] = { &r[0], &r[1] };
+	char *t;
+
+	mkpod(&p[0], "kube-system", "coredns-5d78c9869d-abcde", "coredns");
+	mkpod(&p[1], "default", "web", "app side");
+	mkrep(&r[0], &p[0]);
+	mkrep(&r[1], &p[1]);
+	set_running(&r[0].containers[0], 1);
+	set_running(&r[1].containers[0], 1);
+	set_running(&r[1].containers[1], 1);
+	t = podstatus_table(pods, reps, 2, T0 + 5 * SEC);
+	REQUIRE(t != NULL);
+	CHECK_STR(t,
+	    "NAMESPACE     NAME                       READY   STATUS    "
+	    "RESTARTS   AGE\n"
+	    "default       web                        2/2     Running   "
+	    "0          5s\n"
+	    "kube-system   coredns-5d78c9869d-abcde   1/1     Running   "
+	    "0          5s\n");
+	free(t);
+	pod_report_free(&r[0]);
+	pod_report_free(&r[1]);
+	pod_free(&p[0]);
+	pod_free(&p[1]);
+}
+
+TEST(test_table_empty_has_header_only)
+{
+	char *t;
+
+	REQUIRE((t = podstatus_table(NULL, NULL, 0, T0)) != NULL);
+	CHECK_STR(t, "NAMESPACE   NAME   READY   STATUS   RESTARTS   AGE\n");
+	free(t);
+}
+
+TEST(test_table_crash_loop_row)
+{
+	struct pod p;
+	struct pod_report r;
+	char *t;
+
+	mkpod(&p, "default", "crashy", "app");
+	mkrep(&r, &p);
+	set_waiting(&r.containers[0], "CrashLoopBackOff");
+	set_last(&r.containers[0], 1, T0 + 100 * SEC);
+	r.containers[0].restart_count = 5;
+	t = table1(&p, &r, T0 + 142 * SEC + 400000000LL);
+	CHECK(strstr(t, "\ndefault     crashy   0/1     CrashLoopBackOff   "
+	    "5 (42s ago)   2m22s\n") != NULL);
+	free(t);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_table_restarts_use_latest_finish)
+{
+	struct pod p;
+	struct pod_report r;
+	char *t;
+
+	mkpod(&p, "default", "web", "a b");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);
+	set_running(&r.containers[1], 1);
+	set_last(&r.containers[0], 1, T0 + 10 * SEC);
+	set_last(&r.containers[1], 1, T0 + 200 * SEC);
+	r.containers[0].restart_count = 2;
+	r.containers[1].restart_count = 1;
+	t = table1(&p, &r, T0 + 3 * 3600 * SEC);
+	/* 10600s: under 180 minutes HumanDuration counts minutes */
+	CHECK(strstr(t, "   3 (176m ago)   3h\n") != NULL);
+	free(t);
+	r.containers[0].has_last = r.containers[1].has_last = 0;
+	t = table1(&p, &r, T0 + 3 * 3600 * SEC);
+	CHECK(strstr(t, "   3          3h\n") != NULL);
+	free(t);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_table_denied_row)
+{
+	struct pod p;
+	struct pod_report r;
+	char *t;
+
+	mkpod(&p, "default", "evil", "app");
+	mkrep(&r, &p);
+	set_denied(&r, "NodePolicyDenied", "hostNetwork");
+	t = table1(&p, &r, T0 + 61 * SEC);
+	CHECK(strstr(t, "\ndefault     evil   0/1     NodePolicyDenied   0"
+	    "          61s\n") != NULL);
+	free(t);
+	free(r.reason);
+	r.reason = NULL;	/* the executor gave no reason */
+	t = table1(&p, &r, T0 + 61 * SEC);
+	CHECK(strstr(t, " NodePolicyDenied ") != NULL);
+	free(t);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+static void
+check_status_cell(const struct pod *p, const struct pod_report *r,
+    const char *want)
+{
+	char *t, cell[64];
+
+	t = table1(p, r, T0);
+	snprintf(cell, sizeof(cell), "   %s   ", want);
+	if (strstr(t, cell) == NULL) {
+		fprintf(stderr, "want STATUS %s in:\n%s", want, t);
+		CHECK(0);
+	}
+	free(t);
+}
+
+TEST(test_table_terminated_reasons)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "job", "app");
+	p.restart_policy = RESTART_NEVER;
+	mkrep(&r, &p);
+	set_terminated(&r.containers[0], 0, "Completed");
+	check_status_cell(&p, &r, "Completed");
+	free(r.containers[0].reason);
+	r.containers[0].reason = xstrdup("Error");
+	r.containers[0].exit_code = 1;
+	check_status_cell(&p, &r, "Error");
+	free(r.containers[0].reason);
+	r.containers[0].reason = NULL;
+	r.containers[0].exit_code = 3;
+	check_status_cell(&p, &r, "ExitCode:3");
+	r.containers[0].signal = 9;
+	check_status_cell(&p, &r, "Signal:9");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_table_waiting_reasons)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "web", "app");
+	check_status_cell(&p, NULL, "ContainerCreating");
+	mkrep(&r, &p);
+	set_waiting(&r.containers[0], "ErrImageNeverPull");
+	check_status_cell(&p, &r, "ErrImageNeverPull");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_table_first_container_by_name_wins)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "web", "zz aa");
+	mkrep(&r, &p);
+	set_waiting(&r.containers[0], "ImagePullBackOff");
+	set_waiting(&r.containers[1], "CrashLoopBackOff");
+	set_last(&r.containers[1], 1, T0);
+	check_status_cell(&p, &r, "CrashLoopBackOff");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_table_completed_with_running_container)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "web", "a b");
+	p.restart_policy = RESTART_ON_FAILURE;
+	mkrep(&r, &p);
+	set_terminated(&r.containers[0], 0, "Completed");
+	set_running(&r.containers[1], 1);
+	/* "a" done, "b" running and ready: pod not Ready, so NotReady */
+	check_status_cell(&p, &r, "NotReady");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_table_pod_reason_without_containers_saying_more)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);
+	r.reason = xstrdup("Evicted");
+	check_status_cell(&p, &r, "Evicted");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_table_ready_counts_only_ready_running)
+{
+	struct pod p;
+	struct pod_report r;
+	char *t;
+
+	mkpod(&p, "default", "web", "a b c");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);
+	set_running(&r.containers[1], 0);
+	set_running(&r.containers[2], 1);
+	t = table1(&p, &r, T0);
+	CHECK(strstr(t, "   2/3     Running   ") != NULL);
+	free(t);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_table_age_unknown_without_start_time)
+{
+	struct pod p;
+	char *t;
+
+	mkpod(&p, "default", "web", "app");
+	t = table1(&p, NULL, T0);
+	CHECK(strstr(t, "   0          <unknown>\n") != NULL);
+	free(t);
+	pod_free(&p);
+}
+
+TEST(test_table_age_long_durations)
+{
+	struct pod p;
+	struct pod_report r;
+	char *t;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);
+	t = table1(&p, &r, T0 + (51LL * 3600 + 59) * SEC);
+	CHECK(strstr(t, "   2d3h\n") != NULL);
+	free(t);
+	pod_report_free(&r);
+	pod_free(&p);
+}

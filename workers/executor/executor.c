@@ -1,0 +1,326 @@
+/*
+ * agentd-executor: the only process that changes the host.
+ *
+ * It stays root but never parses JSON or YAML from another process: the
+ * watcher sends it pods in the bounded binary podwire encoding, agentd
+ * sends it small typed requests.  Every pod is checked against the node
+ * policy before anything is created, and every privileged action is
+ * recorded in the audit log (through agentd, on the synchronous audit
+ * channel at fd 4) before it happens and after.  Its seccomp filter is a
+ * denylist of kernel-wide operations; it is inherited by the runtime,
+ * conmon and every container.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/sha.h>
+
+#include "executor.h"
+#include "ipc.h"
+#include "log.h"
+#include "sandbox.h"
+#include "worker.h"
+
+#define PODSET_IDLE	0	/* watcher channel states */
+#define PODSET_RECV	1
+#define ST_IDLE		(1u << PODSET_IDLE)
+#define ST_RECV		(1u << PODSET_RECV)
+
+static struct worker_env	 env;
+static struct rt_info		 rtinfo;
+static struct event		*sync_ev;
+static uint32_t			 podset_gen;
+static uint32_t			 audit_id;
+
+static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
+static int	parent_image(struct ipc_chan *, struct ipc_msg *, void *);
+static int	watcher_begin(struct ipc_chan *, struct ipc_msg *, void *);
+static int	watcher_pod(struct ipc_chan *, struct ipc_msg *, void *);
+static int	watcher_end(struct ipc_chan *, struct ipc_msg *, void *);
+
+static const struct ipc_dispatch parent_tab[] = {
+	{ MSG_PING, 0, IPC_F_ANYSTATE, worker_ping },
+	{ MSG_SHUTDOWN, 0, IPC_F_ANYSTATE, worker_shutdown },
+	{ MSG_PEER_CONNECT, IPC_F_FD, IPC_F_ANYSTATE, parent_peer },
+	{ MSG_IMAGE_IMPORT, 0, IPC_F_ANYSTATE, parent_image },
+	{ MSG_IMAGE_LIST, 0, IPC_F_ANYSTATE, parent_image },
+	WORKER_TEST_HOOK_ROW
+};
+
+static const struct ipc_dispatch watcher_tab[] = {
+	{ MSG_PODSET_BEGIN, 0, ST_IDLE, watcher_begin },
+	{ MSG_POD_SPEC, 0, ST_RECV, watcher_pod },
+	{ MSG_PODSET_END, 0, ST_RECV, watcher_end },
+};
+
+const struct rt_info *
+exec_rt_info(void)
+{
+	return &rtinfo;
+}
+
+const struct agentd_config *
+exec_conf(void)
+{
+	return &env.conf;
+}
+
+/*
+ * Record one audit entry and wait until agentd says it is durable.
+ * -1 means it is not, and an intent's action must not happen.
+ */
+int
+exec_audit(int phase, const char *action, const struct xpod *x,
+    const char *container, const char *image, const char *details,
+    const char *outcome, const char *error)
+{
+	struct ipc_msg m, ack;
+	uint64_t seq;
+	uint32_t status;
+	int rv = -1;
+
+	ipc_msg_init(&m, MSG_AUDIT_RECORD, ++audit_id);
+	ipc_put_u32(&m, (uint32_t)phase);
+	ipc_put_str(&m, action);
+	ipc_put_str(&m, x ? x->pod.namespace : NULL);
+	ipc_put_str(&m, x ? x->pod.name : NULL);
+	ipc_put_str(&m, x ? x->pod.uid : NULL);
+	ipc_put_str(&m, container);
+	ipc_put_str(&m, image);
+	ipc_put_str(&m, details);
+	ipc_put_str(&m, outcome);
+	ipc_put_str(&m, error);
+	if (ipc_write_msg(WORKER_AUDIT_FD, &m) == -1)
+		fatal("audit channel write");
+	if (ipc_read_msg(WORKER_AUDIT_FD, &ack, AUDIT_ACK_TIMEOUT_MS) == -1)
+		fatal("audit channel read");
+	if (ack.type != MSG_AUDIT_ACK || ack.id != audit_id ||
+	    ipc_get_u64(&ack, &seq) == -1 || ipc_get_u32(&ack, &status) ==
+	    -1 || ipc_get_end(&ack) == -1)
+		fatalx("agentd sent a malformed audit ack");
+	if (status == 0)
+		rv = 0;
+	else
+		log_warnx("audit log refused %s: not acting", action);
+	ipc_msg_free(&ack);
+	return rv;
+}
+
+void
+exec_send_status(struct xpod *x)
+{
+	struct ipc_chan *rep = env.peers[ROLE_REPORTER];
+	struct pod_report r;
+	struct ipc_msg m;
+
+	x->dirty = 0;
+	if (rep == NULL)
+		return;		/* resent whole when it connects */
+	if (lc_fill_report(x, &r) == -1)
+		return;
+	ipc_msg_init(&m, MSG_POD_STATUS, 0);
+	podwire_put_pod(&m, &x->pod);
+	podwire_put_report(&m, &r);
+	pod_report_free(&r);
+	if (ipc_send(rep, &m) == -1)
+		log_warnx("status of %s/%s not sent", x->pod.namespace,
+		    x->pod.name);
+}
+
+void
+exec_send_gone(struct xpod *x)
+{
+	struct ipc_chan *rep = env.peers[ROLE_REPORTER];
+	struct ipc_msg m;
+
+	if (rep == NULL)
+		return;
+	ipc_msg_init(&m, MSG_POD_GONE, 0);
+	ipc_put_str(&m, x->pod.namespace);
+	ipc_put_str(&m, x->pod.name);
+	ipc_put_str(&m, x->pod.uid);
+	ipc_send(rep, &m);
+}
+
+static int
+watcher_begin(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	if (ipc_get_u32(m, &podset_gen) == -1 || ipc_get_end(m) == -1)
+		return -1;
+	lc_podset_begin();
+	ipc_chan_set_state(c, PODSET_RECV);
+	return 0;
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+watcher_pod(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	char hash[2 * SHA256_DIGEST_LENGTH + 1];
+	struct pod p;
+
+	/* the spec hash covers the exact bytes: any change replaces the pod */
+	SHA256(m->data, m->len, digest);
+	hex(digest, sizeof(digest), hash);
+	if (podwire_get_pod(m, &p) == -1)
+		return -1;
+	if (ipc_get_end(m) == -1 || lc_podset_add(&p, hash) == -1) {
+		pod_free(&p);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	uint32_t gen, n;
+
+	if (ipc_get_u32(m, &gen) == -1 || ipc_get_u32(m, &n) == -1 ||
+	    ipc_get_end(m) == -1 || gen != podset_gen)
+		return -1;
+	ipc_chan_set_state(c, PODSET_IDLE);
+	lc_podset_end();
+	return 0;
+}
+
+static void
+reporter_connected(void)
+{
+	struct ipc_msg m;
+
+	lc_resend_all();
+	ipc_msg_init(&m, MSG_PODS_SYNCED, 0);
+	ipc_put_u32(&m, (uint32_t)lc_count());
+	ipc_send(env.peers[ROLE_REPORTER], &m);
+}
+
+static int
+parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	uint32_t role;
+	int fd;
+
+	if (ipc_get_u32(m, &role) == -1 || ipc_get_end(m) == -1 ||
+	    (role != ROLE_WATCHER && role != ROLE_REPORTER))
+		return -1;
+	fd = ipc_take_fd(m);
+	if (role == ROLE_WATCHER) {
+		if (worker_peer_attach(&env, ROLE_WATCHER, fd, watcher_tab,
+		    nitems(watcher_tab)) == NULL)
+			fatalx("cannot attach the watcher channel");
+		return 0;
+	}
+	/* the reporter sends the executor nothing */
+	if (worker_peer_attach(&env, ROLE_REPORTER, fd, NULL, 0) == NULL)
+		fatalx("cannot attach the reporter channel");
+	reporter_connected();
+	return 0;
+}
+
+static void
+image_import(uint32_t id, const char *src, const char *name)
+{
+	char digest[POD_MAX_ID], details[CONFIG_MAX_PATH + POD_MAX_ID + 64];
+	struct rt_err err;
+
+	snprintf(details, sizeof(details), "source=%s", src);
+	if (exec_audit(AUDIT_INTENT, "image.import", NULL, NULL, name,
+	    details, NULL, NULL) == -1) {
+		worker_reply_end(&env, id, 1, "the audit log cannot record "
+		    "the import");
+		return;
+	}
+	memset(&err, 0, sizeof(err));
+	if (rt_image_import(src, name, digest, sizeof(digest), &err) == -1) {
+		exec_audit(AUDIT_OUTCOME, "image.import", NULL, NULL, name,
+		    details, "error", err.msg);
+		worker_reply_end(&env, id, 1, err.msg);
+		return;
+	}
+	snprintf(details, sizeof(details), "source=%s;digest=%s", src, digest);
+	exec_audit(AUDIT_OUTCOME, "image.import", NULL, NULL, name, details,
+	    "ok", NULL);
+	snprintf(details, sizeof(details), "imported %s %s\n", name, digest);
+	worker_reply_text(&env, id, details);
+	worker_reply_end(&env, id, 0, NULL);
+	lc_sync_all();	/* pods waiting for this image start now */
+}
+
+static int
+parent_image(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char src[CONFIG_MAX_PATH], name[POD_MAX_IMAGE + 1];
+	struct rt_err err;
+	char *text;
+
+	if (m->type == MSG_IMAGE_LIST) {
+		if (ipc_get_end(m) == -1)
+			return -1;
+		memset(&err, 0, sizeof(err));
+		if ((text = rt_image_list(&err)) == NULL)
+			return worker_reply_end(&env, m->id, 1, err.msg);
+		worker_reply_text(&env, m->id, text);
+		free(text);
+		return worker_reply_end(&env, m->id, 0, NULL) == -1 ? -1 : 0;
+	}
+	if (ipc_get_str(m, src, sizeof(src)) == -1 || src[0] != '/' ||
+	    ipc_get_str(m, name, sizeof(name)) == -1 || ipc_get_end(m) == -1)
+		return -1;
+	image_import(m->id, src, name[0] ? name : NULL);
+	return 0;
+}
+
+static void
+sync_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	lc_sync_all();
+}
+
+static void
+adopt_existing(void)
+{
+	struct rt_err err;
+
+	memset(&err, 0, sizeof(err));
+	if (rt_list(lc_adopt, NULL, &err) == -1)
+		log_warnx("listing existing containers: %s", err.msg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct timeval tv = { SYNC_INTERVAL_MS / 1000,
+	    (SYNC_INTERVAL_MS % 1000) * 1000 };
+	struct rt_err err;
+
+	worker_init(&env, ROLE_EXECUTOR, parent_tab, nitems(parent_tab));
+	memset(&err, 0, sizeof(err));
+	if (rt_init(&env.conf, &rtinfo, &err) == -1)
+		fatalx("container runtime: %s", err.msg);
+	log_info("runtime %s (%s), conmon %s, cgroup %s", rtinfo.runtime_name,
+	    rtinfo.runtime_path, rtinfo.conmon_path,
+	    rtinfo.cgroup_v2 ? "v2" : "v1");
+	sandbox_executor();
+	adopt_existing();
+	sync_ev = event_new(env.base, -1, EV_PERSIST, sync_cb, NULL);
+	if (sync_ev == NULL || event_add(sync_ev, &tv) == -1)
+		fatalx("sync timer");
+	worker_run(&env);
+	return 0;
+}

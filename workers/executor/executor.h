@@ -1,0 +1,83 @@
+/*
+ * The executor's private interface between executor.c (process, IPC,
+ * audit channel) and lifecycle.c (the pod state machine).
+ */
+#ifndef AGENTD_EXECUTOR_H
+#define AGENTD_EXECUTOR_H
+
+#include <stdint.h>
+
+#include "pod.h"
+#include "runtime.h"
+
+#define SYNC_INTERVAL_MS	1000	/* like the kubelet's PLEG relist */
+#define BACKOFF_INITIAL_S	10	/* kubelet crash-loop backoff */
+#define BACKOFF_MAX_S		300
+#define BACKOFF_RESET_S		600	/* ran this long: backoff forgotten */
+#define AUDIT_ACK_TIMEOUT_MS	10000
+
+struct xctr {
+	char			 id[RT_ID_MAX];	/* "" = no container now */
+	uint32_t		 restart_count;
+	uint8_t			 state;		/* enum container_state */
+	char			 reason[64];
+	char			 message[POD_MAX_REASON];
+	struct rt_cstate	 cs;
+	int			 exit_seen;	/* this exit already handled */
+	int			 has_last;
+	struct container_term	 last;
+	uint32_t		 backoff_s;
+	int64_t			 backoff_until_ns;
+	char			 image_id[POD_MAX_IMAGE + POD_MAX_ID];
+};
+
+enum xpod_phase {
+	XPOD_ACTIVE = 0,
+	XPOD_STOPPING,		/* stop signal sent, waiting for grace */
+	XPOD_KILLED,		/* SIGKILL sent, waiting for exit */
+};
+
+struct xpod {
+	struct pod		 pod;
+	int			 has_spec;	/* adopted pods lack one */
+	char			 spec_hash[72];
+	int			 desired;	/* in the latest pod set */
+	int			 policy_checked;
+	int			 denied;
+	char			 deny_reason[POD_MAX_REASON];
+	int			 has_sandbox;
+	struct rt_sandbox	 sb;
+	int64_t			 start_time_ns;
+	int			 terminating;
+	enum xpod_phase		 phase;
+	int64_t			 deadline_ns;
+	int			 dirty;		/* status to send */
+	char			 sandbox_error[POD_MAX_REASON];
+	struct xctr		 ctrs[POD_MAX_CONTAINERS];
+	/* adopted containers before the spec is known: name -> id */
+	struct rt_labels	 adopted[POD_MAX_CONTAINERS];
+	char			 adopted_ids[POD_MAX_CONTAINERS][RT_ID_MAX];
+	uint32_t		 n_adopted;
+};
+
+/* executor.c */
+int	 exec_audit(int phase, const char *action, const struct xpod *,
+	    const char *container, const char *image, const char *details,
+	    const char *outcome, const char *error);
+void	 exec_send_status(struct xpod *);
+void	 exec_send_gone(struct xpod *);
+const struct rt_info *exec_rt_info(void);
+const struct agentd_config *exec_conf(void);
+
+/* lifecycle.c */
+void	 lc_adopt(const char *id, const struct rt_labels *, void *);
+void	 lc_podset_begin(void);
+int	 lc_podset_add(struct pod *, const char *spec_hash);
+void	 lc_podset_end(void);
+void	 lc_sync_all(void);
+void	 lc_resend_all(void);
+int	 lc_have_podset(void);
+size_t	 lc_count(void);
+int	 lc_fill_report(struct xpod *, struct pod_report *);
+
+#endif

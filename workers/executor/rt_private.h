@@ -1,0 +1,190 @@
+/*
+ * Private to the runtime backend (runtime.c, infra.c, bundle.c, image.c,
+ * cgroup.c, rtutil.c): the process-wide context set by rt_init, the
+ * external-program runner, small file helpers and the on-disk layout.
+ *
+ * On-disk layout (everything a restarted executor needs to re-adopt):
+ *   rootDir/images/oci/              OCI image layout holding every import
+ *   rootDir/images/refs.json         normalized ref -> manifest digest, tag
+ *   rootDir/images/rootfs/<hex>/     unpacked rootfs per manifest (+.complete)
+ *   rootDir/pause/rootfs/            the infra rootfs: only agentd-pause
+ *   rootDir/containers/<id>/         bundle: config.json, meta.json,
+ *                                    labels.json, rootfs/ (overlay), upper/,
+ *                                    work/, shm/ (sandboxes)
+ *   rootDir/pods/<uid>/              hostname, hosts, resolv.conf
+ *   runDir/runtime/                  the OCI runtime's --root
+ *   runDir/exits/<id>                conmon's exit file
+ *   runDir/conmon/<id>.pid           conmon's pid file
+ *   runDir/socks/                    conmon's attach socket links
+ */
+#ifndef AGENTD_RT_PRIVATE_H
+#define AGENTD_RT_PRIVATE_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "runtime.h"
+
+#define RT_HEXID_LEN		64	/* container ids: 32 random bytes */
+#define RT_RUN_OUT_MAX		(64 * 1024)	/* captured stdout, stderr */
+#define RT_RUN_TIMEOUT_MS	(30 * 1000)
+#define RT_RUN_MAX_FDS		4	/* fds passed to a child as 3.. */
+#define RT_RUN_MAX_ARGS		64
+#define RT_JSON_MAX		(4 * 1024 * 1024)	/* our own state files */
+#define RT_RMRF_MAX_DEPTH	512
+#define RT_CG_MAX_MOUNTS	32
+#define RT_DEFAULT_PATH		"/usr/local/sbin:/usr/local/bin:/usr/sbin:" \
+				"/usr/bin:/sbin:/bin"
+
+/* one cgroup hierarchy (v1) or the unified one */
+struct cg_mount {
+	char	 path[CONFIG_MAX_PATH];	/* mount point */
+	char	 controllers[256];	/* v1: "memory", "cpu,cpuacct", "name=systemd" */
+	int	 v2;
+};
+
+struct cg_layout {
+	int		 v2_pure;	/* /sys/fs/cgroup is cgroup2 */
+	int		 hybrid;	/* v1 plus cgroup2 at .../unified */
+	struct cg_mount	 m[RT_CG_MAX_MOUNTS];
+	int		 n;
+};
+
+struct rt_ctx {
+	int		 initialized;
+	char		 root_dir[CONFIG_MAX_PATH];
+	char		 run_dir[CONFIG_MAX_PATH];
+	char		 pod_logs_dir[CONFIG_MAX_PATH];
+	char		 cgroup_root[CONFIG_MAX_PATH];
+	char		 libexec_dir[CONFIG_MAX_PATH];
+	char		 cni_bin_dir[CONFIG_MAX_PATH];
+	struct rt_info	 info;
+	struct cg_layout cg;
+};
+
+extern struct rt_ctx rt;
+
+/* rtutil.c: errors */
+int	rt_seterr(struct rt_err *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	rt_seterrno(struct rt_err *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* rtutil.c: run an external program, never through a shell */
+struct rt_run {
+	const char *const *argv;	/* argv[0] is an absolute path */
+	const char *const *envp;	/* NULL: PATH and LC_ALL=C only */
+	const char	*in;		/* stdin bytes; NULL: /dev/null */
+	size_t		 in_len;
+	int		 pass_fds[RT_RUN_MAX_FDS];	/* fd 3, 4, ... */
+	int		 n_pass_fds;
+	int		 timeout_ms;	/* 0: RT_RUN_TIMEOUT_MS */
+	/* called in the parent right after fork, e.g. to move the child */
+	int		(*on_spawn)(pid_t, void *);
+	void		*on_spawn_arg;
+	/* results, valid after rt_run returned 0 */
+	int		 status;	/* wait status */
+	char		*out;		/* NUL-terminated, at most RT_RUN_OUT_MAX */
+	size_t		 out_len;
+	char		*err;
+	size_t		 err_len;
+};
+int	rt_run(struct rt_run *, struct rt_err *);
+/* rt_run and fail unless it exited 0; the message quotes its stderr */
+int	rt_run_ok(struct rt_run *, struct rt_err *);
+void	rt_run_free(struct rt_run *);
+
+/* rtutil.c: files */
+int	rt_read_file(const char *, size_t max, char **, size_t *);
+int	rt_write_file(const char *, const void *, size_t, mode_t);
+int	rt_mkdir_p(const char *, mode_t);
+int	rt_rm_rf(const char *);
+cJSON	*rt_json_load(const char *);
+int	rt_json_save(const char *, const cJSON *);
+int	rt_path(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	rt_find_exec(const char *name, const char *dirs, char *, size_t);
+int	rt_random_id(char *, size_t);
+int	rt_valid_id(const char *);
+int64_t	rt_now_ns(void);
+int	rt_is_mounted(const char *);
+int	rt_umount(const char *);
+int	rt_mounts_under(const char *);
+int	rt_pid_alive(pid_t);
+const char *rt_json_str(const cJSON *, const char *);
+int64_t	rt_json_int(const cJSON *, const char *, int64_t);
+
+/* cgroup.c */
+int	cg_detect(struct cg_layout *, struct rt_err *);
+/* v1 controllers the unified hierarchy holds with no v1 mount: crun 1.8 refuses */
+int	cg_crun_blocker(const struct cg_layout *, char *, size_t);
+int	cg_create(const char *rel, struct rt_err *);
+int	cg_attach(const char *rel, pid_t, struct rt_err *);
+int	cg_remove(const char *rel);
+int	cg_exists(const char *rel);
+int	cg_oom_kills(const char *rel);
+void	cg_pod_path(char *, size_t, const char *pod_uid);
+void	cg_container_path(char *, size_t, const char *pod_uid, const char *id);
+
+/* image.c */
+int	img_tar_kind(const char *path, struct rt_err *);
+#define IMG_TAR_OCI	1
+#define IMG_TAR_DOCKER	2
+
+/* bundle.c: OCI config.json */
+struct rt_user {
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t additional_gids[32];
+	int	 n_additional_gids;
+};
+
+struct bundle_paths {
+	const char	*id;
+	const char	*rootfs;	/* absolute or relative to the bundle */
+	const char	*cgroups_path;
+	const char	*hostname;	/* infra only */
+	const char	*pod_dir;	/* hostname, hosts, resolv.conf */
+	const char	*shm;		/* pod /dev/shm, NULL: host's */
+	pid_t		 infra_pid;	/* namespaces to join */
+	const char	*sandbox_id;
+	const struct rt_labels *labels;
+};
+
+int	bundle_args(const struct container_spec *, const struct rt_image *,
+	    struct strlist *, struct rt_err *);
+int	bundle_env(const struct container_spec *, const struct rt_image *,
+	    const char *hostname, struct strlist *, struct rt_err *);
+int	bundle_user(const struct pod *, const struct container_spec *,
+	    const struct rt_image *, struct rt_user *, struct rt_err *);
+int	bundle_caps(const struct security_context *, struct strlist *,
+	    struct rt_err *);
+uint64_t bundle_cpu_shares(const struct resources *);
+int64_t	bundle_cpu_quota(const struct resources *);
+cJSON	*bundle_container(const struct pod *, const struct container_spec *,
+	    const struct rt_image *, const struct bundle_paths *,
+	    struct rt_err *);
+cJSON	*bundle_infra(const struct pod *, const struct bundle_paths *,
+	    struct rt_err *);
+int	bundle_pod_hostname(const struct pod *, char *, size_t);
+
+/* runtime.c: shared by infra.c */
+int	rt_runtime_argv(const char **, int max, const char *cmd);
+int	ctr_launch(const char *id, const char *bundle, const char *log_path,
+	    const char *pod_uid, pid_t *, struct rt_err *);
+int	ctr_remove(const char *id, struct rt_err *);
+int	ctr_write_meta(const char *id, cJSON *meta, struct rt_err *);
+cJSON	*ctr_read_meta(const char *id);
+int	ctr_write_labels(const char *id, const struct rt_labels *,
+	    struct rt_err *);
+int	ctr_read_labels(const char *id, struct rt_labels *);
+void	ctr_dir(char *, size_t, const char *id);
+
+/* infra.c */
+int	infra_running(const char *sandbox_id, pid_t *, int *host_network,
+	    int *host_ipc, char *shm, size_t, struct rt_err *);
+
+#endif

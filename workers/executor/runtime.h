@@ -1,0 +1,119 @@
+/*
+ * The executor's container runtime backend: the local image store, pod
+ * sandboxes (an infra container holding the pod's net/ipc/uts namespaces),
+ * OCI bundles, runc/crun driven through conmon, CRI log files, cgroups.
+ *
+ * Functions return 0 on success, -1 on failure with a human-readable reason
+ * in err (never logging themselves: the executor logs and audits once).
+ * All state lives on disk under rootDir/runDir so that a restarted executor
+ * can list and re-adopt what is running (rt_list_*).
+ */
+#ifndef AGENTD_RUNTIME_H
+#define AGENTD_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "pod.h"
+
+#define RT_ERR_MAX		512
+#define RT_ID_MAX		128
+#define RT_MAX_IMAGES		256
+
+struct rt_err {
+	char	msg[RT_ERR_MAX];
+};
+
+struct rt_info {
+	char	runtime_name[16];	/* "runc" or "crun" */
+	char	runtime_path[CONFIG_MAX_PATH];
+	char	conmon_path[CONFIG_MAX_PATH];
+	int	cgroup_v2;		/* unified hierarchy in use */
+};
+
+/* resolved image: the store's view of one reference */
+struct rt_image {
+	char	 ref[POD_MAX_IMAGE];	/* normalized, docker.io/library/x:tag */
+	char	 digest[POD_MAX_ID];	/* "sha256:..." of the manifest */
+	char	 rootfs[CONFIG_MAX_PATH];	/* unpacked, read-only lower */
+	struct strlist entrypoint;
+	struct strlist cmd;
+	struct strlist env;		/* "K=V" */
+	char	 working_dir[POD_MAX_PATH];
+	char	 user[256];		/* "uid[:gid]" or name, "" = root */
+	char	 stop_signal[32];	/* "" = SIGTERM */
+};
+
+struct rt_sandbox {
+	char	 id[RT_ID_MAX];		/* infra container id */
+	pid_t	 pid;			/* infra process, holds namespaces */
+	char	 netns_path[CONFIG_MAX_PATH];	/* "" with hostNetwork */
+	char	 pod_ip[64];		/* "" until CNI gives one */
+};
+
+enum rt_cstatus {
+	RT_CREATED = 0,
+	RT_RUNNING,
+	RT_EXITED,
+	RT_UNKNOWN
+};
+
+struct rt_cstate {
+	int	 status;		/* enum rt_cstatus */
+	pid_t	 pid;
+	int	 exit_code;		/* valid when RT_EXITED */
+	int	 signal;		/* killing signal, 0 if exited normally */
+	int	 oom_killed;
+	int64_t	 started_at_ns;
+	int64_t	 finished_at_ns;
+};
+
+/* the identity stored with each container, used to re-adopt it */
+struct rt_labels {
+	char	 pod_namespace[POD_MAX_NAME + 1];
+	char	 pod_name[POD_MAX_NAME + 1];
+	char	 pod_uid[POD_MAX_UID];
+	char	 container[POD_MAX_LABEL + 1];	/* "" for the sandbox */
+	uint32_t restart_count;
+	char	 image_digest[POD_MAX_ID];
+	char	 spec_hash[72];		/* the executor's hash of the pod */
+};
+
+typedef void (*rt_list_cb)(const char *id, const struct rt_labels *,
+    void *arg);
+
+int	rt_init(const struct agentd_config *, struct rt_info *, struct rt_err *);
+
+/* images */
+void	rt_image_normalize(const char *in, char *out, size_t outlen);
+int	rt_image_import(const char *src, const char *name, char *digest,
+	    size_t digestlen, struct rt_err *);
+int	rt_image_lookup(const char *ref, struct rt_image *, struct rt_err *);
+void	rt_image_free(struct rt_image *);
+/* one line per image: "REF DIGEST SIZE\n"; returns malloc'd text */
+char	*rt_image_list(struct rt_err *);
+
+/* sandboxes */
+int	rt_sandbox_create(const struct pod *, const char *spec_hash,
+	    struct rt_sandbox *, struct rt_err *);
+int	rt_sandbox_status(const char *id, struct rt_sandbox *, struct rt_cstate *,
+	    struct rt_err *);
+int	rt_sandbox_remove(const char *id, struct rt_err *);
+
+/* containers: create and start under conmon; id is returned */
+int	rt_container_start(const struct pod *, const struct container_spec *,
+	    const struct rt_image *, const struct rt_sandbox *,
+	    const struct rt_labels *, char *id, size_t idlen, struct rt_err *);
+int	rt_container_state(const char *id, struct rt_cstate *, struct rt_err *);
+int	rt_container_kill(const char *id, int sig, struct rt_err *);
+/* remove a stopped container: runtime state, bundle, cgroup, mounts */
+int	rt_container_remove(const char *id, struct rt_err *);
+/* CRI log file path of a container (podLogsDir/ns_name_uid/c/N.log) */
+int	rt_container_log_path(const struct rt_labels *, char *, size_t);
+
+/* everything the runtime knows about, for re-adoption and cleanup */
+int	rt_list(rt_list_cb, void *arg, struct rt_err *);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * PodStatus as the kubelet computes it, and `kubectl get pods` as kubectl
+ * prints it, from the pod spec and the executor's observed state.  Pure:
+ * no I/O, no clock (the caller passes now_ns), deterministic output.
+ * Every cJSON tree and string returned is the caller's to free; NULL
+ * means out of memory.  A NULL report means nothing observed yet.
+ */
+#ifndef AGENTD_REPORTER_PODSTATUS_H
+#define AGENTD_REPORTER_PODSTATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+struct pod;
+struct pod_report;
+
+#define PODSTATUS_TIME_LEN	21	/* "2026-11-28T07:33:42Z" + NUL */
+#define PODSTATUS_DURATION_LEN	32	/* "<invalid>", "2d3h", "3y12d" */
+
+/* a v1.Pod: apiVersion, kind, metadata, spec, status */
+cJSON	*podstatus_pod_json(const struct pod *, const struct pod_report *,
+	    int64_t now_ns);
+/* the v1.PodStatus object alone */
+cJSON	*podstatus_status_json(const struct pod *, const struct pod_report *,
+	    int64_t now_ns);
+/* a v1.PodList, items sorted by namespace then name as the API lists */
+cJSON	*podstatus_podlist_json(const struct pod *const *,
+	    const struct pod_report *const *, size_t n, int64_t now_ns);
+/* "Pending", "Running", "Succeeded" or "Failed" */
+const char *podstatus_phase(const struct pod *, const struct pod_report *);
+/* "Guaranteed", "Burstable" or "BestEffort" (GetPodQOS) */
+const char *podstatus_qos_class(const struct pod *);
+/*
+ * `kubectl get pods -A`: header NAMESPACE NAME READY STATUS RESTARTS AGE
+ * and one row per pod sorted by namespace then name, columns padded as
+ * kubectl's tabwriter does; malloc'd.
+ */
+char	*podstatus_table(const struct pod *const *,
+	    const struct pod_report *const *, size_t n, int64_t now_ns);
+
+/* RFC 3339 UTC, seconds ("2026-11-28T07:33:42Z"); -1 if ns <= 0 (unset)
+ * or buf is too small */
+int	 podstatus_rfc3339(int64_t ns, char *buf, size_t len);
+/* apimachinery's duration.HumanDuration: "5s", "3m2s", "2d3h", "0s" for
+ * -1s..0, "<invalid>" below */
+void	 podstatus_human_duration(int64_t d_ns, char *buf, size_t len);
+
+#endif

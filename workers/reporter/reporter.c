@@ -1,0 +1,238 @@
+/*
+ * agentd-reporter: turns the executor's observed state into Kubernetes
+ * PodStatus and answers agentctl's queries (through agentd).  Sandboxed
+ * like the watcher: privsep user, empty chroot, deny-by-default seccomp.
+ * In API-server mode it will also patch pod status and renew the Lease
+ * over sockets agentd connects for it; in standalone mode it keeps the
+ * status that `agentctl get pods` shows.
+ *
+ * The executor resends every pod after (re)connecting and then says
+ * PODS_SYNCED; pods it did not resend are gone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "pod.h"
+#include "podstatus.h"
+#include "sandbox.h"
+#include "worker.h"
+
+#define REPORTER_MAX_FILTER	512
+
+struct pod_entry {
+	struct pod		 spec;
+	struct pod_report	 report;
+	int			 stale;	/* not resent since reconnect */
+};
+
+static struct worker_env	 env;
+static struct pod_entry		*pods[MAX_PODS];
+static size_t			 npods;
+
+static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
+static int	parent_query(struct ipc_chan *, struct ipc_msg *, void *);
+static int	exec_status(struct ipc_chan *, struct ipc_msg *, void *);
+static int	exec_gone(struct ipc_chan *, struct ipc_msg *, void *);
+static int	exec_synced(struct ipc_chan *, struct ipc_msg *, void *);
+
+static const struct ipc_dispatch parent_tab[] = {
+	{ MSG_PING, 0, IPC_F_ANYSTATE, worker_ping },
+	{ MSG_SHUTDOWN, 0, IPC_F_ANYSTATE, worker_shutdown },
+	{ MSG_PEER_CONNECT, IPC_F_FD, IPC_F_ANYSTATE, parent_peer },
+	{ MSG_STATUS_QUERY, 0, IPC_F_ANYSTATE, parent_query },
+	WORKER_TEST_HOOK_ROW
+};
+
+static const struct ipc_dispatch executor_tab[] = {
+	{ MSG_POD_STATUS, 0, IPC_F_ANYSTATE, exec_status },
+	{ MSG_POD_GONE, 0, IPC_F_ANYSTATE, exec_gone },
+	{ MSG_PODS_SYNCED, 0, IPC_F_ANYSTATE, exec_synced },
+};
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static struct pod_entry *
+find_pod(const char *ns, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < npods; i++)
+		if (strcmp(pods[i]->spec.namespace, ns) == 0 &&
+		    strcmp(pods[i]->spec.name, name) == 0)
+			return pods[i];
+	return NULL;
+}
+
+static void
+remove_at(size_t i)
+{
+	pod_free(&pods[i]->spec);
+	pod_report_free(&pods[i]->report);
+	free(pods[i]);
+	pods[i] = pods[--npods];
+}
+
+static int
+exec_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	struct pod spec;
+	struct pod_report report;
+	struct pod_entry *e;
+
+	if (podwire_get_pod(m, &spec) == -1)
+		return -1;
+	if (podwire_get_report(m, &report) == -1 || ipc_get_end(m) == -1) {
+		pod_free(&spec);
+		pod_report_free(&report);
+		return -1;
+	}
+	if ((e = find_pod(spec.namespace, spec.name)) == NULL) {
+		if (npods >= MAX_PODS || (e = calloc(1, sizeof(*e))) == NULL) {
+			pod_free(&spec);
+			pod_report_free(&report);
+			return -1;
+		}
+		pods[npods++] = e;
+	} else {
+		pod_free(&e->spec);
+		pod_report_free(&e->report);
+	}
+	e->spec = spec;
+	e->report = report;
+	e->stale = 0;
+	return 0;
+}
+
+static int
+exec_gone(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char ns[POD_MAX_NAME + 1], name[POD_MAX_NAME + 1], uid[POD_MAX_UID];
+	size_t i;
+
+	if (ipc_get_str(m, ns, sizeof(ns)) == -1 ||
+	    ipc_get_str(m, name, sizeof(name)) == -1 ||
+	    ipc_get_str(m, uid, sizeof(uid)) == -1 || ipc_get_end(m) == -1)
+		return -1;
+	for (i = 0; i < npods; i++)
+		if (strcmp(pods[i]->spec.uid, uid) == 0) {
+			remove_at(i);
+			break;
+		}
+	return 0;
+}
+
+static int
+exec_synced(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	uint32_t n;
+	size_t i = 0;
+
+	if (ipc_get_u32(m, &n) == -1 || ipc_get_end(m) == -1)
+		return -1;
+	while (i < npods)
+		if (pods[i]->stale)
+			remove_at(i);
+		else
+			i++;
+	return 0;
+}
+
+static int
+parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	uint32_t role;
+	size_t i;
+
+	if (ipc_get_u32(m, &role) == -1 || ipc_get_end(m) == -1 ||
+	    role != ROLE_EXECUTOR)
+		return -1;
+	/* a new executor resends everything; what it omits is gone */
+	for (i = 0; i < npods; i++)
+		pods[i]->stale = 1;
+	if (worker_peer_attach(&env, ROLE_EXECUTOR, ipc_take_fd(m),
+	    executor_tab, nitems(executor_tab)) == NULL)
+		fatalx("cannot attach the executor channel");
+	return 0;
+}
+
+static char *
+render(uint32_t kind, const char *filter, char *err, size_t errlen)
+{
+	const struct pod *specs[MAX_PODS];
+	const struct pod_report *reports[MAX_PODS];
+	char ns[POD_MAX_NAME + 1], *name, *text = NULL;
+	struct pod_entry *e;
+	cJSON *doc;
+	size_t i;
+
+	for (i = 0; i < npods; i++) {
+		specs[i] = &pods[i]->spec;
+		reports[i] = &pods[i]->report;
+	}
+	if (kind == QUERY_POD_TABLE)
+		return podstatus_table(specs, reports, npods, now_ns());
+	if (kind == QUERY_PODLIST_JSON)
+		doc = podstatus_podlist_json(specs, reports, npods, now_ns());
+	else {
+		snprintf(ns, sizeof(ns), "%s", filter);
+		if ((name = strchr(ns, '/')) == NULL) {
+			snprintf(err, errlen, "pod must be NAMESPACE/NAME");
+			return NULL;
+		}
+		*name++ = '\0';
+		if ((e = find_pod(ns, name)) == NULL) {
+			snprintf(err, errlen, "pod %s not found", filter);
+			return NULL;
+		}
+		doc = podstatus_pod_json(&e->spec, &e->report, now_ns());
+	}
+	if (doc != NULL) {
+		text = cJSON_Print(doc);
+		cJSON_Delete(doc);
+	}
+	if (text == NULL)
+		snprintf(err, errlen, "out of memory");
+	return text;
+}
+
+static int
+parent_query(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char filter[REPORTER_MAX_FILTER], err[256] = "";
+	uint32_t kind;
+	char *text;
+
+	if (ipc_get_u32(m, &kind) == -1 ||
+	    ipc_get_str(m, filter, sizeof(filter)) == -1 ||
+	    ipc_get_end(m) == -1 || kind < QUERY_PODLIST_JSON ||
+	    kind > QUERY_POD_TABLE)
+		return -1;
+	if ((text = render(kind, filter, err, sizeof(err))) == NULL)
+		return worker_reply_end(&env, m->id, 1, err) == -1 ? -1 : 0;
+	worker_reply_text(&env, m->id, text);
+	free(text);
+	return worker_reply_end(&env, m->id, 0, NULL) == -1 ? -1 : 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	worker_init(&env, ROLE_REPORTER, parent_tab, nitems(parent_tab));
+	sandbox_enter(env.conf.privsep_user, env.conf.privsep_chroot,
+	    SANDBOX_REPORTER);
+	worker_run(&env);
+	return 0;
+}

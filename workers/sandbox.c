@@ -1,0 +1,240 @@
+/*
+ * Sandboxing for agentd's workers.
+ *
+ * The watcher and the reporter parse untrusted text, so they run as the
+ * privsep user, chrooted to an empty root-owned directory, with every
+ * capability set empty (including the bounding set), no_new_privs, and a
+ * deny-by-default seccomp filter that kills on violation.
+ *
+ * The executor must stay root to drive the runtime; its filter is a
+ * denylist of kernel-wide operations that neither it, runc/crun, conmon nor
+ * any container ever needs.  Filters are inherited across fork/exec, so
+ * that denylist also bounds every container the executor starts.
+ */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msgcat.h"
+#include "config.h"
+#include "sandbox.h"
+
+/* syscalls a sandboxed libevent worker needs, nothing more */
+static const int worker_allow[] = {
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(close),
+	SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait), SCMP_SYS(poll), SCMP_SYS(ppoll),
+	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(brk),
+	SCMP_SYS(madvise), SCMP_SYS(mprotect),
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(nanosleep),
+	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrandom),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction),
+	SCMP_SYS(fcntl), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
+	SCMP_SYS(futex), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	SCMP_SYS(restart_syscall), SCMP_SYS(getuid), SCMP_SYS(geteuid),
+	SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(eventfd2),
+	SCMP_SYS(pipe2), SCMP_SYS(tgkill),
+};
+
+/*
+ * Probed by libc, which falls back when told ENOSYS; file opens fail
+ * softly (libc may look for /etc/localtime and the like, and the chroot is
+ * empty anyway), everything else not listed kills the process.
+ */
+static const int worker_enosys[] = {
+	SCMP_SYS(clone3), SCMP_SYS(openat2), SCMP_SYS(statx),
+	SCMP_SYS(rseq),
+};
+static const int worker_eacces[] = {
+	SCMP_SYS(open), SCMP_SYS(openat),
+};
+
+/* kernel-wide operations no container manager or container may perform */
+static const int executor_deny[] = {
+	SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load),
+	SCMP_SYS(init_module), SCMP_SYS(finit_module), SCMP_SYS(delete_module),
+	SCMP_SYS(reboot), SCMP_SYS(swapon), SCMP_SYS(swapoff), SCMP_SYS(acct),
+	SCMP_SYS(settimeofday), SCMP_SYS(clock_settime), SCMP_SYS(clock_adjtime),
+	SCMP_SYS(adjtimex), SCMP_SYS(iopl), SCMP_SYS(ioperm),
+	SCMP_SYS(open_by_handle_at), SCMP_SYS(quotactl), SCMP_SYS(lookup_dcookie),
+	SCMP_SYS(uselib), SCMP_SYS(syslog), SCMP_SYS(vhangup),
+	SCMP_SYS(_sysctl), SCMP_SYS(ustat), SCMP_SYS(sysfs),
+	SCMP_SYS(create_module), SCMP_SYS(get_kernel_syms),
+	SCMP_SYS(query_module), SCMP_SYS(nfsservctl),
+};
+
+static void
+add_rules(scmp_filter_ctx ctx, uint32_t action, const int *sys, size_t n)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		/* a syscall this architecture lacks resolves negative */
+		if (sys[i] < 0)
+			continue;
+		if ((r = seccomp_rule_add(ctx, action, sys[i], 0)) < 0)
+			fatalx("seccomp_rule_add(%d): %s", sys[i], strerror(-r));
+	}
+}
+
+static void
+load_filter(scmp_filter_ctx ctx)
+{
+	int r;
+
+	if ((r = seccomp_load(ctx)) < 0)
+		fatalx("seccomp_load: %s", strerror(-r));
+	seccomp_release(ctx);
+}
+
+static void
+seccomp_worker(enum sandbox_profile profile)
+{
+	scmp_filter_ctx ctx;
+
+	/* any syscall not listed: the whole process dies with SIGSYS */
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+		fatalx("seccomp_init failed");
+	/* a foreign architecture's syscall numbers are an attack, not a bug */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS) < 0)
+		fatalx("seccomp_attr_set(BADARCH) failed");
+	add_rules(ctx, SCMP_ACT_ALLOW, worker_allow,
+	    sizeof(worker_allow) / sizeof(worker_allow[0]));
+	add_rules(ctx, SCMP_ACT_ERRNO(ENOSYS), worker_enosys,
+	    sizeof(worker_enosys) / sizeof(worker_enosys[0]));
+	add_rules(ctx, SCMP_ACT_ERRNO(EACCES), worker_eacces,
+	    sizeof(worker_eacces) / sizeof(worker_eacces[0]));
+	(void)profile;	/* the watcher and the reporter need the same calls */
+	load_filter(ctx);
+}
+
+void
+sandbox_executor(void)
+{
+	scmp_filter_ctx ctx;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		fatalx("seccomp_init failed");
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS) < 0)
+		fatalx("seccomp_attr_set(BADARCH) failed");
+	add_rules(ctx, SCMP_ACT_ERRNO(EPERM), executor_deny,
+	    sizeof(executor_deny) / sizeof(executor_deny[0]));
+	load_filter(ctx);
+}
+
+/* the chroot must be root-owned, unwritable by others, and empty */
+static void
+check_chroot_dir(const char *dir)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+
+	if (stat(dir, &st) == -1)
+		fatal("privsepChroot %s", dir);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		fatalx("privsepChroot %s must be a directory owned by root "
+		    "and not writable by group or others", dir);
+	if ((d = opendir(dir)) == NULL)
+		fatal("opendir %s", dir);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			fatalx("privsepChroot %s is not empty (%s)", dir,
+			    de->d_name);
+	closedir(d);
+}
+
+static void
+drop_bounding_set(void)
+{
+	int cap;
+
+	/* needs CAP_SETPCAP, so it happens while we are still root */
+	for (cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+		    errno != EINVAL)
+			fatal("PR_CAPBSET_DROP %d", cap);
+}
+
+static void
+clear_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0
+	};
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		fatal("capset");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
+		fatal("PR_CAP_AMBIENT_CLEAR_ALL");
+}
+
+void
+sandbox_enter(const char *user, const char *chroot_dir,
+    enum sandbox_profile profile)
+{
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
+
+	/* resolve everything needed before the filesystem disappears */
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("privsep user \"%s\" does not exist (create it: "
+		    "useradd -r -s /usr/sbin/nologin -d /nonexistent %s)",
+		    user, user);
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (uid == 0)
+		fatalx("privsep user \"%s\" must not be uid 0", user);
+	check_chroot_dir(chroot_dir);
+	if (chroot(chroot_dir) == -1)
+		fatal("chroot %s", chroot_dir);
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	drop_bounding_set();
+	if (setgroups(1, &gid) == -1)
+		fatal("setgroups");
+	if (setresgid(gid, gid, gid) == -1)
+		fatal("setresgid");
+	if (setresuid(uid, uid, uid) == -1)
+		fatal("setresuid");
+	clear_capabilities();
+	/* paranoia: the way back to root must be closed */
+	if (setuid(0) != -1 || setgid(0) != -1)
+		fatalx("could regain root after dropping privileges");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+	seccomp_worker(profile);
+}
+
+void
+sandbox_check_started_by_agentd(const char *role)
+{
+	const char *magic = getenv(WORKER_ENV_MAGIC);
+	struct stat st;
+
+	if (magic == NULL || strcmp(magic, role) != 0 ||
+	    fstat(WORKER_PARENT_FD, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    fstat(WORKER_CONFIG_FD, &st) == -1)
+		fatalx("agentd-%s is started by agentd, not by hand", role);
+}

@@ -1,0 +1,221 @@
+/*
+ * The common frame of agentd's workers (see include/worker.h).
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "sandbox.h"
+#include "worker.h"
+
+#define WORKER_REPLY_CHUNK	(256 * 1024)
+
+struct worker_env *wenv;
+
+static void
+parent_error(struct ipc_chan *c, const char *reason, void *arg)
+{
+	/* without agentd there is nobody to obey: leave, it restarts us */
+	if (strncmp(reason, "peer closed", 11) == 0)
+		log_info("agentd closed the channel; exiting");
+	else
+		log_warnx("agentd broke the protocol (%s); exiting", reason);
+	exit(1);
+}
+
+void
+worker_init(struct worker_env *env, enum proc_role role,
+    const struct ipc_dispatch *tab, size_t ntab)
+{
+	char err[1024];
+
+	sandbox_check_started_by_agentd(role_name(role));
+	memset(env, 0, sizeof(*env));
+	wenv = env;
+	env->role = role;
+	log_init(role_name(role), LOG_LVL_INFO, 0);
+	config_defaults(&env->conf);
+	if (config_load_fd(&env->conf, WORKER_CONFIG_FD, err,
+	    sizeof(err)) == -1)
+		fatalx("configuration from agentd: %s", err);
+	close(WORKER_CONFIG_FD);
+	log_init(role_name(role), env->conf.log_level, 0);
+	if ((env->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	env->parent = ipc_chan_new(env->base, WORKER_PARENT_FD, "agentd",
+	    tab, ntab, parent_error, env);
+	if (env->parent == NULL)
+		fatalx("ipc_chan_new");
+}
+
+void
+worker_run(struct worker_env *env)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, MSG_HELLO, 0);
+	ipc_put_u32(&m, env->role);
+	ipc_put_u32(&m, IPC_PROTO_VERSION);
+	if (ipc_send(env->parent, &m) == -1)
+		fatalx("cannot say hello to agentd");
+	event_base_dispatch(env->base);
+	ipc_flush(env->parent);
+}
+
+int
+worker_ping(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	struct ipc_msg pong;
+	uint64_t seq;
+
+	if (ipc_get_u64(m, &seq) == -1 || ipc_get_end(m) == -1)
+		return -1;
+	ipc_msg_init(&pong, MSG_PONG, 0);
+	ipc_put_u64(&pong, seq);
+	return ipc_send(c, &pong) == -1 ? -1 : 0;
+}
+
+int
+worker_shutdown(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	struct worker_env *env = arg;
+
+	if (ipc_get_end(m) == -1)
+		return -1;
+	log_debug("shutdown requested");
+	event_base_loopexit(env->base, NULL);
+	return 0;
+}
+
+static void
+peer_error(struct ipc_chan *c, const char *reason, void *arg)
+{
+	enum proc_role role = (enum proc_role)(uintptr_t)arg;
+
+	if (strncmp(reason, "peer closed", 11) == 0) {
+		/* it died; agentd restarts it and sends a new channel */
+		log_info("%s channel closed", role_name(role));
+		ipc_chan_free(c);
+		if (wenv->peers[role] == c)
+			wenv->peers[role] = NULL;
+		return;
+	}
+	worker_peer_fault(wenv, role, reason);
+}
+
+void
+worker_peer_fault(struct worker_env *env, enum proc_role role,
+    const char *reason)
+{
+	struct ipc_msg m;
+
+	log_warnx("%s broke the protocol: %s", role_name(role), reason);
+	if (env->peers[role] != NULL) {
+		ipc_chan_free(env->peers[role]);
+		env->peers[role] = NULL;
+	}
+	ipc_msg_init(&m, MSG_PEER_FAULT, 0);
+	ipc_put_u32(&m, role);
+	ipc_put_str(&m, reason);
+	ipc_send(env->parent, &m);
+}
+
+struct ipc_chan *
+worker_peer_attach(struct worker_env *env, enum proc_role role, int fd,
+    const struct ipc_dispatch *tab, size_t ntab)
+{
+	if (env->peers[role] != NULL)
+		ipc_chan_free(env->peers[role]);
+	env->peers[role] = ipc_chan_new(env->base, fd, role_name(role), tab,
+	    ntab, peer_error, (void *)(uintptr_t)role);
+	if (env->peers[role] == NULL)
+		close(fd);
+	return env->peers[role];
+}
+
+int
+worker_reply_text(struct worker_env *env, uint32_t id, const char *text)
+{
+	size_t len = strlen(text), off, n;
+	struct ipc_msg m;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off > WORKER_REPLY_CHUNK ? WORKER_REPLY_CHUNK :
+		    len - off;
+		ipc_msg_init(&m, MSG_REPLY_CHUNK, id);
+		ipc_put_bytes(&m, text + off, n);
+		if (ipc_send(env->parent, &m) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+worker_reply_end(struct worker_env *env, uint32_t id, uint32_t status,
+    const char *error)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, MSG_REPLY_END, id);
+	ipc_put_u32(&m, status);
+	ipc_put_str(&m, error);
+	return ipc_send(env->parent, &m);
+}
+
+#ifdef AGENTD_TEST_HOOKS
+/* raw bytes straight onto a channel's socket, past all framing checks */
+static void
+send_raw(int fd, uint32_t type, uint32_t len, const void *p, size_t n)
+{
+	uint32_t hdr[5] = { type, len, 0, (uint32_t)getpid(), 0 };
+
+	/* write(2): the sandboxed workers may not call sendto(2) */
+	if (write(fd, hdr, sizeof(hdr)) == -1 ||
+	    (n > 0 && write(fd, p, n) == -1))
+		log_warn("test hook write");
+}
+
+int
+worker_test_hook(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	struct worker_env *env = arg;
+	uint32_t hook, i;
+	int fd = ipc_chan_fd(env->parent);
+
+	if (ipc_get_u32(m, &hook) == -1 || ipc_get_end(m) == -1)
+		return -1;
+	log_warnx("test hook %u", hook);
+	switch (hook) {
+	case TEST_HOOK_FORBIDDEN_SYSCALL:
+		/* a sandboxed worker may not create sockets: SIGSYS */
+		if (socket(AF_INET, SOCK_STREAM, 0) != -1)
+			log_warnx("test hook: socket() was allowed");
+		break;
+	case TEST_HOOK_SEND_GARBAGE:
+		send_raw(fd, 0xdead, 0, NULL, 0);
+		break;
+	case TEST_HOOK_SEND_OVERSIZE:
+		send_raw(fd, MSG_PONG, IPC_MAX_PAYLOAD + 1, NULL, 0);
+		break;
+	case TEST_HOOK_SEND_TRUNCATED:
+		send_raw(fd, MSG_PONG, 3, "abc", 3);
+		break;
+	case TEST_HOOK_PEER_GARBAGE:
+		for (i = 0; i < ROLE_MAX; i++)
+			if (env->peers[i] != NULL) {
+				send_raw(ipc_chan_fd(env->peers[i]), 0xdead,
+				    0, NULL, 0);
+				break;
+			}
+		break;
+	}
+	return 0;
+}
+#endif
