@@ -48,7 +48,10 @@ BINS		= $(BUILD)/agentd $(BUILD)/agentctl $(BUILD)/agentd-watcher \
 UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-all: $(BINS) $(UNIT_BINS)
+TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
+		  $(BUILD)/bench/ipc_bench
+
+all: $(BINS) $(UNIT_BINS) $(TOOLS)
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/*.h) $(wildcard */*.h) \
 		$(wildcard workers/*/*.h)
@@ -96,6 +99,17 @@ $(eval $(call unitrule,watcher,$(LIB_WATCHER)))
 $(eval $(call unitrule,executor,$(LIB_EXECUTOR)))
 $(eval $(call unitrule,reporter,$(LIB_REPORTER)))
 
+# test and benchmark programs that link the parent's audit writer
+$(BUILD)/tests/tools/auditgen: tests/tools/auditgen.c $(LIB_AGENTD) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/bench/audit_bench: bench/audit_bench.c $(LIB_AGENTD) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/bench/ipc_bench: bench/ipc_bench.c $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 # the test build: identical but for the test-only hooks (MSG_TEST_HOOK)
 testbuild:
 	$(MAKE) BUILD=build-test EXTRA_CFLAGS=-DAGENTD_TEST_HOOKS all
@@ -103,7 +117,19 @@ testbuild:
 unit: all
 	$(PYTHON) -m pytest -q tests/test_unit.py --build=$(BUILD)
 
-check: all testbuild
+deps:
+	contrib/install-deps.sh
+
+# the README's first command: the example static pods on busybox
+run:
+	contrib/run-example.sh
+
+# the README's second command: everything, from dependencies to fuzzing
+# (fuzzing and the sanitizer run first so that pytest's summary closes it)
+check: deps
+	$(MAKE) all testbuild
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(MAKE) asan
 	$(PYTHON) -m pytest -v -rs tests/ --build=$(BUILD) --testbuild=build-test
 
 asan:
@@ -126,14 +152,90 @@ fuzz: $(FUZZ_TARGETS)
 	        tests/fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 || \
 	        { tail -40 build-fuzz/$$n.log; exit 1; }; done
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(LIBEXECDIR)
-	install -m 0755 $(BUILD)/agentd $(BUILD)/agentctl $(DESTDIR)$(PREFIX)/sbin/
+# `make install` (DESTDIR for staging, PREFIX, LIBEXECDIR, SYSCONFDIR):
+# binaries, workers, the systemd unit and the man pages with this
+# installation's paths, the example config (never over an existing one),
+# the static pod directory and the privsep chroot.  Installing into the
+# live system (empty DESTDIR) also creates the privsep user and tells a
+# running systemd about the unit; with DESTDIR that is left to the package.
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+UNITDIR		?= /lib/systemd/system
+PRIVSEP_USER	?= _agentd
+PRIVSEP_CHROOT	?= /var/empty/agentd
+MAN5		= $(wildcard docs/man/*.5)
+MAN8		= $(wildcard docs/man/*.8)
+# the unit and the example name /usr/local and /etc/agentd; the paths of
+# this installation replace them
+INSTALL_SED	= -e 's|/usr/local/libexec/agentd|$(LIBEXECDIR)|g' \
+		  -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+		  -e 's|/etc/agentd|$(SYSCONFDIR)/agentd|g' \
+		  -e 's|/var/empty/agentd|$(PRIVSEP_CHROOT)|g' \
+		  -e 's|privsepUser: _agentd|privsepUser: $(PRIVSEP_USER)|'
+
+install: $(BINS)
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/agentd/pods
+	install -m 0755 $(BUILD)/agentd $(BUILD)/agentctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/agentd-watcher $(BUILD)/agentd-executor \
 	    $(BUILD)/agentd-reporter $(BUILD)/agentd-pause $(DESTDIR)$(LIBEXECDIR)/
+	sed $(INSTALL_SED) contrib/systemd/agentd.service \
+	    >$(DESTDIR)$(UNITDIR)/agentd.service.tmp
+	chmod 0644 $(DESTDIR)$(UNITDIR)/agentd.service.tmp
+	mv -f $(DESTDIR)$(UNITDIR)/agentd.service.tmp \
+	    $(DESTDIR)$(UNITDIR)/agentd.service
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	@# an administrator's configuration is never overwritten
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/agentd/agentd.yaml ]; then \
+	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/agentd/agentd.yaml"; \
+	else \
+	    echo "installing $(DESTDIR)$(SYSCONFDIR)/agentd/agentd.yaml"; \
+	    sed $(INSTALL_SED) contrib/agentd.yaml.example \
+	        >$(DESTDIR)$(SYSCONFDIR)/agentd/agentd.yaml.tmp && \
+	    chmod 0644 $(DESTDIR)$(SYSCONFDIR)/agentd/agentd.yaml.tmp && \
+	    mv $(DESTDIR)$(SYSCONFDIR)/agentd/agentd.yaml.tmp \
+	        $(DESTDIR)$(SYSCONFDIR)/agentd/agentd.yaml; \
+	fi
+	@# the workers' chroot: root-owned, 0755, and empty (they refuse
+	@# anything else)
+	install -d -m 0755 $(DESTDIR)$(PRIVSEP_CHROOT)
+	@if [ "$$(id -u)" = 0 ]; then \
+	    chown root:root $(DESTDIR)$(PRIVSEP_CHROOT); fi
+	@if [ -n "$$(ls -A $(DESTDIR)$(PRIVSEP_CHROOT))" ]; then \
+	    echo "$(DESTDIR)$(PRIVSEP_CHROOT) is not empty; the workers" \
+	        "refuse to chroot there: empty it" >&2; exit 1; fi
+	@if [ -z "$(DESTDIR)" ] && ! getent passwd $(PRIVSEP_USER) >/dev/null; \
+	then \
+	    echo "creating the privsep user $(PRIVSEP_USER)"; \
+	    useradd -r -s /usr/sbin/nologin -d /nonexistent -M \
+	        $(PRIVSEP_USER) || exit 1; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+	    systemctl daemon-reload; fi
+
+# the configuration, the state, the logs and above all the audit log stay;
+# so does the privsep user (files may still carry its uid)
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/agentd $(DESTDIR)$(SBINDIR)/agentctl
+	rm -f $(DESTDIR)$(LIBEXECDIR)/agentd-watcher \
+	    $(DESTDIR)$(LIBEXECDIR)/agentd-executor \
+	    $(DESTDIR)$(LIBEXECDIR)/agentd-reporter \
+	    $(DESTDIR)$(LIBEXECDIR)/agentd-pause
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
+	rm -f $(DESTDIR)$(UNITDIR)/agentd.service
+	rm -f $(patsubst docs/man/%,$(DESTDIR)$(MANDIR)/man5/%,$(MAN5)) \
+	    $(patsubst docs/man/%,$(DESTDIR)$(MANDIR)/man8/%,$(MAN8))
+	-rmdir $(DESTDIR)$(PRIVSEP_CHROOT)
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+	    systemctl daemon-reload; fi
+	@echo "kept: $(DESTDIR)$(SYSCONFDIR)/agentd, /var/lib/agentd," \
+	    "/var/log/agentd (the audit log), /var/log/pods and the user" \
+	    "$(PRIVSEP_USER)"
 
 clean:
 	rm -rf build build-test build-asan build-fuzz
 
-.PHONY: all check unit asan fuzz testbuild install clean
+.PHONY: all check unit asan fuzz testbuild install uninstall clean deps run
 .SECONDARY:

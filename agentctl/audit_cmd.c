@@ -25,7 +25,7 @@
 #include "config.h"
 
 #define SHOW_COLUMNS		9
-#define SHOW_MAX_CELL		1024	/* bytes of one cell in the table */
+#define SHOW_MAX_CELL		1024	/* bytes of one table cell */
 #define DURATION_MAX_SECONDS	(100LL * 366 * 86400)
 #define NSEC_PER_SEC		1000000000L
 
@@ -401,8 +401,8 @@ audit_verify(int argc, char **argv)
 			continue;
 		}
 		if (opts && argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "agentctl: audit verify: unknown option "
-			    "%s\n", argv[i]);
+			fprintf(stderr, "agentctl: audit verify: unknown "
+			    "option %s\n", argv[i]);
 			audit_usage();
 			goto out;
 		}

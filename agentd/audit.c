@@ -29,7 +29,7 @@
 #define AUDIT_FILE_MODE		0600
 #define AUDIT_MAX_NODE		256
 #define AUDIT_MAX_ERR		512
-#define AUDIT_SYSLOG_FIELD	256	/* chars of one field sent to syslog */
+#define AUDIT_SYSLOG_FIELD	256	/* chars of a field sent to syslog */
 
 struct audit_log {
 	char		 path[AUDITFMT_MAX_PATH];
@@ -40,11 +40,11 @@ struct audit_log {
 	uint64_t	 max_bytes;
 	int		 do_fsync;
 	int		 use_syslog;
-	int		 fd;			/* -1: resume before appending */
-	uint64_t	 size;			/* bytes in the live file */
-	uint64_t	 seq;			/* last record on disk, 0 = none */
+	int		 fd;		/* -1: resume before appending */
+	uint64_t	 size;		/* bytes in the live file */
+	uint64_t	 seq;		/* last record on disk, 0 = none */
 	char		 prev[AUDITFMT_HEX_LEN + 1];	/* its hash */
-	int		 rotate_pending;	/* live file must start with one */
+	int		 rotate_pending; /* live file needs audit.rotate */
 	char		 err[AUDIT_MAX_ERR];
 };
 
@@ -101,7 +101,7 @@ pread_full(int fd, char *buf, size_t len, off_t off)
 			continue;
 		if (n <= 0) {
 			if (n == 0)
-				errno = EIO;	/* the file shrank under us */
+				errno = EIO;	/* the file shrank */
 			return -1;
 		}
 		got += (size_t)n;
@@ -446,7 +446,7 @@ audit_open(const struct audit_cfg *cfg, char *err, size_t errlen)
 	/* a new key (or none) starts a new file, so each file is uniform */
 	if (audit_resume(al, &rekey) == -1 ||
 	    (rekey && audit_rotate(al) == -1)) {
-		snprintf(err, errlen, "audit: %s", al->err);
+		snprintf(err, errlen, "%s", al->err);
 		goto fail;
 	}
 	return al;

@@ -35,7 +35,7 @@
 #define AUDITFMT_MAX_FILES	64	/* files given to one verify */
 #define AUDITFMT_MAX_PATH	1024
 #define AUDITFMT_MAX_REASON	512
-#define AUDITFMT_MAX_FIELD	256	/* action/actor copied out by the parser */
+#define AUDITFMT_MAX_FIELD	256	/* action copied out by the parser */
 /* rotated files kept beside the live one: path.1 (newest) .. path.10 */
 #define AUDITFMT_ROTATE_KEEP	10
 #define AUDITFMT_ROTATE_ACTION	"audit.rotate"
@@ -120,15 +120,15 @@ void	auditfmt_reader_close(struct auditfmt_reader *);
 
 struct audit_verify_result {
 	int		 ok;
-	int		 io_error;	/* not a chain failure: a file unreadable */
+	int		 io_error;	/* a file unreadable, not the chain */
 	uint64_t	 records;
 	uint64_t	 first_seq;
 	uint64_t	 last_seq;
 	int		 partial_start;	/* first record: audit.rotate, seq > 1 */
-	int		 hmac_checked;	/* a key was given: every hmac checked */
+	int		 hmac_checked;	/* a key was given */
 	uint64_t	 hmac_present;	/* records that carry an hmac */
 	int		 nfiles;
-	int		 order[AUDITFMT_MAX_FILES];	/* paths[] in chain order */
+	int		 order[AUDITFMT_MAX_FILES];	/* chain order */
 	/* the first bad record, when !ok */
 	char		 file[AUDITFMT_MAX_PATH];
 	uint64_t	 line;		/* 1-based; 0 = the file itself */

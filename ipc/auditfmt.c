@@ -268,13 +268,15 @@ is_hex64(const char *s, size_t n)
 	if (n != AUDITFMT_HEX_LEN)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
 }
 
 void
-auditfmt_sha256_hex(const char *line, size_t len, char out[AUDITFMT_HEX_LEN + 1])
+auditfmt_sha256_hex(const char *line, size_t len,
+    char out[AUDITFMT_HEX_LEN + 1])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 
@@ -448,10 +450,10 @@ parse_members(const cJSON *obj, const char *line, size_t len,
 		return reasonf(reason, rlen, "malformed record: bad action");
 	out->has_hmac = parse_hmac_tail(line, len, out);
 	hmac = cJSON_GetObjectItemCaseSensitive(obj, "hmac");
-	if (hmac != NULL && !out->has_hmac)
-		return reasonf(reason, rlen, "malformed record: bad hmac member");
-	if (hmac == NULL && out->has_hmac)
-		return reasonf(reason, rlen, "malformed record: bad hmac member");
+	/* an hmac member is the documented tail, or there is none */
+	if ((hmac != NULL) != out->has_hmac)
+		return reasonf(reason, rlen,
+		    "malformed record: bad hmac member");
 	return 0;
 }
 
@@ -564,7 +566,7 @@ struct auditfmt_reader {
 	size_t	 start;		/* first unread byte */
 	size_t	 end;		/* one past the last buffered byte */
 	int	 eof;
-	int	 skipping;	/* discarding the rest of an over-long line */
+	int	 skipping;	/* dropping the rest of an over-long line */
 };
 
 struct auditfmt_reader *
@@ -676,7 +678,7 @@ auditfmt_next_line(struct auditfmt_reader *r, const char **line, size_t *len,
 struct vfile {
 	const char	*path;
 	int		 idx;		/* in the caller's paths[] */
-	int		 has_seq;	/* first record's seq could be read */
+	int		 has_seq;	/* first record's seq was read */
 	int		 empty;
 	uint64_t	 first_seq;
 };
@@ -905,6 +907,11 @@ auditfmt_verify_files(const char **paths, int n, const uint8_t *key,
 	}
 	if (order_files(&vs, paths, n, vf) == -1)
 		return -1;
+	/* a file whose first record has no seq has no place in the chain */
+	for (i = 0; i < n; i++)
+		if (!vf[i].has_seq && !vf[i].empty &&
+		    verify_file(&vs, vf[i].path) == -1)
+			return -1;
 	for (i = 0; i < n; i++)
 		if (verify_file(&vs, vf[i].path) == -1)
 			return -1;

@@ -250,6 +250,14 @@ next_event(struct cfg_parser *p)
 	return 0;
 }
 
+/* a double-quoted "\0" puts a NUL inside a scalar; C would truncate it */
+static int
+scalar_has_nul(const yaml_event_t *ev)
+{
+	return strlen((const char *)ev->data.scalar.value) !=
+	    ev->data.scalar.length;
+}
+
 static int
 cfg_error(struct cfg_parser *p, const char *key, const char *why)
 {
@@ -275,6 +283,8 @@ parse_caplist(struct cfg_parser *p, struct agentd_config *c, const char *key)
 			return 0;
 		if (p->ev.type != YAML_SCALAR_EVENT)
 			return cfg_error(p, key, "must be a list of names");
+		if (scalar_has_nul(&p->ev))
+			return cfg_error(p, key, "contains a NUL byte");
 		if ((why = add_cap(c, (char *)p->ev.data.scalar.value)))
 			return cfg_error(p, key, why);
 	}
@@ -289,6 +299,8 @@ parse_pair(struct cfg_parser *p, struct agentd_config *c)
 
 	if (p->ev.type != YAML_SCALAR_EVENT)
 		return cfg_error(p, "key", "must be a plain name");
+	if (scalar_has_nul(&p->ev))
+		return cfg_error(p, "key", "contains a NUL byte");
 	snprintf(key, sizeof(key), "%s", (char *)p->ev.data.scalar.value);
 	if ((k = find_key(key)) == NULL)
 		return cfg_error(p, key, "is not a known key");
@@ -301,6 +313,8 @@ parse_pair(struct cfg_parser *p, struct agentd_config *c)
 		return parse_caplist(p, c, key);
 	if (p->ev.type != YAML_SCALAR_EVENT)
 		return cfg_error(p, key, "must be a scalar value");
+	if (scalar_has_nul(&p->ev))
+		return cfg_error(p, key, "contains a NUL byte");
 	if ((why = set_scalar(c, k, (char *)p->ev.data.scalar.value)))
 		return cfg_error(p, key, why);
 	return 0;

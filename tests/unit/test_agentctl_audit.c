@@ -18,11 +18,13 @@
 #include "../../agentctl/audit_cmd.h"
 
 #define T_PATH		1200
+#define T_MAX_PATHS	256
 #define T_MAX_ARGS	16
 #define T_T0		1795851222	/* 2026-11-28T07:33:42Z */
 
 static char tdir[64];
-static char *t_err;	/* what the last run() wrote to stderr */
+static char t_out[65536];	/* what the last run() wrote to stdout */
+static char t_err[65536];	/* ... and to stderr */
 
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -45,15 +47,16 @@ mk_tmpdir(void)
 	atexit(rm_tmpdir);
 }
 
-/* leaked on purpose: each test is its own short-lived process */
+/* a path in the test's directory; static so that nothing leaks */
 static char *
 tpath(const char *name)
 {
-	char *b;
+	static char pool[T_MAX_PATHS][T_PATH];
+	static int used;
 
-	REQUIRE(tdir[0] != '\0' && (b = malloc(T_PATH)) != NULL);
-	snprintf(b, T_PATH, "%s/%s", tdir, name);
-	return b;
+	REQUIRE(tdir[0] != '\0' && used < T_MAX_PATHS);
+	snprintf(pool[used], T_PATH, "%s/%s", tdir, name);
+	return pool[used++];
 }
 
 static void
@@ -119,7 +122,7 @@ make_logs(void)
 static int
 run(char **out, ...)
 {
-	char *argv[T_MAX_ARGS + 1], buf[65536];
+	char *argv[T_MAX_ARGS + 1];
 	va_list ap;
 	int argc = 0, saved, esaved, fd, efd, rc;
 	ssize_t n;
@@ -143,13 +146,11 @@ run(char **out, ...)
 	REQUIRE(dup2(saved, 1) == 1 && dup2(esaved, 2) == 2);
 	close(saved);
 	close(esaved);
-	REQUIRE((n = pread(fd, buf, sizeof(buf) - 1, 0)) >= 0);
-	buf[n] = '\0';
-	*out = strdup(buf);
-	REQUIRE((n = pread(efd, buf, sizeof(buf) - 1, 0)) >= 0);
-	buf[n] = '\0';
-	free(t_err);
-	t_err = strdup(buf);
+	REQUIRE((n = pread(fd, t_out, sizeof(t_out) - 1, 0)) >= 0);
+	t_out[n] = '\0';
+	*out = t_out;
+	REQUIRE((n = pread(efd, t_err, sizeof(t_err) - 1, 0)) >= 0);
+	t_err[n] = '\0';
 	close(fd);
 	close(efd);
 	return rc;
@@ -334,7 +335,8 @@ TEST(test_show_table_is_aligned_in_chain_order)
 			CHECK(strncmp(line, "TIME", 4) == 0);
 			REQUIRE((seqcol = strstr(line, "SEQ")) != NULL);
 			col = (size_t)(seqcol - line);
-			CHECK(strstr(line, "ACTOR") && strstr(line, "NS/NAME") &&
+			CHECK(strstr(line, "ACTOR") &&
+			    strstr(line, "NS/NAME") &&
 			    strstr(line, "OUTCOME") && strstr(line, "ERROR"));
 			continue;
 		}

@@ -30,8 +30,10 @@
 
 #define T_KEY_LEN	32
 #define T_PATH		1200
+#define T_MAX_PATHS	256
 
 static char tdir[64];
+static const char *t_mounted;	/* a test tmpfs to detach at exit */
 
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -42,6 +44,8 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 static void
 rm_tmpdir(void)
 {
+	if (t_mounted != NULL)
+		umount2(t_mounted, MNT_DETACH);
 	if (tdir[0] != '\0')
 		nftw(tdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -55,16 +59,16 @@ mk_tmpdir(void)
 	atexit(rm_tmpdir);
 }
 
-/* leaked on purpose: each test is its own short-lived process */
+/* a path in the test's directory; static so that nothing leaks */
 static char *
 tpath(const char *name)
 {
-	char *b;
+	static char pool[T_MAX_PATHS][T_PATH];
+	static int used;
 
-	REQUIRE((b = malloc(T_PATH)) != NULL);
-	REQUIRE(tdir[0] != '\0');
-	snprintf(b, T_PATH, "%s/%s", tdir, name);
-	return b;
+	REQUIRE(tdir[0] != '\0' && used < T_MAX_PATHS);
+	snprintf(pool[used], T_PATH, "%s/%s", tdir, name);
+	return pool[used++];
 }
 
 static void
@@ -231,7 +235,8 @@ TEST(test_record_fields_round_trip)
 	    .container = "nginx", .image = "docker.io/library/nginx@sha256:ab",
 	    .details = "uid=0;caps=CAP_CHOWN,CAP_NET_ADMIN;privileged=true;"
 	    "mounts=/a:/b\\;ro;tab=a\tb",
-	    .outcome = "error", .error = "exit 1: \"quoted\" \\ \n\xff\xc3\xa9" };
+	    .outcome = "error",
+	    .error = "exit 1: \"quoted\" \\ \n\xff\xc3\xa9" };
 	char *path, *buf;
 	size_t len;
 	uint64_t seq = 0;
@@ -900,6 +905,7 @@ TEST(test_full_disk_fails_closed)
 	mnt = tpath("mnt");
 	REQUIRE(mkdir(mnt, 0700) == 0);
 	REQUIRE(mount("tmpfs", mnt, "tmpfs", 0, "size=64k") == 0);
+	t_mounted = mnt;
 	path = tpath("mnt/audit.log");
 	filler = tpath("mnt/filler");
 	memset(big, 'a', sizeof(big) - 1);

@@ -17,6 +17,7 @@
 #include "auditfmt.h"
 
 #define T_PATH		1200
+#define T_MAX_PATHS	256
 
 static char tdir[64];
 static const struct timespec t_ts = { 1700000000, 123456789 };
@@ -42,15 +43,16 @@ mk_tmpdir(void)
 	atexit(rm_tmpdir);
 }
 
-/* leaked on purpose: each test is its own short-lived process */
+/* a path in the test's directory; static so that nothing leaks */
 static char *
 tpath(const char *name)
 {
-	char *b;
+	static char pool[T_MAX_PATHS][T_PATH];
+	static int used;
 
-	REQUIRE(tdir[0] != '\0' && (b = malloc(T_PATH)) != NULL);
-	snprintf(b, T_PATH, "%s/%s", tdir, name);
-	return b;
+	REQUIRE(tdir[0] != '\0' && used < T_MAX_PATHS);
+	snprintf(pool[used], T_PATH, "%s/%s", tdir, name);
+	return pool[used++];
 }
 
 static void
@@ -424,4 +426,23 @@ TEST(test_rotated_name_bounds)
 	CHECK_EQ_INT(auditfmt_rotated_name("audit.log", 10, buf, 13), 0);
 	CHECK_STR(buf, "audit.log.10");
 	CHECK_EQ_INT(auditfmt_rotated_name("audit.log", 10, buf, 12), -1);
+}
+
+TEST(test_unordered_bad_file_reported_at_its_first_line)
+{
+	char *paths[3];
+	struct audit_verify_result res;
+
+	mk_tmpdir();
+	paths[0] = tpath("audit.log.2");
+	paths[1] = tpath("audit.log.1");
+	paths[2] = tpath("audit.log");
+	gen_chain(paths, 3, 2);
+	/* the middle file's first line loses its seq prefix */
+	put_file(paths[1], "garbage\n", 8);
+	CHECK_EQ_INT(auditfmt_verify_files((const char **)paths, 3, NULL, 0,
+	    &res), -1);
+	CHECK_STR(res.file, paths[1]);
+	CHECK_EQ_INT(res.line, 1);
+	CHECK_STR(res.reason, "malformed JSON");
 }

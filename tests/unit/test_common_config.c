@@ -409,6 +409,17 @@ TEST(test_duplicate_key_rejected)
 	    "line 2: allowedCapabilities is given twice");
 }
 
+/* a double-quoted "\0" puts a NUL inside a scalar; C would truncate it */
+TEST(test_nul_inside_scalar_rejected)
+{
+	check_error("nodeName: \"node\\0evil\"\n",
+	    "line 1: nodeName contains a NUL byte");
+	check_error("\"rootDir\\0x\": /srv\n",
+	    "line 1: key contains a NUL byte");
+	check_error("allowedCapabilities: [\"NET_ADMIN\\0X\"]\n",
+	    "line 1: allowedCapabilities contains a NUL byte");
+}
+
 /* ---- allowedCapabilities ---- */
 
 TEST(test_allowed_capabilities_block_list)

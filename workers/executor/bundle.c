@@ -972,7 +972,7 @@ static cJSON *
 bundle_resources(const struct resources *r, int priv)
 {
 	cJSON *res = cJSON_CreateObject(), *devs, *d, *o;
-	int64_t quota = bundle_cpu_quota(r);
+	int64_t quota = r != NULL ? bundle_cpu_quota(r) : -1;
 
 	if (res == NULL || (devs = cJSON_AddArrayToObject(res, "devices")) == NULL ||
 	    (d = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(devs, d) ||

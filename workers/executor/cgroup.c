@@ -64,8 +64,8 @@ cg_controllers(const char *superopts, char *out, size_t len)
 		if (cg_is_flag(tok))
 			continue;
 		if (out[0] != '\0')
-			strlcat(out, ",", len);
-		strlcat(out, tok, len);
+			rt_strlcat(out, ",", len);
+		rt_strlcat(out, tok, len);
 	}
 }
 
@@ -219,8 +219,8 @@ cg_crun_blocker(const struct cg_layout *cg, char *out, size_t len)
 		if (found)
 			continue;
 		if (out[0] != '\0')
-			strlcat(out, ",", len);
-		strlcat(out, tok, len);
+			rt_strlcat(out, ",", len);
+		rt_strlcat(out, tok, len);
 		n++;
 	}
 	free(buf);
@@ -467,8 +467,9 @@ cg_oom_kills(const char *rel)
 void
 cg_pod_path(char *buf, size_t len, const char *pod_uid)
 {
-	snprintf(buf, len, "%s/pod%s", strcmp(rt.cgroup_root, "/") == 0 ?
-	    "" : rt.cgroup_root, pod_uid);
+	if (rt_path(buf, len, "%s/pod%s", strcmp(rt.cgroup_root, "/") == 0 ?
+	    "" : rt.cgroup_root, pod_uid) == -1)
+		buf[0] = '\0';
 }
 
 void
@@ -477,7 +478,8 @@ cg_container_path(char *buf, size_t len, const char *pod_uid, const char *id)
 	char pod[PATH_MAX];
 
 	cg_pod_path(pod, sizeof(pod), pod_uid);
-	snprintf(buf, len, "%s/%s", pod, id);
+	if (rt_path(buf, len, "%s/%s", pod, id) == -1)
+		buf[0] = '\0';
 }
 
 void
@@ -486,7 +488,8 @@ cg_conmon_path(char *buf, size_t len, const char *pod_uid)
 	char pod[PATH_MAX];
 
 	cg_pod_path(pod, sizeof(pod), pod_uid);
-	snprintf(buf, len, "%s/" CG_CONMON_DIR, pod);
+	if (rt_path(buf, len, "%s/" CG_CONMON_DIR, pod) == -1)
+		buf[0] = '\0';
 }
 
 /*

@@ -134,7 +134,8 @@ attach_adopted(struct xpod *x)
 			rt_container_remove(x->adopted_ids[i], &err);
 			continue;
 		}
-		snprintf(x->ctrs[j].id, RT_ID_MAX, "%s", x->adopted_ids[i]);
+		/* same-sized fields of one struct: a plain copy */
+		memcpy(x->ctrs[j].id, x->adopted_ids[i], RT_ID_MAX);
 		x->ctrs[j].restart_count = x->adopted[i].restart_count;
 		x->ctrs[j].backoff_s = x->adopted[i].restart_count ?
 		    BACKOFF_INITIAL_S : 0;
@@ -187,7 +188,7 @@ start_terminating(struct xpod *x, const char *why)
 }
 
 static void
-accept_pod(struct pod *p, const char *hash)
+accept_pod(struct pod *p, const char hash[72])
 {
 	struct xpod *x;
 
@@ -217,7 +218,9 @@ accept_pod(struct pod *p, const char *hash)
 	x->desired = 1;
 	x->dirty = 1;
 	x->start_time_ns = now_ns();
-	snprintf(x->spec_hash, sizeof(x->spec_hash), "%s", hash);
+	/* both are hex SHA-256 strings of the same buffer size */
+	memcpy(x->spec_hash, hash, sizeof(x->spec_hash));
+	x->spec_hash[sizeof(x->spec_hash) - 1] = '\0';
 	log_info("pod %s/%s (%s) accepted", p->namespace, p->name, p->uid);
 }
 
@@ -305,7 +308,7 @@ fill_labels(struct xpod *x, uint32_t i, struct rt_labels *l,
 static int
 ensure_sandbox(struct xpod *x)
 {
-	char details[1024];
+	char details[1024], ids[RT_ID_MAX + CONFIG_MAX_PATH + 16];
 	struct rt_err err;
 
 	if (x->has_sandbox)
@@ -325,10 +328,10 @@ ensure_sandbox(struct xpod *x)
 		x->dirty = 1;
 		return -1;
 	}
-	snprintf(details, sizeof(details), "id=%s;netns=%s", x->sb.id,
+	snprintf(ids, sizeof(ids), "id=%s;netns=%s", x->sb.id,
 	    x->sb.netns_path);
-	exec_audit(AUDIT_OUTCOME, "sandbox.create", x, NULL, NULL, details,
-	    "ok", NULL);
+	exec_audit(AUDIT_OUTCOME, "sandbox.create", x, NULL, NULL, ids, "ok",
+	    NULL);
 	x->sandbox_error[0] = '\0';
 	x->has_sandbox = 1;
 	x->dirty = 1;
@@ -657,8 +660,7 @@ term_slots(struct xpod *x)
 		return x->pod.n_containers;
 	for (i = 0; i < x->n_adopted && i < POD_MAX_CONTAINERS; i++)
 		if (x->ctrs[i].id[0] == '\0' && !x->ctrs[i].exit_seen) {
-			snprintf(x->ctrs[i].id, RT_ID_MAX, "%s",
-			    x->adopted_ids[i]);
+			memcpy(x->ctrs[i].id, x->adopted_ids[i], RT_ID_MAX);
 			x->ctrs[i].exit_seen = 1;	/* moved once */
 		}
 	return x->n_adopted;

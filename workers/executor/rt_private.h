@@ -114,6 +114,7 @@ int	rt_is_mounted(const char *);
 int	rt_umount(const char *);
 int	rt_mounts_under(const char *);
 int	rt_pid_alive(pid_t);
+size_t	rt_strlcat(char *, const char *, size_t);
 const char *rt_json_str(const cJSON *, const char *);
 int64_t	rt_json_int(const cJSON *, const char *, int64_t);
 
@@ -128,6 +129,8 @@ int	cg_exists(const char *rel);
 int	cg_oom_kills(const char *rel);
 void	cg_pod_path(char *, size_t, const char *pod_uid);
 void	cg_container_path(char *, size_t, const char *pod_uid, const char *id);
+void	cg_conmon_path(char *, size_t, const char *pod_uid);
+int	cg_pod_release(const char *pod_uid);
 
 /* image.c */
 int	img_tar_kind(const char *path, struct rt_err *);
@@ -176,6 +179,7 @@ int	rt_runtime_argv(const char **, int max, const char *cmd);
 int	ctr_launch(const char *id, const char *bundle, const char *log_path,
 	    const char *pod_uid, pid_t *, struct rt_err *);
 int	ctr_remove(const char *id, struct rt_err *);
+int	rt_check_labels(const struct rt_labels *, struct rt_err *);
 int	ctr_write_meta(const char *id, cJSON *meta, struct rt_err *);
 cJSON	*ctr_read_meta(const char *id);
 int	ctr_write_labels(const char *id, const struct rt_labels *,

@@ -435,22 +435,22 @@ rt_mkdir_p(const char *path, mode_t mode)
  * removal fail, not empty the image it was made of.
  */
 static int
-rt_rm_at(int dirfd, const char *name, dev_t dev, int depth)
+rt_rm_at(int parent, const char *name, dev_t dev, int depth)
 {
 	struct stat st;
 	struct dirent *de;
 	DIR *d;
 	int fd, ret = 0;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dirfd, name, 0) == -1 && errno != ENOENT ? -1 : 0;
+		return unlinkat(parent, name, 0) == -1 && errno != ENOENT ? -1 : 0;
 	if (st.st_dev != dev || depth > RT_RMRF_MAX_DEPTH) {
 		errno = st.st_dev != dev ? EXDEV : ELOOP;
 		return -1;
 	}
-	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	if ((fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1)
 		return -1;
 	if ((d = fdopendir(fd)) == NULL) {
@@ -464,7 +464,7 @@ rt_rm_at(int dirfd, const char *name, dev_t dev, int depth)
 			ret = -1;
 	}
 	closedir(d);
-	if (ret == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) == -1 &&
+	if (ret == 0 && unlinkat(parent, name, AT_REMOVEDIR) == -1 &&
 	    errno != ENOENT)
 		ret = -1;
 	return ret;
@@ -689,4 +689,19 @@ rt_pid_alive(pid_t pid)
 	if (pid <= 0)
 		return 0;
 	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+size_t
+rt_strlcat(char *dst, const char *src, size_t size)
+{
+	size_t dl = strnlen(dst, size), sl = strlen(src);
+
+	if (dl == size)
+		return size + sl;
+	if (sl >= size - dl) {
+		memcpy(dst + dl, src, size - dl - 1);
+		dst[size - 1] = '\0';
+	} else
+		memcpy(dst + dl, src, sl + 1);
+	return dl + sl;
 }

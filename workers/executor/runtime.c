@@ -244,11 +244,10 @@ rt_crun_usable(char *why, size_t len)
 		return 1;
 	for (c = strtok_r(ctrls, ",", &save); c != NULL;
 	    c = strtok_r(NULL, ",", &save)) {
-		snprintf(one, sizeof(one), "%smkdir /sys/fs/cgroup/%s && "
+		if (rt_path(one, sizeof(one), "%smkdir /sys/fs/cgroup/%s && "
 		    "mount -t cgroup -o %s cgroup /sys/fs/cgroup/%s",
-		    fix[0] ? " && " : "", c, c, c);
-		if (strlen(fix) + strlen(one) < sizeof(fix))
-			strcat(fix, one);
+		    fix[0] ? " && " : "", c, c, c) == 0)
+			rt_strlcat(fix, one, sizeof(fix));
 	}
 	snprintf(why, len, "crun 1.8 refuses this host's hybrid cgroup layout: "
 	    "the cgroup2 hierarchy holds controllers with no v1 mount; fix: "
@@ -272,7 +271,7 @@ static int
 rt_pick_runtime(const struct agentd_config *cfg, struct rt_err *err)
 {
 	struct rt_info *in = &rt.info;
-	char why[1536], crun[PATH_MAX];
+	char why[1536], crun[CONFIG_MAX_PATH];
 	const char *name;
 
 	if (cfg->runtime == RUNTIME_CRUN || cfg->runtime == RUNTIME_RUNC) {
@@ -322,6 +321,8 @@ rt_make_dirs(struct rt_err *err)
 		"pause/rootfs/dev", "pause/rootfs/sys", NULL };
 	static const char *const run_sub[] = { "runtime", "exits", "conmon",
 		"socks", NULL };
+	static const char policy[] =
+	    "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}\n";
 	char path[PATH_MAX];
 	int i;
 
@@ -347,9 +348,9 @@ rt_make_dirs(struct rt_err *err)
 	    rt_path(path, sizeof(path), "%s/containers", rt.root_dir) == -1 ||
 	    chmod(path, 0711) == -1)
 		return rt_seterrno(err, "chmod %s", path);
+	/* local files only: there is no signature to check, no registry */
 	if (rt_path(path, sizeof(path), "%s/images/policy.json",
-	    rt.root_dir) == -1 || rt_write_file(path,
-	    "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}\n", 49,
+	    rt.root_dir) == -1 || rt_write_file(path, policy, strlen(policy),
 	    0600) == -1)
 		return rt_seterrno(err, "write %s", path);
 	return 0;
@@ -374,6 +375,33 @@ rt_install_pause(struct rt_err *err)
 	if (ret == -1 || chmod(dst, 0755) == -1)
 		return rt_seterrno(err, "install %s", dst);
 	return 0;
+}
+
+/*
+ * labels.json is written before anything is mounted or started, so a
+ * container directory without it is the debris of a crash during
+ * rt_container_start or rt_sandbox_create: nothing to re-adopt.
+ */
+static void
+rt_remove_unlabelled(void)
+{
+	char path[PATH_MAX];
+	struct rt_labels l;
+	struct rt_err ignore;
+	struct dirent *de;
+	DIR *d;
+
+	if (rt_path(path, sizeof(path), "%s/containers", rt.root_dir) == -1 ||
+	    (d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (!rt_valid_id(de->d_name) ||
+		    strlen(de->d_name) != RT_HEXID_LEN ||
+		    ctr_read_labels(de->d_name, &l) == 0)
+			continue;
+		ctr_remove(de->d_name, &ignore);
+	}
+	closedir(d);
 }
 
 int
@@ -415,6 +443,7 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 		    cfg->conmon_path[0] ? cfg->conmon_path : "conmon");
 	if (rt_make_dirs(err) == -1 || rt_install_pause(err) == -1)
 		return -1;
+	rt_remove_unlabelled();
 	if (info != NULL)
 		*info = rt.info;
 	rt.initialized = 1;
@@ -488,9 +517,11 @@ conmon_sync(int fd, pid_t *pid, struct rt_err *err)
 		return rt_seterr(err, "conmon: unparsable sync message");
 	n = rt_json_int(j, "data", -1);
 	msg = rt_json_str(j, "message");
-	if (n <= 0)
+	if (n <= 0) {
 		rt_seterr(err, "%s create failed: %s", rt.info.runtime_name,
 		    msg ? msg : "(no message)");
+		err->msg[strcspn(err->msg, "\n")] = '\0';
+	}
 	else {
 		*pid = (pid_t)n;
 		ret = 0;
@@ -782,6 +813,11 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 	}
 	if (ctr_launch(id, dir, log_path, labels->pod_uid, &pid, err) == -1)
 		goto out;
+	/* started: just before the exec, so a quick exit is never earlier */
+	if (meta_set_num(meta, "started_ns", (double)rt_now_ns()) == -1 ||
+	    meta_set_num(meta, "pid", pid) == -1 ||
+	    ctr_write_meta(id, meta, err) == -1)
+		goto out;
 	{
 		struct rt_run r;
 		int rc = rt_runtime("start", id, NULL, &r, err);
@@ -790,10 +826,6 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 		if (rc == -1)
 			goto out;
 	}
-	if (meta_set_num(meta, "started_ns", (double)rt_now_ns()) == -1 ||
-	    meta_set_num(meta, "pid", pid) == -1 ||
-	    ctr_write_meta(id, meta, err) == -1)
-		goto out;
 	snprintf(id_out, idlen, "%s", id);
 	ret = 0;
 out:
@@ -1074,12 +1106,8 @@ rt_list(rt_list_cb cb, void *arg, struct rt_err *err)
 		if (!rt_valid_id(de->d_name) ||
 		    strlen(de->d_name) != RT_HEXID_LEN)
 			continue;
-		/*
-		 * Half-created (a crash before labels.json was written): no
-		 * identity, so zeroed labels; the caller removes it.
-		 */
 		if (ctr_read_labels(de->d_name, &l) == -1)
-			memset(&l, 0, sizeof(l));
+			continue;	/* rt_init removes those */
 		cb(de->d_name, &l, arg);
 	}
 	closedir(d);

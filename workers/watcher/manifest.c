@@ -33,14 +33,15 @@
 
 #define QUOTE_MAX		48	/* user text quoted in a reason */
 #define QUOTE_BUF		(QUOTE_MAX + 8)
-#define ID_MAX			2147483647LL	/* runAsUser/Group, as k8s */
+#define ID_MAX			2147483647LL	/* runAsUser/Group */
 #define INT_EXACT_MAX		9007199254740992LL	/* 2^53 */
 #define PORT_MAX		65535
 #define PORT_NAME_MAX		15	/* IANA_SVC_NAME */
 #define HOST_IP_MAX		45	/* INET6_ADDRSTRLEN - 1 */
-#define ANNOT_TOTAL_MAX		(256 * 1024)	/* k8s TotalAnnotationSizeLimitB */
+/* Kubernetes' TotalAnnotationSizeLimitB */
+#define ANNOT_TOTAL_MAX		(256 * 1024)
 #define CAP_INPUT_MAX		64
-#define YAML_NUMBER_MAX		64	/* longer plain scalars stay strings */
+#define YAML_NUMBER_MAX		64	/* longer plain scalars: strings */
 #define MD5_HEX_LEN		32
 
 #define API_VERSION		"v1"
@@ -58,9 +59,11 @@
 	"lowercase alphanumeric characters or '-', starting and ending " \
 	"with an alphanumeric character"
 
+#define MANIFEST_FIELD_MAX	sizeof(((struct manifest_error *)0)->field)
+
 struct walk {
 	struct manifest_error	*err;
-	char			 path[sizeof(((struct manifest_error *)0)->field)];
+	char			 path[MANIFEST_FIELD_MAX];
 	size_t			 pathlen;
 	int			 is_static;
 };
@@ -367,7 +370,7 @@ qualified_name_problem(const char *key, int lowercase_prefix)
 			    "characters";
 		for (i = 0; i < plen; i++) {
 			prefix[i] = key[i];
-			/* annotation keys are checked lowercased, as k8s does */
+			/* annotation keys are checked lowercased (k8s) */
 			if (lowercase_prefix && prefix[i] >= 'A' &&
 			    prefix[i] <= 'Z')
 				prefix[i] += 'a' - 'A';
@@ -960,7 +963,8 @@ default_pull_policy(const char *image)
 	colon = memchr(slash, ':', end - slash);
 	if (colon == NULL)
 		return at == NULL ? PULL_ALWAYS : PULL_IF_NOT_PRESENT;
-	if ((size_t)(end - colon - 1) == 6 && memcmp(colon + 1, "latest", 6) == 0)
+	if ((size_t)(end - colon - 1) == strlen("latest") &&
+	    memcmp(colon + 1, "latest", strlen("latest")) == 0)
 		return PULL_ALWAYS;
 	return PULL_IF_NOT_PRESENT;
 }
@@ -2013,6 +2017,8 @@ json_load(const uint8_t *buf, size_t len, cJSON **rootp,
 		    line, col);
 		goto out;
 	}
+	if (end == NULL)
+		end = copy;	/* cJSON always sets it; be safe anyway */
 	while (end < copy + len && (*end == ' ' || *end == '\t' ||
 	    *end == '\n' || *end == '\r'))
 		end++;
@@ -2035,11 +2041,11 @@ out:
 
 struct yaml_build {
 	cJSON		*stack[MANIFEST_MAX_DEPTH];
-	char		*key[MANIFEST_MAX_DEPTH];	/* awaiting its value */
+	char		*key[MANIFEST_MAX_DEPTH];	/* awaiting a value */
 	int		 depth;
 	unsigned	 nodes;
 	cJSON		*root;		/* of the current document */
-	cJSON		*doc;		/* the one non-empty document */
+	cJSON		*doc;		/* the non-empty document */
 	struct manifest_error *err;
 };
 
@@ -2148,7 +2154,8 @@ yaml_float(const char *s, double *out)
 	if (*p != '\0')
 		return 0;
 	*out = strtod(s, NULL);
-	return isfinite(*out);	/* go-yaml keeps an overflowing one a string */
+	/* go-yaml keeps a float that overflows as a string */
+	return isfinite(*out);
 }
 
 static int
@@ -2421,8 +2428,8 @@ yaml_load(const uint8_t *buf, size_t len, cJSON **rootp,
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 	while (!done) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			input_error(err, "YAML syntax error at line %zu column "
-			    "%zu: %s", parser.problem_mark.line + 1,
+			rc = input_error(err, "YAML syntax error at line %zu "
+			    "column %zu: %s", parser.problem_mark.line + 1,
 			    parser.problem_mark.column + 1, parser.problem ?
 			    parser.problem : "unknown error");
 			goto out;
@@ -2570,7 +2577,8 @@ static_uid(const uint8_t *buf, size_t len, const char *node_name,
 	    EVP_DigestUpdate(ctx, node_name, strlen(node_name)) == 1 &&
 	    EVP_DigestUpdate(ctx, "file:", 5) == 1 &&
 	    EVP_DigestUpdate(ctx, source_path, strlen(source_path)) == 1 &&
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen * 2 == MD5_HEX_LEN;
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 &&
+	    mdlen * 2 == MD5_HEX_LEN;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		return -1;

@@ -14,7 +14,7 @@
 
 #define MAX_MANIFEST_BYTES	(512 * 1024)
 #define MANIFEST_MAX_DEPTH	64	/* nested maps/lists, root = 1 */
-#define MANIFEST_MAX_NODES	16384	/* values in the whole document */
+#define MANIFEST_MAX_NODES	16384	/* values in a document */
 #define QUANTITY_MAX_LEN	64	/* longest quantity string accepted */
 
 /*
@@ -45,8 +45,8 @@ int	manifest_parse_static(const char *source_path, const uint8_t *buf,
  * renaming; metadata.uid is required and kept; pod->source = "api";
  * pod->node_name = spec.nodeName or "".
  */
-int	manifest_parse_pod_json(const uint8_t *buf, size_t len, struct pod *out,
-	    struct manifest_error *err);
+int	manifest_parse_pod_json(const uint8_t *buf, size_t len,
+	    struct pod *out, struct manifest_error *err);
 
 /*
  * Kubernetes quantities (k8s.io/apimachinery resource.Quantity syntax):

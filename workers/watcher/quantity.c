@@ -4,7 +4,8 @@
  * The grammar is apimachinery's (pkg/api/resource/quantity.go):
  *	quantity ::= [+-] number suffix
  *	number   ::= digits | digits "." | digits "." digits | "." digits
- *	suffix   ::= "" | n u m k M G T P E | Ki Mi Gi Ti Pi Ei | (e|E) [+-] digits
+ *	suffix   ::= "" | n u m k M G T P E | Ki Mi Gi Ti Pi Ei
+ *		   | (e|E) [+-] digits
  * apimachinery reads a string without any digit ("Mi", ".", "-") as zero;
  * we refuse it, as it is never what the author meant.
  *

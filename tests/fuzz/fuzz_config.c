@@ -1,0 +1,102 @@
+/*
+ * fuzz_config: arbitrary bytes as agentd.yaml (and as the worker's memfd
+ * copy).  The parser must either accept with a configuration that keeps
+ * every invariant the rest of agentd relies on, or refuse with a non-empty
+ * "line N: ..." message (or the size message); never crash, leak or read
+ * out of bounds.
+ *
+ * Build: clang -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -DAGENTD_FUZZ \
+ *   -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_config.c \
+ *   ipc/config.c ipc/log.c -lyaml -o /tmp/fuzz_config
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static void
+check_path(const char *p, int may_be_empty)
+{
+	size_t n = strnlen(p, CONFIG_MAX_PATH);
+
+	if (n == CONFIG_MAX_PATH)
+		abort();		/* not NUL-terminated */
+	if (n == 0 && may_be_empty)
+		return;
+	if (p[0] != '/')
+		abort();		/* every path key is absolute */
+}
+
+static void
+check_accepted(const struct agentd_config *c, const uint8_t *data,
+    size_t size)
+{
+	uint32_t i;
+	size_t j;
+
+	if (c->raw == NULL || c->raw_len != size ||
+	    memcmp(c->raw, data, size) != 0 || c->raw[size] != '\0')
+		abort();
+	check_path(c->static_pod_path, 0);
+	check_path(c->root_dir, 0);
+	check_path(c->run_dir, 0);
+	check_path(c->pod_logs_dir, 0);
+	check_path(c->cgroup_root, 0);
+	check_path(c->privsep_chroot, 0);
+	check_path(c->libexec_dir, 0);
+	check_path(c->audit_log, 0);
+	check_path(c->audit_key_file, 1);
+	check_path(c->runtime_path, 1);
+	check_path(c->conmon_path, 1);
+	check_path(c->cni_bin_dir, 0);
+	if (c->node_name[0] == '\0' || c->privsep_user[0] == '\0')
+		abort();
+	if (c->log_level < LOG_LVL_WARN || c->log_level > LOG_LVL_DEBUG)
+		abort();
+	if (c->runtime < RUNTIME_AUTO || c->runtime > RUNTIME_CRUN)
+		abort();
+	if (c->policy.n_allowed_caps > CONFIG_MAX_CAPS)
+		abort();
+	for (i = 0; i < c->policy.n_allowed_caps; i++) {
+		const char *cap = c->policy.allowed_caps[i];
+
+		/* one "CAP_" is stripped; "CAP_CAP_X" keeps the second */
+		if (cap == NULL || cap[0] == '\0' || strlen(cap) > 32)
+			abort();
+		for (j = 0; cap[j]; j++)
+			if (!((cap[j] >= 'A' && cap[j] <= 'Z') || cap[j] == '_'))
+				abort();
+	}
+}
+
+static void
+check_refused(const char *err, size_t size)
+{
+	if (err[0] == '\0')
+		abort();		/* refused without a reason */
+	if (size > CONFIG_MAX_BYTES)
+		return;
+	if (strncmp(err, "line ", 5) != 0)
+		abort();		/* every parse error names its line */
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct agentd_config c;
+	char err[256];
+
+	config_defaults(&c);
+	err[0] = '\0';
+	if (config_parse(&c, (const char *)data, size, err, sizeof(err)) == 0)
+		check_accepted(&c, data, size);
+	else
+		check_refused(err, size);
+	config_free(&c);
+	return 0;
+}

@@ -1,0 +1,438 @@
+"""Real pods through real runc: static manifests, lifecycle, status, logs,
+policy, re-adoption and cleanup (issue 3)."""
+import glob
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from harness import Agentd, proc_status, wait_for
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+CRI_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) "
+    r"(stdout|stderr) (F|P) (.*)$")
+
+
+@pytest.fixture(scope="session")
+def busybox_image(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("img") / "busybox-oci")
+    subprocess.run([os.path.join(TOP, "contrib", "mkimage-busybox.sh"), out],
+                   check=True, capture_output=True)
+    return out
+
+
+def start_agentd(build, image, **kw):
+    a = Agentd(build, **kw)
+    try:
+        a.agentctl("image", "import", image, "busybox")
+    except Exception:
+        a.cleanup()
+        raise
+    return a
+
+
+@pytest.fixture
+def agentd(testbuild_dir, busybox_image):
+    a = start_agentd(testbuild_dir, busybox_image)
+    yield a
+    a.cleanup()
+
+
+def manifest(name, script, restart="Always", extra_spec="", extra_ctr="",
+             grace=None):
+    g = f"  terminationGracePeriodSeconds: {grace}\n" if grace is not None \
+        else ""
+    return (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n"
+            f"spec:\n  restartPolicy: {restart}\n{g}{extra_spec}"
+            f"  containers:\n  - name: c\n    image: busybox\n"
+            f"    command: [\"sh\", \"-c\", {script!r}]\n{extra_ctr}")
+
+
+def cstatus(pod):
+    return pod["status"]["containerStatuses"][0]
+
+
+def wait_pod(a, name, pred, timeout=30, what=None):
+    def check():
+        p = a.pod("default", f"{name}-testnode")
+        return p if p is not None and pred(p) else False
+    return wait_for(check, timeout, interval=0.2,
+                    what=what or f"pod {name} condition")
+
+
+def running(p):
+    cs = p["status"].get("containerStatuses") or [{}]
+    return "running" in cs[0].get("state", {})
+
+
+def container_pid(a, name):
+    """The pid of the pod's container process, from the runtime."""
+    p = a.pod("default", f"{name}-testnode")
+    cid = cstatus(p)["containerID"].split("://", 1)[1]
+    r = subprocess.run(["runc", "--root", a.runtime_root(), "state", cid],
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)["pid"]
+
+
+def actions(a):
+    return [(r["action"], r["phase"], r["pod"]["name"])
+            for r in a.audit_records()]
+
+
+# ---- running and status ----
+
+def test_static_pod_runs_and_shows_running(agentd):
+    agentd.write_manifest("web.yaml", manifest("web", "exec sleep 1000"))
+    p = wait_pod(agentd, "web", running)
+    assert p["status"]["phase"] == "Running"
+    assert p["metadata"]["namespace"] == "default"
+    assert re.fullmatch(r"[0-9a-f]{32}", p["metadata"]["uid"])
+    conds = {c["type"]: c["status"] for c in p["status"]["conditions"]}
+    assert conds["Ready"] == "True" and conds["ContainersReady"] == "True"
+    assert conds["PodReadyToStartContainers"] == "True"
+    cs = cstatus(p)
+    assert cs["ready"] is True and cs["restartCount"] == 0
+    assert cs["containerID"].startswith(("runc://", "crun://"))
+    assert "sha256:" in cs["imageID"]
+    pid = container_pid(agentd, "web")
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        assert f.read().split(b"\0")[:2] == [b"sleep", b"1000"]
+    table = agentd.agentctl("get", "pods").stdout.splitlines()
+    assert table[0].split() == ["NAMESPACE", "NAME", "READY", "STATUS",
+                                "RESTARTS", "AGE"]
+    row = [ln.split() for ln in table[1:] if "web-testnode" in ln][0]
+    assert row[:5] == ["default", "web-testnode", "1/1", "Running", "0"]
+
+
+def test_podlist_json_is_a_v1_podlist(agentd):
+    agentd.write_manifest("a.yaml", manifest("a", "exec sleep 1000"))
+    wait_pod(agentd, "a", running)
+    doc = agentd.pods_json()
+    assert doc["apiVersion"] == "v1" and doc["kind"] == "PodList"
+    item = doc["items"][0]
+    assert item["kind"] == "Pod" and item["spec"]["containers"][0]["name"] \
+        == "c"
+    one = agentd.agentctl("get", "pod", "default/a-testnode").stdout
+    assert '"name": "a-testnode"' in one or '"name":"a-testnode"' in one
+    r = agentd.agentctl("get", "pod", "default/nope", check=False)
+    assert r.returncode != 0 and "not found" in r.stderr
+
+
+def test_logs_are_cri_format_and_agentctl_logs_prints_them(agentd):
+    agentd.write_manifest("log.yaml", manifest(
+        "log", "echo out-line; echo err-line >&2; exec sleep 1000"))
+    p = wait_pod(agentd, "log", running)
+    uid = p["metadata"]["uid"]
+    path = os.path.join(agentd.logs, f"default_log-testnode_{uid}", "c",
+                        "0.log")
+    wait_for(lambda: os.path.exists(path) and
+             "err-line" in open(path).read(), 10, what="log lines")
+    lines = open(path).read().splitlines()
+    parsed = [CRI_LINE.match(ln) for ln in lines]
+    assert all(parsed), lines
+    assert ("stdout", "out-line") in [(m.group(3), m.group(5))
+                                      for m in parsed]
+    assert ("stderr", "err-line") in [(m.group(3), m.group(5))
+                                      for m in parsed]
+    out = agentd.agentctl("logs", "default/log-testnode").stdout
+    assert "out-line" in out and "err-line" in out
+
+
+# ---- exit codes and restarts ----
+
+def test_completed_pod_succeeds(agentd):
+    agentd.write_manifest("ok.yaml", manifest("ok", "exit 0",
+                                              restart="Never"))
+    p = wait_pod(agentd, "ok", lambda p: p["status"]["phase"] ==
+                 "Succeeded")
+    t = cstatus(p)["state"]["terminated"]
+    assert t["exitCode"] == 0 and t["reason"] == "Completed"
+    assert cstatus(p)["restartCount"] == 0
+
+
+def test_failed_pod_reports_exit_code(agentd):
+    agentd.write_manifest("bad.yaml", manifest("bad", "exit 3",
+                                               restart="Never"))
+    p = wait_pod(agentd, "bad", lambda p: p["status"]["phase"] == "Failed")
+    t = cstatus(p)["state"]["terminated"]
+    assert t["exitCode"] == 3 and t["reason"] == "Error"
+    assert t["finishedAt"] >= t["startedAt"]
+
+
+def test_onfailure_does_not_restart_success(agentd):
+    agentd.write_manifest("of.yaml", manifest("of", "exit 0",
+                                              restart="OnFailure"))
+    p = wait_pod(agentd, "of", lambda p: p["status"]["phase"] ==
+                 "Succeeded")
+    time.sleep(2)
+    assert cstatus(agentd.pod("default", "of-testnode"))["restartCount"] == 0
+
+
+def test_crashloop_backoff(agentd):
+    agentd.write_manifest("crash.yaml", manifest("crash", "exit 1"))
+    # the first restart is immediate, the next one waits 10 s
+    p = wait_pod(agentd, "crash", lambda p: cstatus(p)["restartCount"] >= 1)
+    p = wait_pod(agentd, "crash", lambda p: cstatus(p)["state"].get(
+        "waiting", {}).get("reason") == "CrashLoopBackOff", timeout=20)
+    cs = cstatus(p)
+    assert cs["lastState"]["terminated"]["exitCode"] == 1
+    n = cs["restartCount"]
+    time.sleep(5)
+    # within the 10 s backoff no further restart happens
+    assert cstatus(agentd.pod("default", "crash-testnode"))["restartCount"] \
+        == n
+    wait_pod(agentd, "crash", lambda p: cstatus(p)["restartCount"] > n,
+             timeout=15)
+    row = [ln for ln in agentd.agentctl("get", "pods").stdout.splitlines()
+           if "crash-testnode" in ln][0]
+    assert "CrashLoopBackOff" in row or "Error" in row or "Running" in row
+
+
+def test_oom_killed(agentd):
+    agentd.write_manifest("oom.yaml", manifest(
+        "oom", "head -c 200m /dev/zero | tail > /dev/null",
+        restart="Never",
+        extra_ctr="    resources:\n      limits:\n        memory: 16Mi\n"))
+    p = wait_pod(agentd, "oom", lambda p: "terminated" in
+                 cstatus(p)["state"], timeout=40)
+    assert cstatus(p)["state"]["terminated"]["reason"] == "OOMKilled"
+
+
+def test_errimageneverpull(agentd):
+    agentd.write_manifest("np.yaml", manifest("np", "true").replace(
+        "image: busybox", "image: nosuchimage:1\n    imagePullPolicy: Never"))
+    p = wait_pod(agentd, "np", lambda p: cstatus(p)["state"].get(
+        "waiting", {}).get("reason") == "ErrImageNeverPull")
+    assert p["status"]["phase"] == "Pending"
+
+
+# ---- termination ----
+
+def test_delete_manifest_sends_sigterm_then_removes(agentd):
+    agentd.write_manifest("t.yaml", manifest(
+        "t", "trap 'echo got-term; exit 0' TERM; "
+        "while true; do sleep 0.1; done"))
+    p = wait_pod(agentd, "t", running)
+    uid = p["metadata"]["uid"]
+    agentd.remove_manifest("t.yaml")
+    wait_for(lambda: agentd.pod("default", "t-testnode") is None, 20,
+             what="pod gone")
+    log = open(os.path.join(agentd.logs, f"default_t-testnode_{uid}", "c",
+                            "0.log")).read()
+    assert "got-term" in log
+    acts = [a for a in actions(agentd) if a[2] == "t-testnode"]
+    assert ("container.stop", "intent", "t-testnode") in acts
+    assert ("container.kill", "intent", "t-testnode") not in acts
+    assert ("sandbox.remove", "outcome", "t-testnode") in acts
+
+
+def test_grace_period_then_sigkill(agentd):
+    agentd.write_manifest("g.yaml", manifest(
+        "g", "trap '' TERM; while true; do sleep 0.1; done", grace=2))
+    wait_pod(agentd, "g", running)
+    t0 = time.monotonic()
+    agentd.remove_manifest("g.yaml")
+    wait_for(lambda: agentd.pod("default", "g-testnode") is None, 20,
+             what="pod gone")
+    assert time.monotonic() - t0 >= 2
+    acts = [a for a in actions(agentd) if a[2] == "g-testnode"]
+    assert ("container.kill", "intent", "g-testnode") in acts
+
+
+def test_changed_manifest_replaces_pod(agentd):
+    agentd.write_manifest("r.yaml", manifest("r", "exec sleep 1000"))
+    old = wait_pod(agentd, "r", running)
+    old_pid = container_pid(agentd, "r")
+    agentd.write_manifest("r.yaml", manifest("r", "exec sleep 2000"))
+    new = wait_pod(agentd, "r", lambda p: running(p) and
+                   p["metadata"]["uid"] != old["metadata"]["uid"])
+    assert new["metadata"]["uid"] != old["metadata"]["uid"]
+    wait_for(lambda: not os.path.exists(f"/proc/{old_pid}"), 10,
+             what="old container gone")
+
+
+# ---- bad input ----
+
+INVALID = {
+    "notpod.yaml": ("apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n",
+                    "kind"),
+    "noname.yaml": ("apiVersion: v1\nkind: Pod\nmetadata: {}\nspec:\n"
+                    "  containers:\n  - name: c\n    image: busybox\n",
+                    "metadata.name"),
+    "nocontainers.yaml": ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: n\n"
+                          "spec:\n  containers: []\n", "spec.containers"),
+    "dup.yaml": ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: d\nspec:\n"
+                 "  containers:\n  - name: c\n    image: busybox\n"
+                 "  - name: c\n    image: busybox\n", "spec.containers[1].name"),
+    "quantity.yaml": ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: q\nspec:\n"
+                      "  containers:\n  - name: c\n    image: busybox\n"
+                      "    resources:\n      limits:\n        memory: 12XB\n",
+                      "spec.containers[0].resources.limits.memory"),
+    "policy.yaml": ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n"
+                    "  restartPolicy: Sometimes\n  containers:\n  - name: c\n"
+                    "    image: busybox\n", "spec.restartPolicy"),
+    "dns.yaml": ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: Bad_Name\n"
+                 "spec:\n  containers:\n  - name: c\n    image: busybox\n",
+                 "metadata.name"),
+    "garbage.yaml": ("\x00\x01\x02 not yaml: [", ""),
+}
+
+
+def test_invalid_manifests_are_rejected_and_others_keep_running(agentd):
+    agentd.write_manifest("good.yaml", manifest("good", "exec sleep 1000"))
+    wait_pod(agentd, "good", running)
+    pid = container_pid(agentd, "good")
+    for name, (text, _) in INVALID.items():
+        agentd.write_manifest(name, text)
+    wait_for(lambda: all(f"{n} rejected" in agentd.log() or
+                         f"{n}:" in agentd.log() for n in INVALID), 10,
+             what="rejections logged")
+    rejects = {r["details"].get("file"): r for r in agentd.audit_records()
+               if r["action"] == "manifest.reject"}
+    for name, (_, field) in INVALID.items():
+        assert name in rejects, name
+        assert rejects[name]["details"].get("field", "").startswith(field), \
+            (name, rejects[name])
+        assert rejects[name]["error"]
+    assert [p["metadata"]["name"] for p in agentd.pods_json()["items"]] == \
+        ["good-testnode"]
+    assert container_pid(agentd, "good") == pid
+    assert agentd.proc.poll() is None
+
+
+def test_policy_denies_privileged_pod(agentd):
+    agentd.write_manifest("priv.yaml", manifest(
+        "priv", "sleep 1000",
+        extra_ctr="    securityContext:\n      privileged: true\n"))
+    p = wait_pod(agentd, "priv", lambda p: p["status"]["phase"] == "Failed")
+    assert "privileged" in p["status"]["message"]
+    assert p["status"]["reason"] == "NodePolicyDenied"
+    acts = [a for a in actions(agentd) if a[2] == "priv-testnode"]
+    assert ("policy.deny", "event", "priv-testnode") in acts
+    assert not any(a[0] in ("sandbox.create", "container.create")
+                   for a in acts)
+
+
+def test_policy_denies_host_network_unless_allowed(testbuild_dir,
+                                                   busybox_image):
+    text = manifest("hn", "exec sleep 1000", extra_spec="  hostNetwork: true\n")
+    a = start_agentd(testbuild_dir, busybox_image)
+    try:
+        a.write_manifest("hn.yaml", text)
+        wait_pod(a, "hn", lambda p: p["status"]["phase"] == "Failed")
+    finally:
+        a.cleanup()
+    a = start_agentd(testbuild_dir, busybox_image,
+                     extra_config={"allowHostNetwork": "true"})
+    try:
+        a.write_manifest("hn.yaml", text)
+        wait_pod(a, "hn", running)
+        pid = container_pid(a, "hn")
+        assert os.readlink(f"/proc/{pid}/ns/net") == \
+            os.readlink("/proc/1/ns/net")
+    finally:
+        a.cleanup()
+
+
+# ---- security context and resources ----
+
+def test_security_context_is_applied(agentd):
+    agentd.write_manifest("sc.yaml", manifest(
+        "sc", "exec sleep 1000",
+        extra_ctr="    securityContext:\n      runAsUser: 1000\n"
+        "      runAsGroup: 1000\n      readOnlyRootFilesystem: true\n"
+        "      allowPrivilegeEscalation: false\n"
+        "      capabilities:\n        drop: [\"ALL\"]\n"))
+    wait_pod(agentd, "sc", running)
+    st = proc_status(container_pid(agentd, "sc"))
+    assert st["Uid"].split()[0] == "1000" and st["Gid"].split()[0] == "1000"
+    assert int(st["CapEff"], 16) == 0 and int(st["CapBnd"], 16) == 0
+    assert st["NoNewPrivs"] == "1"
+    assert st["Seccomp"] == "2"
+
+
+def test_pod_containers_share_network_namespace(agentd):
+    agentd.write_manifest("two.yaml", (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: two\nspec:\n"
+        "  containers:\n  - name: a\n    image: busybox\n"
+        "    command: [sleep, '1000']\n  - name: b\n    image: busybox\n"
+        "    command: [sleep, '1000']\n"))
+    p = wait_pod(agentd, "two", lambda p: all(
+        "running" in c["state"] for c in p["status"]["containerStatuses"]))
+    pids = []
+    for c in p["status"]["containerStatuses"]:
+        cid = c["containerID"].split("://", 1)[1]
+        r = subprocess.run(["runc", "--root", agentd.runtime_root(), "state",
+                            cid], capture_output=True, text=True, check=True)
+        pids.append(json.loads(r.stdout)["pid"])
+    nets = {os.readlink(f"/proc/{pid}/ns/net") for pid in pids}
+    assert len(nets) == 1
+    assert nets != {os.readlink("/proc/1/ns/net")}
+    pidns = {os.readlink(f"/proc/{pid}/ns/pid") for pid in pids}
+    assert len(pidns) == 2
+
+
+# ---- restarts of agentd and workers ----
+
+def test_kill9_agentd_readopts_running_containers(testbuild_dir,
+                                                  busybox_image):
+    a = start_agentd(testbuild_dir, busybox_image)
+    try:
+        a.write_manifest("keep.yaml", manifest("keep", "exec sleep 1000"))
+        wait_pod(a, "keep", running)
+        pid = container_pid(a, "keep")
+        a.kill9()
+        assert os.path.exists(f"/proc/{pid}")
+        a.start()
+        p = wait_pod(a, "keep", running)
+        assert container_pid(a, "keep") == pid
+        assert cstatus(p)["restartCount"] == 0
+        creates = [r for r in a.audit_records()
+                   if r["action"] == "container.create" and
+                   r["phase"] == "intent"]
+        assert len(creates) == 1
+    finally:
+        a.cleanup()
+
+
+@pytest.mark.parametrize("role", ["executor", "watcher", "reporter"])
+def test_worker_restart_keeps_pods_running(agentd, role):
+    agentd.write_manifest("w.yaml", manifest("w", "exec sleep 1000"))
+    wait_pod(agentd, "w", running)
+    pid = container_pid(agentd, "w")
+    old = agentd.pid(role)
+    os.kill(old, signal.SIGKILL)
+    agentd.wait_new_pid(role, old)
+    p = wait_pod(agentd, "w", running)
+    assert container_pid(agentd, "w") == pid
+    assert cstatus(p)["restartCount"] == 0
+
+
+# ---- cleanup ----
+
+def test_removing_all_pods_leaves_nothing_behind(agentd):
+    for n in ("x", "y"):
+        agentd.write_manifest(f"{n}.yaml", manifest(n, "exec sleep 1000"))
+    for n in ("x", "y"):
+        wait_pod(agentd, n, running)
+    for n in ("x", "y"):
+        agentd.remove_manifest(f"{n}.yaml")
+    wait_for(lambda: not agentd.pods_json()["items"], 30,
+             what="pods removed")
+    r = subprocess.run(["runc", "--root", agentd.runtime_root(), "list",
+                        "-q"], capture_output=True, text=True)
+    assert r.stdout.split() == []
+    with open("/proc/self/mountinfo") as f:
+        assert not [ln for ln in f if agentd.top in ln]
+    leftovers = [d for d in glob.glob(f"/sys/fs/cgroup/*/{agentd.cgroup_root}"
+                                      "/*") if os.path.isdir(d)]
+    assert leftovers == []
+    assert subprocess.run(["pgrep", "-f", f"conmon.*{agentd.top}"],
+                          capture_output=True).returncode == 1
+    assert glob.glob(os.path.join(agentd.root, "containers", "*")) == []

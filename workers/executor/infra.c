@@ -1,0 +1,522 @@
+/*
+ * Pod sandboxes.  A sandbox is an infra container running agentd-pause
+ * (from a rootfs holding nothing else) under conmon like any container;
+ * it owns the pod's network, IPC and UTS namespaces, which the pod's
+ * containers join through /proc/<infra pid>/ns/{net,ipc,uts}, the pod's
+ * /dev/shm (a tmpfs that belongs with the IPC namespace), and the kubelet-style
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf in rootDir/pods/<uid>.
+ * Loopback is brought up by the CNI loopback plugin, so the pod network
+ * is configured exactly as a CNI-based kubelet would.
+ */
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rt_private.h"
+
+#define POD_SHM_OPTS		"mode=1777,size=67108864"	/* 64 MiB, as Docker */
+#define POD_ETC_FILE_MAX	(64 * 1024)
+#define CNI_TIMEOUT_MS		(30 * 1000)
+#define CNI_LOOPBACK_CONF	"{\"cniVersion\":\"1.0.0\",\"name\":\"lo\"," \
+				"\"type\":\"loopback\"}"
+#define CNI_DEFAULT_DIRS	"/usr/lib/cni:/opt/cni/bin"
+#define INFRA_STOP_WAIT_MS	2000
+#define INFRA_WAIT_SLICE_NS	(20 * 1000 * 1000)
+
+/* ---- the kubelet-managed /etc files ---- */
+
+static int
+pod_dir(char *buf, size_t len, const char *uid)
+{
+	return rt_path(buf, len, "%s/pods/%s", rt.root_dir, uid);
+}
+
+static int
+pod_write(const char *dir, const char *name, const char *text,
+    struct rt_err *err)
+{
+	char path[PATH_MAX];
+
+	if (rt_path(path, sizeof(path), "%s/%s", dir, name) == -1 ||
+	    rt_write_file(path, text, strlen(text), 0644) == -1)
+		return rt_seterrno(err, "write %s/%s", dir, name);
+	return 0;
+}
+
+/*
+ * The host's resolver configuration (dnsPolicy "Default"); a stub
+ * resolver on 127.0.0.x is unreachable from the pod's network namespace,
+ * so prefer systemd-resolved's upstream list then, as the kubelet does.
+ */
+static char *
+pod_resolv_conf(void)
+{
+	char *buf = NULL;
+
+	if (rt_read_file("/etc/resolv.conf", POD_ETC_FILE_MAX, &buf,
+	    NULL) == 0 && strstr(buf, "nameserver 127.") == NULL)
+		return buf;
+	free(buf);
+	if (rt_read_file("/run/systemd/resolve/resolv.conf", POD_ETC_FILE_MAX,
+	    &buf, NULL) == 0)
+		return buf;
+	return strdup("");
+}
+
+static int
+pod_files(const struct pod *p, const char *hostname, struct rt_err *err)
+{
+	char dir[PATH_MAX], line[512], *hosts = NULL, *host = NULL, *resolv;
+	int ret = -1;
+
+	if (pod_dir(dir, sizeof(dir), p->uid) == -1)
+		return rt_seterr(err, "pod directory path too long");
+	if (rt_mkdir_p(dir, 0755) == -1)
+		return rt_seterrno(err, "mkdir %s", dir);
+	snprintf(line, sizeof(line), "%s\n", hostname);
+	if (pod_write(dir, "hostname", line, err) == -1)
+		return -1;
+	if (p->host_network) {
+		if (rt_read_file("/etc/hosts", POD_ETC_FILE_MAX, &host,
+		    NULL) == -1)
+			host = strdup("");
+		if (host == NULL || asprintf(&hosts, "# Kubernetes-managed "
+		    "hosts file (host network).\n%s", host) == -1)
+			hosts = NULL;
+	} else if (asprintf(&hosts, "# Kubernetes-managed hosts file.\n"
+	    "127.0.0.1\tlocalhost\n"
+	    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+	    "fe00::0\tip6-localnet\n"
+	    "fe00::0\tip6-mcastprefix\n"
+	    "fe00::1\tip6-allnodes\n"
+	    "fe00::2\tip6-allrouters\n") == -1)
+		hosts = NULL;
+	if (hosts == NULL) {
+		rt_seterr(err, "out of memory");
+		goto out;
+	}
+	if (pod_write(dir, "hosts", hosts, err) == -1)
+		goto out;
+	if ((resolv = pod_resolv_conf()) == NULL) {
+		rt_seterr(err, "out of memory");
+		goto out;
+	}
+	ret = pod_write(dir, "resolv.conf", resolv, err);
+	free(resolv);
+out:
+	free(hosts);
+	free(host);
+	return ret;
+}
+
+/* ---- CNI ---- */
+
+static int
+cni_loopback(const char *cmd, const char *id, const char *netns,
+    struct rt_err *err)
+{
+	char plugin[PATH_MAX], dir[PATH_MAX], e_cmd[64], e_id[128];
+	char e_ns[PATH_MAX + 16], e_path[PATH_MAX + 16], line[256];
+	const char *argv[] = { plugin, NULL };
+	const char *envp[] = { e_cmd, e_id, e_ns, "CNI_IFNAME=lo", e_path,
+		"PATH=" RT_DEFAULT_PATH, NULL };
+	struct rt_run r = { 0 };
+	const char *msg;
+	cJSON *j;
+	int ret;
+
+	if (rt_find_exec("loopback", rt.cni_bin_dir[0] ? rt.cni_bin_dir :
+	    CNI_DEFAULT_DIRS, plugin, sizeof(plugin)) == -1)
+		return rt_seterr(err, "CNI loopback plugin not found in %s",
+		    rt.cni_bin_dir[0] ? rt.cni_bin_dir : CNI_DEFAULT_DIRS);
+	snprintf(dir, sizeof(dir), "%s", plugin);
+	*strrchr(dir, '/') = '\0';
+	snprintf(e_cmd, sizeof(e_cmd), "CNI_COMMAND=%s", cmd);
+	snprintf(e_id, sizeof(e_id), "CNI_CONTAINERID=%s", id);
+	snprintf(e_ns, sizeof(e_ns), "CNI_NETNS=%s", netns);
+	snprintf(e_path, sizeof(e_path), "CNI_PATH=%s", dir);
+	r.argv = argv;
+	r.envp = envp;
+	r.in = CNI_LOOPBACK_CONF;
+	r.in_len = strlen(CNI_LOOPBACK_CONF);
+	r.timeout_ms = CNI_TIMEOUT_MS;
+	if ((ret = rt_run_ok(&r, err)) == -1 && r.out != NULL &&
+	    (j = cJSON_Parse(r.out)) != NULL) {
+		/* the CNI error object says more than the exit status */
+		if ((msg = rt_json_str(j, "msg")) != NULL) {
+			snprintf(line, sizeof(line), "%s", msg);
+			rt_seterr(err, "CNI loopback %s: %s", cmd, line);
+		}
+		cJSON_Delete(j);
+	}
+	rt_run_free(&r);
+	return ret;
+}
+
+/* ---- helpers ---- */
+
+static int
+copy_label(char *dst, size_t len, const char *src, const char *what,
+    struct rt_err *err)
+{
+	if (src == NULL || src[0] == '\0')
+		return rt_seterr(err, "pod %s: empty", what);
+	if (strlen(src) >= len)
+		return rt_seterr(err, "pod %s: longer than %zu bytes", what,
+		    len - 1);
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+/* another sandbox of the same pod (a replacement) still uses pods/<uid> */
+static int
+pod_other_sandbox(const char *uid, const char *except)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	const char *k, *u;
+	cJSON *meta;
+	DIR *d;
+	int found = 0;
+
+	if (rt_path(path, sizeof(path), "%s/containers", rt.root_dir) == -1 ||
+	    (d = opendir(path)) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		if (!rt_valid_id(de->d_name) || strcmp(de->d_name, except) == 0 ||
+		    (meta = ctr_read_meta(de->d_name)) == NULL)
+			continue;
+		k = rt_json_str(meta, "kind");
+		u = rt_json_str(meta, "pod_uid");
+		found = k && u && strcmp(k, "sandbox") == 0 && strcmp(u, uid) == 0;
+		cJSON_Delete(meta);
+	}
+	closedir(d);
+	return found;
+}
+
+static void
+pod_release(const char *uid, const char *except)
+{
+	char dir[PATH_MAX];
+
+	if (pod_other_sandbox(uid, except) || pod_dir(dir, sizeof(dir),
+	    uid) == -1)
+		return;
+	rt_rm_rf(dir);
+}
+
+static int
+infra_meta(const char *id, cJSON **meta, struct rt_err *err)
+{
+	const char *kind;
+
+	if (!rt_valid_id(id))
+		return rt_seterr(err, "sandbox id \"%s\": not a valid id",
+		    id ? id : "");
+	if ((*meta = ctr_read_meta(id)) == NULL ||
+	    (kind = rt_json_str(*meta, "kind")) == NULL ||
+	    strcmp(kind, "sandbox") != 0) {
+		cJSON_Delete(*meta);
+		*meta = NULL;
+		return rt_seterr(err, "sandbox %s not found", id);
+	}
+	return 0;
+}
+
+int
+infra_running(const char *id, pid_t *pid, int *host_net, int *host_ipc,
+    char *shm, size_t len, struct rt_err *err)
+{
+	struct rt_cstate st;
+	cJSON *meta;
+	pid_t want;
+	int ret = -1;
+
+	if (infra_meta(id, &meta, err) == -1)
+		return -1;
+	want = (pid_t)rt_json_int(meta, "pid", 0);
+	if (rt_container_state(id, &st, err) == -1)
+		goto out;
+	/* a dead infra's pid may be recycled: never join /proc/<pid>/ns */
+	if (st.status != RT_RUNNING || st.pid != want || want <= 0) {
+		rt_seterr(err, "sandbox %s is not running", id);
+		goto out;
+	}
+	*pid = want;
+	*host_net = rt_json_int(meta, "host_network", 0) != 0;
+	*host_ipc = rt_json_int(meta, "host_ipc", 0) != 0;
+	ctr_dir(shm, len, id);
+	if (strlen(shm) + 5 >= len) {
+		rt_seterr(err, "path too long");
+		goto out;
+	}
+	strcat(shm, "/shm");
+	ret = 0;
+out:
+	cJSON_Delete(meta);
+	return ret;
+}
+
+/* ---- create ---- */
+
+static int
+sandbox_labels(const struct pod *p, const char *spec_hash,
+    struct rt_labels *l, struct rt_err *err)
+{
+	memset(l, 0, sizeof(*l));
+	if (copy_label(l->pod_namespace, sizeof(l->pod_namespace),
+	    p->namespace, "namespace", err) == -1 ||
+	    copy_label(l->pod_name, sizeof(l->pod_name), p->name, "name",
+	    err) == -1 ||
+	    copy_label(l->pod_uid, sizeof(l->pod_uid), p->uid, "uid", err) == -1)
+		return -1;
+	if (spec_hash != NULL && strlen(spec_hash) >= sizeof(l->spec_hash))
+		return rt_seterr(err, "spec hash longer than %zu bytes",
+		    sizeof(l->spec_hash) - 1);
+	snprintf(l->spec_hash, sizeof(l->spec_hash), "%s",
+	    spec_hash ? spec_hash : "");
+	return rt_check_labels(l, err);
+}
+
+static cJSON *
+sandbox_meta(const struct pod *p, const char *cgpath)
+{
+	cJSON *m = cJSON_CreateObject();
+
+	if (m == NULL || !cJSON_AddStringToObject(m, "kind", "sandbox") ||
+	    !cJSON_AddStringToObject(m, "pod_uid", p->uid) ||
+	    !cJSON_AddStringToObject(m, "cgroup", cgpath) ||
+	    !cJSON_AddNumberToObject(m, "host_network", p->host_network) ||
+	    !cJSON_AddNumberToObject(m, "host_ipc", p->host_ipc) ||
+	    !cJSON_AddNumberToObject(m, "host_pid", p->host_pid) ||
+	    !cJSON_AddNumberToObject(m, "created_ns", (double)rt_now_ns()) ||
+	    !cJSON_AddNumberToObject(m, "started_ns", 0) ||
+	    !cJSON_AddNumberToObject(m, "pid", 0)) {
+		cJSON_Delete(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int
+sandbox_shm(const char *dir, struct rt_err *err)
+{
+	char path[PATH_MAX];
+
+	if (rt_path(path, sizeof(path), "%s/shm", dir) == -1 ||
+	    mkdir(path, 0755) == -1)
+		return rt_seterrno(err, "mkdir %s/shm", dir);
+	if (mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    POD_SHM_OPTS) == -1)
+		return rt_seterrno(err, "mount tmpfs on %s", path);
+	return 0;
+}
+
+static int
+sandbox_start(const struct pod *p, const char *id, const char *dir,
+    cJSON *meta, const struct rt_labels *l, pid_t *pid, struct rt_err *err)
+{
+	char hostname[256], cgpath[PATH_MAX], rootfs[PATH_MAX], poddir[PATH_MAX];
+	char path[PATH_MAX], log_path[PATH_MAX];
+	struct bundle_paths bp = { 0 };
+	const char *argv[10];
+	struct rt_run r = { 0 };
+	cJSON *cfg;
+	int n, rc;
+
+	if (bundle_pod_hostname(p, hostname, sizeof(hostname)) == -1)
+		return rt_seterr(err, "pod %s: cannot derive a hostname", p->name);
+	cg_container_path(cgpath, sizeof(cgpath), p->uid, id);
+	if (rt_path(rootfs, sizeof(rootfs), "%s/pause/rootfs", rt.root_dir) == -1 ||
+	    pod_dir(poddir, sizeof(poddir), p->uid) == -1 ||
+	    rt_path(log_path, sizeof(log_path), "%s/infra.log", dir) == -1)
+		return rt_seterr(err, "path too long");
+	if (pod_files(p, hostname, err) == -1)
+		return -1;
+	if (!p->host_ipc && sandbox_shm(dir, err) == -1)
+		return -1;
+	bp.id = id;
+	bp.rootfs = rootfs;
+	bp.cgroups_path = cgpath;
+	bp.hostname = hostname;
+	bp.pod_dir = poddir;
+	bp.labels = l;
+	if ((cfg = bundle_infra(p, &bp, err)) == NULL)
+		return -1;
+	rc = rt_path(path, sizeof(path), "%s/config.json", dir) == -1 ||
+	    rt_json_save(path, cfg) == -1;
+	cJSON_Delete(cfg);
+	if (rc)
+		return rt_seterrno(err, "write %s/config.json", dir);
+	if (ctr_launch(id, dir, log_path, p->uid, pid, err) == -1)
+		return -1;
+	n = rt_runtime_argv(argv, 10, "start");
+	argv[n++] = id;
+	argv[n] = NULL;
+	r.argv = argv;
+	rc = rt_run_ok(&r, err);
+	rt_run_free(&r);
+	if (rc == -1)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)*pid);
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "pid");
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "started_ns");
+	if (!cJSON_AddNumberToObject(meta, "pid", *pid) ||
+	    !cJSON_AddNumberToObject(meta, "started_ns", (double)rt_now_ns()) ||
+	    (!p->host_network && !cJSON_AddStringToObject(meta, "netns", path)))
+		return rt_seterr(err, "out of memory");
+	return ctr_write_meta(id, meta, err);
+}
+
+int
+rt_sandbox_create(const struct pod *p, const char *spec_hash,
+    struct rt_sandbox *sb, struct rt_err *err)
+{
+	char id[RT_HEXID_LEN + 1], dir[PATH_MAX], cgpath[PATH_MAX];
+	struct rt_labels l;
+	struct rt_err ignore;
+	cJSON *meta = NULL;
+	int created = 0, ret = -1;
+	pid_t pid = 0;
+
+	memset(sb, 0, sizeof(*sb));
+	if (!rt.initialized)
+		return rt_seterr(err, "runtime not initialized");
+	if (sandbox_labels(p, spec_hash, &l, err) == -1)
+		return -1;
+	if (rt_random_id(id, sizeof(id)) == -1)
+		return rt_seterr(err, "no randomness for a sandbox id");
+	ctr_dir(dir, sizeof(dir), id);
+	cg_container_path(cgpath, sizeof(cgpath), p->uid, id);
+	if (mkdir(dir, 0700) == -1)
+		return rt_seterrno(err, "mkdir %s", dir);
+	created = 1;
+	if (ctr_write_labels(id, &l, err) == -1)
+		goto out;
+	if ((meta = sandbox_meta(p, cgpath)) == NULL) {
+		rt_seterr(err, "out of memory");
+		goto out;
+	}
+	if (ctr_write_meta(id, meta, err) == -1 ||
+	    sandbox_start(p, id, dir, meta, &l, &pid, err) == -1)
+		goto out;
+	snprintf(sb->id, sizeof(sb->id), "%s", id);
+	sb->pid = pid;
+	if (!p->host_network) {
+		snprintf(sb->netns_path, sizeof(sb->netns_path),
+		    "/proc/%d/ns/net", (int)pid);
+		if (cni_loopback("ADD", id, sb->netns_path, err) == -1)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (ret == -1 && created) {
+		ctr_remove(id, &ignore);
+		pod_release(p->uid, id);
+		memset(sb, 0, sizeof(*sb));
+	}
+	cJSON_Delete(meta);
+	return ret;
+}
+
+int
+rt_sandbox_status(const char *id, struct rt_sandbox *sb, struct rt_cstate *st,
+    struct rt_err *err)
+{
+	const char *netns;
+	cJSON *meta;
+
+	memset(sb, 0, sizeof(*sb));
+	if (!rt.initialized)
+		return rt_seterr(err, "runtime not initialized");
+	if (infra_meta(id, &meta, err) == -1)
+		return -1;
+	if (rt_container_state(id, st, err) == -1) {
+		cJSON_Delete(meta);
+		return -1;
+	}
+	snprintf(sb->id, sizeof(sb->id), "%s", id);
+	sb->pid = (pid_t)rt_json_int(meta, "pid", 0);
+	if (st->status == RT_RUNNING && st->pid != sb->pid)
+		st->status = RT_UNKNOWN;	/* not the process we started */
+	if ((netns = rt_json_str(meta, "netns")) != NULL &&
+	    st->status == RT_RUNNING)
+		snprintf(sb->netns_path, sizeof(sb->netns_path), "%s", netns);
+	cJSON_Delete(meta);
+	return 0;
+}
+
+/* SIGTERM first: agentd-pause exits 0 on it; runtime delete --force after */
+static void
+infra_stop(const char *id)
+{
+	const char *argv[10];
+	struct rt_run r = { 0 };
+	struct rt_cstate st;
+	int n, i;
+
+	n = rt_runtime_argv(argv, 10, "kill");
+	argv[n++] = id;
+	argv[n++] = "15";
+	argv[n] = NULL;
+	r.argv = argv;
+	if (rt_run_ok(&r, NULL) == 0) {
+		for (i = 0; i < INFRA_STOP_WAIT_MS * 1000000LL /
+		    INFRA_WAIT_SLICE_NS; i++) {
+			if (rt_container_state(id, &st, NULL) == -1 ||
+			    st.status != RT_RUNNING)
+				break;
+			nanosleep(&(struct timespec){ 0, INFRA_WAIT_SLICE_NS },
+			    NULL);
+		}
+	}
+	rt_run_free(&r);
+}
+
+int
+rt_sandbox_remove(const char *id, struct rt_err *err)
+{
+	struct rt_cstate st;
+	const char *netns, *uid;
+	char uidbuf[POD_MAX_UID];
+	cJSON *meta;
+	pid_t pid;
+	int ret = 0;
+
+	if (!rt.initialized)
+		return rt_seterr(err, "runtime not initialized");
+	if (infra_meta(id, &meta, err) == -1) {
+		/* nothing recorded: still clear any runtime leftovers */
+		return rt_valid_id(id) ? ctr_remove(id, err) : -1;
+	}
+	netns = rt_json_str(meta, "netns");
+	pid = (pid_t)rt_json_int(meta, "pid", 0);
+	uid = rt_json_str(meta, "pod_uid");
+	snprintf(uidbuf, sizeof(uidbuf), "%s", uid ? uid : "");
+	/* only while the recorded process holds it is the netns ours */
+	if (netns != NULL && rt_container_state(id, &st, NULL) == 0 &&
+	    st.status == RT_RUNNING && st.pid == pid &&
+	    cni_loopback("DEL", id, netns, err) == -1)
+		ret = -1;
+	cJSON_Delete(meta);
+	infra_stop(id);
+	if (ctr_remove(id, err) == -1)
+		ret = -1;
+	if (uidbuf[0] != '\0') {
+		pod_release(uidbuf, id);
+		cg_pod_release(uidbuf);
+	}
+	return ret;
+}
