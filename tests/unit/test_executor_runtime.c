@@ -475,6 +475,8 @@ has_line(const char *log, const char *stream, const char *text)
 	return 0;
 }
 
+static int	dir_entries(const char *);
+
 /* ---- pure functions (no runtime needed) ---- */
 
 TEST(test_args_follow_kubernetes_rules)
@@ -935,7 +937,7 @@ TEST(test_memory_limit_oom_killed)
 	struct pod p;
 	struct container_spec *c;
 	struct rt_cstate st;
-	char *log;
+	char *log, cwd[128];
 
 	if (!fx_setup(RUNTIME_RUNC, &img))
 		return;
@@ -948,7 +950,11 @@ TEST(test_memory_limit_oom_killed)
 	strlist_add(&c->command, "bs=64M", POD_MAX_ARGS);
 	strlist_add(&c->command, "count=4", POD_MAX_ARGS);
 	c->res.mem_limit_bytes = 16 * 1024 * 1024;
+	/* conmon must not drop its "oom" note into the executor's cwd */
+	snprintf(cwd, sizeof(cwd), "%s/cwd", fx.base);
+	REQUIRE(mkdir(cwd, 0755) == 0 && chdir(cwd) == 0);
 	log = run_to_exit(&p, c, &img, &st);
+	CHECK_EQ_INT(dir_entries("cwd"), 0);
 	CHECK_EQ_INT(st.oom_killed, 1);
 	CHECK_EQ_INT(st.exit_code, 137);
 	CHECK_EQ_INT(st.signal, 9);
@@ -1041,8 +1047,10 @@ TEST(test_capabilities_drop_all_and_confinement)
 	c = addc(&p, "nocaps", "grep -E '^(CapEff|NoNewPrivs|Seccomp):' "
 	    "/proc/self/status");
 	strlist_add(&c->sc.cap_drop, "ALL", POD_MAX_CAPS);
-	d = addc(&p, "defcaps", "grep CapEff /proc/self/status; "
+	addc(&p, "defcaps", "grep CapEff /proc/self/status; "
 	    "unshare -U true 2>/dev/null && echo unshare-ok || echo unshare-denied");
+	c = &p.containers[0];	/* addc may have moved the array */
+	d = &p.containers[1];
 	sandbox_up(&p, &sb);
 	start(&p, c, &img, &sb, id);
 	wait_status(id, RT_EXITED, &st);
@@ -1136,6 +1144,26 @@ cgroup_dir_exists(const char *rel)
 	return found;
 }
 
+static int
+dir_entries(const char *sub)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", fx.base, sub);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			fprintf(stderr, "# %s: %s\n", sub, de->d_name);
+			n++;
+		}
+	closedir(d);
+	return n;
+}
+
 TEST(test_remove_leaves_nothing_behind)
 {
 	struct rt_image img;
@@ -1201,8 +1229,13 @@ TEST(test_remove_leaves_nothing_behind)
 	CHECK(access(path, F_OK) == -1);
 	snprintf(path, sizeof(path), "%s/root/pods/uid-rm", fx.base);
 	CHECK(access(path, F_OK) == -1);
-	snprintf(path, sizeof(path), "%s/run/exits/%s", fx.base, sb.id);
-	CHECK(access(path, F_OK) == -1);
+	/* and nothing in runDir: exit, pid and socket files, runtime state */
+	CHECK_EQ_INT(dir_entries("run/exits"), 0);
+	CHECK_EQ_INT(dir_entries("run/conmon"), 0);
+	CHECK_EQ_INT(dir_entries("run/socks"), 0);
+	CHECK_EQ_INT(dir_entries("run/runtime"), 0);
+	CHECK_EQ_INT(dir_entries("root/containers"), 0);
+	CHECK_EQ_INT(dir_entries("root/pods"), 0);
 	/* removing twice is harmless */
 	CHECK(rt_container_remove(id, &err) == 0);
 	rt_image_free(&img);

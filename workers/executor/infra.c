@@ -331,10 +331,8 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	char hostname[256], cgpath[PATH_MAX], rootfs[PATH_MAX], poddir[PATH_MAX];
 	char path[PATH_MAX], log_path[PATH_MAX];
 	struct bundle_paths bp = { 0 };
-	const char *argv[10];
-	struct rt_run r = { 0 };
 	cJSON *cfg;
-	int n, rc;
+	int rc;
 
 	if (bundle_pod_hostname(p, hostname, sizeof(hostname)) == -1)
 		return rt_seterr(err, "pod %s: cannot derive a hostname", p->name);
@@ -360,15 +358,8 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	cJSON_Delete(cfg);
 	if (rc)
 		return rt_seterrno(err, "write %s/config.json", dir);
-	if (ctr_launch(id, dir, log_path, p->uid, pid, err) == -1)
-		return -1;
-	n = rt_runtime_argv(argv, 10, "start");
-	argv[n++] = id;
-	argv[n] = NULL;
-	r.argv = argv;
-	rc = rt_run_ok(&r, err);
-	rt_run_free(&r);
-	if (rc == -1)
+	if (ctr_launch(id, dir, log_path, p->uid, pid, err) == -1 ||
+	    ctr_start(id, err) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)*pid);
 	cJSON_DeleteItemFromObjectCaseSensitive(meta, "pid");

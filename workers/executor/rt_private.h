@@ -82,6 +82,7 @@ struct rt_run {
 	int		 pass_fds[RT_RUN_MAX_FDS];	/* fd 3, 4, ... */
 	int		 n_pass_fds;
 	int		 timeout_ms;	/* 0: RT_RUN_TIMEOUT_MS */
+	const char	*cwd;		/* NULL: "/" */
 	/* called in the parent right after fork, e.g. to move the child */
 	int		(*on_spawn)(pid_t, void *);
 	void		*on_spawn_arg;
@@ -178,6 +179,7 @@ int	bundle_pod_hostname(const struct pod *, char *, size_t);
 int	rt_runtime_argv(const char **, int max, const char *cmd);
 int	ctr_launch(const char *id, const char *bundle, const char *log_path,
 	    const char *pod_uid, pid_t *, struct rt_err *);
+int	ctr_start(const char *id, struct rt_err *);
 int	ctr_remove(const char *id, struct rt_err *);
 int	rt_check_labels(const struct rt_labels *, struct rt_err *);
 int	ctr_write_meta(const char *id, cJSON *meta, struct rt_err *);

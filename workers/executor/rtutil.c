@@ -104,6 +104,9 @@ rt_child(struct rt_run *r, int in_fd, int out_fd, int err_fd)
 		if (dup2(high[i], 3 + i) == -1)
 			_exit(126);
 	closefrom(3 + r->n_pass_fds);
+	/* never the caller's cwd: conmon, for one, drops files into it */
+	if (chdir(r->cwd != NULL ? r->cwd : "/") == -1)
+		_exit(126);
 	execve(r->argv[0], (char *const *)r->argv, (char *const *)envp);
 	dprintf(2, "execve %s: %s\n", r->argv[0], strerror(errno));
 	_exit(127);

@@ -111,6 +111,18 @@ rt_runtime(const char *cmd, const char *id, const char *arg,
 	return rt_run_ok(r, err);
 }
 
+/* `RUNTIME start ID`: the created container's process execs its args */
+int
+ctr_start(const char *id, struct rt_err *err)
+{
+	struct rt_run r;
+	int rc;
+
+	rc = rt_runtime("start", id, NULL, &r, err);
+	rt_run_free(&r);
+	return rc;
+}
+
 /* ---- metadata ---- */
 
 int
@@ -612,6 +624,7 @@ ctr_launch(const char *id, const char *bundle, const char *log_path,
 	argv[n] = NULL;
 	r.argv = argv;
 	r.envp = envp;
+	r.cwd = bundle;		/* conmon writes its v1 "oom" note into its cwd */
 	r.pass_fds[0] = sync[1];
 	r.pass_fds[1] = start[0];
 	r.n_pass_fds = 2;
@@ -818,14 +831,8 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 	    meta_set_num(meta, "pid", pid) == -1 ||
 	    ctr_write_meta(id, meta, err) == -1)
 		goto out;
-	{
-		struct rt_run r;
-		int rc = rt_runtime("start", id, NULL, &r, err);
-
-		rt_run_free(&r);
-		if (rc == -1)
-			goto out;
-	}
+	if (ctr_start(id, err) == -1)
+		goto out;
 	snprintf(id_out, idlen, "%s", id);
 	ret = 0;
 out:
