@@ -42,7 +42,7 @@ usage(void)
 	    "  get pods [-o json]\n"
 	    "  get pod NAMESPACE/NAME [-o json]\n"
 	    "  logs NAMESPACE/POD [-c CONTAINER] [--previous] [-f]\n"
-	    "  image import PATH [NAME]\n"
+	    "  image import PATH[:TAG] NAME\n"
 	    "  image ls\n"
 	    "  audit verify [--key FILE] FILE...\n"
 	    "  audit show [--pod NS/NAME] [--action A] [--since T] "
@@ -210,7 +210,7 @@ cmd_image(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "ls") == 0) {
 		ipc_msg_init(&m, CTL_IMAGE_LIST, 0);
-	} else if (argc >= 3 && strcmp(argv[1], "import") == 0) {
+	} else if (argc == 4 && strcmp(argv[1], "import") == 0) {
 		/* "dir:tag" names a tag inside an OCI layout */
 		snprintf(src, sizeof(src), "%s", argv[2]);
 		colon = strrchr(src, ':');
@@ -224,7 +224,7 @@ cmd_image(int argc, char **argv)
 		}
 		ipc_msg_init(&m, CTL_IMAGE_IMPORT, 0);
 		ipc_put_str(&m, path);
-		ipc_put_str(&m, argc >= 4 ? argv[3] : "");
+		ipc_put_str(&m, argv[3]);
 	} else
 		usage();
 	text = request(&m);

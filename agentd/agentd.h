@@ -22,6 +22,7 @@ struct audit_log;
 /* a worker that stayed up this long has its backoff reset */
 #define RESTART_BACKOFF_RESET_S	60
 #define SHUTDOWN_GRACE_MS	5000	/* workers get this long to exit */
+#define WORKER_HELLO_TIMEOUT_S	10	/* a silent new worker is wedged */
 
 enum worker_state {
 	WORKER_DOWN = 0,	/* not running; a restart may be scheduled */

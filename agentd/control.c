@@ -236,7 +236,7 @@ ctl_image(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		return forward(arg, ROLE_EXECUTOR, &fwd);
 	}
 	if (ipc_get_str(m, src, sizeof(src)) == -1 || src[0] != '/' ||
-	    ipc_get_str(m, name, sizeof(name)) == -1 ||
+	    ipc_get_str(m, name, sizeof(name)) == -1 || name[0] == '\0' ||
 	    ipc_get_end(m) == -1)
 		return -1;
 	ipc_msg_init(&fwd, MSG_IMAGE_IMPORT, 0);

@@ -575,6 +575,12 @@ supervise_all_up(struct agentd *env)
 	return 1;
 }
 
+/*
+ * Feed the watchdog only while agentd is doing its job: every running
+ * worker answered the last ping.  A worker that died and waits for its
+ * restart, or has just been started, is being handled, not wedged; one
+ * that never says hello within WORKER_HELLO_TIMEOUT_S is.
+ */
 int
 supervise_all_answering(struct agentd *env)
 {
@@ -583,8 +589,22 @@ supervise_all_answering(struct agentd *env)
 
 	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
 		w = &env->workers[r];
-		if (w->state != WORKER_UP || w->pong_seq != w->ping_seq)
+		switch (w->state) {
+		case WORKER_UP:
+			if (w->pong_seq != w->ping_seq)
+				return 0;
+			break;
+		case WORKER_STARTING:
+			if (time(NULL) - w->started_at > WORKER_HELLO_TIMEOUT_S)
+				return 0;
+			break;
+		case WORKER_DOWN:
+			if (!evtimer_pending(w->restart_ev, NULL))
+				return 0;
+			break;
+		case WORKER_STOPPING:
 			return 0;
+		}
 	}
 	return 1;
 }

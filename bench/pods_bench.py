@@ -42,7 +42,8 @@ sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 from harness import Agentd  # noqa: E402
 
 START_TIMEOUT = 60		# one pod, any runtime
-RAMP_TIMEOUT = 300		# all pods of one ramp
+RAMP_TIMEOUT = 90		# all pods of one ramp (agentd needs ~15 s)
+AGENTCTL_TIMEOUT = 10		# one agentctl call; more is an agentd bug
 GONE_TIMEOUT = 120		# a pod removed
 POLL = 0.01			# agentctl / runc state poll interval
 PODMAN_POLL = 0.02		# podman ps is slower; poll as often as it allows
@@ -316,6 +317,9 @@ class AgentdBench:
         self.image = image
         self.work = work
         self.a = None
+        self.failed = False	# keep the log of a failed instance
+        self.ctl_errors = []	# agentctl calls that hung or failed
+        self.kept_logs = []
 
     def start(self):
         os.environ["TMPDIR"] = self.work	# ext4, not tmpfs: fsync is real
@@ -330,9 +334,25 @@ class AgentdBench:
     def procs(self):
         return {p["role"]: p["pid"] for p in self.a.status()["processes"]}
 
+    def pods_json(self):
+        """The pod list, or None when agentctl hangs or fails: a bug worth
+        recording, not a reason to stop measuring."""
+        try:
+            r = self.a.agentctl("get", "pods", "-o", "json",
+                                timeout=AGENTCTL_TIMEOUT)
+            return json.loads(r.stdout)
+        except subprocess.TimeoutExpired:
+            self.ctl_errors.append(f"hung > {AGENTCTL_TIMEOUT} s")
+        except (RuntimeError, ValueError) as e:
+            self.ctl_errors.append(str(e).strip()[:200])
+        return None
+
     def running_names(self):
         out = set()
-        items = self.a.pods_json()["items"]
+        doc = self.pods_json()
+        if doc is None:
+            return out, -1
+        items = doc["items"]
         for it in items:
             cs = it["status"].get("containerStatuses") or []
             if cs and all("running" in c.get("state", {}) for c in cs):
@@ -363,6 +383,33 @@ class AgentdBench:
                    RAMP_POLL, f"all {n} agentd pods running")
         return now() - t0
 
+    def diagnose(self):
+        """What went wrong, from agentd itself: worker restarts and its
+        warnings."""
+        out = []
+        try:
+            st = self.a.status()
+            out.append("worker restarts: " + ", ".join(
+                f"{p['role']} {p['restarts']}" for p in st["processes"]))
+        except Exception as e:
+            out.append(f"agentctl status failed: {e}")
+        if self.ctl_errors:
+            out.append(f"agentctl get pods failed {len(self.ctl_errors)} "
+                       f"times, first: {self.ctl_errors[0]}")
+        warn = [ln for ln in self.a.log().splitlines()
+                if " warning: " in ln or " error: " in ln]
+        out += warn[:6]
+        if len(warn) > 6:
+            out.append(f"... {len(warn) - 6} more warnings")
+        return out
+
+    def keep_log(self):
+        dst = os.path.join("/var/tmp", "pods-bench-agentd-" +
+                           time.strftime("%Y%m%d-%H%M%S") + ".log")
+        shutil.copy(self.a.stderr_path, dst)
+        self.kept_logs.append(dst)
+        return dst
+
     def conmons(self):
         return conmons_under(self.a.top)
 
@@ -373,6 +420,8 @@ class AgentdBench:
         a = self.a
         if a is None:
             return
+        if self.failed:
+            self.keep_log()
         try:
             a.stop()
         except Exception:
@@ -531,7 +580,7 @@ def line(label, parts, ratios):
 
 def kib(x):
     return "n/a" if x is None else f"{x / 1024:.1f} MiB" if x >= 10240 \
-        else f"{x} KiB"
+        else f"{int(x)} KiB"
 
 
 def memrow(label, d):
@@ -550,19 +599,22 @@ def agentd_mem(ab):
     return out
 
 
-def conmon_summary(label, cms, pods):
+def conmon_summary(cms, pods):
     r, p = mem_of(cms)
-    kids = children_of(cms)
-    kr, _ = mem_of(kids)
+    kr, _ = mem_of(children_of(cms))
     if not r:
-        print(f"  {label}: no conmon processes found", flush=True)
-        return
-    print(f"  {label}: {len(r)} conmon for {pods} pods "
-          f"({len(r) / pods:.0f} per pod, infra + container); "
-          f"RSS median {kib(median(r))} each, total {kib(sum(r))}; "
-          f"PSS total {kib(sum(p))} ({kib(sum(p) // pods)} per pod); "
-          f"their children (pause + sleep) RSS total {kib(sum(kr))}",
-          flush=True)
+        return "no conmon processes found"
+    return (f"{len(r)} conmon for {pods} pods, RSS {kib(median(r))} each "
+            f"(median), {kib(sum(r))} in all; PSS {kib(sum(p))} in all = "
+            f"{kib(sum(p) // pods)} per pod.  Containers (pause + sleep): "
+            f"RSS {kib(sum(kr))} in all")
+
+
+def failure(title, lines):
+    if lines:
+        print(f"{title}:")
+        for ln in lines:
+            print(f"  {ln}")
 
 
 def host_note():
@@ -657,59 +709,38 @@ def main():
         ab.start()
         time.sleep(2)				# let start-up settle
         idle = agentd_mem(ab)
-        ab.start_one("warm")
-        ab.remove_one("warm")
-        ag_t, ag_down = [], []
-        for i in range(args.n):
-            ag_t.append(ab.start_one(f"single-{i}"))
-            ag_down.append(ab.remove_one(f"single-{i}"))
-
-        print()
-        floor_m = median(runc_t)
-        line(f"pod start (1 busybox pod), median of {args.n}",
-             [f"agentd {fmt_s(median(ag_t))}",
-              f"runc run {fmt_s(floor_m)} (floor)"] +
-             ([f"crun run {fmt_s(median(crun_t))}"] if crun_t else []) +
-             [f"podman kube play {fmt_s(median(pod_t))}" if pod_t
-              else "podman n/a"],
-             [f"agentd/floor {ratio(median(ag_t), floor_m)}",
-              f"agentd/podman {ratio(median(ag_t), median(pod_t))}"])
-        line(f"pod start p90 of {args.n}",
-             [f"agentd {fmt_s(p90(ag_t))}", f"runc run {fmt_s(p90(runc_t))}"]
-             + ([f"crun run {fmt_s(p90(crun_t))}"] if crun_t else []) +
-             [f"podman kube play {fmt_s(p90(pod_t))}"], [])
-        if pod_ret:
-            print(f"  (podman kube play itself returned after "
-                  f"{fmt_s(median(pod_ret))} median; the rest is the first "
-                  f"`podman ps` showing it)")
-        line(f"pod removal (grace 0) until gone, median of {args.n}",
-             [f"agentd {fmt_s(median(ag_down))}",
-              f"podman kube down {fmt_s(median(pod_down))}"],
-             [f"agentd/podman {ratio(median(ag_down), median(pod_down))}"])
-        if crun_why is not None:
-            print(f"crun: not usable here ({crun_why})")
-        if podman_why is not None:
-            print(f"podman: not usable here ({podman_why})")
-        sys.stdout.flush()
+        ag_t, ag_down, ag_fail = [], [], None
+        try:
+            ab.start_one("warm")
+            ab.remove_one("warm")
+            for i in range(args.n):
+                ag_t.append(ab.start_one(f"single-{i}"))
+                ag_down.append(ab.remove_one(f"single-{i}"))
+        except BenchError as e:
+            ab.failed = True
+            ag_fail = [str(e)] + ab.diagnose()
 
         # ---- (b) the ramp, (c) memory with RAMP_PODS pods ----
         n = args.ramp_pods
-        ramp_t = []
-        busy = None
+        ramp_t, ramp_fail, busy, ag_cm = [], None, None, None
         for run_no in range(args.ramp_runs):
             if ab.a is None:
                 ab.start()
             progress(f"agentd, {n} pods, run {run_no + 1}")
-            ramp_t.append(ab.ramp(n))
+            try:
+                ramp_t.append(ab.ramp(n))
+            except BenchError as e:
+                ab.failed = True
+                ramp_fail = [str(e)] + ab.diagnose()
             if busy is None:
                 time.sleep(2)
                 busy = agentd_mem(ab)
-                ag_cm = ab.conmons()
-                print(f"\nconmon, agentd's pods ({n} running):")
-                conmon_summary("agentd", ag_cm, n)
+                ag_cm = conmon_summary(ab.conmons(), n)
             progress("agentd: stop and remove its containers")
             ab.kill_fast()
-        pram_t, pram_ret = [], []
+            if ramp_fail:
+                break		# the next runs would only fail the same way
+        pram_t, pram_ret, pod_cm, pram_fail = [], [], None, None
         if podman is not None and podman_why is None:
             path, want = podman.ramp_file(n)
             try:
@@ -719,15 +750,45 @@ def main():
                     pram_t.append(t)
                     pram_ret.append(tr)
                     if run_no == 0:
-                        conmon_summary("podman (no daemon)",
-                                       podman.conmons(), n)
+                        pod_cm = conmon_summary(podman.conmons(), n)
                     podman.down(path)
             except (BenchError, subprocess.TimeoutExpired) as e:
-                print(f"podman ramp failed: {e}")
+                pram_fail = str(e)
+
+        # ---- the results ----
+        print("\nRESULTS (medians; after one unmeasured warm-up each)")
+        floor_m = median(runc_t)
+        line(f"pod start (1 busybox pod), median of {args.n}",
+             [f"agentd {fmt_s(median(ag_t))}",
+              f"runc run {fmt_s(floor_m)} (floor)"] +
+             ([f"crun run {fmt_s(median(crun_t))}"] if crun_t else []) +
+             [f"podman kube play {fmt_s(median(pod_t))}" if pod_t
+              else "podman n/a"],
+             [f"agentd/floor {ratio(median(ag_t), floor_m)}",
+              f"agentd/podman {ratio(median(ag_t), median(pod_t))}"])
+        line(f"pod start, p90 of {args.n}",
+             [f"agentd {fmt_s(p90(ag_t))}", f"runc run {fmt_s(p90(runc_t))}"]
+             + ([f"crun run {fmt_s(p90(crun_t))}"] if crun_t else []) +
+             [f"podman kube play {fmt_s(p90(pod_t))}"],
+             [f"agentd/floor {ratio(p90(ag_t), p90(runc_t))}",
+              f"agentd/podman {ratio(p90(ag_t), p90(pod_t))}"])
+        if pod_ret:
+            print(f"  podman kube play itself returned after "
+                  f"{fmt_s(median(pod_ret))}; the rest is the first "
+                  f"`podman ps` showing it running")
+        line(f"pod removal (grace 0) until gone, median of {args.n}",
+             [f"agentd {fmt_s(median(ag_down))}",
+              f"podman kube down {fmt_s(median(pod_down))}"],
+             [f"agentd/podman {ratio(median(ag_down), median(pod_down))}"])
+        if crun_why is not None:
+            print(f"crun: not usable here ({crun_why})")
+        if podman_why is not None:
+            print(f"podman: not usable here ({podman_why})")
+        failure("agentd single pod FAILED", ag_fail)
 
         print()
         line(f"{n} pods at once until all Running, median of "
-             f"{args.ramp_runs}",
+             f"{len(ramp_t)}/{args.ramp_runs}",
              [f"agentd {fmt_s(median(ramp_t))}",
               (f"podman kube play ({n}-document YAML, one invocation) "
                f"{fmt_s(median(pram_t))}") if pram_t else "podman n/a"],
@@ -737,8 +798,21 @@ def main():
                  f" (kube play returned after "
                  f"{', '.join(f'{x:.2f}' for x in pram_ret)} s)"
                  if pram_t else ""))
-        print(f"  per pod: agentd {fmt_s(median(ramp_t) / n)}"
-              + (f", podman {fmt_s(median(pram_t) / n)}" if pram_t else ""))
+        if ramp_t or pram_t:
+            print("  per pod: " + ", ".join(
+                f"{who} {fmt_s(median(xs) / n)}" for who, xs in
+                (("agentd", ramp_t), ("podman", pram_t)) if xs))
+        failure(f"agentd {n}-pod ramp FAILED", ramp_fail)
+        if pram_fail:
+            print(f"podman {n}-pod ramp FAILED: {pram_fail}")
+
+        print(f"\nconmon with {n} pods (per-container monitor: not agentd's "
+              "own memory; 2 per pod, infra + container)")
+        for who, cm in (("agentd", ag_cm), ("podman", pod_cm)):
+            if cm:
+                print(f"  {who + ':':<8}{cm}")
+        print("  podman has no daemon: 0 resident processes besides conmon "
+              "and the containers")
 
         print("\nagentd's own processes (conmon and containers not included)"
               "\n  " + " " * 26 + "".join(f"{r:>11}" for r in
@@ -748,10 +822,15 @@ def main():
         memrow("VmRSS idle, 0 pods", idle["rss"])
         memrow("PSS   idle, 0 pods", idle["pss"])
         if busy:
-            memrow(f"VmRSS {n} pods running", busy["rss"])
-            memrow(f"PSS   {n} pods running", busy["pss"])
-        print(f"podman: no daemon, 0 resident processes besides conmon "
-              f"and the containers")
+            tag = " *" if ramp_fail else ""
+            memrow(f"VmRSS {n} pods{tag}", busy["rss"])
+            memrow(f"PSS   {n} pods{tag}", busy["pss"])
+            if ramp_fail:
+                print("  * measured after the failed ramp: the pods run but "
+                      "a worker may have been restarted since")
+        if ab.kept_logs:
+            print(f"agentd logs of failed runs kept: "
+                  f"{', '.join(ab.kept_logs)}")
         print(f"\ntotal bench time {now() - t_begin:.0f} s", flush=True)
     finally:
         for what, f in (("agentd", lambda: ab and ab.kill_fast()),

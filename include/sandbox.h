@@ -16,6 +16,11 @@ void	sandbox_enter(const char *user, const char *chroot_dir,
 	    enum sandbox_profile);
 /* executor: stays root; a denylist filter that its children inherit */
 void	sandbox_executor(void);
+/* sandboxed workers are killed first when memory runs out */
+#define SANDBOX_OOM_SCORE_ADJ	"500"
+
+/* SIGKILL when agentd dies (a stopped worker must not outlive it) */
+void	worker_die_with_parent(void);
 /* refuse to run unless started by agentd: fds and environment as expected */
 void	sandbox_check_started_by_agentd(const char *role);
 

@@ -744,6 +744,11 @@ chan_drain(struct ipc_chan *c)
 			event_add(c->wev, NULL);
 			return 0;
 		}
+		if (n == -1 && (errno == EPIPE || errno == ECONNRESET)) {
+			/* the peer is gone, not misbehaving */
+			chan_fail(c, "peer closed the channel");
+			return -1;
+		}
 		if (n == -1) {
 			chan_fail(c, "write: %s", strerror(errno));
 			return -1;

@@ -22,6 +22,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <signal.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,35 @@ clear_capabilities(void)
 		fatal("PR_CAP_AMBIENT_CLEAR_ALL");
 }
 
+/*
+ * A worker that parses untrusted input is the first thing the OOM killer
+ * should take: agentd restarts it, and it must not inherit agentd's
+ * protection (e.g. OOMScoreAdjust=-999 from the unit).
+ */
+static void
+raise_oom_score(void)
+{
+	int fd;
+
+	if ((fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)) ==
+	    -1)
+		fatal("open /proc/self/oom_score_adj");
+	if (write(fd, SANDBOX_OOM_SCORE_ADJ, strlen(SANDBOX_OOM_SCORE_ADJ)) ==
+	    -1)
+		fatal("write oom_score_adj");
+	close(fd);
+}
+
+void
+worker_die_with_parent(void)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+		fatal("PR_SET_PDEATHSIG");
+	/* agentd may already be gone: then we were reparented */
+	if (getppid() == 1)
+		fatalx("agentd went away during start-up");
+}
+
 void
 sandbox_enter(const char *user, const char *chroot_dir,
     enum sandbox_profile profile)
@@ -206,6 +236,7 @@ sandbox_enter(const char *user, const char *chroot_dir,
 	gid = pw->pw_gid;
 	if (uid == 0)
 		fatalx("privsep user \"%s\" must not be uid 0", user);
+	raise_oom_score();
 	check_chroot_dir(chroot_dir);
 	if (chroot(chroot_dir) == -1)
 		fatal("chroot %s", chroot_dir);
@@ -219,6 +250,8 @@ sandbox_enter(const char *user, const char *chroot_dir,
 	if (setresuid(uid, uid, uid) == -1)
 		fatal("setresuid");
 	clear_capabilities();
+	/* the credential change cleared it: die with agentd, even stopped */
+	worker_die_with_parent();
 	/* paranoia: the way back to root must be closed */
 	if (setuid(0) != -1 || setgid(0) != -1)
 		fatalx("could regain root after dropping privileges");

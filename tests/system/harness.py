@@ -7,6 +7,7 @@ cleanup() leave nothing behind even when a test failed half way.
 """
 import glob
 import json
+import re
 import os
 import pwd
 import shutil
@@ -259,3 +260,67 @@ class Agentd:
             self.force_cleanup()
             if os.environ.get("AGENTD_KEEP_TEST_DIRS") is None:
                 shutil.rmtree(self.top, ignore_errors=True)
+
+
+# ---- pods ----
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+CRI_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) "
+    r"(stdout|stderr) (F|P) (.*)$")
+
+
+def start_agentd(build, image, **kw):
+    a = Agentd(build, **kw)
+    try:
+        a.agentctl("image", "import", image, "busybox")
+    except Exception:
+        a.cleanup()
+        raise
+    return a
+
+
+def manifest(name, script, restart="Always", extra_spec="", extra_ctr="",
+             grace=1):
+    # a short grace period: `sleep` as PID 1 ignores SIGTERM, so the
+    # default 30 s would make every teardown wait that long
+    g = f"  terminationGracePeriodSeconds: {grace}\n" if grace is not None \
+        else ""
+    return (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n"
+            f"spec:\n  restartPolicy: {restart}\n{g}{extra_spec}"
+            f"  containers:\n  - name: c\n    image: busybox\n"
+            f"    command: [\"sh\", \"-c\", {script!r}]\n{extra_ctr}")
+
+
+def cstatus(pod):
+    return pod["status"]["containerStatuses"][0]
+
+
+def wait_pod(a, name, pred, timeout=30, what=None):
+    def check():
+        p = a.pod("default", f"{name}-testnode")
+        return p if p is not None and pred(p) else False
+    return wait_for(check, timeout, interval=0.2,
+                    what=what or f"pod {name} condition")
+
+
+def running(p):
+    cs = p["status"].get("containerStatuses") or [{}]
+    return "running" in cs[0].get("state", {})
+
+
+def container_pid(a, name):
+    """The pid of the pod's container process, from the runtime."""
+    p = a.pod("default", f"{name}-testnode")
+    cid = cstatus(p)["containerID"].split("://", 1)[1]
+    r = subprocess.run(["runc", "--root", a.runtime_root(), "state", cid],
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)["pid"]
+
+
+def actions(a):
+    return [(r["action"], r["phase"], r["pod"]["name"])
+            for r in a.audit_records()]
+
+

@@ -1,6 +1,5 @@
 """The process skeleton: four processes, sandboxing, supervision, protocol
 violations, the control socket and configuration checks (issue 2)."""
-import json
 import os
 import signal
 import socket

@@ -10,79 +10,12 @@ import time
 
 import pytest
 
-from harness import Agentd, proc_status, wait_for
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
-CRI_LINE = re.compile(
-    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) "
-    r"(stdout|stderr) (F|P) (.*)$")
-
-
-@pytest.fixture(scope="session")
-def busybox_image(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp("img") / "busybox-oci")
-    subprocess.run([os.path.join(TOP, "contrib", "mkimage-busybox.sh"), out],
-                   check=True, capture_output=True)
-    return out
-
-
-def start_agentd(build, image, **kw):
-    a = Agentd(build, **kw)
-    try:
-        a.agentctl("image", "import", image, "busybox")
-    except Exception:
-        a.cleanup()
-        raise
-    return a
-
+from harness import (CRI_LINE, actions, container_pid, cstatus, manifest,
+                     proc_status, running, start_agentd, wait_for, wait_pod)
 
 @pytest.fixture
-def agentd(testbuild_dir, busybox_image):
-    a = start_agentd(testbuild_dir, busybox_image)
-    yield a
-    a.cleanup()
-
-
-def manifest(name, script, restart="Always", extra_spec="", extra_ctr="",
-             grace=None):
-    g = f"  terminationGracePeriodSeconds: {grace}\n" if grace is not None \
-        else ""
-    return (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n"
-            f"spec:\n  restartPolicy: {restart}\n{g}{extra_spec}"
-            f"  containers:\n  - name: c\n    image: busybox\n"
-            f"    command: [\"sh\", \"-c\", {script!r}]\n{extra_ctr}")
-
-
-def cstatus(pod):
-    return pod["status"]["containerStatuses"][0]
-
-
-def wait_pod(a, name, pred, timeout=30, what=None):
-    def check():
-        p = a.pod("default", f"{name}-testnode")
-        return p if p is not None and pred(p) else False
-    return wait_for(check, timeout, interval=0.2,
-                    what=what or f"pod {name} condition")
-
-
-def running(p):
-    cs = p["status"].get("containerStatuses") or [{}]
-    return "running" in cs[0].get("state", {})
-
-
-def container_pid(a, name):
-    """The pid of the pod's container process, from the runtime."""
-    p = a.pod("default", f"{name}-testnode")
-    cid = cstatus(p)["containerID"].split("://", 1)[1]
-    r = subprocess.run(["runc", "--root", a.runtime_root(), "state", cid],
-                       capture_output=True, text=True, check=True)
-    return json.loads(r.stdout)["pid"]
-
-
-def actions(a):
-    return [(r["action"], r["phase"], r["pod"]["name"])
-            for r in a.audit_records()]
+def agentd(pod_agentd):
+    return pod_agentd
 
 
 # ---- running and status ----
@@ -118,8 +51,9 @@ def test_podlist_json_is_a_v1_podlist(agentd):
     item = doc["items"][0]
     assert item["kind"] == "Pod" and item["spec"]["containers"][0]["name"] \
         == "c"
-    one = agentd.agentctl("get", "pod", "default/a-testnode").stdout
-    assert '"name": "a-testnode"' in one or '"name":"a-testnode"' in one
+    one = json.loads(agentd.agentctl("get", "pod", "default/a-testnode").stdout)
+    assert one["metadata"]["name"] == "a-testnode"
+    assert one["status"]["phase"] == "Running"
     r = agentd.agentctl("get", "pod", "default/nope", check=False)
     assert r.returncode != 0 and "not found" in r.stderr
 
@@ -168,8 +102,7 @@ def test_failed_pod_reports_exit_code(agentd):
 def test_onfailure_does_not_restart_success(agentd):
     agentd.write_manifest("of.yaml", manifest("of", "exit 0",
                                               restart="OnFailure"))
-    p = wait_pod(agentd, "of", lambda p: p["status"]["phase"] ==
-                 "Succeeded")
+    wait_pod(agentd, "of", lambda p: p["status"]["phase"] == "Succeeded")
     time.sleep(2)
     assert cstatus(agentd.pod("default", "of-testnode"))["restartCount"] == 0
 
@@ -189,9 +122,10 @@ def test_crashloop_backoff(agentd):
         == n
     wait_pod(agentd, "crash", lambda p: cstatus(p)["restartCount"] > n,
              timeout=15)
-    row = [ln for ln in agentd.agentctl("get", "pods").stdout.splitlines()
-           if "crash-testnode" in ln][0]
-    assert "CrashLoopBackOff" in row or "Error" in row or "Running" in row
+    # during the next (20 s) backoff the table says so
+    wait_for(lambda: "CrashLoopBackOff" in [
+        ln for ln in agentd.agentctl("get", "pods").stdout.splitlines()
+        if "crash-testnode" in ln][0], 10, what="CrashLoopBackOff row")
 
 
 def test_oom_killed(agentd):
@@ -265,7 +199,7 @@ INVALID = {
     "noname.yaml": ("apiVersion: v1\nkind: Pod\nmetadata: {}\nspec:\n"
                     "  containers:\n  - name: c\n    image: busybox\n",
                     "metadata.name"),
-    "nocontainers.yaml": ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: n\n"
+    "nocontainers.yaml": ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: nc\n"
                           "spec:\n  containers: []\n", "spec.containers"),
     "dup.yaml": ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: d\nspec:\n"
                  "  containers:\n  - name: c\n    image: busybox\n"
@@ -335,7 +269,7 @@ def test_policy_denies_host_network_unless_allowed(testbuild_dir,
         wait_pod(a, "hn", running)
         pid = container_pid(a, "hn")
         assert os.readlink(f"/proc/{pid}/ns/net") == \
-            os.readlink("/proc/1/ns/net")
+            os.readlink("/proc/self/ns/net")
     finally:
         a.cleanup()
 
@@ -360,6 +294,7 @@ def test_security_context_is_applied(agentd):
 def test_pod_containers_share_network_namespace(agentd):
     agentd.write_manifest("two.yaml", (
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: two\nspec:\n"
+        "  terminationGracePeriodSeconds: 1\n"
         "  containers:\n  - name: a\n    image: busybox\n"
         "    command: [sleep, '1000']\n  - name: b\n    image: busybox\n"
         "    command: [sleep, '1000']\n"))
@@ -373,7 +308,7 @@ def test_pod_containers_share_network_namespace(agentd):
         pids.append(json.loads(r.stdout)["pid"])
     nets = {os.readlink(f"/proc/{pid}/ns/net") for pid in pids}
     assert len(nets) == 1
-    assert nets != {os.readlink("/proc/1/ns/net")}
+    assert nets != {os.readlink("/proc/self/ns/net")}
     pidns = {os.readlink(f"/proc/{pid}/ns/pid") for pid in pids}
     assert len(pidns) == 2
 
@@ -417,11 +352,12 @@ def test_worker_restart_keeps_pods_running(agentd, role):
 # ---- cleanup ----
 
 def test_removing_all_pods_leaves_nothing_behind(agentd):
-    for n in ("x", "y"):
+    # (not "y" or "n": YAML 1.1 reads those as booleans, as Kubernetes does)
+    for n in ("xa", "yb"):
         agentd.write_manifest(f"{n}.yaml", manifest(n, "exec sleep 1000"))
-    for n in ("x", "y"):
+    for n in ("xa", "yb"):
         wait_pod(agentd, n, running)
-    for n in ("x", "y"):
+    for n in ("xa", "yb"):
         agentd.remove_manifest(f"{n}.yaml")
     wait_for(lambda: not agentd.pods_json()["items"], 30,
              what="pods removed")

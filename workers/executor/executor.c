@@ -10,9 +10,13 @@
  * denylist of kernel-wide operations; it is inherited by the runtime,
  * conmon and every container.
  */
+#include <sys/wait.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/sha.h>
@@ -233,12 +237,103 @@ parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
+/*
+ * An import copies and unpacks a whole image, which can take minutes; it
+ * runs in a child so that the executor keeps answering pings (the systemd
+ * watchdog depends on them) and keeps syncing pods meanwhile.  One import
+ * at a time; the intent is audited before the fork, the outcome after.
+ */
+struct import_job {
+	pid_t		 pid;
+	int		 fd;
+	uint32_t	 id;
+	struct event	*ev;
+	char		 name[POD_MAX_IMAGE + 1];
+	char		 src[CONFIG_MAX_PATH];
+	char		 result[RT_ERR_MAX + POD_MAX_ID + 8];
+	size_t		 len;
+};
+
+static struct import_job	 import;
+
+static void
+import_child(int fd, const char *src, const char *name)
+{
+	char digest[POD_MAX_ID], out[sizeof(import.result)];
+	struct rt_err err;
+	int n;
+
+	memset(&err, 0, sizeof(err));
+	if (rt_image_import(src, name, digest, sizeof(digest), &err) == -1)
+		n = snprintf(out, sizeof(out), "E%s", err.msg);
+	else
+		n = snprintf(out, sizeof(out), "O%s", digest);
+	if (n > 0 && write(fd, out, (size_t)n) == -1)
+		_exit(1);
+	_exit(0);
+}
+
+static void
+import_done(void)
+{
+	char details[CONFIG_MAX_PATH + sizeof(import.result) + 32];
+	char text[sizeof(import.name) + sizeof(import.result) + 16];
+	int status, ok;
+
+	waitpid(import.pid, &status, 0);
+	event_free(import.ev);
+	close(import.fd);
+	import.result[import.len] = '\0';
+	ok = import.len > 1 && import.result[0] == 'O';
+	if (import.len == 0)
+		snprintf(import.result, sizeof(import.result),
+		    "Eimport process died (status %d)", status);
+	if (ok)
+		snprintf(details, sizeof(details), "source=%s;digest=%s",
+		    import.src, import.result + 1);
+	else
+		snprintf(details, sizeof(details), "source=%s", import.src);
+	exec_audit(AUDIT_OUTCOME, "image.import", NULL, NULL, import.name,
+	    details, ok ? "ok" : "error", ok ? NULL : import.result + 1);
+	if (ok) {
+		if (snprintf(text, sizeof(text), "imported %s %s\n",
+		    import.name, import.result + 1) < (int)sizeof(text))
+			worker_reply_text(&env, import.id, text);
+	}
+	worker_reply_end(&env, import.id, ok ? 0 : 1,
+	    ok ? NULL : import.result + 1);
+	import.pid = 0;
+	if (ok)
+		lc_sync_all();	/* pods waiting for this image start now */
+}
+
+static void
+import_read_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	ssize_t n;
+
+	n = read(fd, import.result + import.len,
+	    sizeof(import.result) - 1 - import.len);
+	if (n > 0 && import.len + (size_t)n < sizeof(import.result) - 1) {
+		import.len += (size_t)n;
+		return;
+	}
+	if (n > 0)
+		import.len += (size_t)n;
+	import_done();
+}
+
 static void
 image_import(uint32_t id, const char *src, const char *name)
 {
-	char digest[POD_MAX_ID], details[CONFIG_MAX_PATH + POD_MAX_ID + 64];
-	struct rt_err err;
+	char details[CONFIG_MAX_PATH + 16];
+	int p[2];
 
+	if (import.pid != 0) {
+		worker_reply_end(&env, id, 1, "another image import is "
+		    "running; try again when it is done");
+		return;
+	}
 	snprintf(details, sizeof(details), "source=%s", src);
 	if (exec_audit(AUDIT_INTENT, "image.import", NULL, NULL, name,
 	    details, NULL, NULL) == -1) {
@@ -246,20 +341,22 @@ image_import(uint32_t id, const char *src, const char *name)
 		    "the import");
 		return;
 	}
-	memset(&err, 0, sizeof(err));
-	if (rt_image_import(src, name, digest, sizeof(digest), &err) == -1) {
-		exec_audit(AUDIT_OUTCOME, "image.import", NULL, NULL, name,
-		    details, "error", err.msg);
-		worker_reply_end(&env, id, 1, err.msg);
-		return;
+	if (pipe2(p, O_CLOEXEC) == -1 || (import.pid = fork()) == -1)
+		fatal("image import");
+	if (import.pid == 0) {
+		close(p[0]);
+		import_child(p[1], src, name);
 	}
-	snprintf(details, sizeof(details), "source=%s;digest=%s", src, digest);
-	exec_audit(AUDIT_OUTCOME, "image.import", NULL, NULL, name, details,
-	    "ok", NULL);
-	snprintf(details, sizeof(details), "imported %s %s\n", name, digest);
-	worker_reply_text(&env, id, details);
-	worker_reply_end(&env, id, 0, NULL);
-	lc_sync_all();	/* pods waiting for this image start now */
+	close(p[1]);
+	import.fd = p[0];
+	import.id = id;
+	import.len = 0;
+	snprintf(import.src, sizeof(import.src), "%s", src);
+	snprintf(import.name, sizeof(import.name), "%s", name);
+	import.ev = event_new(env.base, import.fd, EV_READ | EV_PERSIST,
+	    import_read_cb, NULL);
+	if (import.ev == NULL || event_add(import.ev, NULL) == -1)
+		fatalx("import event");
 }
 
 static int
@@ -280,16 +377,20 @@ parent_image(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		return worker_reply_end(&env, m->id, 0, NULL) == -1 ? -1 : 0;
 	}
 	if (ipc_get_str(m, src, sizeof(src)) == -1 || src[0] != '/' ||
-	    ipc_get_str(m, name, sizeof(name)) == -1 || ipc_get_end(m) == -1)
+	    ipc_get_str(m, name, sizeof(name)) == -1 || name[0] == '\0' ||
+	    ipc_get_end(m) == -1)
 		return -1;
-	image_import(m->id, src, name[0] ? name : NULL);
+	image_import(m->id, src, name);
 	return 0;
 }
 
 static void
 sync_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	lc_sync_all();
+	int ms = lc_sync_all() ? SYNC_BUSY_MS : SYNC_INTERVAL_MS;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(sync_ev, &tv);
 }
 
 static void
@@ -310,6 +411,7 @@ main(int argc, char *argv[])
 	struct rt_err err;
 
 	worker_init(&env, ROLE_EXECUTOR, parent_tab, nitems(parent_tab));
+	worker_die_with_parent();
 	memset(&err, 0, sizeof(err));
 	if (rt_init(&env.conf, &rtinfo, &err) == -1)
 		fatalx("container runtime: %s", err.msg);
@@ -318,8 +420,8 @@ main(int argc, char *argv[])
 	    rtinfo.cgroup_v2 ? "v2" : "v1");
 	sandbox_executor();
 	adopt_existing();
-	sync_ev = event_new(env.base, -1, EV_PERSIST, sync_cb, NULL);
-	if (sync_ev == NULL || event_add(sync_ev, &tv) == -1)
+	sync_ev = evtimer_new(env.base, sync_cb, NULL);
+	if (sync_ev == NULL || evtimer_add(sync_ev, &tv) == -1)
 		fatalx("sync timer");
 	worker_run(&env);
 	return 0;

@@ -11,10 +11,13 @@
 #include "runtime.h"
 
 #define SYNC_INTERVAL_MS	1000	/* like the kubelet's PLEG relist */
+#define SYNC_BUSY_MS		200	/* while pods are terminating */
 #define BACKOFF_INITIAL_S	10	/* kubelet crash-loop backoff */
 #define BACKOFF_MAX_S		300
 #define BACKOFF_RESET_S		600	/* ran this long: backoff forgotten */
 #define AUDIT_ACK_TIMEOUT_MS	10000
+#define AUDIT_REFUSED		"the audit log cannot record the action; " \
+				"nothing was done (see agentd's log)"
 
 struct xctr {
 	char			 id[RT_ID_MAX];	/* "" = no container now */
@@ -74,7 +77,7 @@ void	 lc_adopt(const char *id, const struct rt_labels *, void *);
 void	 lc_podset_begin(void);
 int	 lc_podset_add(struct pod *, const char *spec_hash);
 void	 lc_podset_end(void);
-void	 lc_sync_all(void);
+int	 lc_sync_all(void);
 void	 lc_resend_all(void);
 int	 lc_have_podset(void);
 size_t	 lc_count(void);

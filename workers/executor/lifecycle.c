@@ -315,8 +315,13 @@ ensure_sandbox(struct xpod *x)
 		return 0;
 	policy_describe(&x->pod, details, sizeof(details));
 	if (exec_audit(AUDIT_INTENT, "sandbox.create", x, NULL, NULL, details,
-	    NULL, NULL) == -1)
+	    NULL, NULL) == -1) {
+		if (strcmp(x->sandbox_error, AUDIT_REFUSED) != 0)
+			x->dirty = 1;
+		snprintf(x->sandbox_error, sizeof(x->sandbox_error), "%s",
+		    AUDIT_REFUSED);
 		return -1;
+	}
 	memset(&err, 0, sizeof(err));
 	if (rt_sandbox_create(&x->pod, x->spec_hash, &x->sb, &err) == -1) {
 		exec_audit(AUDIT_OUTCOME, "sandbox.create", x, NULL, NULL,
@@ -339,6 +344,8 @@ ensure_sandbox(struct xpod *x)
 }
 
 /* ---- containers ---- */
+
+static void	observe(struct xpod *, uint32_t);
 
 static void
 record_exit(struct xpod *x, struct xctr *c)
@@ -447,19 +454,20 @@ start_container(struct xpod *x, uint32_t i)
 	struct rt_labels labels;
 	struct rt_image img;
 	struct rt_err err;
-	char details[1536], desc[1024];
+	char details[2560], desc[1024];
 
 	memset(&img, 0, sizeof(img));
 	if (resolve_image(x, c, cs, &img) == -1)
 		return;
 	fill_labels(x, i, &labels, img.digest);
 	policy_describe(&x->pod, desc, sizeof(desc));
-	snprintf(details, sizeof(details), "%s;restartCount=%u;digest=%s",
-	    desc, c->restart_count, img.digest);
+	snprintf(details, sizeof(details), "%s;restartCount=%u;digest=%s;"
+	    "cgroup=%s/pod%s;readOnlyRootfs=%d", desc, c->restart_count,
+	    img.digest, exec_conf()->cgroup_root, x->pod.uid,
+	    cs->sc.read_only_root_fs == 1);
 	if (exec_audit(AUDIT_INTENT, "container.create", x, cs->name,
 	    cs->image, details, NULL, NULL) == -1) {
-		set_waiting(x, c, "CreateContainerError",
-		    "the audit log cannot record the action");
+		set_waiting(x, c, "CreateContainerError", AUDIT_REFUSED);
 		rt_image_free(&img);
 		return;
 	}
@@ -484,6 +492,7 @@ start_container(struct xpod *x, uint32_t i)
 	snprintf(c->reason, sizeof(c->reason), "ContainerCreating");
 	c->message[0] = '\0';
 	x->dirty = 1;
+	observe(x, i);	/* report Running now, not at the next relist */
 }
 
 /* the kubelet's crash-loop backoff: 10 s, doubling, capped at 300 s */
@@ -794,11 +803,13 @@ sync_terminating(struct xpod *x)
 	return 1;
 }
 
-void
+/* 1 while a pod is terminating: the caller then relists sooner */
+int
 lc_sync_all(void)
 {
 	size_t i = 0;
 	struct xpod *x;
+	int busy = 0;
 
 	while (i < nxpods) {
 		x = xpods[i];
@@ -808,12 +819,14 @@ lc_sync_all(void)
 				xpod_free_at(i);
 				continue;
 			}
+			busy = 1;
 		} else if (x->has_spec)
 			sync_active(x);
 		if (x->dirty && x->has_spec)
 			exec_send_status(x);
 		i++;
 	}
+	return busy;
 }
 
 void
