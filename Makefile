@@ -239,3 +239,12 @@ clean:
 
 .PHONY: all check unit asan fuzz testbuild install uninstall clean deps run
 .SECONDARY:
+
+# the benchmarks, as root: IPC, audit log, then pods against runc and podman
+# (bench/README.md says what each prints)
+bench: all $(BUILD)/bench/ipc_bench $(BUILD)/bench/audit_bench
+	$(BUILD)/bench/ipc_bench
+	$(BUILD)/bench/audit_bench
+	/usr/bin/python3 bench/pods_bench.py --build $(BUILD)
+
+.PHONY: bench

@@ -32,6 +32,7 @@ static const char	*conffile = CONFIG_DEFAULT_PATH;
 static const char	*sockpath;
 static struct agentd_config conf;
 static int		 conf_loaded;
+static int		 conf_given;	/* -f on the command line */
 
 static void
 usage(void)
@@ -397,6 +398,28 @@ cmd_logs(int argc, char **argv)
 	return 0;
 }
 
+/* the global -f names the config whose auditLog the audit commands read */
+static int
+cmd_audit(int argc, char **argv)
+{
+	char **av;
+	int i, n = 0, rv;
+
+	if (!conf_given || argc < 2)
+		return audit_cmd_main(argc, argv);
+	if ((av = calloc((size_t)argc + 3, sizeof(*av))) == NULL)
+		fatal("calloc");
+	av[n++] = argv[0];
+	av[n++] = argv[1];
+	av[n++] = "-f";
+	av[n++] = (char *)conffile;
+	for (i = 2; i < argc; i++)
+		av[n++] = argv[i];
+	rv = audit_cmd_main(n, av);
+	free(av);
+	return rv;
+}
+
 #ifdef AGENTD_TEST_HOOKS
 static int
 cmd_test_hook(int argc, char **argv)
@@ -429,6 +452,7 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'f':
 			conffile = optarg;
+			conf_given = 1;
 			break;
 		case 's':
 			sockpath = optarg;
@@ -450,7 +474,7 @@ main(int argc, char *argv[])
 	if (strcmp(argv[0], "logs") == 0)
 		return cmd_logs(argc, argv);
 	if (strcmp(argv[0], "audit") == 0)
-		return audit_cmd_main(argc, argv);
+		return cmd_audit(argc, argv);
 #ifdef AGENTD_TEST_HOOKS
 	if (strcmp(argv[0], "test-hook") == 0)
 		return cmd_test_hook(argc, argv);

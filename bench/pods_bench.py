@@ -592,6 +592,19 @@ def memrow(label, d):
 
 
 def agentd_mem(ab):
+    """RSS and PSS of the four processes, once all four are up (a worker
+    that agentd is restarting has nothing to measure)."""
+    def all_up():
+        try:
+            st = ab.a.status()
+        except Exception:
+            return False
+        return all(p["state"] == "running" and p["pid"] > 0
+                   for p in st["processes"])
+    try:
+        wait_until(all_up, 30, 0.2, "all agentd workers running")
+    except BenchError:
+        pass				# measure what is there
     out = {"rss": {}, "pss": {}}
     for role, pid in ab.procs().items():
         out["rss"][role] = rss(pid)
@@ -793,7 +806,8 @@ def main():
               (f"podman kube play ({n}-document YAML, one invocation) "
                f"{fmt_s(median(pram_t))}") if pram_t else "podman n/a"],
              [f"agentd/podman {ratio(median(ramp_t), median(pram_t))}"])
-        print(f"  agentd runs: {', '.join(f'{x:.2f}' for x in ramp_t)} s"
+        print("  agentd runs: " + (", ".join(f"{x:.2f}" for x in ramp_t)
+                                   + " s" if ramp_t else "none completed")
               + (f"; podman runs: {', '.join(f'{x:.2f}' for x in pram_t)} s"
                  f" (kube play returned after "
                  f"{', '.join(f'{x:.2f}' for x in pram_ret)} s)"

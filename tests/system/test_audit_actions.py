@@ -89,6 +89,14 @@ def test_unwritable_audit_log_stops_actions_not_pods(testbuild_dir,
         filler = os.path.join(auditdir, "filler")
         subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=64k"],
                        capture_output=True)
+        # the log's last page may still take a few records: spend it on
+        # rejections until agentd sees the failure
+        for i in range(64):
+            if "AUDIT LOG UNWRITABLE" in a.log():
+                break
+            a.write_manifest(f"bad{i}.yaml", f"kind: Pod{i}\n")
+            time.sleep(0.3)
+        assert "AUDIT LOG UNWRITABLE" in a.log()
         a.write_manifest("new.yaml", manifest("new", "exec sleep 1000"))
         p = wait_pod(a, "new", lambda p: "audit log" in
                      (p["status"].get("message") or ""), timeout=20)
@@ -96,7 +104,6 @@ def test_unwritable_audit_log_stops_actions_not_pods(testbuild_dir,
         time.sleep(2)
         assert not running(a.pod("default", "new-testnode"))
         assert container_pid(a, "keep") == pid
-        assert "AUDIT LOG UNWRITABLE" in a.log()
         # space again: the pending action goes ahead
         os.unlink(filler)
         wait_pod(a, "new", running, timeout=30)
