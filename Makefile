@@ -125,11 +125,24 @@ run:
 	contrib/run-example.sh
 
 # the README's second command: everything, from dependencies to fuzzing
-# (fuzzing and the sanitizer run first so that pytest's summary closes it)
+# the unit programs that run no containers, under valgrind's memcheck
+VALGRIND_UNITS	= $(filter-out %_runtime %_image,$(UNIT_BINS))
+valgrind: all
+	@for t in $(VALGRIND_UNITS); do \
+	    valgrind -q --leak-check=full \
+	        --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+	        $$t >$$t.valgrind.log 2>&1 || \
+	        { echo "valgrind: $$t failed"; tail -40 $$t.valgrind.log; \
+	          exit 1; }; \
+	    echo "valgrind: $$(basename $$t) clean"; done
+
+# (fuzzing and the memory checkers run first so that pytest's summary
+# closes the output)
 check: deps
 	$(MAKE) all testbuild
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) asan
+	$(MAKE) valgrind
 	$(PYTHON) -m pytest -v -rs tests/ --build=$(BUILD) --testbuild=build-test
 
 asan:
@@ -237,7 +250,7 @@ uninstall:
 clean:
 	rm -rf build build-test build-asan build-fuzz
 
-.PHONY: all check unit asan fuzz testbuild install uninstall clean deps run
+.PHONY: all check unit asan fuzz testbuild install uninstall clean deps run valgrind
 .SECONDARY:
 
 # the benchmarks, as root: IPC, audit log, then pods against runc and podman

@@ -104,7 +104,8 @@ open_audit(struct agentd *env)
 	ac.key_file = env->conf.audit_key_file;
 	ac.max_bytes = env->conf.audit_max_bytes;
 	ac.do_fsync = env->conf.audit_fsync;
-	ac.use_syslog = env->conf.use_syslog;
+	/* every record also goes to syslog (journald), whatever logging says */
+	ac.use_syslog = 1;
 	ac.node = env->conf.node_name;
 	/* no audit log, no privileged work: refuse to start */
 	if ((env->audit = audit_open(&ac, err, sizeof(err))) == NULL)

@@ -846,6 +846,7 @@ def main():
             print(f"agentd logs of failed runs kept: "
                   f"{', '.join(ab.kept_logs)}")
         print(f"\ntotal bench time {now() - t_begin:.0f} s", flush=True)
+        return 1 if ag_fail or ramp_fail else 0
     finally:
         for what, f in (("agentd", lambda: ab and ab.kill_fast()),
                         ("podman", lambda: podman and podman.cleanup()),
@@ -859,4 +860,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

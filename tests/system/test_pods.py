@@ -372,3 +372,13 @@ def test_removing_all_pods_leaves_nothing_behind(agentd):
     assert subprocess.run(["pgrep", "-f", f"conmon.*{agentd.top}"],
                           capture_output=True).returncode == 1
     assert glob.glob(os.path.join(agentd.root, "containers", "*")) == []
+
+
+def test_run_as_non_root_on_a_root_image_is_a_config_error(agentd):
+    agentd.write_manifest("nr.yaml", manifest(
+        "nr", "exec sleep 1000",
+        extra_ctr="    securityContext:\n      runAsNonRoot: true\n"))
+    p = wait_pod(agentd, "nr", lambda p: cstatus(p)["state"].get(
+        "waiting", {}).get("reason") == "CreateContainerConfigError")
+    assert "runAsNonRoot" in cstatus(p)["state"]["waiting"]["message"]
+    assert p["status"]["phase"] == "Pending"

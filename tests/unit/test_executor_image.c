@@ -75,7 +75,7 @@ static void
 run_ok(const char *const *argv)
 {
 	struct rt_run r = { .argv = argv, .timeout_ms = 120000 };
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (rt_run_ok(&r, &err) == -1) {
 		fprintf(stderr, "%s\n%s\n", err.msg, r.err ? r.err : "");
@@ -89,7 +89,7 @@ fx_setup(void)
 {
 	char script[CONFIG_MAX_PATH + 64];
 	const char *env = getenv("AGENTD_TEST_IMAGE");
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (geteuid() != 0) {
 		printf("# skip: needs root\n");
@@ -151,7 +151,7 @@ layout_digest(const char *layout, char *buf, size_t len)
 static void
 import_ok(const char *src, const char *name, char *digest, size_t len)
 {
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (rt_image_import(src, name, digest, len, &err) == -1) {
 		fprintf(stderr, "import %s as %s: %s\n", src, name, err.msg);
@@ -211,7 +211,7 @@ TEST(test_tar_kind_refuses_non_archives)
 	char path[] = "/tmp/agentd-tar-XXXXXX";
 	static const unsigned char gz[] = { 0x1f, 0x8b, 8, 0 };
 	char junk[1024];
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	int fd;
 
 	REQUIRE((fd = mkstemp(path)) != -1);
@@ -235,7 +235,7 @@ TEST(test_import_oci_layout_and_lookup)
 {
 	char digest[POD_MAX_ID], want[POD_MAX_ID], path[PATH_MAX];
 	struct rt_image img;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	struct stat st;
 
 	if (!fx_setup())
@@ -264,7 +264,7 @@ TEST(test_import_layout_with_tag)
 {
 	char src[PATH_MAX + 16], digest[POD_MAX_ID], want[POD_MAX_ID];
 	struct rt_image img;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (!fx_setup())
 		return;
@@ -284,7 +284,7 @@ TEST(test_import_archives_detected_by_content)
 	char oci_tar[PATH_MAX], docker_tar[PATH_MAX], src[PATH_MAX + 16];
 	char dst[PATH_MAX + 64], policy[PATH_MAX], digest[POD_MAX_ID];
 	struct rt_image img;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (!fx_setup())
 		return;
@@ -320,7 +320,7 @@ TEST(test_import_archives_detected_by_content)
 TEST(test_lookup_missing_image_names_it)
 {
 	struct rt_image img;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (!fx_setup())
 		return;
@@ -332,7 +332,7 @@ TEST(test_lookup_by_digest)
 {
 	char digest[POD_MAX_ID], ref[POD_MAX_IMAGE];
 	struct rt_image img;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (!fx_setup())
 		return;
@@ -353,7 +353,7 @@ TEST(test_reimport_moves_the_name)
 {
 	char other[PATH_MAX], d1[POD_MAX_ID], d2[POD_MAX_ID];
 	struct rt_image img;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (!fx_setup())
 		return;
@@ -384,7 +384,7 @@ TEST(test_unpack_is_all_or_nothing)
 {
 	char digest[POD_MAX_ID], path[PATH_MAX], rootfs[PATH_MAX];
 	struct rt_image img;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (!fx_setup())
 		return;
@@ -409,7 +409,7 @@ TEST(test_unpack_is_all_or_nothing)
 TEST(test_import_rejects_bad_names_and_sources)
 {
 	char digest[POD_MAX_ID], path[PATH_MAX];
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (!fx_setup())
 		return;
@@ -452,7 +452,7 @@ fake_refs(int n)
 TEST(test_store_holds_at_most_max_images)
 {
 	char digest[POD_MAX_ID];
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (!fx_setup())
 		return;
@@ -467,7 +467,7 @@ TEST(test_store_holds_at_most_max_images)
 TEST(test_image_list_format)
 {
 	char d1[POD_MAX_ID], d2[POD_MAX_ID], line[512];
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	char *text;
 
 	if (!fx_setup())

@@ -266,7 +266,7 @@ skip(const char *why)
 static int
 fx_setup_dirs(int runtime)
 {
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (geteuid() != 0)
 		return skip("needs root");
@@ -304,7 +304,7 @@ fx_build_image(void)
 	const char *env = getenv("AGENTD_TEST_IMAGE");
 	const char *argv[] = { "/bin/sh", script, fx.image, NULL };
 	struct rt_run r = { .argv = argv };
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (env != NULL && env[0] != '\0') {
 		REQUIRE(rt_path(fx.image, sizeof(fx.image), "%s", env) == 0);
@@ -325,7 +325,7 @@ fx_build_image(void)
 static int
 fx_setup(int runtime, struct rt_image *img)
 {
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	char digest[POD_MAX_ID];
 
 	if (!fx_setup_dirs(runtime))
@@ -390,7 +390,7 @@ mklabels(struct rt_labels *l, const struct pod *p, const char *container,
 static void
 sandbox_up(const struct pod *p, struct rt_sandbox *sb)
 {
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	if (rt_sandbox_create(p, "hash", sb, &err) == -1) {
 		fprintf(stderr, "rt_sandbox_create: %s\n", err.msg);
@@ -403,7 +403,7 @@ start(const struct pod *p, const struct container_spec *c,
     const struct rt_image *img, const struct rt_sandbox *sb, char *id)
 {
 	struct rt_labels l;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	mklabels(&l, p, c->name, img);
 	if (rt_container_start(p, c, img, sb, &l, id, RT_ID_MAX, &err) == -1) {
@@ -415,7 +415,7 @@ start(const struct pod *p, const struct container_spec *c,
 static void
 wait_status(const char *id, int want, struct rt_cstate *st)
 {
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	int i;
 
 	for (i = 0; i < WAIT_MS / 20; i++) {
@@ -484,7 +484,7 @@ TEST(test_args_follow_kubernetes_rules)
 	struct rt_image img;
 	struct container_spec c;
 	struct strlist out = { 0 };
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	memset(&img, 0, sizeof(img));
 	container_spec_init(&c);
@@ -531,7 +531,7 @@ TEST(test_env_merges_image_and_container_in_order)
 	struct rt_image img;
 	struct container_spec c;
 	struct strlist out = { 0 };
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	struct kv env[2] = { { "B", "container" }, { "C", "new" } };
 
 	memset(&img, 0, sizeof(img));
@@ -579,7 +579,7 @@ TEST(test_caps_default_drop_add)
 	struct security_context sc;
 	struct container_spec c;
 	struct strlist caps = { 0 };
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	uint32_t i;
 	int has_net_admin = 0;
 
@@ -623,7 +623,7 @@ TEST(test_user_resolution_from_image_files)
 	struct container_spec c;
 	struct pod p;
 	struct rt_user u;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	REQUIRE(mkdtemp(root) != NULL);
 	snprintf(etc, sizeof(etc), "%s/etc", root);
@@ -687,7 +687,7 @@ TEST(test_user_resolution_from_image_files)
 
 TEST(test_init_rejects_relative_root_dir)
 {
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	struct agentd_config cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -700,7 +700,7 @@ TEST(test_init_rejects_relative_root_dir)
 
 TEST(test_init_picks_runtime_for_cgroup_layout)
 {
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	char blocker[256];
 	int blocked;
 
@@ -787,7 +787,7 @@ shares_namespaces(int runtime)
 	struct container_spec *c;
 	struct rt_sandbox sb, sb2;
 	struct rt_cstate st;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	char id[RT_ID_MAX], a[64], b[64], path[64];
 	static const char *const nss[] = { "net", "ipc", "uts" };
 	int i;
@@ -871,7 +871,7 @@ TEST(test_kill_sigterm_reports_signal_15)
 	struct container_spec *c;
 	struct rt_sandbox sb;
 	struct rt_cstate st;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	char id[RT_ID_MAX], *log;
 
 	if (!fx_setup(RUNTIME_RUNC, &img))
@@ -912,7 +912,7 @@ TEST(test_kill_sigkill_reports_signal_9)
 	struct container_spec *c;
 	struct rt_sandbox sb;
 	struct rt_cstate st;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	char id[RT_ID_MAX];
 
 	if (!fx_setup(RUNTIME_RUNC, &img))
@@ -1080,7 +1080,7 @@ TEST(test_start_failure_leaves_nothing)
 	struct container_spec *c;
 	struct rt_sandbox sb;
 	struct rt_labels l;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	char id[RT_ID_MAX], path[PATH_MAX];
 	int n;
 
@@ -1171,7 +1171,7 @@ TEST(test_remove_leaves_nothing_behind)
 	struct container_spec *c;
 	struct rt_sandbox sb;
 	struct rt_cstate st;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	char id[RT_ID_MAX], path[PATH_MAX], cg[PATH_MAX];
 	pid_t cpid, conmon = 0;
 	FILE *f;
@@ -1305,7 +1305,7 @@ TEST(test_restart_readopts_running_containers)
 	struct rt_image img;
 	struct pod p;
 	struct rt_cstate st;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	struct seen seen = { .n = 0 };
 	struct created c;
 	int i, found = 0;
@@ -1363,7 +1363,7 @@ TEST(test_container_needs_running_sandbox)
 	struct container_spec *c;
 	struct rt_sandbox sb;
 	struct rt_labels l;
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	char id[RT_ID_MAX];
 
 	if (!fx_setup(RUNTIME_RUNC, &img))
@@ -1383,7 +1383,7 @@ TEST(test_container_needs_running_sandbox)
 
 TEST(test_init_removes_half_created_containers)
 {
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	struct seen seen = { .n = 0 };
 	char path[PATH_MAX];
 
@@ -1477,7 +1477,7 @@ TEST(test_run_output_bounded_at_limit)
 	char n[32];
 	const char *argv[] = { "/usr/bin/head", "-c", n, "/dev/zero", NULL };
 	struct rt_run r = { .argv = argv };
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	snprintf(n, sizeof(n), "%d", RT_RUN_OUT_MAX);
 	REQUIRE(rt_run_ok(&r, &err) == 0);
@@ -1498,7 +1498,7 @@ TEST(test_run_timeout_kills_child)
 {
 	const char *argv[] = { "/bin/sleep", "30", NULL };
 	struct rt_run r = { .argv = argv, .timeout_ms = 300 };
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 	time_t t0 = time(NULL);
 
 	CHECK(rt_run(&r, &err) == -1);
@@ -1513,7 +1513,7 @@ TEST(test_run_feeds_stdin_and_fixed_env)
 	const char *cat[] = { "/bin/cat", NULL };
 	const char *env[] = { "/usr/bin/env", NULL };
 	struct rt_run r = { .argv = cat, .in = "hello\n", .in_len = 6 };
-	struct rt_err err = { "" };
+	struct rt_err err = { "", 0 };
 
 	setenv("AGENTD_LEAK", "1", 1);
 	REQUIRE(rt_run_ok(&r, &err) == 0);

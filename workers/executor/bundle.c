@@ -1190,8 +1190,13 @@ bundle_container(const struct pod *p, const struct container_spec *c,
 	if (bundle_args(c, img, &args, err) == -1 ||
 	    bundle_env(c, img, hostname, &env, err) == -1 ||
 	    bundle_user(p, c, img, &u, err) == -1 ||
-	    cap_mask(&c->sc, &caps, err) == -1)
+	    cap_mask(&c->sc, &caps, err) == -1) {
+		/* the spec cannot run on this image: the kubelet's
+		 * CreateContainerConfigError, not a runtime failure */
+		if (err != NULL)
+			err->config = 1;
 		goto out;
+	}
 	wd = c->working_dir && c->working_dir[0] ? c->working_dir :
 	    img->working_dir[0] ? img->working_dir : "/";
 	snprintf(cwd, sizeof(cwd), "%s%s", wd[0] == '/' ? "" : "/", wd);

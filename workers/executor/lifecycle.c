@@ -477,7 +477,8 @@ start_container(struct xpod *x, uint32_t i)
 		exec_audit(AUDIT_OUTCOME, "container.create", x, cs->name,
 		    cs->image, details, "error", err.msg);
 		c->id[0] = '\0';
-		set_waiting(x, c, "RunContainerError", err.msg);
+		set_waiting(x, c, err.config ? "CreateContainerConfigError" :
+		    "RunContainerError", err.msg);
 		c->backoff_until_ns = now_ns() +
 		    (int64_t)BACKOFF_INITIAL_S * 1000000000LL;
 		rt_image_free(&img);

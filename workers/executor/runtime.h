@@ -24,6 +24,7 @@
 
 struct rt_err {
 	char	msg[RT_ERR_MAX];
+	int	config;		/* the spec, not the runtime, is at fault */
 };
 
 struct rt_info {
