@@ -88,7 +88,7 @@ $(BUILD)/agentd-pause: workers/pause/pause.c
 
 # tests/unit/test_<component>_<what>.c links lib<component>.a + libcommon.a
 define unitrule
-$(BUILD)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c tests/unit/tap.h $(2) $(LIB_COMMON)
+$(BUILD)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c $(wildcard tests/unit/*.h) $(2) $(LIB_COMMON)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) -Itests/unit $$(LDFLAGS) -o $$@ $$< $(2) $(LIB_COMMON) $$(LIBS)
 endef

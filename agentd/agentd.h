@@ -78,6 +78,7 @@ int	 control_init(struct agentd *);
 void	 control_cleanup(struct agentd *);
 /* a reply chunk or end from a worker, for the control client with this id */
 void	 control_relay(struct agentd *, uint32_t id, int end, struct ipc_msg *);
+void	 control_worker_gone(struct agentd *, enum proc_role);
 
 /* staticdir.c */
 int	 staticdir_init(struct agentd *);

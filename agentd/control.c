@@ -30,6 +30,7 @@
 struct ctl_client {
 	struct ipc_chan	*chan;
 	uint32_t	 pending_id;	/* 0: no request in flight */
+	enum proc_role	 pending_role;	/* the worker answering it */
 };
 
 static struct ctl_client	 clients[CONTROL_MAX_CLIENTS];
@@ -194,6 +195,7 @@ forward(struct ctl_client *cl, enum proc_role role, struct ipc_msg *fwd)
 	char err[128];
 
 	cl->pending_id = next_id++;
+	cl->pending_role = role;
 	if (next_id == 0)
 		next_id = 1;
 	fwd->id = cl->pending_id;
@@ -289,6 +291,21 @@ control_relay(struct agentd *env, uint32_t id, int end, struct ipc_msg *m)
 		snprintf(error, sizeof(error), "malformed reply from worker");
 	}
 	reply_end(&clients[i], status, error);
+}
+
+/* a worker died: its pending requests will never be answered */
+void
+control_worker_gone(struct agentd *env, enum proc_role role)
+{
+	char err[128];
+	int i;
+
+	snprintf(err, sizeof(err), "the %s restarted while answering; try "
+	    "again", role_name(role));
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].chan != NULL && clients[i].pending_id != 0 &&
+		    clients[i].pending_role == role)
+			reply_end(&clients[i], 1, err);
 }
 
 static void

@@ -488,6 +488,7 @@ worker_gone(struct agentd *env, struct worker *w, int status)
 	ipc_chan_free(w->audit_chan);
 	w->chan = w->audit_chan = NULL;
 	w->state = WORKER_DOWN;
+	control_worker_gone(env, w->role);
 	snprintf(details, sizeof(details), "pid=%d;status=%s", (int)w->pid,
 	    how);
 	w->pid = 0;

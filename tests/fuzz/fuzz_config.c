@@ -36,24 +36,21 @@ static void
 check_accepted(const struct agentd_config *c, const uint8_t *data,
     size_t size)
 {
-	uint32_t i;
-	size_t j;
+	/* every path key; the optional ones may be "" (unset) */
+	const char *const required[] = { c->static_pod_path, c->root_dir,
+		c->run_dir, c->pod_logs_dir, c->cgroup_root, c->privsep_chroot,
+		c->libexec_dir, c->audit_log, c->cni_bin_dir };
+	const char *const optional[] = { c->audit_key_file, c->runtime_path,
+		c->conmon_path };
+	size_t i, j;
 
 	if (c->raw == NULL || c->raw_len != size ||
 	    memcmp(c->raw, data, size) != 0 || c->raw[size] != '\0')
 		abort();
-	check_path(c->static_pod_path, 0);
-	check_path(c->root_dir, 0);
-	check_path(c->run_dir, 0);
-	check_path(c->pod_logs_dir, 0);
-	check_path(c->cgroup_root, 0);
-	check_path(c->privsep_chroot, 0);
-	check_path(c->libexec_dir, 0);
-	check_path(c->audit_log, 0);
-	check_path(c->audit_key_file, 1);
-	check_path(c->runtime_path, 1);
-	check_path(c->conmon_path, 1);
-	check_path(c->cni_bin_dir, 0);
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		check_path(required[i], 0);
+	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+		check_path(optional[i], 1);
 	if (c->node_name[0] == '\0' || c->privsep_user[0] == '\0')
 		abort();
 	if (c->log_level < LOG_LVL_WARN || c->log_level > LOG_LVL_DEBUG)

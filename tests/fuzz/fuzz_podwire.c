@@ -23,55 +23,70 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void
-same_bytes(const char *what, const uint8_t *a, size_t alen,
+same_bytes(const char *kind, const char *what, const uint8_t *a, size_t alen,
     const uint8_t *b, size_t blen)
 {
 	if (alen == blen && (alen == 0 || memcmp(a, b, alen) == 0))
 		return;
-	fprintf(stderr, "%s: %zu bytes vs %zu bytes differ\n", what, alen,
-	    blen);
+	fprintf(stderr, "%s %s: %zu bytes vs %zu bytes differ\n", kind, what,
+	    alen, blen);
 	abort();
 }
 
-/* p was decoded from in[0..len): re-encode, decode, re-encode */
-static void
-pod_round_trip(const struct pod *p, const uint8_t *in, size_t len)
-{
-	struct ipc_msg m1, m2;
-	struct pod q;
+/* the two top-level values the pod wire encoding carries */
+enum wire_kind { WIRE_POD, WIRE_REPORT };
 
-	ipc_msg_init(&m1, 0, 0);
-	ipc_msg_init(&m2, 0, 0);
-	if (podwire_put_pod(&m1, p) == -1)
-		abort();
-	same_bytes("pod encode(decode(x)) != x", m1.data, m1.len, in, len);
-	if (podwire_get_pod(&m1, &q) == -1 || ipc_get_end(&m1) == -1)
-		abort();
-	if (podwire_put_pod(&m2, &q) == -1)
-		abort();
-	same_bytes("pod re-encoding", m1.data, m1.len, m2.data, m2.len);
-	pod_free(&q);
-	ipc_msg_free(&m1);
-	ipc_msg_free(&m2);
+union wire_value {
+	struct pod		pod;
+	struct pod_report	report;
+};
+
+static int
+wire_put(enum wire_kind k, struct ipc_msg *m, const union wire_value *v)
+{
+	if (k == WIRE_POD)
+		return podwire_put_pod(m, &v->pod);
+	return podwire_put_report(m, &v->report);
+}
+
+static int
+wire_get(enum wire_kind k, struct ipc_msg *m, union wire_value *v)
+{
+	if (k == WIRE_POD)
+		return podwire_get_pod(m, &v->pod);
+	return podwire_get_report(m, &v->report);
 }
 
 static void
-report_round_trip(const struct pod_report *r, const uint8_t *in, size_t len)
+wire_free(enum wire_kind k, union wire_value *v)
 {
+	if (k == WIRE_POD)
+		pod_free(&v->pod);
+	else
+		pod_report_free(&v->report);
+}
+
+/* v was decoded from in[0..len): re-encode, decode, re-encode */
+static void
+round_trip(enum wire_kind k, const union wire_value *v, const uint8_t *in,
+    size_t len)
+{
+	static const char *const what[] = {
+		[WIRE_POD] = "pod", [WIRE_REPORT] = "report" };
 	struct ipc_msg m1, m2;
-	struct pod_report q;
+	union wire_value q;
 
 	ipc_msg_init(&m1, 0, 0);
 	ipc_msg_init(&m2, 0, 0);
-	if (podwire_put_report(&m1, r) == -1)
+	if (wire_put(k, &m1, v) == -1)
 		abort();
-	same_bytes("report encode(decode(x)) != x", m1.data, m1.len, in, len);
-	if (podwire_get_report(&m1, &q) == -1 || ipc_get_end(&m1) == -1)
+	same_bytes(what[k], "encode(decode(x)) != x", m1.data, m1.len, in, len);
+	if (wire_get(k, &m1, &q) == -1 || ipc_get_end(&m1) == -1)
 		abort();
-	if (podwire_put_report(&m2, &q) == -1)
+	if (wire_put(k, &m2, &q) == -1)
 		abort();
-	same_bytes("report re-encoding", m1.data, m1.len, m2.data, m2.len);
-	pod_report_free(&q);
+	same_bytes(what[k], "re-encoding", m1.data, m1.len, m2.data, m2.len);
+	wire_free(k, &q);
 	ipc_msg_free(&m1);
 	ipc_msg_free(&m2);
 }
@@ -80,8 +95,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ipc_msg m;
-	struct pod p;
-	struct pod_report r;
+	union wire_value p, r;
 	size_t start;
 
 	ipc_msg_init(&m, 0, 0);
@@ -89,27 +103,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.len = size;
 
 	/* a pod, then a report after it as in MSG_POD_STATUS */
-	if (podwire_get_pod(&m, &p) == 0) {
-		if (p.n_containers == 0 || p.n_containers > POD_MAX_CONTAINERS)
+	if (podwire_get_pod(&m, &p.pod) == 0) {
+		if (p.pod.n_containers == 0 ||
+		    p.pod.n_containers > POD_MAX_CONTAINERS)
 			abort();
-		pod_round_trip(&p, data, m.off);
+		round_trip(WIRE_POD, &p, data, m.off);
 		start = m.off;
-		if (podwire_get_report(&m, &r) == 0) {
-			report_round_trip(&r, data + start, m.off - start);
-			pod_report_free(&r);
+		if (podwire_get_report(&m, &r.report) == 0) {
+			round_trip(WIRE_REPORT, &r, data + start, m.off - start);
+			pod_report_free(&r.report);
 		}
-		pod_free(&p);
-	} else if (p.namespace != NULL || p.containers != NULL)
+		pod_free(&p.pod);
+	} else if (p.pod.namespace != NULL || p.pod.containers != NULL)
 		abort();	/* a refused decode leaves nothing behind */
 
 	/* a report alone */
 	m.off = 0;
-	if (podwire_get_report(&m, &r) == 0) {
-		if (r.n_containers > POD_MAX_CONTAINERS)
+	if (podwire_get_report(&m, &r.report) == 0) {
+		if (r.report.n_containers > POD_MAX_CONTAINERS)
 			abort();
-		report_round_trip(&r, data, m.off);
-		pod_report_free(&r);
-	} else if (r.containers != NULL || r.reason != NULL)
+		round_trip(WIRE_REPORT, &r, data, m.off);
+		pod_report_free(&r.report);
+	} else if (r.report.containers != NULL || r.report.reason != NULL)
 		abort();
 	return 0;
 }

@@ -275,3 +275,47 @@ def test_release_build_has_no_test_hooks(build_dir):
                 "agentd-reporter"):
         with open(os.path.join(build_dir, exe), "rb") as f:
             assert b"test hook" not in f.read(), exe
+
+
+def test_request_to_a_dying_worker_fails_instead_of_hanging(agentd):
+    reporter = agentd.pid("reporter")
+    os.kill(reporter, signal.SIGSTOP)
+    p = subprocess.Popen([os.path.join(agentd.build, "agentctl"), "-f",
+                          agentd.config, "get", "pods"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    time.sleep(0.5)
+    assert p.poll() is None     # waiting for the stopped reporter
+    os.kill(reporter, signal.SIGKILL)
+    out, err = p.communicate(timeout=5)
+    assert p.returncode != 0
+    assert "reporter restarted while answering" in err
+    agentd.wait_new_pid("reporter", reporter)
+
+
+def test_many_manifests_do_not_break_the_sandboxed_watcher(agentd):
+    """Sorting hundreds of entries must stay inside the seccomp policy."""
+    watcher = agentd.pid("watcher")
+    for i in range(200):
+        with open(os.path.join(agentd.pods, f"bad{i:03d}.yaml"), "w") as f:
+            f.write(f"kind: NotAPod{i}\n")
+    wait_for(lambda: len([r for r in agentd.audit_records()
+                          if r["action"] == "manifest.reject"]) >= 200, 30,
+             what="200 rejections")
+    assert agentd.pid("watcher") == watcher
+    assert agentd.restarts("watcher") == 0
+
+
+def test_many_pods_do_not_break_the_sandboxed_reporter(agentd):
+    """50 pods (denied by policy, so nothing runs) in every view."""
+    text = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i:02d}\nspec:\n"
+            "  hostPID: true\n  containers:\n  - name: c\n"
+            "    image: busybox\n")
+    for i in range(50):
+        agentd.write_manifest(f"p{i:02d}.yaml", text.format(i=i))
+    wait_for(lambda: len(agentd.pods_json()["items"]) == 50, 30,
+             what="50 pods reported")
+    table = agentd.agentctl("get", "pods").stdout.splitlines()
+    assert len(table) == 51
+    assert all("NodePolicyDenied" in row for row in table[1:])
+    assert agentd.restarts("reporter") == 0

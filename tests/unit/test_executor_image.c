@@ -6,129 +6,24 @@
  * tests say so and pass.
  */
 #include <sys/stat.h>
-#include <sys/types.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tap.h"
+#include "rt_fixture.h"
 
-#include "../../workers/executor/rt_private.h"
-
-struct fixture {
-	char			 base[64];
-	char			 build[CONFIG_MAX_PATH];
-	char			 repo[CONFIG_MAX_PATH];
-	char			 image[CONFIG_MAX_PATH];
-	struct agentd_config	 cfg;
-	int			 active;
-};
-static struct fixture fx;
-
-static void
-fx_teardown(void)
-{
-	if (fx.active) {
-		fx.active = 0;
-		rt_rm_rf(fx.base);	/* no mounts here: never crosses one */
-	}
-}
-
-static void
-fx_on_fatal(int sig)
-{
-	fx_teardown();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static int
-fx_locate_build(void)
-{
-	char exe[PATH_MAX], *p;
-	ssize_t n;
-
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
-		return -1;
-	exe[n] = '\0';
-	if ((p = strrchr(exe, '/')) == NULL)
-		return -1;
-	*p = '\0';
-	if ((p = strrchr(exe, '/')) == NULL)
-		return -1;
-	*p = '\0';
-	if (rt_path(fx.build, sizeof(fx.build), "%s", exe) == -1)
-		return -1;
-	if ((p = strrchr(exe, '/')) == NULL)
-		return -1;
-	*p = '\0';
-	return rt_path(fx.repo, sizeof(fx.repo), "%s", exe);
-}
-
-static void
-run_ok(const char *const *argv)
-{
-	struct rt_run r = { .argv = argv, .timeout_ms = 120000 };
-	struct rt_err err = { "", 0 };
-
-	if (rt_run_ok(&r, &err) == -1) {
-		fprintf(stderr, "%s\n%s\n", err.msg, r.err ? r.err : "");
-		REQUIRE(0);
-	}
-	rt_run_free(&r);
-}
-
+/* 1: the store's directories and the busybox layout to import are ready */
 static int
 fx_setup(void)
 {
-	char script[CONFIG_MAX_PATH + 64];
-	const char *env = getenv("AGENTD_TEST_IMAGE");
-	struct rt_err err = { "", 0 };
-
-	if (geteuid() != 0) {
-		printf("# skip: needs root\n");
+	if (!fx_setup_dirs(RUNTIME_RUNC))
 		return 0;
-	}
-	memset(&fx, 0, sizeof(fx));
-	REQUIRE(fx_locate_build() == 0);
-	snprintf(fx.base, sizeof(fx.base), "/tmp/agentd-img-XXXXXX");
-	REQUIRE(mkdtemp(fx.base) != NULL);
-	fx.active = 1;
-	atexit(fx_teardown);
-	signal(SIGSEGV, fx_on_fatal);
-	signal(SIGABRT, fx_on_fatal);
-	signal(SIGALRM, fx_on_fatal);
-	alarm(100);
-	snprintf(fx.cfg.root_dir, sizeof(fx.cfg.root_dir), "%s/root", fx.base);
-	snprintf(fx.cfg.run_dir, sizeof(fx.cfg.run_dir), "%s/run", fx.base);
-	snprintf(fx.cfg.pod_logs_dir, sizeof(fx.cfg.pod_logs_dir), "%s/logs",
-	    fx.base);
-	snprintf(fx.cfg.cgroup_root, sizeof(fx.cfg.cgroup_root), "/agentd-img");
-	REQUIRE(rt_path(fx.cfg.libexec_dir, sizeof(fx.cfg.libexec_dir), "%s",
-	    fx.build) == 0);
-	fx.cfg.runtime = RUNTIME_RUNC;
-	if (rt_init(&fx.cfg, NULL, &err) == -1) {
-		fprintf(stderr, "rt_init: %s\n", err.msg);
-		REQUIRE(0);
-	}
-	if (env != NULL && env[0] != '\0') {
-		REQUIRE(rt_path(fx.image, sizeof(fx.image), "%s", env) == 0);
-		return 1;
-	}
-	snprintf(script, sizeof(script), "%s/contrib/mkimage-busybox.sh",
-	    fx.repo);
-	snprintf(fx.image, sizeof(fx.image), "%s/busybox-oci", fx.base);
-	{
-		const char *argv[] = { "/bin/sh", script, fx.image, NULL };
-
-		run_ok(argv);
-	}
+	fx_build_image();
 	return 1;
 }
 
@@ -283,6 +178,8 @@ TEST(test_import_archives_detected_by_content)
 {
 	char oci_tar[PATH_MAX], docker_tar[PATH_MAX], src[PATH_MAX + 16];
 	char dst[PATH_MAX + 64], policy[PATH_MAX], digest[POD_MAX_ID];
+	const char *copy[] = { "/usr/bin/skopeo", "--policy", policy, "copy",
+		"--quiet", src, dst, NULL };
 	struct rt_image img;
 	struct rt_err err = { "", 0 };
 
@@ -294,17 +191,9 @@ TEST(test_import_archives_detected_by_content)
 	snprintf(policy, sizeof(policy), "%s/root/images/policy.json", fx.base);
 	snprintf(src, sizeof(src), "oci:%s", fx.image);
 	snprintf(dst, sizeof(dst), "oci-archive:%s", oci_tar);
-	{
-		const char *argv[] = { "/usr/bin/skopeo", "--policy", policy,
-			"copy", "--quiet", src, dst, NULL };
-		run_ok(argv);
-	}
+	run_ok(copy);
 	snprintf(dst, sizeof(dst), "docker-archive:%s:busybox:saved", docker_tar);
-	{
-		const char *argv[] = { "/usr/bin/skopeo", "--policy", policy,
-			"copy", "--quiet", src, dst, NULL };
-		run_ok(argv);
-	}
+	run_ok(copy);
 	CHECK_EQ_INT(img_tar_kind(oci_tar, &err), IMG_TAR_OCI);
 	CHECK_EQ_INT(img_tar_kind(docker_tar, &err), IMG_TAR_DOCKER);
 	import_ok(oci_tar, "example.com/a:1", digest, sizeof(digest));

@@ -3,20 +3,15 @@
  * host lets it run), conmon, the CNI loopback plugin, overlayfs and
  * cgroups.  Needs root; a test without it says so and passes.
  *
- * Each test gets its own /tmp/agentd-rt-XXXXXX (rootDir, runDir, logs,
- * the busybox image built by contrib/mkimage-busybox.sh, or the layout
- * named by $AGENTD_TEST_IMAGE) and its own cgroup root, and an atexit
- * teardown that kills, unmounts and removes all of it, without using the
- * code under test, even when a REQUIRE fails halfway.
+ * Each test gets the fixture of rt_fixture.h: its own temp root and
+ * cgroup root, the busybox image, and a teardown that leaves nothing.
  */
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,300 +21,9 @@
 #include <unistd.h>
 
 #include "tap.h"
-
-#include "../../workers/executor/rt_private.h"
+#include "rt_fixture.h"
 
 #define WAIT_MS		20000
-#define FX_DEADLINE_S	100	/* below the 120 s the pytest wrapper allows */
-#define BUSYBOX_REF	"docker.io/library/busybox:latest"
-
-struct fixture {
-	char			 base[64];
-	char			 build[PATH_MAX];
-	char			 repo[PATH_MAX];
-	char			 image[PATH_MAX];
-	char			 cgroot[64];
-	struct agentd_config	 cfg;
-	struct rt_info		 info;
-	int			 active;
-};
-static struct fixture fx;
-
-/* ---- teardown: independent of the code under test ---- */
-
-static void
-td_run(const char *const *argv)
-{
-	pid_t pid;
-	int status;
-
-	if ((pid = fork()) == 0) {
-		int fd = open("/dev/null", O_RDWR);
-
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, &status, 0);
-}
-
-static void
-td_kill_conmons(void)
-{
-	char dir[PATH_MAX], path[PATH_MAX + 300], comm[64];
-	struct dirent *de;
-	FILE *f;
-	DIR *d;
-	int pid;
-
-	snprintf(dir, sizeof(dir), "%s/run/conmon", fx.base);
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		pid = 0;
-		if (fscanf(f, "%d", &pid) != 1)
-			pid = 0;
-		fclose(f);
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		if (pid > 0 && (f = fopen(path, "r")) != NULL) {
-			if (fgets(comm, sizeof(comm), f) &&
-			    strncmp(comm, "conmon", 6) == 0)
-				kill(pid, SIGKILL);
-			fclose(f);
-		}
-	}
-	closedir(d);
-}
-
-static void
-td_delete_containers(void)
-{
-	char root[PATH_MAX], id[256];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(root, sizeof(root), "%s/run/runtime", fx.base);
-	if ((d = opendir(root)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		const char *argv[] = { fx.info.runtime_path, "--root", root,
-			"delete", "--force", id, NULL };
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(id, sizeof(id), "%s", de->d_name);
-		td_run(argv);
-	}
-	closedir(d);
-}
-
-/* every mount point under base, deepest (last mounted) first */
-static void
-td_umount_all(void)
-{
-	char line[8192], mnt[4096];
-	int pass, found;
-
-	for (pass = 0; pass < 64; pass++) {
-		FILE *f = fopen("/proc/self/mountinfo", "r");
-
-		found = 0;
-		if (f == NULL)
-			return;
-		while (fgets(line, sizeof(line), f)) {
-			if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
-				continue;
-			if (strncmp(mnt, fx.base, strlen(fx.base)) == 0) {
-				umount2(mnt, MNT_DETACH);
-				found = 1;
-			}
-		}
-		fclose(f);
-		if (!found)
-			return;
-	}
-}
-
-static void
-td_rmdir_tree(const char *path, int depth)
-{
-	char sub[PATH_MAX + 256];
-	struct dirent *de;
-	DIR *d;
-	int i;
-
-	if (depth > 8 || (d = opendir(path)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		td_rmdir_tree(sub, depth + 1);
-	}
-	closedir(d);
-	for (i = 0; i < 100 && rmdir(path) == -1 && errno == EBUSY; i++)
-		usleep(20000);
-}
-
-static void
-td_cgroups(void)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	if ((d = opendir("/sys/fs/cgroup")) == NULL)
-		return;
-	snprintf(path, sizeof(path), "/sys/fs/cgroup%s", fx.cgroot);
-	td_rmdir_tree(path, 0);		/* pure v2 */
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s%s", de->d_name,
-		    fx.cgroot);
-		td_rmdir_tree(path, 0);
-	}
-	closedir(d);
-}
-
-static void
-fx_teardown(void)
-{
-	if (!fx.active)
-		return;
-	fx.active = 0;
-	td_delete_containers();
-	td_kill_conmons();
-	usleep(50000);
-	td_umount_all();
-	td_cgroups();
-	{
-		const char *argv[] = { "/bin/rm", "-rf", "--one-file-system",
-			fx.base, NULL };
-		td_run(argv);
-	}
-}
-
-/* a crash or a hang must not leave containers and mounts behind either */
-static void
-fx_on_fatal(int sig)
-{
-	fx_teardown();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-fx_guard(void)
-{
-	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGALRM,
-		SIGTERM, SIGINT };
-	size_t i;
-
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], fx_on_fatal);
-	alarm(FX_DEADLINE_S);
-}
-
-/* ---- setup ---- */
-
-static int
-fx_locate_build(void)
-{
-	char exe[PATH_MAX], *p;
-	ssize_t n;
-
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
-		return -1;
-	exe[n] = '\0';
-	/* build/tests/test_executor_runtime -> build */
-	if ((p = strrchr(exe, '/')) == NULL)
-		return -1;
-	*p = '\0';
-	if ((p = strrchr(exe, '/')) == NULL)
-		return -1;
-	*p = '\0';
-	if (rt_path(fx.build, sizeof(fx.build), "%s", exe) == -1)
-		return -1;
-	if ((p = strrchr(exe, '/')) == NULL)
-		return -1;
-	*p = '\0';
-	if (rt_path(fx.repo, sizeof(fx.repo), "%s", exe) == -1)
-		return -1;
-	return 0;
-}
-
-static int
-skip(const char *why)
-{
-	printf("# skip: %s\n", why);
-	return 0;
-}
-
-/* 1: ready; 0: the test cannot run here (skip) */
-static int
-fx_setup_dirs(int runtime)
-{
-	struct rt_err err = { "", 0 };
-
-	if (geteuid() != 0)
-		return skip("needs root");
-	memset(&fx, 0, sizeof(fx));
-	REQUIRE(fx_locate_build() == 0);
-	snprintf(fx.base, sizeof(fx.base), "/tmp/agentd-rt-XXXXXX");
-	REQUIRE(mkdtemp(fx.base) != NULL);
-	chmod(fx.base, 0755);
-	snprintf(fx.cgroot, sizeof(fx.cgroot), "/agentd-test-%d", (int)getpid());
-	fx.active = 1;
-	atexit(fx_teardown);
-	fx_guard();
-	snprintf(fx.cfg.root_dir, sizeof(fx.cfg.root_dir), "%s/root", fx.base);
-	snprintf(fx.cfg.run_dir, sizeof(fx.cfg.run_dir), "%s/run", fx.base);
-	snprintf(fx.cfg.pod_logs_dir, sizeof(fx.cfg.pod_logs_dir), "%s/logs",
-	    fx.base);
-	snprintf(fx.cfg.cgroup_root, sizeof(fx.cfg.cgroup_root), "%s",
-	    fx.cgroot);
-	REQUIRE(rt_path(fx.cfg.libexec_dir, sizeof(fx.cfg.libexec_dir), "%s",
-	    fx.build) == 0);
-	fx.cfg.runtime = runtime;
-	if (rt_init(&fx.cfg, &fx.info, &err) == -1) {
-		if (runtime == RUNTIME_CRUN)
-			return skip(err.msg);
-		fprintf(stderr, "rt_init: %s\n", err.msg);
-		REQUIRE(0);
-	}
-	return 1;
-}
-
-static void
-fx_build_image(void)
-{
-	char script[PATH_MAX + 64];
-	const char *env = getenv("AGENTD_TEST_IMAGE");
-	const char *argv[] = { "/bin/sh", script, fx.image, NULL };
-	struct rt_run r = { .argv = argv };
-	struct rt_err err = { "", 0 };
-
-	if (env != NULL && env[0] != '\0') {
-		REQUIRE(rt_path(fx.image, sizeof(fx.image), "%s", env) == 0);
-		return;
-	}
-	snprintf(script, sizeof(script), "%s/contrib/mkimage-busybox.sh",
-	    fx.repo);
-	snprintf(fx.image, sizeof(fx.image), "%s/busybox-oci", fx.base);
-	r.timeout_ms = 120000;
-	if (rt_run_ok(&r, &err) == -1) {
-		fprintf(stderr, "mkimage-busybox.sh: %s\n%s\n", err.msg, r.err);
-		REQUIRE(0);
-	}
-	rt_run_free(&r);
-}
 
 /* dirs, runtime, and the busybox image imported and looked up */
 static int
@@ -398,15 +102,25 @@ sandbox_up(const struct pod *p, struct rt_sandbox *sb)
 	}
 }
 
+/* rt_container_start with the labels every test container gets */
+static int
+container_start(const struct pod *p, const struct container_spec *c,
+    const struct rt_image *img, const struct rt_sandbox *sb, char *id,
+    struct rt_err *err)
+{
+	struct rt_labels l;
+
+	mklabels(&l, p, c->name, img);
+	return rt_container_start(p, c, img, sb, &l, id, RT_ID_MAX, err);
+}
+
 static void
 start(const struct pod *p, const struct container_spec *c,
     const struct rt_image *img, const struct rt_sandbox *sb, char *id)
 {
-	struct rt_labels l;
 	struct rt_err err = { "", 0 };
 
-	mklabels(&l, p, c->name, img);
-	if (rt_container_start(p, c, img, sb, &l, id, RT_ID_MAX, &err) == -1) {
+	if (container_start(p, c, img, sb, id, &err) == -1) {
 		fprintf(stderr, "rt_container_start: %s\n", err.msg);
 		REQUIRE(0);
 	}
@@ -442,18 +156,76 @@ read_log(const struct pod *p, const char *container)
 	return buf;
 }
 
-/* run script to completion in a fresh sandbox; returns the log text */
-static char *
-run_to_exit(struct pod *p, struct container_spec *c, const struct rt_image *img,
-    struct rt_cstate *st)
-{
-	struct rt_sandbox sb;
-	char id[RT_ID_MAX];
+/*
+ * What a container test works on: the imported busybox image, one pod,
+ * the pod's sandbox, and the last container started in it with its state.
+ */
+struct pod_case {
+	struct rt_image		 img;
+	struct pod		 pod;
+	struct rt_sandbox	 sb;
+	struct rt_cstate	 st;
+	char			 id[RT_ID_MAX];
+};
 
-	sandbox_up(p, &sb);
-	start(p, c, img, &sb, id);
+/* 1: the fixture, the image and an empty pod are ready; 0: skip */
+static int
+case_setup(struct pod_case *t, int runtime, const char *name, const char *uid)
+{
+	memset(t, 0, sizeof(*t));
+	if (!fx_setup(runtime, &t->img))
+		return 0;
+	mkpod(&t->pod, name, uid);
+	return 1;
+}
+
+static void
+case_free(struct pod_case *t)
+{
+	rt_image_free(&t->img);
+	pod_free(&t->pod);
+}
+
+/* start c in the pod's sandbox and wait until it has status want */
+static void
+case_start(struct pod_case *t, const struct container_spec *c, int want)
+{
+	start(&t->pod, c, &t->img, &t->sb, t->id);
+	wait_status(t->id, want, &t->st);
+}
+
+/* c in a fresh sandbox, until it has status want */
+static void
+case_run(struct pod_case *t, const struct container_spec *c, int want)
+{
+	sandbox_up(&t->pod, &t->sb);
+	case_start(t, c, want);
+}
+
+/* c to completion in a fresh sandbox; returns its log text */
+static char *
+run_to_exit(struct pod_case *t, const struct container_spec *c)
+{
+	case_run(t, c, RT_EXITED);
+	return read_log(&t->pod, c->name);
+}
+
+static void
+kill_wait(const char *id, int sig, struct rt_cstate *st)
+{
+	struct rt_err err = { "", 0 };
+
+	REQUIRE(rt_container_kill(id, sig, &err) == 0);
 	wait_status(id, RT_EXITED, st);
-	return read_log(p, c->name);
+}
+
+/* a failed check shows what the container printed */
+static void
+log_done(char *log)
+{
+	if (tap_failed_here)
+		fprintf(stderr, "log:\n%s\n", log);
+	free(log);
 }
 
 static int
@@ -737,27 +509,23 @@ TEST(test_init_picks_runtime_for_cgroup_layout)
 static void
 exit_code_and_log(int runtime)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_cstate st;
 	char *log;
 
-	if (!fx_setup(runtime, &img))
+	if (!case_setup(&t, runtime, "exit-pod", "uid-exit"))
 		return;
-	mkpod(&p, "exit-pod", "uid-exit");
-	c = addc(&p, "main", "echo hello; echo oops >&2; exit 3");
-	log = run_to_exit(&p, c, &img, &st);
-	CHECK_EQ_INT(st.exit_code, 3);
-	CHECK_EQ_INT(st.signal, 0);
-	CHECK_EQ_INT(st.oom_killed, 0);
-	CHECK(st.started_at_ns > 0);
-	CHECK(st.finished_at_ns >= st.started_at_ns);
+	c = addc(&t.pod, "main", "echo hello; echo oops >&2; exit 3");
+	log = run_to_exit(&t, c);
+	CHECK_EQ_INT(t.st.exit_code, 3);
+	CHECK_EQ_INT(t.st.signal, 0);
+	CHECK_EQ_INT(t.st.oom_killed, 0);
+	CHECK(t.st.started_at_ns > 0);
+	CHECK(t.st.finished_at_ns >= t.st.started_at_ns);
 	CHECK(has_line(log, "stdout", "hello"));
 	CHECK(has_line(log, "stderr", "oops"));
-	free(log);
-	rt_image_free(&img);
-	pod_free(&p);
+	log_done(log);
+	case_free(&t);
 }
 
 TEST(test_container_exit_code_and_cri_log)
@@ -779,52 +547,58 @@ read_link(const char *path, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/* the namespace link ns of pid; pid 0: this process */
+static void
+ns_link(pid_t pid, const char *ns, char *buf, size_t len)
+{
+	char path[64];
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	read_link(path, buf, len);
+}
+
+/* 1 if processes a and b (0: this one) share namespace ns */
+static int
+same_ns(pid_t a, pid_t b, const char *ns)
+{
+	char la[64], lb[64];
+
+	ns_link(a, ns, la, sizeof(la));
+	ns_link(b, ns, lb, sizeof(lb));
+	return strcmp(la, lb) == 0;
+}
+
 static void
 shares_namespaces(int runtime)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_sandbox sb, sb2;
+	struct rt_sandbox sb2;
 	struct rt_cstate st;
 	struct rt_err err = { "", 0 };
-	char id[RT_ID_MAX], a[64], b[64], path[64];
-	static const char *const nss[] = { "net", "ipc", "uts" };
-	int i;
 
-	if (!fx_setup(runtime, &img))
+	if (!case_setup(&t, runtime, "ns-pod", "uid-ns"))
 		return;
-	mkpod(&p, "ns-pod", "uid-ns");
-	c = addc(&p, "sleeper", "sleep 1000");
-	sandbox_up(&p, &sb);
-	CHECK(sb.pid > 0);
-	CHECK(strstr(sb.netns_path, "/ns/net") != NULL);
-	start(&p, c, &img, &sb, id);
-	wait_status(id, RT_RUNNING, &st);
-	REQUIRE(st.pid > 0);
-	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)st.pid, nss[i]);
-		read_link(path, a, sizeof(a));
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)sb.pid, nss[i]);
-		read_link(path, b, sizeof(b));
-		CHECK_STR(a, b);
-	}
+	c = addc(&t.pod, "sleeper", "sleep 1000");
+	sandbox_up(&t.pod, &t.sb);
+	CHECK(t.sb.pid > 0);
+	CHECK(strstr(t.sb.netns_path, "/ns/net") != NULL);
+	case_start(&t, c, RT_RUNNING);
+	REQUIRE(t.st.pid > 0);
+	CHECK(same_ns(t.st.pid, t.sb.pid, "net"));
+	CHECK(same_ns(t.st.pid, t.sb.pid, "ipc"));
+	CHECK(same_ns(t.st.pid, t.sb.pid, "uts"));
 	/* but not the pid namespace, nor the host's network */
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)st.pid);
-	read_link(path, a, sizeof(a));
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)sb.pid);
-	read_link(path, b, sizeof(b));
-	CHECK(strcmp(a, b) != 0);
-	read_link("/proc/self/ns/net", a, sizeof(a));
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)sb.pid);
-	read_link(path, b, sizeof(b));
-	CHECK(strcmp(a, b) != 0);
-	REQUIRE(rt_sandbox_status(sb.id, &sb2, &st, &err) == 0);
+	CHECK(!same_ns(t.st.pid, t.sb.pid, "pid"));
+	CHECK(!same_ns(0, t.sb.pid, "net"));
+	REQUIRE(rt_sandbox_status(t.sb.id, &sb2, &st, &err) == 0);
 	CHECK_EQ_INT(st.status, RT_RUNNING);
-	CHECK_EQ_INT(sb2.pid, sb.pid);
-	CHECK_STR(sb2.netns_path, sb.netns_path);
-	rt_image_free(&img);
-	pod_free(&p);
+	CHECK_EQ_INT(sb2.pid, t.sb.pid);
+	CHECK_STR(sb2.netns_path, t.sb.netns_path);
+	case_free(&t);
 }
 
 TEST(test_container_joins_sandbox_namespaces)
@@ -839,52 +613,40 @@ TEST(test_container_joins_sandbox_namespaces_crun)
 
 TEST(test_pod_network_has_loopback_up_and_hostname)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_cstate st;
 	char *log;
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "net-pod", "uid-net"))
 		return;
-	mkpod(&p, "net-pod", "uid-net");
-	c = addc(&p, "probe", "cat /sys/class/net/lo/flags; hostname; "
+	c = addc(&t.pod, "probe", "cat /sys/class/net/lo/flags; hostname; "
 	    "cat /etc/hostname; grep -c localhost /etc/hosts; "
 	    "ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok");
-	log = run_to_exit(&p, c, &img, &st);
-	CHECK_EQ_INT(st.exit_code, 0);
+	log = run_to_exit(&t, c);
+	CHECK_EQ_INT(t.st.exit_code, 0);
 	CHECK(has_line(log, "stdout", "0x9"));	/* IFF_UP | IFF_LOOPBACK */
 	CHECK(has_line(log, "stdout", "net-pod"));
 	CHECK(has_line(log, "stdout", "2"));
 	CHECK(has_line(log, "stdout", "ping-ok"));
-	if (tap_failed_here)
-		fprintf(stderr, "log:\n%s\n", log);
-	free(log);
-	rt_image_free(&img);
-	pod_free(&p);
+	log_done(log);
+	case_free(&t);
 }
 
 TEST(test_kill_sigterm_reports_signal_15)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_sandbox sb;
-	struct rt_cstate st;
 	struct rt_err err = { "", 0 };
-	char id[RT_ID_MAX], *log;
+	char *log;
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "term-pod", "uid-term"))
 		return;
-	mkpod(&p, "term-pod", "uid-term");
 	/* pid 1 of a pid namespace only sees signals it handles */
-	c = addc(&p, "term", "trap 'echo got-term; exit 143' TERM; echo ready; "
-	    "sleep 1000 & wait");
-	sandbox_up(&p, &sb);
-	start(&p, c, &img, &sb, id);
-	wait_status(id, RT_RUNNING, &st);
+	c = addc(&t.pod, "term", "trap 'echo got-term; exit 143' TERM; "
+	    "echo ready; sleep 1000 & wait");
+	case_run(&t, c, RT_RUNNING);
 	for (int i = 0; i < 250; i++) {	/* until the trap is set */
-		log = read_log(&p, "term");
+		log = read_log(&t.pod, "term");
 		if (has_line(log, "stdout", "ready")) {
 			free(log);
 			break;
@@ -892,57 +654,40 @@ TEST(test_kill_sigterm_reports_signal_15)
 		free(log);
 		usleep(20000);
 	}
-	REQUIRE(rt_container_kill(id, SIGTERM, &err) == 0);
-	wait_status(id, RT_EXITED, &st);
-	CHECK_EQ_INT(st.exit_code, 143);
-	CHECK_EQ_INT(st.signal, 15);
-	log = read_log(&p, "term");
+	kill_wait(t.id, SIGTERM, &t.st);
+	CHECK_EQ_INT(t.st.exit_code, 143);
+	CHECK_EQ_INT(t.st.signal, 15);
+	log = read_log(&t.pod, "term");
 	CHECK(has_line(log, "stdout", "got-term"));
-	free(log);
+	log_done(log);
 	/* killing an exited container is not an error */
-	CHECK(rt_container_kill(id, SIGKILL, &err) == 0);
-	rt_image_free(&img);
-	pod_free(&p);
+	CHECK(rt_container_kill(t.id, SIGKILL, &err) == 0);
+	case_free(&t);
 }
 
 TEST(test_kill_sigkill_reports_signal_9)
 {
-	struct rt_image img;
-	struct pod p;
-	struct container_spec *c;
-	struct rt_sandbox sb;
-	struct rt_cstate st;
-	struct rt_err err = { "", 0 };
-	char id[RT_ID_MAX];
+	struct pod_case t;
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "kill-pod", "uid-kill"))
 		return;
-	mkpod(&p, "kill-pod", "uid-kill");
-	c = addc(&p, "victim", "sleep 1000");
-	sandbox_up(&p, &sb);
-	start(&p, c, &img, &sb, id);
-	wait_status(id, RT_RUNNING, &st);
-	REQUIRE(rt_container_kill(id, SIGKILL, &err) == 0);
-	wait_status(id, RT_EXITED, &st);
-	CHECK_EQ_INT(st.exit_code, 137);
-	CHECK_EQ_INT(st.signal, 9);
-	CHECK_EQ_INT(st.oom_killed, 0);
-	rt_image_free(&img);
-	pod_free(&p);
+	case_run(&t, addc(&t.pod, "victim", "sleep 1000"), RT_RUNNING);
+	kill_wait(t.id, SIGKILL, &t.st);
+	CHECK_EQ_INT(t.st.exit_code, 137);
+	CHECK_EQ_INT(t.st.signal, 9);
+	CHECK_EQ_INT(t.st.oom_killed, 0);
+	case_free(&t);
 }
 
 TEST(test_memory_limit_oom_killed)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_cstate st;
 	char *log, cwd[128];
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "oom-pod", "uid-oom"))
 		return;
-	mkpod(&p, "oom-pod", "uid-oom");
-	c = addc(&p, "hog", NULL);
+	c = addc(&t.pod, "hog", NULL);
 	/* dd's 64 MiB block buffer alone is four times the limit */
 	strlist_add(&c->command, "dd", POD_MAX_ARGS);
 	strlist_add(&c->command, "if=/dev/zero", POD_MAX_ARGS);
@@ -953,169 +698,123 @@ TEST(test_memory_limit_oom_killed)
 	/* conmon must not drop its "oom" note into the executor's cwd */
 	snprintf(cwd, sizeof(cwd), "%s/cwd", fx.base);
 	REQUIRE(mkdir(cwd, 0755) == 0 && chdir(cwd) == 0);
-	log = run_to_exit(&p, c, &img, &st);
+	log = run_to_exit(&t, c);
 	CHECK_EQ_INT(dir_entries("cwd"), 0);
-	CHECK_EQ_INT(st.oom_killed, 1);
-	CHECK_EQ_INT(st.exit_code, 137);
-	CHECK_EQ_INT(st.signal, 9);
-	free(log);
-	rt_image_free(&img);
-	pod_free(&p);
+	CHECK_EQ_INT(t.st.oom_killed, 1);
+	CHECK_EQ_INT(t.st.exit_code, 137);
+	CHECK_EQ_INT(t.st.signal, 9);
+	log_done(log);
+	case_free(&t);
 }
 
 TEST(test_read_only_root_fs_refuses_writes)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_cstate st;
 	char *log;
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "ro-pod", "uid-ro"))
 		return;
-	mkpod(&p, "ro-pod", "uid-ro");
-	c = addc(&p, "ro", "touch /probe 2>&1; echo rc=$?; echo x >/dev/shm/ok "
-	    "&& echo shm-ok");
+	c = addc(&t.pod, "ro", "touch /probe 2>&1; echo rc=$?; "
+	    "echo x >/dev/shm/ok && echo shm-ok");
 	c->sc.read_only_root_fs = 1;
-	log = run_to_exit(&p, c, &img, &st);
-	CHECK_EQ_INT(st.exit_code, 0);
+	log = run_to_exit(&t, c);
+	CHECK_EQ_INT(t.st.exit_code, 0);
 	CHECK(strstr(log, "Read-only file system") != NULL);
 	CHECK(has_line(log, "stdout", "rc=1"));
 	CHECK(has_line(log, "stdout", "shm-ok"));	/* /dev/shm stays writable */
-	free(log);
-	rt_image_free(&img);
-	pod_free(&p);
+	log_done(log);
+	case_free(&t);
 }
 
 TEST(test_run_as_user_1000)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_cstate st;
 	char *log;
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "user-pod", "uid-user"))
 		return;
-	mkpod(&p, "user-pod", "uid-user");
-	c = addc(&p, "u", "id -u; id -G");
+	c = addc(&t.pod, "u", "id -u; id -G");
 	c->sc.run_as_user = 1000;
-	log = run_to_exit(&p, c, &img, &st);
-	CHECK_EQ_INT(st.exit_code, 0);
+	log = run_to_exit(&t, c);
+	CHECK_EQ_INT(t.st.exit_code, 0);
 	CHECK(has_line(log, "stdout", "1000"));
 	/* primary group and memberships from the image's /etc/group */
 	CHECK(has_line(log, "stdout", "1000 33 100"));
-	if (tap_failed_here)
-		fprintf(stderr, "log:\n%s\n", log);
-	free(log);
-	rt_image_free(&img);
-	pod_free(&p);
+	log_done(log);
+	case_free(&t);
 }
 
 TEST(test_image_user_name_resolved_in_rootfs)
 {
-	struct rt_image img;
-	struct pod p;
-	struct container_spec *c;
-	struct rt_cstate st;
+	struct pod_case t;
 	char *log;
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "nobody-pod", "uid-nobody"))
 		return;
-	snprintf(img.user, sizeof(img.user), "nobody");
-	mkpod(&p, "nobody-pod", "uid-nobody");
-	c = addc(&p, "n", "echo $(id -u):$(id -g)");
-	log = run_to_exit(&p, c, &img, &st);
+	snprintf(t.img.user, sizeof(t.img.user), "nobody");
+	log = run_to_exit(&t, addc(&t.pod, "n", "echo $(id -u):$(id -g)"));
 	CHECK(has_line(log, "stdout", "65534:65534"));
-	free(log);
-	rt_image_free(&img);
-	pod_free(&p);
+	log_done(log);
+	case_free(&t);
 }
 
 TEST(test_capabilities_drop_all_and_confinement)
 {
-	struct rt_image img;
-	struct pod p;
-	struct container_spec *c, *d;
-	struct rt_cstate st;
-	struct rt_sandbox sb;
-	char id[RT_ID_MAX], *log;
+	struct pod_case t;
+	struct container_spec *c;
+	char *log;
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "caps-pod", "uid-caps"))
 		return;
-	mkpod(&p, "caps-pod", "uid-caps");
-	c = addc(&p, "nocaps", "grep -E '^(CapEff|NoNewPrivs|Seccomp):' "
+	c = addc(&t.pod, "nocaps", "grep -E '^(CapEff|NoNewPrivs|Seccomp):' "
 	    "/proc/self/status");
 	strlist_add(&c->sc.cap_drop, "ALL", POD_MAX_CAPS);
-	addc(&p, "defcaps", "grep CapEff /proc/self/status; "
+	addc(&t.pod, "defcaps", "grep CapEff /proc/self/status; "
 	    "unshare -U true 2>/dev/null && echo unshare-ok || echo unshare-denied");
-	c = &p.containers[0];	/* addc may have moved the array */
-	d = &p.containers[1];
-	sandbox_up(&p, &sb);
-	start(&p, c, &img, &sb, id);
-	wait_status(id, RT_EXITED, &st);
-	start(&p, d, &img, &sb, id);
-	wait_status(id, RT_EXITED, &st);
-	log = read_log(&p, "nocaps");
+	/* addc may have moved the array */
+	case_run(&t, &t.pod.containers[0], RT_EXITED);
+	case_start(&t, &t.pod.containers[1], RT_EXITED);
+	log = read_log(&t.pod, "nocaps");
 	CHECK(has_line(log, "stdout", "CapEff:\t0000000000000000"));
 	CHECK(has_line(log, "stdout", "NoNewPrivs:\t1"));
 	CHECK(has_line(log, "stdout", "Seccomp:\t2"));
-	free(log);
-	log = read_log(&p, "defcaps");
+	log_done(log);
+	log = read_log(&t.pod, "defcaps");
 	/* containerd's default set */
 	CHECK(has_line(log, "stdout", "CapEff:\t00000000a80425fb"));
 	/* the seccomp profile refuses user namespaces without SYS_ADMIN */
 	CHECK(has_line(log, "stdout", "unshare-denied"));
-	if (tap_failed_here)
-		fprintf(stderr, "log:\n%s\n", log);
-	free(log);
-	rt_image_free(&img);
-	pod_free(&p);
+	log_done(log);
+	case_free(&t);
 }
 
 TEST(test_start_failure_leaves_nothing)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_sandbox sb;
-	struct rt_labels l;
 	struct rt_err err = { "", 0 };
-	char id[RT_ID_MAX], path[PATH_MAX];
-	int n;
+	char path[PATH_MAX];
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "bad-pod", "uid-bad"))
 		return;
-	mkpod(&p, "bad-pod", "uid-bad");
-	c = addc(&p, "bad", NULL);
+	c = addc(&t.pod, "bad", NULL);
 	strlist_add(&c->command, "/no/such/binary", POD_MAX_ARGS);
-	sandbox_up(&p, &sb);
-	mklabels(&l, &p, "bad", &img);
-	CHECK(rt_container_start(&p, c, &img, &sb, &l, id, sizeof(id),
-	    &err) == -1);
+	sandbox_up(&t.pod, &t.sb);
+	CHECK(container_start(&t.pod, c, &t.img, &t.sb, t.id, &err) == -1);
 	CHECK(strstr(err.msg, "no/such/binary") != NULL ||
 	    strstr(err.msg, "create failed") != NULL);
 	printf("# start error: %s\n", err.msg);
 	/* only the sandbox is left */
-	snprintf(path, sizeof(path), "%s/root/containers", fx.base);
-	n = 0;
-	{
-		DIR *d = opendir(path);
-		struct dirent *de;
-
-		REQUIRE(d != NULL);
-		while ((de = readdir(d)) != NULL)
-			n += de->d_name[0] != '.';
-		closedir(d);
-	}
-	CHECK_EQ_INT(n, 1);
-	snprintf(path, sizeof(path), "%s/root/containers/%s", fx.base, sb.id);
+	CHECK_EQ_INT(dir_entries("root/containers"), 1);
+	snprintf(path, sizeof(path), "%s/root/containers/%s", fx.base,
+	    t.sb.id);
 	CHECK_EQ_INT(rt_mounts_under(path) >= 0, 1);
 	snprintf(path, sizeof(path), "%s/root", fx.base);
 	/* the sandbox's shm is the one mount left */
 	CHECK_EQ_INT(rt_mounts_under(path), 1);
-	rt_image_free(&img);
-	pod_free(&p);
+	case_free(&t);
 }
 
 static int
@@ -1144,6 +843,7 @@ cgroup_dir_exists(const char *rel)
 	return found;
 }
 
+/* the entries of base/sub, each named on stderr; -1: no such directory */
 static int
 dir_entries(const char *sub)
 {
@@ -1166,27 +866,21 @@ dir_entries(const char *sub)
 
 TEST(test_remove_leaves_nothing_behind)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_sandbox sb;
-	struct rt_cstate st;
 	struct rt_err err = { "", 0 };
-	char id[RT_ID_MAX], path[PATH_MAX], cg[PATH_MAX];
+	char path[PATH_MAX], cg[PATH_MAX];
 	pid_t cpid, conmon = 0;
 	FILE *f;
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "rm-pod", "uid-rm"))
 		return;
-	mkpod(&p, "rm-pod", "uid-rm");
-	c = addc(&p, "busy", "sleep 1000");
+	c = addc(&t.pod, "busy", "sleep 1000");
 	c->res.mem_limit_bytes = 64 << 20;
 	c->res.cpu_limit_milli = 500;
-	sandbox_up(&p, &sb);
-	start(&p, c, &img, &sb, id);
-	wait_status(id, RT_RUNNING, &st);
-	cpid = st.pid;
-	snprintf(path, sizeof(path), "%s/run/conmon/%s.pid", fx.base, id);
+	case_run(&t, c, RT_RUNNING);
+	cpid = t.st.pid;
+	snprintf(path, sizeof(path), "%s/run/conmon/%s.pid", fx.base, t.id);
 	if ((f = fopen(path, "r")) != NULL) {
 		if (fscanf(f, "%d", &conmon) != 1)
 			conmon = 0;
@@ -1203,29 +897,30 @@ TEST(test_remove_leaves_nothing_behind)
 		CHECK(strstr(cgtext, want) != NULL);
 		free(cgtext);
 	}
-	snprintf(cg, sizeof(cg), "%s/poduid-rm/%s", fx.cgroot, id);
+	snprintf(cg, sizeof(cg), "%s/poduid-rm/%s", fx.cgroot, t.id);
 	CHECK(cgroup_dir_exists(cg));
 	snprintf(path, sizeof(path), "%s/root", fx.base);
 	CHECK_EQ_INT(rt_mounts_under(path), 2);	/* overlay, pod shm */
 
 	/* removing a running container stops it */
-	CHECK(rt_container_remove(id, &err) == 0);
+	CHECK(rt_container_remove(t.id, &err) == 0);
 	CHECK(kill(cpid, 0) == -1 && errno == ESRCH);
 	CHECK(conmon > 0 && kill(conmon, 0) == -1 && errno == ESRCH);
 	CHECK(!cgroup_dir_exists(cg));
-	snprintf(path, sizeof(path), "%s/root/containers/%s", fx.base, id);
+	snprintf(path, sizeof(path), "%s/root/containers/%s", fx.base, t.id);
 	CHECK(access(path, F_OK) == -1);
-	CHECK(rt_container_state(id, &st, &err) == -1);
+	CHECK(rt_container_state(t.id, &t.st, &err) == -1);
 
-	CHECK(rt_sandbox_remove(sb.id, &err) == 0);
+	CHECK(rt_sandbox_remove(t.sb.id, &err) == 0);
 	if (tap_failed_here)
 		fprintf(stderr, "remove: %s\n", err.msg);
-	CHECK(kill(sb.pid, 0) == -1 && errno == ESRCH);
+	CHECK(kill(t.sb.pid, 0) == -1 && errno == ESRCH);
 	snprintf(path, sizeof(path), "%s/root", fx.base);
 	CHECK_EQ_INT(rt_mounts_under(path), 0);
 	snprintf(cg, sizeof(cg), "%s/poduid-rm", fx.cgroot);
 	CHECK(!cgroup_dir_exists(cg));
-	snprintf(path, sizeof(path), "%s/root/containers/%s", fx.base, sb.id);
+	snprintf(path, sizeof(path), "%s/root/containers/%s", fx.base,
+	    t.sb.id);
 	CHECK(access(path, F_OK) == -1);
 	snprintf(path, sizeof(path), "%s/root/pods/uid-rm", fx.base);
 	CHECK(access(path, F_OK) == -1);
@@ -1237,9 +932,8 @@ TEST(test_remove_leaves_nothing_behind)
 	CHECK_EQ_INT(dir_entries("root/containers"), 0);
 	CHECK_EQ_INT(dir_entries("root/pods"), 0);
 	/* removing twice is harmless */
-	CHECK(rt_container_remove(id, &err) == 0);
-	rt_image_free(&img);
-	pod_free(&p);
+	CHECK(rt_container_remove(t.id, &err) == 0);
+	case_free(&t);
 }
 
 struct seen {
@@ -1302,20 +996,18 @@ create_and_exit(const struct pod *p, const struct rt_image *img,
 
 TEST(test_restart_readopts_running_containers)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct rt_cstate st;
 	struct rt_err err = { "", 0 };
 	struct seen seen = { .n = 0 };
 	struct created c;
 	int i, found = 0;
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "keep-pod", "uid-keep"))
 		return;
-	mkpod(&p, "keep-pod", "uid-keep");
-	addc(&p, "keeper", "sleep 1000");
-	addc(&p, "quitter", "sleep 1; exit 7");
-	create_and_exit(&p, &img, &c);
+	addc(&t.pod, "keeper", "sleep 1000");
+	addc(&t.pod, "quitter", "sleep 1; exit 7");
+	create_and_exit(&t.pod, &t.img, &c);
 	/* the quitter ends while no executor is around */
 	sleep(2);
 
@@ -1331,7 +1023,7 @@ TEST(test_restart_readopts_running_containers)
 			CHECK_STR(seen.l[i].pod_uid, "uid-keep");
 			CHECK_STR(seen.l[i].pod_name, "keep-pod");
 			CHECK_STR(seen.l[i].spec_hash, "hash-keeper");
-			CHECK_STR(seen.l[i].image_digest, img.digest);
+			CHECK_STR(seen.l[i].image_digest, t.img.digest);
 		} else if (strcmp(seen.id[i], c.quitter) == 0) {
 			found |= 2;
 			CHECK_STR(seen.l[i].container, "quitter");
@@ -1349,36 +1041,26 @@ TEST(test_restart_readopts_running_containers)
 	CHECK_EQ_INT(st.status, RT_EXITED);
 	CHECK_EQ_INT(st.exit_code, 7);
 	/* and it can still be stopped, and its exit code read */
-	REQUIRE(rt_container_kill(c.keeper, SIGKILL, &err) == 0);
-	wait_status(c.keeper, RT_EXITED, &st);
+	kill_wait(c.keeper, SIGKILL, &st);
 	CHECK_EQ_INT(st.exit_code, 137);
-	rt_image_free(&img);
-	pod_free(&p);
+	case_free(&t);
 }
 
 TEST(test_container_needs_running_sandbox)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_sandbox sb;
-	struct rt_labels l;
 	struct rt_err err = { "", 0 };
-	char id[RT_ID_MAX];
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "gone-pod", "uid-gone"))
 		return;
-	mkpod(&p, "gone-pod", "uid-gone");
-	c = addc(&p, "late", "true");
-	sandbox_up(&p, &sb);
-	REQUIRE(rt_sandbox_remove(sb.id, &err) == 0);
-	mklabels(&l, &p, "late", &img);
-	CHECK(rt_container_start(&p, c, &img, &sb, &l, id, sizeof(id),
-	    &err) == -1);
+	c = addc(&t.pod, "late", "true");
+	sandbox_up(&t.pod, &t.sb);
+	REQUIRE(rt_sandbox_remove(t.sb.id, &err) == 0);
+	CHECK(container_start(&t.pod, c, &t.img, &t.sb, t.id, &err) == -1);
 	CHECK(strstr(err.msg, "not found") != NULL ||
 	    strstr(err.msg, "not running") != NULL);
-	rt_image_free(&img);
-	pod_free(&p);
+	case_free(&t);
 }
 
 TEST(test_init_removes_half_created_containers)
@@ -1402,59 +1084,41 @@ TEST(test_init_removes_half_created_containers)
 
 TEST(test_host_namespaces_when_pod_asks)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_sandbox sb;
-	struct rt_cstate st;
-	char id[RT_ID_MAX], a[64], b[64], path[64], host[256], *log;
+	char host[256], *log;
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "host-pod", "uid-host"))
 		return;
-	mkpod(&p, "host-pod", "uid-host");
-	p.host_network = p.host_ipc = 1;
-	c = addc(&p, "h", "hostname; sleep 1000");
-	sandbox_up(&p, &sb);
-	CHECK_STR(sb.netns_path, "");
-	start(&p, c, &img, &sb, id);
-	wait_status(id, RT_RUNNING, &st);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)st.pid);
-	read_link(path, a, sizeof(a));
-	read_link("/proc/self/ns/net", b, sizeof(b));
-	CHECK_STR(a, b);
-	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", (int)st.pid);
-	read_link(path, a, sizeof(a));
-	read_link("/proc/self/ns/ipc", b, sizeof(b));
-	CHECK_STR(a, b);
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)st.pid);
-	read_link(path, a, sizeof(a));
-	read_link("/proc/self/ns/pid", b, sizeof(b));
-	CHECK(strcmp(a, b) != 0);	/* hostPID was not asked for */
+	t.pod.host_network = t.pod.host_ipc = 1;
+	c = addc(&t.pod, "h", "hostname; sleep 1000");
+	sandbox_up(&t.pod, &t.sb);
+	CHECK_STR(t.sb.netns_path, "");
+	case_start(&t, c, RT_RUNNING);
+	CHECK(same_ns(t.st.pid, 0, "net"));
+	CHECK(same_ns(t.st.pid, 0, "ipc"));
+	CHECK(!same_ns(t.st.pid, 0, "pid"));	/* hostPID was not asked for */
 	REQUIRE(gethostname(host, sizeof(host)) == 0);
 	usleep(200000);
-	log = read_log(&p, "h");
+	log = read_log(&t.pod, "h");
 	CHECK(has_line(log, "stdout", host));
-	free(log);
-	rt_image_free(&img);
-	pod_free(&p);
+	log_done(log);
+	case_free(&t);
 }
 
 TEST(test_privileged_gets_all_caps_and_no_seccomp)
 {
-	struct rt_image img;
-	struct pod p;
+	struct pod_case t;
 	struct container_spec *c;
-	struct rt_cstate st;
 	char *log, *status, want[64], *bnd;
 
-	if (!fx_setup(RUNTIME_RUNC, &img))
+	if (!case_setup(&t, RUNTIME_RUNC, "priv-pod", "uid-priv"))
 		return;
-	mkpod(&p, "priv-pod", "uid-priv");
-	c = addc(&p, "priv", "grep -E '^(CapEff|Seccomp|NoNewPrivs):' "
+	c = addc(&t.pod, "priv", "grep -E '^(CapEff|Seccomp|NoNewPrivs):' "
 	    "/proc/self/status");
 	c->sc.privileged = 1;
-	log = run_to_exit(&p, c, &img, &st);
-	CHECK_EQ_INT(st.exit_code, 0);
+	log = run_to_exit(&t, c);
+	CHECK_EQ_INT(t.st.exit_code, 0);
 	/* everything this node's bounding set has, which is ours */
 	REQUIRE(rt_read_file("/proc/self/status", 65536, &status, NULL) == 0);
 	REQUIRE((bnd = strstr(status, "CapBnd:\t")) != NULL);
@@ -1463,11 +1127,10 @@ TEST(test_privileged_gets_all_caps_and_no_seccomp)
 	CHECK(has_line(log, "stdout", "Seccomp:\t0"));
 	CHECK(has_line(log, "stdout", "NoNewPrivs:\t0"));
 	if (tap_failed_here)
-		fprintf(stderr, "want %s\nlog:\n%s\n", want, log);
+		fprintf(stderr, "want %s\n", want);
+	log_done(log);
 	free(status);
-	free(log);
-	rt_image_free(&img);
-	pod_free(&p);
+	case_free(&t);
 }
 
 /* ---- the program runner's bounds ---- */

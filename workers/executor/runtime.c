@@ -1005,11 +1005,19 @@ rt_container_kill(const char *id, int sig, struct rt_err *err)
 static void
 conmon_reap(const char *id)
 {
+	int64_t when;
 	pid_t pid;
-	int i;
+	int i, code;
 
 	if ((pid = conmon_pid(id)) <= 0)
 		return;
+	/*
+	 * Once the exit file is written conmon has drained the logs and
+	 * recorded the exit code: its job is done, but it lingers for about
+	 * two seconds.  Waiting for that would stall every removal.
+	 */
+	if (ctr_exit_status(id, &code, &when) == 0 && conmon_pid(id) == pid)
+		kill(pid, SIGKILL);
 	for (i = 0; i < RT_CONMON_EXIT_WAIT_MS * 1000000LL / RT_WAIT_SLICE_NS &&
 	    rt_pid_alive(pid); i++)
 		nanosleep(&(struct timespec){ 0, RT_WAIT_SLICE_NS }, NULL);
