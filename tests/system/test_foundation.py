@@ -319,3 +319,24 @@ def test_many_pods_do_not_break_the_sandboxed_reporter(agentd):
     assert len(table) == 51
     assert all("NodePolicyDenied" in row for row in table[1:])
     assert agentd.restarts("reporter") == 0
+
+
+def test_duplicate_pod_is_rejected_once_and_first_file_wins(testbuild_dir):
+    a = Agentd(testbuild_dir, extra_config={"staticPodRescanSeconds": "1"})
+    try:
+        text = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: same\n"
+                "spec:\n  hostIPC: true\n  containers:\n  - name: {c}\n"
+                "    image: busybox\n")
+        a.write_manifest("a.yaml", text.format(c="first"))
+        a.write_manifest("b.yaml", text.format(c="second"))
+        wait_for(lambda: a.pods_json()["items"], 10, what="pod listed")
+        time.sleep(3.5)     # three rescans
+        rejects = [r for r in a.audit_records()
+                   if r["action"] == "manifest.reject"]
+        assert [r["details"]["file"] for r in rejects] == ["b.yaml"]
+        assert "already defines" in rejects[0]["error"]
+        items = a.pods_json()["items"]
+        assert len(items) == 1
+        assert items[0]["spec"]["containers"][0]["name"] == "first"
+    finally:
+        a.cleanup()

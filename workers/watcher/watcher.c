@@ -34,6 +34,7 @@ struct manifest_entry {
 	char			 name[MANIFEST_MAX_NAME + 1];
 	uint8_t			 digest[SHA256_DIGEST_LENGTH];
 	int			 ok;		/* pod valid */
+	int			 dup_reported;	/* said once per content */
 	struct pod		 pod;
 	uint32_t		 seen_gen;
 };
@@ -115,6 +116,7 @@ entry_parse(struct manifest_entry *e, const uint8_t *buf, size_t len)
 	if (e->ok)
 		pod_free(&e->pod);
 	e->ok = 0;
+	e->dup_reported = 0;
 	memset(&err, 0, sizeof(err));
 	snprintf(source, sizeof(source), "%s/%s", env.conf.static_pod_path,
 	    e->name);
@@ -245,10 +247,12 @@ report_duplicates(void)
 	size_t i;
 
 	for (i = 0; i < nentries; i++)
-		if (entries[i]->ok && is_duplicate(i, &entries[i]->pod) &&
-		    entries[i]->seen_gen == scan_gen)
+		if (entries[i]->ok && !entries[i]->dup_reported &&
+		    is_duplicate(i, &entries[i]->pod)) {
 			send_reject(entries[i]->name, "metadata.name",
 			    "another manifest already defines this pod");
+			entries[i]->dup_reported = 1;
+		}
 }
 
 static int
