@@ -901,7 +901,7 @@ TEST(test_full_disk_fails_closed)
 		printf("# skip: unshare(CLONE_NEWNS): %s\n", strerror(errno));
 		return;
 	}
-	REQUIRE(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQUIRE(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0);
 	mnt = tpath("mnt");
 	REQUIRE(mkdir(mnt, 0700) == 0);
 	REQUIRE(mount("tmpfs", mnt, "tmpfs", 0, "size=64k") == 0);
@@ -1028,7 +1028,7 @@ TEST(test_syslog_copy_carries_seq)
 		printf("# skip: unshare(CLONE_NEWNS): %s\n", strerror(errno));
 		return;
 	}
-	REQUIRE(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQUIRE(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0);
 	REQUIRE(mount("tmpfs", "/dev", "tmpfs", 0, "size=64k") == 0);
 	REQUIRE((s = socket(AF_UNIX, SOCK_DGRAM, 0)) != -1);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "/dev/log");
