@@ -159,11 +159,13 @@ build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 	    -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_SRCS) $(LIBS)
 fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do n=$$(basename $$t); \
-	    mkdir -p tests/fuzz/corpus/$$n; \
+	    mkdir -p tests/fuzz/corpus/$$n build-fuzz/$$n.new; \
 	    echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
 	    $$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	        tests/fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 || \
+	        build-fuzz/$$n.new tests/fuzz/corpus/$$n \
+	        >build-fuzz/$$n.log 2>&1 || \
 	        { tail -40 build-fuzz/$$n.log; exit 1; }; done
+	@echo "fuzz: new inputs are in build-fuzz/*.new (merge with -merge=1)"
 
 # `make install` (DESTDIR for staging, PREFIX, LIBEXECDIR, SYSCONFDIR):
 # binaries, workers, the systemd unit and the man pages with this
