@@ -219,14 +219,16 @@ class Agentd:
     def force_cleanup(self):
         """Remove whatever a failed test left: containers, mounts, cgroups."""
         rr = self.runtime_root()
-        if os.path.isdir(rr):
-            r = subprocess.run(["runc", "--root", rr, "list", "-q"],
+        for rt in ("runc", "crun"):
+            if not os.path.isdir(rr) or shutil.which(rt) is None:
+                continue
+            r = subprocess.run([rt, "--root", rr, "list", "-q"],
                                capture_output=True, text=True)
             for cid in r.stdout.split():
-                subprocess.run(["runc", "--root", rr, "kill", cid, "KILL"],
+                subprocess.run([rt, "--root", rr, "kill", cid, "KILL"],
                                capture_output=True)
                 time.sleep(0.1)
-                subprocess.run(["runc", "--root", rr, "delete", "-f", cid],
+                subprocess.run([rt, "--root", rr, "delete", "-f", cid],
                                capture_output=True)
         subprocess.run(["pkill", "-9", "-f", f"conmon.*{self.top}"],
                        capture_output=True)
@@ -313,8 +315,8 @@ def running(p):
 def container_pid(a, name):
     """The pid of the pod's container process, from the runtime."""
     p = a.pod("default", f"{name}-testnode")
-    cid = cstatus(p)["containerID"].split("://", 1)[1]
-    r = subprocess.run(["runc", "--root", a.runtime_root(), "state", cid],
+    rt, cid = cstatus(p)["containerID"].split("://", 1)
+    r = subprocess.run([rt, "--root", a.runtime_root(), "state", cid],
                        capture_output=True, text=True, check=True)
     return json.loads(r.stdout)["pid"]
 
