@@ -689,9 +689,31 @@ rt_umount(const char *path)
 int
 rt_pid_alive(pid_t pid)
 {
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
 	if (pid <= 0)
 		return 0;
-	return kill(pid, 0) == 0 || errno == EPERM;
+	if (kill(pid, 0) == -1 && errno != EPERM)
+		return 0;
+	/*
+	 * A daemonized conmon that exited is a zombie until whatever reaps
+	 * orphans here gets to it, which can take seconds; kill(pid, 0)
+	 * still succeeds on it.  A zombie is dead for our purposes.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno != ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces and parentheses */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return 1;
+	return p[2] != 'Z' && p[2] != 'X';
 }
 
 size_t
