@@ -190,6 +190,7 @@ void	pod_report_free(struct pod_report *);
 void	strlist_free(struct strlist *);
 int	strlist_add(struct strlist *, const char *, uint32_t max);
 const char *pod_restart_policy_name(uint8_t);
+int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */
 
 /* podwire.c: the binary encoding; decode returns -1 on any violation */
 int	podwire_put_pod(struct ipc_msg *, const struct pod *);

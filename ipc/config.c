@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "caps.h"
 #include "config.h"
 #include "log.h"
 
@@ -206,6 +207,9 @@ add_cap(struct agentd_config *c, const char *v)
 	for (i = 0; v[i]; i++)
 		if (!((v[i] >= 'A' && v[i] <= 'Z') || v[i] == '_'))
 			return "has an invalid capability name";
+	/* a typo must not silently allow nothing */
+	if (caps_lookup(v) == -1)
+		return "names an unknown capability";
 	if ((c->policy.allowed_caps[c->policy.n_allowed_caps] =
 	    strdup(v)) == NULL)
 		return "out of memory";

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pod.h"
 
@@ -160,4 +161,14 @@ pod_restart_policy_name(uint8_t p)
 		return "Never";
 	}
 	return "?";
+}
+
+/* the model's timestamps are Unix time in nanoseconds */
+int64_t
+pod_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }

@@ -35,6 +35,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "rt_private.h"
 
 #define OCI_VERSION		"1.0.2"
@@ -58,18 +59,7 @@
 
 /* ---- capabilities ---- */
 
-static const char *const cap_names[] = {
-	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID",
-	"KILL", "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE",
-	"NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
-	"IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT",
-	"SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE",
-	"AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE",
-	"MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ",
-	"PERFMON", "BPF", "CHECKPOINT_RESTORE"
-};
-#define CAP_COUNT	((int)(sizeof(cap_names) / sizeof(cap_names[0])))
+
 #define CAPBIT(n)	(1ULL << (n))
 enum {
 	C_CHOWN = 0, C_DAC_OVERRIDE = 1, C_FOWNER = 3, C_FSETID = 4, C_KILL = 5,
@@ -93,27 +83,12 @@ cap_available(void)
 	uint64_t mask = 0;
 	int i;
 
-	for (i = 0; i < CAP_COUNT; i++)
+	for (i = 0; i < CAPS_COUNT; i++)
 		if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
 			mask |= CAPBIT(i);
 	return mask;
 }
 
-/* "NET_ADMIN", "CAP_NET_ADMIN", any case; -2 for "ALL", -1 unknown */
-static int
-cap_lookup(const char *name)
-{
-	int i;
-
-	if (strncasecmp(name, "CAP_", 4) == 0)
-		name += 4;
-	if (strcasecmp(name, "ALL") == 0)
-		return -2;
-	for (i = 0; i < CAP_COUNT; i++)
-		if (strcasecmp(name, cap_names[i]) == 0)
-			return i;
-	return -1;
-}
 
 static int
 cap_mask(const struct security_context *sc, uint64_t *out, struct rt_err *err)
@@ -127,22 +102,23 @@ cap_mask(const struct security_context *sc, uint64_t *out, struct rt_err *err)
 		return 0;
 	}
 	for (i = 0; i < sc->cap_drop.n; i++) {
-		if ((c = cap_lookup(sc->cap_drop.v[i])) == -1)
+		if ((c = caps_lookup(sc->cap_drop.v[i])) == -1)
 			return rt_seterr(err, "securityContext.capabilities.drop: "
 			    "unknown capability \"%s\"", sc->cap_drop.v[i]);
-		caps &= c == -2 ? 0 : ~CAPBIT(c);
+		caps &= c == CAPS_ALL ? 0 : ~CAPBIT(c);
 	}
 	for (i = 0; i < sc->cap_add.n; i++) {
-		if ((c = cap_lookup(sc->cap_add.v[i])) == -1)
+		if ((c = caps_lookup(sc->cap_add.v[i])) == -1)
 			return rt_seterr(err, "securityContext.capabilities.add: "
 			    "unknown capability \"%s\"", sc->cap_add.v[i]);
-		if (c == -2) {
+		if (c == CAPS_ALL) {
 			caps = avail;
 			continue;
 		}
 		if (!(avail & CAPBIT(c)))
 			return rt_seterr(err, "securityContext.capabilities.add: "
-			    "CAP_%s is not in this node's bounding set", cap_names[c]);
+			    "CAP_%s is not in this node's bounding set",
+			    caps_names[c]);
 		caps |= CAPBIT(c);
 	}
 	*out = caps;
@@ -159,11 +135,11 @@ bundle_caps(const struct security_context *sc, struct strlist *out,
 
 	if (cap_mask(sc, &caps, err) == -1)
 		return -1;
-	for (i = 0; i < CAP_COUNT; i++) {
+	for (i = 0; i < CAPS_COUNT; i++) {
 		if (!(caps & CAPBIT(i)))
 			continue;
-		snprintf(name, sizeof(name), "CAP_%s", cap_names[i]);
-		if (strlist_add(out, name, CAP_COUNT) == -1)
+		snprintf(name, sizeof(name), "CAP_%s", caps_names[i]);
+		if (strlist_add(out, name, CAPS_COUNT) == -1)
 			return rt_seterr(err, "out of memory");
 	}
 	return 0;
@@ -829,15 +805,15 @@ bundle_capabilities(uint64_t caps)
 {
 	static const char *const sets[] = { "bounding", "effective",
 		"permitted" };
-	const char *names[CAP_COUNT];
-	char buf[CAP_COUNT][48];
+	const char *names[CAPS_COUNT];
+	char buf[CAPS_COUNT][48];
 	cJSON *c = cJSON_CreateObject();
 	int i, n = 0;
 
-	for (i = 0; i < CAP_COUNT; i++) {
+	for (i = 0; i < CAPS_COUNT; i++) {
 		if (!(caps & CAPBIT(i)))
 			continue;
-		snprintf(buf[n], sizeof(buf[n]), "CAP_%s", cap_names[i]);
+		snprintf(buf[n], sizeof(buf[n]), "CAP_%s", caps_names[i]);
 		names[n] = buf[n];
 		n++;
 	}

@@ -40,15 +40,6 @@ lc_have_podset(void)
 	return have_podset;
 }
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static struct xpod *
 find_uid(const char *uid)
 {
@@ -95,7 +86,7 @@ lc_adopt(const char *id, const struct rt_labels *l, void *arg)
 		x->pod.name = strdup(l->pod_name);
 		snprintf(x->spec_hash, sizeof(x->spec_hash), "%s",
 		    l->spec_hash);
-		x->start_time_ns = now_ns();
+		x->start_time_ns = pod_now_ns();
 	}
 	if (l->container[0] == '\0') {
 		struct rt_cstate cs;
@@ -217,7 +208,7 @@ accept_pod(struct pod *p, const char hash[72])
 	x->has_spec = 1;
 	x->desired = 1;
 	x->dirty = 1;
-	x->start_time_ns = now_ns();
+	x->start_time_ns = pod_now_ns();
 	/* both are hex SHA-256 strings of the same buffer size */
 	memcpy(x->spec_hash, hash, sizeof(x->spec_hash));
 	x->spec_hash[sizeof(x->spec_hash) - 1] = '\0';
@@ -479,7 +470,7 @@ start_container(struct xpod *x, uint32_t i)
 		c->id[0] = '\0';
 		set_waiting(x, c, err.config ? "CreateContainerConfigError" :
 		    "RunContainerError", err.msg);
-		c->backoff_until_ns = now_ns() +
+		c->backoff_until_ns = pod_now_ns() +
 		    (int64_t)BACKOFF_INITIAL_S * 1000000000LL;
 		rt_image_free(&img);
 		return;
@@ -500,7 +491,7 @@ start_container(struct xpod *x, uint32_t i)
 static int
 in_backoff(struct xpod *x, struct xctr *c)
 {
-	int64_t now = now_ns();
+	int64_t now = pod_now_ns();
 	int64_t ran = c->cs.finished_at_ns - c->cs.started_at_ns;
 
 	if (ran >= (int64_t)BACKOFF_RESET_S * 1000000000LL)
@@ -578,7 +569,7 @@ sync_container(struct xpod *x, uint32_t i)
 			restart_container(x, i);
 		return;
 	}
-	if (c->backoff_until_ns > now_ns())
+	if (c->backoff_until_ns > pod_now_ns())
 		return;
 	start_container(x, i);
 }
@@ -777,13 +768,13 @@ sync_terminating(struct xpod *x)
 	case XPOD_ACTIVE:
 		all_exited(x, n);
 		send_signals(x, n, grace == 0);
-		x->deadline_ns = now_ns() + grace * 1000000000LL;
+		x->deadline_ns = pod_now_ns() + grace * 1000000000LL;
 		x->phase = grace == 0 ? XPOD_KILLED : XPOD_STOPPING;
 		return 0;
 	case XPOD_STOPPING:
 		if (all_exited(x, n))
 			break;
-		if (now_ns() < x->deadline_ns)
+		if (pod_now_ns() < x->deadline_ns)
 			return 0;
 		log_info("pod %s/%s: grace period over, killing",
 		    x->pod.namespace, x->pod.name);

@@ -601,10 +601,7 @@ rt_valid_id(const char *id)
 int64_t
 rt_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return pod_now_ns();
 }
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo */

@@ -55,15 +55,6 @@ static const struct ipc_dispatch executor_tab[] = {
 	{ MSG_PODS_SYNCED, 0, IPC_F_ANYSTATE, exec_synced },
 };
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static struct pod_entry *
 find_pod(const char *ns, const char *name)
 {
@@ -183,9 +174,9 @@ render(uint32_t kind, const char *filter, char *err, size_t errlen)
 		reports[i] = &pods[i]->report;
 	}
 	if (kind == QUERY_POD_TABLE)
-		return podstatus_table(specs, reports, npods, now_ns());
+		return podstatus_table(specs, reports, npods, pod_now_ns());
 	if (kind == QUERY_PODLIST_JSON)
-		doc = podstatus_podlist_json(specs, reports, npods, now_ns());
+		doc = podstatus_podlist_json(specs, reports, npods, pod_now_ns());
 	else {
 		snprintf(ns, sizeof(ns), "%s", filter);
 		if ((name = strchr(ns, '/')) == NULL) {
@@ -197,7 +188,7 @@ render(uint32_t kind, const char *filter, char *err, size_t errlen)
 			snprintf(err, errlen, "pod %s not found", filter);
 			return NULL;
 		}
-		doc = podstatus_pod_json(&e->spec, &e->report, now_ns());
+		doc = podstatus_pod_json(&e->spec, &e->report, pod_now_ns());
 	}
 	if (doc != NULL) {
 		text = cJSON_Print(doc);

@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 #include <yaml.h>
 
+#include "caps.h"
 #include "manifest.h"
 #include "pod.h"
 
@@ -630,41 +631,19 @@ c_resources(struct walk *w, const cJSON *v, void *arg)
 /* ------------------------------------------------------------------ */
 /* security contexts                                                   */
 
-/* the Linux capabilities (linux/capability.h), without "CAP_" */
-static const char *const linux_caps[] = {
-	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID",
-	"KILL", "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE",
-	"NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
-	"IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT",
-	"SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE",
-	"AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE",
-	"MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ",
-	"PERFMON", "BPF", "CHECKPOINT_RESTORE",
-};
-
 /* "cap_net_admin", "NET_ADMIN" -> "NET_ADMIN"; -1 if not a capability */
 static int
 cap_normalize(const char *in, int allow_all, char out[POD_MAX_CAP_NAME])
 {
-	char up[CAP_INPUT_MAX + 1];
-	const char *name = up;
-	size_t i, n = strlen(in);
+	const char *name;
+	size_t n = strlen(in);
+	int c;
 
 	if (n == 0 || n > CAP_INPUT_MAX)
 		return -1;
-	for (i = 0; i <= n; i++)
-		up[i] = (in[i] >= 'a' && in[i] <= 'z') ? in[i] - 'a' + 'A' :
-		    in[i];
-	if (strncmp(up, "CAP_", 4) == 0)
-		name += 4;
-	if (allow_all && strcmp(name, "ALL") == 0)
-		goto found;
-	for (i = 0; i < sizeof(linux_caps) / sizeof(linux_caps[0]); i++)
-		if (strcmp(name, linux_caps[i]) == 0)
-			goto found;
-	return -1;
-found:
+	if ((c = caps_lookup(in)) == -1 || (c == CAPS_ALL && !allow_all))
+		return -1;
+	name = c == CAPS_ALL ? "ALL" : caps_names[c];
 	if ((n = strlen(name)) >= POD_MAX_CAP_NAME)
 		return -1;
 	memcpy(out, name, n + 1);
