@@ -39,7 +39,7 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "system"))
-from harness import Agentd  # noqa: E402
+from harness import Agentd, rmdir_cgroups  # noqa: E402
 
 START_TIMEOUT = 60		# one pod, any runtime
 RAMP_TIMEOUT = 90		# all pods of one ramp (agentd needs ~15 s)
@@ -200,19 +200,6 @@ def umount_under(path):
     for m in sorted((m for m in mounts if m.startswith(path + "/")),
                     key=len, reverse=True):
         subprocess.run(["umount", "-l", m], capture_output=True)
-
-
-def rmdir_cgroups(rel):
-    for hier in [os.path.join("/sys/fs/cgroup", h)
-                 for h in os.listdir("/sys/fs/cgroup")] + ["/sys/fs/cgroup"]:
-        base = os.path.join(hier, rel.lstrip("/"))
-        if not os.path.isdir(base):
-            continue
-        for d, _, _ in sorted(os.walk(base), key=lambda t: -len(t[0])):
-            try:
-                os.rmdir(d)
-            except OSError:
-                pass
 
 
 def kill_pids(pidlist):

@@ -48,6 +48,19 @@ def proc_status(pid):
     return out
 
 
+def rmdir_cgroups(rel):
+    """Remove the cgroup rel (and what is below it) from every hierarchy."""
+    for hier in glob.glob("/sys/fs/cgroup/*") + ["/sys/fs/cgroup"]:
+        base = os.path.join(hier, rel.lstrip("/"))
+        if not os.path.isdir(base):
+            continue
+        for d, _, _ in sorted(os.walk(base), key=lambda t: -len(t[0])):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+
+
 class Agentd:
     _seq = 0
 
@@ -237,14 +250,7 @@ class Agentd:
         for m in sorted((m for m in mounts if m.startswith(self.top)),
                         key=len, reverse=True):
             subprocess.run(["umount", "-l", m], capture_output=True)
-        for hier in glob.glob("/sys/fs/cgroup/*") + ["/sys/fs/cgroup"]:
-            base = os.path.join(hier, self.cgroup_root.lstrip("/"))
-            if os.path.isdir(base):
-                for d, _, _ in sorted(os.walk(base), key=lambda t: -len(t[0])):
-                    try:
-                        os.rmdir(d)
-                    except OSError:
-                        pass
+        rmdir_cgroups(self.cgroup_root)
 
     def cleanup(self):
         try:
