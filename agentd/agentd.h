@@ -35,7 +35,6 @@ struct worker {
 	enum proc_role		 role;
 	const char		*exe;		/* "agentd-watcher" ... */
 	pid_t			 pid;
-	uid_t			 uid;
 	enum worker_state	 state;
 	uint32_t		 restarts;
 	uint32_t		 backoff_ms;
@@ -55,7 +54,6 @@ struct agentd {
 	struct audit_log	*audit;
 	int			 audit_failed;	/* fail closed until it works */
 	int			 shutting_down;
-	const char		*self_path;	/* for libexecDir "auto" */
 };
 
 extern struct agentd *agentd_env;
@@ -90,6 +88,8 @@ void	 notify_send(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 
 /* main.c: audit helpers used across the parent */
+struct audit_rec;
+int	 agentd_audit(struct agentd *, const struct audit_rec *, uint64_t *);
 int	 agentd_audit_event(struct agentd *, const char *actor,
 	    const char *action, const char *details, const char *outcome,
 	    const char *error);

@@ -24,7 +24,6 @@
 
 #define CONTROL_MAX_CLIENTS	32
 #define CONTROL_SOCK_NAME	"agentd.sock"
-#define CONTROL_CHUNK		(256 * 1024)
 #define CONTROL_MAX_FILTER	512
 
 struct ctl_client {
@@ -84,30 +83,6 @@ reply_end(struct ctl_client *cl, uint32_t status, const char *error)
 	ipc_put_str(&m, error);
 	ipc_send(cl->chan, &m);
 	cl->pending_id = 0;
-}
-
-/* a chunk is a bytes field so that the client checks its bounds too */
-static int
-send_chunk(struct ipc_chan *c, const void *p, size_t n)
-{
-	struct ipc_msg m;
-
-	ipc_msg_init(&m, CTL_REPLY_CHUNK, 0);
-	ipc_put_bytes(&m, p, n);
-	return ipc_send(c, &m);
-}
-
-static int
-send_text(struct ctl_client *cl, const char *text)
-{
-	size_t len = strlen(text), off, n;
-
-	for (off = 0; off < len; off += n) {
-		n = len - off > CONTROL_CHUNK ? CONTROL_CHUNK : len - off;
-		if (send_chunk(cl->chan, text + off, n) == -1)
-			return -1;
-	}
-	return 0;
 }
 
 static uid_t
@@ -182,7 +157,7 @@ ctl_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	cJSON_Delete(root);
 	if (text == NULL)
 		return -1;
-	send_text(cl, text);
+	ipc_send_chunks(cl->chan, CTL_REPLY_CHUNK, 0, text, strlen(text));
 	free(text);
 	reply_end(cl, 0, NULL);
 	return 0;
@@ -281,7 +256,8 @@ control_relay(struct agentd *env, uint32_t id, int end, struct ipc_msg *m)
 	if (!end) {
 		if (ipc_get_bytes_ref(m, &p, IPC_MAX_PAYLOAD, &n) == 0 &&
 		    ipc_get_end(m) == 0)
-			send_chunk(clients[i].chan, p, n);
+			ipc_send_chunks(clients[i].chan, CTL_REPLY_CHUNK, 0,
+			    p, n);
 		return;
 	}
 	if (ipc_get_u32(m, &status) == -1 ||

@@ -33,6 +33,28 @@ usage(void)
 	exit(2);
 }
 
+/*
+ * Append a record; on failure privileged actions stop (fail closed) and
+ * agentd says so once, loudly, until the log can be written again.
+ */
+int
+agentd_audit(struct agentd *env, const struct audit_rec *r, uint64_t *seq)
+{
+	if (env->audit == NULL || audit_append(env->audit, r, seq) == -1) {
+		if (!env->audit_failed)
+			log_warnx("AUDIT LOG UNWRITABLE: refusing %s; privileged "
+			    "actions stop until %s can be written again (%s)",
+			    r->action, env->conf.audit_log, env->audit ?
+			    audit_last_error(env->audit) : "not open");
+		env->audit_failed = 1;
+		return -1;
+	}
+	if (env->audit_failed)
+		log_warnx("audit log writable again");
+	env->audit_failed = 0;
+	return 0;
+}
+
 int
 agentd_audit_event(struct agentd *env, const char *actor, const char *action,
     const char *details, const char *outcome, const char *error)
@@ -46,18 +68,7 @@ agentd_audit_event(struct agentd *env, const char *actor, const char *action,
 	r.details = details;
 	r.outcome = outcome;
 	r.error = error;
-	if (env->audit == NULL || audit_append(env->audit, &r, NULL) == -1) {
-		if (!env->audit_failed)
-			log_warnx("AUDIT LOG UNWRITABLE: privileged actions "
-			    "stop until %s can be written again",
-			    env->conf.audit_log);
-		env->audit_failed = 1;
-		return -1;
-	}
-	if (env->audit_failed)
-		log_warnx("audit log writable again");
-	env->audit_failed = 0;
-	return 0;
+	return agentd_audit(env, &r, NULL);
 }
 
 static void
@@ -244,7 +255,6 @@ main(int argc, char *argv[])
 	log_init("agentd", debug ? LOG_LVL_DEBUG : env.conf.log_level,
 	    env.conf.use_syslog);
 	agentd_env = &env;
-	env.self_path = argv[0];
 	prepare_dirs(&env.conf);
 	open_audit(&env);
 	if ((env.base = event_base_new()) == NULL)

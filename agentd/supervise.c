@@ -460,14 +460,7 @@ executor_audit(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	r.details = details[0] ? details : NULL;
 	r.outcome = outcome[0] ? outcome : NULL;
 	r.error = error[0] ? error : NULL;
-	if (audit_append(agentd_env->audit, &r, &seq) == -1) {
-		status = 1;
-		if (!agentd_env->audit_failed)
-			log_warnx("AUDIT LOG UNWRITABLE: refusing %s (%s/%s)",
-			    action, ns, name);
-		agentd_env->audit_failed = 1;
-	} else
-		agentd_env->audit_failed = 0;
+	status = agentd_audit(agentd_env, &r, &seq) == -1 ? 1 : 0;
 	audit_ack(c, m->id, seq, status);
 	return 0;
 }

@@ -109,6 +109,10 @@ int		 ipc_send(struct ipc_chan *, struct ipc_msg *);
 /* convenience: a message with one opaque payload */
 int		 ipc_compose(struct ipc_chan *, uint32_t type, uint32_t id,
 		    int fd, const void *, size_t);
+/* a long text as bytes messages of at most IPC_CHUNK bytes each */
+#define IPC_CHUNK	(256 * 1024)
+int		 ipc_send_chunks(struct ipc_chan *, uint32_t type, uint32_t id,
+		    const void *, size_t);
 /* flush the whole queue synchronously (used before exit) */
 int		 ipc_flush(struct ipc_chan *);
 

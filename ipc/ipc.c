@@ -846,6 +846,24 @@ ipc_compose(struct ipc_chan *c, uint32_t type, uint32_t id, int fd,
 }
 
 int
+ipc_send_chunks(struct ipc_chan *c, uint32_t type, uint32_t id,
+    const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	struct ipc_msg m;
+	size_t off, n;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off > IPC_CHUNK ? IPC_CHUNK : len - off;
+		ipc_msg_init(&m, type, id);
+		ipc_put_bytes(&m, b + off, n);
+		if (ipc_send(c, &m) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
 ipc_flush(struct ipc_chan *c)
 {
 	while (!c->dead && !TAILQ_EMPTY(&c->outq)) {

@@ -15,8 +15,6 @@
 #include "sandbox.h"
 #include "worker.h"
 
-#define WORKER_REPLY_CHUNK	(256 * 1024)
-
 struct worker_env *wenv;
 
 static void
@@ -143,18 +141,8 @@ worker_peer_attach(struct worker_env *env, enum proc_role role, int fd,
 int
 worker_reply_text(struct worker_env *env, uint32_t id, const char *text)
 {
-	size_t len = strlen(text), off, n;
-	struct ipc_msg m;
-
-	for (off = 0; off < len; off += n) {
-		n = len - off > WORKER_REPLY_CHUNK ? WORKER_REPLY_CHUNK :
-		    len - off;
-		ipc_msg_init(&m, MSG_REPLY_CHUNK, id);
-		ipc_put_bytes(&m, text + off, n);
-		if (ipc_send(env->parent, &m) == -1)
-			return -1;
-	}
-	return 0;
+	return ipc_send_chunks(env->parent, MSG_REPLY_CHUNK, id, text,
+	    strlen(text));
 }
 
 int

@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <openssl/sha.h>
 
+#include "auditfmt.h"
 #include "executor.h"
 #include "ipc.h"
 #include "log.h"
@@ -158,29 +158,14 @@ watcher_begin(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int
 watcher_pod(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	uint8_t digest[SHA256_DIGEST_LENGTH];
-	char hash[2 * SHA256_DIGEST_LENGTH + 1];
+	char hash[AUDITFMT_HEX_LEN + 1];
 	struct pod p;
 
 	/* the spec hash covers the exact bytes: any change replaces the pod */
-	SHA256(m->data, m->len, digest);
-	hex(digest, sizeof(digest), hash);
+	auditfmt_sha256_hex((const char *)m->data, m->len, hash);
 	if (podwire_get_pod(m, &p) == -1)
 		return -1;
 	if (ipc_get_end(m) == -1 || lc_podset_add(&p, hash) == -1) {

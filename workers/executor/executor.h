@@ -79,7 +79,6 @@ int	 lc_podset_add(struct pod *, const char *spec_hash);
 void	 lc_podset_end(void);
 int	 lc_sync_all(void);
 void	 lc_resend_all(void);
-int	 lc_have_podset(void);
 size_t	 lc_count(void);
 int	 lc_fill_report(struct xpod *, struct pod_report *);
 

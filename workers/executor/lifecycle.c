@@ -34,12 +34,6 @@ lc_count(void)
 	return nxpods;
 }
 
-int
-lc_have_podset(void)
-{
-	return have_podset;
-}
-
 static struct xpod *
 find_uid(const char *uid)
 {
