@@ -175,6 +175,34 @@ cmd_status(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The table comes from the reporter, which is sandboxed because it is not
+ * trusted: its rows are printed line by line with control bytes escaped,
+ * so even a compromised reporter cannot drive the terminal.
+ */
+static void
+print_table(const char *text)
+{
+	const char *nl;
+	char *line, *esc;
+	size_t n, elen;
+
+	while (*text != '\0') {
+		nl = strchr(text, '\n');
+		n = nl != NULL ? (size_t)(nl - text) : strlen(text);
+		if ((line = strndup(text, n)) == NULL)
+			fatal("strndup");
+		elen = str_escape_ctl(NULL, 0, line) + 1;
+		if ((esc = malloc(elen)) == NULL)
+			fatal("malloc");
+		str_escape_ctl(esc, elen, line);
+		printf("%s\n", esc);
+		free(esc);
+		free(line);
+		text += n + (nl != NULL);
+	}
+}
+
 static int
 cmd_get(int argc, char **argv)
 {
@@ -195,9 +223,12 @@ cmd_get(int argc, char **argv)
 	} else
 		usage();
 	text = request(&m);
-	fputs(text, stdout);
-	if (json || strcmp(argv[1], "pod") == 0)
+	if (json || strcmp(argv[1], "pod") == 0) {
+		/* JSON: cJSON escapes control bytes in strings itself */
+		fputs(text, stdout);
 		putchar('\n');
+	} else
+		print_table(text);
 	free(text);
 	return 0;
 }

@@ -53,6 +53,19 @@ static const struct {
 	{ ROLE_EXECUTOR, ROLE_REPORTER },
 };
 
+/*
+ * Who may accuse whom (MSG_PEER_FAULT): a worker can only know about a
+ * peer that sends to it.  The executor sends the watcher nothing, and the
+ * reporter sends the executor nothing, so those accusations are false by
+ * construction and end the accuser, never the accused.
+ */
+static const struct {
+	enum proc_role	accuser, accused;
+} fault_rules[] = {
+	{ ROLE_EXECUTOR, ROLE_WATCHER },	/* pod sets */
+	{ ROLE_REPORTER, ROLE_EXECUTOR },	/* observed state */
+};
+
 static int	worker_hello(struct ipc_chan *, struct ipc_msg *, void *);
 static int	worker_pong(struct ipc_chan *, struct ipc_msg *, void *);
 static int	worker_reply(struct ipc_chan *, struct ipc_msg *, void *);
@@ -368,17 +381,37 @@ worker_reply(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 }
 
 static int
+may_accuse(enum proc_role accuser, uint32_t accused)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(fault_rules); i++)
+		if (fault_rules[i].accuser == accuser &&
+		    (uint32_t)fault_rules[i].accused == accused)
+			return 1;
+	return 0;
+}
+
+static int
 worker_peer_fault(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	struct worker *w = arg, *peer;
-	char reason[256], why[512];
+	char reason[PEER_FAULT_MAX_REASON + 1], why[512];
 	uint32_t role;
 
 	if (ipc_get_u32(m, &role) == -1 ||
 	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
-	    ipc_get_end(m) == -1 || (peer = supervise_worker(agentd_env,
-	    role)) == NULL || peer == w)
+	    ipc_get_end(m) == -1)
 		return -1;
+	if (!may_accuse(w->role, role)) {
+		/* the report is the violation; ending the channel too */
+		snprintf(why, sizeof(why), "false MSG_PEER_FAULT: the %s "
+		    "accuses the %s, which sends it nothing", w->exe,
+		    role_name(role));
+		kill_worker(agentd_env, w, why);
+		return -1;
+	}
+	peer = supervise_worker(agentd_env, role);
 	snprintf(why, sizeof(why), "%s reports: %s", w->exe, reason);
 	kill_worker(agentd_env, peer, why);
 	return 0;
@@ -428,8 +461,10 @@ phase_name(uint32_t phase)
 static int
 executor_audit(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char action[AUDIT_MAX_ACTION], ns[POD_MAX_NAME + 1], name[POD_MAX_NAME + 1];
-	char uid[128], ctr[64], image[600], details[AUDIT_MAX_DETAILS];
+	char action[AUDIT_MAX_ACTION], ns[POD_MAX_NAMESPACE + 1];
+	char name[POD_MAX_NAME + 1], uid[POD_MAX_UID + 1];
+	char ctr[POD_MAX_CONTAINER_NAME + 1], image[POD_MAX_IMAGE + 1];
+	char details[AUDIT_MAX_DETAILS];
 	char outcome[AUDIT_MAX_OUTCOME], error[AUDIT_MAX_ERROR];
 	struct audit_rec r;
 	uint64_t seq = 0;

@@ -38,7 +38,9 @@ enum msg_type {
 	MSG_SHUTDOWN,		/* P->W: (empty) finish and exit 0 */
 	MSG_TEST_HOOK,		/* P->W: u32 hook (test builds only) */
 	MSG_PEER_FAULT,		/* W->P: u32 peer role, str reason: the peer
-				   broke the protocol; agentd kills it */
+				   broke the protocol; agentd kills it if
+				   that peer sends to the reporter of it,
+				   else the reporter (PEER_FAULT_MAX_REASON) */
 
 	/* parent -> watcher: static manifest directory contents */
 	MSG_MANIFEST_BEGIN = 20,	/* u32 generation */
@@ -84,6 +86,9 @@ enum msg_type {
 
 	MSG_TYPE_MAX
 };
+
+/* MSG_PEER_FAULT: the sender truncates, agentd decodes with this bound */
+#define PEER_FAULT_MAX_REASON	255
 
 /* bounds of the static manifest directory as agentd hands it over */
 #define MANIFEST_MAX_BYTES	(512 * 1024)	/* one file */

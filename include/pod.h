@@ -16,9 +16,19 @@ struct ipc_msg;
 
 #define MAX_PODS		512
 #define POD_MAX_CONTAINERS	16
-#define POD_MAX_NAME		253	/* DNS subdomain: pod name, namespace */
+/*
+ * The identity bounds: one definition for the parser, the podwire decoder,
+ * agentd's audit-record decoder and the reporter, so that what one process
+ * accepts every later one accepts too.  Each is a length without the NUL;
+ * a decoding buffer is the bound + 1.
+ */
+#define POD_MAX_NAME		253	/* DNS subdomain: pod name, node name */
 #define POD_MAX_LABEL		63	/* DNS label: container, port names */
-#define POD_MAX_UID		128
+#define POD_MAX_NAMESPACE	POD_MAX_LABEL	/* a namespace is a DNS label */
+#define POD_MAX_CONTAINER_NAME	POD_MAX_LABEL
+#define POD_MAX_UID		128	/* [A-Za-z0-9-] (a UUID is 36) */
+/* the pod's log directory "<namespace>_<name>_<uid>" is one file name */
+#define POD_MAX_LOGDIR_NAME	255	/* NAME_MAX */
 #define POD_MAX_KEY		317	/* prefix(253) '/' name(63) */
 #define POD_MAX_LABEL_VALUE	63
 #define POD_MAX_ANNOT_VALUE	(16 * 1024)
@@ -191,6 +201,22 @@ void	strlist_free(struct strlist *);
 int	strlist_add(struct strlist *, const char *, uint32_t max);
 const char *pod_restart_policy_name(uint8_t);
 int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */
+
+/*
+ * Identity checks (pod.c), the same in the watcher (with the field for the
+ * user) and in the executor right after decoding (a failure is a protocol
+ * error of the watcher): namespace a DNS label, name a DNS subdomain,
+ * uid [A-Za-z0-9-] of at most POD_MAX_UID, the log directory name within
+ * POD_MAX_LOGDIR_NAME, container names DNS labels.  0 if all hold; else
+ * -1 with the field's path in field and the reason in why.
+ */
+#define POD_IDENTITY_FIELD	64
+#define POD_IDENTITY_WHY	256
+int	pod_dns_label_ok(const char *, size_t);
+int	pod_dns_subdomain_ok(const char *, size_t);
+int	pod_uid_ok(const char *, size_t);
+int	pod_identity_check(const struct pod *, char field[POD_IDENTITY_FIELD],
+	    char why[POD_IDENTITY_WHY]);
 
 /* podwire.c: the binary encoding; decode returns -1 on any violation */
 int	podwire_put_pod(struct ipc_msg *, const struct pod *);

@@ -21,6 +21,7 @@ struct worker_env {
 	struct event_base	*base;
 	struct ipc_chan		*parent;
 	struct ipc_chan		*peers[ROLE_MAX];	/* other workers */
+	int			 peer_sends[ROLE_MAX];	/* has a table */
 };
 
 extern struct worker_env *wenv;
@@ -36,7 +37,11 @@ int	worker_ping(struct ipc_chan *, struct ipc_msg *, void *);
 int	worker_shutdown(struct ipc_chan *, struct ipc_msg *, void *);
 int	worker_test_hook(struct ipc_chan *, struct ipc_msg *, void *);
 
-/* a peer channel misbehaved: drop it and ask agentd to end that peer */
+/*
+ * A peer channel misbehaved: drop it and ask agentd to end that peer, if
+ * the peer is one that sends to us (agentd believes nothing else: it ends
+ * a worker that accuses a peer it cannot know about).
+ */
 void	worker_peer_fault(struct worker_env *, enum proc_role, const char *);
 /* replace the channel to a peer (after MSG_PEER_CONNECT) */
 struct ipc_chan *worker_peer_attach(struct worker_env *, enum proc_role,

@@ -1,7 +1,9 @@
 /*
  * Logging for every agentd process: stderr with a level and the process
  * role, optionally syslog.  Chrooted workers keep stderr (inherited from
- * agentd), so their lines reach the same place as the parent's.
+ * agentd), so their lines reach the same place as the parent's.  A line
+ * is one line: names in it come from manifests, and a newline or an escape
+ * sequence in one must not forge a line or rewrite the terminal.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -40,19 +42,57 @@ log_getlevel(void)
 	return log_level;
 }
 
+static size_t
+put_hex(char *dst, size_t len, size_t off, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 0xf] };
+	size_t i;
+
+	for (i = 0; i < sizeof(esc); i++, off++)
+		if (off + 1 < len)
+			dst[off] = esc[i];
+	return off;
+}
+
+size_t
+str_escape_ctl(char *dst, size_t len, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t off = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s < 0x20 || *s == 0x7f)
+			off = put_hex(dst, len, off, *s);
+		else if (*s == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+			off = put_hex(dst, len, off, s[0]);
+			off = put_hex(dst, len, off, s[1]);
+			s++;
+		} else {
+			if (off + 1 < len)
+				dst[off] = (char)*s;
+			off++;
+		}
+	}
+	if (len > 0)
+		dst[off < len ? off : len - 1] = '\0';
+	return off;
+}
+
 static void
 vlog(int pri, const char *tag, const char *fmt, va_list ap, int with_errno)
 {
-	char msg[2048];
+	char raw[2048], msg[STR_ESCAPE_MAX(sizeof(raw))];
 	int saved = errno;
 	struct timespec ts;
 	struct tm tm;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	if (with_errno) {
-		size_t n = strlen(msg);
-		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
+		size_t n = strlen(raw);
+		snprintf(raw + n, sizeof(raw) - n, ": %s", strerror(saved));
 	}
+	str_escape_ctl(msg, sizeof(msg), raw);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%d] %s: %s\n",

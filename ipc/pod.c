@@ -1,7 +1,9 @@
 /*
- * Pod model helpers: initialisation with the Kubernetes defaults and
- * release of everything a decoded or parsed pod owns.
+ * Pod model helpers: initialisation with the Kubernetes defaults,
+ * release of everything a decoded or parsed pod owns, and the identity
+ * checks every process applies the same way.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -171,4 +173,129 @@ pod_now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- identity: what names directories, cgroups, labels and log lines ---- */
+
+static int
+is_lower_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* one RFC 1123 label's characters, without its length limit */
+static int
+label_chars_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
+		return 0;
+	for (i = 1; i + 1 < n; i++)
+		if (!is_lower_alnum(s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+int
+pod_dns_label_ok(const char *s, size_t n)
+{
+	return n <= POD_MAX_LABEL && label_chars_ok(s, n);
+}
+
+int
+pod_dns_subdomain_ok(const char *s, size_t n)
+{
+	const char *dot;
+	size_t part;
+
+	if (n == 0 || n > POD_MAX_NAME)
+		return 0;
+	for (;;) {
+		dot = memchr(s, '.', n);
+		part = dot != NULL ? (size_t)(dot - s) : n;
+		if (!label_chars_ok(s, part))
+			return 0;
+		if (dot == NULL)
+			return 1;
+		n -= part + 1;
+		s = dot + 1;
+	}
+}
+
+int
+pod_uid_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > POD_MAX_UID)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_lower_alnum(s[i]) && !(s[i] >= 'A' && s[i] <= 'Z') &&
+		    s[i] != '-')
+			return 0;
+	return 1;
+}
+
+static int
+identity_fail(char field[POD_IDENTITY_FIELD], char why[POD_IDENTITY_WHY],
+    const char *f, const char *w, size_t len)
+{
+	snprintf(field, POD_IDENTITY_FIELD, "%s", f);
+	snprintf(why, POD_IDENTITY_WHY, "%s (%zu characters)", w, len);
+	return -1;
+}
+
+/*
+ * The reasons never quote the value: it is not yet known to be safe to
+ * print.  The limits are the kubelet's (a namespace is a label, a pod name
+ * a subdomain; validation.ValidatePodName) plus the one the node adds: the
+ * kubelet's log directory <namespace>_<name>_<uid> must be one file name,
+ * or the pod would be accepted and then fail forever at its first
+ * container ("File name too long").
+ */
+int
+pod_identity_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
+    char why[POD_IDENTITY_WHY])
+{
+	const char *ns = p->namespace ? p->namespace : "";
+	const char *name = p->name ? p->name : "";
+	const char *uid = p->uid ? p->uid : "";
+	size_t nl = strlen(ns), pl = strlen(name), ul = strlen(uid), dir;
+	uint32_t i;
+
+	if (!pod_dns_label_ok(ns, nl))
+		return identity_fail(field, why, "metadata.namespace",
+		    "must be a lowercase RFC 1123 label of at most 63 "
+		    "characters", nl);
+	if (!pod_dns_subdomain_ok(name, pl))
+		return identity_fail(field, why, "metadata.name",
+		    "must be a lowercase RFC 1123 subdomain of at most 253 "
+		    "characters", pl);
+	if (!pod_uid_ok(uid, ul))
+		return identity_fail(field, why, "metadata.uid",
+		    "must be 1 to 128 characters of [A-Za-z0-9-]", ul);
+	dir = nl + 1 + pl + 1 + ul;
+	if (dir > POD_MAX_LOGDIR_NAME) {
+		snprintf(field, POD_IDENTITY_FIELD, "metadata.name");
+		snprintf(why, POD_IDENTITY_WHY, "the pod's log directory "
+		    "<namespace>_<name>_<uid> would be %zu characters, more "
+		    "than the %d a file name may have: the name may have at "
+		    "most %zu here", dir, POD_MAX_LOGDIR_NAME,
+		    /* nl + ul + 2 <= 193: this never wraps */
+		    (size_t)POD_MAX_LOGDIR_NAME - nl - ul - 2);
+		return -1;
+	}
+	for (i = 0; i < p->n_containers; i++) {
+		name = p->containers[i].name ? p->containers[i].name : "";
+		if (!pod_dns_label_ok(name, strlen(name))) {
+			snprintf(field, POD_IDENTITY_FIELD,
+			    "spec.containers[%u].name", i);
+			snprintf(why, POD_IDENTITY_WHY, "must be a lowercase "
+			    "RFC 1123 label of at most 63 characters (%zu "
+			    "characters)", strlen(name));
+			return -1;
+		}
+	}
+	return 0;
 }

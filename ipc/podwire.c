@@ -284,7 +284,7 @@ get_ports(struct ipc_msg *m, struct container_spec *c)
 static int
 get_container(struct ipc_msg *m, struct container_spec *c)
 {
-	if (get_req_str(m, &c->name, POD_MAX_LABEL + 1) == -1 ||
+	if (get_req_str(m, &c->name, POD_MAX_CONTAINER_NAME + 1) == -1 ||
 	    get_req_str(m, &c->image, POD_MAX_IMAGE + 1) == -1 ||
 	    get_enum(m, &c->pull_policy, PULL_NEVER) == -1 ||
 	    get_strlist(m, &c->command, POD_MAX_ARGS, POD_MAX_ARG + 1) == -1 ||
@@ -342,7 +342,7 @@ get_pod(struct ipc_msg *m, struct pod *p)
 
 	if (ipc_get_u32(m, &version) == -1 || version != PODWIRE_VERSION)
 		return -1;
-	if (get_req_str(m, &p->namespace, POD_MAX_NAME + 1) == -1 ||
+	if (get_req_str(m, &p->namespace, POD_MAX_NAMESPACE + 1) == -1 ||
 	    get_req_str(m, &p->name, POD_MAX_NAME + 1) == -1 ||
 	    get_req_str(m, &p->uid, POD_MAX_UID + 1) == -1 ||
 	    get_kv(m, &p->labels, &p->n_labels, POD_MAX_META, POD_MAX_KEY,
@@ -402,7 +402,7 @@ get_term(struct ipc_msg *m, struct container_term *t)
 static int
 get_creport(struct ipc_msg *m, struct container_report *c)
 {
-	if (get_req_str(m, &c->name, POD_MAX_LABEL + 1) == -1 ||
+	if (get_req_str(m, &c->name, POD_MAX_CONTAINER_NAME + 1) == -1 ||
 	    get_req_str(m, &c->image, POD_MAX_IMAGE + 1) == -1 ||
 	    get_opt_str(m, &c->image_id, POD_MAX_IMAGE + POD_MAX_ID) == -1 ||
 	    get_opt_str(m, &c->container_id, POD_MAX_ID + 16) == -1 ||

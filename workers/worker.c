@@ -112,6 +112,7 @@ void
 worker_peer_fault(struct worker_env *env, enum proc_role role,
     const char *reason)
 {
+	char bounded[PEER_FAULT_MAX_REASON + 1];
 	struct ipc_msg m;
 
 	log_warnx("%s broke the protocol: %s", role_name(role), reason);
@@ -119,9 +120,20 @@ worker_peer_fault(struct worker_env *env, enum proc_role role,
 		ipc_chan_free(env->peers[role]);
 		env->peers[role] = NULL;
 	}
+	/*
+	 * A peer that sends us nothing by protocol (our queue to it
+	 * overflowed, or it wrote to a send-only channel) is not ours to
+	 * accuse: agentd would end us for it.  The channel stays closed.
+	 */
+	if (!env->peer_sends[role]) {
+		log_warnx("%s channel closed; %s sends us nothing, so agentd "
+		    "is not told", role_name(role), role_name(role));
+		return;
+	}
+	snprintf(bounded, sizeof(bounded), "%s", reason);
 	ipc_msg_init(&m, MSG_PEER_FAULT, 0);
 	ipc_put_u32(&m, role);
-	ipc_put_str(&m, reason);
+	ipc_put_str(&m, bounded);
 	ipc_send(env->parent, &m);
 }
 
@@ -133,6 +145,7 @@ worker_peer_attach(struct worker_env *env, enum proc_role role, int fd,
 		ipc_chan_free(env->peers[role]);
 	env->peers[role] = ipc_chan_new(env->base, fd, role_name(role), tab,
 	    ntab, peer_error, (void *)(uintptr_t)role);
+	env->peer_sends[role] = ntab > 0;
 	if (env->peers[role] == NULL)
 		close(fd);
 	return env->peers[role];

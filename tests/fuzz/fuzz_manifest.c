@@ -104,7 +104,7 @@ check_pod(const struct pod *p)
 
 	check_str(p->namespace, POD_MAX_LABEL, 1);
 	check_str(p->name, POD_MAX_NAME, 1);
-	check_str(p->uid, POD_MAX_UID - 1, 1);
+	check_str(p->uid, POD_MAX_UID, 1);
 	check_str(p->source, POD_MAX_SOURCE - 1, 1);
 	check_str(p->node_name, POD_MAX_NAME, 0);
 	check_kv(p->labels, p->n_labels, POD_MAX_LABEL_VALUE);

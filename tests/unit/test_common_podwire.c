@@ -622,7 +622,7 @@ set_cap_drop(struct pod *p, char *s)
 
 TEST(test_namespace_bound)
 {
-	check_pod_str_bound(set_namespace, POD_MAX_NAME, 'n');
+	check_pod_str_bound(set_namespace, POD_MAX_NAMESPACE, 'n');
 }
 
 TEST(test_pod_name_bound)

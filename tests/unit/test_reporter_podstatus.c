@@ -1290,3 +1290,28 @@ TEST(test_table_age_long_durations)
 	pod_report_free(&r);
 	pod_free(&p);
 }
+
+/* issue 8 row 7: a name cannot forge a row or reach the terminal raw */
+TEST(test_table_escapes_control_bytes_in_names)
+{
+	struct pod p;
+	struct pod_report r;
+	char *t, *nl;
+	int lines = 0;
+
+	mkpod(&p, "default", "evil\x1b[2J\ndefault   forged   1/1   Running",
+	    "app");
+	mkrep(&r, &p);
+	t = table1(&p, &r, T0 + SEC);
+	CHECK(strchr(t, '\x1b') == NULL);
+	CHECK(strstr(t, "evil\\x1b[2J\\x0adefault   forged") != NULL);
+	for (nl = t; (nl = strchr(nl, '\n')) != NULL; nl++)
+		lines++;
+	CHECK_EQ_INT(lines, 2);		/* the header and one row */
+	/* the header's READY sits where the row's READY starts */
+	CHECK_EQ_INT(strstr(t, "READY") - t,
+	    strstr(t, "0/1") - (strchr(t, '\n') + 1));
+	free(t);
+	pod_report_free(&r);
+	pod_free(&p);
+}

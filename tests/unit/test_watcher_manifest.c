@@ -1039,25 +1039,41 @@ api_pod_named(const char *name)
 	    "[{\"name\":\"a\",\"image\":\"b\"}]}}", name);
 }
 
+/* "default" + '_' + name + '_' + "u-1" is one file name (NAME_MAX) */
+#define API_NAME_FITS	(POD_MAX_LOGDIR_NAME - 7 - 3 - 2)
+
 TEST(test_pod_name_limit)
 {
 	struct pod p;
 
-	JSON_OK(api_pod_named(rep('a', POD_MAX_NAME)), &p);
-	CHECK_EQ_INT(strlen(p.name), POD_MAX_NAME);
+	JSON_OK(api_pod_named(rep('a', API_NAME_FITS)), &p);
+	CHECK_EQ_INT(strlen(p.name), API_NAME_FITS);
 	pod_free(&p);
+	JSON_REJECTED(api_pod_named(rep('a', API_NAME_FITS + 1)),
+	    "metadata.name", "log directory <namespace>_<name>_<uid> would "
+	    "be 256 characters");
 	JSON_REJECTED(api_pod_named(rep('a', POD_MAX_NAME + 1)),
 	    "metadata.name", "no more than 253 characters");
+}
+
+/* a static pod's uid is 32 hex digits: 214 characters for its full name */
+TEST(test_static_pod_name_limit_is_the_log_directory)
+{
+	size_t fits = POD_MAX_LOGDIR_NAME - 7 - 32 - 2 - 1 - strlen(NODE);
+	struct pod p;
+
+	PARSE_OK(pod_named(rep('a', fits)), &p);
+	CHECK_EQ_INT(strlen(p.name), fits + 1 + strlen(NODE));
+	pod_free(&p);
+	REJECTED(pod_named(rep('a', fits + 1)), "metadata.name",
+	    "the name may have at most 214 here");
 }
 
 TEST(test_static_pod_name_limit_includes_node_suffix)
 {
 	size_t fits = POD_MAX_NAME - 1 - strlen(NODE);
-	struct pod p;
 
-	PARSE_OK(pod_named(rep('a', fits)), &p);
-	CHECK_EQ_INT(strlen(p.name), POD_MAX_NAME);
-	pod_free(&p);
+	/* past the DNS limit with its suffix: that reason comes first */
 	REJECTED(pod_named(rep('a', fits + 1)), "metadata.name",
 	    "static pod name");
 }
@@ -1388,10 +1404,10 @@ TEST(test_api_uid_limit)
 	    "{\"name\":\"w\",\"uid\":\"%s\"},\"spec\":{\"containers\":"
 	    "[{\"name\":\"a\",\"image\":\"b\"}]}}";
 
-	JSON_OK(fmt(tmpl, rep('u', POD_MAX_UID - 1)), &p);
+	JSON_OK(fmt(tmpl, rep('u', POD_MAX_UID)), &p);
 	pod_free(&p);
-	JSON_REJECTED(fmt(tmpl, rep('u', POD_MAX_UID)), "metadata.uid",
-	    "no more than 127");
+	JSON_REJECTED(fmt(tmpl, rep('u', POD_MAX_UID + 1)), "metadata.uid",
+	    "no more than 128");
 	JSON_REJECTED(fmt(tmpl, "../etc"), "metadata.uid", "alphanumeric");
 }
 

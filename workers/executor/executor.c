@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +33,20 @@
 #define ST_IDLE		(1u << PODSET_IDLE)
 #define ST_RECV		(1u << PODSET_RECV)
 
+/*
+ * Statuses go to the reporter while its queue holds less than this; the
+ * rest stay dirty and follow as it drains (every STATUS_PACE_MS), so a
+ * full resend of MAX_PODS pods of up to IPC_MAX_MSG each never meets
+ * IPC_MAX_QUEUED, which would end the channel.
+ */
+#define STATUS_QUEUE_HIGH	(4 * 1024 * 1024)
+#define STATUS_PACE_MS		20
+
 static struct worker_env	 env;
 static struct rt_info		 rtinfo;
 static struct event		*sync_ev;
+static struct event		*pace_ev;
+static int			 resync_pending;	/* PODS_SYNCED owed */
 static uint32_t			 podset_gen;
 static uint32_t			 audit_id;
 
@@ -112,6 +124,21 @@ exec_audit(int phase, const char *action, const struct xpod *x,
 	return rv;
 }
 
+static void
+pace_arm(void)
+{
+	struct timeval tv = { 0, STATUS_PACE_MS * 1000 };
+
+	if (!evtimer_pending(pace_ev, NULL))
+		evtimer_add(pace_ev, &tv);
+}
+
+/*
+ * A status that cannot go now stays dirty: without a reporter it is sent
+ * when one connects (the whole set is), over the high-water mark when the
+ * queue drains.  The channel is looked up at every send: a failed send
+ * frees it (peer_error) and leaves NULL behind.
+ */
 void
 exec_send_status(struct xpod *x)
 {
@@ -119,18 +146,50 @@ exec_send_status(struct xpod *x)
 	struct pod_report r;
 	struct ipc_msg m;
 
-	x->dirty = 0;
 	if (rep == NULL)
-		return;		/* resent whole when it connects */
+		return;
+	if (ipc_chan_queued(rep) >= STATUS_QUEUE_HIGH) {
+		pace_arm();
+		return;
+	}
 	if (lc_fill_report(x, &r) == -1)
 		return;
 	ipc_msg_init(&m, MSG_POD_STATUS, 0);
 	podwire_put_pod(&m, &x->pod);
 	podwire_put_report(&m, &r);
 	pod_report_free(&r);
-	if (ipc_send(rep, &m) == -1)
+	if (ipc_send(rep, &m) == -1) {
 		log_warnx("status of %s/%s not sent", x->pod.namespace,
 		    x->pod.name);
+		return;
+	}
+	x->dirty = 0;
+}
+
+/* what is dirty goes out as the queue allows; PODS_SYNCED after the last */
+static void
+status_pump(void)
+{
+	struct ipc_msg m;
+
+	if (env.peers[ROLE_REPORTER] == NULL)
+		return;
+	if (lc_send_dirty() > 0) {
+		pace_arm();
+		return;
+	}
+	if (!resync_pending || env.peers[ROLE_REPORTER] == NULL)
+		return;
+	resync_pending = 0;
+	ipc_msg_init(&m, MSG_PODS_SYNCED, 0);
+	ipc_put_u32(&m, (uint32_t)lc_count());
+	ipc_send(env.peers[ROLE_REPORTER], &m);
+}
+
+static void
+pace_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	status_pump();
 }
 
 void
@@ -140,7 +199,7 @@ exec_send_gone(struct xpod *x)
 	struct ipc_msg m;
 
 	if (rep == NULL)
-		return;
+		return;		/* the next resend omits it: the same */
 	ipc_msg_init(&m, MSG_POD_GONE, 0);
 	ipc_put_str(&m, x->pod.namespace);
 	ipc_put_str(&m, x->pod.name);
@@ -158,17 +217,56 @@ watcher_begin(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
+/*
+ * The watcher broke the protocol in a way worth naming: agentd ends it.
+ * The channel is gone when this returns; the dispatcher stops reading.
+ */
+static int
+watcher_fault(const char *fmt, ...)
+{
+	char reason[PEER_FAULT_MAX_REASON + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	worker_peer_fault(&env, ROLE_WATCHER, reason);
+	return 0;
+}
+
 static int
 watcher_pod(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	char hash[AUDITFMT_HEX_LEN + 1];
+	char field[POD_IDENTITY_FIELD], why[POD_IDENTITY_WHY];
 	struct pod p;
 
 	/* the spec hash covers the exact bytes: any change replaces the pod */
 	auditfmt_sha256_hex((const char *)m->data, m->len, hash);
 	if (podwire_get_pod(m, &p) == -1)
 		return -1;
-	if (ipc_get_end(m) == -1 || lc_podset_add(&p, hash) == -1) {
+	if (ipc_get_end(m) == -1) {
+		pod_free(&p);
+		return -1;
+	}
+	/*
+	 * The identity names directories, cgroups, labels and log lines:
+	 * it is checked before anything else sees the pod.  The watcher
+	 * rejects such a manifest itself, so this one is forged.
+	 */
+	if (pod_identity_check(&p, field, why) == -1) {
+		pod_free(&p);
+		return watcher_fault("pod %zu of podset %u: %s %s",
+		    lc_podset_pending() + 1, podset_gen, field, why);
+	}
+	/* two pods with one uid would share every name on the node */
+	if (lc_podset_has_uid(p.uid)) {
+		pod_free(&p);
+		return watcher_fault("pod %zu of podset %u: metadata.uid "
+		    "repeats an earlier pod's uid", lc_podset_pending() + 1,
+		    podset_gen);
+	}
+	if (lc_podset_add(&p, hash) == -1) {
 		pod_free(&p);
 		return -1;
 	}
@@ -191,12 +289,9 @@ watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static void
 reporter_connected(void)
 {
-	struct ipc_msg m;
-
-	lc_resend_all();
-	ipc_msg_init(&m, MSG_PODS_SYNCED, 0);
-	ipc_put_u32(&m, (uint32_t)lc_count());
-	ipc_send(env.peers[ROLE_REPORTER], &m);
+	lc_resend_all();	/* marks every pod dirty */
+	resync_pending = 1;
+	status_pump();
 }
 
 static int
@@ -406,7 +501,9 @@ main(int argc, char *argv[])
 	sandbox_executor();
 	adopt_existing();
 	sync_ev = evtimer_new(env.base, sync_cb, NULL);
-	if (sync_ev == NULL || evtimer_add(sync_ev, &tv) == -1)
+	pace_ev = evtimer_new(env.base, pace_cb, NULL);
+	if (sync_ev == NULL || pace_ev == NULL ||
+	    evtimer_add(sync_ev, &tv) == -1)
 		fatalx("sync timer");
 	worker_run(&env);
 	return 0;

@@ -76,9 +76,12 @@ const struct agentd_config *exec_conf(void);
 void	 lc_adopt(const char *id, const struct rt_labels *, void *);
 void	 lc_podset_begin(void);
 int	 lc_podset_add(struct pod *, const char *spec_hash);
+int	 lc_podset_has_uid(const char *);
+size_t	 lc_podset_pending(void);
 void	 lc_podset_end(void);
 int	 lc_sync_all(void);
 void	 lc_resend_all(void);
+size_t	 lc_send_dirty(void);
 size_t	 lc_count(void);
 int	 lc_fill_report(struct xpod *, struct pod_report *);
 

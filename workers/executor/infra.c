@@ -481,7 +481,7 @@ rt_sandbox_remove(const char *id, struct rt_err *err)
 {
 	struct rt_cstate st;
 	const char *netns, *uid;
-	char uidbuf[POD_MAX_UID];
+	char uidbuf[POD_MAX_UID + 1];
 	cJSON *meta;
 	pid_t pid;
 	int ret = 0;

@@ -147,6 +147,23 @@ lc_podset_begin(void)
 	npending = 0;
 }
 
+size_t
+lc_podset_pending(void)
+{
+	return npending;
+}
+
+int
+lc_podset_has_uid(const char *uid)
+{
+	size_t i;
+
+	for (i = 0; i < npending; i++)
+		if (strcmp(pending[i]->uid, uid) == 0)
+			return 1;
+	return 0;
+}
+
 int
 lc_podset_add(struct pod *p, const char *hash)
 {
@@ -822,7 +839,22 @@ lc_resend_all(void)
 
 	for (i = 0; i < nxpods; i++)
 		if (xpods[i]->has_spec)
-			exec_send_status(xpods[i]);
+			xpods[i]->dirty = 1;
+}
+
+/* send what is dirty, as far as the reporter queue allows; how many wait */
+size_t
+lc_send_dirty(void)
+{
+	size_t i, left = 0;
+
+	for (i = 0; i < nxpods; i++) {
+		if (!xpods[i]->dirty || !xpods[i]->has_spec)
+			continue;
+		exec_send_status(xpods[i]);
+		left += xpods[i]->dirty != 0;
+	}
+	return left;
 }
 
 /* ---- the report the reporter turns into PodStatus ---- */

@@ -73,9 +73,9 @@ struct rt_cstate {
 
 /* the identity stored with each container, used to re-adopt it */
 struct rt_labels {
-	char	 pod_namespace[POD_MAX_NAME + 1];
+	char	 pod_namespace[POD_MAX_NAMESPACE + 1];
 	char	 pod_name[POD_MAX_NAME + 1];
-	char	 pod_uid[POD_MAX_UID];
+	char	 pod_uid[POD_MAX_UID + 1];
 	char	 container[POD_MAX_LABEL + 1];	/* "" for the sandbox */
 	uint32_t restart_count;
 	char	 image_digest[POD_MAX_ID];

@@ -23,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "log.h"
 #include "pod.h"
 #include "podstatus.h"
 
@@ -1368,6 +1369,24 @@ utf8_width(const char *s)
 	return n;
 }
 
+/*
+ * Cells are printed escaped (str_escape_ctl): a name or a reason with a
+ * newline or an escape sequence would forge a row or drive the terminal
+ * of whoever runs agentctl.  The executor only accepts names that are
+ * DNS labels and subdomains; this holds even if that were bypassed.
+ * Widths are those of the escaped text.
+ */
+#define CELL_ESC_LEN	STR_ESCAPE_MAX(POD_MAX_REASON + 1)
+
+static size_t
+cell_width(const char *cell)
+{
+	char esc[CELL_ESC_LEN];
+
+	str_escape_ctl(esc, sizeof(esc), cell);
+	return utf8_width(esc);
+}
+
 /* every column but the last is padded; the last is a trailing cell */
 static void
 column_widths(const struct table_row *rows, size_t nrows,
@@ -1379,7 +1398,7 @@ column_widths(const struct table_row *rows, size_t nrows,
 	for (c = 0; c < TABLE_COLS; c++) {
 		width[c] = 0;
 		for (i = 0; i < nrows; i++)
-			if ((w = utf8_width(rows[i].cell[c])) > width[c])
+			if ((w = cell_width(rows[i].cell[c])) > width[c])
 				width[c] = w;
 		width[c] += TABLE_PADDING;
 		if (width[c] < TABLE_MINWIDTH)
@@ -1397,11 +1416,13 @@ table_emit(const struct table_row *rows, size_t nrows,
 
 	for (i = 0; i < nrows; i++) {
 		for (c = 0; c < TABLE_COLS; c++) {
-			len = strlen(rows[i].cell[c]);
+			len = str_escape_ctl(NULL, 0, rows[i].cell[c]);
 			pad = c == TABLE_COLS - 1 ? 0 :
-			    width[c] - utf8_width(rows[i].cell[c]);
+			    width[c] - cell_width(rows[i].cell[c]);
 			if (out != NULL) {
-				memcpy(out + off, rows[i].cell[c], len);
+				/* its NUL lands where the pad or '\n' goes */
+				str_escape_ctl(out + off, len + 1,
+				    rows[i].cell[c]);
 				memset(out + off + len, ' ', pad);
 			}
 			off += len + pad;

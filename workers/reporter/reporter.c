@@ -110,7 +110,8 @@ exec_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static int
 exec_gone(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char ns[POD_MAX_NAME + 1], name[POD_MAX_NAME + 1], uid[POD_MAX_UID];
+	char ns[POD_MAX_NAMESPACE + 1], name[POD_MAX_NAME + 1];
+	char uid[POD_MAX_UID + 1];
 	size_t i;
 
 	if (ipc_get_str(m, ns, sizeof(ns)) == -1 ||

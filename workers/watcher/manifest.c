@@ -292,47 +292,14 @@ is_alnum(int c)
 	return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
 }
 
-/* one RFC 1123 label, without its length limit */
-static int
-dns_label_chars_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
-		return 0;
-	for (i = 1; i + 1 < n; i++)
-		if (!is_lower_alnum(s[i]) && s[i] != '-')
-			return 0;
-	return 1;
-}
-
+/* the RFC 1123 checks are the ones the executor applies again (pod.c) */
 static int
 dns_label_ok(const char *s)
 {
-	size_t n = strlen(s);
-
-	return n <= POD_MAX_LABEL && dns_label_chars_ok(s, n);
+	return pod_dns_label_ok(s, strlen(s));
 }
 
-static int
-dns_subdomain_ok(const char *s, size_t n)
-{
-	const char *dot;
-	size_t part;
-
-	if (n == 0 || n > POD_MAX_NAME)
-		return 0;
-	for (;;) {
-		dot = memchr(s, '.', n);
-		part = dot != NULL ? (size_t)(dot - s) : n;
-		if (!dns_label_chars_ok(s, part))
-			return 0;
-		if (dot == NULL)
-			return 1;
-		n -= part + 1;
-		s = dot + 1;
-	}
-}
+#define dns_subdomain_ok	pod_dns_subdomain_ok
 
 /* label values and the name part of qualified names */
 static int
@@ -1575,7 +1542,7 @@ meta_uid(struct walk *w, const cJSON *v, void *arg)
 
 	if (w->is_static)
 		return 0;
-	if (take_string(w, v, POD_MAX_UID - 1, &pod->uid) == -1)
+	if (take_string(w, v, POD_MAX_UID, &pod->uid) == -1)
 		return -1;
 	if (pod->uid[0] == '\0')
 		return fail(w, "required: must not be empty");
@@ -2711,6 +2678,21 @@ static_finish(struct pod *pod, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+/*
+ * The executor checks the identity again (pod_identity_check) and ends a
+ * watcher that sends one it refuses; checking here too turns what would be
+ * a protocol error into a rejection the user sees, with the field.
+ */
+static int
+identity_check(const struct pod *pod, struct manifest_error *err)
+{
+	char field[POD_IDENTITY_FIELD], why[POD_IDENTITY_WHY];
+
+	if (pod_identity_check(pod, field, why) == -1)
+		return field_error(err, field, "%s", why);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* entry points                                                        */
 
@@ -2735,7 +2717,8 @@ manifest_parse_static(const char *source_path, const uint8_t *buf,
 	    load(buf, len, 0, &root, err) == -1)
 		goto out;
 	if (walk_pod(root, 1, out, err) == -1 ||
-	    static_finish(out, buf, len, source_path, node_name, err) == -1)
+	    static_finish(out, buf, len, source_path, node_name, err) == -1 ||
+	    identity_check(out, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -2767,6 +2750,8 @@ manifest_parse_pod_json(const uint8_t *buf, size_t len, struct pod *out,
 		input_error(err, "out of memory");
 		goto out;
 	}
+	if (identity_check(out, err) == -1)
+		goto out;
 	rc = 0;
 out:
 	cJSON_Delete(root);

@@ -1,0 +1,140 @@
+/*
+ * The pod identity checks the watcher and the executor share (pod.c), and
+ * the control-byte escaping of log lines and table cells (log.c): each
+ * bound at its limit and one past it (issue 8, rows 2 and 7).
+ */
+#include <limits.h>
+
+#include "log.h"
+#include "pod.h"
+#include "tap.h"
+
+static char *
+rep(int c, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	REQUIRE(s != NULL);
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+static struct container_spec ctr;
+
+/* ns/name/uid are borrowed; the pod is never freed (the test exits) */
+static void
+mk(struct pod *p, char *ns, char *name, char *uid)
+{
+	pod_init(p);
+	container_spec_init(&ctr);
+	ctr.name = "app";
+	p->namespace = ns;
+	p->name = name;
+	p->uid = uid;
+	p->containers = &ctr;
+	p->n_containers = 1;
+}
+
+static int
+check(char *ns, char *name, char *uid, char *field, char *why)
+{
+	struct pod p;
+
+	mk(&p, ns, name, uid);
+	return pod_identity_check(&p, field, why);
+}
+
+TEST(test_identity_log_directory_is_name_max)
+{
+	char f[POD_IDENTITY_FIELD], w[POD_IDENTITY_WHY];
+	/* "default" + '_' + name + '_' + 36-character uuid */
+	char *uid = "7c1e4a1e-1b7b-4f3e-9d3c-2f6c0a4b5e6d";
+	size_t fits = POD_MAX_LOGDIR_NAME - 7 - 36 - 2;
+
+	CHECK_EQ_INT(POD_MAX_LOGDIR_NAME, NAME_MAX);
+	CHECK_EQ_INT(check("default", rep('a', fits), uid, f, w), 0);
+	CHECK_EQ_INT(check("default", rep('a', fits + 1), uid, f, w), -1);
+	CHECK_STR(f, "metadata.name");
+	CHECK(strstr(w, "log directory") != NULL);
+	/* the report's 244-character name, with a static pod's md5 uid */
+	CHECK_EQ_INT(check("default", rep('a', 244), rep('f', 32), f, w), -1);
+	CHECK(strstr(w, "at most 214") != NULL);
+}
+
+TEST(test_identity_namespace_is_a_dns_label)
+{
+	char f[POD_IDENTITY_FIELD], w[POD_IDENTITY_WHY];
+
+	CHECK_EQ_INT(check(rep('n', POD_MAX_NAMESPACE), "p", "u", f, w), 0);
+	CHECK_EQ_INT(check(rep('n', POD_MAX_NAMESPACE + 1), "p", "u", f, w),
+	    -1);
+	CHECK_STR(f, "metadata.namespace");
+	CHECK_EQ_INT(check("a.b", "p", "u", f, w), -1);
+	CHECK_EQ_INT(check("", "p", "u", f, w), -1);
+	CHECK_EQ_INT(check("Default", "p", "u", f, w), -1);
+}
+
+TEST(test_identity_name_is_a_dns_subdomain)
+{
+	char f[POD_IDENTITY_FIELD], w[POD_IDENTITY_WHY];
+
+	/* with a one-character namespace and uid the log directory is 255 */
+	CHECK_EQ_INT(check("n", rep('p', POD_MAX_LOGDIR_NAME - 4), "u", f, w),
+	    0);
+	CHECK(pod_dns_subdomain_ok(rep('p', POD_MAX_NAME), POD_MAX_NAME));
+	CHECK(!pod_dns_subdomain_ok(rep('p', POD_MAX_NAME + 1),
+	    POD_MAX_NAME + 1));
+	CHECK_EQ_INT(check("n", "web.example-1", "u", f, w), 0);
+	CHECK_EQ_INT(check("n", "evil\x1b[2J", "u", f, w), -1);
+	CHECK_STR(f, "metadata.name");
+	CHECK(strchr(w, '\x1b') == NULL);	/* never quoted */
+	CHECK_EQ_INT(check("n", "a\nb", "u", f, w), -1);
+	CHECK_EQ_INT(check("n", "-a", "u", f, w), -1);
+	CHECK_EQ_INT(check("n", "a..b", "u", f, w), -1);
+}
+
+TEST(test_identity_uid_charset_and_length)
+{
+	char f[POD_IDENTITY_FIELD], w[POD_IDENTITY_WHY];
+
+	CHECK_EQ_INT(check("n", "p", rep('U', POD_MAX_UID), f, w), 0);
+	CHECK_EQ_INT(check("n", "p", rep('U', POD_MAX_UID + 1), f, w), -1);
+	CHECK_STR(f, "metadata.uid");
+	CHECK_EQ_INT(check("n", "p", "../etc", f, w), -1);
+	CHECK_EQ_INT(check("n", "p", "a b", f, w), -1);
+	CHECK_EQ_INT(check("n", "p", "a_b", f, w), -1);
+	CHECK_EQ_INT(check("n", "p", "", f, w), -1);
+}
+
+TEST(test_identity_container_name_is_a_dns_label)
+{
+	char f[POD_IDENTITY_FIELD], w[POD_IDENTITY_WHY];
+	struct pod p;
+
+	mk(&p, "n", "p", "u");
+	ctr.name = rep('c', POD_MAX_CONTAINER_NAME);
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), 0);
+	ctr.name = rep('c', POD_MAX_CONTAINER_NAME + 1);
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), -1);
+	CHECK_STR(f, "spec.containers[0].name");
+	ctr.name = "a\x1b";
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), -1);
+}
+
+TEST(test_escape_control_bytes)
+{
+	char buf[64];
+
+	CHECK_EQ_INT(str_escape_ctl(buf, sizeof(buf), "plain ünï"), 11);
+	CHECK_STR(buf, "plain ünï");
+	str_escape_ctl(buf, sizeof(buf), "a\x1b[2J\nb\x7f\t");
+	CHECK_STR(buf, "a\\x1b[2J\\x0ab\\x7f\\x09");
+	/* U+009B is CSI to some terminals: both bytes are escaped */
+	str_escape_ctl(buf, sizeof(buf), "x\xc2\x9b" "2J");
+	CHECK_STR(buf, "x\\xc2\\x9b2J");
+	/* like snprintf: the full length, truncated output, always a NUL */
+	CHECK_EQ_INT(str_escape_ctl(buf, 4, "\n\n"), 8);
+	CHECK_STR(buf, "\\x0");
+	CHECK_EQ_INT(str_escape_ctl(NULL, 0, "\x01"), 4);
+}
