@@ -51,6 +51,11 @@ UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 		  $(BUILD)/bench/ipc_bench
 
+# the compromised watcher of the system tests: only in the test build
+ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
+TOOLS		+= $(BUILD)/tests/tools/agentd-watcher-fake
+endif
+
 all: $(BINS) $(UNIT_BINS) $(TOOLS)
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/*.h) $(wildcard */*.h) \
@@ -103,6 +108,9 @@ $(eval $(call unitrule,reporter,$(LIB_REPORTER)))
 $(BUILD)/tests/tools/auditgen: tests/tools/auditgen.c $(LIB_AGENTD) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/tests/tools/agentd-watcher-fake: tests/tools/fakewatcher.c $(LIB_WATCHER) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/bench/audit_bench: bench/audit_bench.c $(LIB_AGENTD) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)

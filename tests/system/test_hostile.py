@@ -1,0 +1,194 @@
+"""A compromised watcher gets nothing (issue 8, rows 1, 2, 3 and 7, and
+duplicate uids).
+
+agentd runs with a libexecDir of the tests' own, under the test build
+(every directory of its path root-owned and not group/other-writable),
+holding the real executor, reporter and pause binaries and, as
+agentd-watcher, tests/tools/fakewatcher.c: it enters the real sandbox and
+speaks the real IPC and podwire.  Each test first runs a real pod, then
+writes attack.json into the static directory; the fake replays that attack
+after every podset until the file is gone.  Each test then asserts that the
+executor kept its pid, that the culprit (if any) was killed and audited as
+such, and that the real pod kept running with the same container pid.
+"""
+import os
+import shutil
+
+import pytest
+
+from harness import (container_pid, manifest, running, start_agentd,
+                     wait_for, wait_pod)
+
+FAKE = os.path.join("tests", "tools", "agentd-watcher-fake")
+REAL = ("agentd-executor", "agentd-reporter", "agentd-pause")
+
+
+@pytest.fixture(scope="session")
+def fake_libexec(testbuild_dir):
+    fake = os.path.join(testbuild_dir, FAKE)
+    if not os.path.exists(fake):
+        pytest.fail(f"{fake} is missing: run `make testbuild`")
+    d = os.path.join(testbuild_dir, "fake-libexec")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    os.chmod(d, 0o755)
+    # copies, not links: a worker binary is opened without following links
+    for exe in REAL:
+        shutil.copy2(os.path.join(testbuild_dir, exe), os.path.join(d, exe))
+    shutil.copy2(fake, os.path.join(d, "agentd-watcher"))
+    for exe in os.listdir(d):
+        os.chmod(os.path.join(d, exe), 0o755)
+    return d
+
+
+@pytest.fixture
+def hostile(testbuild_dir, busybox_image, fake_libexec):
+    a = start_agentd(testbuild_dir, busybox_image,
+                     extra_config={"libexecDir": fake_libexec})
+    try:
+        a.write_manifest("keep.yaml", manifest("keep", "sleep 1000"))
+        wait_pod(a, "keep", running, what="the real pod running")
+        a.keep_pid = container_pid(a, "keep")
+        a.pids = {r: a.pid(r) for r in ("watcher", "executor", "reporter")}
+        yield a
+    finally:
+        stop_attack(a)
+        a.cleanup()
+
+
+def attack(a, what):
+    a.write_manifest("attack.json", what + "\n")
+
+
+def stop_attack(a):
+    try:
+        a.remove_manifest("attack.json")
+    except FileNotFoundError:
+        pass
+
+
+def violations(a, actor):
+    return [r for r in a.audit_records()
+            if r["action"] == "worker.protocol_violation" and
+            r.get("actor") == actor]
+
+
+def wait_violation(a, actor, text, timeout=20):
+    def found():
+        return [r for r in violations(a, actor)
+                if text in (r.get("error") or "")]
+    return wait_for(found, timeout, interval=0.2,
+                    what=f"{actor} audited for {text!r}")
+
+
+def assert_untouched(a, *roles):
+    """The executor (and roles) kept their pids; the real pod runs on."""
+    for role in ("executor",) + roles:
+        assert a.pid(role) == a.pids[role], f"{role} was restarted"
+    assert not violations(a, "executor"), violations(a, "executor")
+    p = a.pod("default", "keep-testnode")
+    assert p is not None and running(p), p
+    assert container_pid(a, "keep") == a.keep_pid
+
+
+def assert_watcher_ended(a, text):
+    wait_violation(a, "watcher", text)
+    stop_attack(a)
+    a.wait_new_pid("watcher", a.pids["watcher"], timeout=20)
+    a.wait_all_running(timeout=20)
+
+
+# ---- row 1: faults are attributed to who can know ----
+
+@pytest.mark.parametrize("victim", ["executor", "reporter"])
+def test_false_peer_fault_ends_the_accuser(hostile, victim):
+    a = hostile
+    attack(a, f"fault-{victim}")
+    assert_watcher_ended(a, f"accuses the {victim}, which sends it "
+                            "nothing")
+    assert_untouched(a, "reporter")
+    assert not violations(a, victim)
+
+
+# ---- row 2: one bound per field; identities checked once ----
+
+def test_uid_of_exactly_128_bytes_is_accepted_everywhere(hostile):
+    a = hostile
+    attack(a, "uid128")
+    p = wait_for(lambda: a.pod("default", "uid128"), 20, interval=0.2,
+                 what="the 128-byte uid pod in the reporter")
+    assert p["metadata"]["uid"] == "u" * 128
+    assert any(r["pod"].get("uid") == "u" * 128
+               for r in a.audit_records() if r.get("pod"))
+    assert a.pid("watcher") == a.pids["watcher"]
+    assert_untouched(a, "reporter")
+    assert not violations(a, "watcher")
+
+
+@pytest.mark.parametrize("what,reason", [
+    ("uid129", "malformed POD_SPEC"),
+    ("ns64", "malformed POD_SPEC"),
+    ("name244", "metadata.name the pod's log directory"),
+])
+def test_identity_over_its_bound_ends_the_watcher(hostile, what, reason):
+    a = hostile
+    attack(a, what)
+    assert_watcher_ended(a, reason)
+    assert_untouched(a, "reporter")
+    names = [i["metadata"]["name"] for i in a.pods_json()["items"]]
+    assert names == ["keep-testnode"], names
+
+
+# ---- row 3: a flood of large denied pods; the paced resend ----
+
+FLOOD = 200     # of about 1 MiB each: six times IPC_MAX_QUEUED
+
+
+def test_flood_of_large_denied_pods_keeps_the_executor(hostile):
+    a = hostile
+    attack(a, f"flood {FLOOD}")
+
+    def all_denied():
+        items = a.pods_json()["items"]
+        denied = [i for i in items if i["metadata"]["name"]
+                  .startswith("flood-") and i["status"].get("reason") ==
+                  "NodePolicyDenied"]
+        return len(denied) == FLOOD
+    wait_for(all_denied, 180, interval=1, what=f"{FLOOD} denied pods")
+    assert_untouched(a, "reporter", "watcher")
+    # a new reporter gets the whole set again, paced, without a crash
+    os.kill(a.pids["reporter"], 9)
+    a.pids["reporter"] = a.wait_new_pid("reporter", a.pids["reporter"])
+    wait_for(all_denied, 180, interval=1, what="the resend")
+    assert_untouched(a, "reporter", "watcher")
+    stop_attack(a)
+
+
+# ---- row 7: control bytes in names ----
+
+def test_control_bytes_in_names_reach_no_terminal(hostile):
+    a = hostile
+    attack(a, "ctlbytes")
+    assert_watcher_ended(a, "metadata.name must be a lowercase RFC 1123 "
+                            "subdomain")
+    assert_untouched(a, "reporter")
+    table = a.agentctl("get", "pods").stdout
+    assert "\x1b" not in table and "forged" not in table
+    assert len(table.splitlines()) == 2, table
+    log = a.log()
+    assert "\x1b" not in log
+    assert "FORGED" in log      # the lines were written, escaped
+    for line in log.splitlines():
+        assert not line.startswith(("FORGED", "forged")), line
+    assert "x\\x1b[2J\\x0aFORGED-REJECT.yaml" in log
+
+
+# ---- item 5: duplicate uids in one podset ----
+
+def test_duplicate_uid_in_a_podset_ends_the_watcher(hostile):
+    a = hostile
+    attack(a, "dupuid")
+    assert_watcher_ended(a, "repeats an earlier pod's uid")
+    assert_untouched(a, "reporter")
+    names = [i["metadata"]["name"] for i in a.pods_json()["items"]]
+    assert names == ["keep-testnode"], names
