@@ -185,6 +185,7 @@ SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 UNITDIR		?= /lib/systemd/system
 PRIVSEP_USER	?= _agentd
+REPORTER_USER	?= _agentd-rep
 PRIVSEP_CHROOT	?= /var/empty/agentd
 MAN5		= $(wildcard docs/man/*.5)
 MAN8		= $(wildcard docs/man/*.8)
@@ -194,7 +195,8 @@ INSTALL_SED	= -e 's|/usr/local/libexec/agentd|$(LIBEXECDIR)|g' \
 		  -e 's|/usr/local/sbin|$(SBINDIR)|g' \
 		  -e 's|/etc/agentd|$(SYSCONFDIR)/agentd|g' \
 		  -e 's|/var/empty/agentd|$(PRIVSEP_CHROOT)|g' \
-		  -e 's|privsepUser: _agentd|privsepUser: $(PRIVSEP_USER)|'
+		  -e 's|privsepUser: _agentd|privsepUser: $(PRIVSEP_USER)|' \
+		  -e 's|reporterUser: _agentd-rep|reporterUser: $(REPORTER_USER)|'
 
 install: $(BINS)
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
@@ -229,12 +231,14 @@ install: $(BINS)
 	@if [ -n "$$(ls -A $(DESTDIR)$(PRIVSEP_CHROOT))" ]; then \
 	    echo "$(DESTDIR)$(PRIVSEP_CHROOT) is not empty; the workers" \
 	        "refuse to chroot there: empty it" >&2; exit 1; fi
-	@if [ -z "$(DESTDIR)" ] && ! getent passwd $(PRIVSEP_USER) >/dev/null; \
-	then \
-	    echo "creating the privsep user $(PRIVSEP_USER)"; \
-	    useradd -r -s /usr/sbin/nologin -d /nonexistent -M \
-	        $(PRIVSEP_USER) || exit 1; \
-	fi
+	@# one user each for the watcher and the reporter
+	@for u in $(PRIVSEP_USER) $(REPORTER_USER); do \
+	    if [ -z "$(DESTDIR)" ] && ! getent passwd $$u >/dev/null; then \
+	        echo "creating the privsep user $$u"; \
+	        useradd -r -s /usr/sbin/nologin -d /nonexistent -M $$u || \
+	            exit 1; \
+	    fi; \
+	done
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 	    systemctl daemon-reload; fi
 

@@ -457,8 +457,9 @@ cmd_test_hook(int argc, char **argv)
 {
 	struct ipc_msg m;
 	uint32_t role;
+	int i;
 
-	if (argc != 3)
+	if (argc < 3 || argc > 3 + TEST_HOOK_MAX_ARGS)
 		usage();
 	for (role = ROLE_WATCHER; role <= ROLE_REPORTER; role++)
 		if (strcmp(argv[1], role_name(role)) == 0)
@@ -468,6 +469,9 @@ cmd_test_hook(int argc, char **argv)
 	ipc_msg_init(&m, CTL_TEST_HOOK, 0);
 	ipc_put_u32(&m, role);
 	ipc_put_u32(&m, (uint32_t)atoi(argv[2]));
+	ipc_put_u32(&m, (uint32_t)(argc - 3));
+	for (i = 3; i < argc; i++)
+		ipc_put_u32(&m, (uint32_t)strtoul(argv[i], NULL, 0));
 	free(request(&m));
 	return 0;
 }

@@ -23,6 +23,15 @@ struct audit_log;
 #define RESTART_BACKOFF_RESET_S	60
 #define SHUTDOWN_GRACE_MS	5000	/* workers get this long to exit */
 #define WORKER_HELLO_TIMEOUT_S	10	/* a silent new worker is wedged */
+/*
+ * A sandboxed worker that left this many pings in a row unanswered is
+ * stopped (SIGSTOP) or wedged: it is killed, audited and restarted.  The
+ * executor is exempt: it blocks in runtime calls for up to their own
+ * timeouts, and killing it there would leave half-done actions.
+ */
+#define WORKER_MAX_MISSED_PONGS	3
+/* the fd number the child execs from (above the fixed worker fds) */
+#define WORKER_EXE_FD		6
 
 enum worker_state {
 	WORKER_DOWN = 0,	/* not running; a restart may be scheduled */
@@ -77,6 +86,14 @@ void	 control_cleanup(struct agentd *);
 /* a reply chunk or end from a worker, for the control client with this id */
 void	 control_relay(struct agentd *, uint32_t id, int end, struct ipc_msg *);
 void	 control_worker_gone(struct agentd *, enum proc_role);
+
+/*
+ * workerexec.c: an fd of dir/name for fexecve, after checking every
+ * directory of the path and the file itself (root-owned, not writable by
+ * group or others, no symlink at the end); -1 (ENOENT if absent) and why
+ */
+int	 worker_exe_open(const char *dir, const char *name, char *err,
+	    size_t errlen);
 
 /* staticdir.c */
 int	 staticdir_init(struct agentd *);

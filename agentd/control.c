@@ -3,12 +3,19 @@
  * peers whose SO_PEERCRED uid is 0 get a channel.  Requests agentd cannot
  * answer itself go to the worker that can, tagged with a request id; the
  * worker's reply chunks come back with that id and are relayed verbatim.
+ *
+ * No client can hold agentd's attention forever: a request to a worker
+ * that does not answer fails after a timeout with the reason, a client
+ * that sends nothing is closed after an idle timeout, one that started a
+ * request must finish it within a deadline, and when every slot is taken
+ * the client that has been quiet longest makes room for the new one.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +32,28 @@
 #define CONTROL_MAX_CLIENTS	32
 #define CONTROL_SOCK_NAME	"agentd.sock"
 #define CONTROL_MAX_FILTER	512
+/* a client with no request in flight that sent nothing for this long */
+#define CONTROL_IDLE_TIMEOUT_S	10
+/* a request whose first bytes came in must be whole within this */
+#define CONTROL_HEADER_DEADLINE_S 3
+/* a worker's answer to a query (get pods, image ls) */
+#define CONTROL_REQUEST_TIMEOUT_S 5
+/* an image import copies and unpacks layers: minutes, not seconds */
+#define CONTROL_IMPORT_TIMEOUT_S 600
+#define CONTROL_SWEEP_MS	500	/* how often the deadlines are checked */
 
 struct ctl_client {
 	struct ipc_chan	*chan;
 	uint32_t	 pending_id;	/* 0: no request in flight */
 	enum proc_role	 pending_role;	/* the worker answering it */
+	uint64_t	 pending_deadline_ms;
+	uint64_t	 last_active_ms;	/* connected or last request/reply */
+	uint64_t	 partial_since_ms;	/* 0: no partial request */
 };
 
 static struct ctl_client	 clients[CONTROL_MAX_CLIENTS];
 static struct event		*accept_ev;
+static struct event		*sweep_ev;
 static int			 listen_fd = -1;
 static char			 sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static uint32_t			 next_id = 1;
@@ -54,6 +74,15 @@ static const struct ipc_dispatch control_tab[] = {
 	{ CTL_TEST_HOOK, 0, IPC_F_ANYSTATE, ctl_test_hook },
 #endif
 };
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static void
 client_close(struct ctl_client *cl)
@@ -83,6 +112,8 @@ reply_end(struct ctl_client *cl, uint32_t status, const char *error)
 	ipc_put_str(&m, error);
 	ipc_send(cl->chan, &m);
 	cl->pending_id = 0;
+	cl->partial_since_ms = 0;
+	cl->last_active_ms = mono_ms();
 }
 
 static uid_t
@@ -171,6 +202,10 @@ forward(struct ctl_client *cl, enum proc_role role, struct ipc_msg *fwd)
 
 	cl->pending_id = next_id++;
 	cl->pending_role = role;
+	cl->partial_since_ms = 0;
+	cl->pending_deadline_ms = mono_ms() + 1000ULL *
+	    (fwd->type == MSG_IMAGE_IMPORT ? CONTROL_IMPORT_TIMEOUT_S :
+	    CONTROL_REQUEST_TIMEOUT_S);
 	if (next_id == 0)
 		next_id = 1;
 	fwd->id = cl->pending_id;
@@ -227,13 +262,24 @@ static int
 ctl_test_hook(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	struct ipc_msg fwd;
-	uint32_t role, hook;
+	uint32_t role, hook, nargs, v, i;
 
 	if (ipc_get_u32(m, &role) == -1 || ipc_get_u32(m, &hook) == -1 ||
-	    ipc_get_end(m) == -1)
+	    ipc_get_count(m, &nargs, TEST_HOOK_MAX_ARGS) == -1)
 		return -1;
 	ipc_msg_init(&fwd, MSG_TEST_HOOK, 0);
 	ipc_put_u32(&fwd, hook);
+	for (i = 0; i < nargs; i++) {
+		if (ipc_get_u32(m, &v) == -1) {
+			ipc_msg_free(&fwd);
+			return -1;
+		}
+		ipc_put_u32(&fwd, v);
+	}
+	if (ipc_get_end(m) == -1) {
+		ipc_msg_free(&fwd);
+		return -1;
+	}
 	reply_end(arg, supervise_forward(agentd_env, role, &fwd) == -1, NULL);
 	return 0;
 }
@@ -285,6 +331,94 @@ control_worker_gone(struct agentd *env, enum proc_role role)
 }
 
 static void
+sweep_arm(void)
+{
+	struct timeval tv = { 0, CONTROL_SWEEP_MS * 1000 };
+
+	if (!evtimer_pending(sweep_ev, NULL))
+		evtimer_add(sweep_ev, &tv);
+}
+
+/* one client's deadlines; 1 if it is still connected */
+static int
+client_sweep(struct ctl_client *cl, uint64_t now)
+{
+	char err[160];
+
+	if (cl->pending_id != 0) {
+		if (now < cl->pending_deadline_ms)
+			return 1;
+		snprintf(err, sizeof(err), "timed out waiting for the %s "
+		    "(it may be stopped or wedged; agentd restarts a worker "
+		    "that misses its heartbeat); try again",
+		    role_name(cl->pending_role));
+		log_warnx("control: %s", err);
+		reply_end(cl, 1, err);
+		return 1;
+	}
+	if (ipc_chan_rx_partial(cl->chan) == 0)
+		cl->partial_since_ms = 0;
+	else if (cl->partial_since_ms == 0)
+		cl->partial_since_ms = now;
+	if (cl->partial_since_ms != 0 && now - cl->partial_since_ms >=
+	    CONTROL_HEADER_DEADLINE_S * 1000ULL) {
+		log_warnx("control: a client did not finish its request "
+		    "within %d s; closing it", CONTROL_HEADER_DEADLINE_S);
+		client_close(cl);
+		return 0;
+	}
+	if (cl->partial_since_ms == 0 && now - cl->last_active_ms >=
+	    CONTROL_IDLE_TIMEOUT_S * 1000ULL) {
+		log_debug("control: closing a client idle for %d s",
+		    CONTROL_IDLE_TIMEOUT_S);
+		client_close(cl);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+sweep_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	uint64_t now = mono_ms();
+	int i, live = 0;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].chan != NULL)
+			live += client_sweep(&clients[i], now);
+	if (live)
+		sweep_arm();
+}
+
+/*
+ * A free slot, or the one of the client quiet the longest among those
+ * with no request in flight: a pile of idle connections must not lock
+ * out the next agentctl.  -1 if every client waits for an answer.
+ */
+static int
+client_slot(void)
+{
+	uint64_t oldest = UINT64_MAX;
+	int i, victim = -1;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		if (clients[i].chan == NULL)
+			return i;
+		if (clients[i].pending_id == 0 &&
+		    clients[i].last_active_ms < oldest) {
+			oldest = clients[i].last_active_ms;
+			victim = i;
+		}
+	}
+	if (victim != -1) {
+		log_warnx("control: %d clients connected; closing the one "
+		    "idle longest", CONTROL_MAX_CLIENTS);
+		client_close(&clients[victim]);
+	}
+	return victim;
+}
+
+static void
 accept_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ucred cred;
@@ -300,18 +434,21 @@ accept_cb(evutil_socket_t fd, short ev, void *arg)
 		close(s);
 		return;
 	}
-	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
-		if (clients[i].chan == NULL)
-			break;
-	if (i == CONTROL_MAX_CLIENTS) {
-		log_warnx("control: too many clients");
+	if ((i = client_slot()) == -1) {
+		log_warnx("control: too many clients, all waiting for an "
+		    "answer; refusing a new one");
 		close(s);
 		return;
 	}
+	memset(&clients[i], 0, sizeof(clients[i]));
+	clients[i].last_active_ms = mono_ms();
 	clients[i].chan = ipc_chan_new(agentd_env->base, s, "control",
 	    control_tab, nitems(control_tab), client_error, &clients[i]);
-	if (clients[i].chan == NULL)
+	if (clients[i].chan == NULL) {
 		close(s);
+		return;
+	}
+	sweep_arm();
 }
 
 int
@@ -345,6 +482,8 @@ control_init(struct agentd *env)
 	    accept_cb, NULL);
 	if (accept_ev == NULL || event_add(accept_ev, NULL) == -1)
 		return -1;
+	if ((sweep_ev = evtimer_new(env->base, sweep_cb, NULL)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -358,6 +497,8 @@ control_cleanup(struct agentd *env)
 			client_close(&clients[i]);
 	if (accept_ev != NULL)
 		event_free(accept_ev);
+	if (sweep_ev != NULL)
+		event_free(sweep_ev);
 	if (listen_fd != -1)
 		close(listen_fd);
 	unlink(sock_path);

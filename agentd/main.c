@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,28 @@ make_dir(const char *path, mode_t mode)
 		fatal("mkdir %s", buf);
 }
 
+/*
+ * mkdir(2) leaves an existing directory as it is; a rootDir or runDir
+ * that someone made readable (or worse) for others would expose the
+ * state, the runtime's files and the control socket's directory.
+ */
+static void
+force_mode(const char *key, const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		fatal("%s %s", key, path);
+	if (!S_ISDIR(st.st_mode))
+		fatalx("%s %s is not a directory", key, path);
+	if ((st.st_mode & 07777) == mode)
+		return;
+	if (chmod(path, mode) == -1)
+		fatal("chmod %s", path);
+	log_warnx("%s %s had mode %04o; set it to %04o", key, path,
+	    (unsigned int)(st.st_mode & 07777), (unsigned int)mode);
+}
+
 static void
 prepare_dirs(struct agentd_config *c)
 {
@@ -96,12 +119,43 @@ prepare_dirs(struct agentd_config *c)
 
 	make_dir(c->root_dir, 0700);
 	make_dir(c->run_dir, 0700);
+	force_mode("rootDir", c->root_dir, 0700);
+	force_mode("runDir", c->run_dir, 0700);
 	make_dir(c->pod_logs_dir, 0755);
 	snprintf(dir, sizeof(dir), "%s", c->audit_log);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
 		make_dir(dir, 0700);
 	}
+}
+
+static uid_t
+privsep_uid(const char *key, const char *user)
+{
+	struct passwd *pw;
+
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("privsep user \"%s\" does not exist (create it: "
+		    "useradd -r -s /usr/sbin/nologin -d /nonexistent %s)",
+		    user, user);
+	if (pw->pw_uid == 0)
+		fatalx("%s \"%s\" must not be uid 0", key, user);
+	return pw->pw_uid;
+}
+
+/*
+ * The watcher and the reporter must not share a uid: the same uid may
+ * signal (SIGSTOP, SIGKILL) or ptrace the other, so a compromised watcher
+ * could silence the reporter.  The workers check uid != 0 again.
+ */
+static void
+check_privsep_users(struct agentd_config *c)
+{
+	if (privsep_uid("privsepUser", c->privsep_user) ==
+	    privsep_uid("reporterUser", c->reporter_user))
+		fatalx("privsepUser \"%s\" and reporterUser \"%s\" must be "
+		    "different users (different uids)", c->privsep_user,
+		    c->reporter_user);
 }
 
 static void
@@ -255,6 +309,7 @@ main(int argc, char *argv[])
 	log_init("agentd", debug ? LOG_LVL_DEBUG : env.conf.log_level,
 	    env.conf.use_syslog);
 	agentd_env = &env;
+	check_privsep_users(&env.conf);
 	prepare_dirs(&env.conf);
 	open_audit(&env);
 	if ((env.base = event_base_new()) == NULL)

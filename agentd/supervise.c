@@ -72,7 +72,8 @@ static int	worker_reply(struct ipc_chan *, struct ipc_msg *, void *);
 static int	worker_peer_fault(struct ipc_chan *, struct ipc_msg *, void *);
 static int	watcher_reject(struct ipc_chan *, struct ipc_msg *, void *);
 static int	executor_audit(struct ipc_chan *, struct ipc_msg *, void *);
-static void	spawn(struct agentd *, struct worker *);
+static int	spawn(struct agentd *, struct worker *);
+static void	schedule_restart(struct agentd *, struct worker *);
 
 static const struct ipc_dispatch watcher_tab[] = {
 	{ MSG_HELLO, IPC_F_ONCE, ST_STARTING, worker_hello },
@@ -113,8 +114,9 @@ restart_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct worker *w = arg;
 
-	if (!agentd_env->shutting_down && w->state == WORKER_DOWN)
-		spawn(agentd_env, w);
+	if (!agentd_env->shutting_down && w->state == WORKER_DOWN &&
+	    spawn(agentd_env, w) == -1)
+		schedule_restart(agentd_env, w);
 }
 
 void
@@ -138,35 +140,30 @@ supervise_init(struct agentd *env)
 }
 
 /*
- * The worker binary: libexecDir, or next to agentd itself so that a build
- * tree runs without installing.  It must be root-owned and not writable by
- * anyone else, or a local user could swap the code we run as root.
+ * The worker binary, opened and checked (workerexec.c): libexecDir, or,
+ * only if it is not there at all, next to agentd itself so that a build
+ * tree runs without installing.  A worker that is there but fails the
+ * checks is refused, never replaced by the fallback.
  */
-static void
-worker_path(struct agentd *env, struct worker *w, char *out, size_t len)
+static int
+worker_exe(struct agentd *env, struct worker *w, char *err, size_t errlen)
 {
 	char self[PATH_MAX], *slash;
-	struct stat st;
 	ssize_t n;
+	int fd;
 
-	if (snprintf(out, len, "%s/%s", env->conf.libexec_dir, w->exe) >=
-	    (int)len)
-		fatalx("libexecDir too long");
-	if (access(out, X_OK) == -1) {
-		if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1))
-		    == -1)
-			fatal("readlink /proc/self/exe");
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) != NULL)
-			*slash = '\0';
-		if (snprintf(out, len, "%s/%s", self, w->exe) >= (int)len)
-			fatalx("worker path too long");
+	fd = worker_exe_open(env->conf.libexec_dir, w->exe, err, errlen);
+	if (fd != -1 || errno != ENOENT)
+		return fd;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1) {
+		snprintf(err, errlen, "readlink /proc/self/exe: %s",
+		    strerror(errno));
+		return -1;
 	}
-	if (stat(out, &st) == -1)
-		fatal("worker executable %s", out);
-	if (st.st_uid != 0 || (st.st_mode & 022))
-		fatalx("worker executable %s must be owned by root and not "
-		    "writable by group or others", out);
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	return worker_exe_open(self, w->exe, err, errlen);
 }
 
 /* a sealed copy of the configuration bytes agentd validated */
@@ -187,8 +184,17 @@ config_memfd(struct agentd *env)
 	return fd;
 }
 
+/*
+ * In the child: the fixed fds, stdin and stdout on /dev/null (a worker
+ * has nothing to print; its logs go to stderr, which it shares with
+ * agentd), then exec the fd that was checked.  fexecve(3) of an O_CLOEXEC
+ * fd works for an ELF binary (glibc uses execveat(AT_EMPTY_PATH)) but not
+ * for a script, whose interpreter would find /dev/fd/N already closed:
+ * the workers are ELF, and WORKER_EXE_FD is close-on-exec so that no
+ * worker inherits it.
+ */
 static void
-child_exec(const char *path, const char *exe, const char *role, int chan,
+child_exec(int exe_fd, const char *exe, const char *role, int chan,
     int audit, int conf)
 {
 	char magic[64];
@@ -204,26 +210,42 @@ child_exec(const char *path, const char *exe, const char *role, int chan,
 	if (audit != -1)
 		audit = fcntl(audit, F_DUPFD, 10);
 	conf = fcntl(conf, F_DUPFD, 10);
-	if ((devnull = open("/dev/null", O_RDWR)) == -1)
+	exe_fd = fcntl(exe_fd, F_DUPFD, 10);
+	if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
+	    (devnull = fcntl(devnull, F_DUPFD, 10)) == -1)
 		_exit(126);
-	if (chan == -1 || conf == -1 || dup2(devnull, STDIN_FILENO) == -1 ||
+	if (chan == -1 || conf == -1 || exe_fd == -1 ||
+	    dup2(devnull, STDIN_FILENO) == -1 ||
+	    dup2(devnull, STDOUT_FILENO) == -1 ||
 	    dup2(chan, WORKER_PARENT_FD) == -1 ||
 	    dup2(audit != -1 ? audit : devnull, WORKER_AUDIT_FD) == -1 ||
-	    dup2(conf, WORKER_CONFIG_FD) == -1)
+	    dup2(conf, WORKER_CONFIG_FD) == -1 ||
+	    dup2(exe_fd, WORKER_EXE_FD) == -1 ||
+	    fcntl(WORKER_EXE_FD, F_SETFD, FD_CLOEXEC) == -1)
 		_exit(126);
-	closefrom(WORKER_CONFIG_FD + 1);
-	execve(path, argv, envp);
+	closefrom(WORKER_EXE_FD + 1);
+	fexecve(WORKER_EXE_FD, argv, envp);
 	_exit(127);
 }
 
-static void
+/*
+ * Start a worker; -1 if its executable fails the checks: that is logged
+ * and audited, and the caller decides (refuse to start, or retry later).
+ */
+static int
 spawn(struct agentd *env, struct worker *w)
 {
-	char path[PATH_MAX];
-	int sv[2], av[2] = { -1, -1 }, conf;
+	char err[PATH_MAX + 256], details[PATH_MAX + 300];
+	int sv[2], av[2] = { -1, -1 }, conf, exe_fd;
 	pid_t pid;
 
-	worker_path(env, w, path, sizeof(path));
+	if ((exe_fd = worker_exe(env, w, err, sizeof(err))) == -1) {
+		log_warnx("refusing to run %s: %s", w->exe, err);
+		snprintf(details, sizeof(details), "exe=%s", w->exe);
+		agentd_audit_event(env, role_name(w->role),
+		    "worker.exec_refused", details, "refused", err);
+		return -1;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		fatal("socketpair");
 	if (w->role == ROLE_EXECUTOR && socketpair(AF_UNIX,
@@ -233,8 +255,9 @@ spawn(struct agentd *env, struct worker *w)
 	if ((pid = fork()) == -1)
 		fatal("fork");
 	if (pid == 0)
-		child_exec(path, w->exe, role_name(w->role), sv[1], av[1],
+		child_exec(exe_fd, w->exe, role_name(w->role), sv[1], av[1],
 		    conf);
+	close(exe_fd);
 	close(sv[1]);
 	close(conf);
 	if (av[1] != -1)
@@ -257,6 +280,7 @@ spawn(struct agentd *env, struct worker *w)
 	    w)) == NULL)
 		fatalx("ipc_chan_new");
 	log_info("started %s (pid %d)", w->exe, (int)pid);
+	return 0;
 }
 
 void
@@ -264,13 +288,17 @@ supervise_start_all(struct agentd *env)
 {
 	int r;
 
+	/* a worker that fails its checks at start-up: agentd refuses to run */
 	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++)
-		spawn(env, &env->workers[r]);
+		if (spawn(env, &env->workers[r]) == -1)
+			fatalx("cannot start %s; see above",
+			    env->workers[r].exe);
 }
 
 /* a misbehaving worker is ended; supervise_reap restarts it */
 static void
-kill_worker(struct agentd *env, struct worker *w, const char *why)
+end_worker(struct agentd *env, struct worker *w, const char *action,
+    const char *why)
 {
 	char details[512];
 
@@ -281,11 +309,35 @@ kill_worker(struct agentd *env, struct worker *w, const char *why)
 	if (!env->shutting_down) {
 		log_warnx("%s (pid %d): %s; killing it", w->exe, (int)w->pid,
 		    why);
-		agentd_audit_event(env, role_name(w->role),
-		    "worker.protocol_violation", details, "killed", why);
+		agentd_audit_event(env, role_name(w->role), action, details,
+		    "killed", why);
 	}
 	w->killed_by_us = 1;
 	kill(w->pid, SIGKILL);
+}
+
+static void
+kill_worker(struct agentd *env, struct worker *w, const char *why)
+{
+	end_worker(env, w, "worker.protocol_violation", why);
+}
+
+/*
+ * A stopped (SIGSTOP) or wedged sandboxed worker answers no ping; SIGKILL
+ * ends it even while stopped, and supervise_reap restarts it.
+ */
+static int
+check_unresponsive(struct agentd *env, struct worker *w)
+{
+	char why[128];
+
+	if (w->role == ROLE_EXECUTOR ||
+	    w->ping_seq - w->pong_seq < WORKER_MAX_MISSED_PONGS)
+		return 0;
+	snprintf(why, sizeof(why), "answered none of the last %d pings "
+	    "(stopped or wedged)", WORKER_MAX_MISSED_PONGS);
+	end_worker(env, w, "worker.unresponsive", why);
+	return 1;
 }
 
 void
@@ -504,7 +556,6 @@ static void
 worker_gone(struct agentd *env, struct worker *w, int status)
 {
 	char how[64], details[256];
-	struct timeval tv;
 
 	if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "killed by signal %d (%s)",
@@ -532,6 +583,15 @@ worker_gone(struct agentd *env, struct worker *w, int status)
 	agentd_audit_event(env, role_name(w->role), "worker.restart", details,
 	    "restarting", how);
 	notify_send("STATUS=restarting %s: %s", w->exe, how);
+	schedule_restart(env, w);
+}
+
+/* the next spawn after the current backoff, which then doubles */
+static void
+schedule_restart(struct agentd *env, struct worker *w)
+{
+	struct timeval tv;
+
 	tv.tv_sec = w->backoff_ms / 1000;
 	tv.tv_usec = (w->backoff_ms % 1000) * 1000;
 	evtimer_add(w->restart_ev, &tv);
@@ -647,7 +707,8 @@ supervise_ping(struct agentd *env)
 
 	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
 		w = &env->workers[r];
-		if (w->state != WORKER_UP)
+		if (w->state != WORKER_UP || w->killed_by_us ||
+		    check_unresponsive(env, w))
 			continue;
 		ipc_msg_init(&m, MSG_PING, 0);
 		ipc_put_u64(&m, ++w->ping_seq);

@@ -25,7 +25,10 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 fi
 
-# the unprivileged user the watcher and the reporter run as
-if ! getent passwd _agentd >/dev/null; then
-	useradd -r -s /usr/sbin/nologin -d /nonexistent -M _agentd
-fi
+# the unprivileged users the watcher and the reporter run as (one each,
+# so that neither can signal or trace the other)
+for u in _agentd _agentd-rep; do
+	if ! getent passwd $u >/dev/null; then
+		useradd -r -s /usr/sbin/nologin -d /nonexistent -M $u
+	fi
+done

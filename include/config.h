@@ -40,7 +40,8 @@ struct agentd_config {
 	char		 run_dir[CONFIG_MAX_PATH];
 	char		 pod_logs_dir[CONFIG_MAX_PATH];
 	char		 cgroup_root[CONFIG_MAX_PATH];	/* e.g. "/agentd" */
-	char		 privsep_user[64];
+	char		 privsep_user[64];	/* the watcher */
+	char		 reporter_user[64];	/* the reporter: another uid */
 	char		 privsep_chroot[CONFIG_MAX_PATH];
 	char		 libexec_dir[CONFIG_MAX_PATH];
 	char		 audit_log[CONFIG_MAX_PATH];

@@ -103,6 +103,8 @@ const char	*ipc_chan_name(struct ipc_chan *);
 void		 ipc_chan_set_state(struct ipc_chan *, uint32_t);
 uint32_t	 ipc_chan_state(struct ipc_chan *);
 size_t		 ipc_chan_queued(struct ipc_chan *);
+/* bytes of a message received in part (0: between messages) */
+size_t		 ipc_chan_rx_partial(struct ipc_chan *);
 void		*ipc_chan_arg(struct ipc_chan *);
 /* queue a message (takes ownership of msg data and fd); -1: channel failed */
 int		 ipc_send(struct ipc_chan *, struct ipc_msg *);

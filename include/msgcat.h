@@ -36,7 +36,8 @@ enum msg_type {
 	MSG_PING,		/* P->W: u64 seq */
 	MSG_PONG,		/* W->P: u64 seq */
 	MSG_SHUTDOWN,		/* P->W: (empty) finish and exit 0 */
-	MSG_TEST_HOOK,		/* P->W: u32 hook (test builds only) */
+	MSG_TEST_HOOK,		/* P->W: u32 hook, then that hook's u32
+				   arguments (test builds only) */
 	MSG_PEER_FAULT,		/* W->P: u32 peer role, str reason: the peer
 				   broke the protocol; agentd kills it if
 				   that peer sends to the reporter of it,
@@ -82,7 +83,8 @@ enum msg_type {
 	CTL_IMAGE_LIST,		/* C->P: (empty) */
 	CTL_REPLY_CHUNK,	/* P->C: bytes */
 	CTL_REPLY_END,		/* P->C: u32 status, str error */
-	CTL_TEST_HOOK,		/* C->P: u32 role, u32 hook (test builds) */
+	CTL_TEST_HOOK,		/* C->P: u32 role, u32 hook, u32 nargs,
+				   nargs x u32 (test builds) */
 
 	MSG_TYPE_MAX
 };
@@ -111,6 +113,9 @@ enum msg_type {
 #define TEST_HOOK_SEND_OVERSIZE		3
 #define TEST_HOOK_SEND_TRUNCATED	4
 #define TEST_HOOK_PEER_GARBAGE		5	/* to its first peer worker */
+/* 40-49: worker isolation */
+#define TEST_HOOK_TGKILL		40	/* u32 pid, u32 signal */
+#define TEST_HOOK_MAX_ARGS		2	/* u32 arguments after the hook */
 
 const char	*msg_type_name(uint32_t);
 const char	*role_name(uint32_t);

@@ -51,6 +51,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "podLogsDir",		CFG_PATH,	S(pod_logs_dir) },
 	{ "cgroupRoot",		CFG_PATH,	S(cgroup_root) },
 	{ "privsepUser",	CFG_STR,	S(privsep_user) },
+	{ "reporterUser",	CFG_STR,	S(reporter_user) },
 	{ "privsepChroot",	CFG_PATH,	S(privsep_chroot) },
 	{ "libexecDir",		CFG_PATH,	S(libexec_dir) },
 	{ "auditLog",		CFG_PATH,	S(audit_log) },
@@ -87,6 +88,7 @@ config_defaults(struct agentd_config *c)
 	snprintf(c->pod_logs_dir, sizeof(c->pod_logs_dir), "/var/log/pods");
 	snprintf(c->cgroup_root, sizeof(c->cgroup_root), "/agentd");
 	snprintf(c->privsep_user, sizeof(c->privsep_user), "_agentd");
+	snprintf(c->reporter_user, sizeof(c->reporter_user), "_agentd-rep");
 	snprintf(c->privsep_chroot, sizeof(c->privsep_chroot),
 	    "/var/empty/agentd");
 	snprintf(c->libexec_dir, sizeof(c->libexec_dir),

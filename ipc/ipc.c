@@ -700,6 +700,12 @@ ipc_chan_queued(struct ipc_chan *c)
 	return c->queued;
 }
 
+size_t
+ipc_chan_rx_partial(struct ipc_chan *c)
+{
+	return c->rlen;
+}
+
 void *
 ipc_chan_arg(struct ipc_chan *c)
 {

@@ -49,7 +49,7 @@ static const int worker_allow[] = {
 	SCMP_SYS(futex), SCMP_SYS(exit), SCMP_SYS(exit_group),
 	SCMP_SYS(restart_syscall), SCMP_SYS(getuid), SCMP_SYS(geteuid),
 	SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(eventfd2),
-	SCMP_SYS(pipe2), SCMP_SYS(tgkill),
+	SCMP_SYS(pipe2),
 	/* glibc's qsort asks sysinfo(2) for the memory size of big sorts */
 	SCMP_SYS(sysinfo),
 };
@@ -106,6 +106,26 @@ load_filter(scmp_filter_ctx ctx)
 	seccomp_release(ctx);
 }
 
+/*
+ * glibc's raise() and abort() signal the caller with tgkill(getpid(),
+ * gettid(), sig); that is the only signal a worker ever sends.  The first
+ * argument must be our own pid (the workers are single-threaded and never
+ * fork, so the pid at load time stays right): tgkill on any other process
+ * -- the watcher stopping the reporter -- is not in the allowlist and
+ * kills the caller like every other unlisted call.  kill(2), tkill(2),
+ * rt_sigqueueinfo(2) and pidfd_send_signal(2) are not allowed at all;
+ * libc never needs them.
+ */
+static void
+allow_signal_self(scmp_filter_ctx ctx)
+{
+	int r;
+
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) < 0)
+		fatalx("seccomp_rule_add(tgkill): %s", strerror(-r));
+}
+
 static void
 seccomp_worker(enum sandbox_profile profile)
 {
@@ -124,7 +144,12 @@ seccomp_worker(enum sandbox_profile profile)
 	    sizeof(worker_enosys) / sizeof(worker_enosys[0]));
 	add_rules(ctx, SCMP_ACT_ERRNO(EACCES), worker_eacces,
 	    sizeof(worker_eacces) / sizeof(worker_eacces[0]));
-	(void)profile;	/* the watcher and the reporter need the same calls */
+	allow_signal_self(ctx);
+	/*
+	 * The watcher and the reporter need the same calls; what keeps them
+	 * apart is their distinct uids (sandbox_enter) and allow_signal_self.
+	 */
+	(void)profile;
 	load_filter(ctx);
 }
 

@@ -2,6 +2,7 @@
  * The common frame of agentd's workers (see include/worker.h).
  */
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -183,6 +184,21 @@ send_raw(int fd, uint32_t type, uint32_t len, const void *p, size_t n)
 		log_warn("test hook write");
 }
 
+/* what a compromised worker would try: signal another process */
+static int
+hook_tgkill(struct ipc_msg *m)
+{
+	uint32_t pid, sig;
+
+	if (ipc_get_u32(m, &pid) == -1 || ipc_get_u32(m, &sig) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	log_warnx("test hook: tgkill(%u, %u, %u)", pid, pid, sig);
+	if (syscall(SYS_tgkill, (pid_t)pid, (pid_t)pid, (int)sig) == -1)
+		log_warn("test hook: tgkill");
+	return 0;
+}
+
 int
 worker_test_hook(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
@@ -190,7 +206,11 @@ worker_test_hook(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	uint32_t hook, i;
 	int fd = ipc_chan_fd(env->parent);
 
-	if (ipc_get_u32(m, &hook) == -1 || ipc_get_end(m) == -1)
+	if (ipc_get_u32(m, &hook) == -1)
+		return -1;
+	if (hook == TEST_HOOK_TGKILL)
+		return hook_tgkill(m);
+	if (ipc_get_end(m) == -1)
 		return -1;
 	log_warnx("test hook %u", hook);
 	switch (hook) {

@@ -17,14 +17,19 @@ import tempfile
 import time
 
 PRIVSEP_USER = "_agentd"
+REPORTER_USER = "_agentd-rep"     # another uid: the watcher cannot signal it
 
 
 def ensure_privsep_user():
-    try:
-        pwd.getpwnam(PRIVSEP_USER)
-    except KeyError:
-        subprocess.run(["useradd", "-r", "-s", "/usr/sbin/nologin", "-d",
-                        "/nonexistent", "-M", PRIVSEP_USER], check=True)
+    for user in (PRIVSEP_USER, REPORTER_USER):
+        try:
+            pwd.getpwnam(user)
+        except KeyError:
+            # another test process may have created it meanwhile
+            r = subprocess.run(["useradd", "-r", "-s", "/usr/sbin/nologin",
+                                "-d", "/nonexistent", "-M", user])
+            if r.returncode != 0:
+                pwd.getpwnam(user)
 
 
 def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
@@ -90,6 +95,7 @@ class Agentd:
             "podLogsDir": self.logs,
             "cgroupRoot": self.cgroup_root,
             "privsepUser": PRIVSEP_USER,
+            "reporterUser": REPORTER_USER,
             "privsepChroot": self.chroot,
             "libexecDir": build,
             "auditLog": self.audit,

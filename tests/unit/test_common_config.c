@@ -65,6 +65,7 @@ check_defaults(const struct agentd_config *c)
 	CHECK_STR(c->pod_logs_dir, "/var/log/pods");
 	CHECK_STR(c->cgroup_root, "/agentd");
 	CHECK_STR(c->privsep_user, "_agentd");
+	CHECK_STR(c->reporter_user, "_agentd-rep");
 	CHECK_STR(c->privsep_chroot, "/var/empty/agentd");
 	CHECK_STR(c->libexec_dir, "/usr/local/libexec/agentd");
 	CHECK_STR(c->audit_log, "/var/log/agentd/audit.log");
@@ -96,6 +97,7 @@ static const char every_key[] =
 	"podLogsDir: /srv/logs\n"
 	"cgroupRoot: /agentd.slice\n"
 	"privsepUser: nobody\n"
+	"reporterUser: daemon\n"
 	"privsepChroot: /var/empty/x\n"
 	"libexecDir: /opt/agentd/libexec\n"
 	"auditLog: /srv/audit.log\n"
@@ -129,6 +131,7 @@ check_every_key(const struct agentd_config *c)
 	CHECK_STR(c->pod_logs_dir, "/srv/logs");
 	CHECK_STR(c->cgroup_root, "/agentd.slice");
 	CHECK_STR(c->privsep_user, "nobody");
+	CHECK_STR(c->reporter_user, "daemon");
 	CHECK_STR(c->privsep_chroot, "/var/empty/x");
 	CHECK_STR(c->libexec_dir, "/opt/agentd/libexec");
 	CHECK_STR(c->audit_log, "/srv/audit.log");

@@ -223,7 +223,8 @@ int
 main(int argc, char *argv[])
 {
 	worker_init(&env, ROLE_REPORTER, parent_tab, nitems(parent_tab));
-	sandbox_enter(env.conf.privsep_user, env.conf.privsep_chroot,
+	/* its own uid: the watcher cannot signal, trace or stop it */
+	sandbox_enter(env.conf.reporter_user, env.conf.privsep_chroot,
 	    SANDBOX_REPORTER);
 	worker_run(&env);
 	return 0;
