@@ -123,7 +123,7 @@ testbuild:
 	$(MAKE) BUILD=build-test EXTRA_CFLAGS=-DAGENTD_TEST_HOOKS all
 
 unit: all
-	$(PYTHON) -m pytest -q tests/test_unit.py --build=$(BUILD)
+	$(PYTHON) -m pytest -q -rfEs tests/test_unit.py --build=$(BUILD)
 
 deps:
 	contrib/install-deps.sh
@@ -151,13 +151,13 @@ check: deps
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) asan
 	$(MAKE) valgrind
-	$(PYTHON) -m pytest -v -rs tests/ --build=$(BUILD) --testbuild=build-test
+	$(PYTHON) -m pytest -v -rfEs tests/ --build=$(BUILD) --testbuild=build-test
 
 asan:
 	$(MAKE) BUILD=build-asan CC=clang \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -Wno-error=unused-command-line-argument" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" all
-	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) -m pytest -q tests/test_unit.py --build=build-asan
+	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) -m pytest -q -rfEs tests/test_unit.py --build=build-asan
 
 FUZZ_TARGETS	= $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SRCS	= $(wildcard ipc/*.c) $(WATCHER_SRCS) $(REPORTER_SRCS)

@@ -2,7 +2,7 @@
  * The Pod manifest parser: every field mapping and default, each kind of
  * invalid manifest with the field and reason it must name, the bounds of
  * include/pod.h at limit and limit+1, YAML/JSON input hazards, static pod
- * identity, and the shared Kubernetes fixtures.
+ * identity, and Kubernetes' own fixtures (tests/fixtures/k8s).
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -1939,27 +1939,22 @@ TEST(test_static_spec_node_name_must_be_this_node)
 }
 
 /* ------------------------------------------------------------------ */
-/* the shared Kubernetes fixtures (hack/testdata)                      */
+/* Kubernetes' own test data (hack/testdata), kept in the repository  */
+
+/* relative to the top of the repository, where make and pytest run us */
+#define FIXTURES_DIR	"tests/fixtures/k8s/hack-testdata"
 
 static char *
 fixture_path(const char *name)
 {
-	static const char *const dirs[] = {
-		"../shared/fixtures/k8s/hack-testdata",
-		"/work/shared/fixtures/k8s/hack-testdata",
-	};
 	const char *env = getenv(FIXTURES_ENV);
 	char *path;
-	size_t i;
 
-	if (env != NULL)
-		return fmt("%s/%s", env, name);
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		path = fmt("%s/%s", dirs[i], name);
-		if (access(path, R_OK) == 0)
-			return path;
-	}
-	fprintf(stderr, "fixture %s not found; set %s\n", name, FIXTURES_ENV);
+	path = fmt("%s/%s", env != NULL ? env : FIXTURES_DIR, name);
+	if (access(path, R_OK) == 0)
+		return path;
+	fprintf(stderr, "fixture %s not found (run from the top of the "
+	    "repository, or set %s)\n", path, FIXTURES_ENV);
 	exit(1);
 }
 
