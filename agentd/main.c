@@ -225,7 +225,7 @@ main(int argc, char *argv[])
 	static struct agentd env;
 	const char *conffile = CONFIG_DEFAULT_PATH;
 	int ch, noaction = 0, debug = 0;
-	char details[CONFIG_MAX_PATH + 512];
+	char details[2 * CONFIG_MAX_PATH + 512], pid[16];
 
 	while ((ch = getopt(argc, argv, "df:nh")) != -1) {
 		switch (ch) {
@@ -261,8 +261,12 @@ main(int argc, char *argv[])
 		fatalx("event_base_new");
 	notify_init(&env);
 	setup_events(&env);
-	snprintf(details, sizeof(details), "config=%s;node=%s;pid=%d",
-	    env.conf.path, env.conf.node_name, (int)getpid());
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "config", env.conf.path);
+	auditfmt_details_add(details, sizeof(details), "node",
+	    env.conf.node_name);
+	auditfmt_details_add(details, sizeof(details), "pid", pid);
 	if (agentd_audit_event(&env, "agentd", "agentd.start", details, "ok",
 	    NULL) == -1 || agentd_audit_event(&env, "agentd", "config.load",
 	    details, "ok", NULL) == -1)

@@ -259,12 +259,14 @@ supervise_start_all(struct agentd *env)
 static void
 kill_worker(struct agentd *env, struct worker *w, const char *why)
 {
-	char details[512];
+	char details[2048], pid[16];
 
 	if (w->pid <= 0 || w->killed_by_us)
 		return;
-	snprintf(details, sizeof(details), "pid=%d;reason=%s", (int)w->pid,
-	    why);
+	snprintf(pid, sizeof(pid), "%d", (int)w->pid);
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "pid", pid);
+	auditfmt_details_add(details, sizeof(details), "reason", why);
 	if (!env->shutting_down) {
 		log_warnx("%s (pid %d): %s; killing it", w->exe, (int)w->pid,
 		    why);
@@ -388,7 +390,7 @@ static int
 watcher_reject(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	char file[MANIFEST_MAX_NAME + 1], field[256], reason[512];
-	char details[1024];
+	char details[4 * (MANIFEST_MAX_NAME + 256) + 32];
 
 	if (ipc_get_str(m, file, sizeof(file)) == -1 ||
 	    ipc_get_str(m, field, sizeof(field)) == -1 ||
@@ -397,7 +399,9 @@ watcher_reject(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		return -1;
 	log_warnx("manifest %s/%s rejected: %s: %s",
 	    agentd_env->conf.static_pod_path, file, field, reason);
-	snprintf(details, sizeof(details), "file=%s;field=%s", file, field);
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "file", file);
+	auditfmt_details_add(details, sizeof(details), "field", field);
 	agentd_audit_event(agentd_env, "watcher", "manifest.reject", details,
 	    "rejected", reason);
 	return 0;
@@ -468,7 +472,7 @@ executor_audit(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static void
 worker_gone(struct agentd *env, struct worker *w, int status)
 {
-	char how[64], details[256];
+	char how[64], details[256], pid[16];
 	struct timeval tv;
 
 	if (WIFSIGNALED(status))
@@ -482,8 +486,10 @@ worker_gone(struct agentd *env, struct worker *w, int status)
 	w->chan = w->audit_chan = NULL;
 	w->state = WORKER_DOWN;
 	control_worker_gone(env, w->role);
-	snprintf(details, sizeof(details), "pid=%d;status=%s", (int)w->pid,
-	    how);
+	snprintf(pid, sizeof(pid), "%d", (int)w->pid);
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "pid", pid);
+	auditfmt_details_add(details, sizeof(details), "status", how);
 	w->pid = 0;
 	if (env->shutting_down) {
 		log_info("%s %s", w->exe, how);

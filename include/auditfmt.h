@@ -30,6 +30,17 @@
  */
 #define AUDITFMT_MAX_LINE	(8 * 1024 * 1024)
 #define AUDITFMT_MAX_DETAILS	128	/* k=v items in one record */
+/*
+ * Details that are not a valid item list (a repeated or empty key, too
+ * many items) are kept as text under these keys, at most this many bytes
+ * of it, instead of failing the record.  auditfmt_details_add never
+ * writes a key that starts with "_".
+ */
+#define AUDITFMT_MAX_RAW_DETAILS	4096
+#define AUDITFMT_DETAILS_ERROR	"_format_error"
+#define AUDITFMT_DETAILS_RAW	"_raw"
+#define AUDITFMT_DETAILS_CUT	"_truncated"
+#define AUDITFMT_DETAILS_CUT_MARK	"..."	/* ends a value cut to fit */
 #define AUDITFMT_MIN_KEY	32	/* HMAC key bytes: at least SHA-256's */
 #define AUDITFMT_MAX_KEY	1024
 #define AUDITFMT_MAX_FILES	64	/* files given to one verify */
@@ -52,7 +63,7 @@ struct audit_rec {
 	const char	*pod_uid;
 	const char	*container;
 	const char	*image;
-	const char	*details;	/* "k=v;k=v"; \; \= \\ escape */
+	const char	*details;	/* "k=v;k=v": auditfmt_details_add */
 	const char	*outcome;	/* "ok", "denied", "error"; NULL: intent */
 	const char	*error;
 };
@@ -61,13 +72,26 @@ struct audit_rec {
  * Formats one record as its line (no newline), hashed/HMACed as above.
  * key NULL: no hmac member.  Returns a malloc'd NUL-terminated line and
  * its length (line[len] is the NUL: a writer may put its newline there),
- * or NULL with errno EINVAL (details: empty or repeated key,
- * more than AUDITFMT_MAX_DETAILS items; prev not 64 hex), E2BIG (longer
- * than AUDITFMT_MAX_LINE) or ENOMEM.
+ * or NULL with errno EINVAL (prev not 64 hex), E2BIG (longer than
+ * AUDITFMT_MAX_LINE) or ENOMEM.  Details that are not a valid item list
+ * do not fail the record: they are written as AUDITFMT_DETAILS_RAW text
+ * with the reason in AUDITFMT_DETAILS_ERROR.
  */
 char	*auditfmt_format(const struct audit_rec *, uint64_t seq,
 	    const struct timespec *, const char *node, const char *prev_hex,
 	    const uint8_t *key, size_t keylen, size_t *lenp);
+
+/*
+ * Appends "key=value" (";key=value" after the first item) to the details
+ * string in buf (size bytes, NUL-terminated), escaping in the value what
+ * would end or split an item -- ";" "=" "\\" as "\\;" "\\=" "\\\\" -- and
+ * control bytes as "\\xHH", so that a value (a file name, a reason) can
+ * never add or repeat a key.  A value that does not fit is cut, never in
+ * the middle of an escape, and ends in AUDITFMT_DETAILS_CUT_MARK; then,
+ * or when not even the key fits, -1.  key is the caller's literal.
+ */
+int	auditfmt_details_add(char *buf, size_t size, const char *key,
+	    const char *value);
 
 void	auditfmt_sha256_hex(const char *line, size_t len,
 	    char out[AUDITFMT_HEX_LEN + 1]);

@@ -174,38 +174,115 @@ sb_put_member(struct sbuf *sb, const char *name, const char *value)
 	sb_put_str_or_null(sb, value);
 }
 
+static void
+sb_put_member_n(struct sbuf *sb, const char *name, const char *value,
+    size_t n)
+{
+	sb_putc(sb, ',');
+	sb_put_json_str(sb, name, strlen(name));
+	sb_putc(sb, ':');
+	sb_put_json_str(sb, value, n);
+}
+
 /* ---- details: "k=v;k=v" -> {"k":"v",...} ------------------------------ */
+
+/* the value of one hex digit, -1 if c is not one */
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
 /*
  * Reads one unescaped token up to an unescaped stop character (or the end)
- * into out.  "\;", "\=" and "\\" stand for themselves; any other backslash
- * is kept as is.  Returns a pointer past the token.
+ * into out.  "\;", "\=" and "\\" stand for themselves and "\xHH" for
+ * the byte HH (what auditfmt_details_add writes for control bytes); any
+ * other backslash is kept as is.  Returns a pointer past the token.
  */
 static const char *
 details_token(const char *s, const char *stops, struct sbuf *out)
 {
+	int hi, lo;
+
 	out->len = 0;
 	sb_put(out, "", 0);
 	for (; *s != '\0' && strchr(stops, *s) == NULL; s++) {
 		if (*s == '\\' && (s[1] == ';' || s[1] == '=' || s[1] == '\\'))
 			s++;
+		else if (*s == '\\' && s[1] == 'x' && (hi = hex_digit(s[2])) >= 0 &&
+		    (lo = hex_digit(s[3])) >= 0 && (hi || lo)) {
+			sb_putc(out, (char)(hi << 4 | lo));
+			s += 3;
+			continue;
+		}
 		sb_putc(out, *s);
 	}
 	return s;
 }
 
-static int
-details_put(struct sbuf *sb, const char *details)
+/*
+ * Why a details string cannot become an object of its own, or NULL.  A
+ * string written with auditfmt_details_add by a caller that names each
+ * key once is always fine; anything else is the caller's bug, and the
+ * record is still written (see details_put_raw).
+ */
+static const char *
+details_check(const char *details, char *why, size_t whylen)
 {
 	struct sbuf key = { 0 }, val = { 0 };
 	char *seen[AUDITFMT_MAX_DETAILS];
 	size_t nseen = 0, i;
-	const char *s = details;
-	int rv = -1;
+	const char *s = details, *bad = NULL;
 
-	sb_puts(sb, ",\"details\":{");
-	while (s != NULL && *s != '\0') {
+	while (s != NULL && *s != '\0' && bad == NULL) {
 		if (*s == ';') {		/* empty item: "a=1;;b=2" */
+			s++;
+			continue;
+		}
+		s = details_token(s, ";=", &key);
+		if (*s == '=')
+			s = details_token(s + 1, ";", &val);
+		if (key.err || val.err)
+			bad = key.err == E2BIG || val.err == E2BIG ?
+			    "too long" : "out of memory";
+		else if (key.len == 0)
+			bad = "empty key";
+		else if (nseen == AUDITFMT_MAX_DETAILS)
+			bad = "too many items";
+		else {
+			for (i = 0; i < nseen && bad == NULL; i++)
+				if (strcmp(seen[i], key.p) == 0) {
+					snprintf(why, whylen, "repeated key "
+					    "\"%.64s\"", key.p);
+					bad = why;
+				}
+			if (bad == NULL && (seen[nseen++] = strdup(key.p)) ==
+			    NULL)
+				bad = "out of memory";
+		}
+	}
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(key.p);
+	free(val.p);
+	return bad;
+}
+
+static void
+details_put_items(struct sbuf *sb, const char *details)
+{
+	struct sbuf key = { 0 }, val = { 0 };
+	const char *s = details;
+	int n = 0;
+
+	while (s != NULL && *s != '\0') {
+		if (*s == ';') {
 			s++;
 			continue;
 		}
@@ -214,35 +291,107 @@ details_put(struct sbuf *sb, const char *details)
 			s = details_token(s + 1, ";", &val);
 		else
 			details_token("", ";", &val);
-		if (key.err || val.err) {
-			errno = key.err ? key.err : val.err;
-			goto out;
-		}
-		if (key.len == 0 || nseen == AUDITFMT_MAX_DETAILS) {
-			errno = EINVAL;
-			goto out;
-		}
-		for (i = 0; i < nseen; i++)
-			if (strcmp(seen[i], key.p) == 0) {
-				errno = EINVAL;
-				goto out;
-			}
-		if ((seen[nseen] = strdup(key.p)) == NULL)
-			goto out;
-		if (nseen++ > 0)
+		if (n++ > 0)
 			sb_putc(sb, ',');
 		sb_put_json_str(sb, key.p, key.len);
 		sb_putc(sb, ':');
 		sb_put_json_str(sb, val.p, val.len);
 	}
-	sb_putc(sb, '}');
-	rv = 0;
- out:
-	for (i = 0; i < nseen; i++)
-		free(seen[i]);
 	free(key.p);
 	free(val.p);
-	return rv;
+}
+
+/*
+ * A details string that is not a valid item list is kept whole, as text,
+ * with the reason: a record is never dropped because a caller formatted
+ * its details wrongly, and nothing in them can pose as a key agentd set.
+ */
+static void
+details_put_raw(struct sbuf *sb, const char *details, const char *why)
+{
+	size_t n = strlen(details);
+	int cut = n > AUDITFMT_MAX_RAW_DETAILS;
+
+	if (cut)
+		n = AUDITFMT_MAX_RAW_DETAILS;
+	sb_put_json_str(sb, AUDITFMT_DETAILS_ERROR,
+	    strlen(AUDITFMT_DETAILS_ERROR));
+	sb_putc(sb, ':');
+	sb_put_str_or_null(sb, why);
+	sb_put_member_n(sb, AUDITFMT_DETAILS_RAW, details, n);
+	if (cut)
+		sb_put_member(sb, AUDITFMT_DETAILS_CUT, "true");
+}
+
+static int
+details_put(struct sbuf *sb, const char *details)
+{
+	char why[128];
+	const char *bad;
+
+	sb_puts(sb, ",\"details\":{");
+	if ((bad = details_check(details, why, sizeof(why))) == NULL)
+		details_put_items(sb, details);
+	else if (strcmp(bad, "out of memory") == 0) {
+		errno = ENOMEM;
+		return -1;
+	} else
+		details_put_raw(sb, details, bad);
+	sb_putc(sb, '}');
+	return 0;
+}
+
+/* ---- details: writing ------------------------------------------------- */
+
+/* bytes that would end or split an item, and control bytes, are escaped */
+static size_t
+details_escape(const char *value, char *out, size_t room)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)value;
+	char esc[5];
+	size_t n = 0, k;
+
+	for (; *u != '\0'; u++) {
+		if (*u == ';' || *u == '=' || *u == '\\') {
+			esc[0] = '\\', esc[1] = (char)*u, k = 2;
+		} else if (*u < 0x20 || *u == 0x7f) {
+			esc[0] = '\\', esc[1] = 'x', esc[2] = digits[*u >> 4];
+			esc[3] = digits[*u & 0xf], k = 4;
+		} else
+			esc[0] = (char)*u, k = 1;
+		if (n + k >= room)
+			break;		/* never half an escape */
+		memcpy(out + n, esc, k);
+		n += k;
+	}
+	out[n] = '\0';
+	return *u == '\0' ? n : (size_t)-1;
+}
+
+int
+auditfmt_details_add(char *buf, size_t size, const char *key,
+    const char *value)
+{
+	size_t used = strnlen(buf, size), klen = strlen(key), mark;
+
+	if (size == 0 || used >= size)
+		return -1;
+	mark = strlen(AUDITFMT_DETAILS_CUT_MARK);
+	/* ";" key "=" and room for the cut marker and the NUL */
+	if (used + (used > 0) + klen + 1 + mark + 1 > size)
+		return -1;
+	if (used > 0)
+		buf[used++] = ';';
+	memcpy(buf + used, key, klen);
+	used += klen;
+	buf[used++] = '=';
+	if (details_escape(value != NULL ? value : "", buf + used,
+	    size - used - mark) == (size_t)-1) {
+		strcat(buf, AUDITFMT_DETAILS_CUT_MARK);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- hashing ---------------------------------------------------------- */
