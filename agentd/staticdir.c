@@ -101,7 +101,7 @@ send_file(struct ipc_chan *c, int dirfd, const char *name, uint32_t *count)
 		    agentd_env->conf.static_pod_path, name);
 		details[0] = '\0';
 		auditfmt_details_add(details, sizeof(details), "file", name);
-		agentd_audit_event(agentd_env, "agentd", "manifest.reject",
+		agentd_audit_worker(agentd_env, "agentd", "manifest.reject",
 		    details, "rejected", errno == EFBIG ?
 		    "file is larger than the manifest size limit" :
 		    strerror(errno));

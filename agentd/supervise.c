@@ -270,7 +270,7 @@ kill_worker(struct agentd *env, struct worker *w, const char *why)
 	if (!env->shutting_down) {
 		log_warnx("%s (pid %d): %s; killing it", w->exe, (int)w->pid,
 		    why);
-		agentd_audit_event(env, role_name(w->role),
+		agentd_audit_worker(env, role_name(w->role),
 		    "worker.protocol_violation", details, "killed", why);
 	}
 	w->killed_by_us = 1;
@@ -402,7 +402,7 @@ watcher_reject(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	details[0] = '\0';
 	auditfmt_details_add(details, sizeof(details), "file", file);
 	auditfmt_details_add(details, sizeof(details), "field", field);
-	agentd_audit_event(agentd_env, "watcher", "manifest.reject", details,
+	agentd_audit_worker(agentd_env, "watcher", "manifest.reject", details,
 	    "rejected", reason);
 	return 0;
 }
@@ -500,7 +500,7 @@ worker_gone(struct agentd *env, struct worker *w, int status)
 	w->restarts++;
 	log_warnx("%s %s; restarting in %u ms (restart %u)", w->exe, how,
 	    w->backoff_ms, w->restarts);
-	agentd_audit_event(env, role_name(w->role), "worker.restart", details,
+	agentd_audit_worker(env, role_name(w->role), "worker.restart", details,
 	    "restarting", how);
 	notify_send("STATUS=restarting %s: %s", w->exe, how);
 	tv.tv_sec = w->backoff_ms / 1000;

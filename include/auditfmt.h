@@ -106,6 +106,9 @@ struct auditfmt_line {
 	char		 hmac[AUDITFMT_HEX_LEN + 1];
 	size_t		 hmac_covered;	/* bytes the hmac covers */
 	char		 action[AUDITFMT_MAX_FIELD];
+	/* an audit.gap record's details (0 when absent) */
+	uint64_t	 gap_anchor_seq;
+	uint64_t	 gap_found_seq;
 };
 
 /*
@@ -122,6 +125,43 @@ int	auditfmt_parse_line(const char *line, size_t len,
  */
 int	auditfmt_load_key(const char *path, uint8_t *key, size_t keymax,
 	    size_t *keylen, char *err, size_t errlen);
+
+/*
+ * The tail anchor: the last seq and hash agentd wrote, kept in a file of
+ * its own (auditAnchorFile) and copied to syslog, so that cutting records
+ * off the end of the log -- which leaves a valid chain -- is noticed.  One
+ * line:
+ *	agentd-audit-anchor 1 seq=N hash=<64 hex> unshipped=U time=T
+ *	    [ hmac=<64 hex>]
+ * unshipped = the first seq whose syslog copy failed (0: none); the hmac
+ * covers the bytes before " hmac=".  The same line in <auditLog>.verified
+ * is the mark `agentctl audit verify --mark` leaves: the chain was intact
+ * up to that seq.
+ */
+#define AUDITFMT_ANCHOR_MAGIC	"agentd-audit-anchor 1"
+#define AUDITFMT_ANCHOR_MAX	512	/* bytes of an anchor file */
+#define AUDITFMT_GAP_ACTION	"audit.gap"
+#define AUDITFMT_VERIFIED_SUFFIX	".verified"
+#define AUDITFMT_ANCHOR_SUFFIX	".anchor"	/* default: next to the log */
+
+struct auditfmt_anchor {
+	uint64_t	 seq;
+	char		 hash[AUDITFMT_HEX_LEN + 1];
+	uint64_t	 unshipped;
+	int		 has_hmac;
+	int		 hmac_ok;	/* checked against the key given */
+};
+
+/* the anchor line (with its newline) into buf; -1 if it does not fit */
+int	auditfmt_anchor_format(const struct auditfmt_anchor *,
+	    const struct timespec *, const uint8_t *key, size_t keylen,
+	    char *buf, size_t buflen);
+/*
+ * Reads an anchor file.  0; 1 if it does not exist; -1 with the reason
+ * (unreadable, malformed, or -- with a key -- a missing or bad hmac).
+ */
+int	auditfmt_anchor_read(const char *path, const uint8_t *key,
+	    size_t keylen, struct auditfmt_anchor *, char *why, size_t whylen);
 
 /* "path.N" for the Nth rotated file (1 = newest); -1 if it does not fit */
 int	auditfmt_rotated_name(const char *path, int n, char *buf,
@@ -158,6 +198,11 @@ struct audit_verify_result {
 	uint64_t	 line;		/* 1-based; 0 = the file itself */
 	uint64_t	 seq;		/* 0 = not known */
 	char		 reason[AUDITFMT_MAX_REASON];
+	/* with an anchor: where the chain's last record is */
+	char		 last_file[AUDITFMT_MAX_PATH];
+	uint64_t	 last_line;
+	int		 anchor_checked;
+	int		 anchor_behind;	/* the log went on after it: a crash */
 };
 
 /*
@@ -168,6 +213,17 @@ struct audit_verify_result {
  */
 int	auditfmt_verify_files(const char **paths, int n, const uint8_t *key,
 	    size_t keylen, struct audit_verify_result *res);
+
+/*
+ * The same, then the end of the chain against a tail anchor (NULL: none):
+ * the chain must reach the anchor's seq with the anchor's hash there, and
+ * hold no audit.gap record (agentd writes one when it finds the log cut
+ * at a restart).  Fails with "truncated after seq N", "log restarted" or
+ * the gap, at the place it was found.
+ */
+int	auditfmt_verify_anchored(const char **paths, int n, const uint8_t *key,
+	    size_t keylen, const struct auditfmt_anchor *,
+	    struct audit_verify_result *res);
 
 /*
  * Orders paths in place by their first record's seq, files whose first
