@@ -188,6 +188,7 @@ struct audit_verify_result {
 	uint64_t	 records;
 	uint64_t	 first_seq;
 	uint64_t	 last_seq;
+	char		 last_hash[AUDITFMT_HEX_LEN + 1];	/* of last_seq */
 	int		 partial_start;	/* first record: audit.rotate, seq > 1 */
 	int		 hmac_checked;	/* a key was given */
 	uint64_t	 hmac_present;	/* records that carry an hmac */

@@ -1173,6 +1173,7 @@ verify_line(struct vstate *vs, const char *file, uint64_t lineno,
 	vs->last_line = lineno;
 	vs->res->records++;
 	vs->res->last_seq = pl.seq;
+	memcpy(vs->res->last_hash, vs->last_hash, sizeof(vs->last_hash));
 	return 0;
 }
 
@@ -1250,6 +1251,12 @@ check_anchor(struct vstate *vs)
 			    vs->gap.seq, "log restarted: agentd found no "
 			    "records where its anchor named seq %" PRIu64
 			    " (gap recorded here)", vs->gap.gap_anchor_seq);
+		if (vs->gap.gap_found_seq == vs->gap.gap_anchor_seq)
+			return vfail(vs, vs->gap_file, vs->gap_line,
+			    vs->gap.seq, "last record before the gap (seq %"
+			    PRIu64 ") differs from agentd's anchor: edited or "
+			    "replaced (gap recorded here)",
+			    vs->gap.gap_found_seq);
 		return vfail(vs, vs->gap_file, vs->gap_line, vs->gap.seq,
 		    "truncated after seq %" PRIu64 ": agentd found the log "
 		    "cut where its anchor named seq %" PRIu64 " (gap recorded "
