@@ -106,6 +106,9 @@ enum msg_type {
 #define TEST_HOOK_SEND_OVERSIZE		3
 #define TEST_HOOK_SEND_TRUNCATED	4
 #define TEST_HOOK_PEER_GARBAGE		5	/* to its first peer worker */
+/* 20-29: the audit log (branch audit) */
+#define TEST_HOOK_REJECT_FLOOD		20	/* watcher: a MANIFEST_REJECT flood */
+#define TEST_HOOK_REJECT_FLOOD_N	3000	/* ... of this many messages */
 
 const char	*msg_type_name(uint32_t);
 const char	*role_name(uint32_t);
