@@ -330,6 +330,32 @@ files_free(struct file_set *fs)
 		free(fs->owned[i]);
 }
 
+static int
+has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/*
+ * "audit.log*" also matches the anchor and the verified mark, which are
+ * not records: the anchor is taken as --anchor (verify), both are skipped.
+ * 1 if the argument was such a file.
+ */
+static int
+side_file(const char *arg, const char **anchor)
+{
+	if (has_suffix(arg, AUDITFMT_ANCHOR_SUFFIX)) {
+		if (anchor != NULL && *anchor == NULL)
+			*anchor = arg;
+		return 1;
+	}
+	return has_suffix(arg, AUDITFMT_VERIFIED_SUFFIX) ||
+	    has_suffix(arg, AUDITFMT_ANCHOR_SUFFIX ".tmp") ||
+	    has_suffix(arg, AUDITFMT_VERIFIED_SUFFIX ".tmp");
+}
+
 /* an option's value: "--opt VALUE" or "--opt=VALUE" */
 static int
 opt_value(int argc, char **argv, int *i, const char *name, const char **val)
@@ -474,6 +500,8 @@ verify_parse_args(int argc, char **argv, struct verify_opts *vo,
 			audit_usage();
 			return -1;
 		}
+		if (side_file(argv[i], &vo->anchor))
+			continue;
 		if (add_file(fs, argv[i], "verify") == -1)
 			return -1;
 	}
@@ -816,6 +844,8 @@ show_parse_args(int argc, char **argv, struct show_opts *o,
 			audit_usage();
 			return -1;
 		}
+		if (side_file(argv[i], NULL))
+			continue;
 		if (add_file(fs, argv[i], "show") == -1)
 			return -1;
 	}

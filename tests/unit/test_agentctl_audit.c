@@ -502,6 +502,10 @@ TEST(test_verify_reports_tail_truncation_with_location)
 	CHECK_EQ_INT(run(&out, "verify", "--anchor", tpath("audit.log.anchor"),
 	    tpath("audit.log.1"), tpath("audit.log"), NULL), 1);
 	CHECK(strstr(out, want) != NULL);
+	/* as "audit.log*" expands: the anchor is taken as such */
+	CHECK_EQ_INT(run(&out, "verify", tpath("audit.log"),
+	    tpath("audit.log.1"), tpath("audit.log.anchor"), NULL), 1);
+	CHECK(strstr(out, want) != NULL);
 }
 
 TEST(test_verify_reports_deleted_log)
