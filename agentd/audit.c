@@ -75,6 +75,7 @@ struct audit_log {
 	/* rotation held: worker records refused */
 	int		 exhausted;
 	uint64_t	 refused;
+	uint64_t	 held_last_seq;	/* of the file kept; 0 = unknown */
 	char		 verified_path[AUDITFMT_MAX_PATH + 16];
 	/* the tail anchor */
 	char		 anchor_path[AUDITFMT_MAX_PATH + 16];
@@ -324,7 +325,7 @@ ship_line(struct audit_log *al, const char *msg)
 	struct tm tm;
 	time_t now = time(NULL);
 	size_t i;
-	int n, fd;
+	int n, fd, tries;
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
@@ -337,7 +338,7 @@ ship_line(struct audit_log *al, const char *msg)
 	for (i = 0; i < (size_t)n; i++)		/* one line, whatever it holds */
 		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
 			buf[i] = '?';
-	for (int tries = 0; tries < 2; tries++) {
+	for (tries = 0; tries < 2; tries++) {
 		if ((fd = ship_socket(al)) == -1)
 			return -1;
 		if (send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == n)
@@ -503,13 +504,21 @@ oldest_releasable(struct audit_log *al, const char *name)
 
 	if (!al->retain || al->unshipped_from == 0)
 		return 1;
+	/* while held, the same file is asked about every tick: read it once */
+	if (al->held_last_seq != 0)
+		return releasable(al, al->held_last_seq);
 	if ((fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return errno == ENOENT;
 	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_size == 0 ||
 	    read_tail(al, fd, name, (uint64_t)st.st_size, &t) == 0);
 	close(fd);
 	/* a damaged file is kept: it is evidence */
-	return ok && releasable(al, t.seq);
+	if (!ok)
+		return 0;
+	if (releasable(al, t.seq))
+		return 1;
+	al->held_last_seq = t.seq;
+	return 0;
 }
 
 /*
@@ -527,6 +536,7 @@ shift_files(struct audit_log *al)
 		return audit_err(al, "%s: path too long", al->path);
 	if (!oldest_releasable(al, to))
 		return 1;
+	al->held_last_seq = 0;
 	if (unlink(to) == -1 && errno != ENOENT)
 		return audit_err(al, "unlink %s: %s", to, strerror(errno));
 	for (i = AUDITFMT_ROTATE_KEEP - 1; i >= 0; i--) {

@@ -68,7 +68,8 @@ mono_seconds(void)
 /*
  * A record a worker (or a file in the static directory) can cause at
  * will: rate-limited and refused while the audit budget is exhausted
- * (audit_append_worker).  Not writing it by design is not a failure.
+ * (audit_append_worker).  Not writing it by design is not a failure: 1,
+ * and the caller may then skip its log line too.
  */
 int
 agentd_audit_worker(struct agentd *env, const char *actor, const char *action,
@@ -90,7 +91,7 @@ agentd_audit_worker(struct agentd *env, const char *actor, const char *action,
 			log_warnx("audit log writable again");
 		if (rc == 0)
 			env->audit_failed = 0;
-		return 0;
+		return rc;
 	}
 	return agentd_audit(env, &r, NULL);	/* says UNWRITABLE once */
 }

@@ -397,13 +397,14 @@ watcher_reject(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
 	    ipc_get_end(m) == -1)
 		return -1;
-	log_warnx("manifest %s/%s rejected: %s: %s",
-	    agentd_env->conf.static_pod_path, file, field, reason);
 	details[0] = '\0';
 	auditfmt_details_add(details, sizeof(details), "file", file);
 	auditfmt_details_add(details, sizeof(details), "field", field);
-	agentd_audit_worker(agentd_env, "watcher", "manifest.reject", details,
-	    "rejected", reason);
+	/* a flood is summed up in the audit log; the log follows it */
+	if (agentd_audit_worker(agentd_env, "watcher", "manifest.reject",
+	    details, "rejected", reason) != 1)
+		log_warnx("manifest %s/%s rejected: %s: %s",
+		    agentd_env->conf.static_pod_path, file, field, reason);
 	return 0;
 }
 
