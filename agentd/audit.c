@@ -971,8 +971,15 @@ audit_last_error(const struct audit_log *al)
 void
 audit_close(struct audit_log *al)
 {
+	int i;
+
 	if (al == NULL)
 		return;
+	/* windows still open are summed up now, not lost with the process */
+	for (i = 0; al->fd != -1 && i < AUDIT_RATE_KINDS; i++)
+		if (al->rate[i].suppressed > 0 &&
+		    rate_close(al, &al->rate[i]) == -1)
+			log_warnx("audit: %s", al->err);
 	/* a clean stop leaves the anchor at the very end */
 	if (al->fd != -1 && al->anchor_path[0] != '\0' &&
 	    audit_write_anchor(al) == -1)

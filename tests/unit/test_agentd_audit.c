@@ -1177,6 +1177,21 @@ TEST(test_rate_limit_is_per_kind)
 	CHECK_EQ_INT(count_in(path, "worker.restart"), 1);
 }
 
+/* a clean stop sums up the windows still open */
+TEST(test_close_sums_up_open_windows)
+{
+	struct audit_log *al;
+	char *path;
+	int w, h;
+
+	mk_tmpdir();
+	path = tpath("audit.log");
+	REQUIRE((al = t_open_full(path, NULL, 0, NULL, 0, NULL)) != NULL);
+	t_flood(al, AUDIT_RATE_BURST + 5, 100, &w, &h);
+	audit_close(al);
+	CHECK_EQ_INT(count_in(path, "\"suppressed\":\"5\""), 1);
+}
+
 /* ---- the tail anchor ----------------------------------------------------- */
 
 static int
