@@ -1177,6 +1177,28 @@ TEST(test_rate_limit_is_per_kind)
 	CHECK_EQ_INT(count_in(path, "worker.restart"), 1);
 }
 
+/* AUDIT_RATE_KINDS kinds are limited apart; one more shares the last */
+TEST(test_rate_kinds_at_limit_and_one_more)
+{
+	struct audit_rec r = t_reject;
+	struct audit_log *al;
+	char action[32], *path;
+	int i, j;
+
+	mk_tmpdir();
+	path = tpath("audit.log");
+	REQUIRE((al = t_open_full(path, NULL, 0, NULL, 0, NULL)) != NULL);
+	r.action = action;
+	for (i = 0; i < AUDIT_RATE_KINDS; i++) {
+		snprintf(action, sizeof(action), "kind.%d", i);
+		for (j = 0; j < AUDIT_RATE_BURST; j++)
+			CHECK_EQ_INT(audit_append_worker(al, &r, 100), 0);
+	}
+	snprintf(action, sizeof(action), "kind.%d", AUDIT_RATE_KINDS);
+	CHECK_EQ_INT(audit_append_worker(al, &r, 100), 1);
+	audit_close(al);
+}
+
 /* a clean stop sums up the windows still open */
 TEST(test_close_sums_up_open_windows)
 {

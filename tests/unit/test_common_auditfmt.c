@@ -257,6 +257,34 @@ TEST(test_details_add_cuts_with_marker)
 	CHECK_STR(details, "k=1234567");
 }
 
+/* raw details are kept up to AUDITFMT_MAX_RAW_DETAILS bytes, then cut */
+TEST(test_raw_details_at_limit_and_one_more)
+{
+	char details[AUDITFMT_MAX_RAW_DETAILS + 2], *line, *v;
+	struct audit_rec r = { .details = details };
+	size_t len;
+
+	memset(details, 'x', sizeof(details));
+	memcpy(details, "a=1;a=2;b=", 10);
+	details[AUDITFMT_MAX_RAW_DETAILS] = '\0';
+	line = fmt(&r, 1, AUDITFMT_ZERO_PREV, &len);
+	CHECK_STR(v = member(line, len, "details", AUDITFMT_DETAILS_RAW),
+	    details);
+	free(v);
+	CHECK(strstr(line, AUDITFMT_DETAILS_CUT) == NULL);
+	free(line);
+	details[AUDITFMT_MAX_RAW_DETAILS] = 'x';
+	details[AUDITFMT_MAX_RAW_DETAILS + 1] = '\0';
+	line = fmt(&r, 1, AUDITFMT_ZERO_PREV, &len);
+	v = member(line, len, "details", AUDITFMT_DETAILS_RAW);
+	CHECK_EQ_INT(strlen(v), AUDITFMT_MAX_RAW_DETAILS);
+	free(v);
+	CHECK_STR(v = member(line, len, "details", AUDITFMT_DETAILS_CUT),
+	    "true");
+	free(v);
+	free(line);
+}
+
 /* a caller's bad details never drop the record */
 TEST(test_repeated_key_is_kept_as_raw_text)
 {
