@@ -143,6 +143,11 @@ prepare_dirs(struct agentd_config *c)
 		*slash = '\0';
 		make_dir(dir, 0700);
 	}
+	snprintf(dir, sizeof(dir), "%s", c->audit_anchor_file);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		make_dir(dir, 0700);
+	}
 }
 
 static void
