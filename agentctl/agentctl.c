@@ -45,9 +45,9 @@ usage(void)
 	    "  logs NAMESPACE/POD [-c CONTAINER] [--previous] [-f]\n"
 	    "  image import PATH[:TAG] NAME\n"
 	    "  image ls\n"
-	    "  audit verify [--key FILE] FILE...\n"
+	    "  audit verify [--key FILE] [--anchor FILE] [--mark] [FILE...]\n"
 	    "  audit show [--pod NS/NAME] [--action A] [--since T] "
-	    "[--until T] [-o json] [FILE...]\n");
+	    "[--until T] [-o json|wide] [FILE...]\n");
 	exit(2);
 }
 

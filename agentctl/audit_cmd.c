@@ -1,12 +1,14 @@
 /*
- * agentctl audit verify [--key FILE] [-f CONFIG] [FILE...]
+ * agentctl audit verify [--key FILE] [--anchor FILE] [--mark] [-f CONFIG]
+ *                      [FILE...]
  * agentctl audit show [--pod NS/NAME] [--action A] [--since T] [--until T]
  *                     [-o json] [-f CONFIG] [FILE...]
  *
  * Both read the files directly (no agentd needed) and default to the
  * auditLog of the configuration and its rotated files.  verify is the
- * chain check of ipc/auditfmt.c; show is a filtered timeline that trusts
- * nothing it reads (records are untrusted text when printed).
+ * chain check of ipc/auditfmt.c, and the log's end against the tail
+ * anchor (auditAnchorFile) when there is one; show is a filtered timeline
+ * that trusts nothing it reads (records are untrusted text when printed).
  */
 #include <sys/stat.h>
 
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -24,20 +27,24 @@
 #include "audit_cmd.h"
 #include "config.h"
 
-#define SHOW_COLUMNS		9
+#define SHOW_COLUMNS		10	/* the last, DETAILS, with -o wide */
 #define SHOW_MAX_CELL		1024	/* bytes of one table cell */
 #define DURATION_MAX_SECONDS	(100LL * 366 * 86400)
 #define NSEC_PER_SEC		1000000000L
 
 static const char *const show_headers[SHOW_COLUMNS] = {
 	"TIME", "SEQ", "ACTOR", "ACTION", "PHASE", "NS/NAME", "CONTAINER",
-	"OUTCOME", "ERROR"
+	"OUTCOME", "ERROR", "DETAILS"
 };
 
 struct file_set {
 	char		*owned[AUDITFMT_MAX_FILES];	/* from the config */
 	const char	*paths[AUDITFMT_MAX_FILES];
 	int		 n;
+	/* from the config: the anchor, and whether the live log is there */
+	char		 anchor[AUDITFMT_MAX_PATH];
+	char		 live[AUDITFMT_MAX_PATH];
+	int		 live_missing;
 };
 
 struct show_opts {
@@ -48,6 +55,7 @@ struct show_opts {
 	struct timespec	 since;
 	struct timespec	 until;
 	int		 json;
+	int		 wide;		/* -o wide: a DETAILS column */
 };
 
 struct show_row {
@@ -64,11 +72,13 @@ static void
 audit_usage(void)
 {
 	fprintf(stderr,
-	    "usage: agentctl audit verify [--key FILE] [-f CONFIG] [FILE...]\n"
+	    "usage: agentctl audit verify [--key FILE] [--anchor FILE] [--mark] "
+	    "[-f CONFIG]\n"
+	    "                             [FILE...]\n"
 	    "       agentctl audit show [--pod NS/NAME] [--action PATTERN] "
 	    "[--since TIME]\n"
-	    "                           [--until TIME] [-o json] [-f CONFIG] "
-	    "[FILE...]\n"
+	    "                           [--until TIME] [-o json|wide] "
+	    "[-f CONFIG] [FILE...]\n"
 	    "TIME: RFC 3339 (2026-11-28T07:33:42Z) or a duration ago "
 	    "(90s, 10m, 2h, 1d)\n");
 }
@@ -296,6 +306,14 @@ files_from_config(struct file_set *fs, const char *config, const char *cmd)
 		    sizeof(name)) == 0 && stat(name, &st) == 0 &&
 		    add_owned(fs, name, cmd) == -1)
 			goto out;
+	snprintf(fs->anchor, sizeof(fs->anchor), "%s", cfg->audit_anchor_file);
+	snprintf(fs->live, sizeof(fs->live), "%s", cfg->audit_log);
+	/* a deleted log is a finding of verify, not a usage error */
+	if (stat(cfg->audit_log, &st) == -1 && errno == ENOENT) {
+		fs->live_missing = 1;
+		rv = 0;
+		goto out;
+	}
 	rv = add_owned(fs, cfg->audit_log, cmd);
  out:
 	config_free(cfg);
@@ -310,6 +328,32 @@ files_free(struct file_set *fs)
 
 	for (i = 0; i < AUDITFMT_MAX_FILES; i++)
 		free(fs->owned[i]);
+}
+
+static int
+has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/*
+ * "audit.log*" also matches the anchor and the verified mark, which are
+ * not records: the anchor is taken as --anchor (verify), both are skipped.
+ * 1 if the argument was such a file.
+ */
+static int
+side_file(const char *arg, const char **anchor)
+{
+	if (has_suffix(arg, AUDITFMT_ANCHOR_SUFFIX)) {
+		if (anchor != NULL && *anchor == NULL)
+			*anchor = arg;
+		return 1;
+	}
+	return has_suffix(arg, AUDITFMT_VERIFIED_SUFFIX) ||
+	    has_suffix(arg, AUDITFMT_ANCHOR_SUFFIX ".tmp") ||
+	    has_suffix(arg, AUDITFMT_VERIFIED_SUFFIX ".tmp");
 }
 
 /* an option's value: "--opt VALUE" or "--opt=VALUE" */
@@ -352,6 +396,12 @@ print_verify_ok(const struct audit_verify_result *res, const char **paths)
 		printf("note: chain starts at seq %" PRIu64 " (an audit.rotate "
 		    "record: older files were removed by rotation or not "
 		    "given)\n", res->first_seq);
+	if (res->anchor_checked && res->anchor_behind)
+		printf("note: the log goes on past its anchor (agentd did not "
+		    "stop cleanly, or has not rewritten it yet)\n");
+	else if (res->anchor_checked)
+		printf("note: the log ends where its anchor says (seq %" PRIu64
+		    ")\n", res->last_seq);
 	if (res->hmac_checked)
 		printf("note: hmac valid on all %" PRIu64 " records\n",
 		    res->records);
@@ -375,53 +425,169 @@ print_verify_fail(const struct audit_verify_result *res)
 		    res->file, res->line, res->seq, res->reason);
 }
 
+/*
+ * --mark: the chain was found intact up to res->last_seq; the mark lets
+ * agentd's rotation delete files up to there even if their syslog copy
+ * failed (docs/man/agentd-audit.5).  Written atomically beside the log.
+ */
 static int
-audit_verify(int argc, char **argv)
+write_mark(const char *live, const struct audit_verify_result *res,
+    const uint8_t *key, size_t keylen)
 {
-	struct file_set fs = { 0 };
-	struct audit_verify_result *res = NULL;
-	uint8_t key[AUDITFMT_MAX_KEY];
-	size_t keylen = 0;
-	const char *keyfile = NULL, *config = CONFIG_DEFAULT_PATH;
-	char err[512];
-	int i, r, rv = AUDIT_EXIT_USAGE, opts = 1;
+	struct auditfmt_anchor a = { .seq = res->last_seq };
+	char path[AUDITFMT_MAX_PATH + 16], tmp[AUDITFMT_MAX_PATH + 24];
+	char line[AUDITFMT_ANCHOR_MAX];
+	struct timespec ts;
+	FILE *f;
+	int ok;
+
+	snprintf(a.hash, sizeof(a.hash), "%s", res->last_hash);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (auditfmt_anchor_format(&a, &ts, key, keylen, line,
+	    sizeof(line)) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s%s", live, AUDITFMT_VERIFIED_SUFFIX);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "wx")) == NULL) {
+		if (errno != EEXIST || unlink(tmp) == -1 ||
+		    (f = fopen(tmp, "wx")) == NULL)
+			return -1;
+	}
+	ok = fputs(line, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (fclose(f) != 0 || !ok || rename(tmp, path) == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	printf("marked verified through seq %" PRIu64 " (%s)\n", a.seq, path);
+	return 0;
+}
+
+struct verify_opts {
+	const char	*keyfile;
+	const char	*config;
+	const char	*anchor;	/* --anchor */
+	int		 mark;
+};
+
+static int
+verify_parse_args(int argc, char **argv, struct verify_opts *vo,
+    struct file_set *fs)
+{
+	int i, r, opts = 1;
 
 	for (i = 1; i < argc; i++) {
 		if (opts && strcmp(argv[i], "--") == 0) {
 			opts = 0;
 			continue;
 		}
+		if (opts && strcmp(argv[i], "--mark") == 0) {
+			vo->mark = 1;
+			continue;
+		}
 		if (opts && ((r = opt_value(argc, argv, &i, "--key",
-		    &keyfile)) != 0 || (r = opt_value(argc, argv, &i, "-k",
-		    &keyfile)) != 0 || (r = opt_value(argc, argv, &i, "-f",
-		    &config)) != 0 || (r = opt_value(argc, argv, &i,
-		    "--config", &config)) != 0)) {
+		    &vo->keyfile)) != 0 || (r = opt_value(argc, argv, &i, "-k",
+		    &vo->keyfile)) != 0 || (r = opt_value(argc, argv, &i,
+		    "--anchor", &vo->anchor)) != 0 || (r = opt_value(argc,
+		    argv, &i, "-f", &vo->config)) != 0 || (r = opt_value(argc,
+		    argv, &i, "--config", &vo->config)) != 0)) {
 			if (r == -1)
-				goto out;
+				return -1;
 			continue;
 		}
 		if (opts && argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "agentctl: audit verify: unknown "
 			    "option %s\n", argv[i]);
 			audit_usage();
-			goto out;
+			return -1;
 		}
-		if (add_file(&fs, argv[i], "verify") == -1)
-			goto out;
+		if (side_file(argv[i], &vo->anchor))
+			continue;
+		if (add_file(fs, argv[i], "verify") == -1)
+			return -1;
 	}
-	if (fs.n == 0 && files_from_config(&fs, config, "verify") == -1)
+	return 0;
+}
+
+/*
+ * The anchor to check against: --anchor, else the configuration's (only
+ * when the files came from it).  0 none, 1 loaded, -1 a finding (printed).
+ */
+static int
+load_anchor(const struct verify_opts *vo, const struct file_set *fs,
+    const uint8_t *key, size_t keylen, struct auditfmt_anchor *a,
+    const char **missing)
+{
+	const char *path = vo->anchor ? vo->anchor : fs->anchor;
+	char why[AUDITFMT_MAX_REASON];
+	int rc;
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	rc = auditfmt_anchor_read(path, key, keylen, a, why, sizeof(why));
+	if (rc == 1 && vo->anchor == NULL) {
+		*missing = path;	/* a note after the result */
+		return 0;
+	}
+	if (rc != 0) {
+		printf("FAIL: %s\n", rc == 1 ? "anchor file missing" : why);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+audit_verify(int argc, char **argv)
+{
+	struct verify_opts vo = { .config = CONFIG_DEFAULT_PATH };
+	struct file_set fs = { 0 };
+	struct audit_verify_result *res = NULL;
+	struct auditfmt_anchor anchor;
+	uint8_t key[AUDITFMT_MAX_KEY];
+	size_t keylen = 0;
+	const uint8_t *k;
+	const char *no_anchor = NULL;
+	char err[512];
+	int ha, rv = AUDIT_EXIT_USAGE;
+
+	if (verify_parse_args(argc, argv, &vo, &fs) == -1)
 		goto out;
-	if (keyfile != NULL && auditfmt_load_key(keyfile, key, sizeof(key),
-	    &keylen, err, sizeof(err)) == -1) {
+	if (fs.n == 0 && files_from_config(&fs, vo.config, "verify") == -1)
+		goto out;
+	if (vo.keyfile != NULL && auditfmt_load_key(vo.keyfile, key,
+	    sizeof(key), &keylen, err, sizeof(err)) == -1) {
 		fprintf(stderr, "agentctl: audit verify: %s\n", err);
+		goto out;
+	}
+	k = vo.keyfile ? key : NULL;
+	if ((ha = load_anchor(&vo, &fs, k, keylen, &anchor, &no_anchor)) ==
+	    -1) {
+		rv = AUDIT_EXIT_FAIL;
+		goto out;
+	}
+	if (fs.live_missing) {
+		printf("FAIL: %s: log missing (deleted?)", fs.live);
+		if (ha)
+			printf(": the anchor names seq %" PRIu64, anchor.seq);
+		printf("\n");
+		rv = ha ? AUDIT_EXIT_FAIL : AUDIT_EXIT_USAGE;
 		goto out;
 	}
 	if ((res = calloc(1, sizeof(*res))) == NULL)
 		goto out;
-	if (auditfmt_verify_files(fs.paths, fs.n, keyfile ? key : NULL,
-	    keylen, res) == 0) {
+	if (auditfmt_verify_anchored(fs.paths, fs.n, k, keylen,
+	    ha ? &anchor : NULL, res) == 0) {
 		print_verify_ok(res, fs.paths);
+		if (no_anchor != NULL)
+			printf("note: no anchor file %s: the log's end is not "
+			    "checked\n", no_anchor);
 		rv = AUDIT_EXIT_OK;
+		if (vo.mark && write_mark(fs.live[0] ? fs.live :
+		    fs.paths[res->order[res->nfiles - 1]], res, k,
+		    keylen) == -1) {
+			fprintf(stderr, "agentctl: audit verify --mark: %s\n",
+			    strerror(errno));
+			rv = AUDIT_EXIT_USAGE;
+		}
 	} else {
 		print_verify_fail(res);
 		rv = res->io_error ? AUDIT_EXIT_USAGE : AUDIT_EXIT_FAIL;
@@ -492,8 +658,29 @@ cell_dup(const char *s)
 	return c;
 }
 
+/*
+ * The details object as "k=v;k=v" again, each value escaped the way
+ * agentd wrote it (auditfmt_details_add): a value with ";" or "=" or a
+ * control byte reads back unambiguously and cannot forge a key or a row.
+ */
+static char *
+details_cell(const cJSON *rec)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "details");
+	const cJSON *item;
+	char buf[SHOW_MAX_CELL];
+
+	buf[0] = '\0';
+	if (cJSON_IsObject(d))
+		for (item = d->child; item != NULL; item = item->next)
+			if (cJSON_IsString(item) && auditfmt_details_add(buf,
+			    sizeof(buf), item->string, item->valuestring) == -1)
+				break;
+	return cell_dup(buf);
+}
+
 static int
-show_add_row(struct show_table *t, const cJSON *rec)
+show_add_row(struct show_table *t, const cJSON *rec, int wide)
 {
 	const cJSON *pod = cJSON_GetObjectItemCaseSensitive(rec, "pod");
 	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(rec, "seq");
@@ -528,31 +715,32 @@ show_add_row(struct show_table *t, const cJSON *rec)
 	row->cell[6] = cell_dup(member_str(rec, "container"));
 	row->cell[7] = cell_dup(member_str(rec, "outcome"));
 	row->cell[8] = cell_dup(member_str(rec, "error"));
-	for (i = 0; i < SHOW_COLUMNS; i++)
+	row->cell[9] = wide ? details_cell(rec) : NULL;
+	for (i = 0; i < SHOW_COLUMNS - !wide; i++)
 		if (row->cell[i] == NULL)
 			return -1;
 	return 0;
 }
 
 static void
-show_print_table(const struct show_table *t)
+show_print_table(const struct show_table *t, int wide)
 {
 	size_t w[SHOW_COLUMNS], r, len;
-	int i;
+	int i, ncol = SHOW_COLUMNS - !wide;
 
-	for (i = 0; i < SHOW_COLUMNS; i++)
+	for (i = 0; i < ncol; i++)
 		w[i] = strlen(show_headers[i]);
 	for (r = 0; r < t->n; r++)
-		for (i = 0; i < SHOW_COLUMNS; i++)
+		for (i = 0; i < ncol; i++)
 			if ((len = strlen(t->rows[r].cell[i])) > w[i])
 				w[i] = len;
-	for (i = 0; i < SHOW_COLUMNS - 1; i++)
+	for (i = 0; i < ncol - 1; i++)
 		printf("%-*s  ", (int)w[i], show_headers[i]);
-	printf("%s\n", show_headers[SHOW_COLUMNS - 1]);
+	printf("%s\n", show_headers[ncol - 1]);
 	for (r = 0; r < t->n; r++) {
-		for (i = 0; i < SHOW_COLUMNS - 1; i++)
+		for (i = 0; i < ncol - 1; i++)
 			printf("%-*s  ", (int)w[i], t->rows[r].cell[i]);
-		printf("%s\n", t->rows[r].cell[SHOW_COLUMNS - 1]);
+		printf("%s\n", t->rows[r].cell[ncol - 1]);
 	}
 }
 
@@ -587,7 +775,7 @@ show_line(const char *path, uint64_t lineno, const char *line, size_t len,
 		if (o->json)
 			printf("%s%.*s", *shown ? ",\n" : "\n", (int)len, line);
 		else
-			rv = show_add_row(t, rec);
+			rv = show_add_row(t, rec, o->wide);
 		(*shown)++;
 	}
 	cJSON_Delete(rec);
@@ -656,6 +844,8 @@ show_parse_args(int argc, char **argv, struct show_opts *o,
 			audit_usage();
 			return -1;
 		}
+		if (side_file(argv[i], NULL))
+			continue;
 		if (add_file(fs, argv[i], "show") == -1)
 			return -1;
 	}
@@ -669,12 +859,13 @@ show_parse_args(int argc, char **argv, struct show_opts *o,
 	o->has_since = since != NULL;
 	o->has_until = until != NULL;
 	if (fmt != NULL && strcmp(fmt, "json") != 0 &&
-	    strcmp(fmt, "text") != 0) {
-		fprintf(stderr, "agentctl: audit show: -o: \"%s\": want json "
-		    "or text\n", fmt);
+	    strcmp(fmt, "text") != 0 && strcmp(fmt, "wide") != 0) {
+		fprintf(stderr, "agentctl: audit show: -o: \"%s\": want json, "
+		    "text or wide\n", fmt);
 		return -1;
 	}
 	o->json = fmt != NULL && strcmp(fmt, "json") == 0;
+	o->wide = fmt != NULL && strcmp(fmt, "wide") == 0;
 	return 0;
  badtime:
 	fprintf(stderr, "agentctl: audit show: \"%s\": not an RFC 3339 time "
@@ -705,7 +896,7 @@ audit_show(int argc, char **argv)
 	if (o.json)
 		printf("%s]\n", shown ? "\n" : "");
 	else
-		show_print_table(&t);
+		show_print_table(&t, o.wide);
 	rv = skipped ? AUDIT_EXIT_FAIL : AUDIT_EXIT_OK;
  out:
 	fflush(stdout);

@@ -110,5 +110,10 @@ int	 agentd_audit(struct agentd *, const struct audit_rec *, uint64_t *);
 int	 agentd_audit_event(struct agentd *, const char *actor,
 	    const char *action, const char *details, const char *outcome,
 	    const char *error);
+/* the same for what a worker can cause: rate-limited, budgeted; 1: not
+   written by design (over the rate), 0 written, -1 failed */
+int	 agentd_audit_worker(struct agentd *, const char *actor,
+	    const char *action, const char *details, const char *outcome,
+	    const char *error);
 
 #endif

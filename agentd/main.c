@@ -25,6 +25,7 @@
 struct agentd *agentd_env;
 
 static struct event *heartbeat_ev;
+static struct event *audit_tick_ev;
 static struct event *shutdown_ev;
 
 static void
@@ -54,6 +55,46 @@ agentd_audit(struct agentd *env, const struct audit_rec *r, uint64_t *seq)
 		log_warnx("audit log writable again");
 	env->audit_failed = 0;
 	return 0;
+}
+
+static time_t
+mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * A record a worker (or a file in the static directory) can cause at
+ * will: rate-limited and refused while the audit budget is exhausted
+ * (audit_append_worker).  Not writing it by design is not a failure: 1,
+ * and the caller may then skip its log line too.
+ */
+int
+agentd_audit_worker(struct agentd *env, const char *actor, const char *action,
+    const char *details, const char *outcome, const char *error)
+{
+	struct audit_rec r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.actor = actor;
+	r.action = action;
+	r.phase = "event";
+	r.details = details;
+	r.outcome = outcome;
+	r.error = error;
+	if (env->audit != NULL &&
+	    (rc = audit_append_worker(env->audit, &r, mono_seconds())) >= 0) {
+		if (rc == 0 && env->audit_failed)
+			log_warnx("audit log writable again");
+		if (rc == 0)
+			env->audit_failed = 0;
+		return rc;
+	}
+	return agentd_audit(env, &r, NULL);	/* says UNWRITABLE once */
 }
 
 int
@@ -127,6 +168,11 @@ prepare_dirs(struct agentd_config *c)
 		*slash = '\0';
 		make_dir(dir, 0700);
 	}
+	snprintf(dir, sizeof(dir), "%s", c->audit_anchor_file);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		make_dir(dir, 0700);
+	}
 }
 
 static uid_t
@@ -171,6 +217,9 @@ open_audit(struct agentd *env)
 	ac.do_fsync = env->conf.audit_fsync;
 	/* every record also goes to syslog (journald), whatever logging says */
 	ac.use_syslog = 1;
+	/* a file is deleted only once shipped or verified */
+	ac.retain_unshipped = 1;
+	ac.anchor_path = env->conf.audit_anchor_file;
 	ac.node = env->conf.node_name;
 	/* no audit log, no privileged work: refuse to start */
 	if ((env->audit = audit_open(&ac, err, sizeof(err))) == NULL)
@@ -238,6 +287,16 @@ heartbeat_cb(evutil_socket_t fd, short ev, void *arg)
 	supervise_ping(env);
 }
 
+/* rate windows close, a held rotation is retried, the anchor kept fresh */
+static void
+audit_tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct agentd *env = arg;
+
+	if (env->audit != NULL && audit_tick(env->audit, mono_seconds()) == -1)
+		log_warnx("audit: %s", audit_last_error(env->audit));
+}
+
 static void
 setup_events(struct agentd *env)
 {
@@ -259,6 +318,11 @@ setup_events(struct agentd *env)
 	heartbeat_ev = event_new(env->base, -1, EV_PERSIST, heartbeat_cb, env);
 	if (heartbeat_ev == NULL || event_add(heartbeat_ev, &tv) == -1)
 		fatalx("heartbeat timer");
+	tv.tv_sec = 1;
+	audit_tick_ev = event_new(env->base, -1, EV_PERSIST, audit_tick_cb,
+	    env);
+	if (audit_tick_ev == NULL || event_add(audit_tick_ev, &tv) == -1)
+		fatalx("audit timer");
 }
 
 static int
@@ -279,7 +343,7 @@ main(int argc, char *argv[])
 	static struct agentd env;
 	const char *conffile = CONFIG_DEFAULT_PATH;
 	int ch, noaction = 0, debug = 0;
-	char details[CONFIG_MAX_PATH + 512];
+	char details[2 * CONFIG_MAX_PATH + 512], pid[16];
 
 	while ((ch = getopt(argc, argv, "df:nh")) != -1) {
 		switch (ch) {
@@ -316,8 +380,12 @@ main(int argc, char *argv[])
 		fatalx("event_base_new");
 	notify_init(&env);
 	setup_events(&env);
-	snprintf(details, sizeof(details), "config=%s;node=%s;pid=%d",
-	    env.conf.path, env.conf.node_name, (int)getpid());
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "config", env.conf.path);
+	auditfmt_details_add(details, sizeof(details), "node",
+	    env.conf.node_name);
+	auditfmt_details_add(details, sizeof(details), "pid", pid);
 	if (agentd_audit_event(&env, "agentd", "agentd.start", details, "ok",
 	    NULL) == -1 || agentd_audit_event(&env, "agentd", "config.load",
 	    details, "ok", NULL) == -1)

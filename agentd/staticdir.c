@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "agentd.h"
+#include "auditfmt.h"
 #include "ipc.h"
 #include "log.h"
 
@@ -87,7 +88,7 @@ read_manifest(int dirfd, const char *name, uint8_t **bufp, size_t *lenp,
 static void
 send_file(struct ipc_chan *c, int dirfd, const char *name, uint32_t *count)
 {
-	char details[512];
+	char details[4 * MANIFEST_MAX_NAME + 16];
 	struct stat st;
 	struct ipc_msg m;
 	uint8_t *buf;
@@ -98,8 +99,9 @@ send_file(struct ipc_chan *c, int dirfd, const char *name, uint32_t *count)
 			return;	/* a directory or special file: skipped */
 		log_warn("static pod %s/%s",
 		    agentd_env->conf.static_pod_path, name);
-		snprintf(details, sizeof(details), "file=%s", name);
-		agentd_audit_event(agentd_env, "agentd", "manifest.reject",
+		details[0] = '\0';
+		auditfmt_details_add(details, sizeof(details), "file", name);
+		agentd_audit_worker(agentd_env, "agentd", "manifest.reject",
 		    details, "rejected", errno == EFBIG ?
 		    "file is larger than the manifest size limit" :
 		    strerror(errno));

@@ -300,16 +300,18 @@ static void
 end_worker(struct agentd *env, struct worker *w, const char *action,
     const char *why)
 {
-	char details[512];
+	char details[2048], pid[16];
 
 	if (w->pid <= 0 || w->killed_by_us)
 		return;
-	snprintf(details, sizeof(details), "pid=%d;reason=%s", (int)w->pid,
-	    why);
+	snprintf(pid, sizeof(pid), "%d", (int)w->pid);
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "pid", pid);
+	auditfmt_details_add(details, sizeof(details), "reason", why);
 	if (!env->shutting_down) {
 		log_warnx("%s (pid %d): %s; killing it", w->exe, (int)w->pid,
 		    why);
-		agentd_audit_event(env, role_name(w->role), action, details,
+		agentd_audit_worker(env, role_name(w->role), action, details,
 		    "killed", why);
 	}
 	w->killed_by_us = 1;
@@ -473,18 +475,21 @@ static int
 watcher_reject(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	char file[MANIFEST_MAX_NAME + 1], field[256], reason[512];
-	char details[1024];
+	char details[4 * (MANIFEST_MAX_NAME + 256) + 32];
 
 	if (ipc_get_str(m, file, sizeof(file)) == -1 ||
 	    ipc_get_str(m, field, sizeof(field)) == -1 ||
 	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
 	    ipc_get_end(m) == -1)
 		return -1;
-	log_warnx("manifest %s/%s rejected: %s: %s",
-	    agentd_env->conf.static_pod_path, file, field, reason);
-	snprintf(details, sizeof(details), "file=%s;field=%s", file, field);
-	agentd_audit_event(agentd_env, "watcher", "manifest.reject", details,
-	    "rejected", reason);
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "file", file);
+	auditfmt_details_add(details, sizeof(details), "field", field);
+	/* a flood is summed up in the audit log; the log follows it */
+	if (agentd_audit_worker(agentd_env, "watcher", "manifest.reject",
+	    details, "rejected", reason) != 1)
+		log_warnx("manifest %s/%s rejected: %s: %s",
+		    agentd_env->conf.static_pod_path, file, field, reason);
 	return 0;
 }
 
@@ -555,7 +560,7 @@ executor_audit(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static void
 worker_gone(struct agentd *env, struct worker *w, int status)
 {
-	char how[64], details[256];
+	char how[64], details[256], pid[16];
 
 	if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "killed by signal %d (%s)",
@@ -568,8 +573,10 @@ worker_gone(struct agentd *env, struct worker *w, int status)
 	w->chan = w->audit_chan = NULL;
 	w->state = WORKER_DOWN;
 	control_worker_gone(env, w->role);
-	snprintf(details, sizeof(details), "pid=%d;status=%s", (int)w->pid,
-	    how);
+	snprintf(pid, sizeof(pid), "%d", (int)w->pid);
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "pid", pid);
+	auditfmt_details_add(details, sizeof(details), "status", how);
 	w->pid = 0;
 	if (env->shutting_down) {
 		log_info("%s %s", w->exe, how);
@@ -580,7 +587,7 @@ worker_gone(struct agentd *env, struct worker *w, int status)
 	w->restarts++;
 	log_warnx("%s %s; restarting in %u ms (restart %u)", w->exe, how,
 	    w->backoff_ms, w->restarts);
-	agentd_audit_event(env, role_name(w->role), "worker.restart", details,
+	agentd_audit_worker(env, role_name(w->role), "worker.restart", details,
 	    "restarting", how);
 	notify_send("STATUS=restarting %s: %s", w->exe, how);
 	schedule_restart(env, w);

@@ -30,6 +30,17 @@
  */
 #define AUDITFMT_MAX_LINE	(8 * 1024 * 1024)
 #define AUDITFMT_MAX_DETAILS	128	/* k=v items in one record */
+/*
+ * Details that are not a valid item list (a repeated or empty key, too
+ * many items) are kept as text under these keys, at most this many bytes
+ * of it, instead of failing the record.  auditfmt_details_add never
+ * writes a key that starts with "_".
+ */
+#define AUDITFMT_MAX_RAW_DETAILS	4096
+#define AUDITFMT_DETAILS_ERROR	"_format_error"
+#define AUDITFMT_DETAILS_RAW	"_raw"
+#define AUDITFMT_DETAILS_CUT	"_truncated"
+#define AUDITFMT_DETAILS_CUT_MARK	"..."	/* ends a value cut to fit */
 #define AUDITFMT_MIN_KEY	32	/* HMAC key bytes: at least SHA-256's */
 #define AUDITFMT_MAX_KEY	1024
 #define AUDITFMT_MAX_FILES	64	/* files given to one verify */
@@ -52,7 +63,7 @@ struct audit_rec {
 	const char	*pod_uid;
 	const char	*container;
 	const char	*image;
-	const char	*details;	/* "k=v;k=v"; \; \= \\ escape */
+	const char	*details;	/* "k=v;k=v": auditfmt_details_add */
 	const char	*outcome;	/* "ok", "denied", "error"; NULL: intent */
 	const char	*error;
 };
@@ -61,13 +72,26 @@ struct audit_rec {
  * Formats one record as its line (no newline), hashed/HMACed as above.
  * key NULL: no hmac member.  Returns a malloc'd NUL-terminated line and
  * its length (line[len] is the NUL: a writer may put its newline there),
- * or NULL with errno EINVAL (details: empty or repeated key,
- * more than AUDITFMT_MAX_DETAILS items; prev not 64 hex), E2BIG (longer
- * than AUDITFMT_MAX_LINE) or ENOMEM.
+ * or NULL with errno EINVAL (prev not 64 hex), E2BIG (longer than
+ * AUDITFMT_MAX_LINE) or ENOMEM.  Details that are not a valid item list
+ * do not fail the record: they are written as AUDITFMT_DETAILS_RAW text
+ * with the reason in AUDITFMT_DETAILS_ERROR.
  */
 char	*auditfmt_format(const struct audit_rec *, uint64_t seq,
 	    const struct timespec *, const char *node, const char *prev_hex,
 	    const uint8_t *key, size_t keylen, size_t *lenp);
+
+/*
+ * Appends "key=value" (";key=value" after the first item) to the details
+ * string in buf (size bytes, NUL-terminated), escaping in the value what
+ * would end or split an item -- ";" "=" "\\" as "\\;" "\\=" "\\\\" -- and
+ * control bytes as "\\xHH", so that a value (a file name, a reason) can
+ * never add or repeat a key.  A value that does not fit is cut, never in
+ * the middle of an escape, and ends in AUDITFMT_DETAILS_CUT_MARK; then,
+ * or when not even the key fits, -1.  key is the caller's literal.
+ */
+int	auditfmt_details_add(char *buf, size_t size, const char *key,
+	    const char *value);
 
 void	auditfmt_sha256_hex(const char *line, size_t len,
 	    char out[AUDITFMT_HEX_LEN + 1]);
@@ -82,6 +106,9 @@ struct auditfmt_line {
 	char		 hmac[AUDITFMT_HEX_LEN + 1];
 	size_t		 hmac_covered;	/* bytes the hmac covers */
 	char		 action[AUDITFMT_MAX_FIELD];
+	/* an audit.gap record's details (0 when absent) */
+	uint64_t	 gap_anchor_seq;
+	uint64_t	 gap_found_seq;
 };
 
 /*
@@ -98,6 +125,43 @@ int	auditfmt_parse_line(const char *line, size_t len,
  */
 int	auditfmt_load_key(const char *path, uint8_t *key, size_t keymax,
 	    size_t *keylen, char *err, size_t errlen);
+
+/*
+ * The tail anchor: the last seq and hash agentd wrote, kept in a file of
+ * its own (auditAnchorFile) and copied to syslog, so that cutting records
+ * off the end of the log -- which leaves a valid chain -- is noticed.  One
+ * line:
+ *	agentd-audit-anchor 1 seq=N hash=<64 hex> unshipped=U time=T
+ *	    [ hmac=<64 hex>]
+ * unshipped = the first seq whose syslog copy failed (0: none); the hmac
+ * covers the bytes before " hmac=".  The same line in <auditLog>.verified
+ * is the mark `agentctl audit verify --mark` leaves: the chain was intact
+ * up to that seq.
+ */
+#define AUDITFMT_ANCHOR_MAGIC	"agentd-audit-anchor 1"
+#define AUDITFMT_ANCHOR_MAX	512	/* bytes of an anchor file */
+#define AUDITFMT_GAP_ACTION	"audit.gap"
+#define AUDITFMT_VERIFIED_SUFFIX	".verified"
+#define AUDITFMT_ANCHOR_SUFFIX	".anchor"	/* default: next to the log */
+
+struct auditfmt_anchor {
+	uint64_t	 seq;
+	char		 hash[AUDITFMT_HEX_LEN + 1];
+	uint64_t	 unshipped;
+	int		 has_hmac;
+	int		 hmac_ok;	/* checked against the key given */
+};
+
+/* the anchor line (with its newline) into buf; -1 if it does not fit */
+int	auditfmt_anchor_format(const struct auditfmt_anchor *,
+	    const struct timespec *, const uint8_t *key, size_t keylen,
+	    char *buf, size_t buflen);
+/*
+ * Reads an anchor file.  0; 1 if it does not exist; -1 with the reason
+ * (unreadable, malformed, or -- with a key -- a missing or bad hmac).
+ */
+int	auditfmt_anchor_read(const char *path, const uint8_t *key,
+	    size_t keylen, struct auditfmt_anchor *, char *why, size_t whylen);
 
 /* "path.N" for the Nth rotated file (1 = newest); -1 if it does not fit */
 int	auditfmt_rotated_name(const char *path, int n, char *buf,
@@ -124,6 +188,7 @@ struct audit_verify_result {
 	uint64_t	 records;
 	uint64_t	 first_seq;
 	uint64_t	 last_seq;
+	char		 last_hash[AUDITFMT_HEX_LEN + 1];	/* of last_seq */
 	int		 partial_start;	/* first record: audit.rotate, seq > 1 */
 	int		 hmac_checked;	/* a key was given */
 	uint64_t	 hmac_present;	/* records that carry an hmac */
@@ -134,6 +199,11 @@ struct audit_verify_result {
 	uint64_t	 line;		/* 1-based; 0 = the file itself */
 	uint64_t	 seq;		/* 0 = not known */
 	char		 reason[AUDITFMT_MAX_REASON];
+	/* with an anchor: where the chain's last record is */
+	char		 last_file[AUDITFMT_MAX_PATH];
+	uint64_t	 last_line;
+	int		 anchor_checked;
+	int		 anchor_behind;	/* the log went on after it: a crash */
 };
 
 /*
@@ -144,6 +214,17 @@ struct audit_verify_result {
  */
 int	auditfmt_verify_files(const char **paths, int n, const uint8_t *key,
 	    size_t keylen, struct audit_verify_result *res);
+
+/*
+ * The same, then the end of the chain against a tail anchor (NULL: none):
+ * the chain must reach the anchor's seq with the anchor's hash there, and
+ * hold no audit.gap record (agentd writes one when it finds the log cut
+ * at a restart).  Fails with "truncated after seq N", "log restarted" or
+ * the gap, at the place it was found.
+ */
+int	auditfmt_verify_anchored(const char **paths, int n, const uint8_t *key,
+	    size_t keylen, const struct auditfmt_anchor *,
+	    struct audit_verify_result *res);
 
 /*
  * Orders paths in place by their first record's seq, files whose first

@@ -55,6 +55,7 @@ struct agentd_config {
 	char		 audit_key_file[CONFIG_MAX_PATH];	/* "" = no HMAC */
 	uint64_t	 audit_max_bytes;	/* rotate above this size */
 	int		 audit_fsync;		/* default 1 */
+	char		 audit_anchor_file[CONFIG_MAX_PATH];	/* auditLog.anchor */
 	int		 log_level;		/* LOG_LVL_* */
 	int		 use_syslog;
 	int		 runtime;		/* enum runtime_kind */

@@ -113,6 +113,9 @@ enum msg_type {
 #define TEST_HOOK_SEND_OVERSIZE		3
 #define TEST_HOOK_SEND_TRUNCATED	4
 #define TEST_HOOK_PEER_GARBAGE		5	/* to its first peer worker */
+/* 20-29: the audit log (branch audit) */
+#define TEST_HOOK_REJECT_FLOOD		20	/* watcher: a MANIFEST_REJECT flood */
+#define TEST_HOOK_REJECT_FLOOD_N	3000	/* ... of this many messages */
 /* 40-49: worker isolation */
 #define TEST_HOOK_TGKILL		40	/* u32 pid, u32 signal */
 #define TEST_HOOK_MAX_ARGS		2	/* u32 arguments after the hook */

@@ -174,38 +174,115 @@ sb_put_member(struct sbuf *sb, const char *name, const char *value)
 	sb_put_str_or_null(sb, value);
 }
 
+static void
+sb_put_member_n(struct sbuf *sb, const char *name, const char *value,
+    size_t n)
+{
+	sb_putc(sb, ',');
+	sb_put_json_str(sb, name, strlen(name));
+	sb_putc(sb, ':');
+	sb_put_json_str(sb, value, n);
+}
+
 /* ---- details: "k=v;k=v" -> {"k":"v",...} ------------------------------ */
+
+/* the value of one hex digit, -1 if c is not one */
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
 /*
  * Reads one unescaped token up to an unescaped stop character (or the end)
- * into out.  "\;", "\=" and "\\" stand for themselves; any other backslash
- * is kept as is.  Returns a pointer past the token.
+ * into out.  "\;", "\=" and "\\" stand for themselves and "\xHH" for
+ * the byte HH (what auditfmt_details_add writes for control bytes); any
+ * other backslash is kept as is.  Returns a pointer past the token.
  */
 static const char *
 details_token(const char *s, const char *stops, struct sbuf *out)
 {
+	int hi, lo;
+
 	out->len = 0;
 	sb_put(out, "", 0);
 	for (; *s != '\0' && strchr(stops, *s) == NULL; s++) {
 		if (*s == '\\' && (s[1] == ';' || s[1] == '=' || s[1] == '\\'))
 			s++;
+		else if (*s == '\\' && s[1] == 'x' && (hi = hex_digit(s[2])) >= 0 &&
+		    (lo = hex_digit(s[3])) >= 0 && (hi || lo)) {
+			sb_putc(out, (char)(hi << 4 | lo));
+			s += 3;
+			continue;
+		}
 		sb_putc(out, *s);
 	}
 	return s;
 }
 
-static int
-details_put(struct sbuf *sb, const char *details)
+/*
+ * Why a details string cannot become an object of its own, or NULL.  A
+ * string written with auditfmt_details_add by a caller that names each
+ * key once is always fine; anything else is the caller's bug, and the
+ * record is still written (see details_put_raw).
+ */
+static const char *
+details_check(const char *details, char *why, size_t whylen)
 {
 	struct sbuf key = { 0 }, val = { 0 };
 	char *seen[AUDITFMT_MAX_DETAILS];
 	size_t nseen = 0, i;
-	const char *s = details;
-	int rv = -1;
+	const char *s = details, *bad = NULL;
 
-	sb_puts(sb, ",\"details\":{");
-	while (s != NULL && *s != '\0') {
+	while (s != NULL && *s != '\0' && bad == NULL) {
 		if (*s == ';') {		/* empty item: "a=1;;b=2" */
+			s++;
+			continue;
+		}
+		s = details_token(s, ";=", &key);
+		if (*s == '=')
+			s = details_token(s + 1, ";", &val);
+		if (key.err || val.err)
+			bad = key.err == E2BIG || val.err == E2BIG ?
+			    "too long" : "out of memory";
+		else if (key.len == 0)
+			bad = "empty key";
+		else if (nseen == AUDITFMT_MAX_DETAILS)
+			bad = "too many items";
+		else {
+			for (i = 0; i < nseen && bad == NULL; i++)
+				if (strcmp(seen[i], key.p) == 0) {
+					snprintf(why, whylen, "repeated key "
+					    "\"%.64s\"", key.p);
+					bad = why;
+				}
+			if (bad == NULL && (seen[nseen++] = strdup(key.p)) ==
+			    NULL)
+				bad = "out of memory";
+		}
+	}
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(key.p);
+	free(val.p);
+	return bad;
+}
+
+static void
+details_put_items(struct sbuf *sb, const char *details)
+{
+	struct sbuf key = { 0 }, val = { 0 };
+	const char *s = details;
+	int n = 0;
+
+	while (s != NULL && *s != '\0') {
+		if (*s == ';') {
 			s++;
 			continue;
 		}
@@ -214,35 +291,107 @@ details_put(struct sbuf *sb, const char *details)
 			s = details_token(s + 1, ";", &val);
 		else
 			details_token("", ";", &val);
-		if (key.err || val.err) {
-			errno = key.err ? key.err : val.err;
-			goto out;
-		}
-		if (key.len == 0 || nseen == AUDITFMT_MAX_DETAILS) {
-			errno = EINVAL;
-			goto out;
-		}
-		for (i = 0; i < nseen; i++)
-			if (strcmp(seen[i], key.p) == 0) {
-				errno = EINVAL;
-				goto out;
-			}
-		if ((seen[nseen] = strdup(key.p)) == NULL)
-			goto out;
-		if (nseen++ > 0)
+		if (n++ > 0)
 			sb_putc(sb, ',');
 		sb_put_json_str(sb, key.p, key.len);
 		sb_putc(sb, ':');
 		sb_put_json_str(sb, val.p, val.len);
 	}
-	sb_putc(sb, '}');
-	rv = 0;
- out:
-	for (i = 0; i < nseen; i++)
-		free(seen[i]);
 	free(key.p);
 	free(val.p);
-	return rv;
+}
+
+/*
+ * A details string that is not a valid item list is kept whole, as text,
+ * with the reason: a record is never dropped because a caller formatted
+ * its details wrongly, and nothing in them can pose as a key agentd set.
+ */
+static void
+details_put_raw(struct sbuf *sb, const char *details, const char *why)
+{
+	size_t n = strlen(details);
+	int cut = n > AUDITFMT_MAX_RAW_DETAILS;
+
+	if (cut)
+		n = AUDITFMT_MAX_RAW_DETAILS;
+	sb_put_json_str(sb, AUDITFMT_DETAILS_ERROR,
+	    strlen(AUDITFMT_DETAILS_ERROR));
+	sb_putc(sb, ':');
+	sb_put_str_or_null(sb, why);
+	sb_put_member_n(sb, AUDITFMT_DETAILS_RAW, details, n);
+	if (cut)
+		sb_put_member(sb, AUDITFMT_DETAILS_CUT, "true");
+}
+
+static int
+details_put(struct sbuf *sb, const char *details)
+{
+	char why[128];
+	const char *bad;
+
+	sb_puts(sb, ",\"details\":{");
+	if ((bad = details_check(details, why, sizeof(why))) == NULL)
+		details_put_items(sb, details);
+	else if (strcmp(bad, "out of memory") == 0) {
+		errno = ENOMEM;
+		return -1;
+	} else
+		details_put_raw(sb, details, bad);
+	sb_putc(sb, '}');
+	return 0;
+}
+
+/* ---- details: writing ------------------------------------------------- */
+
+/* bytes that would end or split an item, and control bytes, are escaped */
+static size_t
+details_escape(const char *value, char *out, size_t room)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)value;
+	char esc[5];
+	size_t n = 0, k;
+
+	for (; *u != '\0'; u++) {
+		if (*u == ';' || *u == '=' || *u == '\\') {
+			esc[0] = '\\', esc[1] = (char)*u, k = 2;
+		} else if (*u < 0x20 || *u == 0x7f) {
+			esc[0] = '\\', esc[1] = 'x', esc[2] = digits[*u >> 4];
+			esc[3] = digits[*u & 0xf], k = 4;
+		} else
+			esc[0] = (char)*u, k = 1;
+		if (n + k >= room)
+			break;		/* never half an escape */
+		memcpy(out + n, esc, k);
+		n += k;
+	}
+	out[n] = '\0';
+	return *u == '\0' ? n : (size_t)-1;
+}
+
+int
+auditfmt_details_add(char *buf, size_t size, const char *key,
+    const char *value)
+{
+	size_t used = strnlen(buf, size), klen = strlen(key), mark;
+
+	if (size == 0 || used >= size)
+		return -1;
+	mark = strlen(AUDITFMT_DETAILS_CUT_MARK);
+	/* ";" key "=" and room for the cut marker and the NUL */
+	if (used + (used > 0) + klen + 1 + mark + 1 > size)
+		return -1;
+	if (used > 0)
+		buf[used++] = ';';
+	memcpy(buf + used, key, klen);
+	used += klen;
+	buf[used++] = '=';
+	if (details_escape(value != NULL ? value : "", buf + used,
+	    size - used - mark) == (size_t)-1) {
+		strcat(buf, AUDITFMT_DETAILS_CUT_MARK);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- hashing ---------------------------------------------------------- */
@@ -427,6 +576,31 @@ parse_hmac_tail(const char *line, size_t len, struct auditfmt_line *out)
 	return 1;
 }
 
+/* a decimal u64 member of details, 0 if absent or not one */
+static uint64_t
+details_u64(const cJSON *details, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(details, name);
+	char *end;
+	unsigned long long n;
+
+	if (!cJSON_IsString(v) || v->valuestring[0] < '0' ||
+	    v->valuestring[0] > '9')
+		return 0;
+	errno = 0;
+	n = strtoull(v->valuestring, &end, 10);
+	return errno != 0 || *end != '\0' ? 0 : (uint64_t)n;
+}
+
+static void
+parse_gap(const cJSON *obj, struct auditfmt_line *out)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(obj, "details");
+
+	out->gap_anchor_seq = details_u64(d, "anchor_seq");
+	out->gap_found_seq = details_u64(d, "found_seq");
+}
+
 static int
 parse_members(const cJSON *obj, const char *line, size_t len,
     struct auditfmt_line *out, char *reason, size_t rlen)
@@ -448,6 +622,8 @@ parse_members(const cJSON *obj, const char *line, size_t len,
 		    action->valuestring);
 	else if (action != NULL && !cJSON_IsNull(action))
 		return reasonf(reason, rlen, "malformed record: bad action");
+	if (strcmp(out->action, AUDITFMT_GAP_ACTION) == 0)
+		parse_gap(obj, out);
 	out->has_hmac = parse_hmac_tail(line, len, out);
 	hmac = cJSON_GetObjectItemCaseSensitive(obj, "hmac");
 	/* an hmac member is the documented tail, or there is none */
@@ -546,6 +722,144 @@ auditfmt_load_key(const char *path, uint8_t *key, size_t keymax,
  out:
 	close(fd);
 	return rv;
+}
+
+/* ---- the tail anchor -------------------------------------------------- */
+
+int
+auditfmt_anchor_format(const struct auditfmt_anchor *a,
+    const struct timespec *ts, const uint8_t *key, size_t keylen, char *buf,
+    size_t buflen)
+{
+	char mac[AUDITFMT_HEX_LEN + 1];
+	struct tm tm;
+	int n, m;
+
+	if (!is_hex64(a->hash, strlen(a->hash)) ||
+	    gmtime_r(&ts->tv_sec, &tm) == NULL)
+		return -1;
+	n = snprintf(buf, buflen, AUDITFMT_ANCHOR_MAGIC " seq=%" PRIu64
+	    " hash=%s unshipped=%" PRIu64 " time=%04d-%02d-%02dT%02d:%02d:"
+	    "%02dZ", a->seq, a->hash, a->unshipped, tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (n < 0 || (size_t)n >= buflen)
+		return -1;
+	if (key != NULL) {
+		if (auditfmt_hmac_hex(key, keylen, buf, (size_t)n, mac) == -1)
+			return -1;
+		m = snprintf(buf + n, buflen - (size_t)n, " hmac=%s", mac);
+		if (m < 0 || (size_t)m >= buflen - (size_t)n)
+			return -1;
+		n += m;
+	}
+	if ((size_t)n + 1 >= buflen)
+		return -1;
+	buf[n] = '\n';
+	buf[n + 1] = '\0';
+	return 0;
+}
+
+/* " name=" then digits; advances *sp */
+static int
+anchor_u64(const char **sp, const char *name, uint64_t *v)
+{
+	size_t n = strlen(name);
+	char *end;
+	unsigned long long x;
+
+	if ((*sp)[0] != ' ' || strncmp(*sp + 1, name, n) != 0 ||
+	    (*sp)[n + 1] != '=' || (*sp)[n + 2] < '0' || (*sp)[n + 2] > '9')
+		return -1;
+	errno = 0;
+	x = strtoull(*sp + n + 2, &end, 10);
+	if (errno != 0)
+		return -1;
+	*v = (uint64_t)x;
+	*sp = end;
+	return 0;
+}
+
+static int
+anchor_hex(const char **sp, const char *name, char out[AUDITFMT_HEX_LEN + 1])
+{
+	size_t n = strlen(name);
+
+	if ((*sp)[0] != ' ' || strncmp(*sp + 1, name, n) != 0 ||
+	    (*sp)[n + 1] != '=' || strlen(*sp + n + 2) < AUDITFMT_HEX_LEN ||
+	    !is_hex64(*sp + n + 2, AUDITFMT_HEX_LEN))
+		return -1;
+	memcpy(out, *sp + n + 2, AUDITFMT_HEX_LEN);
+	out[AUDITFMT_HEX_LEN] = '\0';
+	*sp += n + 2 + AUDITFMT_HEX_LEN;
+	return 0;
+}
+
+static int
+anchor_parse(char *line, struct auditfmt_anchor *a, const uint8_t *key,
+    size_t keylen)
+{
+	char mac[AUDITFMT_HEX_LEN + 1];
+	const char *s = line, *hm;
+	size_t covered;
+
+	memset(a, 0, sizeof(*a));
+	if (strncmp(s, AUDITFMT_ANCHOR_MAGIC, strlen(AUDITFMT_ANCHOR_MAGIC)))
+		return -1;
+	s += strlen(AUDITFMT_ANCHOR_MAGIC);
+	if (anchor_u64(&s, "seq", &a->seq) == -1 ||
+	    anchor_hex(&s, "hash", a->hash) == -1 ||
+	    anchor_u64(&s, "unshipped", &a->unshipped) == -1 ||
+	    strncmp(s, " time=", 6) != 0)
+		return -1;
+	hm = strstr(s, " hmac=");
+	covered = hm != NULL ? (size_t)(hm - line) : strlen(line);
+	if (hm != NULL) {
+		s = hm;
+		if (anchor_hex(&s, "hmac", mac) == -1 || *s != '\0')
+			return -1;
+		a->has_hmac = 1;
+	}
+	if (key != NULL) {
+		char want[AUDITFMT_HEX_LEN + 1];
+
+		if (!a->has_hmac || auditfmt_hmac_hex(key, keylen, line,
+		    covered, want) == -1 ||
+		    CRYPTO_memcmp(want, mac, AUDITFMT_HEX_LEN) != 0)
+			return -2;
+		a->hmac_ok = 1;
+	}
+	return 0;
+}
+
+int
+auditfmt_anchor_read(const char *path, const uint8_t *key, size_t keylen,
+    struct auditfmt_anchor *a, char *why, size_t whylen)
+{
+	char buf[AUDITFMT_ANCHOR_MAX + 1];
+	ssize_t n;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		return reasonf(why, whylen, "%s: %s", path, strerror(errno));
+	}
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n == -1 && errno == EINTR);
+	close(fd);
+	if (n == -1)
+		return reasonf(why, whylen, "%s: %s", path, strerror(errno));
+	buf[n] = '\0';
+	if (n == 0 || buf[n - 1] != '\n' || memchr(buf, '\0', (size_t)n))
+		return reasonf(why, whylen, "%s: malformed anchor", path);
+	buf[n - 1] = '\0';
+	if ((rc = anchor_parse(buf, a, key, keylen)) == -2)
+		return reasonf(why, whylen, "%s: %s anchor hmac", path,
+		    a->has_hmac ? "bad" : "missing");
+	if (rc == -1)
+		return reasonf(why, whylen, "%s: malformed anchor", path);
+	return 0;
 }
 
 int
@@ -692,6 +1006,15 @@ struct vstate {
 	char			 last_hash[AUDITFMT_HEX_LEN + 1];
 	const char		*last_file;
 	uint64_t		 last_line;
+	const struct auditfmt_anchor *anchor;
+	int			 anchor_seen;	/* its seq is in the chain */
+	int			 anchor_match;	/* with its hash */
+	const char		*anchor_file;
+	uint64_t		 anchor_line;
+	/* the first audit.gap record */
+	struct auditfmt_line	 gap;
+	const char		*gap_file;
+	uint64_t		 gap_line;
 };
 
 /* reads a file's first line for its seq (the prefix is enough) */
@@ -834,10 +1157,23 @@ verify_line(struct vstate *vs, const char *file, uint64_t lineno,
 	vs->have_prev = 1;
 	vs->last_seq = pl.seq;
 	auditfmt_sha256_hex(line, len, vs->last_hash);
+	if (vs->anchor != NULL && pl.seq == vs->anchor->seq) {
+		vs->anchor_seen = 1;
+		vs->anchor_match = strcmp(vs->last_hash, vs->anchor->hash) == 0;
+		vs->anchor_file = file;
+		vs->anchor_line = lineno;
+	}
+	if (vs->gap_file == NULL &&
+	    strcmp(pl.action, AUDITFMT_GAP_ACTION) == 0) {
+		vs->gap = pl;
+		vs->gap_file = file;
+		vs->gap_line = lineno;
+	}
 	vs->last_file = file;
 	vs->last_line = lineno;
 	vs->res->records++;
 	vs->res->last_seq = pl.seq;
+	memcpy(vs->res->last_hash, vs->last_hash, sizeof(vs->last_hash));
 	return 0;
 }
 
@@ -890,33 +1226,98 @@ order_files(struct vstate *vs, const char **paths, int n, struct vfile *vf)
 	return 0;
 }
 
+static int verify_chain(struct vstate *, const char **, int);
+
 int
 auditfmt_verify_files(const char **paths, int n, const uint8_t *key,
     size_t keylen, struct audit_verify_result *res)
 {
-	struct vfile vf[AUDITFMT_MAX_FILES];
 	struct vstate vs = { .key = key, .keylen = keylen, .res = res };
+
+	return verify_chain(&vs, paths, n);
+}
+
+/* the chain is intact; does its end agree with the anchor? */
+static int
+check_anchor(struct vstate *vs)
+{
+	const struct auditfmt_anchor *a = vs->anchor;
+	struct audit_verify_result *res = vs->res;
+
+	res->anchor_checked = 1;
+	if (vs->gap_file != NULL) {
+		if (vs->gap.gap_found_seq == 0)
+			return vfail(vs, vs->gap_file, vs->gap_line,
+			    vs->gap.seq, "log restarted: agentd found no "
+			    "records where its anchor named seq %" PRIu64
+			    " (gap recorded here)", vs->gap.gap_anchor_seq);
+		if (vs->gap.gap_found_seq == vs->gap.gap_anchor_seq)
+			return vfail(vs, vs->gap_file, vs->gap_line,
+			    vs->gap.seq, "last record before the gap (seq %"
+			    PRIu64 ") differs from agentd's anchor: edited or "
+			    "replaced (gap recorded here)",
+			    vs->gap.gap_found_seq);
+		return vfail(vs, vs->gap_file, vs->gap_line, vs->gap.seq,
+		    "truncated after seq %" PRIu64 ": agentd found the log "
+		    "cut where its anchor named seq %" PRIu64 " (gap recorded "
+		    "here)", vs->gap.gap_found_seq, vs->gap.gap_anchor_seq);
+	}
+	if (a->seq > res->last_seq)
+		return vfail(vs, vs->last_file, vs->last_line, res->last_seq,
+		    "truncated after seq %" PRIu64 ": the anchor names seq %"
+		    PRIu64, res->last_seq, a->seq);
+	if (vs->anchor_seen && !vs->anchor_match)
+		return vfail(vs, vs->anchor_file, vs->anchor_line, a->seq,
+		    a->seq == res->last_seq ? "last record differs from the "
+		    "anchor (edited or replaced)" : "log restarted: seq %"
+		    PRIu64 " differs from the anchor", a->seq);
+	res->anchor_behind = a->seq < res->last_seq;
+	return 0;
+}
+
+int
+auditfmt_verify_anchored(const char **paths, int n, const uint8_t *key,
+    size_t keylen, const struct auditfmt_anchor *anchor,
+    struct audit_verify_result *res)
+{
+	struct vstate vs = { .key = key, .keylen = keylen, .res = res,
+	    .anchor = anchor };
+
+	if (verify_chain(&vs, paths, n) == -1)
+		return -1;
+	snprintf(res->last_file, sizeof(res->last_file), "%s", vs.last_file);
+	res->last_line = vs.last_line;
+	if (anchor != NULL && check_anchor(&vs) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+verify_chain(struct vstate *vs, const char **paths, int n)
+{
+	struct audit_verify_result *res = vs->res;
+	struct vfile vf[AUDITFMT_MAX_FILES];
 	int i;
 
 	memset(res, 0, sizeof(*res));
-	res->hmac_checked = key != NULL;
+	res->hmac_checked = vs->key != NULL;
 	if (n < 1 || n > AUDITFMT_MAX_FILES) {
 		res->io_error = 1;
-		return vfail(&vs, "", 0, 0, "between 1 and %d files, not %d",
+		return vfail(vs, "", 0, 0, "between 1 and %d files, not %d",
 		    AUDITFMT_MAX_FILES, n);
 	}
-	if (order_files(&vs, paths, n, vf) == -1)
+	if (order_files(vs, paths, n, vf) == -1)
 		return -1;
 	/* a file whose first record has no seq has no place in the chain */
 	for (i = 0; i < n; i++)
 		if (!vf[i].has_seq && !vf[i].empty &&
-		    verify_file(&vs, vf[i].path) == -1)
+		    verify_file(vs, vf[i].path) == -1)
 			return -1;
 	for (i = 0; i < n; i++)
-		if (verify_file(&vs, vf[i].path) == -1)
+		if (verify_file(vs, vf[i].path) == -1)
 			return -1;
 	if (res->records == 0)
-		return vfail(&vs, vf[0].path, 0, 0, "no records");
+		return vfail(vs, vf[0].path, 0, 0, "no records");
 	res->ok = 1;
 	return 0;
 }

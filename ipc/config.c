@@ -59,6 +59,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "auditKeyFile",	CFG_PATH,	S(audit_key_file) },
 	{ "auditMaxBytes",	CFG_UINT,	S(audit_max_bytes) },
 	{ "auditFsync",		CFG_BOOL,	S(audit_fsync) },
+	{ "auditAnchorFile",	CFG_PATH,	S(audit_anchor_file) },
 	{ "logLevel",		CFG_LOGLEVEL,	S(log_level) },
 	{ "syslog",		CFG_BOOL,	S(use_syslog) },
 	{ "runtime",		CFG_RUNTIME,	S(runtime) },
@@ -392,6 +393,14 @@ config_parse(struct agentd_config *c, const char *buf, size_t len,
 	if (p.have_ev)
 		yaml_event_delete(&p.ev);
 	yaml_parser_delete(&p.yp);
+	/* the tail anchor defaults to a file next to the log */
+	if (rv == 0 && c->audit_anchor_file[0] == '\0' &&
+	    (size_t)snprintf(c->audit_anchor_file, sizeof(c->audit_anchor_file),
+	    "%s.anchor", c->audit_log) >= sizeof(c->audit_anchor_file)) {
+		snprintf(err, errlen, "auditAnchorFile: auditLog too long for "
+		    "the default");
+		rv = -1;
+	}
 	if (rv == 0 && (rv = (c->raw = malloc(len + 1)) ? 0 : -1) == 0) {
 		memcpy(c->raw, buf, len);
 		c->raw[len] = '\0';

@@ -228,6 +228,19 @@ worker_test_hook(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	case TEST_HOOK_SEND_TRUNCATED:
 		send_raw(fd, MSG_PONG, 3, "abc", 3);
 		break;
+	case TEST_HOOK_REJECT_FLOOD:
+		/* what a compromised watcher can send: valid, and many */
+		for (i = 0; i < TEST_HOOK_REJECT_FLOOD_N; i++) {
+			struct ipc_msg r;
+
+			ipc_msg_init(&r, MSG_MANIFEST_REJECT, 0);
+			ipc_put_str(&r, "zz-flood.yaml");
+			ipc_put_str(&r, "spec");
+			ipc_put_str(&r, "a flood from the test hook");
+			if (ipc_send(env->parent, &r) == -1)
+				break;
+		}
+		break;
 	case TEST_HOOK_PEER_GARBAGE:
 		for (i = 0; i < ROLE_MAX; i++)
 			if (env->peers[i] != NULL) {

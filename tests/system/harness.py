@@ -229,7 +229,10 @@ class Agentd:
 
     def audit_records(self):
         out = []
-        for path in sorted(glob.glob(self.audit + "*")):
+        # the live log and its rotated files, not the .anchor/.verified
+        for path in [self.audit] + glob.glob(self.audit + ".[0-9]*"):
+            if not os.path.exists(path):
+                continue
             with open(path) as f:
                 out += [json.loads(line) for line in f if line.strip()]
         return sorted(out, key=lambda r: r["seq"])

@@ -76,6 +76,8 @@ struct tlog {
 	uint64_t	 seq;
 };
 
+static const char *t_details;	/* details of the next add() */
+
 /* appends one record at T_T0 + secs, chained onto what tl last wrote */
 static void
 add(struct tlog *tl, const char *path, long secs, const char *action,
@@ -84,7 +86,7 @@ add(struct tlog *tl, const char *path, long secs, const char *action,
 	struct audit_rec r = { .actor = "executor", .action = action,
 	    .phase = "outcome", .pod_ns = ns, .pod_name = name,
 	    .container = "app", .outcome = error ? "error" : "ok",
-	    .error = error };
+	    .error = error, .details = t_details };
 	struct timespec ts = { T_T0 + secs, 5 };
 	char *line;
 	size_t len;
@@ -99,6 +101,8 @@ add(struct tlog *tl, const char *path, long secs, const char *action,
 	put_file(path, line, len + 1, 1);
 	free(line);
 }
+
+static struct tlog t_log;	/* what make_logs wrote */
 
 /* a log of 6 records over two files: audit.log.1 (1-3), audit.log (4-6) */
 static void
@@ -116,6 +120,7 @@ make_logs(void)
 	add(&tl, cur, 180, AUDITFMT_ROTATE_ACTION, NULL, NULL, NULL);
 	add(&tl, cur, 240, "policy.deny", "ns2", "priv", "privileged\nrefused");
 	add(&tl, cur, 300, "container.kill", "ns1", "web", NULL);
+	t_log = tl;
 }
 
 /* runs audit_cmd_main with stdout to a string; returns the exit code */
@@ -436,4 +441,119 @@ TEST(test_show_skips_damaged_lines_and_exits_1)
 	CHECK_EQ_INT(count_lines(out), 4);	/* header + 3 records */
 	CHECK(strstr(t_err, "audit.log:4: not a record, skipped") != NULL);
 	CHECK(strstr(t_err, "audit.log:5: not a record, skipped") != NULL);
+}
+
+/* ---- the tail anchor -------------------------------------------------- */
+
+/* make_logs, a config naming it, and the anchor agentd would leave */
+static char *
+make_anchored_logs(void)
+{
+	static char cfg[T_PATH + 32];
+	struct auditfmt_anchor a = { .seq = 6 };
+	struct timespec ts = { T_T0, 0 };
+	char line[AUDITFMT_ANCHOR_MAX];
+
+	make_logs();
+	snprintf(a.hash, sizeof(a.hash), "%s", t_log.prev);
+	REQUIRE(auditfmt_anchor_format(&a, &ts, NULL, 0, line,
+	    sizeof(line)) == 0);
+	put_file(tpath("audit.log.anchor"), line, strlen(line), 0);
+	snprintf(cfg, sizeof(cfg), "auditLog: %s\n", tpath("audit.log"));
+	put_file(tpath("agentd.yaml"), cfg, strlen(cfg), 0);
+	return tpath("agentd.yaml");
+}
+
+TEST(test_verify_checks_end_against_anchor)
+{
+	char *out, *cfg = make_anchored_logs();
+
+	CHECK_EQ_INT(run(&out, "verify", "-f", cfg, NULL), 0);
+	CHECK(strstr(out, "note: the log ends where its anchor says (seq 6)")
+	    != NULL);
+}
+
+TEST(test_verify_reports_tail_truncation_with_location)
+{
+	char *out, *cfg = make_anchored_logs(), want[T_PATH + 128];
+	struct stat st;
+
+	/* cut seq 6: the chain is intact, the anchor is not reached */
+	REQUIRE(stat(tpath("audit.log"), &st) == 0);
+	{
+		size_t len;
+		char buf[8192];
+		int fd;
+
+		REQUIRE((fd = open(tpath("audit.log"), O_RDONLY)) != -1);
+		len = (size_t)read(fd, buf, sizeof(buf));
+		close(fd);
+		REQUIRE(len > 0 && buf[len - 1] == '\n');
+		buf[len - 1] = '\0';
+		REQUIRE(truncate(tpath("audit.log"),
+		    (off_t)(strrchr(buf, '\n') - buf + 1)) == 0);
+	}
+	CHECK_EQ_INT(run(&out, "verify", tpath("audit.log.1"),
+	    tpath("audit.log"), NULL), 0);	/* no anchor: not noticed */
+	CHECK_EQ_INT(run(&out, "verify", "-f", cfg, NULL), 1);
+	snprintf(want, sizeof(want), "FAIL: %s:2 seq 5: truncated after seq "
+	    "5: the anchor names seq 6", tpath("audit.log"));
+	CHECK(strstr(out, want) != NULL);
+	CHECK_EQ_INT(run(&out, "verify", "--anchor", tpath("audit.log.anchor"),
+	    tpath("audit.log.1"), tpath("audit.log"), NULL), 1);
+	CHECK(strstr(out, want) != NULL);
+	/* as "audit.log*" expands: the anchor is taken as such */
+	CHECK_EQ_INT(run(&out, "verify", tpath("audit.log"),
+	    tpath("audit.log.1"), tpath("audit.log.anchor"), NULL), 1);
+	CHECK(strstr(out, want) != NULL);
+}
+
+TEST(test_verify_reports_deleted_log)
+{
+	char *out, *cfg = make_anchored_logs(), want[T_PATH + 128];
+
+	REQUIRE(unlink(tpath("audit.log")) == 0);
+	CHECK_EQ_INT(run(&out, "verify", "-f", cfg, NULL), 1);
+	snprintf(want, sizeof(want), "FAIL: %s: log missing (deleted?): the "
+	    "anchor names seq 6", tpath("audit.log"));
+	CHECK(strstr(out, want) != NULL);
+}
+
+TEST(test_verify_mark_leaves_verified_seq)
+{
+	char *out, *cfg = make_anchored_logs();
+	struct auditfmt_anchor a;
+	char why[256];
+
+	CHECK_EQ_INT(run(&out, "verify", "--mark", "-f", cfg, NULL), 0);
+	CHECK(strstr(out, "marked verified through seq 6") != NULL);
+	CHECK_EQ_INT(auditfmt_anchor_read(tpath("audit.log.verified"), NULL,
+	    0, &a, why, sizeof(why)), 0);
+	CHECK_EQ_INT(a.seq, 6);
+	CHECK_STR(a.hash, t_log.prev);
+}
+
+/* what agentd writes for zz-inj;field=forged.yaml reads back as such */
+TEST(test_show_wide_prints_escaped_details)
+{
+	struct tlog tl = { .seq = 0 };
+	char details[512], *out;
+
+	mk_tmpdir();
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "file",
+	    "zz-inj;field=forged.yaml");
+	auditfmt_details_add(details, sizeof(details), "field",
+	    "\x1b[2J\nrow");
+	t_details = details;
+	add(&tl, tpath("audit.log"), 0, "manifest.reject", NULL, NULL, "x");
+	t_details = NULL;
+	CHECK_EQ_INT(run(&out, "show", "-o", "wide", tpath("audit.log"),
+	    NULL), 0);
+	CHECK(strstr(out, "DETAILS") != NULL);
+	CHECK(strstr(out, "file=zz-inj\\;field\\=forged.yaml;"
+	    "field=\\x1b[2J\\x0arow") != NULL);
+	CHECK(strchr(out, '\x1b') == NULL);
+	CHECK_EQ_INT(run(&out, "show", tpath("audit.log"), NULL), 0);
+	CHECK(strstr(out, "DETAILS") == NULL);
 }

@@ -374,7 +374,7 @@ TEST(test_prev_and_hmac_cover_documented_bytes)
 	free(buf);
 }
 
-TEST(test_bad_details_fail_closed_and_write_nothing)
+TEST(test_bad_details_are_written_marked)
 {
 	struct audit_rec dup = { .action = "x", .details = "uid=0;uid=1" };
 	struct audit_rec nokey = { .action = "x", .details = "=1" };
@@ -389,19 +389,26 @@ TEST(test_bad_details_fail_closed_and_write_nothing)
 	REQUIRE((al = t_open(path, NULL, 0)) != NULL);
 	t_append_n(al, 1);
 	REQUIRE(stat(path, &st) == 0);
-	errno = 0;
-	CHECK_EQ_INT(audit_append(al, &dup, NULL), -1);
-	CHECK_EQ_INT(errno, EINVAL);
-	CHECK_EQ_INT(audit_append(al, &nokey, NULL), -1);
+	CHECK_EQ_INT(audit_append(al, &dup, NULL), 0);
+	CHECK_EQ_INT(audit_append(al, &nokey, NULL), 0);
 	t_append_n(al, 1);
 	{
 		struct audit_rec ok = { .action = "y" };
 		REQUIRE(audit_append(al, &ok, &seq) == 0);
 	}
-	CHECK_EQ_INT(seq, 3);	/* no seq was used by the failures */
+	CHECK_EQ_INT(seq, 5);	/* a record for each, none dropped */
 	audit_close(al);
 	CHECK_EQ_INT(verify1(path, NULL, &res), 0);
-	CHECK_EQ_INT(res.records, 3);
+	CHECK_EQ_INT(res.records, 5);
+	{
+		size_t n;
+		char *buf = slurp(path, &n);
+
+		CHECK(strstr(buf, "\"_format_error\":\"repeated key "
+		    "\\\"uid\\\"\",\"_raw\":\"uid=0;uid=1\"") != NULL);
+		CHECK(strstr(buf, "\"_format_error\":\"empty key\"") != NULL);
+		free(buf);
+	}
 }
 
 /* ---- the chain across reopen and rotation ----------------------------- */
@@ -1047,5 +1054,478 @@ TEST(test_syslog_copy_carries_seq)
 	CHECK(strncmp(msg, "<85>", 4) == 0);
 	CHECK(strstr(msg, "audit seq=2 actor=executor action=container.kill "
 	    "phase=outcome pod=default/web container=- outcome=ok") != NULL);
+	close(s);
+}
+
+/* ---- worker-caused records: the rate limit ----------------------------- */
+
+static struct audit_log *
+t_open_full(const char *path, const char *keyfile, uint64_t max,
+    const char *anchor, int retain, const char *syslog_path)
+{
+	struct audit_cfg cfg = { .path = path, .key_file = keyfile,
+	    .max_bytes = max, .do_fsync = 0, .use_syslog = syslog_path != NULL,
+	    .syslog_path = syslog_path, .retain_unshipped = retain,
+	    .anchor_path = anchor, .node = "node-1" };
+	char err[512];
+	struct audit_log *al;
+
+	al = audit_open(&cfg, err, sizeof(err));
+	if (al == NULL)
+		fprintf(stderr, "audit_open: %s\n", err);
+	return al;
+}
+
+static const struct audit_rec t_reject = { .actor = "watcher",
+    .action = "manifest.reject", .phase = "event",
+    .details = "file=bad.yaml;field=spec", .outcome = "rejected",
+    .error = "forged" };
+
+/* how many lines of the file hold s */
+static int
+count_in(const char *path, const char *s)
+{
+	size_t len, n = 0;
+	char *buf = slurp(path, &len), *p = buf;
+
+	while ((p = strstr(p, s)) != NULL)
+		n++, p += strlen(s);
+	free(buf);
+	return (int)n;
+}
+
+static void
+t_flood(struct audit_log *al, int n, time_t now, int *written, int *held)
+{
+	int i, rc;
+
+	*written = *held = 0;
+	for (i = 0; i < n; i++) {
+		REQUIRE((rc = audit_append_worker(al, &t_reject, now)) != -1);
+		if (rc == 0)
+			(*written)++;
+		else
+			(*held)++;
+	}
+}
+
+TEST(test_worker_records_at_rate_limit_are_all_written)
+{
+	struct audit_log *al;
+	char *path;
+	int w, h;
+
+	mk_tmpdir();
+	path = tpath("audit.log");
+	REQUIRE((al = t_open_full(path, NULL, 0, NULL, 0, NULL)) != NULL);
+	t_flood(al, AUDIT_RATE_BURST, 100, &w, &h);
+	CHECK_EQ_INT(w, AUDIT_RATE_BURST);
+	CHECK_EQ_INT(h, 0);
+	REQUIRE(audit_tick(al, 100 + AUDIT_RATE_WINDOW_S) == 0);
+	audit_close(al);
+	CHECK_EQ_INT(count_in(path, "manifest.reject"), AUDIT_RATE_BURST);
+	CHECK_EQ_INT(count_in(path, "audit.suppressed"), 0);
+}
+
+TEST(test_worker_records_over_rate_limit_are_summed_up)
+{
+	struct audit_verify_result res;
+	struct audit_log *al;
+	char *path;
+	int w, h;
+
+	mk_tmpdir();
+	path = tpath("audit.log");
+	REQUIRE((al = t_open_full(path, NULL, 0, NULL, 0, NULL)) != NULL);
+	t_flood(al, AUDIT_RATE_BURST + 1, 100, &w, &h);
+	CHECK_EQ_INT(w, AUDIT_RATE_BURST);
+	CHECK_EQ_INT(h, 1);
+	/* the window is still open: no summary yet */
+	REQUIRE(audit_tick(al, 100 + AUDIT_RATE_WINDOW_S - 1) == 0);
+	CHECK_EQ_INT(count_in(path, "audit.suppressed"), 0);
+	REQUIRE(audit_tick(al, 100 + AUDIT_RATE_WINDOW_S) == 0);
+	/* a new window: the limit starts again */
+	t_flood(al, 3000, 100 + AUDIT_RATE_WINDOW_S, &w, &h);
+	CHECK_EQ_INT(w, AUDIT_RATE_BURST);
+	REQUIRE(audit_tick(al, 100 + 2 * AUDIT_RATE_WINDOW_S) == 0);
+	audit_close(al);
+	CHECK_EQ_INT(count_in(path, "\"actor\":\"watcher\",\"action\":"
+	    "\"manifest.reject\""), 2 * AUDIT_RATE_BURST);
+	CHECK_EQ_INT(count_in(path, "\"action\":\"audit.suppressed\""), 2);
+	CHECK_EQ_INT(count_in(path, "\"actor\":\"watcher\",\"action\":"
+	    "\"audit.suppressed\""), 2);
+	CHECK_EQ_INT(count_in(path, "\"suppressed\":\"1\""), 1);
+	CHECK_EQ_INT(count_in(path, "\"suppressed\":\"2980\""), 1);
+	CHECK_EQ_INT(verify1(path, NULL, &res), 0);
+}
+
+/* kinds are limited apart: a flood of one does not hide another */
+TEST(test_rate_limit_is_per_kind)
+{
+	struct audit_rec other = t_reject;
+	struct audit_log *al;
+	char *path;
+	int w, h;
+
+	mk_tmpdir();
+	path = tpath("audit.log");
+	REQUIRE((al = t_open_full(path, NULL, 0, NULL, 0, NULL)) != NULL);
+	t_flood(al, 100, 100, &w, &h);
+	other.action = "worker.restart";
+	CHECK_EQ_INT(audit_append_worker(al, &other, 100), 0);
+	audit_close(al);
+	CHECK_EQ_INT(count_in(path, "worker.restart"), 1);
+}
+
+/* AUDIT_RATE_KINDS kinds are limited apart; one more shares the last */
+TEST(test_rate_kinds_at_limit_and_one_more)
+{
+	struct audit_rec r = t_reject;
+	struct audit_log *al;
+	char action[32], *path;
+	int i, j;
+
+	mk_tmpdir();
+	path = tpath("audit.log");
+	REQUIRE((al = t_open_full(path, NULL, 0, NULL, 0, NULL)) != NULL);
+	r.action = action;
+	for (i = 0; i < AUDIT_RATE_KINDS; i++) {
+		snprintf(action, sizeof(action), "kind.%d", i);
+		for (j = 0; j < AUDIT_RATE_BURST; j++)
+			CHECK_EQ_INT(audit_append_worker(al, &r, 100), 0);
+	}
+	snprintf(action, sizeof(action), "kind.%d", AUDIT_RATE_KINDS);
+	CHECK_EQ_INT(audit_append_worker(al, &r, 100), 1);
+	audit_close(al);
+}
+
+/* a clean stop sums up the windows still open */
+TEST(test_close_sums_up_open_windows)
+{
+	struct audit_log *al;
+	char *path;
+	int w, h;
+
+	mk_tmpdir();
+	path = tpath("audit.log");
+	REQUIRE((al = t_open_full(path, NULL, 0, NULL, 0, NULL)) != NULL);
+	t_flood(al, AUDIT_RATE_BURST + 5, 100, &w, &h);
+	audit_close(al);
+	CHECK_EQ_INT(count_in(path, "\"suppressed\":\"5\""), 1);
+}
+
+/* ---- the tail anchor ----------------------------------------------------- */
+
+static int
+verify_anchor(const char *path, const char *anchor, const char *keyfile,
+    struct audit_verify_result *res)
+{
+	uint8_t key[AUDITFMT_MAX_KEY];
+	struct auditfmt_anchor a;
+	const char *paths[1] = { path };
+	size_t keylen = 0;
+	char err[256];
+
+	if (keyfile != NULL)
+		REQUIRE(auditfmt_load_key(keyfile, key, sizeof(key), &keylen,
+		    err, sizeof(err)) == 0);
+	REQUIRE(auditfmt_anchor_read(anchor, keyfile ? key : NULL, keylen, &a,
+	    err, sizeof(err)) == 0);
+	return auditfmt_verify_anchored(paths, 1, keyfile ? key : NULL,
+	    keylen, &a, res);
+}
+
+/* a 10-record log with its anchor written at close */
+static char *
+make_anchored10(const char *keyfile)
+{
+	struct audit_log *al;
+	char *path = tpath("audit.log");
+
+	REQUIRE((al = t_open_full(path, keyfile, 0, tpath("anchor"), 1,
+	    NULL)) != NULL);
+	t_append_n(al, 10);
+	audit_close(al);
+	return path;
+}
+
+/* cut the last n lines off */
+static void
+cut_tail(const char *path, int n)
+{
+	size_t len, off, llen;
+	char *buf = slurp(path, &len);
+	int lines = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	nth_line(buf, len, lines - n + 1, &off, &llen);
+	REQUIRE(truncate(path, (off_t)off) == 0);
+	free(buf);
+}
+
+static void
+t_truncation_found(const char *keyfile)
+{
+	struct audit_verify_result res;
+	char reason[128], *path;
+	int n;
+
+	for (n = 1; n <= 9; n++) {
+		tdir[0] = '\0';
+		mk_tmpdir();
+		if (keyfile != NULL)
+			write_key(keyfile = tpath("key"), 0600, T_KEY_LEN, 0x42);
+		path = make_anchored10(keyfile);
+		CHECK_EQ_INT(verify_anchor(path, tpath("anchor"), keyfile,
+		    &res), 0);
+		cut_tail(path, n);
+		/* the chain alone still verifies: that is the gap */
+		CHECK_EQ_INT(verify1(path, keyfile, &res), 0);
+		CHECK_EQ_INT(verify_anchor(path, tpath("anchor"), keyfile,
+		    &res), -1);
+		snprintf(reason, sizeof(reason), "truncated after seq %d: the "
+		    "anchor names seq 10", 10 - n);
+		check_fail_at(&res, path, (uint64_t)(10 - n),
+		    (uint64_t)(10 - n), reason);
+	}
+}
+
+TEST(test_anchor_finds_tail_truncation)
+{
+	t_truncation_found(NULL);
+}
+
+TEST(test_anchor_finds_tail_truncation_with_hmac)
+{
+	t_truncation_found("key");
+}
+
+TEST(test_anchor_finds_edited_last_record_without_key)
+{
+	struct audit_verify_result res;
+	size_t len, off, llen;
+	char *path, *buf, *p;
+
+	mk_tmpdir();
+	path = make_anchored10(NULL);
+	buf = slurp(path, &len);
+	nth_line(buf, len, 10, &off, &llen);
+	REQUIRE((p = strstr(buf + off, "\"outcome\":\"ok\"")) != NULL);
+	memcpy(p, "\"outcome\":\"no\"", 14);
+	spew(path, buf, len);
+	free(buf);
+	CHECK_EQ_INT(verify1(path, NULL, &res), 0);
+	CHECK_EQ_INT(verify_anchor(path, tpath("anchor"), NULL, &res), -1);
+	check_fail_at(&res, path, 10, 10, "last record differs from the "
+	    "anchor");
+}
+
+TEST(test_anchor_with_bad_hmac_is_refused)
+{
+	struct auditfmt_anchor a;
+	uint8_t key[AUDITFMT_MAX_KEY];
+	size_t len, keylen;
+	char err[256], *buf, *p;
+
+	mk_tmpdir();
+	write_key(tpath("key"), 0600, T_KEY_LEN, 0x42);
+	make_anchored10(tpath("key"));
+	buf = slurp(tpath("anchor"), &len);
+	REQUIRE((p = strstr(buf, "seq=10")) != NULL);
+	p[5] = '9';	/* a forged anchor for a cut log */
+	spew(tpath("anchor"), buf, len);
+	free(buf);
+	REQUIRE(auditfmt_load_key(tpath("key"), key, sizeof(key), &keylen,
+	    err, sizeof(err)) == 0);
+	CHECK_EQ_INT(auditfmt_anchor_read(tpath("anchor"), key, keylen, &a,
+	    err, sizeof(err)), -1);
+	CHECK(strstr(err, "bad anchor hmac") != NULL);
+	CHECK_EQ_INT(auditfmt_anchor_read(tpath("anchor"), NULL, 0, &a, err,
+	    sizeof(err)), 0);
+	CHECK_EQ_INT(a.seq, 19);
+}
+
+/* agentd restarted over a cut log: an audit.gap record, then on */
+TEST(test_restart_over_cut_log_records_gap)
+{
+	struct audit_verify_result res;
+	struct audit_log *al;
+	char *path;
+
+	mk_tmpdir();
+	path = make_anchored10(NULL);
+	cut_tail(path, 3);
+	REQUIRE((al = t_open_full(path, NULL, 0, tpath("anchor"), 1,
+	    NULL)) != NULL);
+	t_append_n(al, 2);
+	audit_close(al);
+	CHECK_EQ_INT(count_in(path, "\"action\":\"audit.gap\""), 1);
+	CHECK_EQ_INT(count_in(path, "\"anchor_seq\":\"10\""), 1);
+	CHECK_EQ_INT(count_in(path, "\"found_seq\":\"7\""), 1);
+	/* the chain goes on from the cut and the new anchor matches it... */
+	CHECK_EQ_INT(verify1(path, NULL, &res), 0);
+	CHECK_EQ_INT(res.last_seq, 10);
+	/* ...but verify with the anchor shows the gap where it was found */
+	CHECK_EQ_INT(verify_anchor(path, tpath("anchor"), NULL, &res), -1);
+	check_fail_at(&res, path, 8, 8, "truncated after seq 7: agentd found "
+	    "the log cut where its anchor named seq 10");
+}
+
+TEST(test_restart_over_deleted_log_records_gap)
+{
+	struct audit_verify_result res;
+	struct audit_log *al;
+	char *path;
+
+	mk_tmpdir();
+	path = make_anchored10(NULL);
+	REQUIRE(unlink(path) == 0);
+	REQUIRE((al = t_open_full(path, NULL, 0, tpath("anchor"), 1,
+	    NULL)) != NULL);
+	t_append_n(al, 1);
+	audit_close(al);
+	CHECK_EQ_INT(verify1(path, NULL, &res), 0);
+	CHECK_EQ_INT(verify_anchor(path, tpath("anchor"), NULL, &res), -1);
+	check_fail_at(&res, path, 1, 1, "log restarted: agentd found no "
+	    "records where its anchor named seq 10");
+}
+
+TEST(test_restart_after_edit_of_last_record_records_gap)
+{
+	struct audit_verify_result res;
+	struct audit_log *al;
+	size_t len, off, llen;
+	char *path, *buf, *p;
+
+	mk_tmpdir();
+	path = make_anchored10(NULL);
+	buf = slurp(path, &len);
+	nth_line(buf, len, 10, &off, &llen);
+	REQUIRE((p = strstr(buf + off, "\"outcome\":\"ok\"")) != NULL);
+	memcpy(p, "\"outcome\":\"no\"", 14);
+	spew(path, buf, len);
+	free(buf);
+	REQUIRE((al = t_open_full(path, NULL, 0, tpath("anchor"), 1,
+	    NULL)) != NULL);
+	audit_close(al);
+	CHECK_EQ_INT(verify_anchor(path, tpath("anchor"), NULL, &res), -1);
+	check_fail_at(&res, path, 11, 11, "last record before the gap (seq "
+	    "10) differs");
+}
+
+/* a clean restart over an intact log: no gap, the anchor follows */
+TEST(test_clean_restart_keeps_anchor_intact)
+{
+	struct audit_verify_result res;
+	struct audit_log *al;
+	char *path;
+
+	mk_tmpdir();
+	path = make_anchored10(NULL);
+	REQUIRE((al = t_open_full(path, NULL, 0, tpath("anchor"), 1,
+	    NULL)) != NULL);
+	t_append_n(al, 1);
+	REQUIRE(audit_write_anchor(al) == 0);
+	t_append_n(al, 1);	/* a crash: the log goes on past it */
+	CHECK_EQ_INT(verify_anchor(path, tpath("anchor"), NULL, &res), 0);
+	CHECK(res.anchor_behind);
+	audit_close(al);
+	CHECK_EQ_INT(count_in(path, "audit.gap"), 0);
+	CHECK_EQ_INT(verify_anchor(path, tpath("anchor"), NULL, &res), 0);
+	CHECK(!res.anchor_behind);
+	CHECK_EQ_INT(res.last_seq, 12);
+}
+
+/* ---- retention: unshipped files stay, worker records are refused -------- */
+
+static int
+file_exists(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0;
+}
+
+TEST(test_unshipped_files_are_kept_and_worker_records_refused)
+{
+	struct audit_rec exec_rec = { .actor = "executor",
+	    .action = "container.start", .phase = "intent" };
+	struct auditfmt_anchor mark = { 0 };
+	struct audit_verify_result res;
+	struct audit_log *al;
+	char name[T_PATH + 16], line[AUDITFMT_ANCHOR_MAX], *path;
+	struct timespec ts = { 0 };
+	const char *paths[AUDITFMT_ROTATE_KEEP + 1];
+	int i, fd, n;
+
+	mk_tmpdir();
+	path = tpath("audit.log");
+	/* no syslog: nothing is shipped */
+	REQUIRE((al = t_open_full(path, NULL, 512, tpath("anchor"), 1,
+	    NULL)) != NULL);
+	for (i = 0; i < 40 && !audit_budget_exhausted(al); i++)
+		t_append_n(al, 1);
+	CHECK(audit_budget_exhausted(al));
+	snprintf(name, sizeof(name), "%s.%d", path, AUDITFMT_ROTATE_KEEP);
+	CHECK(file_exists(name));
+	/* the oldest file, with seq 1, is still there */
+	CHECK_EQ_INT(count_in(name, "{\"seq\":1,"), 1);
+	CHECK_EQ_INT(audit_append_worker(al, &t_reject, 100), 1);
+	CHECK_EQ_INT(audit_append(al, &exec_rec, NULL), 0);
+	CHECK_EQ_INT(audit_tick(al, 100), 0);
+	CHECK_EQ_INT(count_in(path, "audit.budget_exhausted"), 1);
+	CHECK_EQ_INT(count_in(path, "container.start"), 1);
+	/* verified up to here: rotation may go on */
+	mark.seq = 1000;
+	snprintf(mark.hash, sizeof(mark.hash), "%s", AUDITFMT_ZERO_PREV);
+	REQUIRE(auditfmt_anchor_format(&mark, &ts, NULL, 0, line,
+	    sizeof(line)) == 0);
+	snprintf(name, sizeof(name), "%s.verified", path);
+	REQUIRE((fd = open(name, O_WRONLY | O_CREAT, 0600)) != -1);
+	REQUIRE(write(fd, line, strlen(line)) == (ssize_t)strlen(line));
+	close(fd);
+	CHECK_EQ_INT(audit_tick(al, 101), 0);
+	CHECK(!audit_budget_exhausted(al));
+	CHECK_EQ_INT(audit_append_worker(al, &t_reject, 101), 0);
+	audit_close(al);
+	paths[0] = path;
+	for (i = 1; i <= AUDITFMT_ROTATE_KEEP; i++) {
+		snprintf(name, sizeof(name), "%s.%d", path, i);
+		paths[i] = tpath(name + strlen(tdir) + 1);
+	}
+	CHECK_EQ_INT(verify_paths(paths, AUDITFMT_ROTATE_KEEP + 1, NULL, &res),
+	    0);
+	for (n = 0, i = 0; i <= AUDITFMT_ROTATE_KEEP; i++)
+		n += count_in(paths[i], "\"refused\":\"1\"");
+	CHECK_EQ_INT(n, 1);
+}
+
+/* a private syslog socket: every record shipped, rotation deletes */
+TEST(test_shipped_files_rotate_away)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct audit_log *al;
+	char name[T_PATH + 16], buf[4096], *path;
+	int s, i;
+
+	mk_tmpdir();
+	path = tpath("audit.log");
+	REQUIRE((s = socket(AF_UNIX, SOCK_DGRAM, 0)) != -1);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", tpath("log"));
+	REQUIRE(bind(s, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	REQUIRE((al = t_open_full(path, NULL, 512, tpath("anchor"), 1,
+	    tpath("log"))) != NULL);
+	for (i = 0; i < 60; i++) {
+		t_append_n(al, 1);
+		while (recv(s, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+	}
+	CHECK(!audit_budget_exhausted(al));
+	audit_close(al);
+	snprintf(name, sizeof(name), "%s.%d", path, AUDITFMT_ROTATE_KEEP);
+	CHECK(file_exists(name));
+	CHECK_EQ_INT(count_in(name, "{\"seq\":1,"), 0);
 	close(s);
 }

@@ -178,7 +178,7 @@ TEST(test_details_item_limit)
 	char details[AUDITFMT_MAX_DETAILS * 8 + 16];
 	struct audit_rec r = { .details = details };
 	size_t len, off = 0;
-	char *line;
+	char *line, *v;
 	int i;
 
 	for (i = 0; i < AUDITFMT_MAX_DETAILS; i++)
@@ -189,10 +189,118 @@ TEST(test_details_item_limit)
 	CHECK(line != NULL);
 	free(line);
 	snprintf(details + off, sizeof(details) - off, "k%d=1", i);
-	errno = 0;
-	CHECK(auditfmt_format(&r, 1, &t_ts, NULL, AUDITFMT_ZERO_PREV, NULL,
-	    0, &len) == NULL);
-	CHECK_EQ_INT(errno, EINVAL);
+	/* one item too many: the record is still written, as raw text */
+	line = fmt(&r, 1, AUDITFMT_ZERO_PREV, &len);
+	CHECK_STR(v = member(line, len, "details", AUDITFMT_DETAILS_ERROR),
+	    "too many items");
+	free(v);
+	CHECK_STR(v = member(line, len, "details", AUDITFMT_DETAILS_RAW),
+	    details);
+	free(v);
+	free(line);
+}
+
+/* every byte a value may hold comes back as itself, one key per add */
+TEST(test_details_escape_round_trips)
+{
+	char details[4096], value[300], *line, *v;
+	struct audit_rec r = { .details = details };
+	size_t len;
+	int i;
+
+	for (i = 1; i < 256; i++)
+		value[i - 1] = (char)(i < 0x80 ? i : 'a');
+	value[255] = '\0';
+	details[0] = '\0';
+	CHECK_EQ_INT(auditfmt_details_add(details, sizeof(details), "file",
+	    "zz-inj;field=forged.yaml"), 0);
+	CHECK_EQ_INT(auditfmt_details_add(details, sizeof(details), "field",
+	    "a\\;b=\\"), 0);
+	CHECK_EQ_INT(auditfmt_details_add(details, sizeof(details), "all",
+	    value), 0);
+	CHECK_EQ_INT(auditfmt_details_add(details, sizeof(details), "ctl",
+	    "\x1b[2J\nrow\x7f"), 0);
+	CHECK(strstr(details, "file=zz-inj\\;field\\=forged.yaml;") ==
+	    details);
+	CHECK(strstr(details, "ctl=\\x1b[2J\\x0arow\\x7f") != NULL);
+	line = fmt(&r, 1, AUDITFMT_ZERO_PREV, &len);
+	CHECK_STR(v = member(line, len, "details", "file"),
+	    "zz-inj;field=forged.yaml");
+	free(v);
+	CHECK_STR(v = member(line, len, "details", "field"), "a\\;b=\\");
+	free(v);
+	CHECK_STR(v = member(line, len, "details", "all"), value); free(v);
+	CHECK_STR(v = member(line, len, "details", "ctl"),
+	    "\x1b[2J\nrow\x7f");
+	free(v);
+	CHECK(strstr(line, "forged") != NULL &&
+	    strstr(line, "\"field\":\"forged") == NULL);
+	free(line);
+}
+
+/* a value that does not fit is cut before an escape, with a marker */
+TEST(test_details_add_cuts_with_marker)
+{
+	char details[16];
+
+	details[0] = '\0';
+	CHECK_EQ_INT(auditfmt_details_add(details, sizeof(details), "k",
+	    "123456789;"), -1);
+	/* "k=123456789\\;" + "..." + NUL would be 17 bytes */
+	CHECK_STR(details, "k=123456789...");
+	details[0] = '\0';
+	CHECK_EQ_INT(auditfmt_details_add(details, sizeof(details), "k",
+	    "1234567"), 0);
+	CHECK_STR(details, "k=1234567");
+	CHECK_EQ_INT(auditfmt_details_add(details, sizeof(details),
+	    "longkey", "x"), -1);
+	CHECK_STR(details, "k=1234567");
+}
+
+/* raw details are kept up to AUDITFMT_MAX_RAW_DETAILS bytes, then cut */
+TEST(test_raw_details_at_limit_and_one_more)
+{
+	char details[AUDITFMT_MAX_RAW_DETAILS + 2], *line, *v;
+	struct audit_rec r = { .details = details };
+	size_t len;
+
+	memset(details, 'x', sizeof(details));
+	memcpy(details, "a=1;a=2;b=", 10);
+	details[AUDITFMT_MAX_RAW_DETAILS] = '\0';
+	line = fmt(&r, 1, AUDITFMT_ZERO_PREV, &len);
+	CHECK_STR(v = member(line, len, "details", AUDITFMT_DETAILS_RAW),
+	    details);
+	free(v);
+	CHECK(strstr(line, AUDITFMT_DETAILS_CUT) == NULL);
+	free(line);
+	details[AUDITFMT_MAX_RAW_DETAILS] = 'x';
+	details[AUDITFMT_MAX_RAW_DETAILS + 1] = '\0';
+	line = fmt(&r, 1, AUDITFMT_ZERO_PREV, &len);
+	v = member(line, len, "details", AUDITFMT_DETAILS_RAW);
+	CHECK_EQ_INT(strlen(v), AUDITFMT_MAX_RAW_DETAILS);
+	free(v);
+	CHECK_STR(v = member(line, len, "details", AUDITFMT_DETAILS_CUT),
+	    "true");
+	free(v);
+	free(line);
+}
+
+/* a caller's bad details never drop the record */
+TEST(test_repeated_key_is_kept_as_raw_text)
+{
+	struct audit_rec r = { .action = "manifest.reject",
+	    .details = "file=zz-inj;field=forged.yaml;field=spec" };
+	char *line, *v;
+	size_t len;
+
+	line = fmt(&r, 1, AUDITFMT_ZERO_PREV, &len);
+	CHECK_STR(v = member(line, len, "details", AUDITFMT_DETAILS_ERROR),
+	    "repeated key \"field\"");
+	free(v);
+	CHECK_STR(v = member(line, len, "details", AUDITFMT_DETAILS_RAW),
+	    r.details);
+	free(v);
+	free(line);
 }
 
 TEST(test_bad_prev_refused)

@@ -708,3 +708,27 @@ TEST(test_config_load_missing_file_names_path)
 	CHECK_STR(err, "/nonexistent/agentd.yaml: No such file or directory");
 	config_free(&c);
 }
+
+/* the tail anchor sits next to the log unless it is named */
+TEST(test_audit_anchor_file_default_and_bound)
+{
+	struct agentd_config c;
+	char err[ERRLEN], *yaml;
+	size_t n = CONFIG_MAX_PATH - 1 - strlen(".anchor");
+
+	CHECK_EQ_INT(parse(&c, "auditLog: /srv/audit.log\n", err), 0);
+	CHECK_STR(c.audit_anchor_file, "/srv/audit.log.anchor");
+	config_free(&c);
+	CHECK_EQ_INT(parse(&c, "auditLog: /srv/audit.log\n"
+	    "auditAnchorFile: /elsewhere/anchor\n", err), 0);
+	CHECK_STR(c.audit_anchor_file, "/elsewhere/anchor");
+	config_free(&c);
+	/* the longest auditLog whose default anchor still fits, and one more */
+	REQUIRE((yaml = malloc(n + 32)) != NULL);
+	snprintf(yaml, n + 32, "auditLog: /%0*d\n", (int)n - 1, 0);
+	check_ok(yaml);
+	snprintf(yaml, n + 32, "auditLog: /%0*d\n", (int)n, 0);
+	check_error(yaml, "auditAnchorFile: auditLog too long for the "
+	    "default");
+	free(yaml);
+}

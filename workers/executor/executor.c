@@ -356,7 +356,8 @@ import_child(int fd, const char *src, const char *name)
 static void
 import_done(void)
 {
-	char details[CONFIG_MAX_PATH + sizeof(import.result) + 32];
+	/* escaped values are cut to fit agentd's details bound (4096) */
+	char details[3072];
 	char text[sizeof(import.name) + sizeof(import.result) + 16];
 	int status, ok;
 
@@ -368,11 +369,11 @@ import_done(void)
 	if (import.len == 0)
 		snprintf(import.result, sizeof(import.result),
 		    "Eimport process died (status %d)", status);
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "source", import.src);
 	if (ok)
-		snprintf(details, sizeof(details), "source=%s;digest=%s",
-		    import.src, import.result + 1);
-	else
-		snprintf(details, sizeof(details), "source=%s", import.src);
+		auditfmt_details_add(details, sizeof(details), "digest",
+		    import.result + 1);
 	exec_audit(AUDIT_OUTCOME, "image.import", NULL, NULL, import.name,
 	    details, ok ? "ok" : "error", ok ? NULL : import.result + 1);
 	if (ok) {
@@ -406,7 +407,7 @@ import_read_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 image_import(uint32_t id, const char *src, const char *name)
 {
-	char details[CONFIG_MAX_PATH + 16];
+	char details[2048];
 	int p[2];
 
 	if (import.pid != 0) {
@@ -414,7 +415,8 @@ image_import(uint32_t id, const char *src, const char *name)
 		    "running; try again when it is done");
 		return;
 	}
-	snprintf(details, sizeof(details), "source=%s", src);
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "source", src);
 	if (exec_audit(AUDIT_INTENT, "image.import", NULL, NULL, name,
 	    details, NULL, NULL) == -1) {
 		worker_reply_end(&env, id, 1, "the audit log cannot record "
