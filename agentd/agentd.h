@@ -82,6 +82,11 @@ void	 control_worker_gone(struct agentd *, enum proc_role);
 int	 staticdir_init(struct agentd *);
 void	 staticdir_send_all(struct agentd *);	/* full scan to the watcher */
 
+/* events.c: InvalidManifest events, logged and kept for the reporter */
+void	 events_manifest_rejected(struct agentd *, const char *file,
+	    const char *field, const char *reason);
+void	 events_reporter_up(struct agentd *);	/* resend them all */
+
 /* notify.c: sd_notify(3) without libsystemd */
 void	 notify_init(struct agentd *);
 void	 notify_send(const char *fmt, ...)

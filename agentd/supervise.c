@@ -322,6 +322,8 @@ worker_up(struct agentd *env, struct worker *w)
 	}
 	if (w->role == ROLE_WATCHER)
 		staticdir_send_all(env);
+	if (w->role == ROLE_REPORTER)
+		events_reporter_up(env);
 	if (supervise_all_up(env)) {
 		notify_send("READY=1\nSTATUS=running: watcher, executor and "
 		    "reporter up");
@@ -395,8 +397,7 @@ watcher_reject(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
 	    ipc_get_end(m) == -1)
 		return -1;
-	log_warnx("manifest %s/%s rejected: %s: %s",
-	    agentd_env->conf.static_pod_path, file, field, reason);
+	events_manifest_rejected(agentd_env, file, field, reason);
 	snprintf(details, sizeof(details), "file=%s;field=%s", file, field);
 	agentd_audit_event(agentd_env, "watcher", "manifest.reject", details,
 	    "rejected", reason);

@@ -62,6 +62,8 @@ struct pod_event *evring_record(struct evring *, const char *kind,
  */
 int	 evring_merge(struct evring *, const struct pod_event *, int64_t now_ns);
 const char *evring_type_name(int type);	/* "Normal", "Warning" */
+/* copy with control bytes (< 0x20, 0x7f) as \xNN; truncates to len */
+void	 evring_escape(const char *in, char *out, size_t len);
 
 /* MSG_POD_EVENT: str kind, ns, name, uid, u32 type, str reason, message,
    u32 count, i64 first, i64 last */

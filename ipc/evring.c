@@ -188,7 +188,7 @@ logrl_check(struct logrl *rl, const char *key, int64_t now_ns,
 void
 logrl_warnx(struct logrl *rl, const char *key, const char *fmt, ...)
 {
-	char line[EVENT_MAX_MESSAGE + 512];
+	char line[EVENT_MAX_MESSAGE + 512], safe[4 * sizeof(line)];
 	uint32_t repeated;
 	va_list ap;
 
@@ -197,8 +197,30 @@ logrl_warnx(struct logrl *rl, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	evring_escape(line, safe, sizeof(safe));
 	if (repeated > 0)
-		log_warnx("%s (repeated %u times)", line, repeated);
+		log_warnx("%s (repeated %u times)", safe, repeated);
 	else
-		log_warnx("%s", line);
+		log_warnx("%s", safe);
+}
+
+/* runtime errors and names end up on terminals: \xNN for control bytes */
+void
+evring_escape(const char *in, char *out, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	for (; *p != '\0' && o + 1 < len; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			if (o + 5 > len)
+				break;
+			snprintf(out + o, 5, "\\x%02x", *p);
+			o += 4;
+		} else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
 }

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include <event2/event.h>
 
 #include "auditfmt.h"
+#include "evring.h"
 #include "executor.h"
 #include "ipc.h"
 #include "log.h"
@@ -37,6 +39,8 @@ static struct rt_info		 rtinfo;
 static struct event		*sync_ev;
 static uint32_t			 podset_gen;
 static uint32_t			 audit_id;
+static struct evring		 events;	/* resent to a new reporter */
+static struct logrl		 loglimit;
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_image(struct ipc_chan *, struct ipc_msg *, void *);
@@ -148,6 +152,48 @@ exec_send_gone(struct xpod *x)
 	ipc_send(rep, &m);
 }
 
+static void
+send_event(const struct pod_event *e)
+{
+	struct ipc_chan *rep = env.peers[ROLE_REPORTER];
+	struct ipc_msg m;
+
+	if (rep == NULL)
+		return;		/* the ring is resent when it connects */
+	ipc_msg_init(&m, MSG_POD_EVENT, 0);
+	evring_put(&m, e);
+	ipc_send(rep, &m);
+}
+
+/*
+ * Record a kubelet-style event about a pod.  A Warning is a pod-level
+ * failure: it is also logged, once per pod and logkey (the failure kind)
+ * and then at most once per LOGRL_INTERVAL_S, so a crash loop does not
+ * flood agentd's log (the executor's stderr is agentd's).
+ */
+void
+exec_event(const struct xpod *x, int type, const char *reason,
+    const char *logkey, const char *fmt, ...)
+{
+	char msg[EVENT_MAX_MESSAGE], key[LOGRL_MAX_KEY];
+	const struct pod_event *e;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e = evring_record(&events, "Pod", x->pod.namespace, x->pod.name,
+	    x->pod.uid, type, reason, msg, pod_now_ns());
+	if (type == EVENT_WARNING) {
+		snprintf(key, sizeof(key), "%s/%s:%s", x->pod.namespace,
+		    x->pod.name, logkey ? logkey : reason);
+		logrl_warnx(&loglimit, key, "pod %s/%s: %s: %s",
+		    x->pod.namespace, x->pod.name, logkey ? logkey : reason,
+		    msg);
+	}
+	send_event(e);
+}
+
 static int
 watcher_begin(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
@@ -192,8 +238,11 @@ static void
 reporter_connected(void)
 {
 	struct ipc_msg m;
+	size_t i;
 
 	lc_resend_all();
+	for (i = 0; i < events.n; i++)
+		send_event(&events.ev[i]);
 	ipc_msg_init(&m, MSG_PODS_SYNCED, 0);
 	ipc_put_u32(&m, (uint32_t)lc_count());
 	ipc_send(env.peers[ROLE_REPORTER], &m);
