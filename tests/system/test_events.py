@@ -300,3 +300,38 @@ def test_age_survives_agentd_restart_and_executor_kill9(testbuild_dir,
         assert seconds(age_cell(a, "old")) >= 5
     finally:
         a.cleanup()
+
+
+def test_audit_refusal_is_an_event_and_one_log_line(testbuild_dir,
+                                                    busybox_image):
+    a = Agentd(testbuild_dir, start=False)
+    auditdir = os.path.dirname(a.audit)
+    os.makedirs(auditdir)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs",
+                    auditdir], check=True)
+    try:
+        a.start()
+        a.agentctl("image", "import", busybox_image, "busybox")
+        filler = os.path.join(auditdir, "filler")
+        subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=64k"],
+                       capture_output=True)
+        # the log's last page may still take a few records
+        for i in range(64):
+            if "AUDIT LOG UNWRITABLE" in a.log():
+                break
+            a.write_manifest(f"bad{i}.yaml", f"kind: Pod{i}\n")
+            time.sleep(0.3)
+        assert "AUDIT LOG UNWRITABLE" in a.log()
+        a.write_manifest("au.yaml", manifest("au", "exec sleep 1000"))
+        e = wait_event(a, "FailedCreatePodSandBox", "default/au-testnode",
+                       lambda e: e["count"] >= 3, timeout=20)
+        assert e["type"] == "Warning" and "audit log" in e["message"]
+        assert len(log_lines(a, "pod default/au-testnode: audit refused:")) \
+            == 1, a.log()
+        os.unlink(filler)
+        wait_pod(a, "au", running, timeout=30)
+    finally:
+        try:
+            a.cleanup()
+        finally:
+            subprocess.run(["umount", "-l", auditdir], capture_output=True)
