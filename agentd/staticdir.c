@@ -100,10 +100,10 @@ send_file(struct ipc_chan *c, int dirfd, const char *name, uint32_t *count)
 		why = errno == EFBIG ?
 		    "file is larger than the manifest size limit" :
 		    strerror(errno);
-		events_manifest_rejected(agentd_env, name, NULL, why);
 		snprintf(details, sizeof(details), "file=%s", name);
 		agentd_audit_event(agentd_env, "agentd", "manifest.reject",
 		    details, "rejected", why);
+		events_manifest_rejected(agentd_env, name, NULL, why);
 		return;
 	}
 	ipc_msg_init(&m, MSG_MANIFEST_FILE, generation);

@@ -397,10 +397,10 @@ watcher_reject(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
 	    ipc_get_end(m) == -1)
 		return -1;
-	events_manifest_rejected(agentd_env, file, field, reason);
 	snprintf(details, sizeof(details), "file=%s;field=%s", file, field);
 	agentd_audit_event(agentd_env, "watcher", "manifest.reject", details,
 	    "rejected", reason);
+	events_manifest_rejected(agentd_env, file, field, reason);
 	return 0;
 }
 
