@@ -167,7 +167,8 @@ send_event(const struct pod_event *e)
 
 /*
  * Record a kubelet-style event about a pod.  A Warning is a pod-level
- * failure: it is also logged, once per pod and logkey (the failure kind)
+ * failure: it is also logged, once per pod and logkey (the failure kind,
+ * NULL: the reason; "": not logged, a companion event logs the failure)
  * and then at most once per LOGRL_INTERVAL_S, so a crash loop does not
  * flood agentd's log (the executor's stderr is agentd's).
  */
@@ -184,7 +185,7 @@ exec_event(const struct xpod *x, int type, const char *reason,
 	va_end(ap);
 	e = evring_record(&events, "Pod", x->pod.namespace, x->pod.name,
 	    x->pod.uid, type, reason, msg, pod_now_ns());
-	if (type == EVENT_WARNING) {
+	if (type == EVENT_WARNING && (logkey == NULL || logkey[0] != '\0')) {
 		snprintf(key, sizeof(key), "%s/%s:%s", x->pod.namespace,
 		    x->pod.name, logkey ? logkey : reason);
 		logrl_warnx(&loglimit, key, "pod %s/%s: %s: %s",

@@ -437,16 +437,17 @@ resolve_image(struct xpod *x, struct xctr *c, const struct container_spec *cs,
 		set_waiting(x, c, "ErrImageNeverPull", msg);
 		exec_event(x, EVENT_WARNING, "ErrImageNeverPull", NULL, "%s",
 		    msg);
-		exec_event(x, EVENT_WARNING, "Failed", "ErrImageNeverPull",
+		/* "" : the same failure, logged once above already */
+		exec_event(x, EVENT_WARNING, "Failed", "",
 		    "Error: ErrImageNeverPull");
 	} else {
 		snprintf(msg, sizeof(msg), "%s (registry pulls are not "
 		    "supported yet: import it with agentctl image import)",
 		    err.msg);
 		set_waiting(x, c, "ErrImagePull", msg);
-		exec_event(x, EVENT_WARNING, "Failed", NULL, "Failed to pull "
-		    "image \"%s\": %s", cs->image, msg);
 		exec_event(x, EVENT_WARNING, "Failed", "ErrImagePull",
+		    "Failed to pull image \"%s\": %s", cs->image, msg);
+		exec_event(x, EVENT_WARNING, "Failed", "",
 		    "Error: ErrImagePull");
 	}
 	return -1;
