@@ -282,17 +282,29 @@ cmd_describe(int argc, char **argv)
 	return 0;
 }
 
-/* -w: each answer starts with the reporter's clock, the next "since" */
+/*
+ * -w: each answer starts with the reporter's clock, the next "since".  A
+ * reporter being restarted is waited for; it then resends everything, so
+ * the events are printed once more.
+ */
 static void
 events_watch(const char *pod)
 {
-	char filter[64 + 2 * POD_MAX_NAME], *text, *rows;
+	char filter[64 + 2 * POD_MAX_NAME], err[1024], *text, *rows;
 	long long since = 0;
+	struct ipc_msg m;
 
 	for (;;) {
 		snprintf(filter, sizeof(filter), "%lld%s%s", since,
 		    pod ? " " : "", pod ? pod : "");
-		text = query(QUERY_EVENTS_WATCH, filter);
+		ipc_msg_init(&m, CTL_GET_PODS, 0);
+		ipc_put_u32(&m, QUERY_EVENTS_WATCH);
+		ipc_put_str(&m, filter);
+		if ((text = request_try(&m, err, sizeof(err))) == NULL) {
+			log_warnx("%s", err);
+			usleep(EVENTS_WATCH_POLL_US);
+			continue;
+		}
 		since = strtoll(text, &rows, 10);
 		if (*rows == '\n')
 			rows++;
