@@ -339,3 +339,18 @@ def test_audit_refusal_is_an_event_and_one_log_line(testbuild_dir,
             a.cleanup()
         finally:
             subprocess.run(["umount", "-l", auditdir], capture_output=True)
+
+
+def test_events_survive_an_executor_kill9(agentd):
+    agentd.write_manifest("ek.yaml", manifest("ek", "exec sleep 1000"))
+    wait_pod(agentd, "ek", running)
+    started = wait_event(agentd, "Started", "default/ek-testnode")
+    old = agentd.pid("executor")
+    os.kill(old, signal.SIGKILL)
+    agentd.wait_new_pid("executor", old)
+    wait_pod(agentd, "ek", running)
+    # the new executor re-adopts the container: nothing starts again, and
+    # the reporter still has the event the old executor recorded
+    time.sleep(2)
+    after = find(agentd, "Started", "default/ek-testnode")
+    assert after == started
