@@ -27,6 +27,7 @@
 #define CTL_MAX_REPLY		(64 * 1024 * 1024)
 #define CTL_TIMEOUT_MS		(300 * 1000)	/* an import may take a while */
 #define LOGS_FOLLOW_POLL_US	200000
+#define EVENTS_WATCH_POLL_US	1000000	/* events -w asks once a second */
 
 static const char	*conffile = CONFIG_DEFAULT_PATH;
 static const char	*sockpath;
@@ -42,6 +43,8 @@ usage(void)
 	    "  status [-o json]\n"
 	    "  get pods [-o json]\n"
 	    "  get pod NAMESPACE/NAME [-o json]\n"
+	    "  describe pod NAMESPACE/NAME\n"
+	    "  events [-w] [--pod NAMESPACE/NAME] [-o json]\n"
 	    "  logs NAMESPACE/POD [-c CONTAINER] [--previous] [-f]\n"
 	    "  image import PATH[:TAG] NAME\n"
 	    "  image ls\n"
@@ -87,12 +90,15 @@ connect_agentd(void)
 	return s;
 }
 
-/* send a request, collect the reply text; exits on a failed reply */
+/*
+ * Send a request, collect the reply text; a failed reply returns NULL
+ * with agentd's reason in err.  Exits when agentd cannot be reached.
+ */
 static char *
-request(struct ipc_msg *req)
+request_try(struct ipc_msg *req, char *err, size_t errlen)
 {
 	struct ipc_msg m;
-	char *out = NULL, err[1024];
+	char *out = NULL;
 	size_t len = 0, n;
 	const uint8_t *p;
 	uint32_t status;
@@ -116,15 +122,30 @@ request(struct ipc_msg *req)
 		ipc_msg_free(&m);
 	}
 	if (ipc_get_u32(&m, &status) == -1 ||
-	    ipc_get_str(&m, err, sizeof(err)) == -1 || ipc_get_end(&m) == -1)
+	    ipc_get_str(&m, err, errlen) == -1 || ipc_get_end(&m) == -1)
 		fatalx("malformed reply from agentd");
 	ipc_msg_free(&m);
 	close(s);
-	if (status != 0)
-		fatalx("%s", err[0] ? err : "request failed");
+	if (status != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "request failed");
+		free(out);
+		return NULL;
+	}
 	if (out == NULL && (out = strdup("")) == NULL)
 		fatal("strdup");
 	out[len] = '\0';
+	return out;
+}
+
+/* the same, but a failed reply ends agentctl with agentd's reason */
+static char *
+request(struct ipc_msg *req)
+{
+	char err[1024], *out;
+
+	if ((out = request_try(req, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 	return out;
 }
 
@@ -265,6 +286,99 @@ cmd_image(int argc, char **argv)
 	return 0;
 }
 
+/* ---- events and describe: rendered (and escaped) by the reporter ---- */
+
+static char *
+query(uint32_t kind, const char *filter)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, CTL_GET_PODS, 0);
+	ipc_put_u32(&m, kind);
+	ipc_put_str(&m, filter);
+	return request(&m);
+}
+
+static int
+cmd_describe(int argc, char **argv)
+{
+	char *text;
+
+	if (argc != 3 || strcmp(argv[1], "pod") != 0 ||
+	    strchr(argv[2], '/') == NULL)
+		usage();
+	text = query(QUERY_POD_DESCRIBE, argv[2]);
+	fputs(text, stdout);
+	free(text);
+	return 0;
+}
+
+/*
+ * -w: each answer starts with the reporter's clock, the next "since".  A
+ * reporter being restarted is waited for; it then resends everything, so
+ * the events are printed once more.
+ */
+static void
+events_watch(const char *pod)
+{
+	char filter[64 + 2 * POD_MAX_NAME], err[1024], *text, *rows;
+	long long since = 0;
+	struct ipc_msg m;
+
+	for (;;) {
+		snprintf(filter, sizeof(filter), "%lld%s%s", since,
+		    pod ? " " : "", pod ? pod : "");
+		ipc_msg_init(&m, CTL_GET_PODS, 0);
+		ipc_put_u32(&m, QUERY_EVENTS_WATCH);
+		ipc_put_str(&m, filter);
+		if ((text = request_try(&m, err, sizeof(err))) == NULL) {
+			log_warnx("%s", err);
+			usleep(EVENTS_WATCH_POLL_US);
+			continue;
+		}
+		since = strtoll(text, &rows, 10);
+		if (*rows == '\n')
+			rows++;
+		fputs(rows, stdout);
+		fflush(stdout);
+		free(text);
+		usleep(EVENTS_WATCH_POLL_US);
+	}
+}
+
+static int
+cmd_events(int argc, char **argv)
+{
+	const char *pod = NULL;
+	int i, watch = 0, json = want_json(argc, argv);
+	char *text;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-w") == 0 ||
+		    strcmp(argv[i], "--watch") == 0)
+			watch = 1;
+		else if (strcmp(argv[i], "--pod") == 0 && i + 1 < argc &&
+		    strchr(argv[i + 1], '/') != NULL &&
+		    strlen(argv[i + 1]) < 2 * POD_MAX_NAME + 2)
+			pod = argv[++i];
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+			i++;
+		else
+			usage();
+	}
+	if (watch && json)
+		fatalx("-w prints the table only");
+	if (watch)
+		events_watch(pod);
+	text = query(json ? QUERY_EVENTS_JSON : QUERY_EVENTS_TABLE,
+	    pod ? pod : "");
+	fputs(text, stdout);
+	if (json)
+		putchar('\n');
+	free(text);
+	return 0;
+}
+
 /* ---- logs: podLogsDir/<ns>_<pod>_<uid>/<container>/<restart>.log ---- */
 
 static int
@@ -384,6 +498,26 @@ dump_log(const char *path, int follow)
 	fclose(f);
 }
 
+/* no log directory: say whether the pod exists at all, as kubectl does */
+static void
+no_logs(const char *nsname)
+{
+	struct ipc_msg m;
+	char err[1024], *text;
+
+	ipc_msg_init(&m, CTL_GET_PODS, 0);
+	ipc_put_u32(&m, QUERY_POD_JSON);
+	ipc_put_str(&m, nsname);
+	if ((text = request_try(&m, err, sizeof(err))) == NULL) {
+		if (strstr(err, "not found") != NULL)
+			fatalx("no such pod %s", nsname);
+		fatalx("no logs for pod %s, and agentd cannot say whether it "
+		    "exists: %s", nsname, err);
+	}
+	free(text);
+	fatalx("pod %s has no logs yet", nsname);
+}
+
 static int
 cmd_logs(int argc, char **argv)
 {
@@ -411,7 +545,7 @@ cmd_logs(int argc, char **argv)
 	}
 	load_conf();
 	if (newest_pod_dir(ns, pod, poddir, sizeof(poddir)) == -1)
-		fatalx("no logs for pod %s/%s", ns, pod);
+		no_logs(argv[1]);
 	if (container[0] == '\0' && only_container(poddir, container,
 	    sizeof(container)) == -1)
 		fatalx("pod %s/%s has several containers: choose one with -c",
@@ -508,6 +642,10 @@ main(int argc, char *argv[])
 		return cmd_image(argc, argv);
 	if (strcmp(argv[0], "logs") == 0)
 		return cmd_logs(argc, argv);
+	if (strcmp(argv[0], "events") == 0)
+		return cmd_events(argc, argv);
+	if (strcmp(argv[0], "describe") == 0)
+		return cmd_describe(argc, argv);
 	if (strcmp(argv[0], "audit") == 0)
 		return cmd_audit(argc, argv);
 #ifdef AGENTD_TEST_HOOKS

@@ -99,6 +99,15 @@ int	 worker_exe_open(const char *dir, const char *name, char *err,
 int	 staticdir_init(struct agentd *);
 void	 staticdir_send_all(struct agentd *);	/* full scan to the watcher */
 
+/*
+ * events.c: InvalidManifest events, logged and kept for the reporter;
+ * log_it is 0 when the audit log summed the rejection up (a flood), so
+ * that the log line follows the audit record
+ */
+void	 events_manifest_rejected(struct agentd *, const char *file,
+	    const char *field, const char *reason, int log_it);
+void	 events_reporter_up(struct agentd *);	/* resend them all */
+
 /* notify.c: sd_notify(3) without libsystemd */
 void	 notify_init(struct agentd *);
 void	 notify_send(const char *fmt, ...)

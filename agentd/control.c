@@ -227,7 +227,7 @@ ctl_get_pods(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	if (ipc_get_u32(m, &kind) == -1 ||
 	    ipc_get_str(m, filter, sizeof(filter)) == -1 ||
 	    ipc_get_end(m) == -1 || kind < QUERY_PODLIST_JSON ||
-	    kind > QUERY_POD_TABLE)
+	    kind > QUERY_KIND_MAX)
 		return -1;
 	ipc_msg_init(&fwd, MSG_STATUS_QUERY, 0);
 	ipc_put_u32(&fwd, kind);

@@ -89,6 +89,7 @@ static void
 send_file(struct ipc_chan *c, int dirfd, const char *name, uint32_t *count)
 {
 	char details[4 * MANIFEST_MAX_NAME + 16];
+	const char *why;
 	struct stat st;
 	struct ipc_msg m;
 	uint8_t *buf;
@@ -97,14 +98,14 @@ send_file(struct ipc_chan *c, int dirfd, const char *name, uint32_t *count)
 	if (read_manifest(dirfd, name, &buf, &len, &st) == -1) {
 		if (errno == EINVAL)
 			return;	/* a directory or special file: skipped */
-		log_warn("static pod %s/%s",
-		    agentd_env->conf.static_pod_path, name);
+		why = errno == EFBIG ?
+		    "file is larger than the manifest size limit" :
+		    strerror(errno);
 		details[0] = '\0';
 		auditfmt_details_add(details, sizeof(details), "file", name);
-		agentd_audit_worker(agentd_env, "agentd", "manifest.reject",
-		    details, "rejected", errno == EFBIG ?
-		    "file is larger than the manifest size limit" :
-		    strerror(errno));
+		events_manifest_rejected(agentd_env, name, NULL, why,
+		    agentd_audit_worker(agentd_env, "agentd", "manifest.reject",
+		    details, "rejected", why) != 1);
 		return;
 	}
 	ipc_msg_init(&m, MSG_MANIFEST_FILE, generation);

@@ -389,6 +389,8 @@ worker_up(struct agentd *env, struct worker *w)
 	}
 	if (w->role == ROLE_WATCHER)
 		staticdir_send_all(env);
+	if (w->role == ROLE_REPORTER)
+		events_reporter_up(env);
 	if (supervise_all_up(env)) {
 		notify_send("READY=1\nSTATUS=running: watcher, executor and "
 		    "reporter up");
@@ -485,11 +487,10 @@ watcher_reject(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	details[0] = '\0';
 	auditfmt_details_add(details, sizeof(details), "file", file);
 	auditfmt_details_add(details, sizeof(details), "field", field);
-	/* a flood is summed up in the audit log; the log follows it */
-	if (agentd_audit_worker(agentd_env, "watcher", "manifest.reject",
-	    details, "rejected", reason) != 1)
-		log_warnx("manifest %s/%s rejected: %s: %s",
-		    agentd_env->conf.static_pod_path, file, field, reason);
+	/* a flood is summed up in the audit log; the log line follows it */
+	events_manifest_rejected(agentd_env, file, field, reason,
+	    agentd_audit_worker(agentd_env, "watcher", "manifest.reject",
+	    details, "rejected", reason) != 1);
 	return 0;
 }
 

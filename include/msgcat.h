@@ -59,6 +59,10 @@ enum msg_type {
 	MSG_POD_STATUS = 60,	/* pod (podwire), pod_report (podwire) */
 	MSG_POD_GONE,		/* str namespace, str name, str uid */
 	MSG_PODS_SYNCED,	/* u32 pods: full resend after (re)connect done */
+	MSG_POD_EVENT,		/* E->R and P->R: one aggregated event, str
+				   kind, str ns, str name, str uid, u32 type,
+				   str reason, str message, u32 count, i64
+				   first, i64 last (include/evring.h) */
 
 	/* parent <-> executor: requests from agentctl */
 	MSG_IMAGE_IMPORT = 80,	/* P->E: str source path, str name */
@@ -101,6 +105,13 @@ enum msg_type {
 #define QUERY_PODLIST_JSON	1	/* v1.PodList */
 #define QUERY_POD_JSON		2	/* one v1.Pod, filter "ns/name" */
 #define QUERY_POD_TABLE		3	/* kubectl-like table */
+#define QUERY_EVENTS_TABLE	4	/* `kubectl events`; filter "" or ns/name */
+#define QUERY_EVENTS_JSON	5	/* a v1.EventList; same filter */
+#define QUERY_EVENTS_WATCH	6	/* filter "SINCE_NS[ ns/name]": a line
+					   "NEXT_SINCE_NS", then rows changed
+					   after SINCE_NS, no header */
+#define QUERY_POD_DESCRIBE	7	/* `kubectl describe pod`; ns/name */
+#define QUERY_KIND_MAX		QUERY_POD_DESCRIBE
 
 /* MSG_AUDIT_RECORD phases */
 #define AUDIT_INTENT		1

@@ -31,6 +31,7 @@
 
 #include <event2/event.h>
 
+#include "evring.h"
 #include "ipc.h"
 #include "msgcat.h"
 #include "pod.h"
@@ -67,6 +68,7 @@ decode_layout(struct ipc_msg *m, const char *layout)
 	const uint8_t *ref;
 	struct pod pod;
 	struct pod_report rep;
+	struct pod_event ev;
 	uint64_t u64;
 	uint32_t u32;
 	size_t n, save;
@@ -107,6 +109,10 @@ decode_layout(struct ipc_msg *m, const char *layout)
 			if (podwire_get_report(m, &rep) == -1)
 				return -1;
 			pod_report_free(&rep);
+			break;
+		case 'E':
+			if (evring_get(m, &ev) == -1)
+				return -1;
 			break;
 		default:
 			abort();

@@ -7,7 +7,8 @@
  * Build and run from the top of the tree:
  *   cc -std=gnu11 -Iinclude -D_GNU_SOURCE -o /tmp/gen_corpus \
  *     tests/fuzz/gen_corpus.c ipc/ipc.c ipc/podwire.c ipc/pod.c \
- *     ipc/msgcat.c ipc/log.c -levent && /tmp/gen_corpus tests/fuzz/corpus
+ *     ipc/msgcat.c ipc/log.c ipc/evring.c -levent && \
+ *     /tmp/gen_corpus tests/fuzz/corpus
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "evring.h"
 #include "ipc.h"
 #include "msgcat.h"
 #include "pod.h"
@@ -206,6 +208,7 @@ put_layout(struct ipc_msg *m, const char *layout)
 	    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n";
 	struct pod p;
 	struct pod_report r;
+	struct pod_event ev;
 
 	for (; *layout; layout++) {
 		switch (*layout) {
@@ -230,6 +233,19 @@ put_layout(struct ipc_msg *m, const char *layout)
 			build_report(&r, 1);
 			podwire_put_report(m, &r);
 			pod_report_free(&r);
+			break;
+		case 'E':
+			memset(&ev, 0, sizeof(ev));
+			snprintf(ev.kind, sizeof(ev.kind), "Pod");
+			snprintf(ev.namespace, sizeof(ev.namespace), "default");
+			snprintf(ev.name, sizeof(ev.name), "web-node1");
+			snprintf(ev.reason, sizeof(ev.reason), "BackOff");
+			snprintf(ev.message, sizeof(ev.message), "Back-off");
+			ev.type = EVENT_WARNING;
+			ev.count = 3;
+			ev.first_ns = 1700000000000000000LL;
+			ev.last_ns = ev.first_ns + 1;
+			evring_put(m, &ev);
 			break;
 		}
 	}

@@ -4,7 +4,8 @@
  * generator (which builds a valid frame of each type from it).
  *
  * Layout letters: u = u32, U = u64, s = str, b = bytes,
- * P = pod (podwire), R = pod_report (podwire).
+ * P = pod (podwire), R = pod_report (podwire), E = pod event (evring,
+ * consumes the rest of the payload: last only).
  */
 #ifndef AGENTD_FUZZ_MSGSCHEMA_H
 #define AGENTD_FUZZ_MSGSCHEMA_H
@@ -37,6 +38,7 @@ static const struct msg_schema msg_schemas[] = {
 	{ MSG_POD_STATUS,	"PR",		0 },
 	{ MSG_POD_GONE,		"sss",		0 },
 	{ MSG_PODS_SYNCED,	"u",		0 },
+	{ MSG_POD_EVENT,	"E",		0 },
 	{ MSG_IMAGE_IMPORT,	"ss",		0 },
 	{ MSG_IMAGE_LIST,	"",		0 },
 	{ MSG_REPLY_CHUNK,	"b",		0 },

@@ -96,7 +96,7 @@ sandbox_up(const struct pod *p, struct rt_sandbox *sb)
 {
 	struct rt_err err = { "", 0 };
 
-	if (rt_sandbox_create(p, "hash", sb, &err) == -1) {
+	if (rt_sandbox_create(p, "hash", 0, sb, &err) == -1) {
 		fprintf(stderr, "rt_sandbox_create: %s\n", err.msg);
 		REQUIRE(0);
 	}

@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "auditfmt.h"
+#include "evring.h"
 #include "executor.h"
 #include "ipc.h"
 #include "log.h"
@@ -49,6 +50,8 @@ static struct event		*pace_ev;
 static int			 resync_pending;	/* PODS_SYNCED owed */
 static uint32_t			 podset_gen;
 static uint32_t			 audit_id;
+static struct evring		 events;	/* resent to a new reporter */
+static struct logrl		 loglimit;
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_image(struct ipc_chan *, struct ipc_msg *, void *);
@@ -207,6 +210,49 @@ exec_send_gone(struct xpod *x)
 	ipc_send(rep, &m);
 }
 
+static void
+send_event(const struct pod_event *e)
+{
+	struct ipc_chan *rep = env.peers[ROLE_REPORTER];
+	struct ipc_msg m;
+
+	if (rep == NULL)
+		return;		/* the ring is resent when it connects */
+	ipc_msg_init(&m, MSG_POD_EVENT, 0);
+	evring_put(&m, e);
+	ipc_send(rep, &m);
+}
+
+/*
+ * Record a kubelet-style event about a pod.  A Warning is a pod-level
+ * failure: it is also logged, once per pod and logkey (the failure kind,
+ * NULL: the reason; "": not logged, a companion event logs the failure)
+ * and then at most once per LOGRL_INTERVAL_S, so a crash loop does not
+ * flood agentd's log (the executor's stderr is agentd's).
+ */
+void
+exec_event(const struct xpod *x, int type, const char *reason,
+    const char *logkey, const char *fmt, ...)
+{
+	char msg[EVENT_MAX_MESSAGE], key[LOGRL_MAX_KEY];
+	const struct pod_event *e;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e = evring_record(&events, "Pod", x->pod.namespace, x->pod.name,
+	    x->pod.uid, type, reason, msg, pod_now_ns());
+	if (type == EVENT_WARNING && (logkey == NULL || logkey[0] != '\0')) {
+		snprintf(key, sizeof(key), "%s/%s:%s", x->pod.namespace,
+		    x->pod.name, logkey ? logkey : reason);
+		logrl_warnx(&loglimit, key, "pod %s/%s: %s: %s",
+		    x->pod.namespace, x->pod.name, logkey ? logkey : reason,
+		    msg);
+	}
+	send_event(e);
+}
+
 static int
 watcher_begin(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
@@ -289,7 +335,11 @@ watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static void
 reporter_connected(void)
 {
+	size_t i;
+
 	lc_resend_all();	/* marks every pod dirty */
+	for (i = 0; i < events.n; i++)
+		send_event(&events.ev[i]);
 	resync_pending = 1;
 	status_pump();
 }

@@ -69,6 +69,9 @@ int	 exec_audit(int phase, const char *action, const struct xpod *,
 	    const char *outcome, const char *error);
 void	 exec_send_status(struct xpod *);
 void	 exec_send_gone(struct xpod *);
+void	 exec_event(const struct xpod *, int type, const char *reason,
+	    const char *logkey, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
 const struct rt_info *exec_rt_info(void);
 const struct agentd_config *exec_conf(void);
 

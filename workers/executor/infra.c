@@ -273,9 +273,10 @@ out:
 
 static int
 sandbox_labels(const struct pod *p, const char *spec_hash,
-    struct rt_labels *l, struct rt_err *err)
+    int64_t created_ns, struct rt_labels *l, struct rt_err *err)
 {
 	memset(l, 0, sizeof(*l));
+	l->pod_created_ns = created_ns;
 	if (copy_label(l->pod_namespace, sizeof(l->pod_namespace),
 	    p->namespace, "namespace", err) == -1 ||
 	    copy_label(l->pod_name, sizeof(l->pod_name), p->name, "name",
@@ -373,7 +374,7 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 
 int
 rt_sandbox_create(const struct pod *p, const char *spec_hash,
-    struct rt_sandbox *sb, struct rt_err *err)
+    int64_t created_ns, struct rt_sandbox *sb, struct rt_err *err)
 {
 	char id[RT_HEXID_LEN + 1], dir[PATH_MAX], cgpath[PATH_MAX];
 	struct rt_labels l;
@@ -385,7 +386,7 @@ rt_sandbox_create(const struct pod *p, const char *spec_hash,
 	memset(sb, 0, sizeof(*sb));
 	if (!rt.initialized)
 		return rt_seterr(err, "runtime not initialized");
-	if (sandbox_labels(p, spec_hash, &l, err) == -1)
+	if (sandbox_labels(p, spec_hash, created_ns, &l, err) == -1)
 		return -1;
 	if (rt_random_id(id, sizeof(id)) == -1)
 		return rt_seterr(err, "no randomness for a sandbox id");

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "evring.h"
 #include "executor.h"
 #include "ipc.h"
 #include "log.h"
@@ -82,6 +83,9 @@ lc_adopt(const char *id, const struct rt_labels *l, void *arg)
 		    l->spec_hash);
 		x->start_time_ns = pod_now_ns();
 	}
+	/* the creation time stored with the sandbox and every container */
+	if (l->pod_created_ns > 0 && l->pod_created_ns < x->start_time_ns)
+		x->start_time_ns = l->pod_created_ns;
 	if (l->container[0] == '\0') {
 		struct rt_cstate cs;
 		struct rt_err err;
@@ -303,6 +307,7 @@ fill_labels(struct xpod *x, uint32_t i, struct rt_labels *l,
 	snprintf(l->image_digest, sizeof(l->image_digest), "%s",
 	    digest ? digest : "");
 	snprintf(l->spec_hash, sizeof(l->spec_hash), "%s", x->spec_hash);
+	l->pod_created_ns = x->start_time_ns;
 }
 
 /* ---- the sandbox ---- */
@@ -322,16 +327,20 @@ ensure_sandbox(struct xpod *x)
 			x->dirty = 1;
 		snprintf(x->sandbox_error, sizeof(x->sandbox_error), "%s",
 		    AUDIT_REFUSED);
+		exec_event(x, EVENT_WARNING, "FailedCreatePodSandBox",
+		    "audit refused", "Failed to create pod sandbox: %s",
+		    AUDIT_REFUSED);
 		return -1;
 	}
 	memset(&err, 0, sizeof(err));
-	if (rt_sandbox_create(&x->pod, x->spec_hash, &x->sb, &err) == -1) {
+	if (rt_sandbox_create(&x->pod, x->spec_hash, x->start_time_ns, &x->sb,
+	    &err) == -1) {
 		exec_audit(AUDIT_OUTCOME, "sandbox.create", x, NULL, NULL,
 		    details, "error", err.msg);
 		snprintf(x->sandbox_error, sizeof(x->sandbox_error), "%s",
 		    err.msg);
-		log_warnx("pod %s/%s: sandbox: %s", x->pod.namespace,
-		    x->pod.name, err.msg);
+		exec_event(x, EVENT_WARNING, "FailedCreatePodSandBox", NULL,
+		    "Failed to create pod sandbox: %s", err.msg);
 		x->dirty = 1;
 		return -1;
 	}
@@ -433,17 +442,30 @@ resolve_image(struct xpod *x, struct xctr *c, const struct container_spec *cs,
 	if (rt_image_lookup(cs->image, img, &err) == 0) {
 		snprintf(c->image_id, sizeof(c->image_id), "%s@%s", img->ref,
 		    img->digest);
+		exec_event(x, EVENT_NORMAL, "Pulled", NULL, "Container image "
+		    "\"%s\" already present on machine", cs->image);
 		return 0;
 	}
+	/* the kubelet's wording: pkg/kubelet/images/image_manager.go and
+	   kuberuntime_container.go startContainer ("Error: %v") */
 	if (cs->pull_policy == PULL_NEVER) {
 		snprintf(msg, sizeof(msg), "Container image \"%s\" is not "
 		    "present with pull policy of Never", cs->image);
 		set_waiting(x, c, "ErrImageNeverPull", msg);
+		exec_event(x, EVENT_WARNING, "ErrImageNeverPull", NULL, "%s",
+		    msg);
+		/* "" : the same failure, logged once above already */
+		exec_event(x, EVENT_WARNING, "Failed", "",
+		    "Error: ErrImageNeverPull");
 	} else {
 		snprintf(msg, sizeof(msg), "%s (registry pulls are not "
 		    "supported yet: import it with agentctl image import)",
 		    err.msg);
 		set_waiting(x, c, "ErrImagePull", msg);
+		exec_event(x, EVENT_WARNING, "Failed", "ErrImagePull",
+		    "Failed to pull image \"%s\": %s", cs->image, msg);
+		exec_event(x, EVENT_WARNING, "Failed", "",
+		    "Error: ErrImagePull");
 	}
 	return -1;
 }
@@ -470,6 +492,8 @@ start_container(struct xpod *x, uint32_t i)
 	if (exec_audit(AUDIT_INTENT, "container.create", x, cs->name,
 	    cs->image, details, NULL, NULL) == -1) {
 		set_waiting(x, c, "CreateContainerError", AUDIT_REFUSED);
+		exec_event(x, EVENT_WARNING, "Failed", "CreateContainerError",
+		    "Error: %s", AUDIT_REFUSED);
 		rt_image_free(&img);
 		return;
 	}
@@ -481,6 +505,8 @@ start_container(struct xpod *x, uint32_t i)
 		c->id[0] = '\0';
 		set_waiting(x, c, err.config ? "CreateContainerConfigError" :
 		    "RunContainerError", err.msg);
+		exec_event(x, EVENT_WARNING, "Failed", c->reason, "Error: %s",
+		    err.msg);
 		c->backoff_until_ns = pod_now_ns() +
 		    (int64_t)BACKOFF_INITIAL_S * 1000000000LL;
 		rt_image_free(&img);
@@ -489,6 +515,11 @@ start_container(struct xpod *x, uint32_t i)
 	snprintf(details, sizeof(details), "id=%s", c->id);
 	exec_audit(AUDIT_OUTCOME, "container.create", x, cs->name, cs->image,
 	    details, "ok", NULL);
+	/* one runtime call creates and starts: both of the kubelet's events */
+	exec_event(x, EVENT_NORMAL, "Created", NULL, "Created container %s",
+	    cs->name);
+	exec_event(x, EVENT_NORMAL, "Started", NULL, "Started container %s",
+	    cs->name);
 	rt_image_free(&img);
 	c->exit_seen = 0;
 	c->state = CSTATE_WAITING;
@@ -535,6 +566,13 @@ restart_container(struct xpod *x, uint32_t i)
 		    x->pod.uid);
 		if (!c->has_last || c->state == CSTATE_TERMINATED)
 			archive_last(x, c);
+		/* once per back-off period, not at every relist within it */
+		if (c->state != CSTATE_WAITING ||
+		    strcmp(c->reason, "CrashLoopBackOff") != 0)
+			exec_event(x, EVENT_WARNING, "BackOff", NULL, "Back-off "
+			    "restarting failed container %s in pod %s_%s(%s)",
+			    cspec(x, i)->name, x->pod.name, x->pod.namespace,
+			    x->pod.uid);
 		set_waiting(x, c, "CrashLoopBackOff", msg);
 		return;
 	}
@@ -617,7 +655,7 @@ check_policy(struct xpod *x)
 	    "node policy rule %s: %s: %s", v.rule, v.field, v.reason);
 	exec_audit(AUDIT_EVENT, "policy.deny", x, NULL, NULL, details,
 	    "denied", x->deny_reason);
-	log_warnx("pod %s/%s denied: %s", x->pod.namespace, x->pod.name,
+	exec_event(x, EVENT_WARNING, "NodePolicyDenied", NULL, "%s",
 	    x->deny_reason);
 	x->dirty = 1;
 }
@@ -727,6 +765,12 @@ send_signals(struct xpod *x, uint32_t n, int kill_now)
 		if (x->ctrs[i].id[0] == '\0' ||
 		    x->ctrs[i].cs.status == RT_EXITED)
 			continue;
+		/* the kubelet says Killing once, not again after the grace */
+		if (x->phase == XPOD_ACTIVE)
+			exec_event(x, EVENT_NORMAL, "Killing", NULL,
+			    "Stopping container %s", i < x->pod.n_containers &&
+			    x->has_spec ? cspec(x, i)->name :
+			    x->adopted[i].container);
 		if (kill_now)
 			signal_container(x, i, SIGKILL, "container.kill");
 		else

@@ -167,7 +167,9 @@ ctr_write_labels(const char *id, const struct rt_labels *l, struct rt_err *err)
 	    !cJSON_AddStringToObject(j, "container", l->container) ||
 	    !cJSON_AddNumberToObject(j, "restart_count", l->restart_count) ||
 	    !cJSON_AddStringToObject(j, "image_digest", l->image_digest) ||
-	    !cJSON_AddStringToObject(j, "spec_hash", l->spec_hash)) {
+	    !cJSON_AddStringToObject(j, "spec_hash", l->spec_hash) ||
+	    !cJSON_AddNumberToObject(j, "pod_created_ns",
+	    (double)l->pod_created_ns)) {
 		rt_seterr(err, "out of memory");
 		goto out;
 	}
@@ -218,6 +220,10 @@ ctr_read_labels(const char *id, struct rt_labels *l)
 	    rt_json_str(j, "spec_hash")) == -1 || rc < 0 || rc > UINT32_MAX)
 		goto out;
 	l->restart_count = (uint32_t)rc;
+	/* absent in labels written before it existed: unknown */
+	l->pod_created_ns = rt_json_int(j, "pod_created_ns", 0);
+	if (l->pod_created_ns < 0)
+		l->pod_created_ns = 0;
 	ret = 0;
 out:
 	cJSON_Delete(j);

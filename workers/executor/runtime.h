@@ -83,6 +83,8 @@ struct rt_labels {
 	uint32_t restart_count;
 	char	 image_digest[POD_MAX_ID];
 	char	 spec_hash[72];		/* the executor's hash of the pod */
+	int64_t	 pod_created_ns;	/* when the executor accepted the pod:
+					   its age survives restarts; 0 unknown */
 };
 
 typedef void (*rt_list_cb)(const char *id, const struct rt_labels *,
@@ -101,7 +103,7 @@ char	*rt_image_list(struct rt_err *);
 
 /* sandboxes */
 int	rt_sandbox_create(const struct pod *, const char *spec_hash,
-	    struct rt_sandbox *, struct rt_err *);
+	    int64_t pod_created_ns, struct rt_sandbox *, struct rt_err *);
 int	rt_sandbox_status(const char *id, struct rt_sandbox *, struct rt_cstate *,
 	    struct rt_err *);
 int	rt_sandbox_remove(const char *id, struct rt_err *);

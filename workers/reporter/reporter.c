@@ -16,6 +16,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "events.h"
+#include "evring.h"
 #include "ipc.h"
 #include "log.h"
 #include "pod.h"
@@ -34,18 +36,23 @@ struct pod_entry {
 static struct worker_env	 env;
 static struct pod_entry		*pods[MAX_PODS];
 static size_t			 npods;
+/* the union of the executor's and agentd's rings; both resend theirs to
+   a new reporter, so what is here survives a restart of either sender */
+static struct evring		 events;
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_query(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_status(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_gone(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_synced(struct ipc_chan *, struct ipc_msg *, void *);
+static int	pod_event(struct ipc_chan *, struct ipc_msg *, void *);
 
 static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_PING, 0, IPC_F_ANYSTATE, worker_ping },
 	{ MSG_SHUTDOWN, 0, IPC_F_ANYSTATE, worker_shutdown },
 	{ MSG_PEER_CONNECT, IPC_F_FD, IPC_F_ANYSTATE, parent_peer },
 	{ MSG_STATUS_QUERY, 0, IPC_F_ANYSTATE, parent_query },
+	{ MSG_POD_EVENT, 0, IPC_F_ANYSTATE, pod_event },	/* manifests */
 	WORKER_TEST_HOOK_ROW
 };
 
@@ -53,6 +60,7 @@ static const struct ipc_dispatch executor_tab[] = {
 	{ MSG_POD_STATUS, 0, IPC_F_ANYSTATE, exec_status },
 	{ MSG_POD_GONE, 0, IPC_F_ANYSTATE, exec_gone },
 	{ MSG_PODS_SYNCED, 0, IPC_F_ANYSTATE, exec_synced },
+	{ MSG_POD_EVENT, 0, IPC_F_ANYSTATE, pod_event },
 };
 
 static struct pod_entry *
@@ -143,6 +151,116 @@ exec_synced(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 }
 
 static int
+pod_event(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	struct pod_event e;
+
+	if (evring_get(m, &e) == -1)
+		return -1;
+	/* the executor speaks of pods only, agentd of manifests only */
+	if (strcmp(e.kind, c == env.parent ? "Manifest" : "Pod") != 0)
+		return -1;
+	evring_merge(&events, &e, pod_now_ns());
+	return 0;
+}
+
+/* filter "" or "ns/name": the events of that pod, oldest first */
+static size_t
+select_events(const char *filter, int64_t since_ns,
+    const struct pod_event **out)
+{
+	char ns[POD_MAX_NAME + 1], *name = NULL;
+	const struct pod_event *e;
+	size_t i, n = 0;
+
+	snprintf(ns, sizeof(ns), "%s", filter);
+	if ((name = strchr(ns, '/')) != NULL)
+		*name++ = '\0';
+	for (i = 0; i < events.n; i++) {
+		e = &events.ev[i];
+		if (e->seen_ns <= since_ns)
+			continue;
+		if (name != NULL && (strcmp(e->kind, "Pod") != 0 ||
+		    strcmp(e->namespace, ns) != 0 ||
+		    strcmp(e->name, name) != 0))
+			continue;
+		out[n++] = e;
+	}
+	events_sort(out, n);
+	return n;
+}
+
+/* "SINCE_NS[ ns/name]" -> "NEXT_SINCE_NS\n" and the rows changed since */
+static char *
+render_watch(const char *filter, const struct pod_event **sel, char *err,
+    size_t errlen)
+{
+	char head[32], *rows, *text;
+	long long since;
+	const char *rest;
+	int64_t now = pod_now_ns();
+	size_t n;
+
+	since = strtoll(filter, NULL, 10);
+	rest = strchr(filter, ' ');
+	n = select_events(rest ? rest + 1 : "", since, sel);
+	if ((rows = events_table((const struct pod_event *const *)sel, n, now,
+	    since == 0)) == NULL)
+		return NULL;
+	snprintf(head, sizeof(head), "%lld\n", (long long)now);
+	if ((text = malloc(strlen(head) + strlen(rows) + 1)) != NULL) {
+		memcpy(text, head, strlen(head));
+		memcpy(text + strlen(head), rows, strlen(rows) + 1);
+	}
+	free(rows);
+	return text;
+}
+
+static char *
+render_events(uint32_t kind, const char *filter, char *err, size_t errlen)
+{
+	static const struct pod_event *sel[EVRING_MAX];
+	struct pod_entry *e;
+	char ns[POD_MAX_NAME + 1], *name, *text = NULL;
+	cJSON *doc;
+	size_t n;
+
+	if (kind == QUERY_EVENTS_WATCH)
+		return render_watch(filter, sel, err, errlen);
+	if (kind == QUERY_POD_DESCRIBE) {
+		snprintf(ns, sizeof(ns), "%s", filter);
+		if ((name = strchr(ns, '/')) == NULL) {
+			snprintf(err, errlen, "pod must be NAMESPACE/NAME");
+			return NULL;
+		}
+		*name++ = '\0';
+		if ((e = find_pod(ns, name)) == NULL) {
+			snprintf(err, errlen, "no such pod %s", filter);
+			return NULL;
+		}
+		if ((doc = podstatus_pod_json(&e->spec, &e->report,
+		    pod_now_ns())) == NULL)
+			return NULL;
+		n = select_events(filter, -1, sel);
+		text = events_describe_pod(doc,
+		    (const struct pod_event *const *)sel, n, pod_now_ns());
+		cJSON_Delete(doc);
+		return text;
+	}
+	n = select_events(filter, -1, sel);
+	if (kind == QUERY_EVENTS_TABLE)
+		return n == 0 ? strdup("No events found.\n") :
+		    events_table((const struct pod_event *const *)sel, n,
+		    pod_now_ns(), 1);
+	if ((doc = events_list_json((const struct pod_event *const *)sel, n,
+	    env.conf.node_name)) == NULL)
+		return NULL;
+	text = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	return text;
+}
+
+static int
 parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	uint32_t role;
@@ -176,6 +294,8 @@ render(uint32_t kind, const char *filter, char *err, size_t errlen)
 	}
 	if (kind == QUERY_POD_TABLE)
 		return podstatus_table(specs, reports, npods, pod_now_ns());
+	if (kind >= QUERY_EVENTS_TABLE)
+		return render_events(kind, filter, err, errlen);
 	if (kind == QUERY_PODLIST_JSON)
 		doc = podstatus_podlist_json(specs, reports, npods, pod_now_ns());
 	else {
@@ -210,10 +330,13 @@ parent_query(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	if (ipc_get_u32(m, &kind) == -1 ||
 	    ipc_get_str(m, filter, sizeof(filter)) == -1 ||
 	    ipc_get_end(m) == -1 || kind < QUERY_PODLIST_JSON ||
-	    kind > QUERY_POD_TABLE)
+	    kind > QUERY_KIND_MAX)
 		return -1;
-	if ((text = render(kind, filter, err, sizeof(err))) == NULL)
+	if ((text = render(kind, filter, err, sizeof(err))) == NULL) {
+		if (err[0] == '\0')
+			snprintf(err, sizeof(err), "out of memory");
 		return worker_reply_end(&env, m->id, 1, err) == -1 ? -1 : 0;
+	}
 	worker_reply_text(&env, m->id, text);
 	free(text);
 	return worker_reply_end(&env, m->id, 0, NULL) == -1 ? -1 : 0;

@@ -122,7 +122,7 @@ entry_parse(struct manifest_entry *e, const uint8_t *buf, size_t len)
 	    e->name);
 	if (manifest_parse_static(source, buf, len, env.conf.node_name,
 	    &e->pod, &err) == -1) {
-		log_warnx("%s: %s: %s", e->name, err.field, err.reason);
+		/* agentd logs it (rate-limited) after auditing it */
 		send_reject(e->name, err.field, err.reason);
 		return;
 	}
