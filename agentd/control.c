@@ -36,10 +36,12 @@
 #define CONTROL_IDLE_TIMEOUT_S	10
 /* a request whose first bytes came in must be whole within this */
 #define CONTROL_HEADER_DEADLINE_S 3
-/* a worker's answer to a query (get pods, image ls) */
+/* the reporter's answer to a query (get pods): it never blocks */
 #define CONTROL_REQUEST_TIMEOUT_S 5
-/* an image import copies and unpacks layers: minutes, not seconds */
-#define CONTROL_IMPORT_TIMEOUT_S 600
+/* the executor blocks in runtime calls for up to 60 s (RT_SYNC_TIMEOUT_MS) */
+#define CONTROL_EXECUTOR_TIMEOUT_S 90
+/* an import copies, then unpacks, each for up to 10 min (image.c) */
+#define CONTROL_IMPORT_TIMEOUT_S 1260
 #define CONTROL_SWEEP_MS	500	/* how often the deadlines are checked */
 
 struct ctl_client {
@@ -205,6 +207,7 @@ forward(struct ctl_client *cl, enum proc_role role, struct ipc_msg *fwd)
 	cl->partial_since_ms = 0;
 	cl->pending_deadline_ms = mono_ms() + 1000ULL *
 	    (fwd->type == MSG_IMAGE_IMPORT ? CONTROL_IMPORT_TIMEOUT_S :
+	    role == ROLE_EXECUTOR ? CONTROL_EXECUTOR_TIMEOUT_S :
 	    CONTROL_REQUEST_TIMEOUT_S);
 	if (next_id == 0)
 		next_id = 1;

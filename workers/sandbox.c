@@ -1,10 +1,11 @@
 /*
  * Sandboxing for agentd's workers.
  *
- * The watcher and the reporter parse untrusted text, so they run as the
- * privsep user, chrooted to an empty root-owned directory, with every
- * capability set empty (including the bounding set), no_new_privs, and a
- * deny-by-default seccomp filter that kills on violation.
+ * The watcher and the reporter parse untrusted text, so they run as two
+ * different unprivileged users (privsepUser, reporterUser: neither may
+ * signal the other), chrooted to an empty root-owned directory, with
+ * every capability set empty (including the bounding set), no_new_privs,
+ * and a deny-by-default seccomp filter that kills on violation.
  *
  * The executor must stay root to drive the runtime; its filter is a
  * denylist of kernel-wide operations that neither it, runc/crun, conmon nor
