@@ -15,7 +15,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
