@@ -49,6 +49,7 @@ struct ctl_client {
 	enum proc_role	 pending_role;	/* the worker answering it */
 	uint64_t	 pending_deadline_ms;
 	uint64_t	 last_active_ms;	/* connected or last request/reply */
+	uint64_t	 last_active_seq;	/* the same in order: ms tie */
 	uint64_t	 partial_since_ms;	/* 0: no partial request */
 };
 
@@ -58,6 +59,7 @@ static struct event		*sweep_ev;
 static int			 listen_fd = -1;
 static char			 sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static uint32_t			 next_id = 1;
+static uint64_t			 activity_seq;
 
 static int	ctl_status(struct ipc_chan *, struct ipc_msg *, void *);
 static int	ctl_get_pods(struct ipc_chan *, struct ipc_msg *, void *);
@@ -115,6 +117,7 @@ reply_end(struct ctl_client *cl, uint32_t status, const char *error)
 	cl->pending_id = 0;
 	cl->partial_since_ms = 0;
 	cl->last_active_ms = mono_ms();
+	cl->last_active_seq = ++activity_seq;
 }
 
 static uid_t
@@ -407,8 +410,8 @@ client_slot(void)
 		if (clients[i].chan == NULL)
 			return i;
 		if (clients[i].pending_id == 0 &&
-		    clients[i].last_active_ms < oldest) {
-			oldest = clients[i].last_active_ms;
+		    clients[i].last_active_seq < oldest) {
+			oldest = clients[i].last_active_seq;
 			victim = i;
 		}
 	}
@@ -444,6 +447,7 @@ accept_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	memset(&clients[i], 0, sizeof(clients[i]));
 	clients[i].last_active_ms = mono_ms();
+	clients[i].last_active_seq = ++activity_seq;
 	clients[i].chan = ipc_chan_new(agentd_env->base, s, "control",
 	    control_tab, nitems(control_tab), client_error, &clients[i]);
 	if (clients[i].chan == NULL) {
