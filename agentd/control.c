@@ -15,7 +15,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +35,12 @@
 #define CONTROL_IDLE_TIMEOUT_S	10
 /* a request whose first bytes came in must be whole within this */
 #define CONTROL_HEADER_DEADLINE_S 3
-/* a worker's answer to a query (get pods, image ls) */
+/* the reporter's answer to a query (get pods): it never blocks */
 #define CONTROL_REQUEST_TIMEOUT_S 5
-/* an image import copies and unpacks layers: minutes, not seconds */
-#define CONTROL_IMPORT_TIMEOUT_S 600
+/* the executor blocks in runtime calls for up to 60 s (RT_SYNC_TIMEOUT_MS) */
+#define CONTROL_EXECUTOR_TIMEOUT_S 90
+/* an import copies, then unpacks, each for up to 10 min (image.c) */
+#define CONTROL_IMPORT_TIMEOUT_S 1260
 #define CONTROL_SWEEP_MS	500	/* how often the deadlines are checked */
 
 struct ctl_client {
@@ -48,6 +49,7 @@ struct ctl_client {
 	enum proc_role	 pending_role;	/* the worker answering it */
 	uint64_t	 pending_deadline_ms;
 	uint64_t	 last_active_ms;	/* connected or last request/reply */
+	uint64_t	 last_active_seq;	/* the same in order: ms tie */
 	uint64_t	 partial_since_ms;	/* 0: no partial request */
 };
 
@@ -57,6 +59,7 @@ static struct event		*sweep_ev;
 static int			 listen_fd = -1;
 static char			 sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static uint32_t			 next_id = 1;
+static uint64_t			 activity_seq;
 
 static int	ctl_status(struct ipc_chan *, struct ipc_msg *, void *);
 static int	ctl_get_pods(struct ipc_chan *, struct ipc_msg *, void *);
@@ -114,6 +117,7 @@ reply_end(struct ctl_client *cl, uint32_t status, const char *error)
 	cl->pending_id = 0;
 	cl->partial_since_ms = 0;
 	cl->last_active_ms = mono_ms();
+	cl->last_active_seq = ++activity_seq;
 }
 
 static uid_t
@@ -205,6 +209,7 @@ forward(struct ctl_client *cl, enum proc_role role, struct ipc_msg *fwd)
 	cl->partial_since_ms = 0;
 	cl->pending_deadline_ms = mono_ms() + 1000ULL *
 	    (fwd->type == MSG_IMAGE_IMPORT ? CONTROL_IMPORT_TIMEOUT_S :
+	    role == ROLE_EXECUTOR ? CONTROL_EXECUTOR_TIMEOUT_S :
 	    CONTROL_REQUEST_TIMEOUT_S);
 	if (next_id == 0)
 		next_id = 1;
@@ -405,8 +410,8 @@ client_slot(void)
 		if (clients[i].chan == NULL)
 			return i;
 		if (clients[i].pending_id == 0 &&
-		    clients[i].last_active_ms < oldest) {
-			oldest = clients[i].last_active_ms;
+		    clients[i].last_active_seq < oldest) {
+			oldest = clients[i].last_active_seq;
 			victim = i;
 		}
 	}
@@ -442,6 +447,7 @@ accept_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	memset(&clients[i], 0, sizeof(clients[i]));
 	clients[i].last_active_ms = mono_ms();
+	clients[i].last_active_seq = ++activity_seq;
 	clients[i].chan = ipc_chan_new(agentd_env->base, s, "control",
 	    control_tab, nitems(control_tab), client_error, &clients[i]);
 	if (clients[i].chan == NULL) {

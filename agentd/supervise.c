@@ -143,18 +143,21 @@ supervise_init(struct agentd *env)
  * The worker binary, opened and checked (workerexec.c): libexecDir, or,
  * only if it is not there at all, next to agentd itself so that a build
  * tree runs without installing.  A worker that is there but fails the
- * checks is refused, never replaced by the fallback.
+ * checks is refused, never replaced by the fallback.  The lstat only picks
+ * the directory; whichever it is, it is checked in full.
  */
 static int
 worker_exe(struct agentd *env, struct worker *w, char *err, size_t errlen)
 {
 	char self[PATH_MAX], *slash;
+	struct stat st;
 	ssize_t n;
-	int fd;
 
-	fd = worker_exe_open(env->conf.libexec_dir, w->exe, err, errlen);
-	if (fd != -1 || errno != ENOENT)
-		return fd;
+	if (snprintf(self, sizeof(self), "%s/%s", env->conf.libexec_dir,
+	    w->exe) < (int)sizeof(self) && (lstat(self, &st) == 0 ||
+	    errno != ENOENT))
+		return worker_exe_open(env->conf.libexec_dir, w->exe, err,
+		    errlen);
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1) {
 		snprintf(err, errlen, "readlink /proc/self/exe: %s",
 		    strerror(errno));

@@ -1,10 +1,11 @@
 /*
  * Sandboxing for agentd's workers.
  *
- * The watcher and the reporter parse untrusted text, so they run as the
- * privsep user, chrooted to an empty root-owned directory, with every
- * capability set empty (including the bounding set), no_new_privs, and a
- * deny-by-default seccomp filter that kills on violation.
+ * The watcher and the reporter parse untrusted text, so they run as two
+ * different unprivileged users (privsepUser, reporterUser: neither may
+ * signal the other), chrooted to an empty root-owned directory, with
+ * every capability set empty (including the bounding set), no_new_privs,
+ * and a deny-by-default seccomp filter that kills on violation.
  *
  * The executor must stay root to drive the runtime; its filter is a
  * denylist of kernel-wide operations that neither it, runc/crun, conmon nor
@@ -119,10 +120,13 @@ load_filter(scmp_filter_ctx ctx)
 static void
 allow_signal_self(scmp_filter_ctx ctx)
 {
+	/* SCMP_A0() leaves datum_b implicit, which clang's -Wextra rejects */
+	const struct scmp_arg_cmp own_pid = { .arg = 0, .op = SCMP_CMP_EQ,
+	    .datum_a = (scmp_datum_t)getpid(), .datum_b = 0 };
 	int r;
 
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) < 0)
+	if ((r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill),
+	    1, &own_pid)) < 0)
 		fatalx("seccomp_rule_add(tgkill): %s", strerror(-r));
 }
 

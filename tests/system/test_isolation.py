@@ -333,6 +333,13 @@ def test_idle_control_clients_do_not_lock_out_agentctl(agentd):
         st = agentd.status()
         assert time.monotonic() - t0 < 2
         assert st["processes"][0]["role"] == "agentd"
+        # 8 over the limit, the partial one and agentctl each evicted the
+        # client idle longest: the oldest 10, and only those
+        evicted = len(idle) + 2 - CONTROL_MAX_CLIENTS
+        for s in idle[:evicted]:
+            assert closed_by_peer(s, 1)
+        for s in idle[evicted:] + [partial]:
+            assert not closed_by_peer(s, 0)
         # the partial request is cut at its deadline, the idle ones later
         assert closed_by_peer(partial, CONTROL_HEADER_DEADLINE_S + 2)
         assert time.monotonic() - t0 < CONTROL_IDLE_TIMEOUT_S - 2

@@ -147,19 +147,29 @@ def agentd(build_dir, notify):
 
 
 def wrap_libexec(build, delayed=None, delay=0.0):
-    """A libexecDir with the build's workers, one of them started late."""
-    d = tempfile.mkdtemp(prefix="agentd-libexec-")
+    """A libexecDir with the build's workers, one of them started late.
+
+    agentd runs only root-owned regular files below root-owned, not
+    group/other-writable directories (so not below /tmp), and executes the
+    fd it checked, which an interpreter cannot reopen: the late worker is
+    a small ELF wrapper, not a script."""
+    d = tempfile.mkdtemp(prefix="libexec-", dir=build)
     os.chmod(d, 0o755)
     for exe in ("agentd-watcher", "agentd-executor", "agentd-reporter",
                 "agentd-pause"):
         real = os.path.join(build, exe)
+        path = os.path.join(d, exe)
         if exe == delayed:
-            path = os.path.join(d, exe)
-            with open(path, "w") as f:
-                f.write(f"#!/bin/sh\nsleep {delay}\nexec {real}\n")
+            src = path + ".c"
+            with open(src, "w") as f:
+                f.write("#include <unistd.h>\nint main(int c, char **v) "
+                        f"{{ (void)c; usleep({int(delay * 1e6)}); "
+                        f"execv(\"{real}\", v); return 127; }}\n")
+            subprocess.run(["cc", "-o", path, src], check=True)
+            os.unlink(src)
             os.chmod(path, 0o755)
         elif os.path.exists(real):
-            os.symlink(real, os.path.join(d, exe))
+            shutil.copy2(real, path)
     return d
 
 
@@ -224,10 +234,12 @@ def test_watchdog_pings_every_heartbeat(agentd, notify):
     assert all(0.5 * HEARTBEAT <= g <= 1.6 * HEARTBEAT for g in gaps), gaps
 
 
-@pytest.mark.parametrize("role", WORKERS)
-def test_stopped_worker_stops_watchdog_until_continued(agentd, notify, role):
-    """A wedged worker (SIGSTOP) does not answer its PING: the pings stop
-    for as long as it is stopped and come back after SIGCONT."""
+def test_stopped_executor_stops_watchdog_until_continued(agentd, notify):
+    """A wedged executor (SIGSTOP) does not answer its PING: the pings stop
+    for as long as it is stopped and come back after SIGCONT.  (agentd
+    does not kill the executor for missed pongs: it may be blocked in a
+    runtime call.)"""
+    role = "executor"
     pid = agentd.pid(role)
     last = notify.wait("WATCHDOG=1", after=notify.wait("READY=1"))
     notify.wait("WATCHDOG=1", after=last)   # steady state
@@ -248,6 +260,39 @@ def test_stopped_worker_stops_watchdog_until_continued(agentd, notify, role):
     first = notify.wait("WATCHDOG=1", after=t_cont, timeout=3 * HEARTBEAT)
     notify.wait("WATCHDOG=1", after=first, timeout=3 * HEARTBEAT)
     assert agentd.pid(role) == pid
+
+
+MAX_MISSED_PONGS = 3    # agentd/agentd.h WORKER_MAX_MISSED_PONGS
+
+
+@pytest.mark.parametrize("role", ["watcher", "reporter"])
+def test_stopped_sandboxed_worker_stops_watchdog_until_restarted(agentd,
+                                                                 notify,
+                                                                 role):
+    """A stopped sandboxed worker stops the pings until agentd, after
+    MAX_MISSED_PONGS unanswered pings, kills and restarts it."""
+    pid = agentd.pid(role)
+    last = notify.wait("WATCHDOG=1", after=notify.wait("READY=1"))
+    notify.wait("WATCHDOG=1", after=last)   # steady state
+    os.kill(pid, signal.SIGSTOP)
+    t_stop = time.monotonic()
+    try:
+        new = agentd.wait_new_pid(role, pid, timeout=(MAX_MISSED_PONGS + 1) *
+                                  HEARTBEAT + 2)
+        t_new = time.monotonic()
+        assert t_new - t_stop >= (MAX_MISSED_PONGS - 1) * HEARTBEAT
+        during = notify.times("WATCHDOG=1", after=t_stop)
+        during = [t for t in during if t < t_stop + 2.5 * HEARTBEAT]
+        # the ping answered just before the stop may still be counted once
+        assert len(during) <= 1, during
+    finally:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    assert new != pid
+    first = notify.wait("WATCHDOG=1", after=t_new, timeout=3 * HEARTBEAT)
+    notify.wait("WATCHDOG=1", after=first, timeout=3 * HEARTBEAT)
 
 
 def test_restarted_worker_shows_in_status_and_watchdog_resumes(agentd,
