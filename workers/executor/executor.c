@@ -221,7 +221,7 @@ watcher_begin(struct ipc_chan *c, struct ipc_msg *m, void *arg)
  * The watcher broke the protocol in a way worth naming: agentd ends it.
  * The channel is gone when this returns; the dispatcher stops reading.
  */
-static int
+static int __attribute__((format(printf, 1, 2)))
 watcher_fault(const char *fmt, ...)
 {
 	char reason[PEER_FAULT_MAX_REASON + 1];
