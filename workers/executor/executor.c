@@ -166,7 +166,11 @@ exec_send_status(struct xpod *x)
 	x->dirty = 0;
 }
 
-/* what is dirty goes out as the queue allows; PODS_SYNCED after the last */
+/*
+ * What is dirty goes out as the queue allows; PODS_SYNCED after the last,
+ * and not before the first pod set: until then adopted pods have no spec
+ * to send, and the reporter would drop pods that are running.
+ */
 static void
 status_pump(void)
 {
@@ -178,7 +182,8 @@ status_pump(void)
 		pace_arm();
 		return;
 	}
-	if (!resync_pending || env.peers[ROLE_REPORTER] == NULL)
+	if (!resync_pending || !lc_podset_seen() ||
+	    env.peers[ROLE_REPORTER] == NULL)
 		return;
 	resync_pending = 0;
 	ipc_msg_init(&m, MSG_PODS_SYNCED, 0);
@@ -283,6 +288,7 @@ watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		return -1;
 	ipc_chan_set_state(c, PODSET_IDLE);
 	lc_podset_end();
+	status_pump();
 	return 0;
 }
 
