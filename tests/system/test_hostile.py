@@ -18,8 +18,8 @@ import subprocess
 
 import pytest
 
-from harness import cstatus, manifest, running, start_agentd, wait_for, \
-    wait_pod
+from harness import Agentd, cstatus, manifest, running, start_agentd, \
+    wait_for, wait_pod
 
 FAKE = os.path.join("tests", "tools", "agentd-watcher-fake")
 REAL = ("agentd-executor", "agentd-reporter", "agentd-pause")
@@ -211,3 +211,28 @@ def test_duplicate_uid_in_a_podset_ends_the_watcher(hostile):
     assert_untouched(a, "reporter")
     names = [i["metadata"]["name"] for i in a.pods_json()["items"]]
     assert names == ["keep-testnode"], names
+
+
+# ---- row 2 from the user's side: the real watcher says why ----
+
+def test_real_watcher_rejects_a_name_over_the_log_directory(testbuild_dir):
+    """<ns>_<name>_<uid> is one file name: "default", 32 hex digits and
+    "-testnode" leave 205 characters for a static pod's own name."""
+    a = Agentd(testbuild_dir)
+    try:
+        a.write_manifest("fits.yaml", manifest("f" * 205, "true"))
+        a.write_manifest("over.yaml", manifest("o" * 206, "true"))
+
+        def rejected():
+            return [r for r in a.audit_records()
+                    if r["action"] == "manifest.reject" and
+                    r["details"].get("file") == "over.yaml"]
+        r = wait_for(rejected, 15, what="over.yaml rejected")[0]
+        assert r["details"]["field"] == "metadata.name"
+        assert "log directory" in r["error"] and "at most 214" in r["error"]
+        wait_for(lambda: a.pod("default", "f" * 205 + "-testnode"), 15,
+                 what="the pod at the limit accepted")
+        assert a.pod("default", "o" * 206 + "-testnode") is None
+        assert a.restarts("watcher") == 0
+    finally:
+        a.cleanup()
