@@ -175,6 +175,10 @@ def test_flood_of_large_denied_pods_keeps_the_executor(hostile):
         return len(denied) == FLOOD
     wait_for(all_denied, 180, interval=1, what=f"{FLOOD} denied pods")
     assert_untouched(a, "reporter", "watcher")
+    # the whole list (over 500 MiB of JSON) is refused, not fatal
+    r = a.agentctl("get", "pods", "-o", "json", check=False)
+    assert r.returncode != 0 and "more than the" in r.stderr, r.stderr
+    assert_untouched(a, "reporter", "watcher")
     # a new reporter gets the whole set again, paced, without a crash
     os.kill(a.pids["reporter"], 9)
     a.pids["reporter"] = a.wait_new_pid("reporter", a.pids["reporter"])
