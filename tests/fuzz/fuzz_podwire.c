@@ -91,6 +91,26 @@ round_trip(enum wire_kind k, const union wire_value *v, const uint8_t *in,
 	ipc_msg_free(&m2);
 }
 
+/*
+ * The executor's identity check runs on every decoded pod: a pod it
+ * accepts has names that are safe for paths and log lines.
+ */
+static void
+identity_oracle(const struct pod *p)
+{
+	char field[POD_IDENTITY_FIELD], why[POD_IDENTITY_WHY];
+	const unsigned char *c;
+
+	if (pod_identity_check(p, field, why) == -1)
+		return;
+	for (c = (const unsigned char *)p->name; *c != '\0'; c++)
+		if (*c < 0x20 || *c > 0x7e || *c == '/' || *c == '_')
+			abort();
+	if (strlen(p->namespace) + strlen(p->name) + strlen(p->uid) + 2 >
+	    POD_MAX_LOGDIR_NAME)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -108,6 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    p.pod.n_containers > POD_MAX_CONTAINERS)
 			abort();
 		round_trip(WIRE_POD, &p, data, m.off);
+		identity_oracle(&p.pod);
 		start = m.off;
 		if (podwire_get_report(&m, &r.report) == 0) {
 			round_trip(WIRE_REPORT, &r, data + start, m.off - start);

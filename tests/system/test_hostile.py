@@ -11,13 +11,15 @@ after every podset until the file is gone.  Each test then asserts that the
 executor kept its pid, that the culprit (if any) was killed and audited as
 such, and that the real pod kept running with the same container pid.
 """
+import json
 import os
 import shutil
+import subprocess
 
 import pytest
 
-from harness import (container_pid, manifest, running, start_agentd,
-                     wait_for, wait_pod)
+from harness import Agentd, cstatus, manifest, running, start_agentd, \
+    wait_for, wait_pod
 
 FAKE = os.path.join("tests", "tools", "agentd-watcher-fake")
 REAL = ("agentd-executor", "agentd-reporter", "agentd-pause")
@@ -48,12 +50,31 @@ def hostile(testbuild_dir, busybox_image, fake_libexec):
     try:
         a.write_manifest("keep.yaml", manifest("keep", "sleep 1000"))
         wait_pod(a, "keep", running, what="the real pod running")
-        a.keep_pid = container_pid(a, "keep")
+        a.keep_pid = keep_pid(a)
         a.pids = {r: a.pid(r) for r in ("watcher", "executor", "reporter")}
         yield a
     finally:
         stop_attack(a)
         a.cleanup()
+
+
+def one_pod(a, name):
+    """One pod's JSON (not the whole list: a flood makes that huge)."""
+    r = a.agentctl("get", "pod", f"default/{name}", "-o", "json",
+                   check=False)
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+def keep_pid(a):
+    rt, cid = cstatus(one_pod(a, "keep-testnode"))["containerID"] \
+        .split("://", 1)
+    r = subprocess.run([rt, "--root", a.runtime_root(), "state", cid],
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)["pid"]
+
+
+def table_rows(a):
+    return a.agentctl("get", "pods").stdout.splitlines()[1:]
 
 
 def attack(a, what):
@@ -86,9 +107,9 @@ def assert_untouched(a, *roles):
     for role in ("executor",) + roles:
         assert a.pid(role) == a.pids[role], f"{role} was restarted"
     assert not violations(a, "executor"), violations(a, "executor")
-    p = a.pod("default", "keep-testnode")
+    p = one_pod(a, "keep-testnode")
     assert p is not None and running(p), p
-    assert container_pid(a, "keep") == a.keep_pid
+    assert keep_pid(a) == a.keep_pid
 
 
 def assert_watcher_ended(a, text):
@@ -115,7 +136,7 @@ def test_false_peer_fault_ends_the_accuser(hostile, victim):
 def test_uid_of_exactly_128_bytes_is_accepted_everywhere(hostile):
     a = hostile
     attack(a, "uid128")
-    p = wait_for(lambda: a.pod("default", "uid128"), 20, interval=0.2,
+    p = wait_for(lambda: one_pod(a, "uid128"), 20, interval=0.2,
                  what="the 128-byte uid pod in the reporter")
     assert p["metadata"]["uid"] == "u" * 128
     assert any(r["pod"].get("uid") == "u" * 128
@@ -141,7 +162,7 @@ def test_identity_over_its_bound_ends_the_watcher(hostile, what, reason):
 
 # ---- row 3: a flood of large denied pods; the paced resend ----
 
-FLOOD = 200     # of about 1 MiB each: six times IPC_MAX_QUEUED
+FLOOD = 511     # MAX_PODS with the real pod; about 1 MiB each
 
 
 def test_flood_of_large_denied_pods_keeps_the_executor(hostile):
@@ -149,12 +170,14 @@ def test_flood_of_large_denied_pods_keeps_the_executor(hostile):
     attack(a, f"flood {FLOOD}")
 
     def all_denied():
-        items = a.pods_json()["items"]
-        denied = [i for i in items if i["metadata"]["name"]
-                  .startswith("flood-") and i["status"].get("reason") ==
-                  "NodePolicyDenied"]
+        denied = [r for r in table_rows(a) if " flood-" in r and
+                  "NodePolicyDenied" in r]
         return len(denied) == FLOOD
     wait_for(all_denied, 180, interval=1, what=f"{FLOOD} denied pods")
+    assert_untouched(a, "reporter", "watcher")
+    # the whole list (over 500 MiB of JSON) is refused, not fatal
+    r = a.agentctl("get", "pods", "-o", "json", check=False)
+    assert r.returncode != 0 and "more than the" in r.stderr, r.stderr
     assert_untouched(a, "reporter", "watcher")
     # a new reporter gets the whole set again, paced, without a crash
     os.kill(a.pids["reporter"], 9)
@@ -192,3 +215,28 @@ def test_duplicate_uid_in_a_podset_ends_the_watcher(hostile):
     assert_untouched(a, "reporter")
     names = [i["metadata"]["name"] for i in a.pods_json()["items"]]
     assert names == ["keep-testnode"], names
+
+
+# ---- row 2 from the user's side: the real watcher says why ----
+
+def test_real_watcher_rejects_a_name_over_the_log_directory(testbuild_dir):
+    """<ns>_<name>_<uid> is one file name: "default", 32 hex digits and
+    "-testnode" leave 205 characters for a static pod's own name."""
+    a = Agentd(testbuild_dir)
+    try:
+        a.write_manifest("fits.yaml", manifest("f" * 205, "true"))
+        a.write_manifest("over.yaml", manifest("o" * 206, "true"))
+
+        def rejected():
+            return [r for r in a.audit_records()
+                    if r["action"] == "manifest.reject" and
+                    r["details"].get("file") == "over.yaml"]
+        r = wait_for(rejected, 15, what="over.yaml rejected")[0]
+        assert r["details"]["field"] == "metadata.name"
+        assert "log directory" in r["error"] and "at most 214" in r["error"]
+        wait_for(lambda: a.pod("default", "f" * 205 + "-testnode"), 15,
+                 what="the pod at the limit accepted")
+        assert a.pod("default", "o" * 206 + "-testnode") is None
+        assert a.restarts("watcher") == 0
+    finally:
+        a.cleanup()

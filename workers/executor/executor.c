@@ -169,7 +169,11 @@ exec_send_status(struct xpod *x)
 	x->dirty = 0;
 }
 
-/* what is dirty goes out as the queue allows; PODS_SYNCED after the last */
+/*
+ * What is dirty goes out as the queue allows; PODS_SYNCED after the last,
+ * and not before the first pod set: until then adopted pods have no spec
+ * to send, and the reporter would drop pods that are running.
+ */
 static void
 status_pump(void)
 {
@@ -181,7 +185,8 @@ status_pump(void)
 		pace_arm();
 		return;
 	}
-	if (!resync_pending || env.peers[ROLE_REPORTER] == NULL)
+	if (!resync_pending || !lc_podset_seen() ||
+	    env.peers[ROLE_REPORTER] == NULL)
 		return;
 	resync_pending = 0;
 	ipc_msg_init(&m, MSG_PODS_SYNCED, 0);
@@ -267,7 +272,7 @@ watcher_begin(struct ipc_chan *c, struct ipc_msg *m, void *arg)
  * The watcher broke the protocol in a way worth naming: agentd ends it.
  * The channel is gone when this returns; the dispatcher stops reading.
  */
-static int
+static int __attribute__((format(printf, 1, 2)))
 watcher_fault(const char *fmt, ...)
 {
 	char reason[PEER_FAULT_MAX_REASON + 1];
@@ -329,6 +334,7 @@ watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		return -1;
 	ipc_chan_set_state(c, PODSET_IDLE);
 	lc_podset_end();
+	status_pump();
 	return 0;
 }
 

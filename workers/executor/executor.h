@@ -81,6 +81,7 @@ void	 lc_podset_begin(void);
 int	 lc_podset_add(struct pod *, const char *spec_hash);
 int	 lc_podset_has_uid(const char *);
 size_t	 lc_podset_pending(void);
+int	 lc_podset_seen(void);
 void	 lc_podset_end(void);
 int	 lc_sync_all(void);
 void	 lc_resend_all(void);

@@ -151,6 +151,12 @@ lc_podset_begin(void)
 	npending = 0;
 }
 
+int
+lc_podset_seen(void)
+{
+	return have_podset;
+}
+
 size_t
 lc_podset_pending(void)
 {

@@ -26,6 +26,13 @@
 #include "worker.h"
 
 #define REPORTER_MAX_FILTER	512
+/*
+ * A reply is queued whole to agentd, and agentd queues it whole to
+ * agentctl: past IPC_MAX_QUEUED either channel fails, and MAX_PODS pods
+ * of 1 MiB make a v1.PodList of more than 500 MiB.  Such a query is
+ * refused with a reason instead; the reporter keeps running.
+ */
+#define REPORTER_MAX_REPLY	(IPC_MAX_QUEUED / 2)
 
 struct pod_entry {
 	struct pod		 spec;
@@ -335,6 +342,14 @@ parent_query(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	if ((text = render(kind, filter, err, sizeof(err))) == NULL) {
 		if (err[0] == '\0')
 			snprintf(err, sizeof(err), "out of memory");
+		return worker_reply_end(&env, m->id, 1, err) == -1 ? -1 : 0;
+	}
+	if (strlen(text) > REPORTER_MAX_REPLY) {
+		snprintf(err, sizeof(err), "the reply would be %zu bytes, more "
+		    "than the %d a reply may have: ask for one pod (get pod "
+		    "NAMESPACE/NAME) or the table", strlen(text),
+		    REPORTER_MAX_REPLY);
+		free(text);
 		return worker_reply_end(&env, m->id, 1, err) == -1 ? -1 : 0;
 	}
 	worker_reply_text(&env, m->id, text);
