@@ -42,6 +42,10 @@
 #define CPU_PERIOD_US		100000	/* kubelet's default CFS period */
 #define CPU_MIN_QUOTA_US	1000	/* kubelet's MinQuotaPeriod */
 #define CPU_MIN_SHARES		2	/* kernel minimum, kubelet's too */
+#define CPU_MAX_SHARES		262144	/* kernel MAX_SHARES, kubelet's too */
+#define CPU_MILLI_PER_CPU	1000
+/* kernel max_cfs_runtime: (1 << (64 - BW_SHIFT)) - 1 us; above is EINVAL */
+#define CPU_MAX_QUOTA_US	((INT64_C(1) << 44) - 1)
 #define CPU_SHARES_PER_CPU	1024
 #define PIDS_LIMIT		4096	/* per container: fork bombs stop here */
 #define NOFILE_MAX		1048576
@@ -498,7 +502,24 @@ bundle_user(const struct pod *p, const struct container_spec *c,
 
 /* ---- resources ---- */
 
-/* kubelet MilliCPUToShares: request (or the limit it defaults to) */
+/*
+ * milli * per / 1000 without overflow: milli is anything up to INT64_MAX
+ * (a cpu of "9223372036854775807m" is a valid quantity), where the
+ * kubelet's Go multiplication wraps around into a tiny value.
+ */
+static uint64_t
+cpu_milli_scale(int64_t milli, uint64_t per, uint64_t max)
+{
+	uint64_t whole = (uint64_t)milli / CPU_MILLI_PER_CPU;
+	uint64_t frac = (uint64_t)milli % CPU_MILLI_PER_CPU;
+
+	if (whole > max / per)
+		return max;
+	whole = whole * per + frac * per / CPU_MILLI_PER_CPU;
+	return whole > max ? max : whole;
+}
+
+/* kubelet MilliCPUToShares (request, or the limit it defaults to) */
 uint64_t
 bundle_cpu_shares(const struct resources *r)
 {
@@ -508,23 +529,41 @@ bundle_cpu_shares(const struct resources *r)
 
 	if (milli <= 0)
 		return CPU_MIN_SHARES;
-	shares = (uint64_t)milli * CPU_SHARES_PER_CPU / 1000;
+	shares = cpu_milli_scale(milli, CPU_SHARES_PER_CPU, CPU_MAX_SHARES);
 	return shares < CPU_MIN_SHARES ? CPU_MIN_SHARES : shares;
 }
 
-/* kubelet MilliCPUToQuota; -1 = no limit */
+/*
+ * kubelet MilliCPUToQuota; -1 = no limit.  A limit beyond what the kernel
+ * takes is clamped to its maximum: no real node has 175 million CPUs.
+ */
 int64_t
 bundle_cpu_quota(const struct resources *r)
 {
-	int64_t quota;
+	uint64_t quota;
 
 	if (r->cpu_limit_milli <= 0)
 		return -1;
-	quota = r->cpu_limit_milli * CPU_PERIOD_US / 1000;
-	return quota < CPU_MIN_QUOTA_US ? CPU_MIN_QUOTA_US : quota;
+	quota = cpu_milli_scale(r->cpu_limit_milli, CPU_PERIOD_US,
+	    CPU_MAX_QUOTA_US);
+	return quota < CPU_MIN_QUOTA_US ? CPU_MIN_QUOTA_US : (int64_t)quota;
 }
 
 /* ---- JSON helpers ---- */
+
+/*
+ * An exact integer: cJSON keeps numbers as doubles and prints those above
+ * 2^53 in exponent form ("9.2233720368547758e+18"), which runc and crun
+ * refuse for their int64 and uint64 fields.
+ */
+static int
+json_add_int(cJSON *o, const char *key, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return cJSON_AddRawToObject(o, key, buf) != NULL;
+}
 
 static cJSON *
 json_strarray(const char *const *v, int n)
@@ -916,7 +955,9 @@ bundle_oom_score_adj(const struct pod *p, const struct container_spec *c)
 	if (sysinfo(&si) == -1 || si.totalram == 0)
 		return oom_clamp(OOM_ADJ_BURSTABLE_MAX);
 	capacity = (uint64_t)si.totalram * si.mem_unit;
-	adj = 1000 - (int)((1000 * (uint64_t)req) / capacity);
+	/* the kubelet's 1000 * request wraps for requests above 9 PB */
+	adj = (uint64_t)req >= capacity ? 0 :
+	    1000 - (int)((1000 * (uint64_t)req) / capacity);
 	if (adj < OOM_ADJ_BURSTABLE_MIN)
 		adj = OOM_ADJ_BURSTABLE_MIN;
 	if (adj > OOM_ADJ_BURSTABLE_MAX)
@@ -944,7 +985,7 @@ fail:
 	return NULL;
 }
 
-static cJSON *
+cJSON *
 bundle_resources(const struct resources *r, int priv)
 {
 	cJSON *res = cJSON_CreateObject(), *devs, *d, *o;
@@ -957,18 +998,15 @@ bundle_resources(const struct resources *r, int priv)
 		goto fail;
 	if (r != NULL && r->mem_limit_bytes > 0) {
 		if ((o = cJSON_AddObjectToObject(res, "memory")) == NULL ||
-		    !cJSON_AddNumberToObject(o, "limit",
-		    (double)r->mem_limit_bytes))
+		    !json_add_int(o, "limit", r->mem_limit_bytes))
 			goto fail;
 	}
 	if (r != NULL) {
 		if ((o = cJSON_AddObjectToObject(res, "cpu")) == NULL ||
-		    !cJSON_AddNumberToObject(o, "shares",
-		    (double)bundle_cpu_shares(r)))
+		    !json_add_int(o, "shares", (int64_t)bundle_cpu_shares(r)))
 			goto fail;
-		if (quota > 0 && (!cJSON_AddNumberToObject(o, "quota",
-		    (double)quota) || !cJSON_AddNumberToObject(o, "period",
-		    CPU_PERIOD_US)))
+		if (quota > 0 && (!json_add_int(o, "quota", quota) ||
+		    !json_add_int(o, "period", CPU_PERIOD_US)))
 			goto fail;
 	}
 	if ((o = cJSON_AddObjectToObject(res, "pids")) == NULL ||

@@ -177,6 +177,8 @@ int	bundle_caps(const struct security_context *, struct strlist *,
 	    struct rt_err *);
 uint64_t bundle_cpu_shares(const struct resources *);
 int64_t	bundle_cpu_quota(const struct resources *);
+/* linux.resources; NULL r: devices and pids only */
+cJSON	*bundle_resources(const struct resources *, int priv);
 cJSON	*bundle_container(const struct pod *, const struct container_spec *,
 	    const struct rt_image *, const struct bundle_paths *,
 	    struct rt_err *);
