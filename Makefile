@@ -49,7 +49,7 @@ UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
-		  $(BUILD)/bench/ipc_bench
+		  $(BUILD)/bench/ipc_bench $(BUILD)/tests/tools/seccomp_probe
 
 all: $(BINS) $(UNIT_BINS) $(TOOLS)
 
@@ -98,6 +98,11 @@ $(eval $(call unitrule,agentctl,$(LIB_AGENTCTL)))
 $(eval $(call unitrule,watcher,$(LIB_WATCHER)))
 $(eval $(call unitrule,executor,$(LIB_EXECUTOR)))
 $(eval $(call unitrule,reporter,$(LIB_REPORTER)))
+
+# run inside a container by the seccomp tests: static, as agentd-pause
+$(BUILD)/tests/tools/seccomp_probe: tests/tools/seccomp_probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O2 -static -o $@ $<
 
 # test and benchmark programs that link the parent's audit writer
 $(BUILD)/tests/tools/auditgen: tests/tools/auditgen.c $(LIB_AGENTD) $(LIB_COMMON)

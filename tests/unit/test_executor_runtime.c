@@ -415,6 +415,53 @@ TEST(test_cpu_quota_overflow_safe_and_clamped)
 	CHECK_EQ_INT(bundle_cpu_quota(&r), 100100);
 }
 
+static int
+persona_denied(const struct sc_cond *c, int n, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].op == SC_OP_GT ? v > c[i].value :
+		    (v & c[i].mask) == c[i].value)
+			return 1;
+	return 0;
+}
+
+/* the union of single comparisons is exactly "not in Docker's set" */
+TEST(test_personality_denials_are_the_complement_of_docker_set)
+{
+	static const uint64_t allowed[] = { 0x0, 0x8, 0x20000, 0x20008,
+		0xffffffff };
+	struct sc_cond c[SC_PERSONA_CONDS];
+	uint64_t v, bad = 0;
+	int n, b, k;
+
+	CHECK_EQ_INT(sc_persona_conds(c, SC_PERSONA_CONDS - 1), -1);
+	n = sc_persona_conds(c, SC_PERSONA_CONDS);
+	CHECK_EQ_INT(n, SC_PERSONA_CONDS);
+	for (k = 0; k < 5; k++)
+		CHECK(!persona_denied(c, n, allowed[k]));
+	for (v = 0; v <= 0x100000; v++) {
+		int ok = v == 0 || v == 0x8 || v == 0x20000 || v == 0x20008;
+		if (persona_denied(c, n, v) == ok)
+			bad++;
+	}
+	CHECK_EQ_INT(bad, 0);
+	/* each single bit and each value one bit short of all ones */
+	for (b = 0; b < 64; b++) {
+		v = 1ULL << b;
+		CHECK(persona_denied(c, n, v) == (v != 0x8 && v != 0x20000));
+		v = 0xffffffffULL & ~(1ULL << (b % 32));
+		CHECK(persona_denied(c, n, v));
+		CHECK(persona_denied(c, n, 0xffffffffULL | (1ULL << (32 +
+		    b % 32))));
+	}
+	CHECK(persona_denied(c, n, 0x0400000));		/* READ_IMPLIES_EXEC */
+	CHECK(persona_denied(c, n, 0x0040000));		/* ADDR_NO_RANDOMIZE */
+	CHECK(persona_denied(c, n, 0x100000000ULL));
+	CHECK(persona_denied(c, n, UINT64_MAX));
+}
+
 static char *
 resources_json(const struct resources *r)
 {

@@ -693,6 +693,10 @@ out:
  *                                    (the "shocker" escape)
  *   add_key, request_key, keyctl     kernel keyrings are not namespaced
  *   bpf, perf_event_open             host-wide tracing, large attack surface
+ *   io_uring_setup, io_uring_enter,  a second syscall path that seccomp
+ *   io_uring_register                cannot see into and a steady source
+ *                                    of kernel CVEs; Docker (moby#46762)
+ *                                    and containerd (#9320) deny it too
  *   userfaultfd                      a favourite kernel-exploit primitive
  *   swapon, swapoff                  host-wide
  *   uselib, nfsservctl, _sysctl, vm86, vm86old, get_kernel_syms,
@@ -706,6 +710,10 @@ out:
  *   delete_module.  SYS_TIME: settimeofday, clock_settime,
  *   clock_adjtime, stime (clocks are host-wide).  SYS_RAWIO: iopl,
  *   ioperm.  SYS_PACCT: acct.
+ * personality: only the values Docker's default allows (0x0 PER_LINUX,
+ *   0x8 UNAME26, 0x20000 PER_LINUX32, 0x20008 both, 0xffffffff the
+ *   query); READ_IMPLIES_EXEC and ADDR_NO_RANDOMIZE weaken exploit
+ *   mitigations for whatever the container runs next.  See sc_persona_*.
  * Allowed on purpose:
  *   ptrace: since Linux 4.8 seccomp is re-checked after a tracer changes
  *     a syscall, so tracing cannot bypass this filter, and tracing other
@@ -718,7 +726,8 @@ static const char *const sc_always[] = {
 	"request_key", "keyctl", "bpf", "perf_event_open", "userfaultfd",
 	"swapon", "swapoff", "uselib", "nfsservctl", "_sysctl", "vm86",
 	"vm86old", "get_kernel_syms", "query_module", "create_module",
-	"lookup_dcookie", NULL
+	"lookup_dcookie", "io_uring_setup", "io_uring_enter",
+	"io_uring_register", NULL
 };
 static const char *const sc_sys_admin[] = {
 	"mount", "umount", "umount2", "pivot_root", "setns", "unshare",
@@ -792,6 +801,63 @@ sc_clone_newuser(void)
 	return r;
 }
 
+/*
+ * personality(2) outside Docker's allowed set {0, 0x8, 0x20000, 0x20008,
+ * 0xffffffff}.  Our profile allows by default, so the complement has to
+ * be denied, and runc and crun OR together the comparisons on one
+ * argument: the complement is written as a union of single comparisons.
+ * Odd values but 0xffffffff have a lowest clear bit c >= 1 (bits 0..c-1
+ * set, bit c clear); even ones in the complement have a bit b outside
+ * 0x20008 set; anything above 32 bits is greater than 0xffffffff.
+ * tests/unit/test_executor_runtime.c evaluates the union.
+ */
+int
+sc_persona_conds(struct sc_cond *out, int max)
+{
+	int n = 0, b;
+
+	if (max < SC_PERSONA_CONDS)
+		return -1;
+	out[n++] = (struct sc_cond){ SC_OP_GT, 0xffffffffULL, 0 };
+	for (b = 1; b < 32; b++)
+		out[n++] = (struct sc_cond){ SC_OP_MASKED_EQ, (1ULL << b) - 1,
+		    (1ULL << (b + 1)) - 1 };
+	for (b = 1; b < 32; b++)
+		if (b != 3 && b != 17)
+			out[n++] = (struct sc_cond){ SC_OP_MASKED_EQ, 1ULL << b,
+			    (1ULL << b) | 1 };
+	return n;
+}
+
+/* one rule per comparison: a list of them on arg 0 would be ORed anyway */
+static int
+sc_personality(cJSON *rules)
+{
+	static const char *const personality[] = { "personality", NULL };
+	struct sc_cond c[SC_PERSONA_CONDS];
+	cJSON *r, *args, *a;
+	int i, n = sc_persona_conds(c, SC_PERSONA_CONDS);
+
+	for (i = 0; i < n; i++) {
+		if ((r = sc_rule(personality, -1, EPERM_RET)) == NULL)
+			return -1;
+		if (!cJSON_AddItemToArray(rules, r) ||
+		    (args = cJSON_AddArrayToObject(r, "args")) == NULL ||
+		    (a = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(args, a) ||
+		    !cJSON_AddNumberToObject(a, "index", 0) ||
+		    /* OCI, as Docker's clone rule: value the mask, then datum */
+		    !json_add_int(a, "value", (int64_t)(c[i].op == SC_OP_GT ?
+		    c[i].value : c[i].mask)) ||
+		    !json_add_int(a, "valueTwo", (int64_t)(c[i].op ==
+		    SC_OP_GT ? 0 : c[i].value)) ||
+		    !cJSON_AddStringToObject(a, "op", c[i].op == SC_OP_GT ?
+		    "SCMP_CMP_GT" : "SCMP_CMP_MASKED_EQ"))
+			return -1;
+	}
+	return 0;
+}
+
 static cJSON *
 bundle_seccomp(uint64_t caps)
 {
@@ -812,7 +878,8 @@ bundle_seccomp(uint64_t caps)
 		for (j = 0; sc_rules[i].names[j] != NULL && n < 64; j++)
 			names[n++] = sc_rules[i].names[j];
 	}
-	if (!cJSON_AddItemToArray(rules, sc_rule(names, n, EPERM_RET)))
+	if (!cJSON_AddItemToArray(rules, sc_rule(names, n, EPERM_RET)) ||
+	    sc_personality(rules) == -1)
 		goto fail;
 	if (!(caps & CAPBIT(C_SYS_ADMIN)) &&
 	    (!cJSON_AddItemToArray(rules, sc_rule(clone3, -1, ENOSYS_RET)) ||
