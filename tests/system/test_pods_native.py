@@ -53,6 +53,8 @@ def app_container(a, name):
 
 def test_native_rootfs_is_a_private_copy_removed_with_the_pod(agentd):
     assert "storage native" in agentd.log()
+    assert agentd.status()["storageDriver"] == "native"
+    assert "storage driver: native" in agentd.agentctl("status").stdout
     agentd.write_manifest("cp.yaml", manifest(
         "cp", "echo mine > /bin/added; exec sleep 1000"))
     wait_pod(agentd, "cp", running)
@@ -95,6 +97,7 @@ def test_driver_change_keeps_readoption_and_removal(testbuild_dir,
         wait_pod(a, "ch", running)
         assert container_pid(a, "ch") == pid
         assert f"storage {then}" in a.log()
+        assert a.status()["storageDriver"] == then
         a.remove_manifest("ch.yaml")
         wait_for(lambda: not a.pods_json()["items"], 30, what="pod gone")
         assert container_ids(a) == []
@@ -144,6 +147,7 @@ def test_auto_falls_back_to_native_on_an_overlay_rootdir(
         assert "(overlay)" in warn[0] and "using the native driver" in \
             warn[0] and "disk" in warn[0] and "start" in warn[0]
         assert "storage native" in a.log()
+        assert a.status()["storageDriver"] == "native"
         cid = app_container(a, "fb")
         assert meta(overlay_root, cid)["storage"] == "native"
         # the probe leaves nothing behind

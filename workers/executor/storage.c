@@ -157,7 +157,7 @@ int
 st_init(int configured, struct rt_err *err)
 {
 	struct rt_info *in = &rt.info;
-	char why[RT_ERR_MAX - 200];
+	char why[RT_ERR_MAX - 200], path[PATH_MAX];
 
 	rt.storage = configured == STORAGE_NATIVE ? STORAGE_NATIVE :
 	    STORAGE_OVERLAY;
@@ -179,6 +179,10 @@ st_init(int configured, struct rt_err *err)
 	}
 	snprintf(in->storage_driver, sizeof(in->storage_driver), "%s",
 	    st_driver_name(rt.storage));
+	/* for `agentctl status` (agentd reads it): best effort */
+	if (rt_path(path, sizeof(path), "%s/storage-driver", rt.run_dir) == 0)
+		(void)rt_write_file(path, in->storage_driver,
+		    strlen(in->storage_driver), 0600);
 	if (rt.storage == STORAGE_NATIVE && rt_find_exec("cp",
 	    RT_DEFAULT_PATH, st_cp, sizeof(st_cp)) == -1)
 		return rt_seterr(err, "storage native: cp not found in %s",
