@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from harness import (container_pid, cstatus, manifest, running,
+from harness import (Agentd, container_pid, cstatus, manifest, running,
                      start_agentd, wait_for, wait_pod)
 # every test of the pod suite, collected here a second time
 from test_pods import *  # noqa: F401,F403
@@ -104,6 +104,21 @@ def test_driver_change_keeps_readoption_and_removal(testbuild_dir,
         a.remove_manifest("ch.yaml")
         wait_for(lambda: not a.pods_json()["items"], 30, what="pod gone")
         assert container_ids(a) == []
+        assert mounts_under(a.top) == []
+    finally:
+        a.cleanup()
+
+
+def test_auto_picks_overlay_where_it_works(testbuild_dir, monkeypatch):
+    monkeypatch.delenv("AGENTD_TEST_STORAGE_DRIVER")
+    a = Agentd(testbuild_dir)
+    try:
+        # the executor may report running before its runtime is set up
+        wait_for(lambda: "storage overlay" in a.log(), 10,
+                 what="executor's runtime line")
+        assert a.status()["storageDriver"] == "overlay"
+        assert "upperdir" not in a.log()
+        assert glob.glob(os.path.join(a.root, ".overlay-probe-*")) == []
         assert mounts_under(a.top) == []
     finally:
         a.cleanup()
