@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from harness import (container_pid, cstatus, manifest, running,
+from harness import (Agentd, container_pid, cstatus, manifest, running,
                      start_agentd, wait_for, wait_pod)
 # every test of the pod suite, collected here a second time
 from test_pods import *  # noqa: F401,F403
@@ -53,13 +53,18 @@ def app_container(a, name):
 
 def test_native_rootfs_is_a_private_copy_removed_with_the_pod(agentd):
     assert "storage native" in agentd.log()
+    assert agentd.status()["storageDriver"] == "native"
+    assert "storage driver: native" in agentd.agentctl("status").stdout
     agentd.write_manifest("cp.yaml", manifest(
         "cp", "echo mine > /bin/added; exec sleep 1000"))
     wait_pod(agentd, "cp", running)
     cid = app_container(agentd, "cp")
     rootfs = os.path.join(agentd.root, "containers", cid, "rootfs")
     assert meta(agentd.root, cid)["storage"] == "native"
-    assert mounts_under(rootfs) == []
+    # a bind mount of the copy on itself, nodev as the overlay is
+    with open("/proc/self/mountinfo") as f:
+        opts = [ln.split()[5] for ln in f if ln.split()[4] == rootfs]
+    assert len(opts) == 1 and "nodev" in opts[0].split(","), opts
     wait_for(lambda: os.path.exists(os.path.join(rootfs, "bin", "added")),
              10, what="write in the container's copy")
     images = glob.glob(os.path.join(agentd.root, "images", "rootfs", "*",
@@ -95,9 +100,25 @@ def test_driver_change_keeps_readoption_and_removal(testbuild_dir,
         wait_pod(a, "ch", running)
         assert container_pid(a, "ch") == pid
         assert f"storage {then}" in a.log()
+        assert a.status()["storageDriver"] == then
         a.remove_manifest("ch.yaml")
         wait_for(lambda: not a.pods_json()["items"], 30, what="pod gone")
         assert container_ids(a) == []
+        assert mounts_under(a.top) == []
+    finally:
+        a.cleanup()
+
+
+def test_auto_picks_overlay_where_it_works(testbuild_dir, monkeypatch):
+    monkeypatch.delenv("AGENTD_TEST_STORAGE_DRIVER")
+    a = Agentd(testbuild_dir)
+    try:
+        # the executor may report running before its runtime is set up
+        wait_for(lambda: "storage overlay" in a.log(), 10,
+                 what="executor's runtime line")
+        assert a.status()["storageDriver"] == "overlay"
+        assert "upperdir" not in a.log()
+        assert glob.glob(os.path.join(a.root, ".overlay-probe-*")) == []
         assert mounts_under(a.top) == []
     finally:
         a.cleanup()
@@ -144,6 +165,7 @@ def test_auto_falls_back_to_native_on_an_overlay_rootdir(
         assert "(overlay)" in warn[0] and "using the native driver" in \
             warn[0] and "disk" in warn[0] and "start" in warn[0]
         assert "storage native" in a.log()
+        assert a.status()["storageDriver"] == "native"
         cid = app_container(a, "fb")
         assert meta(overlay_root, cid)["storage"] == "native"
         # the probe leaves nothing behind

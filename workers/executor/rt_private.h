@@ -177,6 +177,18 @@ int	bundle_caps(const struct security_context *, struct strlist *,
 	    struct rt_err *);
 uint64_t bundle_cpu_shares(const struct resources *);
 int64_t	bundle_cpu_quota(const struct resources *);
+/* the default seccomp profile's personality(2) denials, for the tests */
+#define SC_OP_GT		1	/* arg > value */
+#define SC_OP_MASKED_EQ		2	/* (arg & mask) == value */
+#define SC_PERSONA_CONDS	61
+struct sc_cond {
+	int		 op;
+	uint64_t	 value;
+	uint64_t	 mask;
+};
+int	sc_persona_conds(struct sc_cond *, int max);
+/* linux.resources; NULL r: devices and pids only */
+cJSON	*bundle_resources(const struct resources *, int priv);
 cJSON	*bundle_container(const struct pod *, const struct container_spec *,
 	    const struct rt_image *, const struct bundle_paths *,
 	    struct rt_err *);

@@ -157,7 +157,7 @@ int
 st_init(int configured, struct rt_err *err)
 {
 	struct rt_info *in = &rt.info;
-	char why[RT_ERR_MAX - 200];
+	char why[RT_ERR_MAX - 200], path[PATH_MAX];
 
 	rt.storage = configured == STORAGE_NATIVE ? STORAGE_NATIVE :
 	    STORAGE_OVERLAY;
@@ -179,6 +179,10 @@ st_init(int configured, struct rt_err *err)
 	}
 	snprintf(in->storage_driver, sizeof(in->storage_driver), "%s",
 	    st_driver_name(rt.storage));
+	/* for `agentctl status` (agentd reads it): best effort */
+	if (rt_path(path, sizeof(path), "%s/storage-driver", rt.run_dir) == 0)
+		(void)rt_write_file(path, in->storage_driver,
+		    strlen(in->storage_driver), 0600);
 	if (rt.storage == STORAGE_NATIVE && rt_find_exec("cp",
 	    RT_DEFAULT_PATH, st_cp, sizeof(st_cp)) == -1)
 		return rt_seterr(err, "storage native: cp not found in %s",
@@ -217,7 +221,8 @@ st_mount_overlay(const char *dir, const char *lower, struct rt_err *err)
 /*
  * cp -a: modes, owners, timestamps, hard links, symlinks (never
  * followed), device nodes, fifos; xattrs where the file system keeps
- * them; reflinks where it can share blocks (btrfs, xfs).
+ * them; reflinks where it can share blocks (btrfs, xfs).  No shell, and
+ * the source is our own unpack of the image, never a container's tree.
  */
 static int
 st_copy_image(const char *dir, const char *lower, struct rt_err *err)
@@ -241,7 +246,18 @@ st_copy_image(const char *dir, const char *lower, struct rt_err *err)
 	r.timeout_ms = ST_COPY_TIMEOUT_MS;
 	ret = rt_run_ok(&r, err);
 	rt_run_free(&r);
-	return ret;
+	if (ret == -1)
+		return -1;
+	/*
+	 * nodev, as the overlay is mounted: a device node shipped in the
+	 * image must not open a host device, whatever the devices cgroup
+	 * says.  A bind mount on itself, removed by st_rootfs_release.
+	 */
+	if (mount(dst, dst, NULL, MS_BIND, NULL) == -1)
+		return rt_seterrno(err, "bind mount %s", dst);
+	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NODEV, NULL) == -1)
+		return rt_seterrno(err, "remount %s nodev", dst);
+	return 0;
 }
 
 /* dir/rootfs exists and is empty; make it the container's root */
