@@ -170,6 +170,9 @@ cmd_status(int argc, char **argv)
 		    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p,
 		    "restarts")),
 		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "state")));
+	p = cJSON_GetObjectItem(root, "storageDriver");
+	if (cJSON_IsString(p) && p->valuestring[0] != '\0')
+		printf("storage driver: %s\n", p->valuestring);
 	cJSON_Delete(root);
 	free(text);
 	return 0;

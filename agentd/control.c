@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,30 @@ add_proc(cJSON *arr, const char *role, pid_t pid, uint32_t restarts,
 	cJSON_AddItemToArray(arr, o);
 }
 
+/*
+ * The executor's storage driver, from the file it writes at start into
+ * runDir (root-only): "overlay", "native", or "" before the first start.
+ */
+static void
+add_storage_driver(cJSON *root)
+{
+	char path[CONFIG_MAX_PATH + 32], buf[16] = "";
+	ssize_t n = 0;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "%s/storage-driver",
+	    agentd_env->conf.run_dir);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+	for (i = 0; buf[i] >= 'a' && buf[i] <= 'z'; i++)
+		;
+	buf[i] = '\0';
+	cJSON_AddStringToObject(root, "storageDriver", buf);
+}
+
 static int
 ctl_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
@@ -146,6 +171,7 @@ ctl_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "node", agentd_env->conf.node_name);
 	cJSON_AddBoolToObject(root, "auditFailing", agentd_env->audit_failed);
+	add_storage_driver(root);
 	arr = cJSON_AddArrayToObject(root, "processes");
 	add_proc(arr, "agentd", getpid(), 0, "running");
 	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {

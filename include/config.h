@@ -22,6 +22,13 @@ enum runtime_kind {
 	RUNTIME_CRUN
 };
 
+/* how a container's root filesystem is made from its image */
+enum storage_driver {
+	STORAGE_AUTO = 0,	/* overlay if rootDir can hold an upperdir */
+	STORAGE_OVERLAY,
+	STORAGE_NATIVE		/* a copy per container */
+};
+
 struct node_policy {
 	int		 allow_privileged;	/* default 0 */
 	int		 allow_host_network;	/* default 0 */
@@ -51,6 +58,7 @@ struct agentd_config {
 	int		 use_syslog;
 	int		 runtime;		/* enum runtime_kind */
 	char		 runtime_path[CONFIG_MAX_PATH];	/* "" = from PATH */
+	int		 storage_driver;	/* enum storage_driver */
 	char		 conmon_path[CONFIG_MAX_PATH];
 	char		 cni_bin_dir[CONFIG_MAX_PATH];
 	uint32_t	 static_rescan_seconds;	/* default 20, as the kubelet */

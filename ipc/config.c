@@ -28,6 +28,7 @@ enum cfg_type {
 	CFG_UINT,
 	CFG_LOGLEVEL,
 	CFG_RUNTIME,
+	CFG_STORAGE,
 	CFG_CAPLIST
 };
 
@@ -61,6 +62,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "syslog",		CFG_BOOL,	S(use_syslog) },
 	{ "runtime",		CFG_RUNTIME,	S(runtime) },
 	{ "runtimePath",	CFG_PATH,	S(runtime_path) },
+	{ "storageDriver",	CFG_STORAGE,	S(storage_driver) },
 	{ "conmonPath",		CFG_PATH,	S(conmon_path) },
 	{ "cniBinDir",		CFG_PATH,	S(cni_bin_dir) },
 	{ "staticPodRescanSeconds", CFG_UINT,	S(static_rescan_seconds) },
@@ -186,6 +188,16 @@ set_scalar(struct agentd_config *c, const struct cfg_key *k, const char *v)
 			c->runtime = RUNTIME_CRUN;
 		else
 			return "must be auto, runc or crun";
+		return NULL;
+	case CFG_STORAGE:
+		if (strcmp(v, "auto") == 0)
+			c->storage_driver = STORAGE_AUTO;
+		else if (strcmp(v, "overlay") == 0)
+			c->storage_driver = STORAGE_OVERLAY;
+		else if (strcmp(v, "native") == 0)
+			c->storage_driver = STORAGE_NATIVE;
+		else
+			return "must be auto, overlay or native";
 		return NULL;
 	case CFG_CAPLIST:
 		return "must be a list";

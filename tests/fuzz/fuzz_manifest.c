@@ -46,15 +46,24 @@ check_kv(const struct kv *kv, uint32_t n, size_t maxval)
 	}
 }
 
+/*
+ * An element is never NULL; it may be "" where Kubernetes allows it:
+ * command and args (`command: ["/bin/sh", ""]` is valid and podwire
+ * carries it), not capability names.
+ */
 static void
-check_strlist(const struct strlist *l, uint32_t maxn, size_t maxlen)
+check_strlist(const struct strlist *l, uint32_t maxn, size_t maxlen,
+    int nonempty)
 {
 	uint32_t i;
 
 	if (l->n > maxn)
 		abort();
-	for (i = 0; i < l->n; i++)
-		check_str(l->v[i], maxlen, 1);
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i] == NULL)
+			abort();
+		check_str(l->v[i], maxlen, nonempty);
+	}
 }
 
 static void
@@ -64,10 +73,10 @@ check_container(const struct container_spec *c)
 
 	check_str(c->name, POD_MAX_LABEL, 1);
 	check_str(c->image, POD_MAX_IMAGE - 1, 1);
-	check_strlist(&c->command, POD_MAX_ARGS, POD_MAX_ARG - 1);
-	check_strlist(&c->args, POD_MAX_ARGS, POD_MAX_ARG - 1);
-	check_strlist(&c->sc.cap_add, POD_MAX_CAPS, POD_MAX_CAP_NAME - 1);
-	check_strlist(&c->sc.cap_drop, POD_MAX_CAPS, POD_MAX_CAP_NAME - 1);
+	check_strlist(&c->command, POD_MAX_ARGS, POD_MAX_ARG - 1, 0);
+	check_strlist(&c->args, POD_MAX_ARGS, POD_MAX_ARG - 1, 0);
+	check_strlist(&c->sc.cap_add, POD_MAX_CAPS, POD_MAX_CAP_NAME - 1, 1);
+	check_strlist(&c->sc.cap_drop, POD_MAX_CAPS, POD_MAX_CAP_NAME - 1, 1);
 	check_str(c->working_dir, POD_MAX_PATH - 1, 0);
 	if (c->n_env > POD_MAX_ENV || c->n_ports > POD_MAX_PORTS ||
 	    c->pull_policy > PULL_NEVER)

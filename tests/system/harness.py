@@ -99,6 +99,9 @@ class Agentd:
             "staticPodRescanSeconds": "20",
             "logLevel": "debug",
         }
+        # the pod suite runs under each storage driver (test_pods_native.py)
+        if os.environ.get("AGENTD_TEST_STORAGE_DRIVER"):
+            cfg["storageDriver"] = os.environ["AGENTD_TEST_STORAGE_DRIVER"]
         cfg.update(extra_config or {})
         with open(self.config, "w") as f:
             for k, v in cfg.items():

@@ -293,6 +293,27 @@ TEST(test_runtime_values)
 	    "line 1: runtime must be auto, runc or crun");
 }
 
+TEST(test_storage_driver_values)
+{
+	struct agentd_config c;
+	char err[ERRLEN];
+
+	CHECK_EQ_INT(parse(&c, "nodeName: a", err), 0);
+	CHECK_EQ_INT(c.storage_driver, STORAGE_AUTO);
+	config_free(&c);
+	CHECK_EQ_INT(parse(&c, "storageDriver: native", err), 0);
+	CHECK_EQ_INT(c.storage_driver, STORAGE_NATIVE);
+	config_free(&c);
+	CHECK_EQ_INT(parse(&c, "storageDriver: overlay", err), 0);
+	CHECK_EQ_INT(c.storage_driver, STORAGE_OVERLAY);
+	config_free(&c);
+	CHECK_EQ_INT(parse(&c, "storageDriver: auto", err), 0);
+	CHECK_EQ_INT(c.storage_driver, STORAGE_AUTO);
+	config_free(&c);
+	check_error("storageDriver: vfs\n",
+	    "line 1: storageDriver must be auto, overlay or native");
+}
+
 /* ---- errors name the key and the line ---- */
 
 TEST(test_unknown_key_error_names_key_and_line)

@@ -370,6 +370,136 @@ TEST(test_cpu_shares_and_quota_follow_kubelet)
 	CHECK_EQ_INT(bundle_cpu_quota(&r), 1000);	/* MinQuotaPeriod */
 }
 
+/* MaxShares 262144 is reached at 256000m (256000 * 1024 / 1000) */
+TEST(test_cpu_shares_clamped_at_max_shares)
+{
+	struct resources r = { -1, -1, -1, -1 };
+
+	r.cpu_request_milli = 255999;
+	CHECK_EQ_INT(bundle_cpu_shares(&r), 262142);
+	r.cpu_request_milli = 256000;			/* limit */
+	CHECK_EQ_INT(bundle_cpu_shares(&r), 262144);
+	r.cpu_request_milli = 256001;			/* limit + 1 */
+	CHECK_EQ_INT(bundle_cpu_shares(&r), 262144);
+	r.cpu_request_milli = 100000000000LL;		/* cpu: 100000000 */
+	CHECK_EQ_INT(bundle_cpu_shares(&r), 262144);
+	r.cpu_request_milli = INT64_MAX;		/* would wrap in Go */
+	CHECK_EQ_INT(bundle_cpu_shares(&r), 262144);
+	r.cpu_request_milli = 3;			/* 3.072: floor */
+	CHECK_EQ_INT(bundle_cpu_shares(&r), 3);
+	r.cpu_request_milli = 1999;			/* 2046.976 */
+	CHECK_EQ_INT(bundle_cpu_shares(&r), 2046);
+}
+
+/* the kernel's max_cfs_runtime is 2^44 - 1 us: 175921860444.15 CPUs */
+TEST(test_cpu_quota_overflow_safe_and_clamped)
+{
+	struct resources r = { -1, -1, -1, -1 };
+	const int64_t max = (INT64_C(1) << 44) - 1;
+
+	r.cpu_limit_milli = 175921860444LL;
+	CHECK_EQ_INT(bundle_cpu_quota(&r), 17592186044400LL);
+	r.cpu_limit_milli = 175921860445LL;		/* first above */
+	CHECK_EQ_INT(bundle_cpu_quota(&r), max);
+	r.cpu_limit_milli = INT64_MAX / 100;
+	CHECK_EQ_INT(bundle_cpu_quota(&r), max);
+	r.cpu_limit_milli = INT64_MAX / 100 + 1;	/* milli * 100 wraps */
+	CHECK_EQ_INT(bundle_cpu_quota(&r), max);
+	r.cpu_limit_milli = INT64_MAX;
+	CHECK_EQ_INT(bundle_cpu_quota(&r), max);
+	r.cpu_limit_milli = 10;				/* MinQuotaPeriod */
+	CHECK_EQ_INT(bundle_cpu_quota(&r), 1000);
+	r.cpu_limit_milli = 9;
+	CHECK_EQ_INT(bundle_cpu_quota(&r), 1000);
+	r.cpu_limit_milli = 1001;
+	CHECK_EQ_INT(bundle_cpu_quota(&r), 100100);
+}
+
+static int
+persona_denied(const struct sc_cond *c, int n, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].op == SC_OP_GT ? v > c[i].value :
+		    (v & c[i].mask) == c[i].value)
+			return 1;
+	return 0;
+}
+
+/* the union of single comparisons is exactly "not in Docker's set" */
+TEST(test_personality_denials_are_the_complement_of_docker_set)
+{
+	static const uint64_t allowed[] = { 0x0, 0x8, 0x20000, 0x20008,
+		0xffffffff };
+	struct sc_cond c[SC_PERSONA_CONDS];
+	uint64_t v, bad = 0;
+	int n, b, k;
+
+	CHECK_EQ_INT(sc_persona_conds(c, SC_PERSONA_CONDS - 1), -1);
+	n = sc_persona_conds(c, SC_PERSONA_CONDS);
+	CHECK_EQ_INT(n, SC_PERSONA_CONDS);
+	for (k = 0; k < 5; k++)
+		CHECK(!persona_denied(c, n, allowed[k]));
+	for (v = 0; v <= 0x100000; v++) {
+		int ok = v == 0 || v == 0x8 || v == 0x20000 || v == 0x20008;
+		if (persona_denied(c, n, v) == ok)
+			bad++;
+	}
+	CHECK_EQ_INT(bad, 0);
+	/* each single bit and each value one bit short of all ones */
+	for (b = 0; b < 64; b++) {
+		v = 1ULL << b;
+		CHECK(persona_denied(c, n, v) == (v != 0x8 && v != 0x20000));
+		v = 0xffffffffULL & ~(1ULL << (b % 32));
+		CHECK(persona_denied(c, n, v));
+		CHECK(persona_denied(c, n, 0xffffffffULL | (1ULL << (32 +
+		    b % 32))));
+	}
+	CHECK(persona_denied(c, n, 0x0400000));		/* READ_IMPLIES_EXEC */
+	CHECK(persona_denied(c, n, 0x0040000));		/* ADDR_NO_RANDOMIZE */
+	CHECK(persona_denied(c, n, 0x100000000ULL));
+	CHECK(persona_denied(c, n, UINT64_MAX));
+}
+
+static char *
+resources_json(const struct resources *r)
+{
+	cJSON *j = bundle_resources(r, 0);
+	char *s;
+
+	REQUIRE(j != NULL);
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	REQUIRE(s != NULL);
+	return s;
+}
+
+/* integers as integers: runc reads 9.2233720368547758e+18 as an error */
+TEST(test_resources_are_exact_integers_up_to_int64)
+{
+	struct resources r = { -1, -1, -1, -1 };
+	char *s;
+
+	r.mem_limit_bytes = INT64_MAX;		/* "9223372036854775807" */
+	r.cpu_limit_milli = INT64_MAX;		/* "9223372036854775807m" */
+	s = resources_json(&r);
+	CHECK(strstr(s, "\"memory\":{\"limit\":9223372036854775807}") != NULL);
+	CHECK(strstr(s, "\"shares\":262144,\"quota\":17592186044415,"
+	    "\"period\":100000") != NULL);
+	CHECK(strstr(s, "e+") == NULL);
+	free(s);
+	r.mem_limit_bytes = INT64_C(7) << 60;	/* "7Ei" */
+	s = resources_json(&r);
+	CHECK(strstr(s, "\"limit\":8070450532247928832") != NULL);
+	free(s);
+	r.mem_limit_bytes = INT64_C(1000000000000000000);	/* "1e18" */
+	s = resources_json(&r);
+	CHECK(strstr(s, "\"limit\":1000000000000000000}") != NULL);
+	CHECK(strstr(s, "e+") == NULL);
+	free(s);
+}
+
 TEST(test_caps_default_drop_add)
 {
 	struct security_context sc;

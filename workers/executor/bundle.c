@@ -42,6 +42,10 @@
 #define CPU_PERIOD_US		100000	/* kubelet's default CFS period */
 #define CPU_MIN_QUOTA_US	1000	/* kubelet's MinQuotaPeriod */
 #define CPU_MIN_SHARES		2	/* kernel minimum, kubelet's too */
+#define CPU_MAX_SHARES		262144	/* kernel MAX_SHARES, kubelet's too */
+#define CPU_MILLI_PER_CPU	1000
+/* kernel max_cfs_runtime: (1 << (64 - BW_SHIFT)) - 1 us; above is EINVAL */
+#define CPU_MAX_QUOTA_US	((INT64_C(1) << 44) - 1)
 #define CPU_SHARES_PER_CPU	1024
 #define PIDS_LIMIT		4096	/* per container: fork bombs stop here */
 #define NOFILE_MAX		1048576
@@ -498,7 +502,24 @@ bundle_user(const struct pod *p, const struct container_spec *c,
 
 /* ---- resources ---- */
 
-/* kubelet MilliCPUToShares: request (or the limit it defaults to) */
+/*
+ * milli * per / 1000 without overflow: milli is anything up to INT64_MAX
+ * (a cpu of "9223372036854775807m" is a valid quantity), where the
+ * kubelet's Go multiplication wraps around into a tiny value.
+ */
+static uint64_t
+cpu_milli_scale(int64_t milli, uint64_t per, uint64_t max)
+{
+	uint64_t whole = (uint64_t)milli / CPU_MILLI_PER_CPU;
+	uint64_t frac = (uint64_t)milli % CPU_MILLI_PER_CPU;
+
+	if (whole > max / per)
+		return max;
+	whole = whole * per + frac * per / CPU_MILLI_PER_CPU;
+	return whole > max ? max : whole;
+}
+
+/* kubelet MilliCPUToShares (request, or the limit it defaults to) */
 uint64_t
 bundle_cpu_shares(const struct resources *r)
 {
@@ -508,23 +529,41 @@ bundle_cpu_shares(const struct resources *r)
 
 	if (milli <= 0)
 		return CPU_MIN_SHARES;
-	shares = (uint64_t)milli * CPU_SHARES_PER_CPU / 1000;
+	shares = cpu_milli_scale(milli, CPU_SHARES_PER_CPU, CPU_MAX_SHARES);
 	return shares < CPU_MIN_SHARES ? CPU_MIN_SHARES : shares;
 }
 
-/* kubelet MilliCPUToQuota; -1 = no limit */
+/*
+ * kubelet MilliCPUToQuota; -1 = no limit.  A limit beyond what the kernel
+ * takes is clamped to its maximum: no real node has 175 million CPUs.
+ */
 int64_t
 bundle_cpu_quota(const struct resources *r)
 {
-	int64_t quota;
+	uint64_t quota;
 
 	if (r->cpu_limit_milli <= 0)
 		return -1;
-	quota = r->cpu_limit_milli * CPU_PERIOD_US / 1000;
-	return quota < CPU_MIN_QUOTA_US ? CPU_MIN_QUOTA_US : quota;
+	quota = cpu_milli_scale(r->cpu_limit_milli, CPU_PERIOD_US,
+	    CPU_MAX_QUOTA_US);
+	return quota < CPU_MIN_QUOTA_US ? CPU_MIN_QUOTA_US : (int64_t)quota;
 }
 
 /* ---- JSON helpers ---- */
+
+/*
+ * An exact integer: cJSON keeps numbers as doubles and prints those above
+ * 2^53 in exponent form ("9.2233720368547758e+18"), which runc and crun
+ * refuse for their int64 and uint64 fields.
+ */
+static int
+json_add_int(cJSON *o, const char *key, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return cJSON_AddRawToObject(o, key, buf) != NULL;
+}
 
 static cJSON *
 json_strarray(const char *const *v, int n)
@@ -654,6 +693,10 @@ out:
  *                                    (the "shocker" escape)
  *   add_key, request_key, keyctl     kernel keyrings are not namespaced
  *   bpf, perf_event_open             host-wide tracing, large attack surface
+ *   io_uring_setup, io_uring_enter,  a second syscall path that seccomp
+ *   io_uring_register                cannot see into and a steady source
+ *                                    of kernel CVEs; Docker (moby#46762)
+ *                                    and containerd (#9320) deny it too
  *   userfaultfd                      a favourite kernel-exploit primitive
  *   swapon, swapoff                  host-wide
  *   uselib, nfsservctl, _sysctl, vm86, vm86old, get_kernel_syms,
@@ -667,6 +710,10 @@ out:
  *   delete_module.  SYS_TIME: settimeofday, clock_settime,
  *   clock_adjtime, stime (clocks are host-wide).  SYS_RAWIO: iopl,
  *   ioperm.  SYS_PACCT: acct.
+ * personality: only the values Docker's default allows (0x0 PER_LINUX,
+ *   0x8 UNAME26, 0x20000 PER_LINUX32, 0x20008 both, 0xffffffff the
+ *   query); READ_IMPLIES_EXEC and ADDR_NO_RANDOMIZE weaken exploit
+ *   mitigations for whatever the container runs next.  See sc_persona_*.
  * Allowed on purpose:
  *   ptrace: since Linux 4.8 seccomp is re-checked after a tracer changes
  *     a syscall, so tracing cannot bypass this filter, and tracing other
@@ -679,7 +726,8 @@ static const char *const sc_always[] = {
 	"request_key", "keyctl", "bpf", "perf_event_open", "userfaultfd",
 	"swapon", "swapoff", "uselib", "nfsservctl", "_sysctl", "vm86",
 	"vm86old", "get_kernel_syms", "query_module", "create_module",
-	"lookup_dcookie", NULL
+	"lookup_dcookie", "io_uring_setup", "io_uring_enter",
+	"io_uring_register", NULL
 };
 static const char *const sc_sys_admin[] = {
 	"mount", "umount", "umount2", "pivot_root", "setns", "unshare",
@@ -753,6 +801,63 @@ sc_clone_newuser(void)
 	return r;
 }
 
+/*
+ * personality(2) outside Docker's allowed set {0, 0x8, 0x20000, 0x20008,
+ * 0xffffffff}.  Our profile allows by default, so the complement has to
+ * be denied, and runc and crun OR together the comparisons on one
+ * argument: the complement is written as a union of single comparisons.
+ * Odd values but 0xffffffff have a lowest clear bit c >= 1 (bits 0..c-1
+ * set, bit c clear); even ones in the complement have a bit b outside
+ * 0x20008 set; anything above 32 bits is greater than 0xffffffff.
+ * tests/unit/test_executor_runtime.c evaluates the union.
+ */
+int
+sc_persona_conds(struct sc_cond *out, int max)
+{
+	int n = 0, b;
+
+	if (max < SC_PERSONA_CONDS)
+		return -1;
+	out[n++] = (struct sc_cond){ SC_OP_GT, 0xffffffffULL, 0 };
+	for (b = 1; b < 32; b++)
+		out[n++] = (struct sc_cond){ SC_OP_MASKED_EQ, (1ULL << b) - 1,
+		    (1ULL << (b + 1)) - 1 };
+	for (b = 1; b < 32; b++)
+		if (b != 3 && b != 17)
+			out[n++] = (struct sc_cond){ SC_OP_MASKED_EQ, 1ULL << b,
+			    (1ULL << b) | 1 };
+	return n;
+}
+
+/* one rule per comparison: a list of them on arg 0 would be ORed anyway */
+static int
+sc_personality(cJSON *rules)
+{
+	static const char *const personality[] = { "personality", NULL };
+	struct sc_cond c[SC_PERSONA_CONDS];
+	cJSON *r, *args, *a;
+	int i, n = sc_persona_conds(c, SC_PERSONA_CONDS);
+
+	for (i = 0; i < n; i++) {
+		if ((r = sc_rule(personality, -1, EPERM_RET)) == NULL)
+			return -1;
+		if (!cJSON_AddItemToArray(rules, r) ||
+		    (args = cJSON_AddArrayToObject(r, "args")) == NULL ||
+		    (a = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(args, a) ||
+		    !cJSON_AddNumberToObject(a, "index", 0) ||
+		    /* OCI, as Docker's clone rule: value the mask, then datum */
+		    !json_add_int(a, "value", (int64_t)(c[i].op == SC_OP_GT ?
+		    c[i].value : c[i].mask)) ||
+		    !json_add_int(a, "valueTwo", (int64_t)(c[i].op ==
+		    SC_OP_GT ? 0 : c[i].value)) ||
+		    !cJSON_AddStringToObject(a, "op", c[i].op == SC_OP_GT ?
+		    "SCMP_CMP_GT" : "SCMP_CMP_MASKED_EQ"))
+			return -1;
+	}
+	return 0;
+}
+
 static cJSON *
 bundle_seccomp(uint64_t caps)
 {
@@ -773,7 +878,8 @@ bundle_seccomp(uint64_t caps)
 		for (j = 0; sc_rules[i].names[j] != NULL && n < 64; j++)
 			names[n++] = sc_rules[i].names[j];
 	}
-	if (!cJSON_AddItemToArray(rules, sc_rule(names, n, EPERM_RET)))
+	if (!cJSON_AddItemToArray(rules, sc_rule(names, n, EPERM_RET)) ||
+	    sc_personality(rules) == -1)
 		goto fail;
 	if (!(caps & CAPBIT(C_SYS_ADMIN)) &&
 	    (!cJSON_AddItemToArray(rules, sc_rule(clone3, -1, ENOSYS_RET)) ||
@@ -916,7 +1022,9 @@ bundle_oom_score_adj(const struct pod *p, const struct container_spec *c)
 	if (sysinfo(&si) == -1 || si.totalram == 0)
 		return oom_clamp(OOM_ADJ_BURSTABLE_MAX);
 	capacity = (uint64_t)si.totalram * si.mem_unit;
-	adj = 1000 - (int)((1000 * (uint64_t)req) / capacity);
+	/* the kubelet's 1000 * request wraps for requests above 9 PB */
+	adj = (uint64_t)req >= capacity ? 0 :
+	    1000 - (int)((1000 * (uint64_t)req) / capacity);
 	if (adj < OOM_ADJ_BURSTABLE_MIN)
 		adj = OOM_ADJ_BURSTABLE_MIN;
 	if (adj > OOM_ADJ_BURSTABLE_MAX)
@@ -944,7 +1052,7 @@ fail:
 	return NULL;
 }
 
-static cJSON *
+cJSON *
 bundle_resources(const struct resources *r, int priv)
 {
 	cJSON *res = cJSON_CreateObject(), *devs, *d, *o;
@@ -957,18 +1065,15 @@ bundle_resources(const struct resources *r, int priv)
 		goto fail;
 	if (r != NULL && r->mem_limit_bytes > 0) {
 		if ((o = cJSON_AddObjectToObject(res, "memory")) == NULL ||
-		    !cJSON_AddNumberToObject(o, "limit",
-		    (double)r->mem_limit_bytes))
+		    !json_add_int(o, "limit", r->mem_limit_bytes))
 			goto fail;
 	}
 	if (r != NULL) {
 		if ((o = cJSON_AddObjectToObject(res, "cpu")) == NULL ||
-		    !cJSON_AddNumberToObject(o, "shares",
-		    (double)bundle_cpu_shares(r)))
+		    !json_add_int(o, "shares", (int64_t)bundle_cpu_shares(r)))
 			goto fail;
-		if (quota > 0 && (!cJSON_AddNumberToObject(o, "quota",
-		    (double)quota) || !cJSON_AddNumberToObject(o, "period",
-		    CPU_PERIOD_US)))
+		if (quota > 0 && (!json_add_int(o, "quota", quota) ||
+		    !json_add_int(o, "period", CPU_PERIOD_US)))
 			goto fail;
 	}
 	if ((o = cJSON_AddObjectToObject(res, "pids")) == NULL ||

@@ -400,9 +400,14 @@ main(int argc, char *argv[])
 	memset(&err, 0, sizeof(err));
 	if (rt_init(&env.conf, &rtinfo, &err) == -1)
 		fatalx("container runtime: %s", err.msg);
-	log_info("runtime %s (%s), conmon %s, cgroup %s", rtinfo.runtime_name,
-	    rtinfo.runtime_path, rtinfo.conmon_path,
-	    rtinfo.cgroup_v2 ? "v2" : "v1");
+	log_info("runtime %s (%s), conmon %s, cgroup %s, storage %s",
+	    rtinfo.runtime_name, rtinfo.runtime_path, rtinfo.conmon_path,
+	    rtinfo.cgroup_v2 ? "v2" : "v1", rtinfo.storage_driver);
+	/* one line each: the container starts fail with the same reason */
+	if (rtinfo.storage_warning[0] != '\0')
+		log_warnx("%s", rtinfo.storage_warning);
+	if (rtinfo.storage_error[0] != '\0')
+		log_warnx("%s", rtinfo.storage_error);
 	sandbox_executor();
 	adopt_existing();
 	sync_ev = evtimer_new(env.base, sync_cb, NULL);

@@ -9,8 +9,9 @@
  *   rootDir/images/rootfs/<hex>/     unpacked rootfs per manifest (+.complete)
  *   rootDir/pause/rootfs/            the infra rootfs: only agentd-pause
  *   rootDir/containers/<id>/         bundle: config.json, meta.json,
- *                                    labels.json, rootfs/ (overlay), upper/,
- *                                    work/, shm/ (sandboxes)
+ *                                    labels.json, rootfs/ (overlay or
+ *                                    a copy, storage.c), upper/, work/,
+ *                                    shm/ (sandboxes)
  *   rootDir/pods/<uid>/              hostname, hosts, resolv.conf
  *   runDir/runtime/                  the OCI runtime's --root
  *   runDir/exits/<id>                conmon's exit file
@@ -35,6 +36,7 @@
 #define RT_RUN_MAX_ARGS		64
 #define RT_JSON_MAX		(4 * 1024 * 1024)	/* our own state files */
 #define RT_RMRF_MAX_DEPTH	512
+#define RT_OPTS_MAX		4096	/* one page: the kernel's mount data limit */
 #define RT_CG_MAX_MOUNTS	32
 #define RT_DEFAULT_PATH		"/usr/local/sbin:/usr/local/bin:/usr/sbin:" \
 				"/usr/bin:/sbin:/bin"
@@ -63,6 +65,7 @@ struct rt_ctx {
 	char		 cni_bin_dir[CONFIG_MAX_PATH];
 	struct rt_info	 info;
 	struct cg_layout cg;
+	int		 storage;	/* enum storage_driver in use */
 };
 
 extern struct rt_ctx rt;
@@ -133,6 +136,12 @@ void	cg_container_path(char *, size_t, const char *pod_uid, const char *id);
 void	cg_conmon_path(char *, size_t, const char *pod_uid);
 int	cg_pod_release(const char *pod_uid);
 
+/* storage.c: container root filesystems (overlay or a copy) */
+int	st_init(int configured, struct rt_err *);
+const char *st_driver_name(int);
+int	st_rootfs_create(const char *dir, const char *lower, struct rt_err *);
+int	st_rootfs_release(const char *dir, struct rt_err *);
+
 /* image.c */
 int	img_tar_kind(const char *path, struct rt_err *);
 #define IMG_TAR_OCI	1
@@ -168,6 +177,18 @@ int	bundle_caps(const struct security_context *, struct strlist *,
 	    struct rt_err *);
 uint64_t bundle_cpu_shares(const struct resources *);
 int64_t	bundle_cpu_quota(const struct resources *);
+/* the default seccomp profile's personality(2) denials, for the tests */
+#define SC_OP_GT		1	/* arg > value */
+#define SC_OP_MASKED_EQ		2	/* (arg & mask) == value */
+#define SC_PERSONA_CONDS	61
+struct sc_cond {
+	int		 op;
+	uint64_t	 value;
+	uint64_t	 mask;
+};
+int	sc_persona_conds(struct sc_cond *, int max);
+/* linux.resources; NULL r: devices and pids only */
+cJSON	*bundle_resources(const struct resources *, int priv);
 cJSON	*bundle_container(const struct pod *, const struct container_spec *,
 	    const struct rt_image *, const struct bundle_paths *,
 	    struct rt_err *);

@@ -46,7 +46,6 @@
 #define RT_PAUSE_MAX		(32 * 1024 * 1024)
 #define RT_EXIT_UNKNOWN		255	/* stopped, but conmon left no exit file */
 #define RT_MAX_SIGNAL		64
-#define RT_OPTS_MAX		4096	/* one page: the kernel's mount data limit */
 
 struct rt_ctx rt;
 
@@ -453,7 +452,8 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 	    rt.info.conmon_path, sizeof(rt.info.conmon_path)) == -1)
 		return rt_seterr(err, "conmon_path: %s not found",
 		    cfg->conmon_path[0] ? cfg->conmon_path : "conmon");
-	if (rt_make_dirs(err) == -1 || rt_install_pause(err) == -1)
+	if (rt_make_dirs(err) == -1 || rt_install_pause(err) == -1 ||
+	    st_init(cfg->storage_driver, err) == -1)
 		return -1;
 	rt_remove_unlabelled();
 	if (info != NULL)
@@ -714,28 +714,6 @@ rt_check_labels(const struct rt_labels *l, struct rt_err *err)
 	return 0;
 }
 
-static int
-ctr_mount_rootfs(const char *id, const char *lower, struct rt_err *err)
-{
-	char dir[PATH_MAX], opts[RT_OPTS_MAX];
-	int n;
-
-	ctr_dir(dir, sizeof(dir), id);
-	n = snprintf(opts, sizeof(opts),
-	    "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, dir, dir);
-	if (n < 0 || (size_t)n >= sizeof(opts))
-		return rt_seterr(err, "overlay options longer than %d bytes",
-		    RT_OPTS_MAX);
-	if (strpbrk(lower, ",:\\") != NULL)
-		return rt_seterr(err, "image rootfs path %s has ',' or ':'",
-		    lower);
-	if (rt_path(dir + strlen(dir), sizeof(dir) - strlen(dir), "/rootfs") == -1)
-		return rt_seterr(err, "path too long");
-	if (mount("overlay", dir, "overlay", MS_NODEV, opts) == -1)
-		return rt_seterrno(err, "mount overlay on %s", dir);
-	return 0;
-}
-
 int
 rt_container_start(const struct pod *p, const struct container_spec *c,
     const struct rt_image *img, const struct rt_sandbox *sb,
@@ -777,11 +755,7 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 	if (mkdir(dir, 0700) == -1)
 		return rt_seterrno(err, "mkdir %s", dir);
 	created = 1;
-	if (rt_path(path, sizeof(path), "%s/upper", dir) == -1 ||
-	    mkdir(path, 0755) == -1 ||
-	    rt_path(path, sizeof(path), "%s/work", dir) == -1 ||
-	    mkdir(path, 0700) == -1 ||
-	    rt_path(path, sizeof(path), "%s/rootfs", dir) == -1 ||
+	if (rt_path(path, sizeof(path), "%s/rootfs", dir) == -1 ||
 	    mkdir(path, 0755) == -1) {
 		rt_seterrno(err, "mkdir %s", path);
 		goto out;
@@ -796,6 +770,8 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 	    !cJSON_AddStringToObject(meta, "cgroup", cgpath) ||
 	    !cJSON_AddStringToObject(meta, "log_path", log_path) ||
 	    !cJSON_AddStringToObject(meta, "image", img->ref) ||
+	    !cJSON_AddStringToObject(meta, "storage",
+	    st_driver_name(rt.storage)) ||
 	    !cJSON_AddNumberToObject(meta, "created_ns", (double)rt_now_ns()) ||
 	    !cJSON_AddNumberToObject(meta, "started_ns", 0)) {
 		rt_seterr(err, "out of memory");
@@ -803,7 +779,7 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 	}
 	if (ctr_write_meta(id, meta, err) == -1)
 		goto out;
-	if (ctr_mount_rootfs(id, img->rootfs, err) == -1)
+	if (st_rootfs_create(dir, img->rootfs, err) == -1)
 		goto out;
 	bp.id = id;
 	bp.rootfs = "rootfs";
@@ -1068,9 +1044,8 @@ ctr_remove(const char *id, struct rt_err *err)
 	if (ctr_runtime_delete(id, err) == -1)
 		ret = -1;
 	conmon_reap(id);
-	if (rt_path(path, sizeof(path), "%s/rootfs", dir) == 0 &&
-	    rt_umount(path) == -1)
-		ret = rt_seterrno(err, "unmount %s", path);
+	if (st_rootfs_release(dir, err) == -1)
+		ret = -1;
 	if (rt_path(path, sizeof(path), "%s/shm", dir) == 0 &&
 	    rt_umount(path) == -1)
 		ret = rt_seterrno(err, "unmount %s", path);

@@ -32,6 +32,9 @@ struct rt_info {
 	char	runtime_path[CONFIG_MAX_PATH];
 	char	conmon_path[CONFIG_MAX_PATH];
 	int	cgroup_v2;		/* unified hierarchy in use */
+	char	storage_driver[16];	/* "overlay" or "native" */
+	char	storage_warning[RT_ERR_MAX];	/* why auto fell back */
+	char	storage_error[RT_ERR_MAX];	/* the configured one cannot work */
 };
 
 /* resolved image: the store's view of one reference */
