@@ -9,7 +9,8 @@
 #            Error); then it deletes the example manifests, waits for the
 #            pods to go, stops the command (Ctrl-C's path) and checks that
 #            the example's cgroups are gone;
-#   check    make check, to its end; its pytest totals are printed.
+#   check    contrib/install-deps.sh && make check, to its end; its
+#            pytest totals are printed.
 #
 # The root is made once by `debootstrap --variant=minbase bookworm` into
 # $FRESH_CACHE/bookworm-minbase (default build-fresh/, ignored by git) and
@@ -56,14 +57,14 @@ if [ "${1:-}" = "--ns" ]; then
 	mount --rbind /sys "$root/sys"
 	mount --rbind /dev "$root/dev"
 	# the fresh root's own sh is PID 1 from here: it reaps the orphans
-	# (conmon) and passes SIGTERM on to the command
+	# (conmon) and passes SIGTERM on to the command (to the children of
+	# its sh -c, which waits for them)
 	exec chroot "$root" /usr/bin/env -i PATH="$path" HOME=/root \
 	    TERM="${TERM:-dumb}" LANG=C.UTF-8 \
 	    ${PYTEST_ADDOPTS:+PYTEST_ADDOPTS="$PYTEST_ADDOPTS"} \
 	    /bin/sh -c 'cd "$1" || exit 1
-		set -f
-		$2 & c=$!
-		trap "kill -TERM $c" TERM INT
+		sh -c "$2" & c=$!
+		trap "kill -TERM \$(cat /proc/$c/task/$c/children)" TERM INT
 		while :; do
 			wait $c && s=0 || s=$?
 			kill -0 $c 2>/dev/null || exit $s
@@ -77,7 +78,7 @@ if [ "${1:-}" = "--plain" ]; then
 fi
 case ${1:-} in
 example) cmd="contrib/run-example.sh" ;;
-check)	cmd="make check" ;;
+check)	cmd="contrib/install-deps.sh && make check" ;;
 *)	echo "usage: $0 [--plain] example|check" >&2; exit 2 ;;
 esac
 mode=$1
@@ -198,6 +199,7 @@ for c in "logs default/web-node1" "status" "audit show --pod default/web-*" \
 	set +f
 done
 
+inroot cat examples-run/audit/audit.log >"$cache/example-audit.log" || :
 inroot /bin/sh -c 'rm -f contrib/examples/pods/*.yaml'
 i=0
 while [ "$(pods | wc -l)" -gt 1 ]; do
