@@ -6,9 +6,11 @@
 #   example  contrib/run-example.sh, until `build/agentctl -f
 #            examples-run/agentd.yaml get pods` shows the README's states
 #            (web Running 1/1, job Completed, crash CrashLoopBackOff or
-#            Error); then it deletes the example manifests, waits for the
-#            pods to go, stops the command (Ctrl-C's path) and checks that
-#            the example's cgroups are gone;
+#            Error); runs the README's other agentctl commands (logs,
+#            status, audit show, audit verify) and keeps the audit log in
+#            $FRESH_CACHE/example-audit.log; then it deletes the example
+#            manifests, waits for the pods to go, stops the command (the
+#            path of Ctrl-C) and checks that the example's cgroups are gone;
 #   check    contrib/install-deps.sh && make check, to its end; its
 #            pytest totals are printed.
 #
@@ -16,7 +18,7 @@
 # $FRESH_CACHE/bookworm-minbase (default build-fresh/, ignored by git) and
 # never changed.  Each run gets `/` as an overlay over it, as in a
 # container (--plain: a plain copy of it on the host's filesystem instead),
-# the repository's tracked files in /root/agentd, /proc, /sys (rbind, for
+# the repository's tracked files (as in the work tree) in /root/agentd, /proc, /sys (rbind, for
 # the cgroups), /dev and the host's resolv.conf.  Everything runs in its
 # own mount and PID namespaces: the mounts vanish with it, and whatever is
 # left running is killed with it.  The output of the command goes to
