@@ -160,6 +160,15 @@ check: deps
 	$(MAKE) valgrind
 	$(PYTHON) -m pytest -v -rfEs tests/ --build=$(BUILD) --testbuild=build-test
 
+# the README's two commands, as written, in a fresh Debian 12 minbase root
+# (debootstrap, cached in build-fresh/) whose / is an overlay, as in a
+# container; FRESH_FLAGS=--plain for a plain directory root
+# (tests/fresh/fresh-root.sh)
+check-fresh:
+	tests/fresh/fresh-root.sh $(FRESH_FLAGS) check
+example-fresh:
+	tests/fresh/fresh-root.sh $(FRESH_FLAGS) example
+
 asan:
 	$(MAKE) BUILD=build-asan CC=clang \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -Wno-error=unused-command-line-argument" \
@@ -286,6 +295,7 @@ clean:
 	rm -rf build build-test build-asan build-fuzz
 
 .PHONY: all check unit asan fuzz fuzz-long testbuild install uninstall clean deps run valgrind
+.PHONY: check-fresh example-fresh
 .SECONDARY:
 
 # the benchmarks, as root: IPC, audit log, then pods against runc and podman

@@ -1,34 +1,74 @@
 #!/bin/sh
-# Installs what agentd needs to build, run and test on Debian 12, and the
-# privsep user.  Idempotent: apt runs only when a package is missing.
+# install-deps.sh [run|all]
+#
+# Installs what agentd needs on Debian 12, and the privsep user.  "run" is
+# what contrib/run-example.sh needs (build and run agentd); "all", the
+# default, adds what `make check` uses (clang for ASan and fuzzing, valgrind,
+# crun, pytest, man and groff for the man page checks, systemd for the unit
+# checks, debootstrap for the fresh-root CI step).
+#
+# Idempotent and quiet: apt runs only when a package is missing, one line
+# per step is printed, and everything apt says goes to $LOG.
 set -eu
 
-PKGS="build-essential clang libclang-rt-14-dev pkg-config
+LOG=${AGENTD_DEPS_LOG:-/var/log/agentd-install-deps.log}
+
+PKGS_RUN="build-essential pkg-config
 libevent-dev libssl-dev libcjson-dev libseccomp-dev libyaml-dev
-runc crun conmon busybox-static umoci skopeo containernetworking-plugins
-python3 python3-pytest iproute2 procps psmisc util-linux valgrind
-systemd"
+runc conmon busybox-static umoci skopeo containernetworking-plugins
+iproute2 procps util-linux"
+PKGS_ALL="$PKGS_RUN clang libclang-rt-14-dev crun
+python3 python3-pytest psmisc valgrind systemd man-db groff-base
+debootstrap"
+
+case ${1:-all} in
+run)	PKGS=$PKGS_RUN ;;
+all)	PKGS=$PKGS_ALL ;;
+*)	echo "usage: $0 [run|all]" >&2; exit 2 ;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: run as root (apt-get, useradd)" >&2
 	exit 1
 fi
 
+# step WHAT COMMAND...: one line on the terminal, the output in $LOG
+step() {
+	what=$1; shift
+	echo "install-deps: $what"
+	echo "=== $(date -u +%FT%TZ) $what: $*" >>"$LOG"
+	if ! "$@" >>"$LOG" 2>&1 </dev/null; then
+		echo "install-deps: $what failed; the last lines of $LOG:" >&2
+		tail -n 15 "$LOG" >&2
+		echo "install-deps: the whole output is in $LOG" >&2
+		exit 1
+	fi
+}
+
+# one dpkg-query for all: a quick no-op when everything is installed
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null |
+    awk '$NF == "installed" { print $1 }')
 missing=""
+n=0
 for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-	    missing="$missing $p"
+	case " $(echo $installed) " in
+	*" $p "*) ;;
+	*) missing="$missing $p"; n=$((n + 1)) ;;
+	esac
 done
 if [ -n "$missing" ]; then
-	echo "install-deps: installing$missing"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+	: >>"$LOG"
+	step "apt-get update" apt-get update
+	step "installing $n packages (a few minutes on a fresh system)" \
+	    env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+	    -o Dpkg::Use-Pty=0 --no-install-recommends $missing
 fi
 
 # the unprivileged users the watcher and the reporter run as (one each,
 # so that neither can signal or trace the other)
 for u in _agentd _agentd-rep; do
 	if ! getent passwd $u >/dev/null; then
-		useradd -r -s /usr/sbin/nologin -d /nonexistent -M $u
+		step "creating the privsep user $u" \
+		    useradd -r -s /usr/sbin/nologin -d /nonexistent -M $u
 	fi
 done
