@@ -81,6 +81,7 @@ void	 control_worker_gone(struct agentd *, enum proc_role);
 /* staticdir.c */
 int	 staticdir_init(struct agentd *);
 void	 staticdir_send_all(struct agentd *);	/* full scan to the watcher */
+int	 staticdir_done(struct agentd *, struct ipc_chan *, uint32_t gen);
 
 /* notify.c: sd_notify(3) without libsystemd */
 void	 notify_init(struct agentd *);

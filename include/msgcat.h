@@ -46,6 +46,9 @@ enum msg_type {
 	MSG_MANIFEST_END,	/* u32 generation, u32 files */
 	/* watcher -> parent */
 	MSG_MANIFEST_REJECT,	/* str file, str field, str reason */
+	MSG_MANIFEST_DONE,	/* u32 generation: the scan's pod set is
+				   queued to the executor; agentd sends the
+				   next scan only after this */
 
 	/* watcher -> executor: the desired pod set, level triggered */
 	MSG_PODSET_BEGIN = 40,	/* u32 generation */
@@ -106,6 +109,12 @@ enum msg_type {
 #define TEST_HOOK_SEND_OVERSIZE		3
 #define TEST_HOOK_SEND_TRUNCATED	4
 #define TEST_HOOK_PEER_GARBAGE		5	/* to its first peer worker */
+/* 50..59: limits (one worker each, through worker_env.role_test_hook) */
+#define TEST_HOOK_PODSET_FLOOD		50	/* watcher: resend its pod set
+						   TEST_PODSET_FLOOD times */
+#define TEST_PODSET_FLOOD		3000
+#define TEST_HOOK_SYNC_COUNTS		51	/* executor: log "podsets=N
+						   relists=M" */
 
 const char	*msg_type_name(uint32_t);
 const char	*role_name(uint32_t);

@@ -61,6 +61,9 @@ struct ipc_chan {
 	int				 nrfds;
 	struct ipc_outq			 outq;
 	size_t				 queued;
+	ipc_drain_cb			 drain_cb;	/* one-shot, see ipc.h */
+	void				*drain_arg;
+	size_t				 drain_below;
 	uint32_t			 state;
 	int				 dead;
 	int				 in_cb;
@@ -774,11 +777,35 @@ chan_write_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ipc_chan *c = arg;
 
+	ipc_drain_cb cb;
+
 	c->in_cb++;
 	chan_drain(c);
+	/*
+	 * Only from the event loop, never from inside ipc_send(): a paced
+	 * sender that refills the queue from its callback must not recurse.
+	 */
+	if (!c->dead && !c->free_pending && c->drain_cb != NULL &&
+	    c->queued <= c->drain_below) {
+		cb = c->drain_cb;
+		c->drain_cb = NULL;
+		cb(c, c->drain_arg);
+	}
 	c->in_cb--;
 	if (c->free_pending && c->in_cb == 0)
 		chan_destroy(c);
+}
+
+void
+ipc_chan_on_drain(struct ipc_chan *c, size_t below, ipc_drain_cb cb,
+    void *arg)
+{
+	c->drain_cb = cb;
+	c->drain_arg = arg;
+	c->drain_below = below;
+	/* already below: call it from the loop, as if the socket drained */
+	if (cb != NULL && !c->dead && c->queued <= below)
+		event_active(c->wev, EV_WRITE, 0);
 }
 
 int

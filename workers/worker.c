@@ -203,6 +203,10 @@ worker_test_hook(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 				break;
 			}
 		break;
+	default:
+		if (env->role_test_hook != NULL)
+			env->role_test_hook(env, hook);
+		break;
 	}
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +38,11 @@ static struct rt_info		 rtinfo;
 static struct event		*sync_ev;
 static uint32_t			 podset_gen;
 static uint32_t			 audit_id;
+static int64_t			 sync_due_ms;	/* CLOCK_MONOTONIC */
+static int			 synced_owed;	/* PODS_SYNCED after resend */
+#ifdef AGENTD_TEST_HOOKS
+static uint32_t			 n_podsets;
+#endif
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_image(struct ipc_chan *, struct ipc_msg *, void *);
@@ -112,6 +118,26 @@ exec_audit(int phase, const char *action, const struct xpod *x,
 	return rv;
 }
 
+static void
+synced_send(void)
+{
+	struct ipc_msg m;
+
+	if (!synced_owed || env.peers[ROLE_REPORTER] == NULL)
+		return;
+	synced_owed = 0;
+	ipc_msg_init(&m, MSG_PODS_SYNCED, 0);
+	ipc_put_u32(&m, (uint32_t)lc_count());
+	ipc_send(env.peers[ROLE_REPORTER], &m);
+}
+
+static void
+status_drained(struct ipc_chan *c, void *arg)
+{
+	if (lc_send_dirty())
+		synced_send();
+}
+
 void
 exec_send_status(struct xpod *x)
 {
@@ -122,6 +148,13 @@ exec_send_status(struct xpod *x)
 	x->dirty = 0;
 	if (rep == NULL)
 		return;		/* resent whole when it connects */
+	if (ipc_chan_queued(rep) >= IPC_SEND_BUDGET) {
+		/* 512 pods of up to 1 MiB each: the rest when it has read */
+		x->dirty = 1;
+		ipc_chan_on_drain(rep, IPC_SEND_BUDGET / 2, status_drained,
+		    NULL);
+		return;
+	}
 	if (lc_fill_report(x, &r) == -1)
 		return;
 	ipc_msg_init(&m, MSG_POD_STATUS, 0);
@@ -184,19 +217,20 @@ watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	    ipc_get_end(m) == -1 || gen != podset_gen)
 		return -1;
 	ipc_chan_set_state(c, PODSET_IDLE);
+#ifdef AGENTD_TEST_HOOKS
+	n_podsets++;
+#endif
 	lc_podset_end();
 	return 0;
 }
 
+/* PODS_SYNCED only once every pod's status has been queued since then */
 static void
 reporter_connected(void)
 {
-	struct ipc_msg m;
-
-	lc_resend_all();
-	ipc_msg_init(&m, MSG_PODS_SYNCED, 0);
-	ipc_put_u32(&m, (uint32_t)lc_count());
-	ipc_send(env.peers[ROLE_REPORTER], &m);
+	synced_owed = 1;
+	if (lc_resend_all())
+		synced_send();
 }
 
 static int
@@ -369,14 +403,55 @@ parent_image(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sync_at(int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	sync_due_ms = mono_ms() + ms;
+	if (evtimer_add(sync_ev, &tv) == -1)
+		fatalx("sync timer");
+}
+
 static void
 sync_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	int ms = lc_sync_all() ? SYNC_BUSY_MS : SYNC_INTERVAL_MS;
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	evtimer_add(sync_ev, &tv);
+	sync_at(lc_sync_all() ? SYNC_BUSY_MS : SYNC_INTERVAL_MS);
 }
+
+/*
+ * Bring the next relist forward to PODSET_SYNC_COALESCE_MS from now, unless
+ * one is due sooner already: back-to-back pod sets then cost one relist per
+ * period, not one each, and a steady stream of them cannot postpone the
+ * relist forever either.
+ */
+void
+exec_sync_soon(void)
+{
+	if (sync_ev == NULL || sync_due_ms - mono_ms() <=
+	    PODSET_SYNC_COALESCE_MS)
+		return;
+	sync_at(PODSET_SYNC_COALESCE_MS);
+}
+
+#ifdef AGENTD_TEST_HOOKS
+static void
+executor_test_hook(struct worker_env *we, uint32_t hook)
+{
+	if (hook == TEST_HOOK_SYNC_COUNTS)
+		log_warnx("test hook: podsets=%u relists=%u", n_podsets,
+		    lc_relists);
+}
+#endif
 
 static void
 adopt_existing(void)
@@ -391,11 +466,12 @@ adopt_existing(void)
 int
 main(int argc, char *argv[])
 {
-	struct timeval tv = { SYNC_INTERVAL_MS / 1000,
-	    (SYNC_INTERVAL_MS % 1000) * 1000 };
 	struct rt_err err;
 
 	worker_init(&env, ROLE_EXECUTOR, parent_tab, nitems(parent_tab));
+#ifdef AGENTD_TEST_HOOKS
+	env.role_test_hook = executor_test_hook;
+#endif
 	worker_die_with_parent();
 	memset(&err, 0, sizeof(err));
 	if (rt_init(&env.conf, &rtinfo, &err) == -1)
@@ -405,9 +481,9 @@ main(int argc, char *argv[])
 	    rtinfo.cgroup_v2 ? "v2" : "v1");
 	sandbox_executor();
 	adopt_existing();
-	sync_ev = evtimer_new(env.base, sync_cb, NULL);
-	if (sync_ev == NULL || evtimer_add(sync_ev, &tv) == -1)
+	if ((sync_ev = evtimer_new(env.base, sync_cb, NULL)) == NULL)
 		fatalx("sync timer");
+	sync_at(SYNC_INTERVAL_MS);
 	worker_run(&env);
 	return 0;
 }
