@@ -127,6 +127,12 @@ int		 ipc_send_chunks(struct ipc_chan *, uint32_t type, uint32_t id,
 typedef void (*ipc_drain_cb)(struct ipc_chan *, void *);
 void		 ipc_chan_on_drain(struct ipc_chan *, size_t below,
 		    ipc_drain_cb, void *);
+/*
+ * write what the socket takes now, without waiting: for a sender busy for
+ * long outside the event loop (the executor's relist); -1 if it failed
+ * (and the channel may be gone: do not use it then)
+ */
+int		 ipc_chan_kick(struct ipc_chan *);
 /* flush the whole queue synchronously (used before exit) */
 int		 ipc_flush(struct ipc_chan *);
 

@@ -859,6 +859,23 @@ ipc_send(struct ipc_chan *c, struct ipc_msg *m)
 }
 
 int
+ipc_chan_kick(struct ipc_chan *c)
+{
+	if (c->dead)
+		return -1;
+	if (TAILQ_EMPTY(&c->outq))
+		return 0;
+	c->in_cb++;
+	chan_drain(c);
+	c->in_cb--;
+	if (c->free_pending && c->in_cb == 0) {
+		chan_destroy(c);
+		return -1;
+	}
+	return c->dead ? -1 : 0;
+}
+
+int
 ipc_compose(struct ipc_chan *c, uint32_t type, uint32_t id, int fd,
     const void *p, size_t n)
 {

@@ -14,7 +14,7 @@ from harness import (Agentd, manifest, start_agentd, wait_for)
 
 MANIFEST_MAX_BYTES = 512 * 1024     # include/msgcat.h
 MANIFEST_MAX_FILES = 512
-ANNOT_VALUE_MAX = 16 * 1024 - 1     # POD_MAX_ANNOT_VALUE - 1
+ENV_VALUE_MAX = 32 * 1024 - 1       # POD_MAX_ENV_VALUE - 1
 TEST_PODSET_FLOOD = 3000            # include/msgcat.h
 PODSET_SYNC_COALESCE_MS = 100       # workers/executor/executor.h
 
@@ -30,20 +30,21 @@ def rejects(a):
 
 
 def big_manifest(name, target):
-    """A valid pod whose bytes reach the executor: annotations, ~target."""
+    """A valid pod of ~target bytes whose bytes reach the executor and the
+    reporter: annotations (Kubernetes caps them at 256 KiB in all) and env
+    values make up the rest."""
     head = manifest(name, "exec sleep 1000")
     meta = "metadata:\n  name: %s\n" % name
     assert meta in head
-    annots, size, i = [], len(head) + 20, 0
-    while size < target:
-        n = min(ANNOT_VALUE_MAX, target - size - 20)
-        if n <= 0:
-            break
-        annots.append(f"    a{i:02d}: {'x' * n}\n")
-        size += n + 12
+    annots = "".join(f"    a{i:02d}: {'x' * 16000}\n" for i in range(15))
+    env, size, i = [], len(head) + len(annots) + 32, 0
+    while size < target - 64:
+        n = min(ENV_VALUE_MAX, target - size - 64)
+        env.append(f"    - name: E{i:02d}\n      value: {'y' * n}\n")
+        size += n + 32
         i += 1
-    text = head.replace(meta, meta + "  annotations:\n" + "".join(annots))
-    return text
+    text = head.replace(meta, meta + "  annotations:\n" + annots)
+    return text + "    env:\n" + "".join(env)
 
 
 def padded(text, size):
@@ -69,7 +70,6 @@ def test_81_pods_of_488k_all_run(testbuild_dir, busybox_image):
     try:
         text = big_manifest("big00", 488 * 1024)
         assert 480 * 1024 < len(text) <= MANIFEST_MAX_BYTES
-        # write them in a hidden dir first so that one scan sees them all
         for i in range(81):
             a.write_manifest(f"big{i:02d}.yaml",
                              text.replace("name: big00", f"name: big{i:02d}"))
@@ -84,7 +84,9 @@ def test_81_pods_of_488k_all_run(testbuild_dir, busybox_image):
         one = json.loads(a.agentctl("get", "pod",
                                     "default/big40-testnode").stdout)
         assert sum(len(v) for v in one["metadata"]["annotations"].values()) \
-            > 470 * 1024
+            >= 15 * 16000
+        env = one["spec"]["containers"][0]["env"]
+        assert sum(len(e["value"]) for e in env) > 200 * 1024
         assert "peer is not reading" not in a.log()
         remove_all_and_wait(a)
     finally:

@@ -148,6 +148,12 @@ exec_send_status(struct xpod *x)
 	x->dirty = 0;
 	if (rep == NULL)
 		return;		/* resent whole when it connects */
+	/* a relist runs long outside the loop: keep the reporter fed */
+	if (ipc_chan_queued(rep) >= IPC_SEND_BUDGET &&
+	    ipc_chan_kick(rep) == -1) {
+		x->dirty = 1;
+		return;
+	}
 	if (ipc_chan_queued(rep) >= IPC_SEND_BUDGET) {
 		/* 512 pods of up to 1 MiB each: the rest when it has read */
 		x->dirty = 1;
@@ -417,6 +423,13 @@ sync_at(int ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
+	/*
+	 * libevent measures a timeout from the time it cached when this
+	 * callback began: after a relist of seconds (81 pods, a runtime
+	 * `state` each) a 1 s timer would already be due, and relists would
+	 * run back to back with no time for the channels in between.
+	 */
+	event_base_update_cache_time(env.base);
 	sync_due_ms = mono_ms() + ms;
 	if (evtimer_add(sync_ev, &tv) == -1)
 		fatalx("sync timer");
