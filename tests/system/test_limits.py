@@ -140,6 +140,8 @@ def test_file_count_at_limit_and_one_more_rejected_alone(testbuild_dir):
     ("env", "env", 256),
     ("args", "args", 256),
     ("ports", "ports", 64),
+    ("command", "command", 256),
+    ("labels", "labels", 64),
     ("annotations", "annot", 62),   # 64 minus the two a static pod gets
 ])
 def test_pod_over_a_model_limit_is_rejected_alone(testbuild_dir, what, block,
@@ -151,14 +153,17 @@ def test_pod_over_a_model_limit_is_rejected_alone(testbuild_dir, what, block,
         if block == "annot":
             head += "  annotations:\n" + "".join(
                 f"    k{i}: v\n" for i in range(n))
+        if block == "labels":
+            head += "  labels:\n" + "".join(
+                f"    k{i}: v\n" for i in range(n))
         spec = "spec:\n  hostPID: true\n  containers:\n"
         ctrs = [f"  - name: c{i}\n    image: busybox\n"
                 for i in range(n if block == "ctr" else 1)]
         if block == "env":
             ctrs[0] += "    env:\n" + "".join(
                 f"    - name: E{i}\n      value: v\n" for i in range(n))
-        if block == "args":
-            ctrs[0] += "    args:\n" + "".join(
+        if block in ("args", "command"):
+            ctrs[0] += f"    {block}:\n" + "".join(
                 f"    - a{i}\n" for i in range(n))
         if block == "ports":
             ctrs[0] += "    ports:\n" + "".join(
