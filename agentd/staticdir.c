@@ -160,7 +160,7 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int
+static void
 scan_names(const char *path)
 {
 	struct dirent *de;
@@ -173,7 +173,7 @@ scan_names(const char *path)
 		if (!missing_logged)
 			log_warn("static pod path %s", path);
 		missing_logged = 1;
-		return 0;
+		return;
 	}
 	missing_logged = 0;
 	while ((de = readdir(d)) != NULL) {
@@ -193,7 +193,6 @@ scan_names(const char *path)
 	closedir(d);
 	if (cur.nnames > 0)
 		qsort(cur.names, cur.nnames, sizeof(cur.names[0]), name_cmp);
-	return 0;
 }
 
 static void
