@@ -3,6 +3,7 @@ directory is paced through every channel, a file or pod over a limit is
 rejected by itself with a reason, a failing sandbox backs off, and a flood
 of pod sets does not become a flood of relists."""
 import datetime
+import json
 import os
 import re
 import stat
@@ -80,7 +81,6 @@ def test_81_pods_of_488k_all_run(testbuild_dir, busybox_image):
         assert all(p["restarts"] == 0 for p in st["processes"]), st
         assert not rejects(a)
         # the bytes did cross: one pod's annotations as the reporter has them
-        import json
         one = json.loads(a.agentctl("get", "pod",
                                     "default/big40-testnode").stdout)
         assert sum(len(v) for v in one["metadata"]["annotations"].values()) \
@@ -89,6 +89,28 @@ def test_81_pods_of_488k_all_run(testbuild_dir, busybox_image):
         assert sum(len(e["value"]) for e in env) > 200 * 1024
         assert "peer is not reading" not in a.log()
         remove_all_and_wait(a)
+    finally:
+        a.cleanup()
+
+
+def test_podlist_json_of_81_large_pods_is_served(testbuild_dir):
+    """The PodList of 81 x 488 KiB pods is ~40 MiB of JSON, more than the
+    reporter may queue to agentd: the reply is paced, nobody restarts.
+    (Policy-denied pods: the bytes are the same, nothing has to run.)"""
+    a = Agentd(testbuild_dir)
+    try:
+        text = big_manifest("big00", 488 * 1024).replace(
+            "spec:\n", "spec:\n  hostPID: true\n", 1)
+        for i in range(81):
+            a.write_manifest(f"big{i:02d}.yaml",
+                             text.replace("name: big00", f"name: big{i:02d}"))
+        wait_for(lambda: len(table(a)) == 81, 300, interval=1,
+                 what="81 pods reported")
+        out = a.agentctl("get", "pods", "-o", "json").stdout
+        assert len(out) > 32 * 1024 * 1024
+        assert len(json.loads(out)["items"]) == 81
+        assert all(p["restarts"] == 0 for p in a.status()["processes"])
+        remove_all_and_wait(a, 120)
     finally:
         a.cleanup()
 
