@@ -110,7 +110,7 @@ enum msg_type {
 #define TEST_HOOK_SEND_TRUNCATED	4
 #define TEST_HOOK_PEER_GARBAGE		5	/* to its first peer worker */
 /* 50..59: limits (one worker each, through worker_env.role_test_hook) */
-#define TEST_HOOK_PODSET_FLOOD		50	/* watcher: resend its pod set
+#define TEST_HOOK_PODSET_FLOOD		50	/* watcher: its pod set again,
 						   TEST_PODSET_FLOOD times */
 #define TEST_PODSET_FLOOD		3000
 #define TEST_HOOK_SYNC_COUNTS		51	/* executor: log "podsets=N
