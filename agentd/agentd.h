@@ -98,6 +98,7 @@ int	 worker_exe_open(const char *dir, const char *name, char *err,
 /* staticdir.c */
 int	 staticdir_init(struct agentd *);
 void	 staticdir_send_all(struct agentd *);	/* full scan to the watcher */
+int	 staticdir_done(struct agentd *, struct ipc_chan *, uint32_t gen);
 
 /*
  * events.c: InvalidManifest events, logged and kept for the reporter;

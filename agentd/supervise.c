@@ -71,6 +71,7 @@ static int	worker_pong(struct ipc_chan *, struct ipc_msg *, void *);
 static int	worker_reply(struct ipc_chan *, struct ipc_msg *, void *);
 static int	worker_peer_fault(struct ipc_chan *, struct ipc_msg *, void *);
 static int	watcher_reject(struct ipc_chan *, struct ipc_msg *, void *);
+static int	watcher_done(struct ipc_chan *, struct ipc_msg *, void *);
 static int	executor_audit(struct ipc_chan *, struct ipc_msg *, void *);
 static int	spawn(struct agentd *, struct worker *);
 static void	schedule_restart(struct agentd *, struct worker *);
@@ -79,6 +80,7 @@ static const struct ipc_dispatch watcher_tab[] = {
 	{ MSG_HELLO, IPC_F_ONCE, ST_STARTING, worker_hello },
 	{ MSG_PONG, 0, ST_UP, worker_pong },
 	{ MSG_MANIFEST_REJECT, 0, ST_UP, watcher_reject },
+	{ MSG_MANIFEST_DONE, 0, ST_UP, watcher_done },
 	{ MSG_PEER_FAULT, 0, ST_UP, worker_peer_fault },
 };
 
@@ -495,6 +497,17 @@ watcher_reject(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	    agentd_audit_worker(agentd_env, "watcher", "manifest.reject",
 	    details, "rejected", reason) != 1);
 	return 0;
+}
+
+/* a DONE for a scan that is not waiting for one ends the watcher */
+static int
+watcher_done(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	uint32_t gen;
+
+	if (ipc_get_u32(m, &gen) == -1 || ipc_get_end(m) == -1)
+		return -1;
+	return staticdir_done(agentd_env, c, gen);
 }
 
 static void

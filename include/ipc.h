@@ -115,6 +115,26 @@ int		 ipc_compose(struct ipc_chan *, uint32_t type, uint32_t id,
 #define IPC_CHUNK	(256 * 1024)
 int		 ipc_send_chunks(struct ipc_chan *, uint32_t type, uint32_t id,
 		    const void *, size_t);
+/*
+ * Pacing: a sender with more to say than a peer should have queued at once
+ * (a whole directory, a whole pod set, every pod's status) sends while
+ * ipc_chan_queued() is under IPC_SEND_BUDGET and then asks to be called
+ * back once the queue has drained to `below` bytes.  The callback is
+ * one-shot, runs from the event loop (never inside ipc_send), and never
+ * runs once the channel has failed or been freed.  One message is at most
+ * IPC_MAX_MSG, so a paced sender never queues more than
+ * IPC_SEND_BUDGET + IPC_MAX_MSG, well under IPC_MAX_QUEUED.
+ */
+#define IPC_SEND_BUDGET		(4 * 1024 * 1024)
+typedef void (*ipc_drain_cb)(struct ipc_chan *, void *);
+void		 ipc_chan_on_drain(struct ipc_chan *, size_t below,
+		    ipc_drain_cb, void *);
+/*
+ * write what the socket takes now, without waiting: for a sender busy for
+ * long outside the event loop (the executor's relist); -1 if it failed
+ * (and the channel may be gone: do not use it then)
+ */
+int		 ipc_chan_kick(struct ipc_chan *);
 /* flush the whole queue synchronously (used before exit) */
 int		 ipc_flush(struct ipc_chan *);
 

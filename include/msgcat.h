@@ -49,6 +49,9 @@ enum msg_type {
 	MSG_MANIFEST_END,	/* u32 generation, u32 files */
 	/* watcher -> parent */
 	MSG_MANIFEST_REJECT,	/* str file, str field, str reason */
+	MSG_MANIFEST_DONE,	/* u32 generation: the scan's pod set is
+				   queued to the executor; agentd sends the
+				   next scan only after this */
 
 	/* watcher -> executor: the desired pod set, level triggered */
 	MSG_PODSET_BEGIN = 40,	/* u32 generation */
@@ -130,6 +133,12 @@ enum msg_type {
 /* 40-49: worker isolation */
 #define TEST_HOOK_TGKILL		40	/* u32 pid, u32 signal */
 #define TEST_HOOK_MAX_ARGS		2	/* u32 arguments after the hook */
+/* 50..59: limits (one worker each, through worker_env.role_test_hook) */
+#define TEST_HOOK_PODSET_FLOOD		50	/* watcher: its pod set again,
+						   TEST_PODSET_FLOOD times */
+#define TEST_PODSET_FLOOD		3000
+#define TEST_HOOK_SYNC_COUNTS		51	/* executor: log "podsets=N
+						   relists=M" */
 
 const char	*msg_type_name(uint32_t);
 const char	*role_name(uint32_t);

@@ -22,6 +22,11 @@ struct worker_env {
 	struct ipc_chan		*parent;
 	struct ipc_chan		*peers[ROLE_MAX];	/* other workers */
 	int			 peer_sends[ROLE_MAX];	/* has a table */
+#ifdef AGENTD_TEST_HOOKS
+	/* hooks one worker implements itself (TEST_HOOK_* 50..59) */
+	void			(*role_test_hook)(struct worker_env *,
+				    uint32_t);
+#endif
 };
 
 extern struct worker_env *wenv;

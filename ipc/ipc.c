@@ -61,6 +61,9 @@ struct ipc_chan {
 	int				 nrfds;
 	struct ipc_outq			 outq;
 	size_t				 queued;
+	ipc_drain_cb			 drain_cb;	/* one-shot, see ipc.h */
+	void				*drain_arg;
+	size_t				 drain_below;
 	uint32_t			 state;
 	int				 dead;
 	int				 in_cb;
@@ -780,11 +783,35 @@ chan_write_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ipc_chan *c = arg;
 
+	ipc_drain_cb cb;
+
 	c->in_cb++;
 	chan_drain(c);
+	/*
+	 * Only from the event loop, never from inside ipc_send(): a paced
+	 * sender that refills the queue from its callback must not recurse.
+	 */
+	if (!c->dead && !c->free_pending && c->drain_cb != NULL &&
+	    c->queued <= c->drain_below) {
+		cb = c->drain_cb;
+		c->drain_cb = NULL;
+		cb(c, c->drain_arg);
+	}
 	c->in_cb--;
 	if (c->free_pending && c->in_cb == 0)
 		chan_destroy(c);
+}
+
+void
+ipc_chan_on_drain(struct ipc_chan *c, size_t below, ipc_drain_cb cb,
+    void *arg)
+{
+	c->drain_cb = cb;
+	c->drain_arg = arg;
+	c->drain_below = below;
+	/* already below: call it from the loop, as if the socket drained */
+	if (cb != NULL && !c->dead && c->queued <= below)
+		event_active(c->wev, EV_WRITE, 0);
 }
 
 int
@@ -835,6 +862,23 @@ ipc_send(struct ipc_chan *c, struct ipc_msg *m)
 			return -1;
 	}
 	return 0;
+}
+
+int
+ipc_chan_kick(struct ipc_chan *c)
+{
+	if (c->dead)
+		return -1;
+	if (TAILQ_EMPTY(&c->outq))
+		return 0;
+	c->in_cb++;
+	chan_drain(c);
+	c->in_cb--;
+	if (c->free_pending && c->in_cb == 0) {
+		chan_destroy(c);
+		return -1;
+	}
+	return c->dead ? -1 : 0;
 }
 
 int

@@ -1,6 +1,7 @@
 /*
  * The common frame of agentd's workers (see include/worker.h).
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
@@ -152,15 +153,26 @@ worker_peer_attach(struct worker_env *env, enum proc_role role, int fd,
 	return env->peers[role];
 }
 
-int
-worker_reply_text(struct worker_env *env, uint32_t id, const char *text)
-{
-	return ipc_send_chunks(env->parent, MSG_REPLY_CHUNK, id, text,
-	    strlen(text));
-}
+/*
+ * Replies are paced like any long send (see IPC_SEND_BUDGET): a PodList of
+ * 512 large pods is more than a channel may queue.  Text the channel
+ * cannot take now waits here, with the END that follows it, in order; the
+ * rest goes out as agentd reads.
+ */
+struct reply_out {
+	TAILQ_ENTRY(reply_out)	 entry;
+	uint32_t		 id;
+	char			*text;		/* NULL: only an END */
+	size_t			 len, off;
+	int			 has_end;
+	uint32_t		 status;
+	char			*error;
+};
+static TAILQ_HEAD(reply_head, reply_out) replies =
+    TAILQ_HEAD_INITIALIZER(replies);
 
-int
-worker_reply_end(struct worker_env *env, uint32_t id, uint32_t status,
+static int
+reply_end_now(struct worker_env *env, uint32_t id, uint32_t status,
     const char *error)
 {
 	struct ipc_msg m;
@@ -169,6 +181,77 @@ worker_reply_end(struct worker_env *env, uint32_t id, uint32_t status,
 	ipc_put_u32(&m, status);
 	ipc_put_str(&m, error);
 	return ipc_send(env->parent, &m);
+}
+
+static void
+reply_pump(struct ipc_chan *c, void *arg)
+{
+	struct worker_env *env = arg;
+	struct reply_out *r;
+	size_t n;
+
+	while ((r = TAILQ_FIRST(&replies)) != NULL) {
+		while (r->off < r->len) {
+			if (ipc_chan_queued(c) >= IPC_SEND_BUDGET) {
+				ipc_chan_on_drain(c, IPC_SEND_BUDGET / 2,
+				    reply_pump, env);
+				return;
+			}
+			n = r->len - r->off > IPC_CHUNK ? IPC_CHUNK :
+			    r->len - r->off;
+			if (ipc_send_chunks(c, MSG_REPLY_CHUNK, r->id,
+			    r->text + r->off, n) == -1)
+				return;	/* the channel failed: we exit */
+			r->off += n;
+		}
+		if (!r->has_end)
+			return;		/* its END is still to come */
+		reply_end_now(env, r->id, r->status, r->error);
+		TAILQ_REMOVE(&replies, r, entry);
+		free(r->text);
+		free(r->error);
+		free(r);
+	}
+}
+
+int
+worker_reply_text(struct worker_env *env, uint32_t id, const char *text)
+{
+	struct reply_out *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->text = strdup(text)) == NULL) {
+		free(r);
+		return -1;
+	}
+	r->id = id;
+	r->len = strlen(text);
+	TAILQ_INSERT_TAIL(&replies, r, entry);
+	reply_pump(env->parent, env);
+	return 0;
+}
+
+int
+worker_reply_end(struct worker_env *env, uint32_t id, uint32_t status,
+    const char *error)
+{
+	struct reply_out *r = TAILQ_LAST(&replies, reply_head);
+
+	if (r == NULL)
+		return reply_end_now(env, id, status, error);
+	if (r->id != id || r->has_end) {
+		/* an END without text behind another reply: keep the order */
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return -1;
+		r->id = id;
+		TAILQ_INSERT_TAIL(&replies, r, entry);
+	}
+	r->has_end = 1;
+	r->status = status;
+	if (error != NULL && (r->error = strdup(error)) == NULL)
+		return -1;
+	reply_pump(env->parent, env);
+	return 0;
 }
 
 #ifdef AGENTD_TEST_HOOKS
@@ -248,6 +331,10 @@ worker_test_hook(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 				    0, NULL, 0);
 				break;
 			}
+		break;
+	default:
+		if (env->role_test_hook != NULL)
+			env->role_test_hook(env, hook);
 		break;
 	}
 	return 0;

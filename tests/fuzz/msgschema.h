@@ -32,6 +32,7 @@ static const struct msg_schema msg_schemas[] = {
 	{ MSG_MANIFEST_FILE,	"sUb",		0 },
 	{ MSG_MANIFEST_END,	"uu",		0 },
 	{ MSG_MANIFEST_REJECT,	"sss",		0 },
+	{ MSG_MANIFEST_DONE,	"u",		0 },
 	{ MSG_PODSET_BEGIN,	"u",		0 },
 	{ MSG_POD_SPEC,		"P",		0 },
 	{ MSG_PODSET_END,	"uu",		0 },

@@ -1330,6 +1330,124 @@ TEST(test_stalled_peer_queues_until_max_queued_then_fails_loudly)
 	event_base_free(f.base);
 }
 
+/* a paced sender: what agentd, the watcher and the executor do */
+struct pacer {
+	struct ipc_chan	*c;
+	uint8_t		*filler;
+	int		 next, total;
+	int		 in_send;	/* set around ipc_send */
+	int		 reentered;	/* the callback ran inside ipc_send */
+	int		 calls;
+	size_t		 max_queued;
+};
+
+#define PACE_MSG_BYTES	(512 * 1024)
+
+static void
+pace_cb(struct ipc_chan *c, void *arg)
+{
+	struct pacer *p = arg;
+	struct ipc_msg m;
+	uint64_t seq;
+
+	p->calls++;
+	if (p->in_send)
+		p->reentered = 1;
+	while (p->next < p->total && ipc_chan_queued(c) < IPC_SEND_BUDGET) {
+		seq = (uint64_t)p->next++;
+		ipc_msg_init(&m, MSG_PING, 0);
+		ipc_put_u64(&m, seq);
+		ipc_put_bytes(&m, p->filler, PACE_MSG_BYTES);
+		p->in_send = 1;
+		REQUIRE(ipc_send(c, &m) == 0);
+		p->in_send = 0;
+		if (ipc_chan_queued(c) > p->max_queued)
+			p->max_queued = ipc_chan_queued(c);
+	}
+	if (p->next < p->total)
+		ipc_chan_on_drain(c, IPC_SEND_BUDGET / 2, pace_cb, p);
+}
+
+TEST(test_paced_sender_moves_more_than_max_queued_in_order)
+{
+	struct event_base *base;
+	struct ipc_chan *rxc;
+	struct pacer p;
+	struct rx rx, txrx;
+	struct want w;
+	int sv[2], i, ordered = 1;
+
+	alarm(TEST_ALARM_SECONDS);
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	REQUIRE((base = event_base_new()) != NULL);
+	rx_init(&rx);
+	rx_init(&txrx);
+	memset(&p, 0, sizeof(p));
+	/* 80 x 512 KiB = 40 MiB, more than IPC_MAX_QUEUED */
+	p.total = 80;
+	CHECK((size_t)p.total * PACE_MSG_BYTES > IPC_MAX_QUEUED);
+	REQUIRE((p.filler = calloc(1, PACE_MSG_BYTES)) != NULL);
+	p.c = ipc_chan_new(base, sv[0], "tx", NULL, 0, on_error, &txrx);
+	rxc = ipc_chan_new(base, sv[1], "rx", rx_tab, RX_TAB_N, on_error, &rx);
+	REQUIRE(p.c != NULL && rxc != NULL);
+	pace_cb(p.c, &p);
+	w.rx = &rx;
+	w.n = p.total;
+	CHECK(run_until(base, pred_nmsg, &w, 60000));
+	CHECK_EQ_INT(rx.nmsg, p.total);
+	CHECK_EQ_INT(rx.nerr, 0);
+	CHECK_EQ_INT(txrx.nerr, 0);
+	for (i = 0; i < rx.nseqs; i++)
+		if (rx.seqs[i] != (uint64_t)i)
+			ordered = 0;
+	CHECK(ordered);
+	CHECK_EQ_INT(p.reentered, 0);
+	CHECK(p.calls > 2);			/* it really waited */
+	CHECK(p.max_queued <= IPC_SEND_BUDGET + IPC_MAX_MSG);
+	free(p.filler);
+	free(rx.last_payload);
+	ipc_chan_free(p.c);
+	ipc_chan_free(rxc);
+	event_base_free(base);
+}
+
+static void
+count_cb(struct ipc_chan *c, void *arg)
+{
+	(*(int *)arg)++;
+}
+
+TEST(test_on_drain_below_already_runs_from_the_loop_once)
+{
+	struct fix f;
+	struct ipc_chan *tx;
+	struct rx txrx;
+	int sv[2], calls = 0;
+
+	alarm(TEST_ALARM_SECONDS);
+	memset(&f, 0, sizeof(f));
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	REQUIRE((f.base = event_base_new()) != NULL);
+	rx_init(&txrx);
+	tx = ipc_chan_new(f.base, sv[0], "tx", NULL, 0, on_error, &txrx);
+	REQUIRE(tx != NULL);
+	ipc_chan_on_drain(tx, 0, count_cb, &calls);
+	CHECK_EQ_INT(calls, 0);			/* not from inside the call */
+	run_idle(f.base, 3);
+	CHECK_EQ_INT(calls, 1);
+	run_idle(f.base, 3);
+	CHECK_EQ_INT(calls, 1);			/* one-shot */
+	/* a failed channel never calls back */
+	close(sv[1]);
+	CHECK_EQ_INT(ipc_compose(tx, MSG_PING, 0, -1, "12345678", 8), -1);
+	CHECK_EQ_INT(txrx.nerr, 1);
+	ipc_chan_on_drain(tx, IPC_SEND_BUDGET, count_cb, &calls);
+	run_idle(f.base, 3);
+	CHECK_EQ_INT(calls, 1);
+	ipc_chan_free(tx);
+	event_base_free(f.base);
+}
+
 TEST(test_slow_peer_receives_every_message_in_order)
 {
 	struct fix f;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -52,6 +53,10 @@ static uint32_t			 podset_gen;
 static uint32_t			 audit_id;
 static struct evring		 events;	/* resent to a new reporter */
 static struct logrl		 loglimit;
+static int64_t			 sync_due_ms;	/* CLOCK_MONOTONIC */
+#ifdef AGENTD_TEST_HOOKS
+static uint32_t			 n_podsets;
+#endif
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_image(struct ipc_chan *, struct ipc_msg *, void *);
@@ -333,11 +338,15 @@ watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	    ipc_get_end(m) == -1 || gen != podset_gen)
 		return -1;
 	ipc_chan_set_state(c, PODSET_IDLE);
+#ifdef AGENTD_TEST_HOOKS
+	n_podsets++;
+#endif
 	lc_podset_end();
 	status_pump();
 	return 0;
 }
 
+/* PODS_SYNCED only once every pod's status has been queued since then */
 static void
 reporter_connected(void)
 {
@@ -522,14 +531,62 @@ parent_image(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sync_at(int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	/*
+	 * libevent measures a timeout from the time it cached when this
+	 * callback began: after a relist of seconds (81 pods, a runtime
+	 * `state` each) a 1 s timer would already be due, and relists would
+	 * run back to back with no time for the channels in between.
+	 */
+	event_base_update_cache_time(env.base);
+	sync_due_ms = mono_ms() + ms;
+	if (evtimer_add(sync_ev, &tv) == -1)
+		fatalx("sync timer");
+}
+
 static void
 sync_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	int ms = lc_sync_all() ? SYNC_BUSY_MS : SYNC_INTERVAL_MS;
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	evtimer_add(sync_ev, &tv);
+	sync_at(lc_sync_all() ? SYNC_BUSY_MS : SYNC_INTERVAL_MS);
 }
+
+/*
+ * Bring the next relist forward to PODSET_SYNC_COALESCE_MS from now, unless
+ * one is due sooner already: back-to-back pod sets then cost one relist per
+ * period, not one each, and a steady stream of them cannot postpone the
+ * relist forever either.
+ */
+void
+exec_sync_soon(void)
+{
+	if (sync_ev == NULL || sync_due_ms - mono_ms() <=
+	    PODSET_SYNC_COALESCE_MS)
+		return;
+	sync_at(PODSET_SYNC_COALESCE_MS);
+}
+
+#ifdef AGENTD_TEST_HOOKS
+static void
+executor_test_hook(struct worker_env *we, uint32_t hook)
+{
+	if (hook == TEST_HOOK_SYNC_COUNTS)
+		log_warnx("test hook: podsets=%u relists=%u", n_podsets,
+		    lc_relists);
+}
+#endif
 
 static void
 adopt_existing(void)
@@ -544,11 +601,12 @@ adopt_existing(void)
 int
 main(int argc, char *argv[])
 {
-	struct timeval tv = { SYNC_INTERVAL_MS / 1000,
-	    (SYNC_INTERVAL_MS % 1000) * 1000 };
 	struct rt_err err;
 
 	worker_init(&env, ROLE_EXECUTOR, parent_tab, nitems(parent_tab));
+#ifdef AGENTD_TEST_HOOKS
+	env.role_test_hook = executor_test_hook;
+#endif
 	worker_die_with_parent();
 	memset(&err, 0, sizeof(err));
 	if (rt_init(&env.conf, &rtinfo, &err) == -1)
@@ -565,9 +623,9 @@ main(int argc, char *argv[])
 	adopt_existing();
 	sync_ev = evtimer_new(env.base, sync_cb, NULL);
 	pace_ev = evtimer_new(env.base, pace_cb, NULL);
-	if (sync_ev == NULL || pace_ev == NULL ||
-	    evtimer_add(sync_ev, &tv) == -1)
+	if (sync_ev == NULL || pace_ev == NULL)
 		fatalx("sync timer");
+	sync_at(SYNC_INTERVAL_MS);
 	worker_run(&env);
 	return 0;
 }

@@ -12,9 +12,16 @@
 
 #define SYNC_INTERVAL_MS	1000	/* like the kubelet's PLEG relist */
 #define SYNC_BUSY_MS		200	/* while pods are terminating */
+/*
+ * A pod set change is acted on this soon, but never sooner than one relist
+ * per this period however many sets arrive (a flood of PODSET_END must not
+ * become a flood of full relists, each a runtime `state` per container).
+ */
+#define PODSET_SYNC_COALESCE_MS	100
 #define BACKOFF_INITIAL_S	10	/* kubelet crash-loop backoff */
 #define BACKOFF_MAX_S		300
 #define BACKOFF_RESET_S		600	/* ran this long: backoff forgotten */
+/* a failed sandbox is retried after the same 10 s doubling to 300 s */
 #define AUDIT_ACK_TIMEOUT_MS	10000
 #define AUDIT_REFUSED		"the audit log cannot record the action; " \
 				"nothing was done (see agentd's log)"
@@ -56,6 +63,8 @@ struct xpod {
 	int64_t			 deadline_ns;
 	int			 dirty;		/* status to send */
 	char			 sandbox_error[POD_MAX_REASON];
+	uint32_t		 sb_backoff_s;	/* 0: no failure yet */
+	int64_t			 sb_retry_ns;	/* not before this */
 	struct xctr		 ctrs[POD_MAX_CONTAINERS];
 	/* adopted containers before the spec is known: name -> id */
 	struct rt_labels	 adopted[POD_MAX_CONTAINERS];
@@ -72,6 +81,7 @@ void	 exec_send_gone(struct xpod *);
 void	 exec_event(const struct xpod *, int type, const char *reason,
 	    const char *logkey, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
+void	 exec_sync_soon(void);	/* after a pod set change */
 const struct rt_info *exec_rt_info(void);
 const struct agentd_config *exec_conf(void);
 
@@ -86,6 +96,9 @@ void	 lc_podset_end(void);
 int	 lc_sync_all(void);
 void	 lc_resend_all(void);
 size_t	 lc_send_dirty(void);
+#ifdef AGENTD_TEST_HOOKS
+extern uint32_t	 lc_relists;
+#endif
 size_t	 lc_count(void);
 int	 lc_fill_report(struct xpod *, struct pod_report *);
 

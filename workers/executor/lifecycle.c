@@ -253,7 +253,7 @@ lc_podset_end(void)
 		if (!xpods[i]->desired)
 			start_terminating(xpods[i], "no longer desired");
 	have_podset = 1;
-	lc_sync_all();
+	exec_sync_soon();
 }
 
 /* ---- helpers for container state ---- */
@@ -318,6 +318,24 @@ fill_labels(struct xpod *x, uint32_t i, struct rt_labels *l,
 
 /* ---- the sandbox ---- */
 
+/*
+ * A sandbox that cannot be created (a failing CNI plugin, a cgroup that
+ * cannot be made) is retried with the crash-loop backoff of containers,
+ * not at every relist: each attempt is two fsync'd audit records and a
+ * runtime call.
+ */
+static void
+sandbox_backoff(struct xpod *x)
+{
+	if (x->sb_backoff_s == 0)
+		x->sb_backoff_s = BACKOFF_INITIAL_S;
+	else
+		x->sb_backoff_s = x->sb_backoff_s * 2 > BACKOFF_MAX_S ?
+		    BACKOFF_MAX_S : x->sb_backoff_s * 2;
+	x->sb_retry_ns = pod_now_ns() + (int64_t)x->sb_backoff_s *
+	    1000000000LL;
+}
+
 static int
 ensure_sandbox(struct xpod *x)
 {
@@ -326,6 +344,8 @@ ensure_sandbox(struct xpod *x)
 
 	if (x->has_sandbox)
 		return 0;
+	if (x->sb_retry_ns > pod_now_ns())
+		return -1;	/* backing off: no runtime call, no record */
 	policy_describe(&x->pod, details, sizeof(details));
 	if (exec_audit(AUDIT_INTENT, "sandbox.create", x, NULL, NULL, details,
 	    NULL, NULL) == -1) {
@@ -345,11 +365,14 @@ ensure_sandbox(struct xpod *x)
 		    details, "error", err.msg);
 		snprintf(x->sandbox_error, sizeof(x->sandbox_error), "%s",
 		    err.msg);
+		sandbox_backoff(x);
 		exec_event(x, EVENT_WARNING, "FailedCreatePodSandBox", NULL,
 		    "Failed to create pod sandbox: %s", err.msg);
 		x->dirty = 1;
 		return -1;
 	}
+	x->sb_backoff_s = 0;
+	x->sb_retry_ns = 0;
 	snprintf(ids, sizeof(ids), "id=%s;netns=%s", x->sb.id,
 	    x->sb.netns_path);
 	exec_audit(AUDIT_OUTCOME, "sandbox.create", x, NULL, NULL, ids, "ok",
@@ -856,6 +879,10 @@ sync_terminating(struct xpod *x)
 	return 1;
 }
 
+#ifdef AGENTD_TEST_HOOKS
+uint32_t	lc_relists;	/* every relist, whatever asked for it */
+#endif
+
 /* 1 while a pod is terminating: the caller then relists sooner */
 int
 lc_sync_all(void)
@@ -864,6 +891,9 @@ lc_sync_all(void)
 	struct xpod *x;
 	int busy = 0;
 
+#ifdef AGENTD_TEST_HOOKS
+	lc_relists++;
+#endif
 	while (i < nxpods) {
 		x = xpods[i];
 		if (x->terminating || (!x->has_spec && have_podset)) {
@@ -882,6 +912,7 @@ lc_sync_all(void)
 	return busy;
 }
 
+/* a (re)connected reporter gets every pod; exec_send_status paces them */
 void
 lc_resend_all(void)
 {

@@ -26,6 +26,8 @@
 
 #define SCAN_IDLE	0	/* parent channel states */
 #define SCAN_RUNNING	1
+#define SCAN_HANDING	2	/* END seen, pod set not yet queued: agentd
+				   must wait for MSG_MANIFEST_DONE */
 #define ST_IDLE		(1u << SCAN_IDLE)
 #define ST_RUNNING	(1u << SCAN_RUNNING)
 
@@ -206,39 +208,116 @@ name_cmp(const void *a, const void *b)
 	return strcmp((*ea)->name, (*eb)->name);
 }
 
-static void
-send_podset(void)
-{
-	struct ipc_chan *ex = env.peers[ROLE_EXECUTOR];
-	struct ipc_msg m;
-	uint32_t n = 0;
-	size_t i;
+/*
+ * The pod set goes out paced (IPC_SEND_BUDGET at a time, the rest when the
+ * executor has read it): 512 legal pods can be far more than a channel may
+ * queue.  The entries are not touched while a set is on its way, because
+ * agentd sends no new scan before MSG_MANIFEST_DONE, which is sent when the
+ * whole set is queued.  A new executor channel starts the set over.
+ */
+static struct {
+	int		 sending;
+	size_t		 next;		/* entries[] index */
+	uint32_t	 pods;
+	int		 done_owed;	/* a scan waits for MSG_MANIFEST_DONE */
+	uint32_t	 done_gen;
+	uint32_t	 flood;		/* test hook: sets still to send */
+} ps;
 
-	if (ex == NULL || !have_scan)
+static void
+podset_done(void)
+{
+	struct ipc_msg m;
+
+	if (!ps.done_owed)
 		return;
+	ipc_msg_init(&m, MSG_MANIFEST_DONE, 0);
+	ipc_put_u32(&m, ps.done_gen);
+	ipc_send(env.parent, &m);
+	ps.done_owed = 0;
+	ipc_chan_set_state(env.parent, SCAN_IDLE);
+}
+
+static void
+podset_begin(struct ipc_chan *ex)
+{
+	struct ipc_msg m;
+
 	podset_gen++;
 	ipc_msg_init(&m, MSG_PODSET_BEGIN, podset_gen);
 	ipc_put_u32(&m, podset_gen);
 	ipc_send(ex, &m);
-	for (i = 0; i < nentries; i++) {
-		if (!entries[i]->ok || is_duplicate(i, &entries[i]->pod))
+	ps.sending = 1;
+	ps.next = 0;
+	ps.pods = 0;
+}
+
+/* 1 when the set is complete, 0 when the rest waits for the queue to drain */
+static int
+podset_fill(struct ipc_chan *ex)
+{
+	struct manifest_entry *e;
+	struct ipc_msg m;
+
+	while (ps.next < nentries) {
+		if (ipc_chan_queued(ex) >= IPC_SEND_BUDGET)
+			return 0;
+		e = entries[ps.next];
+		if (!e->ok || is_duplicate(ps.next, &e->pod)) {
+			ps.next++;
 			continue;
+		}
+		ps.next++;
 		ipc_msg_init(&m, MSG_POD_SPEC, podset_gen);
-		if (podwire_put_pod(&m, &entries[i]->pod) == -1) {
+		if (podwire_put_pod(&m, &e->pod) == -1) {
 			ipc_msg_free(&m);
-			send_reject(entries[i]->name, "metadata.name",
-			    "pod is too large to encode");
+			send_reject(e->name, "metadata", "pod is too large "
+			    "to encode (more than 1 MiB in podwire)");
 			continue;
 		}
 		if (ipc_send(ex, &m) == -1)
-			return;
-		n++;
+			return 0;	/* the channel failed: a new one resends */
+		ps.pods++;
 	}
 	ipc_msg_init(&m, MSG_PODSET_END, podset_gen);
 	ipc_put_u32(&m, podset_gen);
-	ipc_put_u32(&m, n);
+	ipc_put_u32(&m, ps.pods);
 	ipc_send(ex, &m);
-	log_debug("sent %u pods to the executor", n);
+	ps.sending = 0;
+	log_debug("sent %u pods to the executor", ps.pods);
+	return 1;
+}
+
+static void
+podset_pump(struct ipc_chan *ex, void *arg)
+{
+	for (;;) {
+		if (!ps.sending)
+			podset_begin(ex);
+		if (!podset_fill(ex)) {
+			if (env.peers[ROLE_EXECUTOR] == ex)
+				ipc_chan_on_drain(ex, IPC_SEND_BUDGET / 2,
+				    podset_pump, NULL);
+			return;
+		}
+		if (ps.flood == 0)
+			break;
+		ps.flood--;
+	}
+	podset_done();
+}
+
+static void
+send_podset(void)
+{
+	struct ipc_chan *ex = env.peers[ROLE_EXECUTOR];
+
+	ps.sending = 0;		/* a set in flight was on an older channel */
+	if (ex == NULL || !have_scan) {
+		podset_done();	/* the executor gets it when it connects */
+		return;
+	}
+	podset_pump(ex, NULL);
 }
 
 static void
@@ -263,7 +342,9 @@ parent_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	if (ipc_get_u32(m, &gen) == -1 || ipc_get_u32(m, &files) == -1 ||
 	    ipc_get_end(m) == -1 || gen != scan_gen)
 		return -1;
-	ipc_chan_set_state(c, SCAN_IDLE);
+	ipc_chan_set_state(c, SCAN_HANDING);
+	ps.done_owed = 1;
+	ps.done_gen = gen;
 	prune_entries();
 	qsort(entries, nentries, sizeof(entries[0]), name_cmp);
 	report_duplicates();
@@ -288,10 +369,26 @@ parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
+#ifdef AGENTD_TEST_HOOKS
+static void
+watcher_test_hook(struct worker_env *we, uint32_t hook)
+{
+	if (hook != TEST_HOOK_PODSET_FLOOD || env.peers[ROLE_EXECUTOR] ==
+	    NULL || !have_scan)
+		return;
+	ps.flood += TEST_PODSET_FLOOD;
+	if (!ps.sending)
+		podset_pump(env.peers[ROLE_EXECUTOR], NULL);
+}
+#endif
+
 int
 main(int argc, char *argv[])
 {
 	worker_init(&env, ROLE_WATCHER, parent_tab, nitems(parent_tab));
+#ifdef AGENTD_TEST_HOOKS
+	env.role_test_hook = watcher_test_hook;
+#endif
 	sandbox_enter(env.conf.privsep_user, env.conf.privsep_chroot,
 	    SANDBOX_WATCHER);
 	log_info("watching %s for node %s", env.conf.static_pod_path,
