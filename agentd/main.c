@@ -66,6 +66,20 @@ mono_seconds(void)
 	return ts.tv_sec;
 }
 
+/* an agentd event record: no pod, no container, phase "event" */
+static void
+event_rec(struct audit_rec *r, const char *actor, const char *action,
+    const char *details, const char *outcome, const char *error)
+{
+	memset(r, 0, sizeof(*r));
+	r->actor = actor;
+	r->action = action;
+	r->phase = "event";
+	r->details = details;
+	r->outcome = outcome;
+	r->error = error;
+}
+
 /*
  * A record a worker (or a file in the static directory) can cause at
  * will: rate-limited and refused while the audit budget is exhausted
@@ -79,13 +93,7 @@ agentd_audit_worker(struct agentd *env, const char *actor, const char *action,
 	struct audit_rec r;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.actor = actor;
-	r.action = action;
-	r.phase = "event";
-	r.details = details;
-	r.outcome = outcome;
-	r.error = error;
+	event_rec(&r, actor, action, details, outcome, error);
 	if (env->audit != NULL &&
 	    (rc = audit_append_worker(env->audit, &r, mono_seconds())) >= 0) {
 		if (rc == 0 && env->audit_failed)
@@ -103,13 +111,7 @@ agentd_audit_event(struct agentd *env, const char *actor, const char *action,
 {
 	struct audit_rec r;
 
-	memset(&r, 0, sizeof(r));
-	r.actor = actor;
-	r.action = action;
-	r.phase = "event";
-	r.details = details;
-	r.outcome = outcome;
-	r.error = error;
+	event_rec(&r, actor, action, details, outcome, error);
 	return agentd_audit(env, &r, NULL);
 }
 
