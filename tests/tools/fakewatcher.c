@@ -291,6 +291,7 @@ parent_file(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static int
 parent_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
+	struct ipc_msg done;
 	uint32_t gen, files;
 	size_t i;
 
@@ -308,6 +309,10 @@ parent_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		log_warnx("fake: attack %s", attack);
 	have_scan = 1;
 	send_podset();
+	/* the set is queued (the fake does not pace it): agentd may scan on */
+	ipc_msg_init(&done, MSG_MANIFEST_DONE, 0);
+	ipc_put_u32(&done, gen);
+	ipc_send(env.parent, &done);
 	return 0;
 }
 

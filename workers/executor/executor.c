@@ -341,8 +341,7 @@ watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 #ifdef AGENTD_TEST_HOOKS
 	n_podsets++;
 #endif
-	lc_podset_end();
-	status_pump();
+	lc_podset_end();	/* the relist it brings forward sends statuses */
 	return 0;
 }
 
@@ -561,6 +560,11 @@ static void
 sync_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	sync_at(lc_sync_all() ? SYNC_BUSY_MS : SYNC_INTERVAL_MS);
+	/*
+	 * statuses go out after the relist that applied a pod set (not at
+	 * its end, before the policy ran), and PODS_SYNCED after them
+	 */
+	status_pump();
 }
 
 /*
