@@ -27,12 +27,13 @@
 
 #define REPORTER_MAX_FILTER	512
 /*
- * A reply is queued whole to agentd, and agentd queues it whole to
- * agentctl: past IPC_MAX_QUEUED either channel fails, and MAX_PODS pods
- * of 1 MiB make a v1.PodList of more than 500 MiB.  Such a query is
- * refused with a reason instead; the reporter keeps running.
+ * A reply goes out paced (worker_reply_text), but the reporter renders it
+ * whole first: MAX_PODS pods of 1 MiB make a v1.PodList of more than
+ * 500 MiB.  Past this bound the query is refused with a reason instead
+ * (ask for one pod, or the table); the reporter keeps running.  81 legal
+ * manifests of 488 KiB make a list of about 40 MiB, which is served.
  */
-#define REPORTER_MAX_REPLY	(IPC_MAX_QUEUED / 2)
+#define REPORTER_MAX_REPLY	(128 * 1024 * 1024)
 
 struct pod_entry {
 	struct pod		 spec;
