@@ -39,6 +39,7 @@ struct pod_entry {
 	struct pod		 spec;
 	struct pod_report	 report;
 	int			 stale;	/* not resent since reconnect */
+	size_t			 wire_len;	/* its POD_STATUS payload */
 };
 
 static struct worker_env	 env;
@@ -98,6 +99,7 @@ exec_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	struct pod spec;
 	struct pod_report report;
 	struct pod_entry *e;
+	size_t wire_len = m->len;
 
 	if (podwire_get_pod(m, &spec) == -1)
 		return -1;
@@ -120,6 +122,7 @@ exec_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	e->spec = spec;
 	e->report = report;
 	e->stale = 0;
+	e->wire_len = wire_len;
 	return 0;
 }
 
@@ -286,6 +289,27 @@ parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
+/*
+ * The JSON of a pod is larger than its podwire form (every string is in
+ * both, JSON adds names and quotes): past REPORTER_MAX_REPLY of podwire
+ * the list is refused before it is rendered, which for 500 MiB would take
+ * longer than the heartbeat allows.
+ */
+static int
+podlist_too_large(char *err, size_t errlen)
+{
+	size_t i, sum = 0;
+
+	for (i = 0; i < npods; i++)
+		sum += pods[i]->wire_len;
+	if (sum <= REPORTER_MAX_REPLY)
+		return 0;
+	snprintf(err, errlen, "the reply would be more than %zu bytes, more "
+	    "than the %d a reply may have: ask for one pod (get pod "
+	    "NAMESPACE/NAME) or the table", sum, REPORTER_MAX_REPLY);
+	return 1;
+}
+
 static char *
 render(uint32_t kind, const char *filter, char *err, size_t errlen)
 {
@@ -304,6 +328,8 @@ render(uint32_t kind, const char *filter, char *err, size_t errlen)
 		return podstatus_table(specs, reports, npods, pod_now_ns());
 	if (kind >= QUERY_EVENTS_TABLE)
 		return render_events(kind, filter, err, errlen);
+	if (kind == QUERY_PODLIST_JSON && podlist_too_large(err, errlen))
+		return NULL;
 	if (kind == QUERY_PODLIST_JSON)
 		doc = podstatus_podlist_json(specs, reports, npods, pod_now_ns());
 	else {
