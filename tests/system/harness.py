@@ -6,6 +6,7 @@ instances never see each other or the host's containers.  stop() and
 cleanup() leave nothing behind even when a test failed half way.
 """
 import glob
+import hashlib
 import json
 import re
 import os
@@ -18,6 +19,59 @@ import time
 
 PRIVSEP_USER = "_agentd"
 REPORTER_USER = "_agentd-rep"     # another uid: the watcher cannot signal it
+
+
+WORKERS = ("agentd-watcher", "agentd-executor", "agentd-reporter",
+           "agentd-pause")
+# agentd runs a worker only from a directory whose whole path is root-owned
+# and not group/other-writable; a clone below /tmp (1777) is not, so its
+# tests run copies of the workers from below /run instead
+SAFE_BASE = "/run/agentd-tests"
+
+
+def path_is_safe(path):
+    p = os.path.abspath(path)
+    while True:
+        st = os.stat(p)
+        if st.st_uid != 0 or st.st_mode & 0o022:
+            return False
+        if p == "/":
+            return True
+        p = os.path.dirname(p)
+
+
+def safe_dir(build):
+    """A root-owned directory with a safe path for the tests' own libexec
+    directories: the build directory itself when its path is safe."""
+    if path_is_safe(build):
+        return build
+    d = os.path.join(SAFE_BASE,
+                     hashlib.sha256(build.encode()).hexdigest()[:16])
+    os.makedirs(d, exist_ok=True)
+    for x in (SAFE_BASE, d):
+        os.chown(x, 0, 0)
+        os.chmod(x, 0o755)
+    return d
+
+
+def worker_dir(build):
+    """The libexecDir for build: build itself, or fresh copies of its
+    workers in safe_dir(build)."""
+    if path_is_safe(build):
+        return build
+    d = os.path.join(safe_dir(build), "libexec")
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o755)
+    for exe in WORKERS:
+        src, dst = os.path.join(build, exe), os.path.join(d, exe)
+        if not os.path.exists(src):
+            continue
+        if (not os.path.exists(dst) or
+                os.stat(src).st_mtime_ns != os.stat(dst).st_mtime_ns):
+            shutil.copy2(src, dst + ".tmp")
+            os.chmod(dst + ".tmp", 0o755)
+            os.rename(dst + ".tmp", dst)
+    return d
 
 
 def ensure_privsep_user():
@@ -97,7 +151,7 @@ class Agentd:
             "privsepUser": PRIVSEP_USER,
             "reporterUser": REPORTER_USER,
             "privsepChroot": self.chroot,
-            "libexecDir": build,
+            "libexecDir": worker_dir(build),
             "auditLog": self.audit,
             "auditFsync": "false",
             "runtime": "runc",

@@ -19,7 +19,7 @@ import subprocess
 import pytest
 
 from harness import Agentd, cstatus, manifest, running, start_agentd, \
-    wait_for, wait_pod
+    safe_dir, wait_for, wait_pod
 
 FAKE = os.path.join("tests", "tools", "agentd-watcher-fake")
 REAL = ("agentd-executor", "agentd-reporter", "agentd-pause")
@@ -30,7 +30,7 @@ def fake_libexec(testbuild_dir):
     fake = os.path.join(testbuild_dir, FAKE)
     if not os.path.exists(fake):
         pytest.fail(f"{fake} is missing: run `make testbuild`")
-    d = os.path.join(testbuild_dir, "fake-libexec")
+    d = os.path.join(safe_dir(testbuild_dir), "fake-libexec")
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     os.chmod(d, 0o755)

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from harness import Agentd, REPORTER_USER, PRIVSEP_USER, proc_status, \
-    wait_for
+    safe_dir, wait_for
 
 SIGSYS = 31
 WORKER_EXES = ("agentd-watcher", "agentd-executor", "agentd-reporter",
@@ -152,7 +152,7 @@ def fill_libexec(d, build):
 @pytest.fixture
 def testroot(testbuild_dir):
     """A root-owned 0755 directory below the build tree (not /tmp)."""
-    d = os.path.join(testbuild_dir, f"isolation-{os.getpid()}-"
+    d = os.path.join(safe_dir(testbuild_dir), f"isolation-{os.getpid()}-"
                      f"{time.monotonic_ns()}")
     os.makedirs(d)
     os.chmod(d, 0o755)

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from harness import Agentd, proc_status, wait_for
+from harness import Agentd, proc_status, safe_dir, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -153,7 +153,7 @@ def wrap_libexec(build, delayed=None, delay=0.0):
     group/other-writable directories (so not below /tmp), and executes the
     fd it checked, which an interpreter cannot reopen: the late worker is
     a small ELF wrapper, not a script."""
-    d = tempfile.mkdtemp(prefix="libexec-", dir=build)
+    d = tempfile.mkdtemp(prefix="libexec-", dir=safe_dir(build))
     os.chmod(d, 0o755)
     for exe in ("agentd-watcher", "agentd-executor", "agentd-reporter",
                 "agentd-pause"):
