@@ -31,6 +31,30 @@ make -s -j"$(nproc)" all >"$run/make.log" 2>&1 || {
 }
 [ -d "$run/busybox-oci" ] || contrib/mkimage-busybox.sh "$run/busybox-oci"
 
+# agentd runs its workers only from a directory whose whole path is
+# root-owned and not group/other-writable (agentd(8)); a checkout below
+# /tmp or a home directory is not, so the workers then run from a copy
+safe_path() {
+	p=$1
+	while :; do
+		[ "$(stat -c %u "$p")" = 0 ] || return 1
+		[ $(( 0$(stat -c %a "$p") & 022 )) -eq 0 ] || return 1
+		[ "$p" = / ] && return 0
+		p=$(dirname "$p")
+	done
+}
+libexec="$top/build"
+if ! safe_path "$libexec"; then
+	libexec=/run/agentd-example/libexec
+	echo "run-example: $top/build is below a directory others may write;" \
+	    "running the workers from a copy in $libexec"
+	mkdir -p "$libexec"
+	chmod 0755 /run/agentd-example "$libexec"
+	for w in agentd-watcher agentd-executor agentd-reporter agentd-pause; do
+		install -m 0755 "$top/build/$w" "$libexec/$w"
+	done
+fi
+
 cat > "$run/agentd.yaml" <<EOT
 nodeName: node1
 staticPodPath: $top/contrib/examples/pods
@@ -40,7 +64,7 @@ podLogsDir: $run/logs
 cgroupRoot: $cgroup
 privsepUser: _agentd
 privsepChroot: $run/empty
-libexecDir: $top/build
+libexecDir: $libexec
 auditLog: $run/audit/audit.log
 runtime: auto
 EOT
