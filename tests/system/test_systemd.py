@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from harness import Agentd, proc_status, safe_dir, wait_for
+from harness import Agentd, proc_status, safe_dir, wait_for, worker_dir
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -917,7 +917,7 @@ def test_agentd_and_pods_run_under_the_units_restrictions(
     a = None
     try:
         a = Agentd(wrapped, extra_config={"allowPrivileged": "true",
-                                          "libexecDir": build_dir})
+                                          "libexecDir": worker_dir(build_dir)})
         st = proc_status(a.proc.pid)
         assert int(st["CapBnd"], 16) == bset and st["Seccomp"] == "2"
         a.agentctl("image", "import", busybox_image, "busybox")
