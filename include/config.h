@@ -12,6 +12,7 @@
 
 #define CONFIG_DEFAULT_PATH	"/etc/agentd/agentd.yaml"
 #define CONFIG_MAX_BYTES	(256 * 1024)
+#define CONFIG_MAX_RUNTIME_OPS	64	/* maxParallelRuntimeOps bound */
 #define CONFIG_MAX_PATH		1024
 #define CONFIG_MAX_CAPS		64
 #define WORKER_CONFIG_FD	5
@@ -65,6 +66,8 @@ struct agentd_config {
 	char		 cni_bin_dir[CONFIG_MAX_PATH];
 	uint32_t	 static_rescan_seconds;	/* default 20, as the kubelet */
 	uint32_t	 watchdog_ping_seconds;	/* worker heartbeat period */
+	uint32_t	 max_runtime_ops;	/* jobs in flight; 0: 2 per CPU */
+	uint32_t	 runtime_op_timeout;	/* seconds a job may take */
 	struct node_policy policy;
 	/* the raw bytes, handed to workers */
 	char		*raw;

@@ -37,12 +37,15 @@ struct cfg_key {
 	enum cfg_type	 type;
 	size_t		 off;
 	size_t		 size;	/* destination size for strings */
+	uint64_t	 min;	/* CFG_UINT bounds; max 0: none */
+	uint64_t	 max;
 };
 
-#define S(f)	offsetof(struct agentd_config, f), \
-		sizeof(((struct agentd_config *)0)->f)
+#define SB(f, lo, hi)	offsetof(struct agentd_config, f), \
+		sizeof(((struct agentd_config *)0)->f), lo, hi
+#define S(f)	SB(f, 0, 0)
 #define P(f)	offsetof(struct agentd_config, policy.f), \
-		sizeof(((struct agentd_config *)0)->policy.f)
+		sizeof(((struct agentd_config *)0)->policy.f), 0, 0
 
 static const struct cfg_key cfg_keys[] = {
 	{ "nodeName",		CFG_STR,	S(node_name) },
@@ -69,6 +72,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "cniBinDir",		CFG_PATH,	S(cni_bin_dir) },
 	{ "staticPodRescanSeconds", CFG_UINT,	S(static_rescan_seconds) },
 	{ "heartbeatSeconds",	CFG_UINT,	S(watchdog_ping_seconds) },
+	{ "maxParallelRuntimeOps", CFG_UINT,
+	    SB(max_runtime_ops, 0, CONFIG_MAX_RUNTIME_OPS) },
+	{ "runtimeOpTimeoutSeconds", CFG_UINT, SB(runtime_op_timeout, 1, 3600) },
 	{ "allowPrivileged",	CFG_BOOL,	P(allow_privileged) },
 	{ "allowHostNetwork",	CFG_BOOL,	P(allow_host_network) },
 	{ "allowHostPID",	CFG_BOOL,	P(allow_host_pid) },
@@ -105,6 +111,7 @@ config_defaults(struct agentd_config *c)
 	c->runtime = RUNTIME_AUTO;
 	c->static_rescan_seconds = 20;
 	c->watchdog_ping_seconds = 5;
+	c->runtime_op_timeout = 120;
 	c->policy.allow_run_as_root = 1;
 }
 
@@ -140,6 +147,7 @@ parse_uint(const char *v, uint64_t *out)
 static const char *
 set_scalar(struct agentd_config *c, const struct cfg_key *k, const char *v)
 {
+	static char range[80];	/* the reason returned for a bound */
 	char *dst = (char *)c + k->off;
 	uint64_t u;
 	int b;
@@ -164,6 +172,12 @@ set_scalar(struct agentd_config *c, const struct cfg_key *k, const char *v)
 	case CFG_UINT:
 		if (parse_uint(v, &u) == -1)
 			return "must be a non-negative integer";
+		if (u < k->min || (k->max != 0 && u > k->max)) {
+			snprintf(range, sizeof(range), "must be between %llu "
+			    "and %llu", (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+			return range;
+		}
 		if (k->size == sizeof(uint32_t)) {
 			uint32_t u32 = (uint32_t)u;
 			if (u > UINT32_MAX)

@@ -25,7 +25,9 @@
 #include "auditfmt.h"
 #include "evring.h"
 #include "executor.h"
+#include "exitwatch.h"
 #include "ipc.h"
+#include "job.h"
 #include "log.h"
 #include "sandbox.h"
 #include "worker.h"
@@ -43,17 +45,20 @@
  */
 #define STATUS_QUEUE_HIGH	(4 * 1024 * 1024)
 #define STATUS_PACE_MS		20
+#define IMPORT_TIMEOUT_MS	(30 * 60 * 1000)	/* a large image, a slow disk */
 
 static struct worker_env	 env;
 static struct rt_info		 rtinfo;
-static struct event		*sync_ev;
+static struct event		*step_ev;
 static struct event		*pace_ev;
+static struct event		*relist_ev;
+static int64_t			 step_due_ms;	/* CLOCK_MONOTONIC */
+static int64_t			 last_step_ms;
 static int			 resync_pending;	/* PODS_SYNCED owed */
 static uint32_t			 podset_gen;
 static uint32_t			 audit_id;
 static struct evring		 events;	/* resent to a new reporter */
 static struct logrl		 loglimit;
-static int64_t			 sync_due_ms;	/* CLOCK_MONOTONIC */
 #ifdef AGENTD_TEST_HOOKS
 static uint32_t			 n_podsets;
 #endif
@@ -63,6 +68,7 @@ static int	parent_image(struct ipc_chan *, struct ipc_msg *, void *);
 static int	watcher_begin(struct ipc_chan *, struct ipc_msg *, void *);
 static int	watcher_pod(struct ipc_chan *, struct ipc_msg *, void *);
 static int	watcher_end(struct ipc_chan *, struct ipc_msg *, void *);
+static void	podset_step(void);
 
 static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_PING, 0, IPC_F_ANYSTATE, worker_ping },
@@ -297,7 +303,7 @@ watcher_pod(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	char field[POD_IDENTITY_FIELD], why[POD_IDENTITY_WHY];
 	struct pod p;
 
-	/* the spec hash covers the exact bytes: any change replaces the pod */
+	/* equal bytes: nothing to compare (the identity is lifecycle's) */
 	auditfmt_sha256_hex((const char *)m->data, m->len, hash);
 	if (podwire_get_pod(m, &p) == -1)
 		return -1;
@@ -341,7 +347,8 @@ watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 #ifdef AGENTD_TEST_HOOKS
 	n_podsets++;
 #endif
-	lc_podset_end();	/* the relist it brings forward sends statuses */
+	lc_podset_end();
+	podset_step();		/* its statuses go out after that step */
 	return 0;
 }
 
@@ -382,99 +389,60 @@ parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 }
 
 /*
- * An import copies and unpacks a whole image, which can take minutes; it
- * runs in a child so that the executor keeps answering pings (the systemd
- * watchdog depends on them) and keeps syncing pods meanwhile.  One import
- * at a time; the intent is audited before the fork, the outcome after.
+ * An import copies and unpacks a whole image, which can take minutes: it
+ * is a job like every runtime call.  One import at a time; the intent is
+ * audited before the job, the outcome after.
  */
 struct import_job {
-	pid_t		 pid;
-	int		 fd;
+	int		 running;
 	uint32_t	 id;
-	struct event	*ev;
 	char		 name[POD_MAX_IMAGE + 1];
 	char		 src[CONFIG_MAX_PATH];
-	char		 result[RT_ERR_MAX + POD_MAX_ID + 8];
-	size_t		 len;
 };
 
 static struct import_job	 import;
 
 static void
-import_child(int fd, const char *src, const char *name)
+import_run(void *arg, struct job_out *out)
 {
-	char digest[POD_MAX_ID], out[sizeof(import.result)];
 	struct rt_err err;
-	int n;
 
 	memset(&err, 0, sizeof(err));
-	if (rt_image_import(src, name, digest, sizeof(digest), &err) == -1)
-		n = snprintf(out, sizeof(out), "E%s", err.msg);
-	else
-		n = snprintf(out, sizeof(out), "O%s", digest);
-	if (n > 0 && write(fd, out, (size_t)n) == -1)
-		_exit(1);
-	_exit(0);
+	out->rc = rt_image_import(import.src, import.name, out->digest,
+	    sizeof(out->digest), &err);
+	snprintf(out->msg, sizeof(out->msg), "%s", err.msg);
 }
 
 static void
-import_done(void)
+import_done(void *arg, struct job_out *out)
 {
 	/* escaped values are cut to fit agentd's details bound (4096) */
 	char details[3072];
-	char text[sizeof(import.name) + sizeof(import.result) + 16];
-	int status, ok;
+	char text[sizeof(import.name) + POD_MAX_ID + 16];
+	int ok = out->rc == 0;
 
-	waitpid(import.pid, &status, 0);
-	event_free(import.ev);
-	close(import.fd);
-	import.result[import.len] = '\0';
-	ok = import.len > 1 && import.result[0] == 'O';
-	if (import.len == 0)
-		snprintf(import.result, sizeof(import.result),
-		    "Eimport process died (status %d)", status);
 	details[0] = '\0';
 	auditfmt_details_add(details, sizeof(details), "source", import.src);
 	if (ok)
 		auditfmt_details_add(details, sizeof(details), "digest",
-		    import.result + 1);
+		    out->digest);
 	exec_audit(AUDIT_OUTCOME, "image.import", NULL, NULL, import.name,
-	    details, ok ? "ok" : "error", ok ? NULL : import.result + 1);
-	if (ok) {
-		if (snprintf(text, sizeof(text), "imported %s %s\n",
-		    import.name, import.result + 1) < (int)sizeof(text))
-			worker_reply_text(&env, import.id, text);
-	}
-	worker_reply_end(&env, import.id, ok ? 0 : 1,
-	    ok ? NULL : import.result + 1);
-	import.pid = 0;
+	    details, ok ? "ok" : "error", ok ? NULL : out->msg);
+	if (ok && snprintf(text, sizeof(text), "imported %s %s\n",
+	    import.name, out->digest) < (int)sizeof(text))
+		worker_reply_text(&env, import.id, text);
+	worker_reply_end(&env, import.id, ok ? 0 : 1, ok ? NULL : out->msg);
+	import.running = 0;
 	if (ok)
-		lc_sync_all();	/* pods waiting for this image start now */
-}
-
-static void
-import_read_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	ssize_t n;
-
-	n = read(fd, import.result + import.len,
-	    sizeof(import.result) - 1 - import.len);
-	if (n > 0 && import.len + (size_t)n < sizeof(import.result) - 1) {
-		import.len += (size_t)n;
-		return;
-	}
-	if (n > 0)
-		import.len += (size_t)n;
-	import_done();
+		lc_image_arrived();	/* pods waiting for it start now */
 }
 
 static void
 image_import(uint32_t id, const char *src, const char *name)
 {
 	char details[2048];
-	int p[2];
 
-	if (import.pid != 0) {
+	if (import.running) {
 		worker_reply_end(&env, id, 1, "another image import is "
 		    "running; try again when it is done");
 		return;
@@ -487,22 +455,14 @@ image_import(uint32_t id, const char *src, const char *name)
 		    "the import");
 		return;
 	}
-	if (pipe2(p, O_CLOEXEC) == -1 || (import.pid = fork()) == -1)
-		fatal("image import");
-	if (import.pid == 0) {
-		close(p[0]);
-		import_child(p[1], src, name);
-	}
-	close(p[1]);
-	import.fd = p[0];
+	import.running = 1;
 	import.id = id;
-	import.len = 0;
 	snprintf(import.src, sizeof(import.src), "%s", src);
 	snprintf(import.name, sizeof(import.name), "%s", name);
-	import.ev = event_new(env.base, import.fd, EV_READ | EV_PERSIST,
-	    import_read_cb, NULL);
-	if (import.ev == NULL || event_add(import.ev, NULL) == -1)
-		fatalx("import event");
+	/* an import may take long: the timeout is the import's own */
+	if (job_submit("image.import", IMPORT_TIMEOUT_MS, import_run, NULL,
+	    import_done, NULL) == NULL)
+		fatalx("out of memory for the import job");
 }
 
 static int
@@ -539,47 +499,69 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* run the step at mono time at_ms, unless one is due sooner already */
 static void
-sync_at(int ms)
+step_at(int64_t at_ms)
 {
+	int64_t now = mono_ms(), ms = at_ms > now ? at_ms - now : 0;
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	/*
-	 * libevent measures a timeout from the time it cached when this
-	 * callback began: after a relist of seconds (81 pods, a runtime
-	 * `state` each) a 1 s timer would already be due, and relists would
-	 * run back to back with no time for the channels in between.
-	 */
+	if (evtimer_pending(step_ev, NULL) && step_due_ms <= at_ms)
+		return;
+	/* libevent measures from the time it cached when this callback
+	   began; a long callback would make the timer due already */
 	event_base_update_cache_time(env.base);
-	sync_due_ms = mono_ms() + ms;
-	if (evtimer_add(sync_ev, &tv) == -1)
-		fatalx("sync timer");
+	step_due_ms = at_ms;
+	if (evtimer_add(step_ev, &tv) == -1)
+		fatalx("step timer");
 }
 
 static void
-sync_cb(evutil_socket_t fd, short ev, void *arg)
+step_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	sync_at(lc_sync_all() ? SYNC_BUSY_MS : SYNC_INTERVAL_MS);
-	/*
-	 * statuses go out after the relist that applied a pod set (not at
-	 * its end, before the policy ran), and PODS_SYNCED after them
-	 */
+	int64_t wake, now_real;
+
+	last_step_ms = mono_ms();
+	wake = lc_step_all();
+	if (wake != 0) {
+		now_real = pod_now_ns();
+		step_at(last_step_ms + (wake > now_real ?
+		    (wake - now_real) / 1000000 + 1 : 0));
+	}
+	/* statuses go out after the step that applied a pod set (not at
+	   its end, before the policy ran), and PODS_SYNCED after them */
 	status_pump();
 }
 
-/*
- * Bring the next relist forward to PODSET_SYNC_COALESCE_MS from now, unless
- * one is due sooner already: back-to-back pod sets then cost one relist per
- * period, not one each, and a steady stream of them cannot postpone the
- * relist forever either.
- */
+/* a job's result, an exit: step now (within this loop iteration) */
 void
-exec_sync_soon(void)
+exec_step_soon(void)
 {
-	if (sync_ev == NULL || sync_due_ms - mono_ms() <=
-	    PODSET_SYNC_COALESCE_MS)
-		return;
-	sync_at(PODSET_SYNC_COALESCE_MS);
+	if (step_ev != NULL)
+		step_at(mono_ms());
+}
+
+/*
+ * A pod set is stepped at once, but at most once per
+ * PODSET_SYNC_COALESCE_MS: back-to-back pod sets cost one step per period,
+ * and a steady stream of them cannot postpone it forever either.
+ */
+static void
+podset_step(void)
+{
+	int64_t at = last_step_ms + PODSET_SYNC_COALESCE_MS;
+
+	step_at(at > mono_ms() ? at : mono_ms());
+}
+
+static void
+relist_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct timeval tv = { RELIST_INTERVAL_MS / 1000,
+	    (RELIST_INTERVAL_MS % 1000) * 1000 };
+
+	lc_relist();
+	evtimer_add(relist_ev, &tv);
 }
 
 #ifdef AGENTD_TEST_HOOKS
@@ -624,12 +606,18 @@ main(int argc, char *argv[])
 	if (rtinfo.storage_error[0] != '\0')
 		log_warnx("%s", rtinfo.storage_error);
 	sandbox_executor();
+	job_init(env.base, &env.conf);
+	if (exitwatch_init(env.base, lc_exit_event) == -1)
+		fatal("watching conmon's exit files");
 	adopt_existing();
-	sync_ev = evtimer_new(env.base, sync_cb, NULL);
+	step_ev = evtimer_new(env.base, step_cb, NULL);
 	pace_ev = evtimer_new(env.base, pace_cb, NULL);
-	if (sync_ev == NULL || pace_ev == NULL)
-		fatalx("sync timer");
-	sync_at(SYNC_INTERVAL_MS);
+	relist_ev = evtimer_new(env.base, relist_cb, NULL);
+	if (step_ev == NULL || pace_ev == NULL || relist_ev == NULL)
+		fatalx("executor timers");
+	relist_cb(-1, 0, NULL);
+	log_info("%zu runtime jobs in parallel, each within %d s",
+	    job_max_parallel(), job_timeout_ms() / 1000);
 	worker_run(&env);
 	return 0;
 }

@@ -10,66 +10,112 @@
 #include "pod.h"
 #include "runtime.h"
 
-#define SYNC_INTERVAL_MS	1000	/* like the kubelet's PLEG relist */
-#define SYNC_BUSY_MS		200	/* while pods are terminating */
 /*
- * A pod set change is acted on this soon, but never sooner than one relist
- * per this period however many sets arrive (a flood of PODSET_END must not
- * become a flood of full relists, each a runtime `state` per container).
+ * Nothing polls: container exits arrive from conmon's exit files
+ * (exitwatch.c), job results from the jobs (job.c).  A consistency relist,
+ * file reads only, catches what an event could miss (a conmon that died
+ * without a word, a container removed underneath us).
+ */
+#define RELIST_INTERVAL_MS	30000
+#define KILL_RECHECK_MS		1000	/* SIGKILL sent: look again this soon */
+/*
+ * A pod set change is acted on at once, but never more often than once
+ * per this period however many sets arrive: a flood of PODSET_END must
+ * not become a flood of steps over every pod.
  */
 #define PODSET_SYNC_COALESCE_MS	100
 #define BACKOFF_INITIAL_S	10	/* kubelet crash-loop backoff */
 #define BACKOFF_MAX_S		300
 #define BACKOFF_RESET_S		600	/* ran this long: backoff forgotten */
+#define IMAGE_RETRY_S		10	/* a missing image: look again */
 /* a failed sandbox is retried after the same 10 s doubling to 300 s */
 #define AUDIT_ACK_TIMEOUT_MS	10000
 #define AUDIT_REFUSED		"the audit log cannot record the action; " \
 				"nothing was done (see agentd's log)"
+#define XPOD_MAX_SLOTS		(2 * POD_MAX_CONTAINERS)
+#define XPOD_HASH_MAX		72	/* a scheme tag and hex SHA-256 */
+
+/*
+ * A container slot.  REGULAR slots are spec.containers[spec_index];
+ * ORPHAN slots hold a container the runtime has that no spec wants (found
+ * at adoption): it is stopped and removed.  Init containers and sidecars
+ * are further kinds of slot.
+ */
+enum slot_kind {
+	SLOT_REGULAR = 0,
+	SLOT_ORPHAN,
+};
+
+enum xc_state {
+	XC_EMPTY = 0,		/* no container: created when due */
+	XC_STARTING,		/* container.create job in flight */
+	XC_RUNNING,		/* created and started, not known to have exited */
+	XC_EXITED,		/* its exit is recorded; restarted when due */
+	XC_REMOVING,		/* container.remove job in flight */
+};
 
 struct xctr {
+	enum slot_kind		 kind;
+	enum xc_state		 st;
+	int			 spec_index;	/* REGULAR; -1 for an orphan */
+	char			 name[POD_MAX_CONTAINER_NAME + 1];
 	char			 id[RT_ID_MAX];	/* "" = no container now */
+	char			 hash[XPOD_HASH_MAX];	/* of the spec it runs */
+	int			 replace;	/* spec changed: stop, start anew */
+	int			 discard;	/* debris of a failed start */
+	int			 stop_sent;	/* replace: stop signal sent */
+	int64_t			 stop_deadline_ns;
 	uint32_t		 restart_count;
-	uint8_t			 state;		/* enum container_state */
+	uint8_t			 state;		/* enum container_state, reported */
 	char			 reason[64];
-	char			 message[POD_MAX_REASON];
+	char			*message;	/* NULL: none */
 	struct rt_cstate	 cs;
-	int			 exit_seen;	/* this exit already handled */
 	int			 has_last;
 	struct container_term	 last;
 	uint32_t		 backoff_s;
 	int64_t			 backoff_until_ns;
-	char			 image_id[POD_MAX_IMAGE + POD_MAX_ID];
+	char			*image_id;	/* ref@digest once resolved */
 };
 
-enum xpod_phase {
-	XPOD_ACTIVE = 0,
-	XPOD_STOPPING,		/* stop signal sent, waiting for grace */
-	XPOD_KILLED,		/* SIGKILL sent, waiting for exit */
+/*
+ * The pod's state; every transition is made in lifecycle.c pod_step(),
+ * one switch.  Termination is requested (terminating = 1) at any time and
+ * taken up as soon as no job of the pod is in flight.
+ */
+enum xpod_state {
+	XP_ADOPTED = 0,		/* found running at start; no spec yet */
+	XP_ADMIT,		/* accepted; node policy not checked yet */
+	XP_DENIED,		/* the node policy refused it */
+	XP_SANDBOX,		/* no sandbox: create one when due */
+	XP_RUNNING,		/* sandbox up; the slots drive the containers */
+	XP_STOPPING,		/* stop signals sent, grace period running */
+	XP_KILLING,		/* SIGKILL sent, waiting for the exits */
+	XP_TEARDOWN,		/* removing the containers, then the sandbox */
+	XP_GONE,		/* nothing left: forgotten */
 };
 
 struct xpod {
 	struct pod		 pod;
+	struct pod		*next_pod;	/* a spec change, applied when idle */
+	enum xpod_state		 st;
 	int			 has_spec;	/* adopted pods lack one */
-	char			 spec_hash[72];
+	char			 spec_hash[XPOD_HASH_MAX];	/* the sandbox's */
+	char			 wire_hash[XPOD_HASH_MAX];	/* its podwire bytes */
 	int			 desired;	/* in the latest pod set */
-	int			 policy_checked;
-	int			 denied;
+	int			 busy;		/* a job of this pod is in flight */
 	char			 deny_reason[POD_MAX_REASON];
 	int			 has_sandbox;
 	struct rt_sandbox	 sb;
 	int64_t			 start_time_ns;
 	int			 terminating;
-	enum xpod_phase		 phase;
-	int64_t			 deadline_ns;
+	int64_t			 deadline_ns;	/* grace period end */
+	int64_t			 wake_ns;	/* step again then; 0: on events */
 	int			 dirty;		/* status to send */
 	char			 sandbox_error[POD_MAX_REASON];
 	uint32_t		 sb_backoff_s;	/* 0: no failure yet */
 	int64_t			 sb_retry_ns;	/* not before this */
-	struct xctr		 ctrs[POD_MAX_CONTAINERS];
-	/* adopted containers before the spec is known: name -> id */
-	struct rt_labels	 adopted[POD_MAX_CONTAINERS];
-	char			 adopted_ids[POD_MAX_CONTAINERS][RT_ID_MAX];
-	uint32_t		 n_adopted;
+	struct xctr		 ctrs[XPOD_MAX_SLOTS];
+	uint32_t		 n_slots;
 };
 
 /* executor.c */
@@ -81,19 +127,22 @@ void	 exec_send_gone(struct xpod *);
 void	 exec_event(const struct xpod *, int type, const char *reason,
 	    const char *logkey, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
-void	 exec_sync_soon(void);	/* after a pod set change */
+void	 exec_step_soon(void);	/* after any event that moves a pod */
 const struct rt_info *exec_rt_info(void);
 const struct agentd_config *exec_conf(void);
 
 /* lifecycle.c */
 void	 lc_adopt(const char *id, const struct rt_labels *, void *);
 void	 lc_podset_begin(void);
-int	 lc_podset_add(struct pod *, const char *spec_hash);
+int	 lc_podset_add(struct pod *, const char *wire_hash);
 int	 lc_podset_has_uid(const char *);
 size_t	 lc_podset_pending(void);
 int	 lc_podset_seen(void);
 void	 lc_podset_end(void);
-int	 lc_sync_all(void);
+int64_t	 lc_step_all(void);	/* the earliest wake-up asked for; 0: none */
+void	 lc_exit_event(const char *id);	/* NULL: events were lost */
+void	 lc_relist(void);
+void	 lc_image_arrived(void);
 void	 lc_resend_all(void);
 size_t	 lc_send_dirty(void);
 #ifdef AGENTD_TEST_HOOKS

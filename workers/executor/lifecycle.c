@@ -3,13 +3,20 @@
  * check it against the node policy, create its sandbox, start its
  * containers, restart them by restartPolicy with the crash-loop backoff,
  * and terminate it (stop signal, grace period, SIGKILL, removal) when it
- * leaves the desired set.  Every privileged step is audited before (intent,
- * acknowledged as durable by agentd) and after (outcome); an intent that
- * cannot be recorded means the step does not happen.
+ * leaves the desired set.
  *
- * State is rebuilt after a restart from what the runtime reports (the
- * labels stored with each container), so killing the executor or agentd
- * loses no container and restarts none.
+ * It is a state machine driven by events: a pod set, a job's result
+ * (job.c: every runtime call runs in a child), a container's exit
+ * (exitwatch.c), a timer.  pod_step() makes every transition of a pod and
+ * slot_step() every transition of a container slot; neither waits for
+ * anything.  One job per pod is in flight at a time (x->busy), so a pod's
+ * operations happen in order while pods proceed in parallel.
+ *
+ * Every privileged step is audited before (intent, acknowledged as durable
+ * by agentd) and after (outcome); an intent that cannot be recorded means
+ * the step does not happen.  State is rebuilt after a restart from what
+ * the runtime has on disk (the labels stored with each container), so
+ * killing the executor or agentd loses no container and restarts none.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,14 +27,21 @@
 #include "config.h"
 #include "evring.h"
 #include "executor.h"
+#include "identity.h"
 #include "ipc.h"
+#include "job.h"
 #include "log.h"
 #include "msgcat.h"
 #include "policy.h"
 
+#define NS_PER_S	1000000000LL
+#define STEP_MAX_PASSES	8	/* transitions per pod per step, a bound */
+
 static struct xpod	*xpods[MAX_PODS];
 static size_t		 nxpods;
 static int		 have_podset;	/* a full set has arrived since start */
+
+static void	pod_step(struct xpod *);
 
 size_t
 lc_count(void)
@@ -41,7 +55,8 @@ find_uid(const char *uid)
 	size_t i;
 
 	for (i = 0; i < nxpods; i++)
-		if (strcmp(xpods[i]->pod.uid ? xpods[i]->pod.uid : "", uid) == 0)
+		if (!xpods[i]->terminating &&
+		    strcmp(xpods[i]->pod.uid ? xpods[i]->pod.uid : "", uid) == 0)
 			return xpods[i];
 	return NULL;
 }
@@ -59,19 +74,256 @@ xpod_new(void)
 }
 
 static void
+slot_clear_last(struct xctr *c)
+{
+	free(c->last.reason);
+	free(c->last.message);
+	free(c->last.container_id);
+	memset(&c->last, 0, sizeof(c->last));
+	c->has_last = 0;
+}
+
+static void
+slot_free(struct xctr *c)
+{
+	slot_clear_last(c);
+	free(c->message);
+	free(c->image_id);
+	memset(c, 0, sizeof(*c));
+}
+
+static void
 xpod_free_at(size_t i)
 {
-	pod_free(&xpods[i]->pod);
-	free(xpods[i]);
+	struct xpod *x = xpods[i];
+	uint32_t s;
+
+	for (s = 0; s < x->n_slots; s++)
+		slot_free(&x->ctrs[s]);
+	if (x->next_pod != NULL) {
+		pod_free(x->next_pod);
+		free(x->next_pod);
+	}
+	pod_free(&x->pod);
+	free(x);
 	xpods[i] = xpods[--nxpods];
 }
 
+static int64_t
+now_ns(void)
+{
+	return pod_now_ns();
+}
+
+/* ask for a step of this pod at `when` at the latest */
+static void
+wake_at(struct xpod *x, int64_t when)
+{
+	if (x->wake_ns == 0 || when < x->wake_ns)
+		x->wake_ns = when;
+}
+
+static void
+set_message(struct xctr *c, const char *m)
+{
+	free(c->message);
+	c->message = m != NULL && m[0] != '\0' ? strdup(m) : NULL;
+}
+
+static int
+message_is(const struct xctr *c, const char *m)
+{
+	return strcmp(c->message ? c->message : "", m ? m : "") == 0;
+}
+
+static void
+set_waiting(struct xpod *x, struct xctr *c, const char *reason,
+    const char *message)
+{
+	if (c->state != CSTATE_WAITING || strcmp(c->reason, reason) != 0 ||
+	    !message_is(c, message))
+		x->dirty = 1;
+	c->state = CSTATE_WAITING;
+	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	set_message(c, message);
+}
+
+static const struct container_spec *
+slot_spec(const struct xpod *x, const struct xctr *c)
+{
+	if (c->kind != SLOT_REGULAR || c->spec_index < 0 ||
+	    (uint32_t)c->spec_index >= x->pod.n_containers)
+		return NULL;
+	return &x->pod.containers[c->spec_index];
+}
+
+static struct xctr *
+slot_add(struct xpod *x, enum slot_kind kind, const char *name)
+{
+	struct xctr *c;
+
+	if (x->n_slots >= XPOD_MAX_SLOTS)
+		return NULL;
+	c = &x->ctrs[x->n_slots++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->spec_index = -1;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	return c;
+}
+
+static void
+slot_remove(struct xpod *x, struct xctr *c)
+{
+	uint32_t i = (uint32_t)(c - x->ctrs);
+
+	slot_free(c);
+	if (i + 1 < x->n_slots)
+		memmove(&x->ctrs[i], &x->ctrs[i + 1],
+		    (x->n_slots - i - 1) * sizeof(x->ctrs[0]));
+	x->n_slots--;
+	memset(&x->ctrs[x->n_slots], 0, sizeof(x->ctrs[0]));
+}
+
+/* the slot of spec container i (REGULAR slots come first, in order) */
+static struct xctr *
+spec_slot(struct xpod *x, uint32_t i)
+{
+	uint32_t s;
+
+	for (s = 0; s < x->n_slots; s++)
+		if (x->ctrs[s].kind == SLOT_REGULAR &&
+		    x->ctrs[s].spec_index == (int)i)
+			return &x->ctrs[s];
+	return NULL;
+}
+
+/* ---- exits ---- */
+
+static void
+record_exit(struct xpod *x, struct xctr *c)
+{
+	const char *reason;
+
+	c->st = XC_EXITED;
+	c->state = CSTATE_TERMINATED;
+	reason = c->cs.oom_killed ? "OOMKilled" :
+	    (c->cs.exit_code == 0 && c->cs.signal == 0) ? "Completed" :
+	    "Error";
+	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	set_message(c, NULL);
+	x->dirty = 1;
+	log_info("pod %s/%s container %s exited: code %d signal %d (%s)",
+	    x->pod.namespace, x->pod.name, c->id, c->cs.exit_code,
+	    c->cs.signal, reason);
+}
+
+/*
+ * Look at one container from its files (no runtime process): an exit is
+ * recorded, a container removed underneath us starts afresh.
+ */
+static void
+observe(struct xpod *x, struct xctr *c)
+{
+	struct rt_err err;
+
+	if (c->id[0] == '\0' || c->st != XC_RUNNING)
+		return;
+	memset(&err, 0, sizeof(err));
+	if (rt_container_state(c->id, &c->cs, &err) == -1 ||
+	    c->cs.status == RT_UNKNOWN) {
+		log_warnx("container %s of pod %s/%s is gone: %s", c->id,
+		    x->pod.namespace, x->pod.name, err.msg[0] ? err.msg :
+		    "the runtime does not know it");
+		c->id[0] = '\0';
+		c->st = XC_EMPTY;
+		set_waiting(x, c, "ContainerCreating", NULL);
+		return;
+	}
+	if (c->cs.status == RT_EXITED)
+		record_exit(x, c);
+	else if (c->state != CSTATE_RUNNING) {
+		c->state = CSTATE_RUNNING;
+		c->reason[0] = '\0';
+		set_message(c, NULL);
+		x->dirty = 1;
+	}
+}
+
+void
+lc_exit_event(const char *id)
+{
+	struct xctr *c;
+	size_t i;
+	uint32_t s;
+
+	if (id == NULL) {
+		lc_relist();
+		return;
+	}
+	for (i = 0; i < nxpods; i++) {
+		for (s = 0; s < xpods[i]->n_slots; s++) {
+			c = &xpods[i]->ctrs[s];
+			if (strcmp(c->id, id) != 0)
+				continue;
+			observe(xpods[i], c);
+			exec_step_soon();
+			return;
+		}
+		if (xpods[i]->has_sandbox && strcmp(xpods[i]->sb.id, id) == 0)
+			log_warnx("pod %s/%s: its sandbox's infra process "
+			    "exited", xpods[i]->pod.namespace,
+			    xpods[i]->pod.name);
+	}
+	/* a container whose start job has not reported yet: it looks then */
+}
+
+/* the consistency check behind the events: file reads per container */
+void
+lc_relist(void)
+{
+	size_t i;
+	uint32_t s;
+
+	for (i = 0; i < nxpods; i++)
+		for (s = 0; s < xpods[i]->n_slots; s++)
+			observe(xpods[i], &xpods[i]->ctrs[s]);
+	exec_step_soon();
+}
+
 /* ---- adoption of what the runtime already runs ---- */
+
+static int
+hash_is_legacy(const char *h)
+{
+	/* labels written before identity hashes: a bare hex digest */
+	return strchr(h, ':') == NULL;
+}
+
+static void
+adopt_sandbox(struct xpod *x, const char *id)
+{
+	struct rt_cstate cs;
+	struct rt_err err;
+
+	memset(&err, 0, sizeof(err));
+	if (rt_sandbox_status(id, &x->sb, &cs, &err) == 0 &&
+	    cs.status == RT_RUNNING)
+		x->has_sandbox = 1;
+	else {
+		/* a dead sandbox is still removed with its pod */
+		snprintf(x->sb.id, sizeof(x->sb.id), "%s", id);
+		x->has_sandbox = 1;
+		log_warnx("pod %s/%s: sandbox %s is not running", x->pod.namespace,
+		    x->pod.name, id);
+	}
+}
 
 void
 lc_adopt(const char *id, const struct rt_labels *l, void *arg)
 {
 	struct xpod *x;
+	struct xctr *c;
 
 	if ((x = find_uid(l->pod_uid)) == NULL) {
 		if ((x = xpod_new()) == NULL)
@@ -79,64 +331,34 @@ lc_adopt(const char *id, const struct rt_labels *l, void *arg)
 		x->pod.uid = strdup(l->pod_uid);
 		x->pod.namespace = strdup(l->pod_namespace);
 		x->pod.name = strdup(l->pod_name);
-		snprintf(x->spec_hash, sizeof(x->spec_hash), "%s",
-		    l->spec_hash);
-		x->start_time_ns = pod_now_ns();
+		x->st = XP_ADOPTED;
+		x->start_time_ns = now_ns();
 	}
 	/* the creation time stored with the sandbox and every container */
 	if (l->pod_created_ns > 0 && l->pod_created_ns < x->start_time_ns)
 		x->start_time_ns = l->pod_created_ns;
 	if (l->container[0] == '\0') {
-		struct rt_cstate cs;
-		struct rt_err err;
-
-		snprintf(x->sb.id, sizeof(x->sb.id), "%s", id);
-		if (rt_sandbox_status(id, &x->sb, &cs, &err) == 0)
-			x->has_sandbox = 1;
+		snprintf(x->spec_hash, sizeof(x->spec_hash), "%s",
+		    l->spec_hash);
+		adopt_sandbox(x, id);
 		return;
 	}
-	if (x->n_adopted >= POD_MAX_CONTAINERS)
+	if ((c = slot_add(x, SLOT_ORPHAN, l->container)) == NULL)
 		return;
-	x->adopted[x->n_adopted] = *l;
-	snprintf(x->adopted_ids[x->n_adopted], RT_ID_MAX, "%s", id);
-	x->n_adopted++;
-	log_info("adopted container %s of pod %s/%s", l->container,
-	    l->pod_namespace, l->pod_name);
-}
-
-/* give adopted containers their place in the now known spec */
-static void
-attach_adopted(struct xpod *x)
-{
-	struct rt_err err;
-	uint32_t i, j;
-
-	for (i = 0; i < x->n_adopted; i++) {
-		for (j = 0; j < x->pod.n_containers; j++)
-			if (strcmp(x->pod.containers[j].name,
-			    x->adopted[i].container) == 0 &&
-			    x->ctrs[j].id[0] == '\0')
-				break;
-		if (j == x->pod.n_containers) {
-			/* not in the spec any more: remove it */
-			rt_container_kill(x->adopted_ids[i], SIGKILL, &err);
-			rt_container_remove(x->adopted_ids[i], &err);
-			continue;
-		}
-		/* same-sized fields of one struct: a plain copy */
-		memcpy(x->ctrs[j].id, x->adopted_ids[i], RT_ID_MAX);
-		x->ctrs[j].restart_count = x->adopted[i].restart_count;
-		x->ctrs[j].backoff_s = x->adopted[i].restart_count ?
-		    BACKOFF_INITIAL_S : 0;
-	}
-	x->n_adopted = 0;
-	x->policy_checked = 1;	/* it was allowed when it was started */
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	snprintf(c->hash, sizeof(c->hash), "%s", l->spec_hash);
+	c->restart_count = l->restart_count;
+	c->st = XC_RUNNING;
+	observe(x, c);	/* one that exited while we were away: its code */
+	log_info("adopted container %s of pod %s/%s (%s)", l->container,
+	    l->pod_namespace, l->pod_name, c->st == XC_RUNNING ? "running" :
+	    c->st == XC_EXITED ? c->reason : "gone");
 }
 
 /* ---- the desired set ---- */
 
 static struct pod	*pending[MAX_PODS];
-static char		 pending_hash[MAX_PODS][72];
+static char		 pending_wire[MAX_PODS][XPOD_HASH_MAX];
 static size_t		 npending;
 
 void
@@ -174,15 +396,20 @@ lc_podset_has_uid(const char *uid)
 	return 0;
 }
 
+/*
+ * wire: a digest of the pod's podwire bytes.  It is not the identity (a
+ * new wire format changes it, and restarts nothing): equal bytes only
+ * spare the comparison of the canonical hashes at every pod set.
+ */
 int
-lc_podset_add(struct pod *p, const char *hash)
+lc_podset_add(struct pod *p, const char *wire)
 {
 	if (npending >= MAX_PODS)
 		return -1;
 	if ((pending[npending] = malloc(sizeof(*p))) == NULL)
 		return -1;
 	*pending[npending] = *p;
-	snprintf(pending_hash[npending], sizeof(pending_hash[0]), "%s", hash);
+	snprintf(pending_wire[npending], XPOD_HASH_MAX, "%s", wire);
 	npending++;
 	return 0;
 }
@@ -195,30 +422,90 @@ start_terminating(struct xpod *x, const char *why)
 	log_info("pod %s/%s (%s): %s; terminating", x->pod.namespace,
 	    x->pod.name, x->pod.uid, why);
 	x->terminating = 1;
-	x->phase = XPOD_ACTIVE;
+	x->dirty = 1;
+}
+
+/* the sandbox-level identity and the container names, in order */
+static int
+same_shape(const struct pod *a, const struct pod *b)
+{
+	uint32_t i;
+
+	if (a->n_containers != b->n_containers)
+		return 0;
+	for (i = 0; i < a->n_containers; i++)
+		if (strcmp(a->containers[i].name, b->containers[i].name) != 0)
+			return 0;
+	return 1;
+}
+
+/* REGULAR slots for a spec; adopted containers of those names fill them */
+static void
+make_slots(struct xpod *x)
+{
+	char h[XPOD_HASH_MAX];
+	struct xctr *c, *o;
+	uint32_t i, s;
+
+	for (i = 0; i < x->pod.n_containers; i++) {
+		id_container_hash(&x->pod, &x->pod.containers[i], h);
+		for (s = 0, o = NULL; s < x->n_slots && o == NULL; s++)
+			if (x->ctrs[s].kind == SLOT_ORPHAN && strcmp(x->ctrs[s].name,
+			    x->pod.containers[i].name) == 0)
+				o = &x->ctrs[s];
+		if (o != NULL) {
+			o->kind = SLOT_REGULAR;
+			o->spec_index = (int)i;
+			o->backoff_s = o->restart_count ? BACKOFF_INITIAL_S : 0;
+			/* a changed spec restarts it; an older agentd's label
+			   carries no identity of ours: keep what runs */
+			if (hash_is_legacy(o->hash))
+				memcpy(o->hash, h, sizeof(o->hash));
+			else if (strcmp(o->hash, h) != 0)
+				o->replace = 1;
+			continue;
+		}
+		if ((c = slot_add(x, SLOT_REGULAR, x->pod.containers[i].name)) ==
+		    NULL)
+			break;
+		c->spec_index = (int)i;
+		memcpy(c->hash, h, sizeof(c->hash));
+		set_waiting(x, c, "ContainerCreating", NULL);
+	}
+}
+
+/* the same uid with another spec: restart only what changed */
+static void
+apply_spec(struct xpod *x, struct pod *p)
+{
+	char h[XPOD_HASH_MAX];
+	struct xctr *c;
+	uint32_t i;
+
+	pod_free(&x->pod);
+	x->pod = *p;
+	for (i = 0; i < x->pod.n_containers; i++) {
+		if ((c = spec_slot(x, i)) == NULL)
+			continue;
+		id_container_hash(&x->pod, &x->pod.containers[i], h);
+		if (strcmp(c->hash, h) == 0)
+			continue;
+		if (c->st == XC_EMPTY)
+			memcpy(c->hash, h, sizeof(c->hash));
+		else {
+			log_info("pod %s/%s: container %s changed; restarting "
+			    "it", x->pod.namespace, x->pod.name, c->name);
+			c->replace = 1;
+		}
+	}
 	x->dirty = 1;
 }
 
 static void
-accept_pod(struct pod *p, const char hash[72])
+accept_new(struct pod *p, const char *hash, const char *wire)
 {
 	struct xpod *x;
 
-	if ((x = find_uid(p->uid)) != NULL && !x->terminating &&
-	    strcmp(x->spec_hash, hash) == 0) {
-		x->desired = 1;
-		if (!x->has_spec) {
-			pod_free(&x->pod);
-			x->pod = *p;
-			x->has_spec = 1;
-			attach_adopted(x);
-			x->dirty = 1;
-		} else
-			pod_free(p);
-		return;
-	}
-	if (x != NULL)
-		start_terminating(x, "spec changed");
 	if ((x = xpod_new()) == NULL) {
 		log_warnx("too many pods; %s/%s ignored", p->namespace,
 		    p->name);
@@ -229,11 +516,64 @@ accept_pod(struct pod *p, const char hash[72])
 	x->has_spec = 1;
 	x->desired = 1;
 	x->dirty = 1;
-	x->start_time_ns = pod_now_ns();
-	/* both are hex SHA-256 strings of the same buffer size */
-	memcpy(x->spec_hash, hash, sizeof(x->spec_hash));
-	x->spec_hash[sizeof(x->spec_hash) - 1] = '\0';
+	x->st = XP_ADMIT;
+	x->start_time_ns = now_ns();
+	snprintf(x->spec_hash, sizeof(x->spec_hash), "%s", hash);
+	snprintf(x->wire_hash, sizeof(x->wire_hash), "%s", wire);
+	make_slots(x);
 	log_info("pod %s/%s (%s) accepted", p->namespace, p->name, p->uid);
+}
+
+static void
+accept_pod(struct pod *p, const char *wire)
+{
+	char hash[XPOD_HASH_MAX];
+	struct xpod *x;
+
+	if ((x = find_uid(p->uid)) != NULL && x->has_spec &&
+	    strcmp(x->wire_hash, wire) == 0) {
+		x->desired = 1;		/* the very same bytes */
+		pod_free(p);
+		return;
+	}
+	id_sandbox_hash(p, hash);
+	if (x == NULL) {
+		accept_new(p, hash, wire);
+		return;
+	}
+	if (!x->has_spec && (hash_is_legacy(x->spec_hash) ||
+	    x->spec_hash[0] == '\0' || strcmp(x->spec_hash, hash) == 0)) {
+		/* adopted at start: the spec it was started from */
+		x->desired = 1;
+		pod_free(&x->pod);
+		x->pod = *p;
+		x->has_spec = 1;
+		snprintf(x->spec_hash, sizeof(x->spec_hash), "%s", hash);
+		snprintf(x->wire_hash, sizeof(x->wire_hash), "%s", wire);
+		make_slots(x);
+		x->st = x->has_sandbox ? XP_RUNNING : XP_SANDBOX;
+		x->dirty = 1;
+		return;
+	}
+	if (x->has_spec && strcmp(x->spec_hash, hash) == 0 &&
+	    same_shape(&x->pod, p)) {
+		x->desired = 1;
+		if (x->next_pod != NULL) {
+			pod_free(x->next_pod);
+			free(x->next_pod);
+			x->next_pod = NULL;
+		}
+		/* applied when no job of the pod is in flight: jobs read it */
+		if ((x->next_pod = malloc(sizeof(*p))) == NULL) {
+			pod_free(p);
+			return;
+		}
+		*x->next_pod = *p;
+		snprintf(x->wire_hash, sizeof(x->wire_hash), "%s", wire);
+		return;
+	}
+	start_terminating(x, "sandbox spec changed");
+	accept_new(p, hash, wire);
 }
 
 void
@@ -245,7 +585,7 @@ lc_podset_end(void)
 		if (!xpods[i]->terminating)
 			xpods[i]->desired = 0;
 	for (i = 0; i < npending; i++) {
-		accept_pod(pending[i], pending_hash[i]);
+		accept_pod(pending[i], pending_wire[i]);
 		free(pending[i]);
 	}
 	npending = 0;
@@ -253,28 +593,540 @@ lc_podset_end(void)
 		if (!xpods[i]->desired)
 			start_terminating(xpods[i], "no longer desired");
 	have_podset = 1;
-	exec_sync_soon();
 }
 
-/* ---- helpers for container state ---- */
-
-static struct container_spec *
-cspec(struct xpod *x, uint32_t i)
+/* a spec change waits until no job of the pod reads the spec */
+static void
+take_next_spec(struct xpod *x)
 {
-	return &x->pod.containers[i];
+	struct pod *p = x->next_pod;
+
+	x->next_pod = NULL;
+	apply_spec(x, p);
+	free(p);
+}
+
+/* ---- jobs: one runtime operation of one pod ---- */
+
+enum op_kind {
+	OP_SANDBOX_CREATE = 0,
+	OP_SANDBOX_REMOVE,
+	OP_CTR_START,
+	OP_CTR_REMOVE,
+};
+
+struct op {
+	enum op_kind		 kind;
+	struct xpod		*x;
+	struct xctr		*c;		/* container ops */
+	char			 id[RT_ID_MAX];	/* what it creates or removes */
+	char			 details[2560];	/* of the audit intent */
+	struct rt_image		 img;		/* OP_CTR_START */
+	struct rt_labels	 labels;
+};
+
+static void	op_run(void *, struct job_out *);
+static void	op_done(void *, struct job_out *);
+
+static const char *const op_action[] = {
+	[OP_SANDBOX_CREATE] = "sandbox.create",
+	[OP_SANDBOX_REMOVE] = "sandbox.remove",
+	[OP_CTR_START] = "container.create",
+	[OP_CTR_REMOVE] = "container.remove",
+};
+
+static struct op *
+op_new(enum op_kind kind, struct xpod *x, struct xctr *c)
+{
+	struct op *o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	o->kind = kind;
+	o->x = x;
+	o->c = c;
+	return o;
+}
+
+/* the intent is audited already; the pod is busy until op_done */
+static void
+op_submit(struct op *o)
+{
+	o->x->busy = 1;
+	if (job_submit(op_action[o->kind], 0, op_run, o, op_done, o) == NULL)
+		fatalx("out of memory for a job");
+}
+
+static const char *
+slot_container_name(const struct xctr *c)
+{
+	return c != NULL && c->name[0] ? c->name : NULL;
+}
+
+static int
+op_audit(int phase, const struct op *o, const char *details,
+    const char *outcome, const char *error)
+{
+	const struct container_spec *cs = o->c ? slot_spec(o->x, o->c) : NULL;
+
+	return exec_audit(phase, op_action[o->kind], o->x,
+	    slot_container_name(o->c), o->kind == OP_CTR_START && cs ?
+	    cs->image : NULL, details, outcome, error);
+}
+
+/* in the job process: the synchronous runtime call, nothing else */
+static void
+op_run(void *arg, struct job_out *out)
+{
+	struct op *o = arg;
+	struct xpod *x = o->x;
+	struct rt_err err;
+	char id[RT_ID_MAX];
+
+	memset(&err, 0, sizeof(err));
+	rt_preset_id(o->id);
+	switch (o->kind) {
+	case OP_SANDBOX_CREATE:
+		out->rc = rt_sandbox_create(&x->pod, x->spec_hash,
+		    x->start_time_ns, &out->sb, &err);
+		break;
+	case OP_SANDBOX_REMOVE:
+		out->rc = rt_sandbox_remove(o->id, &err);
+		break;
+	case OP_CTR_START:
+		out->rc = rt_container_start(&x->pod, slot_spec(x, o->c),
+		    &o->img, &x->sb, &o->labels, id, sizeof(id), &err);
+		break;
+	case OP_CTR_REMOVE:
+		out->rc = rt_container_remove(o->id, &err);
+		break;
+	}
+	out->config = err.config;
+	snprintf(out->msg, sizeof(out->msg), "%s", err.msg);
+}
+
+static void	sandbox_done(struct op *, struct job_out *);
+static void	start_done(struct op *, struct job_out *);
+static void	remove_done(struct op *, struct job_out *);
+
+static void
+op_done(void *arg, struct job_out *out)
+{
+	struct op *o = arg;
+
+	o->x->busy = 0;
+	switch (o->kind) {
+	case OP_SANDBOX_CREATE:
+		sandbox_done(o, out);
+		break;
+	case OP_SANDBOX_REMOVE:
+	case OP_CTR_REMOVE:
+		remove_done(o, out);
+		break;
+	case OP_CTR_START:
+		start_done(o, out);
+		break;
+	}
+	rt_image_free(&o->img);
+	free(o);
+	exec_step_soon();
+}
+
+/* ---- the sandbox ---- */
+
+/*
+ * A sandbox that cannot be created (a failing CNI plugin, a cgroup that
+ * cannot be made) is retried with the crash-loop backoff of containers,
+ * not at every step: each attempt is two fsync'd audit records and a job.
+ */
+static void
+sandbox_backoff(struct xpod *x)
+{
+	if (x->sb_backoff_s == 0)
+		x->sb_backoff_s = BACKOFF_INITIAL_S;
+	else
+		x->sb_backoff_s = x->sb_backoff_s * 2 > BACKOFF_MAX_S ?
+		    BACKOFF_MAX_S : x->sb_backoff_s * 2;
+	x->sb_retry_ns = now_ns() + (int64_t)x->sb_backoff_s * NS_PER_S;
 }
 
 static void
-set_waiting(struct xpod *x, struct xctr *c, const char *reason,
-    const char *message)
+sandbox_failed(struct xpod *x, const char *why, const char *logkey)
 {
-	if (c->state != CSTATE_WAITING || strcmp(c->reason, reason) != 0 ||
-	    strcmp(c->message, message ? message : "") != 0)
+	if (strcmp(x->sandbox_error, why) != 0)
 		x->dirty = 1;
-	c->state = CSTATE_WAITING;
-	snprintf(c->reason, sizeof(c->reason), "%s", reason);
-	snprintf(c->message, sizeof(c->message), "%s", message ? message : "");
+	snprintf(x->sandbox_error, sizeof(x->sandbox_error), "%s", why);
+	exec_event(x, EVENT_WARNING, "FailedCreatePodSandBox", logkey,
+	    "Failed to create pod sandbox: %s", why);
 }
+
+static void
+sandbox_create(struct xpod *x)
+{
+	struct op *o;
+
+	if (x->sb_retry_ns > now_ns()) {
+		wake_at(x, x->sb_retry_ns);
+		return;		/* backing off: no job, no record */
+	}
+	if ((o = op_new(OP_SANDBOX_CREATE, x, NULL)) == NULL ||
+	    rt_new_id(o->id, sizeof(o->id)) == -1)
+		fatalx("sandbox job");
+	policy_describe(&x->pod, o->details, sizeof(o->details));
+	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
+		free(o);
+		sandbox_failed(x, AUDIT_REFUSED, "audit refused");
+		sandbox_backoff(x);
+		wake_at(x, x->sb_retry_ns);
+		return;
+	}
+	op_submit(o);
+}
+
+/* a job killed at its timeout may have left a half-made sandbox */
+static void
+sandbox_discard(struct xpod *x, const char *id)
+{
+	struct op *o;
+
+	if ((o = op_new(OP_SANDBOX_REMOVE, x, NULL)) == NULL)
+		fatalx("sandbox job");
+	snprintf(o->id, sizeof(o->id), "%s", id);
+	snprintf(o->details, sizeof(o->details), "id=%s", id);
+	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
+		free(o);
+		return;		/* the restart's cleanup removes it */
+	}
+	op_submit(o);
+}
+
+static void
+sandbox_done(struct op *o, struct job_out *out)
+{
+	struct xpod *x = o->x;
+	char ids[RT_ID_MAX + CONFIG_MAX_PATH + 16];
+
+	if (out->rc == -1) {
+		op_audit(AUDIT_OUTCOME, o, o->details, "error", out->msg);
+		sandbox_failed(x, out->msg, out->timed_out ? "timeout" : NULL);
+		sandbox_backoff(x);
+		if (out->timed_out)
+			sandbox_discard(x, o->id);
+		return;
+	}
+	x->sb = out->sb;
+	x->sb_backoff_s = 0;
+	x->sb_retry_ns = 0;
+	snprintf(ids, sizeof(ids), "id=%s;netns=%s", x->sb.id,
+	    x->sb.netns_path);
+	op_audit(AUDIT_OUTCOME, o, ids, "ok", NULL);
+	x->sandbox_error[0] = '\0';
+	x->has_sandbox = 1;
+	x->dirty = 1;
+	if (x->st == XP_SANDBOX)
+		x->st = XP_RUNNING;
+}
+
+/* ---- containers ---- */
+
+static void
+fill_labels(struct xpod *x, struct xctr *c, struct rt_labels *l,
+    const char *digest)
+{
+	memset(l, 0, sizeof(*l));
+	snprintf(l->pod_namespace, sizeof(l->pod_namespace), "%s",
+	    x->pod.namespace);
+	snprintf(l->pod_name, sizeof(l->pod_name), "%s", x->pod.name);
+	snprintf(l->pod_uid, sizeof(l->pod_uid), "%s", x->pod.uid);
+	snprintf(l->container, sizeof(l->container), "%s", c->name);
+	l->restart_count = c->restart_count;
+	snprintf(l->image_digest, sizeof(l->image_digest), "%s",
+	    digest ? digest : "");
+	snprintf(l->spec_hash, sizeof(l->spec_hash), "%s", c->hash);
+	l->pod_created_ns = x->start_time_ns;
+}
+
+static int
+wants_restart(const struct xpod *x, const struct xctr *c)
+{
+	switch (x->pod.restart_policy) {
+	case RESTART_ALWAYS:
+		return 1;
+	case RESTART_ON_FAILURE:
+		return c->cs.exit_code != 0 || c->cs.signal != 0 ||
+		    c->cs.oom_killed;
+	default:
+		return 0;
+	}
+}
+
+/* keep the finished run as lastState, as the kubelet shows it */
+static void
+archive_last(struct xctr *c)
+{
+	slot_clear_last(c);
+	c->last.exit_code = c->cs.exit_code;
+	c->last.signal = c->cs.signal;
+	c->last.reason = strdup(c->reason);
+	c->last.started_at_ns = c->cs.started_at_ns;
+	c->last.finished_at_ns = c->cs.finished_at_ns;
+	c->last.container_id = strdup(c->id);
+	c->has_last = 1;
+}
+
+static int
+resolve_image(struct xpod *x, struct xctr *c, const struct container_spec *cs,
+    struct rt_image *img)
+{
+	char msg[POD_MAX_REASON], ref[POD_MAX_IMAGE + POD_MAX_ID + 2];
+	struct rt_err err;
+
+	memset(&err, 0, sizeof(err));
+	if (rt_image_lookup(cs->image, img, &err) == 0) {
+		snprintf(ref, sizeof(ref), "%s@%s", img->ref, img->digest);
+		free(c->image_id);
+		c->image_id = strdup(ref);
+		exec_event(x, EVENT_NORMAL, "Pulled", NULL, "Container image "
+		    "\"%s\" already present on machine", cs->image);
+		return 0;
+	}
+	/* the kubelet's wording: pkg/kubelet/images/image_manager.go and
+	   kuberuntime_container.go startContainer ("Error: %v") */
+	if (cs->pull_policy == PULL_NEVER) {
+		snprintf(msg, sizeof(msg), "Container image \"%s\" is not "
+		    "present with pull policy of Never", cs->image);
+		if (strcmp(c->reason, "ErrImageNeverPull") != 0) {
+			exec_event(x, EVENT_WARNING, "ErrImageNeverPull", NULL,
+			    "%s", msg);
+			/* "" : the same failure, logged once above already */
+			exec_event(x, EVENT_WARNING, "Failed", "",
+			    "Error: ErrImageNeverPull");
+		}
+		set_waiting(x, c, "ErrImageNeverPull", msg);
+	} else {
+		snprintf(msg, sizeof(msg), "%s (registry pulls are not "
+		    "supported yet: import it with agentctl image import)",
+		    err.msg);
+		if (strcmp(c->reason, "ErrImagePull") != 0) {
+			exec_event(x, EVENT_WARNING, "Failed", "ErrImagePull",
+			    "Failed to pull image \"%s\": %s", cs->image, msg);
+			exec_event(x, EVENT_WARNING, "Failed", "",
+			    "Error: ErrImagePull");
+		}
+		set_waiting(x, c, "ErrImagePull", msg);
+	}
+	/* looked at again when an image is imported, or after a while */
+	c->backoff_until_ns = now_ns() + IMAGE_RETRY_S * NS_PER_S;
+	wake_at(x, c->backoff_until_ns);
+	return -1;
+}
+
+static void
+start_container(struct xpod *x, struct xctr *c)
+{
+	const struct container_spec *cs = slot_spec(x, c);
+	char desc[1024];
+	struct op *o;
+
+	if ((o = op_new(OP_CTR_START, x, c)) == NULL ||
+	    rt_new_id(o->id, sizeof(o->id)) == -1)
+		fatalx("container job");
+	if (resolve_image(x, c, cs, &o->img) == -1) {
+		free(o);
+		return;
+	}
+	fill_labels(x, c, &o->labels, o->img.digest);
+	policy_describe(&x->pod, desc, sizeof(desc));
+	snprintf(o->details, sizeof(o->details), "%s;restartCount=%u;"
+	    "digest=%s;cgroup=%s/pod%s;readOnlyRootfs=%d", desc,
+	    c->restart_count, o->img.digest, exec_conf()->cgroup_root,
+	    x->pod.uid, cs->sc.read_only_root_fs == 1);
+	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
+		set_waiting(x, c, "CreateContainerError", AUDIT_REFUSED);
+		exec_event(x, EVENT_WARNING, "Failed", "CreateContainerError",
+		    "Error: %s", AUDIT_REFUSED);
+		c->backoff_until_ns = now_ns() + BACKOFF_INITIAL_S * NS_PER_S;
+		wake_at(x, c->backoff_until_ns);
+		rt_image_free(&o->img);
+		free(o);
+		return;
+	}
+	c->st = XC_STARTING;
+	op_submit(o);
+}
+
+static void
+start_done(struct op *o, struct job_out *out)
+{
+	struct xpod *x = o->x;
+	struct xctr *c = o->c;
+	const struct container_spec *cs = slot_spec(x, c);
+	char details[RT_ID_MAX + 8];
+
+	if (out->rc == -1) {
+		op_audit(AUDIT_OUTCOME, o, o->details, "error", out->msg);
+		c->st = XC_EMPTY;
+		set_waiting(x, c, out->config ? "CreateContainerConfigError" :
+		    "RunContainerError", out->msg);
+		exec_event(x, EVENT_WARNING, "Failed", c->reason, "Error: %s",
+		    out->msg);
+		c->backoff_until_ns = now_ns() + BACKOFF_INITIAL_S * NS_PER_S;
+		if (out->timed_out) {
+			/* what the killed job made goes before a new try */
+			snprintf(c->id, sizeof(c->id), "%s", o->id);
+			c->st = XC_EXITED;
+			c->discard = 1;
+		}
+		return;
+	}
+	snprintf(c->id, sizeof(c->id), "%s", o->id);
+	snprintf(details, sizeof(details), "id=%s", c->id);
+	op_audit(AUDIT_OUTCOME, o, details, "ok", NULL);
+	/* one runtime call creates and starts: both of the kubelet's events */
+	exec_event(x, EVENT_NORMAL, "Created", NULL, "Created container %s",
+	    cs ? cs->name : c->name);
+	exec_event(x, EVENT_NORMAL, "Started", NULL, "Started container %s",
+	    cs ? cs->name : c->name);
+	c->st = XC_RUNNING;
+	c->state = CSTATE_WAITING;
+	snprintf(c->reason, sizeof(c->reason), "ContainerCreating");
+	set_message(c, NULL);
+	x->dirty = 1;
+	observe(x, c);	/* Running now, or an exit that came first */
+}
+
+static void
+remove_container(struct xpod *x, struct xctr *c)
+{
+	struct op *o;
+
+	if ((o = op_new(OP_CTR_REMOVE, x, c)) == NULL)
+		fatalx("container job");
+	snprintf(o->id, sizeof(o->id), "%s", c->id);
+	snprintf(o->details, sizeof(o->details), "id=%s", c->id);
+	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
+		free(o);
+		/* nothing happens without a record; try again later */
+		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
+		return;
+	}
+	c->st = XC_REMOVING;
+	op_submit(o);
+}
+
+static void
+remove_sandbox(struct xpod *x)
+{
+	struct op *o;
+
+	if ((o = op_new(OP_SANDBOX_REMOVE, x, NULL)) == NULL)
+		fatalx("sandbox job");
+	snprintf(o->id, sizeof(o->id), "%s", x->sb.id);
+	snprintf(o->details, sizeof(o->details), "id=%s", x->sb.id);
+	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
+		free(o);
+		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
+		return;
+	}
+	op_submit(o);
+}
+
+/* a removed container: its slot starts afresh, or goes (orphans) */
+static void
+container_removed(struct xpod *x, struct xctr *c)
+{
+	char h[XPOD_HASH_MAX];
+	const struct container_spec *cs;
+
+	c->id[0] = '\0';
+	c->st = XC_EMPTY;
+	if (c->kind == SLOT_ORPHAN) {
+		slot_remove(x, c);
+		return;
+	}
+	if (c->discard) {
+		c->discard = 0;
+		return;		/* the failed start's backoff stands */
+	}
+	if (c->replace && (cs = slot_spec(x, c)) != NULL) {
+		id_container_hash(&x->pod, cs, h);
+		memcpy(c->hash, h, sizeof(c->hash));
+		c->replace = 0;
+		c->stop_sent = 0;
+		c->backoff_s = 0;
+		c->backoff_until_ns = 0;
+	}
+	c->restart_count++;
+}
+
+static void
+remove_done(struct op *o, struct job_out *out)
+{
+	struct xpod *x = o->x;
+
+	if (out->rc == -1) {
+		op_audit(AUDIT_OUTCOME, o, o->details, "error", out->msg);
+		log_warnx("remove %s: %s", o->id, out->msg);
+		if (o->c != NULL)
+			o->c->st = XC_EXITED;	/* removed again later */
+		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
+		return;
+	}
+	op_audit(AUDIT_OUTCOME, o, o->details, "ok", NULL);
+	if (o->kind == OP_SANDBOX_REMOVE) {
+		if (strcmp(o->id, x->sb.id) == 0) {
+			x->has_sandbox = 0;
+			memset(&x->sb, 0, sizeof(x->sb));
+		}
+		return;
+	}
+	container_removed(x, o->c);
+}
+
+/* the kubelet's crash-loop backoff: 10 s, doubling, capped at 300 s */
+static int
+in_backoff(struct xctr *c)
+{
+	int64_t ran = c->cs.finished_at_ns - c->cs.started_at_ns;
+
+	if (ran >= (int64_t)BACKOFF_RESET_S * NS_PER_S)
+		c->backoff_s = 0;
+	if (c->backoff_s == 0) {
+		c->backoff_s = BACKOFF_INITIAL_S;
+		return 0;
+	}
+	if (c->backoff_until_ns == 0)
+		c->backoff_until_ns = c->cs.finished_at_ns +
+		    (int64_t)c->backoff_s * NS_PER_S;
+	if (now_ns() < c->backoff_until_ns)
+		return 1;
+	c->backoff_until_ns = 0;
+	c->backoff_s = c->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S :
+	    c->backoff_s * 2;
+	return 0;
+}
+
+static void
+crash_loop(struct xpod *x, struct xctr *c)
+{
+	char msg[POD_MAX_REASON];
+
+	snprintf(msg, sizeof(msg), "back-off %us restarting failed "
+	    "container=%s pod=%s_%s(%s)", c->backoff_s, c->name, x->pod.name,
+	    x->pod.namespace, x->pod.uid);
+	if (!c->has_last || c->state == CSTATE_TERMINATED)
+		archive_last(c);
+	/* once per back-off period */
+	if (c->state != CSTATE_WAITING ||
+	    strcmp(c->reason, "CrashLoopBackOff") != 0)
+		exec_event(x, EVENT_WARNING, "BackOff", NULL, "Back-off "
+		    "restarting failed container %s in pod %s_%s(%s)", c->name,
+		    x->pod.name, x->pod.namespace, x->pod.uid);
+	set_waiting(x, c, "CrashLoopBackOff", msg);
+	wake_at(x, c->backoff_until_ns);
+}
+
+/* ---- signals ---- */
 
 static int
 signal_number(const char *name)
@@ -296,361 +1148,158 @@ signal_number(const char *name)
 	return n > 0 && n < 65 ? n : SIGTERM;
 }
 
-static void
-fill_labels(struct xpod *x, uint32_t i, struct rt_labels *l,
-    const char *digest)
-{
-	memset(l, 0, sizeof(*l));
-	snprintf(l->pod_namespace, sizeof(l->pod_namespace), "%s",
-	    x->pod.namespace);
-	snprintf(l->pod_name, sizeof(l->pod_name), "%s", x->pod.name);
-	snprintf(l->pod_uid, sizeof(l->pod_uid), "%s", x->pod.uid);
-	if (i < x->pod.n_containers)
-		snprintf(l->container, sizeof(l->container), "%s",
-		    cspec(x, i)->name);
-	l->restart_count = i < x->pod.n_containers ?
-	    x->ctrs[i].restart_count : 0;
-	snprintf(l->image_digest, sizeof(l->image_digest), "%s",
-	    digest ? digest : "");
-	snprintf(l->spec_hash, sizeof(l->spec_hash), "%s", x->spec_hash);
-	l->pod_created_ns = x->start_time_ns;
-}
-
-/* ---- the sandbox ---- */
-
-/*
- * A sandbox that cannot be created (a failing CNI plugin, a cgroup that
- * cannot be made) is retried with the crash-loop backoff of containers,
- * not at every relist: each attempt is two fsync'd audit records and a
- * runtime call.
- */
-static void
-sandbox_backoff(struct xpod *x)
-{
-	if (x->sb_backoff_s == 0)
-		x->sb_backoff_s = BACKOFF_INITIAL_S;
-	else
-		x->sb_backoff_s = x->sb_backoff_s * 2 > BACKOFF_MAX_S ?
-		    BACKOFF_MAX_S : x->sb_backoff_s * 2;
-	x->sb_retry_ns = pod_now_ns() + (int64_t)x->sb_backoff_s *
-	    1000000000LL;
-}
-
+/* the image's STOPSIGNAL, SIGTERM without one */
 static int
-ensure_sandbox(struct xpod *x)
+stop_signal(struct xpod *x, struct xctr *c)
 {
-	char details[1024], ids[RT_ID_MAX + CONFIG_MAX_PATH + 16];
-	struct rt_err err;
-
-	if (x->has_sandbox)
-		return 0;
-	if (x->sb_retry_ns > pod_now_ns())
-		return -1;	/* backing off: no runtime call, no record */
-	policy_describe(&x->pod, details, sizeof(details));
-	if (exec_audit(AUDIT_INTENT, "sandbox.create", x, NULL, NULL, details,
-	    NULL, NULL) == -1) {
-		if (strcmp(x->sandbox_error, AUDIT_REFUSED) != 0)
-			x->dirty = 1;
-		snprintf(x->sandbox_error, sizeof(x->sandbox_error), "%s",
-		    AUDIT_REFUSED);
-		exec_event(x, EVENT_WARNING, "FailedCreatePodSandBox",
-		    "audit refused", "Failed to create pod sandbox: %s",
-		    AUDIT_REFUSED);
-		return -1;
-	}
-	memset(&err, 0, sizeof(err));
-	if (rt_sandbox_create(&x->pod, x->spec_hash, x->start_time_ns, &x->sb,
-	    &err) == -1) {
-		exec_audit(AUDIT_OUTCOME, "sandbox.create", x, NULL, NULL,
-		    details, "error", err.msg);
-		snprintf(x->sandbox_error, sizeof(x->sandbox_error), "%s",
-		    err.msg);
-		sandbox_backoff(x);
-		exec_event(x, EVENT_WARNING, "FailedCreatePodSandBox", NULL,
-		    "Failed to create pod sandbox: %s", err.msg);
-		x->dirty = 1;
-		return -1;
-	}
-	x->sb_backoff_s = 0;
-	x->sb_retry_ns = 0;
-	snprintf(ids, sizeof(ids), "id=%s;netns=%s", x->sb.id,
-	    x->sb.netns_path);
-	exec_audit(AUDIT_OUTCOME, "sandbox.create", x, NULL, NULL, ids, "ok",
-	    NULL);
-	x->sandbox_error[0] = '\0';
-	x->has_sandbox = 1;
-	x->dirty = 1;
-	return 0;
-}
-
-/* ---- containers ---- */
-
-static void	observe(struct xpod *, uint32_t);
-
-static void
-record_exit(struct xpod *x, struct xctr *c)
-{
-	const char *reason;
-
-	c->state = CSTATE_TERMINATED;
-	reason = c->cs.oom_killed ? "OOMKilled" :
-	    (c->cs.exit_code == 0 && c->cs.signal == 0) ? "Completed" :
-	    "Error";
-	snprintf(c->reason, sizeof(c->reason), "%s", reason);
-	c->message[0] = '\0';
-	c->exit_seen = 1;
-	x->dirty = 1;
-	log_info("pod %s/%s container %s exited: code %d signal %d (%s)",
-	    x->pod.namespace, x->pod.name, c->id, c->cs.exit_code,
-	    c->cs.signal, reason);
-}
-
-static int
-wants_restart(const struct xpod *x, const struct xctr *c)
-{
-	switch (x->pod.restart_policy) {
-	case RESTART_ALWAYS:
-		return 1;
-	case RESTART_ON_FAILURE:
-		return c->cs.exit_code != 0 || c->cs.signal != 0 ||
-		    c->cs.oom_killed;
-	default:
-		return 0;
-	}
-}
-
-static void
-remove_container(struct xpod *x, uint32_t i)
-{
-	struct xctr *c = &x->ctrs[i];
-	struct rt_err err;
-	const char *name = i < x->pod.n_containers ? cspec(x, i)->name : NULL;
-	char details[RT_ID_MAX + 8];
-
-	snprintf(details, sizeof(details), "id=%s", c->id);
-	if (exec_audit(AUDIT_INTENT, "container.remove", x, name, NULL,
-	    details, NULL, NULL) == -1)
-		return;
-	memset(&err, 0, sizeof(err));
-	if (rt_container_remove(c->id, &err) == -1) {
-		exec_audit(AUDIT_OUTCOME, "container.remove", x, name, NULL,
-		    details, "error", err.msg);
-		log_warnx("remove %s: %s", c->id, err.msg);
-		return;
-	}
-	exec_audit(AUDIT_OUTCOME, "container.remove", x, name, NULL, details,
-	    "ok", NULL);
-	c->id[0] = '\0';
-}
-
-/* keep the finished run as lastState, as the kubelet shows it */
-static void
-archive_last(struct xpod *x, struct xctr *c)
-{
-	free(c->last.reason);
-	free(c->last.message);
-	free(c->last.container_id);
-	memset(&c->last, 0, sizeof(c->last));
-	c->last.exit_code = c->cs.exit_code;
-	c->last.signal = c->cs.signal;
-	c->last.reason = strdup(c->reason);
-	c->last.started_at_ns = c->cs.started_at_ns;
-	c->last.finished_at_ns = c->cs.finished_at_ns;
-	c->last.container_id = strdup(c->id);
-	c->has_last = 1;
-}
-
-static int
-resolve_image(struct xpod *x, struct xctr *c, const struct container_spec *cs,
-    struct rt_image *img)
-{
-	char msg[POD_MAX_REASON];
-	struct rt_err err;
-
-	memset(&err, 0, sizeof(err));
-	if (rt_image_lookup(cs->image, img, &err) == 0) {
-		snprintf(c->image_id, sizeof(c->image_id), "%s@%s", img->ref,
-		    img->digest);
-		exec_event(x, EVENT_NORMAL, "Pulled", NULL, "Container image "
-		    "\"%s\" already present on machine", cs->image);
-		return 0;
-	}
-	/* the kubelet's wording: pkg/kubelet/images/image_manager.go and
-	   kuberuntime_container.go startContainer ("Error: %v") */
-	if (cs->pull_policy == PULL_NEVER) {
-		snprintf(msg, sizeof(msg), "Container image \"%s\" is not "
-		    "present with pull policy of Never", cs->image);
-		set_waiting(x, c, "ErrImageNeverPull", msg);
-		exec_event(x, EVENT_WARNING, "ErrImageNeverPull", NULL, "%s",
-		    msg);
-		/* "" : the same failure, logged once above already */
-		exec_event(x, EVENT_WARNING, "Failed", "",
-		    "Error: ErrImageNeverPull");
-	} else {
-		snprintf(msg, sizeof(msg), "%s (registry pulls are not "
-		    "supported yet: import it with agentctl image import)",
-		    err.msg);
-		set_waiting(x, c, "ErrImagePull", msg);
-		exec_event(x, EVENT_WARNING, "Failed", "ErrImagePull",
-		    "Failed to pull image \"%s\": %s", cs->image, msg);
-		exec_event(x, EVENT_WARNING, "Failed", "",
-		    "Error: ErrImagePull");
-	}
-	return -1;
-}
-
-static void
-start_container(struct xpod *x, uint32_t i)
-{
-	struct container_spec *cs = cspec(x, i);
-	struct xctr *c = &x->ctrs[i];
-	struct rt_labels labels;
+	const struct container_spec *cs = slot_spec(x, c);
 	struct rt_image img;
 	struct rt_err err;
-	char details[2560], desc[1024];
+	int sig = SIGTERM;
 
+	if (cs == NULL)
+		return SIGTERM;
 	memset(&img, 0, sizeof(img));
-	if (resolve_image(x, c, cs, &img) == -1)
-		return;
-	fill_labels(x, i, &labels, img.digest);
-	policy_describe(&x->pod, desc, sizeof(desc));
-	snprintf(details, sizeof(details), "%s;restartCount=%u;digest=%s;"
-	    "cgroup=%s/pod%s;readOnlyRootfs=%d", desc, c->restart_count,
-	    img.digest, exec_conf()->cgroup_root, x->pod.uid,
-	    cs->sc.read_only_root_fs == 1);
-	if (exec_audit(AUDIT_INTENT, "container.create", x, cs->name,
-	    cs->image, details, NULL, NULL) == -1) {
-		set_waiting(x, c, "CreateContainerError", AUDIT_REFUSED);
-		exec_event(x, EVENT_WARNING, "Failed", "CreateContainerError",
-		    "Error: %s", AUDIT_REFUSED);
+	if (rt_image_lookup(cs->image, &img, &err) == 0) {
+		if (img.stop_signal[0] != '\0')
+			sig = signal_number(img.stop_signal);
 		rt_image_free(&img);
-		return;
 	}
-	memset(&err, 0, sizeof(err));
-	if (rt_container_start(&x->pod, cs, &img, &x->sb, &labels, c->id,
-	    sizeof(c->id), &err) == -1) {
-		exec_audit(AUDIT_OUTCOME, "container.create", x, cs->name,
-		    cs->image, details, "error", err.msg);
-		c->id[0] = '\0';
-		set_waiting(x, c, err.config ? "CreateContainerConfigError" :
-		    "RunContainerError", err.msg);
-		exec_event(x, EVENT_WARNING, "Failed", c->reason, "Error: %s",
-		    err.msg);
-		c->backoff_until_ns = pod_now_ns() +
-		    (int64_t)BACKOFF_INITIAL_S * 1000000000LL;
-		rt_image_free(&img);
-		return;
-	}
-	snprintf(details, sizeof(details), "id=%s", c->id);
-	exec_audit(AUDIT_OUTCOME, "container.create", x, cs->name, cs->image,
-	    details, "ok", NULL);
-	/* one runtime call creates and starts: both of the kubelet's events */
-	exec_event(x, EVENT_NORMAL, "Created", NULL, "Created container %s",
-	    cs->name);
-	exec_event(x, EVENT_NORMAL, "Started", NULL, "Started container %s",
-	    cs->name);
-	rt_image_free(&img);
-	c->exit_seen = 0;
-	c->state = CSTATE_WAITING;
-	snprintf(c->reason, sizeof(c->reason), "ContainerCreating");
-	c->message[0] = '\0';
-	x->dirty = 1;
-	observe(x, i);	/* report Running now, not at the next relist */
+	return sig;
 }
 
-/* the kubelet's crash-loop backoff: 10 s, doubling, capped at 300 s */
-static int
-in_backoff(struct xpod *x, struct xctr *c)
+/* a signal is one syscall (rt_container_signal): no job */
+static void
+signal_container(struct xpod *x, struct xctr *c, int sig)
 {
-	int64_t now = pod_now_ns();
-	int64_t ran = c->cs.finished_at_ns - c->cs.started_at_ns;
+	const char *action = sig == SIGKILL ? "container.kill" :
+	    "container.stop";
+	struct rt_err err;
+	char details[64];
 
-	if (ran >= (int64_t)BACKOFF_RESET_S * 1000000000LL)
-		c->backoff_s = 0;
-	if (c->backoff_s == 0) {
-		c->backoff_s = BACKOFF_INITIAL_S;
-		return 0;
+	snprintf(details, sizeof(details), "signal=%d", sig);
+	if (exec_audit(AUDIT_INTENT, action, x, c->name, NULL, details, NULL,
+	    NULL) == -1)
+		return;
+	memset(&err, 0, sizeof(err));
+	if (rt_container_signal(c->id, sig, &err) == -1) {
+		exec_audit(AUDIT_OUTCOME, action, x, c->name, NULL, details,
+		    "error", err.msg);
+		return;
 	}
-	if (c->backoff_until_ns == 0)
-		c->backoff_until_ns = c->cs.finished_at_ns +
-		    (int64_t)c->backoff_s * 1000000000LL;
-	if (now < c->backoff_until_ns)
-		return 1;
-	c->backoff_until_ns = 0;
-	c->backoff_s = c->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S :
-	    c->backoff_s * 2;
+	exec_audit(AUDIT_OUTCOME, action, x, c->name, NULL, details, "ok",
+	    NULL);
+}
+
+static int
+live(const struct xctr *c)
+{
+	return c->st == XC_RUNNING && c->id[0] != '\0';
+}
+
+static int
+any_live(const struct xpod *x)
+{
+	uint32_t s;
+
+	for (s = 0; s < x->n_slots; s++)
+		if (live(&x->ctrs[s]))
+			return 1;
 	return 0;
 }
 
 static void
-restart_container(struct xpod *x, uint32_t i)
+signal_all(struct xpod *x, int kill_now)
 {
-	struct xctr *c = &x->ctrs[i];
-	char msg[POD_MAX_REASON];
+	struct xctr *c;
+	uint32_t s;
 
-	if (in_backoff(x, c)) {
-		snprintf(msg, sizeof(msg), "back-off %us restarting failed "
-		    "container=%s pod=%s_%s(%s)", c->backoff_s,
-		    cspec(x, i)->name, x->pod.name, x->pod.namespace,
-		    x->pod.uid);
-		if (!c->has_last || c->state == CSTATE_TERMINATED)
-			archive_last(x, c);
-		/* once per back-off period, not at every relist within it */
-		if (c->state != CSTATE_WAITING ||
-		    strcmp(c->reason, "CrashLoopBackOff") != 0)
-			exec_event(x, EVENT_WARNING, "BackOff", NULL, "Back-off "
-			    "restarting failed container %s in pod %s_%s(%s)",
-			    cspec(x, i)->name, x->pod.name, x->pod.namespace,
-			    x->pod.uid);
-		set_waiting(x, c, "CrashLoopBackOff", msg);
-		return;
+	for (s = 0; s < x->n_slots; s++) {
+		c = &x->ctrs[s];
+		if (!live(c))
+			continue;
+		/* the kubelet says Killing once, not again after the grace */
+		if (x->st != XP_STOPPING)
+			exec_event(x, EVENT_NORMAL, "Killing", NULL,
+			    "Stopping container %s", c->name);
+		signal_container(x, c, kill_now ? SIGKILL : stop_signal(x, c));
 	}
-	if (c->state == CSTATE_TERMINATED)
-		archive_last(x, c);
-	remove_container(x, i);
-	if (c->id[0] != '\0')
-		return;		/* removal failed; try again next sync */
-	c->restart_count++;
-	start_container(x, i);
 }
 
+/* ---- one container slot of a running pod ---- */
+
+/* a changed spec: stop with the grace period, then removal and start */
 static void
-observe(struct xpod *x, uint32_t i)
+replace_step(struct xpod *x, struct xctr *c)
 {
-	struct xctr *c = &x->ctrs[i];
-	struct rt_err err;
+	int64_t grace = x->pod.termination_grace_seconds;
 
-	memset(&err, 0, sizeof(err));
-	if (rt_container_state(c->id, &c->cs, &err) == -1) {
-		log_warnx("state of %s: %s", c->id, err.msg);
-		c->id[0] = '\0';	/* gone under us: start afresh */
-		set_waiting(x, c, "ContainerCreating", NULL);
-		return;
+	if (!c->stop_sent) {
+		exec_event(x, EVENT_NORMAL, "Killing", NULL, "Container %s "
+		    "definition changed, will be restarted", c->name);
+		signal_container(x, c, grace == 0 ? SIGKILL :
+		    stop_signal(x, c));
+		c->stop_sent = 1;
+		c->stop_deadline_ns = now_ns() + grace * NS_PER_S;
+	} else if (now_ns() >= c->stop_deadline_ns) {
+		signal_container(x, c, SIGKILL);
+		c->stop_deadline_ns = now_ns() + KILL_RECHECK_MS * 1000000LL;
+		observe(x, c);
 	}
-	if (c->cs.status == RT_RUNNING && c->state != CSTATE_RUNNING) {
-		c->state = CSTATE_RUNNING;
-		c->reason[0] = c->message[0] = '\0';
-		x->dirty = 1;
-	} else if (c->cs.status == RT_EXITED && !c->exit_seen)
-		record_exit(x, c);
+	wake_at(x, c->stop_deadline_ns);
 }
 
-static void
-sync_container(struct xpod *x, uint32_t i)
+/* 1 when it started a job: the pod's next operation waits for it */
+static int
+slot_step(struct xpod *x, struct xctr *c)
 {
-	struct xctr *c = &x->ctrs[i];
-
-	if (c->id[0] != '\0') {
-		observe(x, i);
-		if (c->id[0] != '\0' && c->cs.status == RT_EXITED &&
-		    wants_restart(x, c))
-			restart_container(x, i);
-		return;
+	switch (c->st) {
+	case XC_EMPTY:
+		if (c->kind == SLOT_ORPHAN)
+			return 0;
+		if (c->backoff_until_ns > now_ns()) {
+			wake_at(x, c->backoff_until_ns);
+			return 0;
+		}
+		start_container(x, c);
+		return x->busy;
+	case XC_RUNNING:
+		if (c->kind == SLOT_ORPHAN) {
+			/* not in the spec any more: no grace */
+			if (!c->stop_sent || now_ns() >= c->stop_deadline_ns) {
+				signal_container(x, c, SIGKILL);
+				c->stop_sent = 1;
+				c->stop_deadline_ns = now_ns() +
+				    KILL_RECHECK_MS * 1000000LL;
+			}
+			observe(x, c);
+			if (c->st == XC_RUNNING)
+				wake_at(x, c->stop_deadline_ns);
+		} else if (c->replace)
+			replace_step(x, c);
+		return 0;
+	case XC_EXITED:
+		if (c->kind == SLOT_ORPHAN || c->discard || c->replace) {
+			remove_container(x, c);
+			return x->busy;
+		}
+		if (!wants_restart(x, c))
+			return 0;	/* Terminated, for good */
+		if (in_backoff(c)) {
+			crash_loop(x, c);
+			return 0;
+		}
+		archive_last(c);
+		remove_container(x, c);
+		return x->busy;
+	case XC_STARTING:
+	case XC_REMOVING:
+		return 1;
 	}
-	if (c->backoff_until_ns > pod_now_ns())
-		return;
-	start_container(x, i);
+	return 0;
 }
+
+/* ---- the pod ---- */
 
 static int
 older_namesake_running(const struct xpod *x)
@@ -672,14 +1321,14 @@ check_policy(struct xpod *x)
 	struct policy_verdict v;
 	char details[1024];
 
-	x->policy_checked = 1;
 	policy_describe(&x->pod, details, sizeof(details));
 	if (policy_check(&conf->policy, &x->pod, &v)) {
 		exec_audit(AUDIT_EVENT, "policy.allow", x, NULL, NULL, details,
 		    "allowed", NULL);
+		x->st = XP_SANDBOX;
 		return;
 	}
-	x->denied = 1;
+	x->st = XP_DENIED;
 	snprintf(x->deny_reason, sizeof(x->deny_reason),
 	    "node policy rule %s: %s: %s", v.rule, v.field, v.reason);
 	exec_audit(AUDIT_EVENT, "policy.deny", x, NULL, NULL, details,
@@ -690,226 +1339,196 @@ check_policy(struct xpod *x)
 }
 
 static void
-sync_active(struct xpod *x)
+running_step(struct xpod *x)
 {
-	uint32_t i;
+	uint32_t s;
 
-	if (!x->policy_checked)
-		check_policy(x);
-	if (x->denied || older_namesake_running(x))
-		return;
-	if (ensure_sandbox(x) == -1)
-		return;
-	for (i = 0; i < x->pod.n_containers; i++)
-		sync_container(x, i);
+	for (s = 0; s < x->n_slots; s++)
+		if (slot_step(x, &x->ctrs[s]))
+			return;
 }
 
-/* ---- termination ---- */
-
-static int
-signal_container(struct xpod *x, uint32_t i, int sig, const char *action)
-{
-	struct xctr *c = &x->ctrs[i];
-	struct rt_err err;
-	char details[64];
-	const char *name = i < x->pod.n_containers ? cspec(x, i)->name :
-	    x->adopted[i].container;
-
-	snprintf(details, sizeof(details), "signal=%d", sig);
-	if (exec_audit(AUDIT_INTENT, action, x, name, NULL, details, NULL,
-	    NULL) == -1)
-		return -1;
-	memset(&err, 0, sizeof(err));
-	if (rt_container_kill(c->id, sig, &err) == -1) {
-		exec_audit(AUDIT_OUTCOME, action, x, name, NULL, details,
-		    "error", err.msg);
-		return -1;
-	}
-	return exec_audit(AUDIT_OUTCOME, action, x, name, NULL, details, "ok",
-	    NULL);
-}
-
-/* adopted-but-unwanted containers are moved into ctrs[] to be stopped */
-static uint32_t
-term_slots(struct xpod *x)
-{
-	uint32_t i;
-
-	if (x->has_spec)
-		return x->pod.n_containers;
-	for (i = 0; i < x->n_adopted && i < POD_MAX_CONTAINERS; i++)
-		if (x->ctrs[i].id[0] == '\0' && !x->ctrs[i].exit_seen) {
-			memcpy(x->ctrs[i].id, x->adopted_ids[i], RT_ID_MAX);
-			x->ctrs[i].exit_seen = 1;	/* moved once */
-		}
-	return x->n_adopted;
-}
-
-static int
-all_exited(struct xpod *x, uint32_t n)
-{
-	struct rt_err err;
-	uint32_t i;
-	int done = 1;
-
-	for (i = 0; i < n; i++) {
-		if (x->ctrs[i].id[0] == '\0')
-			continue;
-		if (rt_container_state(x->ctrs[i].id, &x->ctrs[i].cs,
-		    &err) == -1) {
-			x->ctrs[i].id[0] = '\0';
-			continue;
-		}
-		if (x->ctrs[i].cs.status == RT_RUNNING ||
-		    x->ctrs[i].cs.status == RT_CREATED)
-			done = 0;
-	}
-	return done;
-}
-
-static int
-stop_signal(struct xpod *x, uint32_t i)
-{
-	struct rt_image img;
-	struct rt_err err;
-	int sig = SIGTERM;
-
-	if (!x->has_spec || i >= x->pod.n_containers)
-		return SIGTERM;
-	memset(&img, 0, sizeof(img));
-	if (rt_image_lookup(cspec(x, i)->image, &img, &err) == 0) {
-		if (img.stop_signal[0] != '\0')
-			sig = signal_number(img.stop_signal);
-		rt_image_free(&img);
-	}
-	return sig;
-}
-
+/* stop signals to every container; a grace of 0 is SIGKILL at once */
 static void
-send_signals(struct xpod *x, uint32_t n, int kill_now)
+begin_stop(struct xpod *x)
 {
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		if (x->ctrs[i].id[0] == '\0' ||
-		    x->ctrs[i].cs.status == RT_EXITED)
-			continue;
-		/* the kubelet says Killing once, not again after the grace */
-		if (x->phase == XPOD_ACTIVE)
-			exec_event(x, EVENT_NORMAL, "Killing", NULL,
-			    "Stopping container %s", i < x->pod.n_containers &&
-			    x->has_spec ? cspec(x, i)->name :
-			    x->adopted[i].container);
-		if (kill_now)
-			signal_container(x, i, SIGKILL, "container.kill");
-		else
-			signal_container(x, i, stop_signal(x, i),
-			    "container.stop");
-	}
-}
-
-/* 1 when the pod is fully gone */
-static int
-teardown(struct xpod *x, uint32_t n)
-{
-	char details[RT_ID_MAX + 8];
-	struct rt_err err;
-	uint32_t i;
-
-	for (i = 0; i < n; i++)
-		if (x->ctrs[i].id[0] != '\0') {
-			remove_container(x, i);
-			if (x->ctrs[i].id[0] != '\0')
-				return 0;
-		}
-	if (!x->has_sandbox)
-		return 1;
-	snprintf(details, sizeof(details), "id=%s", x->sb.id);
-	if (exec_audit(AUDIT_INTENT, "sandbox.remove", x, NULL, NULL,
-	    details, NULL, NULL) == -1)
-		return 0;
-	memset(&err, 0, sizeof(err));
-	if (rt_sandbox_remove(x->sb.id, &err) == -1) {
-		exec_audit(AUDIT_OUTCOME, "sandbox.remove", x, NULL, NULL,
-		    details, "error", err.msg);
-		log_warnx("remove sandbox %s: %s", x->sb.id, err.msg);
-		return 0;
-	}
-	exec_audit(AUDIT_OUTCOME, "sandbox.remove", x, NULL, NULL, details,
-	    "ok", NULL);
-	x->has_sandbox = 0;
-	return 1;
-}
-
-/* 1 when the pod is gone and may be forgotten */
-static int
-sync_terminating(struct xpod *x)
-{
-	uint32_t n = term_slots(x);
 	int64_t grace = x->has_spec ? x->pod.termination_grace_seconds : 0;
 
-	switch (x->phase) {
-	case XPOD_ACTIVE:
-		all_exited(x, n);
-		send_signals(x, n, grace == 0);
-		x->deadline_ns = pod_now_ns() + grace * 1000000000LL;
-		x->phase = grace == 0 ? XPOD_KILLED : XPOD_STOPPING;
-		return 0;
-	case XPOD_STOPPING:
-		if (all_exited(x, n))
-			break;
-		if (pod_now_ns() < x->deadline_ns)
-			return 0;
-		log_info("pod %s/%s: grace period over, killing",
-		    x->pod.namespace, x->pod.name);
-		send_signals(x, n, 1);
-		x->phase = XPOD_KILLED;
-		return 0;
-	case XPOD_KILLED:
-		if (!all_exited(x, n))
-			return 0;
-		break;
+	signal_all(x, grace == 0);
+	x->st = grace == 0 ? XP_KILLING : XP_STOPPING;
+	x->deadline_ns = now_ns() + (grace == 0 ? KILL_RECHECK_MS *
+	    1000000LL : grace * NS_PER_S);
+}
+
+/* remove the containers one job at a time, then the sandbox */
+static void
+teardown_step(struct xpod *x)
+{
+	struct xctr *c;
+	uint32_t s;
+
+	for (s = 0; s < x->n_slots; s++) {
+		c = &x->ctrs[s];
+		if (c->id[0] == '\0')
+			continue;
+		remove_container(x, c);
+		return;
 	}
-	if (!teardown(x, n))
-		return 0;
+	if (x->has_sandbox) {
+		remove_sandbox(x);
+		return;
+	}
 	log_info("pod %s/%s (%s) terminated and removed", x->pod.namespace,
 	    x->pod.name, x->pod.uid);
 	if (x->has_spec)
 		exec_send_gone(x);
-	return 1;
+	x->st = XP_GONE;
+}
+
+/* a pod that has not reached its containers yet goes straight to removal */
+static void
+terminate_step(struct xpod *x)
+{
+	uint32_t s;
+
+	switch (x->st) {
+	case XP_STOPPING:
+		if (!any_live(x))
+			break;
+		if (now_ns() < x->deadline_ns) {
+			wake_at(x, x->deadline_ns);
+			return;
+		}
+		log_info("pod %s/%s: grace period over, killing",
+		    x->pod.namespace, x->pod.name);
+		signal_all(x, 1);
+		x->st = XP_KILLING;
+		x->deadline_ns = now_ns() + KILL_RECHECK_MS * 1000000LL;
+		wake_at(x, x->deadline_ns);
+		return;
+	case XP_KILLING:
+		if (!any_live(x))
+			break;
+		/* an exit is an event; this only covers a conmon gone mute */
+		if (now_ns() >= x->deadline_ns) {
+			for (s = 0; s < x->n_slots; s++)
+				observe(x, &x->ctrs[s]);
+			x->deadline_ns = now_ns() + KILL_RECHECK_MS * 1000000LL;
+		}
+		if (any_live(x)) {
+			wake_at(x, x->deadline_ns);
+			return;
+		}
+		break;
+	case XP_TEARDOWN:
+		teardown_step(x);
+		return;
+	default:
+		begin_stop(x);
+		if (any_live(x)) {
+			wake_at(x, x->deadline_ns);
+			return;
+		}
+		break;
+	}
+	x->st = XP_TEARDOWN;
+	teardown_step(x);
+}
+
+/*
+ * Every transition of a pod, from whatever its last event was.  A pod
+ * with a job in flight waits for that job's result (which steps it again).
+ */
+static void
+pod_step(struct xpod *x)
+{
+	enum xpod_state before;
+	int pass;
+
+	for (pass = 0; pass < STEP_MAX_PASSES && !x->busy; pass++) {
+		before = x->st;
+		if (x->next_pod != NULL)
+			take_next_spec(x);
+		if (x->st == XP_ADOPTED && have_podset)
+			x->terminating = 1;	/* no spec claims it */
+		if (x->terminating) {
+			if (x->st != XP_GONE)
+				terminate_step(x);
+		} else {
+			switch (x->st) {
+			case XP_ADOPTED:	/* until the first pod set */
+			case XP_DENIED:
+			case XP_GONE:
+				break;
+			case XP_ADMIT:
+				check_policy(x);
+				break;
+			case XP_SANDBOX:
+				if (older_namesake_running(x))
+					break;	/* its end steps us again */
+				if (x->has_sandbox)
+					x->st = XP_RUNNING;
+				else
+					sandbox_create(x);
+				break;
+			case XP_RUNNING:
+				running_step(x);
+				break;
+			case XP_STOPPING:
+			case XP_KILLING:
+			case XP_TEARDOWN:
+				break;	/* only a terminating pod gets here */
+			}
+		}
+		if (x->st == before)
+			break;
+	}
 }
 
 #ifdef AGENTD_TEST_HOOKS
-uint32_t	lc_relists;	/* every relist, whatever asked for it */
+uint32_t	lc_relists;	/* every step, whatever asked for it */
 #endif
 
-/* 1 while a pod is terminating: the caller then relists sooner */
-int
-lc_sync_all(void)
+int64_t
+lc_step_all(void)
 {
+	int64_t wake = 0;
 	size_t i = 0;
 	struct xpod *x;
-	int busy = 0;
 
 #ifdef AGENTD_TEST_HOOKS
 	lc_relists++;
 #endif
 	while (i < nxpods) {
 		x = xpods[i];
-		if (x->terminating || (!x->has_spec && have_podset)) {
-			x->terminating = 1;
-			if (sync_terminating(x)) {
-				xpod_free_at(i);
-				continue;
-			}
-			busy = 1;
-		} else if (x->has_spec)
-			sync_active(x);
+		x->wake_ns = 0;
+		pod_step(x);
+		if (x->st == XP_GONE && !x->busy) {
+			xpod_free_at(i);
+			continue;
+		}
 		if (x->dirty && x->has_spec)
 			exec_send_status(x);
+		if (x->wake_ns != 0 && (wake == 0 || x->wake_ns < wake))
+			wake = x->wake_ns;
 		i++;
 	}
-	return busy;
+	return wake;
+}
+
+/* pods waiting for an image look again at once */
+void
+lc_image_arrived(void)
+{
+	size_t i;
+	uint32_t s;
+
+	for (i = 0; i < nxpods; i++)
+		for (s = 0; s < xpods[i]->n_slots; s++)
+			if (xpods[i]->ctrs[s].st == XC_EMPTY &&
+			    strncmp(xpods[i]->ctrs[s].reason, "ErrImage", 8) == 0)
+				xpods[i]->ctrs[s].backoff_until_ns = 0;
+	exec_step_soon();
 }
 
 /* a (re)connected reporter gets every pod; exec_send_status paces them */
@@ -943,18 +1562,21 @@ lc_send_dirty(void)
 static void
 fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
 {
-	struct xctr *c = &x->ctrs[i];
+	const struct container_spec *cs = &x->pod.containers[i];
 	const struct rt_info *info = exec_rt_info();
+	struct xctr *c = spec_slot(x, i);
 	char cid[RT_ID_MAX + 16];
 
-	r->name = strdup(cspec(x, i)->name);
-	r->image = strdup(cspec(x, i)->image);
-	r->image_id = c->image_id[0] ? strdup(c->image_id) : NULL;
+	r->name = strdup(cs->name);
+	r->image = strdup(cs->image);
+	if (c == NULL)
+		return;		/* Waiting, no reason: as created */
+	r->image_id = c->image_id ? strdup(c->image_id) : NULL;
 	snprintf(cid, sizeof(cid), "%s://%s", info->runtime_name, c->id);
 	r->container_id = c->id[0] ? strdup(cid) : NULL;
 	r->state = c->state;
 	r->reason = c->reason[0] ? strdup(c->reason) : NULL;
-	r->message = c->message[0] ? strdup(c->message) : NULL;
+	r->message = c->message ? strdup(c->message) : NULL;
 	r->started_at_ns = c->cs.started_at_ns;
 	r->exit_code = c->cs.exit_code;
 	r->signal = c->cs.signal;
@@ -979,10 +1601,11 @@ int
 lc_fill_report(struct xpod *x, struct pod_report *r)
 {
 	uint32_t i;
+	int denied = x->st == XP_DENIED;
 
 	pod_report_init(r);
-	r->denied = x->denied;
-	if (x->denied) {
+	r->denied = denied;
+	if (denied) {
 		r->reason = strdup("NodePolicyDenied");
 		r->message = strdup(x->deny_reason);
 	} else if (x->sandbox_error[0]) {
@@ -999,7 +1622,7 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 	r->n_containers = x->pod.n_containers;
 	for (i = 0; i < x->pod.n_containers; i++) {
 		fill_creport(x, i, &r->containers[i]);
-		if (x->denied)
+		if (denied)
 			r->containers[i].state = CSTATE_WAITING;
 	}
 	return 0;

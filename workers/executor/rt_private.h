@@ -118,6 +118,7 @@ int	rt_is_mounted(const char *);
 int	rt_umount(const char *);
 int	rt_mounts_under(const char *);
 int	rt_pid_alive(pid_t);
+uint64_t rt_pid_starttime(pid_t);
 size_t	rt_strlcat(char *, const char *, size_t);
 const char *rt_json_str(const cJSON *, const char *);
 int64_t	rt_json_int(const cJSON *, const char *, int64_t);

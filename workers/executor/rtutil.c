@@ -570,13 +570,33 @@ rt_find_exec(const char *name, const char *dirs, char *buf, size_t len)
 	return -1;
 }
 
+/*
+ * The executor picks the id of what a job will create before it forks the
+ * job (rt_preset_id in the child): a job killed at its timeout has then
+ * left debris under a name the executor knows and removes.
+ */
+static char	preset_id[RT_HEXID_LEN + 1];
+
+void
+rt_preset_id(const char *id)
+{
+	snprintf(preset_id, sizeof(preset_id), "%s", id ? id : "");
+}
+
 int
 rt_random_id(char *buf, size_t len)
 {
 	unsigned char raw[RT_HEXID_LEN / 2];
 	size_t i;
 
-	if (len < RT_HEXID_LEN + 1 || RAND_bytes(raw, sizeof(raw)) != 1)
+	if (len < RT_HEXID_LEN + 1)
+		return -1;
+	if (preset_id[0] != '\0') {
+		memcpy(buf, preset_id, sizeof(preset_id));
+		preset_id[0] = '\0';	/* once */
+		return 0;
+	}
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return -1;
 	for (i = 0; i < sizeof(raw); i++)
 		snprintf(buf + 2 * i, 3, "%02x", raw[i]);
@@ -711,6 +731,40 @@ rt_pid_alive(pid_t pid)
 	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
 		return 1;
 	return p[2] != 'Z' && p[2] != 'X';
+}
+
+/*
+ * The start time (field 22 of /proc/PID/stat, clock ticks since boot) of
+ * a process: with its pid it names the process for good, so a recycled
+ * pid is never mistaken for a container's init.  0 when it is gone.
+ */
+uint64_t
+rt_pid_starttime(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	ssize_t n;
+	int fd, field;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	/* p[2] is field 3 (state); walk to field 22 */
+	for (field = 2, p++; field < 22 && *p != '\0'; p++)
+		if (*p == ' ')
+			field++;
+	if (field != 22 || sscanf(p, "%llu", &v) != 1)
+		return 0;
+	return (uint64_t)v;
 }
 
 size_t

@@ -20,6 +20,7 @@
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -41,7 +42,6 @@
 #define RT_SYNC_TIMEOUT_MS	(60 * 1000)	/* `runtime create` under conmon */
 #define RT_SYNC_MAX		(64 * 1024)
 #define RT_CONMON_EXIT_WAIT_MS	5000
-#define RT_EXIT_FILE_WAIT_MS	2000
 #define RT_WAIT_SLICE_NS	(20 * 1000 * 1000)
 #define RT_PAUSE_MAX		(32 * 1024 * 1024)
 #define RT_EXIT_UNKNOWN		255	/* stopped, but conmon left no exit file */
@@ -808,12 +808,22 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 	}
 	if (ctr_launch(id, dir, log_path, labels->pod_uid, &pid, err) == -1)
 		goto out;
-	/* started: just before the exec, so a quick exit is never earlier */
+	/*
+	 * started: just before the exec, so a quick exit is never earlier.
+	 * The pid and its start time are what rt_container_state checks
+	 * instead of asking the runtime; start_pending marks a container a
+	 * crash left created but never started.
+	 */
 	if (meta_set_num(meta, "started_ns", (double)rt_now_ns()) == -1 ||
 	    meta_set_num(meta, "pid", pid) == -1 ||
+	    meta_set_num(meta, "pid_start", (double)rt_pid_starttime(pid)) ==
+	    -1 || meta_set_num(meta, "start_pending", 1) == -1 ||
 	    ctr_write_meta(id, meta, err) == -1)
 		goto out;
 	if (ctr_start(id, err) == -1)
+		goto out;
+	if (meta_set_num(meta, "start_pending", 0) == -1 ||
+	    ctr_write_meta(id, meta, err) == -1)
 		goto out;
 	snprintf(id_out, idlen, "%s", id);
 	ret = 0;
@@ -897,11 +907,55 @@ out:
 }
 
 int
+rt_exit_dir(char *buf, size_t len)
+{
+	return rt_path(buf, len, "%s/exits", rt.run_dir);
+}
+
+int
+rt_exit_read(const char *id, int *status, int64_t *when)
+{
+	if (!rt_valid_id(id))
+		return -1;
+	return ctr_exit_status(id, status, when);
+}
+
+int
+rt_new_id(char *buf, size_t len)
+{
+	return rt_random_id(buf, len);
+}
+
+/*
+ * The container's init, if it is still the process we started: the pid
+ * recorded at start, with the same start time (meta.json written before
+ * the start time was recorded has none: the pid alone then).
+ */
+static pid_t
+ctr_init_pid(const cJSON *meta)
+{
+	pid_t pid = (pid_t)rt_json_int(meta, "pid", 0);
+	int64_t want = rt_json_int(meta, "pid_start", 0);
+
+	if (pid <= 0 || !rt_pid_alive(pid))
+		return 0;
+	if (want > 0 && (uint64_t)want != rt_pid_starttime(pid))
+		return 0;
+	return pid;
+}
+
+/*
+ * What a container is doing, from files only: conmon's exit file, the
+ * recorded init pid and /proc.  No runtime process is spawned, so a relist
+ * of every container costs a few file reads each.  An init that is gone
+ * with no exit file yet is still running while its conmon lives: conmon
+ * writes the file once it has drained the logs, and the exit watch sees it.
+ */
+int
 rt_container_state(const char *id, struct rt_cstate *st, struct rt_err *err)
 {
-	char status[32];
 	cJSON *meta;
-	int code, i;
+	int code;
 	int64_t when;
 	pid_t pid;
 
@@ -918,41 +972,57 @@ rt_container_state(const char *id, struct rt_cstate *st, struct rt_err *err)
 	if (ctr_exit_status(id, &code, &when) == 0) {
 		ctr_set_exited(st, code, when);
 		st->oom_killed = ctr_oom_killed(id, meta);
-		goto out;
-	}
-	if (ctr_runtime_state(id, status, sizeof(status), &pid) == -1)
-		goto out;	/* the runtime forgot it: RT_UNKNOWN */
-	if (strcmp(status, "created") == 0)
-		st->status = RT_CREATED;
-	else if (strcmp(status, "running") == 0 ||
-	    strcmp(status, "paused") == 0) {
-		st->status = RT_RUNNING;
+	} else if ((pid = ctr_init_pid(meta)) > 0) {
+		st->status = rt_json_int(meta, "start_pending", 0) ?
+		    RT_CREATED : RT_RUNNING;
 		st->pid = pid;
-	} else if (strcmp(status, "stopped") == 0) {
-		/* conmon writes the exit file once it has drained the logs */
-		for (i = 0; i < RT_EXIT_FILE_WAIT_MS * 1000000LL /
-		    RT_WAIT_SLICE_NS; i++) {
-			if (ctr_exit_status(id, &code, &when) == 0)
-				break;
-			if (conmon_pid(id) <= 0 && ctr_exit_status(id, &code,
-			    &when) == -1) {
-				code = RT_EXIT_UNKNOWN;
-				when = rt_now_ns();
-				break;
-			}
-			nanosleep(&(struct timespec){ 0, RT_WAIT_SLICE_NS },
-			    NULL);
-		}
-		if (i == RT_EXIT_FILE_WAIT_MS * 1000000LL / RT_WAIT_SLICE_NS) {
-			code = RT_EXIT_UNKNOWN;
-			when = rt_now_ns();
-		}
-		ctr_set_exited(st, code, when);
+	} else if (rt_json_int(meta, "pid", 0) > 0 && conmon_pid(id) > 0) {
+		st->status = RT_RUNNING;	/* the exit file follows */
+	} else if (rt_json_int(meta, "pid", 0) > 0) {
+		/* conmon died too, without a word: the code is unknown */
+		ctr_set_exited(st, RT_EXIT_UNKNOWN, rt_now_ns());
 		st->oom_killed = ctr_oom_killed(id, meta);
 	}
-out:
 	cJSON_Delete(meta);
 	return 0;
+}
+
+/*
+ * What `runc kill` does, without a process: a pidfd of the init, checked
+ * to be the process we started (so a recycled pid is never signalled),
+ * then pidfd_send_signal.  A container that is gone already is no error.
+ */
+int
+rt_container_signal(const char *id, int sig, struct rt_err *err)
+{
+	cJSON *meta;
+	int64_t want;
+	pid_t pid;
+	int pfd, ret = 0;
+
+	if (!rt.initialized)
+		return rt_seterr(err, "runtime not initialized");
+	if (sig <= 0 || sig > RT_MAX_SIGNAL)
+		return rt_seterr(err, "signal %d: out of range", sig);
+	if (!rt_valid_id(id) || (meta = ctr_read_meta(id)) == NULL)
+		return rt_seterr(err, "container %s not found", id ? id : "");
+	pid = (pid_t)rt_json_int(meta, "pid", 0);
+	want = rt_json_int(meta, "pid_start", 0);
+	cJSON_Delete(meta);
+	if (pid <= 0)
+		return 0;
+	if ((pfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+		return errno == ESRCH ? 0 : rt_seterrno(err, "pidfd_open %d",
+		    (int)pid);
+	/* checked after the pidfd is held: the pid cannot change under it */
+	if (want > 0 && (uint64_t)want != rt_pid_starttime(pid))
+		goto out;
+	if (syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) == -1 &&
+	    errno != ESRCH)
+		ret = rt_seterrno(err, "signal %d to %s", sig, id);
+out:
+	close(pfd);
+	return ret;
 }
 
 int

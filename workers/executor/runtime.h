@@ -119,6 +119,16 @@ int	rt_container_remove(const char *id, struct rt_err *);
 /* CRI log file path of a container (podLogsDir/ns_name_uid/c/N.log) */
 int	rt_container_log_path(const struct rt_labels *, char *, size_t);
 
+/* signal a container's init directly (pidfd): no runtime process */
+int	rt_container_signal(const char *id, int sig, struct rt_err *);
+/* the next container or sandbox created in this process gets this id */
+void	rt_preset_id(const char *id);
+int	rt_new_id(char *, size_t);
+/* conmon's exit files, one per container id, for an inotify watch */
+int	rt_exit_dir(char *, size_t);
+/* read one exit file: 0 and the status, -1 when there is none */
+int	rt_exit_read(const char *id, int *status, int64_t *when_ns);
+
 /* everything the runtime knows about, for re-adoption and cleanup */
 int	rt_list(rt_list_cb, void *arg, struct rt_err *);
 
