@@ -168,6 +168,14 @@ add_proc(cJSON *arr, const char *role, pid_t pid, uint32_t restarts,
 	cJSON_AddItemToArray(arr, o);
 }
 
+/* the heartbeat as agentd sees it: pings sent, the last answered */
+static void
+add_heartbeat(cJSON *o, const struct worker *w)
+{
+	cJSON_AddNumberToObject(o, "pings", (double)w->ping_seq);
+	cJSON_AddNumberToObject(o, "pongs", (double)w->pong_seq);
+}
+
 /*
  * The executor's storage driver, from the file it writes at start into
  * runDir (root-only): "overlay", "native", or "" before the first start.
@@ -213,6 +221,8 @@ ctl_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		w = &agentd_env->workers[r];
 		add_proc(arr, role_name(w->role), w->pid, w->restarts,
 		    worker_state_name(w->state));
+		add_heartbeat(cJSON_GetArrayItem(arr,
+		    cJSON_GetArraySize(arr) - 1), w);
 	}
 	text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);

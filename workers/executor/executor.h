@@ -27,7 +27,8 @@
 #define BACKOFF_INITIAL_S	10	/* kubelet crash-loop backoff */
 #define BACKOFF_MAX_S		300
 #define BACKOFF_RESET_S		600	/* ran this long: backoff forgotten */
-#define IMAGE_RETRY_S		10	/* a missing image: look again */
+#define IMAGE_RETRY_S		5	/* a missing image: look again */
+#define AUDIT_RETRY_S		2	/* an action the audit log refused */
 /* a failed sandbox is retried after the same 10 s doubling to 300 s */
 #define AUDIT_ACK_TIMEOUT_MS	10000
 #define AUDIT_REFUSED		"the audit log cannot record the action; " \

@@ -775,8 +775,9 @@ sandbox_create(struct xpod *x)
 	policy_describe(&x->pod, o->details, sizeof(o->details));
 	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
 		free(o);
+		/* no backoff: nothing failed but the record, which may heal */
 		sandbox_failed(x, AUDIT_REFUSED, "audit refused");
-		sandbox_backoff(x);
+		x->sb_retry_ns = now_ns() + AUDIT_RETRY_S * NS_PER_S;
 		wake_at(x, x->sb_retry_ns);
 		return;
 	}
@@ -895,25 +896,21 @@ resolve_image(struct xpod *x, struct xctr *c, const struct container_spec *cs,
 	if (cs->pull_policy == PULL_NEVER) {
 		snprintf(msg, sizeof(msg), "Container image \"%s\" is not "
 		    "present with pull policy of Never", cs->image);
-		if (strcmp(c->reason, "ErrImageNeverPull") != 0) {
-			exec_event(x, EVENT_WARNING, "ErrImageNeverPull", NULL,
-			    "%s", msg);
-			/* "" : the same failure, logged once above already */
-			exec_event(x, EVENT_WARNING, "Failed", "",
-			    "Error: ErrImageNeverPull");
-		}
 		set_waiting(x, c, "ErrImageNeverPull", msg);
+		exec_event(x, EVENT_WARNING, "ErrImageNeverPull", NULL, "%s",
+		    msg);
+		/* "" : the same failure, logged once above already */
+		exec_event(x, EVENT_WARNING, "Failed", "",
+		    "Error: ErrImageNeverPull");
 	} else {
 		snprintf(msg, sizeof(msg), "%s (registry pulls are not "
 		    "supported yet: import it with agentctl image import)",
 		    err.msg);
-		if (strcmp(c->reason, "ErrImagePull") != 0) {
-			exec_event(x, EVENT_WARNING, "Failed", "ErrImagePull",
-			    "Failed to pull image \"%s\": %s", cs->image, msg);
-			exec_event(x, EVENT_WARNING, "Failed", "",
-			    "Error: ErrImagePull");
-		}
 		set_waiting(x, c, "ErrImagePull", msg);
+		exec_event(x, EVENT_WARNING, "Failed", "ErrImagePull",
+		    "Failed to pull image \"%s\": %s", cs->image, msg);
+		exec_event(x, EVENT_WARNING, "Failed", "",
+		    "Error: ErrImagePull");
 	}
 	/* looked at again when an image is imported, or after a while */
 	c->backoff_until_ns = now_ns() + IMAGE_RETRY_S * NS_PER_S;
@@ -945,7 +942,7 @@ start_container(struct xpod *x, struct xctr *c)
 		set_waiting(x, c, "CreateContainerError", AUDIT_REFUSED);
 		exec_event(x, EVENT_WARNING, "Failed", "CreateContainerError",
 		    "Error: %s", AUDIT_REFUSED);
-		c->backoff_until_ns = now_ns() + BACKOFF_INITIAL_S * NS_PER_S;
+		c->backoff_until_ns = now_ns() + AUDIT_RETRY_S * NS_PER_S;
 		wake_at(x, c->backoff_until_ns);
 		rt_image_free(&o->img);
 		free(o);
