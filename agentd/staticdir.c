@@ -27,8 +27,15 @@
 #include "ipc.h"
 #include "log.h"
 
-/* inotify bursts (an editor's save) collapse into one scan after this */
+/*
+ * A file still being written (IN_MODIFY without its close yet) is scanned
+ * this long after its last event, so a half-written manifest is not read;
+ * a complete one (closed, renamed into place, removed) at once, after
+ * STATICDIR_QUICK_MS, which lets the events of one burst collapse into
+ * one scan (and one scan is in flight at a time anyway).
+ */
 #define STATICDIR_SETTLE_MS	100
+#define STATICDIR_QUICK_MS	2
 
 static int		 inotify_fd = -1;
 static int		 watch_wd = -1;
@@ -305,7 +312,8 @@ inotify_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ie;
-	struct timeval tv = { 0, STATICDIR_SETTLE_MS * 1000 };
+	struct timeval tv = { 0, STATICDIR_QUICK_MS * 1000 };
+	int writing = 0;
 	ssize_t n;
 	char *p;
 
@@ -316,7 +324,13 @@ inotify_cb(evutil_socket_t fd, short ev, void *arg)
 			if (ie->mask & (IN_IGNORED | IN_DELETE_SELF |
 			    IN_MOVE_SELF))
 				watch_wd = -1;
+			if (ie->mask & IN_MODIFY)
+				writing = 1;
+			else if (ie->mask & IN_CLOSE_WRITE)
+				writing = 0;	/* that write is complete */
 		}
+	if (writing)
+		tv.tv_usec = STATICDIR_SETTLE_MS * 1000;
 	evtimer_add(settle_ev, &tv);
 }
 

@@ -54,6 +54,7 @@ static struct event		*pace_ev;
 static struct event		*relist_ev;
 static int64_t			 step_due_ms;	/* CLOCK_MONOTONIC */
 static int64_t			 last_step_ms;
+static int64_t			 last_podset_ms;	/* a pod set's step */
 static int			 resync_pending;	/* PODS_SYNCED owed */
 static uint32_t			 podset_gen;
 static uint32_t			 audit_id;
@@ -549,9 +550,10 @@ exec_step_soon(void)
 static void
 podset_step(void)
 {
-	int64_t at = last_step_ms + PODSET_SYNC_COALESCE_MS;
+	int64_t now = mono_ms(), at = last_podset_ms + PODSET_SYNC_COALESCE_MS;
 
-	step_at(at > mono_ms() ? at : mono_ms());
+	last_podset_ms = at > now ? at : now;
+	step_at(last_podset_ms);
 }
 
 static void
