@@ -139,6 +139,7 @@ struct pod {
 	uint8_t			 host_network;
 	uint8_t			 host_pid;
 	uint8_t			 host_ipc;
+	uint8_t			 share_pid;	/* shareProcessNamespace */
 	struct pod_security_context psc;
 	struct container_spec	*containers;
 	uint32_t		 n_containers;

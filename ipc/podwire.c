@@ -11,7 +11,7 @@
 #include "ipc.h"
 #include "pod.h"
 
-#define PODWIRE_VERSION		1
+#define PODWIRE_VERSION		2	/* 2: share_pid */
 
 /* ---- encoding ---- */
 
@@ -95,6 +95,7 @@ podwire_put_pod(struct ipc_msg *m, const struct pod *p)
 	ipc_put_u8(m, p->host_network);
 	ipc_put_u8(m, p->host_pid);
 	ipc_put_u8(m, p->host_ipc);
+	ipc_put_u8(m, p->share_pid);
 	ipc_put_i64(m, p->psc.run_as_user);
 	ipc_put_i64(m, p->psc.run_as_group);
 	put_tri(m, p->psc.run_as_non_root);
@@ -357,6 +358,7 @@ get_pod(struct ipc_msg *m, struct pod *p)
 	    get_bool(m, &p->host_network) == -1 ||
 	    get_bool(m, &p->host_pid) == -1 ||
 	    get_bool(m, &p->host_ipc) == -1 ||
+	    get_bool(m, &p->share_pid) == -1 ||
 	    get_opt_i64(m, &p->psc.run_as_user) == -1 ||
 	    get_opt_i64(m, &p->psc.run_as_group) == -1 ||
 	    get_tri(m, &p->psc.run_as_non_root) == -1)

@@ -118,6 +118,7 @@ full_pod(struct pod *p)
 	p->host_network = 1;
 	p->host_pid = 1;
 	p->host_ipc = 1;
+	p->share_pid = 1;
 	p->psc.run_as_user = 1000;
 	p->psc.run_as_group = 2000;
 	p->psc.run_as_non_root = 1;
@@ -249,6 +250,7 @@ pod_eq(const struct pod *a, const struct pod *b)
 	SAME(host_network);
 	SAME(host_pid);
 	SAME(host_ipc);
+	SAME(share_pid);
 	SAME(psc.run_as_user);
 	SAME(psc.run_as_group);
 	SAME(psc.run_as_non_root);
@@ -1023,6 +1025,9 @@ TEST(test_bad_bool_byte_rejected)
 	minimal_pod(&p);
 	p.host_ipc = 2;
 	CHECK(!pod_accepted(&p));
+	minimal_pod(&p);
+	p.share_pid = 3;
+	CHECK(!pod_accepted(&p));
 }
 
 TEST(test_negative_grace_seconds_rejected)
@@ -1087,10 +1092,14 @@ TEST(test_version_mismatch_rejected)
 	ipc_msg_init(&m, 0, 0);
 	REQUIRE(podwire_put_pod(&m, &p) == 0);
 	memcpy(&v, m.data, 4);
-	CHECK_EQ_INT(v, 1);
+	CHECK_EQ_INT(v, 2);
 	CHECK_EQ_INT(podwire_get_pod(&m, &q), 0);
 	pod_free(&q);
-	v = 2;
+	v = 1;		/* before share_pid */
+	memcpy(m.data, &v, 4);
+	m.off = 0;
+	CHECK_EQ_INT(podwire_get_pod(&m, &q), -1);
+	v = 3;
 	memcpy(m.data, &v, 4);
 	m.off = 0;
 	CHECK_EQ_INT(podwire_get_pod(&m, &q), -1);

@@ -6,6 +6,7 @@
  * Each test gets the fixture of rt_fixture.h: its own temp root and
  * cgroup root, the busybox image, and a teardown that leaves nothing.
  */
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -13,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +275,93 @@ proc_gone(pid_t pid)
 		gone = p[2] == 'Z' || p[2] == 'X';
 	fclose(f);
 	return gone;
+}
+
+/* the linux.namespaces entry of type, or NULL; *path its path or NULL */
+static const cJSON *
+ns_entry(const cJSON *nss, const char *type, const char **path)
+{
+	const cJSON *n;
+
+	cJSON_ArrayForEach(n, nss) {
+		if (strcmp(rt_json_str(n, "type"), type) != 0)
+			continue;
+		*path = rt_json_str(n, "path");
+		return n;
+	}
+	*path = NULL;
+	return NULL;
+}
+
+TEST(test_namespaces_join_pins_or_infra_by_path)
+{
+	struct sandbox_ns ns;
+	struct pod p;
+	const char *path;
+	cJSON *j;
+
+	pod_init(&p);
+	memset(&ns, 0, sizeof(ns));
+	snprintf(ns.net, sizeof(ns.net), "/run/x/ns/ab/net");
+	snprintf(ns.ipc, sizeof(ns.ipc), "/run/x/ns/ab/ipc");
+	snprintf(ns.uts, sizeof(ns.uts), "/run/x/ns/ab/uts");
+	/* a pinned sandbox: joined by path, a private pid namespace */
+	REQUIRE((j = bundle_namespaces(&p, &ns)) != NULL);
+	CHECK(ns_entry(j, "network", &path) && path != NULL &&
+	    strcmp(path, ns.net) == 0);
+	CHECK(ns_entry(j, "ipc", &path) && path != NULL &&
+	    strcmp(path, ns.ipc) == 0);
+	CHECK(ns_entry(j, "uts", &path) && path != NULL &&
+	    strcmp(path, ns.uts) == 0);
+	CHECK(ns_entry(j, "pid", &path) && path == NULL);
+	CHECK(ns_entry(j, "mount", &path) && path == NULL);
+	cJSON_Delete(j);
+	/* shareProcessNamespace: the infra's pid namespace */
+	snprintf(ns.pid, sizeof(ns.pid), "/proc/42/ns/pid");
+	REQUIRE((j = bundle_namespaces(&p, &ns)) != NULL);
+	CHECK(ns_entry(j, "pid", &path) && path != NULL &&
+	    strcmp(path, "/proc/42/ns/pid") == 0);
+	cJSON_Delete(j);
+	/* the infra itself creates them all */
+	REQUIRE((j = bundle_namespaces(&p, NULL)) != NULL);
+	CHECK(ns_entry(j, "network", &path) && path == NULL);
+	CHECK(ns_entry(j, "pid", &path) && path == NULL);
+	cJSON_Delete(j);
+	/* host namespaces: no entry at all */
+	ns.pid[0] = '\0';
+	p.host_network = p.host_ipc = p.host_pid = 1;
+	REQUIRE((j = bundle_namespaces(&p, &ns)) != NULL);
+	CHECK(ns_entry(j, "network", &path) == NULL);
+	CHECK(ns_entry(j, "uts", &path) == NULL);
+	CHECK(ns_entry(j, "ipc", &path) == NULL);
+	CHECK(ns_entry(j, "pid", &path) == NULL);
+	cJSON_Delete(j);
+	/* a sandbox path missing where one is needed: refused, never new */
+	p.host_network = 0;
+	ns.net[0] = '\0';
+	CHECK(bundle_namespaces(&p, &ns) == NULL);
+	pod_free(&p);
+}
+
+TEST(test_only_a_shared_pid_namespace_needs_an_infra)
+{
+	struct pod p;
+
+	pod_init(&p);
+	CHECK(!sandbox_needs_infra(&p));
+	CHECK_EQ_INT(pin_flags(&p), CLONE_NEWNET | CLONE_NEWUTS |
+	    CLONE_NEWIPC);
+	p.share_pid = 1;
+	CHECK(sandbox_needs_infra(&p));
+	p.host_pid = 1;		/* the watcher refuses both; no PID 1 then */
+	CHECK(!sandbox_needs_infra(&p));
+	p.host_network = 1;
+	CHECK_EQ_INT(pin_flags(&p), CLONE_NEWIPC);
+	p.host_ipc = 1;
+	CHECK_EQ_INT(pin_flags(&p), 0);
+	p.host_network = 0;
+	CHECK_EQ_INT(pin_flags(&p), CLONE_NEWNET | CLONE_NEWUTS);
+	pod_free(&p);
 }
 
 TEST(test_args_follow_kubernetes_rules)
@@ -725,34 +814,118 @@ same_ns(pid_t a, pid_t b, const char *ns)
 	return strcmp(la, lb) == 0;
 }
 
+/* 1 if process pid (0: this one) is in the namespace pinned at path */
+static int
+in_pinned_ns(pid_t pid, const char *ns, const char *path)
+{
+	char link[64], want[64];
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return 0;
+	ns_link(pid, ns, link, sizeof(link));
+	snprintf(want, sizeof(want), "%s:[%llu]", ns,
+	    (unsigned long long)st.st_ino);
+	return strcmp(link, want) == 0;
+}
+
 static void
 shares_namespaces(int runtime)
 {
 	struct pod_case t;
-	struct container_spec *c;
+	struct container_spec *c, *c2;
 	struct rt_sandbox sb2;
-	struct rt_cstate st;
+	struct rt_cstate st, st2;
 	struct rt_err err = { "", 0 };
+	char path[PATH_MAX], id2[RT_ID_MAX];
 
 	if (!case_setup(&t, runtime, "ns-pod", "uid-ns"))
 		return;
 	c = addc(&t.pod, "sleeper", "sleep 1000");
+	c2 = addc(&t.pod, "second", "sleep 1000");
 	sandbox_up(&t.pod, &t.sb);
-	CHECK(t.sb.pid > 0);
-	CHECK(strstr(t.sb.netns_path, "/ns/net") != NULL);
+	/* no process: the namespaces are pinned under runDir/ns/<id> */
+	CHECK(t.sb.pinned);
+	CHECK_EQ_INT(t.sb.pid, 0);
+	snprintf(path, sizeof(path), "%s/run/ns/%s/net", fx.base, t.sb.id);
+	CHECK_STR(t.sb.netns_path, path);
+	CHECK_EQ_INT(dir_entries("run/runtime"), 0);	/* no runtime state */
 	case_start(&t, c, RT_RUNNING);
 	REQUIRE(t.st.pid > 0);
-	CHECK(same_ns(t.st.pid, t.sb.pid, "net"));
-	CHECK(same_ns(t.st.pid, t.sb.pid, "ipc"));
-	CHECK(same_ns(t.st.pid, t.sb.pid, "uts"));
+	start(&t.pod, c2, &t.img, &t.sb, id2);
+	wait_status(id2, RT_RUNNING, &st2);
+	CHECK(in_pinned_ns(t.st.pid, "net", t.sb.netns_path));
+	CHECK(same_ns(t.st.pid, st2.pid, "net"));
+	snprintf(path, sizeof(path), "%s/run/ns/%s/ipc", fx.base, t.sb.id);
+	CHECK(in_pinned_ns(t.st.pid, "ipc", path));
+	CHECK(same_ns(t.st.pid, st2.pid, "ipc"));
+	snprintf(path, sizeof(path), "%s/run/ns/%s/uts", fx.base, t.sb.id);
+	CHECK(in_pinned_ns(t.st.pid, "uts", path));
+	CHECK(same_ns(t.st.pid, st2.pid, "uts"));
 	/* but not the pid namespace, nor the host's network */
-	CHECK(!same_ns(t.st.pid, t.sb.pid, "pid"));
-	CHECK(!same_ns(0, t.sb.pid, "net"));
+	CHECK(!same_ns(t.st.pid, st2.pid, "pid"));
+	CHECK(!same_ns(0, t.st.pid, "net"));
+	CHECK(!same_ns(0, t.st.pid, "uts"));
+	REQUIRE(rt_sandbox_status(t.sb.id, &sb2, &st, &err) == 0);
+	CHECK_EQ_INT(st.status, RT_RUNNING);
+	CHECK(sb2.pinned);
+	CHECK_STR(sb2.netns_path, t.sb.netns_path);
+	/* a pin gone (as after a reboot): the sandbox is not running */
+	snprintf(path, sizeof(path), "%s/run/ns/%s/uts", fx.base, t.sb.id);
+	REQUIRE(umount2(path, MNT_DETACH) == 0);
+	REQUIRE(rt_sandbox_status(t.sb.id, &sb2, &st, &err) == 0);
+	CHECK(st.status != RT_RUNNING);
+	CHECK(container_start(&t.pod, c, &t.img, &t.sb, path, &err) == -1);
+	CHECK(strstr(err.msg, "not running") != NULL);
+	case_free(&t);
+}
+
+/* shareProcessNamespace: an infra process is the pod's PID 1 */
+static void
+shares_pid_namespace(int runtime)
+{
+	struct pod_case t;
+	struct container_spec *c, *c2;
+	struct rt_sandbox sb2;
+	struct rt_cstate st, st2;
+	struct rt_err err = { "", 0 };
+	char id2[RT_ID_MAX];
+
+	if (!case_setup(&t, runtime, "pidns-pod", "uid-pidns"))
+		return;
+	t.pod.share_pid = 1;
+	c = addc(&t.pod, "one", "sleep 1000");
+	c2 = addc(&t.pod, "two", "sleep 1000");
+	sandbox_up(&t.pod, &t.sb);
+	CHECK(!t.sb.pinned);
+	CHECK(t.sb.pid > 0);
+	case_start(&t, c, RT_RUNNING);
+	start(&t.pod, c2, &t.img, &t.sb, id2);
+	wait_status(id2, RT_RUNNING, &st2);
+	CHECK(same_ns(t.st.pid, t.sb.pid, "pid"));
+	CHECK(same_ns(st2.pid, t.sb.pid, "pid"));
+	CHECK(same_ns(t.st.pid, t.sb.pid, "net"));
+	CHECK(same_ns(st2.pid, t.sb.pid, "ipc"));
+	CHECK(same_ns(st2.pid, t.sb.pid, "uts"));
+	CHECK(!same_ns(0, t.sb.pid, "pid"));
 	REQUIRE(rt_sandbox_status(t.sb.id, &sb2, &st, &err) == 0);
 	CHECK_EQ_INT(st.status, RT_RUNNING);
 	CHECK_EQ_INT(sb2.pid, t.sb.pid);
 	CHECK_STR(sb2.netns_path, t.sb.netns_path);
+	kill_wait(id2, SIGKILL, &st2);
+	kill_wait(t.id, SIGKILL, &st);
+	REQUIRE(rt_container_remove(id2, &err) == 0);
+	REQUIRE(rt_container_remove(t.id, &err) == 0);
+	REQUIRE(rt_sandbox_remove(t.sb.id, &err) == 0);
+	CHECK(proc_gone(t.sb.pid));
+	CHECK_EQ_INT(dir_entries("run/runtime"), 0);
+	CHECK_EQ_INT(dir_entries("root/containers"), 0);
 	case_free(&t);
+}
+
+TEST(test_shared_pid_namespace_has_infra_pid1)
+{
+	shares_pid_namespace(RUNTIME_RUNC);
 }
 
 TEST(test_container_joins_sandbox_namespaces)
@@ -1068,9 +1241,14 @@ TEST(test_remove_leaves_nothing_behind)
 	CHECK(rt_sandbox_remove(t.sb.id, &err) == 0);
 	if (tap_failed_here)
 		fprintf(stderr, "remove: %s\n", err.msg);
-	CHECK(kill(t.sb.pid, 0) == -1 && errno == ESRCH);
+	CHECK(t.sb.pinned && t.sb.pid == 0);
 	snprintf(path, sizeof(path), "%s/root", fx.base);
 	CHECK_EQ_INT(rt_mounts_under(path), 0);
+	/* the pins and runDir/ns itself are unmounted and gone */
+	snprintf(path, sizeof(path), "%s/run", fx.base);
+	CHECK_EQ_INT(rt_mounts_under(path), 0);
+	snprintf(path, sizeof(path), "%s/run/ns", fx.base);
+	CHECK(access(path, F_OK) == -1);
 	snprintf(cg, sizeof(cg), "%s/poduid-rm", fx.cgroot);
 	CHECK(!cgroup_dir_exists(cg));
 	snprintf(path, sizeof(path), "%s/root/containers/%s", fx.base,
@@ -1087,6 +1265,7 @@ TEST(test_remove_leaves_nothing_behind)
 	CHECK_EQ_INT(dir_entries("root/pods"), 0);
 	/* removing twice is harmless */
 	CHECK(rt_container_remove(t.id, &err) == 0);
+	CHECK(rt_sandbox_remove(t.sb.id, &err) == 0);
 	case_free(&t);
 }
 

@@ -938,6 +938,7 @@ TEST(test_minimal_spec_defaults)
 	CHECK_EQ_INT(jbool(j, "spec.hostNetwork"), 1);
 	CHECK_EQ_INT(jbool(j, "spec.hostPID"), 1);
 	CHECK_EQ_INT(jbool(j, "spec.hostIPC"), 1);
+	CHECK(jget(j, "spec.shareProcessNamespace") == NULL);
 	CHECK(cJSON_IsObject(jget(j, "spec.securityContext")));
 	CHECK_EQ_INT(cJSON_GetArraySize(jget(j, "spec.securityContext")), 0);
 	CHECK(cJSON_IsNull(jget(j, "metadata.creationTimestamp")));

@@ -324,7 +324,24 @@ TEST(test_host_namespaces_mapped)
 	CHECK_EQ_INT(p.host_network, 1);
 	CHECK_EQ_INT(p.host_pid, 1);
 	CHECK_EQ_INT(p.host_ipc, 1);
+	CHECK_EQ_INT(p.share_pid, 0);
 	pod_free(&p);
+}
+
+TEST(test_share_process_namespace_mapped)
+{
+	struct pod p;
+
+	PARSE_OK(POD "  shareProcessNamespace: true\n", &p);
+	CHECK_EQ_INT(p.share_pid, 1);
+	pod_free(&p);
+	PARSE_OK(POD "  shareProcessNamespace: false\n", &p);
+	CHECK_EQ_INT(p.share_pid, 0);
+	pod_free(&p);
+	REJECTED(POD "  shareProcessNamespace: true\n  hostPID: true\n",
+	    "spec.shareProcessNamespace", "cannot both be enabled");
+	REJECTED(POD "  shareProcessNamespace: 1\n",
+	    "spec.shareProcessNamespace", "");
 }
 
 TEST(test_command_and_args_mapped)

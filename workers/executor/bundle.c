@@ -1085,27 +1085,40 @@ fail:
 	return NULL;
 }
 
-/* network, ipc, uts: the infra's, or the host's when the pod asks */
-static cJSON *
-bundle_namespaces(const struct pod *p, pid_t infra_pid, int infra)
+/* a namespace to join by path; "" (never expected): refuse, not create */
+static int
+add_ns_join(cJSON *nss, const char *type, const char *path)
 {
-	char path[64];
+	if (path == NULL || path[0] == '\0')
+		return -1;
+	return add_ns(nss, type, path);
+}
+
+/*
+ * network, ipc, uts: the sandbox's (pinned, or the infra's), or the host's
+ * when the pod asks; pid: the infra's when the pod shares it, else a new
+ * one unless hostPID.  ns NULL: the infra container, which creates them.
+ */
+cJSON *
+bundle_namespaces(const struct pod *p, const struct sandbox_ns *ns)
+{
 	cJSON *nss = cJSON_CreateArray();
 	int bad = nss == NULL;
 
-	if (!p->host_pid)
+	if (ns != NULL && ns->pid[0] != '\0')
+		bad |= add_ns_join(nss, "pid", ns->pid) == -1;
+	else if (!p->host_pid)
 		bad |= add_ns(nss, "pid", NULL) == -1;
 	bad |= add_ns(nss, "mount", NULL) == -1;
 	if (!p->host_network) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)infra_pid);
-		bad |= add_ns(nss, "network", infra ? NULL : path) == -1;
-		snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)infra_pid);
-		bad |= add_ns(nss, "uts", infra ? NULL : path) == -1;
+		bad |= (ns == NULL ? add_ns(nss, "network", NULL) :
+		    add_ns_join(nss, "network", ns->net)) == -1;
+		bad |= (ns == NULL ? add_ns(nss, "uts", NULL) :
+		    add_ns_join(nss, "uts", ns->uts)) == -1;
 	}
-	if (!p->host_ipc) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/ipc", (int)infra_pid);
-		bad |= add_ns(nss, "ipc", infra ? NULL : path) == -1;
-	}
+	if (!p->host_ipc)
+		bad |= (ns == NULL ? add_ns(nss, "ipc", NULL) :
+		    add_ns_join(nss, "ipc", ns->ipc)) == -1;
 	/* a private cgroup view, as the kubelet gets on cgroup v2 */
 	if (rt.cg.v2_pure)
 		bad |= add_ns(nss, "cgroup", NULL) == -1;
@@ -1153,7 +1166,7 @@ bundle_linux(const struct pod *p, const struct bundle_paths *bp,
 
 	if (lx == NULL ||
 	    !cJSON_AddItemToObject(lx, "namespaces",
-	    bundle_namespaces(p, bp->infra_pid, infra)) ||
+	    bundle_namespaces(p, infra ? NULL : bp->ns)) ||
 	    !cJSON_AddStringToObject(lx, "cgroupsPath", bp->cgroups_path) ||
 	    !cJSON_AddItemToObject(lx, "resources",
 	    bundle_resources(res, priv)))
@@ -1263,6 +1276,12 @@ bundle_container(const struct pod *p, const struct container_spec *c,
 	int nnp = !priv && c->sc.allow_privilege_escalation != 1;
 	cJSON *cfg = NULL;
 
+	/* never a fresh namespace where the pod's sandbox should be joined */
+	if (bp->ns == NULL) {
+		rt_seterr(err, "container %s: no sandbox namespaces",
+		    c->name ? c->name : "");
+		goto out;
+	}
 	if (bundle_pod_hostname(p, hostname, sizeof(hostname)) == -1) {
 		rt_seterr(err, "pod %s: cannot derive a hostname", p->name ?
 		    p->name : "");

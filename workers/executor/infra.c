@@ -1,10 +1,17 @@
 /*
- * Pod sandboxes.  A sandbox is an infra container running agentd-pause
- * (from a rootfs holding nothing else) under conmon like any container;
- * it owns the pod's network, IPC and UTS namespaces, which the pod's
- * containers join through /proc/<infra pid>/ns/{net,ipc,uts}, the pod's
- * /dev/shm (a tmpfs that belongs with the IPC namespace), and the kubelet-style
+ * Pod sandboxes: the pod's network, IPC and UTS namespaces, its /dev/shm
+ * (a tmpfs that belongs with the IPC namespace), and the kubelet-style
  * /etc/hostname, /etc/hosts and /etc/resolv.conf in rootDir/pods/<uid>.
+ *
+ * Two kinds, both recorded as rootDir/containers/<id>/ with meta.json
+ * kind "sandbox", so that rt_list and re-adoption see no difference:
+ *  - pinned (every pod that does not share its PID namespace): no process;
+ *    the namespaces are bind mounts in runDir/ns/<id>/ (pinns.c) and the
+ *    containers join them by path.  No runtime or conmon call at all.
+ *  - infra (shareProcessNamespace): the pod's PID namespace needs a PID 1,
+ *    so an infra container runs agentd-pause (from a rootfs holding nothing
+ *    else) under conmon like any container; containers join its
+ *    /proc/<pid>/ns/{net,ipc,uts,pid}.
  * Loopback is brought up by the CNI loopback plugin, so the pod network
  * is configured exactly as a CNI-based kubelet would.
  */
@@ -236,34 +243,105 @@ infra_meta(const char *id, cJSON **meta, struct rt_err *err)
 }
 
 int
-infra_running(const char *id, pid_t *pid, int *host_net, int *host_ipc,
-    char *shm, size_t len, struct rt_err *err)
+sandbox_needs_infra(const struct pod *p)
+{
+	return p->share_pid && !p->host_pid;
+}
+
+static const char *const pin_meta_ino[PIN_NKINDS] = {
+	"net_ino", "ipc_ino", "uts_ino"
+};
+static const char *const pin_meta_path[PIN_NKINDS] = {
+	"netns", "ipcns", "utsns"
+};
+
+/* the pins the sandbox recorded, from its host namespace flags */
+static int
+meta_pin_flags(const cJSON *meta)
+{
+	struct pod p;
+
+	memset(&p, 0, sizeof(p));
+	p.host_network = rt_json_int(meta, "host_network", 0) != 0;
+	p.host_ipc = rt_json_int(meta, "host_ipc", 0) != 0;
+	return pin_flags(&p);
+}
+
+/* running iff every namespace it pinned is still held there */
+static int
+pinned_running(const char *id, const cJSON *meta)
+{
+	int flags = meta_pin_flags(meta), k;
+
+	if (!pin_dir_exists(id))
+		return 0;
+	for (k = 0; k < PIN_NKINDS; k++)
+		if (pin_wanted(flags, k) && !pin_held(id, k,
+		    (uint64_t)rt_json_int(meta, pin_meta_ino[k], 0)))
+			return 0;
+	return 1;
+}
+
+static int
+pinned_ns(const char *id, const cJSON *meta, struct sandbox_ns *ns,
+    struct rt_err *err)
+{
+	char *dst[PIN_NKINDS] = { ns->net, ns->ipc, ns->uts };
+	int flags = meta_pin_flags(meta), k;
+
+	if (!pinned_running(id, meta))
+		return rt_seterr(err, "sandbox %s is not running", id);
+	for (k = 0; k < PIN_NKINDS; k++)
+		if (pin_wanted(flags, k) && pin_path(dst[k],
+		    sizeof(ns->net), id, k) == -1)
+			return rt_seterr(err, "path too long");
+	return 0;
+}
+
+static int
+infra_ns(const char *id, const cJSON *meta, struct sandbox_ns *ns,
+    struct rt_err *err)
 {
 	struct rt_cstate st;
+	pid_t want = (pid_t)rt_json_int(meta, "pid", 0);
+
+	if (rt_container_state(id, &st, err) == -1)
+		return -1;
+	/* a dead infra's pid may be recycled: never join /proc/<pid>/ns */
+	if (st.status != RT_RUNNING || st.pid != want || want <= 0)
+		return rt_seterr(err, "sandbox %s is not running", id);
+	ns->infra_pid = want;
+	if (!ns->host_network) {
+		snprintf(ns->net, sizeof(ns->net), "/proc/%d/ns/net", (int)want);
+		snprintf(ns->uts, sizeof(ns->uts), "/proc/%d/ns/uts", (int)want);
+	}
+	if (!ns->host_ipc)
+		snprintf(ns->ipc, sizeof(ns->ipc), "/proc/%d/ns/ipc", (int)want);
+	if (rt_json_int(meta, "share_pid", 0) != 0)
+		snprintf(ns->pid, sizeof(ns->pid), "/proc/%d/ns/pid", (int)want);
+	return 0;
+}
+
+int
+infra_running(const char *id, struct sandbox_ns *ns, struct rt_err *err)
+{
 	cJSON *meta;
-	pid_t want;
 	int ret = -1;
 
+	memset(ns, 0, sizeof(*ns));
 	if (infra_meta(id, &meta, err) == -1)
 		return -1;
-	want = (pid_t)rt_json_int(meta, "pid", 0);
-	if (rt_container_state(id, &st, err) == -1)
-		goto out;
-	/* a dead infra's pid may be recycled: never join /proc/<pid>/ns */
-	if (st.status != RT_RUNNING || st.pid != want || want <= 0) {
-		rt_seterr(err, "sandbox %s is not running", id);
-		goto out;
-	}
-	*pid = want;
-	*host_net = rt_json_int(meta, "host_network", 0) != 0;
-	*host_ipc = rt_json_int(meta, "host_ipc", 0) != 0;
-	ctr_dir(shm, len, id);
-	if (strlen(shm) + 5 >= len) {
+	ns->host_network = rt_json_int(meta, "host_network", 0) != 0;
+	ns->host_ipc = rt_json_int(meta, "host_ipc", 0) != 0;
+	ctr_dir(ns->shm, sizeof(ns->shm), id);
+	if (rt_strlcat(ns->shm, "/shm", sizeof(ns->shm)) >= sizeof(ns->shm)) {
 		rt_seterr(err, "path too long");
 		goto out;
 	}
-	strcat(shm, "/shm");
-	ret = 0;
+	if (rt_json_int(meta, "pinned", 0) != 0)
+		ret = pinned_ns(id, meta, ns, err);
+	else
+		ret = infra_ns(id, meta, ns, err);
 out:
 	cJSON_Delete(meta);
 	return ret;
@@ -292,13 +370,16 @@ sandbox_labels(const struct pod *p, const char *spec_hash,
 }
 
 static cJSON *
-sandbox_meta(const struct pod *p, const char *cgpath)
+sandbox_meta(const struct pod *p, const char *cgpath, int pinned)
 {
 	cJSON *m = cJSON_CreateObject();
 
 	if (m == NULL || !cJSON_AddStringToObject(m, "kind", "sandbox") ||
 	    !cJSON_AddStringToObject(m, "pod_uid", p->uid) ||
-	    !cJSON_AddStringToObject(m, "cgroup", cgpath) ||
+	    !cJSON_AddNumberToObject(m, "pinned", pinned) ||
+	    !cJSON_AddNumberToObject(m, "share_pid", p->share_pid) ||
+	    /* a pinned sandbox has no process, so no cgroup of its own */
+	    (!pinned && !cJSON_AddStringToObject(m, "cgroup", cgpath)) ||
 	    !cJSON_AddNumberToObject(m, "host_network", p->host_network) ||
 	    !cJSON_AddNumberToObject(m, "host_ipc", p->host_ipc) ||
 	    !cJSON_AddNumberToObject(m, "host_pid", p->host_pid) ||
@@ -372,6 +453,80 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	return ctr_write_meta(id, meta, err);
 }
 
+/* replace (or add) a member of meta */
+static int
+meta_put(cJSON *meta, const char *key, cJSON *v)
+{
+	if (v == NULL)
+		return -1;
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, key);
+	if (!cJSON_AddItemToObject(meta, key, v)) {
+		cJSON_Delete(v);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A sandbox with no process: pod files, /dev/shm, then the namespaces
+ * pinned (pinns.c).  Sysctls would be applied by the pin holder after its
+ * unshare, inside the new namespaces; the watcher refuses them for now.
+ */
+static int
+sandbox_pin(const struct pod *p, const char *id, const char *dir,
+    cJSON *meta, struct rt_err *err)
+{
+	char hostname[256], path[PATH_MAX];
+	uint64_t ino[PIN_NKINDS];
+	int flags = pin_flags(p), k;
+
+	if (bundle_pod_hostname(p, hostname, sizeof(hostname)) == -1)
+		return rt_seterr(err, "pod %s: cannot derive a hostname", p->name);
+	if (pod_files(p, hostname, err) == -1)
+		return -1;
+	if (!p->host_ipc && sandbox_shm(dir, err) == -1)
+		return -1;
+	if (pin_create(id, flags, hostname, ino, err) == -1)
+		return -1;
+	for (k = 0; k < PIN_NKINDS; k++) {
+		if (!pin_wanted(flags, k))
+			continue;
+		if (pin_path(path, sizeof(path), id, k) == -1)
+			return rt_seterr(err, "path too long");
+		if (meta_put(meta, pin_meta_path[k],
+		    cJSON_CreateString(path)) == -1 ||
+		    meta_put(meta, pin_meta_ino[k],
+		    cJSON_CreateNumber((double)ino[k])) == -1)
+			return rt_seterr(err, "out of memory");
+	}
+	if (meta_put(meta, "started_ns",
+	    cJSON_CreateNumber((double)rt_now_ns())) == -1)
+		return rt_seterr(err, "out of memory");
+	return ctr_write_meta(id, meta, err);
+}
+
+/* everything a pinned sandbox has: pins, shm, its directory; idempotent */
+static int
+pinned_teardown(const char *id, struct rt_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	int ret = 0;
+
+	if (pin_remove(id, err) == -1)
+		ret = -1;
+	ctr_dir(dir, sizeof(dir), id);
+	if (rt_path(path, sizeof(path), "%s/shm", dir) == 0 &&
+	    rt_umount(path) == -1)
+		ret = rt_seterrno(err, "unmount %s", path);
+	if (ret == 0) {
+		if (rt_mounts_under(dir) > 0)
+			ret = rt_seterr(err, "%s: still has mounts", dir);
+		else if (rt_rm_rf(dir) == -1)
+			ret = rt_seterrno(err, "remove %s", dir);
+	}
+	return ret;
+}
+
 int
 rt_sandbox_create(const struct pod *p, const char *spec_hash,
     int64_t created_ns, struct rt_sandbox *sb, struct rt_err *err)
@@ -380,7 +535,7 @@ rt_sandbox_create(const struct pod *p, const char *spec_hash,
 	struct rt_labels l;
 	struct rt_err ignore;
 	cJSON *meta = NULL;
-	int created = 0, ret = -1;
+	int created = 0, ret = -1, infra = sandbox_needs_infra(p);
 	pid_t pid = 0;
 
 	memset(sb, 0, sizeof(*sb));
@@ -397,30 +552,60 @@ rt_sandbox_create(const struct pod *p, const char *spec_hash,
 	created = 1;
 	if (ctr_write_labels(id, &l, err) == -1)
 		goto out;
-	if ((meta = sandbox_meta(p, cgpath)) == NULL) {
+	if ((meta = sandbox_meta(p, cgpath, !infra)) == NULL) {
 		rt_seterr(err, "out of memory");
 		goto out;
 	}
-	if (ctr_write_meta(id, meta, err) == -1 ||
-	    sandbox_start(p, id, dir, meta, &l, &pid, err) == -1)
+	if (ctr_write_meta(id, meta, err) == -1)
+		goto out;
+	if (infra ? sandbox_start(p, id, dir, meta, &l, &pid, err) :
+	    sandbox_pin(p, id, dir, meta, err))
 		goto out;
 	snprintf(sb->id, sizeof(sb->id), "%s", id);
 	sb->pid = pid;
+	sb->pinned = !infra;
 	if (!p->host_network) {
-		snprintf(sb->netns_path, sizeof(sb->netns_path),
-		    "/proc/%d/ns/net", (int)pid);
+		if (infra)
+			snprintf(sb->netns_path, sizeof(sb->netns_path),
+			    "/proc/%d/ns/net", (int)pid);
+		else if (pin_path(sb->netns_path, sizeof(sb->netns_path), id,
+		    PIN_NET) == -1) {
+			rt_seterr(err, "path too long");
+			goto out;
+		}
 		if (cni_loopback("ADD", id, sb->netns_path, err) == -1)
 			goto out;
 	}
 	ret = 0;
 out:
 	if (ret == -1 && created) {
-		ctr_remove(id, &ignore);
+		if (infra)
+			ctr_remove(id, &ignore);
+		else
+			pinned_teardown(id, &ignore);
 		pod_release(p->uid, id);
 		memset(sb, 0, sizeof(*sb));
 	}
 	cJSON_Delete(meta);
 	return ret;
+}
+
+/* no process to ask: the pins are the state */
+static void
+pinned_status(const char *id, const cJSON *meta, struct rt_sandbox *sb,
+    struct rt_cstate *st)
+{
+	const char *netns;
+
+	sb->pinned = 1;
+	st->started_at_ns = rt_json_int(meta, "started_ns", 0);
+	if (!pinned_running(id, meta)) {
+		st->status = RT_EXITED;
+		return;
+	}
+	st->status = RT_RUNNING;
+	if ((netns = rt_json_str(meta, "netns")) != NULL)
+		snprintf(sb->netns_path, sizeof(sb->netns_path), "%s", netns);
 }
 
 int
@@ -431,15 +616,22 @@ rt_sandbox_status(const char *id, struct rt_sandbox *sb, struct rt_cstate *st,
 	cJSON *meta;
 
 	memset(sb, 0, sizeof(*sb));
+	memset(st, 0, sizeof(*st));
+	st->status = RT_UNKNOWN;
 	if (!rt.initialized)
 		return rt_seterr(err, "runtime not initialized");
 	if (infra_meta(id, &meta, err) == -1)
 		return -1;
+	snprintf(sb->id, sizeof(sb->id), "%s", id);
+	if (rt_json_int(meta, "pinned", 0) != 0) {
+		pinned_status(id, meta, sb, st);
+		cJSON_Delete(meta);
+		return 0;
+	}
 	if (rt_container_state(id, st, err) == -1) {
 		cJSON_Delete(meta);
 		return -1;
 	}
-	snprintf(sb->id, sizeof(sb->id), "%s", id);
 	sb->pid = (pid_t)rt_json_int(meta, "pid", 0);
 	if (st->status == RT_RUNNING && st->pid != sb->pid)
 		st->status = RT_UNKNOWN;	/* not the process we started */
@@ -477,35 +669,66 @@ infra_stop(const char *id)
 	rt_run_free(&r);
 }
 
-int
-rt_sandbox_remove(const char *id, struct rt_err *err)
+/* CNI DEL, then pins, shm and directory; never a runtime call */
+static int
+pinned_remove(const char *id, const cJSON *meta, struct rt_err *err)
 {
-	struct rt_cstate st;
-	const char *netns, *uid;
-	char uidbuf[POD_MAX_UID + 1];
-	cJSON *meta;
-	pid_t pid;
+	const char *netns = rt_json_str(meta, "netns");
 	int ret = 0;
 
-	if (!rt.initialized)
-		return rt_seterr(err, "runtime not initialized");
-	if (infra_meta(id, &meta, err) == -1) {
-		/* nothing recorded: still clear any runtime leftovers */
-		return rt_valid_id(id) ? ctr_remove(id, err) : -1;
-	}
-	netns = rt_json_str(meta, "netns");
-	pid = (pid_t)rt_json_int(meta, "pid", 0);
-	uid = rt_json_str(meta, "pod_uid");
-	snprintf(uidbuf, sizeof(uidbuf), "%s", uid ? uid : "");
+	/* only a pin still holding the namespace we made is ours to DEL in */
+	if (netns != NULL && pin_held(id, PIN_NET,
+	    (uint64_t)rt_json_int(meta, pin_meta_ino[PIN_NET], 0)) &&
+	    cni_loopback("DEL", id, netns, err) == -1)
+		ret = -1;
+	if (pinned_teardown(id, err) == -1)
+		ret = -1;
+	return ret;
+}
+
+static int
+infra_remove(const char *id, const cJSON *meta, struct rt_err *err)
+{
+	struct rt_cstate st;
+	const char *netns = rt_json_str(meta, "netns");
+	pid_t pid = (pid_t)rt_json_int(meta, "pid", 0);
+	int ret = 0;
+
 	/* only while the recorded process holds it is the netns ours */
 	if (netns != NULL && rt_container_state(id, &st, NULL) == 0 &&
 	    st.status == RT_RUNNING && st.pid == pid &&
 	    cni_loopback("DEL", id, netns, err) == -1)
 		ret = -1;
-	cJSON_Delete(meta);
 	infra_stop(id);
 	if (ctr_remove(id, err) == -1)
 		ret = -1;
+	return ret;
+}
+
+int
+rt_sandbox_remove(const char *id, struct rt_err *err)
+{
+	const char *uid;
+	char uidbuf[POD_MAX_UID + 1];
+	cJSON *meta;
+	int ret;
+
+	if (!rt.initialized)
+		return rt_seterr(err, "runtime not initialized");
+	if (infra_meta(id, &meta, err) == -1) {
+		/* nothing recorded: still clear any pins and runtime leftovers */
+		if (!rt_valid_id(id))
+			return -1;
+		ret = pin_remove(id, err);
+		return ctr_remove(id, err) == -1 ? -1 : ret;
+	}
+	uid = rt_json_str(meta, "pod_uid");
+	snprintf(uidbuf, sizeof(uidbuf), "%s", uid ? uid : "");
+	if (rt_json_int(meta, "pinned", 0) != 0)
+		ret = pinned_remove(id, meta, err);
+	else
+		ret = infra_remove(id, meta, err);
+	cJSON_Delete(meta);
 	if (uidbuf[0] != '\0') {
 		pod_release(uidbuf, id);
 		cg_pod_release(uidbuf);

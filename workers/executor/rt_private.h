@@ -13,6 +13,8 @@
  *                                    a copy, storage.c), upper/, work/,
  *                                    shm/ (sandboxes)
  *   rootDir/pods/<uid>/              hostname, hosts, resolv.conf
+ *   runDir/ns/                       an unbindable mount while pins exist
+ *   runDir/ns/<sandbox id>/{net,ipc,uts}  pinned pod namespaces (pinns.c)
  *   runDir/runtime/                  the OCI runtime's --root
  *   runDir/exits/<id>                conmon's exit file
  *   runDir/conmon/<id>.pid           conmon's pid file
@@ -156,6 +158,18 @@ struct rt_user {
 	int	 n_additional_gids;
 };
 
+/* the namespaces a pod's containers join: pins, or the infra's /proc */
+struct sandbox_ns {
+	pid_t		 infra_pid;	/* 0: a pinned sandbox, no process */
+	int		 host_network;
+	int		 host_ipc;
+	char		 net[CONFIG_MAX_PATH];	/* "": the host's */
+	char		 ipc[CONFIG_MAX_PATH];
+	char		 uts[CONFIG_MAX_PATH];
+	char		 pid[CONFIG_MAX_PATH];	/* "": a private one */
+	char		 shm[CONFIG_MAX_PATH];
+};
+
 struct bundle_paths {
 	const char	*id;
 	const char	*rootfs;	/* absolute or relative to the bundle */
@@ -163,7 +177,7 @@ struct bundle_paths {
 	const char	*hostname;	/* infra only */
 	const char	*pod_dir;	/* hostname, hosts, resolv.conf */
 	const char	*shm;		/* pod /dev/shm, NULL: host's */
-	pid_t		 infra_pid;	/* namespaces to join */
+	const struct sandbox_ns *ns;	/* containers: what to join */
 	const char	*sandbox_id;
 	const struct rt_labels *labels;
 };
@@ -196,6 +210,8 @@ cJSON	*bundle_container(const struct pod *, const struct container_spec *,
 cJSON	*bundle_infra(const struct pod *, const struct bundle_paths *,
 	    struct rt_err *);
 int	bundle_pod_hostname(const struct pod *, char *, size_t);
+/* linux.namespaces; ns NULL: the infra container's own */
+cJSON	*bundle_namespaces(const struct pod *, const struct sandbox_ns *);
 
 /* runtime.c: shared by infra.c */
 int	rt_runtime_argv(const char **, int max, const char *cmd);
@@ -211,8 +227,26 @@ int	ctr_write_labels(const char *id, const struct rt_labels *,
 int	ctr_read_labels(const char *id, struct rt_labels *);
 void	ctr_dir(char *, size_t, const char *id);
 
-/* infra.c */
-int	infra_running(const char *sandbox_id, pid_t *, int *host_network,
-	    int *host_ipc, char *shm, size_t, struct rt_err *);
+/* infra.c: the sandbox's namespaces, if it is running */
+int	infra_running(const char *sandbox_id, struct sandbox_ns *,
+	    struct rt_err *);
+/* only a shared PID namespace needs a process (a PID 1) in the sandbox */
+int	sandbox_needs_infra(const struct pod *);
+
+/* pinns.c: pod namespaces held by bind mounts in runDir/ns/<id>/ */
+#define PIN_NET		0
+#define PIN_IPC		1
+#define PIN_UTS		2
+#define PIN_NKINDS	3
+const char *pin_kind_name(int);
+int	pin_flags(const struct pod *);	/* CLONE_NEW* the pod needs */
+int	pin_wanted(int flags, int kind);
+int	pin_path(char *, size_t, const char *id, int kind);	/* -1: dir */
+int	pin_create(const char *id, int flags, const char *hostname,
+	    uint64_t ino[PIN_NKINDS], struct rt_err *);
+int	pin_held(const char *id, int kind, uint64_t ino);
+int	pin_dir_exists(const char *id);
+int	pin_remove(const char *id, struct rt_err *);
+void	pin_sweep(void);
 
 #endif

@@ -462,6 +462,7 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 	    st_init(cfg->storage_driver, err) == -1)
 		return -1;
 	rt_remove_unlabelled();
+	pin_sweep();
 	if (info != NULL)
 		*info = rt.info;
 	rt.initialized = 1;
@@ -728,11 +729,12 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 {
 	char id[RT_HEXID_LEN + 1], dir[PATH_MAX], path[PATH_MAX];
 	char cgpath[PATH_MAX], log_path[PATH_MAX], logdir[PATH_MAX];
-	char shm[PATH_MAX], poddir[PATH_MAX];
+	char poddir[PATH_MAX];
 	struct bundle_paths bp = { 0 };
+	struct sandbox_ns ns;
 	cJSON *meta = NULL, *cfg = NULL;
-	int host_net = 0, host_ipc = 0, created = 0, ret = -1;
-	pid_t infra_pid, pid;
+	int created = 0, ret = -1;
+	pid_t pid;
 	struct rt_err ignore;
 
 	if (!rt.initialized)
@@ -746,8 +748,8 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 		return rt_seterr(err, "container name and labels disagree");
 	if (img->rootfs[0] != '/')
 		return rt_seterr(err, "image %s is not unpacked", img->ref);
-	if (infra_running(sb->id, &infra_pid, &host_net, &host_ipc, shm,
-	    sizeof(shm), err) == -1)
+	/* a pinned sandbox is checked by its mounts: no runtime call */
+	if (infra_running(sb->id, &ns, err) == -1)
 		return -1;
 	if (rt_random_id(id, sizeof(id)) == -1)
 		return rt_seterr(err, "no randomness for a container id");
@@ -791,8 +793,8 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 	bp.rootfs = "rootfs";
 	bp.cgroups_path = cgpath;
 	bp.pod_dir = poddir;
-	bp.shm = host_ipc ? NULL : shm;
-	bp.infra_pid = infra_pid;
+	bp.shm = ns.host_ipc ? NULL : ns.shm;
+	bp.ns = &ns;
 	bp.sandbox_id = sb->id;
 	bp.labels = labels;
 	if ((cfg = bundle_container(p, c, img, &bp, err)) == NULL)

@@ -1,6 +1,7 @@
 /*
  * The executor's container runtime backend: the local image store, pod
- * sandboxes (an infra container holding the pod's net/ipc/uts namespaces),
+ * sandboxes (the pod's net/ipc/uts namespaces, pinned by bind mounts or,
+ * for a shared PID namespace, held by an infra container),
  * OCI bundles, runc/crun driven through conmon, CRI log files, cgroups.
  *
  * Functions return 0 on success, -1 on failure with a human-readable reason
@@ -51,8 +52,9 @@ struct rt_image {
 };
 
 struct rt_sandbox {
-	char	 id[RT_ID_MAX];		/* infra container id */
-	pid_t	 pid;			/* infra process, holds namespaces */
+	char	 id[RT_ID_MAX];		/* sandbox id */
+	pid_t	 pid;			/* infra process; 0 when pinned */
+	int	 pinned;		/* namespaces held by runDir/ns mounts */
 	char	 netns_path[CONFIG_MAX_PATH];	/* "" with hostNetwork */
 	char	 pod_ip[64];		/* "" until CNI gives one */
 };

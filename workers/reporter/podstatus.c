@@ -1104,6 +1104,7 @@ spec_json(const struct pod *p)
 	    (p->host_network && add_bool(o, "hostNetwork", 1) == -1) ||
 	    (p->host_pid && add_bool(o, "hostPID", 1) == -1) ||
 	    (p->host_ipc && add_bool(o, "hostIPC", 1) == -1) ||
+	    (p->share_pid && add_bool(o, "shareProcessNamespace", 1) == -1) ||
 	    add_item(o, "securityContext",
 	    pod_security_context_json(&p->psc)) == -1) {
 		cJSON_Delete(o);

@@ -1363,6 +1363,12 @@ spec_host_ipc(struct walk *w, const cJSON *v, void *arg)
 }
 
 static int
+spec_share_pid(struct walk *w, const cJSON *v, void *arg)
+{
+	return spec_host_flag(w, v, &((struct pod *)arg)->share_pid);
+}
+
+static int
 spec_security_context(struct walk *w, const cJSON *v, void *arg)
 {
 	return walk_object(w, v, pod_sc_rules, arg);
@@ -1443,6 +1449,7 @@ static const struct field_rule spec_rules[] = {
 	MAP("hostNetwork", spec_host_network),
 	MAP("hostPID", spec_host_pid),
 	MAP("hostIPC", spec_host_ipc),
+	MAP("shareProcessNamespace", spec_share_pid),
 	MAP("securityContext", spec_security_context),
 	MAP("nodeName", spec_node_name),
 	MAP("dnsPolicy", spec_dns_policy),
@@ -1474,8 +1481,6 @@ static const struct field_rule spec_rules[] = {
 	REJECT("hostname", "a custom hostname is not supported"),
 	REJECT("subdomain", "subdomain is not supported"),
 	REJECT("setHostnameAsFQDN", "setHostnameAsFQDN is not supported"),
-	REJECT("shareProcessNamespace", "a shared process namespace is not "
-	    "supported"),
 	REJECT("imagePullSecrets", "image pull secrets are not supported"),
 	REJECT("runtimeClassName", "runtime classes are not supported: the "
 	    "node has one runtime"),
@@ -1803,6 +1808,10 @@ finish_pod(struct walk *w, struct pod *pod)
 	if (pod->namespace == NULL &&
 	    (pod->namespace = strdup(DEFAULT_NAMESPACE)) == NULL)
 		return input_error(w->err, "out of memory");
+	/* the API server's validation: one or the other */
+	if (pod->share_pid && pod->host_pid)
+		return field_error(w->err, "spec.shareProcessNamespace",
+		    "ShareProcessNamespace and HostPID cannot both be enabled");
 	if (finish_ports(w, pod) == -1 || finish_non_root(w, pod) == -1)
 		return -1;
 	return 0;
