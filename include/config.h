@@ -66,6 +66,11 @@ struct agentd_config {
 	uint32_t	 static_rescan_seconds;	/* default 20, as the kubelet */
 	uint32_t	 watchdog_ping_seconds;	/* worker heartbeat period */
 	struct node_policy policy;
+#ifdef AGENTD_TEST_HOOKS
+	/* the upgrade tests' podwire layout (podwire_test_layout) */
+	int		 test_podwire_bump;	/* testPodwireVersionBump */
+	int		 test_podwire_extra;	/* testPodwireExtraField */
+#endif
 	/* the raw bytes, handed to workers */
 	char		*raw;
 	size_t		 raw_len;
