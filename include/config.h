@@ -69,6 +69,11 @@ struct agentd_config {
 	uint32_t	 max_runtime_ops;	/* jobs in flight; 0: 2 per CPU */
 	uint32_t	 runtime_op_timeout;	/* seconds a job may take */
 	struct node_policy policy;
+#ifdef AGENTD_TEST_HOOKS
+	/* the upgrade tests' podwire layout (podwire_test_layout) */
+	int		 test_podwire_bump;	/* testPodwireVersionBump */
+	int		 test_podwire_extra;	/* testPodwireExtraField */
+#endif
 	/* the raw bytes, handed to workers */
 	char		*raw;
 	size_t		 raw_len;

@@ -224,5 +224,9 @@ int	podwire_put_pod(struct ipc_msg *, const struct pod *);
 int	podwire_get_pod(struct ipc_msg *, struct pod *);
 int	podwire_put_report(struct ipc_msg *, const struct pod_report *);
 int	podwire_get_report(struct ipc_msg *, struct pod_report *);
+#ifdef AGENTD_TEST_HOOKS
+/* upgrade tests: version PODWIRE_VERSION + 1 and/or unknown fields */
+void	podwire_test_layout(int bump, int extra);
+#endif
 
 #endif

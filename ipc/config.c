@@ -81,6 +81,11 @@ static const struct cfg_key cfg_keys[] = {
 	{ "allowHostIPC",	CFG_BOOL,	P(allow_host_ipc) },
 	{ "allowRunAsRoot",	CFG_BOOL,	P(allow_run_as_root) },
 	{ "allowedCapabilities", CFG_CAPLIST,	P(allowed_caps) },
+#ifdef AGENTD_TEST_HOOKS
+	/* test builds only: a release build refuses them as unknown keys */
+	{ "testPodwireVersionBump", CFG_BOOL,	S(test_podwire_bump) },
+	{ "testPodwireExtraField", CFG_BOOL,	S(test_podwire_extra) },
+#endif
 };
 
 void

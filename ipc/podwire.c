@@ -13,6 +13,32 @@
 
 #define PODWIRE_VERSION		2	/* 2: share_pid */
 
+#ifdef AGENTD_TEST_HOOKS
+/*
+ * The upgrade tests' hook (podwire_test_layout, from the test-only config
+ * keys testPodwireVersionBump and testPodwireExtraField): the version word
+ * PODWIRE_VERSION + 1 and/or one more field per pod and per container, as
+ * a later agentd would send.  Every worker applies the same configuration,
+ * so encoder and decoder agree; a release build has neither.
+ */
+static uint32_t		wire_version = PODWIRE_VERSION;
+static int		wire_extra;
+#define WIRE_VERSION	wire_version
+#define WIRE_EXTRA	wire_extra
+#define WIRE_EXTRA_STR	"a field this agentd does not know"
+
+void
+podwire_test_layout(int bump, int extra)
+{
+	wire_version = PODWIRE_VERSION + (bump ? 1 : 0);
+	wire_extra = extra != 0;
+}
+#else
+#define WIRE_VERSION	PODWIRE_VERSION
+#define WIRE_EXTRA	0
+#define WIRE_EXTRA_STR	""
+#endif
+
 /* ---- encoding ---- */
 
 static void
@@ -75,6 +101,8 @@ put_container(struct ipc_msg *m, const struct container_spec *c)
 	put_tri(m, c->sc.allow_privilege_escalation);
 	put_strlist(m, &c->sc.cap_add);
 	put_strlist(m, &c->sc.cap_drop);
+	if (WIRE_EXTRA)
+		ipc_put_str(m, WIRE_EXTRA_STR);
 }
 
 int
@@ -82,7 +110,7 @@ podwire_put_pod(struct ipc_msg *m, const struct pod *p)
 {
 	uint32_t i;
 
-	ipc_put_u32(m, PODWIRE_VERSION);
+	ipc_put_u32(m, WIRE_VERSION);
 	ipc_put_str(m, p->namespace);
 	ipc_put_str(m, p->name);
 	ipc_put_str(m, p->uid);
@@ -99,6 +127,8 @@ podwire_put_pod(struct ipc_msg *m, const struct pod *p)
 	ipc_put_i64(m, p->psc.run_as_user);
 	ipc_put_i64(m, p->psc.run_as_group);
 	put_tri(m, p->psc.run_as_non_root);
+	if (WIRE_EXTRA)
+		ipc_put_u8(m, 0);	/* a later bool, at its default */
 	ipc_put_u32(m, p->n_containers);
 	for (i = 0; i < p->n_containers; i++)
 		put_container(m, &p->containers[i]);
@@ -254,6 +284,18 @@ get_opt_i64(struct ipc_msg *m, int64_t *v)
 	return *v >= -1 ? 0 : -1;
 }
 
+/* the test layout's unknown container field: read and dropped */
+static int
+get_extra_str(struct ipc_msg *m)
+{
+	char *s;
+
+	if (get_opt_str(m, &s, POD_MAX_REASON + 1) == -1)
+		return -1;
+	free(s);
+	return 0;
+}
+
 static int
 get_ports(struct ipc_msg *m, struct container_spec *c)
 {
@@ -310,7 +352,7 @@ get_container(struct ipc_msg *m, struct container_spec *c)
 	    get_strlist(m, &c->sc.cap_drop, POD_MAX_CAPS,
 	    POD_MAX_CAP_NAME + 1) == -1)
 		return -1;
-	return 0;
+	return WIRE_EXTRA ? get_extra_str(m) : 0;
 }
 
 static int
@@ -340,8 +382,9 @@ static int
 get_pod(struct ipc_msg *m, struct pod *p)
 {
 	uint32_t version;
+	uint8_t extra;
 
-	if (ipc_get_u32(m, &version) == -1 || version != PODWIRE_VERSION)
+	if (ipc_get_u32(m, &version) == -1 || version != WIRE_VERSION)
 		return -1;
 	if (get_req_str(m, &p->namespace, POD_MAX_NAMESPACE + 1) == -1 ||
 	    get_req_str(m, &p->name, POD_MAX_NAME + 1) == -1 ||
@@ -362,6 +405,8 @@ get_pod(struct ipc_msg *m, struct pod *p)
 	    get_opt_i64(m, &p->psc.run_as_user) == -1 ||
 	    get_opt_i64(m, &p->psc.run_as_group) == -1 ||
 	    get_tri(m, &p->psc.run_as_non_root) == -1)
+		return -1;
+	if (WIRE_EXTRA && get_bool(m, &extra) == -1)
 		return -1;
 	return get_containers(m, p);
 }

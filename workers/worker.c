@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "pod.h"
 #include "sandbox.h"
 #include "worker.h"
 
@@ -47,6 +48,15 @@ worker_init(struct worker_env *env, enum proc_role role,
 		fatalx("configuration from agentd: %s", err);
 	close(WORKER_CONFIG_FD);
 	log_init(role_name(role), env->conf.log_level, 0);
+#ifdef AGENTD_TEST_HOOKS
+	/* one binary encodes and decodes: every worker takes the same */
+	podwire_test_layout(env->conf.test_podwire_bump,
+	    env->conf.test_podwire_extra);
+	if (env->conf.test_podwire_bump || env->conf.test_podwire_extra)
+		log_warnx("test hook: podwire version bumped %d, extra "
+		    "fields %d", env->conf.test_podwire_bump,
+		    env->conf.test_podwire_extra);
+#endif
 	if ((env->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	env->parent = ipc_chan_new(env->base, WORKER_PARENT_FD, "agentd",

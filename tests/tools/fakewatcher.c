@@ -22,6 +22,12 @@
  *	ctlbytes	control bytes in a pod name and a rejected file's
  *			name, and a forged table row (row 7)
  *	dupuid		two pods with one uid in one podset (item 5)
+ *	fixeduid	not an attack: every real pod's uid is derived from
+ *			its namespace/name only, as an API-server pod keeps
+ *			its uid when its spec is edited (the static uid is a
+ *			hash of the manifest), so that an edited manifest
+ *			arrives as the same pod with a changed spec (issue 9,
+ *			item 4: tests/system/test_identity.py)
  *
  * Attack pods are shallow copies of the first real pod with their
  * identity replaced, so they need one manifest in the directory.
@@ -31,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auditfmt.h"
 #include "ipc.h"
 #include "log.h"
 #include "manifest.h"
@@ -47,6 +54,7 @@
 #define MAX_FAKE_PODS	16
 #define FLOOD_ANNOTS	60		/* of POD_MAX_META */
 #define FLOOD_VALUE	(16 * 1024 - 1)	/* POD_MAX_ANNOT_VALUE - 1 */
+#define FIXED_UID_HEX	32		/* of the sha256 of "ns/name" */
 
 static struct worker_env	 env;
 static struct pod		 pods[MAX_FAKE_PODS];
@@ -245,6 +253,25 @@ send_podset(void)
 		send_fault(ROLE_REPORTER);
 }
 
+/* fixeduid: the uid from the identity alone, the spec left out */
+static void
+fix_uids(void)
+{
+	char id[POD_MAX_NAMESPACE + POD_MAX_NAME + 2];
+	char hex[AUDITFMT_HEX_LEN + 1], *uid;
+	size_t i;
+
+	for (i = 0; i < npods; i++) {
+		snprintf(id, sizeof(id), "%s/%s", pods[i].namespace,
+		    pods[i].name);
+		auditfmt_sha256_hex(id, strlen(id), hex);
+		if (asprintf(&uid, "fixed-%.*s", FIXED_UID_HEX, hex) == -1)
+			fatal("asprintf");
+		free(pods[i].uid);
+		pods[i].uid = uid;
+	}
+}
+
 static int
 parent_begin(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
@@ -307,6 +334,8 @@ parent_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	memcpy(attack, attack_next, sizeof(attack));
 	if (attack[0] != '\0')
 		log_warnx("fake: attack %s", attack);
+	if (strcmp(attack, "fixeduid") == 0)
+		fix_uids();
 	have_scan = 1;
 	send_podset();
 	/* the set is queued (the fake does not pace it): agentd may scan on */

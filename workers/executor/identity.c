@@ -1,29 +1,424 @@
-/* STAND-IN until the identity branch lands: the real one replaces this */
+/*
+ * The spec identity of pod sandboxes and containers (identity.h).
+ *
+ * The canonical text is a sequence of lines "name=length:value\n": the
+ * name is the field's Kubernetes JSON path (list elements as "env[2].name",
+ * pod-level fields in the container hash under "pod."), the length the
+ * value's size in decimal, the value its bytes.  Names are fixed strings
+ * and indexes, never input, and never hold '='; with the explicit length a
+ * value can hold anything (even newlines) and the text still has one
+ * reading.  Fields are written in one fixed order.
+ *
+ * A field at its default (unset -1, TRI_UNSET, false, an empty or absent
+ * string or list, the enum's Kubernetes default) is not written at all:
+ * that is what keeps an old pod's hash when the model grows a field.  An
+ * element of a list is always written (["a", ""] is not ["a"]); inside an
+ * env entry an empty value is left out, the name marks the entry.  Enums
+ * are written as their Kubernetes names, so renumbering them is no change.
+ *
+ * The sandbox hash ("s1:") covers what the pod's sandbox is made from;
+ * the kubelet recreates the sandbox when the network namespace mode
+ * changes (kuberuntime podSandboxChanged), and the API server makes the
+ * other host namespaces immutable, so a change of any means a new pod:
+ *	metadata.namespace, metadata.name (the UTS hostname), metadata.uid
+ *	(names the cgroup, directories, labels), spec.hostNetwork,
+ *	spec.hostPID, spec.hostIPC.
+ *	(The model has no shareProcessNamespace, hostname, subdomain,
+ *	dnsPolicy, dnsConfig or sysctls yet: each belongs here when added.)
+ *
+ * The container hash ("c1:") covers the container's own spec, as the
+ * kubelet's HashContainer hashes the whole v1.Container (JSON, empty
+ * fields omitted), plus the pod-level fields that shape every container's
+ * process:
+ *	name, image, imagePullPolicy, command, args, env, workingDir,
+ *	ports (name, containerPort, hostPort, protocol, hostIP),
+ *	resources (cpu/memory requests and limits),
+ *	securityContext (runAsUser, runAsGroup, runAsNonRoot,
+ *	readOnlyRootFilesystem, privileged, allowPrivilegeEscalation,
+ *	capabilities add/drop), and
+ *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot).
+ *	(fsGroup, supplementalGroups and volumeMounts belong here when the
+ *	model has them.)
+ *
+ * Left out on purpose, as the kubelet restarts nothing for them:
+ *	metadata.labels, metadata.annotations: metadata; none of them
+ *	    changes how agentd runs a container (one that does, such as a
+ *	    seccomp or AppArmor annotation, must be added here);
+ *	spec.restartPolicy: applies at the next exit, a pod-level policy;
+ *	spec.terminationGracePeriodSeconds: applies at the next stop;
+ *	source, nodeName: where the pod came from and whose it is, not how
+ *	    it runs;
+ *	the other containers' resources: the QoS class (oom_score_adj) is
+ *	    derived from all containers when one is created, as the kubelet
+ *	    does; a sibling's change does not restart this container;
+ *	the pod's uid in the container hash: containers are compared within
+ *	    one pod only, and the sandbox hash holds it;
+ *	the podwire version and layout: the point of this file.
+ */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include "auditfmt.h"
+
+#include <openssl/evp.h>
+
 #include "identity.h"
 
-int
-id_sandbox_hash(const struct pod *p, char *out)
-{
-	char buf[1024], hex[AUDITFMT_HEX_LEN + 1];
+#define ID_NAME_MAX	96	/* the longest path written, with an index */
 
-	snprintf(buf, sizeof(buf), "%s/%s/%s/%d%d%d", p->namespace, p->name,
-	    p->uid, p->host_network, p->host_pid, p->host_ipc);
-	auditfmt_sha256_hex(buf, strlen(buf), hex);
-	snprintf(out, ID_HASH_LEN + 1, "s1:%s", hex);
+/* where the canonical text goes: a digest, a buffer, or both */
+struct canon {
+	EVP_MD_CTX	*md;
+	int		 keep;		/* also collect the text in buf */
+	char		*buf;
+	size_t		 len;
+	size_t		 cap;
+	int		 err;
+};
+
+static void
+canon_put(struct canon *c, const void *p, size_t n)
+{
+	char *nb;
+	size_t ncap;
+
+	if (c->err || n == 0)
+		return;
+	if (c->md != NULL && EVP_DigestUpdate(c->md, p, n) != 1) {
+		c->err = 1;
+		return;
+	}
+	if (!c->keep)
+		return;
+	/* room for the bytes and a NUL: the text is a C string too */
+	if (c->len + n + 1 > c->cap) {
+		ncap = c->cap ? c->cap : 1024;
+		while (ncap < c->len + n + 1) {
+			if (ncap > SIZE_MAX / 2) {
+				c->err = 1;
+				return;
+			}
+			ncap *= 2;
+		}
+		if ((nb = realloc(c->buf, ncap)) == NULL) {
+			c->err = 1;
+			return;
+		}
+		c->buf = nb;
+		c->cap = ncap;
+	}
+	memcpy(c->buf + c->len, p, n);
+	c->len += n;
+	c->buf[c->len] = '\0';
+}
+
+/* one line: name=length:value */
+static void
+field(struct canon *c, const char *name, const char *v, size_t n)
+{
+	char len[32];
+
+	snprintf(len, sizeof(len), "=%zu:", n);
+	canon_put(c, name, strlen(name));
+	canon_put(c, len, strlen(len));
+	canon_put(c, v, n);
+	canon_put(c, "\n", 1);
+}
+
+/* a required string: always written, NULL as "" */
+static void
+field_req(struct canon *c, const char *name, const char *v)
+{
+	if (v == NULL)
+		v = "";
+	field(c, name, v, strlen(v));
+}
+
+/* an optional string: NULL and "" are its default */
+static void
+field_opt(struct canon *c, const char *name, const char *v)
+{
+	if (v != NULL && *v != '\0')
+		field(c, name, v, strlen(v));
+}
+
+/* an integer in decimal, with a unit suffix ("m" for millicores) */
+static void
+field_num(struct canon *c, const char *name, int64_t v, int64_t dflt,
+    const char *unit)
+{
+	char s[40];
+
+	if (v == dflt)
+		return;
+	snprintf(s, sizeof(s), "%lld%s", (long long)v, unit);
+	field(c, name, s, strlen(s));
+}
+
+static void
+field_i64(struct canon *c, const char *name, int64_t v, int64_t dflt)
+{
+	field_num(c, name, v, dflt, "");
+}
+
+static void
+field_tri(struct canon *c, const char *name, int8_t v)
+{
+	if (v == TRI_UNSET)
+		return;
+	field_req(c, name, v ? "true" : "false");
+}
+
+static void
+field_bool(struct canon *c, const char *name, uint8_t v)
+{
+	if (v)
+		field_req(c, name, "true");
+}
+
+/* an enum by its Kubernetes name; dflt (the model's zero) is left out */
+static void
+field_enum(struct canon *c, const char *name, uint8_t v, uint8_t dflt,
+    const char *const *names, size_t nnames)
+{
+	char s[16];
+
+	if (v == dflt)
+		return;
+	if (v < nnames) {
+		field_req(c, name, names[v]);
+		return;
+	}
+	/* the decoder refuses these; a distinct value all the same */
+	snprintf(s, sizeof(s), "#%u", v);
+	field_req(c, name, s);
+}
+
+/* "base[i]" or "base[i].sub" */
+static const char *
+iname(char buf[ID_NAME_MAX], const char *base, uint32_t i, const char *sub)
+{
+	snprintf(buf, ID_NAME_MAX, "%s[%u]%s%s", base, i, sub ? "." : "",
+	    sub ? sub : "");
+	return buf;
+}
+
+static void
+field_list(struct canon *c, const char *base, const struct strlist *l)
+{
+	char name[ID_NAME_MAX];
+	uint32_t i;
+
+	for (i = 0; i < l->n; i++)
+		field_req(c, iname(name, base, i, NULL), l->v[i]);
+}
+
+/* ---- the two canonical forms ---- */
+
+static void
+canon_sandbox(struct canon *c, const struct pod *p)
+{
+	field_req(c, "scheme", "s1");
+	field_req(c, "metadata.namespace", p->namespace);
+	field_req(c, "metadata.name", p->name);
+	field_req(c, "metadata.uid", p->uid);
+	field_bool(c, "spec.hostNetwork", p->host_network);
+	field_bool(c, "spec.hostPID", p->host_pid);
+	field_bool(c, "spec.hostIPC", p->host_ipc);
+}
+
+static const char *const pull_names[] = {
+	[PULL_IF_NOT_PRESENT] = "IfNotPresent",
+	[PULL_ALWAYS] = "Always",
+	[PULL_NEVER] = "Never",
+};
+
+static const char *const proto_names[] = {
+	[PROTO_TCP] = "TCP",
+	[PROTO_UDP] = "UDP",
+	[PROTO_SCTP] = "SCTP",
+};
+
+static void
+canon_ports(struct canon *c, const struct container_spec *cs)
+{
+	const struct container_port *pt;
+	char name[ID_NAME_MAX];
+	uint32_t i;
+
+	for (i = 0; i < cs->n_ports; i++) {
+		pt = &cs->ports[i];
+		field_opt(c, iname(name, "ports", i, "name"), pt->name);
+		/* required: it also marks the entry */
+		field_i64(c, iname(name, "ports", i, "containerPort"),
+		    pt->container_port, -1);
+		field_i64(c, iname(name, "ports", i, "hostPort"),
+		    pt->host_port, 0);
+		field_enum(c, iname(name, "ports", i, "protocol"),
+		    pt->protocol, PROTO_TCP, proto_names,
+		    sizeof(proto_names) / sizeof(proto_names[0]));
+		field_opt(c, iname(name, "ports", i, "hostIP"), pt->host_ip);
+	}
+}
+
+static void
+canon_security(struct canon *c, const struct security_context *sc)
+{
+	field_i64(c, "securityContext.runAsUser", sc->run_as_user, -1);
+	field_i64(c, "securityContext.runAsGroup", sc->run_as_group, -1);
+	field_tri(c, "securityContext.runAsNonRoot", sc->run_as_non_root);
+	field_tri(c, "securityContext.readOnlyRootFilesystem",
+	    sc->read_only_root_fs);
+	field_tri(c, "securityContext.privileged", sc->privileged);
+	field_tri(c, "securityContext.allowPrivilegeEscalation",
+	    sc->allow_privilege_escalation);
+	field_list(c, "securityContext.capabilities.add", &sc->cap_add);
+	field_list(c, "securityContext.capabilities.drop", &sc->cap_drop);
+}
+
+static void
+canon_container(struct canon *c, const struct pod *p,
+    const struct container_spec *cs)
+{
+	char name[ID_NAME_MAX];
+	uint32_t i;
+
+	field_req(c, "scheme", "c1");
+	field_req(c, "name", cs->name);
+	field_req(c, "image", cs->image);
+	field_enum(c, "imagePullPolicy", cs->pull_policy, PULL_IF_NOT_PRESENT,
+	    pull_names, sizeof(pull_names) / sizeof(pull_names[0]));
+	field_list(c, "command", &cs->command);
+	field_list(c, "args", &cs->args);
+	for (i = 0; i < cs->n_env; i++) {
+		field_req(c, iname(name, "env", i, "name"), cs->env[i].key);
+		field_opt(c, iname(name, "env", i, "value"),
+		    cs->env[i].value);
+	}
+	field_opt(c, "workingDir", cs->working_dir);
+	canon_ports(c, cs);
+	field_num(c, "resources.requests.cpu", cs->res.cpu_request_milli, -1,
+	    "m");
+	field_num(c, "resources.limits.cpu", cs->res.cpu_limit_milli, -1, "m");
+	field_i64(c, "resources.requests.memory", cs->res.mem_request_bytes,
+	    -1);
+	field_i64(c, "resources.limits.memory", cs->res.mem_limit_bytes, -1);
+	canon_security(c, &cs->sc);
+	field_i64(c, "pod.securityContext.runAsUser", p->psc.run_as_user, -1);
+	field_i64(c, "pod.securityContext.runAsGroup", p->psc.run_as_group,
+	    -1);
+	field_tri(c, "pod.securityContext.runAsNonRoot",
+	    p->psc.run_as_non_root);
+}
+
+/* ---- digests ---- */
+
+struct subject {
+	const struct pod		*pod;
+	const struct container_spec	*ctr;	/* NULL: the sandbox */
+};
+
+static void
+canon_subject(struct canon *c, const struct subject *s)
+{
+	if (s->ctr == NULL)
+		canon_sandbox(c, s->pod);
+	else
+		canon_container(c, s->pod, s->ctr);
+}
+
+static int
+id_hash(const struct subject *s, const char *tag, char out[ID_HASH_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	struct canon c;
+
+	out[0] = '\0';
+	memset(&c, 0, sizeof(c));
+	if ((c.md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestInit_ex(c.md, EVP_sha256(), NULL) != 1)
+		c.err = 1;
+	canon_subject(&c, s);
+	if (!c.err && (EVP_DigestFinal_ex(c.md, md, &mdlen) != 1 ||
+	    mdlen * 2 != ID_HASH_LEN - ID_SCHEME_LEN))
+		c.err = 1;
+	EVP_MD_CTX_free(c.md);
+	if (c.err)
+		return -1;
+	memcpy(out, tag, ID_SCHEME_LEN);
+	for (i = 0; i < mdlen; i++) {
+		out[ID_SCHEME_LEN + 2 * i] = hex[md[i] >> 4];
+		out[ID_SCHEME_LEN + 2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[ID_HASH_LEN] = '\0';
 	return 0;
 }
 
-int
-id_container_hash(const struct pod *p, const struct container_spec *c,
-    char *out)
+static char *
+id_canon(const struct subject *s, size_t *lenp)
 {
-	char buf[2048], hex[AUDITFMT_HEX_LEN + 1];
+	struct canon c;
 
-	snprintf(buf, sizeof(buf), "%s/%s", c->name, c->image);
-	auditfmt_sha256_hex(buf, strlen(buf), hex);
-	snprintf(out, ID_HASH_LEN + 1, "c1:%s", hex);
-	return 0;
+	memset(&c, 0, sizeof(c));
+	c.keep = 1;
+	canon_subject(&c, s);
+	if (c.err || c.buf == NULL) {
+		free(c.buf);
+		return NULL;
+	}
+	if (lenp != NULL)
+		*lenp = c.len;
+	return c.buf;
+}
+
+int
+id_sandbox_hash(const struct pod *p, char out[ID_HASH_LEN + 1])
+{
+	struct subject s = { p, NULL };
+
+	return id_hash(&s, ID_SCHEME_SANDBOX, out);
+}
+
+int
+id_container_hash(const struct pod *p, const struct container_spec *cs,
+    char out[ID_HASH_LEN + 1])
+{
+	struct subject s = { p, cs };
+
+	if (cs == NULL) {
+		out[0] = '\0';
+		return -1;
+	}
+	return id_hash(&s, ID_SCHEME_CONTAINER, out);
+}
+
+char *
+id_sandbox_canon(const struct pod *p, size_t *lenp)
+{
+	struct subject s = { p, NULL };
+
+	return id_canon(&s, lenp);
+}
+
+char *
+id_container_canon(const struct pod *p, const struct container_spec *cs,
+    size_t *lenp)
+{
+	struct subject s = { p, cs };
+
+	if (cs == NULL)
+		return NULL;
+	return id_canon(&s, lenp);
+}
+
+int
+id_hash_current(const char *h)
+{
+	if (h == NULL || strlen(h) != ID_HASH_LEN)
+		return 0;
+	return strncmp(h, ID_SCHEME_SANDBOX, ID_SCHEME_LEN) == 0 ||
+	    strncmp(h, ID_SCHEME_CONTAINER, ID_SCHEME_LEN) == 0;
 }
