@@ -58,14 +58,22 @@ enum msg_type {
 	MSG_POD_SPEC,		/* pod (podwire) */
 	MSG_PODSET_END,		/* u32 generation, u32 pods */
 
-	/* executor -> reporter: observed state */
-	MSG_POD_STATUS = 60,	/* pod (podwire), pod_report (podwire) */
-	MSG_POD_GONE,		/* str namespace, str name, str uid */
+	/*
+	 * executor -> reporter: observed state, keyed by pod uid only (an old
+	 * and a new pod of one namespace/name are two pods).  The spec goes
+	 * once per uid and reporter connection, and again when it changes;
+	 * a status names its pod by uid and must follow that pod's spec.
+	 */
+	MSG_POD_STATUS = 60,	/* str uid, pod_report (podwire); a uid the
+				   reporter has no spec for is dropped */
+	MSG_POD_GONE,		/* str uid: that pod is removed */
 	MSG_PODS_SYNCED,	/* u32 pods: full resend after (re)connect done */
 	MSG_POD_EVENT,		/* E->R and P->R: one aggregated event, str
 				   kind, str ns, str name, str uid, u32 type,
 				   str reason, str message, u32 count, i64
 				   first, i64 last (include/evring.h) */
+	MSG_POD_DESIRED,	/* pod (podwire): the spec of pod uid, new or
+				   changed, or resent after a (re)connect */
 
 	/* parent <-> executor: requests from agentctl */
 	MSG_IMAGE_IMPORT = 80,	/* P->E: str source path, str name */

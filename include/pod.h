@@ -186,6 +186,9 @@ struct pod_report {
 	char			*message;
 	uint8_t			 sandbox_ready;
 	int64_t			 start_time_ns;	/* accepted by the executor */
+	uint8_t			 terminating;	/* being stopped and removed */
+	int64_t			 deletion_ns;	/* terminating: gone by then
+						   (start + grace), 0 unknown */
 	char			*pod_ip;	/* may be NULL */
 	char			*host_ip;
 	struct container_report	*containers;

@@ -29,6 +29,7 @@ static const struct name_row msg_names[] = {
 	{ MSG_POD_GONE, "POD_GONE" },
 	{ MSG_PODS_SYNCED, "PODS_SYNCED" },
 	{ MSG_POD_EVENT, "POD_EVENT" },
+	{ MSG_POD_DESIRED, "POD_DESIRED" },
 	{ MSG_IMAGE_IMPORT, "IMAGE_IMPORT" },
 	{ MSG_IMAGE_LIST, "IMAGE_LIST" },
 	{ MSG_REPLY_CHUNK, "REPLY_CHUNK" },

@@ -158,6 +158,8 @@ podwire_put_report(struct ipc_msg *m, const struct pod_report *r)
 	ipc_put_str(m, r->message);
 	ipc_put_u8(m, r->sandbox_ready);
 	ipc_put_i64(m, r->start_time_ns);
+	ipc_put_u8(m, r->terminating);
+	ipc_put_i64(m, r->deletion_ns);
 	ipc_put_str(m, r->pod_ip);
 	ipc_put_str(m, r->host_ip);
 	ipc_put_u32(m, r->n_containers);
@@ -478,6 +480,8 @@ get_report(struct ipc_msg *m, struct pod_report *r)
 	    get_opt_str(m, &r->message, POD_MAX_REASON + 1) == -1 ||
 	    get_bool(m, &r->sandbox_ready) == -1 ||
 	    ipc_get_i64(m, &r->start_time_ns) == -1 ||
+	    get_bool(m, &r->terminating) == -1 ||
+	    ipc_get_i64(m, &r->deletion_ns) == -1 ||
 	    get_opt_str(m, &r->pod_ip, 64) == -1 ||
 	    get_opt_str(m, &r->host_ip, 64) == -1 ||
 	    ipc_get_count(m, &n, POD_MAX_CONTAINERS) == -1)

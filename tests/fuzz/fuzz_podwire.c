@@ -1,6 +1,7 @@
 /*
- * fuzz_podwire: arbitrary payload bytes decoded as a pod, as a pod
- * followed by a report (MSG_POD_STATUS), and as a report alone.
+ * fuzz_podwire: arbitrary payload bytes decoded as a pod (MSG_POD_SPEC,
+ * MSG_POD_DESIRED), as a pod followed by a report, and as a report alone
+ * (what MSG_POD_STATUS carries after the pod's uid).
  *
  * Whatever the decoder accepts must round-trip: encoding the decoded
  * value gives back exactly the bytes the decoder consumed, and decoding
@@ -122,7 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.data = (uint8_t *)data;	/* borrowed: cap stays 0 */
 	m.len = size;
 
-	/* a pod, then a report after it as in MSG_POD_STATUS */
+	/* a pod, then a report after it */
 	if (podwire_get_pod(&m, &p.pod) == 0) {
 		if (p.pod.n_containers == 0 ||
 		    p.pod.n_containers > POD_MAX_CONTAINERS)

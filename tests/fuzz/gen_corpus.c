@@ -163,6 +163,8 @@ build_report(struct pod_report *r, int full)
 	c->last_term.message = xs("memory limit");
 	c->last_term.container_id = xs("runc://0a0b0c");
 	r->reason = xs("Running");
+	r->terminating = 1;
+	r->deletion_ns = 1700000030000000000LL;
 }
 
 static void

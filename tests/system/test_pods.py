@@ -191,6 +191,84 @@ def test_changed_manifest_replaces_pod(agentd):
              what="old container gone")
 
 
+def _namesakes(a, name):
+    return [i for i in a.pods_json()["items"]
+            if i["metadata"]["namespace"] == "default" and
+            i["metadata"]["name"] == f"{name}-testnode"]
+
+
+def _table_rows(a, name):
+    return [ln.split() for ln in a.agentctl("get", "pods").stdout.splitlines()
+            if ln.split()[1:2] == [f"{name}-testnode"]]
+
+
+def _replace_slowly(a, name, grace):
+    """A pod that ignores SIGTERM, replaced by a manifest edit (new uid)."""
+    a.write_manifest(f"{name}.yaml", manifest(
+        name, "trap '' TERM; while true; do sleep 0.1; done", grace=grace))
+    old = wait_pod(a, name, running)["metadata"]["uid"]
+    a.write_manifest(f"{name}.yaml", manifest(
+        name, "trap '' TERM; while true; do sleep 0.2; done", grace=grace))
+    both = wait_for(lambda: (lambda ps: ps if len(ps) == 2 else False)(
+        _namesakes(a, name)), 10, interval=0.1, what="old and new listed")
+    return old, both
+
+
+def _check_both(a, name, old, both):
+    uids = [p["metadata"]["uid"] for p in both]
+    assert len(set(uids)) == 2 and old in uids, uids
+    new = next(u for u in uids if u != old)
+    # the current pod first; only the old one is being deleted
+    assert uids == [new, old]
+    assert "deletionTimestamp" in both[1]["metadata"], both[1]["metadata"]
+    assert both[1]["metadata"]["deletionGracePeriodSeconds"] > 0
+    assert "deletionTimestamp" not in both[0]["metadata"]
+    # each pod has its own spec: statuses did not cross
+    cmds = [p["spec"]["containers"][0]["command"][-1] for p in both]
+    assert "sleep 0.2" in cmds[0] and "sleep 0.1" in cmds[1], cmds
+    return new
+
+
+def test_replaced_pod_and_its_replacement_are_listed_apart(agentd):
+    old, both = _replace_slowly(agentd, "rep", grace=6)
+    new = _check_both(agentd, "rep", old, both)
+    rows = _table_rows(agentd, "rep")
+    assert len(rows) == 2, rows
+    assert rows[1][3] == "Terminating" and rows[0][3] != "Terminating", rows
+    out = agentd.agentctl("describe", "pod", "default/rep-testnode").stdout
+    # both described, the current one first, each with its config hash (uid)
+    assert len(re.findall(r"^Name:\s+rep-testnode$", out, re.M)) == 2, out
+    assert out.index(new) < out.index(old), out
+    assert re.search(r"^Status:\s+Terminating \(lasts \S+\)$", out, re.M)
+    # `get pod NS/NAME` is the current one
+    one = json.loads(agentd.agentctl("get", "pod",
+                                     "default/rep-testnode").stdout)
+    assert one["metadata"]["uid"] == new
+    # when the old one is gone, only the new one is left, and it runs
+    wait_for(lambda: len(_namesakes(agentd, "rep")) == 1, 20, interval=0.2,
+             what="old pod gone")
+    p = wait_pod(agentd, "rep", running)
+    assert p["metadata"]["uid"] == new
+    assert "deletionTimestamp" not in p["metadata"]
+    rows = _table_rows(agentd, "rep")
+    assert len(rows) == 1 and rows[0][3] == "Running", rows
+
+
+def test_reporter_restart_during_a_replacement_keeps_both_apart(agentd):
+    # the new reporter has no specs: the executor sends each again first
+    old, both = _replace_slowly(agentd, "rr", grace=15)
+    pid = agentd.pid("reporter")
+    os.kill(pid, signal.SIGKILL)
+    agentd.wait_new_pid("reporter", pid)
+    both = wait_for(lambda: (lambda ps: ps if len(ps) == 2 else False)(
+        _namesakes(agentd, "rr")), 10, interval=0.1, what="both resent")
+    new = _check_both(agentd, "rr", old, both)
+    wait_for(lambda: len(_namesakes(agentd, "rr")) == 1, 30, interval=0.2,
+             what="old pod gone")
+    assert wait_pod(agentd, "rr", running)["metadata"]["uid"] == new
+    assert "its spec was not sent" not in agentd.log()
+
+
 # ---- bad input ----
 
 INVALID = {

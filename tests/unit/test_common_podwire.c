@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ipc.h"
+#include "msgcat.h"
 #include "pod.h"
 #include "tap.h"
 
@@ -304,6 +305,8 @@ report_eq(const struct pod_report *a, const struct pod_report *b)
 	SAME_STR(message);
 	SAME(sandbox_ready);
 	SAME(start_time_ns);
+	SAME(terminating);
+	SAME(deletion_ns);
 	SAME_STR(pod_ip);
 	SAME_STR(host_ip);
 	SAME(n_containers);
@@ -445,6 +448,8 @@ full_report(struct pod_report *r)
 	r->message = xs("hostPath /etc is outside the allowed prefixes");
 	r->sandbox_ready = 1;
 	r->start_time_ns = 1700000000123456789LL;
+	r->terminating = 1;
+	r->deletion_ns = 1700000030123456789LL;
 	r->pod_ip = xs("10.88.0.5");
 	r->host_ip = xs("192.168.1.10");
 	REQUIRE((r->containers = calloc(2, sizeof(*r->containers))) != NULL);
@@ -500,27 +505,49 @@ TEST(test_empty_report_round_trip)
 	pod_report_free(&q);
 }
 
-TEST(test_pod_status_message_carries_pod_then_report)
+/* MSG_POD_STATUS: the pod's uid, then its report (the spec went before) */
+TEST(test_pod_status_message_carries_uid_then_report)
 {
+	char uid[POD_MAX_UID + 1];
 	struct ipc_msg m;
-	struct pod p, pq;
 	struct pod_report r, rq;
 
-	full_pod(&p);
 	full_report(&r);
-	ipc_msg_init(&m, 60, 0);
-	REQUIRE(podwire_put_pod(&m, &p) == 0);
+	ipc_msg_init(&m, MSG_POD_STATUS, 0);
+	ipc_put_str(&m, "0b6c1f0e-6a55");
 	REQUIRE(podwire_put_report(&m, &r) == 0);
-	REQUIRE(podwire_get_pod(&m, &pq) == 0);
+	REQUIRE(ipc_get_str(&m, uid, sizeof(uid)) == 0);
+	CHECK_STR(uid, "0b6c1f0e-6a55");
 	REQUIRE(podwire_get_report(&m, &rq) == 0);
 	CHECK_EQ_INT(ipc_get_end(&m), 0);
-	CHECK(pod_eq(&p, &pq));
 	CHECK(report_eq(&r, &rq));
+	CHECK_EQ_INT(rq.terminating, 1);
+	CHECK_EQ_INT(rq.deletion_ns, 1700000030123456789LL);
 	ipc_msg_free(&m);
-	pod_free(&p);
-	pod_free(&pq);
 	pod_report_free(&r);
 	pod_report_free(&rq);
+}
+
+/* terminating is a bool on the wire: 2 is refused */
+TEST(test_report_terminating_must_be_0_or_1)
+{
+	/* u8 denied, str "", str "", u8 sandbox_ready, i64 start: 18 bytes */
+	const size_t at = 1 + 4 + 4 + 1 + 8;
+	struct ipc_msg m;
+	struct pod_report r, rq;
+
+	pod_report_init(&r);
+	r.terminating = 1;
+	ipc_msg_init(&m, 0, 0);
+	REQUIRE(podwire_put_report(&m, &r) == 0);
+	REQUIRE(m.len > at && m.data[at] == 1);
+	REQUIRE(podwire_get_report(&m, &rq) == 0);
+	CHECK_EQ_INT(rq.terminating, 1);
+	pod_report_free(&rq);
+	m.off = 0;
+	m.data[at] = 2;
+	CHECK_EQ_INT(podwire_get_report(&m, &rq), -1);
+	ipc_msg_free(&m);
 }
 
 /* ---- string bounds: limit accepted, limit + 1 rejected ---- */

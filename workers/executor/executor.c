@@ -60,6 +60,8 @@ static uint32_t			 podset_gen;
 static uint32_t			 audit_id;
 static struct evring		 events;	/* resent to a new reporter */
 static struct logrl		 loglimit;
+/* one per reporter connection, never 0: see xpod.spec_sent */
+static uint32_t			 reporter_gen;
 #ifdef AGENTD_TEST_HOOKS
 static uint32_t			 n_podsets;
 #endif
@@ -153,6 +155,10 @@ pace_arm(void)
  * when one connects (the whole set is), over the high-water mark when the
  * queue drains.  The channel is looked up at every send: a failed send
  * frees it (peer_error) and leaves NULL behind.
+ *
+ * The spec goes to the reporter (MSG_POD_DESIRED) only when this
+ * connection has not had it (xpod.spec_sent), right before the status;
+ * a status (MSG_POD_STATUS) is the uid and the observed state alone.
  */
 void
 exec_send_status(struct xpod *x)
@@ -169,8 +175,23 @@ exec_send_status(struct xpod *x)
 	}
 	if (lc_fill_report(x, &r) == -1)
 		return;
+	/* belongs in lc_fill_report once the lifecycle rewrite lands */
+	r.terminating = x->terminating != 0;
+	if (x->terminating && x->phase != XPOD_ACTIVE)
+		r.deletion_ns = x->deadline_ns;
+	if (x->spec_sent != reporter_gen) {
+		ipc_msg_init(&m, MSG_POD_DESIRED, 0);
+		podwire_put_pod(&m, &x->pod);
+		if (ipc_send(rep, &m) == -1) {
+			pod_report_free(&r);
+			log_warnx("spec of %s/%s not sent", x->pod.namespace,
+			    x->pod.name);
+			return;
+		}
+		x->spec_sent = reporter_gen;
+	}
 	ipc_msg_init(&m, MSG_POD_STATUS, 0);
-	podwire_put_pod(&m, &x->pod);
+	ipc_put_str(&m, x->pod.uid);
 	podwire_put_report(&m, &r);
 	pod_report_free(&r);
 	if (ipc_send(rep, &m) == -1) {
@@ -220,9 +241,8 @@ exec_send_gone(struct xpod *x)
 
 	if (rep == NULL)
 		return;		/* the next resend omits it: the same */
+	/* the uid alone: a replacement of the same name is another pod */
 	ipc_msg_init(&m, MSG_POD_GONE, 0);
-	ipc_put_str(&m, x->pod.namespace);
-	ipc_put_str(&m, x->pod.name);
 	ipc_put_str(&m, x->pod.uid);
 	ipc_send(rep, &m);
 }
@@ -353,12 +373,18 @@ watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
-/* PODS_SYNCED only once every pod's status has been queued since then */
+/*
+ * PODS_SYNCED only once every pod's status has been queued since then.
+ * A new generation makes every pod's next status send its spec first:
+ * a new reporter has none, and no xpod needs visiting for it.
+ */
 static void
 reporter_connected(void)
 {
 	size_t i;
 
+	if (++reporter_gen == 0)
+		reporter_gen = 1;
 	lc_resend_all();	/* marks every pod dirty */
 	for (i = 0; i < events.n; i++)
 		send_event(&events.ev[i]);

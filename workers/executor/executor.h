@@ -112,6 +112,15 @@ struct xpod {
 	int64_t			 deadline_ns;	/* grace period end */
 	int64_t			 wake_ns;	/* step again then; 0: on events */
 	int			 dirty;		/* status to send */
+	/*
+	 * The reporter connection (exec_send_status's generation, never
+	 * 0) on which this pod's spec went out as MSG_POD_DESIRED; 0: not
+	 * sent.  Statuses after it carry only the uid and the report.
+	 * Contract with the lifecycle: whatever replaces or changes x->pod
+	 * of a pod already reported sets spec_sent = 0, so that the next
+	 * status sends the new spec first.  A new xpod starts at 0 (calloc).
+	 */
+	uint32_t		 spec_sent;
 	char			 sandbox_error[POD_MAX_REASON];
 	uint32_t		 sb_backoff_s;	/* 0: no failure yet */
 	int64_t			 sb_retry_ns;	/* not before this */

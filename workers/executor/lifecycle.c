@@ -484,6 +484,7 @@ apply_spec(struct xpod *x, struct pod *p)
 
 	pod_free(&x->pod);
 	x->pod = *p;
+	x->spec_sent = 0;	/* the reporter gets the new spec first */
 	for (i = 0; i < x->pod.n_containers; i++) {
 		if ((c = spec_slot(x, i)) == NULL)
 			continue;
@@ -547,6 +548,7 @@ accept_pod(struct pod *p, const char *wire)
 		x->desired = 1;
 		pod_free(&x->pod);
 		x->pod = *p;
+		x->spec_sent = 0;
 		x->has_spec = 1;
 		snprintf(x->spec_hash, sizeof(x->spec_hash), "%s", hash);
 		snprintf(x->wire_hash, sizeof(x->wire_hash), "%s", wire);

@@ -521,6 +521,35 @@ describe_events(struct tbuf *b, const struct pod_event *const *ev, size_t n,
 	free(age);
 }
 
+/*
+ * kubectl describe: a pod with a deletionTimestamp is "Terminating
+ * (lasts D)", D the time until that deadline, and shows its grace period.
+ */
+static void
+describe_status(struct tbuf *b, const cJSON *meta, const cJSON *st,
+    int64_t now_ns)
+{
+	const char *del = jstr(meta, "deletionTimestamp");
+	const cJSON *grace;
+	char line[96], d[PODSTATUS_DURATION_LEN];
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (del[0] == '\0' || strptime(del, "%Y-%m-%dT%H:%M:%SZ", &tm) ==
+	    NULL) {
+		kv(b, 0, 18, "Status:", jstr(st, "phase"));
+		return;
+	}
+	podstatus_human_duration((int64_t)timegm(&tm) * 1000000000LL - now_ns,
+	    d, sizeof(d));
+	snprintf(line, sizeof(line), "Terminating (lasts %s)", d);
+	kv(b, 0, 18, "Status:", line);
+	grace = cJSON_GetObjectItem(meta, "deletionGracePeriodSeconds");
+	snprintf(line, sizeof(line), "%llds", cJSON_IsNumber(grace) ?
+	    (long long)grace->valuedouble : 0LL);
+	kv(b, 0, 27, "Termination Grace Period:", line);
+}
+
 char *
 events_describe_pod(const cJSON *pod, const struct pod_event *const *ev,
     size_t n, int64_t now_ns)
@@ -541,7 +570,7 @@ events_describe_pod(const cJSON *pod, const struct pod_event *const *ev,
 	describe_map(&b, "Labels:", cJSON_GetObjectItem(meta, "labels"));
 	describe_map(&b, "Annotations:",
 	    cJSON_GetObjectItem(meta, "annotations"));
-	kv(&b, 0, 18, "Status:", jstr(st, "phase"));
+	describe_status(&b, meta, st, now_ns);
 	if (jstr(st, "reason")[0] != '\0')
 		kv(&b, 0, 18, "Reason:", jstr(st, "reason"));
 	if (jstr(st, "message")[0] != '\0')

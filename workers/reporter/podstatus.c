@@ -67,6 +67,7 @@ struct pview {
 	uint32_t		 n;
 	int			 denied;
 	const char		*phase;
+	int64_t			 now_ns;	/* of this rendering */
 };
 
 static const char *
@@ -274,13 +275,15 @@ pview_sort(struct pview *pv)
 }
 
 static void
-pview_init(struct pview *pv, const struct pod *p, const struct pod_report *r)
+pview_init(struct pview *pv, const struct pod *p, const struct pod_report *r,
+    int64_t now_ns)
 {
 	uint32_t i;
 
 	memset(pv, 0, sizeof(*pv));
 	pv->pod = p;
 	pv->rep = r;
+	pv->now_ns = now_ns;
 	pv->n = p->n_containers < POD_MAX_CONTAINERS ?
 	    p->n_containers : POD_MAX_CONTAINERS;
 	for (i = 0; i < pv->n; i++) {
@@ -298,7 +301,7 @@ podstatus_phase(const struct pod *p, const struct pod_report *r)
 {
 	struct pview pv;
 
-	pview_init(&pv, p, r);
+	pview_init(&pv, p, r, 0);
 	return pv.phase;
 }
 
@@ -306,6 +309,12 @@ static int64_t
 pv_start_time(const struct pview *pv)
 {
 	return pv->rep != NULL ? pv->rep->start_time_ns : 0;
+}
+
+static int
+pv_terminating(const struct pview *pv)
+{
+	return pv->rep != NULL && pv->rep->terminating;
 }
 
 /* --- QoS class (GetPodQOS, with requests defaulted from limits) --- */
@@ -810,7 +819,7 @@ podstatus_status_json(const struct pod *p, const struct pod_report *r,
 {
 	struct pview pv;
 
-	pview_init(&pv, p, r);
+	pview_init(&pv, p, r, now_ns);
 	return status_json(&pv);
 }
 
@@ -1113,6 +1122,26 @@ spec_json(const struct pod *p)
 	return o;
 }
 
+/*
+ * A terminating pod has a deletionTimestamp, the time it is to be gone
+ * by (the API server sets now + grace), and the grace period used; the
+ * executor sends the deadline, or 0 before it has started to stop the
+ * pod, when the time of this rendering stands in.
+ */
+static int
+add_deletion_opt(cJSON *o, const struct pview *pv)
+{
+	int64_t grace = pv->pod->termination_grace_seconds;
+
+	if (!pv_terminating(pv))
+		return 0;
+	if (add_time(o, "deletionTimestamp", pv->rep->deletion_ns > 0 ?
+	    pv->rep->deletion_ns : pv->now_ns) == -1)
+		return -1;
+	return add_num(o, "deletionGracePeriodSeconds", grace >= 0 ? grace :
+	    0);
+}
+
 static cJSON *
 metadata_json(const struct pview *pv)
 {
@@ -1125,6 +1154,7 @@ metadata_json(const struct pview *pv)
 	    add_str(o, "namespace", p->namespace) == -1 ||
 	    add_str_opt(o, "uid", p->uid) == -1 ||
 	    add_time(o, "creationTimestamp", pv_start_time(pv)) == -1 ||
+	    add_deletion_opt(o, pv) == -1 ||
 	    add_kv_map_opt(o, "labels", p->labels, p->n_labels) == -1 ||
 	    add_kv_map_opt(o, "annotations", p->annotations,
 	    p->n_annotations) == -1) {
@@ -1158,7 +1188,7 @@ podstatus_pod_json(const struct pod *p, const struct pod_report *r,
 {
 	struct pview pv;
 
-	pview_init(&pv, p, r);
+	pview_init(&pv, p, r, now_ns);
 	return pod_json(&pv);
 }
 
@@ -1170,15 +1200,36 @@ struct entry {
 	size_t			 idx;
 };
 
+/*
+ * Two pods of one namespace/name are an old one terminating and its
+ * replacement: the replacement first (what a script taking the first
+ * match wants), then the newer first.
+ */
+int
+podstatus_cmp(const struct pod *pa, const struct pod_report *ra,
+    const struct pod *pb, const struct pod_report *rb)
+{
+	int c, ta = ra != NULL && ra->terminating;
+	int tb = rb != NULL && rb->terminating;
+	int64_t sa = ra != NULL ? ra->start_time_ns : 0;
+	int64_t sb = rb != NULL ? rb->start_time_ns : 0;
+
+	if ((c = strcmp(nz(pa->namespace), nz(pb->namespace))) != 0)
+		return c;
+	if ((c = strcmp(nz(pa->name), nz(pb->name))) != 0)
+		return c;
+	if (ta != tb)
+		return ta - tb;
+	return sa > sb ? -1 : sa < sb;
+}
+
 static int
 entry_cmp(const void *a, const void *b)
 {
 	const struct entry *ea = a, *eb = b;
 	int c;
 
-	if ((c = strcmp(nz(ea->pod->namespace), nz(eb->pod->namespace))) != 0)
-		return c;
-	if ((c = strcmp(nz(ea->pod->name), nz(eb->pod->name))) != 0)
+	if ((c = podstatus_cmp(ea->pod, ea->rep, eb->pod, eb->rep)) != 0)
 		return c;
 	return ea->idx < eb->idx ? -1 : ea->idx > eb->idx;
 }
@@ -1202,7 +1253,7 @@ entries_sorted(const struct pod *const *pods,
 }
 
 static cJSON *
-podlist_items(const struct entry *e, size_t n)
+podlist_items(const struct entry *e, size_t n, int64_t now_ns)
 {
 	struct pview pv;
 	cJSON *a;
@@ -1211,7 +1262,7 @@ podlist_items(const struct entry *e, size_t n)
 	if ((a = cJSON_CreateArray()) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		pview_init(&pv, e[i].pod, e[i].rep);
+		pview_init(&pv, e[i].pod, e[i].rep, now_ns);
 		if (append_item(a, pod_json(&pv)) == -1) {
 			cJSON_Delete(a);
 			return NULL;
@@ -1235,7 +1286,7 @@ podstatus_podlist_json(const struct pod *const *pods,
 	    add_str(o, "kind", "PodList") == -1 ||
 	    (meta = cJSON_AddObjectToObject(o, "metadata")) == NULL ||
 	    add_str(meta, "resourceVersion", "") == -1 ||
-	    add_item(o, "items", podlist_items(e, n)) == -1) {
+	    add_item(o, "items", podlist_items(e, n, now_ns)) == -1) {
 		cJSON_Delete(o);
 		o = NULL;
 	}
@@ -1312,6 +1363,10 @@ row_status(const struct pview *pv, struct table_row *row)
 	}
 	if (strcmp(reason, "Completed") == 0 && has_running)
 		reason = pv_is_ready(pv) ? "Running" : "NotReady";
+	/* printPod: a pod with a deletionTimestamp, unless it is done */
+	if (pv_terminating(pv) && strcmp(pv->phase, PHASE_SUCCEEDED) != 0 &&
+	    strcmp(pv->phase, PHASE_FAILED) != 0)
+		reason = "Terminating";
 	row->cell[COL_STATUS] = reason;
 	snprintf(row->ready, sizeof(row->ready), "%u/%u", ready,
 	    pv->pod->n_containers);
@@ -1349,7 +1404,7 @@ row_fill(struct table_row *row, const struct entry *e, int64_t now_ns)
 {
 	struct pview pv;
 
-	pview_init(&pv, e->pod, e->rep);
+	pview_init(&pv, e->pod, e->rep, now_ns);
 	row->cell[COL_NAMESPACE] = nz(e->pod->namespace);
 	row->cell[COL_NAME] = nz(e->pod->name);
 	row_status(&pv, row);

@@ -25,16 +25,23 @@ cJSON	*podstatus_pod_json(const struct pod *, const struct pod_report *,
 /* the v1.PodStatus object alone */
 cJSON	*podstatus_status_json(const struct pod *, const struct pod_report *,
 	    int64_t now_ns);
-/* a v1.PodList, items sorted by namespace then name as the API lists */
+/* a v1.PodList, items in podstatus_cmp order */
 cJSON	*podstatus_podlist_json(const struct pod *const *,
 	    const struct pod_report *const *, size_t n, int64_t now_ns);
+/*
+ * The order of lists and of the table: namespace, name, then (two pods
+ * of one name: an old one terminating and its replacement) the pod that
+ * is not terminating first, the newer first.  NULL reports allowed.
+ */
+int	 podstatus_cmp(const struct pod *, const struct pod_report *,
+	    const struct pod *, const struct pod_report *);
 /* "Pending", "Running", "Succeeded" or "Failed" */
 const char *podstatus_phase(const struct pod *, const struct pod_report *);
 /* "Guaranteed", "Burstable" or "BestEffort" (GetPodQOS) */
 const char *podstatus_qos_class(const struct pod *);
 /*
  * `kubectl get pods -A`: header NAMESPACE NAME READY STATUS RESTARTS AGE
- * and one row per pod sorted by namespace then name, columns padded as
+ * and one row per pod in podstatus_cmp order, columns padded as
  * kubectl's tabwriter does; malloc'd.
  */
 char	*podstatus_table(const struct pod *const *,

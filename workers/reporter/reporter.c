@@ -22,10 +22,12 @@
 #include "log.h"
 #include "pod.h"
 #include "podstatus.h"
+#include "podtable.h"
 #include "sandbox.h"
 #include "worker.h"
 
 #define REPORTER_MAX_FILTER	512
+#define REPORTER_ERR_NAME	200	/* of a filter quoted in an error */
 /*
  * A reply goes out paced (worker_reply_text), but the reporter renders it
  * whole first: MAX_PODS pods of 1 MiB make a v1.PodList of more than
@@ -35,22 +37,16 @@
  */
 #define REPORTER_MAX_REPLY	(128 * 1024 * 1024)
 
-struct pod_entry {
-	struct pod		 spec;
-	struct pod_report	 report;
-	int			 stale;	/* not resent since reconnect */
-	size_t			 wire_len;	/* its POD_STATUS payload */
-};
-
 static struct worker_env	 env;
-static struct pod_entry		*pods[MAX_PODS];
-static size_t			 npods;
+static struct podtable		 pods;
 /* the union of the executor's and agentd's rings; both resend theirs to
    a new reporter, so what is here survives a restart of either sender */
 static struct evring		 events;
+static struct logrl		 loglimit;
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_query(struct ipc_chan *, struct ipc_msg *, void *);
+static int	exec_desired(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_status(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_gone(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_synced(struct ipc_chan *, struct ipc_msg *, void *);
@@ -66,98 +62,55 @@ static const struct ipc_dispatch parent_tab[] = {
 };
 
 static const struct ipc_dispatch executor_tab[] = {
+	{ MSG_POD_DESIRED, 0, IPC_F_ANYSTATE, exec_desired },
 	{ MSG_POD_STATUS, 0, IPC_F_ANYSTATE, exec_status },
 	{ MSG_POD_GONE, 0, IPC_F_ANYSTATE, exec_gone },
 	{ MSG_PODS_SYNCED, 0, IPC_F_ANYSTATE, exec_synced },
 	{ MSG_POD_EVENT, 0, IPC_F_ANYSTATE, pod_event },
 };
 
-static struct pod_entry *
-find_pod(const char *ns, const char *name)
+static int
+exec_desired(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	size_t i;
-
-	for (i = 0; i < npods; i++)
-		if (strcmp(pods[i]->spec.namespace, ns) == 0 &&
-		    strcmp(pods[i]->spec.name, name) == 0)
-			return pods[i];
-	return NULL;
+	return podtable_desired(&pods, m);
 }
 
-static void
-remove_at(size_t i)
-{
-	pod_free(&pods[i]->spec);
-	pod_report_free(&pods[i]->report);
-	free(pods[i]);
-	pods[i] = pods[--npods];
-}
-
+/*
+ * A status for a uid whose spec is not here is dropped with a log line,
+ * not a protocol error: the executor sends a pod's spec before its first
+ * status on every connection, so this is an executor bug, and ending the
+ * executor for it (agentd would) costs a re-adoption of every pod for a
+ * status the next resend repairs.  The status is level-triggered.
+ */
 static int
 exec_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	struct pod spec;
-	struct pod_report report;
-	struct pod_entry *e;
-	size_t wire_len = m->len;
+	char uid[POD_MAX_UID + 1], key[LOGRL_MAX_KEY];
+	int rv;
 
-	if (podwire_get_pod(m, &spec) == -1)
-		return -1;
-	if (podwire_get_report(m, &report) == -1 || ipc_get_end(m) == -1) {
-		pod_free(&spec);
-		pod_report_free(&report);
-		return -1;
+	if ((rv = podtable_status(&pods, m, uid)) == PODTABLE_DROPPED) {
+		snprintf(key, sizeof(key), "nospec:%s", uid);
+		logrl_warnx(&loglimit, key, "status of pod uid %s dropped: "
+		    "its spec was not sent", uid);
+		return 0;
 	}
-	if ((e = find_pod(spec.namespace, spec.name)) == NULL) {
-		if (npods >= MAX_PODS || (e = calloc(1, sizeof(*e))) == NULL) {
-			pod_free(&spec);
-			pod_report_free(&report);
-			return -1;
-		}
-		pods[npods++] = e;
-	} else {
-		pod_free(&e->spec);
-		pod_report_free(&e->report);
-	}
-	e->spec = spec;
-	e->report = report;
-	e->stale = 0;
-	e->wire_len = wire_len;
-	return 0;
+	return rv;
 }
 
 static int
 exec_gone(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char ns[POD_MAX_NAMESPACE + 1], name[POD_MAX_NAME + 1];
-	char uid[POD_MAX_UID + 1];
-	size_t i;
-
-	if (ipc_get_str(m, ns, sizeof(ns)) == -1 ||
-	    ipc_get_str(m, name, sizeof(name)) == -1 ||
-	    ipc_get_str(m, uid, sizeof(uid)) == -1 || ipc_get_end(m) == -1)
-		return -1;
-	for (i = 0; i < npods; i++)
-		if (strcmp(pods[i]->spec.uid, uid) == 0) {
-			remove_at(i);
-			break;
-		}
-	return 0;
+	return podtable_gone(&pods, m);
 }
 
 static int
 exec_synced(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	uint32_t n;
-	size_t i = 0;
 
 	if (ipc_get_u32(m, &n) == -1 || ipc_get_end(m) == -1)
 		return -1;
-	while (i < npods)
-		if (pods[i]->stale)
-			remove_at(i);
-		else
-			i++;
+	podtable_sweep_stale(&pods);
 	return 0;
 }
 
@@ -175,9 +128,13 @@ pod_event(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
-/* filter "" or "ns/name": the events of that pod, oldest first */
+/*
+ * filter "" or "ns/name": the events of the pods of that name, oldest
+ * first; with uid, of that pod alone (kubectl describe selects by
+ * involvedObject.uid: a replaced pod's events are not its successor's)
+ */
 static size_t
-select_events(const char *filter, int64_t since_ns,
+select_events(const char *filter, const char *uid, int64_t since_ns,
     const struct pod_event **out)
 {
 	char ns[POD_MAX_NAME + 1], *name = NULL;
@@ -194,6 +151,8 @@ select_events(const char *filter, int64_t since_ns,
 		if (name != NULL && (strcmp(e->kind, "Pod") != 0 ||
 		    strcmp(e->namespace, ns) != 0 ||
 		    strcmp(e->name, name) != 0))
+			continue;
+		if (uid != NULL && strcmp(e->uid, uid) != 0)
 			continue;
 		out[n++] = e;
 	}
@@ -214,7 +173,7 @@ render_watch(const char *filter, const struct pod_event **sel, char *err,
 
 	since = strtoll(filter, NULL, 10);
 	rest = strchr(filter, ' ');
-	n = select_events(rest ? rest + 1 : "", since, sel);
+	n = select_events(rest ? rest + 1 : "", NULL, since, sel);
 	if ((rows = events_table((const struct pod_event *const *)sel, n, now,
 	    since == 0)) == NULL)
 		return NULL;
@@ -227,38 +186,93 @@ render_watch(const char *filter, const struct pod_event **sel, char *err,
 	return text;
 }
 
+/* "ns/name" into ns and name; -1 (with err) if it is not that */
+static int
+split_name(const char *filter, char *ns, size_t nslen, char **name,
+    char *err, size_t errlen)
+{
+	if (snprintf(ns, nslen, "%s", filter) >= (int)nslen) {
+		snprintf(err, errlen, "no such pod: the name is too long");
+		return -1;
+	}
+	if ((*name = strchr(ns, '/')) == NULL) {
+		snprintf(err, errlen, "pod must be NAMESPACE/NAME");
+		return -1;
+	}
+	*(*name)++ = '\0';
+	return 0;
+}
+
+/* one pod as `kubectl describe pod` shows it, with its own events */
+static char *
+describe_one(const struct pod_entry *e, const char *filter,
+    const struct pod_event **sel)
+{
+	cJSON *doc;
+	char *text;
+	size_t n;
+
+	if ((doc = podstatus_pod_json(&e->spec, podtable_report(e),
+	    pod_now_ns())) == NULL)
+		return NULL;
+	n = select_events(filter, e->spec.uid, -1, sel);
+	text = events_describe_pod(doc, (const struct pod_event *const *)sel,
+	    n, pod_now_ns());
+	cJSON_Delete(doc);
+	return text;
+}
+
+/*
+ * Every pod of that name, the current one first: while a replaced pod
+ * terminates there are two, told apart by their Status (Terminating),
+ * start time, annotations (a static pod's config hash is its uid) and
+ * events; a blank line between them, as kubectl describes several.
+ */
+static char *
+render_describe(const char *filter, const struct pod_event **sel, char *err,
+    size_t errlen)
+{
+	struct pod_entry *match[2];
+	char ns[POD_MAX_NAME + 1], *name, *text, *more, *both;
+	size_t n, len;
+
+	if (split_name(filter, ns, sizeof(ns), &name, err, errlen) == -1)
+		return NULL;
+	if ((n = podtable_find_name(&pods, ns, name, match, 2)) == 0) {
+		snprintf(err, errlen, "no such pod %.*s", REPORTER_ERR_NAME,
+		    filter);
+		return NULL;
+	}
+	if ((text = describe_one(match[0], filter, sel)) == NULL || n == 1)
+		return text;
+	if ((more = describe_one(match[1], filter, sel)) == NULL) {
+		free(text);
+		return NULL;
+	}
+	len = strlen(text);
+	if ((both = malloc(len + 1 + strlen(more) + 1)) != NULL) {
+		memcpy(both, text, len);
+		both[len] = '\n';
+		memcpy(both + len + 1, more, strlen(more) + 1);
+	}
+	free(text);
+	free(more);
+	return both;
+}
+
 static char *
 render_events(uint32_t kind, const char *filter, char *err, size_t errlen)
 {
 	static const struct pod_event *sel[EVRING_MAX];
-	struct pod_entry *e;
-	char ns[POD_MAX_NAME + 1], *name, *text = NULL;
+	char *text = NULL;
 	cJSON *doc;
 	size_t n;
 
 	if (kind == QUERY_EVENTS_WATCH)
 		return render_watch(filter, sel, err, errlen);
-	if (kind == QUERY_POD_DESCRIBE) {
-		snprintf(ns, sizeof(ns), "%s", filter);
-		if ((name = strchr(ns, '/')) == NULL) {
-			snprintf(err, errlen, "pod must be NAMESPACE/NAME");
-			return NULL;
-		}
-		*name++ = '\0';
-		if ((e = find_pod(ns, name)) == NULL) {
-			snprintf(err, errlen, "no such pod %s", filter);
-			return NULL;
-		}
-		if ((doc = podstatus_pod_json(&e->spec, &e->report,
-		    pod_now_ns())) == NULL)
-			return NULL;
-		n = select_events(filter, -1, sel);
-		text = events_describe_pod(doc,
-		    (const struct pod_event *const *)sel, n, pod_now_ns());
-		cJSON_Delete(doc);
-		return text;
-	}
-	n = select_events(filter, -1, sel);
+	if (kind == QUERY_POD_DESCRIBE)
+		return render_describe(filter, sel, err, errlen);
+	n = select_events(filter, NULL, -1, sel);
 	if (kind == QUERY_EVENTS_TABLE)
 		return n == 0 ? strdup("No events found.\n") :
 		    events_table((const struct pod_event *const *)sel, n,
@@ -275,14 +289,12 @@ static int
 parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	uint32_t role;
-	size_t i;
 
 	if (ipc_get_u32(m, &role) == -1 || ipc_get_end(m) == -1 ||
 	    role != ROLE_EXECUTOR)
 		return -1;
 	/* a new executor resends everything; what it omits is gone */
-	for (i = 0; i < npods; i++)
-		pods[i]->stale = 1;
+	podtable_mark_stale(&pods);
 	if (worker_peer_attach(&env, ROLE_EXECUTOR, ipc_take_fd(m),
 	    executor_tab, nitems(executor_tab)) == NULL)
 		fatalx("cannot attach the executor channel");
@@ -300,8 +312,8 @@ podlist_too_large(char *err, size_t errlen)
 {
 	size_t i, sum = 0;
 
-	for (i = 0; i < npods; i++)
-		sum += pods[i]->wire_len;
+	for (i = 0; i < pods.n; i++)
+		sum += pods.e[i]->spec_len + pods.e[i]->report_len;
 	if (sum <= REPORTER_MAX_REPLY)
 		return 0;
 	snprintf(err, errlen, "the reply would be more than %zu bytes, more "
@@ -313,37 +325,38 @@ podlist_too_large(char *err, size_t errlen)
 static char *
 render(uint32_t kind, const char *filter, char *err, size_t errlen)
 {
-	const struct pod *specs[MAX_PODS];
-	const struct pod_report *reports[MAX_PODS];
+	static const struct pod *specs[MAX_PODS];
+	static const struct pod_report *reports[MAX_PODS];
 	char ns[POD_MAX_NAME + 1], *name, *text = NULL;
 	struct pod_entry *e;
 	cJSON *doc;
 	size_t i;
 
-	for (i = 0; i < npods; i++) {
-		specs[i] = &pods[i]->spec;
-		reports[i] = &pods[i]->report;
+	for (i = 0; i < pods.n; i++) {
+		specs[i] = &pods.e[i]->spec;
+		reports[i] = podtable_report(pods.e[i]);
 	}
 	if (kind == QUERY_POD_TABLE)
-		return podstatus_table(specs, reports, npods, pod_now_ns());
+		return podstatus_table(specs, reports, pods.n, pod_now_ns());
 	if (kind >= QUERY_EVENTS_TABLE)
 		return render_events(kind, filter, err, errlen);
 	if (kind == QUERY_PODLIST_JSON && podlist_too_large(err, errlen))
 		return NULL;
 	if (kind == QUERY_PODLIST_JSON)
-		doc = podstatus_podlist_json(specs, reports, npods, pod_now_ns());
+		doc = podstatus_podlist_json(specs, reports, pods.n,
+		    pod_now_ns());
 	else {
-		snprintf(ns, sizeof(ns), "%s", filter);
-		if ((name = strchr(ns, '/')) == NULL) {
-			snprintf(err, errlen, "pod must be NAMESPACE/NAME");
+		/* one pod by name: the current one (`get pods` lists all) */
+		if (split_name(filter, ns, sizeof(ns), &name, err, errlen) ==
+		    -1)
+			return NULL;
+		if (podtable_find_name(&pods, ns, name, &e, 1) == 0) {
+			snprintf(err, errlen, "pod %.*s not found",
+			    REPORTER_ERR_NAME, filter);
 			return NULL;
 		}
-		*name++ = '\0';
-		if ((e = find_pod(ns, name)) == NULL) {
-			snprintf(err, errlen, "pod %s not found", filter);
-			return NULL;
-		}
-		doc = podstatus_pod_json(&e->spec, &e->report, pod_now_ns());
+		doc = podstatus_pod_json(&e->spec, podtable_report(e),
+		    pod_now_ns());
 	}
 	if (doc != NULL) {
 		text = cJSON_Print(doc);
