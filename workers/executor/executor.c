@@ -175,10 +175,6 @@ exec_send_status(struct xpod *x)
 	}
 	if (lc_fill_report(x, &r) == -1)
 		return;
-	/* belongs in lc_fill_report once the lifecycle rewrite lands */
-	r.terminating = x->terminating != 0;
-	if (x->terminating && x->phase != XPOD_ACTIVE)
-		r.deletion_ns = x->deadline_ns;
 	if (x->spec_sent != reporter_gen) {
 		ipc_msg_init(&m, MSG_POD_DESIRED, 0);
 		podwire_put_pod(&m, &x->pod);

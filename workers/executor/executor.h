@@ -110,6 +110,7 @@ struct xpod {
 	int64_t			 start_time_ns;
 	int			 terminating;
 	int64_t			 deadline_ns;	/* grace period end */
+	int64_t			 deletion_ns;	/* metadata.deletionTimestamp */
 	int64_t			 wake_ns;	/* step again then; 0: on events */
 	int			 dirty;		/* status to send */
 	/*

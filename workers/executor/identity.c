@@ -22,8 +22,9 @@
  * other host namespaces immutable, so a change of any means a new pod:
  *	metadata.namespace, metadata.name (the UTS hostname), metadata.uid
  *	(names the cgroup, directories, labels), spec.hostNetwork,
- *	spec.hostPID, spec.hostIPC.
- *	(The model has no shareProcessNamespace, hostname, subdomain,
+ *	spec.hostPID, spec.hostIPC, spec.shareProcessNamespace (the pause
+ *	process as PID 1 or none).
+ *	(The model has no hostname, subdomain,
  *	dnsPolicy, dnsConfig or sysctls yet: each belongs here when added.)
  *
  * The container hash ("c1:") covers the container's own spec, as the
@@ -225,6 +226,7 @@ canon_sandbox(struct canon *c, const struct pod *p)
 	field_bool(c, "spec.hostNetwork", p->host_network);
 	field_bool(c, "spec.hostPID", p->host_pid);
 	field_bool(c, "spec.hostIPC", p->host_ipc);
+	field_bool(c, "spec.shareProcessNamespace", p->share_pid);
 }
 
 static const char *const pull_names[] = {

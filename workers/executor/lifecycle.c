@@ -422,6 +422,9 @@ start_terminating(struct xpod *x, const char *why)
 	log_info("pod %s/%s (%s): %s; terminating", x->pod.namespace,
 	    x->pod.name, x->pod.uid, why);
 	x->terminating = 1;
+	/* as the API server sets it: the request plus the grace period */
+	x->deletion_ns = now_ns() + (x->has_spec ?
+	    x->pod.termination_grace_seconds : 0) * NS_PER_S;
 	x->dirty = 1;
 }
 
@@ -1612,6 +1615,8 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 		r->message = strdup(x->sandbox_error);
 	}
 	r->sandbox_ready = x->has_sandbox && !x->terminating;
+	r->terminating = x->terminating != 0;
+	r->deletion_ns = x->terminating ? x->deletion_ns : 0;
 	r->start_time_ns = x->start_time_ns;
 	if (x->has_sandbox && x->sb.pod_ip[0])
 		r->pod_ip = strdup(x->sb.pod_ip);
