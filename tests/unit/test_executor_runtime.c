@@ -923,6 +923,61 @@ shares_pid_namespace(int runtime)
 	case_free(&t);
 }
 
+/* mount points exactly at path in our mount namespace */
+static int
+mounts_at(const char *path)
+{
+	char line[8192], mnt[4096];
+	FILE *f;
+	int n = 0;
+
+	REQUIRE((f = fopen("/proc/self/mountinfo", "r")) != NULL);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
+		    strcmp(mnt, path) == 0)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* runDir below a symlink (/var/run): one runDir/ns mount, every pin kept */
+TEST(test_pins_below_a_symlinked_run_dir)
+{
+	struct pod p1, p2;
+	struct rt_sandbox s1, s2, sb;
+	struct rt_cstate st;
+	struct rt_err err = { "", 0 };
+	char link[PATH_MAX], base[PATH_MAX], path[PATH_MAX];
+
+	if (!fx_setup_dirs(RUNTIME_RUNC))
+		return;
+	snprintf(path, sizeof(path), "%s/run", fx.base);
+	snprintf(link, sizeof(link), "%s/runlink", fx.base);
+	REQUIRE(symlink(path, link) == 0);
+	REQUIRE(rt_path(fx.cfg.run_dir, sizeof(fx.cfg.run_dir), "%s", link) == 0);
+	memset(&rt, 0, sizeof(rt));
+	REQUIRE(rt_init(&fx.cfg, &fx.info, &err) == 0);
+	mkpod(&p1, "one", "uid-one");
+	mkpod(&p2, "two", "uid-two");
+	sandbox_up(&p1, &s1);
+	sandbox_up(&p2, &s2);
+	snprintf(base, sizeof(base), "%s/run/ns", fx.base);
+	CHECK_EQ_INT(mounts_at(base), 1);
+	CHECK_EQ_INT(rt_mounts_under(base), 7);	/* itself and 3 pins each */
+	REQUIRE(rt_sandbox_status(s1.id, &sb, &st, &err) == 0);
+	CHECK_EQ_INT(st.status, RT_RUNNING);
+	REQUIRE(rt_sandbox_status(s2.id, &sb, &st, &err) == 0);
+	CHECK_EQ_INT(st.status, RT_RUNNING);
+	CHECK(rt_sandbox_remove(s1.id, &err) == 0);
+	REQUIRE(rt_sandbox_status(s2.id, &sb, &st, &err) == 0);
+	CHECK_EQ_INT(st.status, RT_RUNNING);
+	CHECK(rt_sandbox_remove(s2.id, &err) == 0);
+	CHECK_EQ_INT(rt_mounts_under(path), 0);
+	CHECK(access(base, F_OK) == -1);
+	pod_free(&p1);
+	pod_free(&p2);
+}
+
 TEST(test_shared_pid_namespace_has_infra_pid1)
 {
 	shares_pid_namespace(RUNTIME_RUNC);

@@ -29,6 +29,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,12 +47,6 @@ static const struct {
 	{ "ipc", CLONE_NEWIPC },
 	{ "uts", CLONE_NEWUTS },
 };
-
-const char *
-pin_kind_name(int k)
-{
-	return k >= 0 && k < PIN_NKINDS ? pin_kinds[k].name : NULL;
-}
 
 /* network and UTS go together, as the kubelet's hostNetwork does */
 int
@@ -72,15 +67,31 @@ pin_wanted(int flags, int k)
 	return k >= 0 && k < PIN_NKINDS && (flags & pin_kinds[k].flag) != 0;
 }
 
+/*
+ * runDir/ns with runDir resolved: mountinfo names mount points by their
+ * real path, and a runDir below a symlink (/var/run) must not make us
+ * believe runDir/ns is unmounted and stack a new mount over the pins.
+ */
+static int
+pin_base(char *buf, size_t len)
+{
+	char real[PATH_MAX];
+
+	if (realpath(rt.run_dir, real) == NULL)
+		return -1;
+	return rt_path(buf, len, "%s/ns", real);
+}
+
 int
 pin_path(char *buf, size_t len, const char *id, int k)
 {
-	if (k < 0)
-		return rt_path(buf, len, "%s/ns/%s", rt.run_dir, id);
-	if (k >= PIN_NKINDS)
+	char base[PATH_MAX];
+
+	if (k >= PIN_NKINDS || pin_base(base, sizeof(base)) == -1)
 		return -1;
-	return rt_path(buf, len, "%s/ns/%s/%s", rt.run_dir, id,
-	    pin_kinds[k].name);
+	if (k < 0)
+		return rt_path(buf, len, "%s/%s", base, id);
+	return rt_path(buf, len, "%s/%s/%s", base, id, pin_kinds[k].name);
 }
 
 /* create and remove are serialised across processes (job children) */
@@ -112,8 +123,8 @@ pin_base_mount(struct rt_err *err)
 {
 	char base[PATH_MAX];
 
-	if (rt_path(base, sizeof(base), "%s/ns", rt.run_dir) == -1)
-		return rt_seterr(err, "runDir: path too long");
+	if (pin_base(base, sizeof(base)) == -1)
+		return rt_seterrno(err, "runDir %s", rt.run_dir);
 	if (mkdir(base, 0711) == -1 && errno != EEXIST)
 		return rt_seterrno(err, "mkdir %s", base);
 	if (rt_is_mounted(base))
@@ -137,7 +148,7 @@ pin_base_release(void)
 	DIR *d;
 	int busy = 0;
 
-	if (rt_path(base, sizeof(base), "%s/ns", rt.run_dir) == -1 ||
+	if (pin_base(base, sizeof(base)) == -1 ||
 	    (d = opendir(base)) == NULL)
 		return;
 	while (!busy && (de = readdir(d)) != NULL)
@@ -378,7 +389,7 @@ pin_sweep(void)
 	DIR *d;
 	int lock;
 
-	if (rt_path(base, sizeof(base), "%s/ns", rt.run_dir) == -1 ||
+	if (pin_base(base, sizeof(base)) == -1 ||
 	    (d = opendir(base)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {

@@ -238,7 +238,6 @@ int	sandbox_needs_infra(const struct pod *);
 #define PIN_IPC		1
 #define PIN_UTS		2
 #define PIN_NKINDS	3
-const char *pin_kind_name(int);
 int	pin_flags(const struct pod *);	/* CLONE_NEW* the pod needs */
 int	pin_wanted(int flags, int kind);
 int	pin_path(char *, size_t, const char *id, int kind);	/* -1: dir */
