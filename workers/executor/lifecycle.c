@@ -1362,6 +1362,24 @@ begin_stop(struct xpod *x)
 	    1000000LL : grace * NS_PER_S);
 }
 
+/*
+ * The reporter keys pods by uid: the replacement of a pod whose sandbox
+ * changed under the same uid loses its entry with the old pod's GONE, so
+ * it sends its spec again.
+ */
+static void
+resend_uid_namesake(const struct xpod *gone)
+{
+	size_t i;
+
+	for (i = 0; i < nxpods; i++)
+		if (xpods[i] != gone && xpods[i]->has_spec &&
+		    strcmp(xpods[i]->pod.uid, gone->pod.uid) == 0) {
+			xpods[i]->spec_sent = 0;
+			xpods[i]->dirty = 1;
+		}
+}
+
 /* remove the containers one job at a time, then the sandbox */
 static void
 teardown_step(struct xpod *x)
@@ -1385,6 +1403,7 @@ teardown_step(struct xpod *x)
 	if (x->has_spec)
 		exec_send_gone(x);
 	x->st = XP_GONE;
+	resend_uid_namesake(x);
 }
 
 /* a pod that has not reached its containers yet goes straight to removal */
