@@ -13,35 +13,12 @@ such, and that the real pod kept running with the same container pid.
 """
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
 from harness import Agentd, cstatus, manifest, running, start_agentd, \
-    safe_dir, wait_for, wait_pod
-
-FAKE = os.path.join("tests", "tools", "agentd-watcher-fake")
-REAL = ("agentd-executor", "agentd-reporter", "agentd-pause")
-
-
-@pytest.fixture(scope="session")
-def fake_libexec(testbuild_dir):
-    fake = os.path.join(testbuild_dir, FAKE)
-    if not os.path.exists(fake):
-        pytest.fail(f"{fake} is missing: run `make testbuild`")
-    d = os.path.join(safe_dir(testbuild_dir), "fake-libexec")
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    os.chmod(d, 0o755)
-    # copies, not links: a worker binary is opened without following links
-    for exe in REAL:
-        shutil.copy2(os.path.join(testbuild_dir, exe), os.path.join(d, exe))
-    shutil.copy2(fake, os.path.join(d, "agentd-watcher"))
-    for exe in os.listdir(d):
-        os.chmod(os.path.join(d, exe), 0o755)
-    return d
-
+    wait_for, wait_pod
 
 @pytest.fixture
 def hostile(testbuild_dir, busybox_image, fake_libexec):

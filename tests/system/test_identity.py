@@ -12,46 +12,24 @@ two-container pod restarts that container only; changing a sandbox field
 manifest, so an edited manifest is a new pod; these tests run the fake
 watcher (tests/tools/fakewatcher.c) with its "fixeduid" directive, which
 derives each uid from namespace/name only, as an API-server pod keeps its
-uid when its spec is edited.
+uid when its spec is edited (the fake_libexec fixture of conftest.py).
 """
 import json
 import os
-import shutil
 import subprocess
 import time
 
 import pytest
 
-from harness import Agentd, manifest, safe_dir, start_agentd, wait_for, \
-    wait_pod, worker_dir
+from harness import Agentd, manifest, start_agentd, wait_for, wait_pod, \
+    worker_dir
 
-FAKE = os.path.join("tests", "tools", "agentd-watcher-fake")
-REAL = ("agentd-executor", "agentd-reporter", "agentd-pause")
 # how long nothing may change once the new executor reports the pods: a
 # restart for a changed hash starts as soon as the pod set is in
 SETTLE = 6
 # what the executor audits when it creates or removes anything
 CHANGES = ("sandbox.create", "sandbox.remove", "container.create",
            "container.remove", "policy.allow")
-
-
-@pytest.fixture(scope="session")
-def identity_libexec(testbuild_dir):
-    """The test build's workers with the fake watcher (as test_hostile)."""
-    fake = os.path.join(testbuild_dir, FAKE)
-    if not os.path.exists(fake):
-        pytest.fail(f"{fake} is missing: run `make testbuild`")
-    d = os.path.join(safe_dir(testbuild_dir), "identity-fake-libexec")
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    os.chmod(d, 0o755)
-    # copies, not links: a worker binary is opened without following links
-    for exe in REAL:
-        shutil.copy2(os.path.join(testbuild_dir, exe), os.path.join(d, exe))
-    shutil.copy2(fake, os.path.join(d, "agentd-watcher"))
-    for exe in os.listdir(d):
-        os.chmod(os.path.join(d, exe), 0o755)
-    return d
 
 
 def two_pod(name, b_image="busybox", b_cmd="1000", extra_spec=""):
@@ -193,9 +171,9 @@ def test_upgrade_to_another_podwire_restarts_nothing(build_dir, testbuild_dir,
 # ---- (b), (c): per-container and per-sandbox hashes, with fixeduid ----
 
 @pytest.fixture
-def fixed(testbuild_dir, busybox_image, identity_libexec):
+def fixed(testbuild_dir, busybox_image, fake_libexec):
     a = start_agentd(testbuild_dir, busybox_image,
-                     extra_config={"libexecDir": identity_libexec,
+                     extra_config={"libexecDir": fake_libexec,
                                    "allowHostNetwork": "true"})
     try:
         a.agentctl("image", "import", busybox_image, "example.com/bb:two")

@@ -582,6 +582,19 @@ TEST(test_field_at_default_hashes_as_absent)
 	pod_free(&q);
 }
 
+/* 1 if the first containers of p and q hash apart; frees both pods */
+static int
+first_differ(struct pod *p, struct pod *q)
+{
+	char h1[ID_HASH_LEN + 1], h2[ID_HASH_LEN + 1];
+
+	REQUIRE(id_container_hash(p, &p->containers[0], h1) == 0);
+	REQUIRE(id_container_hash(q, &q->containers[0], h2) == 0);
+	pod_free(p);
+	pod_free(q);
+	return strcmp(h1, h2) != 0;
+}
+
 /* what a naive concatenation would run together stays apart */
 TEST(test_canonical_text_is_unambiguous)
 {
@@ -595,11 +608,7 @@ TEST(test_canonical_text_is_unambiguous)
 	add_str(&p.containers[0].args, "b");
 	bare_pod(&q);
 	add_str(&q.containers[0].args, "a\nargs[1]=1:b");
-	REQUIRE(id_container_hash(&p, &p.containers[0], h1) == 0);
-	REQUIRE(id_container_hash(&q, &q.containers[0], h2) == 0);
-	CHECK(strcmp(h1, h2) != 0);
-	pod_free(&p);
-	pod_free(&q);
+	CHECK(first_differ(&p, &q));
 
 	/* env A=B with no value vs env A with value B */
 	bare_pod(&p);
@@ -608,11 +617,22 @@ TEST(test_canonical_text_is_unambiguous)
 	bare_pod(&q);
 	c = &q.containers[0];
 	add_kv(&c->env, &c->n_env, "A", "B");
-	REQUIRE(id_container_hash(&p, &p.containers[0], h1) == 0);
-	REQUIRE(id_container_hash(&q, &q.containers[0], h2) == 0);
-	CHECK(strcmp(h1, h2) != 0);
-	pod_free(&p);
-	pod_free(&q);
+	CHECK(first_differ(&p, &q));
+
+	/* args ["ab"] vs ["a", "b"] vs command ["a"] + args ["b"] */
+	bare_pod(&p);
+	add_str(&p.containers[0].args, "ab");
+	bare_pod(&q);
+	add_str(&q.containers[0].args, "a");
+	add_str(&q.containers[0].args, "b");
+	CHECK(first_differ(&p, &q));
+	bare_pod(&p);
+	add_str(&p.containers[0].command, "a");
+	add_str(&p.containers[0].args, "b");
+	bare_pod(&q);
+	add_str(&q.containers[0].args, "a");
+	add_str(&q.containers[0].args, "b");
+	CHECK(first_differ(&p, &q));
 
 	/* a sandbox's hash is never a container's */
 	bare_pod(&p);
