@@ -28,6 +28,7 @@
 
 #define REPORTER_MAX_FILTER	512
 #define REPORTER_ERR_NAME	200	/* of a filter quoted in an error */
+#define REPORTER_MAX_NAMESAKES	8	/* pods of one name described */
 /*
  * A reply goes out paced (worker_reply_text), but the reporter renders it
  * whole first: MAX_PODS pods of 1 MiB make a v1.PodList of more than
@@ -224,40 +225,47 @@ describe_one(const struct pod_entry *e, const char *filter,
 
 /*
  * Every pod of that name, the current one first: while a replaced pod
- * terminates there are two, told apart by their Status (Terminating),
- * start time, annotations (a static pod's config hash is its uid) and
- * events; a blank line between them, as kubectl describes several.
+ * terminates there are two (more after quick edits), told apart by their
+ * Status (Terminating), start time, annotations (a static pod's config
+ * hash is its uid) and events; a blank line between them, as kubectl
+ * describes several.  REPORTER_MAX_NAMESAKES bounds the reply.
  */
 static char *
 render_describe(const char *filter, const struct pod_event **sel, char *err,
     size_t errlen)
 {
-	struct pod_entry *match[2];
-	char ns[POD_MAX_NAME + 1], *name, *text, *more, *both;
-	size_t n, len;
+	struct pod_entry *match[REPORTER_MAX_NAMESAKES];
+	char ns[POD_MAX_NAME + 1], *name, *text = NULL, *one, *grown;
+	size_t i, n, len = 0, olen;
 
 	if (split_name(filter, ns, sizeof(ns), &name, err, errlen) == -1)
 		return NULL;
-	if ((n = podtable_find_name(&pods, ns, name, match, 2)) == 0) {
+	if ((n = podtable_find_name(&pods, ns, name, match,
+	    nitems(match))) == 0) {
 		snprintf(err, errlen, "no such pod %.*s", REPORTER_ERR_NAME,
 		    filter);
 		return NULL;
 	}
-	if ((text = describe_one(match[0], filter, sel)) == NULL || n == 1)
-		return text;
-	if ((more = describe_one(match[1], filter, sel)) == NULL) {
-		free(text);
+	for (i = 0; i < n && i < nitems(match); i++) {
+		if ((one = describe_one(match[i], filter, sel)) == NULL)
+			break;
+		olen = strlen(one);
+		if ((grown = realloc(text, len + olen + 2)) == NULL) {
+			free(one);
+			break;
+		}
+		text = grown;
+		if (len > 0)
+			text[len++] = '\n';
+		memcpy(text + len, one, olen + 1);
+		len += olen;
+		free(one);
+	}
+	if (i < n && i < nitems(match)) {
+		free(text);	/* out of memory: no partial answer */
 		return NULL;
 	}
-	len = strlen(text);
-	if ((both = malloc(len + 1 + strlen(more) + 1)) != NULL) {
-		memcpy(both, text, len);
-		both[len] = '\n';
-		memcpy(both + len + 1, more, strlen(more) + 1);
-	}
-	free(text);
-	free(more);
-	return both;
+	return text;
 }
 
 static char *
