@@ -68,7 +68,13 @@ static const int worker_eacces[] = {
 	SCMP_SYS(open), SCMP_SYS(openat),
 };
 
-/* kernel-wide operations no container manager or container may perform */
+/*
+ * Kernel-wide operations no container manager or container may perform.
+ * Never add unshare, setns, mount, umount2 or sethostname here: runc needs
+ * them, and the executor itself pins each pod's namespaces with them
+ * (executor/pinns.c: a child unshares and sets the hostname, the executor
+ * bind-mounts /proc/<child>/ns/... and later unmounts the pins).
+ */
 static const int executor_deny[] = {
 	SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load),
 	SCMP_SYS(init_module), SCMP_SYS(finit_module), SCMP_SYS(delete_module),

@@ -102,6 +102,7 @@ build_pod(struct pod *p, int full)
 	p->restart_policy = RESTART_NEVER;
 	p->termination_grace_seconds = 10;
 	p->host_network = 1;
+	p->share_pid = 1;
 	p->psc.run_as_user = 1000;
 	p->psc.run_as_non_root = 1;
 	c->pull_policy = PULL_IF_NOT_PRESENT;
