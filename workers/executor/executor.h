@@ -106,6 +106,7 @@ struct xpod {
 	int			 busy;		/* a job of this pod is in flight */
 	char			 deny_reason[POD_MAX_REASON];
 	int			 has_sandbox;
+	int			 sb_dead;	/* adopted, but not running */
 	struct rt_sandbox	 sb;
 	int64_t			 start_time_ns;
 	int			 terminating;

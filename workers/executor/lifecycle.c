@@ -311,9 +311,11 @@ adopt_sandbox(struct xpod *x, const char *id)
 	    cs.status == RT_RUNNING)
 		x->has_sandbox = 1;
 	else {
-		/* a dead sandbox is still removed with its pod */
+		/* removed with its pod; the pod is made anew (a reboot
+		   took the pinned namespaces, the infra died) */
 		snprintf(x->sb.id, sizeof(x->sb.id), "%s", id);
 		x->has_sandbox = 1;
+		x->sb_dead = 1;
 		log_warnx("pod %s/%s: sandbox %s is not running", x->pod.namespace,
 		    x->pod.name, id);
 	}
@@ -545,7 +547,7 @@ accept_pod(struct pod *p, const char *wire)
 		accept_new(p, hash, wire);
 		return;
 	}
-	if (!x->has_spec && (hash_is_legacy(x->spec_hash) ||
+	if (!x->has_spec && !x->sb_dead && (hash_is_legacy(x->spec_hash) ||
 	    x->spec_hash[0] == '\0' || strcmp(x->spec_hash, hash) == 0)) {
 		/* adopted at start: the spec it was started from */
 		x->desired = 1;
@@ -577,7 +579,8 @@ accept_pod(struct pod *p, const char *wire)
 		snprintf(x->wire_hash, sizeof(x->wire_hash), "%s", wire);
 		return;
 	}
-	start_terminating(x, "sandbox spec changed");
+	start_terminating(x, x->sb_dead ? "its sandbox is gone" :
+	    "sandbox spec changed");
 	accept_new(p, hash, wire);
 }
 
