@@ -828,8 +828,9 @@ class Table:
                                       for lv in self.levels))
 
     def row(self, label, vals):
-        print(f"{label:<{self.lw}}" + "".join(f"{v:>{self.w}}"
-                                              for v in vals), flush=True)
+        print((f"{label:<{self.lw}}" + "".join(f"{v:>{self.w}}"
+                                               for v in vals)).rstrip(),
+              flush=True)
 
 
 def sec(x):
@@ -1208,6 +1209,9 @@ def main():
         for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(s, signal.SIG_IGN)
         for i in instances:
+            if i.a is not None:
+                progress("cleanup: removing the pods through agentd, "
+                         "then stopping it")
             try:
                 i.teardown(args.step_timeout)
             except Exception as e:
@@ -1228,4 +1232,9 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt as e:
+        # main's finally has removed everything by now
+        sys.exit(f"pods_bench: interrupted ({e or 'SIGINT'}); "
+                 "everything it made is removed")
