@@ -1,30 +1,46 @@
 #!/usr/bin/python3
-"""pods_bench: what agentd costs to start pods, next to the floor (a bare
-OCI runtime) and a peer (podman kube play), and what its own processes
-weigh.  Everything is measured on this machine in one run:
+"""pods_bench: what agentd costs to start and remove pods, next to the
+floor (a bare OCI runtime) and a peer (podman kube play), with 0, 50 and
+100 pods already running, and what its processes weigh.  Everything is
+measured on this machine in one run; the figures go into one table with a
+column per load level:
 
-  (a) one busybox pod (`sleep 3600`): from the manifest appearing in
-      staticPodPath until `agentctl get pods -o json` shows the container
-      with state.running; against `runc run -d` (and `crun run -d` where it
-      works) of an equivalent bundle until `runc state` says running, and
-      `podman kube play` of the same YAML until `podman ps` shows it
-      running.  N repetitions after one unmeasured warm-up each; the pod is
-      removed and gone between repetitions.
-  (b) RAMP_PODS pods dropped into staticPodPath at once until all are
-      Running, median of RAMP_RUNS; against one `podman kube play` of a
-      RAMP_PODS-document YAML.
-  (c) RSS and PSS (/proc/PID/smaps_rollup) of agentd's four processes
-      with 0 pods and with RAMP_PODS pods; conmon (per container, not
-      agentd's own) for agentd and for podman, which has no daemon.
-  (d) idle VmRSS (/proc/PID/status) of each of the four processes.
+  load  LEVEL busybox `sleep 3600` pods that agentd started from static
+        manifests and that keep running in the background while the level
+        is measured (the podman and runc columns run beside the same
+        agentd pods: that is their load too).
+  (1)   one pod: from its manifest appearing in staticPodPath until
+        `agentctl get pods -o json` shows its container with
+        state.running; against `runc run -d` of a bundle of the same image
+        and command until `runc state` says running (the floor), and
+        `podman kube play` of the same YAML until `podman ps` shows it
+        running (the peer).  N repetitions after one unmeasured warm-up.
+  (2)   removal of that pod, whose container exits on SIGTERM: manifest
+        removed -> the pod is gone from `agentctl get pods`; against
+        `podman kube down` (+ `pod rm`).
+  (3)   RAMP_PODS pods dropped into staticPodPath at once (a fresh agentd)
+        until all are Running; against one `podman kube play` of a
+        RAMP_PODS-document YAML.
+  (4)   idle CPU over IDLE seconds at each level of agentd's four processes
+        and everything they spawn (utime+stime+cutime+cstime from
+        /proc/PID/stat, so that children which exit in the window are
+        counted in their parent), and of the conmons of agentd's
+        containers and what runs below them, in % of one core.
+  (5)   PSS (/proc/PID/smaps_rollup) and VmRSS of the four processes at
+        each level; conmon's, for agentd and for podman.
+and the targets of issue 9 beside the figures, met or NOT met.
 
 Run as root from the top of the tree after `make all`:
-    /usr/bin/python3 bench/pods_bench.py [-n N] [--ramp-pods M]
-        [--ramp-runs R] [--build DIR] [--no-podman] [--no-install]
+    /usr/bin/python3 bench/pods_bench.py [-n N] [--levels 0,50,100]
+        [--ramp-pods M] [--ramp-runs R] [--idle-seconds S]
+        [--step-timeout S] [--build DIR] [--no-podman] [--no-install]
 Nothing leaves the host: the image is built locally from busybox-static,
 podman runs with its own containers.conf/storage.conf in a temp dir, no
-network (`--network none`), and never pulls.  Every instance, container,
-mount and cgroup the bench makes is removed at the end, also on failure.
+network (`--network none`), and never pulls.  Every agentd instance has
+its own rootDir, runDir and cgroupRoot; its pods are removed through
+agentd and gone before it stops, and whatever is still there after
+STEP_TIMEOUT (or a failure, or Ctrl-C) is removed by hand: every
+container, conmon, mount and cgroup the bench makes goes at the end.
 """
 import argparse
 import json
@@ -42,15 +58,30 @@ sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 from harness import Agentd, rmdir_cgroups  # noqa: E402
 
 START_TIMEOUT = 60		# one pod, any runtime
-RAMP_TIMEOUT = 90		# all pods of one ramp (agentd needs ~15 s)
 AGENTCTL_TIMEOUT = 10		# one agentctl call; more is an agentd bug
 GONE_TIMEOUT = 120		# a pod removed
+STEP_TIMEOUT = 300		# filling a level, a ramp, a teardown (default)
 POLL = 0.01			# agentctl / runc state poll interval
 PODMAN_POLL = 0.02		# podman ps is slower; poll as often as it allows
 RAMP_POLL = 0.05
 CMD_TIMEOUT = 120		# any single command
+CPU_SAMPLE = 0.5		# process-tree sample interval for idle CPU
 NODE = "benchnode"
 IMAGE_REF = "docker.io/library/busybox:latest"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+ROLES = ("agentd", "watcher", "executor", "reporter")
+# the measured pod's container: sh as pid 1 ends on SIGTERM (the trap
+# interrupts `wait` at once); the background pods run plain `sleep`, which
+# as pid 1 ignores SIGTERM, with a grace period of 0
+MEASURED_CMD = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+MEASURED_GRACE = 10		# a removal near 10 s: SIGTERM did not work
+BG_CMD = ["sleep", "3600"]
+# issue 9's targets
+T_START_LOAD = 1.25		# one pod's start at max level / at 0
+T_START_FLOOR = 3.0		# one pod's start at 0 / runc run -d
+T_REMOVE = 0.3			# s, removal at the max level
+T_CPU = 1.0			# % of one core, idle at the max level
+T_PSS = 12 * 1024		# KiB, the four processes at the max level
 
 
 class BenchError(Exception):
@@ -81,11 +112,15 @@ def p90(xs):
 
 
 def fmt_s(x):
+    if isinstance(x, str):
+        return x
     return "n/a" if x is None else f"{x:.3f} s"
 
 
 def ratio(a, b):
-    return "n/a" if a is None or not b else f"{a / b:.2f}x"
+    if not isinstance(a, float) or not isinstance(b, float) or not b:
+        return "n/a"
+    return f"{a / b:.2f}x"
 
 
 def run(argv, timeout=CMD_TIMEOUT, check=True, env=None):
@@ -108,6 +143,10 @@ def run_detached(argv, errpath, timeout=CMD_TIMEOUT, env=None):
         return r.returncode, err.read()
 
 
+class Timeout(BenchError):
+    pass
+
+
 def wait_until(pred, timeout, interval, what):
     deadline = now() + timeout
     while True:
@@ -115,19 +154,24 @@ def wait_until(pred, timeout, interval, what):
         if v:
             return v
         if now() > deadline:
-            raise BenchError(f"timed out after {timeout}s waiting for {what}")
+            raise Timeout(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
 
 
-def manifest(name):
+def manifest(name, cmd=None, grace=0):
+    cmd = cmd or BG_CMD
     return ("apiVersion: v1\nkind: Pod\nmetadata:\n"
             f"  name: {name}\n"
             "spec:\n"
-            "  terminationGracePeriodSeconds: 0\n"
+            f"  terminationGracePeriodSeconds: {grace}\n"
             "  containers:\n"
             "  - name: c\n"
             "    image: busybox\n"
-            "    command: [\"sleep\", \"3600\"]\n")
+            f"    command: {json.dumps(cmd)}\n")
+
+
+def measured_manifest(name):
+    return manifest(name, MEASURED_CMD, MEASURED_GRACE)
 
 
 # ---- /proc ----
@@ -210,12 +254,103 @@ def kill_pids(pidlist):
             pass
 
 
+def stat_of(pid):
+    """(starttime, ppid, own ticks, reaped children's ticks) of PID from
+    /proc/PID/stat, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            v = f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+    # v[0] is field 3 (state): ppid 4, utime 14, stime 15, cutime 16,
+    # cstime 17, starttime 22
+    return (int(v[19]), int(v[1]), int(v[11]) + int(v[12]),
+            int(v[13]) + int(v[14]))
+
+
+def proc_tree(roots):
+    """{pid: stat} of ROOTS ({pid: group}) and all their descendants, each
+    descendant in its root's group: {pid: (group, stat)}."""
+    allp = {}
+    for p in pids():
+        s = stat_of(p)
+        if s is not None:
+            allp[p] = s
+    kids = {}
+    for p, s in allp.items():
+        kids.setdefault(s[1], []).append(p)
+    out = {}
+    stack = [(p, g) for p, g in roots.items()]
+    while stack:
+        p, g = stack.pop()
+        if p in allp and p not in out:
+            out[p] = (g, allp[p])
+            stack += [(k, g) for k in kids.get(p, [])]
+    return out
+
+
+class CpuMeter:
+    """CPU ticks of process trees over a window.  A process is known by
+    (pid, starttime).  Alive at the end: its ticks at the end minus at
+    the start (0 when born in the window), its own and those of the
+    children it reaped.  Gone before the end: when an ancestor seen
+    alive at the end reaped it, its whole life is in that ancestor's
+    cutime already and only what it had used before the window is taken
+    off; otherwise (reparented to init, or its whole branch exited) what
+    the last sample saw of it is added, a lower bound."""
+
+    def __init__(self, roots_fn):
+        self.roots_fn = roots_fn
+        self.seen = {}		# key -> [group, first, last, parent key]
+        self.t0 = self.t1 = None
+
+    def sample(self, first=False):
+        tree = proc_tree(self.roots_fn())
+        keys = {p: (p, s[0]) for p, (_, s) in tree.items()}
+        for p, (g, s) in tree.items():
+            k = keys[p]
+            ticks = s[2] + s[3]
+            if k not in self.seen:
+                self.seen[k] = [g, ticks if first else 0, ticks,
+                                keys.get(s[1])]
+            else:
+                self.seen[k][2] = ticks
+        return set(keys.values())
+
+    def measure(self, seconds):
+        self.t0 = now()
+        self.sample(first=True)
+        end = self.t0 + seconds
+        while now() < end:
+            time.sleep(min(CPU_SAMPLE, max(0, end - now())))
+            alive = self.sample()
+        self.t1 = now()
+        return self.result(alive)
+
+    def result(self, alive):
+        by = {}
+        for k, (g, first, last, parent) in self.seen.items():
+            if k in alive:
+                d = last - first
+            else:
+                while parent is not None and parent not in alive:
+                    parent = self.seen.get(parent, [None] * 4)[3]
+                d = -first if parent is not None else last - first
+            by[g] = by.get(g, 0) + d
+        secs = self.t1 - self.t0
+        pct = {g: 100.0 * t / CLK_TCK / secs for g, t in by.items()}
+        pct["all"] = sum(pct.values())
+        pct["procs"] = len(self.seen)
+        pct["seconds"] = secs
+        return pct
+
+
 # ---- the floor: a bare OCI runtime ----
 
 class Floor:
     """An OCI bundle from the same image: rootfs by `umoci unpack`, config
-    by `runc spec`, args sleep 3600, no terminal; cgroups under a parent of
-    our own so that nothing is left behind."""
+    by `runc spec`, the measured pod's command, no terminal; cgroups under
+    a parent of our own so that nothing is left behind."""
 
     def __init__(self, work, image):
         self.dir = os.path.join(work, "floor")
@@ -230,7 +365,7 @@ class Floor:
         cfgpath = os.path.join(self.bundle, "config.json")
         with open(cfgpath) as f:
             cfg = json.load(f)
-        cfg["process"]["args"] = ["sleep", "3600"]
+        cfg["process"]["args"] = list(MEASURED_CMD)
         cfg["process"]["terminal"] = False
         cfg["linux"]["cgroupsPath"] = self.cg_parent + "/CTR"
         self.cfg = cfg
@@ -299,6 +434,8 @@ class Floor:
 # ---- agentd ----
 
 class AgentdBench:
+    seq = 0
+
     def __init__(self, build, image, work):
         self.build = build
         self.image = image
@@ -310,11 +447,18 @@ class AgentdBench:
 
     def start(self):
         os.environ["TMPDIR"] = self.work	# ext4, not tmpfs: fsync is real
+        AgentdBench.seq += 1
+        # rootDir, runDir, staticPodPath come from the harness, below our
+        # work dir; the cgroupRoot is named after the bench
+        cg = f"/pods-bench-{os.getpid()}-{AgentdBench.seq}"
         # production defaults but for the node name: audit fsync on,
         # info logging, runtime auto
-        self.a = Agentd(self.build, extra_config={
+        self.a = Agentd(self.build, start=False, extra_config={
             "nodeName": NODE, "logLevel": "info", "auditFsync": "true",
-            "runtime": "auto", "heartbeatSeconds": "5"})
+            "runtime": "auto", "heartbeatSeconds": "5",
+            "cgroupRoot": cg})
+        self.a.cgroup_root = cg		# for the harness's force_cleanup
+        self.a.start()
         self.a.agentctl("image", "import", self.image, "busybox")
         return self.a
 
@@ -334,40 +478,56 @@ class AgentdBench:
             self.ctl_errors.append(str(e).strip()[:200])
         return None
 
-    def running_names(self):
-        out = set()
+    def names(self):
+        """(names of the pods whose containers all run, names of all
+        pods), or None when agentctl failed."""
         doc = self.pods_json()
         if doc is None:
-            return out, -1
-        items = doc["items"]
-        for it in items:
+            return None
+        run_, all_ = set(), set()
+        for it in doc["items"]:
+            nm = it["metadata"]["name"]
+            all_.add(nm)
             cs = it["status"].get("containerStatuses") or []
             if cs and all("running" in c.get("state", {}) for c in cs):
-                out.add(it["metadata"]["name"])
-        return out, len(items)
+                run_.add(nm)
+        return run_, all_
+
+    def running(self):
+        n = self.names()
+        return n[0] if n else set()
+
+    def gone(self, name):
+        n = self.names()
+        return n is not None and f"{name}-{NODE}" not in n[1]
 
     def start_one(self, name):
         t0 = now()
-        self.a.write_manifest(name + ".yaml", manifest(name))
+        self.a.write_manifest(name + ".yaml", measured_manifest(name))
         want = f"{name}-{NODE}"
-        wait_until(lambda: want in self.running_names()[0], START_TIMEOUT,
+        wait_until(lambda: want in self.running(), START_TIMEOUT,
                    POLL, f"agentd pod {want} running")
         return now() - t0
 
-    def remove_one(self, name):
+    def remove_one(self, name, timeout=GONE_TIMEOUT):
         t0 = now()
-        self.a.remove_manifest(name + ".yaml")
-        wait_until(lambda: self.running_names()[1] == 0, GONE_TIMEOUT, POLL,
+        try:
+            self.a.remove_manifest(name + ".yaml")
+        except FileNotFoundError:
+            pass
+        wait_until(lambda: self.gone(name), timeout, POLL,
                    f"agentd pod {name} gone")
         return now() - t0
 
-    def ramp(self, n):
-        names = [f"ramp-{i:02d}" for i in range(n)]
+    def add_pods(self, names, timeout):
+        """Drop the manifests of NAMES at once; seconds until all of them
+        (and those already there) are Running."""
+        want = {f"{nm}-{NODE}" for nm in names} | self.running()
         t0 = now()
         for nm in names:
             self.a.write_manifest(nm + ".yaml", manifest(nm))
-        wait_until(lambda: len(self.running_names()[0]) == n, RAMP_TIMEOUT,
-                   RAMP_POLL, f"all {n} agentd pods running")
+        wait_until(lambda: want <= self.running(), timeout, RAMP_POLL,
+                   f"{len(want)} agentd pods running")
         return now() - t0
 
     def diagnose(self):
@@ -400,10 +560,44 @@ class AgentdBench:
     def conmons(self):
         return conmons_under(self.a.top)
 
-    def kill_fast(self):
-        """Stop agentd (containers outlive it by design), then remove its
-        containers by hand: much faster than its graceful teardown of many
-        pods, which the ramp does not measure."""
+    def cpu_roots(self):
+        roots = {self.a.proc.pid: "agentd"}
+        for c in self.conmons():
+            roots[c] = "conmon"
+        return roots
+
+    def teardown(self, timeout):
+        """Remove every pod through agentd and wait until they are gone
+        from its list, then stop it (containers outlive agentd by design).
+        Seconds that took, or "timeout"/"failed"; whatever is left then
+        (and after an exception, Ctrl-C included) is removed by hand."""
+        a = self.a
+        if a is None:
+            return None
+        took = "failed"
+        try:
+            if a.proc is not None and a.proc.poll() is None:
+                t0 = now()
+                for f in os.listdir(a.pods):
+                    os.unlink(os.path.join(a.pods, f))
+                try:
+                    wait_until(lambda: self.count() == 0, timeout, 0.2,
+                               "all agentd pods gone")
+                    took = now() - t0
+                except Timeout:
+                    took = "timeout"
+                    self.failed = True
+        finally:
+            self.kill_rest()
+        return took
+
+    def count(self):
+        n = self.names()
+        return -1 if n is None else len(n[1])
+
+    def kill_rest(self):
+        """Stop agentd, then remove by hand what it left: containers,
+        conmons, mounts, cgroups, its directory."""
         a = self.a
         if a is None:
             return
@@ -414,12 +608,16 @@ class AgentdBench:
         except Exception:
             pass
         rr = a.runtime_root()
+        left = []
         for rt in ("runc", "crun"):
             if not os.path.isdir(rr) or shutil.which(rt) is None:
                 continue
             r = run([rt, "--root", rr, "list", "-q"], check=False)
+            left += r.stdout.split()
             for cid in r.stdout.split():
                 run([rt, "--root", rr, "kill", cid, "KILL"], check=False)
+        if left:
+            progress(f"agentd left {len(left)} containers: removing them")
         kill_pids(self.conmons())
         time.sleep(0.2)
         for rt in ("runc", "crun"):
@@ -428,12 +626,8 @@ class AgentdBench:
             r = run([rt, "--root", rr, "list", "-q"], check=False)
             for cid in r.stdout.split():
                 run([rt, "--root", rr, "delete", "-f", cid], check=False)
-        self.cleanup()
-
-    def cleanup(self):
-        if self.a is not None:
-            a, self.a = self.a, None
-            a.cleanup()
+        self.a = None
+        a.cleanup()
 
 
 # ---- podman, the peer ----
@@ -518,7 +712,7 @@ class Podman:
     def start_one(self, name):
         path = os.path.join(self.dir, name + ".yaml")
         with open(path, "w") as f:
-            f.write(manifest(name))
+            f.write(measured_manifest(name))
         t, t_ret = self.play(path, {f"{name}-c"}, START_TIMEOUT)
         return t, t_ret, path
 
@@ -558,24 +752,9 @@ def ensure_podman(install):
 
 # ---- reporting ----
 
-def line(label, parts, ratios):
-    s = f"{label}:  " + " | ".join(parts)
-    if ratios:
-        s += "   " + "  ".join(ratios)
-    print(s, flush=True)
-
-
 def kib(x):
     return "n/a" if x is None else f"{x / 1024:.1f} MiB" if x >= 10240 \
         else f"{int(x)} KiB"
-
-
-def memrow(label, d):
-    roles = ("agentd", "watcher", "executor", "reporter")
-    vals = [d.get(r) for r in roles]
-    tot = sum(v for v in vals if v is not None)
-    print(f"  {label:<26}" + "".join(f"{kib(v):>11}" for v in vals) +
-          f"{kib(tot):>12}", flush=True)
 
 
 def agentd_mem(ab):
@@ -599,10 +778,15 @@ def agentd_mem(ab):
     return out
 
 
+def mem_total(d):
+    vals = [d.get(r) for r in ROLES]
+    return sum(v for v in vals if v is not None) if any(vals) else None
+
+
 def conmon_summary(cms, pods):
     r, p = mem_of(cms)
     kr, _ = mem_of(children_of(cms))
-    if not r:
+    if not r or not pods:
         return "no conmon processes found"
     return (f"{len(r)} conmon for {pods} pods, RSS {kib(median(r))} each "
             f"(median), {kib(sum(r))} in all; PSS {kib(sum(p))} in all = "
@@ -627,21 +811,285 @@ def host_note():
             others += 1
     print(f"host: {os.cpu_count()} CPUs, load average {' '.join(load)} at "
           f"start, {others} other agentd instance(s) running "
-          f"(other work on the host skews every column alike)", flush=True)
+          f"(other work on the host skews every column, not always alike: "
+          f"the figures are noisy)", flush=True)
+
+
+class Table:
+    """Rows of figures, a column per load level."""
+
+    def __init__(self, levels, width=12, label=46):
+        self.levels = levels
+        self.w = width
+        self.lw = label
+
+    def head(self):
+        print(" " * self.lw + "".join(f"{str(lv) + ' pods':>{self.w}}"
+                                      for lv in self.levels))
+
+    def row(self, label, vals):
+        print((f"{label:<{self.lw}}" + "".join(f"{v:>{self.w}}"
+                                               for v in vals)).rstrip(),
+              flush=True)
+
+
+def sec(x):
+    if isinstance(x, str):
+        return x
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def pct(x):
+    return "n/a" if x is None else f"{x:.2f} %"
+
+
+def mstat(xs, fn=median):
+    """A median (or p90) of XS, or the reason there is none."""
+    if isinstance(xs, str):
+        return xs
+    return fn(xs) if xs else None
+
+
+class Level:
+    def __init__(self, n):
+        self.n = n
+        self.fill = None	# seconds to add the background pods
+        self.running = None	# background pods found running
+        self.mem = None
+        self.cpu = None
+        self.floor = []
+        self.crun = []
+        self.ag_start, self.ag_rm, self.ag_fail = [], [], None
+        self.ag_broke = None	# "timeout"/"failed" when reps stopped
+        self.pm_start, self.pm_ret, self.pm_rm = [], [], []
+        self.pm_fail = None
+        self.cm = None		# conmon memory, agentd's
+
+
+def measure_level(lv, ab, floor, podman, bg, args):
+    r = Level(lv)
+    new = [f"bg-{i:03d}" for i in range(len(bg), lv)]
+    if new:
+        progress(f"level {lv}: adding {len(new)} background pods")
+        try:
+            r.fill = ab.add_pods(new, args.step_timeout)
+        except Timeout:
+            r.fill = "timeout"
+            ab.failed = True
+        bg.extend(new)
+    r.running = len(ab.running() & {f"{b}-{NODE}" for b in bg})
+    time.sleep(2)				# let it settle
+    r.mem = agentd_mem(ab)
+    progress(f"level {lv}: idle CPU over {args.idle_seconds} s")
+    r.cpu = CpuMeter(ab.cpu_roots).measure(args.idle_seconds)
+    r.cm = conmon_summary(ab.conmons(), r.running) if r.running else None
+
+    progress(f"level {lv}: runc run -d")
+    floor.start("runc")			# warm-up
+    r.floor = [floor.start("runc") for _ in range(args.n)]
+    if args.crun:
+        r.crun = [floor.start("crun") for _ in range(args.n)]
+
+    progress(f"level {lv}: agentd, one pod")
+    name = None
+    try:
+        for i in range(args.n + 1):		# the first is the warm-up
+            name = f"single-{lv}-{i}"
+            t = ab.start_one(name)
+            d = ab.remove_one(name)
+            name = None
+            if i:
+                r.ag_start.append(t)
+                r.ag_rm.append(d)
+    except BenchError as e:
+        ab.failed = True
+        r.ag_broke = "timeout" if isinstance(e, Timeout) else "failed"
+        r.ag_fail = [str(e)] + ab.diagnose()
+        if name is not None:
+            try:
+                ab.remove_one(name, args.step_timeout)
+            except BenchError as e2:
+                r.ag_fail.append(f"removing {name}: {e2}")
+
+    if podman is not None:
+        progress(f"level {lv}: podman kube play, one pod")
+        try:
+            for i in range(args.n):
+                t, tr, path = podman.start_one(f"single-{lv}-{i}")
+                r.pm_start.append(t)
+                r.pm_ret.append(tr)
+                r.pm_rm.append(podman.down(path))
+        except (BenchError, subprocess.TimeoutExpired) as e:
+            r.pm_fail = str(e)
+            podman.podman("pod", "rm", "-af", "-t", "0", check=False)
+    return r
+
+
+def verdict(ok):
+    return "n/a" if ok is None else "met" if ok else "NOT met"
+
+
+def report(levels, res, ramp, podman_why, crun_why, args):
+    top = levels[-1]
+    lo = levels[0]
+    tb = Table(levels)
+    print("\nRESULTS  (load: the column's number of busybox `sleep 3600` "
+          "pods that agentd started from static manifests, running in the "
+          "background; runc and podman are measured beside the same "
+          "agentd pods)")
+    tb.head()
+    rs = [res[lv] for lv in levels]
+    tb.row("load: background pods running", [str(r.running) for r in rs])
+    tb.row("  seconds to add them (at once)", [sec(r.fill) if r.fill
+                                               is not None else "-"
+                                               for r in rs])
+    tb.row(f"(1) one pod start, s, median of {args.n}", [])
+    tb.row("  agentd (manifest -> state.running)",
+           [sec(r.ag_broke or mstat(r.ag_start)) for r in rs])
+    tb.row("  agentd p90",
+           [sec(r.ag_broke or mstat(r.ag_start, p90)) for r in rs])
+    tb.row("  runc run -d (floor)", [sec(mstat(r.floor)) for r in rs])
+    if args.crun:
+        tb.row("  crun run -d", [sec(mstat(r.crun)) for r in rs])
+    tb.row("  podman kube play (peer)",
+           [sec(mstat(r.pm_start)) if r.pm_start else
+            ("failed" if r.pm_fail else "n/a") for r in rs])
+    tb.row("    of which kube play itself returned",
+           [sec(mstat(r.pm_ret)) for r in rs])
+    tb.row("  agentd / floor", [ratio(mstat(r.ag_start), mstat(r.floor))
+                                for r in rs])
+    tb.row("  agentd / podman", [ratio(mstat(r.ag_start), mstat(r.pm_start))
+                                 for r in rs])
+    tb.row(f"(2) removal until gone, s, median of {args.n}", [])
+    tb.row("  agentd (SIGTERM ends the container)",
+           [sec(r.ag_broke or mstat(r.ag_rm)) for r in rs])
+    tb.row("  podman kube down + pod rm",
+           [sec(mstat(r.pm_rm)) for r in rs])
+    tb.row(f"(4) idle CPU, % of one core, "
+           f"{args.idle_seconds:g} s", [])
+    tb.row("  all: agentd's tree + conmons",
+           [pct(r.cpu.get("all")) for r in rs])
+    tb.row("  agentd, its workers and all they spawn",
+           [pct(r.cpu.get("agentd", 0.0)) for r in rs])
+    tb.row("  conmons of its containers + below them",
+           [pct(r.cpu.get("conmon", 0.0)) for r in rs])
+    tb.row("  processes seen in the window",
+           [str(r.cpu.get("procs")) for r in rs])
+    tb.row("(5) PSS of agentd's four processes", [])
+    tb.row("  total", [kib(mem_total(r.mem["pss"])) for r in rs])
+    for role in ROLES:
+        tb.row(f"    {role}", [kib(r.mem["pss"].get(role)) for r in rs])
+    tb.row("  VmRSS total", [kib(mem_total(r.mem["rss"])) for r in rs])
+    for r in rs:
+        failure(f"agentd at {r.n} pods FAILED", r.ag_fail)
+        if r.pm_fail:
+            print(f"podman at {r.n} pods FAILED: {r.pm_fail}")
+    if crun_why is not None:
+        print(f"crun: not usable here ({crun_why})")
+    if podman_why is not None:
+        print(f"podman: not usable here ({podman_why})")
+    for r in rs:
+        if r.cm:
+            print(f"conmon at {r.n} pods (agentd's, 2 per pod: infra + "
+                  f"container): {r.cm}")
+
+    n = args.ramp_pods
+    print()
+    ag = ramp["agentd"]
+    pm = ramp["podman"]
+    print(f"(3) {n} pods at once until all Running (fresh agentd, no other "
+          f"pods; podman with no agentd pods):")
+    print(f"  agentd: {', '.join(sec(x) for x in ag) or 'none'} s  "
+          f"median {fmt_s(mstat([x for x in ag if not isinstance(x, str)]))}"
+          f"  |  podman kube play ({n}-document YAML, one invocation): "
+          + (f"{', '.join(sec(x) for x in pm)} s (kube play returned after "
+             f"{', '.join(sec(x) for x in ramp['podman_ret'])} s)"
+             if pm else ramp.get("podman_why") or "n/a"))
+    failure(f"agentd {n}-pod ramp FAILED", ramp["fail"])
+    if ramp["conmon"]:
+        print(f"  conmon, agentd: {ramp['conmon']}")
+    if ramp["podman_conmon"]:
+        print(f"  conmon, podman: {ramp['podman_conmon']}")
+    print("  podman has no daemon: 0 resident processes besides conmon "
+          "and the containers")
+    print(f"teardown through agentd (manifests removed -> list empty): "
+          f"{ramp['teardown']}")
+
+    # ---- issue 9's targets ----
+    r0, rt = res[lo], res[top]
+
+    def num(x):
+        return x if isinstance(x, float) else None
+
+    s0, st = num(mstat(r0.ag_start)), num(mstat(rt.ag_start))
+    f0 = num(mstat(r0.floor))
+    rm = num(mstat(rt.ag_rm))
+    agr = num(mstat([x for x in ag if not isinstance(x, str)]))
+    pmr = num(mstat(pm))
+    cpu = rt.cpu.get("all")
+    ps = mem_total(rt.mem["pss"])
+    rows = [
+        (f"one pod start at {top} running / at {lo}", f"<= {T_START_LOAD}x",
+         ratio(st, s0) if not rt.ag_broke else rt.ag_broke,
+         False if rt.ag_broke else None if not (st and s0) else
+         st / s0 <= T_START_LOAD),
+        (f"one pod start at {lo} / runc run -d", f"<= {T_START_FLOOR:g}x",
+         ratio(s0, f0), None if not (s0 and f0) else s0 / f0 <=
+         T_START_FLOOR),
+        (f"removal at {top} pods", f"<= {T_REMOVE} s",
+         fmt_s(rt.ag_broke or rm), False if rt.ag_broke else
+         None if rm is None else rm <= T_REMOVE),
+        (f"{n} pods at once / podman kube play", "< 1.00x",
+         ratio(agr, pmr) if agr else "timeout" if ag else "n/a",
+         False if ag and not agr else
+         None if not (agr and pmr) else agr < pmr),
+        (f"idle CPU at {top} pods", f"< {T_CPU:g} % of a core", pct(cpu),
+         None if cpu is None else cpu < T_CPU),
+        (f"PSS of agentd's 4 processes at {top} pods",
+         f"< {T_PSS // 1024} MiB", kib(ps), None if ps is None else
+         ps < T_PSS),
+    ]
+    print("\nTARGETS (issue 9)")
+    print(f"  {'':<44}{'target':>18}{'measured':>12}  verdict")
+    for label, tgt, got, ok in rows:
+        print(f"  {label:<44}{tgt:>18}{got:>12}  {verdict(ok)}")
+    if top != 100 or lo != 0:
+        print(f"  (the issue's levels are 0 and 100; this run measured "
+              f"{lo} and {top})")
 
 
 # ---- main ----
 
+def interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("-n", type=int, default=10, help="single-pod reps")
-    ap.add_argument("--ramp-pods", type=int, default=50)
-    ap.add_argument("--ramp-runs", type=int, default=3)
+    ap.add_argument("-n", type=int, default=5,
+                    help="single-pod reps per level (default 5)")
+    ap.add_argument("--levels", default="0,50,100",
+                    help="background pods per column (default 0,50,100)")
+    ap.add_argument("--ramp-pods", type=int, default=None,
+                    help="pods at once (default: the highest level)")
+    ap.add_argument("--ramp-runs", type=int, default=1)
+    ap.add_argument("--idle-seconds", type=float, default=30)
+    ap.add_argument("--step-timeout", type=float, default=STEP_TIMEOUT,
+                    help="bound of filling a level, a ramp, a teardown; "
+                    "past it the step is recorded as timeout")
     ap.add_argument("--build", default=os.path.join(TOP, "build"))
     ap.add_argument("--no-podman", action="store_true")
     ap.add_argument("--no-install", action="store_true",
                     help="do not apt-get install podman when missing")
     args = ap.parse_args()
+    try:
+        levels = sorted({int(x) for x in args.levels.split(",") if x})
+    except ValueError:
+        sys.exit("pods_bench: --levels takes numbers, e.g. 0,50,100")
+    if not levels or levels[0] < 0 or args.n < 1:
+        sys.exit("pods_bench: need at least one level >= 0 and -n >= 1")
+    if args.ramp_pods is None:
+        args.ramp_pods = max(levels[-1], 1)
     if os.geteuid() != 0:
         sys.exit("pods_bench: must run as root")
     build = os.path.abspath(args.build)
@@ -652,12 +1100,15 @@ def main():
         if shutil.which(tool) is None:
             sys.exit(f"pods_bench: {tool} not found "
                      "(contrib/install-deps.sh installs it)")
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, interrupted)
 
     t_begin = now()
     host_note()
     work = tempfile.mkdtemp(prefix="pods-bench.", dir="/var/tmp")
     os.chmod(work, 0o755)
-    floor = podman = ab = None
+    floor = podman = None
+    instances = []
     podman_why = None
     try:
         # a snapshot of the binaries: build/ may be rebuilt under our feet
@@ -672,179 +1123,118 @@ def main():
         image = os.path.join(work, "busybox-oci")
         run([os.path.join(TOP, "contrib", "mkimage-busybox.sh"), image])
 
-        # ---- (a) the floor ----
-        progress("floor: runc run -d")
+        progress("floor: runc run -d, crun")
         floor = Floor(work, image)
-        floor.start("runc")			# warm-up
-        runc_t = [floor.start("runc") for _ in range(args.n)]
-        crun_why = floor.crun_usable()		# doubles as crun's warm-up
-        crun_t = [floor.start("crun") for _ in range(args.n)] \
-            if crun_why is None else []
+        crun_why = floor.crun_usable()		# doubles as its warm-up
+        args.crun = crun_why is None
 
-        # ---- (a) podman ----
         if args.no_podman:
             podman_why = "skipped (--no-podman)"
         else:
             podman_why = ensure_podman(not args.no_install)
-        pod_t, pod_ret, pod_down = [], [], []
         if podman_why is None:
-            progress("podman kube play, one pod")
+            progress("podman: setup and warm-up")
             try:
                 podman = Podman(work, image)
                 # warm-up: the first play builds podman's local pause
                 # image (from catatonit) for the infra containers
                 _, _, path = podman.start_one("warm")
                 podman.down(path)
-                for i in range(args.n):
-                    t, tr, path = podman.start_one(f"single-{i}")
-                    pod_t.append(t)
-                    pod_ret.append(tr)
-                    pod_down.append(podman.down(path))
             except (BenchError, subprocess.TimeoutExpired) as e:
                 podman_why = f"failed: {e}"
+        pm = podman if podman_why is None else None
 
-        # ---- (a) agentd, (c)+(d) idle memory ----
-        progress("agentd, one pod")
+        # ---- the levels, on one agentd whose background pods grow ----
         ab = AgentdBench(build, image, work)
+        instances.append(ab)
         ab.start()
-        time.sleep(2)				# let start-up settle
-        idle = agentd_mem(ab)
-        ag_t, ag_down, ag_fail = [], [], None
-        try:
-            ab.start_one("warm")
-            ab.remove_one("warm")
-            for i in range(args.n):
-                ag_t.append(ab.start_one(f"single-{i}"))
-                ag_down.append(ab.remove_one(f"single-{i}"))
-        except BenchError as e:
-            ab.failed = True
-            ag_fail = [str(e)] + ab.diagnose()
+        bg, res = [], {}
+        for lv in levels:
+            res[lv] = measure_level(lv, ab, floor, pm, bg, args)
+        progress(f"agentd: removing its {len(bg)} pods")
+        teardown = [f"{len(bg)} pods {fmt_s(ab.teardown(args.step_timeout))}"]
 
-        # ---- (b) the ramp, (c) memory with RAMP_PODS pods ----
+        # ---- (3) the ramp, fresh instances ----
         n = args.ramp_pods
-        ramp_t, ramp_fail, busy, ag_cm = [], None, None, None
+        ramp = {"agentd": [], "podman": [], "podman_ret": [], "fail": None,
+                "conmon": None, "podman_conmon": None,
+                "podman_why": podman_why}
         for run_no in range(args.ramp_runs):
-            if ab.a is None:
-                ab.start()
-            progress(f"agentd, {n} pods, run {run_no + 1}")
+            rb = AgentdBench(build, image, work)
+            instances.append(rb)
+            rb.start()
+            progress(f"agentd, {n} pods at once, run {run_no + 1}")
             try:
-                ramp_t.append(ab.ramp(n))
+                ramp["agentd"].append(rb.add_pods(
+                    [f"ramp-{i:03d}" for i in range(n)], args.step_timeout))
             except BenchError as e:
-                ab.failed = True
-                ramp_fail = [str(e)] + ab.diagnose()
-            if busy is None:
-                time.sleep(2)
-                busy = agentd_mem(ab)
-                ag_cm = conmon_summary(ab.conmons(), n)
-            progress("agentd: stop and remove its containers")
-            ab.kill_fast()
-            if ramp_fail:
+                rb.failed = True
+                ramp["agentd"].append("timeout" if isinstance(e, Timeout)
+                                      else "failed")
+                ramp["fail"] = [str(e)] + rb.diagnose()
+            if ramp["conmon"] is None:
+                ramp["conmon"] = conmon_summary(rb.conmons(), n)
+            progress(f"agentd: removing its {n} pods")
+            teardown.append(f"{n} pods "
+                            f"{fmt_s(rb.teardown(args.step_timeout))}")
+            if ramp["fail"]:
                 break		# the next runs would only fail the same way
-        pram_t, pram_ret, pod_cm, pram_fail = [], [], None, None
-        if podman is not None and podman_why is None:
-            path, want = podman.ramp_file(n)
+        ramp["teardown"] = "; ".join(teardown)
+        if pm is not None:
+            path, want = pm.ramp_file(n)
             try:
                 for run_no in range(args.ramp_runs):
-                    progress(f"podman, {n} pods, run {run_no + 1}")
-                    t, tr = podman.play(path, want, RAMP_TIMEOUT)
-                    pram_t.append(t)
-                    pram_ret.append(tr)
+                    progress(f"podman, {n} pods at once, run {run_no + 1}")
+                    t, tr = pm.play(path, want, args.step_timeout)
+                    ramp["podman"].append(t)
+                    ramp["podman_ret"].append(tr)
                     if run_no == 0:
-                        pod_cm = conmon_summary(podman.conmons(), n)
-                    podman.down(path)
+                        ramp["podman_conmon"] = conmon_summary(
+                            pm.conmons(), n)
+                    pm.down(path)
             except (BenchError, subprocess.TimeoutExpired) as e:
-                pram_fail = str(e)
+                ramp["podman_why"] = f"failed: {e}"
+                pm.podman("pod", "rm", "-af", "-t", "0", check=False)
 
-        # ---- the results ----
-        print("\nRESULTS (medians; after one unmeasured warm-up each)")
-        floor_m = median(runc_t)
-        line(f"pod start (1 busybox pod), median of {args.n}",
-             [f"agentd {fmt_s(median(ag_t))}",
-              f"runc run {fmt_s(floor_m)} (floor)"] +
-             ([f"crun run {fmt_s(median(crun_t))}"] if crun_t else []) +
-             [f"podman kube play {fmt_s(median(pod_t))}" if pod_t
-              else "podman n/a"],
-             [f"agentd/floor {ratio(median(ag_t), floor_m)}",
-              f"agentd/podman {ratio(median(ag_t), median(pod_t))}"])
-        line(f"pod start, p90 of {args.n}",
-             [f"agentd {fmt_s(p90(ag_t))}", f"runc run {fmt_s(p90(runc_t))}"]
-             + ([f"crun run {fmt_s(p90(crun_t))}"] if crun_t else []) +
-             [f"podman kube play {fmt_s(p90(pod_t))}"],
-             [f"agentd/floor {ratio(p90(ag_t), p90(runc_t))}",
-              f"agentd/podman {ratio(p90(ag_t), p90(pod_t))}"])
-        if pod_ret:
-            print(f"  podman kube play itself returned after "
-                  f"{fmt_s(median(pod_ret))}; the rest is the first "
-                  f"`podman ps` showing it running")
-        line(f"pod removal (grace 0) until gone, median of {args.n}",
-             [f"agentd {fmt_s(median(ag_down))}",
-              f"podman kube down {fmt_s(median(pod_down))}"],
-             [f"agentd/podman {ratio(median(ag_down), median(pod_down))}"])
-        if crun_why is not None:
-            print(f"crun: not usable here ({crun_why})")
-        if podman_why is not None:
-            print(f"podman: not usable here ({podman_why})")
-        failure("agentd single pod FAILED", ag_fail)
-
-        print()
-        line(f"{n} pods at once until all Running, median of "
-             f"{len(ramp_t)}/{args.ramp_runs}",
-             [f"agentd {fmt_s(median(ramp_t))}",
-              (f"podman kube play ({n}-document YAML, one invocation) "
-               f"{fmt_s(median(pram_t))}") if pram_t else "podman n/a"],
-             [f"agentd/podman {ratio(median(ramp_t), median(pram_t))}"])
-        print("  agentd runs: " + (", ".join(f"{x:.2f}" for x in ramp_t)
-                                   + " s" if ramp_t else "none completed")
-              + (f"; podman runs: {', '.join(f'{x:.2f}' for x in pram_t)} s"
-                 f" (kube play returned after "
-                 f"{', '.join(f'{x:.2f}' for x in pram_ret)} s)"
-                 if pram_t else ""))
-        if ramp_t or pram_t:
-            print("  per pod: " + ", ".join(
-                f"{who} {fmt_s(median(xs) / n)}" for who, xs in
-                (("agentd", ramp_t), ("podman", pram_t)) if xs))
-        failure(f"agentd {n}-pod ramp FAILED", ramp_fail)
-        if pram_fail:
-            print(f"podman {n}-pod ramp FAILED: {pram_fail}")
-
-        print(f"\nconmon with {n} pods (per-container monitor: not agentd's "
-              "own memory; 2 per pod, infra + container)")
-        for who, cm in (("agentd", ag_cm), ("podman", pod_cm)):
-            if cm:
-                print(f"  {who + ':':<8}{cm}")
-        print("  podman has no daemon: 0 resident processes besides conmon "
-              "and the containers")
-
-        print("\nagentd's own processes (conmon and containers not included)"
-              "\n  " + " " * 26 + "".join(f"{r:>11}" for r in
-                                           ("agentd", "watcher",
-                                            "executor", "reporter"))
-              + f"{'total':>12}")
-        memrow("VmRSS idle, 0 pods", idle["rss"])
-        memrow("PSS   idle, 0 pods", idle["pss"])
-        if busy:
-            tag = " *" if ramp_fail else ""
-            memrow(f"VmRSS {n} pods{tag}", busy["rss"])
-            memrow(f"PSS   {n} pods{tag}", busy["pss"])
-            if ramp_fail:
-                print("  * measured after the failed ramp: the pods run but "
-                      "a worker may have been restarted since")
-        if ab.kept_logs:
-            print(f"agentd logs of failed runs kept: "
-                  f"{', '.join(ab.kept_logs)}")
+        report(levels, res, ramp, podman_why, crun_why, args)
+        kept = [lg for i in instances for lg in i.kept_logs]
+        if kept:
+            print(f"agentd logs of failed runs kept: {', '.join(kept)}")
         print(f"\ntotal bench time {now() - t_begin:.0f} s", flush=True)
-        return 1 if ag_fail or ramp_fail else 0
+        failed = any(r.ag_fail for r in res.values()) or ramp["fail"] or \
+            any(i.failed for i in instances)
+        return 1 if failed else 0
     finally:
-        for what, f in (("agentd", lambda: ab and ab.kill_fast()),
-                        ("podman", lambda: podman and podman.cleanup()),
+        # a second Ctrl-C must not leave containers behind
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)
+        for i in instances:
+            if i.a is not None:
+                progress("cleanup: removing the pods through agentd, "
+                         "then stopping it")
+            try:
+                i.teardown(args.step_timeout)
+            except Exception as e:
+                print(f"cleanup of agentd: {e}", file=sys.stderr)
+        for what, f in (("podman", lambda: podman and podman.cleanup()),
                         ("floor", lambda: floor and floor.cleanup())):
             try:
                 f()
             except Exception as e:
                 print(f"cleanup of {what}: {e}", file=sys.stderr)
+        left = conmons_under(work)
+        if left:
+            print(f"cleanup: killing {len(left)} conmon left under {work}",
+                  file=sys.stderr)
+            kill_pids(left)
         umount_under(work)
         shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt as e:
+        # main's finally has removed everything by now
+        sys.exit(f"pods_bench: interrupted ({e or 'SIGINT'}); "
+                 "everything it made is removed")
