@@ -56,7 +56,7 @@ pod_write(const char *dir, const char *name, const char *text,
 	char path[PATH_MAX];
 
 	if (rt_path(path, sizeof(path), "%s/%s", dir, name) == -1 ||
-	    rt_write_file(path, text, strlen(text), 0644) == -1)
+	    rt_write_volatile(path, text, strlen(text), 0644) == -1)
 		return rt_seterrno(err, "write %s/%s", dir, name);
 	return 0;
 }
@@ -436,7 +436,7 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	if ((cfg = bundle_infra(p, &bp, err)) == NULL)
 		return -1;
 	rc = rt_path(path, sizeof(path), "%s/config.json", dir) == -1 ||
-	    rt_json_save(path, cfg) == -1;
+	    rt_json_save_volatile(path, cfg) == -1;
 	cJSON_Delete(cfg);
 	if (rc)
 		return rt_seterrno(err, "write %s/config.json", dir);

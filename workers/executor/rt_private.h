@@ -106,10 +106,12 @@ void	rt_run_free(struct rt_run *);
 /* rtutil.c: files */
 int	rt_read_file(const char *, size_t max, char **, size_t *);
 int	rt_write_file(const char *, const void *, size_t, mode_t);
+int	rt_write_volatile(const char *, const void *, size_t, mode_t);
 int	rt_mkdir_p(const char *, mode_t);
 int	rt_rm_rf(const char *);
 cJSON	*rt_json_load(const char *);
 int	rt_json_save(const char *, const cJSON *);
+int	rt_json_save_volatile(const char *, const cJSON *);
 int	rt_path(char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	rt_find_exec(const char *name, const char *dirs, char *, size_t);

@@ -368,8 +368,31 @@ out:
 }
 
 /* write to a temporary name and rename: readers see old or new, never half */
+static int	write_file(const char *, const void *, size_t, mode_t, int);
+
 int
 rt_write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_file(path, data, len, mode, 1);
+}
+
+/*
+ * A container's or sandbox's own state (labels, meta.json, config.json,
+ * the pod's /etc files) lives as long as its processes: a reboot ends
+ * both, and rt_init removes what it cannot read.  The rename keeps a
+ * crash of agentd from leaving half a file; an fsync would only make
+ * every container start wait for the disk.
+ */
+int
+rt_write_volatile(const char *path, const void *data, size_t len,
+    mode_t mode)
+{
+	return write_file(path, data, len, mode, 0);
+}
+
+static int
+write_file(const char *path, const void *data, size_t len, mode_t mode,
+    int durable)
 {
 	char tmp[PATH_MAX];
 	const char *p = data;
@@ -390,7 +413,7 @@ rt_write_file(const char *path, const void *data, size_t len, mode_t mode)
 		p += n;
 		len -= n;
 	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
+	if ((durable && fsync(fd) == -1) || close(fd) == -1) {
 		fd = -1;
 		goto fail;
 	}
@@ -499,8 +522,8 @@ rt_json_load(const char *path)
 	return j;
 }
 
-int
-rt_json_save(const char *path, const cJSON *j)
+static int
+json_save(const char *path, const cJSON *j, int durable)
 {
 	char *s;
 	int ret;
@@ -509,9 +532,22 @@ rt_json_save(const char *path, const cJSON *j)
 		errno = ENOMEM;
 		return -1;
 	}
-	ret = rt_write_file(path, s, strlen(s), 0600);
+	ret = write_file(path, s, strlen(s), 0600, durable);
 	free(s);
 	return ret;
+}
+
+int
+rt_json_save(const char *path, const cJSON *j)
+{
+	return json_save(path, j, 1);
+}
+
+/* see rt_write_volatile */
+int
+rt_json_save_volatile(const char *path, const cJSON *j)
+{
+	return json_save(path, j, 0);
 }
 
 const char *

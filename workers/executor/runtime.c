@@ -130,7 +130,7 @@ ctr_write_meta(const char *id, cJSON *meta, struct rt_err *err)
 	char path[PATH_MAX];
 
 	if (ctr_file(path, sizeof(path), id, "meta.json") == -1 ||
-	    rt_json_save(path, meta) == -1)
+	    rt_json_save_volatile(path, meta) == -1)
 		return rt_seterrno(err, "write %s/meta.json", id);
 	return 0;
 }
@@ -174,7 +174,7 @@ ctr_write_labels(const char *id, const struct rt_labels *l, struct rt_err *err)
 		goto out;
 	}
 	if (ctr_file(path, sizeof(path), id, "labels.json") == -1 ||
-	    rt_json_save(path, j) == -1) {
+	    rt_json_save_volatile(path, j) == -1) {
 		rt_seterrno(err, "write %s/labels.json", id);
 		goto out;
 	}
@@ -800,7 +800,7 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 	if ((cfg = bundle_container(p, c, img, &bp, err)) == NULL)
 		goto out;
 	if (rt_path(path, sizeof(path), "%s/config.json", dir) == -1 ||
-	    rt_json_save(path, cfg) == -1) {
+	    rt_json_save_volatile(path, cfg) == -1) {
 		rt_seterrno(err, "write %s/config.json", dir);
 		goto out;
 	}
