@@ -790,7 +790,7 @@ def conmon_summary(cms, pods):
         return "no conmon processes found"
     return (f"{len(r)} conmon for {pods} pods, RSS {kib(median(r))} each "
             f"(median), {kib(sum(r))} in all; PSS {kib(sum(p))} in all = "
-            f"{kib(sum(p) // pods)} per pod.  Containers (pause + sleep): "
+            f"{kib(sum(p) // pods)} per pod.  Containers (and pause, if any): "
             f"RSS {kib(sum(kr))} in all")
 
 
@@ -990,8 +990,8 @@ def report(levels, res, ramp, podman_why, crun_why, args):
         print(f"podman: not usable here ({podman_why})")
     for r in rs:
         if r.cm:
-            print(f"conmon at {r.n} pods (agentd's, 2 per pod: infra + "
-                  f"container): {r.cm}")
+            print(f"conmon at {r.n} pods (agentd's: one per container; a "
+                  f"pod without shareProcessNamespace has no infra): {r.cm}")
 
     n = args.ramp_pods
     print()
