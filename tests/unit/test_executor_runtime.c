@@ -841,8 +841,11 @@ shares_namespaces(int runtime)
 
 	if (!case_setup(&t, runtime, "ns-pod", "uid-ns"))
 		return;
-	c = addc(&t.pod, "sleeper", "sleep 1000");
-	c2 = addc(&t.pod, "second", "sleep 1000");
+	addc(&t.pod, "sleeper", "sleep 1000");
+	addc(&t.pod, "second", "sleep 1000");
+	/* after both: the second addc may move the array */
+	c = &t.pod.containers[0];
+	c2 = &t.pod.containers[1];
 	sandbox_up(&t.pod, &t.sb);
 	/* no process: the namespaces are pinned under runDir/ns/<id> */
 	CHECK(t.sb.pinned);
@@ -894,8 +897,11 @@ shares_pid_namespace(int runtime)
 	if (!case_setup(&t, runtime, "pidns-pod", "uid-pidns"))
 		return;
 	t.pod.share_pid = 1;
-	c = addc(&t.pod, "one", "sleep 1000");
-	c2 = addc(&t.pod, "two", "sleep 1000");
+	addc(&t.pod, "one", "sleep 1000");
+	addc(&t.pod, "two", "sleep 1000");
+	/* after both: the second addc may move the array */
+	c = &t.pod.containers[0];
+	c2 = &t.pod.containers[1];
 	sandbox_up(&t.pod, &t.sb);
 	CHECK(!t.sb.pinned);
 	CHECK(t.sb.pid > 0);

@@ -173,6 +173,7 @@ TEST(test_gone_removes_exactly_that_uid)
 	CHECK_EQ_INT(send_gone(&t, "33333333-none"), 0);
 	CHECK_EQ_INT(t.n, 1);
 	/* and the old one's gone the other way round too */
+	podtable_clear(&t);
 	replaced(&t);
 	CHECK_EQ_INT(send_gone(&t, UID_NEW), 0);
 	CHECK_EQ_INT(t.n, 1);
