@@ -217,7 +217,7 @@ kill_wait(const char *id, int sig, struct rt_cstate *st)
 {
 	struct rt_err err = { "", 0 };
 
-	REQUIRE(rt_container_kill(id, sig, &err) == 0);
+	REQUIRE(rt_container_signal(id, sig, &err) == 0);
 	wait_status(id, RT_EXITED, st);
 }
 
@@ -1049,7 +1049,7 @@ TEST(test_kill_sigterm_reports_signal_15)
 	CHECK(has_line(log, "stdout", "got-term"));
 	log_done(log);
 	/* killing an exited container is not an error */
-	CHECK(rt_container_kill(t.id, SIGKILL, &err) == 0);
+	CHECK(rt_container_signal(t.id, SIGKILL, &err) == 0);
 	case_free(&t);
 }
 

@@ -579,13 +579,20 @@ podset_step(void)
 }
 
 static void
-relist_cb(evutil_socket_t fd, short ev, void *arg)
+relist_arm(void)
 {
 	struct timeval tv = { RELIST_INTERVAL_MS / 1000,
 	    (RELIST_INTERVAL_MS % 1000) * 1000 };
 
+	if (evtimer_add(relist_ev, &tv) == -1)
+		fatalx("relist timer");
+}
+
+static void
+relist_cb(evutil_socket_t fd, short ev, void *arg)
+{
 	lc_relist();
-	evtimer_add(relist_ev, &tv);
+	relist_arm();
 }
 
 #ifdef AGENTD_TEST_HOOKS
@@ -639,7 +646,7 @@ main(int argc, char *argv[])
 	relist_ev = evtimer_new(env.base, relist_cb, NULL);
 	if (step_ev == NULL || pace_ev == NULL || relist_ev == NULL)
 		fatalx("executor timers");
-	relist_cb(-1, 0, NULL);
+	relist_arm();	/* adoption has just looked at every container */
 	log_info("%zu runtime jobs in parallel, each within %d s",
 	    job_max_parallel(), job_timeout_ms() / 1000);
 	worker_run(&env);

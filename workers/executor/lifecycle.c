@@ -792,21 +792,27 @@ sandbox_create(struct xpod *x)
 	op_submit(o);
 }
 
-/* a job killed at its timeout may have left a half-made sandbox */
-static void
-sandbox_discard(struct xpod *x, const char *id)
+/*
+ * A removal job (container or sandbox id): audited intent, then the job.
+ * -1 when the audit log refused the intent and nothing was started.
+ */
+static int
+op_remove(enum op_kind kind, struct xpod *x, struct xctr *c, const char *id)
 {
 	struct op *o;
 
-	if ((o = op_new(OP_SANDBOX_REMOVE, x, NULL)) == NULL)
-		fatalx("sandbox job");
+	if ((o = op_new(kind, x, c)) == NULL)
+		fatalx("removal job");
 	snprintf(o->id, sizeof(o->id), "%s", id);
 	snprintf(o->details, sizeof(o->details), "id=%s", id);
 	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
 		free(o);
-		return;		/* the restart's cleanup removes it */
+		return -1;
 	}
+	if (c != NULL)
+		c->st = XC_REMOVING;
 	op_submit(o);
+	return 0;
 }
 
 static void
@@ -819,8 +825,10 @@ sandbox_done(struct op *o, struct job_out *out)
 		op_audit(AUDIT_OUTCOME, o, o->details, "error", out->msg);
 		sandbox_failed(x, out->msg, out->timed_out ? "timeout" : NULL);
 		sandbox_backoff(x);
+		/* a job killed at its timeout may have left a half-made
+		   sandbox; refused, the restart's cleanup removes it */
 		if (out->timed_out)
-			sandbox_discard(x, o->id);
+			(void)op_remove(OP_SANDBOX_REMOVE, x, NULL, o->id);
 		return;
 	}
 	x->sb = out->sb;
@@ -1000,40 +1008,19 @@ start_done(struct op *o, struct job_out *out)
 	observe(x, c);	/* Running now, or an exit that came first */
 }
 
+/* nothing happens without a record: refused, try again later */
 static void
 remove_container(struct xpod *x, struct xctr *c)
 {
-	struct op *o;
-
-	if ((o = op_new(OP_CTR_REMOVE, x, c)) == NULL)
-		fatalx("container job");
-	snprintf(o->id, sizeof(o->id), "%s", c->id);
-	snprintf(o->details, sizeof(o->details), "id=%s", c->id);
-	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
-		free(o);
-		/* nothing happens without a record; try again later */
+	if (op_remove(OP_CTR_REMOVE, x, c, c->id) == -1)
 		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
-		return;
-	}
-	c->st = XC_REMOVING;
-	op_submit(o);
 }
 
 static void
 remove_sandbox(struct xpod *x)
 {
-	struct op *o;
-
-	if ((o = op_new(OP_SANDBOX_REMOVE, x, NULL)) == NULL)
-		fatalx("sandbox job");
-	snprintf(o->id, sizeof(o->id), "%s", x->sb.id);
-	snprintf(o->details, sizeof(o->details), "id=%s", x->sb.id);
-	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
-		free(o);
+	if (op_remove(OP_SANDBOX_REMOVE, x, NULL, x->sb.id) == -1)
 		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
-		return;
-	}
-	op_submit(o);
 }
 
 /* a removed container: its slot starts afresh, or goes (orphans) */

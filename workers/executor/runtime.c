@@ -915,14 +915,6 @@ rt_exit_dir(char *buf, size_t len)
 }
 
 int
-rt_exit_read(const char *id, int *status, int64_t *when)
-{
-	if (!rt_valid_id(id))
-		return -1;
-	return ctr_exit_status(id, status, when);
-}
-
-int
 rt_new_id(char *buf, size_t len)
 {
 	return rt_random_id(buf, len);
@@ -978,9 +970,11 @@ rt_container_state(const char *id, struct rt_cstate *st, struct rt_err *err)
 		st->status = rt_json_int(meta, "start_pending", 0) ?
 		    RT_CREATED : RT_RUNNING;
 		st->pid = pid;
-	} else if (rt_json_int(meta, "pid", 0) > 0 && conmon_pid(id) > 0) {
+	} else if (rt_json_int(meta, "pid", 0) <= 0) {
+		/* never started: RT_UNKNOWN */
+	} else if (conmon_pid(id) > 0) {
 		st->status = RT_RUNNING;	/* the exit file follows */
-	} else if (rt_json_int(meta, "pid", 0) > 0) {
+	} else {
 		/* conmon died too, without a word: the code is unknown */
 		ctr_set_exited(st, RT_EXIT_UNKNOWN, rt_now_ns());
 		st->oom_killed = ctr_oom_killed(id, meta);
@@ -1025,33 +1019,6 @@ rt_container_signal(const char *id, int sig, struct rt_err *err)
 out:
 	close(pfd);
 	return ret;
-}
-
-int
-rt_container_kill(const char *id, int sig, struct rt_err *err)
-{
-	char signame[16];
-	struct rt_cstate st;
-	struct rt_run r;
-	int rc;
-
-	if (!rt.initialized)
-		return rt_seterr(err, "runtime not initialized");
-	if (sig <= 0 || sig > RT_MAX_SIGNAL)
-		return rt_seterr(err, "signal %d: out of range", sig);
-	if (rt_container_state(id, &st, err) == -1)
-		return -1;
-	if (st.status == RT_EXITED)
-		return 0;
-	snprintf(signame, sizeof(signame), "%d", sig);
-	rc = rt_runtime("kill", id, signame, &r, err);
-	rt_run_free(&r);
-	if (rc == 0)
-		return 0;
-	/* it may have exited between our look and the kill */
-	if (rt_container_state(id, &st, NULL) == 0 && st.status == RT_EXITED)
-		return 0;
-	return -1;
 }
 
 /* ---- removal ---- */

@@ -115,7 +115,6 @@ int	rt_container_start(const struct pod *, const struct container_spec *,
 	    const struct rt_image *, const struct rt_sandbox *,
 	    const struct rt_labels *, char *id, size_t idlen, struct rt_err *);
 int	rt_container_state(const char *id, struct rt_cstate *, struct rt_err *);
-int	rt_container_kill(const char *id, int sig, struct rt_err *);
 /* remove a stopped container: runtime state, bundle, cgroup, mounts */
 int	rt_container_remove(const char *id, struct rt_err *);
 /* CRI log file path of a container (podLogsDir/ns_name_uid/c/N.log) */
@@ -128,8 +127,6 @@ void	rt_preset_id(const char *id);
 int	rt_new_id(char *, size_t);
 /* conmon's exit files, one per container id, for an inotify watch */
 int	rt_exit_dir(char *, size_t);
-/* read one exit file: 0 and the status, -1 when there is none */
-int	rt_exit_read(const char *id, int *status, int64_t *when_ns);
 
 /* everything the runtime knows about, for re-adoption and cleanup */
 int	rt_list(rt_list_cb, void *arg, struct rt_err *);
