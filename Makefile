@@ -24,7 +24,7 @@ LIBS		= -levent -lssl -lcrypto -lcjson -lseccomp -lyaml
 
 MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 		  workers/executor/executor.c workers/reporter/reporter.c \
-		  workers/pause/pause.c
+		  workers/pause/pause.c workers/noop/noop.c
 
 COMMON_SRCS	= $(wildcard ipc/*.c) workers/sandbox.c workers/worker.c
 AGENTD_SRCS	= $(filter-out $(MAINS),$(wildcard agentd/*.c))
@@ -56,6 +56,8 @@ TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
 TOOLS		+= $(BUILD)/tests/tools/agentd-watcher-fake
+# the dummy role: one process table row (ipc/proctab.c) and its file
+BINS		+= $(BUILD)/agentd-noop
 endif
 
 all: $(BINS) $(UNIT_BINS) $(TOOLS)
@@ -87,6 +89,8 @@ $(BUILD)/agentd-watcher: $(call obj,workers/watcher/watcher.c) $(LIB_WATCHER) $(
 $(BUILD)/agentd-executor: $(call obj,workers/executor/executor.c) $(LIB_EXECUTOR) $(LIB_COMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/agentd-reporter: $(call obj,workers/reporter/reporter.c) $(LIB_REPORTER) $(LIB_COMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/agentd-noop: $(call obj,workers/noop/noop.c) $(LIB_COMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 # the pod sandbox's infra process: static, so it runs in an empty rootfs
 $(BUILD)/agentd-pause: workers/pause/pause.c

@@ -22,6 +22,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "msgcat.h"
+#include "proctab.h"
 #include "pod.h"
 
 #define CTL_MAX_REPLY		(64 * 1024 * 1024)
@@ -592,19 +593,16 @@ cmd_audit(int argc, char **argv)
 static int
 cmd_test_hook(int argc, char **argv)
 {
+	const struct proc_desc *p;
 	struct ipc_msg m;
-	uint32_t role;
 	int i;
 
 	if (argc < 3 || argc > 3 + TEST_HOOK_MAX_ARGS)
 		usage();
-	for (role = ROLE_WATCHER; role <= ROLE_REPORTER; role++)
-		if (strcmp(argv[1], role_name(role)) == 0)
-			break;
-	if (role > ROLE_REPORTER)
+	if ((p = proc_by_name(argv[1])) == NULL)
 		usage();
 	ipc_msg_init(&m, CTL_TEST_HOOK, 0);
-	ipc_put_u32(&m, role);
+	ipc_put_u32(&m, p->role);
 	ipc_put_u32(&m, (uint32_t)atoi(argv[2]));
 	ipc_put_u32(&m, (uint32_t)(argc - 3));
 	for (i = 3; i < argc; i++)

@@ -40,7 +40,10 @@ enum worker_state {
 	WORKER_STOPPING
 };
 
+struct proc_desc;
+
 struct worker {
+	const struct proc_desc	*proc;		/* its process table row */
 	enum proc_role		 role;
 	const char		*exe;		/* "agentd-watcher" ... */
 	pid_t			 pid;
@@ -49,7 +52,7 @@ struct worker {
 	uint32_t		 backoff_ms;
 	time_t			 started_at;
 	struct ipc_chan		*chan;
-	struct ipc_chan		*audit_chan;	/* executor only */
+	struct ipc_chan		*audit_chan;	/* PROC_F_AUDIT_CHAN */
 	struct event		*restart_ev;
 	uint64_t		 ping_seq;	/* last PING sent */
 	uint64_t		 pong_seq;	/* last PONG received */
@@ -59,7 +62,8 @@ struct worker {
 struct agentd {
 	struct agentd_config	 conf;
 	struct event_base	*base;
-	struct worker		 workers[ROLE_MAX];	/* [1..3] used */
+	struct worker		 workers[ROLE_MAX];	/* by role, the rows
+							   of proc_table */
 	struct audit_log	*audit;
 	int			 audit_failed;	/* fail closed until it works */
 	int			 shutting_down;
@@ -73,6 +77,9 @@ void	 supervise_start_all(struct agentd *);
 void	 supervise_reap(struct agentd *);
 void	 supervise_shutdown(struct agentd *);
 int	 supervise_all_up(struct agentd *);
+const char *supervise_names(struct agentd *);
+void	 supervise_foreach(struct agentd *, void (*)(struct worker *, void *),
+	    void *);
 int	 supervise_all_answering(struct agentd *);
 void	 supervise_ping(struct agentd *);
 void	 supervise_chan_error(struct ipc_chan *, const char *, void *);

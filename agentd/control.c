@@ -200,14 +200,22 @@ add_storage_driver(cJSON *root)
 	cJSON_AddStringToObject(root, "storageDriver", buf);
 }
 
+static void
+status_worker(struct worker *w, void *arg)
+{
+	cJSON *arr = arg;
+
+	add_proc(arr, role_name(w->role), w->pid, w->restarts,
+	    worker_state_name(w->state));
+	add_heartbeat(cJSON_GetArrayItem(arr, cJSON_GetArraySize(arr) - 1), w);
+}
+
 static int
 ctl_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	struct ctl_client *cl = arg;
-	struct worker *w;
 	cJSON *root, *arr;
 	char *text;
-	int r;
 
 	if (ipc_get_end(m) == -1)
 		return -1;
@@ -217,13 +225,7 @@ ctl_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	add_storage_driver(root);
 	arr = cJSON_AddArrayToObject(root, "processes");
 	add_proc(arr, "agentd", getpid(), 0, "running");
-	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
-		w = &agentd_env->workers[r];
-		add_proc(arr, role_name(w->role), w->pid, w->restarts,
-		    worker_state_name(w->state));
-		add_heartbeat(cJSON_GetArrayItem(arr,
-		    cJSON_GetArraySize(arr) - 1), w);
-	}
+	supervise_foreach(agentd_env, status_worker, arr);
 	text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	if (text == NULL)

@@ -34,6 +34,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "pod.h"
+#include "proctab.h"
 
 #define CHAN_STARTING	0	/* ipc channel states */
 #define CHAN_UP		1
@@ -45,26 +46,6 @@
 #define AUDIT_MAX_DETAILS	4096
 #define AUDIT_MAX_OUTCOME	32
 #define AUDIT_MAX_ERROR		1024
-
-static const struct {
-	enum proc_role	a, b;
-} peer_pairs[] = {
-	{ ROLE_WATCHER, ROLE_EXECUTOR },
-	{ ROLE_EXECUTOR, ROLE_REPORTER },
-};
-
-/*
- * Who may accuse whom (MSG_PEER_FAULT): a worker can only know about a
- * peer that sends to it.  The executor sends the watcher nothing, and the
- * reporter sends the executor nothing, so those accusations are false by
- * construction and end the accuser, never the accused.
- */
-static const struct {
-	enum proc_role	accuser, accused;
-} fault_rules[] = {
-	{ ROLE_EXECUTOR, ROLE_WATCHER },	/* pod sets */
-	{ ROLE_REPORTER, ROLE_EXECUTOR },	/* observed state */
-};
 
 static int	worker_hello(struct ipc_chan *, struct ipc_msg *, void *);
 static int	worker_pong(struct ipc_chan *, struct ipc_msg *, void *);
@@ -104,11 +85,84 @@ static const struct ipc_dispatch audit_tab[] = {
 	{ MSG_AUDIT_RECORD, 0, IPC_F_ANYSTATE, executor_audit },
 };
 
+/* what every worker may send agentd: a role with no messages of its own */
+static const struct ipc_dispatch generic_tab[] = {
+	{ MSG_HELLO, IPC_F_ONCE, ST_STARTING, worker_hello },
+	{ MSG_PONG, 0, ST_UP, worker_pong },
+	{ MSG_PEER_FAULT, 0, ST_UP, worker_peer_fault },
+};
+
+/*
+ * agentd's side of the process table (include/proctab.h): the dispatch
+ * table for what a role sends agentd, and what agentd does when it is up.
+ * A role without a row here gets generic_tab and nothing on start.
+ */
+static const struct parent_side {
+	enum proc_role		 role;
+	const struct ipc_dispatch *tab;
+	size_t			 ntab;
+	void			(*up)(struct agentd *);
+} parent_sides[] = {
+	{ ROLE_WATCHER, watcher_tab, nitems(watcher_tab), staticdir_send_all },
+	{ ROLE_EXECUTOR, executor_tab, nitems(executor_tab), NULL },
+	{ ROLE_REPORTER, reporter_tab, nitems(reporter_tab),
+	    events_reporter_up },
+};
+
+static const struct parent_side *
+parent_side(enum proc_role role)
+{
+	static const struct parent_side generic = {
+		ROLE_PARENT, generic_tab, nitems(generic_tab), NULL
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(parent_sides); i++)
+		if (parent_sides[i].role == role)
+			return &parent_sides[i];
+	return &generic;
+}
+
+/*
+ * Test builds start a PROC_F_TEST_ONLY row only when AGENTD_TEST_ROLES
+ * names it (comma-separated), so that the suite's other tests see the
+ * production set of workers.
+ */
+static int
+proc_enabled(const struct proc_desc *p)
+{
+#ifdef AGENTD_TEST_HOOKS
+	const char *want = getenv("AGENTD_TEST_ROLES");
+	size_t n = strlen(p->name);
+	const char *s;
+
+	if ((p->flags & PROC_F_TEST_ONLY) == 0)
+		return 1;
+	for (s = want; s != NULL && *s != '\0'; s += strcspn(s, ",")) {
+		s += *s == ',';
+		if (strncmp(s, p->name, n) == 0 && (s[n] == ',' || s[n] == '\0'))
+			return 1;
+	}
+	return 0;
+#else
+	return (p->flags & PROC_F_TEST_ONLY) == 0;
+#endif
+}
+
+/* the running set: enabled rows of the process table, in table order */
+#define WORKER_FOREACH(env, p, w)					\
+	PROC_FOREACH(p)							\
+		if (!proc_enabled(p) ||					\
+		    ((w) = &(env)->workers[(p)->role]) == NULL)		\
+			continue;					\
+		else
+
 struct worker *
 supervise_worker(struct agentd *env, enum proc_role role)
 {
-	return role > ROLE_PARENT && role < ROLE_CONTROL ?
-	    &env->workers[role] : NULL;
+	const struct proc_desc *p = proc_get(role);
+
+	return p != NULL && proc_enabled(p) ? &env->workers[role] : NULL;
 }
 
 static void
@@ -124,16 +178,13 @@ restart_cb(evutil_socket_t fd, short ev, void *arg)
 void
 supervise_init(struct agentd *env)
 {
-	static const char *exes[ROLE_MAX] = {
-		NULL, "agentd-watcher", "agentd-executor", "agentd-reporter"
-	};
+	const struct proc_desc *p;
 	struct worker *w;
-	int r;
 
-	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
-		w = &env->workers[r];
-		w->role = (enum proc_role)r;
-		w->exe = exes[r];
+	WORKER_FOREACH(env, p, w) {
+		w->proc = p;
+		w->role = p->role;
+		w->exe = p->exe;
 		w->backoff_ms = RESTART_BACKOFF_MIN_MS;
 		w->restart_ev = evtimer_new(env->base, restart_cb, w);
 		if (w->restart_ev == NULL)
@@ -253,7 +304,7 @@ spawn(struct agentd *env, struct worker *w)
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		fatal("socketpair");
-	if (w->role == ROLE_EXECUTOR && socketpair(AF_UNIX,
+	if ((w->proc->flags & PROC_F_AUDIT_CHAN) && socketpair(AF_UNIX,
 	    SOCK_STREAM | SOCK_CLOEXEC, 0, av) == -1)
 		fatal("socketpair");
 	conf = config_memfd(env);
@@ -273,11 +324,8 @@ spawn(struct agentd *env, struct worker *w)
 	w->ping_seq = w->pong_seq = 0;
 	w->killed_by_us = 0;
 	w->chan = ipc_chan_new(env->base, sv[0], role_name(w->role),
-	    w->role == ROLE_WATCHER ? watcher_tab :
-	    w->role == ROLE_EXECUTOR ? executor_tab : reporter_tab,
-	    w->role == ROLE_WATCHER ? nitems(watcher_tab) :
-	    w->role == ROLE_EXECUTOR ? nitems(executor_tab) :
-	    nitems(reporter_tab), supervise_chan_error, w);
+	    parent_side(w->role)->tab, parent_side(w->role)->ntab,
+	    supervise_chan_error, w);
 	if (w->chan == NULL)
 		fatalx("ipc_chan_new");
 	if (av[0] != -1 && (w->audit_chan = ipc_chan_new(env->base, av[0],
@@ -291,13 +339,13 @@ spawn(struct agentd *env, struct worker *w)
 void
 supervise_start_all(struct agentd *env)
 {
-	int r;
+	const struct proc_desc *p;
+	struct worker *w;
 
 	/* a worker that fails its checks at start-up: agentd refuses to run */
-	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++)
-		if (spawn(env, &env->workers[r]) == -1)
-			fatalx("cannot start %s; see above",
-			    env->workers[r].exe);
+	WORKER_FOREACH(env, p, w)
+		if (spawn(env, w) == -1)
+			fatalx("cannot start %s; see above", w->exe);
 }
 
 /* a misbehaving worker is ended; supervise_reap restarts it */
@@ -338,7 +386,7 @@ check_unresponsive(struct agentd *env, struct worker *w)
 {
 	char why[128];
 
-	if (w->role == ROLE_EXECUTOR ||
+	if ((w->proc->flags & PROC_F_PING_EXEMPT) ||
 	    w->ping_seq - w->pong_seq < WORKER_MAX_MISSED_PONGS)
 		return 0;
 	snprintf(why, sizeof(why), "answered none of the last %d pings "
@@ -382,23 +430,19 @@ connect_peers(struct agentd *env, struct worker *a, struct worker *b)
 static void
 worker_up(struct agentd *env, struct worker *w)
 {
-	struct worker *a, *b;
-	size_t i;
+	const struct parent_side *side = parent_side(w->role);
+	const struct proc_desc *p;
+	struct worker *o;
 
-	for (i = 0; i < nitems(peer_pairs); i++) {
-		a = &env->workers[peer_pairs[i].a];
-		b = &env->workers[peer_pairs[i].b];
-		if ((a == w || b == w) && a->state == WORKER_UP &&
-		    b->state == WORKER_UP)
-			connect_peers(env, a, b);
-	}
-	if (w->role == ROLE_WATCHER)
-		staticdir_send_all(env);
-	if (w->role == ROLE_REPORTER)
-		events_reporter_up(env);
+	WORKER_FOREACH(env, p, o)
+		if (o != w && o->state == WORKER_UP &&
+		    proc_peers(w->role, o->role))
+			connect_peers(env, w, o);
+	if (side->up != NULL)
+		side->up(env);
 	if (supervise_all_up(env)) {
-		notify_send("READY=1\nSTATUS=running: watcher, executor and "
-		    "reporter up");
+		notify_send("READY=1\nSTATUS=running: %s up",
+		    supervise_names(env));
 		log_info("all workers up");
 	}
 }
@@ -442,18 +486,6 @@ worker_reply(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 }
 
 static int
-may_accuse(enum proc_role accuser, uint32_t accused)
-{
-	size_t i;
-
-	for (i = 0; i < nitems(fault_rules); i++)
-		if (fault_rules[i].accuser == accuser &&
-		    (uint32_t)fault_rules[i].accused == accused)
-			return 1;
-	return 0;
-}
-
-static int
 worker_peer_fault(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	struct worker *w = arg, *peer;
@@ -464,7 +496,13 @@ worker_peer_fault(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
 	    ipc_get_end(m) == -1)
 		return -1;
-	if (!may_accuse(w->role, role)) {
+	/*
+	 * A worker can only know about a peer that sends to it; any other
+	 * accusation is false by construction and ends the accuser, never
+	 * the accused.
+	 */
+	if (!proc_sends(role, w->role) ||
+	    (peer = supervise_worker(agentd_env, role)) == NULL) {
 		/* the report is the violation; ending the channel too */
 		snprintf(why, sizeof(why), "false MSG_PEER_FAULT: the %s "
 		    "accuses the %s, which sends it nothing", w->exe,
@@ -472,7 +510,6 @@ worker_peer_fault(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		kill_worker(agentd_env, w, why);
 		return -1;
 	}
-	peer = supervise_worker(agentd_env, role);
 	snprintf(why, sizeof(why), "%s reports: %s", w->exe, reason);
 	kill_worker(agentd_env, peer, why);
 	return 0;
@@ -626,10 +663,11 @@ schedule_restart(struct agentd *env, struct worker *w)
 static int
 all_down(struct agentd *env)
 {
-	int r;
+	const struct proc_desc *p;
+	struct worker *w;
 
-	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++)
-		if (env->workers[r].state != WORKER_DOWN)
+	WORKER_FOREACH(env, p, w)
+		if (w->state != WORKER_DOWN)
 			return 0;
 	return 1;
 }
@@ -637,17 +675,15 @@ all_down(struct agentd *env)
 void
 supervise_reap(struct agentd *env)
 {
+	const struct proc_desc *p;
 	struct worker *w;
 	pid_t pid;
-	int status, r;
+	int status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
-			w = &env->workers[r];
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		WORKER_FOREACH(env, p, w)
 			if (w->pid == pid)
 				worker_gone(env, w, status);
-		}
-	}
 	if (env->shutting_down && all_down(env))
 		event_base_loopbreak(env->base);
 }
@@ -655,12 +691,11 @@ supervise_reap(struct agentd *env)
 void
 supervise_shutdown(struct agentd *env)
 {
+	const struct proc_desc *p;
 	struct worker *w;
 	struct ipc_msg m;
-	int r;
 
-	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
-		w = &env->workers[r];
+	WORKER_FOREACH(env, p, w) {
 		evtimer_del(w->restart_ev);
 		if (w->state == WORKER_DOWN || w->pid <= 0)
 			continue;
@@ -680,12 +715,45 @@ supervise_shutdown(struct agentd *env)
 int
 supervise_all_up(struct agentd *env)
 {
-	int r;
+	const struct proc_desc *p;
+	struct worker *w;
 
-	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++)
-		if (env->workers[r].state != WORKER_UP)
+	WORKER_FOREACH(env, p, w)
+		if (w->state != WORKER_UP)
 			return 0;
 	return 1;
+}
+
+/* "watcher, executor and reporter": for the READY status line */
+const char *
+supervise_names(struct agentd *env)
+{
+	static char buf[256];
+	const struct proc_desc *p;
+	struct worker *w;
+	size_t n = 0, i = 0;
+
+	WORKER_FOREACH(env, p, w)
+		n++;
+	buf[0] = '\0';
+	WORKER_FOREACH(env, p, w) {
+		i++;
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+		    i == 1 ? "" : i == n ? " and " : ", ", p->name);
+	}
+	return buf;
+}
+
+/* the workers' rows, for agentctl status (control.c) */
+void
+supervise_foreach(struct agentd *env, void (*cb)(struct worker *, void *),
+    void *arg)
+{
+	const struct proc_desc *p;
+	struct worker *w;
+
+	WORKER_FOREACH(env, p, w)
+		cb(w, arg);
 }
 
 /*
@@ -697,11 +765,10 @@ supervise_all_up(struct agentd *env)
 int
 supervise_all_answering(struct agentd *env)
 {
+	const struct proc_desc *p;
 	struct worker *w;
-	int r;
 
-	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
-		w = &env->workers[r];
+	WORKER_FOREACH(env, p, w) {
 		switch (w->state) {
 		case WORKER_UP:
 			if (w->pong_seq != w->ping_seq)
@@ -725,12 +792,11 @@ supervise_all_answering(struct agentd *env)
 void
 supervise_ping(struct agentd *env)
 {
+	const struct proc_desc *p;
 	struct worker *w;
 	struct ipc_msg m;
-	int r;
 
-	for (r = ROLE_WATCHER; r <= ROLE_REPORTER; r++) {
-		w = &env->workers[r];
+	WORKER_FOREACH(env, p, w) {
 		if (w->state != WORKER_UP || w->killed_by_us ||
 		    check_unresponsive(env, w))
 			continue;

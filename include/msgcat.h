@@ -26,6 +26,9 @@ enum proc_role {
 	ROLE_EXECUTOR = 2,
 	ROLE_REPORTER = 3,
 	ROLE_CONTROL = 4,	/* agentctl on the control socket */
+#ifdef AGENTD_TEST_HOOKS
+	ROLE_NOOP = 5,		/* the dummy worker of test builds */
+#endif
 	ROLE_MAX
 };
 

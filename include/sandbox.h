@@ -5,17 +5,27 @@
 #ifndef AGENTD_SANDBOX_H
 #define AGENTD_SANDBOX_H
 
+#include "msgcat.h"
+
 enum sandbox_profile {
 	SANDBOX_WATCHER = 1,
 	SANDBOX_REPORTER,
-	SANDBOX_EXECUTOR
+	SANDBOX_EXECUTOR,
+	SANDBOX_NOOP		/* test builds: the smallest allowlist */
 };
+
+struct agentd_config;
 
 /* watcher, reporter: chroot, drop to user, no caps, no_new_privs, seccomp */
 void	sandbox_enter(const char *user, const char *chroot_dir,
 	    enum sandbox_profile);
 /* executor: stays root; a denylist filter that its children inherit */
 void	sandbox_executor(void);
+/*
+ * the sandbox of a worker's row in the process table (include/proctab.h):
+ * its user (root: only the executor's denylist) and its seccomp profile
+ */
+void	worker_sandbox(const struct agentd_config *, enum proc_role);
 /* sandboxed workers are killed first when memory runs out */
 #define SANDBOX_OOM_SCORE_ADJ	"500"
 

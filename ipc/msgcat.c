@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "msgcat.h"
+#include "proctab.h"
 
 struct name_row {
 	uint32_t	 v;
@@ -60,9 +61,11 @@ msg_type_name(uint32_t type)
 const char *
 role_name(uint32_t role)
 {
-	static const char *names[ROLE_MAX] = {
-		"agentd", "watcher", "executor", "reporter", "control"
-	};
+	const struct proc_desc *p;
 
-	return role < ROLE_MAX ? names[role] : "unknown";
+	if (role == ROLE_PARENT)
+		return "agentd";
+	if (role == ROLE_CONTROL)
+		return "control";
+	return (p = proc_get(role)) != NULL ? p->name : "unknown";
 }

@@ -32,9 +32,10 @@
 #include "log.h"
 #include "msgcat.h"
 #include "config.h"
+#include "proctab.h"
 #include "sandbox.h"
 
-/* syscalls a sandboxed libevent worker needs, nothing more */
+/* syscalls every sandboxed libevent worker needs, nothing more */
 static const int worker_allow[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
 	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(close),
@@ -51,7 +52,14 @@ static const int worker_allow[] = {
 	SCMP_SYS(restart_syscall), SCMP_SYS(getuid), SCMP_SYS(geteuid),
 	SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(eventfd2),
 	SCMP_SYS(pipe2),
-	/* glibc's qsort asks sysinfo(2) for the memory size of big sorts */
+};
+
+/*
+ * What one role needs beyond worker_allow.  The watcher and the reporter
+ * sort (glibc's qsort asks sysinfo(2) for the memory size of big sorts);
+ * the test builds' no-op worker sorts nothing and gets nothing extra.
+ */
+static const int sorter_allow[] = {
 	SCMP_SYS(sysinfo),
 };
 
@@ -136,9 +144,35 @@ allow_signal_self(scmp_filter_ctx ctx)
 		fatalx("seccomp_rule_add(tgkill): %s", strerror(-r));
 }
 
+#define LIST(a)	(a), sizeof(a) / sizeof((a)[0])
+
+/* the seccomp profiles a process table row can name */
+static const struct seccomp_profile {
+	enum sandbox_profile	 id;
+	const int		*extra;		/* beyond worker_allow */
+	size_t			 nextra;
+} seccomp_profiles[] = {
+	{ SANDBOX_WATCHER,	LIST(sorter_allow) },
+	{ SANDBOX_REPORTER,	LIST(sorter_allow) },
+	{ SANDBOX_NOOP,		NULL, 0 },
+};
+
+static const struct seccomp_profile *
+seccomp_profile(enum sandbox_profile id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(seccomp_profiles) / sizeof(seccomp_profiles[0]);
+	    i++)
+		if (seccomp_profiles[i].id == id)
+			return &seccomp_profiles[i];
+	fatalx("no seccomp profile %d for a sandboxed worker", (int)id);
+}
+
 static void
 seccomp_worker(enum sandbox_profile profile)
 {
+	const struct seccomp_profile *sp = seccomp_profile(profile);
 	scmp_filter_ctx ctx;
 
 	/* any syscall not listed: the whole process dies with SIGSYS */
@@ -148,18 +182,12 @@ seccomp_worker(enum sandbox_profile profile)
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS) < 0)
 		fatalx("seccomp_attr_set(BADARCH) failed");
-	add_rules(ctx, SCMP_ACT_ALLOW, worker_allow,
-	    sizeof(worker_allow) / sizeof(worker_allow[0]));
-	add_rules(ctx, SCMP_ACT_ERRNO(ENOSYS), worker_enosys,
-	    sizeof(worker_enosys) / sizeof(worker_enosys[0]));
-	add_rules(ctx, SCMP_ACT_ERRNO(EACCES), worker_eacces,
-	    sizeof(worker_eacces) / sizeof(worker_eacces[0]));
+	add_rules(ctx, SCMP_ACT_ALLOW, LIST(worker_allow));
+	add_rules(ctx, SCMP_ACT_ALLOW, sp->extra, sp->nextra);
+	add_rules(ctx, SCMP_ACT_ERRNO(ENOSYS), LIST(worker_enosys));
+	add_rules(ctx, SCMP_ACT_ERRNO(EACCES), LIST(worker_eacces));
+	/* what keeps two workers apart is their uids and this */
 	allow_signal_self(ctx);
-	/*
-	 * The watcher and the reporter need the same calls; what keeps them
-	 * apart is their distinct uids (sandbox_enter) and allow_signal_self.
-	 */
-	(void)profile;
 	load_filter(ctx);
 }
 
@@ -173,8 +201,7 @@ sandbox_executor(void)
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS) < 0)
 		fatalx("seccomp_attr_set(BADARCH) failed");
-	add_rules(ctx, SCMP_ACT_ERRNO(EPERM), executor_deny,
-	    sizeof(executor_deny) / sizeof(executor_deny[0]));
+	add_rules(ctx, SCMP_ACT_ERRNO(EPERM), LIST(executor_deny));
 	load_filter(ctx);
 }
 
@@ -307,4 +334,30 @@ sandbox_check_started_by_agentd(const char *role)
 	    fstat(WORKER_PARENT_FD, &st) == -1 || !S_ISSOCK(st.st_mode) ||
 	    fstat(WORKER_CONFIG_FD, &st) == -1)
 		fatalx("agentd-%s is started by agentd, not by hand", role);
+}
+
+void
+worker_sandbox(const struct agentd_config *conf, enum proc_role role)
+{
+	const struct proc_desc *p = proc_get(role);
+
+	if (p == NULL)
+		fatalx("role %d has no row in the process table", (int)role);
+	switch (p->user) {
+	case PROC_USER_ROOT:
+		if (p->seccomp != SANDBOX_EXECUTOR)
+			fatalx("%s: a root worker takes the executor's "
+			    "profile", p->name);
+		sandbox_executor();
+		break;
+	case PROC_USER_PRIVSEP:
+		sandbox_enter(conf->privsep_user, conf->privsep_chroot,
+		    p->seccomp);
+		break;
+	case PROC_USER_REPORTER:
+		/* its own uid: the watcher cannot signal, trace or stop it */
+		sandbox_enter(conf->reporter_user, conf->privsep_chroot,
+		    p->seccomp);
+		break;
+	}
 }

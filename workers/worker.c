@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "pod.h"
+#include "proctab.h"
 #include "sandbox.h"
 #include "worker.h"
 
@@ -157,7 +158,12 @@ worker_peer_attach(struct worker_env *env, enum proc_role role, int fd,
 		ipc_chan_free(env->peers[role]);
 	env->peers[role] = ipc_chan_new(env->base, fd, role_name(role), tab,
 	    ntab, peer_error, (void *)(uintptr_t)role);
-	env->peer_sends[role] = ntab > 0;
+	/* the process table says who sends to whom; a table must agree */
+	env->peer_sends[role] = proc_sends(role, env->role);
+	if (env->peer_sends[role] != (ntab > 0))
+		fatalx("the %s %s a dispatch table for the %s, against the "
+		    "process table", role_name(env->role), ntab > 0 ? "has" :
+		    "lacks", role_name(role));
 	if (env->peers[role] == NULL)
 		close(fd);
 	return env->peers[role];

@@ -636,7 +636,7 @@ main(int argc, char *argv[])
 		log_warnx("%s", rtinfo.storage_warning);
 	if (rtinfo.storage_error[0] != '\0')
 		log_warnx("%s", rtinfo.storage_error);
-	sandbox_executor();
+	worker_sandbox(&env.conf, env.role);
 	job_init(env.base, &env.conf);
 	if (exitwatch_init(env.base, lc_exit_event) == -1)
 		fatal("watching conmon's exit files");

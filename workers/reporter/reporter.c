@@ -409,9 +409,7 @@ int
 main(int argc, char *argv[])
 {
 	worker_init(&env, ROLE_REPORTER, parent_tab, nitems(parent_tab));
-	/* its own uid: the watcher cannot signal, trace or stop it */
-	sandbox_enter(env.conf.reporter_user, env.conf.privsep_chroot,
-	    SANDBOX_REPORTER);
+	worker_sandbox(&env.conf, env.role);
 	worker_run(&env);
 	return 0;
 }

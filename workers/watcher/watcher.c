@@ -389,8 +389,7 @@ main(int argc, char *argv[])
 #ifdef AGENTD_TEST_HOOKS
 	env.role_test_hook = watcher_test_hook;
 #endif
-	sandbox_enter(env.conf.privsep_user, env.conf.privsep_chroot,
-	    SANDBOX_WATCHER);
+	worker_sandbox(&env.conf, env.role);
 	log_info("watching %s for node %s", env.conf.static_pod_path,
 	    env.conf.node_name);
 	worker_run(&env);
