@@ -33,6 +33,7 @@
 #include "msgcat.h"
 #include "config.h"
 #include "sandbox.h"
+#include "workerfd.h"
 
 /* syscalls a sandboxed libevent worker needs, nothing more */
 static const int worker_allow[] = {

@@ -63,6 +63,7 @@ worker_init(struct worker_env *env, enum proc_role role,
 	    tab, ntab, parent_error, env);
 	if (env->parent == NULL)
 		fatalx("ipc_chan_new");
+	ipc_chan_set_roles(env->parent, role, ROLE_PARENT);
 }
 
 void
@@ -160,6 +161,8 @@ worker_peer_attach(struct worker_env *env, enum proc_role role, int fd,
 	env->peer_sends[role] = ntab > 0;
 	if (env->peers[role] == NULL)
 		close(fd);
+	else
+		ipc_chan_set_roles(env->peers[role], env->role, role);
 	return env->peers[role];
 }
 

@@ -942,6 +942,72 @@ TEST(test_unknown_type_ends_peer)
 	fix_close(&f);
 }
 
+/*
+ * The catalog's directions (msgschema.h): a channel that knows its ends
+ * refuses a type its table lists but whose row does not go from the peer
+ * to us, and takes one that does.
+ */
+TEST(test_wrong_direction_is_refused)
+{
+	struct fix f;
+	uint8_t buf[64];
+	uint64_t seq = 7;
+
+	fix_open(&f);
+	/* we are the watcher, the peer agentd: PONG goes the other way */
+	ipc_chan_set_roles(f.rx.chan, ROLE_WATCHER, ROLE_PARENT);
+	write_all(f.raw, buf, raw_frame(buf, MSG_PONG, 8, 0, &seq));
+	CHECK(run_until(f.base, pred_err, &f.rx, RUN_MAX_MS));
+	CHECK_EQ_INT(f.rx.nerr, 1);
+	CHECK_EQ_INT(f.rx.nmsg, 0);
+	CHECK(strstr(f.rx.reason, "unexpected message type 4 (PONG) from "
+	    "agentd to watcher") != NULL);
+	fix_close(&f);
+}
+
+TEST(test_wrong_direction_between_workers_is_refused)
+{
+	struct fix f;
+	uint8_t buf[64];
+	uint64_t seq = 7;
+
+	fix_open(&f);
+	/* a POD_SPEC from the reporter: only the watcher sends pod sets */
+	ipc_chan_set_state(f.rx.chan, ST_RUNNING);
+	ipc_chan_set_roles(f.rx.chan, ROLE_EXECUTOR, ROLE_REPORTER);
+	write_all(f.raw, buf, raw_frame(buf, MSG_POD_SPEC, 8, 0, &seq));
+	CHECK(run_until(f.base, pred_err, &f.rx, RUN_MAX_MS));
+	CHECK_EQ_INT(f.rx.nerr, 1);
+	CHECK_EQ_INT(f.rx.nmsg, 0);
+	CHECK(strstr(f.rx.reason, "(POD_SPEC) from reporter to executor") !=
+	    NULL);
+	fix_close(&f);
+}
+
+TEST(test_right_direction_is_accepted)
+{
+	struct fix f;
+	uint8_t buf[64];
+	uint64_t seq = 7;
+	struct want w;
+
+	fix_open(&f);
+	w.rx = &f.rx;
+	/* agentd hears a PONG from any worker, and the watcher a PING */
+	ipc_chan_set_roles(f.rx.chan, ROLE_PARENT, ROLE_REPORTER);
+	write_all(f.raw, buf, raw_frame(buf, MSG_PONG, 8, 0, &seq));
+	w.n = 1;
+	CHECK(run_until(f.base, pred_nmsg, &w, RUN_MAX_MS));
+	ipc_chan_set_roles(f.rx.chan, ROLE_WATCHER, ROLE_PARENT);
+	write_all(f.raw, buf, raw_frame(buf, MSG_PING, 8, 0, &seq));
+	w.n = 2;
+	CHECK(run_until(f.base, pred_nmsg, &w, RUN_MAX_MS));
+	CHECK_EQ_INT(f.rx.nerr, 0);
+	CHECK_EQ_INT(f.rx.nmsg, 2);
+	CHECK_EQ_INT(f.rx.last_type, MSG_PING);
+	fix_close(&f);
+}
+
 TEST(test_unknown_header_flags_end_peer)
 {
 	struct fix f;
