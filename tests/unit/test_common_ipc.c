@@ -22,6 +22,7 @@
 
 #include "ipc.h"
 #include "msgcat.h"
+#include "msgschema.h"
 #include "tap.h"
 
 #define TEST_ALARM_SECONDS	120
@@ -1006,6 +1007,58 @@ TEST(test_right_direction_is_accepted)
 	CHECK_EQ_INT(f.rx.nmsg, 2);
 	CHECK_EQ_INT(f.rx.last_type, MSG_PING);
 	fix_close(&f);
+}
+
+/* every catalog row is whole, unique and within what ipc.c can carry */
+TEST(test_schema_rows_are_sane)
+{
+	const struct msg_schema *s;
+	const struct msg_field *f;
+	size_t i, j;
+
+	CHECK(msg_nschemas > 0);
+	for (i = 0; i < msg_nschemas; i++) {
+		s = &msg_schemas[i];
+		CHECK(msg_schema_find(s->type) == s);
+		CHECK(s->type < MSG_TYPE_MAX);
+		CHECK(s->name != NULL && s->name[0] != '\0');
+		CHECK(strcmp(msg_type_name(s->type), s->name) == 0);
+		CHECK(s->senders != 0 && (s->senders & ~ROLES_ALL) == 0);
+		CHECK(s->receivers != 0 && (s->receivers & ~ROLES_ALL) == 0);
+		CHECK(s->chans != 0);
+		CHECK((s->fields == NULL) == (s->nfields == 0));
+		for (j = 0; j < s->nfields; j++) {
+			f = &s->fields[j];
+			CHECK(f->name != NULL);
+			if (f->kind == MSGF_STR)
+				CHECK(f->max > 0 && f->max < IPC_MAX_STR);
+			if (f->kind == MSGF_BYTES)
+				CHECK(f->max > 0 && f->max <= IPC_MAX_PAYLOAD);
+		}
+	}
+	/* the two the fuzz table had lost */
+	CHECK(msg_schema_find(MSG_PEER_FAULT) != NULL);
+	CHECK(msg_schema_find(CTL_TEST_HOOK) != NULL);
+	CHECK(msg_schema_find(MSG_TYPE_MAX) == NULL);
+	CHECK(strcmp(msg_type_name(0xdead), "unknown") == 0);
+}
+
+TEST(test_schema_roles)
+{
+	CHECK(ROLES_WORKERS & ROLEBIT(ROLE_WATCHER));
+	CHECK(ROLES_WORKERS & ROLEBIT(ROLE_EXECUTOR));
+	CHECK(ROLES_WORKERS & ROLEBIT(ROLE_REPORTER));
+	CHECK(!(ROLES_WORKERS & ROLEBIT(ROLE_PARENT)));
+	CHECK(!(ROLES_WORKERS & ROLEBIT(ROLE_CONTROL)));
+	CHECK(msg_schema_allows(MSG_HELLO, ROLE_REPORTER, ROLE_PARENT));
+	CHECK(!msg_schema_allows(MSG_HELLO, ROLE_PARENT, ROLE_REPORTER));
+	CHECK(msg_schema_allows(MSG_POD_EVENT, ROLE_PARENT, ROLE_REPORTER));
+	CHECK(msg_schema_allows(MSG_POD_EVENT, ROLE_EXECUTOR, ROLE_REPORTER));
+	CHECK(!msg_schema_allows(MSG_POD_EVENT, ROLE_WATCHER, ROLE_REPORTER));
+	CHECK(msg_schema_allows(MSG_AUDIT_RECORD, ROLE_EXECUTOR, ROLE_PARENT));
+	CHECK(!msg_schema_allows(CTL_STATUS, ROLE_WATCHER, ROLE_PARENT));
+	CHECK(!msg_schema_allows(MSG_PING, ROLE_PARENT, ROLE_MAX));
+	CHECK(!msg_schema_allows(9999, ROLE_PARENT, ROLE_WATCHER));
 }
 
 TEST(test_unknown_header_flags_end_peer)

@@ -85,7 +85,7 @@ exec_desired(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static int
 exec_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char uid[POD_MAX_UID + 1], key[LOGRL_MAX_KEY];
+	char uid[MSGB_POD_UID + 1], key[LOGRL_MAX_KEY];
 	int rv;
 
 	if ((rv = podtable_status(&pods, m, uid)) == PODTABLE_DROPPED) {
