@@ -64,7 +64,7 @@ const struct msg_schema msg_schemas[] = {
 
 	/* observed state */
 	{ MSG_POD_STATUS, "POD_STATUS", EXE, REP, MSGCHAN_PEER, 0,
-	    F(STR("uid", MSGB_POD_UID), { MSGF_REPORT, "report", 0 }) },
+	    F(STR("uid", MSGB_POD_UID), { MSGF_REPORT, "pod_report", 0 }) },
 	{ MSG_POD_GONE, "POD_GONE", EXE, REP, MSGCHAN_PEER, 0,
 	    F(STR("uid", MSGB_POD_UID)) },
 	{ MSG_PODS_SYNCED, "PODS_SYNCED", EXE, REP, MSGCHAN_PEER, 0,

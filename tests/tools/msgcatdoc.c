@@ -52,38 +52,35 @@ print_chans(uint32_t chans)
 static void
 print_field(const struct msg_field *f)
 {
-	switch (f->kind) {
-	case MSGF_U32:
-		printf("u32 %s", f->name);
-		break;
-	case MSGF_U64:
-		printf("u64 %s", f->name);
-		break;
-	case MSGF_I64:
-		printf("i64 %s", f->name);
-		break;
-	case MSGF_STR:
-		printf("str %s (≤ %u)", f->name, f->max);
-		break;
-	case MSGF_BYTES:
-		printf("bytes %s (≤ %u)", f->name, f->max);
-		break;
-	case MSGF_U32LIST:
-		printf("[u32] %s (≤ %u)", f->name, f->max);
-		break;
-	case MSGF_U32REST:
-		printf("u32… %s (≤ %u, to the end)", f->name, f->max);
-		break;
-	case MSGF_POD:
-		printf("%s (podwire)", f->name);
-		break;
-	case MSGF_REPORT:
-		printf("pod_report (podwire)");
-		break;
-	default:
+	static const struct {
+		char		 kind;
+		const char	*type;		/* before the name */
+		int		 bounded;
+		const char	*tail;
+	} kinds[] = {
+		{ MSGF_U32, "u32 ", 0, "" },
+		{ MSGF_U64, "u64 ", 0, "" },
+		{ MSGF_I64, "i64 ", 0, "" },
+		{ MSGF_STR, "str ", 1, "" },
+		{ MSGF_BYTES, "bytes ", 1, "" },
+		{ MSGF_U32LIST, "[u32] ", 1, "" },
+		{ MSGF_U32REST, "u32… ", 1, ", to the end" },
+		{ MSGF_POD, "", 0, " (podwire)" },
+		{ MSGF_REPORT, "", 0, " (podwire)" },
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(kinds) && kinds[i].kind != f->kind; i++)
+		;
+	if (i == nitems(kinds)) {
 		printf("? %s", f->name);
-		break;
+		return;
 	}
+	printf("%s%s", kinds[i].type, f->name);
+	if (kinds[i].bounded)
+		printf(" (≤ %u%s)", f->max, kinds[i].tail);
+	else
+		printf("%s", kinds[i].tail);
 }
 
 static void

@@ -948,41 +948,38 @@ TEST(test_unknown_type_ends_peer)
  * refuses a type its table lists but whose row does not go from the peer
  * to us, and takes one that does.
  */
-TEST(test_wrong_direction_is_refused)
+/* a frame of type from peer to self, in state; the reason it ended with */
+static void
+check_refused(uint32_t self, uint32_t peer, uint32_t type, uint32_t state,
+    const char *want)
 {
 	struct fix f;
 	uint8_t buf[64];
 	uint64_t seq = 7;
 
 	fix_open(&f);
-	/* we are the watcher, the peer agentd: PONG goes the other way */
-	ipc_chan_set_roles(f.rx.chan, ROLE_WATCHER, ROLE_PARENT);
-	write_all(f.raw, buf, raw_frame(buf, MSG_PONG, 8, 0, &seq));
+	ipc_chan_set_state(f.rx.chan, state);
+	ipc_chan_set_roles(f.rx.chan, self, peer);
+	write_all(f.raw, buf, raw_frame(buf, type, 8, 0, &seq));
 	CHECK(run_until(f.base, pred_err, &f.rx, RUN_MAX_MS));
 	CHECK_EQ_INT(f.rx.nerr, 1);
 	CHECK_EQ_INT(f.rx.nmsg, 0);
-	CHECK(strstr(f.rx.reason, "unexpected message type 4 (PONG) from "
-	    "agentd to watcher") != NULL);
+	CHECK(strstr(f.rx.reason, want) != NULL);
 	fix_close(&f);
+}
+
+TEST(test_wrong_direction_is_refused)
+{
+	/* we are the watcher, the peer agentd: PONG goes the other way */
+	check_refused(ROLE_WATCHER, ROLE_PARENT, MSG_PONG, ST_INIT,
+	    "unexpected message type 4 (PONG) from agentd to watcher");
 }
 
 TEST(test_wrong_direction_between_workers_is_refused)
 {
-	struct fix f;
-	uint8_t buf[64];
-	uint64_t seq = 7;
-
-	fix_open(&f);
 	/* a POD_SPEC from the reporter: only the watcher sends pod sets */
-	ipc_chan_set_state(f.rx.chan, ST_RUNNING);
-	ipc_chan_set_roles(f.rx.chan, ROLE_EXECUTOR, ROLE_REPORTER);
-	write_all(f.raw, buf, raw_frame(buf, MSG_POD_SPEC, 8, 0, &seq));
-	CHECK(run_until(f.base, pred_err, &f.rx, RUN_MAX_MS));
-	CHECK_EQ_INT(f.rx.nerr, 1);
-	CHECK_EQ_INT(f.rx.nmsg, 0);
-	CHECK(strstr(f.rx.reason, "(POD_SPEC) from reporter to executor") !=
-	    NULL);
-	fix_close(&f);
+	check_refused(ROLE_EXECUTOR, ROLE_REPORTER, MSG_POD_SPEC, ST_RUNNING,
+	    "(POD_SPEC) from reporter to executor");
 }
 
 TEST(test_right_direction_is_accepted)
