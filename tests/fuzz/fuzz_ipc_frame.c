@@ -9,6 +9,8 @@
  *    in odd-sized chunks, read and dispatched by ipc.c under libevent,
  *    with a dispatch table of every catalog type (HELLO once, PEER_CONNECT
  *    with an fd, POD_SPEC only between PODSET_BEGIN and PODSET_END).  A
+ *    quarter of the inputs (by length) give the channel two roles from
+ *    the first byte, so that the catalog's directions are checked too.  A
  *    model walks the bytes independently; the channel must dispatch exactly
  *    the frames the model accepts, in order, never dispatch after its
  *    error callback, and call that callback exactly once by the time the
@@ -45,6 +47,12 @@
 #define ST_PODSET		1
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* the ends of the channel under test; has == 0: no direction check */
+struct ends {
+	int		 has;
+	uint32_t	 self, peer;
+};
 
 struct obs {
 	int		 nerr;
@@ -203,8 +211,20 @@ dtab_init(void)
 
 /* ---- the model: which frames must be dispatched ---- */
 
+static void
+ends_of(const uint8_t *data, size_t size, struct ends *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (size % 4 != 3)
+		return;
+	e->has = 1;
+	e->self = data[0] % ROLE_MAX;
+	e->peer = (data[0] / ROLE_MAX) % ROLE_MAX;
+}
+
 static int
-model(const uint8_t *data, size_t size, uint32_t *types, int max)
+model(const uint8_t *data, size_t size, const struct ends *e, uint32_t *types,
+    int max)
 {
 	struct ipc_msg m;
 	const struct msg_schema *s;
@@ -222,6 +242,8 @@ model(const uint8_t *data, size_t size, uint32_t *types, int max)
 		if (size - pos - IPC_HDR_SIZE < len)
 			break;
 		if ((flags & IPC_HDRF_FD) || (s = schema_of(type)) == NULL)
+			break;
+		if (e->has && !msg_schema_allows(type, e->peer, e->self))
 			break;
 		if (type == MSG_POD_SPEC && state != ST_PODSET)
 			break;
@@ -259,7 +281,8 @@ pump(int n)
 }
 
 static void
-run_channel(const uint8_t *data, size_t size, struct obs *o)
+run_channel(const uint8_t *data, size_t size, const struct ends *e,
+    struct obs *o)
 {
 	struct ipc_chan *c;
 	size_t off = 0, chunk, step;
@@ -271,6 +294,8 @@ run_channel(const uint8_t *data, size_t size, struct obs *o)
 	if ((c = ipc_chan_new(base, sv[0], "fuzz", dtab, MSG_NSCHEMAS,
 	    on_error, o)) == NULL)
 		abort();
+	if (e->has)
+		ipc_chan_set_roles(c, e->self, e->peer);
 	fcntl(sv[1], F_SETFL, O_NONBLOCK);
 	/* chunk sizes from the input length: frames straddle reads */
 	step = 1 + size % 53;
@@ -301,6 +326,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint32_t want[FUZZ_MAX_DISPATCH];
 	const struct msg_schema *s;
 	struct ipc_msg m;
+	struct ends e;
 	int nwant, i;
 
 	if (base == NULL) {
@@ -320,8 +346,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* 2: a stream of frames through a channel, against the model */
 	memset(&o, 0, sizeof(o));
-	nwant = model(data, size, want, FUZZ_MAX_DISPATCH);
-	run_channel(data, size, &o);
+	ends_of(data, size, &e);
+	nwant = model(data, size, &e, want, FUZZ_MAX_DISPATCH);
+	run_channel(data, size, &e, &o);
 	if (o.nerr != 1 || o.disp_after_err)
 		abort();
 	if (o.ndisp != nwant) {
