@@ -51,7 +51,8 @@ UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
-		  $(BUILD)/bench/ipc_bench $(BUILD)/tests/tools/seccomp_probe
+		  $(BUILD)/bench/ipc_bench $(BUILD)/tests/tools/seccomp_probe \
+		  $(BUILD)/tests/tools/msgcatdoc
 
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
@@ -128,6 +129,21 @@ $(BUILD)/bench/audit_bench: bench/audit_bench.c $(LIB_AGENTD) $(LIB_COMMON)
 $(BUILD)/bench/ipc_bench: bench/ipc_bench.c $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# the message catalog table of docs/DESIGN.md, printed from
+# include/msgschema.h; `make catalog` writes it between the doc's msgcat
+# markers (tests/test_catalog.py fails when they differ)
+$(BUILD)/tests/tools/msgcatdoc: tests/tools/msgcatdoc.c $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+catalog: $(BUILD)/tests/tools/msgcatdoc
+	$(BUILD)/tests/tools/msgcatdoc >$(BUILD)/msgcat.md
+	awk -v f=$(BUILD)/msgcat.md '/<!-- msgcat:end -->/ { skip = 0 } \
+	    !skip { print } /<!-- msgcat:begin -->/ { \
+	    while ((getline l <f) > 0) print l; skip = 1 }' \
+	    docs/DESIGN.md >docs/DESIGN.md.tmp
+	mv docs/DESIGN.md.tmp docs/DESIGN.md
+.PHONY: catalog
 
 # the test build: identical but for the test-only hooks (MSG_TEST_HOOK)
 testbuild:

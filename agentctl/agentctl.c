@@ -22,6 +22,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "msgcat.h"
+#include "msgschema.h"
 #include "proctab.h"
 #include "pod.h"
 
@@ -113,7 +114,7 @@ request_try(struct ipc_msg *req, char *err, size_t errlen)
 		if (m.type == CTL_REPLY_END)
 			break;
 		if (m.type != CTL_REPLY_CHUNK ||
-		    ipc_get_bytes_ref(&m, &p, IPC_MAX_PAYLOAD, &n) == -1 ||
+		    ipc_get_bytes_ref(&m, &p, MSGB_REPLY_CHUNK, &n) == -1 ||
 		    ipc_get_end(&m) == -1 || len + n > CTL_MAX_REPLY)
 			fatalx("malformed reply from agentd");
 		if ((out = realloc(out, len + n + 1)) == NULL)

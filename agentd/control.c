@@ -27,11 +27,11 @@
 #include "agentd.h"
 #include "ipc.h"
 #include "log.h"
+#include "msgschema.h"
 #include "pod.h"
 
 #define CONTROL_MAX_CLIENTS	32
 #define CONTROL_SOCK_NAME	"agentd.sock"
-#define CONTROL_MAX_FILTER	512
 /* a client with no request in flight that sent nothing for this long */
 #define CONTROL_IDLE_TIMEOUT_S	10
 /* a request whose first bytes came in must be whole within this */
@@ -263,7 +263,7 @@ forward(struct ctl_client *cl, enum proc_role role, struct ipc_msg *fwd)
 static int
 ctl_get_pods(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char filter[CONTROL_MAX_FILTER];
+	char filter[MSGB_QUERY_FILTER + 1];
 	struct ipc_msg fwd;
 	uint32_t kind;
 
@@ -281,7 +281,7 @@ ctl_get_pods(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static int
 ctl_image(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char src[CONFIG_MAX_PATH], name[POD_MAX_IMAGE + 1];
+	char src[MSGB_IMAGE_SOURCE + 1], name[MSGB_IMAGE_NAME + 1];
 	struct ipc_msg fwd;
 
 	if (m->type == CTL_IMAGE_LIST) {
@@ -308,7 +308,7 @@ ctl_test_hook(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	uint32_t role, hook, nargs, v, i;
 
 	if (ipc_get_u32(m, &role) == -1 || ipc_get_u32(m, &hook) == -1 ||
-	    ipc_get_count(m, &nargs, TEST_HOOK_MAX_ARGS) == -1)
+	    ipc_get_count(m, &nargs, MSGB_TEST_HOOK_ARGS) == -1)
 		return -1;
 	ipc_msg_init(&fwd, MSG_TEST_HOOK, 0);
 	ipc_put_u32(&fwd, hook);
@@ -332,7 +332,7 @@ void
 control_relay(struct agentd *env, uint32_t id, int end, struct ipc_msg *m)
 {
 	const uint8_t *p;
-	char error[1024];
+	char error[MSGB_REPLY_ERROR + 1];
 	uint32_t status;
 	size_t n, i;
 
@@ -343,7 +343,7 @@ control_relay(struct agentd *env, uint32_t id, int end, struct ipc_msg *m)
 	if (i == CONTROL_MAX_CLIENTS)
 		return;		/* the client went away meanwhile */
 	if (!end) {
-		if (ipc_get_bytes_ref(m, &p, IPC_MAX_PAYLOAD, &n) == 0 &&
+		if (ipc_get_bytes_ref(m, &p, MSGB_REPLY_CHUNK, &n) == 0 &&
 		    ipc_get_end(m) == 0)
 			ipc_send_chunks(clients[i].chan, CTL_REPLY_CHUNK, 0,
 			    p, n);
@@ -492,6 +492,7 @@ accept_cb(evutil_socket_t fd, short ev, void *arg)
 		close(s);
 		return;
 	}
+	ipc_chan_set_roles(clients[i].chan, ROLE_PARENT, ROLE_CONTROL);
 	sweep_arm();
 }
 

@@ -33,19 +33,16 @@
 #include "audit.h"
 #include "ipc.h"
 #include "log.h"
+#include "msgschema.h"
 #include "pod.h"
 #include "proctab.h"
+#include "workerfd.h"
 
 #define CHAN_STARTING	0	/* ipc channel states */
 #define CHAN_UP		1
 #define ST_STARTING	(1u << CHAN_STARTING)
 #define ST_UP		(1u << CHAN_UP)
 
-/* audit record field bounds (MSG_AUDIT_RECORD) */
-#define AUDIT_MAX_ACTION	64
-#define AUDIT_MAX_DETAILS	4096
-#define AUDIT_MAX_OUTCOME	32
-#define AUDIT_MAX_ERROR		1024
 
 static int	worker_hello(struct ipc_chan *, struct ipc_msg *, void *);
 static int	worker_pong(struct ipc_chan *, struct ipc_msg *, void *);
@@ -328,10 +325,13 @@ spawn(struct agentd *env, struct worker *w)
 	    supervise_chan_error, w);
 	if (w->chan == NULL)
 		fatalx("ipc_chan_new");
+	ipc_chan_set_roles(w->chan, ROLE_PARENT, w->role);
 	if (av[0] != -1 && (w->audit_chan = ipc_chan_new(env->base, av[0],
 	    "audit", audit_tab, nitems(audit_tab), supervise_chan_error,
 	    w)) == NULL)
 		fatalx("ipc_chan_new");
+	if (w->audit_chan != NULL)
+		ipc_chan_set_roles(w->audit_chan, ROLE_PARENT, w->role);
 	log_info("started %s (pid %d)", w->exe, (int)pid);
 	return 0;
 }
@@ -518,8 +518,9 @@ worker_peer_fault(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static int
 watcher_reject(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char file[MANIFEST_MAX_NAME + 1], field[256], reason[512];
-	char details[4 * (MANIFEST_MAX_NAME + 256) + 32];
+	char file[MSGB_REJECT_FILE + 1], field[MSGB_REJECT_FIELD + 1];
+	char reason[MSGB_REJECT_REASON + 1];
+	char details[4 * (MSGB_REJECT_FILE + MSGB_REJECT_FIELD + 1) + 32];
 
 	if (ipc_get_str(m, file, sizeof(file)) == -1 ||
 	    ipc_get_str(m, field, sizeof(field)) == -1 ||
@@ -572,11 +573,11 @@ phase_name(uint32_t phase)
 static int
 executor_audit(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char action[AUDIT_MAX_ACTION], ns[POD_MAX_NAMESPACE + 1];
-	char name[POD_MAX_NAME + 1], uid[POD_MAX_UID + 1];
-	char ctr[POD_MAX_CONTAINER_NAME + 1], image[POD_MAX_IMAGE + 1];
-	char details[AUDIT_MAX_DETAILS];
-	char outcome[AUDIT_MAX_OUTCOME], error[AUDIT_MAX_ERROR];
+	char action[MSGB_AUDIT_ACTION + 1], ns[MSGB_AUDIT_NAMESPACE + 1];
+	char name[MSGB_AUDIT_NAME + 1], uid[MSGB_AUDIT_UID + 1];
+	char ctr[MSGB_AUDIT_CONTAINER + 1], image[MSGB_AUDIT_IMAGE + 1];
+	char details[MSGB_AUDIT_DETAILS + 1];
+	char outcome[MSGB_AUDIT_OUTCOME + 1], error[MSGB_AUDIT_ERROR + 1];
 	struct audit_rec r;
 	uint64_t seq = 0;
 	uint32_t phase, status = 0;

@@ -1,8 +1,8 @@
 /*
  * agentd.yaml: one flat YAML mapping.  agentd parses it once; each worker
- * gets the same bytes on fd WORKER_CONFIG_FD (a sealed memfd) so that a
- * restarted worker sees the configuration agentd validated, not whatever
- * is on disk now.
+ * gets the same bytes on fd WORKER_CONFIG_FD (workerfd.h; a sealed memfd)
+ * so that a restarted worker sees the configuration agentd validated, not
+ * whatever is on disk now.
  */
 #ifndef AGENTD_CONFIG_H
 #define AGENTD_CONFIG_H
@@ -15,7 +15,6 @@
 #define CONFIG_MAX_RUNTIME_OPS	64	/* maxParallelRuntimeOps bound */
 #define CONFIG_MAX_PATH		1024
 #define CONFIG_MAX_CAPS		64
-#define WORKER_CONFIG_FD	5
 
 enum runtime_kind {
 	RUNTIME_AUTO = 0,

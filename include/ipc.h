@@ -100,6 +100,13 @@ struct ipc_chan	*ipc_chan_new(struct event_base *, int fd, const char *name,
 void		 ipc_chan_free(struct ipc_chan *);	/* closes the fd */
 int		 ipc_chan_fd(struct ipc_chan *);
 const char	*ipc_chan_name(struct ipc_chan *);
+/*
+ * The roles (enum proc_role) at the two ends: once set, a frame whose
+ * catalog row (msgschema.h) does not have the peer as a sender and self as
+ * a receiver is refused like an unknown type.  Unset: no direction check.
+ */
+void		 ipc_chan_set_roles(struct ipc_chan *, uint32_t self,
+		    uint32_t peer);
 void		 ipc_chan_set_state(struct ipc_chan *, uint32_t);
 uint32_t	 ipc_chan_state(struct ipc_chan *);
 size_t		 ipc_chan_queued(struct ipc_chan *);

@@ -1,13 +1,14 @@
 /*
  * The message catalog: every IPC message type, who sends it to whom, and its
- * payload.  This header is the single source of truth; docs/DESIGN.md
- * mirrors it.  Payload notation: u32, u64, i64, str (u32 length + bytes,
- * bounded), bytes (u32 length + bytes), [x] = u32 count + x repeated,
- * +fd = one descriptor passed with SCM_RIGHTS.
+ * payload.  include/msgschema.h holds the same as data (directions,
+ * channels, fields and their bounds), which the dispatcher enforces and
+ * docs/DESIGN.md's table is generated from.  Payload notation: u32, u64,
+ * i64, str (u32 length + bytes, bounded), bytes (u32 length + bytes),
+ * [x] = u32 count + x repeated, +fd = one descriptor passed with SCM_RIGHTS.
  *
- * Fixed fds in a worker: 3 = channel to the parent,
- * 4 = audit channel (executor only).  Peer channels between workers arrive
- * as MSG_PEER_CONNECT with an fd, at start and after any worker restart.
+ * The fixed fds of a worker are include/workerfd.h's.  Peer channels
+ * between workers arrive as MSG_PEER_CONNECT with an fd, at start and after
+ * any worker restart.
  */
 #ifndef AGENTD_MSGCAT_H
 #define AGENTD_MSGCAT_H
@@ -16,8 +17,6 @@
 
 #define IPC_PROTO_VERSION	1
 
-#define WORKER_PARENT_FD	3
-#define WORKER_AUDIT_FD		4
 #define WORKER_ENV_MAGIC	"AGENTD_WORKER"	/* env var set by agentd */
 
 enum proc_role {
@@ -44,7 +43,8 @@ enum msg_type {
 	MSG_PEER_FAULT,		/* W->P: u32 peer role, str reason: the peer
 				   broke the protocol; agentd kills it if
 				   that peer sends to the reporter of it,
-				   else the reporter (PEER_FAULT_MAX_REASON) */
+				   else the reporter (PEER_FAULT_MAX_REASON,
+				   msgschema.h) */
 
 	/* parent -> watcher: static manifest directory contents */
 	MSG_MANIFEST_BEGIN = 20,	/* u32 generation */
@@ -106,9 +106,6 @@ enum msg_type {
 
 	MSG_TYPE_MAX
 };
-
-/* MSG_PEER_FAULT: the sender truncates, agentd decodes with this bound */
-#define PEER_FAULT_MAX_REASON	255
 
 /* bounds of the static manifest directory as agentd hands it over */
 #define MANIFEST_MAX_BYTES	(512 * 1024)	/* one file */

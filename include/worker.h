@@ -12,6 +12,8 @@
 #include "config.h"
 #include "ipc.h"
 #include "msgcat.h"
+#include "msgschema.h"
+#include "workerfd.h"
 
 struct event_base;
 

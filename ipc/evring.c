@@ -10,6 +10,17 @@
 #include "evring.h"
 #include "ipc.h"
 #include "log.h"
+#include "msgschema.h"
+
+/* the struct holds what the catalog row allows, and its NUL */
+#define EV_FITS(f, b)	_Static_assert(sizeof(((struct pod_event *)0)->f) == \
+			    (b) + 1, "pod_event." #f " against its row")
+EV_FITS(kind, MSGB_EVENT_KIND);
+EV_FITS(namespace, MSGB_EVENT_NAMESPACE);
+EV_FITS(name, MSGB_EVENT_NAME);
+EV_FITS(uid, MSGB_EVENT_UID);
+EV_FITS(reason, MSGB_EVENT_REASON);
+EV_FITS(message, MSGB_EVENT_MESSAGE);
 
 static int
 same_key(const struct pod_event *e, const char *kind, const char *ns,
@@ -128,16 +139,16 @@ evring_get(struct ipc_msg *m, struct pod_event *e)
 	uint32_t type;
 
 	memset(e, 0, sizeof(*e));
-	if (ipc_get_str(m, e->kind, sizeof(e->kind)) == -1 ||
+	if (ipc_get_str(m, e->kind, MSGB_EVENT_KIND + 1) == -1 ||
 	    e->kind[0] == '\0' ||
-	    ipc_get_str(m, e->namespace, sizeof(e->namespace)) == -1 ||
-	    ipc_get_str(m, e->name, sizeof(e->name)) == -1 ||
+	    ipc_get_str(m, e->namespace, MSGB_EVENT_NAMESPACE + 1) == -1 ||
+	    ipc_get_str(m, e->name, MSGB_EVENT_NAME + 1) == -1 ||
 	    e->name[0] == '\0' ||
-	    ipc_get_str(m, e->uid, sizeof(e->uid)) == -1 ||
+	    ipc_get_str(m, e->uid, MSGB_EVENT_UID + 1) == -1 ||
 	    ipc_get_u32(m, &type) == -1 || type > EVENT_WARNING ||
-	    ipc_get_str(m, e->reason, sizeof(e->reason)) == -1 ||
+	    ipc_get_str(m, e->reason, MSGB_EVENT_REASON + 1) == -1 ||
 	    e->reason[0] == '\0' ||
-	    ipc_get_str(m, e->message, sizeof(e->message)) == -1 ||
+	    ipc_get_str(m, e->message, MSGB_EVENT_MESSAGE + 1) == -1 ||
 	    ipc_get_u32(m, &e->count) == -1 || e->count == 0 ||
 	    ipc_get_i64(m, &e->first_ns) == -1 ||
 	    ipc_get_i64(m, &e->last_ns) == -1 ||

@@ -8,9 +8,10 @@
  * the sender; a peer that lets IPC_MAX_QUEUED bytes pile up is declared
  * wedged and the channel fails loudly instead of dropping anything.
  *
- * Any violation (unknown type, bad length, bad flags, an fd where none is
- * allowed, a handler rejecting the payload) calls the channel's error
- * callback exactly once; the owner then ends or restarts the peer.
+ * Any violation (unknown type, a type the catalog does not let the peer
+ * send to us, bad length, bad flags, an fd where none is allowed, a
+ * handler rejecting the payload) calls the channel's error callback exactly
+ * once; the owner then ends or restarts the peer.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -30,6 +31,7 @@
 
 #include "ipc.h"
 #include "msgcat.h"
+#include "msgschema.h"
 
 #define IPC_RBUF_INITIAL	(16 * 1024)
 #define IPC_MAX_PENDING_FDS	4	/* fds received but not yet claimed */
@@ -65,6 +67,9 @@ struct ipc_chan {
 	void				*drain_arg;
 	size_t				 drain_below;
 	uint32_t			 state;
+	int				 has_roles;	/* direction check */
+	uint32_t			 self_role;
+	uint32_t			 peer_role;
 	int				 dead;
 	int				 in_cb;
 	int				 free_pending;
@@ -686,6 +691,14 @@ ipc_chan_name(struct ipc_chan *c)
 }
 
 void
+ipc_chan_set_roles(struct ipc_chan *c, uint32_t self, uint32_t peer)
+{
+	c->has_roles = 1;
+	c->self_role = self;
+	c->peer_role = peer;
+}
+
+void
 ipc_chan_set_state(struct ipc_chan *c, uint32_t state)
 {
 	c->state = state;
@@ -965,6 +978,15 @@ chan_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, uint8_t *payload)
 		ipc_msg_free(&m);
 		chan_fail(c, "unexpected message type %u (%s)", h->type,
 		    msg_type_name(h->type));
+		return -1;
+	}
+	/* a table row the catalog does not back: that direction is not ours */
+	if (c->has_roles && !msg_schema_allows(h->type, c->peer_role,
+	    c->self_role)) {
+		ipc_msg_free(&m);
+		chan_fail(c, "unexpected message type %u (%s) from %s to %s",
+		    h->type, msg_type_name(h->type), role_name(c->peer_role),
+		    role_name(c->self_role));
 		return -1;
 	}
 	/* no row's mask holds a state >= 32 (and 1u << 32 is UB) */

@@ -34,6 +34,7 @@
 #include "config.h"
 #include "proctab.h"
 #include "sandbox.h"
+#include "workerfd.h"
 
 /* syscalls every sandboxed libevent worker needs, nothing more */
 static const int worker_allow[] = {

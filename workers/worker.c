@@ -64,6 +64,7 @@ worker_init(struct worker_env *env, enum proc_role role,
 	    tab, ntab, parent_error, env);
 	if (env->parent == NULL)
 		fatalx("ipc_chan_new");
+	ipc_chan_set_roles(env->parent, role, ROLE_PARENT);
 }
 
 void
@@ -166,6 +167,8 @@ worker_peer_attach(struct worker_env *env, enum proc_role role, int fd,
 		    "lacks", role_name(role));
 	if (env->peers[role] == NULL)
 		close(fd);
+	else
+		ipc_chan_set_roles(env->peers[role], env->role, role);
 	return env->peers[role];
 }
 

@@ -3,11 +3,14 @@
  * to a channel.
  *
  * 1. ipc_frame_decode() on the whole input; a frame it accepts is decoded
- *    by its catalog layout (tests/fuzz/msgschema.h) with the typed gets.
+ *    by its catalog row (include/msgschema.h) with the typed gets, each
+ *    string and byte array within its row's bound.
  * 2. The same bytes go through a real channel: written into a socketpair
  *    in odd-sized chunks, read and dispatched by ipc.c under libevent,
  *    with a dispatch table of every catalog type (HELLO once, PEER_CONNECT
  *    with an fd, POD_SPEC only between PODSET_BEGIN and PODSET_END).  A
+ *    quarter of the inputs (by length) give the channel two roles from
+ *    the first byte, so that the catalog's directions are checked too.  A
  *    model walks the bytes independently; the channel must dispatch exactly
  *    the frames the model accepts, in order, never dispatch after its
  *    error callback, and call that callback exactly once by the time the
@@ -15,7 +18,8 @@
  *
  * Build: clang -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -DAGENTD_FUZZ \
  *   -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_ipc_frame.c \
- *   ipc/ipc.c ipc/podwire.c ipc/pod.c ipc/msgcat.c ipc/log.c -levent \
+ *   ipc/ipc.c ipc/podwire.c ipc/pod.c ipc/msgcat.c ipc/msgschema.c \
+ *   ipc/evring.c ipc/log.c -levent \
  *   -o /tmp/fuzz_ipc_frame
  */
 #include <sys/ioctl.h>
@@ -38,10 +42,17 @@
 #include "msgschema.h"
 
 #define FUZZ_MAX_DISPATCH	4096
+#define MSG_NSCHEMAS		msg_nschemas
 #define ST_IDLE			0
 #define ST_PODSET		1
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* the ends of the channel under test; has == 0: no direction check */
+struct ends {
+	int		 has;
+	uint32_t	 self, peer;
+};
 
 struct obs {
 	int		 nerr;
@@ -53,71 +64,94 @@ struct obs {
 static const struct msg_schema *
 schema_of(uint32_t type)
 {
-	size_t i;
-
-	for (i = 0; i < MSG_NSCHEMAS; i++)
-		if (msg_schemas[i].type == type)
-			return &msg_schemas[i];
-	return NULL;
+	return msg_schema_find(type);
 }
 
-/* decode a payload by its layout; 0 only if it is consumed exactly */
+/* u32s to the end of the payload, at most max of them */
 static int
-decode_layout(struct ipc_msg *m, const char *layout)
+decode_u32_rest(struct ipc_msg *m, uint32_t max)
+{
+	uint32_t u32, n;
+
+	for (n = 0; ipc_get_end(m) == -1; n++)
+		if (n == max || ipc_get_u32(m, &u32) == -1)
+			return -1;
+	return 0;
+}
+
+/* one field by its row; 0 or -1 */
+static int
+decode_field(struct ipc_msg *m, const struct msg_field *f)
 {
 	const uint8_t *ref;
 	struct pod pod;
 	struct pod_report rep;
-	struct pod_event ev;
 	uint64_t u64;
-	uint32_t u32;
-	size_t n, save;
+	int64_t i64;
+	uint32_t u32, n, i;
+	size_t len, save;
 	char str[256];
 	char *dup;
 
-	for (; *layout; layout++) {
-		switch (*layout) {
-		case 'u':
+	switch (f->kind) {
+	case MSGF_U32:
+		return ipc_get_u32(m, &u32);
+	case MSGF_U64:
+		return ipc_get_u64(m, &u64);
+	case MSGF_I64:
+		return ipc_get_i64(m, &i64);
+	case MSGF_STR:
+		/* short strings by copy, long ones by strdup */
+		save = m->off;
+		if (f->max < sizeof(str) &&
+		    ipc_get_str(m, str, f->max + 1) == 0)
+			return 0;
+		m->off = save;	/* a failed get may have moved it */
+		if ((dup = ipc_get_strdup(m, f->max + 1)) == NULL)
+			return -1;
+		free(dup);
+		return 0;
+	case MSGF_BYTES:
+		return ipc_get_bytes_ref(m, &ref, f->max, &len);
+	case MSGF_U32LIST:
+		if (ipc_get_count(m, &n, f->max) == -1)
+			return -1;
+		for (i = 0; i < n; i++)
 			if (ipc_get_u32(m, &u32) == -1)
 				return -1;
-			break;
-		case 'U':
-			if (ipc_get_u64(m, &u64) == -1)
-				return -1;
-			break;
-		case 's':
-			/* short strings by copy, long ones by strdup */
-			save = m->off;
-			if (ipc_get_str(m, str, sizeof(str)) == 0)
-				break;
-			m->off = save;	/* a failed get may have moved it */
-			if ((dup = ipc_get_strdup(m, IPC_MAX_STR)) == NULL)
-				return -1;
-			free(dup);
-			break;
-		case 'b':
-			if (ipc_get_bytes_ref(m, &ref, IPC_MAX_PAYLOAD, &n) ==
-			    -1)
-				return -1;
-			break;
-		case 'P':
-			if (podwire_get_pod(m, &pod) == -1)
-				return -1;
-			pod_free(&pod);
-			break;
-		case 'R':
-			if (podwire_get_report(m, &rep) == -1)
-				return -1;
-			pod_report_free(&rep);
-			break;
-		case 'E':
-			if (evring_get(m, &ev) == -1)
-				return -1;
-			break;
-		default:
-			abort();
-		}
+		return 0;
+	case MSGF_U32REST:
+		return decode_u32_rest(m, f->max);
+	case MSGF_POD:
+		if (podwire_get_pod(m, &pod) == -1)
+			return -1;
+		pod_free(&pod);
+		return 0;
+	case MSGF_REPORT:
+		if (podwire_get_report(m, &rep) == -1)
+			return -1;
+		pod_report_free(&rep);
+		return 0;
 	}
+	abort();
+}
+
+/*
+ * decode a payload by its row; 0 only if it is consumed exactly.  A pod
+ * event goes through its real decoder, which checks the same bounds and
+ * the content as well.
+ */
+static int
+decode_layout(struct ipc_msg *m, const struct msg_schema *s)
+{
+	struct pod_event ev;
+	size_t i;
+
+	if (s->type == MSG_POD_EVENT)
+		return evring_get(m, &ev);
+	for (i = 0; i < s->nfields; i++)
+		if (decode_field(m, &s->fields[i]) == -1)
+			return -1;
 	return ipc_get_end(m);
 }
 
@@ -135,7 +169,7 @@ on_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		o->disp_after_err = 1;
 	if (m->fd != -1)
 		abort();	/* no fd can come from the fuzzer */
-	if (decode_layout(m, s->layout) == -1)
+	if (decode_layout(m, s) == -1)
 		return -1;
 	if (o->ndisp < FUZZ_MAX_DISPATCH)
 		o->types[o->ndisp] = m->type;
@@ -157,13 +191,15 @@ on_error(struct ipc_chan *c, const char *reason, void *arg)
 	o->nerr++;
 }
 
-static struct ipc_dispatch	dtab[MSG_NSCHEMAS];
+static struct ipc_dispatch	*dtab;
 
 static void
 dtab_init(void)
 {
 	size_t i;
 
+	if ((dtab = calloc(MSG_NSCHEMAS, sizeof(*dtab))) == NULL)
+		abort();
 	for (i = 0; i < MSG_NSCHEMAS; i++) {
 		dtab[i].type = msg_schemas[i].type;
 		dtab[i].flags = msg_schemas[i].flags;
@@ -175,14 +211,26 @@ dtab_init(void)
 
 /* ---- the model: which frames must be dispatched ---- */
 
+static void
+ends_of(const uint8_t *data, size_t size, struct ends *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (size % 4 != 3)
+		return;
+	e->has = 1;
+	e->self = data[0] % ROLE_MAX;
+	e->peer = (data[0] / ROLE_MAX) % ROLE_MAX;
+}
+
 static int
-model(const uint8_t *data, size_t size, uint32_t *types, int max)
+model(const uint8_t *data, size_t size, const struct ends *e, uint32_t *types,
+    int max)
 {
 	struct ipc_msg m;
 	const struct msg_schema *s;
 	uint32_t type, len, flags, state = ST_IDLE;
-	uint8_t seen[MSG_NSCHEMAS] = { 0 };
-	size_t pos = 0, idx;
+	uint8_t seen[MSG_TYPE_MAX] = { 0 };	/* by type */
+	size_t pos = 0;
 	int n = 0;
 
 	while (size - pos >= IPC_HDR_SIZE) {
@@ -195,18 +243,19 @@ model(const uint8_t *data, size_t size, uint32_t *types, int max)
 			break;
 		if ((flags & IPC_HDRF_FD) || (s = schema_of(type)) == NULL)
 			break;
-		idx = (size_t)(s - msg_schemas);
+		if (e->has && !msg_schema_allows(type, e->peer, e->self))
+			break;
 		if (type == MSG_POD_SPEC && state != ST_PODSET)
 			break;
-		if ((s->flags & IPC_F_ONCE) && seen[idx])
+		if ((s->flags & IPC_F_ONCE) && seen[type])
 			break;
 		if (s->flags & IPC_F_FD)
 			break;		/* it lacks its fd */
-		seen[idx] = 1;
+		seen[type] = 1;
 		ipc_msg_init(&m, type, 0);
 		m.data = (uint8_t *)data + pos + IPC_HDR_SIZE;
 		m.len = len;
-		if (decode_layout(&m, s->layout) == -1)
+		if (decode_layout(&m, s) == -1)
 			break;
 		if (n < max)
 			types[n] = type;
@@ -232,7 +281,8 @@ pump(int n)
 }
 
 static void
-run_channel(const uint8_t *data, size_t size, struct obs *o)
+run_channel(const uint8_t *data, size_t size, const struct ends *e,
+    struct obs *o)
 {
 	struct ipc_chan *c;
 	size_t off = 0, chunk, step;
@@ -244,6 +294,8 @@ run_channel(const uint8_t *data, size_t size, struct obs *o)
 	if ((c = ipc_chan_new(base, sv[0], "fuzz", dtab, MSG_NSCHEMAS,
 	    on_error, o)) == NULL)
 		abort();
+	if (e->has)
+		ipc_chan_set_roles(c, e->self, e->peer);
 	fcntl(sv[1], F_SETFL, O_NONBLOCK);
 	/* chunk sizes from the input length: frames straddle reads */
 	step = 1 + size % 53;
@@ -274,6 +326,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint32_t want[FUZZ_MAX_DISPATCH];
 	const struct msg_schema *s;
 	struct ipc_msg m;
+	struct ends e;
 	int nwant, i;
 
 	if (base == NULL) {
@@ -287,14 +340,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m.len != size - IPC_HDR_SIZE)
 			abort();
 		if ((s = schema_of(m.type)) != NULL)
-			decode_layout(&m, s->layout);
+			decode_layout(&m, s);
 		ipc_msg_free(&m);
 	}
 
 	/* 2: a stream of frames through a channel, against the model */
 	memset(&o, 0, sizeof(o));
-	nwant = model(data, size, want, FUZZ_MAX_DISPATCH);
-	run_channel(data, size, &o);
+	ends_of(data, size, &e);
+	nwant = model(data, size, &e, want, FUZZ_MAX_DISPATCH);
+	run_channel(data, size, &e, &o);
 	if (o.nerr != 1 || o.disp_after_err)
 		abort();
 	if (o.ndisp != nwant) {

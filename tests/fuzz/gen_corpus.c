@@ -1,13 +1,13 @@
 /*
  * gen_corpus: writes the seed corpora for the fuzz targets, made by the
  * real encoders: podwire pods and reports, one framed message of every
- * catalog type (tests/fuzz/msgschema.h) plus a few multi-frame streams,
+ * catalog type (include/msgschema.h) plus a few multi-frame streams,
  * and a handful of agentd.yaml files.
  *
  * Build and run from the top of the tree:
  *   cc -std=gnu11 -Iinclude -D_GNU_SOURCE -o /tmp/gen_corpus \
  *     tests/fuzz/gen_corpus.c ipc/ipc.c ipc/podwire.c ipc/pod.c \
- *     ipc/msgcat.c ipc/log.c ipc/evring.c -levent && \
+ *     ipc/msgcat.c ipc/msgschema.c ipc/log.c ipc/evring.c -levent && \
  *     /tmp/gen_corpus tests/fuzz/corpus
  */
 #include <sys/socket.h>
@@ -205,50 +205,69 @@ gen_podwire(void)
 /* ---- frames ---- */
 
 static void
-put_layout(struct ipc_msg *m, const char *layout)
+put_event(struct ipc_msg *m)
+{
+	struct pod_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.kind, sizeof(ev.kind), "Pod");
+	snprintf(ev.namespace, sizeof(ev.namespace), "default");
+	snprintf(ev.name, sizeof(ev.name), "web-node1");
+	snprintf(ev.reason, sizeof(ev.reason), "BackOff");
+	snprintf(ev.message, sizeof(ev.message), "Back-off");
+	ev.type = EVENT_WARNING;
+	ev.count = 3;
+	ev.first_ns = 1700000000000000000LL;
+	ev.last_ns = ev.first_ns + 1;
+	evring_put(m, &ev);
+}
+
+/* a valid value for each field of a row (a trailing u32 list: none) */
+static void
+put_layout(struct ipc_msg *m, const struct msg_schema *s)
 {
 	static const char manifest[] =
 	    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n";
 	struct pod p;
 	struct pod_report r;
-	struct pod_event ev;
+	size_t i;
 
-	for (; *layout; layout++) {
-		switch (*layout) {
-		case 'u':
+	if (s->type == MSG_POD_EVENT) {
+		put_event(m);
+		return;
+	}
+	for (i = 0; i < s->nfields; i++) {
+		switch (s->fields[i].kind) {
+		case MSGF_U32:
 			ipc_put_u32(m, 1);
 			break;
-		case 'U':
+		case MSGF_U64:
 			ipc_put_u64(m, 42);
 			break;
-		case 's':
+		case MSGF_I64:
+			ipc_put_i64(m, 42);
+			break;
+		case MSGF_STR:
 			ipc_put_str(m, "default");
 			break;
-		case 'b':
+		case MSGF_BYTES:
 			ipc_put_bytes(m, manifest, sizeof(manifest) - 1);
 			break;
-		case 'P':
+		case MSGF_U32LIST:
+			ipc_put_u32(m, 1);
+			ipc_put_u32(m, 9);
+			break;
+		case MSGF_U32REST:
+			break;
+		case MSGF_POD:
 			build_pod(&p, 1);
 			podwire_put_pod(m, &p);
 			pod_free(&p);
 			break;
-		case 'R':
+		case MSGF_REPORT:
 			build_report(&r, 1);
 			podwire_put_report(m, &r);
 			pod_report_free(&r);
-			break;
-		case 'E':
-			memset(&ev, 0, sizeof(ev));
-			snprintf(ev.kind, sizeof(ev.kind), "Pod");
-			snprintf(ev.namespace, sizeof(ev.namespace), "default");
-			snprintf(ev.name, sizeof(ev.name), "web-node1");
-			snprintf(ev.reason, sizeof(ev.reason), "BackOff");
-			snprintf(ev.message, sizeof(ev.message), "Back-off");
-			ev.type = EVENT_WARNING;
-			ev.count = 3;
-			ev.first_ns = 1700000000000000000LL;
-			ev.last_ns = ev.first_ns + 1;
-			evring_put(m, &ev);
 			break;
 		}
 	}
@@ -279,7 +298,7 @@ schema_frame(const struct msg_schema *s, uint8_t *buf, size_t cap)
 	struct ipc_msg m;
 
 	ipc_msg_init(&m, s->type, 1);
-	put_layout(&m, s->layout);
+	put_layout(&m, s);
 	return frame(&m, buf, cap);
 }
 
@@ -297,7 +316,7 @@ gen_frames(void)
 	if ((buf = malloc(FRAME_BUF)) == NULL ||
 	    (all = malloc(FRAME_BUF)) == NULL)
 		err(1, "malloc");
-	for (i = 0; i < MSG_NSCHEMAS; i++) {
+	for (i = 0; i < msg_nschemas; i++) {
 		n = schema_frame(&msg_schemas[i], buf, FRAME_BUF);
 		snprintf(name, sizeof(name), "frame_%s",
 		    msg_type_name(msg_schemas[i].type));
@@ -312,15 +331,9 @@ gen_frames(void)
 	}
 	save("fuzz_ipc_frame", "stream_all_types", all, alln);
 
-	for (alln = 0, i = 0; i < sizeof(podset) / sizeof(podset[0]); i++) {
-		struct msg_schema s = { podset[i], NULL, 0 };
-		size_t j;
-
-		for (j = 0; j < MSG_NSCHEMAS; j++)
-			if (msg_schemas[j].type == podset[i])
-				s.layout = msg_schemas[j].layout;
-		alln += schema_frame(&s, all + alln, FRAME_BUF - alln);
-	}
+	for (alln = 0, i = 0; i < sizeof(podset) / sizeof(podset[0]); i++)
+		alln += schema_frame(msg_schema_find(podset[i]), all + alln,
+		    FRAME_BUF - alln);
 	save("fuzz_ipc_frame", "stream_podset", all, alln);
 
 	/* headers a peer must not send */

@@ -22,6 +22,7 @@
 
 #include "ipc.h"
 #include "msgcat.h"
+#include "msgschema.h"
 #include "tap.h"
 
 #define TEST_ALARM_SECONDS	120
@@ -940,6 +941,121 @@ TEST(test_unknown_type_ends_peer)
 	CHECK_EQ_INT(f.rx.nmsg, 0);
 	CHECK(strstr(f.rx.reason, "unexpected message type 9999") != NULL);
 	fix_close(&f);
+}
+
+/*
+ * The catalog's directions (msgschema.h): a channel that knows its ends
+ * refuses a type its table lists but whose row does not go from the peer
+ * to us, and takes one that does.
+ */
+/* a frame of type from peer to self, in state; the reason it ended with */
+static void
+check_refused(uint32_t self, uint32_t peer, uint32_t type, uint32_t state,
+    const char *want)
+{
+	struct fix f;
+	uint8_t buf[64];
+	uint64_t seq = 7;
+
+	fix_open(&f);
+	ipc_chan_set_state(f.rx.chan, state);
+	ipc_chan_set_roles(f.rx.chan, self, peer);
+	write_all(f.raw, buf, raw_frame(buf, type, 8, 0, &seq));
+	CHECK(run_until(f.base, pred_err, &f.rx, RUN_MAX_MS));
+	CHECK_EQ_INT(f.rx.nerr, 1);
+	CHECK_EQ_INT(f.rx.nmsg, 0);
+	CHECK(strstr(f.rx.reason, want) != NULL);
+	fix_close(&f);
+}
+
+TEST(test_wrong_direction_is_refused)
+{
+	/* we are the watcher, the peer agentd: PONG goes the other way */
+	check_refused(ROLE_WATCHER, ROLE_PARENT, MSG_PONG, ST_INIT,
+	    "unexpected message type 4 (PONG) from agentd to watcher");
+}
+
+TEST(test_wrong_direction_between_workers_is_refused)
+{
+	/* a POD_SPEC from the reporter: only the watcher sends pod sets */
+	check_refused(ROLE_EXECUTOR, ROLE_REPORTER, MSG_POD_SPEC, ST_RUNNING,
+	    "(POD_SPEC) from reporter to executor");
+}
+
+TEST(test_right_direction_is_accepted)
+{
+	struct fix f;
+	uint8_t buf[64];
+	uint64_t seq = 7;
+	struct want w;
+
+	fix_open(&f);
+	w.rx = &f.rx;
+	/* agentd hears a PONG from any worker, and the watcher a PING */
+	ipc_chan_set_roles(f.rx.chan, ROLE_PARENT, ROLE_REPORTER);
+	write_all(f.raw, buf, raw_frame(buf, MSG_PONG, 8, 0, &seq));
+	w.n = 1;
+	CHECK(run_until(f.base, pred_nmsg, &w, RUN_MAX_MS));
+	ipc_chan_set_roles(f.rx.chan, ROLE_WATCHER, ROLE_PARENT);
+	write_all(f.raw, buf, raw_frame(buf, MSG_PING, 8, 0, &seq));
+	w.n = 2;
+	CHECK(run_until(f.base, pred_nmsg, &w, RUN_MAX_MS));
+	CHECK_EQ_INT(f.rx.nerr, 0);
+	CHECK_EQ_INT(f.rx.nmsg, 2);
+	CHECK_EQ_INT(f.rx.last_type, MSG_PING);
+	fix_close(&f);
+}
+
+/* every catalog row is whole, unique and within what ipc.c can carry */
+TEST(test_schema_rows_are_sane)
+{
+	const struct msg_schema *s;
+	const struct msg_field *f;
+	size_t i, j;
+
+	CHECK(msg_nschemas > 0);
+	for (i = 0; i < msg_nschemas; i++) {
+		s = &msg_schemas[i];
+		CHECK(msg_schema_find(s->type) == s);
+		CHECK(s->type < MSG_TYPE_MAX);
+		CHECK(s->name != NULL && s->name[0] != '\0');
+		CHECK(strcmp(msg_type_name(s->type), s->name) == 0);
+		CHECK(s->senders != 0 && (s->senders & ~ROLES_ALL) == 0);
+		CHECK(s->receivers != 0 && (s->receivers & ~ROLES_ALL) == 0);
+		CHECK(s->chans != 0);
+		CHECK((s->fields == NULL) == (s->nfields == 0));
+		for (j = 0; j < s->nfields; j++) {
+			f = &s->fields[j];
+			CHECK(f->name != NULL);
+			if (f->kind == MSGF_STR)
+				CHECK(f->max > 0 && f->max < IPC_MAX_STR);
+			if (f->kind == MSGF_BYTES)
+				CHECK(f->max > 0 && f->max <= IPC_MAX_PAYLOAD);
+		}
+	}
+	/* the two the fuzz table had lost */
+	CHECK(msg_schema_find(MSG_PEER_FAULT) != NULL);
+	CHECK(msg_schema_find(CTL_TEST_HOOK) != NULL);
+	CHECK(msg_schema_find(MSG_TYPE_MAX) == NULL);
+	CHECK(strcmp(msg_type_name(0xdead), "unknown") == 0);
+}
+
+TEST(test_schema_roles)
+{
+	CHECK(ROLES_WORKERS & ROLEBIT(ROLE_WATCHER));
+	CHECK(ROLES_WORKERS & ROLEBIT(ROLE_EXECUTOR));
+	CHECK(ROLES_WORKERS & ROLEBIT(ROLE_REPORTER));
+	CHECK(!(ROLES_WORKERS & ROLEBIT(ROLE_PARENT)));
+	CHECK(!(ROLES_WORKERS & ROLEBIT(ROLE_CONTROL)));
+	CHECK(msg_schema_allows(MSG_HELLO, ROLE_REPORTER, ROLE_PARENT));
+	CHECK(!msg_schema_allows(MSG_HELLO, ROLE_PARENT, ROLE_REPORTER));
+	CHECK(msg_schema_allows(MSG_POD_EVENT, ROLE_PARENT, ROLE_REPORTER));
+	CHECK(msg_schema_allows(MSG_POD_EVENT, ROLE_EXECUTOR, ROLE_REPORTER));
+	CHECK(!msg_schema_allows(MSG_POD_EVENT, ROLE_WATCHER, ROLE_REPORTER));
+	CHECK(msg_schema_allows(MSG_AUDIT_RECORD, ROLE_EXECUTOR, ROLE_PARENT));
+	CHECK(!msg_schema_allows(CTL_STATUS, ROLE_WATCHER, ROLE_PARENT));
+	CHECK(!msg_schema_allows(MSG_PING, ROLE_PARENT, ROLE_MAX));
+	CHECK(!msg_schema_allows(9999, ROLE_PARENT, ROLE_WATCHER));
 }
 
 TEST(test_unknown_header_flags_end_peer)

@@ -1744,21 +1744,21 @@ TEST(test_oversize_input_rejected)
 {
 	struct manifest_error e;
 	struct pod p;
-	char *buf = malloc(MAX_MANIFEST_BYTES + 1);
+	char *buf = malloc(MANIFEST_MAX_BYTES + 1);
 	size_t head = strlen(POD);
 
 	REQUIRE(buf != NULL);
-	/* exactly MAX_MANIFEST_BYTES: the pod, then one long comment line */
+	/* exactly MANIFEST_MAX_BYTES: the pod, then one long comment line */
 	memcpy(buf, POD, head);
 	buf[head] = '#';
-	memset(buf + head + 1, 'x', MAX_MANIFEST_BYTES - head - 2);
-	buf[MAX_MANIFEST_BYTES - 1] = '\n';
-	CHECK_EQ_INT(parse_static_as(SRC, NODE, buf, MAX_MANIFEST_BYTES, &p,
+	memset(buf + head + 1, 'x', MANIFEST_MAX_BYTES - head - 2);
+	buf[MANIFEST_MAX_BYTES - 1] = '\n';
+	CHECK_EQ_INT(parse_static_as(SRC, NODE, buf, MANIFEST_MAX_BYTES, &p,
 	    &e), 0);
 	pod_free(&p);
-	buf[MAX_MANIFEST_BYTES - 1] = 'x';
-	buf[MAX_MANIFEST_BYTES] = '\n';
-	CHECK_EQ_INT(parse_static_as(SRC, NODE, buf, MAX_MANIFEST_BYTES + 1,
+	buf[MANIFEST_MAX_BYTES - 1] = 'x';
+	buf[MANIFEST_MAX_BYTES] = '\n';
+	CHECK_EQ_INT(parse_static_as(SRC, NODE, buf, MANIFEST_MAX_BYTES + 1,
 	    &p, &e), -1);
 	CHECK_STR(e.field, "");
 	CHECK(strstr(e.reason, "524289 bytes, more than the 524288") != NULL);
@@ -1984,8 +1984,8 @@ parse_fixture(const char *name, struct pod *p, struct manifest_error *e)
 	int rc;
 
 	REQUIRE((f = fopen(path, "rb")) != NULL);
-	REQUIRE((buf = malloc(MAX_MANIFEST_BYTES)) != NULL);
-	n = fread(buf, 1, MAX_MANIFEST_BYTES, f);
+	REQUIRE((buf = malloc(MANIFEST_MAX_BYTES)) != NULL);
+	n = fread(buf, 1, MANIFEST_MAX_BYTES, f);
 	fclose(f);
 	rc = parse_static_as(path, NODE, buf, n, p, e);
 	free(buf);

@@ -491,7 +491,7 @@ image_import(uint32_t id, const char *src, const char *name)
 static int
 parent_image(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char src[CONFIG_MAX_PATH], name[POD_MAX_IMAGE + 1];
+	char src[MSGB_IMAGE_SOURCE + 1], name[MSGB_IMAGE_NAME + 1];
 	struct rt_err err;
 	char *text;
 

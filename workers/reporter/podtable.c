@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ipc.h"
+#include "msgschema.h"
 #include "pod.h"
 #include "podstatus.h"
 #include "podtable.h"
@@ -92,7 +93,7 @@ podtable_status(struct podtable *t, struct ipc_msg *m, char *uid)
 	struct pod_entry *e;
 	size_t len = m->len;
 
-	if (ipc_get_str(m, uid, POD_MAX_UID + 1) == -1 || uid[0] == '\0')
+	if (ipc_get_str(m, uid, MSGB_POD_UID + 1) == -1 || uid[0] == '\0')
 		return -1;
 	if (podwire_get_report(m, &report) == -1)
 		return -1;
@@ -115,7 +116,7 @@ podtable_status(struct podtable *t, struct ipc_msg *m, char *uid)
 int
 podtable_gone(struct podtable *t, struct ipc_msg *m)
 {
-	char uid[POD_MAX_UID + 1];
+	char uid[MSGB_POD_UID + 1];
 	size_t i;
 
 	if (ipc_get_str(m, uid, sizeof(uid)) == -1 || uid[0] == '\0' ||

@@ -26,7 +26,6 @@
 #include "sandbox.h"
 #include "worker.h"
 
-#define REPORTER_MAX_FILTER	512
 #define REPORTER_ERR_NAME	200	/* of a filter quoted in an error */
 #define REPORTER_MAX_NAMESAKES	8	/* pods of one name described */
 /*
@@ -86,7 +85,7 @@ exec_desired(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static int
 exec_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char uid[POD_MAX_UID + 1], key[LOGRL_MAX_KEY];
+	char uid[MSGB_POD_UID + 1], key[LOGRL_MAX_KEY];
 	int rv;
 
 	if ((rv = podtable_status(&pods, m, uid)) == PODTABLE_DROPPED) {
@@ -378,7 +377,7 @@ render(uint32_t kind, const char *filter, char *err, size_t errlen)
 static int
 parent_query(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char filter[REPORTER_MAX_FILTER], err[256] = "";
+	char filter[MSGB_QUERY_FILTER + 1], err[256] = "";
 	uint32_t kind;
 	char *text;
 

@@ -2485,9 +2485,9 @@ load(const uint8_t *buf, size_t len, int json_only, cJSON **rootp,
 	*rootp = NULL;
 	if (buf == NULL || len == 0)
 		return input_error(err, "empty manifest: no Pod in it");
-	if (len > MAX_MANIFEST_BYTES)
+	if (len > MANIFEST_MAX_BYTES)
 		return input_error(err, "manifest is %zu bytes, more than the "
-		    "%d allowed", len, MAX_MANIFEST_BYTES);
+		    "%d allowed", len, MANIFEST_MAX_BYTES);
 	if (utf8_check(buf, len, &bad) == -1) {
 		line_col(buf, bad, &line, &col);
 		return input_error(err, "not valid UTF-8 text: bad byte 0x%02x "

@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "msgcat.h"	/* MANIFEST_MAX_BYTES */
 #include "pod.h"
 
-#define MAX_MANIFEST_BYTES	(512 * 1024)
 #define MANIFEST_MAX_DEPTH	64	/* nested maps/lists, root = 1 */
 #define MANIFEST_MAX_NODES	16384	/* values in a document */
 #define QUANTITY_MAX_LEN	64	/* longest quantity string accepted */
