@@ -136,13 +136,17 @@ $(BUILD)/bench/ipc_bench: bench/ipc_bench.c $(LIB_COMMON)
 $(BUILD)/tests/tools/msgcatdoc: tests/tools/msgcatdoc.c $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+# (and the process table of include/proctab.h between the proctab markers)
+DOCBLOCK	= awk -v f=$(2) '/<!-- $(1):end -->/ { skip = 0 } \
+	    !skip { print } /<!-- $(1):begin -->/ { \
+	    while ((getline l <f) > 0) print l; skip = 1 }' \
+	    docs/DESIGN.md >docs/DESIGN.md.tmp && \
+	    mv docs/DESIGN.md.tmp docs/DESIGN.md
 catalog: $(BUILD)/tests/tools/msgcatdoc
 	$(BUILD)/tests/tools/msgcatdoc >$(BUILD)/msgcat.md
-	awk -v f=$(BUILD)/msgcat.md '/<!-- msgcat:end -->/ { skip = 0 } \
-	    !skip { print } /<!-- msgcat:begin -->/ { \
-	    while ((getline l <f) > 0) print l; skip = 1 }' \
-	    docs/DESIGN.md >docs/DESIGN.md.tmp
-	mv docs/DESIGN.md.tmp docs/DESIGN.md
+	$(BUILD)/tests/tools/msgcatdoc -p >$(BUILD)/proctab.md
+	$(call DOCBLOCK,msgcat,$(BUILD)/msgcat.md)
+	$(call DOCBLOCK,proctab,$(BUILD)/proctab.md)
 .PHONY: catalog
 
 # the test build: identical but for the test-only hooks (MSG_TEST_HOOK)

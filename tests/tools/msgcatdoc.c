@@ -1,14 +1,16 @@
 /*
  * msgcatdoc: prints the message catalog of include/msgschema.h as the
- * markdown table of docs/DESIGN.md ("### Message catalog").  `make
- * catalog` puts it between the doc's msgcat markers; tests/test_catalog.py
- * fails if the doc and this output differ, so the table cannot drift from
- * the rows the dispatcher enforces.
+ * markdown table of docs/DESIGN.md ("### Message catalog"), or with -p the
+ * process table of include/proctab.h ("### The process table").  `make
+ * catalog` puts each between its markers in the doc; tests/test_catalog.py
+ * fails if the doc and this output differ, so the tables cannot drift from
+ * the rows agentd enforces.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "msgschema.h"
+#include "proctab.h"
 
 static void
 print_roles(uint32_t mask)
@@ -108,10 +110,53 @@ print_row(const struct msg_schema *s)
 	    (s->flags & (IPC_F_ONCE | IPC_F_FD)) == 0 ? "–" : "");
 }
 
+static const char *
+user_name(enum proc_user u)
+{
+	return u == PROC_USER_ROOT ? "root" : u == PROC_USER_PRIVSEP ?
+	    "`privsepUser`" : "`reporterUser`";
+}
+
+static const char *
+profile_name(enum sandbox_profile sp)
+{
+	return sp == SANDBOX_EXECUTOR ? "executor (denylist)" :
+	    sp == SANDBOX_WATCHER ? "watcher" : sp == SANDBOX_REPORTER ?
+	    "reporter" : "noop";
+}
+
+static int
+print_procs(void)
+{
+	const struct proc_desc *p;
+
+	printf("| role | binary | user | seccomp profile | sends to | "
+	    "flags |\n");
+	printf("|---|---|---|---|---|---|\n");
+	PROC_FOREACH(p) {
+		printf("| %s | `%s` | %s | %s | ", p->name, p->exe,
+		    user_name(p->user), profile_name(p->seccomp));
+		if (p->sends_to == 0)
+			printf("–");
+		print_roles(p->sends_to);
+		printf(" | %s%s%s%s |\n",
+		    p->flags & PROC_F_AUDIT_CHAN ? "audit channel" : "",
+		    (p->flags & PROC_F_AUDIT_CHAN) &&
+		    (p->flags & PROC_F_PING_EXEMPT) ? ", " : "",
+		    p->flags & PROC_F_PING_EXEMPT ? "ping-exempt" : "",
+		    (p->flags & (PROC_F_AUDIT_CHAN | PROC_F_PING_EXEMPT)) == 0 ?
+		    "–" : "");
+	}
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
+
 int
-main(void)
+main(int argc, char *argv[])
 {
 	size_t i;
+
+	if (argc == 2 && strcmp(argv[1], "-p") == 0)
+		return print_procs();
 
 	printf("| type | name | sender → receiver | channel | payload "
 	    "(bounds in bytes, lists in items) | flags |\n");
