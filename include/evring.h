@@ -32,7 +32,7 @@ struct pod_event {
 	char		 kind[EVENT_MAX_KIND];
 	char		 namespace[POD_MAX_NAME + 1];	/* "" for a manifest */
 	char		 name[EVENT_MAX_NAME];
-	char		 uid[POD_MAX_UID];
+	char		 uid[POD_MAX_UID + 1];
 	uint8_t		 type;		/* EVENT_NORMAL, EVENT_WARNING */
 	char		 reason[EVENT_MAX_REASON];
 	char		 message[EVENT_MAX_MESSAGE];

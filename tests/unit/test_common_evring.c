@@ -274,3 +274,24 @@ TEST(test_logrl_beyond_max_keys_forgets_the_oldest)
 	CHECK_EQ_INT(logrl_check(&rl, "k256", T0 + SEC, &rep), 0);
 	CHECK_EQ_INT(logrl_check(&rl, "k0", T0 + SEC, &rep), 1);
 }
+
+/* a pod uid may have POD_MAX_UID bytes: its events keep all of them */
+TEST(test_uid_of_pod_max_uid_bytes_survives_record_and_wire)
+{
+	char uid[POD_MAX_UID + 1];
+	struct pod_event *e, out;
+	struct ipc_msg m;
+
+	memset(&ring, 0, sizeof(ring));
+	memset(uid, 'u', POD_MAX_UID);
+	uid[POD_MAX_UID] = '\0';
+	e = evring_record(&ring, "Pod", "default", "web", uid, EVENT_NORMAL,
+	    "Started", "m", T0);
+	REQUIRE(e != NULL);
+	CHECK_STR(e->uid, uid);
+	ipc_msg_init(&m, MSG_POD_EVENT, 0);
+	evring_put(&m, e);
+	REQUIRE(evring_get(&m, &out) == 0);
+	CHECK_STR(out.uid, uid);
+	ipc_msg_free(&m);
+}
