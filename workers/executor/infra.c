@@ -434,7 +434,7 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	bp.pod_dir = poddir;
 	bp.labels = l;
 	if ((cfg = bundle_infra(p, &bp, err)) == NULL)
-		return -1;
+		return rt_wrap(err, "building config.json");
 	rc = rt_path(path, sizeof(path), "%s/config.json", dir) == -1 ||
 	    rt_json_save_volatile(path, cfg) == -1;
 	cJSON_Delete(cfg);
@@ -527,8 +527,8 @@ pinned_teardown(const char *id, struct rt_err *err)
 	return ret;
 }
 
-int
-rt_sandbox_create(const struct pod *p, const char *spec_hash,
+static int
+sandbox_create(const struct pod *p, const char *spec_hash,
     int64_t created_ns, struct rt_sandbox *sb, struct rt_err *err)
 {
 	char id[RT_HEXID_LEN + 1], dir[PATH_MAX], cgpath[PATH_MAX];
@@ -558,8 +558,10 @@ rt_sandbox_create(const struct pod *p, const char *spec_hash,
 	}
 	if (ctr_write_meta(id, meta, err) == -1)
 		goto out;
-	if (infra ? sandbox_start(p, id, dir, meta, &l, &pid, err) :
-	    sandbox_pin(p, id, dir, meta, err))
+	if (infra ? sandbox_start(p, id, dir, meta, &l, &pid, err) == -1 &&
+	    rt_wrap(err, "starting the infra container") :
+	    sandbox_pin(p, id, dir, meta, err) == -1 &&
+	    rt_wrap(err, "pinning the namespaces"))
 		goto out;
 	snprintf(sb->id, sizeof(sb->id), "%s", id);
 	sb->pid = pid;
@@ -588,6 +590,16 @@ out:
 	}
 	cJSON_Delete(meta);
 	return ret;
+}
+
+int
+rt_sandbox_create(const struct pod *p, const char *spec_hash,
+    int64_t created_ns, struct rt_sandbox *sb, struct rt_err *err)
+{
+	if (sandbox_create(p, spec_hash, created_ns, sb, err) == -1)
+		return rt_wrap(err, "creating sandbox for %s/%s",
+		    p->namespace ? p->namespace : "", p->name ? p->name : "");
+	return 0;
 }
 
 /* no process to ask: the pins are the state */
