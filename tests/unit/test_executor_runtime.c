@@ -1622,12 +1622,14 @@ TEST(test_rt_wrap_keeps_the_cause_and_its_errno)
 	struct rt_err err = { { "", 0 }, 0 };
 
 	errno = EINVAL;
-	CHECK(rt_seterrno(&err, "mount tmpfs on %s", "/x/shm") == -1);
+	CHECK(rt_seterrno(&err, "pin %s on %s", "/proc/9/ns/net",
+	    "/run/ns/x/net") == -1);
 	CHECK(rt_wrap(&err, "pinning the namespaces") == -1);
 	CHECK(rt_wrap(&err, "creating sandbox for %s/%s", "default",
 	    "web") == -1);
 	CHECK_STR(rt_errmsg(&err), "creating sandbox for default/web: pinning "
-	    "the namespaces: mount tmpfs on /x/shm: Invalid argument");
+	    "the namespaces: pin /proc/9/ns/net on /run/ns/x/net: Invalid "
+	    "argument");
 	CHECK_EQ_INT(err_errno(&err.chain), EINVAL);
 	CHECK_EQ_INT(errno, EINVAL);
 	CHECK(rt_wrap(NULL, "no error to wrap") == -1);

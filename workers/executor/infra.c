@@ -424,7 +424,8 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	    rt_path(log_path, sizeof(log_path), "%s/infra.log", dir) == -1)
 		return rt_seterr(err, "path too long");
 	if (pod_files(p, hostname, err) == -1)
-		return -1;
+		return rt_wrap(err, "writing the pod's hostname, hosts and "
+		    "resolv.conf");
 	if (!p->host_ipc && sandbox_shm(dir, err) == -1)
 		return -1;
 	bp.id = id;
@@ -483,11 +484,12 @@ sandbox_pin(const struct pod *p, const char *id, const char *dir,
 	if (bundle_pod_hostname(p, hostname, sizeof(hostname)) == -1)
 		return rt_seterr(err, "pod %s: cannot derive a hostname", p->name);
 	if (pod_files(p, hostname, err) == -1)
-		return -1;
+		return rt_wrap(err, "writing the pod's hostname, hosts and "
+		    "resolv.conf");
 	if (!p->host_ipc && sandbox_shm(dir, err) == -1)
 		return -1;
 	if (pin_create(id, flags, hostname, ino, err) == -1)
-		return -1;
+		return rt_wrap(err, "pinning the namespaces");
 	for (k = 0; k < PIN_NKINDS; k++) {
 		if (!pin_wanted(flags, k))
 			continue;
@@ -560,8 +562,7 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 		goto out;
 	if (infra ? sandbox_start(p, id, dir, meta, &l, &pid, err) == -1 &&
 	    rt_wrap(err, "starting the infra container") :
-	    sandbox_pin(p, id, dir, meta, err) == -1 &&
-	    rt_wrap(err, "pinning the namespaces"))
+	    sandbox_pin(p, id, dir, meta, err) == -1)
 		goto out;
 	snprintf(sb->id, sizeof(sb->id), "%s", id);
 	sb->pid = pid;
