@@ -225,8 +225,7 @@ value_is_unset(const cJSON *v)
 }
 
 /* ------------------------------------------------------------------ */
-/* field tables                                                        */
-
+/* the table walker                                                    */
 
 static const struct field_rule *
 rule_find(const struct field_rule *rules, const char *name)
