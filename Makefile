@@ -26,7 +26,7 @@ MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 		  workers/executor/executor.c workers/reporter/reporter.c \
 		  workers/pause/pause.c workers/noop/noop.c
 
-COMMON_SRCS	= $(wildcard ipc/*.c) workers/sandbox.c workers/worker.c
+COMMON_SRCS	= $(wildcard ipc/*.c) workers/sandbox.c workers/worker.c common/errchain.c
 AGENTD_SRCS	= $(filter-out $(MAINS),$(wildcard agentd/*.c))
 AGENTCTL_SRCS	= $(filter-out $(MAINS),$(wildcard agentctl/*.c))
 WATCHER_SRCS	= $(filter-out $(MAINS),$(wildcard workers/watcher/*.c))

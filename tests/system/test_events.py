@@ -195,6 +195,11 @@ def test_sandbox_failure_is_an_event(testbuild_dir, busybox_image, tmp_path):
                        lambda e: e["count"] >= 2)
         assert e["type"] == "Warning"
         assert e["message"].startswith("Failed to create pod sandbox: ")
+        # the runtime's error chain: what was being done, then the cause
+        assert e["message"].startswith(
+            "Failed to create pod sandbox: creating sandbox for "
+            "default/sb-testnode: "), e["message"]
+        assert "CNI loopback plugin not found" in e["message"], e["message"]
         assert len(log_lines(a, "pod default/sb-testnode: "
                              "FailedCreatePodSandBox:")) == 1, a.log()
     finally:

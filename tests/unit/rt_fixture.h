@@ -265,7 +265,7 @@ skip(const char *why)
 static int
 fx_setup_dirs(int runtime)
 {
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (geteuid() != 0)
 		return skip("needs root");
@@ -289,8 +289,8 @@ fx_setup_dirs(int runtime)
 	fx.cfg.runtime = runtime;
 	if (rt_init(&fx.cfg, &fx.info, &err) == -1) {
 		if (runtime == RUNTIME_CRUN)
-			return skip(err.msg);
-		fprintf(stderr, "rt_init: %s\n", err.msg);
+			return skip(rt_errmsg(&err));
+		fprintf(stderr, "rt_init: %s\n", rt_errmsg(&err));
 		REQUIRE(0);
 	}
 	return 1;
@@ -301,10 +301,10 @@ static void
 run_ok(const char *const *argv)
 {
 	struct rt_run r = { .argv = argv, .timeout_ms = FX_TOOL_MS };
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (rt_run_ok(&r, &err) == -1) {
-		fprintf(stderr, "%s: %s\n%s\n", argv[0], err.msg,
+		fprintf(stderr, "%s: %s\n%s\n", argv[0], rt_errmsg(&err),
 		    r.err ? r.err : "");
 		REQUIRE(0);
 	}

@@ -46,10 +46,11 @@ layout_digest(const char *layout, char *buf, size_t len)
 static void
 import_ok(const char *src, const char *name, char *digest, size_t len)
 {
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (rt_image_import(src, name, digest, len, &err) == -1) {
-		fprintf(stderr, "import %s as %s: %s\n", src, name, err.msg);
+		fprintf(stderr, "import %s as %s: %s\n", src, name,
+		    rt_errmsg(&err));
 		REQUIRE(0);
 	}
 }
@@ -106,7 +107,7 @@ TEST(test_tar_kind_refuses_non_archives)
 	char path[] = "/tmp/agentd-tar-XXXXXX";
 	static const unsigned char gz[] = { 0x1f, 0x8b, 8, 0 };
 	char junk[1024];
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	int fd;
 
 	REQUIRE((fd = mkstemp(path)) != -1);
@@ -114,13 +115,14 @@ TEST(test_tar_kind_refuses_non_archives)
 	REQUIRE(write(fd, junk, sizeof(junk)) == (ssize_t)sizeof(junk));
 	close(fd);
 	CHECK(img_tar_kind(path, &err) == -1);
-	CHECK(strstr(err.msg, "not an oci-archive or docker-archive") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "not an oci-archive or docker-archive") !=
+	    NULL);
 	REQUIRE((fd = open(path, O_WRONLY | O_TRUNC)) != -1);
 	REQUIRE(write(fd, gz, sizeof(gz)) == (ssize_t)sizeof(gz));
 	REQUIRE(write(fd, junk, sizeof(junk)) == (ssize_t)sizeof(junk));
 	close(fd);
 	CHECK(img_tar_kind(path, &err) == -1);
-	CHECK(strstr(err.msg, "compressed") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "compressed") != NULL);
 	unlink(path);
 }
 
@@ -130,7 +132,7 @@ TEST(test_import_oci_layout_and_lookup)
 {
 	char digest[POD_MAX_ID], want[POD_MAX_ID], path[PATH_MAX];
 	struct rt_image img;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	struct stat st;
 
 	if (!fx_setup())
@@ -159,7 +161,7 @@ TEST(test_import_layout_with_tag)
 {
 	char src[PATH_MAX + 16], digest[POD_MAX_ID], want[POD_MAX_ID];
 	struct rt_image img;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (!fx_setup())
 		return;
@@ -171,7 +173,7 @@ TEST(test_import_layout_with_tag)
 	rt_image_free(&img);
 	snprintf(src, sizeof(src), "%s:nosuchtag", fx.image);
 	CHECK(rt_image_import(src, "x", digest, sizeof(digest), &err) == -1);
-	CHECK(err.msg[0] != '\0');
+	CHECK(rt_errmsg(&err)[0] != '\0');
 }
 
 TEST(test_import_archives_detected_by_content)
@@ -181,7 +183,7 @@ TEST(test_import_archives_detected_by_content)
 	const char *copy[] = { "/usr/bin/skopeo", "--policy", policy, "copy",
 		"--quiet", src, dst, NULL };
 	struct rt_image img;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (!fx_setup())
 		return;
@@ -209,19 +211,20 @@ TEST(test_import_archives_detected_by_content)
 TEST(test_lookup_missing_image_names_it)
 {
 	struct rt_image img;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (!fx_setup())
 		return;
 	CHECK(rt_image_lookup("nginx", &img, &err) == -1);
-	CHECK_STR(err.msg, "image \"docker.io/library/nginx:latest\" not present");
+	CHECK_STR(rt_errmsg(&err),
+	    "image \"docker.io/library/nginx:latest\" not present");
 }
 
 TEST(test_lookup_by_digest)
 {
 	char digest[POD_MAX_ID], ref[POD_MAX_IMAGE];
 	struct rt_image img;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (!fx_setup())
 		return;
@@ -235,14 +238,14 @@ TEST(test_lookup_by_digest)
 	CHECK(rt_image_lookup(ref, &img, &err) == -1);
 	CHECK(rt_image_lookup("busybox@sha256:000000000000000000000000000000"
 	    "0000000000000000000000000000000000", &img, &err) == -1);
-	CHECK(strstr(err.msg, "not present") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "not present") != NULL);
 }
 
 TEST(test_reimport_moves_the_name)
 {
 	char other[PATH_MAX], d1[POD_MAX_ID], d2[POD_MAX_ID];
 	struct rt_image img;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (!fx_setup())
 		return;
@@ -273,7 +276,7 @@ TEST(test_unpack_is_all_or_nothing)
 {
 	char digest[POD_MAX_ID], path[PATH_MAX], rootfs[PATH_MAX];
 	struct rt_image img;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (!fx_setup())
 		return;
@@ -298,23 +301,23 @@ TEST(test_unpack_is_all_or_nothing)
 TEST(test_import_rejects_bad_names_and_sources)
 {
 	char digest[POD_MAX_ID], path[PATH_MAX];
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (!fx_setup())
 		return;
 	CHECK(rt_image_import(fx.image, "", digest, sizeof(digest), &err) == -1);
-	CHECK(strstr(err.msg, "image name") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "image name") != NULL);
 	CHECK(rt_image_import(fx.image, "busybox@sha256:00", digest,
 	    sizeof(digest), &err) == -1);
-	CHECK(strstr(err.msg, "digest") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "digest") != NULL);
 	snprintf(path, sizeof(path), "%s/nothing-here", fx.base);
 	CHECK(rt_image_import(path, "busybox", digest, sizeof(digest),
 	    &err) == -1);
-	CHECK(strstr(err.msg, "no such") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "no such") != NULL);
 	snprintf(path, sizeof(path), "%s/root", fx.base);	/* a plain dir */
 	CHECK(rt_image_import(path, "busybox", digest, sizeof(digest),
 	    &err) == -1);
-	CHECK(strstr(err.msg, "oci-layout") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "oci-layout") != NULL);
 }
 
 static void
@@ -341,7 +344,7 @@ fake_refs(int n)
 TEST(test_store_holds_at_most_max_images)
 {
 	char digest[POD_MAX_ID];
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (!fx_setup())
 		return;
@@ -350,13 +353,13 @@ TEST(test_store_holds_at_most_max_images)
 	import_ok(fx.image, "busybox", digest, sizeof(digest));	/* replace */
 	CHECK(rt_image_import(fx.image, "one-more", digest, sizeof(digest),
 	    &err) == -1);					/* max + 1 */
-	CHECK(strstr(err.msg, "full") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "full") != NULL);
 }
 
 TEST(test_image_list_format)
 {
 	char d1[POD_MAX_ID], d2[POD_MAX_ID], line[512];
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	char *text;
 
 	if (!fx_setup())

@@ -31,7 +31,7 @@
 static int
 fx_setup(int runtime, struct rt_image *img)
 {
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	char digest[POD_MAX_ID];
 
 	if (!fx_setup_dirs(runtime))
@@ -39,11 +39,11 @@ fx_setup(int runtime, struct rt_image *img)
 	fx_build_image();
 	if (rt_image_import(fx.image, "busybox", digest, sizeof(digest),
 	    &err) == -1) {
-		fprintf(stderr, "import: %s\n", err.msg);
+		fprintf(stderr, "import: %s\n", rt_errmsg(&err));
 		REQUIRE(0);
 	}
 	if (rt_image_lookup("busybox", img, &err) == -1) {
-		fprintf(stderr, "lookup: %s\n", err.msg);
+		fprintf(stderr, "lookup: %s\n", rt_errmsg(&err));
 		REQUIRE(0);
 	}
 	return 1;
@@ -96,10 +96,10 @@ mklabels(struct rt_labels *l, const struct pod *p, const char *container,
 static void
 sandbox_up(const struct pod *p, struct rt_sandbox *sb)
 {
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (rt_sandbox_create(p, "hash", 0, sb, &err) == -1) {
-		fprintf(stderr, "rt_sandbox_create: %s\n", err.msg);
+		fprintf(stderr, "rt_sandbox_create: %s\n", rt_errmsg(&err));
 		REQUIRE(0);
 	}
 }
@@ -120,10 +120,10 @@ static void
 start(const struct pod *p, const struct container_spec *c,
     const struct rt_image *img, const struct rt_sandbox *sb, char *id)
 {
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (container_start(p, c, img, sb, id, &err) == -1) {
-		fprintf(stderr, "rt_container_start: %s\n", err.msg);
+		fprintf(stderr, "rt_container_start: %s\n", rt_errmsg(&err));
 		REQUIRE(0);
 	}
 }
@@ -131,7 +131,7 @@ start(const struct pod *p, const struct container_spec *c,
 static void
 wait_status(const char *id, int want, struct rt_cstate *st)
 {
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	int i;
 
 	for (i = 0; i < WAIT_MS / 20; i++) {
@@ -215,7 +215,7 @@ run_to_exit(struct pod_case *t, const struct container_spec *c)
 static void
 kill_wait(const char *id, int sig, struct rt_cstate *st)
 {
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	REQUIRE(rt_container_signal(id, sig, &err) == 0);
 	wait_status(id, RT_EXITED, st);
@@ -369,7 +369,7 @@ TEST(test_args_follow_kubernetes_rules)
 	struct rt_image img;
 	struct container_spec c;
 	struct strlist out = { 0 };
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	memset(&img, 0, sizeof(img));
 	container_spec_init(&c);
@@ -408,7 +408,7 @@ TEST(test_args_follow_kubernetes_rules)
 	strlist_free(&img.entrypoint);
 	strlist_free(&img.cmd);
 	CHECK(bundle_args(&c, &img, &out, &err) == -1);
-	CHECK(strstr(err.msg, "no command") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "no command") != NULL);
 }
 
 TEST(test_env_merges_image_and_container_in_order)
@@ -416,7 +416,7 @@ TEST(test_env_merges_image_and_container_in_order)
 	struct rt_image img;
 	struct container_spec c;
 	struct strlist out = { 0 };
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	struct kv env[2] = { { "B", "container" }, { "C", "new" } };
 
 	memset(&img, 0, sizeof(img));
@@ -436,7 +436,7 @@ TEST(test_env_merges_image_and_container_in_order)
 
 	env[0].key = "BAD=NAME";
 	CHECK(bundle_env(&c, &img, "mypod", &out, &err) == -1);
-	CHECK(strstr(err.msg, "env[0].name") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "env[0].name") != NULL);
 	strlist_free(&out);
 	strlist_free(&img.env);
 }
@@ -594,7 +594,7 @@ TEST(test_caps_default_drop_add)
 	struct security_context sc;
 	struct container_spec c;
 	struct strlist caps = { 0 };
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	uint32_t i;
 	int has_net_admin = 0;
 
@@ -615,8 +615,8 @@ TEST(test_caps_default_drop_add)
 
 	strlist_add(&sc.cap_add, "CAP_FLY", 4);
 	CHECK(bundle_caps(&sc, &caps, &err) == -1);
-	CHECK(strstr(err.msg, "capabilities.add") != NULL &&
-	    strstr(err.msg, "CAP_FLY") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "capabilities.add") != NULL &&
+	    strstr(rt_errmsg(&err), "CAP_FLY") != NULL);
 	strlist_free(&caps);
 	strlist_free(&sc.cap_add);
 	strlist_free(&sc.cap_drop);
@@ -638,7 +638,7 @@ TEST(test_user_resolution_from_image_files)
 	struct container_spec c;
 	struct pod p;
 	struct rt_user u;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	REQUIRE(mkdtemp(root) != NULL);
 	snprintf(etc, sizeof(etc), "%s/etc", root);
@@ -667,7 +667,7 @@ TEST(test_user_resolution_from_image_files)
 
 	snprintf(img.user, sizeof(img.user), "ghost");
 	CHECK(bundle_user(&p, &c, &img, &u, &err) == -1);
-	CHECK(strstr(err.msg, "ghost") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "ghost") != NULL);
 
 	/* runAsUser wins; the pod's runAsGroup applies */
 	p.psc.run_as_group = 5;
@@ -681,10 +681,10 @@ TEST(test_user_resolution_from_image_files)
 	c.sc.run_as_non_root = 1;
 	snprintf(img.user, sizeof(img.user), "app");
 	CHECK(bundle_user(&p, &c, &img, &u, &err) == -1);
-	CHECK(strstr(err.msg, "non-numeric user") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "non-numeric user") != NULL);
 	img.user[0] = '\0';
 	CHECK(bundle_user(&p, &c, &img, &u, &err) == -1);
-	CHECK(strstr(err.msg, "will run as root") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "will run as root") != NULL);
 
 	/* a symlinked /etc/passwd is not followed out of the image */
 	c.sc.run_as_non_root = TRI_UNSET;
@@ -702,20 +702,20 @@ TEST(test_user_resolution_from_image_files)
 
 TEST(test_init_rejects_relative_root_dir)
 {
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	struct agentd_config cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
 	snprintf(cfg.root_dir, sizeof(cfg.root_dir), "var/lib/agentd");
 	snprintf(cfg.run_dir, sizeof(cfg.run_dir), "/run/agentd");
 	CHECK(rt_init(&cfg, NULL, &err) == -1);
-	CHECK(strstr(err.msg, "root_dir") != NULL);
-	CHECK(strstr(err.msg, "absolute") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "root_dir") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "absolute") != NULL);
 }
 
 TEST(test_init_picks_runtime_for_cgroup_layout)
 {
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	char blocker[256];
 	int blocked;
 
@@ -735,9 +735,9 @@ TEST(test_init_picks_runtime_for_cgroup_layout)
 	fx.cfg.runtime = RUNTIME_CRUN;
 	if (blocked) {
 		CHECK(rt_init(&fx.cfg, &fx.info, &err) == -1);
-		CHECK(strstr(err.msg, "mount -t cgroup -o") != NULL);
-		CHECK(strstr(err.msg, blocker) != NULL);
-		printf("# crun refused as expected: %s\n", err.msg);
+		CHECK(strstr(rt_errmsg(&err), "mount -t cgroup -o") != NULL);
+		CHECK(strstr(rt_errmsg(&err), blocker) != NULL);
+		printf("# crun refused as expected: %s\n", rt_errmsg(&err));
 	} else if (access("/usr/bin/crun", X_OK) == 0) {
 		CHECK(rt_init(&fx.cfg, &fx.info, &err) == 0);
 		CHECK_STR(fx.info.runtime_name, "crun");
@@ -836,8 +836,8 @@ shares_namespaces(int runtime)
 	struct container_spec *c, *c2;
 	struct rt_sandbox sb2;
 	struct rt_cstate st, st2;
-	struct rt_err err = { "", 0 };
-	char path[PATH_MAX], id2[RT_ID_MAX];
+	struct rt_err err = { { "", 0 }, 0 };
+	char path[PATH_MAX], id2[RT_ID_MAX], want[RT_ERR_MAX];
 
 	if (!case_setup(&t, runtime, "ns-pod", "uid-ns"))
 		return;
@@ -879,7 +879,12 @@ shares_namespaces(int runtime)
 	REQUIRE(rt_sandbox_status(t.sb.id, &sb2, &st, &err) == 0);
 	CHECK(st.status != RT_RUNNING);
 	CHECK(container_start(&t.pod, c, &t.img, &t.sb, path, &err) == -1);
-	CHECK(strstr(err.msg, "not running") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "not running") != NULL);
+	/* the chain: what was being done, then the root cause */
+	snprintf(want, sizeof(want), "creating container %s of %s/%s: "
+	    "sandbox %s is not running", c->name, t.pod.namespace, t.pod.name,
+	    t.sb.id);
+	CHECK_STR(rt_errmsg(&err), want);
 	case_free(&t);
 }
 
@@ -891,7 +896,7 @@ shares_pid_namespace(int runtime)
 	struct container_spec *c, *c2;
 	struct rt_sandbox sb2;
 	struct rt_cstate st, st2;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	char id2[RT_ID_MAX];
 
 	if (!case_setup(&t, runtime, "pidns-pod", "uid-pidns"))
@@ -952,7 +957,7 @@ TEST(test_pins_below_a_symlinked_run_dir)
 	struct pod p1, p2;
 	struct rt_sandbox s1, s2, sb;
 	struct rt_cstate st;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	char link[PATH_MAX], base[PATH_MAX], path[PATH_MAX];
 
 	if (!fx_setup_dirs(RUNTIME_RUNC))
@@ -1024,7 +1029,7 @@ TEST(test_kill_sigterm_reports_signal_15)
 {
 	struct pod_case t;
 	struct container_spec *c;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	char *log;
 
 	if (!case_setup(&t, RUNTIME_RUNC, "term-pod", "uid-term"))
@@ -1182,7 +1187,7 @@ TEST(test_start_failure_leaves_nothing)
 {
 	struct pod_case t;
 	struct container_spec *c;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	char path[PATH_MAX];
 
 	if (!case_setup(&t, RUNTIME_RUNC, "bad-pod", "uid-bad"))
@@ -1191,9 +1196,9 @@ TEST(test_start_failure_leaves_nothing)
 	strlist_add(&c->command, "/no/such/binary", POD_MAX_ARGS);
 	sandbox_up(&t.pod, &t.sb);
 	CHECK(container_start(&t.pod, c, &t.img, &t.sb, t.id, &err) == -1);
-	CHECK(strstr(err.msg, "no/such/binary") != NULL ||
-	    strstr(err.msg, "create failed") != NULL);
-	printf("# start error: %s\n", err.msg);
+	CHECK(strstr(rt_errmsg(&err), "no/such/binary") != NULL ||
+	    strstr(rt_errmsg(&err), "create failed") != NULL);
+	printf("# start error: %s\n", rt_errmsg(&err));
 	/* only the sandbox is left */
 	CHECK_EQ_INT(dir_entries("root/containers"), 1);
 	snprintf(path, sizeof(path), "%s/root/containers/%s", fx.base,
@@ -1256,7 +1261,7 @@ TEST(test_remove_leaves_nothing_behind)
 {
 	struct pod_case t;
 	struct container_spec *c;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	char path[PATH_MAX], cg[PATH_MAX];
 	pid_t cpid, conmon = 0;
 	FILE *f;
@@ -1301,7 +1306,7 @@ TEST(test_remove_leaves_nothing_behind)
 
 	CHECK(rt_sandbox_remove(t.sb.id, &err) == 0);
 	if (tap_failed_here)
-		fprintf(stderr, "remove: %s\n", err.msg);
+		fprintf(stderr, "remove: %s\n", rt_errmsg(&err));
 	CHECK(t.sb.pinned && t.sb.pid == 0);
 	snprintf(path, sizeof(path), "%s/root", fx.base);
 	CHECK_EQ_INT(rt_mounts_under(path), 0);
@@ -1392,7 +1397,7 @@ TEST(test_restart_readopts_running_containers)
 {
 	struct pod_case t;
 	struct rt_cstate st;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	struct seen seen = { .n = 0 };
 	struct created c;
 	int i, found = 0;
@@ -1444,7 +1449,7 @@ TEST(test_container_needs_running_sandbox)
 {
 	struct pod_case t;
 	struct container_spec *c;
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	if (!case_setup(&t, RUNTIME_RUNC, "gone-pod", "uid-gone"))
 		return;
@@ -1452,14 +1457,14 @@ TEST(test_container_needs_running_sandbox)
 	sandbox_up(&t.pod, &t.sb);
 	REQUIRE(rt_sandbox_remove(t.sb.id, &err) == 0);
 	CHECK(container_start(&t.pod, c, &t.img, &t.sb, t.id, &err) == -1);
-	CHECK(strstr(err.msg, "not found") != NULL ||
-	    strstr(err.msg, "not running") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "not found") != NULL ||
+	    strstr(rt_errmsg(&err), "not running") != NULL);
 	case_free(&t);
 }
 
 TEST(test_init_removes_half_created_containers)
 {
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	struct seen seen = { .n = 0 };
 	char path[PATH_MAX];
 
@@ -1534,7 +1539,7 @@ TEST(test_run_output_bounded_at_limit)
 	char n[32];
 	const char *argv[] = { "/usr/bin/head", "-c", n, "/dev/zero", NULL };
 	struct rt_run r = { .argv = argv };
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	snprintf(n, sizeof(n), "%d", RT_RUN_OUT_MAX);
 	REQUIRE(rt_run_ok(&r, &err) == 0);
@@ -1555,11 +1560,11 @@ TEST(test_run_timeout_kills_child)
 {
 	const char *argv[] = { "/bin/sleep", "30", NULL };
 	struct rt_run r = { .argv = argv, .timeout_ms = 300 };
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 	time_t t0 = time(NULL);
 
 	CHECK(rt_run(&r, &err) == -1);
-	CHECK(strstr(err.msg, "timed out") != NULL);
+	CHECK(strstr(rt_errmsg(&err), "timed out") != NULL);
 	CHECK(time(NULL) - t0 < 5);
 	CHECK(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL);
 	rt_run_free(&r);
@@ -1570,7 +1575,7 @@ TEST(test_run_feeds_stdin_and_fixed_env)
 	const char *cat[] = { "/bin/cat", NULL };
 	const char *env[] = { "/usr/bin/env", NULL };
 	struct rt_run r = { .argv = cat, .in = "hello\n", .in_len = 6 };
-	struct rt_err err = { "", 0 };
+	struct rt_err err = { { "", 0 }, 0 };
 
 	setenv("AGENTD_LEAK", "1", 1);
 	REQUIRE(rt_run_ok(&r, &err) == 0);
@@ -1592,4 +1597,40 @@ TEST(test_run_feeds_stdin_and_fixed_env)
 		CHECK_STR(r.out, "a; echo b\n");
 		rt_run_free(&r);
 	}
+}
+
+/* no root needed: the entry point wraps the cause with the pod it is for */
+TEST(test_sandbox_create_error_names_the_pod_then_the_cause)
+{
+	struct pod p;
+	struct rt_sandbox sb;
+	struct rt_err err = { { "", 0 }, 0 };
+
+	pod_init(&p);
+	REQUIRE((p.namespace = strdup("default")) != NULL);
+	REQUIRE((p.name = strdup("web")) != NULL);
+	/* this test process never ran rt_init */
+	CHECK(rt_sandbox_create(&p, "hash", 0, &sb, &err) == -1);
+	CHECK_STR(rt_errmsg(&err), "creating sandbox for default/web: runtime "
+	    "not initialized");
+	CHECK_EQ_INT(err_errno(&err.chain), 0);
+	pod_free(&p);
+}
+
+TEST(test_rt_wrap_keeps_the_cause_and_its_errno)
+{
+	struct rt_err err = { { "", 0 }, 0 };
+
+	errno = EINVAL;
+	CHECK(rt_seterrno(&err, "pin %s on %s", "/proc/9/ns/net",
+	    "/run/ns/x/net") == -1);
+	CHECK(rt_wrap(&err, "pinning the namespaces") == -1);
+	CHECK(rt_wrap(&err, "creating sandbox for %s/%s", "default",
+	    "web") == -1);
+	CHECK_STR(rt_errmsg(&err), "creating sandbox for default/web: pinning "
+	    "the namespaces: pin /proc/9/ns/net on /run/ns/x/net: Invalid "
+	    "argument");
+	CHECK_EQ_INT(err_errno(&err.chain), EINVAL);
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK(rt_wrap(NULL, "no error to wrap") == -1);
 }

@@ -1306,7 +1306,7 @@ bundle_container(const struct pod *p, const struct container_spec *c,
 	    bundle_linux(p, bp, &c->res, caps, priv, 0),
 	    bundle_annotations(bp, 0));
 	if (cfg == NULL)
-		rt_seterr(err, "out of memory building config.json");
+		rt_seterr(err, "out of memory");
 out:
 	strlist_free(&args);
 	strlist_free(&env);
@@ -1334,6 +1334,6 @@ bundle_infra(const struct pod *p, const struct bundle_paths *bp,
 	    bundle_mounts(bp, 1, 1, 0), bundle_linux(p, bp, NULL, 0, 0, 1),
 	    bundle_annotations(bp, 1));
 	if (cfg == NULL)
-		rt_seterr(err, "out of memory building config.json");
+		rt_seterr(err, "out of memory");
 	return cfg;
 }

@@ -433,7 +433,7 @@ import_run(void *arg, struct job_out *out)
 	memset(&err, 0, sizeof(err));
 	out->rc = rt_image_import(import.src, import.name, out->digest,
 	    sizeof(out->digest), &err);
-	snprintf(out->msg, sizeof(out->msg), "%s", err.msg);
+	snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
 }
 
 static void
@@ -500,7 +500,8 @@ parent_image(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 			return -1;
 		memset(&err, 0, sizeof(err));
 		if ((text = rt_image_list(&err)) == NULL)
-			return worker_reply_end(&env, m->id, 1, err.msg);
+			return worker_reply_end(&env, m->id, 1,
+			    rt_errmsg(&err));
 		worker_reply_text(&env, m->id, text);
 		free(text);
 		return worker_reply_end(&env, m->id, 0, NULL) == -1 ? -1 : 0;
@@ -612,7 +613,7 @@ adopt_existing(void)
 
 	memset(&err, 0, sizeof(err));
 	if (rt_list(lc_adopt, NULL, &err) == -1)
-		log_warnx("listing existing containers: %s", err.msg);
+		log_warnx("listing existing containers: %s", rt_errmsg(&err));
 }
 
 int
@@ -627,7 +628,7 @@ main(int argc, char *argv[])
 	worker_die_with_parent();
 	memset(&err, 0, sizeof(err));
 	if (rt_init(&env.conf, &rtinfo, &err) == -1)
-		fatalx("container runtime: %s", err.msg);
+		fatalx("container runtime: %s", rt_errmsg(&err));
 	log_info("runtime %s (%s), conmon %s, cgroup %s, storage %s",
 	    rtinfo.runtime_name, rtinfo.runtime_path, rtinfo.conmon_path,
 	    rtinfo.cgroup_v2 ? "v2" : "v1", rtinfo.storage_driver);

@@ -424,7 +424,8 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	    rt_path(log_path, sizeof(log_path), "%s/infra.log", dir) == -1)
 		return rt_seterr(err, "path too long");
 	if (pod_files(p, hostname, err) == -1)
-		return -1;
+		return rt_wrap(err, "writing the pod's hostname, hosts and "
+		    "resolv.conf");
 	if (!p->host_ipc && sandbox_shm(dir, err) == -1)
 		return -1;
 	bp.id = id;
@@ -434,7 +435,7 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	bp.pod_dir = poddir;
 	bp.labels = l;
 	if ((cfg = bundle_infra(p, &bp, err)) == NULL)
-		return -1;
+		return rt_wrap(err, "building config.json");
 	rc = rt_path(path, sizeof(path), "%s/config.json", dir) == -1 ||
 	    rt_json_save_volatile(path, cfg) == -1;
 	cJSON_Delete(cfg);
@@ -483,11 +484,12 @@ sandbox_pin(const struct pod *p, const char *id, const char *dir,
 	if (bundle_pod_hostname(p, hostname, sizeof(hostname)) == -1)
 		return rt_seterr(err, "pod %s: cannot derive a hostname", p->name);
 	if (pod_files(p, hostname, err) == -1)
-		return -1;
+		return rt_wrap(err, "writing the pod's hostname, hosts and "
+		    "resolv.conf");
 	if (!p->host_ipc && sandbox_shm(dir, err) == -1)
 		return -1;
 	if (pin_create(id, flags, hostname, ino, err) == -1)
-		return -1;
+		return rt_wrap(err, "pinning the namespaces");
 	for (k = 0; k < PIN_NKINDS; k++) {
 		if (!pin_wanted(flags, k))
 			continue;
@@ -527,8 +529,8 @@ pinned_teardown(const char *id, struct rt_err *err)
 	return ret;
 }
 
-int
-rt_sandbox_create(const struct pod *p, const char *spec_hash,
+static int
+sandbox_create(const struct pod *p, const char *spec_hash,
     int64_t created_ns, struct rt_sandbox *sb, struct rt_err *err)
 {
 	char id[RT_HEXID_LEN + 1], dir[PATH_MAX], cgpath[PATH_MAX];
@@ -558,8 +560,9 @@ rt_sandbox_create(const struct pod *p, const char *spec_hash,
 	}
 	if (ctr_write_meta(id, meta, err) == -1)
 		goto out;
-	if (infra ? sandbox_start(p, id, dir, meta, &l, &pid, err) :
-	    sandbox_pin(p, id, dir, meta, err))
+	if (infra ? sandbox_start(p, id, dir, meta, &l, &pid, err) == -1 &&
+	    rt_wrap(err, "starting the infra container") :
+	    sandbox_pin(p, id, dir, meta, err) == -1)
 		goto out;
 	snprintf(sb->id, sizeof(sb->id), "%s", id);
 	sb->pid = pid;
@@ -588,6 +591,16 @@ out:
 	}
 	cJSON_Delete(meta);
 	return ret;
+}
+
+int
+rt_sandbox_create(const struct pod *p, const char *spec_hash,
+    int64_t created_ns, struct rt_sandbox *sb, struct rt_err *err)
+{
+	if (sandbox_create(p, spec_hash, created_ns, sb, err) == -1)
+		return rt_wrap(err, "creating sandbox for %s/%s",
+		    p->namespace ? p->namespace : "", p->name ? p->name : "");
+	return 0;
 }
 
 /* no process to ask: the pins are the state */

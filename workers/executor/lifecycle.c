@@ -233,8 +233,8 @@ observe(struct xpod *x, struct xctr *c)
 	if (rt_container_state(c->id, &c->cs, &err) == -1 ||
 	    c->cs.status == RT_UNKNOWN) {
 		log_warnx("container %s of pod %s/%s is gone: %s", c->id,
-		    x->pod.namespace, x->pod.name, err.msg[0] ? err.msg :
-		    "the runtime does not know it");
+		    x->pod.namespace, x->pod.name, rt_errmsg(&err)[0] ?
+		    rt_errmsg(&err) : "the runtime does not know it");
 		c->id[0] = '\0';
 		c->st = XC_EMPTY;
 		set_waiting(x, c, "ContainerCreating", NULL);
@@ -710,7 +710,7 @@ op_run(void *arg, struct job_out *out)
 		break;
 	}
 	out->config = err.config;
-	snprintf(out->msg, sizeof(out->msg), "%s", err.msg);
+	snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
 }
 
 static void	sandbox_done(struct op *, struct job_out *);
@@ -921,7 +921,7 @@ resolve_image(struct xpod *x, struct xctr *c, const struct container_spec *cs,
 	} else {
 		snprintf(msg, sizeof(msg), "%s (registry pulls are not "
 		    "supported yet: import it with agentctl image import)",
-		    err.msg);
+		    rt_errmsg(&err));
 		set_waiting(x, c, "ErrImagePull", msg);
 		exec_event(x, EVENT_WARNING, "Failed", "ErrImagePull",
 		    "Failed to pull image \"%s\": %s", cs->image, msg);
@@ -1176,7 +1176,7 @@ signal_container(struct xpod *x, struct xctr *c, int sig)
 	memset(&err, 0, sizeof(err));
 	if (rt_container_signal(c->id, sig, &err) == -1) {
 		exec_audit(AUDIT_OUTCOME, action, x, c->name, NULL, details,
-		    "error", err.msg);
+		    "error", rt_errmsg(&err));
 		return;
 	}
 	exec_audit(AUDIT_OUTCOME, action, x, c->name, NULL, details, "ok",

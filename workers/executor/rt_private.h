@@ -77,6 +77,9 @@ int	rt_seterr(struct rt_err *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	rt_seterrno(struct rt_err *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* prepend "context: " to the error a callee set; -1 */
+int	rt_wrap(struct rt_err *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* rtutil.c: run an external program, never through a shell */
 struct rt_run {

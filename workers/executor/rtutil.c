@@ -49,7 +49,7 @@ rt_seterr(struct rt_err *err, const char *fmt, ...)
 	if (err == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	err_vset(&err->chain, 0, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -59,16 +59,27 @@ rt_seterrno(struct rt_err *err, const char *fmt, ...)
 {
 	va_list ap;
 	int saved = errno;
-	size_t len;
 
 	if (err == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	err_vset(&err->chain, saved, fmt, ap);
 	va_end(ap);
-	len = strlen(err->msg);
-	snprintf(err->msg + len, sizeof(err->msg) - len, ": %s",
-	    strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+int
+rt_wrap(struct rt_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	if (err == NULL)
+		return -1;
+	va_start(ap, fmt);
+	err_vwrap(&err->chain, fmt, ap);
+	va_end(ap);
 	errno = saved;
 	return -1;
 }

@@ -537,9 +537,9 @@ conmon_sync(int fd, pid_t *pid, struct rt_err *err)
 	n = rt_json_int(j, "data", -1);
 	msg = rt_json_str(j, "message");
 	if (n <= 0) {
-		rt_seterr(err, "%s create failed: %s", rt.info.runtime_name,
-		    msg ? msg : "(no message)");
-		err->msg[strcspn(err->msg, "\n")] = '\0';
+		msg = msg ? msg : "(no message)";
+		rt_seterr(err, "%s create failed: %.*s", rt.info.runtime_name,
+		    (int)strcspn(msg, "\n"), msg);
 	}
 	else {
 		*pid = (pid_t)n;
@@ -721,8 +721,8 @@ rt_check_labels(const struct rt_labels *l, struct rt_err *err)
 	return 0;
 }
 
-int
-rt_container_start(const struct pod *p, const struct container_spec *c,
+static int
+container_start(const struct pod *p, const struct container_spec *c,
     const struct rt_image *img, const struct rt_sandbox *sb,
     const struct rt_labels *labels, char *id_out, size_t idlen,
     struct rt_err *err)
@@ -787,8 +787,10 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 	}
 	if (ctr_write_meta(id, meta, err) == -1)
 		goto out;
-	if (st_rootfs_create(dir, img->rootfs, err) == -1)
+	if (st_rootfs_create(dir, img->rootfs, err) == -1) {
+		rt_wrap(err, "preparing the root filesystem");
 		goto out;
+	}
 	bp.id = id;
 	bp.rootfs = "rootfs";
 	bp.cgroups_path = cgpath;
@@ -797,8 +799,10 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
 	bp.ns = &ns;
 	bp.sandbox_id = sb->id;
 	bp.labels = labels;
-	if ((cfg = bundle_container(p, c, img, &bp, err)) == NULL)
+	if ((cfg = bundle_container(p, c, img, &bp, err)) == NULL) {
+		rt_wrap(err, "building config.json");
 		goto out;
+	}
 	if (rt_path(path, sizeof(path), "%s/config.json", dir) == -1 ||
 	    rt_json_save_volatile(path, cfg) == -1) {
 		rt_seterrno(err, "write %s/config.json", dir);
@@ -835,6 +839,20 @@ out:
 	cJSON_Delete(meta);
 	cJSON_Delete(cfg);
 	return ret;
+}
+
+int
+rt_container_start(const struct pod *p, const struct container_spec *c,
+    const struct rt_image *img, const struct rt_sandbox *sb,
+    const struct rt_labels *labels, char *id_out, size_t idlen,
+    struct rt_err *err)
+{
+	if (container_start(p, c, img, sb, labels, id_out, idlen, err) == -1)
+		return rt_wrap(err, "creating container %s of %s/%s",
+		    c != NULL && c->name != NULL ? c->name : "",
+		    p != NULL && p->namespace != NULL ? p->namespace : "",
+		    p != NULL && p->name != NULL ? p->name : "");
+	return 0;
 }
 
 /* ---- state ---- */

@@ -17,16 +17,25 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "errchain.h"
 #include "pod.h"
 
-#define RT_ERR_MAX		512
+#define RT_ERR_MAX		ERRCHAIN_MAX
 #define RT_ID_MAX		128
 #define RT_MAX_IMAGES		256
 
+/*
+ * The reason, outermost context first: the function that fails sets the
+ * cause (rt_seterr, rt_seterrno), each level above that knows more wraps
+ * it (rt_wrap), so the executor's log, audit and pod status read
+ * "creating sandbox for default/web: pinning namespaces: ...: cause".
+ */
 struct rt_err {
-	char	msg[RT_ERR_MAX];
-	int	config;		/* the spec, not the runtime, is at fault */
+	struct errchain	 chain;
+	int		 config;	/* the spec, not the runtime, failed */
 };
+
+#define rt_errmsg(e)	err_msg(&(e)->chain)
 
 struct rt_info {
 	char	runtime_name[16];	/* "runc" or "crun" */

@@ -1,0 +1,867 @@
+/*
+ * The field tables of a container and what it holds (resources, security
+ * contexts, env, ports), and the per-field conversion into struct
+ * container_spec; the pod-level securityContext table lives here too, as
+ * it shares its fields' conversions with the container's.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "caps.h"
+#include "manifest.h"
+#include "manifest_int.h"
+#include "pod.h"
+
+#define ID_MAX			2147483647LL	/* runAsUser/Group */
+#define PORT_MAX		65535
+#define HOST_IP_MAX		45	/* INET6_ADDRSTRLEN - 1 */
+#define CAP_INPUT_MAX		64
+
+/* ------------------------------------------------------------------ */
+/* resources                                                           */
+
+static int
+get_quantity(struct walk *w, const cJSON *v, int milli, int64_t *out)
+{
+	char num[QUANTITY_MAX_LEN + 1], qb[QUOTE_BUF];
+	const char *s;
+	int prec;
+
+	if (cJSON_IsString(v)) {
+		s = v->valuestring;
+		if (strlen(s) > QUANTITY_MAX_LEN)
+			return fail(w, "quantity is longer than %d characters",
+			    QUANTITY_MAX_LEN);
+	} else if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) {
+		/* shortest text that reads back the same, as Go's 'g' -1 */
+		for (prec = 1; prec <= 17; prec++) {
+			snprintf(num, sizeof(num), "%.*g", prec,
+			    v->valuedouble);
+			if (strtod(num, NULL) == v->valuedouble)
+				break;
+		}
+		s = num;
+	} else
+		return fail(w, "expected a quantity such as \"500m\" or "
+		    "\"64Mi\", got %s", type_name(v));
+	if ((milli ? quantity_parse_milli(s, out) :
+	    quantity_parse_bytes(s, out)) == -1) {
+		if (errno == ERANGE)
+			return fail(w, "quantity %s is too large",
+			    quote(qb, sizeof(qb), s));
+		return fail(w, "invalid quantity %s: expected a number with an "
+		    "optional suffix (m, k, M, G, T, Ki, Mi, Gi, Ti, ... or "
+		    "e<exponent>)", quote(qb, sizeof(qb), s));
+	}
+	if (*out < 0)
+		return fail(w, "must be greater than or equal to 0");
+	return 0;
+}
+
+/* one of requests/limits: a map resource name -> quantity */
+static int
+walk_resource_list(struct walk *w, const cJSON *v, int64_t *cpu,
+    int64_t *mem)
+{
+	const cJSON *q;
+	size_t mark;
+	int64_t ignored;
+	int rc;
+
+	if (!cJSON_IsObject(v))
+		return fail(w, "expected a map of resource quantities, got %s",
+		    type_name(v));
+	cJSON_ArrayForEach(q, v) {
+		mark = path_key(w, q->string);
+		if (strcmp(q->string, "cpu") == 0)
+			rc = get_quantity(w, q, 1, cpu);
+		else if (strcmp(q->string, "memory") == 0)
+			rc = get_quantity(w, q, 0, mem);
+		else if (strcmp(q->string, "ephemeral-storage") == 0)
+			/* checked, then ignored: there is no disk accounting */
+			rc = get_quantity(w, q, 0, &ignored);
+		else if (strncmp(q->string, "hugepages-", 10) == 0)
+			rc = fail(w, "hugepages are not supported");
+		else
+			rc = fail(w, "resource is not supported: only cpu, "
+			    "memory and ephemeral-storage are");
+		path_pop(w, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+res_requests(struct walk *w, const cJSON *v, void *arg)
+{
+	struct resources *r = arg;
+
+	return walk_resource_list(w, v, &r->cpu_request_milli,
+	    &r->mem_request_bytes);
+}
+
+static int
+res_limits(struct walk *w, const cJSON *v, void *arg)
+{
+	struct resources *r = arg;
+
+	return walk_resource_list(w, v, &r->cpu_limit_milli,
+	    &r->mem_limit_bytes);
+}
+
+static const struct field_rule resources_rules[] = {
+	MAP("requests", res_requests),
+	MAP("limits", res_limits),
+	REJECT("claims", "resource claims (dynamic resource allocation) "
+	    "are not supported"),
+	{ NULL, 0, NULL, NULL }
+};
+
+/* k8s defaulting: a limit without a request makes the request */
+static int
+resource_finish(struct walk *w, int64_t *req, int64_t lim, const char *name,
+    const char *unit)
+{
+	size_t mark;
+
+	if (*req == -1)
+		*req = lim;
+	if (lim == -1 || *req <= lim)
+		return 0;
+	mark = path_key(w, "requests");
+	path_key(w, name);
+	fail(w, "must be less than or equal to %s limit of %lld%s", name,
+	    (long long)lim, unit);
+	path_pop(w, mark);
+	return -1;
+}
+
+static int
+c_resources(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_spec *c = arg;
+	struct resources *r = &c->res;
+
+	if (walk_object(w, v, resources_rules, r) == -1)
+		return -1;
+	if (resource_finish(w, &r->cpu_request_milli, r->cpu_limit_milli,
+	    "cpu", "m") == -1 ||
+	    resource_finish(w, &r->mem_request_bytes, r->mem_limit_bytes,
+	    "memory", "") == -1)
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* security contexts                                                   */
+
+/* "cap_net_admin", "NET_ADMIN" -> "NET_ADMIN"; -1 if not a capability */
+static int
+cap_normalize(const char *in, int allow_all, char out[POD_MAX_CAP_NAME])
+{
+	const char *name;
+	size_t n = strlen(in);
+	int c;
+
+	if (n == 0 || n > CAP_INPUT_MAX)
+		return -1;
+	if ((c = caps_lookup(in)) == -1 || (c == CAPS_ALL && !allow_all))
+		return -1;
+	name = c == CAPS_ALL ? "ALL" : caps_names[c];
+	if ((n = strlen(name)) >= POD_MAX_CAP_NAME)
+		return -1;
+	memcpy(out, name, n + 1);
+	return 0;
+}
+
+static int
+strlist_has(const struct strlist *l, const char *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+walk_caps(struct walk *w, const cJSON *v, struct strlist *l, int is_drop)
+{
+	char name[POD_MAX_CAP_NAME], qb[QUOTE_BUF];
+	const cJSON *item;
+	const char *s;
+	size_t mark;
+	int i = 0, rc;
+
+	if (!cJSON_IsArray(v))
+		return fail(w, "expected a list of capability names, got %s",
+		    type_name(v));
+	if (cJSON_GetArraySize(v) > POD_MAX_CAPS)
+		return fail(w, "too many capabilities: %d, at most %d",
+		    cJSON_GetArraySize(v), POD_MAX_CAPS);
+	cJSON_ArrayForEach(item, v) {
+		mark = path_index(w, i++);
+		if ((rc = get_string(w, item, &s)) == 0) {
+			if (cap_normalize(s, 1, name) == -1)
+				rc = fail(w, "unknown capability %s",
+				    quote(qb, sizeof(qb), s));
+			else if (!is_drop && strcmp(name, "ALL") == 0)
+				rc = fail(w, "\"ALL\" may only be dropped; "
+				    "list the capabilities to add");
+			else if (!strlist_has(l, name) &&
+			    strlist_add(l, name, POD_MAX_CAPS) == -1)
+				rc = fail_nomem(w);
+		}
+		path_pop(w, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+caps_add(struct walk *w, const cJSON *v, void *arg)
+{
+	struct security_context *sc = arg;
+
+	return walk_caps(w, v, &sc->cap_add, 0);
+}
+
+static int
+caps_drop(struct walk *w, const cJSON *v, void *arg)
+{
+	struct security_context *sc = arg;
+
+	return walk_caps(w, v, &sc->cap_drop, 1);
+}
+
+static const struct field_rule capabilities_rules[] = {
+	MAP("add", caps_add),
+	MAP("drop", caps_drop),
+	{ NULL, 0, NULL, NULL }
+};
+
+static int
+seccomp_type(struct walk *w, const cJSON *v, void *arg)
+{
+	const char *s;
+	int *seen = arg;
+
+	if (get_string(w, v, &s) == -1)
+		return -1;
+	*seen = 1;
+	if (strcmp(s, "RuntimeDefault") == 0)
+		return 0;
+	if (strcmp(s, "Unconfined") == 0 || strcmp(s, "Localhost") == 0)
+		return fail(w, "seccomp profile type %s is not supported: "
+		    "the node applies its runtime default profile to every "
+		    "container", s);
+	return fail(w, "unsupported value: must be RuntimeDefault, "
+	    "Unconfined or Localhost");
+}
+
+static const struct field_rule seccomp_rules[] = {
+	MAP("type", seccomp_type),
+	REJECT("localhostProfile", "localhost seccomp profiles are not "
+	    "supported"),
+	{ NULL, 0, NULL, NULL }
+};
+
+/* accepted only as RuntimeDefault, which is what the node applies */
+static int
+sc_seccomp(struct walk *w, const cJSON *v, void *arg)
+{
+	int seen = 0;
+
+	if (walk_object(w, v, seccomp_rules, &seen) == -1)
+		return -1;
+	return require_field(w, seen ? "" : NULL, "type", NULL);
+}
+
+static int
+sc_run_as_user(struct walk *w, const cJSON *v, void *arg)
+{
+	return get_int(w, v, 0, ID_MAX, arg);
+}
+
+static int
+sc_bool(struct walk *w, const cJSON *v, void *arg)
+{
+	return get_bool(w, v, arg);
+}
+
+#define SC_FIELD(fn, type, field)					\
+static int								\
+fn(struct walk *w, const cJSON *v, void *arg)				\
+{									\
+	return sc_##type(w, v, &((struct security_context *)arg)->field); \
+}
+SC_FIELD(csc_run_as_user, run_as_user, run_as_user)
+SC_FIELD(csc_run_as_group, run_as_user, run_as_group)
+SC_FIELD(csc_run_as_non_root, bool, run_as_non_root)
+SC_FIELD(csc_read_only_root_fs, bool, read_only_root_fs)
+SC_FIELD(csc_privileged, bool, privileged)
+SC_FIELD(csc_allow_privilege_escalation, bool, allow_privilege_escalation)
+#undef SC_FIELD
+
+static int
+csc_capabilities(struct walk *w, const cJSON *v, void *arg)
+{
+	return walk_object(w, v, capabilities_rules, arg);
+}
+
+static int
+csc_proc_mount(struct walk *w, const cJSON *v, void *arg)
+{
+	const char *s;
+
+	if (get_string(w, v, &s) == -1)
+		return -1;
+	if (strcmp(s, "Default") != 0)
+		return fail(w, "only procMount Default is supported");
+	return 0;
+}
+
+static const struct field_rule container_sc_rules[] = {
+	MAP("runAsUser", csc_run_as_user),
+	MAP("runAsGroup", csc_run_as_group),
+	MAP("runAsNonRoot", csc_run_as_non_root),
+	MAP("readOnlyRootFilesystem", csc_read_only_root_fs),
+	MAP("privileged", csc_privileged),
+	MAP("allowPrivilegeEscalation", csc_allow_privilege_escalation),
+	MAP("capabilities", csc_capabilities),
+	MAP("seccompProfile", sc_seccomp),
+	MAP("procMount", csc_proc_mount),
+	REJECT("seLinuxOptions", "SELinux options are not supported"),
+	REJECT("windowsOptions", "windowsOptions are not supported on a "
+	    "Linux node"),
+	REJECT("appArmorProfile", "AppArmor profiles are not supported"),
+	{ NULL, 0, NULL, NULL }
+};
+
+static int
+c_security_context(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_spec *c = arg;
+	struct security_context *sc = &c->sc;
+
+	if (walk_object(w, v, container_sc_rules, sc) == -1)
+		return -1;
+	/* ValidateSecurityContext: no_new_privs cannot coexist with these */
+	if (sc->allow_privilege_escalation == 0 && sc->privileged == 1)
+		return fail(w, "cannot set allowPrivilegeEscalation to false "
+		    "and privileged to true");
+	if (sc->allow_privilege_escalation == 0 &&
+	    strlist_has(&sc->cap_add, "SYS_ADMIN"))
+		return fail(w, "cannot set allowPrivilegeEscalation to false "
+		    "and add the SYS_ADMIN capability");
+	return 0;
+}
+
+#define PSC_FIELD(fn, type, field)					\
+static int								\
+fn(struct walk *w, const cJSON *v, void *arg)				\
+{									\
+	return sc_##type(w, v, &((struct pod *)arg)->psc.field);	\
+}
+PSC_FIELD(psc_run_as_user, run_as_user, run_as_user)
+PSC_FIELD(psc_run_as_group, run_as_user, run_as_group)
+PSC_FIELD(psc_run_as_non_root, bool, run_as_non_root)
+#undef PSC_FIELD
+
+const struct field_rule pod_sc_rules[] = {
+	MAP("runAsUser", psc_run_as_user),
+	MAP("runAsGroup", psc_run_as_group),
+	MAP("runAsNonRoot", psc_run_as_non_root),
+	MAP("seccompProfile", sc_seccomp),
+	REJECT("fsGroup", "fsGroup is not supported: the pod model has no "
+	    "volumes and no supplementary groups"),
+	REJECT("fsGroupChangePolicy", "fsGroupChangePolicy is not supported "
+	    "(no volumes)"),
+	REJECT("supplementalGroups", "supplementalGroups are not supported "
+	    "yet"),
+	REJECT("supplementalGroupsPolicy", "supplementalGroupsPolicy is not "
+	    "supported"),
+	REJECT("seLinuxOptions", "SELinux options are not supported"),
+	REJECT("seLinuxChangePolicy", "SELinux options are not supported"),
+	REJECT("windowsOptions", "windowsOptions are not supported on a "
+	    "Linux node"),
+	REJECT("sysctls", "sysctls are not supported"),
+	REJECT("appArmorProfile", "AppArmor profiles are not supported"),
+	{ NULL, 0, NULL, NULL }
+};
+
+/* ------------------------------------------------------------------ */
+/* containers                                                          */
+
+struct container_walk {
+	struct container_spec	*c;
+	int			 pull_policy_set;
+};
+
+static int
+c_name(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_walk *cw = arg;
+	char qb[QUOTE_BUF];
+
+	if (take_string(w, v, POD_MAX_LABEL, &cw->c->name) == -1)
+		return -1;
+	if (!dns_label_ok(cw->c->name))
+		return fail(w, "invalid container name %s: " DNS_LABEL_MSG,
+		    quote(qb, sizeof(qb), cw->c->name));
+	return 0;
+}
+
+static int
+c_image(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_walk *cw = arg;
+	const char *p;
+
+	if (take_string(w, v, POD_MAX_IMAGE - 1, &cw->c->image) == -1)
+		return -1;
+	if (cw->c->image[0] == '\0')
+		return fail(w, "required: must not be empty");
+	for (p = cw->c->image; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return fail(w, "must not contain whitespace or control "
+			    "characters");
+	return 0;
+}
+
+static int
+c_pull_policy(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_walk *cw = arg;
+	const char *s;
+
+	if (get_string(w, v, &s) == -1)
+		return -1;
+	if (strcmp(s, "Always") == 0)
+		cw->c->pull_policy = PULL_ALWAYS;
+	else if (strcmp(s, "IfNotPresent") == 0)
+		cw->c->pull_policy = PULL_IF_NOT_PRESENT;
+	else if (strcmp(s, "Never") == 0)
+		cw->c->pull_policy = PULL_NEVER;
+	else
+		return fail(w, "unsupported value: must be Always, "
+		    "IfNotPresent or Never");
+	cw->pull_policy_set = 1;
+	return 0;
+}
+
+/* SetDefaults_Container: Always for ":latest" or no tag and no digest */
+static uint8_t
+default_pull_policy(const char *image)
+{
+	const char *at = strchr(image, '@'), *end, *slash, *colon;
+	size_t len;
+
+	end = at != NULL ? at : image + strlen(image);
+	len = end - image;
+	slash = memrchr(image, '/', len);
+	slash = slash != NULL ? slash + 1 : image;
+	colon = memchr(slash, ':', end - slash);
+	if (colon == NULL)
+		return at == NULL ? PULL_ALWAYS : PULL_IF_NOT_PRESENT;
+	if ((size_t)(end - colon - 1) == strlen("latest") &&
+	    memcmp(colon + 1, "latest", strlen("latest")) == 0)
+		return PULL_ALWAYS;
+	return PULL_IF_NOT_PRESENT;
+}
+
+static int
+walk_strlist(struct walk *w, const cJSON *v, struct strlist *l)
+{
+	const cJSON *item;
+	const char *s;
+	size_t mark;
+	int i = 0, rc;
+
+	if (!cJSON_IsArray(v))
+		return fail(w, "expected a list of strings, got %s",
+		    type_name(v));
+	if (cJSON_GetArraySize(v) > POD_MAX_ARGS)
+		return fail(w, "too many items: %d, at most %d",
+		    cJSON_GetArraySize(v), POD_MAX_ARGS);
+	cJSON_ArrayForEach(item, v) {
+		mark = path_index(w, i++);
+		if ((rc = get_string(w, item, &s)) == 0) {
+			if (strlen(s) > POD_MAX_ARG - 1)
+				rc = fail(w, "must be no more than %d "
+				    "characters", POD_MAX_ARG - 1);
+			else if (strlist_add(l, s, POD_MAX_ARGS) == -1)
+				rc = fail_nomem(w);
+		}
+		path_pop(w, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+c_command(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_walk *cw = arg;
+
+	return walk_strlist(w, v, &cw->c->command);
+}
+
+static int
+c_args(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_walk *cw = arg;
+
+	return walk_strlist(w, v, &cw->c->args);
+}
+
+static int
+c_working_dir(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_walk *cw = arg;
+	const char *s;
+
+	if (get_string(w, v, &s) == -1)
+		return -1;
+	if (s[0] == '\0')
+		return 0;	/* "" is unset: the image's directory */
+	if (s[0] != '/')
+		return fail(w, "must be an absolute path");
+	return take_string(w, v, POD_MAX_PATH - 1, &cw->c->working_dir);
+}
+
+/* env */
+
+static int
+env_name(struct walk *w, const cJSON *v, void *arg)
+{
+	struct kv *kv = arg;
+	const char *p;
+
+	if (take_string(w, v, POD_MAX_ENV_NAME - 1, &kv->key) == -1)
+		return -1;
+	if (kv->key[0] == '\0')
+		return fail(w, "required: must not be empty");
+	/* the relaxed rule of current Kubernetes: printable ASCII but '=' */
+	for (p = kv->key; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '=')
+			return fail(w, "must consist of printable ASCII "
+			    "characters other than '='");
+	return 0;
+}
+
+static int
+env_value(struct walk *w, const cJSON *v, void *arg)
+{
+	struct kv *kv = arg;
+
+	return take_string(w, v, POD_MAX_ENV_VALUE - 1, &kv->value);
+}
+
+static const struct field_rule env_rules[] = {
+	MAP("name", env_name),
+	MAP("value", env_value),
+	REJECT("valueFrom", "valueFrom is not supported yet"),
+	{ NULL, 0, NULL, NULL }
+};
+
+static int
+c_env(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_spec *c = ((struct container_walk *)arg)->c;
+	const cJSON *item;
+	struct kv *kv;
+	size_t mark;
+	int n, i = 0, rc;
+
+	if (!cJSON_IsArray(v))
+		return fail(w, "expected a list of environment variables, "
+		    "got %s", type_name(v));
+	if ((n = cJSON_GetArraySize(v)) > POD_MAX_ENV)
+		return fail(w, "too many environment variables: %d, at most "
+		    "%d", n, POD_MAX_ENV);
+	if (n == 0)
+		return 0;
+	if ((c->env = calloc(n, sizeof(*c->env))) == NULL)
+		return fail_nomem(w);
+	c->n_env = n;
+	cJSON_ArrayForEach(item, v) {
+		kv = &c->env[i];
+		mark = path_index(w, i++);
+		rc = walk_object(w, item, env_rules, kv);
+		if (rc == 0)
+			rc = require_field(w, kv->key, "name", NULL);
+		if (rc == 0 && kv->value == NULL &&
+		    (kv->value = strdup("")) == NULL)
+			rc = fail_nomem(w);
+		path_pop(w, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* ports */
+
+static int
+port_container_port(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_port *p = arg;
+	int64_t n;
+
+	if (get_int(w, v, 1, PORT_MAX, &n) == -1)
+		return -1;
+	p->container_port = n;
+	return 0;
+}
+
+static int
+port_host_port(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_port *p = arg;
+	int64_t n;
+
+	if (get_int(w, v, 0, PORT_MAX, &n) == -1)
+		return -1;
+	p->host_port = n;
+	return 0;
+}
+
+static int
+port_protocol(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_port *p = arg;
+	const char *s;
+
+	if (get_string(w, v, &s) == -1)
+		return -1;
+	if (strcmp(s, "TCP") == 0)
+		p->protocol = PROTO_TCP;
+	else if (strcmp(s, "UDP") == 0)
+		p->protocol = PROTO_UDP;
+	else if (strcmp(s, "SCTP") == 0)
+		p->protocol = PROTO_SCTP;
+	else
+		return fail(w, "unsupported value: must be TCP, UDP or SCTP");
+	return 0;
+}
+
+static int
+port_name(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_port *p = arg;
+	char qb[QUOTE_BUF];
+
+	if (take_string(w, v, PORT_NAME_MAX, &p->name) == -1)
+		return -1;
+	if (!port_name_ok(p->name))
+		return fail(w, "invalid port name %s: must be an IANA_SVC_NAME "
+		    "(at most 15 lowercase alphanumeric characters or '-', "
+		    "with at least one letter, no \"--\" and no '-' at either "
+		    "end)", quote(qb, sizeof(qb), p->name));
+	return 0;
+}
+
+static int
+port_host_ip(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_port *p = arg;
+	unsigned char addr[sizeof(struct in6_addr)];
+	const char *s;
+
+	if (get_string(w, v, &s) == -1)
+		return -1;
+	if (s[0] == '\0')
+		return 0;
+	if (strlen(s) > HOST_IP_MAX || (inet_pton(AF_INET, s, addr) != 1 &&
+	    inet_pton(AF_INET6, s, addr) != 1))
+		return fail(w, "must be a valid IP address");
+	return take_string(w, v, HOST_IP_MAX, &p->host_ip);
+}
+
+static const struct field_rule port_rules[] = {
+	MAP("containerPort", port_container_port),
+	MAP("hostPort", port_host_port),
+	MAP("protocol", port_protocol),
+	MAP("name", port_name),
+	MAP("hostIP", port_host_ip),
+	{ NULL, 0, NULL, NULL }
+};
+
+static int
+port_name_taken(const struct container_spec *c, uint32_t upto,
+    const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < upto; i++)
+		if (c->ports[i].name != NULL &&
+		    strcmp(c->ports[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+walk_port(struct walk *w, const cJSON *item, struct container_spec *c,
+    uint32_t i)
+{
+	struct container_port *p = &c->ports[i];
+	char qb[QUOTE_BUF];
+	size_t mark;
+
+	if (walk_object(w, item, port_rules, p) == -1)
+		return -1;
+	if (p->container_port == 0)
+		return require_field(w, NULL, "containerPort", NULL);
+	if (p->name != NULL && port_name_taken(c, i, p->name)) {
+		mark = path_key(w, "name");
+		fail(w, "duplicate port name %s", quote(qb, sizeof(qb),
+		    p->name));
+		path_pop(w, mark);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+c_ports(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_spec *c = ((struct container_walk *)arg)->c;
+	const cJSON *item;
+	size_t mark;
+	int n, i = 0, rc;
+
+	if (!cJSON_IsArray(v))
+		return fail(w, "expected a list of ports, got %s",
+		    type_name(v));
+	if ((n = cJSON_GetArraySize(v)) > POD_MAX_PORTS)
+		return fail(w, "too many ports: %d, at most %d", n,
+		    POD_MAX_PORTS);
+	if (n == 0)
+		return 0;
+	if ((c->ports = calloc(n, sizeof(*c->ports))) == NULL)
+		return fail_nomem(w);
+	c->n_ports = n;
+	cJSON_ArrayForEach(item, v) {
+		mark = path_index(w, i);
+		rc = walk_port(w, item, c, i++);
+		path_pop(w, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+c_resources_w(struct walk *w, const cJSON *v, void *arg)
+{
+	return c_resources(w, v, ((struct container_walk *)arg)->c);
+}
+
+static int
+c_security_context_w(struct walk *w, const cJSON *v, void *arg)
+{
+	return c_security_context(w, v, ((struct container_walk *)arg)->c);
+}
+
+#define PROBE_REASON	"probes are not supported yet"
+static const struct field_rule container_rules[] = {
+	MAP("name", c_name),
+	MAP("image", c_image),
+	MAP("imagePullPolicy", c_pull_policy),
+	MAP("command", c_command),
+	MAP("args", c_args),
+	MAP("workingDir", c_working_dir),
+	MAP("env", c_env),
+	MAP("ports", c_ports),
+	MAP("resources", c_resources_w),
+	MAP("securityContext", c_security_context_w),
+	IGNORE("terminationMessagePath"),
+	IGNORE("terminationMessagePolicy"),
+	IGNORE("resizePolicy"),
+	REJECT("envFrom", "envFrom is not supported yet"),
+	REJECT("volumeMounts", "volumeMounts are not supported yet (the pod "
+	    "model has no volumes)"),
+	REJECT("volumeDevices", "volumeDevices are not supported (the pod "
+	    "model has no volumes)"),
+	REJECT("livenessProbe", PROBE_REASON),
+	REJECT("readinessProbe", PROBE_REASON),
+	REJECT("startupProbe", PROBE_REASON),
+	REJECT("lifecycle", "lifecycle hooks (postStart, preStop) are not "
+	    "supported yet"),
+	REJECT("stdin", "stdin is not supported"),
+	REJECT("stdinOnce", "stdinOnce is not supported"),
+	REJECT("tty", "tty is not supported"),
+	REJECT("restartPolicy", "a container restartPolicy is for sidecar "
+	    "init containers, which are not supported"),
+	{ NULL, 0, NULL, NULL }
+};
+#undef PROBE_REASON
+
+static int
+walk_container(struct walk *w, const cJSON *item, struct container_spec *c)
+{
+	struct container_walk cw = { c, 0 };
+
+	if (walk_object(w, item, container_rules, &cw) == -1)
+		return -1;
+	if (require_field(w, c->name, "name", NULL) == -1 ||
+	    require_field(w, c->image, "image", NULL) == -1)
+		return -1;
+	if (!cw.pull_policy_set)
+		c->pull_policy = default_pull_policy(c->image);
+	return 0;
+}
+
+int
+spec_containers(struct walk *w, const cJSON *v, void *arg)
+{
+	struct pod *pod = arg;
+	const cJSON *item;
+	char qb[QUOTE_BUF];
+	size_t mark, mark2;
+	int n, i = 0, j, rc;
+
+	if (!cJSON_IsArray(v))
+		return fail(w, "expected a list of containers, got %s",
+		    type_name(v));
+	if ((n = cJSON_GetArraySize(v)) == 0)
+		return fail(w, "required: a pod needs at least one container");
+	if (n > POD_MAX_CONTAINERS)
+		return fail(w, "too many containers: %d, at most %d", n,
+		    POD_MAX_CONTAINERS);
+	if ((pod->containers = calloc(n, sizeof(*pod->containers))) == NULL)
+		return fail_nomem(w);
+	for (j = 0; j < n; j++)
+		container_spec_init(&pod->containers[j]);
+	pod->n_containers = n;
+	cJSON_ArrayForEach(item, v) {
+		mark = path_index(w, i);
+		rc = walk_container(w, item, &pod->containers[i]);
+		for (j = 0; rc == 0 && j < i; j++) {
+			if (strcmp(pod->containers[j].name,
+			    pod->containers[i].name) != 0)
+				continue;
+			mark2 = path_key(w, "name");
+			rc = fail(w, "duplicate container name %s", quote(qb,
+			    sizeof(qb), pod->containers[i].name));
+			path_pop(w, mark2);
+		}
+		path_pop(w, mark);
+		if (rc == -1)
+			return -1;
+		i++;
+	}
+	return 0;
+}

@@ -1,0 +1,111 @@
+/*
+ * What the pieces of the manifest parser share (manifest.c the entry
+ * points, load.c bytes to a checked cJSON tree, walk.c errors, paths and
+ * the table walker, k8sname.c name rules, fields.c and ctrfields.c the
+ * field tables, staticpod.c static pod identity).  Not for other users:
+ * manifest.h is the interface.
+ */
+#ifndef AGENTD_MANIFEST_INT_H
+#define AGENTD_MANIFEST_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "manifest.h"
+#include "pod.h"
+
+#define QUOTE_MAX		48	/* user text quoted in a reason */
+#define QUOTE_BUF		(QUOTE_MAX + 8)
+#define PORT_NAME_MAX		15	/* IANA_SVC_NAME */
+
+/* the config.hash and config.source annotations staticpod.c adds */
+#define STATIC_ANNOTATIONS	2
+
+#define DNS_SUBDOMAIN_MSG	"must be a lowercase RFC 1123 subdomain: " \
+	"lowercase alphanumeric characters, '-' or '.', starting and " \
+	"ending with an alphanumeric character"
+#define DNS_LABEL_MSG		"must be a lowercase RFC 1123 label: " \
+	"lowercase alphanumeric characters or '-', starting and ending " \
+	"with an alphanumeric character"
+
+#define MANIFEST_FIELD_MAX	sizeof(((struct manifest_error *)0)->field)
+
+struct walk {
+	struct manifest_error	*err;
+	char			 path[MANIFEST_FIELD_MAX];
+	size_t			 pathlen;
+	int			 is_static;
+};
+
+/* field tables: one row per field of a Kubernetes object type */
+enum rule_kind {
+	RULE_MAP,	/* handled by fn */
+	RULE_IGNORE,	/* accepted, no behaviour depends on it */
+	RULE_REJECT	/* refused with reason unless unset */
+};
+
+typedef int (*field_fn)(struct walk *, const cJSON *, void *);
+
+struct field_rule {
+	const char	*name;
+	enum rule_kind	 kind;
+	field_fn	 fn;
+	const char	*reason;
+};
+
+#define MAP(n, f)	{ n, RULE_MAP, f, NULL }
+#define IGNORE(n)	{ n, RULE_IGNORE, NULL, NULL }
+#define REJECT(n, r)	{ n, RULE_REJECT, NULL, r }
+
+/* walk.c: errors (each returns -1), field paths, getters, the walker */
+const char	*quote(char *, size_t, const char *);
+int		 input_error(struct manifest_error *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+int		 field_error(struct manifest_error *, const char *,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+int		 fail(struct walk *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+int		 fail_nomem(struct walk *);
+size_t		 path_key(struct walk *, const char *);
+size_t		 path_index(struct walk *, int);
+void		 path_pop(struct walk *, size_t);
+const char	*type_name(const cJSON *);
+int		 get_string(struct walk *, const cJSON *, const char **);
+int		 get_bool(struct walk *, const cJSON *, int8_t *);
+int		 get_int(struct walk *, const cJSON *, int64_t, int64_t,
+		    int64_t *);
+int		 take_string(struct walk *, const cJSON *, size_t, char **);
+int		 walk_object(struct walk *, const cJSON *,
+		    const struct field_rule *, void *);
+int		 require_field(struct walk *, const void *, const char *,
+		    const char *);
+
+/* k8sname.c; the RFC 1123 checks are the ones the executor applies again */
+#define dns_subdomain_ok	pod_dns_subdomain_ok
+int		 is_alnum(int);
+int		 dns_label_ok(const char *);
+int		 label_value_chars_ok(const char *, size_t);
+const char	*qualified_name_problem(const char *, int);
+int		 port_name_ok(const char *);
+
+/* ctrfields.c */
+extern const struct field_rule pod_sc_rules[];
+int		 spec_containers(struct walk *, const cJSON *, void *);
+
+/* fields.c */
+int		 walk_pod(const cJSON *, int, struct pod *,
+		    struct manifest_error *);
+
+/* load.c */
+int		 load(const uint8_t *, size_t, int, cJSON **,
+		    struct manifest_error *);
+
+/* staticpod.c */
+int		 static_args_check(const char *, const char *,
+		    struct manifest_error *);
+int		 static_finish(struct pod *, const uint8_t *, size_t,
+		    const char *, const char *, struct manifest_error *);
+
+#endif
