@@ -81,7 +81,8 @@ UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
-		  $(BUILD)/bench/ipc_bench $(BUILD)/tests/tools/seccomp_probe
+		  $(BUILD)/bench/ipc_bench $(BUILD)/tests/tools/seccomp_probe \
+		  $(BUILD)/tests/tools/configbin
 
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
@@ -149,6 +150,10 @@ $(BUILD)/tests/tools/seccomp_probe: tests/tools/seccomp_probe.c
 $(BUILD)/tests/tools/auditgen: tests/tools/auditgen.c $(LIB_AGENTD) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+# agentd.yaml to the workers' binary config, for tests that play agentd
+$(BUILD)/tests/tools/configbin: tests/tools/configbin.c $(LIB_CONFIG) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENTD_LIBS)
 $(BUILD)/tests/tools/agentd-watcher-fake: tests/tools/fakewatcher.c $(LIB_WATCHER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
