@@ -202,9 +202,13 @@ put_be(struct cbuf *b, uint64_t v, size_t n)
 static void
 put_record(struct cbuf *b, uint16_t tag, const void *v, size_t n)
 {
+	if (n > UINT16_MAX) {
+		b->overflow = 1;
+		return;
+	}
 	put_be(b, tag, 2);
 	put_be(b, n, 2);
-	if (b->overflow || n > UINT16_MAX || b->cap - b->len < n) {
+	if (b->overflow || b->cap - b->len < n) {
 		b->overflow = 1;
 		return;
 	}
