@@ -20,13 +20,32 @@ CFLAGS		+= $(WARN) -std=gnu11 -Iinclude -D_GNU_SOURCE \
 		   -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CFLAGS		+= $(EXTRA_CFLAGS)
 LDFLAGS		+= -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
-LIBS		= -levent -lssl -lcrypto -lcjson -lseccomp -lyaml
+# each binary links only the system libraries it uses: libyaml where YAML
+# is read (agentd.yaml by agentd and agentctl, manifests by the watcher),
+# libcrypto for the audit HMAC and the digests (static pod uids, images,
+# identities), libseccomp in the sandboxed workers (workers/sandbox.c);
+# nothing uses libssl
+AGENTD_LIBS	= -levent -lcrypto -lcjson -lyaml
+AGENTCTL_LIBS	= -levent -lcrypto -lcjson -lyaml
+WATCHER_LIBS	= -levent -lcrypto -lcjson -lyaml -lseccomp
+EXECUTOR_LIBS	= -levent -lcrypto -lcjson -lseccomp
+REPORTER_LIBS	= -levent -lcjson -lseccomp
+NOOP_LIBS	= -levent -lseccomp
+# tests, tools, benchmarks and fuzz targets: the union
+LIBS		= -levent -lcrypto -lcjson -lseccomp -lyaml
 
 MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 		  workers/executor/executor.c workers/reporter/reporter.c \
 		  workers/pause/pause.c workers/noop/noop.c
 
-COMMON_SRCS	= $(wildcard ipc/*.c) workers/sandbox.c workers/worker.c common/errchain.c
+# libipc.a: framing, marshalling, dispatch, the message catalog, the pod
+# model and its wire form, pod events (ipc/); libcommon.a: what every
+# binary shares and that needs no YAML (common/ but config.c); libconfig.a:
+# the agentd.yaml parser; libworker.a: the workers' frame and sandbox
+IPC_SRCS	= $(wildcard ipc/*.c)
+COMMON_SRCS	= $(filter-out common/config.c,$(wildcard common/*.c))
+CONFIG_SRCS	= common/config.c
+WORKER_SRCS	= workers/sandbox.c workers/worker.c
 AGENTD_SRCS	= $(filter-out $(MAINS),$(wildcard agentd/*.c))
 AGENTCTL_SRCS	= $(filter-out $(MAINS),$(wildcard agentctl/*.c))
 WATCHER_SRCS	= $(filter-out $(MAINS),$(wildcard workers/watcher/*.c))
@@ -35,14 +54,26 @@ REPORTER_SRCS	= $(filter-out $(MAINS),$(wildcard workers/reporter/*.c))
 
 obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
+LIB_IPC		= $(BUILD)/lib/libipc.a
 LIB_COMMON	= $(BUILD)/lib/libcommon.a
+LIB_CONFIG	= $(BUILD)/lib/libconfig.a
+LIB_WORKER	= $(BUILD)/lib/libworker.a
 LIB_AGENTD	= $(BUILD)/lib/libagentd.a
 LIB_AGENTCTL	= $(BUILD)/lib/libagentctl.a
 LIB_WATCHER	= $(BUILD)/lib/libwatcher.a
 LIB_EXECUTOR	= $(BUILD)/lib/libexecutor.a
 LIB_REPORTER	= $(BUILD)/lib/libreporter.a
-ALL_LIBS	= $(LIB_AGENTD) $(LIB_AGENTCTL) $(LIB_WATCHER) \
-		  $(LIB_EXECUTOR) $(LIB_REPORTER) $(LIB_COMMON)
+
+# what each binary links, in link order (a library before the ones it
+# uses: libconfig and libipc use libcommon, libworker uses all three)
+AGENTD_ARS	= $(LIB_AGENTD) $(LIB_CONFIG) $(LIB_IPC) $(LIB_COMMON)
+AGENTCTL_ARS	= $(LIB_AGENTCTL) $(LIB_CONFIG) $(LIB_IPC) $(LIB_COMMON)
+WORKER_ARS	= $(LIB_WORKER) $(LIB_IPC) $(LIB_COMMON)
+WATCHER_ARS	= $(LIB_WATCHER) $(WORKER_ARS)
+EXECUTOR_ARS	= $(LIB_EXECUTOR) $(WORKER_ARS)
+REPORTER_ARS	= $(LIB_REPORTER) $(WORKER_ARS)
+# unit tests, tools and benchmarks: every shared library
+BASE_ARS	= $(LIB_WORKER) $(LIB_CONFIG) $(LIB_IPC) $(LIB_COMMON)
 
 BINS		= $(BUILD)/agentd $(BUILD)/agentctl $(BUILD)/agentd-watcher \
 		  $(BUILD)/agentd-executor $(BUILD)/agentd-reporter \
@@ -52,7 +83,7 @@ UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 		  $(BUILD)/bench/ipc_bench $(BUILD)/tests/tools/seccomp_probe \
-		  $(BUILD)/tests/tools/msgcatdoc
+		  $(BUILD)/tests/tools/msgcatdoc $(BUILD)/tests/tools/configbin
 
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
@@ -74,35 +105,39 @@ $(1): $(call obj,$(2))
 	rm -f $$@
 	ar rcs $$@ $$^
 endef
+$(eval $(call mklib,$(LIB_IPC),$(IPC_SRCS)))
 $(eval $(call mklib,$(LIB_COMMON),$(COMMON_SRCS)))
+$(eval $(call mklib,$(LIB_CONFIG),$(CONFIG_SRCS)))
+$(eval $(call mklib,$(LIB_WORKER),$(WORKER_SRCS)))
 $(eval $(call mklib,$(LIB_AGENTD),$(AGENTD_SRCS)))
 $(eval $(call mklib,$(LIB_AGENTCTL),$(AGENTCTL_SRCS)))
 $(eval $(call mklib,$(LIB_WATCHER),$(WATCHER_SRCS)))
 $(eval $(call mklib,$(LIB_EXECUTOR),$(EXECUTOR_SRCS)))
 $(eval $(call mklib,$(LIB_REPORTER),$(REPORTER_SRCS)))
 
-$(BUILD)/agentd: $(call obj,agentd/main.c) $(LIB_AGENTD) $(LIB_COMMON)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/agentctl: $(call obj,agentctl/agentctl.c) $(LIB_AGENTCTL) $(LIB_COMMON)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/agentd-watcher: $(call obj,workers/watcher/watcher.c) $(LIB_WATCHER) $(LIB_COMMON)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/agentd-executor: $(call obj,workers/executor/executor.c) $(LIB_EXECUTOR) $(LIB_COMMON)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/agentd-reporter: $(call obj,workers/reporter/reporter.c) $(LIB_REPORTER) $(LIB_COMMON)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/agentd-noop: $(call obj,workers/noop/noop.c) $(LIB_COMMON)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/agentd: $(call obj,agentd/main.c) $(AGENTD_ARS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(AGENTD_LIBS)
+$(BUILD)/agentctl: $(call obj,agentctl/agentctl.c) $(AGENTCTL_ARS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(AGENTCTL_LIBS)
+$(BUILD)/agentd-watcher: $(call obj,workers/watcher/watcher.c) $(WATCHER_ARS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(WATCHER_LIBS)
+$(BUILD)/agentd-executor: $(call obj,workers/executor/executor.c) $(EXECUTOR_ARS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(EXECUTOR_LIBS)
+$(BUILD)/agentd-reporter: $(call obj,workers/reporter/reporter.c) $(REPORTER_ARS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(REPORTER_LIBS)
+$(BUILD)/agentd-noop: $(call obj,workers/noop/noop.c) $(WORKER_ARS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NOOP_LIBS)
 # the pod sandbox's infra process: static, so it runs in an empty rootfs
 $(BUILD)/agentd-pause: workers/pause/pause.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -static -o $@ $<
 
-# tests/unit/test_<component>_<what>.c links lib<component>.a + libcommon.a
+# tests/unit/test_<component>_<what>.c links lib<component>.a (none for
+# common) + $(BASE_ARS) + $(LIBS)
 define unitrule
-$(BUILD)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c $(wildcard tests/unit/*.h) $(2) $(LIB_COMMON)
+$(BUILD)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c $(wildcard tests/unit/*.h) $(2) $(BASE_ARS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) -Itests/unit $$(LDFLAGS) -o $$@ $$< $(2) $(LIB_COMMON) $$(LIBS)
+	$$(CC) $$(CFLAGS) -Itests/unit $$(LDFLAGS) -o $$@ $$< $(2) $(BASE_ARS) $$(LIBS)
 endef
 $(eval $(call unitrule,common,))
 $(eval $(call unitrule,agentd,$(LIB_AGENTD)))
@@ -117,23 +152,27 @@ $(BUILD)/tests/tools/seccomp_probe: tests/tools/seccomp_probe.c
 	$(CC) $(WARN) -O2 -static -o $@ $<
 
 # test and benchmark programs that link the parent's audit writer
-$(BUILD)/tests/tools/auditgen: tests/tools/auditgen.c $(LIB_AGENTD) $(LIB_COMMON)
+$(BUILD)/tests/tools/auditgen: tests/tools/auditgen.c $(LIB_AGENTD) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/tests/tools/agentd-watcher-fake: tests/tools/fakewatcher.c $(LIB_WATCHER) $(LIB_COMMON)
+# agentd.yaml to the workers' binary config, for tests that play agentd
+$(BUILD)/tests/tools/configbin: tests/tools/configbin.c $(LIB_CONFIG) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENTD_LIBS)
+$(BUILD)/tests/tools/agentd-watcher-fake: tests/tools/fakewatcher.c $(LIB_WATCHER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/bench/audit_bench: bench/audit_bench.c $(LIB_AGENTD) $(LIB_COMMON)
+$(BUILD)/bench/audit_bench: bench/audit_bench.c $(LIB_AGENTD) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/bench/ipc_bench: bench/ipc_bench.c $(LIB_COMMON)
+$(BUILD)/bench/ipc_bench: bench/ipc_bench.c $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # the message catalog table of docs/DESIGN.md, printed from
 # include/msgschema.h; `make catalog` writes it between the doc's msgcat
 # markers (tests/test_catalog.py fails when they differ)
-$(BUILD)/tests/tools/msgcatdoc: tests/tools/msgcatdoc.c $(LIB_COMMON)
+$(BUILD)/tests/tools/msgcatdoc: tests/tools/msgcatdoc.c $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 # (and the process table of include/proctab.h between the proctab markers)
@@ -200,7 +239,8 @@ asan:
 	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) -m pytest -q -rfEs tests/test_unit.py --build=build-asan
 
 FUZZ_TARGETS	= $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_SRCS	= $(wildcard ipc/*.c) $(WATCHER_SRCS) $(REPORTER_SRCS)
+FUZZ_SRCS	= $(IPC_SRCS) $(COMMON_SRCS) $(CONFIG_SRCS) $(WATCHER_SRCS) \
+		  $(REPORTER_SRCS)
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 	@mkdir -p build-fuzz
 	clang -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -DAGENTD_FUZZ \

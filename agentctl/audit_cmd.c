@@ -6,7 +6,7 @@
  *
  * Both read the files directly (no agentd needed) and default to the
  * auditLog of the configuration and its rotated files.  verify is the
- * chain check of ipc/auditfmt.c, and the log's end against the tail
+ * chain check of common/auditfmt.c, and the log's end against the tail
  * anchor (auditAnchorFile) when there is one; show is a filtered timeline
  * that trusts nothing it reads (records are untrusted text when printed).
  */

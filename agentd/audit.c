@@ -1,6 +1,6 @@
 /*
  * The audit log writer (agentd only).  What makes it tamper-evident is in
- * ipc/auditfmt.c (the chain and the HMAC); this file makes records
+ * common/auditfmt.c (the chain and the HMAC); this file makes records
  * durable, fails closed, rotates without breaking the chain and resumes
  * the chain from whatever the files hold after a restart or a failure.
  *

@@ -219,21 +219,32 @@ worker_exe(struct agentd *env, struct worker *w, char *err, size_t errlen)
 	return worker_exe_open(self, w->exe, err, errlen);
 }
 
-/* a sealed copy of the configuration bytes agentd validated */
+/*
+ * A sealed memfd with the configuration agentd validated, in the binary
+ * form of common/configbin.c: the workers decode it and parse no YAML.
+ */
 static int
 config_memfd(struct agentd *env)
 {
+	uint8_t *buf;
+	size_t len;
 	int fd;
 
-	if ((fd = memfd_create("agentd.yaml", MFD_CLOEXEC |
+	if ((buf = malloc(CONFIG_BIN_MAX_BYTES)) == NULL)
+		fatal("config memfd");
+	if (config_bin_encode(&env->conf, buf, CONFIG_BIN_MAX_BYTES,
+	    &len) == -1)
+		fatalx("configuration larger than %d bytes encoded",
+		    CONFIG_BIN_MAX_BYTES);
+	if ((fd = memfd_create("agentd.conf", MFD_CLOEXEC |
 	    MFD_ALLOW_SEALING)) == -1)
 		fatal("memfd_create");
-	if (write(fd, env->conf.raw, env->conf.raw_len) !=
-	    (ssize_t)env->conf.raw_len)
+	if (write(fd, buf, len) != (ssize_t)len)
 		fatal("write config memfd");
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
 	    F_SEAL_WRITE | F_SEAL_SEAL) == -1)
 		fatal("seal config memfd");
+	free(buf);
 	return fd;
 }
 

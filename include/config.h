@@ -1,8 +1,10 @@
 /*
- * agentd.yaml: one flat YAML mapping.  agentd parses it once; each worker
- * gets the same bytes on fd WORKER_CONFIG_FD (workerfd.h; a sealed memfd)
- * so that a restarted worker sees the configuration agentd validated, not
- * whatever is on disk now.
+ * agentd.yaml: one flat YAML mapping.  agentd parses it once (common/
+ * config.c, libconfig.a: only agentd and agentctl link libyaml); each
+ * worker gets the parsed struct in a binary form (common/configbin.c) on
+ * fd WORKER_CONFIG_FD (workerfd.h), a sealed memfd, so that a restarted worker sees
+ * the configuration agentd validated, not whatever is on disk now, and
+ * no worker runs a YAML parser.
  */
 #ifndef AGENTD_CONFIG_H
 #define AGENTD_CONFIG_H
@@ -15,6 +17,7 @@
 #define CONFIG_MAX_RUNTIME_OPS	64	/* maxParallelRuntimeOps bound */
 #define CONFIG_MAX_PATH		1024
 #define CONFIG_MAX_CAPS		64
+#define CONFIG_MAX_FIELDS	64	/* rows of config_fields[] */
 
 enum runtime_kind {
 	RUNTIME_AUTO = 0,
@@ -73,19 +76,72 @@ struct agentd_config {
 	int		 test_podwire_bump;	/* testPodwireVersionBump */
 	int		 test_podwire_extra;	/* testPodwireExtraField */
 #endif
-	/* the raw bytes, handed to workers */
-	char		*raw;
-	size_t		 raw_len;
 };
 
+/*
+ * Every field of struct agentd_config, once: its agentd.yaml key, its tag
+ * in the binary form, its type and bounds.  The YAML parser and the binary
+ * encoder and decoder all walk this table.
+ */
+enum config_type {
+	CFG_STR,	/* non-empty, fits the destination buffer */
+	CFG_PATH,	/* absolute path */
+	CFG_BOOL,
+	CFG_UINT,
+	CFG_LOGLEVEL,
+	CFG_RUNTIME,
+	CFG_STORAGE,
+	CFG_CAPLIST
+};
+
+struct config_field {
+	const char	*name;		/* YAML key; NULL: not in agentd.yaml */
+	uint16_t	 tag;		/* binary form; never reused */
+	enum config_type type;
+	size_t		 off;
+	size_t		 size;		/* destination size */
+	uint64_t	 min;		/* CFG_UINT bounds; max 0: none */
+	uint64_t	 max;
+	int		 optional;	/* CFG_PATH: "" (unset) is valid */
+};
+
+extern const struct config_field config_fields[];
+extern const size_t config_nfields;
+
+/* common/configbin.c (libcommon.a): every binary */
 void	config_defaults(struct agentd_config *);
+void	config_free(struct agentd_config *);
+const struct config_field *config_field_byname(const char *);
+/* NULL: added; else why the name is refused */
+const char *config_add_cap(struct agentd_config *, const char *);
+
+/*
+ * The binary form agentd writes into the workers' memfd: a header (magic
+ * CONFIG_BIN_MAGIC, version, length) and one record {tag, length, value}
+ * per field.  The decoder overlays a config_defaults() struct, refuses
+ * anything out of bounds and skips tags it does not know.
+ */
+#define CONFIG_BIN_MAGIC	"AGCF"
+#define CONFIG_BIN_VERSION	1
+#define CONFIG_BIN_HDR		12
+#define CONFIG_BIN_MAX_BYTES	(64 * 1024)
+/* 0 and the length in *lenp, -1 if cap is too small */
+int	config_bin_encode(const struct agentd_config *, uint8_t *buf,
+	    size_t cap, size_t *lenp);
+/* 0 ok; -1 with the reason in err (call config_free either way) */
+int	config_bin_decode(struct agentd_config *, const uint8_t *buf,
+	    size_t len, char *err, size_t errlen);
+/* worker side: read and decode the memfd handed over at WORKER_CONFIG_FD */
+int	config_bin_load_fd(struct agentd_config *, int fd, char *err,
+	    size_t errlen);
+
+/* common/config.c (libconfig.a, libyaml): agentd and agentctl */
 /* 0 ok; -1 with a message naming the key and line in err */
 int	config_parse(struct agentd_config *, const char *buf, size_t len,
 	    char *err, size_t errlen);
 int	config_load(struct agentd_config *, const char *path, char *err,
 	    size_t errlen);
-/* worker side: read and parse the memfd handed over at WORKER_CONFIG_FD */
+/* read and parse YAML from fd (from its start) */
 int	config_load_fd(struct agentd_config *, int fd, char *err, size_t);
-void	config_free(struct agentd_config *);
 
 #endif

@@ -8,6 +8,6 @@
 
 #define WORKER_PARENT_FD	3	/* the channel to agentd */
 #define WORKER_AUDIT_FD		4	/* the audit channel (executor only) */
-#define WORKER_CONFIG_FD	5	/* a sealed memfd with agentd.yaml */
+#define WORKER_CONFIG_FD	5	/* a sealed memfd: the parsed config, binary (configbin.c) */
 
 #endif

@@ -44,7 +44,7 @@ worker_init(struct worker_env *env, enum proc_role role,
 	env->role = role;
 	log_init(role_name(role), LOG_LVL_INFO, 0);
 	config_defaults(&env->conf);
-	if (config_load_fd(&env->conf, WORKER_CONFIG_FD, err,
+	if (config_bin_load_fd(&env->conf, WORKER_CONFIG_FD, err,
 	    sizeof(err)) == -1)
 		fatalx("configuration from agentd: %s", err);
 	close(WORKER_CONFIG_FD);

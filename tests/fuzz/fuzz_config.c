@@ -1,13 +1,15 @@
 /*
- * fuzz_config: arbitrary bytes as agentd.yaml (and as the worker's memfd
- * copy).  The parser must either accept with a configuration that keeps
- * every invariant the rest of agentd relies on, or refuse with a non-empty
+ * fuzz_config: arbitrary bytes as agentd.yaml.  The parser must either
+ * accept with a configuration that keeps every invariant the rest of
+ * agentd relies on, and that reaches the workers unchanged through the
+ * binary form of common/configbin.c, or refuse with a non-empty
  * "line N: ..." message (or the size message); never crash, leak or read
  * out of bounds.
  *
  * Build: clang -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -DAGENTD_FUZZ \
  *   -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_config.c \
- *   ipc/config.c ipc/log.c -lyaml -o /tmp/fuzz_config
+ *   common/config.c common/configbin.c common/caps.c common/log.c -lyaml \
+ *   -o /tmp/fuzz_config
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +34,34 @@ check_path(const char *p, int may_be_empty)
 		abort();		/* every path key is absolute */
 }
 
+/* what agentd accepts, its workers must get: the binary form round-trips */
+static void
+check_bin(const struct agentd_config *c)
+{
+	static uint8_t buf[CONFIG_BIN_MAX_BYTES];
+	struct agentd_config d;
+	char err[256];
+	size_t len;
+	uint32_t i;
+
+	if (config_bin_encode(c, buf, sizeof(buf), &len) == -1)
+		abort();
+	config_defaults(&d);
+	if (config_bin_decode(&d, buf, len, err, sizeof(err)) == -1 ||
+	    strcmp(d.node_name, c->node_name) != 0 ||
+	    strcmp(d.root_dir, c->root_dir) != 0 ||
+	    strcmp(d.audit_anchor_file, c->audit_anchor_file) != 0 ||
+	    d.log_level != c->log_level ||
+	    d.audit_max_bytes != c->audit_max_bytes ||
+	    d.policy.n_allowed_caps != c->policy.n_allowed_caps)
+		abort();
+	for (i = 0; i < d.policy.n_allowed_caps; i++)
+		if (strcmp(d.policy.allowed_caps[i],
+		    c->policy.allowed_caps[i]) != 0)
+			abort();
+	config_free(&d);
+}
+
 static void
 check_accepted(const struct agentd_config *c, const uint8_t *data,
     size_t size)
@@ -44,9 +74,7 @@ check_accepted(const struct agentd_config *c, const uint8_t *data,
 		c->conmon_path };
 	size_t i, j;
 
-	if (c->raw == NULL || c->raw_len != size ||
-	    memcmp(c->raw, data, size) != 0 || c->raw[size] != '\0')
-		abort();
+	check_bin(c);
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		check_path(required[i], 0);
 	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)

@@ -2,12 +2,13 @@
  * gen_corpus: writes the seed corpora for the fuzz targets, made by the
  * real encoders: podwire pods and reports, one framed message of every
  * catalog type (include/msgschema.h) plus a few multi-frame streams,
- * and a handful of agentd.yaml files.
+ * a handful of agentd.yaml files and their binary form (configbin.c).
  *
  * Build and run from the top of the tree:
  *   cc -std=gnu11 -Iinclude -D_GNU_SOURCE -o /tmp/gen_corpus \
  *     tests/fuzz/gen_corpus.c ipc/ipc.c ipc/podwire.c ipc/pod.c \
- *     ipc/msgcat.c ipc/msgschema.c ipc/log.c ipc/evring.c -levent && \
+ *     ipc/msgcat.c ipc/msgschema.c ipc/evring.c common/log.c \
+ *     common/configbin.c common/caps.c -levent && \
  *     /tmp/gen_corpus tests/fuzz/corpus
  */
 #include <sys/socket.h>
@@ -23,8 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "evring.h"
 #include "ipc.h"
+#include "log.h"
 #include "msgcat.h"
 #include "pod.h"
 #include "msgschema.h"
@@ -392,6 +395,49 @@ gen_config(void)
 		    strlen(files[i].text));
 }
 
+/* ---- the binary configuration ---- */
+
+static void
+save_configbin(const char *name, const struct agentd_config *c)
+{
+	static uint8_t buf[CONFIG_BIN_MAX_BYTES];
+	size_t len;
+
+	if (config_bin_encode(c, buf, sizeof(buf), &len) == -1)
+		errx(1, "config_bin_encode %s", name);
+	save("fuzz_configbin", name, buf, len);
+}
+
+static void
+gen_configbin(void)
+{
+	static const char *const caps[] = { "NET_ADMIN", "CAP_SYS_TIME",
+		"CHOWN" };
+	struct agentd_config c;
+	size_t i;
+
+	config_defaults(&c);
+	snprintf(c.node_name, sizeof(c.node_name), "node-1");
+	save_configbin("defaults", &c);
+	snprintf(c.root_dir, sizeof(c.root_dir), "/srv/agentd");
+	snprintf(c.runtime_path, sizeof(c.runtime_path), "/usr/bin/crun");
+	snprintf(c.audit_anchor_file, sizeof(c.audit_anchor_file),
+	    "/var/log/agentd/audit.log.anchor");
+	c.audit_max_bytes = UINT64_MAX;
+	c.log_level = LOG_LVL_DEBUG;
+	c.runtime = RUNTIME_CRUN;
+	c.storage_driver = STORAGE_NATIVE;
+	c.max_runtime_ops = CONFIG_MAX_RUNTIME_OPS;
+	c.runtime_op_timeout = 3600;
+	c.policy.allow_privileged = 1;
+	c.policy.allow_run_as_root = 0;
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (config_add_cap(&c, caps[i]) != NULL)
+			errx(1, "config_add_cap %s", caps[i]);
+	save_configbin("every_field", &c);
+	config_free(&c);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -405,5 +451,6 @@ main(int argc, char *argv[])
 	gen_podwire();
 	gen_frames();
 	gen_config();
+	gen_configbin();
 	return 0;
 }

@@ -196,8 +196,10 @@ def test_worker_exits_when_parent_misbehaves(testbuild_dir, tmp_path):
     try:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         cfg = os.memfd_create("cfg")
-        with open(a.config, "rb") as f:
-            os.write(cfg, f.read())
+        # what agentd would hand it: the config in binary form
+        os.write(cfg, subprocess.run(
+            [os.path.join(testbuild_dir, "tests/tools/configbin"), a.config],
+            check=True, capture_output=True).stdout)
 
         def setup():
             os.dup2(child.fileno(), 3)

@@ -31,7 +31,7 @@ EXAMPLE = os.path.join(TOP, "contrib", "agentd.yaml.example")
 MAN_DIR = os.path.join(TOP, "docs", "man")
 WORKERS = ("watcher", "executor", "reporter")
 HEARTBEAT = 1.0         # heartbeatSeconds in these tests
-DEFAULT_HEARTBEAT = 5   # ipc/config.c's default
+DEFAULT_HEARTBEAT = 5   # common/config.c's default
 UCRED = struct.Struct("iII")
 
 

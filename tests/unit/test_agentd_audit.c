@@ -1,6 +1,6 @@
 /*
  * The audit log writer (agentd/audit.c) together with the verifier it must
- * satisfy (ipc/auditfmt.c): records round-trip, the chain survives reopen
+ * satisfy (common/auditfmt.c): records round-trip, the chain survives reopen
  * and rotation, every kind of tampering is found at the right place, and
  * the writer fails closed.
  */

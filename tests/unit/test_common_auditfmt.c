@@ -1,5 +1,5 @@
 /*
- * The audit record format and verifier core (ipc/auditfmt.c): escaping,
+ * The audit record format and verifier core (common/auditfmt.c): escaping,
  * details, the bounds (line length, details, files, key), the bounded line
  * reader, and what the parser refuses.
  */

@@ -2,7 +2,9 @@
  * agentd.yaml: a flat YAML mapping of known keys.  agentd parses the file
  * (written by the node's administrator, never by the network) and refuses
  * to start on any unknown key, wrong type or bad value, naming the key and
- * its line.  Workers parse the very same bytes from a sealed memfd.
+ * its line.  The keys, their types and bounds are config_fields[]
+ * (configbin.c).  Only agentd and agentctl link this file (libconfig.a):
+ * workers get the parsed struct in binary form, never YAML.
  */
 #include <sys/stat.h>
 
@@ -17,108 +19,8 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "caps.h"
 #include "config.h"
 #include "log.h"
-
-enum cfg_type {
-	CFG_STR,	/* fits the destination buffer */
-	CFG_PATH,	/* absolute path */
-	CFG_BOOL,
-	CFG_UINT,
-	CFG_LOGLEVEL,
-	CFG_RUNTIME,
-	CFG_STORAGE,
-	CFG_CAPLIST
-};
-
-struct cfg_key {
-	const char	*name;
-	enum cfg_type	 type;
-	size_t		 off;
-	size_t		 size;	/* destination size for strings */
-	uint64_t	 min;	/* CFG_UINT bounds; max 0: none */
-	uint64_t	 max;
-};
-
-#define SB(f, lo, hi)	offsetof(struct agentd_config, f), \
-		sizeof(((struct agentd_config *)0)->f), lo, hi
-#define S(f)	SB(f, 0, 0)
-#define P(f)	offsetof(struct agentd_config, policy.f), \
-		sizeof(((struct agentd_config *)0)->policy.f), 0, 0
-
-static const struct cfg_key cfg_keys[] = {
-	{ "nodeName",		CFG_STR,	S(node_name) },
-	{ "staticPodPath",	CFG_PATH,	S(static_pod_path) },
-	{ "rootDir",		CFG_PATH,	S(root_dir) },
-	{ "runDir",		CFG_PATH,	S(run_dir) },
-	{ "podLogsDir",		CFG_PATH,	S(pod_logs_dir) },
-	{ "cgroupRoot",		CFG_PATH,	S(cgroup_root) },
-	{ "privsepUser",	CFG_STR,	S(privsep_user) },
-	{ "reporterUser",	CFG_STR,	S(reporter_user) },
-	{ "privsepChroot",	CFG_PATH,	S(privsep_chroot) },
-	{ "libexecDir",		CFG_PATH,	S(libexec_dir) },
-	{ "auditLog",		CFG_PATH,	S(audit_log) },
-	{ "auditKeyFile",	CFG_PATH,	S(audit_key_file) },
-	{ "auditMaxBytes",	CFG_UINT,	S(audit_max_bytes) },
-	{ "auditFsync",		CFG_BOOL,	S(audit_fsync) },
-	{ "auditAnchorFile",	CFG_PATH,	S(audit_anchor_file) },
-	{ "logLevel",		CFG_LOGLEVEL,	S(log_level) },
-	{ "syslog",		CFG_BOOL,	S(use_syslog) },
-	{ "runtime",		CFG_RUNTIME,	S(runtime) },
-	{ "runtimePath",	CFG_PATH,	S(runtime_path) },
-	{ "storageDriver",	CFG_STORAGE,	S(storage_driver) },
-	{ "conmonPath",		CFG_PATH,	S(conmon_path) },
-	{ "cniBinDir",		CFG_PATH,	S(cni_bin_dir) },
-	{ "staticPodRescanSeconds", CFG_UINT,	S(static_rescan_seconds) },
-	{ "heartbeatSeconds",	CFG_UINT,	S(watchdog_ping_seconds) },
-	{ "maxParallelRuntimeOps", CFG_UINT,
-	    SB(max_runtime_ops, 0, CONFIG_MAX_RUNTIME_OPS) },
-	{ "runtimeOpTimeoutSeconds", CFG_UINT, SB(runtime_op_timeout, 1, 3600) },
-	{ "allowPrivileged",	CFG_BOOL,	P(allow_privileged) },
-	{ "allowHostNetwork",	CFG_BOOL,	P(allow_host_network) },
-	{ "allowHostPID",	CFG_BOOL,	P(allow_host_pid) },
-	{ "allowHostIPC",	CFG_BOOL,	P(allow_host_ipc) },
-	{ "allowRunAsRoot",	CFG_BOOL,	P(allow_run_as_root) },
-	{ "allowedCapabilities", CFG_CAPLIST,	P(allowed_caps) },
-#ifdef AGENTD_TEST_HOOKS
-	/* test builds only: a release build refuses them as unknown keys */
-	{ "testPodwireVersionBump", CFG_BOOL,	S(test_podwire_bump) },
-	{ "testPodwireExtraField", CFG_BOOL,	S(test_podwire_extra) },
-#endif
-};
-
-void
-config_defaults(struct agentd_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	snprintf(c->path, sizeof(c->path), "%s", CONFIG_DEFAULT_PATH);
-	if (gethostname(c->node_name, sizeof(c->node_name)) == -1)
-		snprintf(c->node_name, sizeof(c->node_name), "localhost");
-	snprintf(c->static_pod_path, sizeof(c->static_pod_path),
-	    "/etc/agentd/pods");
-	snprintf(c->root_dir, sizeof(c->root_dir), "/var/lib/agentd");
-	snprintf(c->run_dir, sizeof(c->run_dir), "/run/agentd");
-	snprintf(c->pod_logs_dir, sizeof(c->pod_logs_dir), "/var/log/pods");
-	snprintf(c->cgroup_root, sizeof(c->cgroup_root), "/agentd");
-	snprintf(c->privsep_user, sizeof(c->privsep_user), "_agentd");
-	snprintf(c->reporter_user, sizeof(c->reporter_user), "_agentd-rep");
-	snprintf(c->privsep_chroot, sizeof(c->privsep_chroot),
-	    "/var/empty/agentd");
-	snprintf(c->libexec_dir, sizeof(c->libexec_dir),
-	    "/usr/local/libexec/agentd");
-	snprintf(c->audit_log, sizeof(c->audit_log),
-	    "/var/log/agentd/audit.log");
-	snprintf(c->cni_bin_dir, sizeof(c->cni_bin_dir), "/usr/lib/cni");
-	c->audit_max_bytes = 64ULL * 1024 * 1024;
-	c->audit_fsync = 1;
-	c->log_level = LOG_LVL_INFO;
-	c->runtime = RUNTIME_AUTO;
-	c->static_rescan_seconds = 20;
-	c->watchdog_ping_seconds = 5;
-	c->runtime_op_timeout = 120;
-	c->policy.allow_run_as_root = 1;
-}
 
 static int
 parse_bool(const char *v, int *out)
@@ -150,7 +52,8 @@ parse_uint(const char *v, uint64_t *out)
 
 /* returns NULL or the reason the value is bad */
 static const char *
-set_scalar(struct agentd_config *c, const struct cfg_key *k, const char *v)
+set_scalar(struct agentd_config *c, const struct config_field *k,
+    const char *v)
 {
 	static char range[80];	/* the reason returned for a bound */
 	char *dst = (char *)c + k->off;
@@ -227,47 +130,12 @@ set_scalar(struct agentd_config *c, const struct cfg_key *k, const char *v)
 	return "unsupported";
 }
 
-static const char *
-add_cap(struct agentd_config *c, const char *v)
-{
-	size_t i;
-
-	if (c->policy.n_allowed_caps >= CONFIG_MAX_CAPS)
-		return "has too many entries";
-	if (strncmp(v, "CAP_", 4) == 0)
-		v += 4;
-	if (*v == '\0' || strlen(v) > 32)
-		return "has an invalid capability name";
-	for (i = 0; v[i]; i++)
-		if (!((v[i] >= 'A' && v[i] <= 'Z') || v[i] == '_'))
-			return "has an invalid capability name";
-	/* a typo must not silently allow nothing */
-	if (caps_lookup(v) == -1)
-		return "names an unknown capability";
-	if ((c->policy.allowed_caps[c->policy.n_allowed_caps] =
-	    strdup(v)) == NULL)
-		return "out of memory";
-	c->policy.n_allowed_caps++;
-	return NULL;
-}
-
-static const struct cfg_key *
-find_key(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(cfg_keys) / sizeof(cfg_keys[0]); i++)
-		if (strcmp(cfg_keys[i].name, name) == 0)
-			return &cfg_keys[i];
-	return NULL;
-}
-
 struct cfg_parser {
 	yaml_parser_t	 yp;
 	yaml_event_t	 ev;
 	int		 have_ev;
 	/* YAML requires unique keys; libyaml leaves that to us */
-	uint8_t		 seen[sizeof(cfg_keys) / sizeof(cfg_keys[0])];
+	uint8_t		 seen[CONFIG_MAX_FIELDS];
 	char		*err;
 	size_t		 errlen;
 };
@@ -323,7 +191,7 @@ parse_caplist(struct cfg_parser *p, struct agentd_config *c, const char *key)
 			return cfg_error(p, key, "must be a list of names");
 		if (scalar_has_nul(&p->ev))
 			return cfg_error(p, key, "contains a NUL byte");
-		if ((why = add_cap(c, (char *)p->ev.data.scalar.value)))
+		if ((why = config_add_cap(c, (char *)p->ev.data.scalar.value)))
 			return cfg_error(p, key, why);
 	}
 }
@@ -331,7 +199,7 @@ parse_caplist(struct cfg_parser *p, struct agentd_config *c, const char *key)
 static int
 parse_pair(struct cfg_parser *p, struct agentd_config *c)
 {
-	const struct cfg_key *k;
+	const struct config_field *k;
 	const char *why;
 	char key[64];
 
@@ -340,11 +208,11 @@ parse_pair(struct cfg_parser *p, struct agentd_config *c)
 	if (scalar_has_nul(&p->ev))
 		return cfg_error(p, "key", "contains a NUL byte");
 	snprintf(key, sizeof(key), "%s", (char *)p->ev.data.scalar.value);
-	if ((k = find_key(key)) == NULL)
+	if ((k = config_field_byname(key)) == NULL)
 		return cfg_error(p, key, "is not a known key");
-	if (p->seen[k - cfg_keys])
+	if (p->seen[k - config_fields])
 		return cfg_error(p, key, "is given twice");
-	p->seen[k - cfg_keys] = 1;
+	p->seen[k - config_fields] = 1;
 	if (next_event(p) == -1)
 		return -1;
 	if (k->type == CFG_CAPLIST)
@@ -420,11 +288,6 @@ config_parse(struct agentd_config *c, const char *buf, size_t len,
 		    "the default");
 		rv = -1;
 	}
-	if (rv == 0 && (rv = (c->raw = malloc(len + 1)) ? 0 : -1) == 0) {
-		memcpy(c->raw, buf, len);
-		c->raw[len] = '\0';
-		c->raw_len = len;
-	}
 	return rv;
 }
 
@@ -492,16 +355,4 @@ config_load(struct agentd_config *c, const char *path, char *err,
 	if (rv == -1)
 		snprintf(err, errlen, "%s: %s", path, sub);
 	return rv;
-}
-
-void
-config_free(struct agentd_config *c)
-{
-	uint32_t i;
-
-	for (i = 0; i < c->policy.n_allowed_caps; i++)
-		free(c->policy.allowed_caps[i]);
-	c->policy.n_allowed_caps = 0;
-	free(c->raw);
-	c->raw = NULL;
 }

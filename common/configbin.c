@@ -1,0 +1,498 @@
+/*
+ * The configuration every binary shares: the field table, the defaults,
+ * and the binary form in which agentd hands the parsed configuration to
+ * its workers (include/config.h).  Nothing here parses YAML, so a worker
+ * links no libyaml and runs no YAML parser, not even on bytes agentd
+ * wrote.
+ *
+ * The binary form, all integers big-endian:
+ *
+ *	header	"AGCF"  u16 version  u16 zero  u32 length of the records
+ *	record	u16 tag  u16 length  value
+ *
+ * A string is its bytes without the NUL; every number (bool, enum, uint)
+ * is a u64; allowedCapabilities is one record per name.  The decoder
+ * treats the memfd as untrusted input: every length is checked against
+ * what is left and against the destination, each value against the same
+ * bounds the YAML parser enforces, a field given twice is refused, and an
+ * unknown tag (a newer agentd) is skipped, so that a missing field keeps
+ * its default.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "config.h"
+#include "log.h"
+
+#define OS(f)	offsetof(struct agentd_config, f), \
+		sizeof(((struct agentd_config *)0)->f)
+#define F(f)	OS(f), 0, 0, 0
+#define FB(f, lo, hi)	OS(f), lo, hi, 0
+#define FO(f)	OS(f), 0, 0, 1		/* a path that may be "" */
+#define P(f)	F(policy.f)
+
+/* tags are the binary form's: append new fields, never renumber */
+const struct config_field config_fields[] = {
+	{ NULL,			1,  CFG_STR,	F(path) },
+	{ "nodeName",		2,  CFG_STR,	F(node_name) },
+	{ "staticPodPath",	3,  CFG_PATH,	F(static_pod_path) },
+	{ "rootDir",		4,  CFG_PATH,	F(root_dir) },
+	{ "runDir",		5,  CFG_PATH,	F(run_dir) },
+	{ "podLogsDir",		6,  CFG_PATH,	F(pod_logs_dir) },
+	{ "cgroupRoot",		7,  CFG_PATH,	F(cgroup_root) },
+	{ "privsepUser",	8,  CFG_STR,	F(privsep_user) },
+	{ "reporterUser",	9,  CFG_STR,	F(reporter_user) },
+	{ "privsepChroot",	10, CFG_PATH,	F(privsep_chroot) },
+	{ "libexecDir",		11, CFG_PATH,	F(libexec_dir) },
+	{ "auditLog",		12, CFG_PATH,	F(audit_log) },
+	{ "auditKeyFile",	13, CFG_PATH,	FO(audit_key_file) },
+	{ "auditMaxBytes",	14, CFG_UINT,	F(audit_max_bytes) },
+	{ "auditFsync",		15, CFG_BOOL,	F(audit_fsync) },
+	{ "auditAnchorFile",	16, CFG_PATH,	FO(audit_anchor_file) },
+	{ "logLevel",		17, CFG_LOGLEVEL, F(log_level) },
+	{ "syslog",		18, CFG_BOOL,	F(use_syslog) },
+	{ "runtime",		19, CFG_RUNTIME, F(runtime) },
+	{ "runtimePath",	20, CFG_PATH,	FO(runtime_path) },
+	{ "storageDriver",	21, CFG_STORAGE, F(storage_driver) },
+	{ "conmonPath",		22, CFG_PATH,	FO(conmon_path) },
+	{ "cniBinDir",		23, CFG_PATH,	F(cni_bin_dir) },
+	{ "staticPodRescanSeconds", 24, CFG_UINT, F(static_rescan_seconds) },
+	{ "heartbeatSeconds",	25, CFG_UINT,	F(watchdog_ping_seconds) },
+	{ "maxParallelRuntimeOps", 26, CFG_UINT, FB(max_runtime_ops,
+	    0, CONFIG_MAX_RUNTIME_OPS) },
+	{ "runtimeOpTimeoutSeconds", 27, CFG_UINT, FB(runtime_op_timeout,
+	    1, 3600) },
+	{ "allowPrivileged",	28, CFG_BOOL,	P(allow_privileged) },
+	{ "allowHostNetwork",	29, CFG_BOOL,	P(allow_host_network) },
+	{ "allowHostPID",	30, CFG_BOOL,	P(allow_host_pid) },
+	{ "allowHostIPC",	31, CFG_BOOL,	P(allow_host_ipc) },
+	{ "allowRunAsRoot",	32, CFG_BOOL,	P(allow_run_as_root) },
+	{ "allowedCapabilities", 33, CFG_CAPLIST, P(allowed_caps) },
+#ifdef AGENTD_TEST_HOOKS
+	/* test builds only: a release build refuses them as unknown keys */
+	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },
+	{ "testPodwireExtraField", 101, CFG_BOOL, F(test_podwire_extra) },
+#endif
+};
+const size_t config_nfields = sizeof(config_fields) / sizeof(config_fields[0]);
+
+_Static_assert(sizeof(config_fields) / sizeof(config_fields[0]) <=
+    CONFIG_MAX_FIELDS, "CONFIG_MAX_FIELDS too small");
+
+void
+config_defaults(struct agentd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->path, sizeof(c->path), "%s", CONFIG_DEFAULT_PATH);
+	if (gethostname(c->node_name, sizeof(c->node_name)) == -1)
+		snprintf(c->node_name, sizeof(c->node_name), "localhost");
+	snprintf(c->static_pod_path, sizeof(c->static_pod_path),
+	    "/etc/agentd/pods");
+	snprintf(c->root_dir, sizeof(c->root_dir), "/var/lib/agentd");
+	snprintf(c->run_dir, sizeof(c->run_dir), "/run/agentd");
+	snprintf(c->pod_logs_dir, sizeof(c->pod_logs_dir), "/var/log/pods");
+	snprintf(c->cgroup_root, sizeof(c->cgroup_root), "/agentd");
+	snprintf(c->privsep_user, sizeof(c->privsep_user), "_agentd");
+	snprintf(c->reporter_user, sizeof(c->reporter_user), "_agentd-rep");
+	snprintf(c->privsep_chroot, sizeof(c->privsep_chroot),
+	    "/var/empty/agentd");
+	snprintf(c->libexec_dir, sizeof(c->libexec_dir),
+	    "/usr/local/libexec/agentd");
+	snprintf(c->audit_log, sizeof(c->audit_log),
+	    "/var/log/agentd/audit.log");
+	snprintf(c->cni_bin_dir, sizeof(c->cni_bin_dir), "/usr/lib/cni");
+	c->audit_max_bytes = 64ULL * 1024 * 1024;
+	c->audit_fsync = 1;
+	c->log_level = LOG_LVL_INFO;
+	c->runtime = RUNTIME_AUTO;
+	c->static_rescan_seconds = 20;
+	c->watchdog_ping_seconds = 5;
+	c->runtime_op_timeout = 120;
+	c->policy.allow_run_as_root = 1;
+}
+
+void
+config_free(struct agentd_config *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->policy.n_allowed_caps; i++)
+		free(c->policy.allowed_caps[i]);
+	c->policy.n_allowed_caps = 0;
+}
+
+const struct config_field *
+config_field_byname(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < config_nfields; i++)
+		if (config_fields[i].name != NULL &&
+		    strcmp(config_fields[i].name, name) == 0)
+			return &config_fields[i];
+	return NULL;
+}
+
+static const struct config_field *
+field_bytag(uint16_t tag)
+{
+	size_t i;
+
+	for (i = 0; i < config_nfields; i++)
+		if (config_fields[i].tag == tag)
+			return &config_fields[i];
+	return NULL;
+}
+
+const char *
+config_add_cap(struct agentd_config *c, const char *v)
+{
+	size_t i;
+
+	if (c->policy.n_allowed_caps >= CONFIG_MAX_CAPS)
+		return "has too many entries";
+	if (strncmp(v, "CAP_", 4) == 0)
+		v += 4;
+	if (*v == '\0' || strlen(v) > 32)
+		return "has an invalid capability name";
+	for (i = 0; v[i]; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || v[i] == '_'))
+			return "has an invalid capability name";
+	/* a typo must not silently allow nothing */
+	if (caps_lookup(v) == -1)
+		return "names an unknown capability";
+	if ((c->policy.allowed_caps[c->policy.n_allowed_caps] =
+	    strdup(v)) == NULL)
+		return "out of memory";
+	c->policy.n_allowed_caps++;
+	return NULL;
+}
+
+/* ---- encoding ---- */
+
+struct cbuf {
+	uint8_t		*p;
+	size_t		 cap;
+	size_t		 len;
+	int		 overflow;
+};
+
+static void
+put_be(struct cbuf *b, uint64_t v, size_t n)
+{
+	size_t i;
+
+	if (b->overflow || b->cap - b->len < n) {
+		b->overflow = 1;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		b->p[b->len + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+	b->len += n;
+}
+
+static void
+put_record(struct cbuf *b, uint16_t tag, const void *v, size_t n)
+{
+	if (n > UINT16_MAX) {
+		b->overflow = 1;
+		return;
+	}
+	put_be(b, tag, 2);
+	put_be(b, n, 2);
+	if (b->overflow || b->cap - b->len < n) {
+		b->overflow = 1;
+		return;
+	}
+	memcpy(b->p + b->len, v, n);
+	b->len += n;
+}
+
+/* every number is an int, a uint32_t or a uint64_t: read by its size */
+static uint64_t
+get_num(const struct agentd_config *c, const struct config_field *f)
+{
+	const char *src = (const char *)c + f->off;
+	uint64_t u64;
+	uint32_t u32;
+	int i;
+
+	if (f->type == CFG_UINT && f->size == sizeof(u64)) {
+		memcpy(&u64, src, sizeof(u64));
+		return u64;
+	}
+	if (f->type == CFG_UINT) {
+		memcpy(&u32, src, sizeof(u32));
+		return u32;
+	}
+	memcpy(&i, src, sizeof(i));
+	return (uint64_t)(int64_t)i;
+}
+
+static void
+put_field(struct cbuf *b, const struct agentd_config *c,
+    const struct config_field *f)
+{
+	const char *s = (const char *)c + f->off;
+	uint8_t num[8];
+	uint64_t v;
+	uint32_t i;
+	size_t k;
+
+	switch (f->type) {
+	case CFG_STR:
+	case CFG_PATH:
+		put_record(b, f->tag, s, strnlen(s, f->size));
+		return;
+	case CFG_CAPLIST:
+		for (i = 0; i < c->policy.n_allowed_caps; i++)
+			put_record(b, f->tag, c->policy.allowed_caps[i],
+			    strlen(c->policy.allowed_caps[i]));
+		return;
+	default:
+		v = get_num(c, f);
+		for (k = 0; k < sizeof(num); k++)
+			num[k] = (uint8_t)(v >> (8 * (7 - k)));
+		put_record(b, f->tag, num, sizeof(num));
+		return;
+	}
+}
+
+int
+config_bin_encode(const struct agentd_config *c, uint8_t *buf, size_t cap,
+    size_t *lenp)
+{
+	struct cbuf b = { buf, cap, 0, 0 };
+	size_t i;
+
+	if (cap < CONFIG_BIN_HDR)
+		return -1;
+	memcpy(buf, CONFIG_BIN_MAGIC, 4);
+	b.len = 4;
+	put_be(&b, CONFIG_BIN_VERSION, 2);
+	put_be(&b, 0, 2);
+	put_be(&b, 0, 4);	/* the length, once known */
+	for (i = 0; i < config_nfields; i++)
+		put_field(&b, c, &config_fields[i]);
+	if (b.overflow)
+		return -1;
+	*lenp = b.len;
+	b.len = 8;
+	put_be(&b, *lenp - CONFIG_BIN_HDR, 4);
+	return 0;
+}
+
+/* ---- decoding ---- */
+
+static uint64_t
+get_be(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static const char *
+check_num(const struct config_field *f, uint64_t v)
+{
+	switch (f->type) {
+	case CFG_BOOL:
+		return v > 1 ? "is not a boolean" : NULL;
+	case CFG_LOGLEVEL:
+		return v > LOG_LVL_DEBUG ? "is not a log level" : NULL;
+	case CFG_RUNTIME:
+		return v > RUNTIME_CRUN ? "is not a runtime" : NULL;
+	case CFG_STORAGE:
+		return v > STORAGE_NATIVE ? "is not a storage driver" : NULL;
+	case CFG_UINT:
+		if (v < f->min || (f->max != 0 && v > f->max))
+			return "is out of range";
+		if (f->size == sizeof(uint32_t) && v > UINT32_MAX)
+			return "is too large";
+		return NULL;
+	default:
+		return "is not a number";
+	}
+}
+
+static const char *
+set_num(struct agentd_config *c, const struct config_field *f,
+    const uint8_t *v, size_t n)
+{
+	char *dst = (char *)c + f->off;
+	const char *why;
+	uint64_t u;
+	uint32_t u32;
+	int i;
+
+	if (n != sizeof(u))
+		return "has the wrong length";
+	u = get_be(v, n);
+	if ((why = check_num(f, u)) != NULL)
+		return why;
+	if (f->type == CFG_UINT && f->size == sizeof(u))
+		memcpy(dst, &u, sizeof(u));
+	else if (f->type == CFG_UINT) {
+		u32 = (uint32_t)u;
+		memcpy(dst, &u32, sizeof(u32));
+	} else {
+		i = (int)u;
+		memcpy(dst, &i, sizeof(i));
+	}
+	return NULL;
+}
+
+static const char *
+set_str(struct agentd_config *c, const struct config_field *f,
+    const uint8_t *v, size_t n)
+{
+	char *dst = (char *)c + f->off;
+
+	if (n >= f->size)
+		return "is too long";
+	if (memchr(v, '\0', n) != NULL)
+		return "contains a NUL byte";
+	if (n == 0 && (f->type == CFG_STR || !f->optional))
+		return "must not be empty";
+	if (n > 0 && f->type == CFG_PATH && v[0] != '/')
+		return "must be an absolute path";
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+	return NULL;
+}
+
+static const char *
+set_cap(struct agentd_config *c, const uint8_t *v, size_t n)
+{
+	char name[64];
+
+	if (n >= sizeof(name))
+		return "has an invalid capability name";
+	if (memchr(v, '\0', n) != NULL)
+		return "contains a NUL byte";
+	memcpy(name, v, n);
+	name[n] = '\0';
+	return config_add_cap(c, name);
+}
+
+static const char *
+set_field(struct agentd_config *c, const struct config_field *f,
+    const uint8_t *v, size_t n)
+{
+	switch (f->type) {
+	case CFG_STR:
+	case CFG_PATH:
+		return set_str(c, f, v, n);
+	case CFG_CAPLIST:
+		return set_cap(c, v, n);
+	default:
+		return set_num(c, f, v, n);
+	}
+}
+
+static int
+check_header(const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (len > CONFIG_BIN_MAX_BYTES) {
+		snprintf(err, errlen, "larger than %d bytes",
+		    CONFIG_BIN_MAX_BYTES);
+		return -1;
+	}
+	if (len < CONFIG_BIN_HDR || memcmp(buf, CONFIG_BIN_MAGIC, 4) != 0) {
+		snprintf(err, errlen, "not a binary configuration");
+		return -1;
+	}
+	if ((v = get_be(buf + 4, 2)) != CONFIG_BIN_VERSION) {
+		snprintf(err, errlen, "version %llu, not %d",
+		    (unsigned long long)v, CONFIG_BIN_VERSION);
+		return -1;
+	}
+	if (get_be(buf + 6, 2) != 0 ||
+	    get_be(buf + 8, 4) != len - CONFIG_BIN_HDR) {
+		snprintf(err, errlen, "bad header (truncated?)");
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_bin_decode(struct agentd_config *c, const uint8_t *buf, size_t len,
+    char *err, size_t errlen)
+{
+	uint8_t seen[CONFIG_MAX_FIELDS];
+	const struct config_field *f;
+	const char *why;
+	size_t off, n;
+	uint16_t tag;
+
+	if (check_header(buf, len, err, errlen) == -1)
+		return -1;
+	memset(seen, 0, sizeof(seen));
+	for (off = CONFIG_BIN_HDR; off < len; off += n) {
+		if (len - off < 4) {
+			snprintf(err, errlen, "truncated record at %zu", off);
+			return -1;
+		}
+		tag = (uint16_t)get_be(buf + off, 2);
+		n = get_be(buf + off + 2, 2);
+		if ((off += 4) > len || len - off < n) {
+			snprintf(err, errlen, "tag %u: truncated", tag);
+			return -1;
+		}
+		if ((f = field_bytag(tag)) == NULL)
+			continue;	/* a newer agentd's field */
+		if (f->type != CFG_CAPLIST && seen[f - config_fields]++) {
+			snprintf(err, errlen, "tag %u: given twice", tag);
+			return -1;
+		}
+		if ((why = set_field(c, f, buf + off, n)) != NULL) {
+			snprintf(err, errlen, "tag %u (%s): %s", tag,
+			    f->name ? f->name : "path", why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+config_bin_load_fd(struct agentd_config *c, int fd, char *err,
+    size_t errlen)
+{
+	uint8_t *buf;
+	size_t len = 0;
+	ssize_t n = 0;
+	int rv;
+
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		snprintf(err, errlen, "lseek: %s", strerror(errno));
+		return -1;
+	}
+	if ((buf = malloc(CONFIG_BIN_MAX_BYTES + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* one byte more than the bound tells "too large" from "exactly" */
+	while (len <= CONFIG_BIN_MAX_BYTES && (n = read(fd, buf + len,
+	    CONFIG_BIN_MAX_BYTES + 1 - len)) > 0)
+		len += (size_t)n;
+	if (n == -1) {
+		snprintf(err, errlen, "read: %s", strerror(errno));
+		rv = -1;
+	} else
+		rv = config_bin_decode(c, buf, len, err, errlen);
+	free(buf);
+	return rv;
+}
