@@ -1119,14 +1119,14 @@ TEST(test_version_mismatch_rejected)
 	ipc_msg_init(&m, 0, 0);
 	REQUIRE(podwire_put_pod(&m, &p) == 0);
 	memcpy(&v, m.data, 4);
-	CHECK_EQ_INT(v, 2);
+	CHECK_EQ_INT(v, 3);
 	CHECK_EQ_INT(podwire_get_pod(&m, &q), 0);
 	pod_free(&q);
-	v = 1;		/* before share_pid */
+	v = 2;		/* the positional layout before tagged fields */
 	memcpy(m.data, &v, 4);
 	m.off = 0;
 	CHECK_EQ_INT(podwire_get_pod(&m, &q), -1);
-	v = 3;
+	v = 4;
 	memcpy(m.data, &v, 4);
 	m.off = 0;
 	CHECK_EQ_INT(podwire_get_pod(&m, &q), -1);
