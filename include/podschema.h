@@ -121,7 +121,8 @@ int	podschema_is_default(const struct podfield *, const void *);
 	((type *)(void *)((char *)(obj) + (f)->off))
 #define PODSCHEMA_CMEMBER(type, obj, f)	\
 	((const type *)(const void *)((const char *)(obj) + (f)->off))
-uint32_t podschema_count(const struct podfield *, const void *);
+uint32_t podschema_count(const struct podfield *, const void *);	/* lists */
+int64_t	podschema_int(const struct podfield *, const void *);	/* ints */
 
 /*
  * The tagged encoding of one struct: {u32 length, fields}.  put never

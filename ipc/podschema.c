@@ -232,8 +232,8 @@ count_ref(const struct podfield *f, void *obj)
 }
 
 /* an integer row's value, widened */
-static int64_t
-int_get(const struct podfield *f, const void *obj)
+int64_t
+podschema_int(const struct podfield *f, const void *obj)
 {
 	switch (f->type) {
 	case PS_BOOL:
@@ -294,7 +294,7 @@ podschema_is_default(const struct podfield *f, const void *obj)
 	const char *str;
 
 	if (is_int(f))
-		return int_get(f, obj) == f->def;
+		return podschema_int(f, obj) == f->def;
 	switch (f->type) {
 	case PS_STR:
 		str = *PODSCHEMA_CMEMBER(char *, obj, f);
@@ -432,7 +432,7 @@ put_value(struct ipc_msg *m, const struct podfield *f, const void *obj)
 	uint32_t i, n;
 
 	if (is_int(f)) {
-		put_int(m, f, int_get(f, obj));
+		put_int(m, f, podschema_int(f, obj));
 		return;
 	}
 	n = podschema_count(f, obj);
