@@ -3,14 +3,18 @@
  * MSG_POD_DESIRED), as a pod followed by a report, and as a report alone
  * (what MSG_POD_STATUS carries after the pod's uid).
  *
- * Whatever the decoder accepts must round-trip: encoding the decoded
- * value gives back exactly the bytes the decoder consumed, and decoding
- * that encoding and encoding again gives identical bytes.  Leaks and
- * memory errors on the reject paths are caught by ASan.
+ * Whatever the decoder accepts must round-trip.  A report is positional:
+ * encoding the decoded value gives back exactly the bytes the decoder
+ * consumed.  A pod is tagged fields, which a decoder takes in any order,
+ * skipping unknown tags, with fields at their defaults present or not:
+ * its encoding is the canonical form, no longer than the input.  For
+ * both, decoding that encoding and encoding again gives identical bytes.
+ * Leaks and memory errors on the reject paths are caught by ASan.
  *
  * Build: clang -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -DAGENTD_FUZZ \
  *   -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_podwire.c \
- *   ipc/ipc.c ipc/podwire.c ipc/pod.c ipc/msgcat.c ipc/log.c -levent \
+ *   ipc/ipc.c ipc/podwire.c ipc/pod.c ipc/podschema.c ipc/msgcat.c \
+ *   ipc/log.c -levent \
  *   -o /tmp/fuzz_podwire
  */
 #include <stdint.h>
@@ -81,7 +85,14 @@ round_trip(enum wire_kind k, const union wire_value *v, const uint8_t *in,
 	ipc_msg_init(&m2, 0, 0);
 	if (wire_put(k, &m1, v) == -1)
 		abort();
-	same_bytes(what[k], "encode(decode(x)) != x", m1.data, m1.len, in, len);
+	if (k == WIRE_REPORT)
+		same_bytes(what[k], "encode(decode(x)) != x", m1.data, m1.len,
+		    in, len);
+	else if (m1.len > len) {
+		fprintf(stderr, "pod: canonical form %zu bytes, input %zu\n",
+		    m1.len, len);
+		abort();
+	}
 	if (wire_get(k, &m1, &q) == -1 || ipc_get_end(&m1) == -1)
 		abort();
 	if (wire_put(k, &m2, &q) == -1)
