@@ -123,6 +123,7 @@ int	podschema_is_default(const struct podfield *, const void *);
 	((const type *)(const void *)((const char *)(obj) + (f)->off))
 uint32_t podschema_count(const struct podfield *, const void *);	/* lists */
 int64_t	podschema_int(const struct podfield *, const void *);	/* ints */
+void	podschema_set_int(const struct podfield *, void *, int64_t);
 
 /*
  * The tagged encoding of one struct: {u32 length, fields}.  put never

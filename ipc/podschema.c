@@ -250,8 +250,8 @@ podschema_int(const struct podfield *f, const void *obj)
 }
 
 /* v is in the row's range: the narrowing below is exact */
-static void
-int_set(const struct podfield *f, void *obj, int64_t v)
+void
+podschema_set_int(const struct podfield *f, void *obj, int64_t v)
 {
 	switch (f->type) {
 	case PS_BOOL:
@@ -317,7 +317,7 @@ podschema_init(const struct podschema *s, void *obj)
 	for (i = 0; i < s->nfields; i++) {
 		f = &s->fields[i];
 		if (is_int(f))
-			int_set(f, obj, f->def);
+			podschema_set_int(f, obj, f->def);
 		else if (f->type == PS_STRUCT)
 			podschema_init(f->sub, (char *)obj + f->off);
 	}
@@ -537,7 +537,7 @@ get_int(struct ipc_msg *m, const struct podfield *f, void *obj)
 	if ((v < f->min || v > f->max) &&
 	    !((f->flags & PSF_UNSET) && v == -1))
 		return -1;
-	int_set(f, obj, v);
+	podschema_set_int(f, obj, v);
 	return 0;
 }
 
@@ -729,27 +729,34 @@ podschema_get(struct ipc_msg *m, const struct podschema *s, void *obj)
 /* ---- the tables themselves ---- */
 
 static int
+bad(const char **why, const char *reason)
+{
+	*why = reason;
+	return -1;
+}
+
+static int
 check_field(const struct podschema *s, size_t i, const char **why)
 {
 	const struct podfield *f = &s->fields[i];
 	size_t j;
 
 	if (f->tag == 0 || f->tag == PODSCHEMA_TAG_TEST)
-		return *why = "a reserved tag", -1;
+		return bad(why, "a reserved tag");
 	for (j = 0; j < i; j++) {
 		if (s->fields[j].tag == f->tag)
-			return *why = "a tag used twice", -1;
+			return bad(why, "a tag used twice");
 		if (strcmp(s->fields[j].name, f->name) == 0)
-			return *why = "a name used twice", -1;
+			return bad(why, "a name used twice");
 	}
 	if ((f->type == PS_STRUCT || f->type == PS_LIST) && f->sub == NULL)
-		return *why = "a nested field without its table", -1;
+		return bad(why, "a nested field without its table");
 	if (is_int(f) && (f->def < f->min || f->def > f->max) &&
 	    !((f->flags & PSF_UNSET) && f->def == -1) &&
 	    !(f->flags & PSF_REQUIRED))
-		return *why = "a default outside the range", -1;
+		return bad(why, "a default outside the range");
 	if (f->type == PS_STR && (f->max <= 0 || f->max >= IPC_MAX_STR))
-		return *why = "a string bound outside IPC_MAX_STR", -1;
+		return bad(why, "a string bound outside IPC_MAX_STR");
 	return 0;
 }
 
@@ -759,7 +766,7 @@ podschema_check(const struct podschema *s, const char **why)
 	size_t i;
 
 	if (s->nfields > PODSCHEMA_MAX_FIELDS)
-		return *why = "more fields than a decoder tracks", -1;
+		return bad(why, "more fields than a decoder tracks");
 	for (i = 0; i < s->nfields; i++)
 		if (check_field(s, i, why) == -1)
 			return -1;

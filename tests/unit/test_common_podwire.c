@@ -1569,28 +1569,6 @@ int_other(const struct podfield *f)
 	return f->max != f->def ? f->max : f->min;
 }
 
-static void
-int_put(const struct podfield *f, void *obj, int64_t v)
-{
-	char *a = (char *)obj + f->off;
-
-	switch (f->type) {
-	case PS_BOOL:
-	case PS_ENUM:
-		*(uint8_t *)a = (uint8_t)v;
-		break;
-	case PS_TRI:
-		*(int8_t *)a = (int8_t)v;
-		break;
-	case PS_U32:
-		*(uint32_t *)(void *)a = (uint32_t)v;
-		break;
-	case PS_I64:
-		*(int64_t *)(void *)a = v;
-		break;
-	}
-}
-
 /* every row set to a value at its bound; how many rows, nested ones too */
 static int
 row_cover(const struct podfield *f, void *obj, int *rows)
@@ -1625,7 +1603,7 @@ row_cover(const struct podfield *f, void *obj, int *rows)
 		*(uint32_t *)(void *)((char *)obj + f->count_off) = 1;
 		return rows_cover(f->sub, a, rows);
 	}
-	int_put(f, obj, int_other(f));
+	podschema_set_int(f, obj, int_other(f));
 	return 0;
 }
 
