@@ -1,7 +1,9 @@
 /*
  * The pod model's schema: one table per struct of pod.h that a pod is
  * made of (the pod, its containers, their ports, resources and security
- * contexts, the pod security context).  A row names a member and says
+ * contexts, the pod security context) and that the executor's report is
+ * made of (the report, its containers, their last termination).  A row
+ * names a member and says
  * everything the generic code needs to know about it:
  *
  *	name	the Kubernetes JSON name, relative to the struct's object
@@ -11,8 +13,8 @@
  *	bound	max bytes of a string, max count of a list, range of an int
  *	def	its default: what pod_init sets and a missing field keeps
  *
- * podwire's pod encoding, decoding and freeing, pod_init and the
- * reporter's spec JSON are driven by these tables, so that a new pod field
+ * podwire's encoding, decoding and freeing of pods and reports, pod_init,
+ * pod_report_init and the reporter's spec JSON are driven by these tables, so that a new pod field
  * is one row here plus its parsing in the watcher and its use.  What a
  * field means (validation beyond a range, defaults the API server applies
  * at render time, quantities) stays code, keyed off the row's fmt.
@@ -35,6 +37,7 @@ enum ps_type {
 	PS_ENUM,	/* uint8_t, 0 to max; JSON: enum_name() */
 	PS_TRI,		/* int8_t, TRI_UNSET, 0 or 1 */
 	PS_U32,		/* uint32_t, min to max */
+	PS_I32,		/* int32_t, min to max (a u32 on the wire) */
 	PS_I64,		/* int64_t, min to max (or -1 with PSF_UNSET) */
 	PS_STR,		/* char *, at most max bytes; "" is NULL */
 	PS_STRLIST,	/* struct strlist: max strings of elem_max bytes */
@@ -105,6 +108,11 @@ extern const struct podschema podschema_port;
 extern const struct podschema podschema_resources;
 extern const struct podschema podschema_security_context;
 extern const struct podschema podschema_pod_security_context;
+/* the executor's observed state: encoded the same way, never rendered
+   from the table (the status is rules: workers/reporter/podstatus.c) */
+extern const struct podschema podschema_report;
+extern const struct podschema podschema_container_report;
+extern const struct podschema podschema_container_term;
 
 /* every table reachable from the pod's, for walks and tests */
 extern const struct podschema *const podschema_all[];

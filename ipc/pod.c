@@ -60,42 +60,16 @@ pod_free(struct pod *p)
 	podschema_free(&podschema_pod, p);
 }
 
-static void
-container_term_free(struct container_term *t)
-{
-	free(t->reason);
-	free(t->message);
-	free(t->container_id);
-}
-
 void
 pod_report_init(struct pod_report *r)
 {
-	memset(r, 0, sizeof(*r));
+	podschema_init(&podschema_report, r);
 }
 
 void
 pod_report_free(struct pod_report *r)
 {
-	uint32_t i;
-	struct container_report *c;
-
-	free(r->reason);
-	free(r->message);
-	free(r->pod_ip);
-	free(r->host_ip);
-	for (i = 0; i < r->n_containers; i++) {
-		c = &r->containers[i];
-		free(c->name);
-		free(c->image);
-		free(c->image_id);
-		free(c->container_id);
-		free(c->reason);
-		free(c->message);
-		container_term_free(&c->last_term);
-	}
-	free(r->containers);
-	pod_report_init(r);
+	podschema_free(&podschema_report, r);
 }
 
 const char *

@@ -1,6 +1,7 @@
 /*
- * The pod model's field tables (podschema.h) and the code they drive:
- * defaults, freeing, and the tagged wire encoding of each struct.
+ * The pod model's field tables (podschema.h), the executor report's, and
+ * the code they drive: defaults, freeing, and the tagged wire encoding of
+ * each struct.
  *
  * Wire encoding of one struct (host byte order, as all of IPC):
  *
@@ -8,7 +9,7 @@
  *	field	= u32 tag, u32 length, then length bytes of value
  *	value	  by the row's type:
  *		bool, enum, tri		u8
- *		u32			u32
+ *		u32, i32		u32
  *		i64			i64
  *		str			u32 n, n bytes (no NUL)
  *		str list		u32 count, count x str
@@ -187,10 +188,78 @@ static const struct podfield pod_fields[] = {
 };
 TABLE(podschema_pod, "pod", struct pod, pod_fields);
 
+/* ---- the executor's report ---- */
+
+/* any value: times, exit codes and signals are the runtime's */
+#define ANY_I64(n, t, st, m) { .name = n, .tag = t, .type = PS_I64, \
+	.off = OFF(st, m), .min = INT64_MIN, .max = INT64_MAX }
+#define ANY_I32(n, t, st, m) { .name = n, .tag = t, .type = PS_I32, \
+	.off = OFF(st, m), .min = INT32_MIN, .max = INT32_MAX }
+#define POD_MAX_IMAGE_ID	(POD_MAX_IMAGE + POD_MAX_ID - 1)
+#define POD_MAX_CONTAINER_ID	(POD_MAX_ID + 15)	/* "runc://<id>" */
+#define POD_MAX_IP		63
+
+static const struct podfield term_fields[] = {
+	ANY_I32("exitCode", 1, struct container_term, exit_code),
+	ANY_I32("signal", 2, struct container_term, signal),
+	STR("reason", 3, struct container_term, reason, POD_MAX_REASON, 0),
+	STR("message", 4, struct container_term, message, POD_MAX_REASON, 0),
+	ANY_I64("startedAt", 5, struct container_term, started_at_ns),
+	ANY_I64("finishedAt", 6, struct container_term, finished_at_ns),
+	STR("containerID", 7, struct container_term, container_id,
+	    POD_MAX_CONTAINER_ID, 0),
+};
+TABLE(podschema_container_term, "terminated", struct container_term,
+    term_fields);
+
+static const struct podfield creport_fields[] = {
+	STR("name", 1, struct container_report, name, POD_MAX_CONTAINER_NAME,
+	    PSF_REQUIRED),
+	STR("image", 2, struct container_report, image, POD_MAX_IMAGE,
+	    PSF_REQUIRED),
+	STR("imageID", 3, struct container_report, image_id, POD_MAX_IMAGE_ID,
+	    0),
+	STR("containerID", 4, struct container_report, container_id,
+	    POD_MAX_CONTAINER_ID, 0),
+	ENUM("state", 5, struct container_report, state, CSTATE_TERMINATED,
+	    NULL),
+	STR("reason", 6, struct container_report, reason, POD_MAX_REASON, 0),
+	STR("message", 7, struct container_report, message, POD_MAX_REASON,
+	    0),
+	ANY_I64("startedAt", 8, struct container_report, started_at_ns),
+	ANY_I32("exitCode", 9, struct container_report, exit_code),
+	ANY_I32("signal", 10, struct container_report, signal),
+	ANY_I64("finishedAt", 11, struct container_report, finished_at_ns),
+	U32("restartCount", 12, struct container_report, restart_count, 0,
+	    UINT32_MAX, 0),
+	BOOL("hasLastState", 13, struct container_report, has_last),
+	STRUCT("lastState.terminated", 14, struct container_report, last_term,
+	    podschema_container_term, 0),
+	BOOL("ready", 15, struct container_report, ready),
+};
+TABLE(podschema_container_report, "containerStatus", struct container_report,
+    creport_fields);
+
+static const struct podfield report_fields[] = {
+	BOOL("denied", 1, struct pod_report, denied),
+	STR("reason", 2, struct pod_report, reason, POD_MAX_REASON, 0),
+	STR("message", 3, struct pod_report, message, POD_MAX_REASON, 0),
+	BOOL("sandboxReady", 4, struct pod_report, sandbox_ready),
+	ANY_I64("startTime", 5, struct pod_report, start_time_ns),
+	BOOL("terminating", 6, struct pod_report, terminating),
+	ANY_I64("deletionTimestamp", 7, struct pod_report, deletion_ns),
+	STR("podIP", 8, struct pod_report, pod_ip, POD_MAX_IP, 0),
+	STR("hostIP", 9, struct pod_report, host_ip, POD_MAX_IP, 0),
+	LIST("containerStatuses", 10, struct pod_report, containers,
+	    n_containers, POD_MAX_CONTAINERS, podschema_container_report, 0),
+};
+TABLE(podschema_report, "podStatus", struct pod_report, report_fields);
+
 const struct podschema *const podschema_all[] = {
 	&podschema_pod, &podschema_container, &podschema_port,
 	&podschema_resources, &podschema_security_context,
-	&podschema_pod_security_context,
+	&podschema_pod_security_context, &podschema_report,
+	&podschema_container_report, &podschema_container_term,
 };
 const size_t podschema_nall = nitems(podschema_all);
 
@@ -243,6 +312,8 @@ podschema_int(const struct podfield *f, const void *obj)
 		return *PODSCHEMA_CMEMBER(int8_t, obj, f);
 	case PS_U32:
 		return *PODSCHEMA_CMEMBER(uint32_t, obj, f);
+	case PS_I32:
+		return *PODSCHEMA_CMEMBER(int32_t, obj, f);
 	case PS_I64:
 		return *PODSCHEMA_CMEMBER(int64_t, obj, f);
 	}
@@ -264,6 +335,9 @@ podschema_set_int(const struct podfield *f, void *obj, int64_t v)
 	case PS_U32:
 		*PODSCHEMA_MEMBER(uint32_t, obj, f) = (uint32_t)v;
 		break;
+	case PS_I32:
+		*PODSCHEMA_MEMBER(int32_t, obj, f) = (int32_t)v;
+		break;
 	case PS_I64:
 		*PODSCHEMA_MEMBER(int64_t, obj, f) = v;
 		break;
@@ -274,7 +348,8 @@ static int
 is_int(const struct podfield *f)
 {
 	return f->type == PS_BOOL || f->type == PS_ENUM ||
-	    f->type == PS_TRI || f->type == PS_U32 || f->type == PS_I64;
+	    f->type == PS_TRI || f->type == PS_U32 || f->type == PS_I32 ||
+	    f->type == PS_I64;
 }
 
 static int
@@ -412,6 +487,7 @@ put_int(struct ipc_msg *m, const struct podfield *f, int64_t v)
 {
 	switch (f->type) {
 	case PS_U32:
+	case PS_I32:
 		ipc_put_u32(m, (uint32_t)v);
 		break;
 	case PS_I64:
@@ -525,10 +601,10 @@ get_int(struct ipc_msg *m, const struct podfield *f, void *obj)
 	if (f->type == PS_I64) {
 		if (ipc_get_i64(m, &v) == -1)
 			return -1;
-	} else if (f->type == PS_U32) {
+	} else if (f->type == PS_U32 || f->type == PS_I32) {
 		if (ipc_get_u32(m, &u32) == -1)
 			return -1;
-		v = u32;
+		v = f->type == PS_I32 ? (int64_t)(int32_t)u32 : (int64_t)u32;
 	} else {
 		if (ipc_get_u8(m, &u8) == -1)
 			return -1;
