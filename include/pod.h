@@ -6,9 +6,10 @@
  *
  * Unset optional integers are -1; tri-state booleans are TRI_UNSET/0/1.
  *
- * Every member of struct pod and of the structs it holds has a row in
- * the field tables of podschema.h (ipc/podschema.c): its JSON name, wire
- * tag, type, bound and default.  A new member needs its row there.
+ * Every member of struct pod, of struct pod_report and of the structs
+ * they hold has a row in the field tables of podschema.h
+ * (ipc/podschema.c): its JSON name, wire tag, type, bound and default.
+ * A new member needs its row there.
  */
 #ifndef AGENTD_POD_H
 #define AGENTD_POD_H

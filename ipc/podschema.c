@@ -64,8 +64,10 @@
 #define LIST(n, t, st, m, c, cnt, s, fl) { .name = n, .tag = t, \
 	.type = PS_LIST, .flags = fl, .off = OFF(st, m), \
 	.count_off = OFF(st, c), .max = cnt, .sub = &s }
-#define TABLE(sym, nm, st, rows) const struct podschema sym = { nm, \
-	sizeof(st), rows, nitems(rows) }
+/* a decoder tracks the rows it has seen in 64 bits */
+#define TABLE(sym, nm, st, rows) \
+	_Static_assert(nitems(rows) <= PODSCHEMA_MAX_FIELDS, #rows); \
+	const struct podschema sym = { nm, sizeof(st), rows, nitems(rows) }
 
 /* ---- the tables: rows in v1 JSON order, tags as first assigned ---- */
 
