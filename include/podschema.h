@@ -19,7 +19,7 @@
  * field means (validation beyond a range, defaults the API server applies
  * at render time, quantities) stays code, keyed off the row's fmt.
  *
- * The wire format (podschema.c has the details) is a sequence of
+ * The wire format (podwire.c has the details) is a sequence of
  * {u32 tag, u32 length, value} fields: a decoder skips a tag it does not
  * know, a missing field keeps its default, and the encoder leaves out
  * every field at its default.
@@ -30,7 +30,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ipc_msg;
 
 enum ps_type {
 	PS_BOOL = 1,	/* uint8_t, 0 or 1 */
@@ -129,25 +128,13 @@ int	podschema_is_default(const struct podfield *, const void *);
 	((type *)(void *)((char *)(obj) + (f)->off))
 #define PODSCHEMA_CMEMBER(type, obj, f)	\
 	((const type *)(const void *)((const char *)(obj) + (f)->off))
+int	podschema_is_int(const struct podfield *);	/* u8, u32, i32, i64 */
 uint32_t podschema_count(const struct podfield *, const void *);	/* lists */
+uint32_t *podschema_count_ref(const struct podfield *, void *);
 int64_t	podschema_int(const struct podfield *, const void *);	/* ints */
 void	podschema_set_int(const struct podfield *, void *, int64_t);
 
-/*
- * The tagged encoding of one struct: {u32 length, fields}.  put never
- * validates (a decoder must refuse what is wrong); get decodes into a
- * struct that podschema_init set up and, on -1, leaves what it had
- * decoded for podschema_free.
- */
-int	podschema_put(struct ipc_msg *, const struct podschema *, const void *);
-int	podschema_get(struct ipc_msg *, const struct podschema *, void *);
-
 /* the tables' own consistency: tags and names unique, counts bounded */
 int	podschema_check(const struct podschema *, const char **why);
-
-#ifdef AGENTD_TEST_HOOKS
-/* append one unknown field to every struct, as a later agentd would */
-void	podschema_test_extra(int);
-#endif
 
 #endif
