@@ -5,6 +5,11 @@
  * field-naming error) and again by the decoder (which ends the peer).
  *
  * Unset optional integers are -1; tri-state booleans are TRI_UNSET/0/1.
+ *
+ * Every member of struct pod, of struct pod_report and of the structs
+ * they hold has a row in the field tables of podschema.h
+ * (ipc/podschema.c): its JSON name, wire tag, type, bound and default.
+ * A new member needs its row there.
  */
 #ifndef AGENTD_POD_H
 #define AGENTD_POD_H
@@ -204,6 +209,8 @@ void	pod_report_free(struct pod_report *);
 void	strlist_free(struct strlist *);
 int	strlist_add(struct strlist *, const char *, uint32_t max);
 const char *pod_restart_policy_name(uint8_t);
+const char *pod_pull_policy_name(uint8_t);	/* "IfNotPresent" */
+const char *pod_protocol_name(uint8_t);		/* "TCP" */
 int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */
 
 /*

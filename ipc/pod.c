@@ -9,18 +9,7 @@
 #include <time.h>
 
 #include "pod.h"
-
-static void
-kv_free(struct kv *kv, uint32_t n)
-{
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		free(kv[i].key);
-		free(kv[i].value);
-	}
-	free(kv);
-}
+#include "podschema.h"
 
 void
 strlist_free(struct strlist *l)
@@ -52,103 +41,35 @@ strlist_add(struct strlist *l, const char *s, uint32_t max)
 	return 0;
 }
 
-static void
-container_spec_free(struct container_spec *c)
-{
-	uint32_t i;
-
-	free(c->name);
-	free(c->image);
-	strlist_free(&c->command);
-	strlist_free(&c->args);
-	kv_free(c->env, c->n_env);
-	free(c->working_dir);
-	for (i = 0; i < c->n_ports; i++) {
-		free(c->ports[i].name);
-		free(c->ports[i].host_ip);
-	}
-	free(c->ports);
-	strlist_free(&c->sc.cap_add);
-	strlist_free(&c->sc.cap_drop);
-}
-
+/* the defaults and what a pod owns are in the field tables */
 void
 container_spec_init(struct container_spec *c)
 {
-	memset(c, 0, sizeof(*c));
-	c->res.cpu_request_milli = c->res.cpu_limit_milli = -1;
-	c->res.mem_request_bytes = c->res.mem_limit_bytes = -1;
-	c->sc.run_as_user = c->sc.run_as_group = -1;
-	c->sc.run_as_non_root = TRI_UNSET;
-	c->sc.read_only_root_fs = TRI_UNSET;
-	c->sc.privileged = TRI_UNSET;
-	c->sc.allow_privilege_escalation = TRI_UNSET;
+	podschema_init(&podschema_container, c);
 }
 
 void
 pod_init(struct pod *p)
 {
-	memset(p, 0, sizeof(*p));
-	p->restart_policy = RESTART_ALWAYS;
-	p->termination_grace_seconds = 30;
-	p->psc.run_as_user = p->psc.run_as_group = -1;
-	p->psc.run_as_non_root = TRI_UNSET;
+	podschema_init(&podschema_pod, p);
 }
 
 void
 pod_free(struct pod *p)
 {
-	uint32_t i;
-
-	free(p->namespace);
-	free(p->name);
-	free(p->uid);
-	kv_free(p->labels, p->n_labels);
-	kv_free(p->annotations, p->n_annotations);
-	free(p->source);
-	free(p->node_name);
-	for (i = 0; i < p->n_containers; i++)
-		container_spec_free(&p->containers[i]);
-	free(p->containers);
-	pod_init(p);
-}
-
-static void
-container_term_free(struct container_term *t)
-{
-	free(t->reason);
-	free(t->message);
-	free(t->container_id);
+	podschema_free(&podschema_pod, p);
 }
 
 void
 pod_report_init(struct pod_report *r)
 {
-	memset(r, 0, sizeof(*r));
+	podschema_init(&podschema_report, r);
 }
 
 void
 pod_report_free(struct pod_report *r)
 {
-	uint32_t i;
-	struct container_report *c;
-
-	free(r->reason);
-	free(r->message);
-	free(r->pod_ip);
-	free(r->host_ip);
-	for (i = 0; i < r->n_containers; i++) {
-		c = &r->containers[i];
-		free(c->name);
-		free(c->image);
-		free(c->image_id);
-		free(c->container_id);
-		free(c->reason);
-		free(c->message);
-		container_term_free(&c->last_term);
-	}
-	free(r->containers);
-	pod_report_init(r);
+	podschema_free(&podschema_report, r);
 }
 
 const char *
@@ -163,6 +84,30 @@ pod_restart_policy_name(uint8_t p)
 		return "Never";
 	}
 	return "?";
+}
+
+const char *
+pod_pull_policy_name(uint8_t pp)
+{
+	switch (pp) {
+	case PULL_ALWAYS:
+		return "Always";
+	case PULL_NEVER:
+		return "Never";
+	}
+	return "IfNotPresent";
+}
+
+const char *
+pod_protocol_name(uint8_t proto)
+{
+	switch (proto) {
+	case PROTO_UDP:
+		return "UDP";
+	case PROTO_SCTP:
+		return "SCTP";
+	}
+	return "TCP";
 }
 
 /* the model's timestamps are Unix time in nanoseconds */

@@ -3,14 +3,17 @@
  * MSG_POD_DESIRED), as a pod followed by a report, and as a report alone
  * (what MSG_POD_STATUS carries after the pod's uid).
  *
- * Whatever the decoder accepts must round-trip: encoding the decoded
- * value gives back exactly the bytes the decoder consumed, and decoding
- * that encoding and encoding again gives identical bytes.  Leaks and
- * memory errors on the reject paths are caught by ASan.
+ * Whatever the decoder accepts must round-trip.  Pods and reports are
+ * tagged fields, which a decoder takes in any order, skipping unknown
+ * tags, with fields at their defaults present or not: encoding the
+ * decoded value gives the canonical form, no longer than the input, and
+ * decoding that and encoding again gives identical bytes.
+ * Leaks and memory errors on the reject paths are caught by ASan.
  *
  * Build: clang -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -DAGENTD_FUZZ \
  *   -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_podwire.c \
- *   ipc/ipc.c ipc/podwire.c ipc/pod.c ipc/msgcat.c common/log.c -levent \
+ *   ipc/ipc.c ipc/podwire.c ipc/pod.c ipc/podschema.c ipc/msgcat.c \
+ *   ipc/msgschema.c common/log.c -levent \
  *   -o /tmp/fuzz_podwire
  */
 #include <stdint.h>
@@ -67,10 +70,9 @@ wire_free(enum wire_kind k, union wire_value *v)
 		pod_report_free(&v->report);
 }
 
-/* v was decoded from in[0..len): re-encode, decode, re-encode */
+/* v was decoded from len bytes: re-encode, decode, re-encode */
 static void
-round_trip(enum wire_kind k, const union wire_value *v, const uint8_t *in,
-    size_t len)
+round_trip(enum wire_kind k, const union wire_value *v, size_t len)
 {
 	static const char *const what[] = {
 		[WIRE_POD] = "pod", [WIRE_REPORT] = "report" };
@@ -81,7 +83,11 @@ round_trip(enum wire_kind k, const union wire_value *v, const uint8_t *in,
 	ipc_msg_init(&m2, 0, 0);
 	if (wire_put(k, &m1, v) == -1)
 		abort();
-	same_bytes(what[k], "encode(decode(x)) != x", m1.data, m1.len, in, len);
+	if (m1.len > len) {
+		fprintf(stderr, "%s: canonical form %zu bytes, input %zu\n",
+		    what[k], m1.len, len);
+		abort();
+	}
 	if (wire_get(k, &m1, &q) == -1 || ipc_get_end(&m1) == -1)
 		abort();
 	if (wire_put(k, &m2, &q) == -1)
@@ -128,11 +134,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (p.pod.n_containers == 0 ||
 		    p.pod.n_containers > POD_MAX_CONTAINERS)
 			abort();
-		round_trip(WIRE_POD, &p, data, m.off);
+		round_trip(WIRE_POD, &p, m.off);
 		identity_oracle(&p.pod);
 		start = m.off;
 		if (podwire_get_report(&m, &r.report) == 0) {
-			round_trip(WIRE_REPORT, &r, data + start, m.off - start);
+			round_trip(WIRE_REPORT, &r, m.off - start);
 			pod_report_free(&r.report);
 		}
 		pod_free(&p.pod);
@@ -144,7 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (podwire_get_report(&m, &r.report) == 0) {
 		if (r.report.n_containers > POD_MAX_CONTAINERS)
 			abort();
-		round_trip(WIRE_REPORT, &r, data, m.off);
+		round_trip(WIRE_REPORT, &r, m.off);
 		pod_report_free(&r.report);
 	} else if (r.report.containers != NULL || r.report.reason != NULL)
 		abort();

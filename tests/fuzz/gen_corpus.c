@@ -7,8 +7,8 @@
  * Build and run from the top of the tree:
  *   cc -std=gnu11 -Iinclude -D_GNU_SOURCE -o /tmp/gen_corpus \
  *     tests/fuzz/gen_corpus.c ipc/ipc.c ipc/podwire.c ipc/pod.c \
- *     ipc/msgcat.c ipc/msgschema.c ipc/evring.c common/log.c \
- *     common/configbin.c common/caps.c -levent && \
+ *     ipc/podschema.c ipc/msgcat.c ipc/msgschema.c ipc/evring.c \
+ *     common/log.c common/configbin.c common/caps.c -levent && \
  *     /tmp/gen_corpus tests/fuzz/corpus
  */
 #include <sys/socket.h>
@@ -169,6 +169,33 @@ build_report(struct pod_report *r, int full)
 	r->reason = xs("Running");
 	r->terminating = 1;
 	r->deletion_ns = 1700000030000000000LL;
+}
+
+/*
+ * A pod with a field from a later agentd: a tag no table has, appended to
+ * the pod's fields (the struct length after the version word grows).
+ */
+static void
+gen_pod_unknown_field(void)
+{
+	static const char later[] = "a later field";
+	struct ipc_msg m;
+	struct pod p;
+	uint32_t n;
+
+	build_pod(&p, 0);
+	ipc_msg_init(&m, 0, 0);
+	podwire_put_pod(&m, &p);
+	ipc_put_u32(&m, 999);			/* tag */
+	ipc_put_bytes(&m, later, strlen(later));	/* length, value */
+	if (m.len < 8)
+		errx(1, "pod encoding too short");
+	memcpy(&n, m.data + 4, sizeof(n));
+	n += 4 + 4 + strlen(later);
+	memcpy(m.data + 4, &n, sizeof(n));
+	save("fuzz_podwire", "pod_unknown_field", m.data, m.len);
+	ipc_msg_free(&m);
+	pod_free(&p);
 }
 
 static void
@@ -449,6 +476,7 @@ main(int argc, char *argv[])
 	if (mkdir(outdir, 0755) == -1 && errno != EEXIST)
 		err(1, "mkdir %s", outdir);
 	gen_podwire();
+	gen_pod_unknown_field();
 	gen_frames();
 	gen_config();
 	gen_configbin();

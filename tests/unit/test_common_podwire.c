@@ -2,7 +2,9 @@
  * podwire.c: the binary encoding of the pod model and the executor's
  * report.  Round trips with every field set, every bound in pod.h at its
  * limit (accepted) and one past it (rejected), bad enum/bool/tri-state
- * bytes, the version word, and truncation at every byte offset.  The
+ * bytes, the version word, truncation at every byte offset, and the
+ * tagged layout (unknown tags skipped, missing fields at their defaults,
+ * every row of every field table round-tripped).  The
  * encoder is a plain serializer, so an out-of-bounds struct encodes fine
  * and the tests check that the decoder is the one refusing it.
  */
@@ -12,6 +14,7 @@
 #include "ipc.h"
 #include "msgcat.h"
 #include "pod.h"
+#include "podschema.h"
 #include "tap.h"
 
 /* ---- building pods ---- */
@@ -531,8 +534,8 @@ TEST(test_pod_status_message_carries_uid_then_report)
 /* terminating is a bool on the wire: 2 is refused */
 TEST(test_report_terminating_must_be_0_or_1)
 {
-	/* u8 denied, str "", str "", u8 sandbox_ready, i64 start: 18 bytes */
-	const size_t at = 1 + 4 + 4 + 1 + 8;
+	/* the only field off its default: u32 length, u32 tag, u32 length */
+	const size_t at = 4 + 4 + 4;
 	struct ipc_msg m;
 	struct pod_report r, rq;
 
@@ -1119,14 +1122,14 @@ TEST(test_version_mismatch_rejected)
 	ipc_msg_init(&m, 0, 0);
 	REQUIRE(podwire_put_pod(&m, &p) == 0);
 	memcpy(&v, m.data, 4);
-	CHECK_EQ_INT(v, 2);
+	CHECK_EQ_INT(v, 3);
 	CHECK_EQ_INT(podwire_get_pod(&m, &q), 0);
 	pod_free(&q);
-	v = 1;		/* before share_pid */
+	v = 2;		/* the positional layout before tagged fields */
 	memcpy(m.data, &v, 4);
 	m.off = 0;
 	CHECK_EQ_INT(podwire_get_pod(&m, &q), -1);
-	v = 3;
+	v = 4;
 	memcpy(m.data, &v, 4);
 	m.off = 0;
 	CHECK_EQ_INT(podwire_get_pod(&m, &q), -1);
@@ -1296,4 +1299,433 @@ TEST(test_report_bad_bool_byte_rejected)
 	report_with_containers(&r, 1);
 	r.containers[0].ready = 0xff;
 	CHECK(!report_accepted(&r));
+}
+
+/* ---- the tagged layout (podschema.c): frames built by hand ---- */
+
+/* tags of the tables, as a later agentd must keep them */
+#define T_POD_NAMESPACE		1
+#define T_POD_NAME		2
+#define T_POD_UID		3
+#define T_POD_RESTART		8
+#define T_POD_GRACE		9
+#define T_POD_HOSTNET		10
+#define T_POD_CONTAINERS	15
+#define T_C_NAME		1
+#define T_C_IMAGE		2
+#define T_UNKNOWN		999
+
+static void
+f_bytes(struct ipc_msg *m, uint32_t tag, const void *v, size_t n)
+{
+	ipc_put_u32(m, tag);
+	ipc_put_bytes(m, v, n);
+}
+
+static void
+f_str(struct ipc_msg *m, uint32_t tag, const char *s)
+{
+	struct ipc_msg v;
+
+	ipc_msg_init(&v, 0, 0);
+	ipc_put_str(&v, s);
+	f_bytes(m, tag, v.data, v.len);
+	ipc_msg_free(&v);
+}
+
+static void
+f_u8(struct ipc_msg *m, uint32_t tag, uint8_t u)
+{
+	f_bytes(m, tag, &u, 1);
+}
+
+/* one container {name, image}, with an unknown field if asked */
+static void
+f_containers(struct ipc_msg *m, int unknown)
+{
+	struct ipc_msg c, v;
+
+	ipc_msg_init(&c, 0, 0);
+	f_str(&c, T_C_NAME, "app");
+	if (unknown)
+		f_str(&c, T_UNKNOWN, "from a later agentd");
+	f_str(&c, T_C_IMAGE, "busybox");
+	ipc_msg_init(&v, 0, 0);
+	ipc_put_u32(&v, 1);
+	ipc_put_bytes(&v, c.data, c.len);
+	f_bytes(m, T_POD_CONTAINERS, v.data, v.len);
+	ipc_msg_free(&c);
+	ipc_msg_free(&v);
+}
+
+/* the frame: version, then the pod's fields as one struct */
+static void
+frame(struct ipc_msg *out, const struct ipc_msg *fields)
+{
+	ipc_msg_init(out, 0, 0);
+	ipc_put_u32(out, 3);
+	ipc_put_bytes(out, fields->data, fields->len);
+}
+
+/* namespace, name, uid, containers: all that is required */
+static void
+required_fields(struct ipc_msg *m, int unknown)
+{
+	ipc_msg_init(m, 0, 0);
+	f_str(m, T_POD_NAMESPACE, "default");
+	if (unknown) {
+		f_str(m, T_UNKNOWN, "x");
+		f_bytes(m, T_UNKNOWN + 1, "", 0);
+	}
+	f_str(m, T_POD_NAME, "web");
+	f_str(m, T_POD_UID, "0b6c1f0e");
+	f_containers(m, unknown);
+}
+
+static int
+frame_decodes(const struct ipc_msg *fields, struct pod *q)
+{
+	struct ipc_msg m;
+	int rv;
+
+	frame(&m, fields);
+	rv = podwire_get_pod(&m, q);
+	if (rv == 0 && ipc_get_end(&m) == -1) {
+		pod_free(q);
+		rv = -1;
+	}
+	ipc_msg_free(&m);
+	return rv;
+}
+
+TEST(test_tagged_unknown_tag_is_skipped)
+{
+	struct ipc_msg f;
+	struct pod p, q;
+
+	required_fields(&f, 0);
+	REQUIRE(frame_decodes(&f, &p) == 0);
+	ipc_msg_free(&f);
+	required_fields(&f, 1);
+	REQUIRE(frame_decodes(&f, &q) == 0);
+	CHECK(pod_eq(&p, &q));
+	CHECK_STR(q.containers[0].image, "busybox");
+	pod_free(&q);
+	pod_free(&p);
+	ipc_msg_free(&f);
+}
+
+TEST(test_tagged_missing_fields_keep_defaults)
+{
+	struct ipc_msg f;
+	struct pod q;
+
+	required_fields(&f, 0);
+	REQUIRE(frame_decodes(&f, &q) == 0);
+	CHECK_EQ_INT(q.restart_policy, RESTART_ALWAYS);
+	CHECK_EQ_INT(q.termination_grace_seconds, 30);
+	CHECK_EQ_INT(q.host_network, 0);
+	CHECK_EQ_INT(q.psc.run_as_user, -1);
+	CHECK_EQ_INT(q.psc.run_as_non_root, TRI_UNSET);
+	CHECK(q.source == NULL && q.node_name == NULL && q.n_labels == 0);
+	CHECK_EQ_INT(q.containers[0].pull_policy, PULL_IF_NOT_PRESENT);
+	CHECK_EQ_INT(q.containers[0].res.cpu_limit_milli, -1);
+	CHECK_EQ_INT(q.containers[0].sc.privileged, TRI_UNSET);
+	CHECK_EQ_INT(q.containers[0].sc.run_as_user, -1);
+	CHECK(q.containers[0].working_dir == NULL);
+	pod_free(&q);
+	ipc_msg_free(&f);
+}
+
+/* a field set by a frame in any order, each once */
+TEST(test_tagged_order_free_duplicates_refused)
+{
+	struct ipc_msg f;
+	struct pod q;
+
+	ipc_msg_init(&f, 0, 0);
+	f_containers(&f, 0);
+	f_u8(&f, T_POD_RESTART, RESTART_NEVER);
+	f_str(&f, T_POD_UID, "u");
+	f_str(&f, T_POD_NAME, "web");
+	f_str(&f, T_POD_NAMESPACE, "default");
+	REQUIRE(frame_decodes(&f, &q) == 0);
+	CHECK_EQ_INT(q.restart_policy, RESTART_NEVER);
+	pod_free(&q);
+	f_str(&f, T_POD_NAME, "again");
+	CHECK_EQ_INT(frame_decodes(&f, &q), -1);
+	CHECK(q.name == NULL && q.containers == NULL);
+	ipc_msg_free(&f);
+}
+
+TEST(test_tagged_required_field_missing_refused)
+{
+	struct ipc_msg f;
+	struct pod q;
+
+	ipc_msg_init(&f, 0, 0);
+	f_str(&f, T_POD_NAMESPACE, "default");
+	f_str(&f, T_POD_NAME, "web");
+	f_containers(&f, 0);
+	CHECK_EQ_INT(frame_decodes(&f, &q), -1);	/* no uid */
+	ipc_msg_free(&f);
+	ipc_msg_init(&f, 0, 0);
+	f_str(&f, T_POD_NAMESPACE, "default");
+	f_str(&f, T_POD_NAME, "web");
+	f_str(&f, T_POD_UID, "u");
+	CHECK_EQ_INT(frame_decodes(&f, &q), -1);	/* no containers */
+	ipc_msg_free(&f);
+}
+
+TEST(test_tagged_oversize_field_refused)
+{
+	struct ipc_msg f;
+	struct pod q;
+	char *big;
+	uint8_t two[2] = { 1, 0 };
+	int64_t grace = 5;
+
+	/* a string over its bound */
+	big = rep(POD_MAX_NAMESPACE + 1, 'n');
+	ipc_msg_init(&f, 0, 0);
+	f_str(&f, T_POD_NAMESPACE, big);
+	f_str(&f, T_POD_NAME, "web");
+	f_str(&f, T_POD_UID, "u");
+	f_containers(&f, 0);
+	CHECK_EQ_INT(frame_decodes(&f, &q), -1);
+	ipc_msg_free(&f);
+	free(big);
+	/* a bool field of two bytes: the value must be consumed exactly */
+	required_fields(&f, 0);
+	f_bytes(&f, T_POD_HOSTNET, two, sizeof(two));
+	CHECK_EQ_INT(frame_decodes(&f, &q), -1);
+	ipc_msg_free(&f);
+	/* an i64 field of four bytes */
+	required_fields(&f, 0);
+	f_bytes(&f, T_POD_GRACE, &grace, 4);
+	CHECK_EQ_INT(frame_decodes(&f, &q), -1);
+	ipc_msg_free(&f);
+	/* an unknown field longer than what is left of the struct */
+	required_fields(&f, 0);
+	ipc_put_u32(&f, T_UNKNOWN);
+	ipc_put_u32(&f, 100);
+	ipc_put_u32(&f, 0);
+	CHECK_EQ_INT(frame_decodes(&f, &q), -1);
+	ipc_msg_free(&f);
+}
+
+/* a struct's length past the frame's end */
+TEST(test_tagged_struct_length_past_end_refused)
+{
+	struct ipc_msg f, m;
+	struct pod q;
+	uint32_t n;
+
+	required_fields(&f, 0);
+	frame(&m, &f);
+	memcpy(&n, m.data + 4, 4);
+	n++;
+	memcpy(m.data + 4, &n, 4);
+	CHECK_EQ_INT(podwire_get_pod(&m, &q), -1);
+	ipc_msg_free(&m);
+	ipc_msg_free(&f);
+}
+
+/* the test layout's unknown fields in every struct are skipped */
+#ifdef AGENTD_TEST_HOOKS
+TEST(test_tagged_test_layout_extra_fields_skipped)
+{
+	struct ipc_msg m1, m2;
+	struct pod p, q;
+
+	full_pod(&p);
+	ipc_msg_init(&m1, 0, 0);
+	REQUIRE(podwire_put_pod(&m1, &p) == 0);
+	podwire_test_layout(0, 1);
+	ipc_msg_init(&m2, 0, 0);
+	REQUIRE(podwire_put_pod(&m2, &p) == 0);
+	podwire_test_layout(0, 0);
+	CHECK(m2.len > m1.len);
+	REQUIRE(podwire_get_pod(&m2, &q) == 0);
+	CHECK_EQ_INT(ipc_get_end(&m2), 0);
+	CHECK(pod_eq(&p, &q));
+	pod_free(&q);
+	pod_free(&p);
+	ipc_msg_free(&m1);
+	ipc_msg_free(&m2);
+}
+#endif
+
+/* ---- every row of every table: set, encode, decode, compare ---- */
+
+static int	rows_cover(const struct podschema *, void *, int *);
+static int	rows_same(const struct podschema *, const void *,
+		    const void *);
+
+/* a value other than the default, within the row's bounds */
+static int64_t
+int_other(const struct podfield *f)
+{
+	return f->max != f->def ? f->max : f->min;
+}
+
+/* every row set to a value at its bound; how many rows, nested ones too */
+static int
+row_cover(const struct podfield *f, void *obj, int *rows)
+{
+	struct kv *kv;
+	char *a;
+
+	(*rows)++;
+	switch (f->type) {
+	case PS_STR:
+		*PODSCHEMA_MEMBER(char *, obj, f) = rep((size_t)f->max, 'a');
+		return 0;
+	case PS_STRLIST:
+		sl_add(PODSCHEMA_MEMBER(struct strlist, obj, f), "");
+		free(PODSCHEMA_MEMBER(struct strlist, obj, f)->v[0]);
+		PODSCHEMA_MEMBER(struct strlist, obj, f)->v[0] =
+		    rep(f->elem_max, 's');
+		return 0;
+	case PS_KVLIST:
+		REQUIRE((kv = calloc(1, sizeof(*kv))) != NULL);
+		kv->key = rep(f->key_max, 'k');
+		kv->value = rep(f->elem_max, 'v');
+		*PODSCHEMA_MEMBER(struct kv *, obj, f) = kv;
+		*(uint32_t *)(void *)((char *)obj + f->count_off) = 1;
+		return 0;
+	case PS_STRUCT:
+		return rows_cover(f->sub, (char *)obj + f->off, rows);
+	case PS_LIST:
+		REQUIRE((a = calloc(1, f->sub->size)) != NULL);
+		podschema_init(f->sub, a);
+		*PODSCHEMA_MEMBER(char *, obj, f) = a;
+		*(uint32_t *)(void *)((char *)obj + f->count_off) = 1;
+		return rows_cover(f->sub, a, rows);
+	}
+	podschema_set_int(f, obj, int_other(f));
+	return 0;
+}
+
+static int
+rows_cover(const struct podschema *s, void *obj, int *rows)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfields; i++)
+		if (row_cover(&s->fields[i], obj, rows) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+row_same(const struct podfield *f, const void *a, const void *b)
+{
+	const struct strlist *la, *lb;
+	const struct kv *ka, *kb;
+	const char *sa, *sb;
+
+	if (podschema_is_default(f, b))
+		return 0;	/* it did not travel */
+	switch (f->type) {
+	case PS_STR:
+		sa = *PODSCHEMA_CMEMBER(char *, a, f);
+		sb = *PODSCHEMA_CMEMBER(char *, b, f);
+		return strcmp(sa, sb) == 0;
+	case PS_STRLIST:
+		la = PODSCHEMA_CMEMBER(struct strlist, a, f);
+		lb = PODSCHEMA_CMEMBER(struct strlist, b, f);
+		return la->n == lb->n && strcmp(la->v[0], lb->v[0]) == 0;
+	case PS_KVLIST:
+		ka = *PODSCHEMA_CMEMBER(struct kv *, a, f);
+		kb = *PODSCHEMA_CMEMBER(struct kv *, b, f);
+		return podschema_count(f, b) == 1 &&
+		    strcmp(ka->key, kb->key) == 0 &&
+		    strcmp(ka->value, kb->value) == 0;
+	case PS_STRUCT:
+		return rows_same(f->sub, (const char *)a + f->off,
+		    (const char *)b + f->off);
+	case PS_LIST:
+		return podschema_count(f, b) == 1 &&
+		    rows_same(f->sub, *PODSCHEMA_CMEMBER(char *, a, f),
+		    *PODSCHEMA_CMEMBER(char *, b, f));
+	}
+	return podschema_int(f, a) == podschema_int(f, b);
+}
+
+static int
+rows_same(const struct podschema *s, const void *a, const void *b)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfields; i++)
+		if (!row_same(&s->fields[i], a, b)) {
+			fprintf(stderr, "%s.%s did not round-trip\n",
+			    s->name, s->fields[i].name);
+			return 0;
+		}
+	return 1;
+}
+
+TEST(test_tagged_every_table_row_round_trips)
+{
+	struct pod p, q;
+	int rows = 0;
+
+	pod_init(&p);
+	REQUIRE(rows_cover(&podschema_pod, &p, &rows) == 0);
+	/* pod + container + port + resources + securityContext x2 */
+	CHECK(rows >= 40);
+	REQUIRE(pod_trip(&p, &q) == 0);
+	CHECK(rows_same(&podschema_pod, &p, &q));
+	CHECK(pod_eq(&p, &q));
+	pod_free(&q);
+	pod_free(&p);
+}
+
+/* at its default every row leaves the wire: the bare pod is small */
+TEST(test_tagged_defaults_not_written)
+{
+	struct ipc_msg m1, m2;
+	struct pod p;
+
+	minimal_pod(&p);
+	ipc_msg_init(&m1, 0, 0);
+	REQUIRE(podwire_put_pod(&m1, &p) == 0);
+	p.containers[0].sc.privileged = 1;
+	ipc_msg_init(&m2, 0, 0);
+	REQUIRE(podwire_put_pod(&m2, &p) == 0);
+	/* the securityContext: tag, length, struct length, one u8 field */
+	CHECK_EQ_INT(m2.len - m1.len, 4 + 4 + 4 + (4 + 4 + 1));
+	ipc_msg_free(&m1);
+	ipc_msg_free(&m2);
+	pod_free(&p);
+}
+
+TEST(test_tables_consistent)
+{
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < podschema_nall; i++)
+		if (podschema_check(podschema_all[i], &why) == -1) {
+			fprintf(stderr, "%s: %s\n", podschema_all[i]->name,
+			    why);
+			CHECK(0);
+		}
+}
+
+TEST(test_tagged_every_report_row_round_trips)
+{
+	struct pod_report r, q;
+	int rows = 0;
+
+	pod_report_init(&r);
+	REQUIRE(rows_cover(&podschema_report, &r, &rows) == 0);
+	CHECK(rows >= 30);
+	REQUIRE(report_trip(&r, &q) == 0);
+	CHECK(rows_same(&podschema_report, &r, &q));
+	CHECK(report_eq(&r, &q));
+	pod_report_free(&q);
+	pod_report_free(&r);
 }

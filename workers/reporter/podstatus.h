@@ -1,6 +1,7 @@
 /*
- * PodStatus as the kubelet computes it, and `kubectl get pods` as kubectl
- * prints it, from the pod spec and the executor's observed state.  Pure:
+ * PodStatus as the kubelet computes it (podstatus.c), the v1.Pod and
+ * v1.PodList JSON (podjson.c) and `kubectl get pods` as kubectl prints it
+ * (podprint.c), from the pod spec and the executor's observed state.  Pure:
  * no I/O, no clock (the caller passes now_ns), deterministic output.
  * Every cJSON tree and string returned is the caller's to free; NULL
  * means out of memory.  A NULL report means nothing observed yet.

@@ -1,0 +1,471 @@
+/*
+ * The pod model's field tables (podschema.h), the executor report's, and
+ * what follows from a table alone: the defaults, what a struct owns and
+ * frees, whether a field is at its default, and the tables' own checks.
+ * The wire encoding they drive is in podwire.c, the JSON in the
+ * reporter's podjson.c.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc.h"	/* nitems, IPC_MAX_STR */
+#include "pod.h"
+#include "podschema.h"
+
+#define OFF(st, m)	offsetof(st, m)
+
+/* a string: required ones are never "", optional ones "" are NULL */
+#define STR(n, t, st, m, mx, fl) { .name = n, .tag = t, .type = PS_STR, \
+	.flags = fl, .off = OFF(st, m), .max = mx }
+#define STRLIST(n, t, st, m, cnt, emx) { .name = n, .tag = t, \
+	.type = PS_STRLIST, .flags = PSF_JSON_OMIT, .off = OFF(st, m), \
+	.max = cnt, .elem_max = emx }
+#define KVLIST(n, t, st, m, c, cnt, kmx, vmx, fm) { .name = n, .tag = t, \
+	.type = PS_KVLIST, .flags = PSF_JSON_OMIT, .fmt = fm, \
+	.off = OFF(st, m), .count_off = OFF(st, c), .max = cnt, \
+	.key_max = kmx, .elem_max = vmx }
+#define BOOL(n, t, st, m) { .name = n, .tag = t, .type = PS_BOOL, \
+	.flags = PSF_JSON_OMIT, .off = OFF(st, m), .max = 1 }
+#define TRI(n, t, st, m) { .name = n, .tag = t, .type = PS_TRI, \
+	.flags = PSF_JSON_OMIT, .off = OFF(st, m), .min = -1, .max = 1, \
+	.def = TRI_UNSET }
+#define ENUM(n, t, st, m, mx, fn) { .name = n, .tag = t, .type = PS_ENUM, \
+	.off = OFF(st, m), .max = mx, .enum_name = fn }
+/* an optional non-negative integer: -1 is unset */
+#define OPT_I64(n, t, st, m, fm) { .name = n, .tag = t, .type = PS_I64, \
+	.flags = PSF_UNSET | PSF_JSON_OMIT, .fmt = fm, .off = OFF(st, m), \
+	.min = 0, .max = INT64_MAX, .def = -1 }
+#define U32(n, t, st, m, lo, hi, fl) { .name = n, .tag = t, .type = PS_U32, \
+	.flags = fl, .off = OFF(st, m), .min = lo, .max = hi }
+#define STRUCT(n, t, st, m, s, fl) { .name = n, .tag = t, \
+	.type = PS_STRUCT, .flags = fl, .off = OFF(st, m), .sub = &s }
+#define LIST(n, t, st, m, c, cnt, s, fl) { .name = n, .tag = t, \
+	.type = PS_LIST, .flags = fl, .off = OFF(st, m), \
+	.count_off = OFF(st, c), .max = cnt, .sub = &s }
+/* a decoder tracks the rows it has seen in 64 bits */
+#define TABLE(sym, nm, st, rows) \
+	_Static_assert(nitems(rows) <= PODSCHEMA_MAX_FIELDS, #rows); \
+	const struct podschema sym = { nm, sizeof(st), rows, nitems(rows) }
+
+/* ---- the tables: rows in v1 JSON order, tags as first assigned ---- */
+
+static const struct podfield port_fields[] = {
+	STR("name", 1, struct container_port, name, POD_MAX_LABEL,
+	    PSF_JSON_OMIT),
+	U32("hostPort", 3, struct container_port, host_port, 0, 65535,
+	    PSF_JSON_OMIT),
+	U32("containerPort", 2, struct container_port, container_port, 1,
+	    65535, PSF_REQUIRED),
+	ENUM("protocol", 4, struct container_port, protocol, PROTO_SCTP,
+	    pod_protocol_name),
+	STR("hostIP", 5, struct container_port, host_ip, 63, PSF_JSON_OMIT),
+};
+TABLE(podschema_port, "port", struct container_port, port_fields);
+
+/* limits before requests, as v1.ResourceRequirements */
+static const struct podfield resources_fields[] = {
+	OPT_I64("limits.cpu", 2, struct resources, cpu_limit_milli, PSJ_CPU),
+	OPT_I64("limits.memory", 4, struct resources, mem_limit_bytes,
+	    PSJ_MEM),
+	OPT_I64("requests.cpu", 1, struct resources, cpu_request_milli,
+	    PSJ_CPU),
+	OPT_I64("requests.memory", 3, struct resources, mem_request_bytes,
+	    PSJ_MEM),
+};
+TABLE(podschema_resources, "resources", struct resources, resources_fields);
+
+static const struct podfield sc_fields[] = {
+	STRLIST("capabilities.add", 7, struct security_context, cap_add,
+	    POD_MAX_CAPS, POD_MAX_CAP_NAME),
+	STRLIST("capabilities.drop", 8, struct security_context, cap_drop,
+	    POD_MAX_CAPS, POD_MAX_CAP_NAME),
+	TRI("privileged", 5, struct security_context, privileged),
+	OPT_I64("runAsUser", 1, struct security_context, run_as_user,
+	    PSJ_PLAIN),
+	OPT_I64("runAsGroup", 2, struct security_context, run_as_group,
+	    PSJ_PLAIN),
+	TRI("runAsNonRoot", 3, struct security_context, run_as_non_root),
+	TRI("readOnlyRootFilesystem", 4, struct security_context,
+	    read_only_root_fs),
+	TRI("allowPrivilegeEscalation", 6, struct security_context,
+	    allow_privilege_escalation),
+};
+TABLE(podschema_security_context, "securityContext", struct security_context,
+    sc_fields);
+
+static const struct podfield container_fields[] = {
+	STR("name", 1, struct container_spec, name, POD_MAX_CONTAINER_NAME,
+	    PSF_REQUIRED | PSF_KEY),
+	STR("image", 2, struct container_spec, image, POD_MAX_IMAGE,
+	    PSF_REQUIRED),
+	STRLIST("command", 4, struct container_spec, command, POD_MAX_ARGS,
+	    POD_MAX_ARG),
+	STRLIST("args", 5, struct container_spec, args, POD_MAX_ARGS,
+	    POD_MAX_ARG),
+	STR("workingDir", 7, struct container_spec, working_dir, POD_MAX_PATH,
+	    PSF_JSON_OMIT),
+	LIST("ports", 8, struct container_spec, ports, n_ports, POD_MAX_PORTS,
+	    podschema_port, PSF_JSON_OMIT),
+	KVLIST("env", 6, struct container_spec, env, n_env, POD_MAX_ENV,
+	    POD_MAX_ENV_NAME, POD_MAX_ENV_VALUE, PSJ_NAMEVALUE),
+	STRUCT("resources", 9, struct container_spec, res,
+	    podschema_resources, 0),
+	ENUM("imagePullPolicy", 3, struct container_spec, pull_policy,
+	    PULL_NEVER, pod_pull_policy_name),
+	STRUCT("securityContext", 10, struct container_spec, sc,
+	    podschema_security_context, PSF_JSON_OMIT),
+};
+TABLE(podschema_container, "container", struct container_spec,
+    container_fields);
+
+static const struct podfield psc_fields[] = {
+	OPT_I64("runAsUser", 1, struct pod_security_context, run_as_user,
+	    PSJ_PLAIN),
+	OPT_I64("runAsGroup", 2, struct pod_security_context, run_as_group,
+	    PSJ_PLAIN),
+	TRI("runAsNonRoot", 3, struct pod_security_context, run_as_non_root),
+};
+TABLE(podschema_pod_security_context, "securityContext",
+    struct pod_security_context, psc_fields);
+
+static const struct podfield pod_fields[] = {
+	{ .name = "name", .tag = 2, .type = PS_STR, .flags = PSF_REQUIRED,
+	  .where = PSW_META_ID, .off = OFF(struct pod, name),
+	  .max = POD_MAX_NAME },
+	{ .name = "namespace", .tag = 1, .type = PS_STR,
+	  .flags = PSF_REQUIRED, .where = PSW_META_ID,
+	  .off = OFF(struct pod, namespace), .max = POD_MAX_NAMESPACE },
+	{ .name = "uid", .tag = 3, .type = PS_STR,
+	  .flags = PSF_REQUIRED | PSF_JSON_OMIT, .where = PSW_META_ID,
+	  .off = OFF(struct pod, uid), .max = POD_MAX_UID },
+	{ .name = "labels", .tag = 4, .type = PS_KVLIST,
+	  .flags = PSF_JSON_OMIT, .where = PSW_META, .fmt = PSJ_MAP,
+	  .off = OFF(struct pod, labels), .count_off = OFF(struct pod,
+	  n_labels), .max = POD_MAX_META, .key_max = POD_MAX_KEY,
+	  .elem_max = POD_MAX_LABEL_VALUE },
+	{ .name = "annotations", .tag = 5, .type = PS_KVLIST,
+	  .flags = PSF_JSON_OMIT, .where = PSW_META, .fmt = PSJ_MAP,
+	  .off = OFF(struct pod, annotations), .count_off = OFF(struct pod,
+	  n_annotations), .max = POD_MAX_META, .key_max = POD_MAX_KEY,
+	  .elem_max = POD_MAX_ANNOT_VALUE },
+	{ .name = "source", .tag = 6, .type = PS_STR, .where = PSW_NONE,
+	  .off = OFF(struct pod, source), .max = POD_MAX_SOURCE },
+	LIST("containers", 15, struct pod, containers, n_containers,
+	    POD_MAX_CONTAINERS, podschema_container, PSF_REQUIRED),
+	ENUM("restartPolicy", 8, struct pod, restart_policy, RESTART_NEVER,
+	    pod_restart_policy_name),
+	{ .name = "terminationGracePeriodSeconds", .tag = 9, .type = PS_I64,
+	  .off = OFF(struct pod, termination_grace_seconds), .min = 0,
+	  .max = INT64_MAX, .def = 30 },
+	STR("nodeName", 7, struct pod, node_name, POD_MAX_NAME,
+	    PSF_JSON_OMIT),
+	BOOL("hostNetwork", 10, struct pod, host_network),
+	BOOL("hostPID", 11, struct pod, host_pid),
+	BOOL("hostIPC", 12, struct pod, host_ipc),
+	BOOL("shareProcessNamespace", 13, struct pod, share_pid),
+	STRUCT("securityContext", 14, struct pod, psc,
+	    podschema_pod_security_context, 0),
+};
+TABLE(podschema_pod, "pod", struct pod, pod_fields);
+
+/* ---- the executor's report ---- */
+
+/* any value: times, exit codes and signals are the runtime's */
+#define ANY_I64(n, t, st, m) { .name = n, .tag = t, .type = PS_I64, \
+	.off = OFF(st, m), .min = INT64_MIN, .max = INT64_MAX }
+#define ANY_I32(n, t, st, m) { .name = n, .tag = t, .type = PS_I32, \
+	.off = OFF(st, m), .min = INT32_MIN, .max = INT32_MAX }
+#define POD_MAX_IMAGE_ID	(POD_MAX_IMAGE + POD_MAX_ID - 1)
+#define POD_MAX_CONTAINER_ID	(POD_MAX_ID + 15)	/* "runc://<id>" */
+#define POD_MAX_IP		63
+
+static const struct podfield term_fields[] = {
+	ANY_I32("exitCode", 1, struct container_term, exit_code),
+	ANY_I32("signal", 2, struct container_term, signal),
+	STR("reason", 3, struct container_term, reason, POD_MAX_REASON, 0),
+	STR("message", 4, struct container_term, message, POD_MAX_REASON, 0),
+	ANY_I64("startedAt", 5, struct container_term, started_at_ns),
+	ANY_I64("finishedAt", 6, struct container_term, finished_at_ns),
+	STR("containerID", 7, struct container_term, container_id,
+	    POD_MAX_CONTAINER_ID, 0),
+};
+TABLE(podschema_container_term, "terminated", struct container_term,
+    term_fields);
+
+static const struct podfield creport_fields[] = {
+	STR("name", 1, struct container_report, name, POD_MAX_CONTAINER_NAME,
+	    PSF_REQUIRED),
+	STR("image", 2, struct container_report, image, POD_MAX_IMAGE,
+	    PSF_REQUIRED),
+	STR("imageID", 3, struct container_report, image_id, POD_MAX_IMAGE_ID,
+	    0),
+	STR("containerID", 4, struct container_report, container_id,
+	    POD_MAX_CONTAINER_ID, 0),
+	ENUM("state", 5, struct container_report, state, CSTATE_TERMINATED,
+	    NULL),
+	STR("reason", 6, struct container_report, reason, POD_MAX_REASON, 0),
+	STR("message", 7, struct container_report, message, POD_MAX_REASON,
+	    0),
+	ANY_I64("startedAt", 8, struct container_report, started_at_ns),
+	ANY_I32("exitCode", 9, struct container_report, exit_code),
+	ANY_I32("signal", 10, struct container_report, signal),
+	ANY_I64("finishedAt", 11, struct container_report, finished_at_ns),
+	U32("restartCount", 12, struct container_report, restart_count, 0,
+	    UINT32_MAX, 0),
+	BOOL("hasLastState", 13, struct container_report, has_last),
+	STRUCT("lastState.terminated", 14, struct container_report, last_term,
+	    podschema_container_term, 0),
+	BOOL("ready", 15, struct container_report, ready),
+};
+TABLE(podschema_container_report, "containerStatus", struct container_report,
+    creport_fields);
+
+static const struct podfield report_fields[] = {
+	BOOL("denied", 1, struct pod_report, denied),
+	STR("reason", 2, struct pod_report, reason, POD_MAX_REASON, 0),
+	STR("message", 3, struct pod_report, message, POD_MAX_REASON, 0),
+	BOOL("sandboxReady", 4, struct pod_report, sandbox_ready),
+	ANY_I64("startTime", 5, struct pod_report, start_time_ns),
+	BOOL("terminating", 6, struct pod_report, terminating),
+	ANY_I64("deletionTimestamp", 7, struct pod_report, deletion_ns),
+	STR("podIP", 8, struct pod_report, pod_ip, POD_MAX_IP, 0),
+	STR("hostIP", 9, struct pod_report, host_ip, POD_MAX_IP, 0),
+	LIST("containerStatuses", 10, struct pod_report, containers,
+	    n_containers, POD_MAX_CONTAINERS, podschema_container_report, 0),
+};
+TABLE(podschema_report, "podStatus", struct pod_report, report_fields);
+
+const struct podschema *const podschema_all[] = {
+	&podschema_pod, &podschema_container, &podschema_port,
+	&podschema_resources, &podschema_security_context,
+	&podschema_pod_security_context, &podschema_report,
+	&podschema_container_report, &podschema_container_term,
+};
+const size_t podschema_nall = nitems(podschema_all);
+
+/* ---- members ---- */
+
+uint32_t
+podschema_count(const struct podfield *f, const void *obj)
+{
+	switch (f->type) {
+	case PS_STRLIST:
+		return PODSCHEMA_CMEMBER(struct strlist, obj, f)->n;
+	case PS_KVLIST:
+	case PS_LIST:
+		return *(const uint32_t *)(const void *)
+		    ((const char *)obj + f->count_off);
+	}
+	return 0;
+}
+
+uint32_t *
+podschema_count_ref(const struct podfield *f, void *obj)
+{
+	return (uint32_t *)(void *)((char *)obj + f->count_off);
+}
+
+/* an integer row's value, widened */
+int64_t
+podschema_int(const struct podfield *f, const void *obj)
+{
+	switch (f->type) {
+	case PS_BOOL:
+	case PS_ENUM:
+		return *PODSCHEMA_CMEMBER(uint8_t, obj, f);
+	case PS_TRI:
+		return *PODSCHEMA_CMEMBER(int8_t, obj, f);
+	case PS_U32:
+		return *PODSCHEMA_CMEMBER(uint32_t, obj, f);
+	case PS_I32:
+		return *PODSCHEMA_CMEMBER(int32_t, obj, f);
+	case PS_I64:
+		return *PODSCHEMA_CMEMBER(int64_t, obj, f);
+	}
+	return 0;
+}
+
+/* v is in the row's range: the narrowing below is exact */
+void
+podschema_set_int(const struct podfield *f, void *obj, int64_t v)
+{
+	switch (f->type) {
+	case PS_BOOL:
+	case PS_ENUM:
+		*PODSCHEMA_MEMBER(uint8_t, obj, f) = (uint8_t)v;
+		break;
+	case PS_TRI:
+		*PODSCHEMA_MEMBER(int8_t, obj, f) = (int8_t)v;
+		break;
+	case PS_U32:
+		*PODSCHEMA_MEMBER(uint32_t, obj, f) = (uint32_t)v;
+		break;
+	case PS_I32:
+		*PODSCHEMA_MEMBER(int32_t, obj, f) = (int32_t)v;
+		break;
+	case PS_I64:
+		*PODSCHEMA_MEMBER(int64_t, obj, f) = v;
+		break;
+	}
+}
+
+int
+podschema_is_int(const struct podfield *f)
+{
+	return f->type == PS_BOOL || f->type == PS_ENUM ||
+	    f->type == PS_TRI || f->type == PS_U32 || f->type == PS_I32 ||
+	    f->type == PS_I64;
+}
+
+static int
+struct_is_default(const struct podschema *s, const void *obj)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfields; i++)
+		if (!podschema_is_default(&s->fields[i], obj))
+			return 0;
+	return 1;
+}
+
+int
+podschema_is_default(const struct podfield *f, const void *obj)
+{
+	const char *str;
+
+	if (podschema_is_int(f))
+		return podschema_int(f, obj) == f->def;
+	switch (f->type) {
+	case PS_STR:
+		str = *PODSCHEMA_CMEMBER(char *, obj, f);
+		return str == NULL || *str == '\0';
+	case PS_STRUCT:
+		return struct_is_default(f->sub, (const char *)obj + f->off);
+	}
+	return podschema_count(f, obj) == 0;
+}
+
+/* ---- defaults and freeing ---- */
+
+void
+podschema_init(const struct podschema *s, void *obj)
+{
+	const struct podfield *f;
+	size_t i;
+
+	memset(obj, 0, s->size);
+	for (i = 0; i < s->nfields; i++) {
+		f = &s->fields[i];
+		if (podschema_is_int(f))
+			podschema_set_int(f, obj, f->def);
+		else if (f->type == PS_STRUCT)
+			podschema_init(f->sub, (char *)obj + f->off);
+	}
+}
+
+static void
+kvlist_free(const struct podfield *f, void *obj)
+{
+	struct kv *kv = *PODSCHEMA_MEMBER(struct kv *, obj, f);
+	uint32_t i, n = *podschema_count_ref(f, obj);
+
+	for (i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+static void
+list_free(const struct podfield *f, void *obj)
+{
+	char *a = *PODSCHEMA_MEMBER(char *, obj, f);
+	uint32_t i, n = *podschema_count_ref(f, obj);
+
+	for (i = 0; i < n; i++)
+		podschema_free(f->sub, a + (size_t)i * f->sub->size);
+	free(a);
+}
+
+static void
+fields_free(const struct podschema *s, void *obj)
+{
+	const struct podfield *f;
+	size_t i;
+
+	for (i = 0; i < s->nfields; i++) {
+		f = &s->fields[i];
+		switch (f->type) {
+		case PS_STR:
+			free(*PODSCHEMA_MEMBER(char *, obj, f));
+			break;
+		case PS_STRLIST:
+			strlist_free(PODSCHEMA_MEMBER(struct strlist, obj, f));
+			break;
+		case PS_KVLIST:
+			kvlist_free(f, obj);
+			break;
+		case PS_STRUCT:
+			fields_free(f->sub, (char *)obj + f->off);
+			break;
+		case PS_LIST:
+			list_free(f, obj);
+			break;
+		}
+	}
+}
+
+void
+podschema_free(const struct podschema *s, void *obj)
+{
+	fields_free(s, obj);
+	podschema_init(s, obj);
+}
+
+/* ---- the tables themselves ---- */
+
+static int
+bad(const char **why, const char *reason)
+{
+	*why = reason;
+	return -1;
+}
+
+static int
+check_field(const struct podschema *s, size_t i, const char **why)
+{
+	const struct podfield *f = &s->fields[i];
+	size_t j;
+
+	if (f->tag == 0 || f->tag == PODSCHEMA_TAG_TEST)
+		return bad(why, "a reserved tag");
+	for (j = 0; j < i; j++) {
+		if (s->fields[j].tag == f->tag)
+			return bad(why, "a tag used twice");
+		if (strcmp(s->fields[j].name, f->name) == 0)
+			return bad(why, "a name used twice");
+	}
+	if ((f->type == PS_STRUCT || f->type == PS_LIST) && f->sub == NULL)
+		return bad(why, "a nested field without its table");
+	if (podschema_is_int(f) && (f->def < f->min || f->def > f->max) &&
+	    !((f->flags & PSF_UNSET) && f->def == -1) &&
+	    !(f->flags & PSF_REQUIRED))
+		return bad(why, "a default outside the range");
+	if (f->type == PS_STR && (f->max <= 0 || f->max >= IPC_MAX_STR))
+		return bad(why, "a string bound outside IPC_MAX_STR");
+	return 0;
+}
+
+int
+podschema_check(const struct podschema *s, const char **why)
+{
+	size_t i;
+
+	if (s->nfields > PODSCHEMA_MAX_FIELDS)
+		return bad(why, "more fields than a decoder tracks");
+	for (i = 0; i < s->nfields; i++)
+		if (check_field(s, i, why) == -1)
+			return -1;
+	return 0;
+}

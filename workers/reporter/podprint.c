@@ -1,0 +1,265 @@
+/*
+ * `kubectl get pods -A` as kubectl prints it: the row of printPod
+ * (pkg/printers/internalversion/printers.go) and the padding of its
+ * tabwriter, from the status rules' view of each pod (podstatus.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pod.h"
+#include "podstatus.h"
+#include "podview.h"
+
+#define TABLE_COLS		6
+#define TABLE_PADDING		3	/* kubectl's tabwriter: padding */
+#define TABLE_MINWIDTH		6	/* kubectl's tabwriter: minwidth */
+#define CELL_NUM_LEN		64	/* "16/16", "12 (3m2s ago)" */
+#define REASON_NUM_LEN		32	/* "ExitCode:-2147483648" */
+
+/* kubectl's translateTimestampSince on an API (whole-second) timestamp */
+static void
+since(int64_t ts_ns, int64_t now_ns, char *buf, size_t len)
+{
+	if (ts_ns <= 0) {
+		snprintf(buf, len, "<unknown>");
+		return;
+	}
+	podstatus_human_duration(now_ns - (ts_ns / NS_PER_SEC) * NS_PER_SEC,
+	    buf, len);
+}
+
+
+enum { COL_NAMESPACE, COL_NAME, COL_READY, COL_STATUS, COL_RESTARTS,
+    COL_AGE };
+
+static const char *const table_header[TABLE_COLS] = {
+	"NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"
+};
+
+struct table_row {
+	const char	*cell[TABLE_COLS];
+	char		 ready[CELL_NUM_LEN];
+	char		 status[REASON_NUM_LEN];
+	char		 restarts[CELL_NUM_LEN];
+	char		 age[PODSTATUS_DURATION_LEN];
+};
+
+/* one container's say in printPod's STATUS; NULL: it has none */
+static const char *
+container_reason(const struct cview *cv, char *buf, size_t len)
+{
+	const struct container_report *r = cv->rep;
+
+	switch (cv_state(cv)) {
+	case CSTATE_WAITING:
+		return cv_waiting_reason(cv);
+	case CSTATE_TERMINATED:
+		if (nonempty(r->reason))
+			return r->reason;
+		if (r->signal != 0)
+			snprintf(buf, len, "Signal:%d", r->signal);
+		else
+			snprintf(buf, len, "ExitCode:%d", r->exit_code);
+		return buf;
+	}
+	return NULL;
+}
+
+/*
+ * printPod: the pod reason or phase, overridden by each container's
+ * reason walking containerStatuses from the last, so the first (by name)
+ * wins; "Completed" with a container still running reads as Running.
+ */
+static void
+row_status(const struct pview *pv, struct table_row *row)
+{
+	const struct cview *cv;
+	const char *reason, *cr;
+	uint32_t i, ready = 0;
+	int has_running = 0;
+
+	reason = pv->phase;
+	if (pv->rep != NULL && nonempty(pv->rep->reason))
+		reason = pv->rep->reason;
+	else if (pv->denied)
+		reason = REASON_DENIED;
+	for (i = pv->n; i > 0 && !pv->denied; i--) {
+		cv = &pv->c[pv->byname[i - 1]];
+		if ((cr = container_reason(cv, row->status,
+		    sizeof(row->status))) != NULL)
+			reason = cr;
+		else if (cv_ready(cv)) {
+			has_running = 1;
+			ready++;
+		}
+	}
+	if (strcmp(reason, "Completed") == 0 && has_running)
+		reason = pv_is_ready(pv) ? "Running" : "NotReady";
+	/* printPod: a pod with a deletionTimestamp, unless it is done */
+	if (pv_terminating(pv) && strcmp(pv->phase, PHASE_SUCCEEDED) != 0 &&
+	    strcmp(pv->phase, PHASE_FAILED) != 0)
+		reason = "Terminating";
+	row->cell[COL_STATUS] = reason;
+	snprintf(row->ready, sizeof(row->ready), "%u/%u", ready,
+	    pv->pod->n_containers);
+	row->cell[COL_READY] = row->ready;
+}
+
+/* "N" or "N (3m2s ago)" from the latest lastState.terminated.finishedAt */
+static void
+row_restarts(const struct pview *pv, struct table_row *row, int64_t now_ns)
+{
+	const struct container_report *r;
+	char ago[PODSTATUS_DURATION_LEN];
+	int64_t last = 0, total = 0;
+	uint32_t i;
+
+	for (i = 0; i < pv->n && !pv->denied; i++) {
+		if ((r = pv->c[i].rep) == NULL)
+			continue;
+		total += r->restart_count;
+		if (r->has_last && r->last_term.finished_at_ns > last)
+			last = r->last_term.finished_at_ns;
+	}
+	if (total != 0 && last > 0) {
+		since(last, now_ns, ago, sizeof(ago));
+		snprintf(row->restarts, sizeof(row->restarts),
+		    "%lld (%s ago)", (long long)total, ago);
+	} else
+		snprintf(row->restarts, sizeof(row->restarts), "%lld",
+		    (long long)total);
+	row->cell[COL_RESTARTS] = row->restarts;
+}
+
+static void
+row_fill(struct table_row *row, const struct podlist_entry *e, int64_t now_ns)
+{
+	struct pview pv;
+
+	pview_init(&pv, e->pod, e->rep, now_ns);
+	row->cell[COL_NAMESPACE] = nz(e->pod->namespace);
+	row->cell[COL_NAME] = nz(e->pod->name);
+	row_status(&pv, row);
+	row_restarts(&pv, row, now_ns);
+	since(pv_start_time(&pv), now_ns, row->age, sizeof(row->age));
+	row->cell[COL_AGE] = row->age;
+}
+
+/* tabwriter counts runes, not bytes */
+static size_t
+utf8_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/*
+ * Cells are printed escaped (str_escape_ctl): a name or a reason with a
+ * newline or an escape sequence would forge a row or drive the terminal
+ * of whoever runs agentctl.  The executor only accepts names that are
+ * DNS labels and subdomains; this holds even if that were bypassed.
+ * Widths are those of the escaped text.
+ */
+#define CELL_ESC_LEN	STR_ESCAPE_MAX(POD_MAX_REASON + 1)
+
+static size_t
+cell_width(const char *cell)
+{
+	char esc[CELL_ESC_LEN];
+
+	str_escape_ctl(esc, sizeof(esc), cell);
+	return utf8_width(esc);
+}
+
+/* every column but the last is padded; the last is a trailing cell */
+static void
+column_widths(const struct table_row *rows, size_t nrows,
+    size_t width[TABLE_COLS])
+{
+	size_t i, w;
+	int c;
+
+	for (c = 0; c < TABLE_COLS; c++) {
+		width[c] = 0;
+		for (i = 0; i < nrows; i++)
+			if ((w = cell_width(rows[i].cell[c])) > width[c])
+				width[c] = w;
+		width[c] += TABLE_PADDING;
+		if (width[c] < TABLE_MINWIDTH)
+			width[c] = TABLE_MINWIDTH;
+	}
+}
+
+/* with out NULL, only count the bytes needed (without the NUL) */
+static size_t
+table_emit(const struct table_row *rows, size_t nrows,
+    const size_t width[TABLE_COLS], char *out)
+{
+	size_t i, off = 0, len, pad;
+	int c;
+
+	for (i = 0; i < nrows; i++) {
+		for (c = 0; c < TABLE_COLS; c++) {
+			len = str_escape_ctl(NULL, 0, rows[i].cell[c]);
+			pad = c == TABLE_COLS - 1 ? 0 :
+			    width[c] - cell_width(rows[i].cell[c]);
+			if (out != NULL) {
+				/* its NUL lands where the pad or '\n' goes */
+				str_escape_ctl(out + off, len + 1,
+				    rows[i].cell[c]);
+				memset(out + off + len, ' ', pad);
+			}
+			off += len + pad;
+		}
+		if (out != NULL)
+			out[off] = '\n';
+		off++;
+	}
+	return off;
+}
+
+static char *
+table_render(const struct table_row *rows, size_t nrows)
+{
+	size_t width[TABLE_COLS], len;
+	char *out;
+
+	column_widths(rows, nrows, width);
+	len = table_emit(rows, nrows, width, NULL);
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	table_emit(rows, nrows, width, out);
+	out[len] = '\0';
+	return out;
+}
+
+char *
+podstatus_table(const struct pod *const *pods,
+    const struct pod_report *const *reps, size_t n, int64_t now_ns)
+{
+	struct table_row *rows = NULL;
+	struct podlist_entry *e;
+	char *out = NULL;
+	size_t i;
+	int c;
+
+	if ((e = podlist_sorted(pods, reps, n)) == NULL)
+		return NULL;
+	if ((rows = calloc(n + 1, sizeof(*rows))) == NULL)
+		goto out;
+	for (c = 0; c < TABLE_COLS; c++)
+		rows[0].cell[c] = table_header[c];
+	for (i = 0; i < n; i++)
+		row_fill(&rows[i + 1], &e[i], now_ns);
+	out = table_render(rows, n + 1);
+ out:
+	free(rows);
+	free(e);
+	return out;
+}
