@@ -13,7 +13,7 @@
  * Build: clang -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -DAGENTD_FUZZ \
  *   -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_podwire.c \
  *   ipc/ipc.c ipc/podwire.c ipc/pod.c ipc/podschema.c ipc/msgcat.c \
- *   ipc/msgschema.c common/log.c -levent \
+ *   ipc/msgschema.c ipc/proctab.c common/log.c -levent \
  *   -o /tmp/fuzz_podwire
  */
 #include <stdint.h>

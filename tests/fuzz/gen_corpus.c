@@ -7,7 +7,7 @@
  * Build and run from the top of the tree:
  *   cc -std=gnu11 -Iinclude -D_GNU_SOURCE -o /tmp/gen_corpus \
  *     tests/fuzz/gen_corpus.c ipc/ipc.c ipc/podwire.c ipc/pod.c \
- *     ipc/podschema.c ipc/msgcat.c ipc/msgschema.c ipc/evring.c \
+ *     ipc/podschema.c ipc/msgcat.c ipc/msgschema.c ipc/proctab.c ipc/evring.c \
  *     common/log.c common/configbin.c common/caps.c -levent && \
  *     /tmp/gen_corpus tests/fuzz/corpus
  */
