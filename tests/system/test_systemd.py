@@ -615,14 +615,14 @@ def test_installed_unit_passes_systemd_analyze_verify(installed):
 # ---- the documentation covers what the code has ----
 
 def config_keys():
-    with open(os.path.join(TOP, "ipc", "config.c")) as f:
+    with open(os.path.join(TOP, "common", "configbin.c")) as f:
         src = f.read()
-    table = src[src.index("cfg_keys[] = {"):]
+    table = src[src.index("config_fields[] = {"):]
     table = table[:table.index("};")]
     # test builds' hooks are not configuration a user can set
     table = re.sub(r"#ifdef AGENTD_TEST_HOOKS.*?#endif", "", table,
                    flags=re.S)
-    keys = re.findall(r'\{\s*"(\w+)",\s*CFG_', table)
+    keys = re.findall(r'\{\s*"(\w+)",\s*\d+,\s*CFG_', table)
     assert len(keys) >= 20
     return keys
 
