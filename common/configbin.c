@@ -161,7 +161,9 @@ config_add_cap(struct agentd_config *c, const char *v)
 		return "has too many entries";
 	if (strncmp(v, "CAP_", 4) == 0)
 		v += 4;
-	if (*v == '\0' || strlen(v) > 32)
+	/* the name is kept without the prefix: CAP_CAP_X would lose one
+	   more on its way through the binary form, and is no capability */
+	if (*v == '\0' || strlen(v) > 32 || strncmp(v, "CAP_", 4) == 0)
 		return "has an invalid capability name";
 	for (i = 0; v[i]; i++)
 		if (!((v[i] >= 'A' && v[i] <= 'Z') || v[i] == '_'))

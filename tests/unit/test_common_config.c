@@ -493,6 +493,9 @@ TEST(test_allowed_capabilities_bad_name_rejected)
 	    "line 3: allowedCapabilities has an invalid capability name");
 	check_error("allowedCapabilities: [CAP_]\n",
 	    "line 1: allowedCapabilities has an invalid capability name");
+	/* one prefix at most: found by fuzz_config's binary round trip */
+	check_error("allowedCapabilities: [CAP_CAP_NET_ADMIN]\n",
+	    "line 1: allowedCapabilities has an invalid capability name");
 	check_error("allowedCapabilities: ['SYS ADMIN']\n",
 	    "line 1: allowedCapabilities has an invalid capability name");
 	check_error("allowedCapabilities: [[NET_ADMIN]]\n",
