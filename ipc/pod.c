@@ -110,6 +110,20 @@ pod_protocol_name(uint8_t proto)
 	return "TCP";
 }
 
+const char *
+pod_dns_policy_name(uint8_t policy)
+{
+	switch (policy) {
+	case DNS_CLUSTER_FIRST_HOST_NET:
+		return "ClusterFirstWithHostNet";
+	case DNS_DEFAULT:
+		return "Default";
+	case DNS_NONE:
+		return "None";
+	}
+	return "ClusterFirst";
+}
+
 /* the model's timestamps are Unix time in nanoseconds */
 int64_t
 pod_now_ns(void)

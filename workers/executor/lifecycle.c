@@ -32,6 +32,7 @@
 #include "job.h"
 #include "log.h"
 #include "msgcat.h"
+#include "podfiles.h"
 #include "policy.h"
 
 #define NS_PER_S	1000000000LL
@@ -768,6 +769,22 @@ sandbox_failed(struct xpod *x, const char *why, const char *logkey)
 	    "Failed to create pod sandbox: %s", why);
 }
 
+/* GetPodDNS: a cluster DNS policy without clusterDNS is Default */
+static void
+dns_fallback_event(const struct xpod *x)
+{
+	int missing;
+
+	podfiles_dns_type(&x->pod, exec_conf()->cluster_dns[0] != '\0',
+	    &missing);
+	if (missing)
+		exec_event(x, EVENT_WARNING, "MissingClusterDNS", NULL,
+		    "pod: \"%s_%s(%s)\". agentd does not have ClusterDNS IP "
+		    "configured and cannot create Pod using \"ClusterFirst\" "
+		    "policy. Falling back to \"Default\" policy.",
+		    x->pod.name, x->pod.namespace, x->pod.uid);
+}
+
 static void
 sandbox_create(struct xpod *x)
 {
@@ -781,6 +798,7 @@ sandbox_create(struct xpod *x)
 	    rt_new_id(o->id, sizeof(o->id)) == -1)
 		fatalx("sandbox job");
 	policy_describe(&x->pod, o->details, sizeof(o->details));
+	dns_fallback_event(x);
 	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
 		free(o);
 		/* no backoff: nothing failed but the record, which may heal */
@@ -1629,6 +1647,9 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 	r->start_time_ns = x->start_time_ns;
 	if (x->has_sandbox && x->sb.pod_ip[0])
 		r->pod_ip = strdup(x->sb.pod_ip);
+	/* the node's addresses; the reporter gives them to hostNetwork pods */
+	if (exec_conf()->node_ips[0] != '\0')
+		r->host_ip = strdup(exec_conf()->node_ips);
 	if ((r->containers = calloc(x->pod.n_containers,
 	    sizeof(*r->containers))) == NULL)
 		return -1;
