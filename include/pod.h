@@ -256,7 +256,9 @@ int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */
  * user) and in the executor right after decoding (a failure is a protocol
  * error of the watcher): namespace a DNS label, name a DNS subdomain,
  * uid [A-Za-z0-9-] of at most POD_MAX_UID, the log directory name within
- * POD_MAX_LOGDIR_NAME, container names DNS labels.  0 if all hold; else
+ * POD_MAX_LOGDIR_NAME, container names DNS labels, and what the pod's
+ * /etc files are made of (hostname, subdomain, hostAliases, dnsConfig)
+ * within the watcher's rules.  0 if all hold; else
  * -1 with the field's path in field and the reason in why.
  */
 #define POD_IDENTITY_FIELD	64
