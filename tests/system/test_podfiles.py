@@ -59,6 +59,10 @@ def start(a, name, extra_spec=""):
                                               extra_spec=extra_spec))
 
 
+def events(a):
+    return json.loads(a.agentctl("events", "-o", "json").stdout)["items"]
+
+
 def node_resolv():
     """The node's resolv.conf as the executor picks it."""
     text = open("/etc/resolv.conf").read()
@@ -78,6 +82,8 @@ def test_cluster_first_none_aliases_hostname(cluster):
           "  hostAliases:\n  - ip: 10.1.2.3\n    hostnames: [foo.local, bar]\n")
     start(cluster, "fqdn", "  hostname: box\n  subdomain: grp\n"
           "  setHostnameAsFQDN: true\n  dnsPolicy: Default\n")
+    start(cluster, "many", "  dnsConfig:\n"
+          "    nameservers: [1.1.1.1, 1.1.1.2, 1.1.1.3]\n")
 
     hosts, resolv, host = files(cluster, "cf")
     lines = resolv.splitlines()
@@ -101,6 +107,19 @@ def test_cluster_first_none_aliases_hostname(cluster):
     assert CLUSTER_DNS not in resolv
     assert [ln.split()[1] for ln in resolv.splitlines()
             if ln.startswith("nameserver")] == node_resolv()[:3]
+
+    # the cluster's server and the pod's three: the fourth is cut
+    hosts, resolv, host = files(cluster, "many")
+    assert [ln for ln in resolv.splitlines() if ln.startswith("nameserver")] \
+        == [f"nameserver {CLUSTER_DNS}", "nameserver 1.1.1.1",
+            "nameserver 1.1.1.2"]
+    ev = wait_for(lambda: [e for e in events(cluster)
+                           if e["reason"] == "DNSConfigForming"], 20,
+                  interval=0.3, what="DNSConfigForming")[0]
+    assert ev["type"] == "Warning"
+    assert ev["involvedObject"]["name"] == "many-testnode"
+    assert "the applied nameserver line is: 10.96.0.10 1.1.1.1 1.1.1.2" \
+        in ev["message"]
 
     # status: the configured node IP on every pod, no pod IP without CNI
     st = wait_pod(cluster, "cf", running)["status"]
@@ -141,8 +160,8 @@ def test_cluster_first_without_cluster_dns(plain):
             if ln.startswith("nameserver")] == node_resolv()[:3]
 
     def event():
-        doc = json.loads(plain.agentctl("events", "-o", "json").stdout)
-        return [e for e in doc["items"] if e["reason"] == "MissingClusterDNS"]
+        return [e for e in events(plain)
+                if e["reason"] == "MissingClusterDNS"]
     ev = wait_for(event, 20, interval=0.3, what="MissingClusterDNS")[0]
     assert ev["type"] == "Warning"
     assert "Falling back to \"Default\" policy" in ev["message"]

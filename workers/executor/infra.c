@@ -30,7 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "podfiles.h"
 #include "rt_private.h"
 
@@ -69,8 +68,8 @@ pod_write(const char *dir, const char *name, const char *text,
  * namespace, so prefer systemd-resolved's upstream list then, as the
  * kubelet is set up to (--resolv-conf).
  */
-static char *
-pod_resolv_host(void)
+char *
+rt_pod_resolv_host(void)
 {
 	char *buf = NULL;
 
@@ -136,16 +135,14 @@ pod_resolv_write(const struct pod *p, const char *dir, struct rt_err *err)
 	char warn[PODFILES_WHY_MAX * 9], *host, *text;
 	int ret;
 
-	if ((host = pod_resolv_host()) == NULL)
+	if ((host = rt_pod_resolv_host()) == NULL)
 		return rt_seterr(err, "out of memory");
+	/* the executor made the DNSConfigForming event of warn already */
 	text = podfiles_resolv_conf(p, rt.cluster_dns, rt.cluster_domain, host,
 	    warn, sizeof(warn));
 	free(host);
 	if (text == NULL)
 		return rt_seterr(err, "out of memory");
-	/* the kubelet's DNSConfigForming warning, in the log for now */
-	if (warn[0] != '\0')
-		log_warnx("pod %s/%s: %s", p->namespace, p->name, warn);
 	ret = pod_write(dir, "resolv.conf", text, err);
 	free(text);
 	return ret;

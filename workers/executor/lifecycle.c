@@ -769,20 +769,35 @@ sandbox_failed(struct xpod *x, const char *why, const char *logkey)
 	    "Failed to create pod sandbox: %s", why);
 }
 
-/* GetPodDNS: a cluster DNS policy without clusterDNS is Default */
+/*
+ * The events of the kubelet's GetPodDNS, at each sandbox creation as
+ * there: a cluster DNS policy without clusterDNS falls back to Default
+ * (MissingClusterDNS), and limits that cut the resolver configuration
+ * (DNSConfigForming).  The job writes the same text from the same file.
+ */
 static void
-dns_fallback_event(const struct xpod *x)
+dns_events(const struct xpod *x)
 {
+	const struct agentd_config *cf = exec_conf();
+	char warn[2304], *host, *text;
 	int missing;
 
-	podfiles_dns_type(&x->pod, exec_conf()->cluster_dns[0] != '\0',
-	    &missing);
+	podfiles_dns_type(&x->pod, cf->cluster_dns[0] != '\0', &missing);
 	if (missing)
 		exec_event(x, EVENT_WARNING, "MissingClusterDNS", NULL,
 		    "pod: \"%s_%s(%s)\". agentd does not have ClusterDNS IP "
 		    "configured and cannot create Pod using \"ClusterFirst\" "
 		    "policy. Falling back to \"Default\" policy.",
 		    x->pod.name, x->pod.namespace, x->pod.uid);
+	if ((host = rt_pod_resolv_host()) == NULL)
+		return;
+	text = podfiles_resolv_conf(&x->pod, cf->cluster_dns,
+	    cf->cluster_domain, host, warn, sizeof(warn));
+	if (text != NULL && warn[0] != '\0')
+		exec_event(x, EVENT_WARNING, "DNSConfigForming", NULL, "%s",
+		    warn);
+	free(text);
+	free(host);
 }
 
 static void
@@ -798,7 +813,7 @@ sandbox_create(struct xpod *x)
 	    rt_new_id(o->id, sizeof(o->id)) == -1)
 		fatalx("sandbox job");
 	policy_describe(&x->pod, o->details, sizeof(o->details));
-	dns_fallback_event(x);
+	dns_events(x);
 	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
 		free(o);
 		/* no backoff: nothing failed but the record, which may heal */
