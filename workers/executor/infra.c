@@ -132,14 +132,14 @@ pod_hosts_write(const struct pod *p, const char *pod_ips, struct rt_err *err)
 static int
 pod_resolv_write(const struct pod *p, const char *dir, struct rt_err *err)
 {
-	char warn[PODFILES_WHY_MAX * 9], *host, *text;
+	char *host, *text;
 	int ret;
 
 	if ((host = rt_pod_resolv_host()) == NULL)
 		return rt_seterr(err, "out of memory");
-	/* the executor made the DNSConfigForming event of warn already */
+	/* the executor's step made the DNSConfigForming event already */
 	text = podfiles_resolv_conf(p, rt.cluster_dns, rt.cluster_domain, host,
-	    warn, sizeof(warn));
+	    NULL, 0);
 	free(host);
 	if (text == NULL)
 		return rt_seterr(err, "out of memory");

@@ -779,7 +779,7 @@ static void
 dns_events(const struct xpod *x)
 {
 	const struct agentd_config *cf = exec_conf();
-	char warn[2304], *host, *text;
+	char warn[EVENT_MAX_MESSAGE], *host, *text;
 	int missing;
 
 	podfiles_dns_type(&x->pod, cf->cluster_dns[0] != '\0', &missing);

@@ -37,7 +37,8 @@ enum podfiles_dns podfiles_dns_type(const struct pod *, int have_cluster_dns,
 /*
  * resolv.conf: cluster_dns "a,b" ("" none), cluster_domain, host the
  * node's resolv.conf text (NULL: none).  warn gets the kubelet's
- * DNSConfigForming message when limits cut the result, else "".
+ * DNSConfigForming message when limits cut the result, else "" (warn
+ * may be NULL with warnlen 0).
  */
 char	*podfiles_resolv_conf(const struct pod *, const char *cluster_dns,
 	    const char *cluster_domain, const char *host, char *warn,
