@@ -103,6 +103,9 @@ int	 worker_exe_open(const char *dir, const char *name, char *err,
 	    size_t errlen);
 
 /* staticdir.c */
+/* nodeip.c: node_ips from nodeIP or the default routes' interfaces */
+void	 nodeip_resolve(struct agentd_config *);
+
 int	 staticdir_init(struct agentd *);
 void	 staticdir_send_all(struct agentd *);	/* full scan to the watcher */
 int	 staticdir_done(struct agentd *, struct ipc_chan *, uint32_t gen);

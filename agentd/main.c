@@ -376,6 +376,7 @@ main(int argc, char *argv[])
 	    env.conf.use_syslog);
 	agentd_env = &env;
 	check_privsep_users(&env.conf);
+	nodeip_resolve(&env.conf);
 	prepare_dirs(&env.conf);
 	open_audit(&env);
 	if ((env.base = event_base_new()) == NULL)

@@ -124,6 +124,14 @@ set_scalar(struct agentd_config *c, const struct config_field *k,
 		else
 			return "must be auto, overlay or native";
 		return NULL;
+	case CFG_NODEIP:
+	case CFG_IPLIST:
+		return config_iplist(k, v, dst, k->size);
+	case CFG_DOMAIN:
+		if (strlen(v) >= k->size)
+			return "is too long";
+		memcpy(dst, v, strlen(v) + 1);
+		return config_check_str(k, dst);
 	case CFG_CAPLIST:
 		return "must be a list";
 	}
@@ -196,6 +204,41 @@ parse_caplist(struct cfg_parser *p, struct agentd_config *c, const char *key)
 	}
 }
 
+/* nodeIP, clusterDNS: a YAML list is the comma-separated string */
+static int
+parse_iplist(struct cfg_parser *p, struct agentd_config *c,
+    const struct config_field *k, const char *key)
+{
+	char joined[CONFIG_MAX_IPLIST * 2];
+	const char *why;
+	size_t len = 0, n;
+
+	joined[0] = '\0';
+	for (;;) {
+		if (next_event(p) == -1)
+			return -1;
+		if (p->ev.type == YAML_SEQUENCE_END_EVENT)
+			break;
+		if (p->ev.type != YAML_SCALAR_EVENT)
+			return cfg_error(p, key, "must be a list of addresses");
+		if (scalar_has_nul(&p->ev))
+			return cfg_error(p, key, "contains a NUL byte");
+		n = p->ev.data.scalar.length;
+		if (n == 0 || strchr((char *)p->ev.data.scalar.value, ','))
+			return cfg_error(p, key, "has an item that is not an "
+			    "IP address");
+		if (len + n + 2 > sizeof(joined))
+			return cfg_error(p, key, "is too long");
+		if (len > 0)
+			joined[len++] = ',';
+		memcpy(joined + len, p->ev.data.scalar.value, n + 1);
+		len += n;
+	}
+	if ((why = set_scalar(c, k, joined)) != NULL)
+		return cfg_error(p, key, why);
+	return 0;
+}
+
 static int
 parse_pair(struct cfg_parser *p, struct agentd_config *c)
 {
@@ -217,6 +260,9 @@ parse_pair(struct cfg_parser *p, struct agentd_config *c)
 		return -1;
 	if (k->type == CFG_CAPLIST)
 		return parse_caplist(p, c, key);
+	if ((k->type == CFG_NODEIP || k->type == CFG_IPLIST) &&
+	    p->ev.type == YAML_SEQUENCE_START_EVENT)
+		return parse_iplist(p, c, k, key);
 	if (p->ev.type != YAML_SCALAR_EVENT)
 		return cfg_error(p, key, "must be a scalar value");
 	if (scalar_has_nul(&p->ev))

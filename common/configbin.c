@@ -18,7 +18,10 @@
  * unknown tag (a newer agentd) is skipped, so that a missing field keeps
  * its default.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <stddef.h>
@@ -76,6 +79,12 @@ const struct config_field config_fields[] = {
 	{ "allowHostIPC",	31, CFG_BOOL,	P(allow_host_ipc) },
 	{ "allowRunAsRoot",	32, CFG_BOOL,	P(allow_run_as_root) },
 	{ "allowedCapabilities", 33, CFG_CAPLIST, P(allowed_caps) },
+	/* 34..39 are left for the CNI keys (issue 11) */
+	{ "nodeIP",		40, CFG_NODEIP,	FO(node_ip) },
+	{ "clusterDNS",		41, CFG_IPLIST,	OS(cluster_dns), 0,
+	    CONFIG_MAX_DNS, 1 },
+	{ "clusterDomain",	42, CFG_DOMAIN,	F(cluster_domain) },
+	{ NULL,			43, CFG_NODEIP,	FO(node_ips) },
 #ifdef AGENTD_TEST_HOOKS
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },
@@ -109,6 +118,8 @@ config_defaults(struct agentd_config *c)
 	snprintf(c->audit_log, sizeof(c->audit_log),
 	    "/var/log/agentd/audit.log");
 	snprintf(c->cni_bin_dir, sizeof(c->cni_bin_dir), "/usr/lib/cni");
+	snprintf(c->cluster_domain, sizeof(c->cluster_domain),
+	    "cluster.local");
 	c->audit_max_bytes = 64ULL * 1024 * 1024;
 	c->audit_fsync = 1;
 	c->log_level = LOG_LVL_INFO;
@@ -176,6 +187,115 @@ config_add_cap(struct agentd_config *c, const char *v)
 		return "out of memory";
 	c->policy.n_allowed_caps++;
 	return NULL;
+}
+
+/* ---- addresses and domains ---- */
+
+/* one address of a list: its family and canonical text */
+static const char *
+one_ip(const char *s, size_t n, int *family, char out[INET6_ADDRSTRLEN])
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	char in[INET6_ADDRSTRLEN];
+
+	if (n == 0)
+		return "has an empty item";
+	if (n >= sizeof(in))
+		return "has an item that is not an IP address";
+	memcpy(in, s, n);
+	in[n] = '\0';
+	if (inet_pton(AF_INET, in, a) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, in, a) == 1)
+		*family = AF_INET6;
+	else
+		return "has an item that is not an IP address";
+	if (inet_ntop(*family, a, out, INET6_ADDRSTRLEN) == NULL)
+		return "has an item that is not an IP address";
+	return NULL;
+}
+
+const char *
+config_iplist(const struct config_field *f, const char *in, char *out,
+    size_t outlen)
+{
+	char ip[INET6_ADDRSTRLEN];
+	const char *p = in, *e, *why;
+	size_t len = 0, n, k;
+	int fam, v4 = 0, v6 = 0;
+	uint32_t count = 0;
+
+	out[0] = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return NULL;	/* none */
+	for (;;) {
+		for (e = p; *e != '\0' && *e != ','; e++)
+			;
+		for (n = (size_t)(e - p); n > 0 && (p[n - 1] == ' ' ||
+		    p[n - 1] == '\t'); n--)
+			;
+		if ((why = one_ip(p, n, &fam, ip)) != NULL)
+			return why;
+		if (f->type == CFG_NODEIP && (fam == AF_INET ? v4++ : v6++))
+			return "may have at most one IPv4 and one IPv6 "
+			    "address";
+		if (f->type == CFG_IPLIST && ++count > f->max)
+			return "has too many addresses";
+		k = strlen(ip);
+		if (len + k + 2 > outlen)
+			return "is too long";
+		if (len > 0)
+			out[len++] = ',';
+		memcpy(out + len, ip, k + 1);
+		len += k;
+		if (*e == '\0')
+			return NULL;
+		for (p = e + 1; *p == ' ' || *p == '\t'; p++)
+			;
+	}
+}
+
+/* RFC 1123 subdomain, as the API server checks names */
+static int
+subdomain_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n >= CONFIG_MAX_DOMAIN)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9'))
+			continue;
+		if ((s[i] != '-' && s[i] != '.') || i == 0 || i == n - 1)
+			return 0;
+		if (s[i] == '.' && (s[i - 1] == '.' || s[i - 1] == '-' ||
+		    s[i + 1] == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+const char *
+config_check_str(const struct config_field *f, const char *v)
+{
+	char canon[CONFIG_MAX_IPLIST];
+	const char *why;
+
+	switch (f->type) {
+	case CFG_NODEIP:
+	case CFG_IPLIST:
+		if ((why = config_iplist(f, v, canon, sizeof(canon))) != NULL)
+			return why;
+		return strcmp(canon, v) == 0 ? NULL :
+		    "is not a canonical address list";
+	case CFG_DOMAIN:
+		return subdomain_ok(v) ? NULL : "must be a lowercase RFC 1123 "
+		    "subdomain";
+	default:
+		return NULL;
+	}
 }
 
 /* ---- encoding ---- */
@@ -252,6 +372,9 @@ put_field(struct cbuf *b, const struct agentd_config *c,
 	switch (f->type) {
 	case CFG_STR:
 	case CFG_PATH:
+	case CFG_NODEIP:
+	case CFG_IPLIST:
+	case CFG_DOMAIN:
 		put_record(b, f->tag, s, strnlen(s, f->size));
 		return;
 	case CFG_CAPLIST:
@@ -365,13 +488,14 @@ set_str(struct agentd_config *c, const struct config_field *f,
 		return "is too long";
 	if (memchr(v, '\0', n) != NULL)
 		return "contains a NUL byte";
-	if (n == 0 && (f->type == CFG_STR || !f->optional))
+	if (n == 0 && (f->type == CFG_STR || f->type == CFG_DOMAIN ||
+	    !f->optional))
 		return "must not be empty";
 	if (n > 0 && f->type == CFG_PATH && v[0] != '/')
 		return "must be an absolute path";
 	memcpy(dst, v, n);
 	dst[n] = '\0';
-	return NULL;
+	return config_check_str(f, dst);
 }
 
 static const char *
@@ -395,6 +519,9 @@ set_field(struct agentd_config *c, const struct config_field *f,
 	switch (f->type) {
 	case CFG_STR:
 	case CFG_PATH:
+	case CFG_NODEIP:
+	case CFG_IPLIST:
+	case CFG_DOMAIN:
 		return set_str(c, f, v, n);
 	case CFG_CAPLIST:
 		return set_cap(c, v, n);

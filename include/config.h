@@ -18,6 +18,10 @@
 #define CONFIG_MAX_PATH		1024
 #define CONFIG_MAX_CAPS		64
 #define CONFIG_MAX_FIELDS	64	/* rows of config_fields[] */
+#define CONFIG_MAX_DNS		3	/* clusterDNS: resolv.conf's MAXNS */
+/* a list of addresses "a,b,c" (INET6_ADDRSTRLEN 46 each) */
+#define CONFIG_MAX_IPLIST	(CONFIG_MAX_DNS * 46)
+#define CONFIG_MAX_DOMAIN	254	/* a DNS subdomain and the NUL */
 
 enum runtime_kind {
 	RUNTIME_AUTO = 0,
@@ -71,6 +75,16 @@ struct agentd_config {
 	uint32_t	 max_runtime_ops;	/* jobs in flight; 0: 2 per CPU */
 	uint32_t	 runtime_op_timeout;	/* seconds a job may take */
 	struct node_policy policy;
+	/* nodeIP as configured: "" = the default route's interface */
+	char		 node_ip[CONFIG_MAX_IPLIST];
+	char		 cluster_dns[CONFIG_MAX_IPLIST];	/* "" = none */
+	char		 cluster_domain[CONFIG_MAX_DOMAIN];
+	/*
+	 * The node's addresses as agentd resolved them at start (nodeIP,
+	 * else found): at most one IPv4 and one IPv6, "" if none.  Not an
+	 * agentd.yaml key: the workers' copy, so that they need no socket.
+	 */
+	char		 node_ips[CONFIG_MAX_IPLIST];
 #ifdef AGENTD_TEST_HOOKS
 	/* the upgrade tests' podwire layout (podwire_test_layout) */
 	int		 test_podwire_bump;	/* testPodwireVersionBump */
@@ -91,7 +105,10 @@ enum config_type {
 	CFG_LOGLEVEL,
 	CFG_RUNTIME,
 	CFG_STORAGE,
-	CFG_CAPLIST
+	CFG_CAPLIST,
+	CFG_NODEIP,	/* "v4", "v6" or "v4,v6" (either order); "" unset */
+	CFG_IPLIST,	/* at most max addresses "a,b,c"; "" none */
+	CFG_DOMAIN	/* a DNS subdomain */
 };
 
 struct config_field {
@@ -114,6 +131,15 @@ void	config_free(struct agentd_config *);
 const struct config_field *config_field_byname(const char *);
 /* NULL: added; else why the name is refused */
 const char *config_add_cap(struct agentd_config *, const char *);
+/*
+ * CFG_NODEIP, CFG_IPLIST: in is a comma-separated list (blanks around
+ * items allowed); out gets its canonical form "a,b" (each address as
+ * inet_ntop writes it).  NULL, or why in is refused.
+ */
+const char *config_iplist(const struct config_field *, const char *in,
+	    char *out, size_t outlen);
+/* any CFG_* string value: NULL or why it is refused (canonical form) */
+const char *config_check_str(const struct config_field *, const char *);
 
 /*
  * The binary form agentd writes into the workers' memfd: a header (magic

@@ -51,6 +51,16 @@ struct ipc_msg;
 #define POD_MAX_SOURCE		1024
 #define POD_MAX_REASON		1024
 #define POD_MAX_ID		128	/* container ids, image digests */
+#define POD_MAX_IP		63	/* an address, or a short list "v4,v6" */
+/* hostAliases: no bound in Kubernetes; ours keep /etc/hosts small */
+#define POD_MAX_HOST_ALIASES	64
+#define POD_MAX_ALIAS_NAMES	64	/* hostnames of one alias */
+/* dnsConfig, as the API server validates it (ExpandedDNSConfig) */
+#define POD_MAX_DNS_SERVERS	3	/* MaxDNSNameservers */
+#define POD_MAX_DNS_SEARCHES	32	/* MaxDNSSearchPaths */
+#define POD_MAX_DNS_SEARCH_LEN	2048	/* MaxDNSSearchListChars, joined */
+#define POD_MAX_DNS_OPTIONS	32
+#define POD_MAX_DNS_OPTION	255	/* an option's name or value */
 
 #define TRI_UNSET		((int8_t)-1)
 
@@ -64,6 +74,13 @@ enum pull_policy {
 	PULL_IF_NOT_PRESENT = 0,
 	PULL_ALWAYS,
 	PULL_NEVER
+};
+
+enum dns_policy {
+	DNS_CLUSTER_FIRST = 0,	/* Kubernetes default */
+	DNS_CLUSTER_FIRST_HOST_NET,
+	DNS_DEFAULT,
+	DNS_NONE
 };
 
 enum port_proto {
@@ -129,6 +146,19 @@ struct pod_security_context {
 	int8_t		 run_as_non_root;	/* TRI_UNSET, 0, 1 */
 };
 
+struct host_alias {
+	char		*ip;
+	struct strlist	 hostnames;
+};
+
+/* spec.dnsConfig; options are name and value ("" for none) */
+struct pod_dns_config {
+	struct strlist	 nameservers;
+	struct strlist	 searches;
+	struct kv	*options;
+	uint32_t	 n_options;
+};
+
 struct pod {
 	char			*namespace;
 	char			*name;
@@ -146,6 +176,13 @@ struct pod {
 	uint8_t			 host_ipc;
 	uint8_t			 share_pid;	/* shareProcessNamespace */
 	struct pod_security_context psc;
+	char			*hostname;	/* may be NULL: the pod name */
+	char			*subdomain;	/* may be NULL */
+	uint8_t			 set_hostname_fqdn;
+	uint8_t			 dns_policy;	/* enum dns_policy */
+	struct pod_dns_config	 dns_config;
+	struct host_alias	*host_aliases;
+	uint32_t		 n_host_aliases;
 	struct container_spec	*containers;
 	uint32_t		 n_containers;
 };
@@ -211,6 +248,7 @@ int	strlist_add(struct strlist *, const char *, uint32_t max);
 const char *pod_restart_policy_name(uint8_t);
 const char *pod_pull_policy_name(uint8_t);	/* "IfNotPresent" */
 const char *pod_protocol_name(uint8_t);		/* "TCP" */
+const char *pod_dns_policy_name(uint8_t);	/* "ClusterFirst" */
 int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */
 
 /*
@@ -218,7 +256,9 @@ int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */
  * user) and in the executor right after decoding (a failure is a protocol
  * error of the watcher): namespace a DNS label, name a DNS subdomain,
  * uid [A-Za-z0-9-] of at most POD_MAX_UID, the log directory name within
- * POD_MAX_LOGDIR_NAME, container names DNS labels.  0 if all hold; else
+ * POD_MAX_LOGDIR_NAME, container names DNS labels, and what the pod's
+ * /etc files are made of (hostname, subdomain, hostAliases, dnsConfig)
+ * within the watcher's rules.  0 if all hold; else
  * -1 with the field's path in field and the reason in why.
  */
 #define POD_IDENTITY_FIELD	64

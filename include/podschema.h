@@ -107,6 +107,8 @@ extern const struct podschema podschema_port;
 extern const struct podschema podschema_resources;
 extern const struct podschema podschema_security_context;
 extern const struct podschema podschema_pod_security_context;
+extern const struct podschema podschema_host_alias;
+extern const struct podschema podschema_dns_config;
 /* the executor's observed state: encoded the same way, never rendered
    from the table (the status is rules: workers/reporter/podstatus.c) */
 extern const struct podschema podschema_report;

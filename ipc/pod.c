@@ -110,6 +110,20 @@ pod_protocol_name(uint8_t proto)
 	return "TCP";
 }
 
+const char *
+pod_dns_policy_name(uint8_t policy)
+{
+	switch (policy) {
+	case DNS_CLUSTER_FIRST_HOST_NET:
+		return "ClusterFirstWithHostNet";
+	case DNS_DEFAULT:
+		return "Default";
+	case DNS_NONE:
+		return "None";
+	}
+	return "ClusterFirst";
+}
+
 /* the model's timestamps are Unix time in nanoseconds */
 int64_t
 pod_now_ns(void)
@@ -199,6 +213,96 @@ identity_fail(char field[POD_IDENTITY_FIELD], char why[POD_IDENTITY_WHY],
  * or the pod would be accepted and then fail forever at its first
  * container ("File name too long").
  */
+/* an address as text: what inet_pton could take, nothing to inject */
+static int
+ip_chars_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n > 0 && n < 46 && strspn(s, "0123456789abcdefABCDEF.:") == n;
+}
+
+/* a search path: a subdomain, a trailing dot allowed */
+static int
+search_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return pod_dns_subdomain_ok(s, n > 0 && s[n - 1] == '.' ? n - 1 : n);
+}
+
+/* a resolver option's name or value: printable, no blank */
+static int
+option_ok(const char *s, int empty_ok)
+{
+	if (s == NULL || *s == '\0')
+		return empty_ok;
+	for (; *s != '\0'; s++)
+		if (*s <= 0x20 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int
+files_fail(char field[POD_IDENTITY_FIELD], char why[POD_IDENTITY_WHY],
+    const char *f, uint32_t i, const char *reason)
+{
+	snprintf(field, POD_IDENTITY_FIELD, f, i);
+	snprintf(why, POD_IDENTITY_WHY, "%s", reason);
+	return -1;
+}
+
+/*
+ * What the executor writes into the pod's hostname, hosts and
+ * resolv.conf: the watcher's rules again, so that no line of those files
+ * can be made of anything else (a newline in an alias would be a line).
+ */
+static int
+pod_files_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
+    char why[POD_IDENTITY_WHY])
+{
+	const struct pod_dns_config *d = &p->dns_config;
+	const struct host_alias *a;
+	uint32_t i, j;
+
+	if (p->hostname && !pod_dns_label_ok(p->hostname, strlen(p->hostname)))
+		return files_fail(field, why, "spec.hostname", 0,
+		    "must be a lowercase RFC 1123 label");
+	if (p->subdomain && !pod_dns_label_ok(p->subdomain,
+	    strlen(p->subdomain)))
+		return files_fail(field, why, "spec.subdomain", 0,
+		    "must be a lowercase RFC 1123 label");
+	for (i = 0; i < p->n_host_aliases; i++) {
+		a = &p->host_aliases[i];
+		if (!ip_chars_ok(a->ip))
+			return files_fail(field, why, "spec.hostAliases[%u].ip",
+			    i, "must be an IP address");
+		for (j = 0; j < a->hostnames.n; j++)
+			if (!pod_dns_subdomain_ok(a->hostnames.v[j],
+			    strlen(a->hostnames.v[j])))
+				return files_fail(field, why,
+				    "spec.hostAliases[%u].hostnames", i,
+				    "must be lowercase RFC 1123 subdomains");
+	}
+	for (i = 0; i < d->nameservers.n; i++)
+		if (!ip_chars_ok(d->nameservers.v[i]))
+			return files_fail(field, why,
+			    "spec.dnsConfig.nameservers[%u]", i,
+			    "must be an IP address");
+	for (i = 0; i < d->searches.n; i++)
+		if (!search_ok(d->searches.v[i]))
+			return files_fail(field, why,
+			    "spec.dnsConfig.searches[%u]", i,
+			    "must be a lowercase RFC 1123 subdomain");
+	for (i = 0; i < d->n_options; i++)
+		if (!option_ok(d->options[i].key, 0) ||
+		    !option_ok(d->options[i].value, 1))
+			return files_fail(field, why,
+			    "spec.dnsConfig.options[%u]", i,
+			    "must be printable ASCII without blanks");
+	return 0;
+}
+
 int
 pod_identity_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
     char why[POD_IDENTITY_WHY])
@@ -242,5 +346,5 @@ pod_identity_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
 			return -1;
 		}
 	}
-	return 0;
+	return pod_files_check(p, field, why);
 }

@@ -129,6 +129,26 @@ static const struct podfield psc_fields[] = {
 TABLE(podschema_pod_security_context, "securityContext",
     struct pod_security_context, psc_fields);
 
+static const struct podfield alias_fields[] = {
+	STR("ip", 1, struct host_alias, ip, POD_MAX_IP, PSF_REQUIRED),
+	STRLIST("hostnames", 2, struct host_alias, hostnames,
+	    POD_MAX_ALIAS_NAMES, POD_MAX_NAME),
+};
+TABLE(podschema_host_alias, "hostAlias", struct host_alias, alias_fields);
+
+static const struct podfield dns_config_fields[] = {
+	STRLIST("nameservers", 1, struct pod_dns_config, nameservers,
+	    POD_MAX_DNS_SERVERS, POD_MAX_IP),
+	STRLIST("searches", 2, struct pod_dns_config, searches,
+	    POD_MAX_DNS_SEARCHES, POD_MAX_NAME + 1),
+	KVLIST("options", 3, struct pod_dns_config, options, n_options,
+	    POD_MAX_DNS_OPTIONS, POD_MAX_DNS_OPTION, POD_MAX_DNS_OPTION,
+	    PSJ_NAMEVALUE),
+};
+TABLE(podschema_dns_config, "dnsConfig", struct pod_dns_config,
+    dns_config_fields);
+
+/* tags 20 on: the DNS and hostname fields (issue 11) */
 static const struct podfield pod_fields[] = {
 	{ .name = "name", .tag = 2, .type = PS_STR, .flags = PSF_REQUIRED,
 	  .where = PSW_META_ID, .off = OFF(struct pod, name),
@@ -158,6 +178,8 @@ static const struct podfield pod_fields[] = {
 	{ .name = "terminationGracePeriodSeconds", .tag = 9, .type = PS_I64,
 	  .off = OFF(struct pod, termination_grace_seconds), .min = 0,
 	  .max = INT64_MAX, .def = 30 },
+	ENUM("dnsPolicy", 20, struct pod, dns_policy, DNS_NONE,
+	    pod_dns_policy_name),
 	STR("nodeName", 7, struct pod, node_name, POD_MAX_NAME,
 	    PSF_JSON_OMIT),
 	BOOL("hostNetwork", 10, struct pod, host_network),
@@ -166,6 +188,15 @@ static const struct podfield pod_fields[] = {
 	BOOL("shareProcessNamespace", 13, struct pod, share_pid),
 	STRUCT("securityContext", 14, struct pod, psc,
 	    podschema_pod_security_context, 0),
+	STR("hostname", 21, struct pod, hostname, POD_MAX_LABEL,
+	    PSF_JSON_OMIT),
+	STR("subdomain", 22, struct pod, subdomain, POD_MAX_LABEL,
+	    PSF_JSON_OMIT),
+	LIST("hostAliases", 23, struct pod, host_aliases, n_host_aliases,
+	    POD_MAX_HOST_ALIASES, podschema_host_alias, PSF_JSON_OMIT),
+	STRUCT("dnsConfig", 24, struct pod, dns_config, podschema_dns_config,
+	    PSF_JSON_OMIT),
+	BOOL("setHostnameAsFQDN", 25, struct pod, set_hostname_fqdn),
 };
 TABLE(podschema_pod, "pod", struct pod, pod_fields);
 
@@ -178,7 +209,6 @@ TABLE(podschema_pod, "pod", struct pod, pod_fields);
 	.off = OFF(st, m), .min = INT32_MIN, .max = INT32_MAX }
 #define POD_MAX_IMAGE_ID	(POD_MAX_IMAGE + POD_MAX_ID - 1)
 #define POD_MAX_CONTAINER_ID	(POD_MAX_ID + 15)	/* "runc://<id>" */
-#define POD_MAX_IP		63
 
 static const struct podfield term_fields[] = {
 	ANY_I32("exitCode", 1, struct container_term, exit_code),
@@ -239,7 +269,8 @@ TABLE(podschema_report, "podStatus", struct pod_report, report_fields);
 const struct podschema *const podschema_all[] = {
 	&podschema_pod, &podschema_container, &podschema_port,
 	&podschema_resources, &podschema_security_context,
-	&podschema_pod_security_context, &podschema_report,
+	&podschema_pod_security_context, &podschema_host_alias,
+	&podschema_dns_config, &podschema_report,
 	&podschema_container_report, &podschema_container_term,
 };
 const size_t podschema_nall = nitems(podschema_all);

@@ -38,10 +38,22 @@ check_string(const struct agentd_config *c, const struct config_field *f)
 
 	if (n == f->size)
 		abort();		/* not NUL-terminated */
-	if (n == 0 && (f->type == CFG_STR || !f->optional))
+	if (n == 0 && (f->type == CFG_STR || f->type == CFG_DOMAIN ||
+	    !f->optional))
 		abort();
 	if (n > 0 && f->type == CFG_PATH && s[0] != '/')
 		abort();
+	/* addresses canonical, a domain a subdomain */
+	if (config_check_str(f, s) != NULL)
+		abort();
+}
+
+static int
+is_string(const struct config_field *f)
+{
+	return f->type == CFG_STR || f->type == CFG_PATH ||
+	    f->type == CFG_NODEIP || f->type == CFG_IPLIST ||
+	    f->type == CFG_DOMAIN;
 }
 
 static void
@@ -79,7 +91,7 @@ check_accepted(const struct agentd_config *c)
 
 	for (k = 0; k < config_nfields; k++) {
 		f = &config_fields[k];
-		if (f->type == CFG_STR || f->type == CFG_PATH)
+		if (is_string(f))
 			check_string(c, f);
 		else if (f->type != CFG_CAPLIST)
 			check_number(c, f);

@@ -28,7 +28,9 @@ same_config(const struct agentd_config *a, const struct agentd_config *b)
 		f = &config_fields[k];
 		if (f->type == CFG_CAPLIST)
 			continue;
-		if (f->type == CFG_STR || f->type == CFG_PATH) {
+		if (f->type == CFG_STR || f->type == CFG_PATH ||
+		    f->type == CFG_NODEIP || f->type == CFG_IPLIST ||
+		    f->type == CFG_DOMAIN) {
 			if (strcmp((const char *)a + f->off,
 			    (const char *)b + f->off) != 0)
 				return 0;
@@ -489,6 +491,61 @@ TEST(test_bin_string_bounds)
 	    "has an invalid capability name");
 	check_str_refused("allowedCapabilities", long_name, 64,
 	    "has an invalid capability name");
+}
+
+TEST(test_bin_addresses_and_domain)
+{
+	static const char yaml[] =
+		"nodeIP: \" 192.0.2.1 , 2001:db8:0:0::1\"\n"
+		"clusterDNS: [10.96.0.10, \"fd00::a\"]\n"
+		"clusterDomain: example.internal\n";
+	struct agentd_config a, b;
+	char err[ERRLEN];
+
+	config_defaults(&a);
+	CHECK_STR(a.cluster_domain, "cluster.local");
+	CHECK_STR(a.node_ip, "");
+	REQUIRE(config_parse(&a, yaml, strlen(yaml), err, sizeof(err)) == 0);
+	/* canonical: no blanks, inet_ntop's spelling */
+	CHECK_STR(a.node_ip, "192.0.2.1,2001:db8::1");
+	CHECK_STR(a.cluster_dns, "10.96.0.10,fd00::a");
+	snprintf(a.node_ips, sizeof(a.node_ips), "%s", a.node_ip);
+	CHECK_EQ_INT(round_trip(&a, &b, err), 0);
+	CHECK_STR(err, "");
+	CHECK(same_config(&a, &b));
+	CHECK_STR(b.node_ips, "192.0.2.1,2001:db8::1");
+	CHECK_STR(b.cluster_domain, "example.internal");
+	config_free(&a);
+	config_free(&b);
+	check_str_refused("nodeIP", "192.0.2.1,192.0.2.2", 19,
+	    "may have at most one IPv4 and one IPv6 address");
+	check_str_refused("nodeIP", "192.0.2.1, fd00::1", 18,
+	    "is not a canonical address list");
+	check_str_refused("clusterDNS", "1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4", 31,
+	    "has too many addresses");
+	check_str_refused("clusterDNS", "dns.example", 11,
+	    "has an item that is not an IP address");
+	check_str_refused("clusterDomain", "Cluster.Local", 13,
+	    "must be a lowercase RFC 1123 subdomain");
+	check_str_refused("clusterDomain", "", 0, "must not be empty");
+}
+
+#define PARSE(c, y, e)	config_parse((c), (y), strlen(y), (e), ERRLEN)
+
+TEST(test_yaml_addresses_refused)
+{
+	struct agentd_config c;
+	char err[ERRLEN];
+
+	config_defaults(&c);
+	CHECK_EQ_INT(PARSE(&c, "nodeIP: [fd00::1, \"fd00::2\"]\n", err), -1);
+	CHECK(strstr(err, "nodeIP may have at most one IPv4") != NULL);
+	config_defaults(&c);
+	CHECK_EQ_INT(PARSE(&c, "clusterDNS: 10.0.0.300\n", err), -1);
+	CHECK(strstr(err, "clusterDNS has an item that is not an IP") != NULL);
+	config_defaults(&c);
+	CHECK_EQ_INT(PARSE(&c, "clusterDomain: -bad\n", err), -1);
+	CHECK(strstr(err, "clusterDomain must be a lowercase") != NULL);
 }
 
 TEST(test_bin_string_at_its_longest_accepted)

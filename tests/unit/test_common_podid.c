@@ -125,6 +125,48 @@ TEST(test_identity_container_name_is_a_dns_label)
 	CHECK_EQ_INT(pod_identity_check(&p, f, w), -1);
 }
 
+/* what the pod's /etc files are made of: nothing that makes a new line */
+TEST(test_identity_pod_file_names)
+{
+	char f[POD_IDENTITY_FIELD], w[POD_IDENTITY_WHY];
+	struct host_alias alias;
+	struct kv opt;
+	struct pod p;
+
+	mk(&p, "n", "p", "u");
+	p.hostname = "box";
+	p.subdomain = "grp";
+	memset(&alias, 0, sizeof(alias));
+	alias.ip = "fd00::1";
+	REQUIRE(strlist_add(&alias.hostnames, "foo.local", 4) == 0);
+	p.host_aliases = &alias;
+	p.n_host_aliases = 1;
+	REQUIRE(strlist_add(&p.dns_config.nameservers, "10.0.0.1", 3) == 0);
+	REQUIRE(strlist_add(&p.dns_config.searches, "a.example.", 3) == 0);
+	opt.key = "ndots";
+	opt.value = "";
+	p.dns_config.options = &opt;
+	p.dns_config.n_options = 1;
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), 0);
+	alias.hostnames.v[0][3] = '\n';
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), -1);
+	CHECK_STR(f, "spec.hostAliases[0].hostnames");
+	alias.hostnames.v[0][3] = '.';
+	alias.ip = "1.2.3.4\nnameserver 6.6.6.6";
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), -1);
+	CHECK_STR(f, "spec.hostAliases[0].ip");
+	alias.ip = "1.2.3.4";
+	opt.value = "1 2";
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), -1);
+	CHECK_STR(f, "spec.dnsConfig.options[0]");
+	opt.value = "2";
+	p.hostname = "Box";
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), -1);
+	CHECK_STR(f, "spec.hostname");
+	p.hostname = NULL;
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), 0);
+}
+
 TEST(test_escape_control_bytes)
 {
 	char buf[64];

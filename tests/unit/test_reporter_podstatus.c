@@ -861,6 +861,84 @@ mkspec_rich(struct pod *p)
 	c->res.mem_request_bytes = 1000000000LL;
 }
 
+TEST(test_dual_stack_node_ips)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	r.host_ip = xstrdup("192.168.1.10,fd00::10");
+	st = status_roundtrip(&p, &r);
+	/* hostIP is the primary family's, hostIPs both, in order */
+	CHECK_STR(jstr(st, "hostIP"), "192.168.1.10");
+	CHECK_EQ_INT(cJSON_GetArraySize(jget(st, "hostIPs")), 2);
+	CHECK_STR(jstr(st, "hostIPs.0.ip"), "192.168.1.10");
+	CHECK_STR(jstr(st, "hostIPs.1.ip"), "fd00::10");
+	CHECK(jget(st, "podIP") == NULL);
+	cJSON_Delete(st);
+	p.host_network = 1;
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(st, "podIP"), "192.168.1.10");
+	CHECK_EQ_INT(cJSON_GetArraySize(jget(st, "podIPs")), 2);
+	CHECK_STR(jstr(st, "podIPs.1.ip"), "fd00::10");
+	cJSON_Delete(st);
+	/* a node without an address: neither, and no empty lists */
+	free(r.host_ip);
+	r.host_ip = NULL;
+	st = status_roundtrip(&p, &r);
+	CHECK(jget(st, "hostIP") == NULL);
+	CHECK(jget(st, "hostIPs") == NULL);
+	CHECK(jget(st, "podIPs") == NULL);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_dns_and_hostname_spec_json)
+{
+	struct pod p;
+	cJSON *j;
+
+	mkpod(&p, "default", "web", "app");
+	REQUIRE((j = podstatus_pod_json(&p, NULL, T0)) != NULL);
+	/* the API server's default, always shown */
+	CHECK_STR(jstr(j, "spec.dnsPolicy"), "ClusterFirst");
+	CHECK(jget(j, "spec.hostname") == NULL);
+	CHECK(jget(j, "spec.dnsConfig") == NULL);
+	CHECK(jget(j, "spec.hostAliases") == NULL);
+	CHECK(jget(j, "spec.setHostnameAsFQDN") == NULL);
+	cJSON_Delete(j);
+	p.dns_policy = DNS_NONE;
+	p.hostname = xstrdup("box");
+	p.subdomain = xstrdup("grp");
+	p.set_hostname_fqdn = 1;
+	REQUIRE(strlist_add(&p.dns_config.nameservers, "1.1.1.1", 3) == 0);
+	REQUIRE(strlist_add(&p.dns_config.searches, "a.example", 32) == 0);
+	REQUIRE((p.dns_config.options = calloc(1, sizeof(struct kv))) != NULL);
+	p.dns_config.n_options = 1;
+	p.dns_config.options[0].key = xstrdup("edns0");
+	p.dns_config.options[0].value = xstrdup("");
+	REQUIRE((p.host_aliases = calloc(1, sizeof(*p.host_aliases))) != NULL);
+	p.n_host_aliases = 1;
+	p.host_aliases[0].ip = xstrdup("10.1.2.3");
+	REQUIRE(strlist_add(&p.host_aliases[0].hostnames, "foo", 4) == 0);
+	REQUIRE((j = podstatus_pod_json(&p, NULL, T0)) != NULL);
+	CHECK_STR(jstr(j, "spec.dnsPolicy"), "None");
+	CHECK_STR(jstr(j, "spec.hostname"), "box");
+	CHECK_STR(jstr(j, "spec.subdomain"), "grp");
+	CHECK_EQ_INT(jbool(j, "spec.setHostnameAsFQDN"), 1);
+	CHECK_STR(jstr(j, "spec.dnsConfig.nameservers.0"), "1.1.1.1");
+	CHECK_STR(jstr(j, "spec.dnsConfig.searches.0"), "a.example");
+	CHECK_STR(jstr(j, "spec.dnsConfig.options.0.name"), "edns0");
+	CHECK(jget(j, "spec.dnsConfig.options.0.value") == NULL);
+	CHECK_STR(jstr(j, "spec.hostAliases.0.ip"), "10.1.2.3");
+	CHECK_STR(jstr(j, "spec.hostAliases.0.hostnames.0"), "foo");
+	cJSON_Delete(j);
+	pod_free(&p);
+}
+
 TEST(test_pod_json_shape)
 {
 	struct pod p;

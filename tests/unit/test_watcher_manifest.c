@@ -842,10 +842,102 @@ TEST(test_dns_policy_accepted_except_none)
 	struct pod p;
 
 	PARSE_OK(POD "  dnsPolicy: ClusterFirst\n", &p);
+	CHECK(p.dns_policy == DNS_CLUSTER_FIRST);
 	pod_free(&p);
-	REJECTED(POD "  dnsPolicy: None\n", "spec.dnsPolicy", "dnsConfig");
+	PARSE_OK(POD "  dnsPolicy: ClusterFirstWithHostNet\n", &p);
+	CHECK(p.dns_policy == DNS_CLUSTER_FIRST_HOST_NET);
+	pod_free(&p);
+	PARSE_OK(POD "  dnsPolicy: Default\n", &p);
+	CHECK(p.dns_policy == DNS_DEFAULT);
+	pod_free(&p);
+	/* None takes everything from dnsConfig, which it needs */
+	REJECTED(POD "  dnsPolicy: None\n", "spec.dnsConfig", "required");
+	REJECTED(POD "  dnsPolicy: None\n  dnsConfig: {}\n",
+	    "spec.dnsConfig.nameservers", "at least one DNS nameserver");
+	PARSE_OK(POD "  dnsPolicy: None\n  dnsConfig:\n"
+	    "    nameservers: [1.1.1.1]\n", &p);
+	CHECK(p.dns_policy == DNS_NONE);
+	pod_free(&p);
 	REJECTED(POD "  dnsPolicy: Custom\n", "spec.dnsPolicy",
 	    "unsupported value");
+}
+
+TEST(test_dns_config_parsed_and_bounded)
+{
+	struct pod p;
+	char text[8192];
+	size_t off;
+	int i;
+
+	PARSE_OK(POD "  dnsConfig:\n    nameservers: [10.0.0.10, \"fd00::a\"]\n"
+	    "    searches: [a.example, b.example.]\n"
+	    "    options:\n    - name: ndots\n      value: \"2\"\n"
+	    "    - name: edns0\n", &p);
+	REQUIRE(p.dns_config.nameservers.n == 2);
+	CHECK_STR(p.dns_config.nameservers.v[1], "fd00::a");
+	REQUIRE(p.dns_config.searches.n == 2);
+	CHECK_STR(p.dns_config.searches.v[1], "b.example.");
+	REQUIRE(p.dns_config.n_options == 2);
+	CHECK_STR(p.dns_config.options[0].key, "ndots");
+	CHECK_STR(p.dns_config.options[0].value, "2");
+	CHECK_STR(p.dns_config.options[1].value, "");
+	pod_free(&p);
+	REJECTED(POD "  dnsConfig:\n    nameservers: [1.1.1.1, 1.1.1.2, "
+	    "1.1.1.3, 1.1.1.4]\n", "spec.dnsConfig.nameservers",
+	    "more than 3 nameservers");
+	REJECTED(POD "  dnsConfig:\n    nameservers: [dns.example]\n",
+	    "spec.dnsConfig.nameservers[0]", "valid IP address");
+	REJECTED(POD "  dnsConfig:\n    searches: [Bad_Domain]\n",
+	    "spec.dnsConfig.searches[0]", "RFC 1123 subdomain");
+	REJECTED(POD "  dnsConfig:\n    options:\n    - value: x\n",
+	    "spec.dnsConfig.options[0]", "must not be empty");
+	/* 33 search paths; then 32 of 70 characters (over 2048) */
+	off = (size_t)snprintf(text, sizeof(text), "%s", POD
+	    "  dnsConfig:\n    searches:\n");
+	for (i = 0; i < 33; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+		    "    - s%d.example\n", i);
+	REJECTED(text, "spec.dnsConfig.searches", "more than 32 search");
+	off = (size_t)snprintf(text, sizeof(text), "%s", POD
+	    "  dnsConfig:\n    searches:\n");
+	for (i = 0; i < 32; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+		    "    - s%02d.%s\n", i, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	REJECTED(text, "spec.dnsConfig.searches", "2048 characters");
+}
+
+TEST(test_hostname_subdomain_aliases)
+{
+	struct pod p;
+
+	PARSE_OK(POD "  hostname: box\n  subdomain: team\n"
+	    "  setHostnameAsFQDN: true\n"
+	    "  hostAliases:\n  - ip: 10.1.2.3\n    hostnames: [foo.local, bar]\n"
+	    "  - ip: \"fd00::1\"\n    hostnames: [six]\n", &p);
+	CHECK_STR(p.hostname, "box");
+	CHECK_STR(p.subdomain, "team");
+	CHECK(p.set_hostname_fqdn == 1);
+	REQUIRE(p.n_host_aliases == 2);
+	CHECK_STR(p.host_aliases[0].ip, "10.1.2.3");
+	REQUIRE(p.host_aliases[0].hostnames.n == 2);
+	CHECK_STR(p.host_aliases[0].hostnames.v[1], "bar");
+	CHECK_STR(p.host_aliases[1].ip, "fd00::1");
+	pod_free(&p);
+	PARSE_OK(POD "  hostname: \"\"\n", &p);
+	CHECK(p.hostname == NULL);
+	pod_free(&p);
+	REJECTED(POD "  hostname: Box\n", "spec.hostname", "RFC 1123 label");
+	REJECTED(POD "  subdomain: a.b\n", "spec.subdomain", "RFC 1123 label");
+	REJECTED(POD "  hostname: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaa\n", "spec.hostname", "");
+	REJECTED(POD "  hostAliases:\n  - ip: 300.1.2.3\n    hostnames: [a]\n",
+	    "spec.hostAliases[0].ip", "valid IP address");
+	REJECTED(POD "  hostAliases:\n  - hostnames: [a]\n",
+	    "spec.hostAliases[0].ip", "required");
+	REJECTED(POD "  hostAliases:\n  - ip: 1.2.3.4\n    hostnames: [A_B]\n",
+	    "spec.hostAliases[0].hostnames[0]", "RFC 1123 subdomain");
+	REJECTED(POD "  setHostnameAsFQDN: 1\n", "spec.setHostnameAsFQDN", "");
 }
 
 TEST(test_ignored_fields_accepted)
@@ -888,15 +980,12 @@ TEST(test_behaviour_changing_fields_rejected)
 	REJECTED(POD "  ephemeralContainers:\n  - name: e\n"
 	    "    image: busybox\n",
 	    "spec.ephemeralContainers", "not supported");
-	REJECTED(POD "  hostAliases:\n  - ip: 1.2.3.4\n    hostnames: [a]\n",
-	    "spec.hostAliases", "not supported");
 	REJECTED(POD "  runtimeClassName: gvisor\n", "spec.runtimeClassName",
 	    "runtime classes are not supported");
 	REJECTED(POD "  activeDeadlineSeconds: 10\n",
 	    "spec.activeDeadlineSeconds", "not supported");
 	REJECTED(POD "  imagePullSecrets:\n  - name: regcred\n",
 	    "spec.imagePullSecrets", "not supported");
-	REJECTED(POD "  hostname: custom\n", "spec.hostname", "not supported");
 	REJECTED(POD "    lifecycle:\n      preStop:\n        exec:\n"
 	    "          command: [sleep, \"5\"]\n",
 	    "spec.containers[0].lifecycle", "lifecycle hooks");

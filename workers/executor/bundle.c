@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "podfiles.h"
 #include "rt_private.h"
 
 #define OCI_VERSION		"1.0.2"
@@ -50,7 +51,6 @@
 #define PIDS_LIMIT		4096	/* per container: fork bombs stop here */
 #define NOFILE_MAX		1048576
 #define DEV_TMPFS_SIZE		"size=65536k"
-#define HOSTNAME_MAX		63	/* a DNS label */
 #define PASSWD_MAX		(1024 * 1024)
 #define PASSWD_LINE_MAX		4096
 #define OOM_ADJ_GUARANTEED	(-997)	/* kubelet's qos policy */
@@ -1186,21 +1186,17 @@ fail:
 int
 bundle_pod_hostname(const struct pod *p, char *buf, size_t len)
 {
-	size_t n;
+	char host[PODFILES_HOSTNAME_MAX + 1], domain[PODFILES_DOMAIN_MAX + 1];
+	char node[PODFILES_FQDN_MAX + 1], why[PODFILES_WHY_MAX];
 
 	if (p->host_network)
 		return gethostname(buf, len) == 0 ? 0 : -1;
-	/* kubelet truncates to 63 and trims a trailing '-' or '.' */
-	n = strlen(p->name ? p->name : "");
-	if (n > HOSTNAME_MAX)
-		n = HOSTNAME_MAX;
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, p->name ? p->name : "", n);
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '-' || buf[n - 1] == '.'))
-		buf[--n] = '\0';
-	return n > 0 ? 0 : -1;
+	/* the kubelet's: spec.hostname or the name, the FQDN if asked */
+	if (podfiles_hostname(p, rt.cluster_domain, host, domain, node,
+	    why) == -1 || strlen(node) >= len)
+		return -1;
+	memcpy(buf, node, strlen(node) + 1);
+	return 0;
 }
 
 static cJSON *

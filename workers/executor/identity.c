@@ -24,8 +24,7 @@
  *	(names the cgroup, directories, labels), spec.hostNetwork,
  *	spec.hostPID, spec.hostIPC, spec.shareProcessNamespace (the pause
  *	process as PID 1 or none).
- *	(The model has no hostname, subdomain,
- *	dnsPolicy, dnsConfig or sysctls yet: each belongs here when added.)
+ *	(sysctls belong here when the model has them.)
  *
  * The container hash ("c1:") covers the container's own spec, as the
  * kubelet's HashContainer hashes the whole v1.Container (JSON, empty
@@ -54,7 +53,16 @@
  *	    does; a sibling's change does not restart this container;
  *	the pod's uid in the container hash: containers are compared within
  *	    one pod only, and the sandbox hash holds it;
- *	the podwire version and layout: the point of this file.
+ *	the podwire version and layout: the point of this file;
+ *	spec.hostname, spec.subdomain, spec.setHostnameAsFQDN,
+ *	    spec.dnsPolicy, spec.dnsConfig, spec.hostAliases: what the
+ *	    sandbox's /etc files and UTS name are made from, but the
+ *	    kubelet's podSandboxChanged looks only at the sandbox's state,
+ *	    its network namespace mode and its IP, and HashContainer at the
+ *	    container alone, so it recreates nothing for them (the API
+ *	    server makes them immutable; a static pod that changes them is
+ *	    a new pod, its uid being the file's hash).  Kept out, a running
+ *	    pod keeps its hashes across the upgrade that added them.
  */
 #include <stdint.h>
 #include <stdio.h>

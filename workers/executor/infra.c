@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "podfiles.h"
 #include "rt_private.h"
 
 #define POD_SHM_OPTS		"mode=1777,size=67108864"	/* 64 MiB, as Docker */
@@ -62,12 +63,13 @@ pod_write(const char *dir, const char *name, const char *text,
 }
 
 /*
- * The host's resolver configuration (dnsPolicy "Default"); a stub
- * resolver on 127.0.0.x is unreachable from the pod's network namespace,
- * so prefer systemd-resolved's upstream list then, as the kubelet does.
+ * The node's resolver configuration (the base of dnsPolicy "Default");
+ * a stub resolver on 127.0.0.x is unreachable from the pod's network
+ * namespace, so prefer systemd-resolved's upstream list then, as the
+ * kubelet is set up to (--resolv-conf).
  */
-static char *
-pod_resolv_conf(void)
+char *
+rt_pod_resolv_host(void)
 {
 	char *buf = NULL;
 
@@ -81,50 +83,87 @@ pod_resolv_conf(void)
 	return strdup("");
 }
 
+/* the UTS hostname: the kubelet's nodename for the pod, or the node's */
+static int
+pod_hostname(const struct pod *p, char *buf, size_t len, struct rt_err *err)
+{
+	char host[PODFILES_HOSTNAME_MAX + 1], domain[PODFILES_DOMAIN_MAX + 1];
+	char node[PODFILES_FQDN_MAX + 1], why[PODFILES_WHY_MAX];
+
+	if (!p->host_network && podfiles_hostname(p, rt.cluster_domain, host,
+	    domain, node, why) == -1)
+		return rt_seterr(err, "pod %s: %s", p->name, why);
+	if (bundle_pod_hostname(p, buf, len) == -1)
+		return rt_seterr(err, "pod %s: cannot derive a hostname",
+		    p->name);
+	return 0;
+}
+
+/*
+ * /etc/hosts.  pod_ips is "a,b" once the pod has addresses (its CNI
+ * result; hostNetwork pods read the node's file instead), NULL before:
+ * the file is written again with them when they are known.
+ */
+static int
+pod_hosts_write(const struct pod *p, const char *pod_ips, struct rt_err *err)
+{
+	char dir[PATH_MAX], why[PODFILES_WHY_MAX];
+	char host[PODFILES_HOSTNAME_MAX + 1], domain[PODFILES_DOMAIN_MAX + 1];
+	char node[PODFILES_FQDN_MAX + 1], *node_hosts = NULL, *hosts;
+	int ret;
+
+	if (pod_dir(dir, sizeof(dir), p->uid) == -1)
+		return rt_seterr(err, "pod directory path too long");
+	if (podfiles_hostname(p, rt.cluster_domain, host, domain, node,
+	    why) == -1)
+		return rt_seterr(err, "pod %s: %s", p->name, why);
+	if (p->host_network && rt_read_file("/etc/hosts", POD_ETC_FILE_MAX,
+	    &node_hosts, NULL) == -1)
+		node_hosts = NULL;	/* the kubelet fails; an empty base */
+	hosts = podfiles_hosts(p, pod_ips, host, domain, node_hosts);
+	free(node_hosts);
+	if (hosts == NULL)
+		return rt_seterr(err, "out of memory");
+	ret = pod_write(dir, "hosts", hosts, err);
+	free(hosts);
+	return ret;
+}
+
+static int
+pod_resolv_write(const struct pod *p, const char *dir, struct rt_err *err)
+{
+	char *host, *text;
+	int ret;
+
+	if ((host = rt_pod_resolv_host()) == NULL)
+		return rt_seterr(err, "out of memory");
+	/* the executor's step made the DNSConfigForming event already */
+	text = podfiles_resolv_conf(p, rt.cluster_dns, rt.cluster_domain, host,
+	    NULL, 0);
+	free(host);
+	if (text == NULL)
+		return rt_seterr(err, "out of memory");
+	ret = pod_write(dir, "resolv.conf", text, err);
+	free(text);
+	return ret;
+}
+
 static int
 pod_files(const struct pod *p, const char *hostname, struct rt_err *err)
 {
-	char dir[PATH_MAX], line[512], *hosts = NULL, *host = NULL, *resolv;
-	int ret = -1;
+	char dir[PATH_MAX], line[512];
 
 	if (pod_dir(dir, sizeof(dir), p->uid) == -1)
 		return rt_seterr(err, "pod directory path too long");
 	if (rt_mkdir_p(dir, 0755) == -1)
 		return rt_seterrno(err, "mkdir %s", dir);
 	snprintf(line, sizeof(line), "%s\n", hostname);
-	if (pod_write(dir, "hostname", line, err) == -1)
+	if (pod_write(dir, "hostname", line, err) == -1 ||
+	    /* no pod IP before the CNI ADD, which writes hosts again */
+	    pod_hosts_write(p, NULL, err) == -1 ||
+	    pod_resolv_write(p, dir, err) == -1)
 		return -1;
-	if (p->host_network) {
-		if (rt_read_file("/etc/hosts", POD_ETC_FILE_MAX, &host,
-		    NULL) == -1)
-			host = strdup("");
-		if (host == NULL || asprintf(&hosts, "# Kubernetes-managed "
-		    "hosts file (host network).\n%s", host) == -1)
-			hosts = NULL;
-	} else if (asprintf(&hosts, "# Kubernetes-managed hosts file.\n"
-	    "127.0.0.1\tlocalhost\n"
-	    "::1\tlocalhost ip6-localhost ip6-loopback\n"
-	    "fe00::0\tip6-localnet\n"
-	    "fe00::0\tip6-mcastprefix\n"
-	    "fe00::1\tip6-allnodes\n"
-	    "fe00::2\tip6-allrouters\n") == -1)
-		hosts = NULL;
-	if (hosts == NULL) {
-		rt_seterr(err, "out of memory");
-		goto out;
-	}
-	if (pod_write(dir, "hosts", hosts, err) == -1)
-		goto out;
-	if ((resolv = pod_resolv_conf()) == NULL) {
-		rt_seterr(err, "out of memory");
-		goto out;
-	}
-	ret = pod_write(dir, "resolv.conf", resolv, err);
-	free(resolv);
-out:
-	free(hosts);
-	free(host);
-	return ret;
+	return 0;
 }
 
 /* ---- CNI ---- */
@@ -416,8 +455,8 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	cJSON *cfg;
 	int rc;
 
-	if (bundle_pod_hostname(p, hostname, sizeof(hostname)) == -1)
-		return rt_seterr(err, "pod %s: cannot derive a hostname", p->name);
+	if (pod_hostname(p, hostname, sizeof(hostname), err) == -1)
+		return -1;
 	cg_container_path(cgpath, sizeof(cgpath), p->uid, id);
 	if (rt_path(rootfs, sizeof(rootfs), "%s/pause/rootfs", rt.root_dir) == -1 ||
 	    pod_dir(poddir, sizeof(poddir), p->uid) == -1 ||
@@ -481,8 +520,8 @@ sandbox_pin(const struct pod *p, const char *id, const char *dir,
 	uint64_t ino[PIN_NKINDS];
 	int flags = pin_flags(p), k;
 
-	if (bundle_pod_hostname(p, hostname, sizeof(hostname)) == -1)
-		return rt_seterr(err, "pod %s: cannot derive a hostname", p->name);
+	if (pod_hostname(p, hostname, sizeof(hostname), err) == -1)
+		return -1;
 	if (pod_files(p, hostname, err) == -1)
 		return rt_wrap(err, "writing the pod's hostname, hosts and "
 		    "resolv.conf");

@@ -32,6 +32,7 @@
 #include "job.h"
 #include "log.h"
 #include "msgcat.h"
+#include "podfiles.h"
 #include "policy.h"
 
 #define NS_PER_S	1000000000LL
@@ -768,6 +769,37 @@ sandbox_failed(struct xpod *x, const char *why, const char *logkey)
 	    "Failed to create pod sandbox: %s", why);
 }
 
+/*
+ * The events of the kubelet's GetPodDNS, at each sandbox creation as
+ * there: a cluster DNS policy without clusterDNS falls back to Default
+ * (MissingClusterDNS), and limits that cut the resolver configuration
+ * (DNSConfigForming).  The job writes the same text from the same file.
+ */
+static void
+dns_events(const struct xpod *x)
+{
+	const struct agentd_config *cf = exec_conf();
+	char warn[EVENT_MAX_MESSAGE], *host, *text;
+	int missing;
+
+	podfiles_dns_type(&x->pod, cf->cluster_dns[0] != '\0', &missing);
+	if (missing)
+		exec_event(x, EVENT_WARNING, "MissingClusterDNS", NULL,
+		    "pod: \"%s_%s(%s)\". agentd does not have ClusterDNS IP "
+		    "configured and cannot create Pod using \"ClusterFirst\" "
+		    "policy. Falling back to \"Default\" policy.",
+		    x->pod.name, x->pod.namespace, x->pod.uid);
+	if ((host = rt_pod_resolv_host()) == NULL)
+		return;
+	text = podfiles_resolv_conf(&x->pod, cf->cluster_dns,
+	    cf->cluster_domain, host, warn, sizeof(warn));
+	if (text != NULL && warn[0] != '\0')
+		exec_event(x, EVENT_WARNING, "DNSConfigForming", NULL, "%s",
+		    warn);
+	free(text);
+	free(host);
+}
+
 static void
 sandbox_create(struct xpod *x)
 {
@@ -781,6 +813,7 @@ sandbox_create(struct xpod *x)
 	    rt_new_id(o->id, sizeof(o->id)) == -1)
 		fatalx("sandbox job");
 	policy_describe(&x->pod, o->details, sizeof(o->details));
+	dns_events(x);
 	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
 		free(o);
 		/* no backoff: nothing failed but the record, which may heal */
@@ -1629,6 +1662,9 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 	r->start_time_ns = x->start_time_ns;
 	if (x->has_sandbox && x->sb.pod_ip[0])
 		r->pod_ip = strdup(x->sb.pod_ip);
+	/* the node's addresses; the reporter gives them to hostNetwork pods */
+	if (exec_conf()->node_ips[0] != '\0')
+		r->host_ip = strdup(exec_conf()->node_ips);
 	if ((r->containers = calloc(x->pod.n_containers,
 	    sizeof(*r->containers))) == NULL)
 		return -1;

@@ -65,6 +65,10 @@ struct rt_ctx {
 	char		 cgroup_root[CONFIG_MAX_PATH];
 	char		 libexec_dir[CONFIG_MAX_PATH];
 	char		 cni_bin_dir[CONFIG_MAX_PATH];
+	/* the pods' /etc files (podfiles.c): the configuration's copies */
+	char		 node_ips[CONFIG_MAX_IPLIST];
+	char		 cluster_dns[CONFIG_MAX_IPLIST];
+	char		 cluster_domain[CONFIG_MAX_DOMAIN];
 	struct rt_info	 info;
 	struct cg_layout cg;
 	int		 storage;	/* enum storage_driver in use */

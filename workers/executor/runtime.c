@@ -450,6 +450,11 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 	snprintf(rt.libexec_dir, sizeof(rt.libexec_dir), "%s", cfg->libexec_dir);
 	snprintf(rt.cni_bin_dir, sizeof(rt.cni_bin_dir), "%s",
 	    cfg->cni_bin_dir);
+	snprintf(rt.node_ips, sizeof(rt.node_ips), "%s", cfg->node_ips);
+	snprintf(rt.cluster_dns, sizeof(rt.cluster_dns), "%s",
+	    cfg->cluster_dns);
+	snprintf(rt.cluster_domain, sizeof(rt.cluster_domain), "%s",
+	    cfg->cluster_domain);
 	if (cg_detect(&rt.cg, err) == -1 || rt_pick_runtime(cfg, err) == -1)
 		return -1;
 	rt.info.cgroup_v2 = rt.cg.v2_pure;

@@ -118,6 +118,8 @@ int	rt_sandbox_create(const struct pod *, const char *spec_hash,
 int	rt_sandbox_status(const char *id, struct rt_sandbox *, struct rt_cstate *,
 	    struct rt_err *);
 int	rt_sandbox_remove(const char *id, struct rt_err *);
+/* the node's resolv.conf a pod's is made from (malloc'd; NULL: no memory) */
+char	*rt_pod_resolv_host(void);
 
 /* containers: create and start under conmon; id is returned */
 int	rt_container_start(const struct pod *, const struct container_spec *,

@@ -503,21 +503,51 @@ container_statuses_json(const struct pview *pv)
 
 /* --- the status object --- */
 
+/* "a,b" (the primary family first): [{ip: a}, {ip: b}] */
 static int
-add_ip_list(cJSON *o, const char *k, const char *ip)
+add_ip_list(cJSON *o, const char *k, const char *ips)
 {
-	cJSON *a, *e;
+	char ip[POD_MAX_IP + 1];
+	const char *c, *e;
+	cJSON *a, *item;
+	size_t n;
 
 	if ((a = cJSON_AddArrayToObject(o, k)) == NULL)
 		return -1;
-	if ((e = cJSON_CreateObject()) == NULL)
-		return -1;
-	if (pj_append_item(a, e) == -1)
-		return -1;
-	return pj_add_str(e, "ip", ip);
+	for (c = ips; *c != '\0'; c = *e ? e + 1 : e) {
+		if ((e = strchr(c, ',')) == NULL)
+			e = c + strlen(c);
+		if ((n = (size_t)(e - c)) == 0 || n >= sizeof(ip))
+			continue;
+		memcpy(ip, c, n);
+		ip[n] = '\0';
+		if ((item = cJSON_CreateObject()) == NULL ||
+		    pj_append_item(a, item) == -1 ||
+		    pj_add_str(item, "ip", ip) == -1)
+			return -1;
+	}
+	return 0;
 }
 
-/* hostNetwork pods get the node's address as their own (kubelet) */
+/* hostIP, podIP: the first of the list */
+static int
+add_ip(cJSON *o, const char *k, const char *ips)
+{
+	char ip[POD_MAX_IP + 1];
+	size_t n = strcspn(ips, ",");
+
+	if (n >= sizeof(ip))
+		n = sizeof(ip) - 1;
+	memcpy(ip, ips, n);
+	ip[n] = '\0';
+	return pj_add_str(o, k, ip);
+}
+
+/*
+ * hostIP/hostIPs: the node's addresses (nodeIP, or the default routes'),
+ * as the executor reports them; hostNetwork pods get them as their own
+ * (kubelet generateAPIPodStatus).
+ */
 static int
 add_ips(cJSON *o, const struct pview *pv)
 {
@@ -526,10 +556,10 @@ add_ips(cJSON *o, const struct pview *pv)
 
 	if (!nonempty(pod) && pv->pod->host_network)
 		pod = host;
-	if (nonempty(host) && (pj_add_str(o, "hostIP", host) == -1 ||
+	if (nonempty(host) && (add_ip(o, "hostIP", host) == -1 ||
 	    add_ip_list(o, "hostIPs", host) == -1))
 		return -1;
-	if (nonempty(pod) && (pj_add_str(o, "podIP", pod) == -1 ||
+	if (nonempty(pod) && (add_ip(o, "podIP", pod) == -1 ||
 	    add_ip_list(o, "podIPs", pod) == -1))
 		return -1;
 	return 0;

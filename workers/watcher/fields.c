@@ -3,6 +3,10 @@
  * per-field conversion into struct pod, and the finishing rules
  * (Kubernetes' defaults and checks that span fields).
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,23 +111,309 @@ spec_node_name(struct walk *w, const cJSON *v, void *arg)
 	return 0;
 }
 
-/* no cluster DNS here: ClusterFirst falls back to Default, as the kubelet */
+/* the executor applies it: ClusterFirst without clusterDNS is Default */
 static int
 spec_dns_policy(struct walk *w, const cJSON *v, void *arg)
 {
+	struct pod *pod = arg;
 	const char *s;
+	uint8_t i;
 
 	if (get_string(w, v, &s) == -1)
 		return -1;
-	if (strcmp(s, "ClusterFirst") == 0 ||
-	    strcmp(s, "ClusterFirstWithHostNet") == 0 ||
-	    strcmp(s, "Default") == 0)
-		return 0;
-	if (strcmp(s, "None") == 0)
-		return fail(w, "dnsPolicy None needs dnsConfig, which is not "
-		    "supported");
+	for (i = DNS_CLUSTER_FIRST; i <= DNS_NONE; i++)
+		if (strcmp(s, pod_dns_policy_name(i)) == 0) {
+			pod->dns_policy = i;
+			return 0;
+		}
 	return fail(w, "unsupported value: must be ClusterFirst, "
 	    "ClusterFirstWithHostNet, Default or None");
+}
+
+/* validation.IsValidIP; the length bound keeps "v4,v6" lists in POD_MAX_IP */
+static int
+ip_ok(const char *s)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return strlen(s) < INET6_ADDRSTRLEN && (inet_pton(AF_INET, s, a) == 1 ||
+	    inet_pton(AF_INET6, s, a) == 1);
+}
+
+#define IP_MSG	"must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
+
+/* spec.hostname and spec.subdomain: DNS labels */
+static int
+take_label(struct walk *w, const cJSON *v, char **out)
+{
+	char qb[QUOTE_BUF];
+
+	if (take_string(w, v, POD_MAX_LABEL, out) == -1)
+		return -1;
+	if ((*out)[0] == '\0') {
+		free(*out);
+		*out = NULL;	/* "" is unset */
+		return 0;
+	}
+	if (!dns_label_ok(*out))
+		return fail(w, "invalid value %s: " DNS_LABEL_MSG,
+		    quote(qb, sizeof(qb), *out));
+	return 0;
+}
+
+static int
+spec_hostname(struct walk *w, const cJSON *v, void *arg)
+{
+	return take_label(w, v, &((struct pod *)arg)->hostname);
+}
+
+static int
+spec_subdomain(struct walk *w, const cJSON *v, void *arg)
+{
+	return take_label(w, v, &((struct pod *)arg)->subdomain);
+}
+
+static int
+spec_fqdn(struct walk *w, const cJSON *v, void *arg)
+{
+	return spec_host_flag(w, v, &((struct pod *)arg)->set_hostname_fqdn);
+}
+
+/* a list of strings, each checked by ok (NULL: any), at most max */
+static int
+walk_names(struct walk *w, const cJSON *v, struct strlist *l, uint32_t max,
+    size_t elem_max, int (*ok)(const char *), const char *why)
+{
+	const cJSON *item;
+	const char *s;
+	char qb[QUOTE_BUF];
+	size_t mark;
+	int i = 0, rc;
+
+	if (!cJSON_IsArray(v))
+		return fail(w, "expected a list of strings, got %s",
+		    type_name(v));
+	if (cJSON_GetArraySize(v) > (int)max)
+		return fail(w, "must have at most %u items", max);
+	cJSON_ArrayForEach(item, v) {
+		mark = path_index(w, i++);
+		if ((rc = get_string(w, item, &s)) == 0) {
+			if (strlen(s) > elem_max)
+				rc = fail(w, "must be no more than %zu "
+				    "characters", elem_max);
+			else if (ok != NULL && !ok(s))
+				rc = fail(w, "invalid value %s: %s",
+				    quote(qb, sizeof(qb), s), why);
+			else if (strlist_add(l, s, max) == -1)
+				rc = fail_nomem(w);
+		}
+		path_pop(w, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+subdomain_ok(const char *s)
+{
+	return dns_subdomain_ok(s, strlen(s));
+}
+
+/* a search path may end in a dot */
+static int
+search_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 0 && s[n - 1] == '.')
+		n--;
+	return dns_subdomain_ok(s, n);
+}
+
+static int
+alias_ip(struct walk *w, const cJSON *v, void *arg)
+{
+	struct host_alias *a = arg;
+	char qb[QUOTE_BUF];
+
+	if (take_string(w, v, POD_MAX_IP, &a->ip) == -1)
+		return -1;
+	if (!ip_ok(a->ip))
+		return fail(w, "invalid value %s: " IP_MSG,
+		    quote(qb, sizeof(qb), a->ip));
+	return 0;
+}
+
+static int
+alias_hostnames(struct walk *w, const cJSON *v, void *arg)
+{
+	struct host_alias *a = arg;
+
+	return walk_names(w, v, &a->hostnames, POD_MAX_ALIAS_NAMES,
+	    POD_MAX_NAME, subdomain_ok, DNS_SUBDOMAIN_MSG);
+}
+
+static const struct field_rule alias_rules[] = {
+	MAP("ip", alias_ip),
+	MAP("hostnames", alias_hostnames),
+	{ NULL, 0, NULL, NULL }
+};
+
+static int
+spec_host_aliases(struct walk *w, const cJSON *v, void *arg)
+{
+	struct pod *pod = arg;
+	const cJSON *item;
+	size_t mark;
+	int n, i = 0, rc;
+
+	if (!cJSON_IsArray(v))
+		return fail(w, "expected a list of host aliases, got %s",
+		    type_name(v));
+	if ((n = cJSON_GetArraySize(v)) > POD_MAX_HOST_ALIASES)
+		return fail(w, "too many host aliases: %d, at most %d", n,
+		    POD_MAX_HOST_ALIASES);
+	if (n == 0)
+		return 0;
+	if ((pod->host_aliases = calloc(n, sizeof(*pod->host_aliases))) ==
+	    NULL)
+		return fail_nomem(w);
+	pod->n_host_aliases = n;
+	cJSON_ArrayForEach(item, v) {
+		mark = path_index(w, i);
+		rc = walk_object(w, item, alias_rules, &pod->host_aliases[i++]);
+		if (rc == 0)
+			rc = require_field(w, pod->host_aliases[i - 1].ip, "ip",
+			    NULL);
+		path_pop(w, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+dns_nameservers(struct walk *w, const cJSON *v, void *arg)
+{
+	struct pod_dns_config *d = arg;
+
+	if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > POD_MAX_DNS_SERVERS)
+		return fail(w, "must not have more than %d nameservers",
+		    POD_MAX_DNS_SERVERS);
+	return walk_names(w, v, &d->nameservers, POD_MAX_DNS_SERVERS,
+	    INET6_ADDRSTRLEN - 1, ip_ok, IP_MSG);
+}
+
+static int
+dns_searches(struct walk *w, const cJSON *v, void *arg)
+{
+	struct pod_dns_config *d = arg;
+	size_t len = 0;
+	uint32_t i;
+
+	if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > POD_MAX_DNS_SEARCHES)
+		return fail(w, "must not have more than %d search paths",
+		    POD_MAX_DNS_SEARCHES);
+	if (walk_names(w, v, &d->searches, POD_MAX_DNS_SEARCHES,
+	    POD_MAX_NAME + 1, search_ok, DNS_SUBDOMAIN_MSG) == -1)
+		return -1;
+	for (i = 0; i < d->searches.n; i++)
+		len += strlen(d->searches.v[i]) + (i > 0);
+	if (len > POD_MAX_DNS_SEARCH_LEN)
+		return fail(w, "must not have more than %d characters "
+		    "(including spaces) in the search list",
+		    POD_MAX_DNS_SEARCH_LEN);
+	return 0;
+}
+
+static int
+dns_opt_name(struct walk *w, const cJSON *v, void *arg)
+{
+	return take_string(w, v, POD_MAX_DNS_OPTION, &((struct kv *)arg)->key);
+}
+
+static int
+dns_opt_value(struct walk *w, const cJSON *v, void *arg)
+{
+	return take_string(w, v, POD_MAX_DNS_OPTION,
+	    &((struct kv *)arg)->value);
+}
+
+static const struct field_rule dns_option_rules[] = {
+	MAP("name", dns_opt_name),
+	MAP("value", dns_opt_value),
+	{ NULL, 0, NULL, NULL }
+};
+
+/* resolv.conf is one line per keyword: no blanks inside an option */
+static int
+option_chars_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s <= 0x20 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int
+dns_option(struct walk *w, const cJSON *item, struct kv *kv)
+{
+	if (walk_object(w, item, dns_option_rules, kv) == -1)
+		return -1;
+	if (kv->key == NULL || kv->key[0] == '\0')
+		return fail(w, "name: required: must not be empty");
+	if (kv->value == NULL && (kv->value = strdup("")) == NULL)
+		return fail_nomem(w);
+	if (!option_chars_ok(kv->key) || !option_chars_ok(kv->value))
+		return fail(w, "must consist of printable ASCII characters "
+		    "without spaces");
+	return 0;
+}
+
+static int
+dns_options(struct walk *w, const cJSON *v, void *arg)
+{
+	struct pod_dns_config *d = arg;
+	const cJSON *item;
+	size_t mark;
+	int n, i = 0, rc;
+
+	if (!cJSON_IsArray(v))
+		return fail(w, "expected a list of options, got %s",
+		    type_name(v));
+	if ((n = cJSON_GetArraySize(v)) > POD_MAX_DNS_OPTIONS)
+		return fail(w, "too many options: %d, at most %d", n,
+		    POD_MAX_DNS_OPTIONS);
+	if (n == 0)
+		return 0;
+	if ((d->options = calloc(n, sizeof(*d->options))) == NULL)
+		return fail_nomem(w);
+	d->n_options = n;
+	cJSON_ArrayForEach(item, v) {
+		mark = path_index(w, i);
+		rc = dns_option(w, item, &d->options[i++]);
+		path_pop(w, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static const struct field_rule dns_config_rules[] = {
+	MAP("nameservers", dns_nameservers),
+	MAP("searches", dns_searches),
+	MAP("options", dns_options),
+	{ NULL, 0, NULL, NULL }
+};
+
+static int
+spec_dns_config(struct walk *w, const cJSON *v, void *arg)
+{
+	struct pod *pod = arg;
+
+	w->has_dns_config = 1;
+	return walk_object(w, v, dns_config_rules, &pod->dns_config);
 }
 
 static int
@@ -173,6 +463,11 @@ static const struct field_rule spec_rules[] = {
 	MAP("securityContext", spec_security_context),
 	MAP("nodeName", spec_node_name),
 	MAP("dnsPolicy", spec_dns_policy),
+	MAP("dnsConfig", spec_dns_config),
+	MAP("hostAliases", spec_host_aliases),
+	MAP("hostname", spec_hostname),
+	MAP("subdomain", spec_subdomain),
+	MAP("setHostnameAsFQDN", spec_fqdn),
 	MAP("os", spec_os),
 	MAP("hostUsers", spec_host_users),
 	/* scheduling and API-side bookkeeping: the pod is already here */
@@ -196,11 +491,6 @@ static const struct field_rule spec_rules[] = {
 	    "no volumes)"),
 	REJECT("activeDeadlineSeconds", "activeDeadlineSeconds is not "
 	    "supported"),
-	REJECT("dnsConfig", "dnsConfig is not supported"),
-	REJECT("hostAliases", "hostAliases are not supported"),
-	REJECT("hostname", "a custom hostname is not supported"),
-	REJECT("subdomain", "subdomain is not supported"),
-	REJECT("setHostnameAsFQDN", "setHostnameAsFQDN is not supported"),
 	REJECT("imagePullSecrets", "image pull secrets are not supported"),
 	REJECT("runtimeClassName", "runtime classes are not supported: the "
 	    "node has one runtime"),
@@ -517,6 +807,22 @@ finish_non_root(struct walk *w, struct pod *pod)
 	return 0;
 }
 
+/* validatePodDNSConfig: None takes everything from dnsConfig */
+static int
+finish_dns(struct walk *w, struct pod *pod)
+{
+	if (pod->dns_policy != DNS_NONE)
+		return 0;
+	if (!w->has_dns_config)
+		return field_error(w->err, "spec.dnsConfig", "required: must "
+		    "provide `dnsConfig` when `dnsPolicy` is None");
+	if (pod->dns_config.nameservers.n == 0)
+		return field_error(w->err, "spec.dnsConfig.nameservers",
+		    "required: must provide at least one DNS nameserver when "
+		    "`dnsPolicy` is None");
+	return 0;
+}
+
 static int
 finish_pod(struct walk *w, struct pod *pod)
 {
@@ -532,7 +838,8 @@ finish_pod(struct walk *w, struct pod *pod)
 	if (pod->share_pid && pod->host_pid)
 		return field_error(w->err, "spec.shareProcessNamespace",
 		    "ShareProcessNamespace and HostPID cannot both be enabled");
-	if (finish_ports(w, pod) == -1 || finish_non_root(w, pod) == -1)
+	if (finish_ports(w, pod) == -1 || finish_non_root(w, pod) == -1 ||
+	    finish_dns(w, pod) == -1)
 		return -1;
 	return 0;
 }

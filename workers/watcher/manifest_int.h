@@ -37,6 +37,7 @@ struct walk {
 	char			 path[MANIFEST_FIELD_MAX];
 	size_t			 pathlen;
 	int			 is_static;
+	int			 has_dns_config;	/* spec.dnsConfig given */
 };
 
 /* field tables: one row per field of a Kubernetes object type */
