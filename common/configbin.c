@@ -76,6 +76,7 @@ const struct config_field config_fields[] = {
 	{ "allowHostIPC",	31, CFG_BOOL,	P(allow_host_ipc) },
 	{ "allowRunAsRoot",	32, CFG_BOOL,	P(allow_run_as_root) },
 	{ "allowedCapabilities", 33, CFG_CAPLIST, P(allowed_caps) },
+	{ "cniConfDir",		34, CFG_PATH,	F(cni_conf_dir) },
 #ifdef AGENTD_TEST_HOOKS
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },
@@ -109,6 +110,7 @@ config_defaults(struct agentd_config *c)
 	snprintf(c->audit_log, sizeof(c->audit_log),
 	    "/var/log/agentd/audit.log");
 	snprintf(c->cni_bin_dir, sizeof(c->cni_bin_dir), "/usr/lib/cni");
+	snprintf(c->cni_conf_dir, sizeof(c->cni_conf_dir), "/etc/cni/net.d");
 	c->audit_max_bytes = 64ULL * 1024 * 1024;
 	c->audit_fsync = 1;
 	c->log_level = LOG_LVL_INFO;

@@ -1,5 +1,6 @@
 /*
  * The process table (include/proctab.h).  The order is the start order:
+ * netparse first, so that the executor has it for its first pod network;
  * the watcher's pod sets wait in its queue until the executor is up, and
  * the reporter is last so that it sees the executor's first full resend.
  */
@@ -10,10 +11,14 @@
 #include "proctab.h"
 
 const struct proc_desc proc_table[] = {
+	/* first: up before the executor creates the first pod network */
+	{ ROLE_NETPARSE, "netparse", "agentd-netparse", PROC_USER_PRIVSEP,
+	    SANDBOX_NETPARSE, ROLEBIT(ROLE_EXECUTOR), 0 },
 	{ ROLE_WATCHER, "watcher", "agentd-watcher", PROC_USER_PRIVSEP,
 	    SANDBOX_WATCHER, ROLEBIT(ROLE_EXECUTOR), 0 },
 	{ ROLE_EXECUTOR, "executor", "agentd-executor", PROC_USER_ROOT,
-	    SANDBOX_EXECUTOR, ROLEBIT(ROLE_REPORTER),
+	    SANDBOX_EXECUTOR, ROLEBIT(ROLE_REPORTER) |
+	    ROLEBIT(ROLE_NETPARSE),
 	    PROC_F_AUDIT_CHAN | PROC_F_PING_EXEMPT },
 	{ ROLE_REPORTER, "reporter", "agentd-reporter", PROC_USER_REPORTER,
 	    SANDBOX_REPORTER, 0, 0 },
