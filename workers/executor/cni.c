@@ -199,7 +199,11 @@ cni_loopback(const char *cmd, const char *id, const char *netns,
 {
 	struct cni_call cc = { cmd, id, netns, "lo", "", "loopback",
 		CNI_LOOPBACK_CONF };
+	char plugin[PATH_MAX];
 
+	if (rt_find_exec("loopback", cni_dirs(), plugin, sizeof(plugin)) == -1)
+		return rt_seterr(err, "CNI loopback plugin not found in %s",
+		    cni_dirs());
 	if (cni_exec(&cc, NULL, err) == -1)
 		return rt_wrap(err, "CNI loopback %s", cmd);
 	return 0;
