@@ -156,3 +156,74 @@ def test_failing_plugin_names_the_cni_error(testbuild_dir, busybox_image,
         assert not running(p)
     finally:
         a.cleanup()
+
+
+RECORDER = """#!/usr/bin/python3
+# a chained plugin that writes what it got and passes prevResult on
+import json, os, sys
+conf = json.load(sys.stdin)
+with open({log!r}, "a") as f:
+    f.write(json.dumps({{"cmd": os.environ["CNI_COMMAND"],
+                        "netns": os.environ.get("CNI_NETNS", ""),
+                        "ifname": os.environ["CNI_IFNAME"],
+                        "args": os.environ["CNI_ARGS"],
+                        "conf": conf}}) + "\\n")
+if os.environ["CNI_COMMAND"] == "ADD":
+    print(json.dumps(conf["prevResult"]))
+"""
+
+
+def test_chain_passes_prevresult_args_and_port_mappings(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for p in ("loopback", "bridge", "host-local"):
+        os.symlink(os.path.join(PLUGINS, p), bindir / p)
+    log = str(tmp_path / "recorder.log")
+    (bindir / "recorder").write_text(RECORDER.format(log=log))
+    os.chmod(bindir / "recorder", 0o755)
+    datadir = str(tmp_path / "ipam")
+    cnidir = str(tmp_path / "net.d")
+    write_conflist(cnidir, datadir)
+    path = os.path.join(cnidir, "10-test.conflist")
+    with open(path) as f:
+        conf = json.load(f)
+    conf["plugins"][1] = {"type": "recorder", "marker": 7,
+                          "capabilities": {"portMappings": True}}
+    with open(path, "w") as f:
+        json.dump(conf, f)
+    a = start_agentd(testbuild_dir, busybox_image,
+                     extra_config={"cniConfDir": cnidir,
+                                   "cniBinDir": str(bindir)},
+                     prefix=["nsenter", f"--net=/proc/{netns}/ns/net"])
+    try:
+        a.write_manifest("pm.yaml", manifest(
+            "pm", "exec sleep 1000", extra_ctr="    ports:\n"
+            "    - containerPort: 80\n      hostPort: 18080\n"))
+        p = wait_pod(a, "pm", lambda p: running(p) and
+                     p["status"].get("podIP"), timeout=60)
+        uid = p["metadata"]["uid"]
+        with open(log) as f:
+            add = json.loads(f.readline())
+        assert add["cmd"] == "ADD" and add["ifname"] == "eth0"
+        assert add["args"].startswith("IgnoreUnknown=1;K8S_POD_NAMESPACE="
+                                      "default;K8S_POD_NAME=pm-testnode;"
+                                      "K8S_POD_INFRA_CONTAINER_ID=")
+        assert add["args"].endswith(f";K8S_POD_UID={uid}")
+        c = add["conf"]
+        assert c["name"] == "testnet" and c["cniVersion"] == "1.0.0"
+        assert c["marker"] == 7
+        assert c["runtimeConfig"]["portMappings"] == [
+            {"hostPort": 18080, "containerPort": 80, "protocol": "tcp"}]
+        ips = [i["address"] for i in c["prevResult"]["ips"]]
+        assert ips == [p["status"]["podIP"] + "/24"], c["prevResult"]
+        a.remove_manifest("pm.yaml")
+        wait_for(lambda: a.pod("default", "pm-testnode") is None, 60,
+                 interval=0.3, what="pod removed")
+        with open(log) as f:
+            rows = [json.loads(ln) for ln in f]
+        dels = [r for r in rows if r["cmd"] == "DEL"]
+        assert dels and dels[0]["conf"]["prevResult"]["ips"], rows
+        assert not leases(datadir)
+    finally:
+        a.cleanup()
