@@ -227,3 +227,39 @@ def test_chain_passes_prevresult_args_and_port_mappings(
         assert not leases(datadir)
     finally:
         a.cleanup()
+
+
+def test_failed_add_releases_what_the_chain_took(testbuild_dir, busybox_image,
+                                                 tmp_path, netns):
+    # bridge and host-local succeed, then the chain's last plugin fails:
+    # the DEL that follows (CNI_NETNS empty, the namespace is going) must
+    # give the address back, before the retry
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for p in ("loopback", "bridge", "host-local"):
+        os.symlink(os.path.join(PLUGINS, p), bindir / p)
+    (bindir / "failer").write_text(FAILER)
+    os.chmod(bindir / "failer", 0o755)
+    datadir = str(tmp_path / "ipam")
+    cnidir = str(tmp_path / "net.d")
+    write_conflist(cnidir, datadir)
+    path = os.path.join(cnidir, "10-test.conflist")
+    with open(path) as f:
+        conf = json.load(f)
+    conf["plugins"][1] = {"type": "failer"}
+    with open(path, "w") as f:
+        json.dump(conf, f)
+    a = start_agentd(testbuild_dir, busybox_image,
+                     extra_config={"cniConfDir": cnidir,
+                                   "cniBinDir": str(bindir)},
+                     prefix=["nsenter", f"--net=/proc/{netns}/ns/net"])
+    try:
+        a.write_manifest("f.yaml", manifest("f", "exec sleep 1000"))
+        wait_pod(a, "f", lambda p: "CNI ADD failer: test plugin refuses"
+                 in json.dumps(p["status"]), timeout=30)
+        # host-local did allocate (its dataDir exists), and gave it back
+        assert os.path.isdir(os.path.join(datadir, "testnet"))
+        assert not leases(datadir), leases(datadir)
+        assert veths(netns).strip() == ""
+    finally:
+        a.cleanup()

@@ -414,14 +414,14 @@ chain_add(const char *id, const char *netns, cJSON *st,
 /*
  * The pod's network in netns: loopback, then the configured chain if
  * there is one (the directory is read now, for every new sandbox).  The
- * state is saved before the first ADD, so a DEL can always follow.
+ * state is saved before the first ADD, so a DEL can always follow: the
+ * caller runs cni_del when this or anything after it fails.
  */
 int
 cni_add(const struct pod *p, const char *id, const char *netns,
     struct cni_result *res, struct rt_err *err)
 {
 	struct cni_conf c;
-	struct rt_err ignore;
 	char why[128];
 	cJSON *st;
 	int ret;
@@ -439,13 +439,9 @@ cni_add(const struct pod *p, const char *id, const char *netns,
 		cJSON_Delete(st);
 		return -1;
 	}
-	if ((ret = chain_add(id, netns, st, res, err)) == -1) {
-		/* what the chain did so far, undone: no address is kept */
-		memset(&ignore, 0, sizeof(ignore));
-		if (chain_del(id, netns, st, &ignore) == -1)
-			log_warnx("sandbox %s: %s", id, rt_errmsg(&ignore));
+	/* on failure the caller's cni_del undoes what the chain did */
+	if ((ret = chain_add(id, netns, st, res, err)) == -1)
 		memset(res, 0, sizeof(*res));
-	}
 	cJSON_Delete(st);
 	return ret;
 }

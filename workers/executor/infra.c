@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cninet.h"
+#include "log.h"
 #include "rt_private.h"
 
 #define POD_SHM_OPTS		"mode=1777,size=67108864"	/* 64 MiB, as Docker */
@@ -555,10 +556,14 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 	ret = 0;
 out:
 	if (ret == -1 && created) {
-		/* nothing of the chain stays: its state file says what ran */
-		if (!p->host_network)
-			cni_del(id, sb->netns_path[0] ? sb->netns_path : NULL,
-			    &ignore);
+		/*
+		 * Nothing of the chain stays: its state file says what ran.
+		 * The namespace goes next, with its interfaces; DEL without
+		 * it (CNI_NETNS empty) is for IPAM and the host's side.
+		 */
+		memset(&ignore, 0, sizeof(ignore));
+		if (!p->host_network && cni_del(id, NULL, &ignore) == -1)
+			log_warnx("sandbox %s: %s", id, rt_errmsg(&ignore));
 		if (infra)
 			ctr_remove(id, &ignore);
 		else
