@@ -348,6 +348,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBEXECDIR)/agentd-watcher \
 	    $(DESTDIR)$(LIBEXECDIR)/agentd-executor \
 	    $(DESTDIR)$(LIBEXECDIR)/agentd-reporter \
+	    $(DESTDIR)$(LIBEXECDIR)/agentd-netparse \
 	    $(DESTDIR)$(LIBEXECDIR)/agentd-pause
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
 	rm -f $(DESTDIR)$(UNITDIR)/agentd.service

@@ -1,8 +1,9 @@
 /*
  * The process table (include/proctab.h).  The order is the start order:
- * netparse first, so that the executor has it for its first pod network;
- * the watcher's pod sets wait in its queue until the executor is up, and
- * the reporter is last so that it sees the executor's first full resend.
+ * the watcher's pod sets wait in its queue until the executor is up,
+ * netparse comes before the executor so that its first pod network finds
+ * it, and the reporter is last so that it sees the executor's first full
+ * resend.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,11 +12,11 @@
 #include "proctab.h"
 
 const struct proc_desc proc_table[] = {
-	/* first: up before the executor creates the first pod network */
-	{ ROLE_NETPARSE, "netparse", "agentd-netparse", PROC_USER_PRIVSEP,
-	    SANDBOX_NETPARSE, ROLEBIT(ROLE_EXECUTOR), 0 },
 	{ ROLE_WATCHER, "watcher", "agentd-watcher", PROC_USER_PRIVSEP,
 	    SANDBOX_WATCHER, ROLEBIT(ROLE_EXECUTOR), 0 },
+	/* before the executor: up for its first pod network */
+	{ ROLE_NETPARSE, "netparse", "agentd-netparse", PROC_USER_PRIVSEP,
+	    SANDBOX_NETPARSE, ROLEBIT(ROLE_EXECUTOR), 0 },
 	{ ROLE_EXECUTOR, "executor", "agentd-executor", PROC_USER_ROOT,
 	    SANDBOX_EXECUTOR, ROLEBIT(ROLE_REPORTER) |
 	    ROLEBIT(ROLE_NETPARSE),
