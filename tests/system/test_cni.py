@@ -11,6 +11,7 @@ touches the host's network or /etc/cni."""
 import glob
 import json
 import os
+import signal
 import subprocess
 import time
 
@@ -112,6 +113,22 @@ def test_bridge_chain_add_reach_and_del(testbuild_dir, busybox_image,
             netns, "busybox", "ping", "-c", "1", "-W", "1", ip,
             check=False).returncode == 0, 20, interval=0.5,
             what="the pod answering ping over the bridge")
+        # a restarted netparse is the next sandbox's; a restarted
+        # executor re-adopts the pod with its IP
+        old = a.pid("netparse")
+        os.kill(old, signal.SIGKILL)
+        a.wait_new_pid("netparse", old)
+        a.write_manifest("web2.yaml", manifest("web2", "exec sleep 1000"))
+        p2 = wait_pod(a, "web2", lambda p: running(p) and
+                      p["status"].get("podIP"), timeout=60)
+        assert p2["status"]["podIP"] not in ("", ip)
+        old = a.pid("executor")
+        os.kill(old, signal.SIGKILL)
+        a.wait_new_pid("executor", old)
+        time.sleep(2)
+        assert wait_pod(a, "web", lambda p: running(p) and p["status"].get(
+            "podIP") == ip, timeout=30)
+        a.remove_manifest("web2.yaml")
         a.remove_manifest("web.yaml")
         wait_for(lambda: a.pod("default", "web-testnode") is None, 60,
                  interval=0.3, what="pod removed")
