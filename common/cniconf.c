@@ -139,11 +139,16 @@ conf_read(const char *path, char **buf, size_t *len)
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 	    O_NONBLOCK)) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > CNI_CONF_MAX_BYTES ||
-	    (*buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		if (errno == 0 || S_ISREG(st.st_mode))
-			errno = EFBIG;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CNI_CONF_MAX_BYTES) {
+		close(fd);
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		return -1;
+	}
+	if ((*buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		close(fd);
 		return -1;
 	}

@@ -19,7 +19,7 @@
  * allows) so that IPAM releases the address, and a failed DEL fails the
  * removal, which the lifecycle retries.
  */
-#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <ctype.h>
 #include <errno.h>
