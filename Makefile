@@ -31,12 +31,14 @@ WATCHER_LIBS	= -levent -lcrypto -lcjson -lyaml -lseccomp
 EXECUTOR_LIBS	= -levent -lcrypto -lcjson -lseccomp
 REPORTER_LIBS	= -levent -lcjson -lseccomp
 NOOP_LIBS	= -levent -lseccomp
+NETPARSE_LIBS	= -levent -lcjson -lseccomp
 # tests, tools, benchmarks and fuzz targets: the union
 LIBS		= -levent -lcrypto -lcjson -lseccomp -lyaml
 
 MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 		  workers/executor/executor.c workers/reporter/reporter.c \
-		  workers/pause/pause.c workers/noop/noop.c
+		  workers/pause/pause.c workers/noop/noop.c \
+		  workers/netparse/netparse.c
 
 # libipc.a: framing, marshalling, dispatch, the message catalog, the pod
 # model and its wire form, pod events (ipc/); libcommon.a: what every
@@ -77,7 +79,7 @@ BASE_ARS	= $(LIB_WORKER) $(LIB_CONFIG) $(LIB_IPC) $(LIB_COMMON)
 
 BINS		= $(BUILD)/agentd $(BUILD)/agentctl $(BUILD)/agentd-watcher \
 		  $(BUILD)/agentd-executor $(BUILD)/agentd-reporter \
-		  $(BUILD)/agentd-pause
+		  $(BUILD)/agentd-netparse $(BUILD)/agentd-pause
 UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
@@ -125,6 +127,8 @@ $(BUILD)/agentd-executor: $(call obj,workers/executor/executor.c) $(EXECUTOR_ARS
 	$(CC) $(LDFLAGS) -o $@ $^ $(EXECUTOR_LIBS)
 $(BUILD)/agentd-reporter: $(call obj,workers/reporter/reporter.c) $(REPORTER_ARS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(REPORTER_LIBS)
+$(BUILD)/agentd-netparse: $(call obj,workers/netparse/netparse.c) $(WORKER_ARS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NETPARSE_LIBS)
 $(BUILD)/agentd-noop: $(call obj,workers/noop/noop.c) $(WORKER_ARS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NOOP_LIBS)
 # the pod sandbox's infra process: static, so it runs in an empty rootfs
@@ -298,7 +302,8 @@ install: $(BINS)
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/agentd/pods
 	install -m 0755 $(BUILD)/agentd $(BUILD)/agentctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/agentd-watcher $(BUILD)/agentd-executor \
-	    $(BUILD)/agentd-reporter $(BUILD)/agentd-pause $(DESTDIR)$(LIBEXECDIR)/
+	    $(BUILD)/agentd-reporter $(BUILD)/agentd-netparse \
+	    $(BUILD)/agentd-pause $(DESTDIR)$(LIBEXECDIR)/
 	sed $(INSTALL_SED) contrib/systemd/agentd.service \
 	    >$(DESTDIR)$(UNITDIR)/agentd.service.tmp
 	chmod 0644 $(DESTDIR)$(UNITDIR)/agentd.service.tmp
@@ -343,6 +348,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBEXECDIR)/agentd-watcher \
 	    $(DESTDIR)$(LIBEXECDIR)/agentd-executor \
 	    $(DESTDIR)$(LIBEXECDIR)/agentd-reporter \
+	    $(DESTDIR)$(LIBEXECDIR)/agentd-netparse \
 	    $(DESTDIR)$(LIBEXECDIR)/agentd-pause
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
 	rm -f $(DESTDIR)$(UNITDIR)/agentd.service

@@ -165,6 +165,27 @@ want_json(int argc, char **argv)
 	return 0;
 }
 
+static const char *
+json_str(const cJSON *o, const char *key)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static void
+print_network(const cJSON *n)
+{
+	if (!cJSON_IsObject(n))
+		return;
+	if (strcmp(json_str(n, "mode"), "cni") == 0)
+		printf("network: %s (%s)\n", json_str(n, "name"),
+		    json_str(n, "file"));
+	else
+		printf("network: loopback only (no CNI configuration in %s)\n",
+		    json_str(n, "cniConfDir"));
+}
+
 static int
 cmd_status(int argc, char **argv)
 {
@@ -196,6 +217,7 @@ cmd_status(int argc, char **argv)
 	p = cJSON_GetObjectItem(root, "storageDriver");
 	if (cJSON_IsString(p) && p->valuestring[0] != '\0')
 		printf("storage driver: %s\n", p->valuestring);
+	print_network(cJSON_GetObjectItem(root, "network"));
 	cJSON_Delete(root);
 	free(text);
 	return 0;

@@ -736,7 +736,7 @@ supervise_all_up(struct agentd *env)
 	return 1;
 }
 
-/* "watcher, executor and reporter": for the READY status line */
+/* "watcher, netparse, executor and reporter": the READY status line */
 const char *
 supervise_names(struct agentd *env)
 {

@@ -79,7 +79,8 @@ const struct config_field config_fields[] = {
 	{ "allowHostIPC",	31, CFG_BOOL,	P(allow_host_ipc) },
 	{ "allowRunAsRoot",	32, CFG_BOOL,	P(allow_run_as_root) },
 	{ "allowedCapabilities", 33, CFG_CAPLIST, P(allowed_caps) },
-	/* 34..39 are left for the CNI keys (issue 11) */
+	{ "cniConfDir",		34, CFG_PATH,	F(cni_conf_dir) },
+	/* 35..39 are left for more CNI keys */
 	{ "nodeIP",		40, CFG_NODEIP,	FO(node_ip) },
 	{ "clusterDNS",		41, CFG_IPLIST,	OS(cluster_dns), 0,
 	    CONFIG_MAX_DNS, 1 },
@@ -120,6 +121,7 @@ config_defaults(struct agentd_config *c)
 	snprintf(c->cni_bin_dir, sizeof(c->cni_bin_dir), "/usr/lib/cni");
 	snprintf(c->cluster_domain, sizeof(c->cluster_domain),
 	    "cluster.local");
+	snprintf(c->cni_conf_dir, sizeof(c->cni_conf_dir), "/etc/cni/net.d");
 	c->audit_max_bytes = 64ULL * 1024 * 1024;
 	c->audit_fsync = 1;
 	c->log_level = LOG_LVL_INFO;

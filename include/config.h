@@ -70,6 +70,7 @@ struct agentd_config {
 	int		 storage_driver;	/* enum storage_driver */
 	char		 conmon_path[CONFIG_MAX_PATH];
 	char		 cni_bin_dir[CONFIG_MAX_PATH];
+	char		 cni_conf_dir[CONFIG_MAX_PATH];	/* CNI network configs */
 	uint32_t	 static_rescan_seconds;	/* default 20, as the kubelet */
 	uint32_t	 watchdog_ping_seconds;	/* worker heartbeat period */
 	uint32_t	 max_runtime_ops;	/* jobs in flight; 0: 2 per CPU */

@@ -25,8 +25,9 @@ enum proc_role {
 	ROLE_EXECUTOR = 2,
 	ROLE_REPORTER = 3,
 	ROLE_CONTROL = 4,	/* agentctl on the control socket */
+	ROLE_NETPARSE = 5,	/* decodes CNI plugin results */
 #ifdef AGENTD_TEST_HOOKS
-	ROLE_NOOP = 5,		/* the dummy worker of test builds */
+	ROLE_NOOP = 6,		/* the dummy worker of test builds */
 #endif
 	ROLE_MAX
 };
@@ -83,6 +84,17 @@ enum msg_type {
 	MSG_IMAGE_LIST,		/* P->E: (empty) */
 	MSG_REPLY_CHUNK,	/* E|R->P: bytes (part of a text reply) */
 	MSG_REPLY_END,		/* E|R->P: u32 status (0 ok), str error */
+
+	/*
+	 * executor <-> netparse.  A plugin's stdout is decoded by netparse,
+	 * never by the root executor: for each sandbox job the executor
+	 * hands netparse one end of a socketpair, the job keeps the other and
+	 * asks over it, one request at a time.
+	 */
+	MSG_NET_CHANNEL = 90,	/* E->N: (empty) +fd: a job's own channel */
+	MSG_NET_PARSE,		/* E->N on it: bytes result (CNI_RESULT_MAX) */
+	MSG_NET_RESULT,		/* N->E on it: u32 status (0 decoded), str
+				   error, netres (ipc/netwire.c) */
 
 	/* parent <-> reporter */
 	MSG_STATUS_QUERY = 100,	/* P->R: u32 query kind, str filter */

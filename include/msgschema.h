@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cninet.h"
 #include "config.h"
 #include "evring.h"
 #include "ipc.h"
@@ -46,6 +47,7 @@
 #define MSGF_U32REST	'T'	/* u32s to the end of the payload, <= max */
 #define MSGF_POD	'P'	/* struct pod (ipc/podwire.c, pod.h bounds) */
 #define MSGF_REPORT	'R'	/* struct pod_report (ipc/podwire.c) */
+#define MSGF_NETRES	'N'	/* struct cni_result (ipc/netwire.c) */
 
 /*
  * The bounds, one number each.  Those of the pod model are pod.h's; the
@@ -78,6 +80,8 @@
 #define MSGB_AUDIT_OUTCOME		31
 #define MSGB_AUDIT_ERROR		1023
 #define MSGB_TEST_HOOK_ARGS		TEST_HOOK_MAX_ARGS
+#define MSGB_NET_RESULT			CNI_RESULT_MAX
+#define MSGB_NET_ERROR			255
 
 struct msg_field {
 	char		 kind;		/* MSGF_* */
@@ -104,5 +108,9 @@ const struct msg_schema	*msg_schema_find(uint32_t type);
 /* 1 if the catalog lets `from` send type to `to` */
 int			 msg_schema_allows(uint32_t type, uint32_t from,
 			    uint32_t to);
+
+/* ipc/netwire.c: struct cni_result on the wire; get checks every field */
+int	netwire_put_result(struct ipc_msg *, const struct cni_result *);
+int	netwire_get_result(struct ipc_msg *, struct cni_result *);
 
 #endif

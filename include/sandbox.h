@@ -11,7 +11,8 @@ enum sandbox_profile {
 	SANDBOX_WATCHER = 1,
 	SANDBOX_REPORTER,
 	SANDBOX_EXECUTOR,
-	SANDBOX_NOOP		/* test builds: the smallest allowlist */
+	SANDBOX_NOOP,		/* test builds: the smallest allowlist */
+	SANDBOX_NETPARSE	/* worker_allow and nothing else */
 };
 
 struct agentd_config;

@@ -19,6 +19,7 @@
 #define EXE	ROLEBIT(ROLE_EXECUTOR)
 #define REP	ROLEBIT(ROLE_REPORTER)
 #define CTL	ROLEBIT(ROLE_CONTROL)
+#define NET	ROLEBIT(ROLE_NETPARSE)
 
 #define U32(n)		{ MSGF_U32, n, 0 }
 #define U64(n)		{ MSGF_U64, n, 0 }
@@ -89,6 +90,15 @@ const struct msg_schema msg_schemas[] = {
 	    F(BYTES("text", MSGB_REPLY_CHUNK)) },
 	{ MSG_REPLY_END, "REPLY_END", EXE | REP, P, MSGCHAN_WORKER, 0,
 	    F(U32("status"), STR("error", MSGB_REPLY_ERROR)) },
+	/* CNI plugin results, decoded outside the executor */
+	{ MSG_NET_CHANNEL, "NET_CHANNEL", EXE, NET, MSGCHAN_PEER, IPC_F_FD,
+	    NOF },
+	{ MSG_NET_PARSE, "NET_PARSE", EXE, NET, MSGCHAN_PEER, 0,
+	    F(BYTES("result", MSGB_NET_RESULT)) },
+	{ MSG_NET_RESULT, "NET_RESULT", NET, EXE, MSGCHAN_PEER, 0,
+	    F(U32("status"), STR("error", MSGB_NET_ERROR),
+	    { MSGF_NETRES, "netres", 0 }) },
+
 	{ MSG_STATUS_QUERY, "STATUS_QUERY", P, REP, MSGCHAN_WORKER, 0,
 	    F(U32("kind"), STR("filter", MSGB_QUERY_FILTER)) },
 

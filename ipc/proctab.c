@@ -1,7 +1,9 @@
 /*
  * The process table (include/proctab.h).  The order is the start order:
- * the watcher's pod sets wait in its queue until the executor is up, and
- * the reporter is last so that it sees the executor's first full resend.
+ * the watcher's pod sets wait in its queue until the executor is up,
+ * netparse comes before the executor so that its first pod network finds
+ * it, and the reporter is last so that it sees the executor's first full
+ * resend.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,8 +14,12 @@
 const struct proc_desc proc_table[] = {
 	{ ROLE_WATCHER, "watcher", "agentd-watcher", PROC_USER_PRIVSEP,
 	    SANDBOX_WATCHER, ROLEBIT(ROLE_EXECUTOR), 0 },
+	/* before the executor: up for its first pod network */
+	{ ROLE_NETPARSE, "netparse", "agentd-netparse", PROC_USER_PRIVSEP,
+	    SANDBOX_NETPARSE, ROLEBIT(ROLE_EXECUTOR), 0 },
 	{ ROLE_EXECUTOR, "executor", "agentd-executor", PROC_USER_ROOT,
-	    SANDBOX_EXECUTOR, ROLEBIT(ROLE_REPORTER),
+	    SANDBOX_EXECUTOR, ROLEBIT(ROLE_REPORTER) |
+	    ROLEBIT(ROLE_NETPARSE),
 	    PROC_F_AUDIT_CHAN | PROC_F_PING_EXEMPT },
 	{ ROLE_REPORTER, "reporter", "agentd-reporter", PROC_USER_REPORTER,
 	    SANDBOX_REPORTER, 0, 0 },

@@ -156,6 +156,8 @@ static const struct seccomp_profile {
 	{ SANDBOX_WATCHER,	LIST(sorter_allow) },
 	{ SANDBOX_REPORTER,	LIST(sorter_allow) },
 	{ SANDBOX_NOOP,		NULL, 0 },
+	/* JSON in, IPC out: it sorts nothing, opens nothing */
+	{ SANDBOX_NETPARSE,	NULL, 0 },
 };
 
 static const struct seccomp_profile *

@@ -86,6 +86,7 @@ decode_field(struct ipc_msg *m, const struct msg_field *f)
 	const uint8_t *ref;
 	struct pod pod;
 	struct pod_report rep;
+	static struct cni_result netres;
 	uint64_t u64;
 	int64_t i64;
 	uint32_t u32, n, i;
@@ -132,6 +133,8 @@ decode_field(struct ipc_msg *m, const struct msg_field *f)
 			return -1;
 		pod_report_free(&rep);
 		return 0;
+	case MSGF_NETRES:
+		return netwire_get_result(m, &netres);
 	}
 	abort();
 }

@@ -260,6 +260,7 @@ put_layout(struct ipc_msg *m, const struct msg_schema *s)
 	    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n";
 	struct pod p;
 	struct pod_report r;
+	struct cni_result nr;
 	size_t i;
 
 	if (s->type == MSG_POD_EVENT) {
@@ -298,6 +299,14 @@ put_layout(struct ipc_msg *m, const struct msg_schema *s)
 			build_report(&r, 1);
 			podwire_put_report(m, &r);
 			pod_report_free(&r);
+			break;
+		case MSGF_NETRES:
+			memset(&nr, 0, sizeof(nr));
+			nr.n_ips = 1;
+			nr.ips[0].iface = -1;
+			snprintf(nr.ips[0].address, sizeof(nr.ips[0].address),
+			    "10.88.0.2/16");
+			netwire_put_result(m, &nr);
 			break;
 		}
 	}

@@ -22,7 +22,7 @@ REPORTER_USER = "_agentd-rep"     # another uid: the watcher cannot signal it
 
 
 WORKERS = ("agentd-watcher", "agentd-executor", "agentd-reporter",
-           "agentd-pause", "agentd-noop")
+           "agentd-netparse", "agentd-pause", "agentd-noop")
 # agentd runs a worker only from a directory whose whole path is root-owned
 # and not group/other-writable; a clone below /tmp (1777) is not, so its
 # tests run copies of the workers from below /run instead
@@ -124,7 +124,7 @@ class Agentd:
     _seq = 0
 
     def __init__(self, build, extra_config=None, env=None, start=True,
-                 heartbeat=1):
+                 heartbeat=1, prefix=None):
         ensure_privsep_user()
         Agentd._seq += 1
         self.build = build
@@ -158,6 +158,9 @@ class Agentd:
             "heartbeatSeconds": str(heartbeat),
             "staticPodRescanSeconds": "20",
             "logLevel": "debug",
+            # never the host's /etc/cni/net.d: loopback only unless a
+            # test writes a network here (test_cni.py)
+            "cniConfDir": os.path.join(self.top, "cni"),
         }
         # the pod suite runs under each storage driver (test_pods_native.py)
         if os.environ.get("AGENTD_TEST_STORAGE_DRIVER"):
@@ -174,6 +177,9 @@ class Agentd:
         self.stderr_path = os.path.join(self.top, "agentd.stderr")
         self.proc = None
         self.env = env
+        # e.g. ["nsenter", "--net=/proc/PID/ns/net"]: agentd in a test's
+        # own network namespace (test_cni.py)
+        self.prefix = list(prefix or [])
         if start:
             self.start()
 
@@ -184,7 +190,8 @@ class Agentd:
         env.update(self.env or {})
         self.stderr = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
-            [os.path.join(self.build, "agentd"), "-f", self.config],
+            self.prefix + [os.path.join(self.build, "agentd"), "-f",
+                           self.config],
             stdin=subprocess.DEVNULL, stdout=self.stderr,
             stderr=self.stderr, env=env)
         self.wait_all_running()

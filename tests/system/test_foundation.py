@@ -11,7 +11,7 @@ import pytest
 
 from harness import Agentd, proc_status, wait_for
 
-SANDBOXED = ("watcher", "reporter")
+SANDBOXED = ("watcher", "reporter", "netparse")
 WORKERS = ("watcher", "executor", "reporter")
 SIGSYS = 31
 
@@ -26,7 +26,8 @@ def agentd(testbuild_dir):
 def test_four_processes_run_with_their_roles(agentd):
     st = agentd.status()
     roles = [p["role"] for p in st["processes"]]
-    assert roles == ["agentd", "watcher", "executor", "reporter"]
+    assert roles == ["agentd", "watcher", "netparse", "executor",
+                     "reporter"]
     for p in st["processes"]:
         assert p["state"] == "running"
         assert os.path.exists(f"/proc/{p['pid']}")

@@ -18,7 +18,7 @@ from harness import Agentd, REPORTER_USER, PRIVSEP_USER, proc_status, \
 
 SIGSYS = 31
 WORKER_EXES = ("agentd-watcher", "agentd-executor", "agentd-reporter",
-               "agentd-pause")
+               "agentd-netparse", "agentd-pause")
 HOOK_TGKILL = 40
 # agentd/control.c, agentd/agentd.h
 CONTROL_MAX_CLIENTS = 32

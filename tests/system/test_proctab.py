@@ -30,7 +30,8 @@ def roles(a):
 
 def test_dummy_role_is_spawned_and_shown(noop_agentd):
     a = noop_agentd
-    assert roles(a) == ["agentd", "watcher", "executor", "reporter", "noop"]
+    assert roles(a) == ["agentd", "watcher", "netparse", "executor",
+                        "reporter", "noop"]
     assert "started agentd-noop" in a.log()
     wait_for(lambda: "all workers up" in a.log(), what="all workers up")
 
@@ -75,7 +76,8 @@ def test_dummy_role_is_supervised_like_the_others(noop_agentd):
 def test_without_the_variable_the_row_stays_out(testbuild_dir):
     a = Agentd(testbuild_dir)
     try:
-        assert roles(a) == ["agentd", "watcher", "executor", "reporter"]
+        assert roles(a) == ["agentd", "watcher", "netparse", "executor",
+                            "reporter"]
         assert "agentd-noop" not in a.log()
     finally:
         a.cleanup()
@@ -85,6 +87,7 @@ def test_production_build_has_no_dummy_role(build_dir):
     assert not os.path.exists(os.path.join(build_dir, "agentd-noop"))
     a = Agentd(build_dir, env={"AGENTD_TEST_ROLES": "noop"})
     try:
-        assert roles(a) == ["agentd", "watcher", "executor", "reporter"]
+        assert roles(a) == ["agentd", "watcher", "netparse", "executor",
+                            "reporter"]
     finally:
         a.cleanup()

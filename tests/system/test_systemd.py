@@ -29,7 +29,7 @@ TOP = os.path.dirname(os.path.dirname(HERE))
 UNIT = os.path.join(TOP, "contrib", "systemd", "agentd.service")
 EXAMPLE = os.path.join(TOP, "contrib", "agentd.yaml.example")
 MAN_DIR = os.path.join(TOP, "docs", "man")
-WORKERS = ("watcher", "executor", "reporter")
+WORKERS = ("watcher", "netparse", "executor", "reporter")
 HEARTBEAT = 1.0         # heartbeatSeconds in these tests
 DEFAULT_HEARTBEAT = 5   # common/config.c's default
 UCRED = struct.Struct("iII")
@@ -216,7 +216,7 @@ def test_ready_only_after_every_worker_is_up(build_dir, notify):
         lines = notify.lines()
         assert lines.index("STATUS=starting workers") < \
             lines.index("READY=1")
-        assert "STATUS=running: watcher, executor and reporter up" in lines
+        assert "STATUS=running: watcher, netparse, executor and reporter up" in lines
         assert len(notify.times("READY=1")) == 1
         assert notify.senders() == {a.proc.pid}
     finally:

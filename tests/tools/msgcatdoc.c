@@ -69,6 +69,7 @@ print_field(const struct msg_field *f)
 		{ MSGF_U32REST, "u32… ", 1, ", to the end" },
 		{ MSGF_POD, "", 0, " (podwire)" },
 		{ MSGF_REPORT, "", 0, " (podwire)" },
+		{ MSGF_NETRES, "", 0, " (netwire)" },
 	};
 	size_t i;
 
@@ -122,7 +123,7 @@ profile_name(enum sandbox_profile sp)
 {
 	return sp == SANDBOX_EXECUTOR ? "executor (denylist)" :
 	    sp == SANDBOX_WATCHER ? "watcher" : sp == SANDBOX_REPORTER ?
-	    "reporter" : "noop";
+	    "reporter" : sp == SANDBOX_NETPARSE ? "netparse" : "noop";
 }
 
 static int

@@ -10,6 +10,7 @@
  * denylist of kernel-wide operations; it is inherited by the runtime,
  * conmon and every container.
  */
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <fcntl.h>
@@ -80,6 +81,17 @@ static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_IMAGE_IMPORT, 0, IPC_F_ANYSTATE, parent_image },
 	{ MSG_IMAGE_LIST, 0, IPC_F_ANYSTATE, parent_image },
 	WORKER_TEST_HOOK_ROW
+};
+
+static int	netparse_unexpected(struct ipc_chan *, struct ipc_msg *,
+		    void *);
+
+/*
+ * netparse answers on each job's own channel (MSG_NET_CHANNEL), never on
+ * this one: a result here is a protocol fault.
+ */
+static const struct ipc_dispatch netparse_tab[] = {
+	{ MSG_NET_RESULT, 0, IPC_F_ANYSTATE, netparse_unexpected },
 };
 
 static const struct ipc_dispatch watcher_tab[] = {
@@ -395,9 +407,16 @@ parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	int fd;
 
 	if (ipc_get_u32(m, &role) == -1 || ipc_get_end(m) == -1 ||
-	    (role != ROLE_WATCHER && role != ROLE_REPORTER))
+	    (role != ROLE_WATCHER && role != ROLE_REPORTER &&
+	    role != ROLE_NETPARSE))
 		return -1;
 	fd = ipc_take_fd(m);
+	if (role == ROLE_NETPARSE) {
+		if (worker_peer_attach(&env, ROLE_NETPARSE, fd, netparse_tab,
+		    nitems(netparse_tab)) == NULL)
+			fatalx("cannot attach the netparse channel");
+		return 0;
+	}
 	if (role == ROLE_WATCHER) {
 		if (worker_peer_attach(&env, ROLE_WATCHER, fd, watcher_tab,
 		    nitems(watcher_tab)) == NULL)
@@ -409,6 +428,36 @@ parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		fatalx("cannot attach the reporter channel");
 	reporter_connected();
 	return 0;
+}
+
+static int
+netparse_unexpected(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	return -1;
+}
+
+/*
+ * A channel to netparse for one sandbox job (cni.c): one end goes to
+ * netparse, the job inherits the other.  -1 while netparse is not
+ * connected; the job then fails its CNI step and is retried.
+ */
+int
+exec_netparse_channel(void)
+{
+	struct ipc_chan *np = env.peers[ROLE_NETPARSE];
+	struct ipc_msg m;
+	int sv[2];
+
+	if (np == NULL || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv) == -1)
+		return -1;
+	ipc_msg_init(&m, MSG_NET_CHANNEL, 0);
+	ipc_put_fd(&m, sv[1]);
+	if (ipc_send(np, &m) == -1) {
+		close(sv[0]);
+		return -1;
+	}
+	return sv[0];
 }
 
 /*

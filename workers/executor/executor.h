@@ -142,6 +142,7 @@ void	 exec_event(const struct xpod *, int type, const char *reason,
 void	 exec_step_soon(void);	/* after any event that moves a pod */
 const struct rt_info *exec_rt_info(void);
 const struct agentd_config *exec_conf(void);
+int	 exec_netparse_channel(void);	/* a job's own, or -1 */
 
 /* lifecycle.c */
 void	 lc_adopt(const char *id, const struct rt_labels *, void *);

@@ -12,8 +12,8 @@
  *    so an infra container runs agentd-pause (from a rootfs holding nothing
  *    else) under conmon like any container; containers join its
  *    /proc/<pid>/ns/{net,ipc,uts,pid}.
- * Loopback is brought up by the CNI loopback plugin, so the pod network
- * is configured exactly as a CNI-based kubelet would.
+ * The pod network is CNI's (cni.c): loopback, then cniConfDir's chain on
+ * eth0, exactly as a CNI-based kubelet would configure it.
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -30,15 +30,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cninet.h"
+#include "log.h"
 #include "podfiles.h"
 #include "rt_private.h"
 
 #define POD_SHM_OPTS		"mode=1777,size=67108864"	/* 64 MiB, as Docker */
 #define POD_ETC_FILE_MAX	(64 * 1024)
-#define CNI_TIMEOUT_MS		(30 * 1000)
-#define CNI_LOOPBACK_CONF	"{\"cniVersion\":\"1.0.0\",\"name\":\"lo\"," \
-				"\"type\":\"loopback\"}"
-#define CNI_DEFAULT_DIRS	"/usr/lib/cni:/opt/cni/bin"
 #define INFRA_STOP_WAIT_MS	2000
 #define INFRA_WAIT_SLICE_NS	(20 * 1000 * 1000)
 
@@ -164,50 +162,6 @@ pod_files(const struct pod *p, const char *hostname, struct rt_err *err)
 	    pod_resolv_write(p, dir, err) == -1)
 		return -1;
 	return 0;
-}
-
-/* ---- CNI ---- */
-
-static int
-cni_loopback(const char *cmd, const char *id, const char *netns,
-    struct rt_err *err)
-{
-	char plugin[PATH_MAX], dir[PATH_MAX], e_cmd[64], e_id[128];
-	char e_ns[PATH_MAX + 16], e_path[PATH_MAX + 16], line[256];
-	const char *argv[] = { plugin, NULL };
-	const char *envp[] = { e_cmd, e_id, e_ns, "CNI_IFNAME=lo", e_path,
-		"PATH=" RT_DEFAULT_PATH, NULL };
-	struct rt_run r = { 0 };
-	const char *msg;
-	cJSON *j;
-	int ret;
-
-	if (rt_find_exec("loopback", rt.cni_bin_dir[0] ? rt.cni_bin_dir :
-	    CNI_DEFAULT_DIRS, plugin, sizeof(plugin)) == -1)
-		return rt_seterr(err, "CNI loopback plugin not found in %s",
-		    rt.cni_bin_dir[0] ? rt.cni_bin_dir : CNI_DEFAULT_DIRS);
-	snprintf(dir, sizeof(dir), "%s", plugin);
-	*strrchr(dir, '/') = '\0';
-	snprintf(e_cmd, sizeof(e_cmd), "CNI_COMMAND=%s", cmd);
-	snprintf(e_id, sizeof(e_id), "CNI_CONTAINERID=%s", id);
-	snprintf(e_ns, sizeof(e_ns), "CNI_NETNS=%s", netns);
-	snprintf(e_path, sizeof(e_path), "CNI_PATH=%s", dir);
-	r.argv = argv;
-	r.envp = envp;
-	r.in = CNI_LOOPBACK_CONF;
-	r.in_len = strlen(CNI_LOOPBACK_CONF);
-	r.timeout_ms = CNI_TIMEOUT_MS;
-	if ((ret = rt_run_ok(&r, err)) == -1 && r.out != NULL &&
-	    (j = cJSON_Parse(r.out)) != NULL) {
-		/* the CNI error object says more than the exit status */
-		if ((msg = rt_json_str(j, "msg")) != NULL) {
-			snprintf(line, sizeof(line), "%s", msg);
-			rt_seterr(err, "CNI loopback %s: %s", cmd, line);
-		}
-		cJSON_Delete(j);
-	}
-	rt_run_free(&r);
-	return ret;
 }
 
 /* ---- helpers ---- */
@@ -568,6 +522,54 @@ pinned_teardown(const char *id, struct rt_err *err)
 	return ret;
 }
 
+/*
+ * The pod's IPs from a CNI result, "a" or "a,b" in the result's order
+ * (status.podIPs), without prefixes: one address of each family at most,
+ * as the kubelet takes them.
+ */
+static void
+sandbox_ips(const struct cni_result *res, char *out, size_t len)
+{
+	char addr[sizeof(res->ips[0].address)], *slash;
+	int fam4 = 0, fam6 = 0, v6;
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < res->n_ips; i++) {
+		snprintf(addr, sizeof(addr), "%s", res->ips[i].address);
+		if ((slash = strchr(addr, '/')) != NULL)
+			*slash = '\0';
+		v6 = strchr(addr, ':') != NULL;
+		if ((v6 && fam6++) || (!v6 && fam4++) ||
+		    strlen(out) + strlen(addr) + 2 > len)
+			continue;
+		snprintf(out + strlen(out), len - strlen(out), "%s%s",
+		    out[0] ? "," : "", addr);
+	}
+}
+
+/*
+ * CNI ADD; the addresses are the pod's IPs, kept for re-adoption, and
+ * /etc/hosts gets its "<podIP> <hostname>" lines now that they are known
+ */
+static int
+sandbox_network(const struct pod *p, const char *id, cJSON *meta,
+    struct rt_sandbox *sb, struct rt_err *err)
+{
+	struct cni_result res;
+
+	if (cni_add(p, id, sb->netns_path, &res, err) == -1)
+		return -1;
+	if (res.n_ips == 0)
+		return 0;
+	sandbox_ips(&res, sb->pod_ip, sizeof(sb->pod_ip));
+	if (pod_hosts_write(p, sb->pod_ip, err) == -1)
+		return rt_wrap(err, "writing the pod's hosts");
+	if (meta_put(meta, "pod_ip", cJSON_CreateString(sb->pod_ip)) == -1)
+		return rt_seterr(err, "out of memory");
+	return ctr_write_meta(id, meta, err);
+}
+
 static int
 sandbox_create(const struct pod *p, const char *spec_hash,
     int64_t created_ns, struct rt_sandbox *sb, struct rt_err *err)
@@ -615,12 +617,20 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 			rt_seterr(err, "path too long");
 			goto out;
 		}
-		if (cni_loopback("ADD", id, sb->netns_path, err) == -1)
+		if (sandbox_network(p, id, meta, sb, err) == -1)
 			goto out;
 	}
 	ret = 0;
 out:
 	if (ret == -1 && created) {
+		/*
+		 * Nothing of the chain stays: its state file says what ran.
+		 * The namespace goes next, with its interfaces; DEL without
+		 * it (CNI_NETNS empty) is for IPAM and the host's side.
+		 */
+		memset(&ignore, 0, sizeof(ignore));
+		if (!p->host_network && cni_del(id, NULL, &ignore) == -1)
+			log_warnx("sandbox %s: %s", id, rt_errmsg(&ignore));
 		if (infra)
 			ctr_remove(id, &ignore);
 		else
@@ -642,6 +652,15 @@ rt_sandbox_create(const struct pod *p, const char *spec_hash,
 	return 0;
 }
 
+static void
+meta_pod_ip(const cJSON *meta, struct rt_sandbox *sb)
+{
+	const char *ip = rt_json_str(meta, "pod_ip");
+
+	if (ip != NULL && strlen(ip) < sizeof(sb->pod_ip))
+		snprintf(sb->pod_ip, sizeof(sb->pod_ip), "%s", ip);
+}
+
 /* no process to ask: the pins are the state */
 static void
 pinned_status(const char *id, const cJSON *meta, struct rt_sandbox *sb,
@@ -658,6 +677,7 @@ pinned_status(const char *id, const cJSON *meta, struct rt_sandbox *sb,
 	st->status = RT_RUNNING;
 	if ((netns = rt_json_str(meta, "netns")) != NULL)
 		snprintf(sb->netns_path, sizeof(sb->netns_path), "%s", netns);
+	meta_pod_ip(meta, sb);
 }
 
 int
@@ -688,8 +708,10 @@ rt_sandbox_status(const char *id, struct rt_sandbox *sb, struct rt_cstate *st,
 	if (st->status == RT_RUNNING && st->pid != sb->pid)
 		st->status = RT_UNKNOWN;	/* not the process we started */
 	if ((netns = rt_json_str(meta, "netns")) != NULL &&
-	    st->status == RT_RUNNING)
+	    st->status == RT_RUNNING) {
 		snprintf(sb->netns_path, sizeof(sb->netns_path), "%s", netns);
+		meta_pod_ip(meta, sb);
+	}
 	cJSON_Delete(meta);
 	return 0;
 }
@@ -728,11 +750,17 @@ pinned_remove(const char *id, const cJSON *meta, struct rt_err *err)
 	const char *netns = rt_json_str(meta, "netns");
 	int ret = 0;
 
-	/* only a pin still holding the namespace we made is ours to DEL in */
-	if (netns != NULL && pin_held(id, PIN_NET,
-	    (uint64_t)rt_json_int(meta, pin_meta_ino[PIN_NET], 0)) &&
-	    cni_loopback("DEL", id, netns, err) == -1)
-		ret = -1;
+	/*
+	 * Only a pin still holding the namespace we made is ours to DEL in;
+	 * without it the chain's DEL still runs, for IPAM.  A failed DEL
+	 * keeps everything for the retry.
+	 */
+	if (!pin_held(id, PIN_NET, (uint64_t)rt_json_int(meta,
+	    pin_meta_ino[PIN_NET], 0)))
+		netns = NULL;
+	if (!rt_json_int(meta, "host_network", 0) &&
+	    cni_del(id, netns, err) == -1)
+		return -1;
 	if (pinned_teardown(id, err) == -1)
 		ret = -1;
 	return ret;
@@ -747,10 +775,12 @@ infra_remove(const char *id, const cJSON *meta, struct rt_err *err)
 	int ret = 0;
 
 	/* only while the recorded process holds it is the netns ours */
-	if (netns != NULL && rt_container_state(id, &st, NULL) == 0 &&
-	    st.status == RT_RUNNING && st.pid == pid &&
-	    cni_loopback("DEL", id, netns, err) == -1)
-		ret = -1;
+	if (netns != NULL && (rt_container_state(id, &st, NULL) == -1 ||
+	    st.status != RT_RUNNING || st.pid != pid))
+		netns = NULL;
+	if (!rt_json_int(meta, "host_network", 0) &&
+	    cni_del(id, netns, err) == -1)
+		return -1;
 	infra_stop(id);
 	if (ctr_remove(id, err) == -1)
 		ret = -1;

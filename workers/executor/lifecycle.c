@@ -632,6 +632,7 @@ struct op {
 	char			 details[2560];	/* of the audit intent */
 	struct rt_image		 img;		/* OP_CTR_START */
 	struct rt_labels	 labels;
+	int			 netparse_fd;	/* sandbox ops, or -1 */
 };
 
 static void	op_run(void *, struct job_out *);
@@ -654,6 +655,7 @@ op_new(enum op_kind kind, struct xpod *x, struct xctr *c)
 	o->kind = kind;
 	o->x = x;
 	o->c = c;
+	o->netparse_fd = -1;
 	return o;
 }
 
@@ -662,6 +664,9 @@ static void
 op_submit(struct op *o)
 {
 	o->x->busy = 1;
+	/* the CNI results of this job are decoded by netparse (cni.c) */
+	if (o->kind == OP_SANDBOX_CREATE || o->kind == OP_SANDBOX_REMOVE)
+		o->netparse_fd = exec_netparse_channel();
 	if (job_submit(op_action[o->kind], 0, op_run, o, op_done, o) == NULL)
 		fatalx("out of memory for a job");
 }
@@ -694,6 +699,7 @@ op_run(void *arg, struct job_out *out)
 
 	memset(&err, 0, sizeof(err));
 	rt_preset_id(o->id);
+	rt_set_netparse_fd(o->netparse_fd);
 	switch (o->kind) {
 	case OP_SANDBOX_CREATE:
 		out->rc = rt_sandbox_create(&x->pod, x->spec_hash,
@@ -724,6 +730,8 @@ op_done(void *arg, struct job_out *out)
 	struct op *o = arg;
 
 	o->x->busy = 0;
+	if (o->netparse_fd != -1)
+		close(o->netparse_fd);
 	switch (o->kind) {
 	case OP_SANDBOX_CREATE:
 		sandbox_done(o, out);

@@ -69,6 +69,8 @@ struct rt_ctx {
 	char		 node_ips[CONFIG_MAX_IPLIST];
 	char		 cluster_dns[CONFIG_MAX_IPLIST];
 	char		 cluster_domain[CONFIG_MAX_DOMAIN];
+	char		 cni_conf_dir[CONFIG_MAX_PATH];
+	int		 netparse_fd;	/* a sandbox job's channel, or -1 */
 	struct rt_info	 info;
 	struct cg_layout cg;
 	int		 storage;	/* enum storage_driver in use */
@@ -235,6 +237,14 @@ int	ctr_write_labels(const char *id, const struct rt_labels *,
 	    struct rt_err *);
 int	ctr_read_labels(const char *id, struct rt_labels *);
 void	ctr_dir(char *, size_t, const char *id);
+
+/* cni.c: the pod network (loopback, then cniConfDir's chain on eth0) */
+struct cni_result;
+void	cni_start_check(void);
+int	cni_add(const struct pod *, const char *id, const char *netns,
+	    struct cni_result *, struct rt_err *);
+/* netns NULL: gone; the chain's DEL runs with CNI_NETNS empty */
+int	cni_del(const char *id, const char *netns, struct rt_err *);
 
 /* infra.c: the sandbox's namespaces, if it is running */
 int	infra_running(const char *sandbox_id, struct sandbox_ns *,

@@ -135,6 +135,8 @@ int	rt_container_log_path(const struct rt_labels *, char *, size_t);
 int	rt_container_signal(const char *id, int sig, struct rt_err *);
 /* the next container or sandbox created in this process gets this id */
 void	rt_preset_id(const char *id);
+/* in a sandbox job: its channel to netparse for CNI results (cni.c) */
+void	rt_set_netparse_fd(int);
 int	rt_new_id(char *, size_t);
 /* conmon's exit files, one per container id, for an inotify watch */
 int	rt_exit_dir(char *, size_t);
