@@ -19,6 +19,7 @@
 
 #include "pod.h"
 #include "podfiles.h"
+#include "strbuf.h"
 
 #define PF_LIST_MAX		1024	/* entries of a node's resolv.conf */
 #define PF_DNS_SERVERS		3	/* validation.MaxDNSNameservers */
@@ -29,57 +30,6 @@
 static const char hosts_header[] = "# Kubernetes-managed hosts file.\n";
 static const char hosts_header_hostnet[] =
     "# Kubernetes-managed hosts file (host network).\n";
-
-/* ---- a growing string ---- */
-
-struct sbuf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-	int	 err;
-};
-
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	char *np;
-	size_t ncap;
-
-	if (b->err)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		for (ncap = b->cap ? b->cap : 512; ncap < b->len + n + 1;
-		    ncap *= 2)
-			;
-		if ((np = realloc(b->p, ncap)) == NULL) {
-			b->err = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static char *
-sb_done(struct sbuf *b)
-{
-	if (b->err) {
-		free(b->p);
-		return NULL;
-	}
-	if (b->p == NULL)
-		return strdup("");
-	return b->p;
-}
 
 /* ---- the resolver configuration ---- */
 
@@ -413,18 +363,18 @@ fit_limits(struct dnscfg *d, char *warn, size_t warnlen)
 }
 
 static void
-put_list(struct sbuf *b, const char *kw, const struct strlist *l)
+put_list(struct strbuf *b, const char *kw, const struct strlist *l)
 {
 	uint32_t i;
 
 	if (l->n == 0)
 		return;
-	sb_str(b, kw);
+	strbuf_str(b, kw);
 	for (i = 0; i < l->n; i++) {
-		sb_str(b, " ");
-		sb_str(b, l->v[i]);
+		strbuf_str(b, " ");
+		strbuf_str(b, l->v[i]);
 	}
-	sb_str(b, "\n");
+	strbuf_str(b, "\n");
 }
 
 char *
@@ -433,7 +383,7 @@ podfiles_resolv_conf(const struct pod *p, const char *cluster_dns,
     size_t warnlen)
 {
 	struct dnscfg d;
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	uint32_t i;
 
 	memset(&d, 0, sizeof(d));
@@ -459,13 +409,13 @@ podfiles_resolv_conf(const struct pod *p, const char *cluster_dns,
 	}
 	put_list(&b, "search", &d.searches);
 	for (i = 0; i < d.servers.n; i++) {
-		sb_str(&b, "nameserver ");
-		sb_str(&b, d.servers.v[i]);
-		sb_str(&b, "\n");
+		strbuf_str(&b, "nameserver ");
+		strbuf_str(&b, d.servers.v[i]);
+		strbuf_str(&b, "\n");
 	}
 	put_list(&b, "options", &d.options);
 	dc_free(&d);
-	return sb_done(&b);
+	return strbuf_finish(&b);
 }
 
 /* ---- the hostname ---- */
@@ -518,30 +468,30 @@ podfiles_hostname(const struct pod *p, const char *cluster_domain,
 
 /* hostsEntriesFromHostAliases: one line per alias, names tab-separated */
 static void
-put_aliases(struct sbuf *b, const struct pod *p)
+put_aliases(struct strbuf *b, const struct pod *p)
 {
 	const struct host_alias *a;
 	uint32_t i, j;
 
 	if (p->n_host_aliases == 0)
 		return;
-	sb_str(b, "\n# Entries added by HostAliases.\n");
+	strbuf_str(b, "\n# Entries added by HostAliases.\n");
 	for (i = 0; i < p->n_host_aliases; i++) {
 		a = &p->host_aliases[i];
-		sb_str(b, a->ip ? a->ip : "");
-		sb_str(b, "\t");
+		strbuf_str(b, a->ip ? a->ip : "");
+		strbuf_str(b, "\t");
 		for (j = 0; j < a->hostnames.n; j++) {
 			if (j > 0)
-				sb_str(b, "\t");
-			sb_str(b, a->hostnames.v[j]);
+				strbuf_str(b, "\t");
+			strbuf_str(b, a->hostnames.v[j]);
 		}
-		sb_str(b, "\n");
+		strbuf_str(b, "\n");
 	}
 }
 
 /* "<ip>\t<host>.<domain>\t<host>" or "<ip>\t<host>" per pod IP */
 static void
-put_pod_ips(struct sbuf *b, const char *ips, const char *host,
+put_pod_ips(struct strbuf *b, const char *ips, const char *host,
     const char *domain)
 {
 	const char *c, *e;
@@ -549,16 +499,16 @@ put_pod_ips(struct sbuf *b, const char *ips, const char *host,
 	for (c = ips; c != NULL && *c != '\0'; c = *e ? e + 1 : e) {
 		if ((e = strchr(c, ',')) == NULL)
 			e = c + strlen(c);
-		sb_add(b, c, (size_t)(e - c));
-		sb_str(b, "\t");
+		strbuf_add(b, c, (size_t)(e - c));
+		strbuf_str(b, "\t");
 		if (domain != NULL && domain[0] != '\0') {
-			sb_str(b, host);
-			sb_str(b, ".");
-			sb_str(b, domain);
-			sb_str(b, "\t");
+			strbuf_str(b, host);
+			strbuf_str(b, ".");
+			strbuf_str(b, domain);
+			strbuf_str(b, "\t");
 		}
-		sb_str(b, host);
-		sb_str(b, "\n");
+		strbuf_str(b, host);
+		strbuf_str(b, "\n");
 	}
 }
 
@@ -566,14 +516,14 @@ char *
 podfiles_hosts(const struct pod *p, const char *pod_ips, const char *hostname,
     const char *domain, const char *node_hosts)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 
 	if (p->host_network) {
-		sb_str(&b, hosts_header_hostnet);
-		sb_str(&b, node_hosts ? node_hosts : "");
+		strbuf_str(&b, hosts_header_hostnet);
+		strbuf_str(&b, node_hosts ? node_hosts : "");
 	} else {
-		sb_str(&b, hosts_header);
-		sb_str(&b, "127.0.0.1\tlocalhost\n"
+		strbuf_str(&b, hosts_header);
+		strbuf_str(&b, "127.0.0.1\tlocalhost\n"
 		    "::1\tlocalhost ip6-localhost ip6-loopback\n"
 		    "fe00::0\tip6-localnet\n"
 		    "fe00::0\tip6-mcastprefix\n"
@@ -582,5 +532,5 @@ podfiles_hosts(const struct pod *p, const char *pod_ips, const char *hostname,
 		put_pod_ips(&b, pod_ips, hostname, domain);
 	}
 	put_aliases(&b, p);
-	return sb_done(&b);
+	return strbuf_finish(&b);
 }

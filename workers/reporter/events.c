@@ -14,70 +14,7 @@
 
 #include "events.h"
 #include "podstatus.h"
-
-/* ---- a growing text buffer ---- */
-
-struct tbuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 oom;
-};
-
-static void
-tb_add(struct tbuf *b, const char *s, size_t n)
-{
-	char *np;
-	size_t ncap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		ncap = b->cap ? b->cap : 1024;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		if ((np = realloc(b->p, ncap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-tb_printf(struct tbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-tb_printf(struct tbuf *b, const char *fmt, ...)
-{
-	char line[8192];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	tb_add(b, line, (size_t)n < sizeof(line) ? (size_t)n :
-	    sizeof(line) - 1);
-}
-
-static char *
-tb_finish(struct tbuf *b)
-{
-	if (b->oom) {
-		free(b->p);
-		return NULL;
-	}
-	if (b->p == NULL)
-		return strdup("");
-	return b->p;
-}
+#include "strbuf.h"
 
 /* an escaped copy: the printable bytes, \xNN for control bytes */
 static char *
@@ -108,7 +45,7 @@ width_of(const char *s)
  * padded to its widest cell plus EVTABLE_PADDING, each line indented.
  */
 static void
-tb_table(struct tbuf *b, const char **cells, size_t nrows, size_t ncols,
+tb_table(struct strbuf *b, const char **cells, size_t nrows, size_t ncols,
     const char *indent)
 {
 	size_t i, c, w, width[8] = { 0 };
@@ -126,13 +63,13 @@ tb_table(struct tbuf *b, const char **cells, size_t nrows, size_t ncols,
 			if ((w = width_of(e[i * ncols + c])) > width[c])
 				width[c] = w;
 	for (i = 0; i < nrows && !b->oom; i++) {
-		tb_printf(b, "%s", indent);
+		strbuf_printf(b, "%s", indent);
 		for (c = 0; c < ncols; c++) {
 			if (c + 1 == ncols) {
-				tb_printf(b, "%s\n", e[i * ncols + c]);
+				strbuf_printf(b, "%s\n", e[i * ncols + c]);
 				continue;
 			}
-			tb_printf(b, "%s%*s", e[i * ncols + c], (int)(width[c] +
+			strbuf_printf(b, "%s%*s", e[i * ncols + c], (int)(width[c] +
 			    EVTABLE_PADDING - width_of(e[i * ncols + c])), "");
 		}
 	}
@@ -184,7 +121,7 @@ events_table(const struct pod_event *const *ev, size_t n, int64_t now_ns,
 	static const char *head[EVCOLS] = {
 		"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"
 	};
-	struct tbuf b = { 0 };
+	struct strbuf b = { 0 };
 	const char **cells;
 	char (*seen)[96], (*obj)[EVENT_MAX_KIND + EVENT_MAX_NAME + 1];
 	size_t i, r = 0;
@@ -215,7 +152,7 @@ events_table(const struct pod_event *const *ev, size_t n, int64_t now_ns,
 	free(cells);
 	free(seen);
 	free(obj);
-	return tb_finish(&b);
+	return strbuf_finish(&b);
 }
 
 static const char *
@@ -307,7 +244,7 @@ or_none(const char *s)
 
 /* "Key:" padded to width, then the escaped value */
 static void
-kv(struct tbuf *b, int indent, int width, const char *key, const char *val)
+kv(struct strbuf *b, int indent, int width, const char *key, const char *val)
 {
 	char *e = esc(val);
 
@@ -316,12 +253,12 @@ kv(struct tbuf *b, int indent, int width, const char *key, const char *val)
 		return;
 	}
 	if (e[0] == '\0')
-		tb_printf(b, "%*s%s\n", indent, "", key);
+		strbuf_printf(b, "%*s%s\n", indent, "", key);
 	else {
 		/* values may be long (env, annotations): not through printf */
-		tb_printf(b, "%*s%-*s", indent, "", width, key);
-		tb_add(b, e, strlen(e));
-		tb_add(b, "\n", 1);
+		strbuf_printf(b, "%*s%-*s", indent, "", width, key);
+		strbuf_add(b, e, strlen(e));
+		strbuf_add(b, "\n", 1);
 	}
 	free(e);
 }
@@ -345,7 +282,7 @@ describe_time(const char *rfc3339, char *buf, size_t len)
 }
 
 static void
-describe_map(struct tbuf *b, const char *key, const cJSON *map)
+describe_map(struct strbuf *b, const char *key, const cJSON *map)
 {
 	char line[POD_MAX_KEY + POD_MAX_ANNOT_VALUE + 2];
 	const cJSON *it;
@@ -363,7 +300,7 @@ describe_map(struct tbuf *b, const char *key, const cJSON *map)
 
 /* State: or Last State: with its detail lines */
 static void
-describe_state(struct tbuf *b, const char *key, const cJSON *st)
+describe_state(struct strbuf *b, const char *key, const cJSON *st)
 {
 	const cJSON *r, *w, *t;
 	char when[64], code[32];
@@ -405,7 +342,7 @@ status_for(const cJSON *statuses, const char *name)
 }
 
 static void
-describe_list(struct tbuf *b, const char *key, const cJSON *arr)
+describe_list(struct strbuf *b, const char *key, const cJSON *arr)
 {
 	const cJSON *it;
 
@@ -417,7 +354,7 @@ describe_list(struct tbuf *b, const char *key, const cJSON *arr)
 }
 
 static void
-describe_container(struct tbuf *b, const cJSON *c, const cJSON *statuses)
+describe_container(struct strbuf *b, const cJSON *c, const cJSON *statuses)
 {
 	const cJSON *s = status_for(statuses, jstr(c, "name"));
 	const cJSON *ports = cJSON_GetObjectItem(c, "ports"), *p, *env, *e;
@@ -459,7 +396,7 @@ describe_container(struct tbuf *b, const cJSON *c, const cJSON *statuses)
 }
 
 static void
-describe_conditions(struct tbuf *b, const cJSON *conds)
+describe_conditions(struct strbuf *b, const cJSON *conds)
 {
 	const char **cells;
 	const cJSON *c;
@@ -467,7 +404,7 @@ describe_conditions(struct tbuf *b, const cJSON *conds)
 
 	if (n == 0)
 		return;
-	tb_printf(b, "Conditions:\n");
+	strbuf_printf(b, "Conditions:\n");
 	if ((cells = calloc((n + 1) * 2, sizeof(*cells))) == NULL) {
 		b->oom = 1;
 		return;
@@ -483,7 +420,7 @@ describe_conditions(struct tbuf *b, const cJSON *conds)
 }
 
 static void
-describe_events(struct tbuf *b, const struct pod_event *const *ev, size_t n,
+describe_events(struct strbuf *b, const struct pod_event *const *ev, size_t n,
     int64_t now_ns)
 {
 	const char **cells;
@@ -491,10 +428,10 @@ describe_events(struct tbuf *b, const struct pod_event *const *ev, size_t n,
 	size_t i, r = 0;
 
 	if (n == 0) {
-		tb_printf(b, "Events:            <none>\n");
+		strbuf_printf(b, "Events:            <none>\n");
 		return;
 	}
-	tb_printf(b, "Events:\n");
+	strbuf_printf(b, "Events:\n");
 	cells = calloc((n + 2) * 5, sizeof(*cells));
 	age = calloc(n, sizeof(*age));
 	if (cells == NULL || age == NULL) {
@@ -526,7 +463,7 @@ describe_events(struct tbuf *b, const struct pod_event *const *ev, size_t n,
  * (lasts D)", D the time until that deadline, and shows its grace period.
  */
 static void
-describe_status(struct tbuf *b, const cJSON *meta, const cJSON *st,
+describe_status(struct strbuf *b, const cJSON *meta, const cJSON *st,
     int64_t now_ns)
 {
 	const char *del = jstr(meta, "deletionTimestamp");
@@ -559,7 +496,7 @@ events_describe_pod(const cJSON *pod, const struct pod_event *const *ev,
 	const cJSON *st = cJSON_GetObjectItem(pod, "status");
 	const cJSON *c, *statuses = cJSON_GetObjectItem(st,
 	    "containerStatuses");
-	struct tbuf b = { 0 };
+	struct strbuf b = { 0 };
 	char when[64];
 
 	kv(&b, 0, 18, "Name:", jstr(meta, "name"));
@@ -576,11 +513,11 @@ events_describe_pod(const cJSON *pod, const struct pod_event *const *ev,
 	if (jstr(st, "message")[0] != '\0')
 		kv(&b, 0, 18, "Message:", jstr(st, "message"));
 	kv(&b, 0, 18, "IP:", jstr(st, "podIP"));
-	tb_printf(&b, "Containers:\n");
+	strbuf_printf(&b, "Containers:\n");
 	cJSON_ArrayForEach(c, cJSON_GetObjectItem(spec, "containers"))
 		describe_container(&b, c, statuses);
 	describe_conditions(&b, cJSON_GetObjectItem(st, "conditions"));
 	kv(&b, 0, 18, "QoS Class:", jstr(st, "qosClass"));
 	describe_events(&b, ev, n, now_ns);
-	return tb_finish(&b);
+	return strbuf_finish(&b);
 }
