@@ -79,8 +79,10 @@ const struct config_field config_fields[] = {
 	{ "allowHostIPC",	31, CFG_BOOL,	P(allow_host_ipc) },
 	{ "allowRunAsRoot",	32, CFG_BOOL,	P(allow_run_as_root) },
 	{ "allowedCapabilities", 33, CFG_CAPLIST, P(allowed_caps) },
+	{ "allowPrivilegedHostPorts", 35, CFG_BOOL,
+	    P(allow_privileged_host_ports) },
 	{ "cniConfDir",		34, CFG_PATH,	F(cni_conf_dir) },
-	/* 35..39 are left for more CNI keys */
+	/* 36..39 are left for more network keys */
 	{ "nodeIP",		40, CFG_NODEIP,	FO(node_ip) },
 	{ "clusterDNS",		41, CFG_IPLIST,	OS(cluster_dns), 0,
 	    CONFIG_MAX_DNS, 1 },
@@ -130,6 +132,7 @@ config_defaults(struct agentd_config *c)
 	c->watchdog_ping_seconds = 5;
 	c->runtime_op_timeout = 120;
 	c->policy.allow_run_as_root = 1;
+	c->policy.allow_privileged_host_ports = 1;
 }
 
 void

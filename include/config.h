@@ -42,6 +42,7 @@ struct node_policy {
 	int		 allow_host_pid;	/* default 0 */
 	int		 allow_host_ipc;	/* default 0 */
 	int		 allow_run_as_root;	/* default 1 (Kubernetes default) */
+	int		 allow_privileged_host_ports;	/* < 1024; default 1 */
 	char		*allowed_caps[CONFIG_MAX_CAPS];	/* may be added */
 	uint32_t	 n_allowed_caps;
 };

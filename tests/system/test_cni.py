@@ -280,3 +280,80 @@ def test_failed_add_releases_what_the_chain_took(testbuild_dir, busybox_image,
         assert veths(netns).strip() == ""
     finally:
         a.cleanup()
+
+
+# ---- hostPorts (issue 11, item 3): published by portmap, or refused ----
+
+def host_port(port, container=80):
+    return (f"    ports:\n    - containerPort: {container}\n"
+            f"      hostPort: {port}\n")
+
+
+def test_host_port_without_a_network_is_refused(pod_agentd):
+    a = pod_agentd
+    a.write_manifest("hp.yaml", manifest("hp", "exec sleep 1000",
+                                         extra_ctr=host_port(18081)))
+    want = ("hostPort 18081/TCP cannot be published: no CNI configuration "
+            "in ")
+    p = wait_pod(a, "hp", lambda p: want in json.dumps(p["status"]),
+                 timeout=30, what="the refusal in the pod's status")
+    assert not running(p) and not p["status"].get("podIP")
+    a.remove_manifest("hp.yaml")
+    wait_for(lambda: a.pod("default", "hp-testnode") is None, 30,
+             interval=0.3, what="pod removed")
+
+
+def test_host_port_is_published_and_kept_by_its_first_pod(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    cnidir = str(tmp_path / "net.d")
+    datadir = str(tmp_path / "ipam")
+    write_conflist(cnidir, datadir)
+    a = start_agentd(testbuild_dir, busybox_image,
+                     extra_config={"cniConfDir": cnidir,
+                                   "allowPrivilegedHostPorts": "false"},
+                     prefix=["nsenter", f"--net=/proc/{netns}/ns/net"])
+    try:
+        a.write_manifest("srv.yaml", manifest(
+            "srv", "while true; do echo hello-hostport | nc -l -p 80; done",
+            extra_ctr=host_port(18082)))
+        wait_pod(a, "srv", lambda p: running(p) and
+                 p["status"].get("podIP"), timeout=60)
+        # portmap's DNAT, inside the test's namespace: the bridge's own
+        # address (the gateway) on the hostPort reaches the pod's port 80
+        gw = SUBNET.rsplit(".", 1)[0] + ".1"
+
+        def answer():
+            r = ns_run(netns, "busybox", "nc", "-w", "2", gw, "18082",
+                       check=False)
+            return "hello-hostport" in r.stdout
+        assert wait_for(answer, 20, interval=0.5,
+                        what="the pod answering on its hostPort")
+        # a second pod asking for the same port fails; the first keeps it
+        a.write_manifest("dup.yaml", manifest(
+            "dup", "exec sleep 1000", extra_ctr=host_port(18082, 81)))
+        p = wait_pod(a, "dup", lambda p: p["status"].get("phase") ==
+                     "Failed", timeout=30)
+        assert p["status"]["reason"] == "HostPortConflict"
+        assert ("hostPort 18082/TCP is already taken by pod "
+                "default/srv-testnode") in p["status"]["message"]
+        assert any(r["action"] == "policy.deny" and
+                   r["pod"]["name"] == "dup-testnode"
+                   for r in a.audit_records())
+        assert wait_for(answer, 10, interval=0.5, what="the first pod")
+        # below 1024 is refused by this node's policy
+        a.write_manifest("low.yaml", manifest(
+            "low", "exec sleep 1000", extra_ctr=host_port(80)))
+        p = wait_pod(a, "low", lambda p: p["status"].get("phase") ==
+                     "Failed", timeout=30)
+        assert p["status"]["reason"] == "NodePolicyDenied"
+        assert "hostPort 80 is below 1024" in p["status"]["message"]
+        for m in ("low.yaml", "dup.yaml", "srv.yaml"):
+            a.remove_manifest(m)
+        wait_for(lambda: a.pod("default", "srv-testnode") is None, 60,
+                 interval=0.3, what="pod removed")
+        wait_for(lambda: not leases(datadir), 10, what="lease released")
+        # portmap's DEL took its rules away with the pod
+        rules = ns_run(netns, "iptables-save", "-t", "nat").stdout
+        assert "18082" not in rules, rules
+    finally:
+        a.cleanup()

@@ -16,7 +16,8 @@ static void
 test_policy(struct node_policy *pol)
 {
 	memset(pol, 0, sizeof(*pol));
-	pol->allow_run_as_root = 1;	/* the Kubernetes default */
+	pol->allow_run_as_root = 1;	/* the Kubernetes defaults */
+	pol->allow_privileged_host_ports = 1;
 }
 
 static void
@@ -564,5 +565,52 @@ TEST(test_describe_exact_fit_is_not_truncated)
 	policy_describe(&p, buf, strlen(want));
 	CHECK_EQ_INT(strlen(buf), strlen(want) - 1);
 	CHECK(strcmp(buf + strlen(buf) - 3, "...") == 0);
+	pod_free(&p);
+}
+
+static void
+add_host_port(struct pod *p, uint32_t i, uint32_t host_port)
+{
+	struct container_spec *c = &p->containers[i];
+
+	REQUIRE((c->ports = calloc(2, sizeof(*c->ports))) != NULL);
+	c->ports[0].container_port = 8080;	/* no hostPort */
+	c->ports[1].container_port = 80;
+	c->ports[1].host_port = host_port;
+	c->n_ports = 2;
+}
+
+TEST(test_privileged_host_port_allowed_by_default)
+{
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	add_host_port(&p, 0, 80);
+	CHECK_EQ_INT(policy_check(&pol, &p, &v), 1);
+	pod_free(&p);
+}
+
+TEST(test_privileged_host_port_denied_by_policy)
+{
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.allow_privileged_host_ports = 0;
+	test_pod(&p, 2);
+	add_host_port(&p, 1, 1023);
+	expect_denied(&pol, &p, "hostPort",
+	    "spec.containers[1].ports[1].hostPort");
+	CHECK_EQ_INT(policy_check(&pol, &p, &v), 0);
+	CHECK(strstr(v.reason, "hostPort 1023 is below 1024") != NULL);
+	pod_free(&p);
+	/* 1024 and up is anyone's */
+	test_pod(&p, 1);
+	add_host_port(&p, 0, 1024);
+	CHECK_EQ_INT(policy_check(&pol, &p, &v), 1);
 	pod_free(&p);
 }

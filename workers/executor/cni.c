@@ -417,6 +417,49 @@ chain_add(const char *id, const char *netns, cJSON *st,
  * state is saved before the first ADD, so a DEL can always follow: the
  * caller runs cni_del when this or anything after it fails.
  */
+/* the pod's first hostPort, or NULL */
+static const struct container_port *
+first_host_port(const struct pod *p)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < p->n_containers; i++)
+		for (j = 0; j < p->containers[i].n_ports; j++)
+			if (p->containers[i].ports[j].host_port != 0)
+				return &p->containers[i].ports[j];
+	return NULL;
+}
+
+/*
+ * A hostPort is published by a plugin with the portMappings capability
+ * (Debian's portmap); with no such plugin, or no network at all, the pod
+ * is refused with the reason rather than run with the port silently
+ * unpublished.  The sandbox is retried, so a network configured later
+ * picks the pod up.
+ */
+static int
+host_ports_publishable(const struct pod *p, const struct cni_conf *c,
+    struct rt_err *err)
+{
+	const struct container_port *cp = first_host_port(p);
+	size_t i;
+
+	if (cp == NULL)
+		return 0;
+	if (c == NULL)
+		return rt_seterr(err, "hostPort %d/%s cannot be published: no "
+		    "CNI configuration in %s (pods have loopback only)",
+		    (int)cp->host_port, pod_protocol_name(cp->protocol),
+		    rt.cni_conf_dir);
+	for (i = 0; i < c->nplugins; i++)
+		if (c->portmap[i])
+			return 0;
+	return rt_seterr(err, "hostPort %d/%s cannot be published: no plugin "
+	    "of the network %s (%s) has the portMappings capability",
+	    (int)cp->host_port, pod_protocol_name(cp->protocol), c->name,
+	    c->path);
+}
+
 int
 cni_add(const struct pod *p, const char *id, const char *netns,
     struct cni_result *res, struct rt_err *err)
@@ -424,12 +467,21 @@ cni_add(const struct pod *p, const char *id, const char *netns,
 	struct cni_conf c;
 	char why[128];
 	cJSON *st;
-	int ret;
+	int ret, have;
 
 	memset(res, 0, sizeof(*res));
-	if (cni_loopback("ADD", id, netns, err) == -1)
+	have = cni_conf_load(rt.cni_conf_dir, 1, &c, why, sizeof(why)) == 0;
+	if (host_ports_publishable(p, have ? &c : NULL, err) == -1) {
+		if (have)
+			cni_conf_free(&c);
 		return -1;
-	if (cni_conf_load(rt.cni_conf_dir, 1, &c, why, sizeof(why)) == -1)
+	}
+	if (cni_loopback("ADD", id, netns, err) == -1) {
+		if (have)
+			cni_conf_free(&c);
+		return -1;
+	}
+	if (!have)
 		return 0;	/* loopback only, as the start-up warning said */
 	st = state_new(p, id, &c);
 	cni_conf_free(&c);

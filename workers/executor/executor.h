@@ -105,6 +105,7 @@ struct xpod {
 	int			 desired;	/* in the latest pod set */
 	int			 busy;		/* a job of this pod is in flight */
 	char			 deny_reason[POD_MAX_REASON];
+	const char		*deny_code;	/* status reason when denied */
 	int			 has_sandbox;
 	int			 sb_dead;	/* adopted, but not running */
 	struct rt_sandbox	 sb;

@@ -1362,6 +1362,7 @@ check_policy(struct xpod *x)
 		return;
 	}
 	x->st = XP_DENIED;
+	x->deny_code = "NodePolicyDenied";
 	snprintf(x->deny_reason, sizeof(x->deny_reason),
 	    "node policy rule %s: %s: %s", v.rule, v.field, v.reason);
 	exec_audit(AUDIT_EVENT, "policy.deny", x, NULL, NULL, details,
@@ -1369,6 +1370,98 @@ check_policy(struct xpod *x)
 	exec_event(x, EVENT_WARNING, "NodePolicyDenied", NULL, "%s",
 	    x->deny_reason);
 	x->dirty = 1;
+}
+
+/* one hostIP covers another when they are equal or either is "any" */
+static int
+host_ip_overlaps(const char *a, const char *b)
+{
+	int any_a = a == NULL || a[0] == '\0' || strcmp(a, "0.0.0.0") == 0 ||
+	    strcmp(a, "::") == 0;
+	int any_b = b == NULL || b[0] == '\0' || strcmp(b, "0.0.0.0") == 0 ||
+	    strcmp(b, "::") == 0;
+
+	return any_a || any_b || strcmp(a, b) == 0;
+}
+
+static const struct container_port *
+port_overlap(const struct pod *a, const struct container_port *pa)
+{
+	const struct container_port *pb;
+	uint32_t i, j;
+
+	for (i = 0; i < a->n_containers; i++)
+		for (j = 0; j < a->containers[i].n_ports; j++) {
+			pb = &a->containers[i].ports[j];
+			if (pb->host_port == pa->host_port &&
+			    pb->protocol == pa->protocol &&
+			    host_ip_overlaps(pb->host_ip, pa->host_ip))
+				return pb;
+		}
+	return NULL;
+}
+
+/* the other admitted pod that claims one of x's hostPorts, if any */
+static const struct xpod *
+host_port_holder(const struct xpod *x, const struct container_port **mine)
+{
+	const struct container_port *cp;
+	const struct xpod *o;
+	uint32_t i, j;
+	size_t k;
+
+	for (k = 0; k < nxpods; k++) {
+		o = xpods[k];
+		if (o == x || !o->has_spec || o->st == XP_ADMIT ||
+		    o->st == XP_DENIED || o->st == XP_GONE)
+			continue;
+		for (i = 0; i < x->pod.n_containers; i++)
+			for (j = 0; j < x->pod.containers[i].n_ports; j++) {
+				cp = &x->pod.containers[i].ports[j];
+				if (cp->host_port != 0 &&
+				    port_overlap(&o->pod, cp) != NULL) {
+					*mine = cp;
+					return o;
+				}
+			}
+	}
+	return NULL;
+}
+
+/*
+ * Two pods must not bind one hostPort: the kubelet leaves this to the
+ * scheduler, which static pods do not pass, and the second pod's port
+ * rules would shadow the first's without a word.  The pod admitted first
+ * keeps the port; the other fails, as a pod the node cannot run, unless
+ * the holder is on its way out: then it waits for it.  1: not now.
+ */
+static int
+host_port_conflict(struct xpod *x)
+{
+	const struct container_port *cp = NULL;
+	const struct xpod *o;
+	char details[POD_MAX_NAMESPACE + POD_MAX_NAME + 64];
+
+	if ((o = host_port_holder(x, &cp)) == NULL)
+		return 0;
+	if (o->terminating) {
+		x->wake_ns = now_ns() + NS_PER_S;
+		return 1;
+	}
+	x->st = XP_DENIED;
+	x->deny_code = "HostPortConflict";
+	snprintf(x->deny_reason, sizeof(x->deny_reason), "hostPort %d/%s is "
+	    "already taken by pod %s/%s", (int)cp->host_port,
+	    pod_protocol_name(cp->protocol), o->pod.namespace, o->pod.name);
+	snprintf(details, sizeof(details), "hostPort=%d/%s;holder=%s/%s",
+	    (int)cp->host_port, pod_protocol_name(cp->protocol),
+	    o->pod.namespace, o->pod.name);
+	exec_audit(AUDIT_EVENT, "policy.deny", x, NULL, NULL, details,
+	    "denied", x->deny_reason);
+	exec_event(x, EVENT_WARNING, "HostPortConflict", NULL, "%s",
+	    x->deny_reason);
+	x->dirty = 1;
+	return 1;
 }
 
 static void
@@ -1518,6 +1611,8 @@ pod_step(struct xpod *x)
 			case XP_SANDBOX:
 				if (older_namesake_running(x))
 					break;	/* its end steps us again */
+				if (!x->has_sandbox && host_port_conflict(x))
+					break;
 				if (x->has_sandbox)
 					x->st = XP_RUNNING;
 				else
@@ -1658,7 +1753,8 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 	pod_report_init(r);
 	r->denied = denied;
 	if (denied) {
-		r->reason = strdup("NodePolicyDenied");
+		r->reason = strdup(x->deny_code != NULL ? x->deny_code :
+		    "NodePolicyDenied");
 		r->message = strdup(x->deny_reason);
 	} else if (x->sandbox_error[0]) {
 		r->reason = strdup("CreatePodSandboxError");

@@ -7,7 +7,7 @@
  * Order of the checks (the first violation is reported): host
  * namespaces, then each container in spec order: privileged,
  * allowPrivilegeEscalation, capabilities, runAsUser range, runAsNonRoot,
- * run-as-root.
+ * run-as-root, host ports.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -280,6 +280,29 @@ check_run_as(const struct node_policy *pol, const struct pod *p, uint32_t i,
 	return 1;
 }
 
+/* a hostPort below 1024 binds a port only root may bind on the node */
+static int
+check_host_ports(const struct node_policy *pol, const struct pod *p,
+    uint32_t i, struct policy_verdict *v)
+{
+	const struct container_spec *c = &p->containers[i];
+	char field[POLICY_MAX_FIELD];
+	uint32_t j;
+
+	if (pol->allow_privileged_host_ports)
+		return 1;
+	for (j = 0; j < c->n_ports; j++) {
+		if (c->ports[j].host_port == 0 || c->ports[j].host_port >= 1024)
+			continue;
+		snprintf(field, sizeof(field),
+		    "spec.containers[%u].ports[%u].hostPort", i, j);
+		return verdict_deny(v, "hostPort", field, "hostPort %d is "
+		    "below 1024 and allowPrivilegedHostPorts is false",
+		    (int)c->ports[j].host_port);
+	}
+	return 1;
+}
+
 static int
 check_container(const struct node_policy *pol, const struct pod *p,
     uint32_t i, struct policy_verdict *v)
@@ -290,7 +313,9 @@ check_container(const struct node_policy *pol, const struct pod *p,
 		return 0;
 	if (!check_caps(pol, p, i, v))
 		return 0;
-	return check_run_as(pol, p, i, v);
+	if (!check_run_as(pol, p, i, v))
+		return 0;
+	return check_host_ports(pol, p, i, v);
 }
 
 int

@@ -19,7 +19,8 @@ struct pod;
 /*
  * rule names: "hostNetwork", "hostPID", "hostIPC", "privileged",
  * "allowPrivilegeEscalation", "capabilities", "runAsUser",
- * "runAsNonRoot", "runAsRoot".  All fields are "" when allowed.
+ * "runAsNonRoot", "runAsRoot", "hostPort".  All fields are "" when
+ * allowed.
  */
 struct policy_verdict {
 	int	allowed;
