@@ -316,8 +316,14 @@ def test_host_port_is_published_and_kept_by_its_first_pod(
         a.write_manifest("srv.yaml", manifest(
             "srv", "while true; do echo hello-hostport | nc -l -p 80; done",
             extra_ctr=host_port(18082)))
-        wait_pod(a, "srv", lambda p: running(p) and
-                 p["status"].get("podIP"), timeout=60)
+        p = wait_pod(a, "srv", lambda p: running(p) and
+                     p["status"].get("podIP"), timeout=60)
+        ip = p["status"]["podIP"]
+        assert p["status"]["podIPs"] == [{"ip": ip}]
+        # the pod's /etc/hosts names it at its CNI address
+        with open(os.path.join(a.root, "pods", p["metadata"]["uid"],
+                               "hosts")) as f:
+            assert f"{ip}\tsrv-testnode\n" in f.read()
         # portmap's DNAT, inside the test's namespace: the bridge's own
         # address (the gateway) on the hostPort reaches the pod's port 80
         gw = SUBNET.rsplit(".", 1)[0] + ".1"
