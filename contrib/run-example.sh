@@ -50,7 +50,8 @@ if ! safe_path "$libexec"; then
 	    "running the workers from a copy in $libexec"
 	mkdir -p "$libexec"
 	chmod 0755 /run/agentd-example "$libexec"
-	for w in agentd-watcher agentd-executor agentd-reporter agentd-pause; do
+	for w in agentd-watcher agentd-netparse agentd-executor agentd-reporter \
+	    agentd-pause; do
 		install -m 0755 "$top/build/$w" "$libexec/$w"
 	done
 fi

@@ -8,7 +8,8 @@ import pytest
 from harness import TOP, safe_dir, start_agentd
 
 FAKE = os.path.join("tests", "tools", "agentd-watcher-fake")
-REAL = ("agentd-executor", "agentd-reporter", "agentd-pause")
+REAL = ("agentd-executor", "agentd-reporter", "agentd-netparse",
+        "agentd-pause")
 
 
 @pytest.fixture(scope="session")

@@ -275,7 +275,7 @@ def test_release_build_has_no_test_hooks(build_dir):
                         "watcher", "1"], capture_output=True, text=True)
     assert r.returncode == 2
     for exe in ("agentd", "agentd-watcher", "agentd-executor",
-                "agentd-reporter"):
+                "agentd-reporter", "agentd-netparse"):
         with open(os.path.join(build_dir, exe), "rb") as f:
             assert b"test hook" not in f.read(), exe
 

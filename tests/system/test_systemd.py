@@ -156,7 +156,7 @@ def wrap_libexec(build, delayed=None, delay=0.0):
     d = tempfile.mkdtemp(prefix="libexec-", dir=safe_dir(build))
     os.chmod(d, 0o755)
     for exe in ("agentd-watcher", "agentd-executor", "agentd-reporter",
-                "agentd-pause"):
+                "agentd-netparse", "agentd-pause"):
         real = os.path.join(build, exe)
         path = os.path.join(d, exe)
         if exe == delayed:
