@@ -58,9 +58,12 @@ for p in $PKGS; do
 done
 if [ -n "$missing" ]; then
 	: >>"$LOG"
-	step "apt-get update" apt-get update
+	# another apt (unattended-upgrades, a second checkout's install)
+	# holds the lock for a while: wait for it rather than fail
+	lock="-o DPkg::Lock::Timeout=600"
+	step "apt-get update" apt-get $lock update
 	step "installing $n packages (a few minutes on a fresh system)" \
-	    env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+	    env DEBIAN_FRONTEND=noninteractive apt-get install -y $lock \
 	    -o Dpkg::Use-Pty=0 --no-install-recommends $missing
 fi
 
