@@ -312,6 +312,9 @@ config_iplist(const struct config_field *f, const char *in, char *out,
 	return NULL;
 }
 
+#define PORT_MAX	65535
+#define PORT_DIGITS	5
+
 struct port_range {
 	uint32_t	 lo;
 	uint32_t	 hi;
@@ -327,8 +330,8 @@ one_port(const char **s, const char *end, uint32_t *port)
 	if (p == end || *p < '0' || *p > '9')
 		return "has an item that is not a port or a range LO-HI";
 	for (; p < end && *p >= '0' && *p <= '9'; p++)
-		if (p - *s >= 5 || (v = v * 10 + (uint32_t)(*p - '0')) >
-		    65535)
+		if (p - *s >= PORT_DIGITS || (v = v * 10 +
+		    (uint32_t)(*p - '0')) > PORT_MAX)
 			return "has a port outside 1..65535";
 	if (v == 0)
 		return "has a port outside 1..65535";
@@ -385,12 +388,12 @@ port_ranges_merge(struct port_range *r, size_t n)
 }
 
 static void
-port_range_str(const struct port_range *r, char out[12])
+port_range_str(const struct port_range *r, char out[CONFIG_PORT_RANGE_TEXT])
 {
 	if (r->lo == r->hi)
-		snprintf(out, 12, "%u", r->lo);
+		snprintf(out, CONFIG_PORT_RANGE_TEXT, "%u", r->lo);
 	else
-		snprintf(out, 12, "%u-%u", r->lo, r->hi);
+		snprintf(out, CONFIG_PORT_RANGE_TEXT, "%u-%u", r->lo, r->hi);
 }
 
 const char *
@@ -400,7 +403,7 @@ config_portlist(const struct config_field *f, const char *in, char *out,
 	struct port_range r[CONFIG_MAX_PORT_RANGES];
 	struct list_iter it;
 	const char *item, *why;
-	char text[12];
+	char text[CONFIG_PORT_RANGE_TEXT];
 	size_t count = 0, len = 0, n, i;
 
 	out[0] = '\0';
@@ -434,8 +437,9 @@ config_portlist_find(const char *list, uint32_t port, uint32_t *lo,
 
 	list_begin(&it, list);
 	while (list_next(&it, &item, &n)) {
+		/* a list the decoder accepted has no bad item */
 		if (one_port_range(item, n, &r) != NULL)
-			continue;	/* not canonical: the decoder refused it */
+			continue;
 		if (port >= r.lo && port <= r.hi) {
 			*lo = r.lo;
 			*hi = r.hi;

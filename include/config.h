@@ -23,8 +23,10 @@
 #define CONFIG_MAX_IPLIST	(CONFIG_MAX_DNS * 46)
 #define CONFIG_MAX_DOMAIN	254	/* a DNS subdomain and the NUL */
 #define CONFIG_MAX_PORT_RANGES	32	/* forbiddenHostPorts items */
-/* a list of port ranges "lo-hi,..." ("65535-65535" 11 each, a comma) */
-#define CONFIG_MAX_PORTLIST	(CONFIG_MAX_PORT_RANGES * 12)
+#define CONFIG_PORT_RANGE_TEXT	12	/* "65535-65535" and the NUL */
+/* a list of port ranges "lo-hi,...": each range and a comma (or NUL) */
+#define CONFIG_MAX_PORTLIST	\
+	(CONFIG_MAX_PORT_RANGES * CONFIG_PORT_RANGE_TEXT)
 
 enum runtime_kind {
 	RUNTIME_AUTO = 0,
