@@ -292,6 +292,7 @@ check_host_ports(const struct node_policy *pol, const struct pod *p,
 	const struct container_spec *c = &p->containers[i];
 	char field[POLICY_MAX_FIELD];
 	uint32_t j, port, lo, hi;
+	char range[24];
 
 	for (j = 0; j < c->n_ports; j++) {
 		if ((port = c->ports[j].host_port) == 0)
@@ -302,10 +303,16 @@ check_host_ports(const struct node_policy *pol, const struct pod *p,
 			return verdict_deny(v, "hostPort", field, "hostPort %u "
 			    "is below 1024 and allowPrivilegedHostPorts is "
 			    "false", port);
-		if (config_portlist_find(pol->forbidden_host_ports, port,
+		if (!config_portlist_find(pol->forbidden_host_ports, port,
 		    &lo, &hi))
-			return verdict_deny(v, "hostPort", field, "hostPort %u "
-			    "is in forbiddenHostPorts (%u-%u)", port, lo, hi);
+			continue;
+		/* the range as the canonical list spells it */
+		if (lo == hi)
+			snprintf(range, sizeof(range), "%u", lo);
+		else
+			snprintf(range, sizeof(range), "%u-%u", lo, hi);
+		return verdict_deny(v, "hostPort", field, "hostPort %u is in "
+		    "forbiddenHostPorts (%s)", port, range);
 	}
 	return 1;
 }
