@@ -223,7 +223,7 @@ done
 say "the README's states after $(elapsed):"
 printf '%s\n' "$out"
 # the README's wget of the web pod, on its pod IP and on its hostPort
-podip=$(printf '%s\n' "$out" | awk '$2 == "web-node1" { print $7 }')
+podip=$(printf '%s\n' "$out" | awk '$2 == "web-node1" { print $(NF - 1) }')
 case $podip in
 10.89.*.*) ;;
 *)	fail "web-node1 has no pod IP in 10.89.0.0/16: \"$podip\"" ;;
