@@ -60,6 +60,7 @@ check_defaults(const struct agentd_config *c)
 	CHECK_STR(c->path, CONFIG_DEFAULT_PATH);
 	CHECK_STR(c->node_name, host);
 	CHECK_STR(c->static_pod_path, "/etc/agentd/pods");
+	CHECK_EQ_INT(c->max_pods, 110);	/* the kubelet's maxPods */
 	CHECK_STR(c->root_dir, "/var/lib/agentd");
 	CHECK_STR(c->run_dir, "/run/agentd");
 	CHECK_STR(c->pod_logs_dir, "/var/log/pods");
