@@ -113,6 +113,18 @@ def test_get_nodes_table(agentd):
     assert lines[1].index(version) == lines[0].index("VERSION")
 
 
+def test_get_node_by_name(agentd):
+    a = agentd
+    n = node_json(a)
+    by_name = json.loads(a.agentctl("get", "node", "testnode", "-o",
+                                    "json").stdout)
+    assert by_name["metadata"] == n["metadata"]
+    r = a.agentctl("get", "node", "othernode", check=False)
+    assert r.returncode != 0 and 'node "othernode" not found' in r.stderr
+    r = a.agentctl("get", "no", "othernode", "-o", "json", check=False)
+    assert r.returncode != 0 and 'node "othernode" not found' in r.stderr
+
+
 def test_node_facts_survive_a_reporter_restart(agentd):
     a = agentd
     before = node_json(a)

@@ -349,15 +349,24 @@ podlist_too_large(char *err, size_t errlen)
 	return 1;
 }
 
-/* the v1.Node or its table row, once the executor has said what it is */
+/*
+ * the v1.Node or its table, once the executor has said what it is;
+ * filter "" or the node's name
+ */
 static char *
-render_node(uint32_t kind, char *err, size_t errlen)
+render_node(uint32_t kind, const char *filter, char *err, size_t errlen)
 {
 	struct node_conf nc = { env.conf.node_name, env.conf.node_ips,
 	    env.conf.max_pods };
 	char *text = NULL;
 	cJSON *doc;
 
+	/* kubectl's words for a node that is not there */
+	if (filter[0] != '\0' && strcmp(filter, env.conf.node_name) != 0) {
+		snprintf(err, errlen, "node \"%.*s\" not found",
+		    REPORTER_ERR_NAME, filter);
+		return NULL;
+	}
 	if (node.gathered_ns == 0) {
 		snprintf(err, errlen, "node %.*s: no facts from the executor "
 		    "yet", REPORTER_ERR_NAME, env.conf.node_name);
@@ -399,7 +408,7 @@ render(uint32_t kind, const char *filter, char *err, size_t errlen)
 		return render_events(kind, filter, err, errlen);
 	case QUERY_NODE_TABLE:
 	case QUERY_NODE_JSON:
-		return render_node(kind, err, errlen);
+		return render_node(kind, filter, err, errlen);
 	}
 	if (kind == QUERY_PODLIST_JSON && podlist_too_large(err, errlen))
 		return NULL;
