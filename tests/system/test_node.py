@@ -5,6 +5,7 @@ gathered at its start (MSG_NODE_INFO) and the configuration, shown as
 import json
 import os
 import re
+import time
 
 import pytest
 
@@ -135,4 +136,24 @@ def test_node_facts_survive_a_reporter_restart(agentd):
     after = node_json(a)
     assert after["status"]["nodeInfo"] == before["status"]["nodeInfo"]
     assert after["metadata"]["creationTimestamp"] == \
+        before["metadata"]["creationTimestamp"]
+
+
+def test_node_age_survives_an_executor_restart(agentd):
+    a = agentd
+    before = node_json(a)
+    time.sleep(1.1)     # the times have whole seconds: the new ones differ
+    os.kill(a.pid("executor"), 9)
+    wait_for(lambda: a.restarts("executor") >= 1, 15,
+             what="executor restarted")
+    a.wait_all_running()
+    # the new executor's facts arrive on its new connection: same boot,
+    # so the node's creation and transition times are the first ones
+    after = node_json(a)
+    assert after["status"]["nodeInfo"] == before["status"]["nodeInfo"]
+    assert after["metadata"]["creationTimestamp"] == \
+        before["metadata"]["creationTimestamp"]
+    ready = [c for c in after["status"]["conditions"]
+             if c["type"] == "Ready"][0]
+    assert ready["lastTransitionTime"] == \
         before["metadata"]["creationTimestamp"]

@@ -75,7 +75,12 @@ static const struct ipc_dispatch executor_tab[] = {
 	{ MSG_NODE_INFO, 0, IPC_F_ANYSTATE, exec_node },
 };
 
-/* a new executor gathers the facts anew (a reboot changes boot_id) */
+/*
+ * A restarted executor gathers the facts anew; on the same boot the node
+ * has been up since the first gathering, so its age and the conditions'
+ * transition time keep that time (the executor's restart is no change of
+ * the node's)
+ */
 static int
 exec_node(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
@@ -83,6 +88,9 @@ exec_node(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 
 	if (nodewire_get(m, &f) == -1)
 		return -1;
+	if (node.gathered_ns != 0 && node.gathered_ns < f.gathered_ns &&
+	    strcmp(node.boot_id, f.boot_id) == 0)
+		f.gathered_ns = node.gathered_ns;
 	node = f;
 	return 0;
 }
