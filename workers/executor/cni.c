@@ -57,22 +57,6 @@ cni_dirs(void)
 	return rt.cni_bin_dir[0] ? rt.cni_bin_dir : CNI_DEFAULT_DIRS;
 }
 
-/* once at executor start: say so if pods will get loopback only */
-void
-cni_start_check(void)
-{
-	struct cni_conf c;
-	char why[128];
-
-	if (cni_conf_load(rt.cni_conf_dir, 0, &c, why, sizeof(why)) == -1) {
-		log_warnx("network: loopback only (no CNI configuration in "
-		    "%s)", rt.cni_conf_dir);
-		return;
-	}
-	log_info("network: %s from %s", c.name, c.path);
-	cni_conf_free(&c);
-}
-
 /* a message from netparse or a plugin: no control bytes in our errors */
 static void
 cni_clean(char *s)
@@ -482,7 +466,7 @@ cni_add(const struct pod *p, const char *id, const char *netns,
 		return -1;
 	}
 	if (!have)
-		return 0;	/* loopback only, as the start-up warning said */
+		return 0;	/* loopback only, as agentd's cniwatch said */
 	st = state_new(p, id, &c);
 	cni_conf_free(&c);
 	if (st == NULL)

@@ -1,0 +1,178 @@
+"""The CNI configuration over time (issue 11, item 1): agentd notices a
+network appearing, changing and going in cniConfDir (agentd/cniwatch.c:
+one log line, a network.config audit record, `agentctl status`), CHECK of
+the sandboxes the executor re-adopts at start, GC at start for 1.1
+configurations.
+
+agentd runs in a network namespace of the test's own, as in test_cni.py;
+host-local's dataDir is under the test's temp dir."""
+import glob
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from harness import manifest, running, start_agentd, wait_for, wait_pod
+
+PLUGINS = "/usr/lib/cni"
+SUBNET = "10.199.9.0/24"
+
+pytestmark = pytest.mark.skipif(
+    not all(os.access(os.path.join(PLUGINS, p), os.X_OK)
+            for p in ("bridge", "host-local", "loopback")),
+    reason="the CNI plugins are not in /usr/lib/cni")
+
+
+# ---- copied from test_cni.py for now; the integrator switches these to
+# ---- tests/system/cninet.py, where another helper is moving them
+
+@pytest.fixture
+def netns():
+    holder = subprocess.Popen(["unshare", "--net", "sleep", "infinity"])
+    own = os.readlink("/proc/self/ns/net")
+    try:
+        wait_for(lambda: os.readlink(f"/proc/{holder.pid}/ns/net") != own,
+                 5, what="the holder's network namespace")
+        ns_run(holder.pid, "ip", "link", "set", "lo", "up")
+        yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def ns_run(pid, *argv, check=True):
+    return subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", *argv],
+                          capture_output=True, text=True, check=check,
+                          timeout=30)
+
+# ---- end of the copies
+
+
+def bridge_conf(datadir, name="confnet", bridge="agconf0", extra=None):
+    return {
+        "cniVersion": "1.0.0",
+        "name": name,
+        "plugins": [
+            {"type": "bridge", "bridge": bridge, "isGateway": True,
+             "ipMasq": False,
+             "ipam": {"type": "host-local",
+                      "ranges": [[{"subnet": SUBNET}]],
+                      "dataDir": datadir}},
+        ] + (extra or []),
+    }
+
+
+def write_json(path, obj):
+    # written whole under another name and renamed into place, as an
+    # administrator's tools do
+    tmp = os.path.join(os.path.dirname(path), "." + os.path.basename(path))
+    with open(tmp, "w") as f:
+        json.dump(obj, f)
+    os.rename(tmp, path)
+
+
+def in_netns(testbuild_dir, busybox_image, netns, **config):
+    return start_agentd(testbuild_dir, busybox_image, extra_config=config,
+                        prefix=["nsenter", f"--net=/proc/{netns}/ns/net"])
+
+
+def net_records(a):
+    return [r for r in a.audit_records() if r["action"] == "network.config"]
+
+
+def log_count(a, needle):
+    return a.log().count(needle)
+
+
+def remove_pods(a, names, timeout=60):
+    for n in names:
+        a.remove_manifest(f"{n}.yaml")
+    wait_for(lambda: all(a.pod("default", f"{n}-testnode") is None
+                         for n in names), timeout, interval=0.3,
+             what="pods removed")
+
+
+def test_config_appearing_changing_and_going_is_noticed(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    # the directory does not exist at start: the 5 s re-scan finds it
+    cnidir = str(tmp_path / "net.d")
+    datadir = str(tmp_path / "ipam")
+    a = in_netns(testbuild_dir, busybox_image, netns, cniConfDir=cnidir)
+    try:
+        assert a.status()["network"]["mode"] == "loopback"
+        assert log_count(a, "network: loopback only") == 1
+        recs = net_records(a)
+        assert [r["details"] for r in recs] == [
+            {"network": "loopback", "dir": cnidir}]
+
+        os.makedirs(cnidir)
+        path = os.path.join(cnidir, "10-conf.conflist")
+        write_json(path, bridge_conf(datadir))
+        wait_for(lambda: a.status()["network"]["mode"] == "cni", 15,
+                 interval=0.2, what="the network noticed")
+        st = a.status()["network"]
+        assert (st["name"], st["file"], st["cniVersion"]) == (
+            "confnet", path, "1.0.0")
+        assert f"network: confnet from {path}" in a.log()
+        assert f"network: confnet ({path})" in a.agentctl("status").stdout
+        assert net_records(a)[-1]["details"] == {
+            "network": "confnet", "file": path, "cniVersion": "1.0.0"}
+        assert net_records(a)[-1]["actor"] == "agentd"
+        # a new pod gets the network, with no restart of anything
+        a.write_manifest("w.yaml", manifest("w", "exec sleep 1000"))
+        p = wait_pod(a, "w", lambda p: running(p) and
+                     p["status"].get("podIP"), timeout=60)
+        assert p["status"]["podIP"].startswith("10.199.9."), p["status"]
+
+        # inotify, now that the directory is watched: at once
+        n = len(net_records(a))
+        write_json(path, bridge_conf(datadir, name="confnet2"))
+        wait_for(lambda: a.status()["network"].get("name") == "confnet2",
+                 3, interval=0.1, what="the change noticed by inotify")
+        assert f"network: confnet2 from {path} (changed)" in a.log()
+        # a file sorting first that is not a network changes nothing but
+        # a warning, said once however often the directory changes
+        with open(os.path.join(cnidir, "00-broken.conf"), "w") as f:
+            f.write('{"type": "bridge"}')
+        os.utime(path)
+        time.sleep(1)
+        with open(os.path.join(cnidir, "01-junk.txt"), "w") as f:
+            f.write("x")
+        time.sleep(1)
+        assert log_count(a, "00-broken.conf ignored: no \"name\"") == 1
+        assert len(net_records(a)) == n + 1
+
+        # another file sorting first takes over
+        first = os.path.join(cnidir, "05-first.conf")
+        conf = bridge_conf(datadir, name="firstnet")
+        plugin = dict(conf["plugins"][0], cniVersion="1.0.0",
+                      name="firstnet")
+        write_json(first, plugin)
+        wait_for(lambda: a.status()["network"].get("file") == first, 3,
+                 interval=0.1, what="the earlier file chosen")
+        assert f"network: firstnet from {first}" in a.log()
+
+        # all gone: loopback only again, said once more
+        remove_pods(a, ["w"])
+        for f in (first, path):
+            os.unlink(f)
+        wait_for(lambda: a.status()["network"]["mode"] == "loopback", 3,
+                 interval=0.1, what="loopback only again")
+        assert log_count(a, "network: loopback only") == 2
+        assert net_records(a)[-1]["details"] == {
+            "network": "loopback", "dir": cnidir}
+        assert "network: loopback only (no CNI configuration in " \
+            f"{cnidir})" in a.agentctl("status").stdout
+        # nothing was said more than once per change
+        assert len(net_records(a)) == n + 3
+        # a killed executor does not warn again
+        old = a.pid("executor")
+        os.kill(old, signal.SIGKILL)
+        a.wait_new_pid("executor", old)
+        time.sleep(1)
+        assert log_count(a, "network: loopback only") == 2
+    finally:
+        a.cleanup()
