@@ -176,3 +176,174 @@ def test_config_appearing_changing_and_going_is_noticed(
         assert log_count(a, "network: loopback only") == 2
     finally:
         a.cleanup()
+
+
+# a chained plugin that records what it is asked and passes prevResult
+# on; CHECK fails while the file `fail` next to its log exists
+RECORDER = """#!/usr/bin/python3
+import json, os, sys
+conf = json.load(sys.stdin)
+with open({log!r}, "a") as f:
+    f.write(json.dumps({{"cmd": os.environ["CNI_COMMAND"],
+                        "id": os.environ.get("CNI_CONTAINERID", ""),
+                        "netns": os.environ.get("CNI_NETNS", ""),
+                        "ifname": os.environ.get("CNI_IFNAME", ""),
+                        "conf": conf}}) + "\\n")
+cmd = os.environ["CNI_COMMAND"]
+if cmd == "ADD":
+    print(json.dumps(conf["prevResult"]))
+elif cmd == "CHECK" and os.path.exists({fail!r}):
+    print(json.dumps({{"cniVersion": conf["cniVersion"], "code": 999,
+                      "msg": "recorder: eth0 is not what ADD made"}}))
+    sys.exit(1)
+"""
+
+
+def recorder_bin(tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for p in ("loopback", "bridge", "host-local"):
+        os.symlink(os.path.join(PLUGINS, p), bindir / p)
+    log = str(tmp_path / "recorder.log")
+    fail = str(tmp_path / "fail")
+    (bindir / "recorder").write_text(RECORDER.format(log=log, fail=fail))
+    os.chmod(bindir / "recorder", 0o755)
+    return str(bindir), log, fail
+
+
+def calls(log, cmd=None):
+    if not os.path.exists(log):
+        return []
+    with open(log) as f:
+        out = [json.loads(line) for line in f if line.strip()]
+    return [c for c in out if cmd is None or c["cmd"] == cmd]
+
+
+def events(a, pod):
+    doc = json.loads(a.agentctl("events", "-o", "json", "--pod",
+                                pod).stdout)
+    return doc["items"]
+
+
+def cid(p):
+    return p["status"]["containerStatuses"][0].get("containerID")
+
+
+def sandbox_ids(a, name):
+    return [r["details"].get("id") for r in a.audit_records()
+            if r["action"] == "sandbox.create" and r["phase"] == "outcome"
+            and r["pod"]["name"] == f"{name}-testnode"]
+
+
+def test_check_on_readoption_and_a_failing_check_recreates_the_sandbox(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    bindir, log, fail = recorder_bin(tmp_path)
+    cnidir = tmp_path / "net.d"
+    cnidir.mkdir()
+    datadir = str(tmp_path / "ipam")
+    write_json(str(cnidir / "10-chk.conflist"), bridge_conf(
+        datadir, name="chknet", extra=[{"type": "recorder"}]))
+    a = in_netns(testbuild_dir, busybox_image, netns,
+                 cniConfDir=str(cnidir), cniBinDir=bindir)
+    try:
+        a.write_manifest("k.yaml", manifest("k", "exec sleep 1000"))
+        p = wait_pod(a, "k", lambda p: running(p) and
+                     p["status"].get("podIP"), timeout=60)
+        ip, first = p["status"]["podIP"], cid(p)
+        [sb] = sandbox_ids(a, "k")
+        assert calls(log, "CHECK") == []    # not at creation
+
+        # a new executor re-adopts the sandbox and CHECKs it: in its
+        # namespace, on eth0, against the result ADD cached
+        old = a.pid("executor")
+        os.kill(old, signal.SIGKILL)
+        a.wait_new_pid("executor", old)
+        wait_for(lambda: calls(log, "CHECK"), 30, interval=0.2,
+                 what="CHECK on re-adoption")
+        [chk] = calls(log, "CHECK")
+        assert chk["id"] == sb and chk["ifname"] == "eth0", chk
+        assert chk["netns"].endswith("/net") and chk["netns"], chk
+        assert chk["conf"]["name"] == "chknet"
+        assert ip + "/24" in [x["address"] for x in
+                              chk["conf"]["prevResult"]["ips"]], chk
+        wait_for(lambda: [r for r in a.audit_records()
+                          if r["action"] == "network.check" and
+                          r["phase"] == "outcome"], 10,
+                 what="the CHECK's outcome record")
+        rec = [r for r in a.audit_records()
+               if r["action"] == "network.check"]
+        assert [(r["phase"], r["outcome"]) for r in rec] == [
+            ("intent", None), ("outcome", "ok")], rec
+        assert rec[0]["details"]["id"] == sb
+        assert rec[0]["pod"]["name"] == "k-testnode"
+        # bridge and host-local passed too (the chain stops at a failure)
+        time.sleep(1)
+        p = wait_pod(a, "k", running)
+        assert cid(p) == first and p["status"]["podIP"] == ip
+        assert not [e for e in events(a, "default/k-testnode")
+                    if e["reason"] == "SandboxChanged"]
+
+        # CHECK fails: SandboxChanged, the pod killed and made anew in a
+        # new sandbox, the old one DELeted
+        open(fail, "w").close()
+        old = a.pid("executor")
+        os.kill(old, signal.SIGKILL)
+        a.wait_new_pid("executor", old)
+        ev = wait_for(lambda: [e for e in events(a, "default/k-testnode")
+                               if e["reason"] == "SandboxChanged"], 30,
+                      interval=0.3, what="the SandboxChanged event")
+        assert ev[0]["type"] == "Warning"
+        assert "Pod sandbox changed, it will be killed and re-created: " \
+            "CNI CHECK recorder: recorder: eth0 is not what ADD made" in \
+            ev[0]["message"], ev
+        p = wait_pod(a, "k", lambda p: running(p) and cid(p) != first and
+                     p["status"].get("podIP"), timeout=90)
+        ids = sandbox_ids(a, "k")
+        assert len(ids) == 2 and ids[0] == sb, ids
+        assert [c["id"] for c in calls(log, "DEL")] == [sb]
+        assert [c["id"] for c in calls(log, "ADD")] == ids
+        outc = [r for r in a.audit_records()
+                if r["action"] == "network.check" and r["phase"] ==
+                "outcome"]
+        assert outc[-1]["outcome"] == "error"
+        assert "recorder: eth0 is not what ADD made" in outc[-1]["error"]
+        assert "SandboxChanged" in a.log()
+        # a new sandbox is not CHECKed at its creation
+        assert len(calls(log, "CHECK")) == 2
+        remove_pods(a, ["k"])
+    finally:
+        a.cleanup()
+
+
+@pytest.mark.parametrize("version,disable", [("1.0.0", True),
+                                             ("0.3.1", False)])
+def test_no_check_below_0_4_0_or_with_disable_check(
+        testbuild_dir, busybox_image, tmp_path, netns, version, disable):
+    bindir, log, fail = recorder_bin(tmp_path)
+    cnidir = tmp_path / "net.d"
+    cnidir.mkdir()
+    datadir = str(tmp_path / "ipam")
+    conf = bridge_conf(datadir, name="nochk", extra=[{"type": "recorder"}])
+    conf["cniVersion"] = version
+    if disable:
+        conf["disableCheck"] = True
+    write_json(str(cnidir / "10-nochk.conflist"), conf)
+    a = in_netns(testbuild_dir, busybox_image, netns,
+                 cniConfDir=str(cnidir), cniBinDir=bindir)
+    try:
+        a.write_manifest("nochk.yaml", manifest("nochk", "exec sleep 1000"))
+        p = wait_pod(a, "nochk", lambda p: running(p) and
+                     p["status"].get("podIP"), timeout=60)
+        assert calls(log, "ADD")[0]["conf"]["cniVersion"] == version
+        open(fail, "w").close()
+        old = a.pid("executor")
+        os.kill(old, signal.SIGKILL)
+        a.wait_new_pid("executor", old)
+        time.sleep(3)
+        assert calls(log, "CHECK") == []
+        assert not [r for r in a.audit_records()
+                    if r["action"] == "network.check"]
+        assert cid(wait_pod(a, "nochk", running)) == cid(p)
+        remove_pods(a, ["nochk"])
+    finally:
+        a.cleanup()

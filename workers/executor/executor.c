@@ -415,6 +415,7 @@ parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		if (worker_peer_attach(&env, ROLE_NETPARSE, fd, netparse_tab,
 		    nitems(netparse_tab)) == NULL)
 			fatalx("cannot attach the netparse channel");
+		exec_step_soon();	/* the start-up CHECKs and GC wait for it */
 		return 0;
 	}
 	if (role == ROLE_WATCHER) {
@@ -434,6 +435,12 @@ static int
 netparse_unexpected(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	return -1;
+}
+
+int
+exec_netparse_ready(void)
+{
+	return env.peers[ROLE_NETPARSE] != NULL;
 }
 
 /*
