@@ -347,3 +347,149 @@ def test_no_check_below_0_4_0_or_with_disable_check(
         remove_pods(a, ["nochk"])
     finally:
         a.cleanup()
+
+
+# a 1.1 plugin in shell (Debian's are 1.0.0): every call is a line with
+# its environment and a line with its stdin; GC takes 2 s while the file
+# `slow` exists, between a "begin" and an "end" line
+GCREC = """#!/bin/sh
+conf=$(cat)
+printf 'begin %s|%s|%s|%s|%s\\n' "$CNI_COMMAND" "$CNI_CONTAINERID" \\
+    "$CNI_NETNS" "$CNI_IFNAME" "$CNI_PATH" >>{log}
+printf '%s\\n' "$conf" >>{log}
+if [ "$CNI_COMMAND" = GC ] && [ -e {slow} ]; then sleep 2; fi
+printf 'end %s\\n' "$CNI_COMMAND" >>{log}
+if [ "$CNI_COMMAND" = ADD ]; then
+  echo '{{"cniVersion":"1.1.0","ips":[{{"address":"10.1.2.3/24"}}]}}'
+fi
+exit 0
+"""
+
+
+def gc_calls(log):
+    """[(cmd, id, netns, ifname, path, conf)], and the begin/end order"""
+    if not os.path.exists(log):
+        return [], []
+    with open(log) as f:
+        lines = f.read().splitlines()
+    out, order, i = [], [], 0
+    while i < len(lines):
+        if lines[i].startswith("begin "):
+            f = lines[i][6:].split("|")
+            out.append((*f, json.loads(lines[i + 1])))
+            order.append(("begin", f[0]))
+            i += 2
+        else:
+            order.append(tuple(lines[i].split(" ", 1)))
+            i += 1
+    return out, order
+
+
+def test_gc_at_start_with_the_valid_attachments(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    os.symlink(os.path.join(PLUGINS, "loopback"), bindir / "loopback")
+    log, slow = str(tmp_path / "gc.log"), str(tmp_path / "slow")
+    (bindir / "gcrec").write_text(GCREC.format(log=log, slow=slow))
+    os.chmod(bindir / "gcrec", 0o755)
+    cnidir = tmp_path / "net.d"
+    cnidir.mkdir()
+    write_json(str(cnidir / "10-gc.conflist"), {
+        "cniVersion": "1.1.0", "name": "gcnet",
+        "plugins": [{"type": "gcrec", "tag": "first"},
+                    {"type": "gcrec", "tag": "second"}]})
+    a = in_netns(testbuild_dir, busybox_image, netns,
+                 cniConfDir=str(cnidir), cniBinDir=str(bindir))
+    try:
+        # at start: one GC per plugin, nothing valid yet
+        wait_for(lambda: len([c for c in gc_calls(log)[0]
+                              if c[0] == "GC"]) == 2, 15,
+                 what="GC at start")
+        gcs = [c for c in gc_calls(log)[0] if c[0] == "GC"]
+        assert [c[5]["tag"] for c in gcs] == ["first", "second"]
+        for c in gcs:
+            # no attachment of its own: CNI_CONTAINERID, _NETNS, _IFNAME
+            # empty; CNI_PATH the plugin directory
+            assert c[1:4] == ("", "", "") and c[4] == str(bindir), c
+            assert c[5]["name"] == "gcnet" and c[5]["cniVersion"] == "1.1.0"
+            assert c[5]["cni.dev/valid-attachments"] == []
+        for n in ("g1", "g2"):
+            a.write_manifest(f"{n}.yaml", manifest(n, "exec sleep 1000"))
+        for n in ("g1", "g2"):
+            wait_pod(a, n, lambda p: running(p) and
+                     p["status"].get("podIP") == "10.1.2.3", timeout=60)
+        # two plugins: each sandbox's ADD twice
+        adds = [c[1] for c in gc_calls(log)[0] if c[0] == "ADD"]
+        sbs = sorted(set(adds))
+        assert len(adds) == 4 and len(sbs) == 2
+
+        # a new executor: GC with both sandboxes valid, and a pod written
+        # meanwhile gets its sandbox only after the GC of both plugins
+        open(slow, "w").close()
+        old = a.pid("executor")
+        os.kill(old, signal.SIGKILL)
+        a.wait_new_pid("executor", old)
+        a.write_manifest("g3.yaml", manifest("g3", "exec sleep 1000"))
+        wait_pod(a, "g3", lambda p: running(p) and
+                 p["status"].get("podIP"), timeout=60)
+        calls_, order = gc_calls(log)
+        gcs = [c for c in calls_ if c[0] == "GC"][2:]
+        assert [c[5]["tag"] for c in gcs] == ["first", "second"]
+        want = [{"containerID": s, "ifname": "eth0"} for s in sbs]
+        for c in gcs:
+            got = sorted(c[5]["cni.dev/valid-attachments"],
+                         key=lambda v: v["containerID"])
+            assert got == want, c
+            assert sorted(c[5]["cni.dev/attachments"],
+                          key=lambda v: v["containerID"]) == want
+        # the re-adopted sandboxes were CHECKed (1.1 >= 0.4)
+        assert sorted(c[1] for c in calls_ if c[0] == "CHECK") == \
+            sorted(sbs * 2)
+        # g3's ADD began after the second GC ended
+        last_gc_end = max(i for i, o in enumerate(order) if o == ("end",
+                                                                  "GC"))
+        first_add = [i for i, o in enumerate(order) if o == ("begin",
+                                                             "ADD")][4]
+        assert first_add > last_gc_end, order
+        rec = [r for r in a.audit_records() if r["action"] == "network.gc"]
+        assert [(r["phase"], r["outcome"]) for r in rec] == [
+            ("intent", None), ("outcome", "ok")] * 2, rec
+        assert rec[0]["details"]["valid"] == "0"
+        assert rec[2]["details"] == {"network": "gcnet", "valid": "2",
+                                     "file": str(cnidir / "10-gc.conflist")}
+        remove_pods(a, ["g1", "g2", "g3"])
+    finally:
+        a.cleanup()
+
+
+def test_no_gc_below_1_1_or_with_disable_gc(testbuild_dir, busybox_image,
+                                             tmp_path, netns):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    os.symlink(os.path.join(PLUGINS, "loopback"), bindir / "loopback")
+    log, slow = str(tmp_path / "gc.log"), str(tmp_path / "slow")
+    (bindir / "gcrec").write_text(GCREC.format(log=log, slow=slow))
+    os.chmod(bindir / "gcrec", 0o755)
+    cnidir = tmp_path / "net.d"
+    cnidir.mkdir()
+    conf = str(cnidir / "10-gc.conflist")
+    write_json(conf, {"cniVersion": "1.0.0", "name": "gcnet",
+                      "plugins": [{"type": "gcrec"}]})
+    a = in_netns(testbuild_dir, busybox_image, netns,
+                 cniConfDir=str(cnidir), cniBinDir=str(bindir))
+    try:
+        a.write_manifest("h.yaml", manifest("h", "exec sleep 1000"))
+        wait_pod(a, "h", running, timeout=60)
+        write_json(conf, {"cniVersion": "1.1.0", "name": "gcnet",
+                          "disableGC": True, "plugins": [{"type": "gcrec"}]})
+        old = a.pid("executor")
+        os.kill(old, signal.SIGKILL)
+        a.wait_new_pid("executor", old)
+        time.sleep(2)
+        assert [c for c in gc_calls(log)[0] if c[0] == "GC"] == []
+        assert not [r for r in a.audit_records()
+                    if r["action"] == "network.gc"]
+        remove_pods(a, ["h"])
+    finally:
+        a.cleanup()
