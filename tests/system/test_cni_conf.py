@@ -359,6 +359,10 @@ printf 'begin %s|%s|%s|%s|%s\\n' "$CNI_COMMAND" "$CNI_CONTAINERID" \\
 printf '%s\\n' "$conf" >>{log}
 if [ "$CNI_COMMAND" = GC ] && [ -e {slow} ]; then sleep 2; fi
 printf 'end %s\\n' "$CNI_COMMAND" >>{log}
+if [ "$CNI_COMMAND" = GC ] && [ -e {slow}.fail ]; then
+  echo '{{"cniVersion":"1.1.0","code":7,"msg":"gcrec: store locked"}}'
+  exit 1
+fi
 if [ "$CNI_COMMAND" = ADD ]; then
   echo '{{"cniVersion":"1.1.0","ips":[{{"address":"10.1.2.3/24"}}]}}'
 fi
@@ -491,5 +495,40 @@ def test_no_gc_below_1_1_or_with_disable_gc(testbuild_dir, busybox_image,
         assert not [r for r in a.audit_records()
                     if r["action"] == "network.gc"]
         remove_pods(a, ["h"])
+    finally:
+        a.cleanup()
+
+
+def test_failing_gc_is_audited_and_pods_are_still_made(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    os.symlink(os.path.join(PLUGINS, "loopback"), bindir / "loopback")
+    log, slow = str(tmp_path / "gc.log"), str(tmp_path / "slow")
+    (bindir / "gcrec").write_text(GCREC.format(log=log, slow=slow))
+    os.chmod(bindir / "gcrec", 0o755)
+    open(slow + ".fail", "w").close()
+    cnidir = tmp_path / "net.d"
+    cnidir.mkdir()
+    write_json(str(cnidir / "10-gc.conflist"), {
+        "cniVersion": "1.1.0", "name": "gcnet",
+        "plugins": [{"type": "gcrec", "tag": "first"},
+                    {"type": "gcrec", "tag": "second"}]})
+    a = in_netns(testbuild_dir, busybox_image, netns,
+                 cniConfDir=str(cnidir), cniBinDir=str(bindir))
+    try:
+        a.write_manifest("gf.yaml", manifest("gf", "exec sleep 1000"))
+        wait_pod(a, "gf", lambda p: running(p) and
+                 p["status"].get("podIP"), timeout=60)
+        # every plugin was asked though the first failed; the first
+        # error, decoded by netparse, is the record's and the log's
+        assert [c[5]["tag"] for c in gc_calls(log)[0] if c[0] == "GC"] == \
+            ["first", "second"]
+        rec = [r for r in a.audit_records() if r["action"] == "network.gc"]
+        assert [(r["phase"], r["outcome"]) for r in rec] == [
+            ("intent", None), ("outcome", "error")], rec
+        assert rec[1]["error"] == "CNI GC gcrec: gcrec: store locked"
+        assert "network gcnet: CNI GC gcrec: gcrec: store locked" in a.log()
+        remove_pods(a, ["gf"])
     finally:
         a.cleanup()

@@ -976,7 +976,8 @@ sandbox_changed(struct xpod *x)
 		x->sb_dead = 1;
 		return;
 	}
-	if ((p = pod_copy(&x->pod)) == NULL) {
+	/* a spec change waiting for the pod to be idle is the newest */
+	if ((p = pod_copy(x->next_pod ? x->next_pod : &x->pod)) == NULL) {
 		log_warnx("pod %s/%s: no memory to recreate it", x->pod.namespace,
 		    x->pod.name);
 		return;
