@@ -315,6 +315,52 @@ def test_check_on_readoption_and_a_failing_check_recreates_the_sandbox(
         a.cleanup()
 
 
+
+def test_failing_check_before_the_pod_set_recreates_the_sandbox(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    """the CHECK ends before the new executor has any spec: the adopted
+    pod is handled as one whose sandbox is gone when the spec arrives"""
+    bindir, log, fail = recorder_bin(tmp_path)
+    cnidir = tmp_path / "net.d"
+    cnidir.mkdir()
+    write_json(str(cnidir / "10-chk.conflist"), bridge_conf(
+        str(tmp_path / "ipam"), name="chknet",
+        extra=[{"type": "recorder"}]))
+    a = in_netns(testbuild_dir, busybox_image, netns,
+                 cniConfDir=str(cnidir), cniBinDir=bindir)
+    watcher = None
+    try:
+        a.write_manifest("early.yaml", manifest("early", "exec sleep 1000"))
+        p = wait_pod(a, "early", lambda p: running(p) and
+                     p["status"].get("podIP"), timeout=60)
+        first = cid(p)
+        open(fail, "w").close()
+        # a stopped watcher sends the new executor no pod set
+        watcher = a.pid("watcher")
+        os.kill(watcher, signal.SIGSTOP)
+        old = a.pid("executor")
+        os.kill(old, signal.SIGKILL)
+        a.wait_new_pid("executor", old)
+        wait_for(lambda: [r for r in a.audit_records()
+                          if r["action"] == "network.check" and
+                          r.get("outcome") == "error"], 20, interval=0.2,
+                 what="the failed CHECK")
+        os.kill(watcher, signal.SIGCONT)
+        watcher = None
+        wait_for(lambda: [e for e in events(a, "default/early-testnode")
+                          if e["reason"] == "SandboxChanged"], 30,
+                 interval=0.3, what="the SandboxChanged event")
+        p = wait_pod(a, "early", lambda p: running(p) and cid(p) != first
+                     and p["status"].get("podIP"), timeout=90)
+        assert len(sandbox_ids(a, "early")) == 2
+        assert len(calls(log, "DEL")) == 1
+        remove_pods(a, ["early"])
+    finally:
+        if watcher is not None:
+            os.kill(watcher, signal.SIGCONT)
+        a.cleanup()
+
+
 @pytest.mark.parametrize("version,disable", [("1.0.0", True),
                                              ("0.3.1", False)])
 def test_no_check_below_0_4_0_or_with_disable_check(
