@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cninet.h"
 #include "auditfmt.h"
+#include "cninet.h"
 #include "config.h"
 #include "evring.h"
 #include "executor.h"
@@ -1841,6 +1841,8 @@ pod_step(struct xpod *x)
 			take_next_spec(x);
 		if (x->st == XP_ADOPTED && have_podset)
 			x->terminating = 1;	/* no spec claims it */
+		/* CHECK first: nothing runs on in a sandbox that changed;
+		   netparse's arrival, or NETSTART_WAIT_S, steps us again */
 		if (x->sb_check && !x->terminating) {
 			if (!net_go || sandbox_check(x))
 				break;	/* the job's end steps us again */
@@ -1866,6 +1868,7 @@ pod_step(struct xpod *x)
 					x->st = XP_RUNNING;
 				else if (gc_state == GC_DONE)
 					sandbox_create(x);
+				/* else gc_done steps us again */
 				break;
 			case XP_RUNNING:
 				running_step(x);
