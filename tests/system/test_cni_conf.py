@@ -179,7 +179,8 @@ def test_config_appearing_changing_and_going_is_noticed(
 
 
 # a chained plugin that records what it is asked and passes prevResult
-# on; CHECK fails while the file `fail` next to its log exists
+# on; CHECK fails while the file `fail` next to its log exists, and hangs
+# while `fail.hang` does
 RECORDER = """#!/usr/bin/python3
 import json, os, sys
 conf = json.load(sys.stdin)
@@ -192,6 +193,9 @@ with open({log!r}, "a") as f:
 cmd = os.environ["CNI_COMMAND"]
 if cmd == "ADD":
     print(json.dumps(conf["prevResult"]))
+elif cmd == "CHECK" and os.path.exists({fail!r} + ".hang"):
+    import time
+    time.sleep(1000)
 elif cmd == "CHECK" and os.path.exists({fail!r}):
     print(json.dumps({{"cniVersion": conf["cniVersion"], "code": 999,
                       "msg": "recorder: eth0 is not what ADD made"}}))
@@ -358,6 +362,40 @@ def test_failing_check_before_the_pod_set_recreates_the_sandbox(
     finally:
         if watcher is not None:
             os.kill(watcher, signal.SIGCONT)
+        a.cleanup()
+
+
+def test_hanging_check_is_killed_at_its_timeout_and_counts_as_failed(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    bindir, log, fail = recorder_bin(tmp_path)
+    cnidir = tmp_path / "net.d"
+    cnidir.mkdir()
+    write_json(str(cnidir / "10-chk.conflist"), bridge_conf(
+        str(tmp_path / "ipam"), name="chknet",
+        extra=[{"type": "recorder"}]))
+    a = start_agentd(testbuild_dir, busybox_image, extra_config={
+        "cniConfDir": str(cnidir), "cniBinDir": bindir,
+        "runtimeOpTimeoutSeconds": "3"},
+        prefix=["nsenter", f"--net=/proc/{netns}/ns/net"])
+    try:
+        a.write_manifest("hang.yaml", manifest("hang", "exec sleep 1000"))
+        p = wait_pod(a, "hang", lambda p: running(p) and
+                     p["status"].get("podIP"), timeout=60)
+        first = cid(p)
+        open(fail + ".hang", "w").close()
+        old = a.pid("executor")
+        os.kill(old, signal.SIGKILL)
+        a.wait_new_pid("executor", old)
+        ev = wait_for(lambda: [e for e in events(a, "default/hang-testnode")
+                               if e["reason"] == "SandboxChanged"], 20,
+                      interval=0.3, what="the SandboxChanged event")
+        assert "network.check did not finish within 3 s " \
+            "(runtimeOpTimeoutSeconds) and was killed" in ev[0]["message"]
+        os.unlink(fail + ".hang")
+        wait_pod(a, "hang", lambda p: running(p) and cid(p) != first,
+                 timeout=90)
+        remove_pods(a, ["hang"])
+    finally:
         a.cleanup()
 
 
