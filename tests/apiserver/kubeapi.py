@@ -56,6 +56,8 @@ TOO_LARGE_WAIT = 3.0            # how long a watch waits for a future RV
 HANDSHAKE_TIMEOUT = 10.0
 IDLE_TIMEOUT = 120.0            # a keep-alive connection with no request
 REQUEST_LOG = 10000
+FLOWSCHEMA = uuid.uuid4()       # one per server, as one per flow schema
+PRIOLEVEL = uuid.uuid4()
 
 PATCH_TYPES = ("application/json-patch+json",
                "application/merge-patch+json",
@@ -128,10 +130,10 @@ class KubeAPI:
     def __init__(self, workdir, port=0, history=HISTORY_WINDOW,
                  bookmark_interval=BOOKMARK_INTERVAL,
                  min_request_timeout=MIN_REQUEST_TIMEOUT,
-                 expired_in_stream=True):
+                 expired_in_stream=True, ca=None):
         self.workdir = os.path.abspath(workdir)
         os.makedirs(self.workdir, exist_ok=True)
-        self.ca = TestCA(os.path.join(self.workdir, "pki"))
+        self.ca = ca or TestCA(os.path.join(self.workdir, "pki"))
         self.server_cert = self.ca.server_cert()
         self.ca_path = self.ca.cert
         self.port = port
@@ -1048,21 +1050,29 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- responses -----------------------------------------------------------
 
-    def _head(self, code, headers):
+    def _head(self, code, ctype, framing, extra=()):
+        """The header lines in the real server's order (Go's net/http
+        sorts them; Date and the framing come last)."""
         lines = [f"HTTP/1.1 {code} {REASONS.get(code, 'Unknown')}",
                  f"Audit-Id: {uuid.uuid4()}",
-                 "Cache-Control: no-cache, private"]
-        lines += [f"{k}: {v}" for k, v in headers]
+                 "Cache-Control: no-cache, private",
+                 f"Content-Type: {ctype}"]
+        lines += [f"{k}: {v}" for k, v in extra]
+        if code != 401:
+            # API priority and fairness runs after authentication
+            lines += [f"X-Kubernetes-Pf-Flowschema-Uid: {FLOWSCHEMA}",
+                      f"X-Kubernetes-Pf-Prioritylevel-Uid: {PRIOLEVEL}"]
         lines.append("Date: " + email.utils.formatdate(usegmt=True))
-        self.wfile.write(("\r\n".join(lines) + "\r\n").encode())
+        lines.append(framing)
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode())
 
     def _send(self, code, obj, extra=()):
         body = (ko.dumps(obj) + "\n").encode()
         if self.record:
             self.record.code = code
-        self._head(code, [("Content-Type", "application/json"), *extra,
-                          ("Content-Length", str(len(body)))])
-        self.wfile.write(b"\r\n" + body)
+        self._head(code, "application/json", f"Content-Length: {len(body)}",
+                   extra)
+        self.wfile.write(body)
 
     def _error(self, e):
         self._send(e.code, e.status(), e.headers)
@@ -1238,9 +1248,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _text(self, code, text):
         body = text.encode()
-        self._head(code, [("Content-Type", "text/plain; charset=utf-8"),
-                          ("Content-Length", str(len(body)))])
-        self.wfile.write(b"\r\n" + body)
+        self._head(code, "text/plain; charset=utf-8",
+                   f"Content-Length: {len(body)}")
+        self.wfile.write(body)
 
     def _hook(self, name, body, user):
         if not user.admin:
@@ -1401,9 +1411,7 @@ class _Handler(BaseHTTPRequestHandler):
                     initial = None
             api.watches.add(w)
         try:
-            self._head(200, [("Content-Type", "application/json"),
-                             ("Transfer-Encoding", "chunked")])
-            self.wfile.write(b"\r\n")
+            self._head(200, "application/json", "Transfer-Encoding: chunked")
             if self.record:
                 self.record.code = 200
             if initial is None:

@@ -104,13 +104,21 @@ class TestCA:
         os.unlink(csr)
         return crt, key
 
+    def _once(self, stem, *args, **kw):
+        # one certificate per stem for the CA's life: a session-wide CA
+        # serves every test's server without an openssl run each
+        crt = os.path.join(self.dir, stem + ".crt")
+        if os.path.exists(crt):
+            return crt, os.path.join(self.dir, stem + ".key")
+        return self.issue(stem, *args, **kw)
+
     def server_cert(self):
-        return self.issue("server", "kube-apiserver-test", server=True)
+        return self._once("server", "kube-apiserver-test", server=True)
 
     def node_cert(self, node, expired=False):
         """A kubelet-style client certificate: CN system:node:NAME,
         O system:nodes (the Node authorizer's identity)."""
-        return self.issue(("expired-" if expired else "") + "node-" + node,
+        return self._once(("expired-" if expired else "") + "node-" + node,
                           "system:node:" + node, ("system:nodes",),
                           expired=expired)
 
