@@ -4,6 +4,8 @@ kube-apiserver (tests/fixtures/k8s/client-go-dynamic-testdata/), and its
 watch, delete and authorization semantics with raw HTTP."""
 import json
 import os
+import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -236,6 +238,74 @@ def test_watch_framing_matches_real_server(kube_api):
             assert ch.endswith(b"\n") and ch.count(b"\n") == 1
             assert list(json.loads(ch)) == ["type", "object"]
     assert w.ended and not w.closed
+
+
+def _replay(kube_api, name, path):
+    """client-go's captured request NAME, on PATH instead of its custom
+    resource, with the admin's token: the server reads its exact bytes."""
+    with open(os.path.join(FIXTURES, "client-go-dynamic-testdata",
+                           "TestGoldenRequest", name), "rb") as f:
+        raw = f.read()
+    raw = raw.replace(b"/apis/flops/v1alpha1/namespaces/mops/flips/mips/fin",
+                      path.encode())
+    raw = raw.replace(b"/apis/flops/v1alpha1/namespaces/mops/flips",
+                      path.encode())
+    raw = raw.replace(b"\r\nHost: example.com\r\n",
+                      b"\r\nHost: example.com\r\nAuthorization: Bearer " +
+                      kube_api.admin_token.encode() + b"\r\n")
+    ctx = ssl.create_default_context(cafile=kube_api.ca_path)
+    with socket.create_connection(("127.0.0.1", kube_api.port), 10) as s, \
+            ctx.wrap_socket(s, server_hostname="127.0.0.1") as t:
+        t.sendall(raw)
+        data = b""
+        while True:
+            got = t.recv(65536)
+            if not got:
+                break
+            data += got
+            head, _, body = data.partition(b"\r\n\r\n")
+            if b"Content-Length: " in head:
+                n = int(head.split(b"Content-Length: ")[1].split(b"\r")[0])
+                if len(body) >= n:
+                    break
+            elif b"\r\n\r\n" in data:
+                break           # a watch: its head is enough
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), head.decode(), body
+
+
+def test_client_go_golden_requests_are_understood(kube_api):
+    p = kube_api.put("pods", pod("p", node="n1"))
+    while kube_api.rv <= 42:
+        kube_api.put("pods", pod(f"filler{kube_api.rv}"))
+    code, head, body = _replay(kube_api, "list", PODS)
+    assert code == 200 and json.loads(body)["kind"] == "PodList"
+    code, head, body = _replay(kube_api, "patch", f"{PODS}/p/status")
+    assert code == 200
+    # {"foo":"bar"}: a field a Pod has not, dropped with a warning
+    assert 'Warning: 299 - "unknown field \\"foo\\""' in head
+    out = json.loads(body)
+    assert "foo" not in out
+    assert out["metadata"]["managedFields"][-1]["manager"] == "baz"
+    code, head, body = _replay(kube_api, "delete", f"{PODS}/p")
+    assert code == 200            # dryRun: All, nothing deleted
+    assert kube_api.get("pods", "default", "p")["metadata"]["uid"] == \
+        p["metadata"]["uid"]
+    code, head, body = _replay(kube_api, "watch", PODS)
+    assert code == 200 and "Transfer-Encoding: chunked" in head
+
+
+def test_unknown_fields_strict_refused(kube_api):
+    c = kube_api.client(admin=True)
+    bad = pod("x")
+    bad["bogus"] = 1
+    r = c.post(PODS, bad, fieldValidation="Strict")
+    assert r.code == 400
+    assert r.json()["message"] == \
+        'strict decoding error: unknown field "bogus"'
+    r = c.post(PODS, bad, fieldValidation="Ignore")
+    assert r.code == 201 and "Warning" not in r.headers
+    assert "bogus" not in r.json()
 
 
 def test_status_errors_are_real_status_objects(kube_api):

@@ -381,20 +381,22 @@ class KubeAPI:
         body = json.dumps(obj).encode()
         ns = obj.get("metadata", {}).get("namespace", "default") \
             if res.namespaced else ""
-        code, out = self.call("POST", res, ns, None, None, body, {},
-                              User("admin", ["system:masters"]))
+        code, out, _ = self.call("POST", res, ns, None, None, body, {},
+                                 User("admin", ["system:masters"]))
         if code >= 300:
             raise ko.APIError(code, out.get("reason"), out.get("message"))
         return out
 
     def call(self, method, res, ns, name, sub, body, query, user,
              ctype="application/json", manager="test"):
+        """(code, object or Status, warnings)"""
+        ops = _Ops(self, res, ns, name, sub, query, user, manager)
         try:
             with self.cond:
-                return _Ops(self, res, ns, name, sub, query, user,
-                            manager).run(method, body, ctype)
+                code, out = ops.run(method, body, ctype)
+                return code, out, ops.warnings
         except ko.APIError as e:
-            return e.code, e.status()
+            return e.code, e.status(), ops.warnings
 
 
 def _res(name, group=""):
@@ -443,6 +445,32 @@ class _Ops:
         self.sub, self.q, self.user = sub, query, user
         self.manager = manager
         self.key = (res.storage, self.ns, name)
+        self.warnings = []
+
+    def _prune(self, obj):
+        """Drop the fields the kind does not have, as decoding into the Go
+        type does, with fieldValidation's answer: Strict refuses, Warn (the
+        default) warns, Ignore says nothing.  Only the top level and
+        metadata are known here; deeper unknown fields are kept."""
+        unknown = [k for k in obj if k not in self.res.top_fields]
+        meta = obj.get("metadata")
+        if isinstance(meta, dict):
+            unknown += ["metadata." + k for k in meta
+                        if k not in ko.META_FIELDS]
+        if not unknown:
+            return obj
+        mode = self.q.get("fieldValidation", ["Warn"])[0]
+        if mode == "Strict":
+            raise ko.bad_request("strict decoding error: " + ", ".join(
+                f'unknown field "{u}"' for u in unknown))
+        if mode != "Ignore":
+            self.warnings += [f'unknown field \\"{u}\\"' for u in unknown]
+        for u in unknown:
+            if u.startswith("metadata."):
+                meta.pop(u[len("metadata."):])
+            else:
+                obj.pop(u)
+        return obj
 
     def run(self, method, body, ctype):
         op = {("GET", False): self.get, ("POST", True): self.create,
@@ -486,7 +514,7 @@ class _Ops:
         obj.setdefault("metadata", {})
         if not isinstance(obj["metadata"], dict):
             raise ko.bad_request("metadata must be an object")
-        return obj
+        return self._prune(obj)
 
     def _existing(self):
         cur = self.api.objects.get(self.key)
@@ -647,6 +675,7 @@ class _Ops:
         if self.res.convert_in:
             patched = self.res.convert_in(patched)
         patched.setdefault("metadata", {})
+        self._prune(patched)
         rv = patched["metadata"].get("resourceVersion")
         if rv and rv != cur["metadata"]["resourceVersion"]:
             raise ko.conflict(self.res, self.name, ko.OPTIMISTIC_LOCK)
@@ -678,6 +707,8 @@ class _Ops:
 
     def delete(self, body, ctype):
         opts = self._delete_options(body)
+        if "All" in (opts.get("dryRun") or []):
+            self.q = dict(self.q, dryRun=["All"])
         cur = self._existing()
         pre = opts.get("preconditions") or {}
         m = cur["metadata"]
@@ -817,8 +848,8 @@ def authorize(api, user, verb, res, sub, ns, name, query, body):
                 fsel.get("metadata.name") == node:
             return None
         return ko.forbidden(res, name or _body_name(body),
-                            f'can only access node lease with the same '
-                            f'name as the requesting node')
+                            'can only access node lease with the same '
+                            'name as the requesting node')
     if res.name == "nodes":
         if verb in ("list", "watch"):
             if fsel.get("metadata.name") == node:
@@ -954,7 +985,7 @@ def _openapi_v3(gvpath):
     if not gvpath:
         return {"paths": {
             (f"apis/{g}/{v}" if g else f"api/{v}"): {
-                "serverRelativeURL": f"/openapi/v3/" +
+                "serverRelativeURL": "/openapi/v3/" +
                 (f"apis/{g}/{v}" if g else f"api/{v}") + "?hash=0"}
             for g, v in ko.GROUPS}}
     parts = gvpath.strip("/").split("/")
@@ -984,6 +1015,18 @@ def _openapi_v3(gvpath):
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes",
                                          "version": VERSION["gitVersion"]},
             "paths": paths, "components": {}}
+
+
+def _pb(field, data):
+    """One length-delimited protobuf field (wire type 2)."""
+    n, size = len(data), b""
+    while True:
+        b = n & 0x7f
+        n >>= 7
+        size += bytes([b | (0x80 if n else 0)])
+        if not n:
+            break
+    return bytes([field << 3 | 2]) + size + data
 
 
 def _wants_table(accept):
@@ -1171,6 +1214,8 @@ class _Handler(BaseHTTPRequestHandler):
                                         _group(g, v) for g, v in gs.items()]})
         if path in ("/healthz", "/livez", "/readyz"):
             return self._text(200, "ok")
+        if path == "/openapi/v2":
+            return self._openapi_v2()
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
             return self._send(200, _openapi_v3(path[len("/openapi/v3"):]))
         if path.startswith("/_test/"):
@@ -1240,11 +1285,28 @@ class _Handler(BaseHTTPRequestHandler):
             self.headers.get("User-Agent", "unknown").split("/")[0]
         ctype = self.headers.get("Content-Type", "application/json")
         ctype = ctype.split(";")[0].strip()
-        code, out = api.call(method, res, ns, name, sub, body, query, user,
-                             ctype, manager)
+        code, out, warns = api.call(method, res, ns, name, sub, body, query,
+                                    user, ctype, manager)
         if method == "GET" and code == 200 and _wants_table(accept):
             return self._send(200, self._table(res, [out], query, None))
-        self._send(code, out)
+        self._send(code, out, [("Warning", f'299 - "{w}"') for w in warns])
+
+    def _openapi_v2(self):
+        """An OpenAPI v2 document with no definitions: kubectl before 1.27
+        validates a file against /openapi/v2 (protobuf) and skips kinds
+        the document does not describe; without it, create -f fails."""
+        info = _pb(1, b"Kubernetes") + _pb(2, VERSION["gitVersion"].encode())
+        if "protobuf" in self.headers.get("Accept", ""):
+            body = _pb(1, b"2.0") + _pb(2, info)
+            ctype = "application/com.github.proto-openapi.spec.v2.v1.0" \
+                "+protobuf"
+        else:
+            body = (ko.dumps({"swagger": "2.0", "info": {
+                "title": "Kubernetes", "version": VERSION["gitVersion"]},
+                "paths": {}, "definitions": {}}) + "\n").encode()
+            ctype = "application/json"
+        self._head(200, ctype, f"Content-Length: {len(body)}")
+        self.wfile.write(body)
 
     def _text(self, code, text):
         body = text.encode()

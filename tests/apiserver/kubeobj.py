@@ -701,6 +701,19 @@ DEFAULT_COLS = [NAME_COL, _col("Created At", typ="date",
 
 # --- the resource table -----------------------------------------------------
 
+# ObjectMeta's fields (k8s.io/apimachinery/pkg/apis/meta/v1/types.go)
+META_FIELDS = frozenset((
+    "name", "generateName", "namespace", "selfLink", "uid",
+    "resourceVersion", "generation", "creationTimestamp",
+    "deletionTimestamp", "deletionGracePeriodSeconds", "labels",
+    "annotations", "ownerReferences", "finalizers", "managedFields"))
+OBJECT_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
+EVENT_FIELDS = ("apiVersion", "kind", "metadata", "involvedObject",
+                "reason", "message", "source", "firstTimestamp",
+                "lastTimestamp", "count", "type", "eventTime", "series",
+                "action", "related", "reportingComponent",
+                "reportingInstance")
+
 class Resource:
     def __init__(self, name, kind, group="", version="v1", namespaced=True,
                  short=(), singular=None, storage=None, fields=None,
@@ -708,7 +721,8 @@ class Resource:
                  prepare_update=None, validate_update=None,
                  unconditional_update=True, create_on_update=False,
                  return_deleted=False, graceful=False, table=None,
-                 convert_in=None, convert_out=None, categories=()):
+                 convert_in=None, convert_out=None, categories=(),
+                 top_fields=OBJECT_FIELDS):
         self.name, self.kind = name, kind
         self.group, self.version = group, version
         self.namespaced = namespaced
@@ -729,6 +743,7 @@ class Resource:
         self.convert_in = convert_in
         self.convert_out = convert_out
         self.categories = list(categories)
+        self.top_fields = frozenset(top_fields)
 
     @property
     def api_version(self):
@@ -768,13 +783,15 @@ RESOURCES = [
              prepare_update=keep_status_on_update, return_deleted=True,
              table=(NAMESPACE_COLS, namespace_row)),
     Resource("events", "Event", short=["ev"], fields=event_fields,
-             create_on_update=True, table=(EVENT_COLS, event_row)),
+             create_on_update=True, table=(EVENT_COLS, event_row),
+             top_fields=EVENT_FIELDS),
     Resource("leases", "Lease", group="coordination.k8s.io",
-             unconditional_update=False, table=(LEASE_COLS, lease_row)),
+             unconditional_update=False, table=(LEASE_COLS, lease_row),
+             top_fields=OBJECT_FIELDS[:4]),
     Resource("events", "Event", group="events.k8s.io", short=["ev"],
              storage="events", fields=event_fields, create_on_update=True,
              convert_in=events_in, convert_out=events_out,
-             table=(EVENT_COLS, event_row)),
+             table=(EVENT_COLS, event_row), top_fields=EVENT_FIELDS),
 ]
 
 GROUPS = {}
