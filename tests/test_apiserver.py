@@ -218,6 +218,13 @@ def test_list_framing_matches_real_server(kube_api):
     # list items carry no kind/apiVersion, as on the real server
     assert "kind" not in ours["items"][0] and "kind" not in real["items"][0]
     assert r.body.endswith(b"}\n") and body.endswith(b"}\n")
+    # one object: the same head, kind and apiVersion first
+    status, names, body = split_http(read_golden("nonlist"))
+    r = kube_api.client(admin=True).get(f"{PODS}/a")
+    assert list(r.headers) == names
+    assert list(r.json())[:3] == list(json.loads(body))[:3] == \
+        ["kind", "apiVersion", "metadata"]
+    assert r.body.endswith(b"}\n") and body.endswith(b"}\n")
 
 
 def test_watch_framing_matches_real_server(kube_api):
@@ -332,23 +339,36 @@ def test_status_errors_are_real_status_objects(kube_api):
     assert r.json()["message"] == "field label not supported: spec.bogus"
 
 
-def test_full_fixture_pod_round_trips(kube_api):
-    """Every field of k8s.io/api's core.v1.Pod.json survives a create and
-    a status update, so later tests can serve it to agentd's decoder."""
-    with open(os.path.join(FIXTURES, "api-testdata",
-                           "core.v1.Pod.json")) as f:
-        full = json.load(f)
+def _api_fixture(name):
+    with open(os.path.join(FIXTURES, "api-testdata", name)) as f:
+        return json.load(f)
+
+
+def test_full_fixture_objects_round_trip(kube_api):
+    """Every field of k8s.io/api's Pod, Node and Lease test objects
+    survives a create (and, for the pod, a status update), so that later
+    tests can serve them to agentd's decoder."""
+    c = kube_api.client(admin=True)
+    full = _api_fixture("core.v1.Pod.json")
     full["metadata"] = {"name": "full", "namespace": "default",
                         "labels": full["metadata"]["labels"]}
-    c = kube_api.client(admin=True)
     p = created(c.post(PODS, full))
     assert p["spec"]["volumes"] == full["spec"]["volumes"]
+    assert p["spec"]["containers"] == full["spec"]["containers"]
     r = c.request("PUT", f"{PODS}/full/status", {
         "metadata": {"name": "full",
                      "resourceVersion": p["metadata"]["resourceVersion"]},
         "status": full["status"]})
     assert r.code == 200, r
     assert r.json()["status"] == full["status"]
+    n = _api_fixture("core.v1.Node.json")
+    n["metadata"] = {"name": "full-node"}
+    out = created(c.post("/api/v1/nodes", n))
+    assert (out["spec"], out["status"]) == (n["spec"], n["status"])
+    lease = _api_fixture("coordination.k8s.io.v1.Lease.json")
+    lease["metadata"] = {"name": "full-lease"}
+    out = created(c.post(LEASES, lease))
+    assert out["spec"] == lease["spec"]
 
 
 # --- watch semantics ---------------------------------------------------------
