@@ -189,6 +189,37 @@ def test_kubectl_shows_status_the_node_patched(kube_api, kubectl_bin):
     assert p["status"]["containerStatuses"][0]["restartCount"] == 2
 
 
+def test_kubectl_get_watch_shows_the_pod_start(kube_api, kubectl_bin):
+    """The demo's view: kubectl get pods -w (Table watch events) shows a
+    bound pod go from Pending to Running when its node reports it."""
+    kube_api.kubectl("run", "demo", "--image=busybox", "--restart=Never",
+                     "--overrides", '{"spec":{"nodeName":"n1"}}')
+    env = dict(os.environ, HOME=kube_api.workdir)
+    proc = subprocess.Popen([kubectl_bin, "--kubeconfig",
+                             kube_api.admin_kubeconfig(), "--cache-dir",
+                             os.path.join(kube_api.workdir, "kc"), "get",
+                             "pods", "-w"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    killer = threading.Timer(20, proc.kill)     # readline never hangs
+    killer.start()
+    try:
+        assert proc.stdout.readline().split()[:2] == ["NAME", "READY"]
+        assert proc.stdout.readline().split()[:3] == \
+            ["demo", "0/1", "Pending"]
+        r = kube_api.client(node="n1").patch(f"{PODS}/demo/status", {
+            "status": {"phase": "Running", "containerStatuses": [{
+                "name": "demo", "ready": True, "restartCount": 0,
+                "state": {"running": {"startedAt":
+                                      "2026-01-01T00:00:00Z"}}}]}})
+        assert r.code == 200
+        assert proc.stdout.readline().split()[:3] == \
+            ["demo", "1/1", "Running"]
+    finally:
+        killer.cancel()
+        proc.kill()
+        proc.communicate()
+
+
 def test_kubectl_bad_token_is_unauthorized(kube_api, kubectl_bin):
     kc = kube_api.kubeconfig(os.path.join(kube_api.workdir, "bad"),
                              token="not-a-token")

@@ -1450,6 +1450,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise ko.bad_request("timeoutSeconds must be an integer") \
                 from None
         ops = _Ops(api, res, ns, None, None, query, user, "")
+        # kubectl get -w asks for Table events: one row per event
+        self.watch_table = (res, query) if _wants_table(
+            self.headers.get("Accept", "")) else None
         w = Watch(user, res)
         w.sock = self.raw
         initial = []
@@ -1514,6 +1517,11 @@ class _Handler(BaseHTTPRequestHandler):
         return {"type": "BOOKMARK", "object": obj}
 
     def _event(self, ev):
+        if self.watch_table and ev["type"] in ("ADDED", "MODIFIED",
+                                               "DELETED"):
+            res, query = self.watch_table
+            ev = {"type": ev["type"], "object": self._table(
+                res, [ev["object"]], query, None)}
         line = (ko.dumps(ev) + "\n").encode()
         mode = self.server.api.chunking
         if isinstance(mode, int) and mode > 0:
