@@ -708,13 +708,30 @@ def test_node_may_only_touch_its_own_objects(kube_api):
               "can only access node lease with the same name")
     assert kube_api.get("pods", "default", "theirs")["status"][
         "phase"] == "Pending"
+    # another node's lease may be read, not written
+    created(kube_api.client(node="n2").post(LEASES, {
+        "metadata": {"name": "n2"}, "spec": {"holderIdentity": "n2"}}))
+    assert n1.get(f"{LEASES}/n2").code == 200
+    forbidden(n1.put(f"{LEASES}/n2", {"metadata": {"name": "n2"}}),
+              "can only access node lease with the same name")
+    # mirror pods: owned by the node's own Node object, as a controller
+    n1_uid = created(n1.post("/api/v1/nodes", node("n1")))["metadata"][
+        "uid"]
     mirror = pod("static-n1", node="n1")
     mirror["metadata"]["annotations"] = {
         "kubernetes.io/config.mirror": "hash"}
-    mirror["metadata"]["ownerReferences"] = [{
-        "apiVersion": "v1", "kind": "Node", "name": "n1",
-        "uid": kube_api.get("nodes", "", "n2")["metadata"]["uid"]}]
-    created(n1.post(PODS, mirror))
+    owner = {"apiVersion": "v1", "kind": "Node", "name": "n1",
+             "uid": kube_api.get("nodes", "", "n2")["metadata"]["uid"],
+             "controller": True}
+    mirror["metadata"]["ownerReferences"] = [owner]
+    forbidden(n1.post(PODS, mirror), "node n1 UID mismatch")
+    owner["uid"] = n1_uid
+    del owner["controller"]
+    forbidden(n1.post(PODS, mirror), "a controller owner reference")
+    owner["controller"] = True
+    m = created(n1.post(PODS, mirror))
+    assert "serviceAccountName" not in m["spec"]
+    assert n1.get(f"{PODS}/static-n1").code == 200
     # a bearer token for the node is the same identity
     tok = kube_api.client(token=kube_api.node_token("n1"))
     assert tok.get("/api/v1/pods", fieldSelector="spec.nodeName=n1"

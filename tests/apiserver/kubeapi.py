@@ -820,85 +820,113 @@ def _deny(user, verb, res, sub, ns, name, why):
                         f'{where}' + (f": {why}" if why else ""))
 
 
+class _Ask:
+    """One request as the authorizer and admission see it."""
+
+    def __init__(self, api, user, verb, res, sub, ns, name, query, body):
+        self.api, self.user, self.verb, self.res = api, user, verb, res
+        self.sub, self.ns, self.name, self.body = sub, ns, name, body
+        self.node = user.node
+        self.fsel = {k: v for k, op, v in ko.parse_field_selector(
+            query.get("fieldSelector", [""])[0]) if op == "="}
+
+    def deny(self, why=""):
+        """The authorizer's no (responsewriters.Forbidden)."""
+        return _deny(self.user, self.verb, self.res, self.sub, self.ns,
+                     self.name, why)
+
+    def refuse(self, why, name=None):
+        """Admission's no (admission.NewForbidden)."""
+        return ko.forbidden(self.res, name or self.name, why)
+
+    def target(self):
+        return self.name or _body_name(self.body)
+
+
+def _node_events(a):
+    # NodeRules: events create, patch, update; no reads
+    return None if a.verb in ("create", "update", "patch") else a.deny()
+
+
+def _node_leases(a):
+    # NodeRules allow leases in every verb; NodeRestriction's admitLease
+    # restricts the writes to the node's own lease in kube-node-lease
+    if a.verb in ("get", "list", "watch"):
+        return None if a.ns == NODE_LEASE_NS else a.deny()
+    if a.ns != NODE_LEASE_NS:
+        return a.refuse(f'can only access leases in the "{NODE_LEASE_NS}" '
+                        f'namespace', a.target())
+    if a.target() != a.node:
+        return a.refuse("can only access node lease with the same name as "
+                        "the requesting node", a.target())
+    return None
+
+
+def _node_nodes(a):
+    if a.verb in ("list", "watch"):
+        if a.fsel.get("metadata.name") == a.node:
+            return None
+        return a.deny(f"node '{a.node}' can only list/watch its own Node "
+                      f"object with a metadata.name field selector")
+    target = a.target()
+    if target == a.node:
+        return None
+    if a.verb == "get":
+        return a.deny(f"node '{a.node}' cannot read '{target}', only its "
+                      f"own Node object")
+    return a.refuse(f'node "{a.node}" is not allowed to modify node '
+                    f'"{target}"', target)
+
+
+def _node_pods(a):
+    if a.verb in ("list", "watch"):
+        if a.fsel.get("spec.nodeName") == a.node:
+            return None
+        return a.deny(f"node '{a.node}' can only list/watch pods with "
+                      f"spec.nodeName field selector")
+    if a.verb == "create" and not a.sub:
+        return _mirror_pod_check(a)
+    pod = a.api.objects.get(("pods", a.ns, a.name))
+    bound = pod is not None and pod.get("spec", {}).get("nodeName") == a.node
+    if a.verb == "get" and not a.sub:
+        # the graph has an edge only from the node to its pods
+        return None if bound else a.deny(
+            f"no relationship found between node '{a.node}' and this "
+            f"object")
+    if a.sub == "status" and a.verb in ("get", "update", "patch"):
+        if pod is None or bound:
+            return None     # NotFound is answered by the store
+        return a.refuse(f'node "{a.node}" can only update pod status for '
+                        f'pods with spec.nodeName set to itself')
+    if a.verb == "delete" and not a.sub:
+        if pod is None or bound:
+            return None
+        return a.refuse(f'node "{a.node}" can only delete pods with '
+                        f'spec.nodeName set to itself')
+    return a.refuse(f'unexpected operation "{a.verb}", node "{a.node}" can '
+                    f'only create and delete mirror pods')
+
+
+# what a node may do, per resource: plugin/pkg/auth/authorizer/node (with
+# AuthorizeNodeWithSelectors, on by default in 1.32) and its NodeRules,
+# then plugin/pkg/admission/noderestriction; anything else is denied
+NODE_RULES = {
+    "events": _node_events,
+    "leases": _node_leases,
+    "nodes": _node_nodes,
+    "pods": _node_pods,
+}
+
+
 def authorize(api, user, verb, res, sub, ns, name, query, body):
-    """None, or the APIError a node (or a user with no role) gets; the
-    rules of plugin/pkg/auth/authorizer/node and plugin/pkg/admission/
-    noderestriction, with AuthorizeNodeWithSelectors (on in 1.32)."""
+    """None, or the APIError for what USER may not do."""
     if user.admin:
         return None
-    node = user.node
-    if node is None:
-        return _deny(user, verb, res, sub, ns, name, "")
-    fsel = dict((k, v) for k, op, v in
-                ko.parse_field_selector(query.get("fieldSelector",
-                                                  [""])[0]) if op == "=")
-    if res.storage == "events":
-        if verb in ("create", "update", "patch", "get", "list", "watch"):
-            return None
-        return _deny(user, verb, res, sub, ns, name, "")
-    if res.name == "namespaces":
-        if verb in ("get", "list", "watch"):
-            return None
-        return _deny(user, verb, res, sub, ns, name, "")
-    if res.name == "leases":
-        if ns == NODE_LEASE_NS and (name == node or (
-                verb == "create" and _body_name(body) == node)):
-            return None
-        if verb in ("list", "watch") and ns == NODE_LEASE_NS and \
-                fsel.get("metadata.name") == node:
-            return None
-        return ko.forbidden(res, name or _body_name(body),
-                            'can only access node lease with the same '
-                            'name as the requesting node')
-    if res.name == "nodes":
-        if verb in ("list", "watch"):
-            if fsel.get("metadata.name") == node:
-                return None
-            return _deny(user, verb, res, sub, ns, name,
-                         "can only list/watch nodes with metadata.name "
-                         "field selector")
-        target = name or _body_name(body)
-        if target == node:
-            return None
-        if verb in ("get",):
-            return _deny(user, verb, res, sub, ns, name,
-                         f"node '{node}' cannot read '{target}', only its "
-                         f"own Node object")
-        return ko.forbidden(res, target, f'node "{node}" is not allowed to '
-                            f'modify node "{target}"')
-    if res.name == "pods":
-        if verb in ("list", "watch"):
-            if fsel.get("spec.nodeName") == node:
-                return None
-            return _deny(user, verb, res, sub, ns, name,
-                         "can only list/watch pods with spec.nodeName "
-                         "field selector")
-        if verb == "create" and not sub:
-            return _mirror_pod_check(res, node, body)
-        pod = api.objects.get(("pods", ns, name))
-        bound = pod is not None and \
-            pod.get("spec", {}).get("nodeName") == node
-        if verb == "get":
-            if pod is None or bound:
-                return None
-            return _deny(user, verb, res, sub, ns, name,
-                         f"no relationship found between node '{node}' "
-                         f"and this object")
-        if sub == "status" and verb in ("update", "patch"):
-            if pod is None or bound:
-                return None
-            return ko.forbidden(res, name, f'node "{node}" can only update '
-                                f'pod status for pods with spec.nodeName '
-                                f'set to itself')
-        if verb == "delete" and not sub:
-            if pod is None or bound:
-                return None
-            return ko.forbidden(res, name, f'node "{node}" can only delete '
-                                f'pods with spec.nodeName set to itself')
-        return ko.forbidden(res, name, f'unexpected operation "{verb}", '
-                            f'node "{node}" can only create and delete '
-                            f'mirror pods')
-    return _deny(user, verb, res, sub, ns, name, "")
+    a = _Ask(api, user, verb, res, sub, ns, name, query, body)
+    rule = NODE_RULES.get(res.storage)
+    if a.node is None or rule is None:
+        return a.deny()
+    return rule(a)
 
 
 def _body_name(body):
@@ -908,25 +936,44 @@ def _body_name(body):
         return None
 
 
-def _mirror_pod_check(res, node, body):
+def _mirror_pod_check(a):
+    """noderestriction admitPodCreate: a node creates only the mirror pods
+    of its static pods, owned by its Node object."""
     try:
-        pod = json.loads(body or b"{}")
+        pod = json.loads(a.body or b"{}")
     except ValueError:
         return None     # the create answers 400
-    name = pod.get("metadata", {}).get("name", "")
-    ann = pod.get("metadata", {}).get("annotations") or {}
-    if MIRROR_ANNOTATION not in ann:
-        return ko.forbidden(res, name, f'pod does not have '
-                            f'"{MIRROR_ANNOTATION}" annotation, node '
-                            f'"{node}" can only create mirror pods')
+    meta = pod.get("metadata") or {}
+    name, node = meta.get("name", ""), a.node
+    if MIRROR_ANNOTATION not in (meta.get("annotations") or {}):
+        return a.refuse(f'pod does not have "{MIRROR_ANNOTATION}" '
+                        f'annotation, node "{node}" can only create mirror '
+                        f'pods', name)
     if pod.get("spec", {}).get("nodeName") != node:
-        return ko.forbidden(res, name, f'node "{node}" can only create '
-                            f'pods with spec.nodeName set to itself')
-    owners = pod.get("metadata", {}).get("ownerReferences") or []
-    if len(owners) != 1 or owners[0].get("kind") != "Node" or \
-            owners[0].get("name") != node:
-        return ko.forbidden(res, name, f'node "{node}" can only create '
-                            f'pods with an owner reference set to itself')
+        return a.refuse(f'node "{node}" can only create pods with '
+                        f'spec.nodeName set to itself', name)
+    owners = meta.get("ownerReferences") or []
+    if len(owners) != 1:
+        return a.refuse(f'node "{node}" can only create pods with '
+                        + ("a single owner reference" if owners else
+                           "an owner reference") + " set to itself", name)
+    o = owners[0]
+    if o.get("apiVersion") != "v1" or o.get("kind") != "Node" or \
+            o.get("name") != node:
+        return a.refuse(f'node "{node}" can only create pods with an owner '
+                        f'reference set to itself', name)
+    if not o.get("controller"):
+        return a.refuse(f'node "{node}" can only create pods with a '
+                        f'controller owner reference set to itself', name)
+    if o.get("blockOwnerDeletion"):
+        return a.refuse(f'node "{node}" must not set blockOwnerDeletion on '
+                        f'an owner reference', name)
+    n = a.api.objects.get(("nodes", "", node))
+    if n is None:
+        return ko.not_found(_res("nodes"), node)
+    if o.get("uid") != n["metadata"]["uid"]:
+        return a.refuse(f'node {node} UID mismatch: expected '
+                        f'{n["metadata"]["uid"]} got {o.get("uid")}', name)
     return None
 
 

@@ -372,8 +372,11 @@ def pod_prepare_create(obj):
     spec.setdefault("restartPolicy", "Always")
     spec.setdefault("terminationGracePeriodSeconds", 30)
     spec.setdefault("dnsPolicy", "ClusterFirst")
-    spec.setdefault("serviceAccountName", "default")
-    spec.setdefault("serviceAccount", spec["serviceAccountName"])
+    ann = obj.get("metadata", {}).get("annotations") or {}
+    if "kubernetes.io/config.mirror" not in ann:
+        # the ServiceAccount admission plugin leaves mirror pods alone
+        spec.setdefault("serviceAccountName", "default")
+        spec.setdefault("serviceAccount", spec["serviceAccountName"])
     spec.setdefault("securityContext", {})
     spec.setdefault("schedulerName", "default-scheduler")
     tol = spec.setdefault("tolerations", [])
