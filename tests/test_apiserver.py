@@ -2,6 +2,7 @@
 kubectl, and against the framing of responses captured from a real
 kube-apiserver (tests/fixtures/k8s/client-go-dynamic-testdata/), and its
 watch, delete and authorization semantics with raw HTTP."""
+import gzip
 import json
 import os
 import socket
@@ -11,6 +12,8 @@ import threading
 import time
 
 import pytest
+
+from kubepki import CertAuthority
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                         "fixtures", "k8s")
@@ -480,7 +483,7 @@ def test_watch_ends_at_timeout_seconds(kube_api):
 
 def test_watch_too_old_resource_version_is_410(kube_api, kube_pki,
                                                tmp_path):
-    kube_api.history = type(kube_api.history)(maxlen=3)
+    kube_api.set_history(3)
     c = kube_api.client(admin=True)
     old = c.get(PODS).json()["metadata"]["resourceVersion"]
     for i in range(5):
@@ -809,3 +812,100 @@ def test_concurrent_watchers_see_the_same_order(kube_api):
             for w in ws]
     assert seen[0] == [f"w{i}" for i in range(20)]
     assert seen[0] == seen[1] == seen[2]
+
+
+def test_kubeconfig_forms_work_with_kubectl(kube_api, kubectl_bin, tmp_path):
+    created(kube_api.client(node="n1").post("/api/v1/nodes", node("n1")))
+    tf = tmp_path / "token"
+    tf.write_text(kube_api.node_token("n1"))
+    for kc in (kube_api.node_kubeconfig("n1", embed=True),
+               kube_api.node_kubeconfig("n1", use_token=True),
+               kube_api.kubeconfig(str(tmp_path / "tf"), "n1",
+                                   token_file=str(tf))):
+        out = kube_api.kubectl("get", "node", "n1", "--no-headers",
+                               kubeconfig=kc).stdout
+        assert out.split()[:2] == ["n1", "Ready"], kc
+
+
+def test_expired_or_foreign_client_certificate_is_refused(kube_api,
+                                                          kubectl_bin,
+                                                          tmp_path):
+    """Python's ssl verifies a client certificate in the handshake, so
+    these fail there (kube-apiserver answers 401 after it): either way no
+    request is served."""
+    other = CertAuthority(str(tmp_path / "other-ca"))
+    foreign = kube_api.kubeconfig(str(tmp_path / "foreign"), "n1",
+                                  cert=other.node_cert("n1"))
+    for kc in (kube_api.node_kubeconfig("n1", expired=True), foreign):
+        r = kube_api.kubectl("get", "node", "n1", kubeconfig=kc,
+                             check=False)
+        assert r.returncode != 0 and "certificate" in r.stderr, r.stderr
+    assert kube_api.requests_to() == []
+
+
+def test_test_hooks_over_http_are_the_admins(kube_api):
+    c = kube_api.client(admin=True)
+    w = c.watch(PODS, resourceVersion="1")
+    time.sleep(0.1)
+    r = kube_api.client(node="n1").post("/_test/end_watches", {})
+    assert r.code == 403
+    r = c.post("/_test/end_watches", {"resource": "pods"})
+    assert r.code == 200 and r.json()["result"] == 1
+    assert w.until_end() == [] and w.ended
+
+
+def test_node_status_patch_merges_conditions_and_addresses(kube_api):
+    c = kube_api.client(node="n1")
+    created(c.post("/api/v1/nodes", node("n1")))
+    r = c.patch("/api/v1/nodes/n1/status", {"status": {
+        "conditions": [{"type": "MemoryPressure", "status": "False"},
+                       {"type": "Ready", "status": "False",
+                        "reason": "KubeletNotReady"}],
+        "addresses": [{"type": "InternalIP", "address": "10.0.0.8"}],
+        "capacity": {"pods": "110"}}})
+    assert r.code == 200, r
+    st = r.json()["status"]
+    assert [(x["type"], x["status"]) for x in st["conditions"]] == \
+        [("Ready", "False"), ("MemoryPressure", "False")]
+    assert st["conditions"][0]["message"] == \
+        "agentd is posting ready status"
+    assert st["addresses"] == [{"type": "InternalIP", "address": "10.0.0.8"},
+                               {"type": "Hostname", "address": "n1"}]
+    assert st["capacity"] == {"pods": "110"}
+    out = kube_api.client(admin=True).get("/api/v1/nodes/n1").json()
+    assert out["status"] == st
+
+
+def test_watch_at_a_future_resource_version_times_out(kube_api):
+    kube_api.too_large_wait = 0.2
+    r = kube_api.client(admin=True).get(PODS, watch="true",
+                                        resourceVersion=str(
+                                            kube_api.rv + 100))
+    assert r.code == 504
+    st = r.json()
+    assert st["reason"] == "Timeout"
+    assert st["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"
+
+
+def test_watch_send_initial_events_ends_with_a_bookmark(kube_api):
+    kube_api.put("pods", pod("a"))
+    w = kube_api.client(admin=True).watch(
+        PODS, sendInitialEvents="true", allowWatchBookmarks="true",
+        resourceVersionMatch="NotOlderThan", timeoutSeconds=1)
+    evs = w.until_end()
+    assert [e["type"] for e in evs[:2]] == ["ADDED", "BOOKMARK"]
+    assert evs[1]["object"]["metadata"]["annotations"] == \
+        {"k8s.io/initial-events-end": "true"}
+
+
+def test_large_lists_are_gzipped_when_asked(kube_api):
+    for i in range(60):
+        p = pod(f"big{i}")
+        p["metadata"]["annotations"] = {"pad": "x" * 3000}
+        kube_api.put("pods", p)
+    c = kube_api.client(admin=True)
+    r = c.request("GET", PODS, headers={"Accept-Encoding": "gzip"})
+    assert r.headers.get("Content-Encoding") == "gzip"
+    assert len(json.loads(gzip.decompress(r.body))["items"]) == 60
+    r = c.get(PODS)
+    assert "Content-Encoding" not in r.headers

@@ -20,9 +20,11 @@ Python 3 standard library only (Debian 12's python3), plus the openssl tool
 for the certificates (kubepki.py).
 """
 import argparse
+import base64
 import collections
 import copy
 import email.utils
+import gzip
 import json
 import os
 import random
@@ -39,7 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kubeobj as ko  # noqa: E402
 import kubepatch  # noqa: E402
-from kubepki import TestCA  # noqa: E402
+from kubepki import CertAuthority  # noqa: E402
 
 VERSION = {
     "major": "1", "minor": "32", "gitVersion": "v1.32.0-agentd-test",
@@ -56,6 +58,7 @@ TOO_LARGE_WAIT = 3.0            # how long a watch waits for a future RV
 HANDSHAKE_TIMEOUT = 10.0
 IDLE_TIMEOUT = 120.0            # a keep-alive connection with no request
 REQUEST_LOG = 10000
+GZIP_THRESHOLD = 128 * 1024     # apiserver's defaultGzipThresholdBytes
 FLOWSCHEMA = uuid.uuid4()       # one per server, as one per flow schema
 PRIOLEVEL = uuid.uuid4()
 
@@ -107,7 +110,6 @@ class Watch:
     def __init__(self, user, res):
         self.user, self.res = user, res
         self.actions = collections.deque()
-        self.sock = None
 
 
 class Request:
@@ -133,7 +135,7 @@ class KubeAPI:
                  expired_in_stream=True, ca=None):
         self.workdir = os.path.abspath(workdir)
         os.makedirs(self.workdir, exist_ok=True)
-        self.ca = ca or TestCA(os.path.join(self.workdir, "pki"))
+        self.ca = ca or CertAuthority(os.path.join(self.workdir, "pki"))
         self.server_cert = self.ca.server_cert()
         self.ca_path = self.ca.cert
         self.port = port
@@ -145,6 +147,7 @@ class KubeAPI:
         self.floor = 1                      # oldest RV a watch can start at
         self.bookmark_interval = bookmark_interval
         self.min_request_timeout = min_request_timeout
+        self.too_large_wait = TOO_LARGE_WAIT
         # the watch cache answers a too-old RV with HTTP 200 and an ERROR
         # event (cacher.go newErrWatcher); False: an HTTP 410 instead
         self.expired_in_stream = expired_in_stream
@@ -213,20 +216,29 @@ class KubeAPI:
         return self.ca.node_cert(node, expired=expired)
 
     def kubeconfig(self, path, user="admin", token=None, cert=None,
-                   server=None, ca=None):
+                   server=None, ca=None, embed=False, token_file=None):
         """Write a kubeconfig (YAML as kubectl writes it; JSON would do
-        too, but agentd reads YAML) with a token or a client cert."""
+        too, but agentd reads YAML) with a token, a token file or a client
+        cert; EMBED puts the CA, cert and key in as -data (base64)."""
+        def ref(key, path):
+            if not embed:
+                return f"    {key}: {path}"
+            with open(path, "rb") as f:
+                return f"    {key}-data: " + \
+                    base64.b64encode(f.read()).decode()
         lines = ["apiVersion: v1", "kind: Config", "clusters:",
-                 "- cluster:",
-                 f"    certificate-authority: {ca or self.ca_path}",
+                 "- cluster:", ref("certificate-authority", ca or
+                                   self.ca_path),
                  f"    server: {server or self.url}", "  name: test",
                  "contexts:", "- context:", "    cluster: test",
                  f"    user: {user}", "  name: test",
                  "current-context: test", "preferences: {}", "users:",
                  f"- name: {user}", "  user:"]
         if cert:
-            lines += [f"    client-certificate: {cert[0]}",
-                      f"    client-key: {cert[1]}"]
+            lines += [ref("client-certificate", cert[0]),
+                      ref("client-key", cert[1])]
+        elif token_file:
+            lines.append(f"    tokenFile: {token_file}")
         else:
             lines.append(f"    token: {token or self.admin_token}")
         with open(path, "w") as f:
@@ -238,13 +250,16 @@ class KubeAPI:
         return self.kubeconfig(path or os.path.join(self.workdir,
                                                     "admin.kubeconfig"))
 
-    def node_kubeconfig(self, node, path=None, use_token=False):
+    def node_kubeconfig(self, node, path=None, use_token=False,
+                        embed=False, expired=False):
+        """A kubelet's kubeconfig for NODE: its client certificate
+        (EXPIRED: one whose validity ended in 2020), or a bearer token."""
         path = path or os.path.join(self.workdir, f"node-{node}.kubeconfig")
         if use_token:
             return self.kubeconfig(path, "node-" + node,
-                                   token=self.node_token(node))
-        return self.kubeconfig(path, "node-" + node,
-                               cert=self.node_cert(node))
+                                   token=self.node_token(node), embed=embed)
+        return self.kubeconfig(path, "node-" + node, embed=embed,
+                               cert=self.node_cert(node, expired=expired))
 
     # --- test hooks ----------------------------------------------------------
 
@@ -289,6 +304,13 @@ class KubeAPI:
         in chunks of N bytes; "across": every chunk ends inside an event
         (the rest of it starts the next chunk)."""
         self.chunking = mode
+
+    def set_history(self, window):
+        """Keep only the last WINDOW watch events from now on."""
+        with self.cond:
+            self.history = collections.deque(self.history, maxlen=window)
+            if self.history:
+                self.floor = max(self.floor, self.history[0].rv - 1)
 
     def compact(self):
         """Forget the watch history: a watch from any RV before now gets
@@ -1160,6 +1182,12 @@ class _Handler(BaseHTTPRequestHandler):
         body = (ko.dumps(obj) + "\n").encode()
         if self.record:
             self.record.code = code
+        if len(body) >= GZIP_THRESHOLD and "gzip" in \
+                self.headers.get("Accept-Encoding", ""):
+            # APIResponseCompression (on by default): large responses only
+            body = gzip.compress(body, 4)
+            extra = [*extra, ("Content-Encoding", "gzip"),
+                     ("Vary", "Accept-Encoding")]
         self._head(code, "application/json", f"Content-Length: {len(body)}",
                    extra)
         self.wfile.write(body)
@@ -1447,7 +1475,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise ko.bad_request(f"invalid resource version: {rv_param}") \
                 from None
-        deadline = time.time() + TOO_LARGE_WAIT
+        deadline = time.time() + api.too_large_wait
         while want > api.rv and time.time() < deadline:
             api.cond.wait(deadline - time.time())
         if want > api.rv:
@@ -1501,7 +1529,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.watch_table = (res, query) if _wants_table(
             self.headers.get("Accept", "")) else None
         w = Watch(user, res)
-        w.sock = self.raw
         initial = []
         with api.cond:
             if rv_param in ("", "0") or initial_end:

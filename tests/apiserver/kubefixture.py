@@ -15,10 +15,10 @@ import pytest
 
 from kubeapi import KubeAPI
 from kubeclient import Client
-from kubepki import TestCA
+from kubepki import CertAuthority
 
 
-class TestKubeAPI(KubeAPI):
+class FixtureKubeAPI(KubeAPI):
     """KubeAPI with the test-side conveniences."""
 
     def client(self, node=None, token=None, admin=False, cert=None):
@@ -47,12 +47,12 @@ class TestKubeAPI(KubeAPI):
 
 @pytest.fixture(scope="session")
 def kube_pki(tmp_path_factory):
-    return TestCA(str(tmp_path_factory.mktemp("kube-pki")))
+    return CertAuthority(str(tmp_path_factory.mktemp("kube-pki")))
 
 
 @pytest.fixture
 def kube_api(tmp_path, kube_pki):
-    api = TestKubeAPI(str(tmp_path / "kube-api"), ca=kube_pki).start()
+    api = FixtureKubeAPI(str(tmp_path / "kube-api"), ca=kube_pki).start()
     yield api
     api.stop()
 

@@ -59,7 +59,7 @@ def _subject(cn, orgs):
     return "".join(f"/O={o}" for o in orgs) + f"/CN={cn}"
 
 
-class TestCA:
+class CertAuthority:
     """One CA in its own directory: ca.crt, ca.key, and one KEY.key /
     KEY.crt pair per issued certificate."""
 
