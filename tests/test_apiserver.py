@@ -909,3 +909,16 @@ def test_large_lists_are_gzipped_when_asked(kube_api):
     assert len(json.loads(gzip.decompress(r.body))["items"]) == 60
     r = c.get(PODS)
     assert "Content-Encoding" not in r.headers
+
+
+def test_a_watch_ends_when_its_client_goes(kube_api):
+    w = kube_api.client(admin=True).watch(PODS, resourceVersion="1")
+    deadline = time.time() + 2
+    while not kube_api.watches and time.time() < deadline:
+        time.sleep(0.02)
+    assert len(kube_api.watches) == 1
+    w.close()
+    deadline = time.time() + 3
+    while kube_api.watches and time.time() < deadline:
+        time.sleep(0.05)
+    assert not kube_api.watches

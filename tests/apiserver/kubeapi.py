@@ -29,6 +29,7 @@ import json
 import os
 import random
 import re
+import select
 import socket
 import ssl
 import sys
@@ -56,6 +57,7 @@ BOOKMARK_INTERVAL = 60.0        # the cacher's bookmarkFrequency
 MIN_REQUEST_TIMEOUT = 1800      # --min-request-timeout: watch length
 TOO_LARGE_WAIT = 3.0            # how long a watch waits for a future RV
 HANDSHAKE_TIMEOUT = 10.0
+PEER_CHECK = 1.0                # how often a quiet watch looks at its peer
 IDLE_TIMEOUT = 120.0            # a keep-alive connection with no request
 REQUEST_LOG = 10000
 GZIP_THRESHOLD = 128 * 1024     # apiserver's defaultGzipThresholdBytes
@@ -433,6 +435,17 @@ def _shutdown(sock):
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
+
+
+def _peer_gone(sock):
+    """A watch's client sends nothing until it closes the connection
+    (close_notify, FIN): anything readable means it is gone, and the watch
+    ends then instead of at its next event."""
+    try:
+        r, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(r)
 
 
 def _fieldsv1(body):
@@ -1125,19 +1138,21 @@ class _Handler(BaseHTTPRequestHandler):
     # --- connection ----------------------------------------------------------
 
     def setup(self):
+        # the handshake runs here, in the connection's thread, so that a
+        # client that never finishes it holds up nobody else
         api = self.server.api
-        raw = self.request
-        raw.settimeout(HANDSHAKE_TIMEOUT)
-        with api.cond:
-            api.conns.add(raw)
-        self.raw = raw
+        self.request.settimeout(HANDSHAKE_TIMEOUT)
+        self.tls_failed = False
         try:
-            self.request = api.tls.wrap_socket(raw, server_side=True)
+            # wrap_socket takes over the descriptor: self.raw is the one
+            # socket object to select on and shut down from now on
+            self.request = api.tls.wrap_socket(self.request,
+                                               server_side=True)
         except (ssl.SSLError, OSError):
             self.tls_failed = True
-            self.request = raw
-        else:
-            self.tls_failed = False
+        self.raw = self.request
+        with api.cond:
+            api.conns.add(self.raw)
         super().setup()
 
     def handle(self):
@@ -1635,10 +1650,14 @@ class _Handler(BaseHTTPRequestHandler):
                     now = time.time()
                     if now >= deadline or (next_bm and now >= next_bm):
                         break
-                    wait = min(deadline, next_bm or deadline) - now
+                    wait = min(deadline, next_bm or deadline, now +
+                               PEER_CHECK) - now
                     if self.pending:
                         wait = min(wait, 0.02)
                     if not api.cond.wait(wait) and self.pending:
+                        break
+                    if _peer_gone(self.raw):
+                        action = ("drop",)
                         break
                 cur_rv = api.rv
             for ev in out:

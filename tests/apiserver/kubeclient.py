@@ -173,7 +173,9 @@ class RawWatch:
             out.append(ev)
 
     def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        # the makefile() reader holds the socket open: close both
+        for f in (self.f, self.sock):
+            try:
+                f.close()
+            except OSError:
+                pass
