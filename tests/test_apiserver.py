@@ -415,8 +415,10 @@ def test_watch_replays_history_with_resource_versions(kube_api):
     assert r.code == 200
     d = c.delete(f"{PODS}/a")
     assert d.code == 200
-    w = c.watch(PODS, resourceVersion=rv0, timeoutSeconds=1)
-    evs = w.until_end()
+    w = c.watch(PODS, resourceVersion=rv0)
+    evs = w.events(3)
+    kube_api.end_watches()
+    assert w.until_end() == []
     assert [e["type"] for e in evs] == ["ADDED", "MODIFIED", "DELETED"]
     rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in evs]
     assert rvs == sorted(rvs) and len(set(rvs)) == 3
@@ -424,8 +426,10 @@ def test_watch_replays_history_with_resource_versions(kube_api):
     assert evs[2]["object"]["metadata"]["labels"] == {"x": "1"}
     # resourceVersion="" starts with the current objects as ADDED
     kube_api.put("pods", pod("b"))
-    w = c.watch(PODS, timeoutSeconds=1)
-    assert [e["object"]["metadata"]["name"] for e in w.until_end()] == ["b"]
+    w = c.watch(PODS)
+    assert w.event()["object"]["metadata"]["name"] == "b"
+    kube_api.end_watches()
+    assert w.until_end() == []
 
 
 def test_watch_field_selector_sees_pods_enter_and_leave(kube_api):
@@ -434,7 +438,7 @@ def test_watch_field_selector_sees_pods_enter_and_leave(kube_api):
     rv = c.get("/api/v1/pods", fieldSelector="spec.nodeName=n1").json()[
         "metadata"]["resourceVersion"]
     w = c.watch("/api/v1/pods", fieldSelector="spec.nodeName=n1",
-                resourceVersion=rv, timeoutSeconds=2)
+                resourceVersion=rv)
     kube_api.put("pods", pod("other", node="n2"))
     kube_api.put("pods", pod("late"))
     r = admin.post(f"{PODS}/late/binding", {
@@ -450,6 +454,8 @@ def test_watch_field_selector_sees_pods_enter_and_leave(kube_api):
     ev = w.event()
     assert (ev["type"], ev["object"]["metadata"]["name"]) == \
         ("DELETED", "late")
+    kube_api.put("pods", pod("other2", node="n2"))
+    kube_api.end_watches()
     assert w.until_end() == []
 
 
@@ -515,15 +521,18 @@ def test_watch_chunks_split_inside_and_across_events(kube_api):
     c = kube_api.client(admin=True)
     rv = c.get(PODS).json()["metadata"]["resourceVersion"]
     kube_api.set_chunking(7)
-    w = c.watch(PODS, resourceVersion=rv, timeoutSeconds=1)
+    w = c.watch(PODS, resourceVersion=rv)
     kube_api.put("pods", pod("a"))
     kube_api.put("pods", pod("b"))
+    kube_api.end_watches()
     assert [e["object"]["metadata"]["name"] for e in w.until_end()] == \
         ["a", "b"]
     assert max(len(ch) for ch in w.chunks) == 7
     kube_api.set_chunking("across")
-    w = c.watch(PODS, resourceVersion=rv, timeoutSeconds=1)
-    evs = w.until_end()
+    w = c.watch(PODS, resourceVersion=rv)
+    evs = w.events(2)
+    kube_api.end_watches()
+    assert w.until_end() == []
     assert [e["object"]["metadata"]["name"] for e in evs] == ["a", "b"]
     # some chunk holds the end of one event and the start of the next
     assert any(b"\n" in ch[:-1] for ch in w.chunks)
@@ -799,8 +808,7 @@ def test_requests_are_recorded(kube_api):
 def test_concurrent_watchers_see_the_same_order(kube_api):
     c = kube_api.client(admin=True)
     rv = c.get(PODS).json()["metadata"]["resourceVersion"]
-    ws = [c.watch(PODS, resourceVersion=rv, timeoutSeconds=2)
-          for _ in range(3)]
+    ws = [c.watch(PODS, resourceVersion=rv) for _ in range(3)]
 
     def writer():
         for i in range(20):
@@ -808,6 +816,7 @@ def test_concurrent_watchers_see_the_same_order(kube_api):
     t = threading.Thread(target=writer)
     t.start()
     t.join()
+    kube_api.end_watches()
     seen = [[e["object"]["metadata"]["name"] for e in w.until_end()]
             for w in ws]
     assert seen[0] == [f"w{i}" for i in range(20)]

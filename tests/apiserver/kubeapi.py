@@ -1636,9 +1636,6 @@ class _Handler(BaseHTTPRequestHandler):
             out, action = [], None
             with api.cond:
                 while True:
-                    if w.actions:
-                        action = w.actions.popleft()
-                        break
                     if pos < api.floor:
                         # fell out of the window: the cacher ends such a
                         # watch; the client's next watch gets 410
@@ -1646,6 +1643,10 @@ class _Handler(BaseHTTPRequestHandler):
                         break
                     pos, out = self._since(res, ns, match, ops, pos)
                     if out:
+                        break
+                    # a hook acts after the events committed before it
+                    if w.actions:
+                        action = w.actions.popleft()
                         break
                     now = time.time()
                     if now >= deadline or (next_bm and now >= next_bm):
