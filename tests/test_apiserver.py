@@ -752,8 +752,9 @@ def test_node_may_only_touch_its_own_objects(kube_api):
 
 def test_events_in_both_api_groups(kube_api, kubectl_bin):
     c = kube_api.client(node="n1")
+    x = kube_api.put("pods", pod("x", node="n1"))
     ref = {"kind": "Pod", "namespace": "default", "name": "x",
-           "apiVersion": "v1"}
+           "apiVersion": "v1", "uid": x["metadata"]["uid"]}
     created(c.post("/api/v1/namespaces/default/events", {
         "metadata": {"name": "x.1"}, "involvedObject": ref,
         "reason": "Started", "message": "Started container c",
@@ -770,6 +771,13 @@ def test_events_in_both_api_groups(kube_api, kubectl_bin):
     assert core["involvedObject"]["name"] == "x"
     out = kube_api.kubectl("get", "events", "--no-headers").stdout
     assert "Started" in out and "Pulled" in out
+    # describe finds them by involvedObject field selectors
+    out = kube_api.kubectl("describe", "pod", "x").stdout
+    assert "Started container c" in out and "image present" in out
+    # the event correlator's update: a strategic merge patch of the count
+    r = c.patch("/api/v1/namespaces/default/events/x.1",
+                {"count": 2, "lastTimestamp": "2026-01-01T00:01:00Z"})
+    assert r.code == 200 and r.json()["count"] == 2
 
 
 # --- faults and restarts -------------------------------------------------------
