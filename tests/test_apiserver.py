@@ -939,3 +939,22 @@ def test_a_watch_ends_when_its_client_goes(kube_api):
     while kube_api.watches and time.time() < deadline:
         time.sleep(0.05)
     assert not kube_api.watches
+
+
+def test_paths_resolve_as_on_the_real_server(kube_api):
+    c = kube_api.client(admin=True)
+    for path, code, kind in (
+            ("/api", 200, "APIVersions"),
+            ("/apis", 200, "APIGroupList"),
+            ("/apis/coordination.k8s.io", 200, "APIGroup"),
+            ("/apis/coordination.k8s.io/v1", 200, "APIResourceList"),
+            ("/api/v1/namespaces/default", 200, "Namespace"),
+            ("/api/v1/namespaces/default/status", 200, "Namespace"),
+            ("/api/v1/namespaces/default/pods", 200, "PodList"),
+            ("/api/v1/pods", 200, "PodList"),
+            ("/api/v1/pods/x", 404, "Status"),
+            ("/api/v1/namespaces/default/nodes", 404, "Status"),
+            ("/api/v1/namespaces/default/pods/x/exec", 404, "Status"),
+            ("/apis/apps/v1", 404, "Status")):
+        r = c.get(path)
+        assert (r.code, r.json()["kind"]) == (code, kind), path

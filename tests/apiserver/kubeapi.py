@@ -1111,6 +1111,47 @@ def _pb(field, data):
     return bytes([field << 3 | 2]) + size + data
 
 
+def _not_found_path():
+    return ko.APIError(404, "NotFound", "the server could not find the "
+                       "requested resource")
+
+
+def _resolve(path):
+    """/api/V/..., /apis/G/V/...: a discovery document (a dict) or
+    (resource, namespace, name, subresource); raises 404."""
+    parts = path.strip("/").split("/")
+    if parts[0] == "api" and len(parts) >= 2:
+        group, version, rest = "", parts[1], parts[2:]
+    elif parts[0] == "apis" and len(parts) == 2 and parts[1] in _groups():
+        return {"kind": "APIGroup", "apiVersion": "v1",
+                **_group(parts[1], _groups()[parts[1]])}
+    elif parts[0] == "apis" and len(parts) >= 3:
+        group, version, rest = parts[1], parts[2], parts[3:]
+    else:
+        raise _not_found_path()
+    resources = ko.GROUPS.get((group, version))
+    if resources is None:
+        raise _not_found_path()
+    if not rest:
+        return _resource_list(group, version)
+    ns = ""
+    # namespaces/NS/RESOURCE...; but namespaces/NAME/status is the
+    # namespace's own subresource
+    if rest[0] == "namespaces" and len(rest) >= 3 and not (
+            group == "" and len(rest) == 3 and
+            rest[2] in ("status", "finalize")):
+        ns, rest = rest[1], rest[2:]
+    res = resources.get(rest[0])
+    if res is None or len(rest) > 3 or (ns and not res.namespaced) or (
+            res.namespaced and not ns and len(rest) > 1):
+        raise _not_found_path()
+    name = rest[1] if len(rest) > 1 else None
+    sub = rest[2] if len(rest) > 2 else None
+    if sub and sub not in res.subresources:
+        raise _not_found_path()
+    return res, ns, name, sub
+
+
 def _wants_table(accept):
     for part in accept.split(","):
         p = part.replace(" ", "")
@@ -1291,72 +1332,45 @@ class _Handler(BaseHTTPRequestHandler):
         except (ConnectionError, ssl.SSLError, BrokenPipeError):
             self.close_connection = True
 
-    def _route(self, method, path, query, body, user):
+    def _fixed(self, path, body, user):
+        """The paths outside the resource tree; True when PATH was one."""
         api = self.server.api
         if path == "/version":
-            return self._send(200, VERSION)
-        if path == "/api":
-            return self._send(200, _discovery_api(api))
-        if path == "/apis":
-            gs = _groups()
-            return self._send(200, {"kind": "APIGroupList",
-                                    "apiVersion": "v1", "groups": [
-                                        _group(g, v) for g, v in gs.items()]})
-        if path in ("/healthz", "/livez", "/readyz"):
-            return self._text(200, "ok")
-        if path == "/openapi/v2":
-            return self._openapi_v2()
-        if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
-            return self._send(200, _openapi_v3(path[len("/openapi/v3"):]))
-        if path.startswith("/_test/"):
-            return self._hook(path[len("/_test/"):], body, user)
-        parts = path.strip("/").split("/")
-        if parts[0] == "api" and len(parts) >= 2:
-            group, version, rest = "", parts[1], parts[2:]
-        elif parts[0] == "apis" and len(parts) >= 2:
-            if len(parts) == 2:
-                gs = _groups()
-                if parts[1] in gs:
-                    return self._send(200, {"kind": "APIGroup",
-                                            "apiVersion": "v1",
-                                            **_group(parts[1],
-                                                     gs[parts[1]])})
-                raise ko.APIError(404, "NotFound",
-                                  "the server could not find the requested "
-                                  "resource")
-            group, version, rest = parts[1], parts[2], parts[3:]
+            self._send(200, VERSION)
+        elif path == "/api":
+            self._send(200, _discovery_api(api))
+        elif path == "/apis":
+            self._send(200, {"kind": "APIGroupList", "apiVersion": "v1",
+                             "groups": [_group(g, v)
+                                        for g, v in _groups().items()]})
+        elif path in ("/healthz", "/livez", "/readyz"):
+            self._text(200, "ok")
+        elif path == "/openapi/v2":
+            self._openapi_v2()
+        elif path == "/openapi/v3" or path.startswith("/openapi/v3/"):
+            self._send(200, _openapi_v3(path[len("/openapi/v3"):]))
+        elif path.startswith("/_test/"):
+            self._hook(path[len("/_test/"):], body, user)
         else:
-            raise ko.APIError(404, "NotFound", "the server could not find "
-                              "the requested resource")
-        rs = ko.GROUPS.get((group, version))
-        if rs is None:
-            raise ko.APIError(404, "NotFound", "the server could not find "
-                              "the requested resource")
-        if not rest:
-            return self._send(200, _resource_list(group, version))
-        ns = ""
-        if rest[0] == "namespaces" and len(rest) >= 3 and not (
-                group == "" and len(rest) == 3 and
-                rest[2] in ("status", "finalize")):
-            ns, rest = rest[1], rest[2:]
-        res = rs.get(rest[0])
-        if res is None or (res.namespaced and not ns and len(rest) > 1):
-            raise ko.APIError(404, "NotFound", "the server could not find "
-                              "the requested resource")
-        name = rest[1] if len(rest) > 1 else None
-        sub = rest[2] if len(rest) > 2 else None
-        if len(rest) > 3 or (sub and sub not in res.subresources):
-            raise ko.APIError(404, "NotFound", "the server could not find "
-                              "the requested resource")
-        if not res.namespaced and ns:
-            raise ko.APIError(404, "NotFound", "the server could not find "
-                              "the requested resource")
+            return False
+        return True
+
+    def _route(self, method, path, query, body, user):
+        if self._fixed(path, body, user):
+            return
+        where = _resolve(path)
+        if not isinstance(where, tuple):
+            return self._send(200, where)       # a discovery document
+        res, ns, name, sub = where
         watch = method == "GET" and name is None and \
             query.get("watch", [""])[0] in ("true", "1")
-        verb = "watch" if watch else ("list" if method == "GET" and
-                                      name is None else VERBS[method])
         if sub == "binding":
             verb = "create"
+        elif method == "GET" and name is None:
+            verb = "watch" if watch else "list"
+        else:
+            verb = VERBS[method]
+        api = self.server.api
         with api.cond:
             denied = authorize(api, user, verb, res, sub, ns, name, query,
                                body)
