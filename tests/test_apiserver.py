@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+import kubepatch
 from kubepki import CertAuthority
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -958,3 +959,67 @@ def test_paths_resolve_as_on_the_real_server(kube_api):
             ("/apis/apps/v1", 404, "Status")):
         r = c.get(path)
         assert (r.code, r.json()["kind"]) == (code, kind), path
+
+
+# --- the patch formats, directly -----------------------------------------
+
+def test_merge_patch_rfc7386_and_the_target_untouched():
+    target = {"a": {"b": 1, "c": [1, 2]}, "d": 1}
+    snapshot = json.loads(json.dumps(target))
+    out = kubepatch.merge_patch(target, {"a": {"b": None, "e": 2}, "d": [3]})
+    assert out == {"a": {"c": [1, 2], "e": 2}, "d": [3]}
+    assert target == snapshot
+
+
+def test_json_patch_rfc6902():
+    doc = {"a": [1, 2], "b": {"c": 1}}
+    out = kubepatch.json_patch(doc, [
+        {"op": "add", "path": "/a/-", "value": 3},
+        {"op": "move", "from": "/b/c", "path": "/d"},
+        {"op": "copy", "from": "/d", "path": "/e"},
+        {"op": "remove", "path": "/a/0"},
+        {"op": "test", "path": "/e", "value": 1}])
+    assert out == {"a": [2, 3], "b": {}, "d": 1, "e": 1}
+    with pytest.raises(kubepatch.PatchError):
+        kubepatch.json_patch(doc, [{"op": "test", "path": "/a/0",
+                                    "value": 9}])
+    with pytest.raises(kubepatch.PatchError):
+        kubepatch.json_patch(doc, [{"op": "remove", "path": "/zz"}])
+
+
+def test_strategic_merge_directives():
+    pod = {"metadata": {"finalizers": ["a"], "ownerReferences": [
+        {"uid": "1", "name": "x"}]},
+        "spec": {"containers": [
+            {"name": "c1", "image": "i1", "env": [{"name": "A",
+                                                   "value": "1"}]},
+            {"name": "c2", "image": "i2"}],
+            "volumes": [{"name": "v", "emptyDir": {}}]},
+        "status": {"conditions": [{"type": "Ready", "status": "False"}]}}
+    out = kubepatch.strategic_merge_patch(pod, {
+        "metadata": {"finalizers": ["b"],
+                     "$deleteFromPrimitiveList/finalizers": ["a"]},
+        "spec": {"containers": [
+            {"name": "c1", "env": [{"name": "B", "value": "2"}]},
+            {"name": "c2", "$patch": "delete"}],
+            "volumes": [{"name": "v", "hostPath": {"path": "/x"},
+                         "$retainKeys": ["name", "hostPath"]}]},
+        "status": {"conditions": [{"type": "PodScheduled",
+                                   "status": "True"}]}}, "Pod")
+    assert out["metadata"]["finalizers"] == ["b"]
+    assert [c["name"] for c in out["spec"]["containers"]] == ["c1"]
+    assert out["spec"]["containers"][0]["env"] == [
+        {"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
+    assert out["spec"]["volumes"] == [{"name": "v",
+                                       "hostPath": {"path": "/x"}}]
+    assert [c["type"] for c in out["status"]["conditions"]] == \
+        ["Ready", "PodScheduled"]
+    out = kubepatch.strategic_merge_patch(pod, {"status": {
+        "conditions": [{"$patch": "replace"}, {"type": "X"}]}}, "Pod")
+    assert out["status"]["conditions"] == [{"type": "X"}]
+    out = kubepatch.strategic_merge_patch(pod, {"spec": {
+        "$patch": "replace", "containers": []}}, "Pod")
+    assert out["spec"] == {"containers": []}
+    with pytest.raises(kubepatch.PatchError):
+        kubepatch.strategic_merge_patch(pod, {"status": {"conditions": [
+            {"status": "True"}]}}, "Pod")

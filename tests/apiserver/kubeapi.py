@@ -376,11 +376,16 @@ class KubeAPI:
 
     def _commit(self, res, key, obj, etype):
         """Store OBJ (None: delete) at KEY with the next RV; caller holds
-        self.cond (or is the constructor)."""
+        self.cond (or is the constructor).
+
+        A stored object is never changed in place (a write stores a new
+        one, which may share the parts it did not change), so the store,
+        the history and responses being written share them without
+        copies."""
         self.rv += 1
         prev = self.objects.get(key)
         if obj is None:
-            obj = copy.deepcopy(prev)
+            obj = _with_meta(prev)
             del self.objects[key]
         else:
             self.objects[key] = obj
@@ -388,8 +393,7 @@ class KubeAPI:
         if self.history.maxlen and len(self.history) == self.history.maxlen:
             self.floor = self.history[0].rv
         self.history.append(WatchEvent(self.rv, res.storage, etype, key,
-                                       copy.deepcopy(obj),
-                                       copy.deepcopy(prev)))
+                                       obj, prev))
         self.cond.notify_all()
         return obj
 
@@ -409,7 +413,7 @@ class KubeAPI:
                                  User("admin", ["system:masters"]))
         if code >= 300:
             raise ko.APIError(code, out.get("reason"), out.get("message"))
-        return out
+        return copy.deepcopy(out)
 
     def call(self, method, res, ns, name, sub, body, query, user,
              ctype="application/json", manager="test"):
@@ -428,6 +432,11 @@ def _res(name, group=""):
         if r.name == name and r.group == group:
             return r
     raise KeyError(name)
+
+
+def _with_meta(obj):
+    """A copy of OBJ whose metadata (only) may be changed."""
+    return dict(obj, metadata=dict(obj["metadata"]))
 
 
 def _shutdown(sock):
@@ -518,14 +527,13 @@ class _Ops:
         return op(body, ctype)
 
     def _out(self, obj):
-        o = copy.deepcopy(obj)
+        """OBJ as this resource's version shows it: a new top level over
+        the stored parts (see KubeAPI._commit)."""
         if self.res.convert_out:
-            o = self.res.convert_out(o)
-        else:
-            o = {"kind": self.res.kind, "apiVersion": self.res.api_version,
-                 **{k: v for k, v in o.items()
-                    if k not in ("kind", "apiVersion")}}
-        return o
+            return self.res.convert_out(obj)
+        return {"kind": self.res.kind, "apiVersion": self.res.api_version,
+                **{k: v for k, v in obj.items()
+                   if k not in ("kind", "apiVersion")}}
 
     def _decode(self, body):
         try:
@@ -1472,8 +1480,7 @@ class _Handler(BaseHTTPRequestHandler):
             keys = sorted(k for k in api.objects
                           if k[0] == res.storage and (not ns or k[1] == ns)
                           and f"{k[1]}/{k[2]}" > start)
-            items = [copy.deepcopy(api.objects[k]) for k in keys
-                     if match(api.objects[k])]
+            items = [api.objects[k] for k in keys if match(api.objects[k])]
             rv = str(api.rv)
         meta = {"resourceVersion": rv}
         if limit and len(items) > limit:
@@ -1754,7 +1761,7 @@ class _Handler(BaseHTTPRequestHandler):
                 out.append({"type": "MODIFIED" if old else "ADDED",
                             "object": ops._out(e.obj)})
             elif old:
-                o = copy.deepcopy(e.prev)
+                o = _with_meta(e.prev)
                 o["metadata"]["resourceVersion"] = str(e.rv)
                 out.append({"type": "DELETED", "object": ops._out(o)})
         return (evs[0].rv if evs else pos), out

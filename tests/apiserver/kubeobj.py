@@ -487,11 +487,11 @@ def events_in(obj):
 
 
 def events_out(obj):
-    out = {}
+    out = {"kind": "Event", "apiVersion": "events.k8s.io/v1"}
     ren = {b: a for a, b in EVENTS_V1_RENAMES}
     for k, v in obj.items():
-        out[ren.get(k, k)] = v
-    out["apiVersion"], out["kind"] = "events.k8s.io/v1", "Event"
+        if k not in ("kind", "apiVersion"):
+            out[ren.get(k, k)] = v
     return out
 
 

@@ -67,9 +67,11 @@ RETAIN_KEYS = {"Pod": {"spec.volumes"}}
 # --- JSON merge patch (RFC 7386) ------------------------------------------
 
 def merge_patch(target, patch):
+    """A new object; the parts of TARGET the patch leaves alone are
+    shared, not copied (the server never changes a stored object)."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
-    out = copy.deepcopy(target) if isinstance(target, dict) else {}
+    out = dict(target) if isinstance(target, dict) else {}
     for k, v in patch.items():
         if v is None:
             out.pop(k, None)
