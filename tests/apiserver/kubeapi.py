@@ -1292,9 +1292,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n)
 
     def _authenticate(self):
-        auth = self.headers.get("Authorization", "")
-        if auth.startswith("Bearer "):
-            return self.server.api.tokens.get(auth[7:].strip())
+        """The user, or None (401).  The client certificate is tried
+        first, then the bearer token, as kube-apiserver's union
+        authenticator orders x509 before tokens."""
         cert = self.request.getpeercert() if \
             isinstance(self.request, ssl.SSLSocket) else None
         if cert:
@@ -1307,6 +1307,9 @@ class _Handler(BaseHTTPRequestHandler):
                         orgs.append(v)
             if cn:
                 return User(cn, orgs)
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            return self.server.api.tokens.get(auth[7:].strip())
         return None
 
     def _serve(self, method):

@@ -6,6 +6,10 @@ and agentd's API-mode tests (registered by tests/conftest.py):
                .admin_kubeconfig(), .node_kubeconfig(node[, use_token]),
                .client(node=None | token=... | admin), .kubectl(...)
   kubectl_bin  the kubectl on PATH, or the test is skipped with the reason
+
+A test tunes its server by attribute or hook: bookmark_interval,
+min_request_timeout, expired_in_stream, too_large_wait, set_history(n),
+set_chunking(...), fail_next(...), end_watches() ... (kubeapi.py).
 """
 import os
 import shutil
