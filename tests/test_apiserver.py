@@ -792,6 +792,22 @@ def test_fail_next_with_retry_after(kube_api):
     assert c.get(PODS).code == 200
 
 
+def test_delay_next_and_unframed_bytes(kube_api):
+    c = kube_api.client(admin=True)
+    kube_api.delay_next(0.5, method="GET", path="/pods$")
+    t0 = time.time()
+    assert c.get(PODS).code == 200
+    assert time.time() - t0 >= 0.5
+    t0 = time.time()
+    assert c.get(PODS).code == 200
+    assert time.time() - t0 < 0.5
+    w = c.watch(PODS, resourceVersion="1")
+    time.sleep(0.1)
+    kube_api.send_unframed(b"zz\r\nnot a chunk")
+    with pytest.raises(ValueError):     # int("zz", 16)
+        w.event()
+
+
 def test_stop_and_start_keeps_the_objects(kube_api):
     kube_api.put("pods", pod("keep"))
     port = kube_api.port

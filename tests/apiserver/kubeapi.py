@@ -292,6 +292,11 @@ class KubeAPI:
         oversized line, half an event."""
         return self._to_watches(("raw", data), resource)
 
+    def send_unframed(self, data, resource=None):
+        """Write DATA (bytes) on every watch outside the chunk framing (a
+        broken chunk-size line, say), then close the connection."""
+        return self._to_watches(("unframed", data), resource)
+
     def send_bookmark(self, resource=None):
         return self._to_watches(("bookmark",), resource)
 
@@ -1445,6 +1450,9 @@ class _Handler(BaseHTTPRequestHandler):
             "send_bookmark": lambda: api.send_bookmark(args.get("resource")),
             "send_raw": lambda: api.send_raw(args["data"].encode(),
                                              args.get("resource")),
+            "send_unframed": lambda: api.send_unframed(
+                args["data"].encode(), args.get("resource")),
+            "delay_next": lambda: api.delay_next(**args),
             "set_chunking": lambda: api.set_chunking(args.get("mode")),
             "compact": api.compact,
             "fail_next": lambda: api.fail_next(**args),
@@ -1732,6 +1740,11 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "raw":
             self._chunk(action[1])
             return False
+        if kind == "unframed":
+            self.wfile.write(action[1])
+            self.close_connection = True
+            _shutdown(self.raw)
+            return True
         if kind == "bookmark":
             self._event(self._bookmark(res, cur_rv))
             self._flush_pending()
