@@ -1039,3 +1039,34 @@ def test_strategic_merge_directives():
     with pytest.raises(kubepatch.PatchError):
         kubepatch.strategic_merge_patch(pod, {"status": {"conditions": [
             {"status": "True"}]}}, "Pod")
+
+
+def test_list_pages_with_limit_and_continue(kube_api):
+    for i in range(5):
+        kube_api.put("pods", pod(f"p{i}"))
+    c = kube_api.client(admin=True)
+    names, cont = [], None
+    while True:
+        params = {"limit": 2, **({"continue": cont} if cont else {})}
+        r = c.get(PODS, **params).json()
+        names += [p["metadata"]["name"] for p in r["items"]]
+        cont = r["metadata"].get("continue")
+        if not cont:
+            break
+        assert r["metadata"]["remainingItemCount"] == 5 - len(names)
+    assert names == [f"p{i}" for i in range(5)]
+    assert c.get(PODS, limit=2, **{"continue": "garbage"}).code == 400
+    first = c.get(PODS, limit=2).json()["metadata"]["continue"]
+    kube_api.put("pods", pod("p9"))
+    kube_api.compact()                  # the first page's RV is gone
+    r = c.get(PODS, limit=2, **{"continue": first})
+    assert (r.code, r.json()["reason"]) == (410, "Expired")
+
+
+def test_kubectl_follows_continue_tokens(kube_api, kubectl_bin):
+    for i in range(5):
+        kube_api.put("pods", pod(f"p{i}"))
+    out = kube_api.kubectl("get", "pods", "--chunk-size=2",
+                           "--no-headers").stdout.splitlines()
+    assert [ln.split()[0] for ln in out] == [f"p{i}" for i in range(5)]
+    assert len(kube_api.requests_to("GET", "/pods$")) == 3

@@ -1124,6 +1124,31 @@ def _pb(field, data):
     return bytes([field << 3 | 2]) + size + data
 
 
+CONTINUE_EXPIRED = (
+    "The provided continue parameter is too old to display a consistent "
+    "list result. You can start a new list without the continue parameter, "
+    "or use the continue token in this response to retrieve the remainder "
+    "of the results. Continuing with the provided token results in an "
+    "inconsistent list - objects that were created, modified, or deleted "
+    "between the time the first chunk was returned and now may show up in "
+    "the list.")
+
+
+def _continue_key(token):
+    """(the key to start after, the RV of the first page) of a continue
+    token, ("", None) for none; 400 for a token this server did not
+    make."""
+    if not token:
+        return "", None
+    try:
+        d = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token)
+                                                               % 4)))
+        return str(d["start"]), int(d["rv"])
+    except (ValueError, KeyError, TypeError):
+        raise ko.bad_request(f"continue key is not valid: {token}") \
+            from None
+
+
 def _not_found_path():
     return ko.APIError(404, "NotFound", "the server could not find the "
                        "requested resource")
@@ -1479,14 +1504,10 @@ class _Handler(BaseHTTPRequestHandler):
             limit = int(query.get("limit", ["0"])[0] or 0)
         except ValueError:
             raise ko.bad_request("limit must be an integer") from None
-        start = ""
-        cont = query.get("continue", [""])[0]
-        if cont:
-            try:
-                start = json.loads(urllib.parse.unquote(cont))["start"]
-            except (ValueError, KeyError, TypeError):
-                raise ko.bad_request("continue key is not valid") from None
+        start, since = _continue_key(query.get("continue", [""])[0])
         with api.cond:
+            if since is not None and since < api.floor:
+                raise ko.expired(CONTINUE_EXPIRED)
             self._wait_rv(rv_param)
             keys = sorted(k for k in api.objects
                           if k[0] == res.storage and (not ns or k[1] == ns)
@@ -1496,8 +1517,12 @@ class _Handler(BaseHTTPRequestHandler):
         meta = {"resourceVersion": rv}
         if limit and len(items) > limit:
             last = items[limit - 1]["metadata"]
-            meta["continue"] = ko.dumps(
-                {"start": f"{last.get('namespace', '')}/{last['name']}"})
+            # the storage layer's token: base64 of its version, the RV and
+            # the key to start after (here namespace/name)
+            meta["continue"] = base64.urlsafe_b64encode(ko.dumps({
+                "v": "meta.k8s.io/v1", "rv": int(rv),
+                "start": f"{last.get('namespace', '')}/{last['name']}"
+            }).encode()).decode().rstrip("=")
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
         ops = _Ops(api, res, ns, None, None, query, None, "")
