@@ -486,6 +486,12 @@ def test_watch_ends_at_timeout_seconds(kube_api):
     assert w.until_end(timeout=5) == []
     assert 0.9 <= time.time() - t0 < 3
     assert w.ended and not w.closed
+    # none, or 0: between min_request_timeout and twice that
+    kube_api.min_request_timeout = 1
+    t0 = time.time()
+    w = c.watch(PODS, resourceVersion="1", timeoutSeconds=0)
+    assert w.until_end(timeout=5) == []
+    assert 0.9 <= time.time() - t0 < 3
 
 
 def test_watch_too_old_resource_version_is_410(kube_api, kube_pki,

@@ -1590,12 +1590,14 @@ class _Handler(BaseHTTPRequestHandler):
         bookmarks = query.get("allowWatchBookmarks", [""])[0] == "true"
         initial_end = query.get("sendInitialEvents", [""])[0] == "true"
         try:
-            t = query.get("timeoutSeconds", [""])[0]
-            timeout = int(t) if t else random.uniform(
-                api.min_request_timeout, 2 * api.min_request_timeout)
+            timeout = int(query.get("timeoutSeconds", ["0"])[0] or 0)
         except ValueError:
             raise ko.bad_request("timeoutSeconds must be an integer") \
                 from None
+        if timeout <= 0:
+            # serveWatch: none (or 0) is minRequestTimeout * [1, 2)
+            timeout = random.uniform(api.min_request_timeout,
+                                     2 * api.min_request_timeout)
         ops = _Ops(api, res, ns, None, None, query, user, "")
         # kubectl get -w asks for Table events: one row per event
         self.watch_table = (res, query) if _wants_table(
