@@ -3,6 +3,7 @@ kubectl, and against the framing of responses captured from a real
 kube-apiserver (tests/fixtures/k8s/client-go-dynamic-testdata/), and its
 watch, delete and authorization semantics with raw HTTP."""
 import gzip
+import http.client
 import json
 import os
 import socket
@@ -1076,3 +1077,24 @@ def test_kubectl_follows_continue_tokens(kube_api, kubectl_bin):
                            "--no-headers").stdout.splitlines()
     assert [ln.split()[0] for ln in out] == [f"p{i}" for i in range(5)]
     assert len(kube_api.requests_to("GET", "/pods$")) == 3
+
+
+def test_connection_is_reused_after_a_watch_ends(kube_api):
+    """client-go's reflector watches again on the same connection once a
+    watch has ended with its last chunk."""
+    ctx = ssl.create_default_context(cafile=kube_api.ca_path)
+    conn = http.client.HTTPSConnection("127.0.0.1", kube_api.port,
+                                       context=ctx, timeout=10)
+    hdr = {"Authorization": "Bearer " + kube_api.admin_token}
+    try:
+        conn.request("GET", PODS + "?watch=true&resourceVersion=1&"
+                     "timeoutSeconds=1", headers=hdr)
+        r = conn.getresponse()
+        assert r.status == 200 and r.read() == b""
+        sock = conn.sock
+        conn.request("GET", PODS, headers=hdr)
+        r = conn.getresponse()
+        assert r.status == 200 and json.loads(r.read())["kind"] == "PodList"
+        assert conn.sock is sock
+    finally:
+        conn.close()

@@ -1480,6 +1480,7 @@ class _Handler(BaseHTTPRequestHandler):
             "delay_next": lambda: api.delay_next(**args),
             "set_chunking": lambda: api.set_chunking(args.get("mode")),
             "compact": api.compact,
+            "set_history": lambda: api.set_history(int(args["window"])),
             "fail_next": lambda: api.fail_next(**args),
         }
         if name not in hooks:
