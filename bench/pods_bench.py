@@ -721,23 +721,23 @@ class AgentdBench:
                              f"{AGENTD_NET[1]}")
         return t
 
-    def sandbox_seconds(self, name):
-        """The sandbox's creation as agentd audited it: from the intent
-        record of sandbox.create (written before the job starts) to its
-        outcome (the job done: namespaces pinned, CNI ADD, /etc files)."""
+    def audited_seconds(self, name, action):
+        """An action on the pod as agentd audited it: from the intent
+        record (written before the job starts) to its ok outcome (the job
+        done).  sandbox.create: namespaces pinned, CNI ADD, /etc files;
+        container.create: bundle, mounts, conmon, runtime create+start."""
         want = f"{name}-{NODE}"
         t_int = None
         for r in self.a.audit_records():
-            if r["action"] != "sandbox.create" or \
-                    r["pod"]["name"] != want:
+            if r["action"] != action or r["pod"]["name"] != want:
                 continue
             if r["phase"] == "intent":
                 t_int = audit_time(r["time"])
             elif r["phase"] == "outcome" and r.get("outcome") == "ok" and \
                     t_int is not None:
                 return audit_time(r["time"]) - t_int
-        raise BenchError(f"no sandbox.create intent and ok outcome of "
-                         f"{want} in the audit log")
+        raise BenchError(f"no {action} intent and ok outcome of {want} in "
+                         "the audit log")
 
     def remove_one(self, name, timeout=GONE_TIMEOUT):
         t0 = now()
@@ -1122,7 +1122,7 @@ class Level:
         self.lo = OnePod()	# agentd, loopback only
         self.net = OnePod()	# agentd, the bridge
         self.pm_start, self.pm_ret, self.pm_rm = [], [], []
-        self.pm_net, self.pm_net_ret = [], []
+        self.pm_net, self.pm_net_ret, self.pm_net_rm = [], [], []
         self.pm_fail = []
         self.cm = None		# conmon memory, agentd's
 
@@ -1132,7 +1132,7 @@ class OnePod:
     network (loopback only, or the bridge)."""
 
     def __init__(self):
-        self.start, self.rm, self.sandbox = [], [], []
+        self.start, self.rm, self.sandbox, self.ctr = [], [], [], []
         self.fail = None	# agentd's evidence when the reps stopped
         self.broke = None	# "timeout"/"failed" then
 
@@ -1147,13 +1147,15 @@ def agentd_one_pod(ab, lv, args, net):
         for i in range(args.n + 1):		# the first is the warm-up
             name = f"single-{tag}-{lv}-{i}"
             t = ab.start_one(name, net)
-            sb = ab.sandbox_seconds(name)
+            sb = ab.audited_seconds(name, "sandbox.create")
+            ctr = ab.audited_seconds(name, "container.create")
             d = ab.remove_one(name)
             name = None
             if i:
                 o.start.append(t)
                 o.rm.append(d)
                 o.sandbox.append(sb)
+                o.ctr.append(ctr)
     except BenchError as e:
         ab.failed = True
         o.broke = "timeout" if isinstance(e, Timeout) else "failed"
@@ -1232,8 +1234,8 @@ def measure_level(lv, ab, floor, podman, bg, args):
                                                        False, r)
         if args.bridge:
             progress(f"level {lv}: podman kube play, one pod on the bridge")
-            r.pm_net, r.pm_net_ret, _ = podman_one_pod(podman, lv, args,
-                                                       True, r)
+            r.pm_net, r.pm_net_ret, r.pm_net_rm = podman_one_pod(
+                podman, lv, args, True, r)
     return r
 
 
@@ -1281,6 +1283,8 @@ def bridge_rows(tb, rs, args):
                                       for r in rs])
     tb.row("  agentd removal on the bridge",
            [sec(r.net.broke or mstat(r.net.rm)) for r in rs])
+    tb.row("  podman kube down + pod rm on the bridge",
+           [sec(mstat(r.pm_net_rm)) for r in rs])
     tb.row("  background pods with a bridge address",
            [str(r.bg_ips) for r in rs])
     tb.row(f"(1c) CNI ADD by itself, s, median of {n}", [])
@@ -1290,6 +1294,10 @@ def bridge_rows(tb, rs, args):
            [sec(r.lo.broke or mstat(r.lo.sandbox)) for r in rs])
     tb.row("  agentd: the chain (the difference)",
            [diff(r.net.sandbox, r.lo.sandbox) for r in rs])
+    tb.row("  (agentd container.create, bridge (audit))",
+           [sec(r.net.broke or mstat(r.net.ctr)) for r in rs])
+    tb.row("  (agentd container.create, loopback (audit))",
+           [sec(r.lo.broke or mstat(r.lo.ctr)) for r in rs])
     ft = [r.floor_cni for r in rs]
     tb.row("  by hand: bridge + host-local ADD",
            [sec(mstat(chain_sum(t, ("bridge",)))) for t in ft])
@@ -1311,8 +1319,8 @@ def report(levels, res, ramp, podman_why, crun_why, args):
     tb = Table(levels)
     print("\nRESULTS  (load: the column's number of busybox `sleep 3600` "
           "pods that agentd started from static manifests, running in the "
-          "background; runc and podman are measured beside the same "
-          "agentd pods)")
+          "background" + (" on the bridge network" if args.bridge else "") +
+          "; runc and podman are measured beside the same agentd pods)")
     tb.head()
     rs = [res[lv] for lv in levels]
     tb.row("load: background pods running", [str(r.running) for r in rs])
@@ -1372,6 +1380,13 @@ def report(levels, res, ramp, podman_why, crun_why, args):
         print(f"crun: not usable here ({crun_why})")
     if podman_why is not None:
         print(f"podman: not usable here ({podman_why})")
+    elif args.bridge:
+        print(f"podman on the bridge: its CNI backend (no netavark) in the "
+              f"bench's network namespace, the network {NET_NAME} of its "
+              f"own network_config_dir (same chain, bridge {PODMAN_NET[0]}); "
+              f"of the host it touches files only: its pods' netns pins in "
+              f"/run/netns and libcni's cache in /var/lib/cni/results, both "
+              f"gone with its pods")
     for r in rs:
         if r.cm:
             print(f"conmon at {r.n} pods (agentd's: one per container; a "
@@ -1443,6 +1458,14 @@ def report(levels, res, ramp, podman_why, crun_why, args):
 
 
 # ---- main ----
+
+def run_netns():
+    """The pins in /run/netns (podman's pods make theirs there)."""
+    try:
+        return set(os.listdir("/run/netns"))
+    except FileNotFoundError:
+        return set()
+
 
 def cni_dirs(work):
     """agentd's cniConfDir, and the conflist's place when it is not in
@@ -1519,6 +1542,7 @@ def main():
         signal.signal(s, interrupted)
 
     t_begin = now()
+    netns_before = run_netns()
     host_note()
     work = tempfile.mkdtemp(prefix="pods-bench.", dir="/var/tmp")
     os.chmod(work, 0o755)
@@ -1657,6 +1681,11 @@ def main():
             kill_pids(left)
         umount_under(work)
         shutil.rmtree(work, ignore_errors=True)
+        left = run_netns() - netns_before
+        if left:
+            print(f"cleanup: network namespace pins that appeared in "
+                  f"/run/netns during the run are still there: "
+                  f"{', '.join(sorted(left))}", file=sys.stderr)
 
 
 if __name__ == "__main__":
