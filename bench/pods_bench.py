@@ -347,7 +347,8 @@ class CpuMeter:
 
     def measure(self, seconds):
         self.t0 = now()
-        self.sample(first=True)
+        # a window of 0 s (--idle-seconds 0) has its first sample only
+        alive = self.sample(first=True)
         end = self.t0 + seconds
         while now() < end:
             time.sleep(min(CPU_SAMPLE, max(0, end - now())))
@@ -633,6 +634,7 @@ class AgentdBench:
         self.work = work
         self.cni = cni		# {"dir", "on", "off"}: the conflist's paths
         self.ips = {}		# pod name -> podIP, from the last list
+        self.wall = None	# wall-clock (written, seen running) of start_one
         self.a = None
         self.failed = False	# keep the log of a failed instance
         self.ctl_errors = []	# agentctl calls that hung or failed
@@ -708,36 +710,43 @@ class AgentdBench:
     def start_one(self, name, net=False):
         """Seconds until the pod runs; NET: with a podIP of the bridge's
         subnet, or it is not what was to be measured."""
-        t0 = now()
+        t0, w0 = now(), time.time()
         self.a.write_manifest(name + ".yaml", measured_manifest(name, net))
         want = f"{name}-{NODE}"
         wait_until(lambda: want in self.running() and
                    (not net or self.ips.get(want)), START_TIMEOUT,
                    POLL, f"agentd pod {want} running")
         t = now() - t0
+        self.wall = (w0, time.time())	# beside the audit records'
         if net and not in_subnet(self.ips.get(want), AGENTD_NET):
             raise BenchError(f"{want} runs with podIP "
                              f"{self.ips.get(want)!r}, not one of "
                              f"{AGENTD_NET[1]}")
         return t
 
-    def audited_seconds(self, name, action):
-        """An action on the pod as agentd audited it: from the intent
-        record (written before the job starts) to its ok outcome (the job
-        done).  sandbox.create: namespaces pinned, CNI ADD, /etc files;
-        container.create: bundle, mounts, conmon, runtime create+start."""
+    def audited(self, name):
+        """The pod's start as agentd audited it: {action: (intent, ok
+        outcome)} in wall-clock seconds, of sandbox.create (namespaces
+        pinned, CNI ADD, /etc files) and container.create (bundle,
+        mounts, conmon, runtime create + start).  The intent is written
+        before the job starts, the outcome when it is done."""
         want = f"{name}-{NODE}"
-        t_int = None
+        t_int, out = {}, {}
         for r in self.a.audit_records():
-            if r["action"] != action or r["pod"]["name"] != want:
+            act = r["action"]
+            if act not in ("sandbox.create", "container.create") or \
+                    r["pod"]["name"] != want:
                 continue
             if r["phase"] == "intent":
-                t_int = audit_time(r["time"])
+                t_int[act] = audit_time(r["time"])
             elif r["phase"] == "outcome" and r.get("outcome") == "ok" and \
-                    t_int is not None:
-                return audit_time(r["time"]) - t_int
-        raise BenchError(f"no {action} intent and ok outcome of {want} in "
-                         "the audit log")
+                    act in t_int:
+                out[act] = (t_int[act], audit_time(r["time"]))
+        if len(out) != 2:
+            raise BenchError(f"no sandbox.create and container.create "
+                             f"intent and ok outcome of {want} in the "
+                             "audit log")
+        return out
 
     def remove_one(self, name, timeout=GONE_TIMEOUT):
         t0 = now()
@@ -1119,6 +1128,7 @@ class Level:
         self.floor_net = []	# runc + the chain by hand
         self.floor_cni = []	# {plugin: seconds} of each of those ADDs
         self.floor_net_fail = None
+        self.floor_fail = None	# runc or crun without the network
         self.lo = OnePod()	# agentd, loopback only
         self.net = OnePod()	# agentd, the bridge
         self.pm_start, self.pm_ret, self.pm_rm = [], [], []
@@ -1133,6 +1143,10 @@ class OnePod:
 
     def __init__(self):
         self.start, self.rm, self.sandbox, self.ctr = [], [], [], []
+        # the rest of the start, from the audit records' times: manifest
+        # written -> sandbox.create intent, its outcome -> container.create
+        # intent, that outcome -> seen running in `agentctl get pods`
+        self.pre, self.gap, self.post = [], [], []
         self.fail = None	# agentd's evidence when the reps stopped
         self.broke = None	# "timeout"/"failed" then
 
@@ -1147,15 +1161,19 @@ def agentd_one_pod(ab, lv, args, net):
         for i in range(args.n + 1):		# the first is the warm-up
             name = f"single-{tag}-{lv}-{i}"
             t = ab.start_one(name, net)
-            sb = ab.audited_seconds(name, "sandbox.create")
-            ctr = ab.audited_seconds(name, "container.create")
+            au = ab.audited(name)
+            sb, ctr = au["sandbox.create"], au["container.create"]
+            w0, w1 = ab.wall
             d = ab.remove_one(name)
             name = None
             if i:
                 o.start.append(t)
                 o.rm.append(d)
-                o.sandbox.append(sb)
-                o.ctr.append(ctr)
+                o.sandbox.append(sb[1] - sb[0])
+                o.ctr.append(ctr[1] - ctr[0])
+                o.pre.append(sb[0] - w0)
+                o.gap.append(ctr[0] - sb[1])
+                o.post.append(w1 - ctr[1])
     except BenchError as e:
         ab.failed = True
         o.broke = "timeout" if isinstance(e, Timeout) else "failed"
@@ -1207,10 +1225,17 @@ def measure_level(lv, ab, floor, podman, bg, args):
     r.cm = conmon_summary(ab.conmons(), r.running) if r.running else None
 
     progress(f"level {lv}: runc run -d")
-    floor.start("runc")			# warm-up
-    r.floor = [floor.start("runc") for _ in range(args.n)]
+    # a failing runtime is a row that says so, not the end of the bench
+    try:
+        floor.start("runc")			# warm-up
+        r.floor = [floor.start("runc") for _ in range(args.n)]
+    except (BenchError, subprocess.TimeoutExpired) as e:
+        r.floor, r.floor_fail = "failed", f"runc run -d: {e}"
     if args.crun:
-        r.crun = [floor.start("crun") for _ in range(args.n)]
+        try:
+            r.crun = [floor.start("crun") for _ in range(args.n)]
+        except (BenchError, subprocess.TimeoutExpired) as e:
+            r.crun, r.floor_fail = "failed", f"crun run -d: {e}"
     if args.bridge:
         progress(f"level {lv}: runc run -d + the CNI chain by hand")
         try:
@@ -1294,10 +1319,15 @@ def bridge_rows(tb, rs, args):
            [sec(r.lo.broke or mstat(r.lo.sandbox)) for r in rs])
     tb.row("  agentd: the chain (the difference)",
            [diff(r.net.sandbox, r.lo.sandbox) for r in rs])
-    tb.row("  (agentd container.create, bridge (audit))",
-           [sec(r.net.broke or mstat(r.net.ctr)) for r in rs])
-    tb.row("  (agentd container.create, loopback (audit))",
-           [sec(r.lo.broke or mstat(r.lo.ctr)) for r in rs])
+    for what, o in (("bridge", lambda r: r.net),
+                    ("loopback", lambda r: r.lo)):
+        tb.row(f"  agentd on {what}, the rest of its start (audit):", [])
+        for label, key in (("manifest -> sandbox.create", "pre"),
+                           ("sandbox -> container.create", "gap"),
+                           ("container.create", "ctr"),
+                           ("its outcome -> seen running", "post")):
+            tb.row(f"    {label}", [sec(o(r).broke or mstat(
+                getattr(o(r), key))) for r in rs])
     ft = [r.floor_cni for r in rs]
     tb.row("  by hand: bridge + host-local ADD",
            [sec(mstat(chain_sum(t, ("bridge",)))) for t in ft])
@@ -1371,6 +1401,8 @@ def report(levels, res, ramp, podman_why, crun_why, args):
     for r in rs:
         failure(f"agentd at {r.n} pods FAILED", r.lo.fail)
         failure(f"agentd on the bridge at {r.n} pods FAILED", r.net.fail)
+        if r.floor_fail:
+            print(f"the floor at {r.n} pods FAILED: {r.floor_fail}")
         if r.floor_net_fail:
             print(f"runc + the CNI chain at {r.n} pods FAILED: "
                   f"{r.floor_net_fail}")
