@@ -15,6 +15,16 @@ column per load level:
         and command until `runc state` says running (the floor), and
         `podman kube play` of the same YAML until `podman ps` shows it
         running (the peer).  N repetitions after one unmeasured warm-up.
+  (1b)  --network bridge (the default): the same on a bridge + host-local
+        + portmap network (containerd's default conflist; the pod has a
+        hostPort), until it runs with a podIP of the bridge's subnet;
+        against runc run -d after the same chain run by hand in a pinned
+        network namespace (the floor) and podman kube play on a CNI
+        network of its own with the same chain (the peer).  The
+        background pods are on the bridge too.
+  (1c)  the CNI ADD by itself: agentd's sandbox.create (audit intent ->
+        outcome) on the bridge and on loopback, and each plugin's ADD of
+        the floor's chain, timed by hand.
   (2)   removal of that pod, whose container exits on SIGTERM: manifest
         removed -> the pod is gone from `agentctl get pods`; against
         `podman kube down` (+ `pod rm`).
@@ -31,12 +41,17 @@ column per load level:
 and the targets of issue 9 beside the figures, met or NOT met.
 
 Run as root from the top of the tree after `make all`:
-    /usr/bin/python3 bench/pods_bench.py [-n N] [--levels 0,50,100]
-        [--ramp-pods M] [--ramp-runs R] [--idle-seconds S]
-        [--step-timeout S] [--build DIR] [--no-podman] [--no-install]
+    /usr/bin/python3 bench/pods_bench.py [--quick] [-n N]
+        [--levels 0,50,100] [--network bridge|loopback] [--ramp-pods M]
+        [--ramp-runs R] [--idle-seconds S] [--step-timeout S]
+        [--build DIR] [--no-podman] [--no-install]
 Nothing leaves the host: the image is built locally from busybox-static,
-podman runs with its own containers.conf/storage.conf in a temp dir, no
-network (`--network none`), and never pulls.  Every agentd instance has
+podman runs with its own containers.conf/storage.conf in a temp dir and
+never pulls.  After podman's installation (apt-get) the bench moves
+itself into a network namespace of its own (unshare(CLONE_NEWNET), the
+mount namespace unchanged, as with nsenter --net=): agentd, the plugins,
+runc and podman run there, and every bridge, veth, iptables rule and
+route they make goes with it; host-local's leases are in the temp dir.  Every agentd instance has
 its own rootDir, runDir and cgroupRoot; its pods are removed through
 agentd and gone before it stops, and whatever is still there after
 STEP_TIMEOUT (or a failure, or Ctrl-C) is removed by hand: every
