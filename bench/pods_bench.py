@@ -554,19 +554,23 @@ class Floor:
 
     def start(self, rt, net=False):
         """Seconds from invocation until `RT state` says running.  NET:
-        with self.chain (a CniChain), what agentd does for a pod's network
-        first:
-        a network namespace pinned by a bind mount, the chain's ADD in
-        it, the container started in that namespace; then (seconds,
-        {plugin: seconds of its ADD})."""
+        what agentd does for a pod's network first, with self.chain (a
+        CniChain): a network namespace pinned by a bind mount, the
+        chain's ADD in it, the container started in that namespace; then
+        (seconds, {plugin: seconds of its ADD})."""
         self.seq += 1
         cid = f"bench-{rt}-{os.getpid()}-{self.seq}"
+        netns = os.path.join(self.dir, "netns", cid) if net else None
+        self._config(cid, netns)	# not timed, with or without
         t0 = now()
-        times = netns = None
+        times = None
         if net:
-            netns = self._pin(cid)
-            times = self.chain.add(cid, netns)
-        self._config(cid, netns)
+            self._pin(cid, netns)
+            try:
+                times = self.chain.add(cid, netns)
+            except BaseException:
+                self._unpin(cid)
+                raise
         self.live[cid] = rt
         rc, err = run_detached([rt, "--root", self.root(rt), "run", "-d",
                                 "--bundle", self.bundle, cid],
@@ -581,14 +585,11 @@ class Floor:
         self.remove(cid)
         return (t, times) if net else t
 
-    def _pin(self, cid):
-        d = os.path.join(self.dir, "netns")
-        os.makedirs(d, exist_ok=True)
-        path = os.path.join(d, cid)
+    def _pin(self, cid, path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         open(path, "w").close()
         self.pins[cid] = path
         run(["unshare", f"--net={path}", "true"])
-        return path
 
     def _unpin(self, cid):
         """The chain's DEL, then the namespace goes with its pin."""
