@@ -1699,7 +1699,11 @@ def main():
         kept = [lg for i in instances for lg in i.kept_logs]
         if kept:
             print(f"agentd logs of failed runs kept: {', '.join(kept)}")
-        print(f"\ntotal bench time {now() - t_begin:.0f} s", flush=True)
+        with open("/proc/loadavg") as f:
+            load = " ".join(f.read().split()[:3])
+        # the load of the start alone says little about a 6-minute run
+        print(f"\ntotal bench time {now() - t_begin:.0f} s, load average "
+              f"{load} at the end", flush=True)
         failed = any(r.lo.fail or r.net.fail for r in res.values()) or \
             ramp["fail"] or \
             any(i.failed for i in instances)
