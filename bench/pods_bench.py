@@ -19,9 +19,10 @@ column per load level:
         + portmap network (containerd's default conflist; the pod has a
         hostPort), until it runs with a podIP of the bridge's subnet;
         against runc run -d after the same chain run by hand in a pinned
-        network namespace (the floor) and podman kube play on a CNI
-        network of its own with the same chain (the peer).  The
-        background pods are on the bridge too.
+        network namespace (the floor) and podman kube play with the
+        same conflist through its CNI backend (the peer): one bridge and
+        one lease directory for all three, shared with the background
+        pods, which are on the bridge too.
   (1c)  the CNI ADD by itself: agentd's sandbox.create (audit intent ->
         outcome) on the bridge and on loopback, and each plugin's ADD of
         the floor's chain, timed by hand.
@@ -108,9 +109,10 @@ CNI_BIN = "/usr/lib/cni"
 CNI_PLUGINS = ("bridge", "host-local", "portmap", "loopback")
 NET_NAME = "benchnet"
 HOST_PORT = 18080		# the measured bridge pod's hostPort -> 80
-AGENTD_NET = ("agbench0", "10.213.0.0/16")	# bridge, subnet
-FLOOR_NET = ("agbench1", "10.214.0.0/16")
-PODMAN_NET = ("agbench2", "10.215.0.0/16")
+# one network for agentd, the floor and podman alike: one bridge, one
+# lease directory, so that each measured pod joins the same bridge as
+# the background pods, beside their leases and iptables rules
+NET = ("agbench0", "10.213.0.0/16")	# bridge, subnet
 LOOPBACK_CONF = {"cniVersion": "1.0.0", "name": "lo", "type": "loopback"}
 
 
@@ -734,10 +736,10 @@ class AgentdBench:
                    POLL, f"agentd pod {want} running")
         t = now() - t0
         self.wall = (w0, time.time())	# beside the audit records'
-        if net and not in_subnet(self.ips.get(want), AGENTD_NET):
+        if net and not in_subnet(self.ips.get(want), NET):
             raise BenchError(f"{want} runs with podIP "
                              f"{self.ips.get(want)!r}, not one of "
-                             f"{AGENTD_NET[1]}")
+                             f"{NET[1]}")
         return t
 
     def audited(self, name):
@@ -888,7 +890,7 @@ class AgentdBench:
 # ---- podman, the peer ----
 
 class Podman:
-    def __init__(self, work, image):
+    def __init__(self, work, image, net_conf=None):
         self.dir = os.path.join(work, "podman")
         os.makedirs(self.dir)
         d = self.dir
@@ -910,11 +912,12 @@ class Podman:
                 "network_backend = \"cni\"\n"
                 f"cni_plugin_dirs = [\"{CNI_BIN}\"]\n"
                 f"network_config_dir = \"{d}/net\"\n")
-        # the bridge network of --network bridge: the same chain as
-        # agentd's, its own bridge, subnet and leases
+        # the network of --network bridge: agentd's conflist as it is
         os.makedirs(os.path.join(d, "net"))
-        with open(os.path.join(d, "net", f"{NET_NAME}.conflist"), "w") as f:
-            json.dump(conflist(PODMAN_NET, os.path.join(d, "ipam")), f)
+        if net_conf is not None:
+            with open(os.path.join(d, "net", f"{NET_NAME}.conflist"),
+                      "w") as f:
+                json.dump(net_conf, f)
         storage = os.path.join(d, "storage.conf")
         with open(storage, "w") as f:
             f.write("[storage]\n"
@@ -979,10 +982,10 @@ class Podman:
                              NET_NAME if net else "none")
         if net:
             ip = self.ip_of(name)
-            if not in_subnet(ip, PODMAN_NET):
+            if not in_subnet(ip, NET):
                 self.down(path)
                 raise BenchError(f"podman's {name} runs with IP {ip!r}, "
-                                 f"not one of {PODMAN_NET[1]}")
+                                 f"not one of {NET[1]}")
         return t, t_ret, path
 
     def ip_of(self, pod):
@@ -1233,7 +1236,7 @@ def measure_level(lv, ab, floor, podman, bg, args):
     r.running = len(ab.running() & {f"{b}-{NODE}" for b in bg})
     if ab.cni is not None:
         r.bg_ips = sum(1 for b in bg if in_subnet(
-            ab.ips.get(f"{b}-{NODE}"), AGENTD_NET))
+            ab.ips.get(f"{b}-{NODE}"), NET))
     time.sleep(2)				# let it settle
     r.mem = agentd_mem(ab)
     progress(f"level {lv}: idle CPU over {args.idle_seconds} s")
@@ -1431,7 +1434,7 @@ def report(levels, res, ramp, podman_why, crun_why, args):
     elif args.bridge:
         print(f"podman on the bridge: its CNI backend (no netavark) in the "
               f"bench's network namespace, the network {NET_NAME} of its "
-              f"own network_config_dir (same chain, bridge {PODMAN_NET[0]}); "
+              f"own network_config_dir (agentd's conflist, bridge {NET[0]}); "
               f"of the host it touches files only: its pods' netns pins in "
               f"/run/netns and libcni's cache in /var/lib/cni/results, both "
               f"gone with its pods")
@@ -1515,7 +1518,7 @@ def run_netns():
         return set()
 
 
-def cni_dirs(work):
+def cni_dirs(work, net_conf):
     """agentd's cniConfDir, and the conflist's place when it is not in
     it (loopback only for the sandboxes made then)."""
     d = os.path.join(work, "cni")
@@ -1524,7 +1527,7 @@ def cni_dirs(work):
     os.makedirs(off)
     name = f"10-{NET_NAME}.conflist"
     with open(os.path.join(off, name), "w") as f:
-        json.dump(conflist(AGENTD_NET, os.path.join(d, "ipam")), f)
+        json.dump(net_conf, f)
     return {"dir": on, "on": os.path.join(on, name),
             "off": os.path.join(off, name)}
 
@@ -1622,15 +1625,15 @@ def main():
         # from here on (apt-get is done) nothing of the bench is in the
         # host's network namespace
         progress(f"network namespace of the bench: {enter_own_netns()}")
-        cni = None
+        cni = net_conf = None
         if args.bridge:
-            cni = cni_dirs(work)
-            floor.chain = CniChain(conflist(FLOOR_NET,
-                                            os.path.join(work, "ipam-floor")))
+            net_conf = conflist(NET, os.path.join(work, "ipam"))
+            cni = cni_dirs(work, net_conf)
+            floor.chain = CniChain(net_conf)
         if podman_why is None:
             progress("podman: setup and warm-up")
             try:
-                podman = Podman(work, image)
+                podman = Podman(work, image, net_conf)
                 # warm-up: the first play builds podman's local pause
                 # image (from catatonit) for the infra containers; the
                 # first on the network makes its bridge
