@@ -140,7 +140,7 @@ case " {cmds} " in
     echo $((n + 1)) >{count}
     cat >/dev/null
     if [ {hang} = 1 ]; then
-      echo $$ >>{hung}
+      echo $$ $PPID >>{hung}
       exec sleep 600
     fi
     printf '{{"cniVersion":"1.0.0","code":11,"msg":"%s"}}\\n' \\
@@ -182,12 +182,20 @@ class Failer:
         return [(r[0], float(r[1])) for r in rows
                 if cmd is None or r[0] == cmd]
 
-    def hung_pids(self):
+    def _hung(self):
         try:
             with open(self.hung) as f:
-                return [int(x) for x in f.read().split()]
+                return [[int(x) for x in ln.split()] for ln in f
+                        if ln.strip()]
         except FileNotFoundError:
             return []
+
+    def hung_pids(self):
+        return [r[0] for r in self._hung()]
+
+    def hung_callers(self):
+        """The processes that ran the hung invocations (agentd's jobs)."""
+        return [r[1] for r in self._hung()]
 
     def release(self):
         """End the hung invocations (they outlive a killed agentd)."""

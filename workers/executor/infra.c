@@ -549,6 +549,29 @@ sandbox_ips(const struct cni_result *res, char *out, size_t len)
 }
 
 /*
+ * "net_pending" in meta.json while the CNI ADD runs: a sandbox found
+ * with it (agentd killed during ADD) has a network half made and no
+ * recorded pod IP, so it is not adopted but reported gone, which removes
+ * it (CNI DEL from cni.json, releasing what the chain took) and makes
+ * the pod's sandbox anew.
+ */
+static int
+sandbox_net_pending(const char *id, cJSON *meta, int pending,
+    struct rt_err *err)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "net_pending");
+	if (pending && !cJSON_AddNumberToObject(meta, "net_pending", 1))
+		return rt_seterr(err, "out of memory");
+	return ctr_write_meta(id, meta, err);
+}
+
+static int
+meta_net_pending(const cJSON *meta)
+{
+	return rt_json_int(meta, "net_pending", 0) != 0;
+}
+
+/*
  * CNI ADD; the addresses are the pod's IPs, kept for re-adoption, and
  * /etc/hosts gets its "<podIP> <hostname>" lines now that they are known
  */
@@ -558,16 +581,18 @@ sandbox_network(const struct pod *p, const char *id, cJSON *meta,
 {
 	struct cni_result res;
 
-	if (cni_add(p, id, sb->netns_path, &res, err) == -1)
+	if (sandbox_net_pending(id, meta, 1, err) == -1 ||
+	    cni_add(p, id, sb->netns_path, &res, err) == -1)
 		return -1;
-	if (res.n_ips == 0)
-		return 0;
-	sandbox_ips(&res, sb->pod_ip, sizeof(sb->pod_ip));
-	if (pod_hosts_write(p, sb->pod_ip, err) == -1)
-		return rt_wrap(err, "writing the pod's hosts");
-	if (meta_put(meta, "pod_ip", cJSON_CreateString(sb->pod_ip)) == -1)
-		return rt_seterr(err, "out of memory");
-	return ctr_write_meta(id, meta, err);
+	if (res.n_ips > 0) {
+		sandbox_ips(&res, sb->pod_ip, sizeof(sb->pod_ip));
+		if (pod_hosts_write(p, sb->pod_ip, err) == -1)
+			return rt_wrap(err, "writing the pod's hosts");
+		if (meta_put(meta, "pod_ip",
+		    cJSON_CreateString(sb->pod_ip)) == -1)
+			return rt_seterr(err, "out of memory");
+	}
+	return sandbox_net_pending(id, meta, 0, err);
 }
 
 static int
@@ -695,6 +720,12 @@ rt_sandbox_status(const char *id, struct rt_sandbox *sb, struct rt_cstate *st,
 	if (infra_meta(id, &meta, err) == -1)
 		return -1;
 	snprintf(sb->id, sizeof(sb->id), "%s", id);
+	if (meta_net_pending(meta)) {
+		log_warnx("sandbox %s: its CNI ADD did not finish", id);
+		st->status = RT_EXITED;
+		cJSON_Delete(meta);
+		return 0;
+	}
 	if (rt_json_int(meta, "pinned", 0) != 0) {
 		pinned_status(id, meta, sb, st);
 		cJSON_Delete(meta);

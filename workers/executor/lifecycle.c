@@ -1060,8 +1060,28 @@ remove_container(struct xpod *x, struct xctr *c)
 static void
 remove_sandbox(struct xpod *x)
 {
+	if (x->sb_del_retry_ns > now_ns()) {
+		wake_at(x, x->sb_del_retry_ns);
+		return;		/* a refused DEL: not at every step */
+	}
 	if (op_remove(OP_SANDBOX_REMOVE, x, NULL, x->sb.id) == -1)
 		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
+}
+
+/*
+ * A sandbox removal that failed (a plugin refusing DEL, a busy mount) is
+ * tried again every SANDBOX_DEL_RETRY_S for as long as it fails: the
+ * state it needs stays with the sandbox, and the address it holds must
+ * come back to IPAM.  Each try is two audit records and a job, so not
+ * at every step.
+ */
+static void
+sandbox_remove_failed(struct xpod *x, const char *id)
+{
+	if (strcmp(id, x->sb.id) != 0)
+		return;
+	x->sb_del_retry_ns = now_ns() + SANDBOX_DEL_RETRY_S * NS_PER_S;
+	wake_at(x, x->sb_del_retry_ns);
 }
 
 /* a removed container: its slot starts afresh, or goes (orphans) */
@@ -1102,12 +1122,15 @@ remove_done(struct op *o, struct job_out *out)
 		log_warnx("remove %s: %s", o->id, out->msg);
 		if (o->c != NULL)
 			o->c->st = XC_EXITED;	/* removed again later */
+		else
+			sandbox_remove_failed(x, o->id);
 		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
 		return;
 	}
 	op_audit(AUDIT_OUTCOME, o, o->details, "ok", NULL);
 	if (o->kind == OP_SANDBOX_REMOVE) {
 		if (strcmp(o->id, x->sb.id) == 0) {
+			x->sb_del_retry_ns = 0;
 			x->has_sandbox = 0;
 			memset(&x->sb, 0, sizeof(x->sb));
 		}
@@ -1744,6 +1767,28 @@ fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
 	}
 }
 
+/*
+ * A pod whose sandbox cannot be made: its containers wait in
+ * ContainerCreating and say why where `kubectl get pod` shows it, in the
+ * words of the kubelet's FailedCreatePodSandBox event.
+ */
+static void
+creport_sandbox_error(const struct xpod *x, struct container_report *r)
+{
+	char *msg;
+
+	if (x->sandbox_error[0] == '\0' || x->has_sandbox ||
+	    r->state != CSTATE_WAITING || r->container_id != NULL)
+		return;
+	if (asprintf(&msg, "Failed to create pod sandbox: %s",
+	    x->sandbox_error) == -1)
+		return;
+	free(r->reason);
+	free(r->message);
+	r->reason = strdup("ContainerCreating");
+	r->message = msg;
+}
+
 int
 lc_fill_report(struct xpod *x, struct pod_report *r)
 {
@@ -1775,6 +1820,7 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 	r->n_containers = x->pod.n_containers;
 	for (i = 0; i < x->pod.n_containers; i++) {
 		fill_creport(x, i, &r->containers[i]);
+		creport_sandbox_error(x, &r->containers[i]);
 		if (denied)
 			r->containers[i].state = CSTATE_WAITING;
 	}
