@@ -233,6 +233,34 @@ def test_del_refused_by_a_plugin_is_retried_until_the_ip_is_free(
         a.cleanup()
 
 
+def test_failed_add_whose_del_is_refused_leaks_no_ip(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    # bridge (with host-local) takes an address, portmap's ADD fails, and
+    # the DEL that should give the address back is refused once: the
+    # sandbox must stay until a DEL succeeds, not go with its cni.json
+    bindir = plugin_dir(tmp_path / "bin", "loopback", "host-local")
+    bridge = Failer(bindir, "failbridge", "bridge", fails=1,
+                    commands=("DEL",))
+    portmap = Failer(bindir, "failportmap", "portmap", fails=1)
+    cnidir, datadir = bridge_net(tmp_path, ("failbridge", "failportmap"))
+    a = start_in_netns(testbuild_dir, busybox_image, netns, cnidir, bindir)
+    try:
+        a.write_manifest("r.yaml", manifest("r", "exec sleep 1000"))
+        wait_for(lambda: bridge.calls("DEL"), 30, interval=0.3,
+                 what="the refused DEL after the failed ADD")
+        ip = pod_ip(wait_ip(a, "r", timeout=60))
+        assert len(portmap.calls("ADD")) == 2, portmap.calls()
+        # the first sandbox's address came back once its DEL went through
+        wait_for(lambda: lease_ips(datadir) == [ip], 30, interval=0.5,
+                 what=f"only the pod's lease {ip} left")
+        assert veth_count(netns) == 1 and len(pins(a)) == 1
+        remove_all(a, "r")
+        assert not leases(datadir) and veth_count(netns) == 0
+        assert pins(a) == []
+    finally:
+        a.cleanup()
+
+
 def test_kill9_of_agentd_keeps_pod_ips_and_leaks_nothing(
         testbuild_dir, busybox_image, tmp_path, netns):
     cnidir, datadir = bridge_net(tmp_path)

@@ -130,6 +130,8 @@ struct xpod {
 	uint32_t		 sb_backoff_s;	/* 0: no failure yet */
 	int64_t			 sb_retry_ns;	/* not before this */
 	int64_t			 sb_del_retry_ns; /* removal, not before */
+	/* left by a failed creation (timed out, DEL refused): removed first */
+	char			 sb_stray[RT_ID_MAX];
 	struct xctr		 ctrs[XPOD_MAX_SLOTS];
 	uint32_t		 n_slots;
 };

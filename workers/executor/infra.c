@@ -595,15 +595,41 @@ sandbox_network(const struct pod *p, const char *id, cJSON *meta,
 	return sandbox_net_pending(id, meta, 0, err);
 }
 
+/*
+ * What a failed creation made goes.  Nothing of the chain may stay: its
+ * state file says what ran, and DEL without the namespace (CNI_NETNS
+ * empty) is for IPAM and the host's side; the namespace goes next, with
+ * its interfaces.  A refused DEL keeps everything, cni.json with it, and
+ * returns 1: the sandbox is then the lifecycle's to remove, with retries,
+ * so that the address the chain took is not lost with its record.
+ */
+static int
+sandbox_undo(const struct pod *p, const char *id, int infra)
+{
+	struct rt_err e;
+
+	memset(&e, 0, sizeof(e));
+	if (!p->host_network && cni_del(id, NULL, &e) == -1) {
+		log_warnx("sandbox %s: %s; kept for its removal", id,
+		    rt_errmsg(&e));
+		return 1;
+	}
+	if (infra)
+		ctr_remove(id, &e);
+	else
+		pinned_teardown(id, &e);
+	pod_release(p->uid, id);
+	return 0;
+}
+
 static int
 sandbox_create(const struct pod *p, const char *spec_hash,
     int64_t created_ns, struct rt_sandbox *sb, struct rt_err *err)
 {
 	char id[RT_HEXID_LEN + 1], dir[PATH_MAX], cgpath[PATH_MAX];
 	struct rt_labels l;
-	struct rt_err ignore;
 	cJSON *meta = NULL;
-	int created = 0, ret = -1, infra = sandbox_needs_infra(p);
+	int created = 0, ret = -1, infra = sandbox_needs_infra(p), kept;
 	pid_t pid = 0;
 
 	memset(sb, 0, sizeof(*sb));
@@ -648,20 +674,10 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 	ret = 0;
 out:
 	if (ret == -1 && created) {
-		/*
-		 * Nothing of the chain stays: its state file says what ran.
-		 * The namespace goes next, with its interfaces; DEL without
-		 * it (CNI_NETNS empty) is for IPAM and the host's side.
-		 */
-		memset(&ignore, 0, sizeof(ignore));
-		if (!p->host_network && cni_del(id, NULL, &ignore) == -1)
-			log_warnx("sandbox %s: %s", id, rt_errmsg(&ignore));
-		if (infra)
-			ctr_remove(id, &ignore);
-		else
-			pinned_teardown(id, &ignore);
-		pod_release(p->uid, id);
+		kept = sandbox_undo(p, id, infra);
 		memset(sb, 0, sizeof(*sb));
+		if (kept)
+			snprintf(sb->id, sizeof(sb->id), "%s", id);
 	}
 	cJSON_Delete(meta);
 	return ret;

@@ -751,6 +751,35 @@ op_done(void *arg, struct job_out *out)
 
 /* ---- the sandbox ---- */
 
+static int	op_remove(enum op_kind, struct xpod *, struct xctr *,
+		    const char *);
+
+/*
+ * A sandbox a failed creation left behind (its job timed out, or the DEL
+ * undoing its ADD was refused) is removed before the pod's next sandbox
+ * and before the pod is gone, retried like any sandbox removal: what it
+ * holds (an address, a veth) is released only by its DEL.
+ */
+static void
+remove_stray(struct xpod *x)
+{
+	if (x->sb_del_retry_ns > now_ns()) {
+		wake_at(x, x->sb_del_retry_ns);
+		return;
+	}
+	if (op_remove(OP_SANDBOX_REMOVE, x, NULL, x->sb_stray) == -1)
+		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
+}
+
+static void
+sandbox_stray(struct xpod *x, const char *id)
+{
+	log_warnx("pod %s/%s: sandbox %s left by the failed creation; "
+	    "removing it", x->pod.namespace, x->pod.name, id);
+	snprintf(x->sb_stray, sizeof(x->sb_stray), "%s", id);
+	remove_stray(x);
+}
+
 /*
  * A sandbox that cannot be created (a failing CNI plugin, a cgroup that
  * cannot be made) is retried with the crash-loop backoff of containers,
@@ -813,6 +842,10 @@ sandbox_create(struct xpod *x)
 {
 	struct op *o;
 
+	if (x->sb_stray[0] != '\0') {
+		remove_stray(x);
+		return;		/* its removal steps us again */
+	}
 	if (x->sb_retry_ns > now_ns()) {
 		wake_at(x, x->sb_retry_ns);
 		return;		/* backing off: no job, no record */
@@ -867,9 +900,9 @@ sandbox_done(struct op *o, struct job_out *out)
 		sandbox_failed(x, out->msg, out->timed_out ? "timeout" : NULL);
 		sandbox_backoff(x);
 		/* a job killed at its timeout may have left a half-made
-		   sandbox; refused, the restart's cleanup removes it */
-		if (out->timed_out)
-			(void)op_remove(OP_SANDBOX_REMOVE, x, NULL, o->id);
+		   sandbox, and one whose DEL was refused is kept (sb.id) */
+		if (out->timed_out || out->sb.id[0] != '\0')
+			sandbox_stray(x, o->id);
 		return;
 	}
 	x->sb = out->sb;
@@ -1078,7 +1111,7 @@ remove_sandbox(struct xpod *x)
 static void
 sandbox_remove_failed(struct xpod *x, const char *id)
 {
-	if (strcmp(id, x->sb.id) != 0)
+	if (strcmp(id, x->sb.id) != 0 && strcmp(id, x->sb_stray) != 0)
 		return;
 	x->sb_del_retry_ns = now_ns() + SANDBOX_DEL_RETRY_S * NS_PER_S;
 	wake_at(x, x->sb_del_retry_ns);
@@ -1129,6 +1162,10 @@ remove_done(struct op *o, struct job_out *out)
 	}
 	op_audit(AUDIT_OUTCOME, o, o->details, "ok", NULL);
 	if (o->kind == OP_SANDBOX_REMOVE) {
+		if (strcmp(o->id, x->sb_stray) == 0) {
+			x->sb_stray[0] = '\0';
+			x->sb_del_retry_ns = 0;
+		}
 		if (strcmp(o->id, x->sb.id) == 0) {
 			x->sb_del_retry_ns = 0;
 			x->has_sandbox = 0;
@@ -1543,6 +1580,10 @@ teardown_step(struct xpod *x)
 	}
 	if (x->has_sandbox) {
 		remove_sandbox(x);
+		return;
+	}
+	if (x->sb_stray[0] != '\0') {
+		remove_stray(x);
 		return;
 	}
 	log_info("pod %s/%s (%s) terminated and removed", x->pod.namespace,
