@@ -83,6 +83,14 @@ def serve(text, port=8080):
     return f"while true; do echo {text} | nc -l -p {port}; done"
 
 
+def host_port_answers(netns, port, text):
+    """The node's side of the bridge (the gateway) on the hostPort: a
+    server restarting between connections may refuse one, so retried."""
+    wait_for(lambda: text in ns_run(
+        netns, "busybox", "nc", "-w", "2", GATEWAY, str(port),
+        check=False).stdout, 20, interval=0.3, what=f"hostPort {port}")
+
+
 def bridge_net(tmp_path, plugins=("bridge", "portmap")):
     cnidir = str(tmp_path / "net.d")
     datadir = str(tmp_path / "ipam")
@@ -109,9 +117,11 @@ def test_two_pods_reach_each_other_by_ip(testbuild_dir, busybox_image,
         wait_log(a, "cli", "got hello-from-srv")
         wait_log(a, "cli", "ping-ok")
         # and back, from inside the server's network namespace
-        r = ns_run(pod_netns(a, srv), "busybox", "nc", "-w", "2", cli,
-                   "8080", check=False)
-        assert "hello-from-cli" in r.stdout, r
+        srv_ns = pod_netns(a, srv)
+        wait_for(lambda: "hello-from-cli" in ns_run(
+            srv_ns, "busybox", "nc", "-w", "2", cli, "8080",
+            check=False).stdout, 10, interval=0.3,
+            what="the client pod's server, from the server pod")
         assert veth_count(netns) == 2
         assert veths(netns).count(f"master {BRIDGE}") == 2
     finally:
@@ -261,14 +271,20 @@ def test_failed_add_whose_del_is_refused_leaks_no_ip(
         a.cleanup()
 
 
+HOST_PORT_18095 = ("    ports:\n    - containerPort: 8080\n"
+                   "      hostPort: 18095\n")
+
+
 def test_kill9_of_agentd_keeps_pod_ips_and_leaks_nothing(
         testbuild_dir, busybox_image, tmp_path, netns):
     cnidir, datadir = bridge_net(tmp_path)
     a = start_in_netns(testbuild_dir, busybox_image, netns, cnidir)
     try:
-        a.write_manifest("k1.yaml", manifest("k1", serve("k1-here")))
+        a.write_manifest("k1.yaml", manifest(
+            "k1", serve("k1-here"), extra_ctr=HOST_PORT_18095))
         a.write_manifest("k2.yaml", manifest("k2", "exec sleep 1000"))
         ips = {n: pod_ip(wait_ip(a, n)) for n in ("k1", "k2")}
+        host_port_answers(netns, 18095, "k1-here")
         before = (lease_ips(datadir), veths(netns), pins(a))
         # the agentd parent: its workers follow it, the containers stay
         a.kill9()
@@ -278,11 +294,41 @@ def test_kill9_of_agentd_keeps_pod_ips_and_leaks_nothing(
             assert pod_ip(wait_ip(a, n)) == ips[n]
         # re-adopted, not made anew
         assert (lease_ips(datadir), veths(netns), pins(a)) == before
-        r = ns_run(netns, "busybox", "nc", "-w", "2", ips["k1"], "8080",
-                   check=False)
-        assert "k1-here" in r.stdout, r
-        remove_all(a, "k1", "k2")
+        wait_for(lambda: "k1-here" in ns_run(
+            netns, "busybox", "nc", "-w", "2", ips["k1"], "8080",
+            check=False).stdout, 10, interval=0.3, what="k1 on its IP")
+        # its hostPort is still published, and still its own
+        host_port_answers(netns, 18095, "k1-here")
+        a.write_manifest("k3.yaml", manifest("k3", "exec sleep 1000",
+                                             extra_ctr=HOST_PORT_18095))
+        p = wait_pod(a, "k3", lambda p: p["status"].get("phase") ==
+                     "Failed", timeout=30)
+        assert p["status"]["reason"] == "HostPortConflict", p["status"]
+        remove_all(a, "k1", "k2", "k3")
         assert not leases(datadir) and veth_count(netns) == 0
+    finally:
+        a.cleanup()
+
+
+def test_pod_removed_while_agentd_was_down_is_deleted_at_start(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    cnidir, datadir = bridge_net(tmp_path)
+    a = start_in_netns(testbuild_dir, busybox_image, netns, cnidir)
+    try:
+        a.write_manifest("gone.yaml", manifest("gone", "exec sleep 1000"))
+        a.write_manifest("kept.yaml", manifest("kept", "exec sleep 1000"))
+        kept = pod_ip(wait_ip(a, "kept"))
+        wait_ip(a, "gone")
+        a.kill9()
+        a.remove_manifest("gone.yaml")
+        a.start()
+        # the leftover's DEL released its address; the other pod kept its
+        assert pod_ip(wait_ip(a, "kept")) == kept
+        wait_for(lambda: lease_ips(datadir) == [kept], POD_TIMEOUT,
+                 interval=0.3, what="the leftover's address released")
+        wait_for(lambda: len(pins(a)) == 1, 10, what="its pins removed")
+        assert veth_count(netns) == 1
+        assert a.pod("default", "gone-testnode") is None
     finally:
         a.cleanup()
 
@@ -335,9 +381,7 @@ def test_removing_every_pod_leaves_no_veth_rule_or_pin(
         rules = nat_rules(netns)
         assert "CNI-DN-" in rules and "18090" in rules, rules
         assert veth_count(netns) == 2 and len(pins(a)) == 2
-        assert wait_for(lambda: "p1-here" in ns_run(
-            netns, "busybox", "nc", "-w", "2", GATEWAY, "18090",
-            check=False).stdout, 20, interval=0.5, what="the hostPort")
+        host_port_answers(netns, 18090, "p1-here")
         remove_all(a, "p1", "p2")
         assert not leases(datadir)
         assert veths(netns).strip() == ""
