@@ -43,10 +43,10 @@ MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 # libipc.a: framing, marshalling, dispatch, the message catalog, the pod
 # model and its wire form, pod events (ipc/); libcommon.a: what every
 # binary shares and that needs no YAML (common/ but config.c); libconfig.a:
-# the agentd.yaml parser; libworker.a: the workers' frame and sandbox
+# the agentd.yaml and kubeconfig parsers; libworker.a: the workers' frame and sandbox
 IPC_SRCS	= $(wildcard ipc/*.c)
-COMMON_SRCS	= $(filter-out common/config.c,$(wildcard common/*.c))
-CONFIG_SRCS	= common/config.c
+COMMON_SRCS	= $(filter-out $(CONFIG_SRCS),$(wildcard common/*.c))
+CONFIG_SRCS	= common/config.c common/kubeconfig.c
 WORKER_SRCS	= workers/sandbox.c workers/worker.c
 AGENTD_SRCS	= $(filter-out $(MAINS),$(wildcard agentd/*.c))
 AGENTCTL_SRCS	= $(filter-out $(MAINS),$(wildcard agentctl/*.c))

@@ -16,7 +16,7 @@ LOG=${AGENTD_DEPS_LOG:-/var/log/agentd-install-deps.log}
 PKGS_RUN="build-essential pkg-config
 libevent-dev libssl-dev libcjson-dev libseccomp-dev libyaml-dev
 runc conmon busybox-static umoci skopeo containernetworking-plugins
-iproute2 procps util-linux"
+iptables iproute2 procps util-linux"
 PKGS_ALL="$PKGS_RUN clang libclang-rt-14-dev crun
 python3 python3-pytest psmisc valgrind systemd man-db groff-base
 debootstrap"
@@ -58,9 +58,12 @@ for p in $PKGS; do
 done
 if [ -n "$missing" ]; then
 	: >>"$LOG"
-	step "apt-get update" apt-get update
+	# another apt (unattended-upgrades, a second checkout's install)
+	# holds the lock for a while: wait for it rather than fail
+	lock="-o DPkg::Lock::Timeout=600"
+	step "apt-get update" apt-get $lock update
 	step "installing $n packages (a few minutes on a fresh system)" \
-	    env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+	    env DEBIAN_FRONTEND=noninteractive apt-get install -y $lock \
 	    -o Dpkg::Use-Pty=0 --no-install-recommends $missing
 fi
 

@@ -20,8 +20,6 @@ struct agentd_config;
 /* watcher, reporter: chroot, drop to user, no caps, no_new_privs, seccomp */
 void	sandbox_enter(const char *user, const char *chroot_dir,
 	    enum sandbox_profile);
-/* executor: stays root; a denylist filter that its children inherit */
-void	sandbox_executor(void);
 /*
  * the sandbox of a worker's row in the process table (include/proctab.h):
  * its user (root: only the executor's denylist) and its seccomp profile

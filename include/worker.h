@@ -53,6 +53,19 @@ void	worker_peer_fault(struct worker_env *, enum proc_role, const char *);
 /* replace the channel to a peer (after MSG_PEER_CONNECT) */
 struct ipc_chan *worker_peer_attach(struct worker_env *, enum proc_role,
 	    int fd, const struct ipc_dispatch *, size_t);
+/*
+ * The peers a worker accepts from agentd (MSG_PEER_CONNECT): the table for
+ * what each sends, and what to do once its channel is in place.
+ */
+struct worker_peer {
+	enum proc_role			 role;
+	const struct ipc_dispatch	*tab;
+	size_t				 ntab;
+	void				(*attached)(void);
+};
+/* the MSG_PEER_CONNECT handler's body: a role not listed is a fault */
+int	worker_peer_accept(struct worker_env *, struct ipc_msg *,
+	    const struct worker_peer *, size_t);
 /* text replies to agentd for a request id: chunks then an end */
 int	worker_reply_text(struct worker_env *, uint32_t id, const char *);
 int	worker_reply_end(struct worker_env *, uint32_t id, uint32_t status,

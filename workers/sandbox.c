@@ -194,7 +194,8 @@ seccomp_worker(enum sandbox_profile profile)
 	load_filter(ctx);
 }
 
-void
+/* executor: stays root; a denylist filter that its children inherit */
+static void
 sandbox_executor(void)
 {
 	scmp_filter_ctx ctx;

@@ -172,6 +172,29 @@ worker_peer_attach(struct worker_env *env, enum proc_role role, int fd,
 	return env->peers[role];
 }
 
+int
+worker_peer_accept(struct worker_env *env, struct ipc_msg *m,
+    const struct worker_peer *tab, size_t ntab)
+{
+	const struct worker_peer *p;
+	uint32_t role;
+	size_t i;
+
+	if (ipc_get_u32(m, &role) == -1 || ipc_get_end(m) == -1)
+		return -1;
+	for (i = 0; i < ntab && (uint32_t)tab[i].role != role; i++)
+		;
+	if (i == ntab)
+		return -1;
+	p = &tab[i];
+	if (worker_peer_attach(env, p->role, ipc_take_fd(m), p->tab,
+	    p->ntab) == NULL)
+		fatalx("cannot attach the %s channel", role_name(p->role));
+	if (p->attached != NULL)
+		p->attached();
+	return 0;
+}
+
 /*
  * Replies are paced like any long send (see IPC_SEND_BUDGET): a PodList of
  * 512 large pods is more than a channel may queue.  Text the channel

@@ -4,7 +4,7 @@
  * installed by the tests as `agentd-watcher` in a libexecDir of their own.
  *
  * It starts exactly as the watcher does: agentd's checks (worker_init),
- * the configuration from its memfd and the real sandbox (sandbox_enter,
+ * the configuration from its memfd and the real sandbox (worker_sandbox,
  * the watcher's seccomp filter), then speaks the real IPC and podwire.
  * Like the watcher it receives the static directory from agentd and turns
  * each manifest into a pod with the real parser, so a test can run a real
@@ -345,27 +345,21 @@ parent_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
+static const struct worker_peer peers[] = {
+	{ ROLE_EXECUTOR, NULL, 0, send_podset },
+};
+
 static int
 parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	uint32_t role;
-
-	if (ipc_get_u32(m, &role) == -1 || ipc_get_end(m) == -1 ||
-	    role != ROLE_EXECUTOR)
-		return -1;
-	if (worker_peer_attach(&env, ROLE_EXECUTOR, ipc_take_fd(m),
-	    NULL, 0) == NULL)
-		fatalx("cannot attach the executor channel");
-	send_podset();
-	return 0;
+	return worker_peer_accept(&env, m, peers, nitems(peers));
 }
 
 int
 main(int argc, char *argv[])
 {
 	worker_init(&env, ROLE_WATCHER, parent_tab, nitems(parent_tab));
-	sandbox_enter(env.conf.privsep_user, env.conf.privsep_chroot,
-	    SANDBOX_WATCHER);
+	worker_sandbox(&env.conf, env.role);
 	log_info("fake watcher (tests only) for node %s", env.conf.node_name);
 	worker_run(&env);
 	return 0;

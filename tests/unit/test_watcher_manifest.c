@@ -1425,7 +1425,7 @@ TEST(test_args_count_and_length_limits)
 	CHECK_EQ_INT(p.containers[0].args.n, POD_MAX_ARGS);
 	pod_free(&p);
 	REJECTED(pod_with_args(POD_MAX_ARGS + 1, 1), "spec.containers[0].args",
-	    "too many items: 257, at most 256");
+	    "too many strings: 257, at most 256");
 	PARSE_OK(pod_with_args(1, POD_MAX_ARG - 1), &p);
 	pod_free(&p);
 	REJECTED(pod_with_args(2, POD_MAX_ARG), "spec.containers[0].args[0]",

@@ -400,34 +400,17 @@ reporter_connected(void)
 	status_pump();
 }
 
+/* the reporter sends the executor nothing */
+static const struct worker_peer peers[] = {
+	{ ROLE_WATCHER, watcher_tab, nitems(watcher_tab), NULL },
+	{ ROLE_REPORTER, NULL, 0, reporter_connected },
+	{ ROLE_NETPARSE, netparse_tab, nitems(netparse_tab), NULL },
+};
+
 static int
 parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	uint32_t role;
-	int fd;
-
-	if (ipc_get_u32(m, &role) == -1 || ipc_get_end(m) == -1 ||
-	    (role != ROLE_WATCHER && role != ROLE_REPORTER &&
-	    role != ROLE_NETPARSE))
-		return -1;
-	fd = ipc_take_fd(m);
-	if (role == ROLE_NETPARSE) {
-		if (worker_peer_attach(&env, ROLE_NETPARSE, fd, netparse_tab,
-		    nitems(netparse_tab)) == NULL)
-			fatalx("cannot attach the netparse channel");
-		return 0;
-	}
-	if (role == ROLE_WATCHER) {
-		if (worker_peer_attach(&env, ROLE_WATCHER, fd, watcher_tab,
-		    nitems(watcher_tab)) == NULL)
-			fatalx("cannot attach the watcher channel");
-		return 0;
-	}
-	/* the reporter sends the executor nothing */
-	if (worker_peer_attach(&env, ROLE_REPORTER, fd, NULL, 0) == NULL)
-		fatalx("cannot attach the reporter channel");
-	reporter_connected();
-	return 0;
+	return worker_peer_accept(&env, m, peers, nitems(peers));
 }
 
 static int

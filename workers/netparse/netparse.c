@@ -107,18 +107,14 @@ job_parse(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return ipc_send(c, &out) == -1 ? -1 : 0;
 }
 
+static const struct worker_peer peers[] = {
+	{ ROLE_EXECUTOR, executor_tab, nitems(executor_tab), NULL },
+};
+
 static int
 parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	uint32_t role;
-
-	if (ipc_get_u32(m, &role) == -1 || ipc_get_end(m) == -1 ||
-	    role != ROLE_EXECUTOR)
-		return -1;
-	if (worker_peer_attach(&env, ROLE_EXECUTOR, ipc_take_fd(m),
-	    executor_tab, nitems(executor_tab)) == NULL)
-		fatalx("cannot attach the executor channel");
-	return 0;
+	return worker_peer_accept(&env, m, peers, nitems(peers));
 }
 
 int

@@ -292,20 +292,22 @@ render_events(uint32_t kind, const char *filter, char *err, size_t errlen)
 	return text;
 }
 
+/* a new executor resends everything; what it omits is gone */
+static void
+executor_connected(void)
+{
+	podtable_mark_stale(&pods);
+}
+
+static const struct worker_peer peers[] = {
+	{ ROLE_EXECUTOR, executor_tab, nitems(executor_tab),
+	    executor_connected },
+};
+
 static int
 parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	uint32_t role;
-
-	if (ipc_get_u32(m, &role) == -1 || ipc_get_end(m) == -1 ||
-	    role != ROLE_EXECUTOR)
-		return -1;
-	/* a new executor resends everything; what it omits is gone */
-	podtable_mark_stale(&pods);
-	if (worker_peer_attach(&env, ROLE_EXECUTOR, ipc_take_fd(m),
-	    executor_tab, nitems(executor_tab)) == NULL)
-		fatalx("cannot attach the executor channel");
-	return 0;
+	return worker_peer_accept(&env, m, peers, nitems(peers));
 }
 
 /*
@@ -343,10 +345,18 @@ render(uint32_t kind, const char *filter, char *err, size_t errlen)
 		specs[i] = &pods.e[i]->spec;
 		reports[i] = podtable_report(pods.e[i]);
 	}
-	if (kind == QUERY_POD_TABLE)
+	switch (kind) {
+	case QUERY_POD_TABLE:
 		return podstatus_table(specs, reports, pods.n, pod_now_ns());
-	if (kind >= QUERY_EVENTS_TABLE)
+	case QUERY_POD_TABLE_WIDE:
+		return podstatus_table_wide(specs, reports, pods.n,
+		    pod_now_ns());
+	case QUERY_EVENTS_TABLE:
+	case QUERY_EVENTS_JSON:
+	case QUERY_EVENTS_WATCH:
+	case QUERY_POD_DESCRIBE:
 		return render_events(kind, filter, err, errlen);
+	}
 	if (kind == QUERY_PODLIST_JSON && podlist_too_large(err, errlen))
 		return NULL;
 	if (kind == QUERY_PODLIST_JSON)

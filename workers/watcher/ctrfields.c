@@ -193,39 +193,40 @@ strlist_has(const struct strlist *l, const char *s)
 	return 0;
 }
 
+struct caps_walk {
+	struct strlist	*l;
+	int		 is_drop;
+};
+
+static int
+cap_item(struct walk *w, const cJSON *item, int i, void *arg)
+{
+	struct caps_walk *cw = arg;
+	char name[POD_MAX_CAP_NAME], qb[QUOTE_BUF];
+	const char *s;
+
+	if (get_string(w, item, &s) == -1)
+		return -1;
+	if (cap_normalize(s, 1, name) == -1)
+		return fail(w, "unknown capability %s",
+		    quote(qb, sizeof(qb), s));
+	if (!cw->is_drop && strcmp(name, "ALL") == 0)
+		return fail(w, "\"ALL\" may only be dropped; list the "
+		    "capabilities to add");
+	if (!strlist_has(cw->l, name) &&
+	    strlist_add(cw->l, name, POD_MAX_CAPS) == -1)
+		return fail_nomem(w);
+	return 0;
+}
+
 static int
 walk_caps(struct walk *w, const cJSON *v, struct strlist *l, int is_drop)
 {
-	char name[POD_MAX_CAP_NAME], qb[QUOTE_BUF];
-	const cJSON *item;
-	const char *s;
-	size_t mark;
-	int i = 0, rc;
+	struct caps_walk cw = { l, is_drop };
 
-	if (!cJSON_IsArray(v))
-		return fail(w, "expected a list of capability names, got %s",
-		    type_name(v));
-	if (cJSON_GetArraySize(v) > POD_MAX_CAPS)
-		return fail(w, "too many capabilities: %d, at most %d",
-		    cJSON_GetArraySize(v), POD_MAX_CAPS);
-	cJSON_ArrayForEach(item, v) {
-		mark = path_index(w, i++);
-		if ((rc = get_string(w, item, &s)) == 0) {
-			if (cap_normalize(s, 1, name) == -1)
-				rc = fail(w, "unknown capability %s",
-				    quote(qb, sizeof(qb), s));
-			else if (!is_drop && strcmp(name, "ALL") == 0)
-				rc = fail(w, "\"ALL\" may only be dropped; "
-				    "list the capabilities to add");
-			else if (!strlist_has(l, name) &&
-			    strlist_add(l, name, POD_MAX_CAPS) == -1)
-				rc = fail_nomem(w);
-		}
-		path_pop(w, mark);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	if (list_size(w, v, "capabilities", POD_MAX_CAPS) == -1)
+		return -1;
+	return walk_items(w, v, cap_item, &cw);
 }
 
 static int
@@ -483,31 +484,10 @@ default_pull_policy(const char *image)
 static int
 walk_strlist(struct walk *w, const cJSON *v, struct strlist *l)
 {
-	const cJSON *item;
-	const char *s;
-	size_t mark;
-	int i = 0, rc;
+	struct strings_walk sw = { l, POD_MAX_ARGS, POD_MAX_ARG - 1, NULL,
+	    NULL };
 
-	if (!cJSON_IsArray(v))
-		return fail(w, "expected a list of strings, got %s",
-		    type_name(v));
-	if (cJSON_GetArraySize(v) > POD_MAX_ARGS)
-		return fail(w, "too many items: %d, at most %d",
-		    cJSON_GetArraySize(v), POD_MAX_ARGS);
-	cJSON_ArrayForEach(item, v) {
-		mark = path_index(w, i++);
-		if ((rc = get_string(w, item, &s)) == 0) {
-			if (strlen(s) > POD_MAX_ARG - 1)
-				rc = fail(w, "must be no more than %d "
-				    "characters", POD_MAX_ARG - 1);
-			else if (strlist_add(l, s, POD_MAX_ARGS) == -1)
-				rc = fail_nomem(w);
-		}
-		path_pop(w, mark);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return walk_strings(w, v, &sw);
 }
 
 static int
@@ -577,39 +557,30 @@ static const struct field_rule env_rules[] = {
 };
 
 static int
+env_item(struct walk *w, const cJSON *item, int i, void *arg)
+{
+	struct kv *kv = &((struct container_spec *)arg)->env[i];
+
+	if (walk_object(w, item, env_rules, kv) == -1 ||
+	    require_field(w, kv->key, "name", NULL) == -1)
+		return -1;
+	if (kv->value == NULL && (kv->value = strdup("")) == NULL)
+		return fail_nomem(w);
+	return 0;
+}
+
+static int
 c_env(struct walk *w, const cJSON *v, void *arg)
 {
 	struct container_spec *c = ((struct container_walk *)arg)->c;
-	const cJSON *item;
-	struct kv *kv;
-	size_t mark;
-	int n, i = 0, rc;
+	int n;
 
-	if (!cJSON_IsArray(v))
-		return fail(w, "expected a list of environment variables, "
-		    "got %s", type_name(v));
-	if ((n = cJSON_GetArraySize(v)) > POD_MAX_ENV)
-		return fail(w, "too many environment variables: %d, at most "
-		    "%d", n, POD_MAX_ENV);
-	if (n == 0)
-		return 0;
+	if ((n = list_size(w, v, "environment variables", POD_MAX_ENV)) <= 0)
+		return n;
 	if ((c->env = calloc(n, sizeof(*c->env))) == NULL)
 		return fail_nomem(w);
 	c->n_env = n;
-	cJSON_ArrayForEach(item, v) {
-		kv = &c->env[i];
-		mark = path_index(w, i++);
-		rc = walk_object(w, item, env_rules, kv);
-		if (rc == 0)
-			rc = require_field(w, kv->key, "name", NULL);
-		if (rc == 0 && kv->value == NULL &&
-		    (kv->value = strdup("")) == NULL)
-			rc = fail_nomem(w);
-		path_pop(w, mark);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return walk_items(w, v, env_item, c);
 }
 
 /* ports */
@@ -713,9 +684,9 @@ port_name_taken(const struct container_spec *c, uint32_t upto,
 }
 
 static int
-walk_port(struct walk *w, const cJSON *item, struct container_spec *c,
-    uint32_t i)
+port_item(struct walk *w, const cJSON *item, int i, void *arg)
 {
+	struct container_spec *c = arg;
 	struct container_port *p = &c->ports[i];
 	char qb[QUOTE_BUF];
 	size_t mark;
@@ -724,7 +695,7 @@ walk_port(struct walk *w, const cJSON *item, struct container_spec *c,
 		return -1;
 	if (p->container_port == 0)
 		return require_field(w, NULL, "containerPort", NULL);
-	if (p->name != NULL && port_name_taken(c, i, p->name)) {
+	if (p->name != NULL && port_name_taken(c, (uint32_t)i, p->name)) {
 		mark = path_key(w, "name");
 		fail(w, "duplicate port name %s", quote(qb, sizeof(qb),
 		    p->name));
@@ -738,29 +709,14 @@ static int
 c_ports(struct walk *w, const cJSON *v, void *arg)
 {
 	struct container_spec *c = ((struct container_walk *)arg)->c;
-	const cJSON *item;
-	size_t mark;
-	int n, i = 0, rc;
+	int n;
 
-	if (!cJSON_IsArray(v))
-		return fail(w, "expected a list of ports, got %s",
-		    type_name(v));
-	if ((n = cJSON_GetArraySize(v)) > POD_MAX_PORTS)
-		return fail(w, "too many ports: %d, at most %d", n,
-		    POD_MAX_PORTS);
-	if (n == 0)
-		return 0;
+	if ((n = list_size(w, v, "ports", POD_MAX_PORTS)) <= 0)
+		return n;
 	if ((c->ports = calloc(n, sizeof(*c->ports))) == NULL)
 		return fail_nomem(w);
 	c->n_ports = n;
-	cJSON_ArrayForEach(item, v) {
-		mark = path_index(w, i);
-		rc = walk_port(w, item, c, i++);
-		path_pop(w, mark);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return walk_items(w, v, port_item, c);
 }
 
 static int
@@ -824,44 +780,43 @@ walk_container(struct walk *w, const cJSON *item, struct container_spec *c)
 	return 0;
 }
 
+static int
+container_item(struct walk *w, const cJSON *item, int i, void *arg)
+{
+	struct pod *pod = arg;
+	char qb[QUOTE_BUF];
+	size_t mark;
+	int j;
+
+	if (walk_container(w, item, &pod->containers[i]) == -1)
+		return -1;
+	for (j = 0; j < i; j++) {
+		if (strcmp(pod->containers[j].name,
+		    pod->containers[i].name) != 0)
+			continue;
+		mark = path_key(w, "name");
+		fail(w, "duplicate container name %s", quote(qb, sizeof(qb),
+		    pod->containers[i].name));
+		path_pop(w, mark);
+		return -1;
+	}
+	return 0;
+}
+
 int
 spec_containers(struct walk *w, const cJSON *v, void *arg)
 {
 	struct pod *pod = arg;
-	const cJSON *item;
-	char qb[QUOTE_BUF];
-	size_t mark, mark2;
-	int n, i = 0, j, rc;
+	int n, j;
 
-	if (!cJSON_IsArray(v))
-		return fail(w, "expected a list of containers, got %s",
-		    type_name(v));
-	if ((n = cJSON_GetArraySize(v)) == 0)
+	if ((n = list_size(w, v, "containers", POD_MAX_CONTAINERS)) == -1)
+		return -1;
+	if (n == 0)
 		return fail(w, "required: a pod needs at least one container");
-	if (n > POD_MAX_CONTAINERS)
-		return fail(w, "too many containers: %d, at most %d", n,
-		    POD_MAX_CONTAINERS);
 	if ((pod->containers = calloc(n, sizeof(*pod->containers))) == NULL)
 		return fail_nomem(w);
 	for (j = 0; j < n; j++)
 		container_spec_init(&pod->containers[j]);
 	pod->n_containers = n;
-	cJSON_ArrayForEach(item, v) {
-		mark = path_index(w, i);
-		rc = walk_container(w, item, &pod->containers[i]);
-		for (j = 0; rc == 0 && j < i; j++) {
-			if (strcmp(pod->containers[j].name,
-			    pod->containers[i].name) != 0)
-				continue;
-			mark2 = path_key(w, "name");
-			rc = fail(w, "duplicate container name %s", quote(qb,
-			    sizeof(qb), pod->containers[i].name));
-			path_pop(w, mark2);
-		}
-		path_pop(w, mark);
-		if (rc == -1)
-			return -1;
-		i++;
-	}
-	return 0;
+	return walk_items(w, v, container_item, pod);
 }

@@ -184,34 +184,9 @@ static int
 walk_names(struct walk *w, const cJSON *v, struct strlist *l, uint32_t max,
     size_t elem_max, int (*ok)(const char *), const char *why)
 {
-	const cJSON *item;
-	const char *s;
-	char qb[QUOTE_BUF];
-	size_t mark;
-	int i = 0, rc;
+	struct strings_walk sw = { l, max, elem_max, ok, why };
 
-	if (!cJSON_IsArray(v))
-		return fail(w, "expected a list of strings, got %s",
-		    type_name(v));
-	if (cJSON_GetArraySize(v) > (int)max)
-		return fail(w, "must have at most %u items", max);
-	cJSON_ArrayForEach(item, v) {
-		mark = path_index(w, i++);
-		if ((rc = get_string(w, item, &s)) == 0) {
-			if (strlen(s) > elem_max)
-				rc = fail(w, "must be no more than %zu "
-				    "characters", elem_max);
-			else if (ok != NULL && !ok(s))
-				rc = fail(w, "invalid value %s: %s",
-				    quote(qb, sizeof(qb), s), why);
-			else if (strlist_add(l, s, max) == -1)
-				rc = fail_nomem(w);
-		}
-		path_pop(w, mark);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return walk_strings(w, v, &sw);
 }
 
 static int
@@ -261,36 +236,28 @@ static const struct field_rule alias_rules[] = {
 };
 
 static int
+host_alias_item(struct walk *w, const cJSON *item, int i, void *arg)
+{
+	struct host_alias *a = &((struct pod *)arg)->host_aliases[i];
+
+	if (walk_object(w, item, alias_rules, a) == -1)
+		return -1;
+	return require_field(w, a->ip, "ip", NULL);
+}
+
+static int
 spec_host_aliases(struct walk *w, const cJSON *v, void *arg)
 {
 	struct pod *pod = arg;
-	const cJSON *item;
-	size_t mark;
-	int n, i = 0, rc;
+	int n;
 
-	if (!cJSON_IsArray(v))
-		return fail(w, "expected a list of host aliases, got %s",
-		    type_name(v));
-	if ((n = cJSON_GetArraySize(v)) > POD_MAX_HOST_ALIASES)
-		return fail(w, "too many host aliases: %d, at most %d", n,
-		    POD_MAX_HOST_ALIASES);
-	if (n == 0)
-		return 0;
+	if ((n = list_size(w, v, "host aliases", POD_MAX_HOST_ALIASES)) <= 0)
+		return n;
 	if ((pod->host_aliases = calloc(n, sizeof(*pod->host_aliases))) ==
 	    NULL)
 		return fail_nomem(w);
 	pod->n_host_aliases = n;
-	cJSON_ArrayForEach(item, v) {
-		mark = path_index(w, i);
-		rc = walk_object(w, item, alias_rules, &pod->host_aliases[i++]);
-		if (rc == 0)
-			rc = require_field(w, pod->host_aliases[i - 1].ip, "ip",
-			    NULL);
-		path_pop(w, mark);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return walk_items(w, v, host_alias_item, pod);
 }
 
 static int
@@ -372,32 +339,23 @@ dns_option(struct walk *w, const cJSON *item, struct kv *kv)
 }
 
 static int
+dns_option_item(struct walk *w, const cJSON *item, int i, void *arg)
+{
+	return dns_option(w, item, &((struct pod_dns_config *)arg)->options[i]);
+}
+
+static int
 dns_options(struct walk *w, const cJSON *v, void *arg)
 {
 	struct pod_dns_config *d = arg;
-	const cJSON *item;
-	size_t mark;
-	int n, i = 0, rc;
+	int n;
 
-	if (!cJSON_IsArray(v))
-		return fail(w, "expected a list of options, got %s",
-		    type_name(v));
-	if ((n = cJSON_GetArraySize(v)) > POD_MAX_DNS_OPTIONS)
-		return fail(w, "too many options: %d, at most %d", n,
-		    POD_MAX_DNS_OPTIONS);
-	if (n == 0)
-		return 0;
+	if ((n = list_size(w, v, "options", POD_MAX_DNS_OPTIONS)) <= 0)
+		return n;
 	if ((d->options = calloc(n, sizeof(*d->options))) == NULL)
 		return fail_nomem(w);
 	d->n_options = n;
-	cJSON_ArrayForEach(item, v) {
-		mark = path_index(w, i);
-		rc = dns_option(w, item, &d->options[i++]);
-		path_pop(w, mark);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return walk_items(w, v, dns_option_item, d);
 }
 
 static const struct field_rule dns_config_rules[] = {

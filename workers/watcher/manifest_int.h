@@ -82,6 +82,20 @@ int		 walk_object(struct walk *, const cJSON *,
 		    const struct field_rule *, void *);
 int		 require_field(struct walk *, const void *, const char *,
 		    const char *);
+/* lists: the shape and bound (the count, or -1), then each item in turn */
+typedef int	(*item_fn)(struct walk *, const cJSON *, int, void *);
+int		 list_size(struct walk *, const cJSON *, const char *, int);
+int		 walk_items(struct walk *, const cJSON *, item_fn, void *);
+/* a list of strings, each at most elem_max long and passing ok (or NULL) */
+struct strings_walk {
+	struct strlist	*l;
+	uint32_t	 max;
+	size_t		 elem_max;
+	int		(*ok)(const char *);
+	const char	*why;
+};
+int		 walk_strings(struct walk *, const cJSON *,
+		    const struct strings_walk *);
 
 /* k8sname.c; the RFC 1123 checks are the ones the executor applies again */
 #define dns_subdomain_ok	pod_dns_subdomain_ok

@@ -149,6 +149,68 @@ type_name(const cJSON *v)
 }
 
 /* ------------------------------------------------------------------ */
+/* lists                                                               */
+
+int
+list_size(struct walk *w, const cJSON *v, const char *what, int max)
+{
+	int n;
+
+	if (!cJSON_IsArray(v))
+		return fail(w, "expected a list of %s, got %s", what,
+		    type_name(v));
+	if ((n = cJSON_GetArraySize(v)) > max)
+		return fail(w, "too many %s: %d, at most %d", what, n, max);
+	return n;
+}
+
+/* with the item's index on the path, so that errors name it */
+int
+walk_items(struct walk *w, const cJSON *v, item_fn fn, void *arg)
+{
+	const cJSON *item;
+	size_t mark;
+	int i = 0, rc;
+
+	cJSON_ArrayForEach(item, v) {
+		mark = path_index(w, i);
+		rc = fn(w, item, i++, arg);
+		path_pop(w, mark);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+string_item(struct walk *w, const cJSON *item, int i, void *arg)
+{
+	const struct strings_walk *sw = arg;
+	const char *s;
+	char qb[QUOTE_BUF];
+
+	if (get_string(w, item, &s) == -1)
+		return -1;
+	if (strlen(s) > sw->elem_max)
+		return fail(w, "must be no more than %zu characters",
+		    sw->elem_max);
+	if (sw->ok != NULL && !sw->ok(s))
+		return fail(w, "invalid value %s: %s", quote(qb, sizeof(qb), s),
+		    sw->why);
+	if (strlist_add(sw->l, s, sw->max) == -1)
+		return fail_nomem(w);
+	return 0;
+}
+
+int
+walk_strings(struct walk *w, const cJSON *v, const struct strings_walk *sw)
+{
+	if (list_size(w, v, "strings", (int)sw->max) == -1)
+		return -1;
+	return walk_items(w, v, string_item, (void *)sw);
+}
+
+/* ------------------------------------------------------------------ */
 /* typed getters                                                       */
 
 int

@@ -353,20 +353,15 @@ parent_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
+/* the executor sends the watcher nothing: an empty table */
+static const struct worker_peer peers[] = {
+	{ ROLE_EXECUTOR, NULL, 0, send_podset },
+};
+
 static int
 parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	uint32_t role;
-
-	if (ipc_get_u32(m, &role) == -1 || ipc_get_end(m) == -1 ||
-	    role != ROLE_EXECUTOR)
-		return -1;
-	/* the executor sends the watcher nothing: an empty table */
-	if (worker_peer_attach(&env, ROLE_EXECUTOR, ipc_take_fd(m),
-	    NULL, 0) == NULL)
-		fatalx("cannot attach the executor channel");
-	send_podset();
-	return 0;
+	return worker_peer_accept(&env, m, peers, nitems(peers));
 }
 
 #ifdef AGENTD_TEST_HOOKS
