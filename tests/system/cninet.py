@@ -204,3 +204,45 @@ class Failer:
                 os.kill(pid, 9)
             except ProcessLookupError:
                 pass
+
+
+GATE = """#!/bin/sh
+# {name}: the first ADD waits for {go}, then it is {real}
+echo "$CNI_COMMAND $(date +%s.%N) $$" >>{log}
+if [ "$CNI_COMMAND" = ADD ] && [ ! -e {entered} ]; then
+  echo $$ >{entered}
+  while [ ! -e {go} ]; do sleep 0.1; done
+fi
+exec {real}
+"""
+
+
+class Gate:
+    """A plugin script whose first ADD waits until open() is called and
+    then succeeds as the real plugin: an ADD that finishes late."""
+
+    def __init__(self, bindir, name, real):
+        self.path = os.path.join(bindir, name)
+        self.log = self.path + ".log"
+        self.entered = self.path + ".entered"
+        self.go = self.path + ".go"
+        with open(self.path, "w") as f:
+            f.write(GATE.format(name=name, real=os.path.join(PLUGINS, real),
+                                log=self.log, entered=self.entered,
+                                go=self.go))
+        os.chmod(self.path, 0o755)
+
+    def waiting(self):
+        return os.path.exists(self.entered)
+
+    def open(self):
+        with open(self.go, "w"):
+            pass
+
+    def calls(self, cmd=None):
+        try:
+            with open(self.log) as f:
+                rows = [ln.split() for ln in f if ln.strip()]
+        except FileNotFoundError:
+            return []
+        return [r[0] for r in rows if cmd is None or r[0] == cmd]

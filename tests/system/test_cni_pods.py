@@ -11,7 +11,7 @@ import os
 import signal
 import time
 
-from cninet import (BRIDGE, GATEWAY, Failer, lease_ips, leases,
+from cninet import (BRIDGE, GATEWAY, Failer, Gate, lease_ips, leases,
                     nat_rules, needs_plugins, ns_run, pins, plugin_dir,
                     start_in_netns, veth_count, veths, write_conflist)
 from cninet import netns  # noqa: F401 (a fixture)
@@ -365,6 +365,46 @@ def test_kill9_during_add_makes_the_sandbox_anew_without_a_leak(
         assert pins(a) == []
     finally:
         hanger.release()
+        a.cleanup()
+
+
+def test_executor_killed_during_add_leaves_no_rule_of_a_stale_ip(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    # the old executor's job outlives it and finishes its ADD (portmap's
+    # DNAT rules) after the new executor found the sandbox half made: the
+    # DEL must come after that ADD, or a rule to a released address stays
+    bindir = plugin_dir(tmp_path / "bin", "loopback", "bridge",
+                        "host-local")
+    gate = Gate(bindir, "gateportmap", "portmap")
+    cnidir, datadir = bridge_net(tmp_path, ("bridge", "gateportmap"))
+    a = start_in_netns(testbuild_dir, busybox_image, netns, cnidir, bindir)
+    try:
+        a.write_manifest("g.yaml", manifest(
+            "g", serve("g-here", 80), extra_ctr="    ports:\n"
+            "    - containerPort: 80\n      hostPort: 18096\n"))
+        wait_for(gate.waiting, 30, interval=0.2, what="the ADD at portmap")
+        first = lease_ips(datadir)
+        assert len(first) == 1
+        old = a.pid("executor")
+        os.kill(old, signal.SIGKILL)
+        a.wait_new_pid("executor", old)
+        time.sleep(1)
+        gate.open()
+        ip = pod_ip(wait_ip(a, "g"))
+        assert ip not in first
+        host_port_answers(netns, 18096, "g-here")
+        wait_for(lambda: lease_ips(datadir) == [ip], 20, interval=0.3,
+                 what="only the new sandbox's address")
+        # the first sandbox's DNAT went with its DEL
+        assert first[0] not in nat_rules(netns), nat_rules(netns)
+        chains = [ln for ln in nat_rules(netns).splitlines()
+                  if ln.startswith(":CNI-DN-")]
+        assert len(chains) == 1, chains
+        remove_all(a, "g")
+        assert "CNI-DN-" not in nat_rules(netns), nat_rules(netns)
+        assert not leases(datadir) and veth_count(netns) == 0
+    finally:
+        gate.open()
         a.cleanup()
 
 

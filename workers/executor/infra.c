@@ -15,6 +15,7 @@
  * The pod network is CNI's (cni.c): loopback, then cniConfDir's chain on
  * eth0, exactly as a CNI-based kubelet would configure it.
  */
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -22,6 +23,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -596,6 +598,39 @@ sandbox_network(const struct pod *p, const char *id, cJSON *meta,
 }
 
 /*
+ * The job creating a sandbox holds a lock on its directory until it
+ * returns, and a removal takes the lock first.  A job outlives an
+ * executor killed under it: the restarted executor finds that sandbox
+ * half made (net_pending) and removes it, and its DEL must come after
+ * the old job's last ADD, or what that ADD still did (portmap's DNAT to
+ * an address the DEL released) would stay.  -1: no directory.
+ */
+static int
+sandbox_lock(const char *id)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	ctr_dir(dir, sizeof(dir), id);
+	/* close-on-exec: no plugin, runtime or conmon may keep it */
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+static void
+sandbox_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd);
+}
+
+/*
  * What a failed creation made goes.  Nothing of the chain may stay: its
  * state file says what ran, and DEL without the namespace (CNI_NETNS
  * empty) is for IPAM and the host's side; the namespace goes next, with
@@ -630,6 +665,7 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 	struct rt_labels l;
 	cJSON *meta = NULL;
 	int created = 0, ret = -1, infra = sandbox_needs_infra(p), kept;
+	int lockfd = -1;
 	pid_t pid = 0;
 
 	memset(sb, 0, sizeof(*sb));
@@ -644,6 +680,10 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 	if (mkdir(dir, 0700) == -1)
 		return rt_seterrno(err, "mkdir %s", dir);
 	created = 1;
+	if ((lockfd = sandbox_lock(id)) == -1) {
+		rt_seterrno(err, "lock %s", dir);
+		goto out;
+	}
 	if (ctr_write_labels(id, &l, err) == -1)
 		goto out;
 	if ((meta = sandbox_meta(p, cgpath, !infra)) == NULL) {
@@ -679,6 +719,7 @@ out:
 		if (kept)
 			snprintf(sb->id, sizeof(sb->id), "%s", id);
 	}
+	sandbox_unlock(lockfd);
 	cJSON_Delete(meta);
 	return ret;
 }
@@ -840,11 +881,14 @@ rt_sandbox_remove(const char *id, struct rt_err *err)
 	const char *uid;
 	char uidbuf[POD_MAX_UID + 1];
 	cJSON *meta;
-	int ret;
+	int ret, lockfd;
 
 	if (!rt.initialized)
 		return rt_seterr(err, "runtime not initialized");
+	/* after the job creating it, if one is still at it */
+	lockfd = rt_valid_id(id) ? sandbox_lock(id) : -1;
 	if (infra_meta(id, &meta, err) == -1) {
+		sandbox_unlock(lockfd);
 		/* nothing recorded: still clear any pins and runtime leftovers */
 		if (!rt_valid_id(id))
 			return -1;
@@ -858,6 +902,7 @@ rt_sandbox_remove(const char *id, struct rt_err *err)
 	else
 		ret = infra_remove(id, meta, err);
 	cJSON_Delete(meta);
+	sandbox_unlock(lockfd);
 	if (uidbuf[0] != '\0') {
 		pod_release(uidbuf, id);
 		cg_pod_release(uidbuf);
