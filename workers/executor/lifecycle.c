@@ -2073,7 +2073,8 @@ creport_sandbox_error(const struct xpod *x, struct container_report *r)
 	char *msg;
 
 	if (x->sandbox_error[0] == '\0' || x->has_sandbox ||
-	    r->state != CSTATE_WAITING || r->container_id != NULL)
+	    x->st == XP_DENIED || r->state != CSTATE_WAITING ||
+	    r->container_id != NULL)
 		return;
 	if (asprintf(&msg, "Failed to create pod sandbox: %s",
 	    x->sandbox_error) == -1)
