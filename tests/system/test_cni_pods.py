@@ -200,7 +200,12 @@ def test_del_on_removal_releases_the_ip(testbuild_dir, busybox_image,
         one = pod_ip(wait_ip(a, "one"))
         two = pod_ip(wait_ip(a, "two"))
         assert lease_ips(datadir) == sorted([one, two])
-        # the lease file names the sandbox that holds it
+        # each lease names the sandbox that holds it (CNI_CONTAINERID)
+        holders = set()
+        for path in leases(datadir):
+            with open(path) as f:
+                holders.add(f.read().split()[0])
+        assert holders == set(pins(a)), (holders, pins(a))
         a.remove_manifest("one.yaml")
         wait_for(lambda: a.pod("default", "one-testnode") is None,
                  POD_TIMEOUT, interval=0.3, what="pod one removed")
