@@ -3,76 +3,21 @@ cniConfDir is every pod's eth0, after loopback; ADD on sandbox creation,
 DEL on removal, the result decoded by agentd-netparse, the pod's IP in
 status.podIP.
 
-agentd runs in a network namespace of the test's own (a holder process
-made with `unshare --net`, agentd started under `nsenter --net=`, which
-keeps the mount namespace), so the bridge, the veths and every packet stay
-in it; host-local's dataDir is under the test's temp dir.  Nothing here
-touches the host's network or /etc/cni."""
-import glob
+agentd runs in a network namespace of the test's own (cninet.py), so the
+bridge, the veths and every packet stay in it; host-local's dataDir is
+under the test's temp dir.  Nothing here touches the host's network or
+/etc/cni."""
 import json
 import os
 import signal
-import subprocess
 import time
 
-import pytest
+from cninet import (GATEWAY, PLUGINS, leases, needs_plugins, ns_run,
+                    start_in_netns, veths, write_conflist)
+from cninet import netns  # noqa: F401 (a fixture)
+from harness import manifest, running, wait_for, wait_pod
 
-from harness import manifest, running, start_agentd, wait_for, wait_pod
-
-PLUGINS = "/usr/lib/cni"
-SUBNET = "10.199.7.0/24"
-
-pytestmark = pytest.mark.skipif(
-    not all(os.access(os.path.join(PLUGINS, p), os.X_OK)
-            for p in ("bridge", "host-local", "portmap", "loopback")),
-    reason="the CNI plugins are not in /usr/lib/cni")
-
-
-@pytest.fixture
-def netns():
-    holder = subprocess.Popen(["unshare", "--net", "sleep", "infinity"])
-    own = os.readlink("/proc/self/ns/net")
-    try:
-        wait_for(lambda: os.readlink(f"/proc/{holder.pid}/ns/net") != own,
-                 5, what="the holder's network namespace")
-        ns_run(holder.pid, "ip", "link", "set", "lo", "up")
-        yield holder.pid
-    finally:
-        holder.kill()
-        holder.wait()
-
-
-def ns_run(pid, *argv, check=True):
-    return subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", *argv],
-                          capture_output=True, text=True, check=check,
-                          timeout=30)
-
-
-def write_conflist(cnidir, datadir, name="10-test.conflist"):
-    os.makedirs(cnidir, exist_ok=True)
-    conf = {
-        "cniVersion": "1.0.0",
-        "name": "testnet",
-        "plugins": [
-            {"type": "bridge", "bridge": "agtest0", "isGateway": True,
-             "ipMasq": False,
-             "ipam": {"type": "host-local",
-                      "ranges": [[{"subnet": SUBNET}]],
-                      "dataDir": datadir}},
-            {"type": "portmap", "capabilities": {"portMappings": True}},
-        ],
-    }
-    with open(os.path.join(cnidir, name), "w") as f:
-        json.dump(conf, f)
-
-
-def veths(pid):
-    return ns_run(pid, "ip", "-o", "link", "show", "type", "veth").stdout
-
-
-def leases(datadir):
-    return [p for p in glob.glob(os.path.join(datadir, "testnet", "*"))
-            if os.path.basename(p)[0].isdigit()]
+pytestmark = needs_plugins
 
 
 def test_status_says_loopback_only_without_configuration(pod_agentd):
@@ -93,9 +38,7 @@ def test_bridge_chain_add_reach_and_del(testbuild_dir, busybox_image,
     with open(os.path.join(cnidir, "00-broken.conf"), "w") as f:
         f.write('{"type": "bridge"}')
     write_conflist(cnidir, datadir)
-    a = start_agentd(testbuild_dir, busybox_image,
-                     extra_config={"cniConfDir": cnidir},
-                     prefix=["nsenter", f"--net=/proc/{netns}/ns/net"])
+    a = start_in_netns(testbuild_dir, busybox_image, netns, cnidir)
     try:
         st = a.status()["network"]
         assert st["mode"] == "cni" and st["name"] == "testnet", st
@@ -160,10 +103,7 @@ def test_failing_plugin_names_the_cni_error(testbuild_dir, busybox_image,
     cnidir.mkdir()
     (cnidir / "10-fail.conf").write_text(json.dumps(
         {"cniVersion": "1.0.0", "name": "failnet", "type": "failer"}))
-    a = start_agentd(testbuild_dir, busybox_image,
-                     extra_config={"cniConfDir": str(cnidir),
-                                   "cniBinDir": str(bindir)},
-                     prefix=["nsenter", f"--net=/proc/{netns}/ns/net"])
+    a = start_in_netns(testbuild_dir, busybox_image, netns, cnidir, bindir)
     try:
         a.write_manifest("f.yaml", manifest("f", "exec sleep 1000"))
         want = ("creating sandbox for default/f-testnode: CNI ADD failer: "
@@ -209,10 +149,7 @@ def test_chain_passes_prevresult_args_and_port_mappings(
                           "capabilities": {"portMappings": True}}
     with open(path, "w") as f:
         json.dump(conf, f)
-    a = start_agentd(testbuild_dir, busybox_image,
-                     extra_config={"cniConfDir": cnidir,
-                                   "cniBinDir": str(bindir)},
-                     prefix=["nsenter", f"--net=/proc/{netns}/ns/net"])
+    a = start_in_netns(testbuild_dir, busybox_image, netns, cnidir, bindir)
     try:
         a.write_manifest("pm.yaml", manifest(
             "pm", "exec sleep 1000", extra_ctr="    ports:\n"
@@ -266,10 +203,7 @@ def test_failed_add_releases_what_the_chain_took(testbuild_dir, busybox_image,
     conf["plugins"][1] = {"type": "failer"}
     with open(path, "w") as f:
         json.dump(conf, f)
-    a = start_agentd(testbuild_dir, busybox_image,
-                     extra_config={"cniConfDir": cnidir,
-                                   "cniBinDir": str(bindir)},
-                     prefix=["nsenter", f"--net=/proc/{netns}/ns/net"])
+    a = start_in_netns(testbuild_dir, busybox_image, netns, cnidir, bindir)
     try:
         a.write_manifest("f.yaml", manifest("f", "exec sleep 1000"))
         wait_pod(a, "f", lambda p: "CNI ADD failer: test plugin refuses"
@@ -308,10 +242,8 @@ def test_host_port_is_published_and_kept_by_its_first_pod(
     cnidir = str(tmp_path / "net.d")
     datadir = str(tmp_path / "ipam")
     write_conflist(cnidir, datadir)
-    a = start_agentd(testbuild_dir, busybox_image,
-                     extra_config={"cniConfDir": cnidir,
-                                   "allowPrivilegedHostPorts": "false"},
-                     prefix=["nsenter", f"--net=/proc/{netns}/ns/net"])
+    a = start_in_netns(testbuild_dir, busybox_image, netns, cnidir,
+                       extra_config={"allowPrivilegedHostPorts": "false"})
     try:
         a.write_manifest("srv.yaml", manifest(
             "srv", "while true; do echo hello-hostport | nc -l -p 80; done",
@@ -326,10 +258,9 @@ def test_host_port_is_published_and_kept_by_its_first_pod(
             assert f"{ip}\tsrv-testnode\n" in f.read()
         # portmap's DNAT, inside the test's namespace: the bridge's own
         # address (the gateway) on the hostPort reaches the pod's port 80
-        gw = SUBNET.rsplit(".", 1)[0] + ".1"
 
         def answer():
-            r = ns_run(netns, "busybox", "nc", "-w", "2", gw, "18082",
+            r = ns_run(netns, "busybox", "nc", "-w", "2", GATEWAY, "18082",
                        check=False)
             return "hello-hostport" in r.stdout
         assert wait_for(answer, 20, interval=0.5,

@@ -29,6 +29,8 @@
 #define BACKOFF_RESET_S		600	/* ran this long: backoff forgotten */
 #define IMAGE_RETRY_S		5	/* a missing image: look again */
 #define AUDIT_RETRY_S		2	/* an action the audit log refused */
+/* a sandbox removal (a CNI DEL) refused: again until it succeeds */
+#define SANDBOX_DEL_RETRY_S	10
 /* a failed sandbox is retried after the same 10 s doubling to 300 s */
 #define AUDIT_ACK_TIMEOUT_MS	10000
 #define AUDIT_REFUSED		"the audit log cannot record the action; " \
@@ -129,6 +131,9 @@ struct xpod {
 	char			 sandbox_error[POD_MAX_REASON];
 	uint32_t		 sb_backoff_s;	/* 0: no failure yet */
 	int64_t			 sb_retry_ns;	/* not before this */
+	int64_t			 sb_del_retry_ns; /* removal, not before */
+	/* left by a failed creation (timed out, DEL refused): removed first */
+	char			 sb_stray[RT_ID_MAX];
 	struct xctr		 ctrs[XPOD_MAX_SLOTS];
 	uint32_t		 n_slots;
 };

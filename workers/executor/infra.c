@@ -15,6 +15,7 @@
  * The pod network is CNI's (cni.c): loopback, then cniConfDir's chain on
  * eth0, exactly as a CNI-based kubelet would configure it.
  */
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -22,6 +23,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -549,6 +551,29 @@ sandbox_ips(const struct cni_result *res, char *out, size_t len)
 }
 
 /*
+ * "net_pending" in meta.json while the CNI ADD runs: a sandbox found
+ * with it (agentd killed during ADD) has a network half made and no
+ * recorded pod IP, so it is not adopted but reported gone, which removes
+ * it (CNI DEL from cni.json, releasing what the chain took) and makes
+ * the pod's sandbox anew.
+ */
+static int
+sandbox_net_pending(const char *id, cJSON *meta, int pending,
+    struct rt_err *err)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "net_pending");
+	if (pending && !cJSON_AddNumberToObject(meta, "net_pending", 1))
+		return rt_seterr(err, "out of memory");
+	return ctr_write_meta(id, meta, err);
+}
+
+static int
+meta_net_pending(const cJSON *meta)
+{
+	return rt_json_int(meta, "net_pending", 0) != 0;
+}
+
+/*
  * CNI ADD; the addresses are the pod's IPs, kept for re-adoption, and
  * /etc/hosts gets its "<podIP> <hostname>" lines now that they are known
  */
@@ -558,16 +583,78 @@ sandbox_network(const struct pod *p, const char *id, cJSON *meta,
 {
 	struct cni_result res;
 
-	if (cni_add(p, id, sb->netns_path, &res, err) == -1)
+	if (sandbox_net_pending(id, meta, 1, err) == -1 ||
+	    cni_add(p, id, sb->netns_path, &res, err) == -1)
 		return -1;
-	if (res.n_ips == 0)
-		return 0;
-	sandbox_ips(&res, sb->pod_ip, sizeof(sb->pod_ip));
-	if (pod_hosts_write(p, sb->pod_ip, err) == -1)
-		return rt_wrap(err, "writing the pod's hosts");
-	if (meta_put(meta, "pod_ip", cJSON_CreateString(sb->pod_ip)) == -1)
-		return rt_seterr(err, "out of memory");
-	return ctr_write_meta(id, meta, err);
+	if (res.n_ips > 0) {
+		sandbox_ips(&res, sb->pod_ip, sizeof(sb->pod_ip));
+		if (pod_hosts_write(p, sb->pod_ip, err) == -1)
+			return rt_wrap(err, "writing the pod's hosts");
+		if (meta_put(meta, "pod_ip",
+		    cJSON_CreateString(sb->pod_ip)) == -1)
+			return rt_seterr(err, "out of memory");
+	}
+	return sandbox_net_pending(id, meta, 0, err);
+}
+
+/*
+ * The job creating a sandbox holds a lock on its directory until it
+ * returns, and a removal takes the lock first.  A job outlives an
+ * executor killed under it: the restarted executor finds that sandbox
+ * half made (net_pending) and removes it, and its DEL must come after
+ * the old job's last ADD, or what that ADD still did (portmap's DNAT to
+ * an address the DEL released) would stay.  -1: no directory.
+ */
+static int
+sandbox_lock(const char *id)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	ctr_dir(dir, sizeof(dir), id);
+	/* close-on-exec: no plugin, runtime or conmon may keep it */
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+static void
+sandbox_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd);
+}
+
+/*
+ * What a failed creation made goes.  Nothing of the chain may stay: its
+ * state file says what ran, and DEL without the namespace (CNI_NETNS
+ * empty) is for IPAM and the host's side; the namespace goes next, with
+ * its interfaces.  A refused DEL keeps everything, cni.json with it, and
+ * returns 1: the sandbox is then the lifecycle's to remove, with retries,
+ * so that the address the chain took is not lost with its record.
+ */
+static int
+sandbox_undo(const struct pod *p, const char *id, int infra)
+{
+	struct rt_err e;
+
+	memset(&e, 0, sizeof(e));
+	if (!p->host_network && cni_del(id, NULL, &e) == -1) {
+		log_warnx("sandbox %s: %s; kept for its removal", id,
+		    rt_errmsg(&e));
+		return 1;
+	}
+	if (infra)
+		ctr_remove(id, &e);
+	else
+		pinned_teardown(id, &e);
+	pod_release(p->uid, id);
+	return 0;
 }
 
 static int
@@ -576,9 +663,9 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 {
 	char id[RT_HEXID_LEN + 1], dir[PATH_MAX], cgpath[PATH_MAX];
 	struct rt_labels l;
-	struct rt_err ignore;
 	cJSON *meta = NULL;
-	int created = 0, ret = -1, infra = sandbox_needs_infra(p);
+	int created = 0, ret = -1, infra = sandbox_needs_infra(p), kept;
+	int lockfd = -1;
 	pid_t pid = 0;
 
 	memset(sb, 0, sizeof(*sb));
@@ -593,6 +680,10 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 	if (mkdir(dir, 0700) == -1)
 		return rt_seterrno(err, "mkdir %s", dir);
 	created = 1;
+	if ((lockfd = sandbox_lock(id)) == -1) {
+		rt_seterrno(err, "lock %s", dir);
+		goto out;
+	}
 	if (ctr_write_labels(id, &l, err) == -1)
 		goto out;
 	if ((meta = sandbox_meta(p, cgpath, !infra)) == NULL) {
@@ -623,21 +714,12 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 	ret = 0;
 out:
 	if (ret == -1 && created) {
-		/*
-		 * Nothing of the chain stays: its state file says what ran.
-		 * The namespace goes next, with its interfaces; DEL without
-		 * it (CNI_NETNS empty) is for IPAM and the host's side.
-		 */
-		memset(&ignore, 0, sizeof(ignore));
-		if (!p->host_network && cni_del(id, NULL, &ignore) == -1)
-			log_warnx("sandbox %s: %s", id, rt_errmsg(&ignore));
-		if (infra)
-			ctr_remove(id, &ignore);
-		else
-			pinned_teardown(id, &ignore);
-		pod_release(p->uid, id);
+		kept = sandbox_undo(p, id, infra);
 		memset(sb, 0, sizeof(*sb));
+		if (kept)
+			snprintf(sb->id, sizeof(sb->id), "%s", id);
 	}
+	sandbox_unlock(lockfd);
 	cJSON_Delete(meta);
 	return ret;
 }
@@ -695,6 +777,12 @@ rt_sandbox_status(const char *id, struct rt_sandbox *sb, struct rt_cstate *st,
 	if (infra_meta(id, &meta, err) == -1)
 		return -1;
 	snprintf(sb->id, sizeof(sb->id), "%s", id);
+	if (meta_net_pending(meta)) {
+		log_warnx("sandbox %s: its CNI ADD did not finish", id);
+		st->status = RT_EXITED;
+		cJSON_Delete(meta);
+		return 0;
+	}
 	if (rt_json_int(meta, "pinned", 0) != 0) {
 		pinned_status(id, meta, sb, st);
 		cJSON_Delete(meta);
@@ -793,11 +881,14 @@ rt_sandbox_remove(const char *id, struct rt_err *err)
 	const char *uid;
 	char uidbuf[POD_MAX_UID + 1];
 	cJSON *meta;
-	int ret;
+	int ret, lockfd;
 
 	if (!rt.initialized)
 		return rt_seterr(err, "runtime not initialized");
+	/* after the job creating it, if one is still at it */
+	lockfd = rt_valid_id(id) ? sandbox_lock(id) : -1;
 	if (infra_meta(id, &meta, err) == -1) {
+		sandbox_unlock(lockfd);
 		/* nothing recorded: still clear any pins and runtime leftovers */
 		if (!rt_valid_id(id))
 			return -1;
@@ -811,6 +902,7 @@ rt_sandbox_remove(const char *id, struct rt_err *err)
 	else
 		ret = infra_remove(id, meta, err);
 	cJSON_Delete(meta);
+	sandbox_unlock(lockfd);
 	if (uidbuf[0] != '\0') {
 		pod_release(uidbuf, id);
 		cg_pod_release(uidbuf);

@@ -782,6 +782,35 @@ op_done(void *arg, struct job_out *out)
 
 /* ---- the sandbox ---- */
 
+static int	op_remove(enum op_kind, struct xpod *, struct xctr *,
+		    const char *);
+
+/*
+ * A sandbox a failed creation left behind (its job timed out, or the DEL
+ * undoing its ADD was refused) is removed before the pod's next sandbox
+ * and before the pod is gone, retried like any sandbox removal: what it
+ * holds (an address, a veth) is released only by its DEL.
+ */
+static void
+remove_stray(struct xpod *x)
+{
+	if (x->sb_del_retry_ns > now_ns()) {
+		wake_at(x, x->sb_del_retry_ns);
+		return;
+	}
+	if (op_remove(OP_SANDBOX_REMOVE, x, NULL, x->sb_stray) == -1)
+		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
+}
+
+static void
+sandbox_stray(struct xpod *x, const char *id)
+{
+	log_warnx("pod %s/%s: sandbox %s left by the failed creation; "
+	    "removing it", x->pod.namespace, x->pod.name, id);
+	snprintf(x->sb_stray, sizeof(x->sb_stray), "%s", id);
+	remove_stray(x);
+}
+
 /*
  * A sandbox that cannot be created (a failing CNI plugin, a cgroup that
  * cannot be made) is retried with the crash-loop backoff of containers,
@@ -844,6 +873,10 @@ sandbox_create(struct xpod *x)
 {
 	struct op *o;
 
+	if (x->sb_stray[0] != '\0') {
+		remove_stray(x);
+		return;		/* its removal steps us again */
+	}
 	if (x->sb_retry_ns > now_ns()) {
 		wake_at(x, x->sb_retry_ns);
 		return;		/* backing off: no job, no record */
@@ -898,9 +931,9 @@ sandbox_done(struct op *o, struct job_out *out)
 		sandbox_failed(x, out->msg, out->timed_out ? "timeout" : NULL);
 		sandbox_backoff(x);
 		/* a job killed at its timeout may have left a half-made
-		   sandbox; refused, the restart's cleanup removes it */
-		if (out->timed_out)
-			(void)op_remove(OP_SANDBOX_REMOVE, x, NULL, o->id);
+		   sandbox, and one whose DEL was refused is kept (sb.id) */
+		if (out->timed_out || out->sb.id[0] != '\0')
+			sandbox_stray(x, o->id);
 		return;
 	}
 	x->sb = out->sb;
@@ -1305,8 +1338,28 @@ remove_container(struct xpod *x, struct xctr *c)
 static void
 remove_sandbox(struct xpod *x)
 {
+	if (x->sb_del_retry_ns > now_ns()) {
+		wake_at(x, x->sb_del_retry_ns);
+		return;		/* a refused DEL: not at every step */
+	}
 	if (op_remove(OP_SANDBOX_REMOVE, x, NULL, x->sb.id) == -1)
 		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
+}
+
+/*
+ * A sandbox removal that failed (a plugin refusing DEL, a busy mount) is
+ * tried again every SANDBOX_DEL_RETRY_S for as long as it fails: the
+ * state it needs stays with the sandbox, and the address it holds must
+ * come back to IPAM.  Each try is two audit records and a job, so not
+ * at every step.
+ */
+static void
+sandbox_remove_failed(struct xpod *x, const char *id)
+{
+	if (strcmp(id, x->sb.id) != 0 && strcmp(id, x->sb_stray) != 0)
+		return;
+	x->sb_del_retry_ns = now_ns() + SANDBOX_DEL_RETRY_S * NS_PER_S;
+	wake_at(x, x->sb_del_retry_ns);
 }
 
 /* a removed container: its slot starts afresh, or goes (orphans) */
@@ -1347,12 +1400,19 @@ remove_done(struct op *o, struct job_out *out)
 		log_warnx("remove %s: %s", o->id, out->msg);
 		if (o->c != NULL)
 			o->c->st = XC_EXITED;	/* removed again later */
+		else
+			sandbox_remove_failed(x, o->id);
 		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
 		return;
 	}
 	op_audit(AUDIT_OUTCOME, o, o->details, "ok", NULL);
 	if (o->kind == OP_SANDBOX_REMOVE) {
+		if (strcmp(o->id, x->sb_stray) == 0) {
+			x->sb_stray[0] = '\0';
+			x->sb_del_retry_ns = 0;
+		}
 		if (strcmp(o->id, x->sb.id) == 0) {
+			x->sb_del_retry_ns = 0;
 			x->has_sandbox = 0;
 			memset(&x->sb, 0, sizeof(x->sb));
 		}
@@ -1767,6 +1827,10 @@ teardown_step(struct xpod *x)
 		remove_sandbox(x);
 		return;
 	}
+	if (x->sb_stray[0] != '\0') {
+		remove_stray(x);
+		return;
+	}
 	log_info("pod %s/%s (%s) terminated and removed", x->pod.namespace,
 	    x->pod.name, x->pod.uid);
 	if (x->has_spec)
@@ -1998,6 +2062,29 @@ fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
 	}
 }
 
+/*
+ * A pod whose sandbox cannot be made: its containers wait in
+ * ContainerCreating and say why where `kubectl get pod` shows it, in the
+ * words of the kubelet's FailedCreatePodSandBox event.
+ */
+static void
+creport_sandbox_error(const struct xpod *x, struct container_report *r)
+{
+	char *msg;
+
+	if (x->sandbox_error[0] == '\0' || x->has_sandbox ||
+	    x->st == XP_DENIED || r->state != CSTATE_WAITING ||
+	    r->container_id != NULL)
+		return;
+	if (asprintf(&msg, "Failed to create pod sandbox: %s",
+	    x->sandbox_error) == -1)
+		return;
+	free(r->reason);
+	free(r->message);
+	r->reason = strdup("ContainerCreating");
+	r->message = msg;
+}
+
 int
 lc_fill_report(struct xpod *x, struct pod_report *r)
 {
@@ -2029,6 +2116,7 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 	r->n_containers = x->pod.n_containers;
 	for (i = 0; i < x->pod.n_containers; i++) {
 		fill_creport(x, i, &r->containers[i]);
+		creport_sandbox_error(x, &r->containers[i]);
 		if (denied)
 			r->containers[i].state = CSTATE_WAITING;
 	}

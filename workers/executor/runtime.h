@@ -112,7 +112,8 @@ void	rt_image_free(struct rt_image *);
 /* one line per image: "REF DIGEST SIZE\n"; returns malloc'd text */
 char	*rt_image_list(struct rt_err *);
 
-/* sandboxes */
+/* sandboxes; a failed create with sb->id set left that sandbox (its CNI
+   DEL refused), which the caller removes */
 int	rt_sandbox_create(const struct pod *, const char *spec_hash,
 	    int64_t pod_created_ns, struct rt_sandbox *, struct rt_err *);
 int	rt_sandbox_status(const char *id, struct rt_sandbox *, struct rt_cstate *,
