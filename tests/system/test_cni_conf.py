@@ -6,49 +6,21 @@ configurations.
 
 agentd runs in a network namespace of the test's own, as in test_cni.py;
 host-local's dataDir is under the test's temp dir."""
-import glob
 import json
 import os
 import signal
-import subprocess
 import time
 
 import pytest
 
+from cninet import PLUGINS, needs_plugins, netns  # noqa: F401 (fixture)
 from harness import manifest, running, start_agentd, wait_for, wait_pod
 
-PLUGINS = "/usr/lib/cni"
 SUBNET = "10.199.9.0/24"
 
-pytestmark = pytest.mark.skipif(
-    not all(os.access(os.path.join(PLUGINS, p), os.X_OK)
-            for p in ("bridge", "host-local", "loopback")),
-    reason="the CNI plugins are not in /usr/lib/cni")
+pytestmark = needs_plugins
 
 
-# ---- copied from test_cni.py for now; the integrator switches these to
-# ---- tests/system/cninet.py, where another helper is moving them
-
-@pytest.fixture
-def netns():
-    holder = subprocess.Popen(["unshare", "--net", "sleep", "infinity"])
-    own = os.readlink("/proc/self/ns/net")
-    try:
-        wait_for(lambda: os.readlink(f"/proc/{holder.pid}/ns/net") != own,
-                 5, what="the holder's network namespace")
-        ns_run(holder.pid, "ip", "link", "set", "lo", "up")
-        yield holder.pid
-    finally:
-        holder.kill()
-        holder.wait()
-
-
-def ns_run(pid, *argv, check=True):
-    return subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", *argv],
-                          capture_output=True, text=True, check=check,
-                          timeout=30)
-
-# ---- end of the copies
 
 
 def bridge_conf(datadir, name="confnet", bridge="agconf0", extra=None):
@@ -151,7 +123,7 @@ def test_config_appearing_changing_and_going_is_noticed(
         plugin = dict(conf["plugins"][0], cniVersion="1.0.0",
                       name="firstnet")
         write_json(first, plugin)
-        wait_for(lambda: a.status()["network"].get("file") == first, 3,
+        wait_for(lambda: a.status()["network"].get("file") == first, 15,
                  interval=0.1, what="the earlier file chosen")
         assert f"network: firstnet from {first}" in a.log()
 
@@ -159,7 +131,7 @@ def test_config_appearing_changing_and_going_is_noticed(
         remove_pods(a, ["w"])
         for f in (first, path):
             os.unlink(f)
-        wait_for(lambda: a.status()["network"]["mode"] == "loopback", 3,
+        wait_for(lambda: a.status()["network"]["mode"] == "loopback", 15,
                  interval=0.1, what="loopback only again")
         assert log_count(a, "network: loopback only") == 2
         assert net_records(a)[-1]["details"] == {
@@ -473,8 +445,11 @@ def gc_calls(log):
     return out, order
 
 
-def test_gc_at_start_with_the_valid_attachments(
-        testbuild_dir, busybox_image, tmp_path, netns):
+def gc_setup(tmp_path, conf=None):
+    """A bin dir with loopback and the recording GC plugin, and a
+    cniConfDir holding conf (default: a 1.1 network of two gcrec
+    plugins); returns the bin dir, the conf dir, the recorder's log and
+    its slow/fail switch prefix."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     os.symlink(os.path.join(PLUGINS, "loopback"), bindir / "loopback")
@@ -483,10 +458,16 @@ def test_gc_at_start_with_the_valid_attachments(
     os.chmod(bindir / "gcrec", 0o755)
     cnidir = tmp_path / "net.d"
     cnidir.mkdir()
-    write_json(str(cnidir / "10-gc.conflist"), {
+    write_json(str(cnidir / "10-gc.conflist"), conf or {
         "cniVersion": "1.1.0", "name": "gcnet",
         "plugins": [{"type": "gcrec", "tag": "first"},
                     {"type": "gcrec", "tag": "second"}]})
+    return bindir, cnidir, log, slow
+
+
+def test_gc_at_start_with_the_valid_attachments(
+        testbuild_dir, busybox_image, tmp_path, netns):
+    bindir, cnidir, log, slow = gc_setup(tmp_path)
     a = in_netns(testbuild_dir, busybox_image, netns,
                  cniConfDir=str(cnidir), cniBinDir=str(bindir))
     try:
@@ -553,17 +534,10 @@ def test_gc_at_start_with_the_valid_attachments(
 
 def test_no_gc_below_1_1_or_with_disable_gc(testbuild_dir, busybox_image,
                                              tmp_path, netns):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    os.symlink(os.path.join(PLUGINS, "loopback"), bindir / "loopback")
-    log, slow = str(tmp_path / "gc.log"), str(tmp_path / "slow")
-    (bindir / "gcrec").write_text(GCREC.format(log=log, slow=slow))
-    os.chmod(bindir / "gcrec", 0o755)
-    cnidir = tmp_path / "net.d"
-    cnidir.mkdir()
+    bindir, cnidir, log, slow = gc_setup(tmp_path, {
+        "cniVersion": "1.0.0", "name": "gcnet",
+        "plugins": [{"type": "gcrec"}]})
     conf = str(cnidir / "10-gc.conflist")
-    write_json(conf, {"cniVersion": "1.0.0", "name": "gcnet",
-                      "plugins": [{"type": "gcrec"}]})
     a = in_netns(testbuild_dir, busybox_image, netns,
                  cniConfDir=str(cnidir), cniBinDir=str(bindir))
     try:
@@ -585,19 +559,8 @@ def test_no_gc_below_1_1_or_with_disable_gc(testbuild_dir, busybox_image,
 
 def test_failing_gc_is_audited_and_pods_are_still_made(
         testbuild_dir, busybox_image, tmp_path, netns):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    os.symlink(os.path.join(PLUGINS, "loopback"), bindir / "loopback")
-    log, slow = str(tmp_path / "gc.log"), str(tmp_path / "slow")
-    (bindir / "gcrec").write_text(GCREC.format(log=log, slow=slow))
-    os.chmod(bindir / "gcrec", 0o755)
+    bindir, cnidir, log, slow = gc_setup(tmp_path)
     open(slow + ".fail", "w").close()
-    cnidir = tmp_path / "net.d"
-    cnidir.mkdir()
-    write_json(str(cnidir / "10-gc.conflist"), {
-        "cniVersion": "1.1.0", "name": "gcnet",
-        "plugins": [{"type": "gcrec", "tag": "first"},
-                    {"type": "gcrec", "tag": "second"}]})
     a = in_netns(testbuild_dir, busybox_image, netns,
                  cniConfDir=str(cnidir), cniBinDir=str(bindir))
     try:
