@@ -23,17 +23,18 @@ LDFLAGS		+= -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 # each binary links only the system libraries it uses: libyaml where YAML
 # is read (agentd.yaml by agentd and agentctl, manifests by the watcher),
 # libcrypto for the audit HMAC and the digests (static pod uids, images,
-# identities), libseccomp in the sandboxed workers (workers/sandbox.c);
-# nothing uses libssl
+# identities), libseccomp in the sandboxed workers (workers/sandbox.c),
+# libhttp_parser for the API server's HTTP responses in the watcher
+# (workers/watcher/apihttp.c); nothing uses libssl
 AGENTD_LIBS	= -levent -lcrypto -lcjson -lyaml
 AGENTCTL_LIBS	= -levent -lcrypto -lcjson -lyaml
-WATCHER_LIBS	= -levent -lcrypto -lcjson -lyaml -lseccomp
+WATCHER_LIBS	= -levent -lcrypto -lcjson -lyaml -lseccomp -lhttp_parser
 EXECUTOR_LIBS	= -levent -lcrypto -lcjson -lseccomp
 REPORTER_LIBS	= -levent -lcjson -lseccomp
 NOOP_LIBS	= -levent -lseccomp
 NETPARSE_LIBS	= -levent -lcjson -lseccomp
 # tests, tools, benchmarks and fuzz targets: the union
-LIBS		= -levent -lcrypto -lcjson -lseccomp -lyaml
+LIBS		= -levent -lcrypto -lcjson -lseccomp -lyaml -lhttp_parser
 
 MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 		  workers/executor/executor.c workers/reporter/reporter.c \

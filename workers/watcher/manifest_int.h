@@ -113,8 +113,19 @@ int		 spec_containers(struct walk *, const cJSON *, void *);
 int		 walk_pod(const cJSON *, int, struct pod *,
 		    struct manifest_error *);
 
-/* load.c */
+/* load.c: the bounds a loaded tree must keep (a manifest's, or a watch
+ * event's and a list's, apiwatch.c) */
+struct load_bounds {
+	size_t		 bytes;
+	unsigned	 nodes;		/* values in the document */
+	int		 depth;		/* nested maps/lists, root = 1 */
+};
+extern const struct load_bounds load_manifest_bounds;
 int		 load(const uint8_t *, size_t, int, cJSON **,
+		    struct manifest_error *);
+int		 load_json(const uint8_t *, size_t, const struct load_bounds *,
+		    cJSON **, struct manifest_error *);
+int		 load_tree_check(const cJSON *, const struct load_bounds *,
 		    struct manifest_error *);
 
 /* staticpod.c */
