@@ -420,6 +420,36 @@ TEST(test_deleted_refused_pod_still_names_it)
 	free(resp);
 }
 
+/* the deletion fields and the node, kept whatever the model says */
+static int
+keep_meta(void *arg, struct apiwatch_event *ev)
+{
+	*(struct apiobj_meta *)arg = ev->meta;
+	return 0;
+}
+
+TEST(test_meta_keeps_deletion_and_node)
+{
+	char *pod = fixture_compact("api-testdata/core.v1.Pod.json");
+	char *line = fmt("{\"type\":\"MODIFIED\",\"object\":%s}\n", pod);
+	const char *plain = EV("ADDED", POD_JSON("web", UID1, "101"));
+	struct apiobj_meta m;
+	struct apiwatch w;
+
+	apiwatch_init(&w, 0, keep_meta, &m);
+	REQUIRE(apiwatch_feed(&w, (uint8_t *)line, strlen(line)) == 0);
+	CHECK(m.deleting);
+	CHECK_EQ_INT(m.deletion_grace_seconds, 10);
+	CHECK_STR(m.node_name, "nodeNameValue");
+	REQUIRE(apiwatch_feed(&w, (const uint8_t *)plain, strlen(plain)) == 0);
+	CHECK(!m.deleting);
+	CHECK_EQ_INT(m.deletion_grace_seconds, -1);
+	CHECK_STR(m.node_name, "node-1");
+	apiwatch_free(&w);
+	free(line);
+	free(pod);
+}
+
 TEST(test_real_pod_fixture_event_refused_field_by_field)
 {
 	char *pod = fixture_compact("api-testdata/core.v1.Pod.json");
@@ -819,6 +849,51 @@ TEST(test_retry_after_is_read)
 	run_free(&x);
 }
 
+TEST(test_2xx_must_be_json)
+{
+	struct run x;
+
+	run_str(&x, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	CHECK_EQ_INT(x.rc, -1);
+	CHECK_CONTAINS(x.h.error, "Content-Type \"text/html\", not "
+	    "application/json");
+	run_free(&x);
+	run_str(&x, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	CHECK_EQ_INT(x.rc, -1);
+	CHECK_CONTAINS(x.h.error, "Content-Type \"\"");
+	run_free(&x);
+	run_str(&x, "HTTP/1.1 200 OK\r\ncontent-type: Application/JSON; "
+	    "charset=utf-8\r\nContent-Length: 0\r\n\r\n");
+	CHECK_EQ_INT(x.rc, 0);
+	run_free(&x);
+	run_str(&x, "HTTP/1.1 200 OK\r\nContent-Type: application/jsonx\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	CHECK_EQ_INT(x.rc, -1);
+	run_free(&x);
+	/* an error reply may be anything: its body is only read as Status */
+	run_str(&x, "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\n"
+	    "Content-Length: 5\r\n\r\n<html");
+	CHECK_EQ_INT(x.rc, 0);
+	CHECK_EQ_INT(x.h.status, 502);
+	run_free(&x);
+}
+
+TEST(test_keep_alive_is_reported)
+{
+	struct run x;
+
+	run_str(&x, RESP_HEAD "Content-Length: 0\r\n\r\n");
+	CHECK_EQ_INT(x.rc, 0);
+	CHECK(x.h.keep_alive);
+	run_free(&x);
+	run_str(&x, RESP_HEAD "Connection: close\r\nContent-Length: 0\r\n"
+	    "\r\n");
+	CHECK_EQ_INT(x.rc, 0);
+	CHECK(!x.h.keep_alive);
+	run_free(&x);
+}
+
 TEST(test_gzip_body_refused)
 {
 	struct run x;
@@ -878,11 +953,11 @@ TEST(test_informational_response_refused)
 static char *
 headers_resp(unsigned n)
 {
-	char *s = fmt("HTTP/1.1 200 OK\r\n"), *t;
+	char *s = fmt(RESP_HEAD), *t;
 	unsigned i;
 
-	/* n headers in all, Content-Length the last */
-	for (i = 0; i + 1 < n; i++) {
+	/* n headers in all: Content-Type, X-H*, Content-Length */
+	for (i = 0; i + 2 < n; i++) {
 		t = fmt("%sX-H%u: v\r\n", s, i);
 		free(s);
 		s = t;
@@ -922,15 +997,14 @@ static char *
 header_bytes_resp(size_t total)
 {
 	/* status text "OK" (2) + "X-Big" (5) + value + "Content-Length" and
-	 * "0" (15) */
-	size_t vlen = total - 2 - 5 - 15;
+	 * "0" (15) + "Content-Type" and "application/json" (28) */
+	size_t vlen = total - 2 - 5 - 15 - 28;
 	char *v = malloc(vlen + 1), *s;
 
 	REQUIRE(v != NULL);
 	memset(v, 'a', vlen);
 	v[vlen] = '\0';
-	s = fmt("HTTP/1.1 200 OK\r\nX-Big: %s\r\nContent-Length: 0\r\n\r\n",
-	    v);
+	s = fmt(RESP_HEAD "X-Big: %s\r\nContent-Length: 0\r\n\r\n", v);
 	free(v);
 	return s;
 }
@@ -1044,7 +1118,7 @@ TEST(test_pod_list_decoded)
 	    "\"uid\":\"" UID1 "\",\"resourceVersion\":\"200\"},\"spec\":{"
 	    "\"containers\":[{\"name\":\"app\",\"image\":\"nginx\"}]}},%s]}",
 	    real);
-	char *resp = fmt("HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
+	char *resp = fmt(RESP_HEAD "Content-Length: %zu\r\n\r\n%s",
 	    strlen(body), body);
 	struct apihttp h;
 	struct apilist l;
@@ -1164,7 +1238,7 @@ TEST(test_list_body_at_limit_and_over)
 	memcpy(body, "{\"metadata\":{\"resourceVersion\":\"1\"}}",
 	    strlen("{\"metadata\":{\"resourceVersion\":\"1\"}}"));
 	/* Content-Length: at the limit, then one over (refused up front) */
-	resp = fmt("HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%.*s", max,
+	resp = fmt(RESP_HEAD "Content-Length: %zu\r\n\r\n%.*s", max,
 	    (int)max, body);
 	CHECK_EQ_INT(list_http(resp, strlen(resp), max, 100, &h), 0);
 	CHECK_EQ_INT(h.body_len, max);
@@ -1176,7 +1250,7 @@ TEST(test_list_body_at_limit_and_over)
 	CHECK_CONTAINS(err, "1000 bytes, more than the 999 allowed");
 	apihttp_free(&h);
 	free(resp);
-	resp = fmt("HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", max + 1);
+	resp = fmt(RESP_HEAD "Content-Length: %zu\r\n\r\n", max + 1);
 	CHECK_EQ_INT(list_http(resp, strlen(resp), max, 100, &h), -1);
 	CHECK_CONTAINS(h.error, "1001 bytes (Content-Length), more than the "
 	    "1000 allowed");
@@ -1200,7 +1274,7 @@ TEST(test_list_body_at_limit_and_over)
 TEST(test_list_default_body_limit_is_16_mib)
 {
 	struct apihttp h;
-	char *resp = fmt("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n",
+	char *resp = fmt(RESP_HEAD "Content-Length: %d\r\n\r\n",
 	    APIHTTP_MAX_LIST_BODY + 1);
 
 	CHECK_EQ_INT(APIHTTP_MAX_LIST_BODY, 16 * 1024 * 1024);

@@ -194,6 +194,21 @@ on_header_value(http_parser *p, const char *at, size_t len)
 	return 0;
 }
 
+/* "application/json", any case, with or without parameters */
+static int
+content_type_json(const char *ct)
+{
+	static const char json[] = "application/json";
+	size_t n = sizeof(json) - 1;
+
+	if (strncasecmp(ct, json, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
 /* where the body goes is known once the status is */
 static int
 on_headers_complete(http_parser *p)
@@ -207,10 +222,16 @@ on_headers_complete(http_parser *p)
 	h->chunked = (p->flags & F_CHUNKED) != 0;
 	h->content_length = (p->flags & F_CONTENTLENGTH) ?
 	    (int64_t)p->content_length : -1;
+	h->keep_alive = http_should_keep_alive(p);
 	h->headers_done = 1;
 	if (h->status < 200)
 		return apihttp_fail(h, "HTTP %d: an informational response "
 		    "to a GET", h->status);
+	/* a proxy's HTML page is no API object: say so, not "bad JSON" */
+	if (h->status < 300 && !content_type_json(h->content_type))
+		return apihttp_fail(h, "HTTP %d response is Content-Type "
+		    "\"%s\", not application/json", h->status,
+		    h->content_type);
 	h->streaming = h->stream != NULL && h->status < 300;
 	if (h->streaming)
 		return 0;

@@ -17,6 +17,7 @@
  * still forget the pod when it is DELETED.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,10 @@
 
 /* the envelope around a Pod: the Pod itself keeps a manifest's bounds */
 static const struct load_bounds event_bounds_default = {
-	APIWATCH_MAX_LINE, MANIFEST_MAX_NODES + 16, MANIFEST_MAX_DEPTH + 1
+	"watch event", APIWATCH_MAX_LINE, MANIFEST_MAX_NODES + 16, MANIFEST_MAX_DEPTH + 1
 };
 static const struct load_bounds status_bounds = {
-	APIHTTP_MAX_ERROR_BODY, 4096, 16
+	"Status", APIHTTP_MAX_ERROR_BODY, 4096, 16
 };
 /* the list's own bound is its size; each item is held to a Pod's */
 #define APILIST_MAX_NODES	(APILIST_MAX_ITEMS * (MANIFEST_MAX_NODES + 8) \
@@ -98,14 +99,34 @@ metadata_of(const cJSON *obj)
 	return cJSON_IsObject(md) ? md : NULL;
 }
 
+/* metadata.deletionGracePeriodSeconds: a whole number of seconds >= 0 */
+static int64_t
+grace_get(const cJSON *v)
+{
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > (double)INT32_MAX ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble)
+		return -1;
+	return (int64_t)v->valuedouble;
+}
+
 static void
 meta_get(const cJSON *obj, struct apiobj_meta *m)
 {
-	const cJSON *md = metadata_of(obj);
+	const cJSON *md = metadata_of(obj), *spec, *dt;
 
 	memset(m, 0, sizeof(*m));
+	m->deletion_grace_seconds = -1;
+	spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+	if (cJSON_IsObject(spec))
+		name_copy(cJSON_GetObjectItemCaseSensitive(spec, "nodeName"),
+		    m->node_name, sizeof(m->node_name));
 	if (md == NULL)
 		return;
+	dt = cJSON_GetObjectItemCaseSensitive(md, "deletionTimestamp");
+	m->deleting = cJSON_IsString(dt) && dt->valuestring[0] != '\0';
+	m->deletion_grace_seconds = grace_get(cJSON_GetObjectItemCaseSensitive(
+	    md, "deletionGracePeriodSeconds"));
 	name_copy(cJSON_GetObjectItemCaseSensitive(md, "namespace"),
 	    m->namespace, sizeof(m->namespace));
 	name_copy(cJSON_GetObjectItemCaseSensitive(md, "name"), m->name,
@@ -609,7 +630,7 @@ apilist_decode(const uint8_t *buf, size_t len, size_t max_bytes,
     struct apilist *out, char *err, size_t errlen)
 {
 	struct load_bounds lb = {
-		max_bytes ? max_bytes : APIHTTP_MAX_LIST_BODY,
+		"PodList", max_bytes ? max_bytes : APIHTTP_MAX_LIST_BODY,
 		APILIST_MAX_NODES, MANIFEST_MAX_DEPTH + 2
 	};
 	struct manifest_error me;

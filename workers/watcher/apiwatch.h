@@ -55,6 +55,7 @@ struct apihttp {
 	int			 chunked;
 	int64_t			 content_length;	/* -1: not given */
 	int			 retry_after;	/* seconds, -1: not given */
+	int			 keep_alive;	/* the connection may be reused */
 	int			 streaming;	/* body goes to stream() */
 	uint8_t			*body;		/* buffered */
 	size_t			 body_len, body_cap;
@@ -74,6 +75,8 @@ struct apihttp {
 };
 
 /*
+ * A 2xx response must be Content-Type application/json (what we asked
+ * for in Accept); any other status may carry any body.
  * max_body bounds a buffered body (0: APIHTTP_MAX_LIST_BODY).  With
  * stream set, the body of a 2xx response goes to stream() as it arrives
  * and is never buffered; any other status's body is buffered, bounded by
@@ -99,14 +102,20 @@ int	apihttp_eof(struct apihttp *);
 
 /*
  * Who an object event is about, even when its Pod is refused: a DELETED
- * event must remove a pod whatever the model thought of it.  A field too
- * long or of the wrong type is left "" (the Pod is refused for it).
+ * event must remove a pod whatever the model thought of it, a refused
+ * pod of another node is none of ours.  A field too long or of the wrong
+ * type is left "" (the Pod is refused for it).  The deletion fields are
+ * not in the pod model: the watcher terminates a pod being deleted with
+ * the smaller of its grace period and the deletion's.
  */
 struct apiobj_meta {
 	char	namespace[APIWATCH_NS_MAX + 1];
 	char	name[APIWATCH_NAME_MAX + 1];
 	char	uid[APIWATCH_UID_MAX + 1];
 	char	resource_version[APIWATCH_RV_MAX + 1];
+	char	node_name[APIWATCH_NAME_MAX + 1];	/* spec.nodeName */
+	int	deleting;		/* metadata.deletionTimestamp set */
+	int64_t	deletion_grace_seconds;	/* deletionGracePeriodSeconds, -1 */
 };
 
 /* a metav1.Status: the reply to a failed request, or an ERROR event */

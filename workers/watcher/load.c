@@ -103,7 +103,7 @@ json_has_nul_escape(const char *s, size_t len)
 }
 
 static int
-json_load(const uint8_t *buf, size_t len, cJSON **rootp,
+json_load(const uint8_t *buf, size_t len, const char *what, cJSON **rootp,
     struct manifest_error *err)
 {
 	const char *end = NULL;
@@ -136,7 +136,8 @@ json_load(const uint8_t *buf, size_t len, cJSON **rootp,
 	if (end != copy + len) {
 		line_col(buf, end - copy, &line, &col);
 		input_error(err, "unexpected data after the JSON object at "
-		    "line %d column %d: a manifest holds one Pod", line, col);
+		    "line %d column %d: a %s holds one %s", line, col, what,
+		    strcmp(what, "manifest") == 0 ? "Pod" : "object");
 		goto out;
 	}
 	*rootp = root;
@@ -631,7 +632,7 @@ unique_keys(struct walk *w, const cJSON *node)
 
 /* a manifest file's bounds (and a Pod's, wherever it comes from) */
 const struct load_bounds load_manifest_bounds = {
-	MANIFEST_MAX_BYTES, MANIFEST_MAX_NODES, MANIFEST_MAX_DEPTH
+	"manifest", MANIFEST_MAX_BYTES, MANIFEST_MAX_NODES, MANIFEST_MAX_DEPTH
 };
 
 static int
@@ -643,10 +644,11 @@ load_bounded(const uint8_t *buf, size_t len, int json_only,
 
 	*rootp = NULL;
 	if (buf == NULL || len == 0)
-		return input_error(err, "empty manifest: no Pod in it");
+		return input_error(err, "empty %s: no %s in it", lb->what,
+		    lb == &load_manifest_bounds ? "Pod" : "object");
 	if (len > lb->bytes)
-		return input_error(err, "manifest is %zu bytes, more than the "
-		    "%zu allowed", len, lb->bytes);
+		return input_error(err, "%s is %zu bytes, more than the "
+		    "%zu allowed", lb->what, len, lb->bytes);
 	if (utf8_check(buf, len, &bad) == -1) {
 		line_col(buf, bad, &line, &col);
 		return input_error(err, "not valid UTF-8 text: bad byte 0x%02x "
@@ -655,7 +657,7 @@ load_bounded(const uint8_t *buf, size_t len, int json_only,
 	for (i = 0; i < len && strchr(" \t\r\n", buf[i]) != NULL; i++)
 		;
 	if (json_only || (i < len && buf[i] == '{')) {
-		if (json_load(buf, len, rootp, err) == -1)
+		if (json_load(buf, len, lb->what, rootp, err) == -1)
 			return -1;
 	} else if (yaml_load(buf, len, rootp, err) == -1)
 		return -1;

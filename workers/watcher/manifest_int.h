@@ -116,6 +116,7 @@ int		 walk_pod(const cJSON *, int, struct pod *,
 /* load.c: the bounds a loaded tree must keep (a manifest's, or a watch
  * event's and a list's, apiwatch.c) */
 struct load_bounds {
+	const char	*what;		/* the document, in messages */
 	size_t		 bytes;
 	unsigned	 nodes;		/* values in the document */
 	int		 depth;		/* nested maps/lists, root = 1 */
