@@ -43,7 +43,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: agentctl [-f config] [-s socket] command ...\n"
 	    "  status [-o json]\n"
-	    "  get pods [-o json]\n"
+	    "  get pods [-o json|wide]\n"
 	    "  get pod NAMESPACE/NAME [-o json]\n"
 	    "  describe pod NAMESPACE/NAME\n"
 	    "  events [-w] [--pod NAMESPACE/NAME] [-o json]\n"
@@ -151,18 +151,29 @@ request(struct ipc_msg *req)
 	return out;
 }
 
-static int
-want_json(int argc, char **argv)
+enum output { OUTPUT_TABLE, OUTPUT_JSON, OUTPUT_WIDE };
+
+/* -o json, or -o wide where the command has it (wide_ok) */
+static enum output
+output_format(int argc, char **argv, int wide_ok)
 {
 	int i;
 
 	for (i = 0; i < argc; i++)
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
 			if (strcmp(argv[i + 1], "json") == 0)
-				return 1;
+				return OUTPUT_JSON;
+			if (wide_ok && strcmp(argv[i + 1], "wide") == 0)
+				return OUTPUT_WIDE;
 			fatalx("unknown output format %s", argv[i + 1]);
 		}
-	return 0;
+	return OUTPUT_TABLE;
+}
+
+static int
+want_json(int argc, char **argv)
+{
+	return output_format(argc, argv, 0) == OUTPUT_JSON;
 }
 
 static const char *
@@ -254,15 +265,24 @@ print_table(const char *text)
 static int
 cmd_get(int argc, char **argv)
 {
+	static const uint32_t pods_kind[] = {
+		[OUTPUT_TABLE] = QUERY_POD_TABLE,
+		[OUTPUT_JSON] = QUERY_PODLIST_JSON,
+		[OUTPUT_WIDE] = QUERY_POD_TABLE_WIDE,
+	};
 	struct ipc_msg m;
 	char *text;
-	int json = want_json(argc, argv);
+	enum output out;
+	int json;
 
 	if (argc < 2)
 		usage();
+	/* -o wide is a table of all pods; one pod is always its JSON */
+	out = output_format(argc, argv, strcmp(argv[1], "pods") == 0);
+	json = out == OUTPUT_JSON;
 	ipc_msg_init(&m, CTL_GET_PODS, 0);
 	if (strcmp(argv[1], "pods") == 0) {
-		ipc_put_u32(&m, json ? QUERY_PODLIST_JSON : QUERY_POD_TABLE);
+		ipc_put_u32(&m, pods_kind[out]);
 		ipc_put_str(&m, "");
 	} else if (strcmp(argv[1], "pod") == 0 && argc >= 3 &&
 	    strchr(argv[2], '/') != NULL) {

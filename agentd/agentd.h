@@ -102,10 +102,21 @@ void	 control_worker_gone(struct agentd *, enum proc_role);
 int	 worker_exe_open(const char *dir, const char *name, char *err,
 	    size_t errlen);
 
-/* staticdir.c */
 /* nodeip.c: node_ips from nodeIP or the default routes' interfaces */
 void	 nodeip_resolve(struct agentd_config *);
 
+/*
+ * dirwatch.c: changed() runs after a burst of inotify events has settled,
+ * and every period_s while the directory is not watched (it does not
+ * exist yet), or always with DIRWATCH_RESCAN_ALWAYS; NULL: no memory
+ */
+#define DIRWATCH_RESCAN_ALWAYS	0x1
+struct dirwatch;
+struct dirwatch *dirwatch_new(struct event_base *, const char *path,
+	    int period_s, int flags, void (*changed)(void *), void *arg);
+int	 dirwatch_rewatch(struct dirwatch *);	/* 1: watched now */
+
+/* staticdir.c */
 int	 staticdir_init(struct agentd *);
 void	 staticdir_send_all(struct agentd *);	/* full scan to the watcher */
 int	 staticdir_done(struct agentd *, struct ipc_chan *, uint32_t gen);
@@ -118,6 +129,16 @@ int	 staticdir_done(struct agentd *, struct ipc_chan *, uint32_t gen);
 void	 events_manifest_rejected(struct agentd *, const char *file,
 	    const char *field, const char *reason, int log_it);
 void	 events_reporter_up(struct agentd *);	/* resend them all */
+
+/*
+ * cniwatch.c: the pod network agentd sees in cniConfDir (the executor
+ * reads the same directory for every sandbox); a change is one log line
+ * and a network.config audit record
+ */
+int	 cniwatch_init(struct agentd *);
+int	 cniwatch_ready(void);	/* a CNI configuration is loaded */
+struct cJSON;
+void	 cniwatch_status(struct cJSON *);	/* agentctl status "network" */
 
 /* notify.c: sd_notify(3) without libsystemd */
 void	 notify_init(struct agentd *);

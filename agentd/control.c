@@ -25,7 +25,6 @@
 #include <event2/event.h>
 
 #include "agentd.h"
-#include "cninet.h"
 #include "ipc.h"
 #include "log.h"
 #include "msgschema.h"
@@ -201,31 +200,6 @@ add_storage_driver(cJSON *root)
 	cJSON_AddStringToObject(root, "storageDriver", buf);
 }
 
-/*
- * The pod network as the executor will find it at the next sandbox: agentd
- * reads cniConfDir itself (the administrator's files, like agentd.yaml).
- */
-static void
-add_network(cJSON *root)
-{
-	const char *dir = agentd_env->conf.cni_conf_dir;
-	struct cni_conf c;
-	char why[128];
-	cJSON *o;
-
-	if ((o = cJSON_AddObjectToObject(root, "network")) == NULL)
-		return;
-	cJSON_AddStringToObject(o, "cniConfDir", dir);
-	if (cni_conf_load(dir, 1, &c, why, sizeof(why)) == -1) {
-		cJSON_AddStringToObject(o, "mode", "loopback");
-		return;
-	}
-	cJSON_AddStringToObject(o, "mode", "cni");
-	cJSON_AddStringToObject(o, "name", c.name);
-	cJSON_AddStringToObject(o, "file", c.path);
-	cni_conf_free(&c);
-}
-
 static void
 status_worker(struct worker *w, void *arg)
 {
@@ -249,7 +223,7 @@ ctl_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	cJSON_AddStringToObject(root, "node", agentd_env->conf.node_name);
 	cJSON_AddBoolToObject(root, "auditFailing", agentd_env->audit_failed);
 	add_storage_driver(root);
-	add_network(root);
+	cniwatch_status(root);
 	arr = cJSON_AddArrayToObject(root, "processes");
 	add_proc(arr, "agentd", getpid(), 0, "running");
 	supervise_foreach(agentd_env, status_worker, arr);

@@ -398,6 +398,8 @@ main(int argc, char *argv[])
 		fatalx("control socket in %s", env.conf.run_dir);
 	if (staticdir_init(&env) == -1)
 		fatalx("static pod directory %s", env.conf.static_pod_path);
+	if (cniwatch_init(&env) == -1)
+		fatalx("CNI configuration directory %s", env.conf.cni_conf_dir);
 	supervise_start_all(&env);
 	notify_send("STATUS=starting workers");
 	log_info("agentd started: node %s, config %s", env.conf.node_name,

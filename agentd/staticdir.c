@@ -9,7 +9,6 @@
  * legal directory (512 files of 512 KiB) is 256 MiB, far more than one
  * channel may queue (IPC_MAX_QUEUED), so a scan is paced: see scan().
  */
-#include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -27,21 +26,7 @@
 #include "ipc.h"
 #include "log.h"
 
-/*
- * A file still being written (IN_MODIFY without its close yet) is scanned
- * this long after its last event, so a half-written manifest is not read;
- * a complete one (closed, renamed into place, removed) at once, after
- * STATICDIR_QUICK_MS, which lets the events of one burst collapse into
- * one scan (and one scan is in flight at a time anyway).
- */
-#define STATICDIR_SETTLE_MS	100
-#define STATICDIR_QUICK_MS	2
-
-static int		 inotify_fd = -1;
-static int		 watch_wd = -1;
-static struct event	*inotify_ev;
-static struct event	*settle_ev;
-static struct event	*rescan_ev;
+static struct dirwatch	*watch;
 static uint32_t		 generation;
 static int		 missing_logged;
 
@@ -275,90 +260,28 @@ staticdir_done(struct agentd *env, struct ipc_chan *c, uint32_t gen)
 	return 0;
 }
 
-static void
-watch_dir(struct agentd *env)
-{
-	if (inotify_fd != -1 && watch_wd == -1)
-		watch_wd = inotify_add_watch(inotify_fd,
-		    env->conf.static_pod_path, IN_CREATE | IN_DELETE |
-		    IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
-		    IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB);
-}
-
 /* a (re)started watcher: whatever scan was in flight went with the old one */
 void
 staticdir_send_all(struct agentd *env)
 {
-	watch_dir(env);
+	dirwatch_rewatch(watch);
 	scan_forget();
 	scan(env);
 }
 
+/* the directory changed, or the periodic full rescan */
 static void
-scan_request(struct agentd *env)
+dir_changed(void *arg)
 {
-	watch_dir(env);
-	scan(env);
-}
-
-static void
-settle_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	scan_request(arg);
-}
-
-static void
-inotify_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	const struct inotify_event *ie;
-	struct timeval tv = { 0, STATICDIR_QUICK_MS * 1000 };
-	int writing = 0;
-	ssize_t n;
-	char *p;
-
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (p = buf; p < buf + n; p += sizeof(*ie) + ie->len) {
-			ie = (const struct inotify_event *)p;
-			/* the directory itself went away: watch it anew */
-			if (ie->mask & (IN_IGNORED | IN_DELETE_SELF |
-			    IN_MOVE_SELF))
-				watch_wd = -1;
-			if (ie->mask & IN_MODIFY)
-				writing = 1;
-			else if (ie->mask & IN_CLOSE_WRITE)
-				writing = 0;	/* that write is complete */
-		}
-	if (writing)
-		tv.tv_usec = STATICDIR_SETTLE_MS * 1000;
-	evtimer_add(settle_ev, &tv);
-}
-
-static void
-rescan_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	scan_request(arg);
+	scan(arg);
 }
 
 int
 staticdir_init(struct agentd *env)
 {
-	struct timeval tv = { env->conf.static_rescan_seconds, 0 };
+	int period = env->conf.static_rescan_seconds;
 
-	if (tv.tv_sec == 0)
-		tv.tv_sec = 20;
-	if ((inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
-		log_warn("inotify_init1 (falling back to periodic rescans)");
-	settle_ev = evtimer_new(env->base, settle_cb, env);
-	rescan_ev = event_new(env->base, -1, EV_PERSIST, rescan_cb, env);
-	if (settle_ev == NULL || rescan_ev == NULL ||
-	    event_add(rescan_ev, &tv) == -1)
-		return -1;
-	if (inotify_fd != -1) {
-		inotify_ev = event_new(env->base, inotify_fd,
-		    EV_READ | EV_PERSIST, inotify_cb, env);
-		if (inotify_ev == NULL || event_add(inotify_ev, NULL) == -1)
-			return -1;
-	}
-	return 0;
+	watch = dirwatch_new(env->base, env->conf.static_pod_path,
+	    period ? period : 20, DIRWATCH_RESCAN_ALWAYS, dir_changed, env);
+	return watch == NULL ? -1 : 0;
 }

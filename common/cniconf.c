@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cninet.h"
@@ -77,6 +78,32 @@ conf_plugins(struct cni_conf *c, cJSON *arr, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * libcni's readBool for disableCheck and disableGC: absent is false, a
+ * JSON boolean or the string "true"/"false" (any case); anything else
+ * makes the file invalid, as there.
+ */
+static int
+conf_bool(const cJSON *o, const char *key, int *v)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	*v = 0;
+	if (b == NULL)
+		return 0;
+	if (cJSON_IsBool(b)) {
+		*v = cJSON_IsTrue(b);
+		return 0;
+	}
+	if (!cJSON_IsString(b))
+		return -1;
+	if (strcasecmp(b->valuestring, "true") == 0)
+		*v = 1;
+	else if (strcasecmp(b->valuestring, "false") != 0)
+		return -1;
+	return 0;
+}
+
 int
 cni_conf_parse(const char *buf, size_t len, int is_list, struct cni_conf *c,
     char *why, size_t wlen)
@@ -105,6 +132,10 @@ cni_conf_parse(const char *buf, size_t len, int is_list, struct cni_conf *c,
 	if (conf_copy(c->version, sizeof(c->version), conf_str(root,
 	    "cniVersion")) == -1)
 		return conf_err(why, wlen, "no \"cniVersion\"");
+	if (is_list && (conf_bool(root, "disableCheck", &c->disable_check) ==
+	    -1 || conf_bool(root, "disableGC", &c->disable_gc) == -1))
+		return conf_err(why, wlen, "\"disableCheck\" or \"disableGC\" "
+		    "is neither true nor false");
 	return conf_plugins(c, cJSON_GetObjectItemCaseSensitive(list,
 	    "plugins"), why, wlen);
 }
@@ -195,8 +226,15 @@ conf_names(const char *dir, char ***names, size_t *n)
 	return 0;
 }
 
+static void
+conf_warn(const char *path, const char *why, void *arg)
+{
+	log_warnx("CNI configuration %s ignored: %s", path, why);
+}
+
 static int
-conf_try(const char *dir, const char *name, struct cni_conf *c, int quiet)
+conf_try(const char *dir, const char *name, struct cni_conf *c,
+    cni_skip_fn skip, void *arg)
 {
 	char path[PATH_MAX], why[256];
 	char *buf;
@@ -207,16 +245,16 @@ conf_try(const char *dir, const char *name, struct cni_conf *c, int quiet)
 	    sizeof(path))
 		return -1;
 	if (conf_read(path, &buf, &len) == -1) {
-		if (!quiet)
-			log_warn("CNI configuration %s", path);
+		if (skip != NULL)
+			skip(path, strerror(errno), arg);
 		return -1;
 	}
 	r = cni_conf_parse(buf, len, conf_kind(name) == 2, c, why,
 	    sizeof(why));
 	free(buf);
 	if (r == -1) {
-		if (!quiet)
-			log_warnx("CNI configuration %s ignored: %s", path, why);
+		if (skip != NULL)
+			skip(path, why, arg);
 		cni_conf_free(c);
 		return -1;
 	}
@@ -228,6 +266,14 @@ int
 cni_conf_load(const char *dir, int quiet, struct cni_conf *c, char *why,
     size_t wlen)
 {
+	return cni_conf_load_cb(dir, quiet ? NULL : conf_warn, NULL, c, why,
+	    wlen);
+}
+
+int
+cni_conf_load_cb(const char *dir, cni_skip_fn skip, void *arg,
+    struct cni_conf *c, char *why, size_t wlen)
+{
 	char **names;
 	size_t n, i;
 	int ret = -1;
@@ -236,11 +282,94 @@ cni_conf_load(const char *dir, int quiet, struct cni_conf *c, char *why,
 	if (conf_names(dir, &names, &n) == -1)
 		return conf_err(why, wlen, "");
 	for (i = 0; i < n && ret == -1; i++)
-		ret = conf_try(dir, names[i], c, quiet);
+		ret = conf_try(dir, names[i], c, skip, arg);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
 	if (ret == -1)
 		conf_err(why, wlen, n > 0 ? "no valid configuration" : "");
 	return ret;
+}
+
+/*
+ * libcni's ParseVersion: "" is 0.1.0, at most three numeric parts, a
+ * missing part is 0.  -1 for anything else.
+ */
+static int
+version_parse(const char *v, long part[3])
+{
+	size_t i, digits;
+
+	part[0] = 0;
+	part[1] = v[0] == '\0';
+	part[2] = 0;
+	if (v[0] == '\0')
+		return 0;
+	for (i = 0; i < 3; i++) {
+		for (digits = 0; v[digits] >= '0' && v[digits] <= '9'; digits++)
+			;
+		if (digits == 0 || digits > 6)
+			return -1;
+		part[i] = strtol(v, NULL, 10);
+		v += digits;
+		if (v[0] == '\0')
+			return 0;
+		if (v[0] != '.')
+			return -1;
+		v++;
+	}
+	return -1;	/* a fourth part */
+}
+
+int
+cni_version_ge(const char *v, const char *min)
+{
+	long a[3], b[3];
+	int i;
+
+	if (version_parse(v, a) == -1 || version_parse(min, b) == -1)
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (a[i] != b[i])
+			return a[i] > b[i];
+	return 1;
+}
+
+/*
+ * libcni's GCNetworkList: the plugin's own object with the list's name
+ * and cniVersion and the attachments the runtime still has, under the
+ * spec's "cni.dev/valid-attachments" and the older "cni.dev/attachments"
+ * (containernetworking/cni#1101) that libcni sends as well.
+ */
+char *
+cni_gc_conf(const cJSON *plugin, const char *name, const char *version,
+    const struct cni_attachment *valid, size_t n)
+{
+	cJSON *o = cJSON_Duplicate(plugin, 1), *arr = cJSON_CreateArray(), *a;
+	char *text = NULL;
+	size_t i;
+
+	if (o == NULL || arr == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((a = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(arr, a) ||
+		    !cJSON_AddStringToObject(a, "containerID", valid[i].id) ||
+		    !cJSON_AddStringToObject(a, "ifname", valid[i].ifname))
+			goto out;
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "name");
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "cniVersion");
+	cJSON_DeleteItemFromObjectCaseSensitive(o, CNI_GC_VALID_KEY);
+	cJSON_DeleteItemFromObjectCaseSensitive(o, CNI_GC_OLD_KEY);
+	if (!cJSON_AddStringToObject(o, "name", name) ||
+	    !cJSON_AddStringToObject(o, "cniVersion", version) ||
+	    !cJSON_AddItemToObject(o, CNI_GC_OLD_KEY, cJSON_Duplicate(arr, 1)) ||
+	    !cJSON_AddItemToObject(o, CNI_GC_VALID_KEY, arr))
+		goto out;
+	arr = NULL;
+	text = cJSON_PrintUnformatted(o);
+out:
+	cJSON_Delete(arr);
+	cJSON_Delete(o);
+	return text;
 }

@@ -127,6 +127,8 @@ set_scalar(struct agentd_config *c, const struct config_field *k,
 	case CFG_NODEIP:
 	case CFG_IPLIST:
 		return config_iplist(k, v, dst, k->size);
+	case CFG_PORTLIST:
+		return config_portlist(k, v, dst, k->size);
 	case CFG_DOMAIN:
 		if (strlen(v) >= k->size)
 			return "is too long";
@@ -204,15 +206,23 @@ parse_caplist(struct cfg_parser *p, struct agentd_config *c, const char *key)
 	}
 }
 
-/* nodeIP, clusterDNS: a YAML list is the comma-separated string */
+/*
+ * nodeIP, clusterDNS, forbiddenHostPorts: a YAML list is the
+ * comma-separated string, which set_scalar() checks and canonicalises.
+ */
+#define JOINED_MAX	(2 * (CONFIG_MAX_IPLIST > CONFIG_MAX_PORTLIST ? \
+			    CONFIG_MAX_IPLIST : CONFIG_MAX_PORTLIST))
+
 static int
-parse_iplist(struct cfg_parser *p, struct agentd_config *c,
+parse_list(struct cfg_parser *p, struct agentd_config *c,
     const struct config_field *k, const char *key)
 {
-	char joined[CONFIG_MAX_IPLIST * 2];
-	const char *why;
+	char joined[JOINED_MAX];
+	const char *why, *bad_item;
 	size_t len = 0, n;
 
+	bad_item = k->type == CFG_PORTLIST ? "has an item that is not a port "
+	    "or a range LO-HI" : "has an item that is not an IP address";
 	joined[0] = '\0';
 	for (;;) {
 		if (next_event(p) == -1)
@@ -220,13 +230,14 @@ parse_iplist(struct cfg_parser *p, struct agentd_config *c,
 		if (p->ev.type == YAML_SEQUENCE_END_EVENT)
 			break;
 		if (p->ev.type != YAML_SCALAR_EVENT)
-			return cfg_error(p, key, "must be a list of addresses");
+			return cfg_error(p, key, k->type == CFG_PORTLIST ?
+			    "must be a list of ports" :
+			    "must be a list of addresses");
 		if (scalar_has_nul(&p->ev))
 			return cfg_error(p, key, "contains a NUL byte");
 		n = p->ev.data.scalar.length;
 		if (n == 0 || strchr((char *)p->ev.data.scalar.value, ','))
-			return cfg_error(p, key, "has an item that is not an "
-			    "IP address");
+			return cfg_error(p, key, bad_item);
 		if (len + n + 2 > sizeof(joined))
 			return cfg_error(p, key, "is too long");
 		if (len > 0)
@@ -260,9 +271,9 @@ parse_pair(struct cfg_parser *p, struct agentd_config *c)
 		return -1;
 	if (k->type == CFG_CAPLIST)
 		return parse_caplist(p, c, key);
-	if ((k->type == CFG_NODEIP || k->type == CFG_IPLIST) &&
-	    p->ev.type == YAML_SEQUENCE_START_EVENT)
-		return parse_iplist(p, c, k, key);
+	if ((k->type == CFG_NODEIP || k->type == CFG_IPLIST ||
+	    k->type == CFG_PORTLIST) && p->ev.type == YAML_SEQUENCE_START_EVENT)
+		return parse_list(p, c, k, key);
 	if (p->ev.type != YAML_SCALAR_EVENT)
 		return cfg_error(p, key, "must be a scalar value");
 	if (scalar_has_nul(&p->ev))

@@ -88,6 +88,8 @@ const struct config_field config_fields[] = {
 	    CONFIG_MAX_DNS, 1 },
 	{ "clusterDomain",	42, CFG_DOMAIN,	F(cluster_domain) },
 	{ NULL,			43, CFG_NODEIP,	FO(node_ips) },
+	{ "forbiddenHostPorts",	44, CFG_PORTLIST,
+	    OS(policy.forbidden_host_ports), 0, CONFIG_MAX_PORT_RANGES, 1 },
 #ifdef AGENTD_TEST_HOOKS
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },
@@ -194,7 +196,70 @@ config_add_cap(struct agentd_config *c, const char *v)
 	return NULL;
 }
 
-/* ---- addresses and domains ---- */
+/* ---- lists: addresses, ports ---- */
+
+/*
+ * The lists agentd.yaml spells "a, b,c" (and the YAML parser joins a
+ * YAML list into): items between commas, blanks around each ignored.
+ * Blanks alone are the empty list; an empty item is an error for the
+ * item's parser to name.
+ */
+struct list_iter {
+	const char	*p;
+	int		 done;
+};
+
+static int
+is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static void
+list_begin(struct list_iter *it, const char *in)
+{
+	while (is_blank(*in))
+		in++;
+	it->p = in;
+	it->done = *in == '\0';
+}
+
+/* 1 with the next item in *item, *n (trimmed); 0 after the last */
+static int
+list_next(struct list_iter *it, const char **item, size_t *n)
+{
+	const char *e;
+
+	if (it->done)
+		return 0;
+	for (e = it->p; *e != '\0' && *e != ','; e++)
+		;
+	*item = it->p;
+	for (*n = (size_t)(e - it->p); *n > 0 && is_blank(it->p[*n - 1]);
+	    (*n)--)
+		;
+	if (*e == '\0')
+		it->done = 1;
+	else
+		for (it->p = e + 1; is_blank(*it->p); it->p++)
+			;
+	return 1;
+}
+
+/* the canonical form's writer: items joined by commas, bounded */
+static const char *
+list_append(char *out, size_t outlen, size_t *len, const char *item)
+{
+	size_t k = strlen(item);
+
+	if (*len + k + 2 > outlen)
+		return "is too long";
+	if (*len > 0)
+		out[(*len)++] = ',';
+	memcpy(out + *len, item, k + 1);
+	*len += k;
+	return NULL;
+}
 
 /* one address of a list: its family and canonical text */
 static const char *
@@ -225,41 +290,163 @@ config_iplist(const struct config_field *f, const char *in, char *out,
     size_t outlen)
 {
 	char ip[INET6_ADDRSTRLEN];
-	const char *p = in, *e, *why;
-	size_t len = 0, n, k;
+	struct list_iter it;
+	const char *item, *why;
+	size_t len = 0, n;
 	int fam, v4 = 0, v6 = 0;
 	uint32_t count = 0;
 
 	out[0] = '\0';
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '\0')
-		return NULL;	/* none */
-	for (;;) {
-		for (e = p; *e != '\0' && *e != ','; e++)
-			;
-		for (n = (size_t)(e - p); n > 0 && (p[n - 1] == ' ' ||
-		    p[n - 1] == '\t'); n--)
-			;
-		if ((why = one_ip(p, n, &fam, ip)) != NULL)
+	list_begin(&it, in);
+	while (list_next(&it, &item, &n)) {
+		if ((why = one_ip(item, n, &fam, ip)) != NULL)
 			return why;
 		if (f->type == CFG_NODEIP && (fam == AF_INET ? v4++ : v6++))
 			return "may have at most one IPv4 and one IPv6 "
 			    "address";
 		if (f->type == CFG_IPLIST && ++count > f->max)
 			return "has too many addresses";
-		k = strlen(ip);
-		if (len + k + 2 > outlen)
-			return "is too long";
-		if (len > 0)
-			out[len++] = ',';
-		memcpy(out + len, ip, k + 1);
-		len += k;
-		if (*e == '\0')
-			return NULL;
-		for (p = e + 1; *p == ' ' || *p == '\t'; p++)
-			;
+		if ((why = list_append(out, outlen, &len, ip)) != NULL)
+			return why;
 	}
+	return NULL;
+}
+
+#define PORT_MAX	65535
+#define PORT_DIGITS	5
+
+struct port_range {
+	uint32_t	 lo;
+	uint32_t	 hi;
+};
+
+/* "N" (at most 5 digits) at *s; *s moves past it */
+static const char *
+one_port(const char **s, const char *end, uint32_t *port)
+{
+	const char *p = *s;
+	uint32_t v = 0;
+
+	if (p == end || *p < '0' || *p > '9')
+		return "has an item that is not a port or a range LO-HI";
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		if (p - *s >= PORT_DIGITS || (v = v * 10 +
+		    (uint32_t)(*p - '0')) > PORT_MAX)
+			return "has a port outside 1..65535";
+	if (v == 0)
+		return "has a port outside 1..65535";
+	*port = v;
+	*s = p;
+	return NULL;
+}
+
+/* one item of a port list: "N" or "LO-HI" */
+static const char *
+one_port_range(const char *s, size_t n, struct port_range *r)
+{
+	const char *end = s + n, *why;
+
+	if (n == 0)
+		return "has an empty item";
+	if ((why = one_port(&s, end, &r->lo)) != NULL)
+		return why;
+	r->hi = r->lo;
+	if (s < end && *s == '-') {
+		s++;
+		if ((why = one_port(&s, end, &r->hi)) != NULL)
+			return why;
+	}
+	if (s != end)
+		return "has an item that is not a port or a range LO-HI";
+	if (r->lo > r->hi)
+		return "has a range LO-HI with LO above HI";
+	return NULL;
+}
+
+/* sorted by lo; then each range that overlaps or touches the last kept
+   one is folded into it */
+static size_t
+port_ranges_merge(struct port_range *r, size_t n)
+{
+	struct port_range t;
+	size_t i, j, kept;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && r[j - 1].lo > r[j].lo; j--) {
+			t = r[j];
+			r[j] = r[j - 1];
+			r[j - 1] = t;
+		}
+	for (kept = 0, i = 0; i < n; i++) {
+		if (kept > 0 && r[i].lo <= r[kept - 1].hi + 1) {
+			if (r[i].hi > r[kept - 1].hi)
+				r[kept - 1].hi = r[i].hi;
+		} else
+			r[kept++] = r[i];
+	}
+	return kept;
+}
+
+static void
+port_range_str(const struct port_range *r, char out[CONFIG_PORT_RANGE_TEXT])
+{
+	if (r->lo == r->hi)
+		snprintf(out, CONFIG_PORT_RANGE_TEXT, "%u", r->lo);
+	else
+		snprintf(out, CONFIG_PORT_RANGE_TEXT, "%u-%u", r->lo, r->hi);
+}
+
+const char *
+config_portlist(const struct config_field *f, const char *in, char *out,
+    size_t outlen)
+{
+	struct port_range r[CONFIG_MAX_PORT_RANGES];
+	struct list_iter it;
+	const char *item, *why;
+	char text[CONFIG_PORT_RANGE_TEXT];
+	size_t count = 0, len = 0, n, i;
+
+	out[0] = '\0';
+	list_begin(&it, in);
+	while (list_next(&it, &item, &n)) {
+		if (count >= f->max || count >= CONFIG_MAX_PORT_RANGES)
+			return "has too many items";
+		if ((why = one_port_range(item, n, &r[count])) != NULL)
+			return why;
+		count++;
+	}
+	count = port_ranges_merge(r, count);
+	for (i = 0; i < count; i++) {
+		port_range_str(&r[i], text);
+		if ((why = list_append(out, outlen, &len, text)) != NULL) {
+			out[0] = '\0';
+			return why;
+		}
+	}
+	return NULL;
+}
+
+int
+config_portlist_find(const char *list, uint32_t port, uint32_t *lo,
+    uint32_t *hi)
+{
+	struct port_range r;
+	struct list_iter it;
+	const char *item;
+	size_t n;
+
+	list_begin(&it, list);
+	while (list_next(&it, &item, &n)) {
+		/* a list the decoder accepted has no bad item */
+		if (one_port_range(item, n, &r) != NULL)
+			continue;
+		if (port >= r.lo && port <= r.hi) {
+			*lo = r.lo;
+			*hi = r.hi;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* RFC 1123 subdomain, as the API server checks names */
@@ -285,7 +472,8 @@ subdomain_ok(const char *s)
 const char *
 config_check_str(const struct config_field *f, const char *v)
 {
-	char canon[CONFIG_MAX_IPLIST];
+	char canon[CONFIG_MAX_IPLIST > CONFIG_MAX_PORTLIST ?
+	    CONFIG_MAX_IPLIST : CONFIG_MAX_PORTLIST];
 	const char *why;
 
 	switch (f->type) {
@@ -295,6 +483,11 @@ config_check_str(const struct config_field *f, const char *v)
 			return why;
 		return strcmp(canon, v) == 0 ? NULL :
 		    "is not a canonical address list";
+	case CFG_PORTLIST:
+		if ((why = config_portlist(f, v, canon, sizeof(canon))) != NULL)
+			return why;
+		return strcmp(canon, v) == 0 ? NULL :
+		    "is not a canonical port list";
 	case CFG_DOMAIN:
 		return subdomain_ok(v) ? NULL : "must be a lowercase RFC 1123 "
 		    "subdomain";
@@ -380,6 +573,7 @@ put_field(struct cbuf *b, const struct agentd_config *c,
 	case CFG_NODEIP:
 	case CFG_IPLIST:
 	case CFG_DOMAIN:
+	case CFG_PORTLIST:
 		put_record(b, f->tag, s, strnlen(s, f->size));
 		return;
 	case CFG_CAPLIST:
@@ -527,6 +721,7 @@ set_field(struct agentd_config *c, const struct config_field *f,
 	case CFG_NODEIP:
 	case CFG_IPLIST:
 	case CFG_DOMAIN:
+	case CFG_PORTLIST:
 		return set_str(c, f, v, n);
 	case CFG_CAPLIST:
 		return set_cap(c, v, n);

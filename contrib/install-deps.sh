@@ -5,7 +5,10 @@
 # what contrib/run-example.sh needs (build and run agentd); "all", the
 # default, adds what `make check` uses (clang for ASan and fuzzing, valgrind,
 # crun, pytest, man and groff for the man page checks, systemd for the unit
-# checks, debootstrap for the fresh-root CI step).
+# checks, debootstrap for the fresh-root CI step, openssl for the test API
+# server's certificates, and Debian's kubernetes-client when no kubectl is
+# on PATH: the API-mode tests drive the test API server with the real
+# kubectl, and a newer one installed otherwise is kept).
 #
 # Idempotent and quiet: apt runs only when a package is missing, one line
 # per step is printed, and everything apt says goes to $LOG.
@@ -17,14 +20,15 @@ PKGS_RUN="build-essential pkg-config
 libevent-dev libssl-dev libcjson-dev libseccomp-dev libyaml-dev
 libhttp-parser-dev
 runc conmon busybox-static umoci skopeo containernetworking-plugins
-iproute2 procps util-linux"
+iptables iproute2 procps util-linux"
 PKGS_ALL="$PKGS_RUN clang libclang-rt-14-dev crun
 python3 python3-pytest psmisc valgrind systemd man-db groff-base
-debootstrap"
+debootstrap openssl"
 
 case ${1:-all} in
 run)	PKGS=$PKGS_RUN ;;
-all)	PKGS=$PKGS_ALL ;;
+all)	PKGS=$PKGS_ALL
+	command -v kubectl >/dev/null 2>&1 || PKGS="$PKGS kubernetes-client" ;;
 *)	echo "usage: $0 [run|all]" >&2; exit 2 ;;
 esac
 

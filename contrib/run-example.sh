@@ -5,13 +5,18 @@
 # web-node1, job-node1 and crash-node1).
 #
 # Where it writes: everything in examples-run/ (config, images, bundles,
-# logs, audit log), except the pods' cgroups, which are /agentd-example in
-# every cgroup hierarchy (/sys/fs/cgroup/*/agentd-example), and the log of
-# contrib/install-deps.sh (/var/log/agentd-install-deps.log).
+# logs, audit log, the CNI configuration in net.d and host-local's leases
+# in cni-ipam), except the pods' cgroups, which are /agentd-example in
+# every cgroup hierarchy (/sys/fs/cgroup/*/agentd-example), the pod
+# network (contrib/example-net.sh: the bridge agentd-ex0 with 10.89.N.1/24
+# and, for the web pod's hostPort, portmap's iptables chains), and the log
+# of contrib/install-deps.sh (/var/log/agentd-install-deps.log).
 #
 # Ctrl-C (or SIGTERM) stops agentd.  The containers keep running, as with
 # the kubelet; the cgroups of pods that are gone are removed, and those of
 # running pods stay (remove the manifests while agentd runs to stop them).
+# Once no pod holds an address, the bridge and the chains the example made
+# are removed too.
 # Another terminal: build/agentctl -f examples-run/agentd.yaml get pods
 set -eu
 cd "$(dirname "$0")/.."
@@ -30,6 +35,7 @@ make -s -j"$(nproc)" all >"$run/make.log" 2>&1 || {
 	exit 1
 }
 [ -d "$run/busybox-oci" ] || contrib/mkimage-busybox.sh "$run/busybox-oci"
+contrib/example-net.sh up "$run"
 
 # agentd runs its workers only from a directory whose whole path is
 # root-owned and not group/other-writable (agentd(8)); a checkout below
@@ -68,6 +74,7 @@ privsepChroot: $run/empty
 libexecDir: $libexec
 auditLog: $run/audit/audit.log
 runtime: auto
+cniConfDir: $run/net.d
 EOT
 
 # rmdir, deepest first, the example's cgroups that hold no process: a pod
@@ -87,6 +94,12 @@ rmdir_cgroups() {
 	fi
 }
 
+# the bridge and the chains, once no pod holds an address
+net_down() {
+	contrib/example-net.sh down "$run" ||
+	    echo "run-example: removing the pod network failed" >&2
+}
+
 agentd=""
 importer=""
 stop() {
@@ -98,6 +111,7 @@ stop() {
 		wait "$agentd" || :
 	fi
 	rmdir_cgroups
+	net_down
 	exit "$1"
 }
 trap 'stop 0' INT TERM
@@ -134,4 +148,5 @@ done
 agentd=""
 echo "run-example: agentd exited (status ${rc:-?})"
 rmdir_cgroups
+net_down
 exit "${rc:-1}"

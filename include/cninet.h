@@ -44,6 +44,8 @@ struct cni_conf {
 	cJSON		*plugins[CNI_MAX_PLUGINS];	/* into list */
 	char		 types[CNI_MAX_PLUGINS][CNI_MAX_NAME + 1];
 	int		 portmap[CNI_MAX_PLUGINS];	/* capabilities */
+	int		 disable_check;	/* the list's disableCheck */
+	int		 disable_gc;	/* the list's disableGC */
 	size_t		 nplugins;
 	cJSON		*list;		/* owns plugins[] */
 };
@@ -90,10 +92,31 @@ struct cni_result {
  */
 int	 cni_conf_load(const char *dir, int quiet, struct cni_conf *,
 	    char *why, size_t);
+/* the same, every skipped file (and why) to skip() instead of the log */
+typedef void	(*cni_skip_fn)(const char *path, const char *why, void *arg);
+int	 cni_conf_load_cb(const char *dir, cni_skip_fn skip, void *arg,
+	    struct cni_conf *, char *why, size_t);
 /* one configuration from its bytes; ext "conflist" or anything else */
 int	 cni_conf_parse(const char *buf, size_t len, int is_list,
 	    struct cni_conf *, char *why, size_t);
 void	 cni_conf_free(struct cni_conf *);
+
+/*
+ * v >= min as libcni's version.GreaterThanOrEqualTo ("" is 0.1.0); 0 when
+ * either cannot be parsed.  CHECK needs "0.4.0", GC "1.1.0".
+ */
+int	 cni_version_ge(const char *v, const char *min);
+
+/* an attachment the runtime still has, for GC (containerID, ifname) */
+struct cni_attachment {
+	char		 id[CNI_MAX_NAME + 1];
+	char		 ifname[CNI_MAX_IFNAME + 1];
+};
+#define CNI_GC_VALID_KEY	"cni.dev/valid-attachments"
+#define CNI_GC_OLD_KEY		"cni.dev/attachments"
+/* one plugin's GC stdin (malloc'd), or NULL when out of memory */
+char	*cni_gc_conf(const cJSON *plugin, const char *name,
+	    const char *version, const struct cni_attachment *, size_t);
 
 /* a plugin's stdout; -1 with why if it is neither a result nor an error */
 int	 cni_result_parse(const char *buf, size_t len, struct cni_result *,

@@ -22,6 +22,11 @@
 /* a list of addresses "a,b,c" (INET6_ADDRSTRLEN 46 each) */
 #define CONFIG_MAX_IPLIST	(CONFIG_MAX_DNS * 46)
 #define CONFIG_MAX_DOMAIN	254	/* a DNS subdomain and the NUL */
+#define CONFIG_MAX_PORT_RANGES	32	/* forbiddenHostPorts items */
+#define CONFIG_PORT_RANGE_TEXT	12	/* "65535-65535" and the NUL */
+/* a list of port ranges "lo-hi,...": each range and a comma (or NUL) */
+#define CONFIG_MAX_PORTLIST	\
+	(CONFIG_MAX_PORT_RANGES * CONFIG_PORT_RANGE_TEXT)
 
 enum runtime_kind {
 	RUNTIME_AUTO = 0,
@@ -43,6 +48,8 @@ struct node_policy {
 	int		 allow_host_ipc;	/* default 0 */
 	int		 allow_run_as_root;	/* default 1 (Kubernetes default) */
 	int		 allow_privileged_host_ports;	/* < 1024; default 1 */
+	/* canonical "22,2379-2380,30000-32767" (config_portlist); "" none */
+	char		 forbidden_host_ports[CONFIG_MAX_PORTLIST];
 	char		*allowed_caps[CONFIG_MAX_CAPS];	/* may be added */
 	uint32_t	 n_allowed_caps;
 };
@@ -110,7 +117,8 @@ enum config_type {
 	CFG_CAPLIST,
 	CFG_NODEIP,	/* "v4", "v6" or "v4,v6" (either order); "" unset */
 	CFG_IPLIST,	/* at most max addresses "a,b,c"; "" none */
-	CFG_DOMAIN	/* a DNS subdomain */
+	CFG_DOMAIN,	/* a DNS subdomain */
+	CFG_PORTLIST	/* at most max ports or ranges "22,30000-32767" */
 };
 
 struct config_field {
@@ -140,6 +148,20 @@ const char *config_add_cap(struct agentd_config *, const char *);
  */
 const char *config_iplist(const struct config_field *, const char *in,
 	    char *out, size_t outlen);
+/*
+ * CFG_PORTLIST: in is a comma-separated list of ports "N" and ranges
+ * "LO-HI" (1..65535, LO <= HI, at most max items); out gets the set they
+ * cover in canonical form: ascending, overlapping and adjacent ranges
+ * merged, a range of one port written "N".  NULL, or why in is refused.
+ */
+const char *config_portlist(const struct config_field *, const char *in,
+	    char *out, size_t outlen);
+/*
+ * In a canonical port list: 1 with the range that holds port in *lo and
+ * *hi, else 0.
+ */
+int	config_portlist_find(const char *list, uint32_t port, uint32_t *lo,
+	    uint32_t *hi);
 /* any CFG_* string value: NULL or why it is refused (canonical form) */
 const char *config_check_str(const struct config_field *, const char *);
 

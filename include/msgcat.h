@@ -134,7 +134,8 @@ enum msg_type {
 					   "NEXT_SINCE_NS", then rows changed
 					   after SINCE_NS, no header */
 #define QUERY_POD_DESCRIBE	7	/* `kubectl describe pod`; ns/name */
-#define QUERY_KIND_MAX		QUERY_POD_DESCRIBE
+#define QUERY_POD_TABLE_WIDE	8	/* the table and IP, NODE (-o wide) */
+#define QUERY_KIND_MAX		QUERY_POD_TABLE_WIDE
 
 /* MSG_AUDIT_RECORD phases */
 #define AUDIT_INTENT		1

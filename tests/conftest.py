@@ -1,6 +1,14 @@
 """Shared pytest options and fixtures for agentd's test suite."""
 import os
+import sys
+
 import pytest
+
+# the test API server's fixtures (tests/apiserver/kubefixture.py), for
+# tests/test_apiserver.py and the API-mode system tests
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "apiserver"))
+from kubefixture import kube_api, kube_pki, kubectl_bin  # noqa: E402,F401
 
 
 def pytest_addoption(parser):
@@ -18,3 +26,4 @@ def build_dir(pytestconfig):
 @pytest.fixture(scope="session")
 def testbuild_dir(pytestconfig):
     return os.path.abspath(pytestconfig.getoption("--testbuild"))
+

@@ -4,13 +4,19 @@
 # Runs one of the README's two commands, as written, in a fresh Debian 12
 # minbase root, as root:
 #   example  contrib/run-example.sh, until `build/agentctl -f
-#            examples-run/agentd.yaml get pods` shows the README's states
-#            (web Running 1/1, job Completed, crash CrashLoopBackOff or
-#            Error); runs the README's other agentctl commands (logs,
+#            examples-run/agentd.yaml get pods -o wide` shows the README's
+#            states (web Running 1/1, job Completed, crash CrashLoopBackOff
+#            or Error); checks that the web pod answers on its pod IP (the
+#            IP column) and on its hostPort at 127.0.0.1, as the README
+#            shows; runs the README's other agentctl commands (logs,
 #            status, audit show, audit verify) and keeps the audit log in
 #            $FRESH_CACHE/example-audit.log; then it deletes the example
 #            manifests, waits for the pods to go, stops the command (the
-#            path of Ctrl-C) and checks that the example's cgroups are gone;
+#            path of Ctrl-C) and checks that the example's cgroups, its
+#            bridge agentd-ex0 and portmap's chains are gone (the network
+#            namespace is the host's, as for a person who runs the
+#            example: whatever a failed run leaves of the example's
+#            network is removed by contrib/example-net.sh down --force);
 #   check    contrib/install-deps.sh && make check, to its end; its
 #            pytest totals are printed.
 #
@@ -33,6 +39,7 @@ lower=$cache/bookworm-minbase
 repo=/root/agentd
 path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cgroup=/agentd-example
+bridge=agentd-ex0
 
 say() { echo "fresh-root: $*"; }
 die() { echo "fresh-root: $*" >&2; exit 1; }
@@ -104,10 +111,27 @@ if [ "$mode" = example ]; then
 		[ -d "$d" ] && die "$d exists: is contrib/run-example.sh" \
 		    "running on this host?"
 	done
+	ip link show "$bridge" >/dev/null 2>&1 && die "the bridge $bridge" \
+	    "exists: is contrib/run-example.sh running on this host?"
 fi
 
 log=$cache/$mode.log
 work=$(mktemp -d "$cache/run.XXXXXX")
+# the example's run directory as the host sees it, once the mounts are gone
+if [ "$layout" = overlay ]; then
+	exrun=$work/upper$repo/examples-run
+else
+	exrun=$work/root$repo/examples-run
+fi
+# portmap's chains in the host's nat table before the run
+nat_chains() {
+	if command -v iptables >/dev/null; then
+		iptables -w -t nat -S 2>/dev/null | grep -c '^-N CNI-' || :
+	else
+		echo none
+	fi
+}
+chains_before=$(nat_chains)
 ns=""
 p1=""
 cleanup() {
@@ -121,6 +145,12 @@ cleanup() {
 	# the mounts were private to the namespace; make sure before rm -rf
 	if grep -q " $work/" /proc/self/mountinfo; then
 		umount -R -l "$work/root" || :
+	fi
+	# a run that failed left the example's network: its pods are dead
+	# with the namespace, so remove it as its record says
+	if [ -f "$exrun/example-net" ]; then
+		say "removing what is left of the example's network"
+		"$top/contrib/example-net.sh" down --force "$exrun" || :
 	fi
 	rm -rf "$work"
 	if [ "$mode" = example ]; then
@@ -171,7 +201,8 @@ inroot() {
 	nsenter -t "$p1" -m -p -r -w "$@"
 }
 pods() {
-	inroot build/agentctl -f examples-run/agentd.yaml get pods 2>/dev/null
+	inroot build/agentctl -f examples-run/agentd.yaml get pods -o wide \
+	    2>/dev/null
 }
 readme_states() {
 	printf '%s\n' "$1" | awk '
@@ -191,6 +222,24 @@ while :; do
 done
 say "the README's states after $(elapsed):"
 printf '%s\n' "$out"
+# the README's wget of the web pod, on its pod IP and on its hostPort
+podip=$(printf '%s\n' "$out" | awk '$2 == "web-node1" { print $(NF - 1) }')
+case $podip in
+10.89.*.*) ;;
+*)	fail "web-node1 has no pod IP in 10.89.0.0/16: \"$podip\"" ;;
+esac
+for url in "http://$podip:8080/" "http://127.0.0.1:18080/"; do
+	say "busybox wget -qO- $url"
+	i=0
+	# busybox 1.35's wget -T crashes: timeout(1) bounds it instead
+	until ans=$(inroot timeout 10 busybox wget -qO- "$url" 2>&1) &&
+	    [ "$ans" = "hello from agentd" ]; do
+		i=$((i + 1))
+		[ $i -lt 10 ] || fail "web-node1 did not answer on $url: $ans"
+		sleep 1
+	done
+	printf '%s\n' "$ans"
+done
 # the README's other commands, as written
 for c in "logs default/web-node1" "status" "audit show --pod default/web-*" \
     "audit verify"; do
@@ -224,4 +273,10 @@ grep -q "removed the cgroups $cgroup" "$log" ||
 for d in /sys/fs/cgroup/*$cgroup /sys/fs/cgroup$cgroup; do
 	[ -d "$d" ] && fail "$d is left behind"
 done
+grep -q "removed the bridge $bridge" "$log" ||
+    fail "run-example.sh did not remove the bridge $bridge"
+ip link show "$bridge" >/dev/null 2>&1 && fail "$bridge is left behind"
+[ "$(nat_chains)" = "$chains_before" ] ||
+    fail "portmap's chains are left behind: $(iptables -t nat -S | grep CNI-)"
+say "the bridge $bridge and portmap's chains are gone"
 exit 0

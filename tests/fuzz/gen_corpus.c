@@ -423,6 +423,9 @@ gen_config(void)
 		{ "unknown_key.yaml", "nodeName: a\nfooBar: 1\n" },
 		{ "quoted.yaml", "nodeName: \"node\\x41\"\nrootDir: '/srv'\n" },
 		{ "anchors.yaml", "nodeName: &n a\nprivsepUser: *n\n" },
+		{ "host_ports.yaml", "allowPrivilegedHostPorts: false\n"
+		    "forbiddenHostPorts: [22, \"2379-2380\", 30000-32767, "
+		    "2380, \"31000-33000\"]\n" },
 	};
 	size_t i;
 
@@ -471,6 +474,22 @@ gen_configbin(void)
 		if (config_add_cap(&c, caps[i]) != NULL)
 			errx(1, "config_add_cap %s", caps[i]);
 	save_configbin("every_field", &c);
+	config_free(&c);
+	config_defaults(&c);
+	snprintf(c.node_name, sizeof(c.node_name), "node-1");
+	c.policy.allow_privileged_host_ports = 0;
+	snprintf(c.policy.forbidden_host_ports,
+	    sizeof(c.policy.forbidden_host_ports), "22,2379-2380,30000-32767");
+	save_configbin("host_ports", &c);
+	/* one item fewer than CONFIG_MAX_PORT_RANGES: a mutation adds one */
+	for (i = 0, c.policy.forbidden_host_ports[0] = '\0';
+	    i < CONFIG_MAX_PORT_RANGES - 1; i++)
+		snprintf(c.policy.forbidden_host_ports + strlen(
+		    c.policy.forbidden_host_ports), sizeof(
+		    c.policy.forbidden_host_ports) - strlen(
+		    c.policy.forbidden_host_ports), "%s%zu-%zu", i ? "," : "",
+		    10000 + 3 * i, 10001 + 3 * i);
+	save_configbin("host_ports_many", &c);
 	config_free(&c);
 }
 

@@ -86,6 +86,7 @@ check_defaults(const struct agentd_config *c)
 	CHECK_EQ_INT(c->policy.allow_host_ipc, 0);
 	CHECK_EQ_INT(c->policy.allow_run_as_root, 1);
 	CHECK_EQ_INT(c->policy.n_allowed_caps, 0);
+	CHECK_STR(c->policy.forbidden_host_ports, "");
 }
 
 static const char every_key[] =
@@ -119,7 +120,8 @@ static const char every_key[] =
 	"allowRunAsRoot: no\n"
 	"allowedCapabilities:\n"
 	"  - NET_ADMIN\n"
-	"  - CAP_SYS_TIME\n";
+	"  - CAP_SYS_TIME\n"
+	"forbiddenHostPorts: [22, \"2379-2380\", \"30000-32767\"]\n";
 
 static void
 check_every_key(const struct agentd_config *c)
@@ -154,6 +156,7 @@ check_every_key(const struct agentd_config *c)
 	REQUIRE(c->policy.n_allowed_caps == 2);
 	CHECK_STR(c->policy.allowed_caps[0], "NET_ADMIN");
 	CHECK_STR(c->policy.allowed_caps[1], "SYS_TIME");
+	CHECK_STR(c->policy.forbidden_host_ports, "22,2379-2380,30000-32767");
 }
 
 /* a config of exactly n bytes: one key, then a comment to pad it */
@@ -538,6 +541,93 @@ TEST(test_allowed_capabilities_count_bound)
 	free(yaml);
 	yaml = caplist_yaml(CONFIG_MAX_CAPS + 1);
 	check_error(yaml, "line 66: allowedCapabilities has too many entries");
+	free(yaml);
+}
+
+/* ---- forbiddenHostPorts ---- */
+
+TEST(test_forbidden_host_ports_forms)
+{
+	struct agentd_config c;
+	char err[ERRLEN];
+
+	/* a block list of numbers and ranges, in any order, overlapping */
+	CHECK_EQ_INT(parse(&c, "forbiddenHostPorts:\n  - 30000-32767\n"
+	    "  - 2380\n  - \"2379-2380\"\n  - 22\n  - 31000-33000\n", err),
+	    0);
+	CHECK_STR(err, "");
+	CHECK_STR(c.policy.forbidden_host_ports, "22,2379-2380,30000-33000");
+	config_free(&c);
+	/* one string, as nodeIP and clusterDNS take it */
+	CHECK_EQ_INT(parse(&c, "forbiddenHostPorts: \"23, 22\"\n", err), 0);
+	CHECK_STR(c.policy.forbidden_host_ports, "22-23");
+	config_free(&c);
+	CHECK_EQ_INT(parse(&c, "forbiddenHostPorts: 2049\n", err), 0);
+	CHECK_STR(c.policy.forbidden_host_ports, "2049");
+	config_free(&c);
+	CHECK_EQ_INT(parse(&c, "forbiddenHostPorts: []\n", err), 0);
+	CHECK_STR(c.policy.forbidden_host_ports, "");
+	config_free(&c);
+	CHECK_EQ_INT(parse(&c, "forbiddenHostPorts:\nnodeName: n\n", err), 0);
+	CHECK_STR(c.policy.forbidden_host_ports, "");
+	config_free(&c);
+}
+
+TEST(test_forbidden_host_ports_bad_items_rejected)
+{
+	check_error("nodeName: n\nforbiddenHostPorts: [22, 0]\n",
+	    "line 2: forbiddenHostPorts has a port outside 1..65535");
+	check_error("forbiddenHostPorts: [65536]\n",
+	    "line 1: forbiddenHostPorts has a port outside 1..65535");
+	check_error("forbiddenHostPorts: [\"2380-2379\"]\n",
+	    "line 1: forbiddenHostPorts has a range LO-HI with LO above HI");
+	check_error("forbiddenHostPorts: [ssh]\n",
+	    "line 1: forbiddenHostPorts has an item that is not a port or a "
+	    "range LO-HI");
+	check_error("forbiddenHostPorts: [\"22,23\"]\n",
+	    "line 1: forbiddenHostPorts has an item that is not a port or a "
+	    "range LO-HI");
+	check_error("forbiddenHostPorts: [\"\"]\n",
+	    "line 1: forbiddenHostPorts has an item that is not a port or a "
+	    "range LO-HI");
+	check_error("forbiddenHostPorts: [-1]\n",
+	    "line 1: forbiddenHostPorts has an item that is not a port or a "
+	    "range LO-HI");
+	check_error("forbiddenHostPorts: [[22]]\n",
+	    "line 1: forbiddenHostPorts must be a list of ports");
+	check_error("forbiddenHostPorts: {ssh: 22}\n",
+	    "line 1: forbiddenHostPorts must be a scalar value");
+}
+
+static char *
+portlist_yaml(int n)
+{
+	char *yaml;
+	size_t len = 0, cap = 64 + (size_t)n * 16;
+	int i;
+
+	REQUIRE((yaml = malloc(cap)) != NULL);
+	len += snprintf(yaml + len, cap - len, "forbiddenHostPorts: [");
+	for (i = 0; i < n; i++)
+		len += snprintf(yaml + len, cap - len, "%s%d-%d", i ? ", " : "",
+		    10000 + 3 * i, 10001 + 3 * i);
+	snprintf(yaml + len, cap - len, "]\n");
+	return yaml;
+}
+
+TEST(test_forbidden_host_ports_count_bound)
+{
+	struct agentd_config c;
+	char err[ERRLEN], *yaml;
+
+	yaml = portlist_yaml(CONFIG_MAX_PORT_RANGES);
+	CHECK_EQ_INT(parse(&c, yaml, err), 0);
+	CHECK_EQ_INT(strlen(c.policy.forbidden_host_ports),
+	    CONFIG_MAX_PORTLIST - 1);
+	config_free(&c);
+	free(yaml);
+	yaml = portlist_yaml(CONFIG_MAX_PORT_RANGES + 1);
+	check_error(yaml, "line 1: forbiddenHostPorts has too many items");
 	free(yaml);
 }
 

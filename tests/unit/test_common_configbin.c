@@ -30,7 +30,7 @@ same_config(const struct agentd_config *a, const struct agentd_config *b)
 			continue;
 		if (f->type == CFG_STR || f->type == CFG_PATH ||
 		    f->type == CFG_NODEIP || f->type == CFG_IPLIST ||
-		    f->type == CFG_DOMAIN) {
+		    f->type == CFG_DOMAIN || f->type == CFG_PORTLIST) {
 			if (strcmp((const char *)a + f->off,
 			    (const char *)b + f->off) != 0)
 				return 0;
@@ -180,6 +180,26 @@ check_str_refused(const char *name, const void *v, size_t n,
 	check_refused(&e, want);
 }
 
+/*
+ * CONFIG_MAX_PORT_RANGES ranges of 11 characters that neither overlap
+ * nor touch, so canonical as they are: "10000-10001,10003-10004,..."
+ */
+static void
+longest_port_list(char *out, size_t outlen)
+{
+	size_t len = 0;
+	int i, n;
+
+	out[0] = '\0';
+	for (i = 0; i < CONFIG_MAX_PORT_RANGES; i++) {
+		n = snprintf(out + len, outlen - len, "%s%d-%d", i ? "," : "",
+		    10000 + 3 * i, 10001 + 3 * i);
+		REQUIRE(n > 0 && (size_t)n < outlen - len);
+		len += (size_t)n;
+	}
+	REQUIRE(len == outlen - 1);	/* the buffer, exactly */
+}
+
 /* a config with every string field at its longest and every cap */
 static void
 longest_config(struct agentd_config *c)
@@ -200,6 +220,8 @@ longest_config(struct agentd_config *c)
 	for (cap = 0; cap < CONFIG_MAX_CAPS; cap++)
 		REQUIRE(config_add_cap(c, cap % 2 ? "NET_ADMIN" :
 		    "CAP_DAC_READ_SEARCH") == NULL);
+	longest_port_list(c->policy.forbidden_host_ports,
+	    sizeof(c->policy.forbidden_host_ports));
 }
 
 /* ---- round trips ---- */
@@ -234,7 +256,8 @@ TEST(test_bin_round_trip_every_key)
 		"maxParallelRuntimeOps: 64\nruntimeOpTimeoutSeconds: 3600\n"
 		"allowPrivileged: true\nallowHostNetwork: yes\n"
 		"allowHostPID: true\nallowHostIPC: true\nallowRunAsRoot: no\n"
-		"allowedCapabilities: [NET_ADMIN, CAP_SYS_TIME]\n";
+		"allowedCapabilities: [NET_ADMIN, CAP_SYS_TIME]\n"
+		"forbiddenHostPorts: [22, \"2379-2380\", 30000-32767]\n";
 	struct agentd_config a, b;
 	char err[ERRLEN];
 
@@ -251,6 +274,7 @@ TEST(test_bin_round_trip_every_key)
 	CHECK_EQ_INT(b.policy.allow_run_as_root, 0);
 	REQUIRE(b.policy.n_allowed_caps == 2);
 	CHECK_STR(b.policy.allowed_caps[1], "SYS_TIME");
+	CHECK_STR(b.policy.forbidden_host_ports, "22,2379-2380,30000-32767");
 	config_free(&a);
 	config_free(&b);
 }
@@ -270,6 +294,8 @@ TEST(test_bin_round_trip_longest)
 	CHECK_STR(err, "");
 	CHECK(same_config(&a, &b));
 	CHECK_EQ_INT(b.policy.n_allowed_caps, CONFIG_MAX_CAPS);
+	CHECK_EQ_INT(strlen(b.policy.forbidden_host_ports),
+	    CONFIG_MAX_PORTLIST - 1);
 	config_free(&a);
 	config_free(&b);
 }
@@ -528,6 +554,111 @@ TEST(test_bin_addresses_and_domain)
 	check_str_refused("clusterDomain", "Cluster.Local", 13,
 	    "must be a lowercase RFC 1123 subdomain");
 	check_str_refused("clusterDomain", "", 0, "must not be empty");
+}
+
+/* forbiddenHostPorts: canonical on both sides of the memfd */
+TEST(test_bin_forbidden_host_ports_canonical)
+{
+	struct agentd_config a, b;
+	char err[ERRLEN];
+
+	config_defaults(&a);
+	CHECK_STR(a.policy.forbidden_host_ports, "");
+	snprintf(a.policy.forbidden_host_ports,
+	    sizeof(a.policy.forbidden_host_ports), "1,22-23,65535");
+	CHECK_EQ_INT(round_trip(&a, &b, err), 0);
+	CHECK_STR(err, "");
+	CHECK_STR(b.policy.forbidden_host_ports, "1,22-23,65535");
+	config_free(&a);
+	config_free(&b);
+	/* the decoder refuses what agentd would never have written */
+	check_str_refused("forbiddenHostPorts", "23,22", 5,
+	    "is not a canonical port list");
+	check_str_refused("forbiddenHostPorts", "22,23", 5,
+	    "is not a canonical port list");
+	check_str_refused("forbiddenHostPorts", "22-22", 5,
+	    "is not a canonical port list");
+	check_str_refused("forbiddenHostPorts", "22, 80", 6,
+	    "is not a canonical port list");
+	check_str_refused("forbiddenHostPorts", "0", 1,
+	    "has a port outside 1..65535");
+	check_str_refused("forbiddenHostPorts", "1-65536", 7,
+	    "has a port outside 1..65535");
+	check_str_refused("forbiddenHostPorts", "9-8", 3,
+	    "has a range LO-HI with LO above HI");
+	check_str_refused("forbiddenHostPorts", "ssh", 3,
+	    "has an item that is not a port or a range LO-HI");
+	check_str_refused("forbiddenHostPorts", "22,", 3,
+	    "has an empty item");
+}
+
+/* the set, not the spelling: sorted, overlaps and neighbours merged */
+TEST(test_portlist_merges_and_sorts)
+{
+	const struct config_field *f;
+	char out[CONFIG_MAX_PORTLIST];
+
+	REQUIRE((f = config_field_byname("forbiddenHostPorts")) != NULL);
+	CHECK(config_portlist(f, "30000-32767, 22,23,2380, 2379-2380,"
+	    "31000-33000", out, sizeof(out)) == NULL);
+	CHECK_STR(out, "22-23,2379-2380,30000-33000");
+	CHECK(config_portlist(f, "100-200,150,1-65535", out,
+	    sizeof(out)) == NULL);
+	CHECK_STR(out, "1-65535");
+	CHECK(config_portlist(f, "  ", out, sizeof(out)) == NULL);
+	CHECK_STR(out, "");
+	CHECK(config_portlist(f, "080", out, sizeof(out)) == NULL);
+	CHECK_STR(out, "80");
+	CHECK_STR(config_portlist(f, "22-", out, sizeof(out)),
+	    "has an item that is not a port or a range LO-HI");
+	CHECK_STR(config_portlist(f, "22 - 23", out, sizeof(out)),
+	    "has an item that is not a port or a range LO-HI");
+	CHECK_STR(config_portlist(f, "-22", out, sizeof(out)),
+	    "has an item that is not a port or a range LO-HI");
+	CHECK_STR(config_portlist(f, "100000", out, sizeof(out)),
+	    "has a port outside 1..65535");
+	CHECK_STR(out, "");
+}
+
+/* CONFIG_MAX_PORT_RANGES items, even ones that merge, and one more */
+TEST(test_portlist_count_bound)
+{
+	const struct config_field *f;
+	char in[CONFIG_MAX_PORT_RANGES * 8], out[CONFIG_MAX_PORTLIST];
+	size_t len = 0;
+	int i;
+
+	REQUIRE((f = config_field_byname("forbiddenHostPorts")) != NULL);
+	for (i = 0; i < CONFIG_MAX_PORT_RANGES; i++)
+		len += (size_t)snprintf(in + len, sizeof(in) - len, "%s%d",
+		    i ? "," : "", 100 + i);
+	CHECK(config_portlist(f, in, out, sizeof(out)) == NULL);
+	CHECK_STR(out, "100-131");
+	snprintf(in + len, sizeof(in) - len, ",132");
+	CHECK_STR(config_portlist(f, in, out, sizeof(out)),
+	    "has too many items");
+	CHECK_STR(out, "");
+}
+
+TEST(test_portlist_find)
+{
+	uint32_t lo = 0, hi = 0;
+
+	CHECK_EQ_INT(config_portlist_find("22,2379-2380,30000-32767", 22,
+	    &lo, &hi), 1);
+	CHECK_EQ_INT(lo, 22);
+	CHECK_EQ_INT(hi, 22);
+	CHECK_EQ_INT(config_portlist_find("22,2379-2380,30000-32767", 32767,
+	    &lo, &hi), 1);
+	CHECK_EQ_INT(lo, 30000);
+	CHECK_EQ_INT(hi, 32767);
+	CHECK_EQ_INT(config_portlist_find("22,2379-2380,30000-32767", 2381,
+	    &lo, &hi), 0);
+	CHECK_EQ_INT(config_portlist_find("22,2379-2380,30000-32767", 29999,
+	    &lo, &hi), 0);
+	CHECK_EQ_INT(config_portlist_find("22,2379-2380,30000-32767", 21,
+	    &lo, &hi), 0);
+	CHECK_EQ_INT(config_portlist_find("", 22, &lo, &hi), 0);
 }
 
 #define PARSE(c, y, e)	config_parse((c), (y), strlen(y), (e), ERRLEN)

@@ -614,3 +614,80 @@ TEST(test_privileged_host_port_denied_by_policy)
 	CHECK_EQ_INT(policy_check(&pol, &p, &v), 1);
 	pod_free(&p);
 }
+
+TEST(test_forbidden_host_port_denied_with_its_range)
+{
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+
+	test_policy(&pol);
+	snprintf(pol.forbidden_host_ports, sizeof(pol.forbidden_host_ports),
+	    "22,2379-2380,30000-32767");
+	test_pod(&p, 2);
+	add_host_port(&p, 1, 30080);
+	expect_denied(&pol, &p, "hostPort",
+	    "spec.containers[1].ports[1].hostPort");
+	CHECK_EQ_INT(policy_check(&pol, &p, &v), 0);
+	CHECK_STR(v.reason,
+	    "hostPort 30080 is in forbiddenHostPorts (30000-32767)");
+	pod_free(&p);
+	/* a single port, even one below 1024 that policy otherwise allows */
+	test_pod(&p, 1);
+	add_host_port(&p, 0, 22);
+	CHECK_EQ_INT(policy_check(&pol, &p, &v), 0);
+	CHECK_STR(v.reason, "hostPort 22 is in forbiddenHostPorts (22)");
+	pod_free(&p);
+	/* the range's ends are in it */
+	test_pod(&p, 1);
+	add_host_port(&p, 0, 2379);
+	CHECK_EQ_INT(policy_check(&pol, &p, &v), 0);
+	CHECK_STR(v.reason,
+	    "hostPort 2379 is in forbiddenHostPorts (2379-2380)");
+	pod_free(&p);
+}
+
+TEST(test_host_port_outside_forbidden_ranges_allowed)
+{
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+	static const uint32_t ok_ports[] = { 21, 23, 2378, 2381, 29999,
+	    32768 };
+	size_t i;
+
+	test_policy(&pol);
+	snprintf(pol.forbidden_host_ports, sizeof(pol.forbidden_host_ports),
+	    "22,2379-2380,30000-32767");
+	for (i = 0; i < sizeof(ok_ports) / sizeof(ok_ports[0]); i++) {
+		test_pod(&p, 1);
+		add_host_port(&p, 0, ok_ports[i]);
+		CHECK_EQ_INT(policy_check(&pol, &p, &v), 1);
+		CHECK_STR(v.reason, "");
+		pod_free(&p);
+	}
+	/* a containerPort in the range without a hostPort binds nothing */
+	test_pod(&p, 1);
+	add_host_port(&p, 0, 0);
+	p.containers[0].ports[1].container_port = 30080;
+	CHECK_EQ_INT(policy_check(&pol, &p, &v), 1);
+	pod_free(&p);
+}
+
+/* both rules on one port: the privileged-port rule is reported first */
+TEST(test_privileged_and_forbidden_host_port_reports_below_1024)
+{
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.allow_privileged_host_ports = 0;
+	snprintf(pol.forbidden_host_ports, sizeof(pol.forbidden_host_ports),
+	    "22");
+	test_pod(&p, 1);
+	add_host_port(&p, 0, 22);
+	CHECK_EQ_INT(policy_check(&pol, &p, &v), 0);
+	CHECK(strstr(v.reason, "is below 1024") != NULL);
+	pod_free(&p);
+}

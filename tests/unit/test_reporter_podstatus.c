@@ -1394,3 +1394,75 @@ TEST(test_table_escapes_control_bytes_in_names)
 	pod_report_free(&r);
 	pod_free(&p);
 }
+
+/*
+ * -o wide: printPod's IP (status.podIPs[0], "<none>" before the pod has
+ * one) and NODE (spec.nodeName, "<none>" when unbound) after AGE.
+ */
+TEST(test_table_wide_adds_ip_and_node)
+{
+	struct pod p[2];
+	struct pod_report r[2];
+	const struct pod *pods[2] = { &p[0], &p[1] };
+	const struct pod_report *reps[2] = { &r[0], &r[1] };
+	char *t;
+
+	mkpod(&p[0], "default", "web-node1", "httpd");
+	mkpod(&p[1], "default", "job", "app");
+	p[0].node_name = xstrdup("node1");
+	mkrep(&r[0], &p[0]);
+	mkrep(&r[1], &p[1]);
+	set_running(&r[0].containers[0], 1);
+	r[0].pod_ip = xstrdup("10.89.1.7,fd00:89::7");
+	r[0].host_ip = xstrdup("192.0.2.2");
+	REQUIRE((t = podstatus_table_wide(pods, reps, 2, T0 + 5 * SEC)) !=
+	    NULL);
+	CHECK_STR(t,
+	    "NAMESPACE   NAME        READY   STATUS              RESTARTS   "
+	    "AGE   IP          NODE\n"
+	    "default     job         0/1     ContainerCreating   0          "
+	    "5s    <none>      <none>\n"
+	    "default     web-node1   1/1     Running             0          "
+	    "5s    10.89.1.7   node1\n");
+	free(t);
+	pod_report_free(&r[0]);
+	pod_report_free(&r[1]);
+	pod_free(&p[0]);
+	pod_free(&p[1]);
+}
+
+/* a hostNetwork pod's IP is the node's, as in its status.podIPs */
+TEST(test_table_wide_host_network_pod_shows_node_ip)
+{
+	struct pod p;
+	struct pod_report r;
+	const struct pod *pods[1] = { &p };
+	const struct pod_report *reps[1] = { &r };
+	char *t;
+
+	mkpod(&p, "kube-system", "proxy", "proxy");
+	p.host_network = 1;
+	p.node_name = xstrdup("node1");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 1);
+	r.host_ip = xstrdup("192.0.2.2,2001:db8::2");
+	REQUIRE((t = podstatus_table_wide(pods, reps, 1, T0 + SEC)) != NULL);
+	CHECK(strstr(t, "   192.0.2.2   node1\n") != NULL);
+	free(t);
+	/* the narrow table has neither column */
+	REQUIRE((t = podstatus_table(pods, reps, 1, T0 + SEC)) != NULL);
+	CHECK(strstr(t, "192.0.2.2") == NULL && strstr(t, "NODE") == NULL);
+	free(t);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_table_wide_empty_has_header_only)
+{
+	char *t;
+
+	REQUIRE((t = podstatus_table_wide(NULL, NULL, 0, T0)) != NULL);
+	CHECK_STR(t, "NAMESPACE   NAME   READY   STATUS   RESTARTS   AGE   "
+	    "IP    NODE\n");
+	free(t);
+}

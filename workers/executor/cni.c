@@ -57,22 +57,6 @@ cni_dirs(void)
 	return rt.cni_bin_dir[0] ? rt.cni_bin_dir : CNI_DEFAULT_DIRS;
 }
 
-/* once at executor start: say so if pods will get loopback only */
-void
-cni_start_check(void)
-{
-	struct cni_conf c;
-	char why[128];
-
-	if (cni_conf_load(rt.cni_conf_dir, 0, &c, why, sizeof(why)) == -1) {
-		log_warnx("network: loopback only (no CNI configuration in "
-		    "%s)", rt.cni_conf_dir);
-		return;
-	}
-	log_info("network: %s from %s", c.name, c.path);
-	cni_conf_free(&c);
-}
-
 /* a message from netparse or a plugin: no control bytes in our errors */
 static void
 cni_clean(char *s)
@@ -121,7 +105,7 @@ cni_decode(const char *out, size_t len, struct cni_result *res,
 }
 
 struct cni_call {
-	const char	*cmd;		/* ADD, DEL */
+	const char	*cmd;		/* ADD, DEL, CHECK, GC */
 	const char	*id;
 	const char	*netns;		/* "" for a DEL without one */
 	const char	*ifname;
@@ -269,6 +253,7 @@ state_new(const struct pod *p, const char *id, const struct cni_conf *c)
 	    !cJSON_AddStringToObject(st, "cniVersion", c->version) ||
 	    !cJSON_AddStringToObject(st, "file", c->path) ||
 	    !cJSON_AddStringToObject(st, "args", args) ||
+	    !cJSON_AddBoolToObject(st, "disableCheck", c->disable_check) ||
 	    !cJSON_AddItemToObject(st, "portMappings", port_mappings(p)) ||
 	    (plugins = cJSON_AddArrayToObject(st, "plugins")) == NULL)
 		goto fail;
@@ -482,7 +467,7 @@ cni_add(const struct pod *p, const char *id, const char *netns,
 		return -1;
 	}
 	if (!have)
-		return 0;	/* loopback only, as the start-up warning said */
+		return 0;	/* loopback only, as agentd's cniwatch said */
 	st = state_new(p, id, &c);
 	cni_conf_free(&c);
 	if (st == NULL)
@@ -528,5 +513,138 @@ cni_del(const char *id, const char *netns, struct rt_err *err)
 		ret = rt_seterrno(err, "unlink %s", path);
 	cJSON_Delete(st);
 	free(buf);
+	return ret;
+}
+
+/* ---- at executor start: CHECK of re-adopted sandboxes, GC ---- */
+
+/* the sandbox's cni.json, parsed (our own file, from typed data) */
+static cJSON *
+state_load(const char *id)
+{
+	char path[PATH_MAX], *buf = NULL;
+	cJSON *st = NULL;
+
+	if (state_path(path, sizeof(path), id) == 0 &&
+	    rt_read_file(path, CNI_STATE_MAX, &buf, NULL) == 0)
+		st = cJSON_Parse(buf);
+	free(buf);
+	return st;
+}
+
+int
+rt_cni_attached(const char *id)
+{
+	char path[PATH_MAX];
+
+	return state_path(path, sizeof(path), id) == 0 &&
+	    access(path, F_OK) == 0;
+}
+
+int
+rt_cni_conf_load(struct cni_conf *c)
+{
+	char why[128];
+
+	return cni_conf_load(rt.cni_conf_dir, 1, c, why, sizeof(why));
+}
+
+/*
+ * libcni's CheckNetworkList conditions, on what ADD used (cni.json): a
+ * configuration of 0.4.0 or later, a cached result to check against, and
+ * no disableCheck -- neither then nor in the network of that name now, so
+ * that an administrator can stop a broken CHECK from recreating sandboxes.
+ */
+int
+rt_cni_check_wanted(const char *id, const struct cni_conf *now)
+{
+	cJSON *st;
+	const char *version, *name;
+	int wanted;
+
+	if ((st = state_load(id)) == NULL)
+		return 0;
+	version = rt_json_str(st, "cniVersion");
+	name = rt_json_str(st, "name");
+	wanted = version != NULL && cni_version_ge(version, "0.4.0") &&
+	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(st, "result")) &&
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st,
+	    "disableCheck")) && !(now != NULL && name != NULL &&
+	    strcmp(now->name, name) == 0 && now->disable_check);
+	cJSON_Delete(st);
+	return wanted;
+}
+
+/*
+ * The chain in order, each plugin with the cached result as prevResult
+ * (libcni's CheckNetworkList); the first failure ends it.  A CHECK
+ * prints nothing on success: only its exit status and error object count.
+ */
+int
+rt_cni_check(const char *id, const char *netns, struct rt_err *err)
+{
+	struct cni_call cc = { "CHECK", id, netns, CNI_IFNAME, "", NULL, NULL };
+	const cJSON *plugins, *prev, *pl;
+	char *conf;
+	cJSON *st;
+	int ret = 0;
+
+	if ((st = state_load(id)) == NULL)
+		return rt_seterr(err, "CNI CHECK: %s unreadable", CNI_STATE_FILE);
+	plugins = cJSON_GetObjectItemCaseSensitive(st, "plugins");
+	prev = cJSON_GetObjectItemCaseSensitive(st, "result");
+	cc.args = rt_json_str(st, "args") ? rt_json_str(st, "args") : "";
+	cJSON_ArrayForEach(pl, plugins) {
+		if ((cc.type = rt_json_str(pl, "type")) == NULL ||
+		    (conf = plugin_conf(st, pl, prev)) == NULL) {
+			ret = rt_seterr(err, "CNI CHECK: a plugin without a type "
+			    "in %s", CNI_STATE_FILE);
+			break;
+		}
+		cc.conf = conf;
+		ret = cni_exec(&cc, NULL, err);
+		free(conf);
+		if (ret == -1) {
+			rt_wrap(err, "CNI CHECK %s", cc.type);
+			break;
+		}
+	}
+	cJSON_Delete(st);
+	return ret;
+}
+
+/*
+ * libcni's GCNetworkList for the current network (1.1.0 or later, no
+ * disableGC): one GC per plugin, CNI_CONTAINERID, CNI_NETNS and
+ * CNI_IFNAME empty, the attachments still present in its stdin.  Every
+ * plugin is asked; the first error is kept.  libcni's first step, DEL of
+ * cached attachments that are not valid, has nothing to do here: the
+ * cache is cni.json in the sandbox's directory, which goes with it.
+ */
+int
+rt_cni_gc(const struct cni_conf *c, const struct cni_attachment *valid,
+    size_t n, struct rt_err *err)
+{
+	struct cni_call cc = { "GC", "", "", "", "", NULL, NULL };
+	struct rt_err one;
+	char *conf;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < c->nplugins; i++) {
+		memset(&one, 0, sizeof(one));
+		if ((conf = cni_gc_conf(c->plugins[i], c->name, c->version,
+		    valid, n)) == NULL) {
+			ret = ret ? ret : rt_seterr(err, "out of memory");
+			continue;
+		}
+		cc.type = c->types[i];
+		cc.conf = conf;
+		if (cni_exec(&cc, NULL, &one) == -1 && ret == 0) {
+			rt_seterr(err, "%s", rt_errmsg(&one));
+			ret = rt_wrap(err, "CNI GC %s", cc.type);
+		}
+		free(conf);
+	}
 	return ret;
 }

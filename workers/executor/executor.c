@@ -400,11 +400,19 @@ reporter_connected(void)
 	status_pump();
 }
 
+/* the start-up CHECKs and GC wait for it (lifecycle.c) */
+static void
+netparse_connected(void)
+{
+	exec_step_soon();
+}
+
 /* the reporter sends the executor nothing */
 static const struct worker_peer peers[] = {
 	{ ROLE_WATCHER, watcher_tab, nitems(watcher_tab), NULL },
 	{ ROLE_REPORTER, NULL, 0, reporter_connected },
-	{ ROLE_NETPARSE, netparse_tab, nitems(netparse_tab), NULL },
+	{ ROLE_NETPARSE, netparse_tab, nitems(netparse_tab),
+	    netparse_connected },
 };
 
 static int
@@ -417,6 +425,12 @@ static int
 netparse_unexpected(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	return -1;
+}
+
+int
+exec_netparse_ready(void)
+{
+	return env.peers[ROLE_NETPARSE] != NULL;
 }
 
 /*

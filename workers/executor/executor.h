@@ -108,6 +108,8 @@ struct xpod {
 	const char		*deny_code;	/* status reason when denied */
 	int			 has_sandbox;
 	int			 sb_dead;	/* adopted, but not running */
+	int			 sb_check;	/* adopted: CNI CHECK due */
+	int			 sb_changed;	/* its CHECK failed */
 	struct rt_sandbox	 sb;
 	int64_t			 start_time_ns;
 	int			 terminating;
@@ -144,6 +146,7 @@ void	 exec_step_soon(void);	/* after any event that moves a pod */
 const struct rt_info *exec_rt_info(void);
 const struct agentd_config *exec_conf(void);
 int	 exec_netparse_channel(void);	/* a job's own, or -1 */
+int	 exec_netparse_ready(void);	/* its peer channel is connected */
 
 /* lifecycle.c */
 void	 lc_adopt(const char *id, const struct rt_labels *, void *);

@@ -23,7 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "auditfmt.h"
+#include "cninet.h"
 #include "config.h"
 #include "evring.h"
 #include "executor.h"
@@ -41,6 +44,21 @@
 static struct xpod	*xpods[MAX_PODS];
 static size_t		 nxpods;
 static int		 have_podset;	/* a full set has arrived since start */
+
+/*
+ * The network at executor start: CHECK of every re-adopted sandbox and GC
+ * of the current network run once netparse's channel is there (their
+ * errors are CNI error objects it decodes), or after NETSTART_WAIT_S
+ * without it.  No sandbox is created until GC is over: an attachment made
+ * meanwhile would not be in its list of valid ones.
+ */
+#define NETSTART_WAIT_S		5
+enum gc_state { GC_PENDING = 0, GC_RUNNING, GC_DONE };
+static enum gc_state	 gc_state;
+static int		 net_go;	/* start-up CNI work may begin */
+static int64_t		 netstart_ns;
+static struct cni_conf	 net_now;	/* cniConfDir's network at start */
+static int		 have_net_now;
 
 static void	pod_step(struct xpod *);
 
@@ -309,9 +327,11 @@ adopt_sandbox(struct xpod *x, const char *id)
 
 	memset(&err, 0, sizeof(err));
 	if (rt_sandbox_status(id, &x->sb, &cs, &err) == 0 &&
-	    cs.status == RT_RUNNING)
+	    cs.status == RT_RUNNING) {
 		x->has_sandbox = 1;
-	else {
+		x->sb_check = x->sb.netns_path[0] != '\0' &&
+		    rt_cni_attached(id);
+	} else {
 		/* removed with its pod; the pod is made anew (a reboot
 		   took the pinned namespaces, the infra died) */
 		snprintf(x->sb.id, sizeof(x->sb.id), "%s", id);
@@ -580,7 +600,8 @@ accept_pod(struct pod *p, const char *wire)
 		snprintf(x->wire_hash, sizeof(x->wire_hash), "%s", wire);
 		return;
 	}
-	start_terminating(x, x->sb_dead ? "its sandbox is gone" :
+	start_terminating(x, x->sb_changed ? "its sandbox changed (CNI CHECK "
+	    "failed)" : x->sb_dead ? "its sandbox is gone" :
 	    "sandbox spec changed");
 	accept_new(p, hash, wire);
 }
@@ -622,6 +643,7 @@ enum op_kind {
 	OP_SANDBOX_REMOVE,
 	OP_CTR_START,
 	OP_CTR_REMOVE,
+	OP_SANDBOX_CHECK,
 };
 
 struct op {
@@ -643,6 +665,7 @@ static const char *const op_action[] = {
 	[OP_SANDBOX_REMOVE] = "sandbox.remove",
 	[OP_CTR_START] = "container.create",
 	[OP_CTR_REMOVE] = "container.remove",
+	[OP_SANDBOX_CHECK] = "network.check",
 };
 
 static struct op *
@@ -665,7 +688,8 @@ op_submit(struct op *o)
 {
 	o->x->busy = 1;
 	/* the CNI results of this job are decoded by netparse (cni.c) */
-	if (o->kind == OP_SANDBOX_CREATE || o->kind == OP_SANDBOX_REMOVE)
+	if (o->kind == OP_SANDBOX_CREATE || o->kind == OP_SANDBOX_REMOVE ||
+	    o->kind == OP_SANDBOX_CHECK)
 		o->netparse_fd = exec_netparse_channel();
 	if (job_submit(op_action[o->kind], 0, op_run, o, op_done, o) == NULL)
 		fatalx("out of memory for a job");
@@ -715,6 +739,9 @@ op_run(void *arg, struct job_out *out)
 	case OP_CTR_REMOVE:
 		out->rc = rt_container_remove(o->id, &err);
 		break;
+	case OP_SANDBOX_CHECK:
+		out->rc = rt_cni_check(o->id, x->sb.netns_path, &err);
+		break;
 	}
 	out->config = err.config;
 	snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
@@ -723,6 +750,7 @@ op_run(void *arg, struct job_out *out)
 static void	sandbox_done(struct op *, struct job_out *);
 static void	start_done(struct op *, struct job_out *);
 static void	remove_done(struct op *, struct job_out *);
+static void	check_done(struct op *, struct job_out *);
 
 static void
 op_done(void *arg, struct job_out *out)
@@ -742,6 +770,9 @@ op_done(void *arg, struct job_out *out)
 		break;
 	case OP_CTR_START:
 		start_done(o, out);
+		break;
+	case OP_SANDBOX_CHECK:
+		check_done(o, out);
 		break;
 	}
 	rt_image_free(&o->img);
@@ -883,6 +914,220 @@ sandbox_done(struct op *o, struct job_out *out)
 	x->dirty = 1;
 	if (x->st == XP_SANDBOX)
 		x->st = XP_RUNNING;
+}
+
+/* ---- the network at executor start ---- */
+
+static int
+netstart_ready(int64_t *wake)
+{
+	if (net_go)
+		return 1;
+	if (netstart_ns == 0)
+		netstart_ns = now_ns();
+	if (!exec_netparse_ready() && now_ns() < netstart_ns +
+	    NETSTART_WAIT_S * NS_PER_S) {
+		*wake = netstart_ns + NETSTART_WAIT_S * NS_PER_S;
+		return 0;
+	}
+	have_net_now = rt_cni_conf_load(&net_now) == 0;
+	net_go = 1;
+	return 1;
+}
+
+/* a copy through the wire encoding, which owns every string anew */
+static struct pod *
+pod_copy(const struct pod *p)
+{
+	struct ipc_msg m;
+	struct pod *c;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return NULL;
+	ipc_msg_init(&m, MSG_POD_SPEC, 0);
+	if (podwire_put_pod(&m, p) == -1 || m.err) {
+		ipc_msg_free(&m);
+		free(c);
+		return NULL;
+	}
+	m.off = 0;
+	if (podwire_get_pod(&m, c) == -1) {
+		free(c);
+		c = NULL;
+	}
+	ipc_msg_free(&m);
+	return c;
+}
+
+/*
+ * The kubelet's answer to a sandbox that changed (computePodActions):
+ * the pod is killed and made anew.  Before its spec is known the adopted
+ * pod is handled like one whose sandbox is gone (accept_pod); after, the
+ * same spec is accepted again as a new pod, which waits for this one to
+ * be removed (older_namesake_running).
+ */
+static void
+sandbox_changed(struct xpod *x)
+{
+	struct pod *p;
+
+	x->sb_changed = 1;
+	if (!x->has_spec) {
+		x->sb_dead = 1;
+		return;
+	}
+	/* a spec change waiting for the pod to be idle is the newest */
+	if ((p = pod_copy(x->next_pod ? x->next_pod : &x->pod)) == NULL) {
+		log_warnx("pod %s/%s: no memory to recreate it", x->pod.namespace,
+		    x->pod.name);
+		return;
+	}
+	start_terminating(x, "its sandbox changed (CNI CHECK failed)");
+	accept_new(p, x->spec_hash, x->wire_hash);
+	free(p);
+}
+
+/* 1: a CHECK job is on its way (or a retry is set); 0: none is due */
+static int
+sandbox_check(struct xpod *x)
+{
+	struct op *o;
+
+	x->sb_check = 0;
+	if (x->sb_dead || !rt_cni_check_wanted(x->sb.id, have_net_now ?
+	    &net_now : NULL))
+		return 0;
+	if ((o = op_new(OP_SANDBOX_CHECK, x, NULL)) == NULL)
+		fatalx("check job");
+	snprintf(o->id, sizeof(o->id), "%s", x->sb.id);
+	o->details[0] = '\0';
+	auditfmt_details_add(o->details, sizeof(o->details), "id", x->sb.id);
+	auditfmt_details_add(o->details, sizeof(o->details), "netns",
+	    x->sb.netns_path);
+	if (op_audit(AUDIT_INTENT, o, o->details, NULL, NULL) == -1) {
+		free(o);
+		x->sb_check = 1;
+		wake_at(x, now_ns() + AUDIT_RETRY_S * NS_PER_S);
+		return 1;
+	}
+	op_submit(o);
+	return 1;
+}
+
+static void
+check_done(struct op *o, struct job_out *out)
+{
+	struct xpod *x = o->x;
+
+	if (out->rc == 0) {
+		op_audit(AUDIT_OUTCOME, o, o->details, "ok", NULL);
+		log_debug("pod %s/%s: sandbox %s passed CNI CHECK",
+		    x->pod.namespace, x->pod.name, o->id);
+		return;
+	}
+	op_audit(AUDIT_OUTCOME, o, o->details, "error", out->msg);
+	exec_event(x, EVENT_WARNING, "SandboxChanged", NULL, "Pod sandbox "
+	    "changed, it will be killed and re-created: %s", out->msg);
+	if (!x->terminating)
+		sandbox_changed(x);
+}
+
+/*
+ * GC of the current network (1.1.0 or later, no disableGC), once per
+ * executor start: the attachments still valid are the sandboxes the
+ * executor holds that have a cni.json (containerID, "eth0").
+ */
+struct gc_job {
+	struct cni_attachment	*valid;
+	size_t			 n;
+	int			 netparse_fd;
+	char			 details[512];
+};
+
+static void
+gc_run(void *arg, struct job_out *out)
+{
+	struct gc_job *g = arg;
+	struct rt_err err;
+
+	memset(&err, 0, sizeof(err));
+	rt_set_netparse_fd(g->netparse_fd);
+	out->rc = rt_cni_gc(&net_now, g->valid, g->n, &err);
+	snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
+}
+
+static void
+gc_done(void *arg, struct job_out *out)
+{
+	struct gc_job *g = arg;
+
+	if (g->netparse_fd != -1)
+		close(g->netparse_fd);
+	exec_audit(AUDIT_OUTCOME, "network.gc", NULL, NULL, NULL, g->details,
+	    out->rc == 0 ? "ok" : "error", out->rc == 0 ? NULL : out->msg);
+	if (out->rc == 0)
+		log_info("network %s: GC done, %zu attachments valid",
+		    net_now.name, g->n);
+	else
+		log_warnx("network %s: %s", net_now.name, out->msg);
+	free(g->valid);
+	free(g);
+	gc_state = GC_DONE;	/* done or failed: sandboxes may be made */
+	exec_step_soon();
+}
+
+static struct gc_job *
+gc_job_new(void)
+{
+	struct gc_job *g;
+	char count[16];
+	size_t i;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->valid = calloc(nxpods + 1, sizeof(*g->valid))) == NULL)
+		fatalx("GC job");
+	for (i = 0; i < nxpods; i++) {
+		if (!xpods[i]->has_sandbox || !rt_cni_attached(xpods[i]->sb.id))
+			continue;
+		snprintf(g->valid[g->n].id, sizeof(g->valid[0].id), "%s",
+		    xpods[i]->sb.id);
+		snprintf(g->valid[g->n].ifname, sizeof(g->valid[0].ifname),
+		    "eth0");
+		g->n++;
+	}
+	snprintf(count, sizeof(count), "%zu", g->n);
+	auditfmt_details_add(g->details, sizeof(g->details), "network",
+	    net_now.name);
+	auditfmt_details_add(g->details, sizeof(g->details), "file",
+	    net_now.path);
+	auditfmt_details_add(g->details, sizeof(g->details), "valid", count);
+	g->netparse_fd = -1;
+	return g;
+}
+
+static void
+gc_start(void)
+{
+	struct gc_job *g;
+
+	if (!have_net_now || net_now.disable_gc ||
+	    !cni_version_ge(net_now.version, "1.1.0")) {
+		gc_state = GC_DONE;
+		return;
+	}
+	g = gc_job_new();
+	if (exec_audit(AUDIT_INTENT, "network.gc", NULL, NULL, NULL,
+	    g->details, NULL, NULL) == -1) {
+		/* refused: no GC this start, which loses nothing */
+		free(g->valid);
+		free(g);
+		gc_state = GC_DONE;
+		return;
+	}
+	gc_state = GC_RUNNING;
+	g->netparse_fd = exec_netparse_channel();
+	if (job_submit("network.gc", 0, gc_run, g, gc_done, g) == NULL)
+		fatalx("out of memory for a job");
 }
 
 /* ---- containers ---- */
@@ -1596,6 +1841,12 @@ pod_step(struct xpod *x)
 			take_next_spec(x);
 		if (x->st == XP_ADOPTED && have_podset)
 			x->terminating = 1;	/* no spec claims it */
+		/* CHECK first: nothing runs on in a sandbox that changed;
+		   netparse's arrival, or NETSTART_WAIT_S, steps us again */
+		if (x->sb_check && !x->terminating) {
+			if (!net_go || sandbox_check(x))
+				break;	/* the job's end steps us again */
+		}
 		if (x->terminating) {
 			if (x->st != XP_GONE)
 				terminate_step(x);
@@ -1615,8 +1866,9 @@ pod_step(struct xpod *x)
 					break;
 				if (x->has_sandbox)
 					x->st = XP_RUNNING;
-				else
+				else if (gc_state == GC_DONE)
 					sandbox_create(x);
+				/* else gc_done steps us again */
 				break;
 			case XP_RUNNING:
 				running_step(x);
@@ -1646,6 +1898,8 @@ lc_step_all(void)
 #ifdef AGENTD_TEST_HOOKS
 	lc_relists++;
 #endif
+	if (netstart_ready(&wake) && gc_state == GC_PENDING)
+		gc_start();
 	while (i < nxpods) {
 		x = xpods[i];
 		x->wake_ns = 0;

@@ -280,25 +280,39 @@ check_run_as(const struct node_policy *pol, const struct pod *p, uint32_t i,
 	return 1;
 }
 
-/* a hostPort below 1024 binds a port only root may bind on the node */
+/*
+ * A hostPort below 1024 binds a port only root may bind on the node;
+ * forbiddenHostPorts keeps pods off the ports of the node's own services
+ * (sshd, etcd, the NodePort range) whatever their number.
+ */
 static int
 check_host_ports(const struct node_policy *pol, const struct pod *p,
     uint32_t i, struct policy_verdict *v)
 {
 	const struct container_spec *c = &p->containers[i];
 	char field[POLICY_MAX_FIELD];
-	uint32_t j;
+	uint32_t j, port, lo, hi;
+	char range[24];
 
-	if (pol->allow_privileged_host_ports)
-		return 1;
 	for (j = 0; j < c->n_ports; j++) {
-		if (c->ports[j].host_port == 0 || c->ports[j].host_port >= 1024)
+		if ((port = c->ports[j].host_port) == 0)
 			continue;
 		snprintf(field, sizeof(field),
 		    "spec.containers[%u].ports[%u].hostPort", i, j);
-		return verdict_deny(v, "hostPort", field, "hostPort %d is "
-		    "below 1024 and allowPrivilegedHostPorts is false",
-		    (int)c->ports[j].host_port);
+		if (port < 1024 && !pol->allow_privileged_host_ports)
+			return verdict_deny(v, "hostPort", field, "hostPort %u "
+			    "is below 1024 and allowPrivilegedHostPorts is "
+			    "false", port);
+		if (!config_portlist_find(pol->forbidden_host_ports, port,
+		    &lo, &hi))
+			continue;
+		/* the range as the canonical list spells it */
+		if (lo == hi)
+			snprintf(range, sizeof(range), "%u", lo);
+		else
+			snprintf(range, sizeof(range), "%u-%u", lo, hi);
+		return verdict_deny(v, "hostPort", field, "hostPort %u is in "
+		    "forbiddenHostPorts (%s)", port, range);
 	}
 	return 1;
 }

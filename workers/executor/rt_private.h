@@ -240,7 +240,6 @@ void	ctr_dir(char *, size_t, const char *id);
 
 /* cni.c: the pod network (loopback, then cniConfDir's chain on eth0) */
 struct cni_result;
-void	cni_start_check(void);
 int	cni_add(const struct pod *, const char *id, const char *netns,
 	    struct cni_result *, struct rt_err *);
 /* netns NULL: gone; the chain's DEL runs with CNI_NETNS empty */

@@ -458,7 +458,6 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 	snprintf(rt.cni_conf_dir, sizeof(rt.cni_conf_dir), "%s",
 	    cfg->cni_conf_dir);
 	rt.netparse_fd = -1;
-	cni_start_check();
 	if (cg_detect(&rt.cg, err) == -1 || rt_pick_runtime(cfg, err) == -1)
 		return -1;
 	rt.info.cgroup_v2 = rt.cg.v2_pure;

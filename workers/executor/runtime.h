@@ -137,6 +137,21 @@ int	rt_container_signal(const char *id, int sig, struct rt_err *);
 void	rt_preset_id(const char *id);
 /* in a sandbox job: its channel to netparse for CNI results (cni.c) */
 void	rt_set_netparse_fd(int);
+
+/*
+ * CNI at executor start (cni.c): the current network of cniConfDir (0,
+ * or -1: none); whether a sandbox has a CNI attachment (its cni.json);
+ * whether CHECK applies to it (0.4.0+, a cached result, no disableCheck
+ * then or in the network of that name now); CHECK itself and GC, in a job
+ */
+struct cni_conf;
+struct cni_attachment;
+int	rt_cni_conf_load(struct cni_conf *);
+int	rt_cni_attached(const char *id);
+int	rt_cni_check_wanted(const char *id, const struct cni_conf *now);
+int	rt_cni_check(const char *id, const char *netns, struct rt_err *);
+int	rt_cni_gc(const struct cni_conf *, const struct cni_attachment *,
+	    size_t, struct rt_err *);
 int	rt_new_id(char *, size_t);
 /* conmon's exit files, one per container id, for an inotify watch */
 int	rt_exit_dir(char *, size_t);

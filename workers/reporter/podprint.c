@@ -1,7 +1,7 @@
 /*
- * `kubectl get pods -A` as kubectl prints it: the row of printPod
- * (pkg/printers/internalversion/printers.go) and the padding of its
- * tabwriter, from the status rules' view of each pod (podstatus.c).
+ * `kubectl get pods -A [-o wide]` as kubectl prints it: the row of
+ * printPod (pkg/printers/internalversion/printers.go) and the padding of
+ * its tabwriter, from the status rules' view of each pod (podstatus.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,8 @@
 #include "podstatus.h"
 #include "podview.h"
 
-#define TABLE_COLS		6
+#define TABLE_COLS		6	/* NAMESPACE .. AGE */
+#define TABLE_COLS_WIDE		8	/* and IP, NODE */
 #define TABLE_PADDING		3	/* kubectl's tabwriter: padding */
 #define TABLE_MINWIDTH		6	/* kubectl's tabwriter: minwidth */
 #define CELL_NUM_LEN		64	/* "16/16", "12 (3m2s ago)" */
@@ -32,18 +33,25 @@ since(int64_t ts_ns, int64_t now_ns, char *buf, size_t len)
 
 
 enum { COL_NAMESPACE, COL_NAME, COL_READY, COL_STATUS, COL_RESTARTS,
-    COL_AGE };
+    COL_AGE, COL_IP, COL_NODE };
 
-static const char *const table_header[TABLE_COLS] = {
-	"NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"
+/*
+ * kubectl's wide columns go on with NOMINATED NODE and READINESS GATES:
+ * a node agent has no scheduler to nominate and the pod model no
+ * readiness gates, so both would always read <none>.
+ */
+static const char *const table_header[TABLE_COLS_WIDE] = {
+	"NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP",
+	"NODE"
 };
 
 struct table_row {
-	const char	*cell[TABLE_COLS];
+	const char	*cell[TABLE_COLS_WIDE];
 	char		 ready[CELL_NUM_LEN];
 	char		 status[REASON_NUM_LEN];
 	char		 restarts[CELL_NUM_LEN];
 	char		 age[PODSTATUS_DURATION_LEN];
+	char		 ip[POD_MAX_IP + 1];
 };
 
 /* one container's say in printPod's STATUS; NULL: it has none */
@@ -133,6 +141,30 @@ row_restarts(const struct pview *pv, struct table_row *row, int64_t now_ns)
 	row->cell[COL_RESTARTS] = row->restarts;
 }
 
+/*
+ * printPod -o wide: status.podIPs[0] (a hostNetwork pod's are the node's,
+ * as in the status) and spec.nodeName, "<none>" when empty.
+ */
+static void
+row_wide(const struct pview *pv, struct table_row *row)
+{
+	const char *ips = pv->rep != NULL ? pv->rep->pod_ip : NULL;
+	size_t n;
+
+	if (!nonempty(ips) && pv->pod->host_network && pv->rep != NULL)
+		ips = pv->rep->host_ip;
+	if (nonempty(ips) && (n = strcspn(ips, ",")) > 0) {
+		if (n >= sizeof(row->ip))
+			n = sizeof(row->ip) - 1;
+		memcpy(row->ip, ips, n);
+		row->ip[n] = '\0';
+		row->cell[COL_IP] = row->ip;
+	} else
+		row->cell[COL_IP] = "<none>";
+	row->cell[COL_NODE] = nonempty(pv->pod->node_name) ?
+	    pv->pod->node_name : "<none>";
+}
+
 static void
 row_fill(struct table_row *row, const struct podlist_entry *e, int64_t now_ns)
 {
@@ -145,6 +177,7 @@ row_fill(struct table_row *row, const struct podlist_entry *e, int64_t now_ns)
 	row_restarts(&pv, row, now_ns);
 	since(pv_start_time(&pv), now_ns, row->age, sizeof(row->age));
 	row->cell[COL_AGE] = row->age;
+	row_wide(&pv, row);
 }
 
 /* tabwriter counts runes, not bytes */
@@ -179,13 +212,13 @@ cell_width(const char *cell)
 
 /* every column but the last is padded; the last is a trailing cell */
 static void
-column_widths(const struct table_row *rows, size_t nrows,
-    size_t width[TABLE_COLS])
+column_widths(const struct table_row *rows, size_t nrows, int ncols,
+    size_t width[TABLE_COLS_WIDE])
 {
 	size_t i, w;
 	int c;
 
-	for (c = 0; c < TABLE_COLS; c++) {
+	for (c = 0; c < ncols; c++) {
 		width[c] = 0;
 		for (i = 0; i < nrows; i++)
 			if ((w = cell_width(rows[i].cell[c])) > width[c])
@@ -198,16 +231,16 @@ column_widths(const struct table_row *rows, size_t nrows,
 
 /* with out NULL, only count the bytes needed (without the NUL) */
 static size_t
-table_emit(const struct table_row *rows, size_t nrows,
-    const size_t width[TABLE_COLS], char *out)
+table_emit(const struct table_row *rows, size_t nrows, int ncols,
+    const size_t width[TABLE_COLS_WIDE], char *out)
 {
 	size_t i, off = 0, len, pad;
 	int c;
 
 	for (i = 0; i < nrows; i++) {
-		for (c = 0; c < TABLE_COLS; c++) {
+		for (c = 0; c < ncols; c++) {
 			len = str_escape_ctl(NULL, 0, rows[i].cell[c]);
-			pad = c == TABLE_COLS - 1 ? 0 :
+			pad = c == ncols - 1 ? 0 :
 			    width[c] - cell_width(rows[i].cell[c]);
 			if (out != NULL) {
 				/* its NUL lands where the pad or '\n' goes */
@@ -225,23 +258,23 @@ table_emit(const struct table_row *rows, size_t nrows,
 }
 
 static char *
-table_render(const struct table_row *rows, size_t nrows)
+table_render(const struct table_row *rows, size_t nrows, int ncols)
 {
-	size_t width[TABLE_COLS], len;
+	size_t width[TABLE_COLS_WIDE], len;
 	char *out;
 
-	column_widths(rows, nrows, width);
-	len = table_emit(rows, nrows, width, NULL);
+	column_widths(rows, nrows, ncols, width);
+	len = table_emit(rows, nrows, ncols, width, NULL);
 	if ((out = malloc(len + 1)) == NULL)
 		return NULL;
-	table_emit(rows, nrows, width, out);
+	table_emit(rows, nrows, ncols, width, out);
 	out[len] = '\0';
 	return out;
 }
 
-char *
-podstatus_table(const struct pod *const *pods,
-    const struct pod_report *const *reps, size_t n, int64_t now_ns)
+static char *
+table(const struct pod *const *pods, const struct pod_report *const *reps,
+    size_t n, int64_t now_ns, int ncols)
 {
 	struct table_row *rows = NULL;
 	struct podlist_entry *e;
@@ -253,13 +286,27 @@ podstatus_table(const struct pod *const *pods,
 		return NULL;
 	if ((rows = calloc(n + 1, sizeof(*rows))) == NULL)
 		goto out;
-	for (c = 0; c < TABLE_COLS; c++)
+	for (c = 0; c < ncols; c++)
 		rows[0].cell[c] = table_header[c];
 	for (i = 0; i < n; i++)
 		row_fill(&rows[i + 1], &e[i], now_ns);
-	out = table_render(rows, n + 1);
+	out = table_render(rows, n + 1, ncols);
  out:
 	free(rows);
 	free(e);
 	return out;
+}
+
+char *
+podstatus_table(const struct pod *const *pods,
+    const struct pod_report *const *reps, size_t n, int64_t now_ns)
+{
+	return table(pods, reps, n, now_ns, TABLE_COLS);
+}
+
+char *
+podstatus_table_wide(const struct pod *const *pods,
+    const struct pod_report *const *reps, size_t n, int64_t now_ns)
+{
+	return table(pods, reps, n, now_ns, TABLE_COLS_WIDE);
 }

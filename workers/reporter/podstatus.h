@@ -47,6 +47,9 @@ const char *podstatus_qos_class(const struct pod *);
  */
 char	*podstatus_table(const struct pod *const *,
 	    const struct pod_report *const *, size_t n, int64_t now_ns);
+/* `kubectl get pods -A -o wide`: the same and IP, NODE ("<none>": unset) */
+char	*podstatus_table_wide(const struct pod *const *,
+	    const struct pod_report *const *, size_t n, int64_t now_ns);
 
 /* RFC 3339 UTC, seconds ("2026-11-28T07:33:42Z"); -1 if ns <= 0 (unset)
  * or buf is too small */

@@ -345,10 +345,18 @@ render(uint32_t kind, const char *filter, char *err, size_t errlen)
 		specs[i] = &pods.e[i]->spec;
 		reports[i] = podtable_report(pods.e[i]);
 	}
-	if (kind == QUERY_POD_TABLE)
+	switch (kind) {
+	case QUERY_POD_TABLE:
 		return podstatus_table(specs, reports, pods.n, pod_now_ns());
-	if (kind >= QUERY_EVENTS_TABLE)
+	case QUERY_POD_TABLE_WIDE:
+		return podstatus_table_wide(specs, reports, pods.n,
+		    pod_now_ns());
+	case QUERY_EVENTS_TABLE:
+	case QUERY_EVENTS_JSON:
+	case QUERY_EVENTS_WATCH:
+	case QUERY_POD_DESCRIBE:
 		return render_events(kind, filter, err, errlen);
+	}
 	if (kind == QUERY_PODLIST_JSON && podlist_too_large(err, errlen))
 		return NULL;
 	if (kind == QUERY_PODLIST_JSON)
