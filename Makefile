@@ -86,7 +86,8 @@ UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 		  $(BUILD)/bench/ipc_bench $(BUILD)/tests/tools/seccomp_probe \
-		  $(BUILD)/tests/tools/msgcatdoc $(BUILD)/tests/tools/configbin
+		  $(BUILD)/tests/tools/msgcatdoc $(BUILD)/tests/tools/configbin \
+		  $(BUILD)/tests/tools/apiwatch_decode
 
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
@@ -164,6 +165,10 @@ $(BUILD)/tests/tools/auditgen: tests/tools/auditgen.c $(LIB_AGENTD) $(BASE_ARS)
 $(BUILD)/tests/tools/configbin: tests/tools/configbin.c $(LIB_CONFIG) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENTD_LIBS)
+# the watcher's API decoders between the test API server and a test
+$(BUILD)/tests/tools/apiwatch_decode: tests/tools/apiwatch_decode.c $(LIB_WATCHER) $(BASE_ARS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/tests/tools/agentd-watcher-fake: tests/tools/fakewatcher.c $(LIB_WATCHER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
