@@ -467,6 +467,32 @@ TEST(test_real_pod_fixture_event_refused_field_by_field)
 	free(pod);
 }
 
+/* the tree entry point checks a tree it did not load itself */
+TEST(test_pod_object_entry_checks_its_tree)
+{
+	const char *text = POD_JSON("web", UID1, "1");
+	cJSON *tree = cJSON_Parse(text);
+	struct manifest_error e;
+	struct pod a, b;
+
+	REQUIRE(tree != NULL);
+	CHECK_EQ_INT(manifest_parse_pod_object(tree, &a, &e), 0);
+	CHECK_EQ_INT(manifest_parse_pod_json((const uint8_t *)text,
+	    strlen(text), &b, &e), 0);
+	CHECK_STR(a.name, b.name);
+	CHECK_STR(a.uid, b.uid);
+	CHECK_STR(a.source, "api");
+	CHECK_EQ_INT(a.n_containers, b.n_containers);
+	pod_free(&a);
+	pod_free(&b);
+	/* cJSON lets a caller add a second "kind": refused, not ignored */
+	REQUIRE(cJSON_AddStringToObject(tree, "kind", "Secret") != NULL);
+	CHECK_EQ_INT(manifest_parse_pod_object(tree, &a, &e), -1);
+	CHECK_CONTAINS(e.reason, "duplicate key \"kind\"");
+	CHECK_EQ_INT(manifest_parse_pod_object(NULL, &a, &e), -1);
+	cJSON_Delete(tree);
+}
+
 TEST(test_bookmark_gives_resource_version)
 {
 	struct run x;

@@ -8,7 +8,8 @@
  * any number of lines.  Each document is loaded with the manifest
  * loader's checks (UTF-8, no \u0000, depth, value count, unique keys) and
  * a Pod goes through the same field tables as a manifest
- * (manifest_parse_pod_object).
+ * (pod_from_loaded: manifest_parse_pod_object without checking the keys
+ * a second time).
  *
  * A malformed event ends the stream (client-go's StreamWatcher stops on a
  * decode error too, and the reflector watches again from the last
@@ -247,7 +248,7 @@ event_object(const cJSON *obj, struct apiwatch_event *ev, char *err,
 		    "characters)", APIWATCH_RV_MAX);
 		return -1;
 	}
-	ev->pod_ok = manifest_parse_pod_object(obj, &ev->pod,
+	ev->pod_ok = pod_from_loaded(obj, &ev->pod,
 	    &ev->pod_err) == 0;
 	return 0;
 }
@@ -619,7 +620,7 @@ list_items(cJSON *items, struct apilist *l, char *err, size_t errlen)
 			return -1;
 		}
 		meta_get(item, &it->meta);
-		it->pod_ok = manifest_parse_pod_object(item, &it->pod,
+		it->pod_ok = pod_from_loaded(item, &it->pod,
 		    &it->pod_err) == 0;
 	}
 	return 0;

@@ -671,6 +671,15 @@ load_bounded(const uint8_t *buf, size_t len, int json_only,
 }
 
 int
+load_tree_bounds(const cJSON *root, const struct load_bounds *lb,
+    struct manifest_error *err)
+{
+	unsigned nodes = 0;
+
+	return tree_bounds(root, 1, &nodes, lb, err);
+}
+
+int
 load_tree_check(const cJSON *root, const struct load_bounds *lb,
     struct manifest_error *err)
 {

@@ -115,18 +115,33 @@ out:
 	return rc;
 }
 
-int
-manifest_parse_pod_object(const cJSON *obj, struct pod *out,
+static int
+pod_object(const cJSON *obj, int keys_checked, struct pod *out,
     struct manifest_error *err)
 {
 	pod_init(out);
 	error_clear(err);
 	if (obj == NULL)
 		return input_error(err, "no Pod object");
-	if (load_tree_check(obj, &load_manifest_bounds, err) == -1 ||
+	if ((keys_checked ? load_tree_bounds(obj, &load_manifest_bounds, err) :
+	    load_tree_check(obj, &load_manifest_bounds, err)) == -1 ||
 	    api_pod(obj, out, err) == -1) {
 		pod_free(out);
 		return -1;
 	}
 	return 0;
+}
+
+int
+manifest_parse_pod_object(const cJSON *obj, struct pod *out,
+    struct manifest_error *err)
+{
+	return pod_object(obj, 0, out, err);
+}
+
+int
+pod_from_loaded(const cJSON *obj, struct pod *out,
+    struct manifest_error *err)
+{
+	return pod_object(obj, 1, out, err);
 }

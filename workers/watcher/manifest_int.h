@@ -128,6 +128,17 @@ int		 load_json(const uint8_t *, size_t, const struct load_bounds *,
 		    cJSON **, struct manifest_error *);
 int		 load_tree_check(const cJSON *, const struct load_bounds *,
 		    struct manifest_error *);
+/* depth and value count only (the keys were checked with the whole tree) */
+int		 load_tree_bounds(const cJSON *, const struct load_bounds *,
+		    struct manifest_error *);
+
+/*
+ * manifest.c: manifest_parse_pod_object() for a Pod inside a tree that
+ * load_json() loaded (keys unique throughout): only the Pod's own bounds
+ * are checked again (a watch event's Pod, apiwatch.c; a third less work)
+ */
+int		 pod_from_loaded(const cJSON *, struct pod *,
+		    struct manifest_error *);
 
 /* staticpod.c */
 int		 static_args_check(const char *, const char *,
