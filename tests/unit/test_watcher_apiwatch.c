@@ -869,6 +869,22 @@ TEST(test_retry_after_is_read)
 	    "Content-Length: 0\r\n\r\n");
 	CHECK_EQ_INT(x.h.retry_after, APIHTTP_MAX_RETRY_AFTER);
 	run_free(&x);
+	/* too long to be ours, cut in pieces: ignored, not its tail read */
+	{
+		char *resp = fmt("HTTP/1.1 503 No\r\nRetry-After: %0200d5\r\n"
+		    "Content-Length: 0\r\n\r\n", 0);
+		size_t len = strlen(resp), i, *cuts;
+
+		REQUIRE((cuts = calloc(len, sizeof(*cuts))) != NULL);
+		for (i = 1; i < len; i++)
+			cuts[i - 1] = i;
+		run_cuts(&x, (uint8_t *)resp, len, cuts, len - 1, 0);
+		CHECK_EQ_INT(x.rc, 0);
+		CHECK_EQ_INT(x.h.retry_after, -1);
+		run_free(&x);
+		free(cuts);
+		free(resp);
+	}
 	run_str(&x, "HTTP/1.1 503 No\r\nRetry-After: Wed, 21 Oct 2015 "
 	    "07:28:00 GMT\r\nContent-Length: 0\r\n\r\n");
 	CHECK_EQ_INT(x.h.retry_after, -1);

@@ -127,6 +127,7 @@ header_end(struct apihttp *h)
 	h->hname_len = 0;
 	h->hname_long = 0;
 	h->hvalue_len = 0;
+	h->hvalue_long = 0;
 	return 0;
 }
 
@@ -181,9 +182,12 @@ on_header_value(http_parser *p, const char *at, size_t len)
 	h->in_value = 1;
 	if ((which = header_which(h)) == HDR_OTHER)
 		return 0;
+	if (h->hvalue_long)
+		return 0;
 	if (h->hvalue_len + len >= sizeof(h->hvalue)) {
 		if (which == HDR_RETRY_AFTER) {
-			h->hvalue_len = 0;	/* not delay-seconds */
+			h->hvalue_long = 1;	/* no delay-seconds: ignored */
+			h->hvalue_len = 0;
 			return 0;
 		}
 		return apihttp_fail(h, "HTTP response header %s longer than "

@@ -68,6 +68,7 @@ struct apihttp {
 	int			 in_value;
 	char			 hvalue[APIHTTP_MAX_CONTENT_TYPE + 1];
 	size_t			 hvalue_len;
+	int			 hvalue_long;	/* Retry-After: ignored */
 	size_t			 header_bytes;
 	unsigned		 nheaders;
 	int			 failed;
