@@ -45,6 +45,7 @@ usage(void)
 	    "  status [-o json]\n"
 	    "  get pods [-o json|wide]\n"
 	    "  get pod NAMESPACE/NAME [-o json]\n"
+	    "  get node [NAME] [-o json]\n"
 	    "  describe pod NAMESPACE/NAME\n"
 	    "  events [-w] [--pod NAMESPACE/NAME] [-o json]\n"
 	    "  logs NAMESPACE/POD [-c CONTAINER] [--previous] [-f]\n"
@@ -281,7 +282,14 @@ cmd_get(int argc, char **argv)
 	out = output_format(argc, argv, strcmp(argv[1], "pods") == 0);
 	json = out == OUTPUT_JSON;
 	ipc_msg_init(&m, CTL_GET_PODS, 0);
-	if (strcmp(argv[1], "pods") == 0) {
+	/* kubectl's resource names: node, nodes, no; the node is this one */
+	if (strcmp(argv[1], "node") == 0 || strcmp(argv[1], "nodes") == 0 ||
+	    strcmp(argv[1], "no") == 0) {
+		ipc_put_u32(&m, json ? QUERY_NODE_JSON : QUERY_NODE_TABLE);
+		/* a name, as `kubectl get node NAME`: it must be this one */
+		ipc_put_str(&m, argc >= 3 && strcmp(argv[2], "-o") != 0 ?
+		    argv[2] : "");
+	} else if (strcmp(argv[1], "pods") == 0) {
 		ipc_put_u32(&m, pods_kind[out]);
 		ipc_put_str(&m, "");
 	} else if (strcmp(argv[1], "pod") == 0 && argc >= 3 &&

@@ -108,16 +108,10 @@ audit_err(struct audit_log *al, const char *fmt, ...)
 static int
 fsync_dir(const char *path)
 {
-	char dir[AUDITFMT_MAX_PATH], *slash;
+	char dir[AUDITFMT_MAX_PATH];
 	int fd, rv;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	path_dirname(dir, sizeof(dir), path);
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
 	rv = fsync(fd);

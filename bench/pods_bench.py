@@ -15,34 +15,52 @@ column per load level:
         and command until `runc state` says running (the floor), and
         `podman kube play` of the same YAML until `podman ps` shows it
         running (the peer).  N repetitions after one unmeasured warm-up.
+  (1b)  --network bridge (the default): the same on a bridge + host-local
+        + portmap network (containerd's default conflist; the pod has a
+        hostPort), until it runs with a podIP of the bridge's subnet;
+        against runc run -d after the same chain run by hand in a pinned
+        network namespace (the floor) and podman kube play with the
+        same conflist through its CNI backend (the peer): one bridge and
+        one lease directory for all three, shared with the background
+        pods, which are on the bridge too.
+  (1c)  the CNI ADD by itself: agentd's sandbox.create (audit intent ->
+        outcome) on the bridge and on loopback, and each plugin's ADD of
+        the floor's chain, timed by hand.
   (2)   removal of that pod, whose container exits on SIGTERM: manifest
         removed -> the pod is gone from `agentctl get pods`; against
         `podman kube down` (+ `pod rm`).
   (3)   RAMP_PODS pods dropped into staticPodPath at once (a fresh agentd)
         until all are Running; against one `podman kube play` of a
         RAMP_PODS-document YAML.
-  (4)   idle CPU over IDLE seconds at each level of agentd's four processes
+  (4)   idle CPU over IDLE seconds at each level of agentd's processes
         and everything they spawn (utime+stime+cutime+cstime from
         /proc/PID/stat, so that children which exit in the window are
         counted in their parent), and of the conmons of agentd's
         containers and what runs below them, in % of one core.
-  (5)   PSS (/proc/PID/smaps_rollup) and VmRSS of the four processes at
+  (5)   PSS (/proc/PID/smaps_rollup) and VmRSS of agentd's processes at
         each level; conmon's, for agentd and for podman.
 and the targets of issue 9 beside the figures, met or NOT met.
 
 Run as root from the top of the tree after `make all`:
-    /usr/bin/python3 bench/pods_bench.py [-n N] [--levels 0,50,100]
-        [--ramp-pods M] [--ramp-runs R] [--idle-seconds S]
-        [--step-timeout S] [--build DIR] [--no-podman] [--no-install]
+    /usr/bin/python3 bench/pods_bench.py [--quick] [-n N]
+        [--levels 0,50,100] [--network bridge|loopback] [--ramp-pods M]
+        [--ramp-runs R] [--idle-seconds S] [--step-timeout S]
+        [--build DIR] [--no-podman] [--no-install]
 Nothing leaves the host: the image is built locally from busybox-static,
-podman runs with its own containers.conf/storage.conf in a temp dir, no
-network (`--network none`), and never pulls.  Every agentd instance has
+podman runs with its own containers.conf/storage.conf in a temp dir and
+never pulls.  After podman's installation (apt-get) the bench moves
+itself into a network namespace of its own (unshare(CLONE_NEWNET), the
+mount namespace unchanged, as with nsenter --net=): agentd, the plugins,
+runc and podman run there, and every bridge, veth, iptables rule and
+route they make goes with it; host-local's leases are in the temp dir.  Every agentd instance has
 its own rootDir, runDir and cgroupRoot; its pods are removed through
 agentd and gone before it stops, and whatever is still there after
 STEP_TIMEOUT (or a failure, or Ctrl-C) is removed by hand: every
 container, conmon, mount and cgroup the bench makes goes at the end.
 """
 import argparse
+import ctypes
+import datetime
 import json
 import os
 import shutil
@@ -69,7 +87,9 @@ CPU_SAMPLE = 0.5		# process-tree sample interval for idle CPU
 NODE = "benchnode"
 IMAGE_REF = "docker.io/library/busybox:latest"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-ROLES = ("agentd", "watcher", "executor", "reporter")
+# every process of agentd (netparse since issue 11): a role left out
+# here was left out of the PSS total
+ROLES = ("agentd", "watcher", "netparse", "executor", "reporter")
 # the measured pod's container: sh as pid 1 ends on SIGTERM (the trap
 # interrupts `wait` at once); the background pods run plain `sleep`, which
 # as pid 1 ignores SIGTERM, with a grace period of 0
@@ -81,7 +101,19 @@ T_START_LOAD = 1.25		# one pod's start at max level / at 0
 T_START_FLOOR = 3.0		# one pod's start at 0 / runc run -d
 T_REMOVE = 0.3			# s, removal at the max level
 T_CPU = 1.0			# % of one core, idle at the max level
-T_PSS = 12 * 1024		# KiB, the four processes at the max level
+T_PSS = 12 * 1024		# KiB, agentd's processes at the max level
+# --network bridge (issue 11): everything runs in a network namespace of
+# the bench's own; the chain is containerd's default conflist
+CLONE_NEWNET = 0x40000000
+CNI_BIN = "/usr/lib/cni"
+CNI_PLUGINS = ("bridge", "host-local", "portmap", "loopback")
+NET_NAME = "benchnet"
+HOST_PORT = 18080		# the measured bridge pod's hostPort -> 80
+# one network for agentd, the floor and podman alike: one bridge, one
+# lease directory, so that each measured pod joins the same bridge as
+# the background pods, beside their leases and iptables rules
+NET = ("agbench0", "10.213.0.0/16")	# bridge, subnet
+LOOPBACK_CONF = {"cniVersion": "1.0.0", "name": "lo", "type": "loopback"}
 
 
 class BenchError(Exception):
@@ -170,8 +202,21 @@ def manifest(name, cmd=None, grace=0):
             f"    command: {json.dumps(cmd)}\n")
 
 
-def measured_manifest(name):
-    return manifest(name, MEASURED_CMD, MEASURED_GRACE)
+def measured_manifest(name, host_port=False):
+    m = manifest(name, MEASURED_CMD, MEASURED_GRACE)
+    if host_port:
+        m += ("    ports:\n"
+              f"    - containerPort: 80\n      hostPort: {HOST_PORT}\n")
+    return m
+
+
+def audit_time(s):
+    """Seconds of an audit record's "time", 2026-01-02T03:04:05.123456789Z
+    (nanoseconds: more than datetime keeps)."""
+    whole, frac = s.rstrip("Z").split(".")
+    t = datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S")
+    return t.replace(tzinfo=datetime.timezone.utc).timestamp() + \
+        float("0." + frac)
 
 
 # ---- /proc ----
@@ -319,7 +364,8 @@ class CpuMeter:
 
     def measure(self, seconds):
         self.t0 = now()
-        self.sample(first=True)
+        # a window of 0 s (--idle-seconds 0) has its first sample only
+        alive = self.sample(first=True)
         end = self.t0 + seconds
         while now() < end:
             time.sleep(min(CPU_SAMPLE, max(0, end - now())))
@@ -343,6 +389,122 @@ class CpuMeter:
         pct["procs"] = len(self.seen)
         pct["seconds"] = secs
         return pct
+
+
+# ---- the network: the bench's own namespace, a CNI chain by hand ----
+
+def cni_missing():
+    """None when the plugins of the bridge chain are there, else why."""
+    miss = [p for p in CNI_PLUGINS
+            if not os.access(os.path.join(CNI_BIN, p), os.X_OK)]
+    return f"no {', '.join(miss)} in {CNI_BIN}" if miss else None
+
+
+def enter_own_netns():
+    """Move this process into a new network namespace, so that agentd,
+    the plugins, runc, podman and every bridge, veth, iptables rule and
+    route they make live there and go with it, never in the host's.  Only
+    the network namespace changes, as with `nsenter --net=` (`ip netns
+    exec` would change the mount namespace too).  The path to enter it
+    by hand while the bench runs is returned."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) != 0:
+        raise BenchError("unshare(CLONE_NEWNET): " +
+                         os.strerror(ctypes.get_errno()))
+    run(["ip", "link", "set", "lo", "up"])
+    return f"/proc/{os.getpid()}/ns/net"
+
+
+def conflist(net, datadir):
+    """containerd's default network (its 10-containerd-net.conflist): a
+    bridge with the gateway and masquerading, host-local, portmap."""
+    bridge, subnet = net
+    return {"cniVersion": "1.0.0", "name": NET_NAME, "plugins": [
+        {"type": "bridge", "bridge": bridge, "isGateway": True,
+         "ipMasq": True, "promiscMode": True,
+         "ipam": {"type": "host-local", "ranges": [[{"subnet": subnet}]],
+                  "routes": [{"dst": "0.0.0.0/0"}], "dataDir": datadir}},
+        {"type": "portmap", "capabilities": {"portMappings": True}}]}
+
+
+def in_subnet(ip, net):
+    prefix = net[1].split(".")[:2]
+    return isinstance(ip, str) and ip.split(".")[:2] == prefix
+
+
+PORT_MAPPINGS = [{"hostPort": HOST_PORT, "containerPort": 80,
+                  "protocol": "tcp"}]
+
+
+class CniChain:
+    """A conflist run by hand with the CNI protocol (CNI_* in the
+    environment, the plugin's configuration on stdin), as libcni does it
+    for containerd and as agentd does: loopback on lo, then each plugin
+    for eth0 in order for ADD, the previous one's result as prevResult
+    and the portMappings capability as runtimeConfig, in reverse for DEL
+    with the last result.  Each plugin's time is kept."""
+
+    def __init__(self, conf):
+        self.conf = conf
+        self.results = {}	# container id -> the last ADD result
+
+    def _exec(self, cmd, ptype, conf, cid, netns, ifname):
+        env = {"CNI_COMMAND": cmd, "CNI_CONTAINERID": cid,
+               "CNI_NETNS": netns, "CNI_IFNAME": ifname,
+               "CNI_ARGS": "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;"
+               f"K8S_POD_NAME={cid};K8S_POD_INFRA_CONTAINER_ID={cid}",
+               "CNI_PATH": CNI_BIN, "PATH": os.environ.get("PATH", "")}
+        r = subprocess.run([os.path.join(CNI_BIN, ptype)],
+                           input=json.dumps(conf), capture_output=True,
+                           text=True, env=env, timeout=CMD_TIMEOUT)
+        if r.returncode != 0:
+            raise BenchError(f"CNI {cmd} {ptype} ({r.returncode}): "
+                             f"{(r.stdout or r.stderr).strip()[-300:]}")
+        if cmd != "ADD":
+            return None
+        try:
+            return json.loads(r.stdout)
+        except ValueError:
+            raise BenchError(f"CNI ADD {ptype}: no JSON result")
+
+    def _plugin_conf(self, pl, prev):
+        c = dict(pl, name=self.conf["name"],
+                 cniVersion=self.conf["cniVersion"])
+        if pl.get("capabilities", {}).get("portMappings"):
+            c["runtimeConfig"] = {"portMappings": PORT_MAPPINGS}
+        if prev is not None:
+            c["prevResult"] = prev
+        return c
+
+    def add(self, cid, netns):
+        """ADD of the chain; {plugin: seconds}, "loopback" too."""
+        times = {}
+        t = now()
+        self._exec("ADD", "loopback", LOOPBACK_CONF, cid, netns, "lo")
+        times["loopback"] = now() - t
+        prev = None
+        self.results[cid] = None	# DEL from here on, whatever fails
+        for pl in self.conf["plugins"]:
+            t = now()
+            prev = self._exec("ADD", pl["type"], self._plugin_conf(
+                pl, prev), cid, netns, "eth0")
+            times[pl["type"]] = now() - t
+            self.results[cid] = prev
+        return times
+
+    def delete(self, cid, netns):
+        if cid not in self.results:
+            return
+        prev = self.results.pop(cid)
+        err = None
+        for pl in reversed(self.conf["plugins"]):
+            try:
+                self._exec("DEL", pl["type"], self._plugin_conf(pl, prev),
+                           cid, netns, "eth0")
+            except (BenchError, subprocess.TimeoutExpired) as e:
+                err = err or e
+        if err is not None:
+            raise err
 
 
 # ---- the floor: a bare OCI runtime ----
@@ -370,13 +532,19 @@ class Floor:
         cfg["linux"]["cgroupsPath"] = self.cg_parent + "/CTR"
         self.cfg = cfg
         self.seq = 0
+        self.pins = {}		# id -> its pinned network namespace
+        self.chain = None	# the CniChain of start(rt, net=True)
 
     def root(self, rt):
         return os.path.join(self.dir, f"{rt}-root")
 
-    def _config(self, cid):
+    def _config(self, cid, netns=None):
         cfg = json.loads(json.dumps(self.cfg))
         cfg["linux"]["cgroupsPath"] = f"{self.cg_parent}/{cid}"
+        if netns is not None:
+            for ns in cfg["linux"]["namespaces"]:
+                if ns["type"] == "network":
+                    ns["path"] = netns
         with open(os.path.join(self.bundle, "config.json"), "w") as f:
             json.dump(cfg, f)
 
@@ -386,31 +554,68 @@ class Floor:
             return None
         return json.loads(r.stdout).get("status")
 
-    def start(self, rt):
-        """Seconds from invocation until `RT state` says running."""
+    def start(self, rt, net=False):
+        """Seconds from invocation until `RT state` says running.  NET:
+        what agentd does for a pod's network first, with self.chain (a
+        CniChain): a network namespace pinned by a bind mount, the
+        chain's ADD in it, the container started in that namespace; then
+        (seconds, {plugin: seconds of its ADD})."""
         self.seq += 1
         cid = f"bench-{rt}-{os.getpid()}-{self.seq}"
-        self._config(cid)
+        netns = os.path.join(self.dir, "netns", cid) if net else None
+        self._config(cid, netns)	# not timed, with or without
         t0 = now()
+        times = None
+        if net:
+            self._pin(cid, netns)
+            try:
+                times = self.chain.add(cid, netns)
+            except BaseException:
+                self._unpin(cid)
+                raise
         self.live[cid] = rt
         rc, err = run_detached([rt, "--root", self.root(rt), "run", "-d",
                                 "--bundle", self.bundle, cid],
                                os.path.join(self.dir, "run.err"))
         if rc != 0:
             self.live.pop(cid, None)
+            self._unpin(cid)
             raise BenchError(f"{rt} run: {err.strip()}")
         wait_until(lambda: self.state(rt, cid) == "running", START_TIMEOUT,
                    POLL, f"{rt} container running")
         t = now() - t0
         self.remove(cid)
-        return t
+        return (t, times) if net else t
+
+    def _pin(self, cid, path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "w").close()
+        self.pins[cid] = path
+        run(["unshare", f"--net={path}", "true"])
+
+    def _unpin(self, cid):
+        """The chain's DEL, then the namespace goes with its pin."""
+        path = self.pins.pop(cid, None)
+        if path is None:
+            return
+        try:
+            if self.chain is not None:
+                self.chain.delete(cid, path)
+        finally:
+            subprocess.run(["umount", path], capture_output=True)
+            os.unlink(path)
 
     def remove(self, cid):
         rt = self.live.pop(cid)
-        run([rt, "--root", self.root(rt), "kill", cid, "KILL"], check=False)
-        wait_until(lambda: self.state(rt, cid) in (None, "stopped"), 10,
-                   POLL, f"{rt} container stopped")
-        run([rt, "--root", self.root(rt), "delete", "-f", cid], check=False)
+        try:
+            run([rt, "--root", self.root(rt), "kill", cid, "KILL"],
+                check=False)
+            wait_until(lambda: self.state(rt, cid) in (None, "stopped"),
+                       10, POLL, f"{rt} container stopped")
+            run([rt, "--root", self.root(rt), "delete", "-f", cid],
+                check=False)
+        finally:
+            self._unpin(cid)
 
     def crun_usable(self):
         """None if crun runs this bundle here, else its reason."""
@@ -428,6 +633,11 @@ class Floor:
                 self.remove(cid)
             except Exception:
                 pass
+        for cid in list(self.pins):
+            try:
+                self._unpin(cid)
+            except Exception:
+                pass
         rmdir_cgroups(self.cg_parent)
 
 
@@ -436,10 +646,13 @@ class Floor:
 class AgentdBench:
     seq = 0
 
-    def __init__(self, build, image, work):
+    def __init__(self, build, image, work, cni=None):
         self.build = build
         self.image = image
         self.work = work
+        self.cni = cni		# {"dir", "on", "off"}: the conflist's paths
+        self.ips = {}		# pod name -> podIP, from the last list
+        self.wall = None	# wall-clock (written, seen running) of start_one
         self.a = None
         self.failed = False	# keep the log of a failed instance
         self.ctl_errors = []	# agentctl calls that hung or failed
@@ -453,10 +666,12 @@ class AgentdBench:
         cg = f"/pods-bench-{os.getpid()}-{AgentdBench.seq}"
         # production defaults but for the node name: audit fsync on,
         # info logging, runtime auto
-        self.a = Agentd(self.build, start=False, extra_config={
-            "nodeName": NODE, "logLevel": "info", "auditFsync": "true",
-            "runtime": "auto", "heartbeatSeconds": "5",
-            "cgroupRoot": cg})
+        extra = {"nodeName": NODE, "logLevel": "info", "auditFsync": "true",
+                 "runtime": "auto", "heartbeatSeconds": "5",
+                 "cgroupRoot": cg}
+        if self.cni is not None:
+            extra["cniConfDir"] = self.cni["dir"]
+        self.a = Agentd(self.build, start=False, extra_config=extra)
         self.a.cgroup_root = cg		# for the harness's force_cleanup
         self.a.start()
         self.a.agentctl("image", "import", self.image, "busybox")
@@ -488,6 +703,7 @@ class AgentdBench:
         for it in doc["items"]:
             nm = it["metadata"]["name"]
             all_.add(nm)
+            self.ips[nm] = it["status"].get("podIP")
             cs = it["status"].get("containerStatuses") or []
             if cs and all("running" in c.get("state", {}) for c in cs):
                 run_.add(nm)
@@ -501,13 +717,54 @@ class AgentdBench:
         n = self.names()
         return n is not None and f"{name}-{NODE}" not in n[1]
 
-    def start_one(self, name):
-        t0 = now()
-        self.a.write_manifest(name + ".yaml", measured_manifest(name))
+    def net(self, on):
+        """The bridge network for the sandboxes made from now on, or
+        loopback only: agentd reads cniConfDir at each sandbox."""
+        src, dst = (self.cni["off"], self.cni["on"]) if on else \
+            (self.cni["on"], self.cni["off"])
+        if os.path.exists(src):
+            os.rename(src, dst)
+
+    def start_one(self, name, net=False):
+        """Seconds until the pod runs; NET: with a podIP of the bridge's
+        subnet, or it is not what was to be measured."""
+        t0, w0 = now(), time.time()
+        self.a.write_manifest(name + ".yaml", measured_manifest(name, net))
         want = f"{name}-{NODE}"
-        wait_until(lambda: want in self.running(), START_TIMEOUT,
+        wait_until(lambda: want in self.running() and
+                   (not net or self.ips.get(want)), START_TIMEOUT,
                    POLL, f"agentd pod {want} running")
-        return now() - t0
+        t = now() - t0
+        self.wall = (w0, time.time())	# beside the audit records'
+        if net and not in_subnet(self.ips.get(want), NET):
+            raise BenchError(f"{want} runs with podIP "
+                             f"{self.ips.get(want)!r}, not one of "
+                             f"{NET[1]}")
+        return t
+
+    def audited(self, name):
+        """The pod's start as agentd audited it: {action: (intent, ok
+        outcome)} in wall-clock seconds, of sandbox.create (namespaces
+        pinned, CNI ADD, /etc files) and container.create (bundle,
+        mounts, conmon, runtime create + start).  The intent is written
+        before the job starts, the outcome when it is done."""
+        want = f"{name}-{NODE}"
+        t_int, out = {}, {}
+        for r in self.a.audit_records():
+            act = r["action"]
+            if act not in ("sandbox.create", "container.create") or \
+                    r["pod"]["name"] != want:
+                continue
+            if r["phase"] == "intent":
+                t_int[act] = audit_time(r["time"])
+            elif r["phase"] == "outcome" and r.get("outcome") == "ok" and \
+                    act in t_int:
+                out[act] = (t_int[act], audit_time(r["time"]))
+        if len(out) != 2:
+            raise BenchError(f"no sandbox.create and container.create "
+                             f"intent and ok outcome of {want} in the "
+                             "audit log")
+        return out
 
     def remove_one(self, name, timeout=GONE_TIMEOUT):
         t0 = now()
@@ -633,7 +890,7 @@ class AgentdBench:
 # ---- podman, the peer ----
 
 class Podman:
-    def __init__(self, work, image):
+    def __init__(self, work, image, net_conf=None):
         self.dir = os.path.join(work, "podman")
         os.makedirs(self.dir)
         d = self.dir
@@ -652,7 +909,15 @@ class Podman:
                 f"static_dir = \"{d}/static\"\n"
                 f"volume_path = \"{d}/volumes\"\n"
                 "[network]\n"
+                "network_backend = \"cni\"\n"
+                f"cni_plugin_dirs = [\"{CNI_BIN}\"]\n"
                 f"network_config_dir = \"{d}/net\"\n")
+        # the network of --network bridge: agentd's conflist as it is
+        os.makedirs(os.path.join(d, "net"))
+        if net_conf is not None:
+            with open(os.path.join(d, "net", f"{NET_NAME}.conflist"),
+                      "w") as f:
+                json.dump(net_conf, f)
         storage = os.path.join(d, "storage.conf")
         with open(storage, "w") as f:
             f.write("[storage]\n"
@@ -685,12 +950,12 @@ class Podman:
                 out.update(names)
         return out
 
-    def play(self, path, want, timeout):
+    def play(self, path, want, timeout, network="none"):
         """Seconds from `kube play` until `podman ps` shows every container
         in WANT running, and the seconds until kube play returned."""
         t0 = now()
         rc, err = run_detached(["podman", "kube", "play", "--network",
-                                "none", path],
+                                network, path],
                                os.path.join(self.dir, "play.out"),
                                timeout=timeout, env=self.env)
         t_ret = now() - t0
@@ -709,12 +974,31 @@ class Podman:
                    PODMAN_POLL, "podman pods gone")
         return now() - t0
 
-    def start_one(self, name):
+    def start_one(self, name, net=False):
         path = os.path.join(self.dir, name + ".yaml")
         with open(path, "w") as f:
-            f.write(measured_manifest(name))
-        t, t_ret = self.play(path, {f"{name}-c"}, START_TIMEOUT)
+            f.write(measured_manifest(name, net))
+        t, t_ret = self.play(path, {f"{name}-c"}, START_TIMEOUT,
+                             NET_NAME if net else "none")
+        if net:
+            ip = self.ip_of(name)
+            if not in_subnet(ip, NET):
+                self.down(path)
+                raise BenchError(f"podman's {name} runs with IP {ip!r}, "
+                                 f"not one of {NET[1]}")
         return t, t_ret, path
+
+    def ip_of(self, pod):
+        """The pod's address: its infra container holds the network."""
+        r = self.podman("pod", "inspect", "--format",
+                        "{{.InfraContainerID}}", pod, check=False)
+        infra = r.stdout.strip()
+        if not infra:
+            return None
+        r = self.podman("inspect", "--format", "{{.NetworkSettings."
+                        f"Networks.{NET_NAME}.IPAddress}}}}", infra,
+                        check=False)
+        return r.stdout.strip() or None
 
     def ramp_file(self, n):
         path = os.path.join(self.dir, f"ramp-{n}.yaml")
@@ -758,7 +1042,7 @@ def kib(x):
 
 
 def agentd_mem(ab):
-    """RSS and PSS of the four processes, once all four are up (a worker
+    """RSS and PSS of agentd's processes, once all are up (a worker
     that agentd is restarting has nothing to measure)."""
     def all_up():
         try:
@@ -857,13 +1141,83 @@ class Level:
         self.running = None	# background pods found running
         self.mem = None
         self.cpu = None
+        self.bg_ips = None	# background pods with a bridge address
         self.floor = []
         self.crun = []
-        self.ag_start, self.ag_rm, self.ag_fail = [], [], None
-        self.ag_broke = None	# "timeout"/"failed" when reps stopped
+        self.floor_net = []	# runc + the chain by hand
+        self.floor_cni = []	# {plugin: seconds} of each of those ADDs
+        self.floor_net_fail = None
+        self.floor_fail = None	# runc or crun without the network
+        self.lo = OnePod()	# agentd, loopback only
+        self.net = OnePod()	# agentd, the bridge
         self.pm_start, self.pm_ret, self.pm_rm = [], [], []
-        self.pm_fail = None
+        self.pm_net, self.pm_net_ret, self.pm_net_rm = [], [], []
+        self.pm_fail = []
         self.cm = None		# conmon memory, agentd's
+
+
+class OnePod:
+    """One pod's start and removal, N times after a warm-up, on one
+    network (loopback only, or the bridge)."""
+
+    def __init__(self):
+        self.start, self.rm, self.sandbox, self.ctr = [], [], [], []
+        # the rest of the start, from the audit records' times: manifest
+        # written -> sandbox.create intent, its outcome -> container.create
+        # intent, that outcome -> seen running in `agentctl get pods`
+        self.pre, self.gap, self.post = [], [], []
+        self.fail = None	# agentd's evidence when the reps stopped
+        self.broke = None	# "timeout"/"failed" then
+
+
+def agentd_one_pod(ab, lv, args, net):
+    o = OnePod()
+    tag = "net" if net else "lo"
+    if ab.cni is not None:
+        ab.net(net)
+    name = None
+    try:
+        for i in range(args.n + 1):		# the first is the warm-up
+            name = f"single-{tag}-{lv}-{i}"
+            t = ab.start_one(name, net)
+            au = ab.audited(name)
+            sb, ctr = au["sandbox.create"], au["container.create"]
+            w0, w1 = ab.wall
+            d = ab.remove_one(name)
+            name = None
+            if i:
+                o.start.append(t)
+                o.rm.append(d)
+                o.sandbox.append(sb[1] - sb[0])
+                o.ctr.append(ctr[1] - ctr[0])
+                o.pre.append(sb[0] - w0)
+                o.gap.append(ctr[0] - sb[1])
+                o.post.append(w1 - ctr[1])
+    except BenchError as e:
+        ab.failed = True
+        o.broke = "timeout" if isinstance(e, Timeout) else "failed"
+        o.fail = [str(e)] + ab.diagnose()
+        if name is not None:
+            try:
+                ab.remove_one(name, args.step_timeout)
+            except BenchError as e2:
+                o.fail.append(f"removing {name}: {e2}")
+    return o
+
+
+def podman_one_pod(podman, lv, args, net, r):
+    tag = "net" if net else "lo"
+    start, ret, rm = [], [], []
+    try:
+        for i in range(args.n):
+            t, tr, path = podman.start_one(f"single-{tag}-{lv}-{i}", net)
+            start.append(t)
+            ret.append(tr)
+            rm.append(podman.down(path))
+    except (BenchError, subprocess.TimeoutExpired) as e:
+        r.pm_fail.append(f"{'bridge' if net else 'none'}: {e}")
+        podman.podman("pod", "rm", "-af", "-t", "0", check=False)
+    return start, ret, rm
 
 
 def measure_level(lv, ab, floor, podman, bg, args):
@@ -871,6 +1225,8 @@ def measure_level(lv, ab, floor, podman, bg, args):
     new = [f"bg-{i:03d}" for i in range(len(bg), lv)]
     if new:
         progress(f"level {lv}: adding {len(new)} background pods")
+        if ab.cni is not None:
+            ab.net(True)		# the background pods on the bridge too
         try:
             r.fill = ab.add_pods(new, args.step_timeout)
         except Timeout:
@@ -878,6 +1234,9 @@ def measure_level(lv, ab, floor, podman, bg, args):
             ab.failed = True
         bg.extend(new)
     r.running = len(ab.running() & {f"{b}-{NODE}" for b in bg})
+    if ab.cni is not None:
+        r.bg_ips = sum(1 for b in bg if in_subnet(
+            ab.ips.get(f"{b}-{NODE}"), NET))
     time.sleep(2)				# let it settle
     r.mem = agentd_mem(ab)
     progress(f"level {lv}: idle CPU over {args.idle_seconds} s")
@@ -885,44 +1244,118 @@ def measure_level(lv, ab, floor, podman, bg, args):
     r.cm = conmon_summary(ab.conmons(), r.running) if r.running else None
 
     progress(f"level {lv}: runc run -d")
-    floor.start("runc")			# warm-up
-    r.floor = [floor.start("runc") for _ in range(args.n)]
+    # a failing runtime is a row that says so, not the end of the bench
+    try:
+        floor.start("runc")			# warm-up
+        r.floor = [floor.start("runc") for _ in range(args.n)]
+    except (BenchError, subprocess.TimeoutExpired) as e:
+        r.floor, r.floor_fail = "failed", f"runc run -d: {e}"
     if args.crun:
-        r.crun = [floor.start("crun") for _ in range(args.n)]
+        try:
+            r.crun = [floor.start("crun") for _ in range(args.n)]
+        except (BenchError, subprocess.TimeoutExpired) as e:
+            r.crun, r.floor_fail = "failed", f"crun run -d: {e}"
+    if args.bridge:
+        progress(f"level {lv}: runc run -d + the CNI chain by hand")
+        try:
+            floor.start("runc", net=True)	# warm-up
+            for _ in range(args.n):
+                t, times = floor.start("runc", net=True)
+                r.floor_net.append(t)
+                r.floor_cni.append(times)
+        except (BenchError, subprocess.TimeoutExpired) as e:
+            r.floor_net_fail = str(e)
 
     progress(f"level {lv}: agentd, one pod")
-    name = None
-    try:
-        for i in range(args.n + 1):		# the first is the warm-up
-            name = f"single-{lv}-{i}"
-            t = ab.start_one(name)
-            d = ab.remove_one(name)
-            name = None
-            if i:
-                r.ag_start.append(t)
-                r.ag_rm.append(d)
-    except BenchError as e:
-        ab.failed = True
-        r.ag_broke = "timeout" if isinstance(e, Timeout) else "failed"
-        r.ag_fail = [str(e)] + ab.diagnose()
-        if name is not None:
-            try:
-                ab.remove_one(name, args.step_timeout)
-            except BenchError as e2:
-                r.ag_fail.append(f"removing {name}: {e2}")
+    r.lo = agentd_one_pod(ab, lv, args, False)
+    if args.bridge:
+        progress(f"level {lv}: agentd, one pod on the bridge")
+        r.net = agentd_one_pod(ab, lv, args, True)
 
     if podman is not None:
         progress(f"level {lv}: podman kube play, one pod")
-        try:
-            for i in range(args.n):
-                t, tr, path = podman.start_one(f"single-{lv}-{i}")
-                r.pm_start.append(t)
-                r.pm_ret.append(tr)
-                r.pm_rm.append(podman.down(path))
-        except (BenchError, subprocess.TimeoutExpired) as e:
-            r.pm_fail = str(e)
-            podman.podman("pod", "rm", "-af", "-t", "0", check=False)
+        r.pm_start, r.pm_ret, r.pm_rm = podman_one_pod(podman, lv, args,
+                                                       False, r)
+        if args.bridge:
+            progress(f"level {lv}: podman kube play, one pod on the bridge")
+            r.pm_net, r.pm_net_ret, r.pm_net_rm = podman_one_pod(
+                podman, lv, args, True, r)
     return r
+
+
+def pm_failed(r, network):
+    return any(f.startswith(network + ":") for f in r.pm_fail)
+
+
+def diff(a, b):
+    """A median less another, in seconds, or why there is none."""
+    a, b = mstat(a), mstat(b)
+    if isinstance(a, str) or isinstance(b, str) or a is None or b is None:
+        return "n/a"
+    return f"{a - b:+.3f}"
+
+
+def chain_sum(times, plugins):
+    return [sum(t[p] for p in plugins) for t in times]
+
+
+def bridge_rows(tb, rs, args):
+    """(1b) one pod on the bridge, (1c) the CNI ADD by itself."""
+    n = args.n
+    tb.row(f"(1b) one pod start on the bridge, s, median of {n}", [])
+    tb.row("  agentd (manifest -> running with a podIP)",
+           [sec(r.net.broke or mstat(r.net.start)) for r in rs])
+    tb.row("  agentd p90",
+           [sec(r.net.broke or mstat(r.net.start, p90)) for r in rs])
+    tb.row("  runc run -d + the chain by hand (floor)",
+           [sec(mstat(r.floor_net)) if r.floor_net else
+            ("failed" if r.floor_net_fail else "n/a") for r in rs])
+    tb.row(f"  podman kube play --network {NET_NAME} (peer)",
+           [sec(mstat(r.pm_net)) if r.pm_net else
+            ("failed" if pm_failed(r, "bridge") else "n/a") for r in rs])
+    tb.row("    of which kube play itself returned",
+           [sec(mstat(r.pm_net_ret)) for r in rs])
+    tb.row("  agentd / floor", [ratio(mstat(r.net.start),
+                                      mstat(r.floor_net)) for r in rs])
+    tb.row("  agentd / podman", [ratio(mstat(r.net.start),
+                                       mstat(r.pm_net)) for r in rs])
+    tb.row("  agentd bridge - loopback", [diff(r.net.start, r.lo.start)
+                                          for r in rs])
+    tb.row("  floor bridge - loopback", [diff(r.floor_net, r.floor)
+                                         for r in rs])
+    tb.row("  podman bridge - none", [diff(r.pm_net, r.pm_start)
+                                      for r in rs])
+    tb.row("  agentd removal on the bridge",
+           [sec(r.net.broke or mstat(r.net.rm)) for r in rs])
+    tb.row("  podman kube down + pod rm on the bridge",
+           [sec(mstat(r.pm_net_rm)) for r in rs])
+    tb.row("  background pods with a bridge address",
+           [str(r.bg_ips) for r in rs])
+    tb.row(f"(1c) CNI ADD by itself, s, median of {n}", [])
+    tb.row("  agentd sandbox.create, bridge (audit)",
+           [sec(r.net.broke or mstat(r.net.sandbox)) for r in rs])
+    tb.row("  agentd sandbox.create, loopback (audit)",
+           [sec(r.lo.broke or mstat(r.lo.sandbox)) for r in rs])
+    tb.row("  agentd: the chain (the difference)",
+           [diff(r.net.sandbox, r.lo.sandbox) for r in rs])
+    for what, o in (("bridge", lambda r: r.net),
+                    ("loopback", lambda r: r.lo)):
+        tb.row(f"  agentd on {what}, the rest of its start (audit):", [])
+        for label, key in (("manifest -> sandbox.create", "pre"),
+                           ("sandbox -> container.create", "gap"),
+                           ("container.create", "ctr"),
+                           ("its outcome -> seen running", "post")):
+            tb.row(f"    {label}", [sec(o(r).broke or mstat(
+                getattr(o(r), key))) for r in rs])
+    ft = [r.floor_cni for r in rs]
+    tb.row("  by hand: bridge + host-local ADD",
+           [sec(mstat(chain_sum(t, ("bridge",)))) for t in ft])
+    tb.row("  by hand: portmap ADD (a hostPort)",
+           [sec(mstat(chain_sum(t, ("portmap",)))) for t in ft])
+    tb.row("  by hand: the chain (bridge, portmap)",
+           [sec(mstat(chain_sum(t, ("bridge", "portmap")))) for t in ft])
+    tb.row("  by hand: loopback ADD (both networks)",
+           [sec(mstat(chain_sum(t, ("loopback",)))) for t in ft])
 
 
 def verdict(ok):
@@ -935,8 +1368,8 @@ def report(levels, res, ramp, podman_why, crun_why, args):
     tb = Table(levels)
     print("\nRESULTS  (load: the column's number of busybox `sleep 3600` "
           "pods that agentd started from static manifests, running in the "
-          "background; runc and podman are measured beside the same "
-          "agentd pods)")
+          "background" + (" on the bridge network" if args.bridge else "") +
+          "; runc and podman are measured beside the same agentd pods)")
     tb.head()
     rs = [res[lv] for lv in levels]
     tb.row("load: background pods running", [str(r.running) for r in rs])
@@ -945,24 +1378,28 @@ def report(levels, res, ramp, podman_why, crun_why, args):
                                                for r in rs])
     tb.row(f"(1) one pod start, s, median of {args.n}", [])
     tb.row("  agentd (manifest -> state.running)",
-           [sec(r.ag_broke or mstat(r.ag_start)) for r in rs])
+           [sec(r.lo.broke or mstat(r.lo.start)) for r in rs])
     tb.row("  agentd p90",
-           [sec(r.ag_broke or mstat(r.ag_start, p90)) for r in rs])
+           [sec(r.lo.broke or mstat(r.lo.start, p90)) for r in rs])
     tb.row("  runc run -d (floor)", [sec(mstat(r.floor)) for r in rs])
     if args.crun:
         tb.row("  crun run -d", [sec(mstat(r.crun)) for r in rs])
     tb.row("  podman kube play (peer)",
            [sec(mstat(r.pm_start)) if r.pm_start else
-            ("failed" if r.pm_fail else "n/a") for r in rs])
+            ("failed" if pm_failed(r, "none") else "n/a") for r in rs])
     tb.row("    of which kube play itself returned",
            [sec(mstat(r.pm_ret)) for r in rs])
-    tb.row("  agentd / floor", [ratio(mstat(r.ag_start), mstat(r.floor))
+    tb.row("  agentd / floor", [ratio(mstat(r.lo.start), mstat(r.floor))
                                 for r in rs])
-    tb.row("  agentd / podman", [ratio(mstat(r.ag_start), mstat(r.pm_start))
+    tb.row("  agentd / podman", [ratio(mstat(r.lo.start), mstat(r.pm_start))
                                  for r in rs])
+    if args.bridge:
+        bridge_rows(tb, rs, args)
+    else:
+        print(f"(1b) the bridge network: not measured ({args.bridge_why})")
     tb.row(f"(2) removal until gone, s, median of {args.n}", [])
     tb.row("  agentd (SIGTERM ends the container)",
-           [sec(r.ag_broke or mstat(r.ag_rm)) for r in rs])
+           [sec(r.lo.broke or mstat(r.lo.rm)) for r in rs])
     tb.row("  podman kube down + pod rm",
            [sec(mstat(r.pm_rm)) for r in rs])
     tb.row(f"(4) idle CPU, % of one core, "
@@ -975,19 +1412,32 @@ def report(levels, res, ramp, podman_why, crun_why, args):
            [pct(r.cpu.get("conmon", 0.0)) for r in rs])
     tb.row("  processes seen in the window",
            [str(r.cpu.get("procs")) for r in rs])
-    tb.row("(5) PSS of agentd's four processes", [])
+    tb.row("(5) PSS of agentd's processes", [])
     tb.row("  total", [kib(mem_total(r.mem["pss"])) for r in rs])
     for role in ROLES:
         tb.row(f"    {role}", [kib(r.mem["pss"].get(role)) for r in rs])
     tb.row("  VmRSS total", [kib(mem_total(r.mem["rss"])) for r in rs])
     for r in rs:
-        failure(f"agentd at {r.n} pods FAILED", r.ag_fail)
-        if r.pm_fail:
-            print(f"podman at {r.n} pods FAILED: {r.pm_fail}")
+        failure(f"agentd at {r.n} pods FAILED", r.lo.fail)
+        failure(f"agentd on the bridge at {r.n} pods FAILED", r.net.fail)
+        if r.floor_fail:
+            print(f"the floor at {r.n} pods FAILED: {r.floor_fail}")
+        if r.floor_net_fail:
+            print(f"runc + the CNI chain at {r.n} pods FAILED: "
+                  f"{r.floor_net_fail}")
+        for f in r.pm_fail:
+            print(f"podman at {r.n} pods FAILED ({f})")
     if crun_why is not None:
         print(f"crun: not usable here ({crun_why})")
     if podman_why is not None:
         print(f"podman: not usable here ({podman_why})")
+    elif args.bridge:
+        print(f"podman on the bridge: its CNI backend (no netavark) in the "
+              f"bench's network namespace, the network {NET_NAME} of its "
+              f"own network_config_dir (agentd's conflist, bridge {NET[0]}); "
+              f"of the host it touches files only: its pods' netns pins in "
+              f"/run/netns and libcni's cache in /var/lib/cni/results, both "
+              f"gone with its pods")
     for r in rs:
         if r.cm:
             print(f"conmon at {r.n} pods (agentd's: one per container; a "
@@ -1021,23 +1471,23 @@ def report(levels, res, ramp, podman_why, crun_why, args):
     def num(x):
         return x if isinstance(x, float) else None
 
-    s0, st = num(mstat(r0.ag_start)), num(mstat(rt.ag_start))
+    s0, st = num(mstat(r0.lo.start)), num(mstat(rt.lo.start))
     f0 = num(mstat(r0.floor))
-    rm = num(mstat(rt.ag_rm))
+    rm = num(mstat(rt.lo.rm))
     agr = num(mstat([x for x in ag if not isinstance(x, str)]))
     pmr = num(mstat(pm))
     cpu = rt.cpu.get("all")
     ps = mem_total(rt.mem["pss"])
     rows = [
         (f"one pod start at {top} running / at {lo}", f"<= {T_START_LOAD}x",
-         ratio(st, s0) if not rt.ag_broke else rt.ag_broke,
-         False if rt.ag_broke else None if not (st and s0) else
+         ratio(st, s0) if not rt.lo.broke else rt.lo.broke,
+         False if rt.lo.broke else None if not (st and s0) else
          st / s0 <= T_START_LOAD),
         (f"one pod start at {lo} / runc run -d", f"<= {T_START_FLOOR:g}x",
          ratio(s0, f0), None if not (s0 and f0) else s0 / f0 <=
          T_START_FLOOR),
         (f"removal at {top} pods", f"<= {T_REMOVE} s",
-         fmt_s(rt.ag_broke or rm), False if rt.ag_broke else
+         fmt_s(rt.lo.broke or rm), False if rt.lo.broke else
          None if rm is None else rm <= T_REMOVE),
         (f"{n} pods at once / podman kube play", "< 1.00x",
          ratio(agr, pmr) if agr else "timeout" if ag else "n/a",
@@ -1045,7 +1495,7 @@ def report(levels, res, ramp, podman_why, crun_why, args):
          None if not (agr and pmr) else agr < pmr),
         (f"idle CPU at {top} pods", f"< {T_CPU:g} % of a core", pct(cpu),
          None if cpu is None else cpu < T_CPU),
-        (f"PSS of agentd's 4 processes at {top} pods",
+        (f"PSS of agentd's {len(ROLES)} processes at {top} pods",
          f"< {T_PSS // 1024} MiB", kib(ps), None if ps is None else
          ps < T_PSS),
     ]
@@ -1060,20 +1510,54 @@ def report(levels, res, ramp, podman_why, crun_why, args):
 
 # ---- main ----
 
+def run_netns():
+    """The pins in /run/netns (podman's pods make theirs there)."""
+    try:
+        return set(os.listdir("/run/netns"))
+    except FileNotFoundError:
+        return set()
+
+
+def cni_dirs(work, net_conf):
+    """agentd's cniConfDir, and the conflist's place when it is not in
+    it (loopback only for the sandboxes made then)."""
+    d = os.path.join(work, "cni")
+    on, off = os.path.join(d, "net.d"), os.path.join(d, "off")
+    os.makedirs(on)
+    os.makedirs(off)
+    name = f"10-{NET_NAME}.conflist"
+    with open(os.path.join(off, name), "w") as f:
+        json.dump(net_conf, f)
+    return {"dir": on, "on": os.path.join(on, name),
+            "off": os.path.join(off, name)}
+
+
 def interrupted(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("-n", type=int, default=5,
+    # --quick: the defaults of a short run that tries every path
+    quick = "--quick" in sys.argv[1:]
+    ap.add_argument("--quick", action="store_true",
+                    help="-n 2 --levels 0,10 --ramp-pods 10 "
+                    "--idle-seconds 3, unless given")
+    ap.add_argument("-n", type=int, default=2 if quick else 5,
                     help="single-pod reps per level (default 5)")
-    ap.add_argument("--levels", default="0,50,100",
+    ap.add_argument("--levels", default="0,10" if quick else "0,50,100",
                     help="background pods per column (default 0,50,100)")
+    ap.add_argument("--network", choices=("bridge", "loopback"),
+                    default="bridge",
+                    help="bridge (default): also one pod on a bridge + "
+                    "host-local + portmap network and the CNI ADD by "
+                    "itself, the background pods on the bridge; "
+                    "loopback: issue 9's run")
     ap.add_argument("--ramp-pods", type=int, default=None,
                     help="pods at once (default: the highest level)")
     ap.add_argument("--ramp-runs", type=int, default=1)
-    ap.add_argument("--idle-seconds", type=float, default=30)
+    ap.add_argument("--idle-seconds", type=float,
+                    default=3 if quick else 30)
     ap.add_argument("--step-timeout", type=float, default=STEP_TIMEOUT,
                     help="bound of filling a level, a ramp, a teardown; "
                     "past it the step is recorded as timeout")
@@ -1100,10 +1584,16 @@ def main():
         if shutil.which(tool) is None:
             sys.exit(f"pods_bench: {tool} not found "
                      "(contrib/install-deps.sh installs it)")
+    args.bridge = args.network == "bridge"
+    args.bridge_why = "--network loopback"
+    if args.bridge and (cni_missing() or shutil.which("unshare") is None):
+        args.bridge = False
+        args.bridge_why = cni_missing() or "no unshare(1)"
     for s in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, interrupted)
 
     t_begin = now()
+    netns_before = run_netns()
     host_note()
     work = tempfile.mkdtemp(prefix="pods-bench.", dir="/var/tmp")
     os.chmod(work, 0o755)
@@ -1132,20 +1622,32 @@ def main():
             podman_why = "skipped (--no-podman)"
         else:
             podman_why = ensure_podman(not args.no_install)
+        # from here on (apt-get is done) nothing of the bench is in the
+        # host's network namespace
+        progress(f"network namespace of the bench: {enter_own_netns()}")
+        cni = net_conf = None
+        if args.bridge:
+            net_conf = conflist(NET, os.path.join(work, "ipam"))
+            cni = cni_dirs(work, net_conf)
+            floor.chain = CniChain(net_conf)
         if podman_why is None:
             progress("podman: setup and warm-up")
             try:
-                podman = Podman(work, image)
+                podman = Podman(work, image, net_conf)
                 # warm-up: the first play builds podman's local pause
-                # image (from catatonit) for the infra containers
+                # image (from catatonit) for the infra containers; the
+                # first on the network makes its bridge
                 _, _, path = podman.start_one("warm")
                 podman.down(path)
+                if args.bridge:
+                    _, _, path = podman.start_one("warm-net", True)
+                    podman.down(path)
             except (BenchError, subprocess.TimeoutExpired) as e:
                 podman_why = f"failed: {e}"
         pm = podman if podman_why is None else None
 
         # ---- the levels, on one agentd whose background pods grow ----
-        ab = AgentdBench(build, image, work)
+        ab = AgentdBench(build, image, work, cni)
         instances.append(ab)
         ab.start()
         bg, res = [], {}
@@ -1200,8 +1702,13 @@ def main():
         kept = [lg for i in instances for lg in i.kept_logs]
         if kept:
             print(f"agentd logs of failed runs kept: {', '.join(kept)}")
-        print(f"\ntotal bench time {now() - t_begin:.0f} s", flush=True)
-        failed = any(r.ag_fail for r in res.values()) or ramp["fail"] or \
+        with open("/proc/loadavg") as f:
+            load = " ".join(f.read().split()[:3])
+        # the load of the start alone says little about a 6-minute run
+        print(f"\ntotal bench time {now() - t_begin:.0f} s, load average "
+              f"{load} at the end", flush=True)
+        failed = any(r.lo.fail or r.net.fail for r in res.values()) or \
+            ramp["fail"] or \
             any(i.failed for i in instances)
         return 1 if failed else 0
     finally:
@@ -1229,6 +1736,11 @@ def main():
             kill_pids(left)
         umount_under(work)
         shutil.rmtree(work, ignore_errors=True)
+        left = run_netns() - netns_before
+        if left:
+            print(f"cleanup: network namespace pins that appeared in "
+                  f"/run/netns during the run are still there: "
+                  f"{', '.join(sorted(left))}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,8 @@ const struct config_field config_fields[] = {
 	{ NULL,			43, CFG_NODEIP,	FO(node_ips) },
 	{ "forbiddenHostPorts",	44, CFG_PORTLIST,
 	    OS(policy.forbidden_host_ports), 0, CONFIG_MAX_PORT_RANGES, 1 },
+	{ "maxPods",		45, CFG_UINT,	FB(max_pods, 1,
+	    CONFIG_MAX_MAX_PODS) },
 #ifdef AGENTD_TEST_HOOKS
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },
@@ -133,6 +135,7 @@ config_defaults(struct agentd_config *c)
 	c->static_rescan_seconds = 20;
 	c->watchdog_ping_seconds = 5;
 	c->runtime_op_timeout = 120;
+	c->max_pods = CONFIG_DEFAULT_MAX_PODS;
 	c->policy.allow_run_as_root = 1;
 	c->policy.allow_privileged_host_ports = 1;
 }

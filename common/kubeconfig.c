@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "kubeconfig.h"
+#include "log.h"
 
 #define PATH_BUF	512
 
@@ -519,7 +520,7 @@ int
 kubeconfig_load(struct kubeconfig *kc, const char *path, char *err,
     size_t errlen)
 {
-	char dir[PATH_MAX], sub[PATH_BUF], *buf, *slash;
+	char dir[PATH_MAX], sub[PATH_BUF], *buf;
 	size_t len;
 	int rc;
 
@@ -529,13 +530,7 @@ kubeconfig_load(struct kubeconfig *kc, const char *path, char *err,
 		snprintf(err, errlen, "%s", sub);
 		return -1;
 	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	path_dirname(dir, sizeof(dir), path);
 	rc = kubeconfig_parse(kc, buf, len, dir, sub, sizeof(sub));
 	free(buf);
 	if (rc == -1)

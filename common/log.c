@@ -141,3 +141,17 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+void
+path_dirname(char *dst, size_t dstlen, const char *path)
+{
+	char *slash;
+
+	snprintf(dst, dstlen, "%s", path);
+	if ((slash = strrchr(dst, '/')) == NULL)
+		snprintf(dst, dstlen, ".");
+	else if (slash == dst)
+		dst[1] = '\0';
+	else
+		*slash = '\0';
+}

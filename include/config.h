@@ -23,6 +23,12 @@
 #define CONFIG_MAX_IPLIST	(CONFIG_MAX_DNS * 46)
 #define CONFIG_MAX_DOMAIN	254	/* a DNS subdomain and the NUL */
 #define CONFIG_MAX_PORT_RANGES	32	/* forbiddenHostPorts items */
+/*
+ * maxPods: the kubelet's default, and at most the pods the executor keeps
+ * (pod.h MAX_PODS): a node must not advertise room it cannot honour
+ */
+#define CONFIG_DEFAULT_MAX_PODS	110
+#define CONFIG_MAX_MAX_PODS	512
 #define CONFIG_PORT_RANGE_TEXT	12	/* "65535-65535" and the NUL */
 /* a list of port ranges "lo-hi,...": each range and a comma (or NUL) */
 #define CONFIG_MAX_PORTLIST	\
@@ -83,6 +89,7 @@ struct agentd_config {
 	uint32_t	 watchdog_ping_seconds;	/* worker heartbeat period */
 	uint32_t	 max_runtime_ops;	/* jobs in flight; 0: 2 per CPU */
 	uint32_t	 runtime_op_timeout;	/* seconds a job may take */
+	uint32_t	 max_pods;	/* the Node's capacity.pods */
 	struct node_policy policy;
 	/* nodeIP as configured: "" = the default route's interface */
 	char		 node_ip[CONFIG_MAX_IPLIST];

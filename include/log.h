@@ -35,4 +35,7 @@ void	fatal(const char *, ...)
 void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
+/* the directory part of path, as dirname(3) but into dst ("." for none) */
+void	 path_dirname(char *dst, size_t dstlen, const char *path);
+
 #endif

@@ -78,6 +78,14 @@ enum msg_type {
 				   first, i64 last (include/evring.h) */
 	MSG_POD_DESIRED,	/* pod (podwire): the spec of pod uid, new or
 				   changed, or resent after a (re)connect */
+	MSG_NODE_INFO,		/* the node's facts, gathered once at the
+				   executor's start, sent first on every
+				   reporter connection: str machine_id, str
+				   system_uuid, str boot_id, str kernel, str
+				   os_image, str os, str arch, str runtime
+				   version, u32 cpus, u64 memory bytes, u64
+				   ephemeral-storage bytes, i64 gathered
+				   (include/nodefacts.h) */
 
 	/* parent <-> executor: requests from agentctl */
 	MSG_IMAGE_IMPORT = 80,	/* P->E: str source path, str name */
@@ -135,7 +143,9 @@ enum msg_type {
 					   after SINCE_NS, no header */
 #define QUERY_POD_DESCRIBE	7	/* `kubectl describe pod`; ns/name */
 #define QUERY_POD_TABLE_WIDE	8	/* the table and IP, NODE (-o wide) */
-#define QUERY_KIND_MAX		QUERY_POD_TABLE_WIDE
+#define QUERY_NODE_TABLE	9	/* `kubectl get nodes`; filter "" */
+#define QUERY_NODE_JSON		10	/* the v1.Node; filter "" */
+#define QUERY_KIND_MAX		QUERY_NODE_JSON
 
 /* MSG_AUDIT_RECORD phases */
 #define AUDIT_INTENT		1

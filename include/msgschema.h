@@ -23,6 +23,7 @@
 #include "evring.h"
 #include "ipc.h"
 #include "msgcat.h"
+#include "nodefacts.h"
 #include "pod.h"
 
 #define ROLEBIT(r)	(1u << (r))
@@ -82,6 +83,12 @@
 #define MSGB_TEST_HOOK_ARGS		TEST_HOOK_MAX_ARGS
 #define MSGB_NET_RESULT			CNI_RESULT_MAX
 #define MSGB_NET_ERROR			255
+#define MSGB_NODE_ID			NODE_MAX_ID
+#define MSGB_NODE_KERNEL		NODE_MAX_KERNEL
+#define MSGB_NODE_OS_IMAGE		NODE_MAX_OS_IMAGE
+#define MSGB_NODE_OS			NODE_MAX_OS
+#define MSGB_NODE_ARCH			NODE_MAX_ARCH
+#define MSGB_NODE_RUNTIME		NODE_MAX_RUNTIME_VERSION
 
 struct msg_field {
 	char		 kind;		/* MSGF_* */

@@ -80,6 +80,14 @@ const struct msg_schema msg_schemas[] = {
 	    I64("first"), I64("last")) },
 	{ MSG_POD_DESIRED, "POD_DESIRED", EXE, REP, MSGCHAN_PEER, 0,
 	    F({ MSGF_POD, "pod", 0 }) },
+	{ MSG_NODE_INFO, "NODE_INFO", EXE, REP, MSGCHAN_PEER, 0,
+	    F(STR("machine_id", MSGB_NODE_ID),
+	    STR("system_uuid", MSGB_NODE_ID), STR("boot_id", MSGB_NODE_ID),
+	    STR("kernel", MSGB_NODE_KERNEL),
+	    STR("os_image", MSGB_NODE_OS_IMAGE), STR("os", MSGB_NODE_OS),
+	    STR("arch", MSGB_NODE_ARCH),
+	    STR("runtime_version", MSGB_NODE_RUNTIME), U32("cpus"),
+	    U64("memory"), U64("ephemeral_storage"), I64("gathered")) },
 
 	/* requests from agentctl, relayed */
 	{ MSG_IMAGE_IMPORT, "IMAGE_IMPORT", P, EXE, MSGCHAN_WORKER, 0,

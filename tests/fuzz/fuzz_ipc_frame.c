@@ -141,17 +141,20 @@ decode_field(struct ipc_msg *m, const struct msg_field *f)
 
 /*
  * decode a payload by its row; 0 only if it is consumed exactly.  A pod
- * event goes through its real decoder, which checks the same bounds and
- * the content as well.
+ * event and the node's facts go through their real decoders, which check
+ * the same bounds and the content as well.
  */
 static int
 decode_layout(struct ipc_msg *m, const struct msg_schema *s)
 {
+	struct node_facts nf;
 	struct pod_event ev;
 	size_t i;
 
 	if (s->type == MSG_POD_EVENT)
 		return evring_get(m, &ev);
+	if (s->type == MSG_NODE_INFO)
+		return nodewire_get(m, &nf);
 	for (i = 0; i < s->nfields; i++)
 		if (decode_field(m, &s->fields[i]) == -1)
 			return -1;

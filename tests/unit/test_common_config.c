@@ -60,6 +60,7 @@ check_defaults(const struct agentd_config *c)
 	CHECK_STR(c->path, CONFIG_DEFAULT_PATH);
 	CHECK_STR(c->node_name, host);
 	CHECK_STR(c->static_pod_path, "/etc/agentd/pods");
+	CHECK_EQ_INT(c->max_pods, 110);	/* the kubelet's maxPods */
 	CHECK_STR(c->root_dir, "/var/lib/agentd");
 	CHECK_STR(c->run_dir, "/run/agentd");
 	CHECK_STR(c->pod_logs_dir, "/var/log/pods");
@@ -121,7 +122,8 @@ static const char every_key[] =
 	"allowedCapabilities:\n"
 	"  - NET_ADMIN\n"
 	"  - CAP_SYS_TIME\n"
-	"forbiddenHostPorts: [22, \"2379-2380\", \"30000-32767\"]\n";
+	"forbiddenHostPorts: [22, \"2379-2380\", \"30000-32767\"]\n"
+	"maxPods: 250\n";
 
 static void
 check_every_key(const struct agentd_config *c)
@@ -157,6 +159,7 @@ check_every_key(const struct agentd_config *c)
 	CHECK_STR(c->policy.allowed_caps[0], "NET_ADMIN");
 	CHECK_STR(c->policy.allowed_caps[1], "SYS_TIME");
 	CHECK_STR(c->policy.forbidden_host_ports, "22,2379-2380,30000-32767");
+	CHECK_EQ_INT(c->max_pods, 250);
 }
 
 /* a config of exactly n bytes: one key, then a comment to pad it */
@@ -354,6 +357,16 @@ TEST(test_uint32_key_bound)
 	check_ok("heartbeatSeconds: 4294967295\n");
 	check_error("heartbeatSeconds: 4294967296\n",
 	    "line 1: heartbeatSeconds is too large");
+}
+
+/* maxPods: 1 to MAX_PODS, the pods the executor keeps */
+TEST(test_max_pods_bounds)
+{
+	check_ok("maxPods: 1\n");
+	check_ok("maxPods: 512\n");
+	check_error("maxPods: 0\n", "line 1: maxPods must be between 1 and 512");
+	check_error("maxPods: 513\n",
+	    "line 1: maxPods must be between 1 and 512");
 }
 
 TEST(test_mapping_value_rejected)

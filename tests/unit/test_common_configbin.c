@@ -257,7 +257,8 @@ TEST(test_bin_round_trip_every_key)
 		"allowPrivileged: true\nallowHostNetwork: yes\n"
 		"allowHostPID: true\nallowHostIPC: true\nallowRunAsRoot: no\n"
 		"allowedCapabilities: [NET_ADMIN, CAP_SYS_TIME]\n"
-		"forbiddenHostPorts: [22, \"2379-2380\", 30000-32767]\n";
+		"forbiddenHostPorts: [22, \"2379-2380\", 30000-32767]\n"
+		"maxPods: 250\n";
 	struct agentd_config a, b;
 	char err[ERRLEN];
 
@@ -268,6 +269,7 @@ TEST(test_bin_round_trip_every_key)
 	CHECK(same_config(&a, &b));
 	CHECK_STR(b.node_name, "node-a");
 	CHECK(b.audit_max_bytes == UINT64_MAX);
+	CHECK_EQ_INT(b.max_pods, 250);
 	CHECK(b.watchdog_ping_seconds == UINT32_MAX);
 	CHECK_EQ_INT(b.storage_driver, STORAGE_NATIVE);
 	CHECK_EQ_INT(b.log_level, LOG_LVL_DEBUG);
@@ -476,6 +478,9 @@ TEST(test_bin_number_bounds)
 	check_num_refused("runtimeOpTimeoutSeconds", 0, "is out of range");
 	check_num_refused("runtimeOpTimeoutSeconds", 3601, "is out of range");
 	check_num_refused("maxParallelRuntimeOps", CONFIG_MAX_RUNTIME_OPS + 1,
+	    "is out of range");
+	check_num_refused("maxPods", 0, "is out of range");
+	check_num_refused("maxPods", CONFIG_MAX_MAX_PODS + 1,
 	    "is out of range");
 	check_num_refused("heartbeatSeconds", (uint64_t)UINT32_MAX + 1,
 	    "is too large");

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "evring.h"
 #include "executor.h"
 #include "exitwatch.h"
+#include "hostfacts.h"
 #include "ipc.h"
 #include "job.h"
 #include "log.h"
@@ -60,6 +62,7 @@ static int			 resync_pending;	/* PODS_SYNCED owed */
 static uint32_t			 podset_gen;
 static uint32_t			 audit_id;
 static struct evring		 events;	/* resent to a new reporter */
+static struct node_facts	 node_facts;	/* gathered once, at start */
 static struct logrl		 loglimit;
 /* one per reporter connection, never 0: see xpod.spec_sent */
 static uint32_t			 reporter_gen;
@@ -389,10 +392,15 @@ watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static void
 reporter_connected(void)
 {
+	struct ipc_msg m;
 	size_t i;
 
 	if (++reporter_gen == 0)
 		reporter_gen = 1;
+	/* the node first: a query for the Node needs nothing else */
+	ipc_msg_init(&m, MSG_NODE_INFO, 0);
+	nodewire_put(&m, &node_facts);
+	ipc_send(env.peers[ROLE_REPORTER], &m);
 	lc_resend_all();	/* marks every pod dirty */
 	for (i = 0; i < events.n; i++)
 		send_event(&events.ev[i]);
@@ -683,6 +691,12 @@ main(int argc, char *argv[])
 		log_warnx("%s", rtinfo.storage_warning);
 	if (rtinfo.storage_error[0] != '\0')
 		log_warnx("%s", rtinfo.storage_error);
+	hostfacts_gather(&node_facts, rtinfo.runtime_name, rtinfo.runtime_path,
+	    env.conf.root_dir);
+	log_info("node: %u CPUs, %" PRIu64 " KiB, %s, %s, %s",
+	    node_facts.cpus, node_facts.memory_bytes / 1024,
+	    node_facts.kernel_version, node_facts.os_image,
+	    node_facts.runtime_version);
 	worker_sandbox(&env.conf, env.role);
 	job_init(env.base, &env.conf);
 	if (exitwatch_init(env.base, lc_exit_event) == -1)

@@ -96,8 +96,8 @@ cpu_quantity(int64_t milli, char *buf, size_t len)
  * Bytes lose the suffix the manifest used; print the largest exact
  * binary suffix, else the largest exact decimal one, else plain bytes.
  */
-static void
-mem_quantity(int64_t bytes, char *buf, size_t len)
+void
+pj_mem_quantity(int64_t bytes, char *buf, size_t len)
 {
 	static const char *const bin[] = { "Ei", "Pi", "Ti", "Gi", "Mi", "Ki" };
 	static const char *const dec[] = { "E", "P", "T", "G", "M", "k" };
@@ -168,7 +168,7 @@ int_json(cJSON *o, const char *k, const struct podfield *f, int64_t v)
 		cpu_quantity(v, q, sizeof(q));
 		return pj_add_str(o, k, q);
 	case PSJ_MEM:
-		mem_quantity(v, q, sizeof(q));
+		pj_mem_quantity(v, q, sizeof(q));
 		return pj_add_str(o, k, q);
 	}
 	return pj_add_num(o, k, (double)v);

@@ -298,6 +298,25 @@ table(const struct pod *const *pods, const struct pod_report *const *reps,
 }
 
 char *
+podstatus_cells_table(const char *const *cells, size_t nrows, int ncols)
+{
+	struct table_row *rows;
+	char *out;
+	size_t i;
+	int c;
+
+	if (ncols < 1 || ncols > TABLE_COLS_WIDE ||
+	    (rows = calloc(nrows, sizeof(*rows))) == NULL)
+		return NULL;
+	for (i = 0; i < nrows; i++)
+		for (c = 0; c < ncols; c++)
+			rows[i].cell[c] = cells[i * ncols + c];
+	out = table_render(rows, nrows, ncols);
+	free(rows);
+	return out;
+}
+
+char *
 podstatus_table(const struct pod *const *pods,
     const struct pod_report *const *reps, size_t n, int64_t now_ns)
 {

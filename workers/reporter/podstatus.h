@@ -50,6 +50,13 @@ char	*podstatus_table(const struct pod *const *,
 /* `kubectl get pods -A -o wide`: the same and IP, NODE ("<none>": unset) */
 char	*podstatus_table_wide(const struct pod *const *,
 	    const struct pod_report *const *, size_t n, int64_t now_ns);
+/*
+ * Any table laid out as kubectl's tabwriter does (`kubectl get nodes`):
+ * nrows rows of ncols cells (at most 8), row by row, the header first;
+ * malloc'd, NULL if out of memory or ncols is out of range.
+ */
+char	*podstatus_cells_table(const char *const *cells, size_t nrows,
+	    int ncols);
 
 /* RFC 3339 UTC, seconds ("2026-11-28T07:33:42Z"); -1 if ns <= 0 (unset)
  * or buf is too small */

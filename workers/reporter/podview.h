@@ -73,6 +73,9 @@ struct podlist_entry {
 struct podlist_entry *podlist_sorted(const struct pod *const *,
 		    const struct pod_report *const *, size_t n);
 
+/* podjson.c: bytes as the API canonicalizes a memory quantity ("512Mi") */
+void		 pj_mem_quantity(int64_t bytes, char *buf, size_t len);
+
 /* podjson.c: cJSON helpers, -1 on allocation failure */
 int	pj_add_str(cJSON *, const char *, const char *);	/* NULL: "" */
 int	pj_add_str_opt(cJSON *, const char *, const char *);	/* omitempty */

@@ -20,6 +20,8 @@
 #include "evring.h"
 #include "ipc.h"
 #include "log.h"
+#include "nodefacts.h"
+#include "nodestatus.h"
 #include "pod.h"
 #include "podstatus.h"
 #include "podtable.h"
@@ -43,6 +45,8 @@ static struct podtable		 pods;
    a new reporter, so what is here survives a restart of either sender */
 static struct evring		 events;
 static struct logrl		 loglimit;
+/* the executor's, resent on each connection; gathered_ns 0: none yet */
+static struct node_facts	 node;
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_query(struct ipc_chan *, struct ipc_msg *, void *);
@@ -51,6 +55,7 @@ static int	exec_status(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_gone(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_synced(struct ipc_chan *, struct ipc_msg *, void *);
 static int	pod_event(struct ipc_chan *, struct ipc_msg *, void *);
+static int	exec_node(struct ipc_chan *, struct ipc_msg *, void *);
 
 static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_PING, 0, IPC_F_ANYSTATE, worker_ping },
@@ -67,7 +72,28 @@ static const struct ipc_dispatch executor_tab[] = {
 	{ MSG_POD_GONE, 0, IPC_F_ANYSTATE, exec_gone },
 	{ MSG_PODS_SYNCED, 0, IPC_F_ANYSTATE, exec_synced },
 	{ MSG_POD_EVENT, 0, IPC_F_ANYSTATE, pod_event },
+	{ MSG_NODE_INFO, 0, IPC_F_ANYSTATE, exec_node },
 };
+
+/*
+ * A restarted executor gathers the facts anew; on the same boot the node
+ * has been up since the first gathering, so its age and the conditions'
+ * transition time keep that time (the executor's restart is no change of
+ * the node's)
+ */
+static int
+exec_node(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	struct node_facts f;
+
+	if (nodewire_get(m, &f) == -1)
+		return -1;
+	if (node.gathered_ns != 0 && node.gathered_ns < f.gathered_ns &&
+	    strcmp(node.boot_id, f.boot_id) == 0)
+		f.gathered_ns = node.gathered_ns;
+	node = f;
+	return 0;
+}
 
 static int
 exec_desired(struct ipc_chan *c, struct ipc_msg *m, void *arg)
@@ -331,6 +357,38 @@ podlist_too_large(char *err, size_t errlen)
 	return 1;
 }
 
+/*
+ * the v1.Node or its table, once the executor has said what it is;
+ * filter "" or the node's name
+ */
+static char *
+render_node(uint32_t kind, const char *filter, char *err, size_t errlen)
+{
+	struct node_conf nc = { env.conf.node_name, env.conf.node_ips,
+	    env.conf.max_pods };
+	char *text = NULL;
+	cJSON *doc;
+
+	/* kubectl's words for a node that is not there */
+	if (filter[0] != '\0' && strcmp(filter, env.conf.node_name) != 0) {
+		snprintf(err, errlen, "node \"%.*s\" not found",
+		    REPORTER_ERR_NAME, filter);
+		return NULL;
+	}
+	if (node.gathered_ns == 0) {
+		snprintf(err, errlen, "node %.*s: no facts from the executor "
+		    "yet", REPORTER_ERR_NAME, env.conf.node_name);
+		return NULL;
+	}
+	if (kind == QUERY_NODE_TABLE)
+		return nodestatus_table(&node, &nc, pod_now_ns());
+	if ((doc = nodestatus_node_json(&node, &nc, pod_now_ns())) != NULL) {
+		text = cJSON_Print(doc);
+		cJSON_Delete(doc);
+	}
+	return text;
+}
+
 static char *
 render(uint32_t kind, const char *filter, char *err, size_t errlen)
 {
@@ -356,6 +414,9 @@ render(uint32_t kind, const char *filter, char *err, size_t errlen)
 	case QUERY_EVENTS_WATCH:
 	case QUERY_POD_DESCRIBE:
 		return render_events(kind, filter, err, errlen);
+	case QUERY_NODE_TABLE:
+	case QUERY_NODE_JSON:
+		return render_node(kind, filter, err, errlen);
 	}
 	if (kind == QUERY_PODLIST_JSON && podlist_too_large(err, errlen))
 		return NULL;
