@@ -23,17 +23,18 @@ LDFLAGS		+= -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 # each binary links only the system libraries it uses: libyaml where YAML
 # is read (agentd.yaml by agentd and agentctl, manifests by the watcher),
 # libcrypto for the audit HMAC and the digests (static pod uids, images,
-# identities), libseccomp in the sandboxed workers (workers/sandbox.c);
-# nothing uses libssl
+# identities), libseccomp in the sandboxed workers (workers/sandbox.c),
+# libhttp_parser for the API server's HTTP responses in the watcher
+# (workers/watcher/apihttp.c); nothing uses libssl
 AGENTD_LIBS	= -levent -lcrypto -lcjson -lyaml
 AGENTCTL_LIBS	= -levent -lcrypto -lcjson -lyaml
-WATCHER_LIBS	= -levent -lcrypto -lcjson -lyaml -lseccomp
+WATCHER_LIBS	= -levent -lcrypto -lcjson -lyaml -lseccomp -lhttp_parser
 EXECUTOR_LIBS	= -levent -lcrypto -lcjson -lseccomp
 REPORTER_LIBS	= -levent -lcjson -lseccomp
 NOOP_LIBS	= -levent -lseccomp
 NETPARSE_LIBS	= -levent -lcjson -lseccomp
 # tests, tools, benchmarks and fuzz targets: the union
-LIBS		= -levent -lcrypto -lcjson -lseccomp -lyaml
+LIBS		= -levent -lcrypto -lcjson -lseccomp -lyaml -lhttp_parser
 
 MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 		  workers/executor/executor.c workers/reporter/reporter.c \
@@ -85,7 +86,8 @@ UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 		  $(BUILD)/bench/ipc_bench $(BUILD)/tests/tools/seccomp_probe \
-		  $(BUILD)/tests/tools/msgcatdoc $(BUILD)/tests/tools/configbin
+		  $(BUILD)/tests/tools/msgcatdoc $(BUILD)/tests/tools/configbin \
+		  $(BUILD)/tests/tools/apiwatch_decode
 
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
@@ -163,6 +165,10 @@ $(BUILD)/tests/tools/auditgen: tests/tools/auditgen.c $(LIB_AGENTD) $(BASE_ARS)
 $(BUILD)/tests/tools/configbin: tests/tools/configbin.c $(LIB_CONFIG) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENTD_LIBS)
+# the watcher's API decoders between the test API server and a test
+$(BUILD)/tests/tools/apiwatch_decode: tests/tools/apiwatch_decode.c $(LIB_WATCHER) $(BASE_ARS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/tests/tools/agentd-watcher-fake: tests/tools/fakewatcher.c $(LIB_WATCHER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)

@@ -103,7 +103,7 @@ json_has_nul_escape(const char *s, size_t len)
 }
 
 static int
-json_load(const uint8_t *buf, size_t len, cJSON **rootp,
+json_load(const uint8_t *buf, size_t len, const char *what, cJSON **rootp,
     struct manifest_error *err)
 {
 	const char *end = NULL;
@@ -136,7 +136,8 @@ json_load(const uint8_t *buf, size_t len, cJSON **rootp,
 	if (end != copy + len) {
 		line_col(buf, end - copy, &line, &col);
 		input_error(err, "unexpected data after the JSON object at "
-		    "line %d column %d: a manifest holds one Pod", line, col);
+		    "line %d column %d: a %s holds one %s", line, col, what,
+		    strcmp(what, "manifest") == 0 ? "Pod" : "object");
 		goto out;
 	}
 	*rootp = root;
@@ -568,20 +569,20 @@ out:
 
 static int
 tree_bounds(const cJSON *node, int depth, unsigned *nodes,
-    struct manifest_error *err)
+    const struct load_bounds *lb, struct manifest_error *err)
 {
 	const cJSON *child;
 
-	if (++*nodes > MANIFEST_MAX_NODES)
-		return input_error(err, "document has more than %d values",
-		    MANIFEST_MAX_NODES);
+	if (++*nodes > lb->nodes)
+		return input_error(err, "document has more than %u values",
+		    lb->nodes);
 	if (!cJSON_IsArray(node) && !cJSON_IsObject(node))
 		return 0;
-	if (depth > MANIFEST_MAX_DEPTH)
+	if (depth > lb->depth)
 		return input_error(err, "document nests maps and lists deeper "
-		    "than %d levels", MANIFEST_MAX_DEPTH);
+		    "than %d levels", lb->depth);
 	cJSON_ArrayForEach(child, node)
-		if (tree_bounds(child, depth + 1, nodes, err) == -1)
+		if (tree_bounds(child, depth + 1, nodes, lb, err) == -1)
 			return -1;
 	return 0;
 }
@@ -629,21 +630,25 @@ unique_keys(struct walk *w, const cJSON *node)
 	return 0;
 }
 
-int
-load(const uint8_t *buf, size_t len, int json_only, cJSON **rootp,
-    struct manifest_error *err)
+/* a manifest file's bounds (and a Pod's, wherever it comes from) */
+const struct load_bounds load_manifest_bounds = {
+	"manifest", MANIFEST_MAX_BYTES, MANIFEST_MAX_NODES, MANIFEST_MAX_DEPTH
+};
+
+static int
+load_bounded(const uint8_t *buf, size_t len, int json_only,
+    const struct load_bounds *lb, cJSON **rootp, struct manifest_error *err)
 {
-	struct walk w;
-	unsigned nodes = 0;
 	size_t bad, i;
 	int line, col;
 
 	*rootp = NULL;
 	if (buf == NULL || len == 0)
-		return input_error(err, "empty manifest: no Pod in it");
-	if (len > MANIFEST_MAX_BYTES)
-		return input_error(err, "manifest is %zu bytes, more than the "
-		    "%d allowed", len, MANIFEST_MAX_BYTES);
+		return input_error(err, "empty %s: no %s in it", lb->what,
+		    lb == &load_manifest_bounds ? "Pod" : "object");
+	if (len > lb->bytes)
+		return input_error(err, "%s is %zu bytes, more than the "
+		    "%zu allowed", lb->what, len, lb->bytes);
 	if (utf8_check(buf, len, &bad) == -1) {
 		line_col(buf, bad, &line, &col);
 		return input_error(err, "not valid UTF-8 text: bad byte 0x%02x "
@@ -652,18 +657,54 @@ load(const uint8_t *buf, size_t len, int json_only, cJSON **rootp,
 	for (i = 0; i < len && strchr(" \t\r\n", buf[i]) != NULL; i++)
 		;
 	if (json_only || (i < len && buf[i] == '{')) {
-		if (json_load(buf, len, rootp, err) == -1)
+		if (json_load(buf, len, lb->what, rootp, err) == -1)
 			return -1;
 	} else if (yaml_load(buf, len, rootp, err) == -1)
 		return -1;
 
-	memset(&w, 0, sizeof(w));
-	w.err = err;
-	if (tree_bounds(*rootp, 1, &nodes, err) == -1 ||
-	    unique_keys(&w, *rootp) == -1) {
+	if (load_tree_check(*rootp, lb, err) == -1) {
 		cJSON_Delete(*rootp);
 		*rootp = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+int
+load_tree_bounds(const cJSON *root, const struct load_bounds *lb,
+    struct manifest_error *err)
+{
+	unsigned nodes = 0;
+
+	return tree_bounds(root, 1, &nodes, lb, err);
+}
+
+int
+load_tree_check(const cJSON *root, const struct load_bounds *lb,
+    struct manifest_error *err)
+{
+	struct walk w;
+	unsigned nodes = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.err = err;
+	if (tree_bounds(root, 1, &nodes, lb, err) == -1 ||
+	    unique_keys(&w, root) == -1)
+		return -1;
+	return 0;
+}
+
+int
+load(const uint8_t *buf, size_t len, int json_only, cJSON **rootp,
+    struct manifest_error *err)
+{
+	return load_bounded(buf, len, json_only, &load_manifest_bounds, rootp,
+	    err);
+}
+
+int
+load_json(const uint8_t *buf, size_t len, const struct load_bounds *lb,
+    cJSON **rootp, struct manifest_error *err)
+{
+	return load_bounded(buf, len, 1, lb, rootp, err);
 }

@@ -80,6 +80,21 @@ out:
 	return rc;
 }
 
+/* an API Pod: walked, then what only an API pod needs */
+static int
+api_pod(const cJSON *root, struct pod *out, struct manifest_error *err)
+{
+	if (walk_pod(root, 0, out, err) == -1)
+		return -1;
+	if (out->uid == NULL)
+		return field_error(err, "metadata.uid", "required for a pod "
+		    "from the API server");
+	if ((out->node_name == NULL && (out->node_name = strdup("")) == NULL) ||
+	    (out->source = strdup(SOURCE_API)) == NULL)
+		return input_error(err, "out of memory");
+	return identity_check(out, err);
+}
+
 int
 manifest_parse_pod_json(const uint8_t *buf, size_t len, struct pod *out,
     struct manifest_error *err)
@@ -90,19 +105,7 @@ manifest_parse_pod_json(const uint8_t *buf, size_t len, struct pod *out,
 	pod_init(out);
 	error_clear(err);
 	if (load(buf, len, 1, &root, err) == -1 ||
-	    walk_pod(root, 0, out, err) == -1)
-		goto out;
-	if (out->uid == NULL) {
-		field_error(err, "metadata.uid", "required for a pod from the "
-		    "API server");
-		goto out;
-	}
-	if ((out->node_name == NULL && (out->node_name = strdup("")) == NULL) ||
-	    (out->source = strdup(SOURCE_API)) == NULL) {
-		input_error(err, "out of memory");
-		goto out;
-	}
-	if (identity_check(out, err) == -1)
+	    api_pod(root, out, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -110,4 +113,35 @@ out:
 	if (rc == -1)
 		pod_free(out);
 	return rc;
+}
+
+static int
+pod_object(const cJSON *obj, int keys_checked, struct pod *out,
+    struct manifest_error *err)
+{
+	pod_init(out);
+	error_clear(err);
+	if (obj == NULL)
+		return input_error(err, "no Pod object");
+	if ((keys_checked ? load_tree_bounds(obj, &load_manifest_bounds, err) :
+	    load_tree_check(obj, &load_manifest_bounds, err)) == -1 ||
+	    api_pod(obj, out, err) == -1) {
+		pod_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+int
+manifest_parse_pod_object(const cJSON *obj, struct pod *out,
+    struct manifest_error *err)
+{
+	return pod_object(obj, 0, out, err);
+}
+
+int
+pod_from_loaded(const cJSON *obj, struct pod *out,
+    struct manifest_error *err)
+{
+	return pod_object(obj, 1, out, err);
 }

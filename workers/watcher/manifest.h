@@ -49,6 +49,16 @@ int	manifest_parse_pod_json(const uint8_t *buf, size_t len,
 	    struct pod *out, struct manifest_error *err);
 
 /*
+ * The same for a Pod object inside a larger JSON document already loaded
+ * (a watch event's "object", a PodList's item: apiwatch.c).  The object
+ * is held to a manifest's bounds on its own (values, depth, unique keys)
+ * so that a Pod is accepted or refused alike however it arrives.
+ */
+struct cJSON;
+int	manifest_parse_pod_object(const struct cJSON *obj, struct pod *out,
+	    struct manifest_error *err);
+
+/*
  * Kubernetes quantities (k8s.io/apimachinery resource.Quantity syntax):
  * [+-]digits[.digits] with a suffix n u m k M G T P E, Ki Mi Gi Ti Pi Ei,
  * or a decimal exponent e<int>/E<int>.  Values are rounded up (away from

@@ -113,8 +113,31 @@ int		 spec_containers(struct walk *, const cJSON *, void *);
 int		 walk_pod(const cJSON *, int, struct pod *,
 		    struct manifest_error *);
 
-/* load.c */
+/* load.c: the bounds a loaded tree must keep (a manifest's, or a watch
+ * event's and a list's, apiwatch.c) */
+struct load_bounds {
+	const char	*what;		/* the document, in messages */
+	size_t		 bytes;
+	unsigned	 nodes;		/* values in the document */
+	int		 depth;		/* nested maps/lists, root = 1 */
+};
+extern const struct load_bounds load_manifest_bounds;
 int		 load(const uint8_t *, size_t, int, cJSON **,
+		    struct manifest_error *);
+int		 load_json(const uint8_t *, size_t, const struct load_bounds *,
+		    cJSON **, struct manifest_error *);
+int		 load_tree_check(const cJSON *, const struct load_bounds *,
+		    struct manifest_error *);
+/* depth and value count only (the keys were checked with the whole tree) */
+int		 load_tree_bounds(const cJSON *, const struct load_bounds *,
+		    struct manifest_error *);
+
+/*
+ * manifest.c: manifest_parse_pod_object() for a Pod inside a tree that
+ * load_json() loaded (keys unique throughout): only the Pod's own bounds
+ * are checked again (a watch event's Pod, apiwatch.c; a third less work)
+ */
+int		 pod_from_loaded(const cJSON *, struct pod *,
 		    struct manifest_error *);
 
 /* staticpod.c */
