@@ -5,7 +5,6 @@
  * reflector's reconnect backoff.  Every input that becomes request text
  * is checked, so that no value can end a header line or the request.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +19,6 @@
 #define APIREQ_VERSION_MAX	64
 /* a query value after escaping: at most 3 bytes per byte */
 #define APIREQ_ESCAPED_MAX	(3 * APILIST_CONTINUE_MAX + 1)
-
-static void __attribute__((format(printf, 3, 4)))
-req_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* RFC 3986 unreserved: what url.QueryEscape leaves alone */
 static int
@@ -88,35 +75,35 @@ static int
 params_check(const struct apireq *r, char *err, size_t errlen)
 {
 	if (!visible_ok(r->host, APIREQ_HOST_MAX)) {
-		req_error(err, errlen, "Host must be 1 to %d visible ASCII "
+		apierr(err, errlen, "Host must be 1 to %d visible ASCII "
 		    "characters", APIREQ_HOST_MAX);
 		return -1;
 	}
 	if (r->node == NULL ||
 	    !pod_dns_subdomain_ok(r->node, strlen(r->node))) {
-		req_error(err, errlen, "node name must be a DNS subdomain "
+		apierr(err, errlen, "node name must be a DNS subdomain "
 		    "(it is a Node's name)");
 		return -1;
 	}
 	if (!visible_ok(r->version, APIREQ_VERSION_MAX)) {
-		req_error(err, errlen, "version must be 1 to %d visible "
+		apierr(err, errlen, "version must be 1 to %d visible "
 		    "ASCII characters", APIREQ_VERSION_MAX);
 		return -1;
 	}
 	if (r->token != NULL && !visible_ok(r->token, APIREQ_TOKEN_MAX)) {
-		req_error(err, errlen, "bearer token must be 1 to %d visible "
+		apierr(err, errlen, "bearer token must be 1 to %d visible "
 		    "ASCII characters", APIREQ_TOKEN_MAX);
 		return -1;
 	}
 	if (r->resource_version != NULL &&
 	    !visible_ok(r->resource_version, APIWATCH_RV_MAX)) {
-		req_error(err, errlen, "resourceVersion must be 1 to %d "
+		apierr(err, errlen, "resourceVersion must be 1 to %d "
 		    "visible ASCII characters", APIWATCH_RV_MAX);
 		return -1;
 	}
 	if (r->continue_token != NULL &&
 	    !visible_ok(r->continue_token, APILIST_CONTINUE_MAX)) {
-		req_error(err, errlen, "continue token must be 1 to %d "
+		apierr(err, errlen, "continue token must be 1 to %d "
 		    "visible ASCII characters", APILIST_CONTINUE_MAX);
 		return -1;
 	}
@@ -163,11 +150,11 @@ request_finish(struct strbuf *b, const struct apireq *r, size_t *lenp,
 	}
 	strbuf_str(b, "\r\n");
 	if ((text = strbuf_finish(b)) == NULL) {
-		req_error(err, errlen, "out of memory");
+		apierr(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (strlen(text) > APIREQ_MAX_BYTES) {
-		req_error(err, errlen, "request of %zu bytes, more than %d",
+		apierr(err, errlen, "request of %zu bytes, more than %d",
 		    strlen(text), APIREQ_MAX_BYTES);
 		free(text);
 		return NULL;
@@ -207,11 +194,11 @@ apireq_watch(const struct apireq *r, size_t *lenp, char *err, size_t errlen)
 		return NULL;
 	/* a watch goes on from its list's (or last event's) version */
 	if (r->resource_version == NULL) {
-		req_error(err, errlen, "a watch needs a resourceVersion");
+		apierr(err, errlen, "a watch needs a resourceVersion");
 		return NULL;
 	}
 	if (r->timeout_seconds == 0) {
-		req_error(err, errlen, "a watch needs a timeoutSeconds");
+		apierr(err, errlen, "a watch needs a timeoutSeconds");
 		return NULL;
 	}
 	snprintf(timeout, sizeof(timeout), "%u", r->timeout_seconds);

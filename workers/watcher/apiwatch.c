@@ -43,8 +43,8 @@ static const struct load_bounds status_bounds = {
 
 #define WATCH_SHRINK_CAP	(64 * 1024)	/* keep no bigger line buffer */
 
-static void __attribute__((format(printf, 3, 4)))
-set_error(char *err, size_t errlen, const char *fmt, ...)
+void
+apierr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -170,13 +170,13 @@ status_from_object(const cJSON *obj, struct apistatus *st, char *err,
 
 	memset(st, 0, sizeof(*st));
 	if (!cJSON_IsObject(obj)) {
-		set_error(err, errlen, "a Status must be an object");
+		apierr(err, errlen, "a Status must be an object");
 		return -1;
 	}
 	kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
 	if (kind != NULL && (!cJSON_IsString(kind) ||
 	    strcmp(kind->valuestring, "Status") != 0)) {
-		set_error(err, errlen, "kind is not \"Status\"");
+		apierr(err, errlen, "kind is not \"Status\"");
 		return -1;
 	}
 	code = cJSON_GetObjectItemCaseSensitive(obj, "code");
@@ -184,7 +184,7 @@ status_from_object(const cJSON *obj, struct apistatus *st, char *err,
 		if (!cJSON_IsNumber(code) || code->valuedouble < 0 ||
 		    code->valuedouble > 999 ||
 		    code->valuedouble != (int)code->valuedouble) {
-			set_error(err, errlen, "code is not an HTTP status "
+			apierr(err, errlen, "code is not an HTTP status "
 			    "code");
 			return -1;
 		}
@@ -210,12 +210,12 @@ apistatus_decode(const uint8_t *buf, size_t len, struct apistatus *st,
 
 	memset(st, 0, sizeof(*st));
 	if (load_json(buf, len, &status_bounds, &root, &me) == -1) {
-		set_error(err, errlen, "Status: %s%s%s", me.field, merr_sep(&me),
+		apierr(err, errlen, "Status: %s%s%s", me.field, merr_sep(&me),
 		    me.reason);
 		return -1;
 	}
 	if (status_from_object(root, st, why, sizeof(why)) == -1)
-		set_error(err, errlen, "Status: %s", why);
+		apierr(err, errlen, "Status: %s", why);
 	else
 		rc = 0;
 	cJSON_Delete(root);
@@ -238,12 +238,12 @@ event_object(const cJSON *obj, struct apiwatch_event *ev, char *err,
     size_t errlen)
 {
 	if (!cJSON_IsObject(obj)) {
-		set_error(err, errlen, "\"object\" must be an object");
+		apierr(err, errlen, "\"object\" must be an object");
 		return -1;
 	}
 	meta_get(obj, &ev->meta);
 	if (ev->meta.resource_version[0] == '\0') {
-		set_error(err, errlen, "object has no usable "
+		apierr(err, errlen, "object has no usable "
 		    "metadata.resourceVersion (1 to %d visible ASCII "
 		    "characters)", APIWATCH_RV_MAX);
 		return -1;
@@ -264,7 +264,7 @@ event_bookmark(const cJSON *obj, struct apiwatch_event *ev, char *err,
 	    token_copy(cJSON_GetObjectItemCaseSensitive(md, "resourceVersion"),
 	    ev->meta.resource_version, sizeof(ev->meta.resource_version))
 	    == -1) {
-		set_error(err, errlen, "BOOKMARK has no usable "
+		apierr(err, errlen, "BOOKMARK has no usable "
 		    "metadata.resourceVersion");
 		return -1;
 	}
@@ -278,7 +278,7 @@ event_error(const cJSON *obj, struct apiwatch_event *ev, char *err,
 	char why[APIWATCH_ERROR_MAX];
 
 	if (status_from_object(obj, &ev->status, why, sizeof(why)) == -1) {
-		set_error(err, errlen, "ERROR object: %s", why);
+		apierr(err, errlen, "ERROR object: %s", why);
 		return -1;
 	}
 	return 0;
@@ -525,14 +525,14 @@ kind_check(const cJSON *obj, const char *kind, const char *api, char *err,
 
 	if (k != NULL && (!cJSON_IsString(k) ||
 	    strcmp(k->valuestring, kind) != 0)) {
-		set_error(err, errlen, "list kind %s, expected %s",
+		apierr(err, errlen, "list kind %s, expected %s",
 		    cJSON_IsString(k) ? quote(qb, sizeof(qb), k->valuestring) :
 		    "not a string", kind);
 		return -1;
 	}
 	if (a != NULL && (!cJSON_IsString(a) ||
 	    strcmp(a->valuestring, api) != 0)) {
-		set_error(err, errlen, "list apiVersion %s, expected %s",
+		apierr(err, errlen, "list apiVersion %s, expected %s",
 		    cJSON_IsString(a) ? quote(qb, sizeof(qb), a->valuestring) :
 		    "not a string", api);
 		return -1;
@@ -549,7 +549,7 @@ list_metadata(const cJSON *root, struct apilist *l, char *err,
 	if (md == NULL || token_copy(cJSON_GetObjectItemCaseSensitive(md,
 	    "resourceVersion"), l->resource_version,
 	    sizeof(l->resource_version)) == -1) {
-		set_error(err, errlen, "PodList has no usable "
+		apierr(err, errlen, "PodList has no usable "
 		    "metadata.resourceVersion (1 to %d visible ASCII "
 		    "characters)", APIWATCH_RV_MAX);
 		return -1;
@@ -559,7 +559,7 @@ list_metadata(const cJSON *root, struct apilist *l, char *err,
 	    cont->valuestring[0] == '\0') &&
 	    token_copy(cont, l->continue_token,
 	    sizeof(l->continue_token)) == -1) {
-		set_error(err, errlen, "PodList metadata.continue is not 1 to "
+		apierr(err, errlen, "PodList metadata.continue is not 1 to "
 		    "%d visible ASCII characters", APILIST_CONTINUE_MAX);
 		return -1;
 	}
@@ -591,18 +591,18 @@ list_items(cJSON *items, struct apilist *l, char *err, size_t errlen)
 	if (items == NULL || cJSON_IsNull(items))
 		return 0;
 	if (!cJSON_IsArray(items)) {
-		set_error(err, errlen, "PodList items must be a list");
+		apierr(err, errlen, "PodList items must be a list");
 		return -1;
 	}
 	if ((n = cJSON_GetArraySize(items)) > APILIST_MAX_ITEMS) {
-		set_error(err, errlen, "PodList has %d items, more than the "
+		apierr(err, errlen, "PodList has %d items, more than the "
 		    "%d allowed", n, APILIST_MAX_ITEMS);
 		return -1;
 	}
 	if (n == 0)
 		return 0;
 	if ((l->items = calloc(n, sizeof(*l->items))) == NULL) {
-		set_error(err, errlen, "out of memory for %d items", n);
+		apierr(err, errlen, "out of memory for %d items", n);
 		return -1;
 	}
 	cJSON_ArrayForEach(item, items) {
@@ -611,12 +611,12 @@ list_items(cJSON *items, struct apilist *l, char *err, size_t errlen)
 		pod_init(&it->pod);
 		l->n_items++;
 		if (!cJSON_IsObject(item)) {
-			set_error(err, errlen, "PodList items[%zu] is not an "
+			apierr(err, errlen, "PodList items[%zu] is not an "
 			    "object", l->n_items - 1);
 			return -1;
 		}
 		if (item_kind_fill(item) == -1) {
-			set_error(err, errlen, "out of memory");
+			apierr(err, errlen, "out of memory");
 			return -1;
 		}
 		meta_get(item, &it->meta);
@@ -641,16 +641,16 @@ apilist_decode(const uint8_t *buf, size_t len, size_t max_bytes,
 
 	memset(out, 0, sizeof(*out));
 	if (load_json(buf, len, &lb, &root, &me) == -1) {
-		set_error(err, errlen, "PodList: %s%s%s", me.field,
+		apierr(err, errlen, "PodList: %s%s%s", me.field,
 		    merr_sep(&me), me.reason);
 		return -1;
 	}
 	if (!cJSON_IsObject(root)) {
-		set_error(err, errlen, "PodList: not an object");
+		apierr(err, errlen, "PodList: not an object");
 		goto out;
 	}
 	if (kind_check(root, "PodList", "v1", why, sizeof(why)) == -1) {
-		set_error(err, errlen, "PodList: %s", why);
+		apierr(err, errlen, "PodList: %s", why);
 		goto out;
 	}
 	if (list_metadata(root, out, err, errlen) == -1 ||

@@ -242,6 +242,9 @@ char	*apireq_watch(const struct apireq *, size_t *lenp, char *err,
 	    size_t errlen);
 
 /* Go's url.QueryEscape into out (size includes the NUL); -1 if too long */
+/* a message into a caller's buffer (nothing when errlen is 0) */
+void	apierr(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 int	apireq_query_escape(const char *, char *out, size_t size);
 
 /*
