@@ -87,7 +87,8 @@ UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 		  $(BUILD)/bench/ipc_bench $(BUILD)/tests/tools/seccomp_probe \
 		  $(BUILD)/tests/tools/msgcatdoc $(BUILD)/tests/tools/configbin \
-		  $(BUILD)/tests/tools/apiwatch_decode
+		  $(BUILD)/tests/tools/apiwatch_decode \
+		  $(BUILD)/tests/tools/podpatch_diff
 
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
@@ -169,6 +170,10 @@ $(BUILD)/tests/tools/configbin: tests/tools/configbin.c $(LIB_CONFIG) $(LIB_COMM
 $(BUILD)/tests/tools/apiwatch_decode: tests/tools/apiwatch_decode.c $(LIB_WATCHER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
+# the reporter's pod status PATCH body between a test and the test API server
+$(BUILD)/tests/tools/podpatch_diff: tests/tools/podpatch_diff.c $(LIB_REPORTER) $(BASE_ARS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/reporter $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/tests/tools/agentd-watcher-fake: tests/tools/fakewatcher.c $(LIB_WATCHER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
