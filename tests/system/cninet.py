@@ -246,3 +246,29 @@ class Gate:
         except FileNotFoundError:
             return []
         return [r[0] for r in rows if cmd is None or r[0] == cmd]
+
+
+# a chained plugin that records what it is asked and passes prevResult
+# on; CHECK fails while the file `fail` next to its log exists, and hangs
+# while `fail.hang` does
+RECORDER = """#!/usr/bin/python3
+import json, os, sys
+conf = json.load(sys.stdin)
+with open({log!r}, "a") as f:
+    f.write(json.dumps({{"cmd": os.environ["CNI_COMMAND"],
+                        "id": os.environ.get("CNI_CONTAINERID", ""),
+                        "netns": os.environ.get("CNI_NETNS", ""),
+                        "ifname": os.environ.get("CNI_IFNAME", ""),
+                        "args": os.environ.get("CNI_ARGS", ""),
+                        "conf": conf}}) + "\\n")
+cmd = os.environ["CNI_COMMAND"]
+if cmd == "ADD":
+    print(json.dumps(conf["prevResult"]))
+elif cmd == "CHECK" and os.path.exists({fail!r} + ".hang"):
+    import time
+    time.sleep(1000)
+elif cmd == "CHECK" and os.path.exists({fail!r}):
+    print(json.dumps({{"cniVersion": conf["cniVersion"], "code": 999,
+                      "msg": "recorder: eth0 is not what ADD made"}}))
+    sys.exit(1)
+"""

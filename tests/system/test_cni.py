@@ -12,8 +12,8 @@ import os
 import signal
 import time
 
-from cninet import (GATEWAY, PLUGINS, leases, needs_plugins, ns_run,
-                    start_in_netns, veths, write_conflist)
+from cninet import (GATEWAY, PLUGINS, RECORDER, leases, needs_plugins,
+                    ns_run, start_in_netns, veths, write_conflist)
 from cninet import netns  # noqa: F401 (a fixture)
 from harness import manifest, running, wait_for, wait_pod
 
@@ -115,19 +115,6 @@ def test_failing_plugin_names_the_cni_error(testbuild_dir, busybox_image,
         a.cleanup()
 
 
-RECORDER = """#!/usr/bin/python3
-# a chained plugin that writes what it got and passes prevResult on
-import json, os, sys
-conf = json.load(sys.stdin)
-with open({log!r}, "a") as f:
-    f.write(json.dumps({{"cmd": os.environ["CNI_COMMAND"],
-                        "netns": os.environ.get("CNI_NETNS", ""),
-                        "ifname": os.environ["CNI_IFNAME"],
-                        "args": os.environ["CNI_ARGS"],
-                        "conf": conf}}) + "\\n")
-if os.environ["CNI_COMMAND"] == "ADD":
-    print(json.dumps(conf["prevResult"]))
-"""
 
 
 def test_chain_passes_prevresult_args_and_port_mappings(
@@ -137,7 +124,7 @@ def test_chain_passes_prevresult_args_and_port_mappings(
     for p in ("loopback", "bridge", "host-local"):
         os.symlink(os.path.join(PLUGINS, p), bindir / p)
     log = str(tmp_path / "recorder.log")
-    (bindir / "recorder").write_text(RECORDER.format(log=log))
+    (bindir / "recorder").write_text(RECORDER.format(log=log, fail=log + ".fail"))
     os.chmod(bindir / "recorder", 0o755)
     datadir = str(tmp_path / "ipam")
     cnidir = str(tmp_path / "net.d")

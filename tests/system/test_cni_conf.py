@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from cninet import PLUGINS, needs_plugins, netns  # noqa: F401 (fixture)
+from cninet import (PLUGINS, RECORDER, needs_plugins,  # noqa: F401
+                    netns)
 from harness import manifest, running, start_agentd, wait_for, wait_pod
 
 SUBNET = "10.199.9.0/24"
@@ -150,29 +151,6 @@ def test_config_appearing_changing_and_going_is_noticed(
         a.cleanup()
 
 
-# a chained plugin that records what it is asked and passes prevResult
-# on; CHECK fails while the file `fail` next to its log exists, and hangs
-# while `fail.hang` does
-RECORDER = """#!/usr/bin/python3
-import json, os, sys
-conf = json.load(sys.stdin)
-with open({log!r}, "a") as f:
-    f.write(json.dumps({{"cmd": os.environ["CNI_COMMAND"],
-                        "id": os.environ.get("CNI_CONTAINERID", ""),
-                        "netns": os.environ.get("CNI_NETNS", ""),
-                        "ifname": os.environ.get("CNI_IFNAME", ""),
-                        "conf": conf}}) + "\\n")
-cmd = os.environ["CNI_COMMAND"]
-if cmd == "ADD":
-    print(json.dumps(conf["prevResult"]))
-elif cmd == "CHECK" and os.path.exists({fail!r} + ".hang"):
-    import time
-    time.sleep(1000)
-elif cmd == "CHECK" and os.path.exists({fail!r}):
-    print(json.dumps({{"cniVersion": conf["cniVersion"], "code": 999,
-                      "msg": "recorder: eth0 is not what ADD made"}}))
-    sys.exit(1)
-"""
 
 
 def recorder_bin(tmp_path):
