@@ -43,6 +43,16 @@ static int tap_failed_here;
 	    __LINE__, #a, _a ? _a : "(null)", _b ? _b : "(null)"); \
 	tap_failed_here = 1; } } while (0)
 
+/* strdup or end the test: fixtures build their strings with it */
+static inline char *
+tap_strdup(const char *s)
+{
+	char *d;
+
+	REQUIRE((d = strdup(s)) != NULL);
+	return d;
+}
+
 static int
 tap_run_one(const struct tap_test *t)
 {

@@ -19,33 +19,24 @@
 #define T0		(1795851222LL * SEC)	/* 2026-11-28T07:33:42Z */
 #define UID		"0a1b2c3d-uid"
 
-static char *
-xstrdup(const char *s)
-{
-	char *d;
-
-	REQUIRE((d = strdup(s)) != NULL);
-	return d;
-}
-
 /* one container "app", waiting, no sandbox yet */
 static void
 mkpod(struct pod *p, struct pod_report *r)
 {
 	pod_init(p);
-	p->namespace = xstrdup("default");
-	p->name = xstrdup("web");
-	p->uid = xstrdup(UID);
+	p->namespace = tap_strdup("default");
+	p->name = tap_strdup("web");
+	p->uid = tap_strdup(UID);
 	REQUIRE((p->containers = calloc(1, sizeof(*p->containers))) != NULL);
 	container_spec_init(&p->containers[0]);
-	p->containers[0].name = xstrdup("app");
-	p->containers[0].image = xstrdup("busybox:1.36");
+	p->containers[0].name = tap_strdup("app");
+	p->containers[0].image = tap_strdup("busybox:1.36");
 	p->n_containers = 1;
 	pod_report_init(r);
 	r->start_time_ns = T0;
 	REQUIRE((r->containers = calloc(1, sizeof(*r->containers))) != NULL);
-	r->containers[0].name = xstrdup("app");
-	r->containers[0].image = xstrdup("busybox:1.36");
+	r->containers[0].name = tap_strdup("app");
+	r->containers[0].image = tap_strdup("busybox:1.36");
 	r->n_containers = 1;
 }
 
@@ -58,8 +49,8 @@ set_running(struct pod_report *r)
 	c->state = CSTATE_RUNNING;
 	c->started_at_ns = T0 + 2 * SEC;
 	c->ready = 1;
-	c->container_id = xstrdup("runc://abc123");
-	c->image_id = xstrdup("docker.io/library/busybox@sha256:0123");
+	c->container_id = tap_strdup("runc://abc123");
+	c->image_id = tap_strdup("docker.io/library/busybox@sha256:0123");
 }
 
 static cJSON *
@@ -210,7 +201,7 @@ TEST(test_pod_ip_appearing_is_added_whole)
 	mkpod(&p, &r);
 	set_running(&r);
 	a = status_of(&p, &r, T0);
-	r.pod_ip = xstrdup("10.88.0.7");
+	r.pod_ip = tap_strdup("10.88.0.7");
 	b = status_of(&p, &r, T0);
 	REQUIRE((patch = podpatch_status(a, b, UID)) != NULL);
 	st = cJSON_GetObjectItemCaseSensitive(patch, "status");

@@ -19,15 +19,6 @@
 
 /* --- construction --- */
 
-static char *
-xstrdup(const char *s)
-{
-	char *d;
-
-	REQUIRE((d = strdup(s)) != NULL);
-	return d;
-}
-
 /* names: space-separated container names, in spec order */
 static void
 mkpod(struct pod *p, const char *ns, const char *name, const char *names)
@@ -36,9 +27,9 @@ mkpod(struct pod *p, const char *ns, const char *name, const char *names)
 	struct container_spec *c;
 
 	pod_init(p);
-	p->namespace = xstrdup(ns);
-	p->name = xstrdup(name);
-	p->uid = xstrdup("0a1b2c3d-uid");
+	p->namespace = tap_strdup(ns);
+	p->name = tap_strdup(name);
+	p->uid = tap_strdup("0a1b2c3d-uid");
 	p->containers = calloc(POD_MAX_CONTAINERS, sizeof(*p->containers));
 	REQUIRE(p->containers != NULL);
 	snprintf(buf, sizeof(buf), "%s", names);
@@ -46,8 +37,8 @@ mkpod(struct pod *p, const char *ns, const char *name, const char *names)
 	    tok = strtok_r(NULL, " ", &save)) {
 		c = &p->containers[p->n_containers++];
 		container_spec_init(c);
-		c->name = xstrdup(tok);
-		c->image = xstrdup("busybox:1.36");
+		c->name = tap_strdup(tok);
+		c->image = tap_strdup("busybox:1.36");
 	}
 }
 
@@ -62,8 +53,8 @@ mkrep(struct pod_report *r, const struct pod *p)
 	r->containers = calloc(p->n_containers, sizeof(*r->containers));
 	REQUIRE(r->containers != NULL);
 	for (i = 0; i < p->n_containers; i++) {
-		r->containers[i].name = xstrdup(p->containers[i].name);
-		r->containers[i].image = xstrdup(p->containers[i].image);
+		r->containers[i].name = tap_strdup(p->containers[i].name);
+		r->containers[i].image = tap_strdup(p->containers[i].image);
 	}
 	r->n_containers = p->n_containers;
 }
@@ -74,8 +65,8 @@ set_running(struct container_report *c, int ready)
 	c->state = CSTATE_RUNNING;
 	c->started_at_ns = T0 + 2 * SEC;
 	c->ready = ready;
-	c->container_id = xstrdup("runc://abc123");
-	c->image_id = xstrdup("docker.io/library/busybox@sha256:0123");
+	c->container_id = tap_strdup("runc://abc123");
+	c->image_id = tap_strdup("docker.io/library/busybox@sha256:0123");
 }
 
 static void
@@ -86,7 +77,7 @@ set_terminated(struct container_report *c, int exit_code, const char *reason)
 	c->started_at_ns = T0 + 2 * SEC;
 	c->finished_at_ns = T0 + 9 * SEC;
 	if (reason != NULL)
-		c->reason = xstrdup(reason);
+		c->reason = tap_strdup(reason);
 }
 
 static void
@@ -94,7 +85,7 @@ set_waiting(struct container_report *c, const char *reason)
 {
 	c->state = CSTATE_WAITING;
 	if (reason != NULL)
-		c->reason = xstrdup(reason);
+		c->reason = tap_strdup(reason);
 }
 
 static void
@@ -102,18 +93,18 @@ set_last(struct container_report *c, int exit_code, int64_t finished)
 {
 	c->has_last = 1;
 	c->last_term.exit_code = exit_code;
-	c->last_term.reason = xstrdup(exit_code ? "Error" : "Completed");
+	c->last_term.reason = tap_strdup(exit_code ? "Error" : "Completed");
 	c->last_term.started_at_ns = finished - 5 * SEC;
 	c->last_term.finished_at_ns = finished;
-	c->last_term.container_id = xstrdup("runc://old");
+	c->last_term.container_id = tap_strdup("runc://old");
 }
 
 static void
 set_denied(struct pod_report *r, const char *reason, const char *msg)
 {
 	r->denied = 1;
-	r->reason = xstrdup(reason);
-	r->message = xstrdup(msg);
+	r->reason = tap_strdup(reason);
+	r->message = tap_strdup(msg);
 }
 
 /* --- JSON access --- */
@@ -581,8 +572,8 @@ TEST(test_terminated_container_status_fields)
 	mkpod(&p, "default", "web", "app");
 	mkrep(&r, &p);
 	set_terminated(&r.containers[0], 137, "OOMKilled");
-	r.containers[0].message = xstrdup("out of memory");
-	r.containers[0].container_id = xstrdup("runc://dead");
+	r.containers[0].message = tap_strdup("out of memory");
+	r.containers[0].container_id = tap_strdup("runc://dead");
 	st = status_roundtrip(&p, &r);
 	t = jget(st, "containerStatuses.0.state.terminated");
 	REQUIRE(t != NULL);
@@ -657,7 +648,7 @@ TEST(test_waiting_reason_and_message_from_report)
 	mkpod(&p, "default", "web", "app");
 	mkrep(&r, &p);
 	set_waiting(&r.containers[0], "ErrImageNeverPull");
-	r.containers[0].message = xstrdup("image not present");
+	r.containers[0].message = tap_strdup("image not present");
 	st = status_roundtrip(&p, &r);
 	CHECK_STR(jstr(st, "containerStatuses.0.state.waiting.reason"),
 	    "ErrImageNeverPull");
@@ -678,8 +669,8 @@ TEST(test_status_addresses_and_start_time)
 
 	mkpod(&p, "default", "web", "app");
 	mkrep(&r, &p);
-	r.host_ip = xstrdup("192.168.1.10");
-	r.pod_ip = xstrdup("10.88.0.7");
+	r.host_ip = tap_strdup("192.168.1.10");
+	r.pod_ip = tap_strdup("10.88.0.7");
 	st = status_roundtrip(&p, &r);
 	CHECK_STR(jstr(st, "hostIP"), "192.168.1.10");
 	CHECK_STR(jstr(st, "hostIPs.0.ip"), "192.168.1.10");
@@ -704,7 +695,7 @@ TEST(test_host_network_pod_uses_host_ip)
 	mkpod(&p, "kube-system", "proxy", "app");
 	p.host_network = 1;
 	mkrep(&r, &p);
-	r.host_ip = xstrdup("192.168.1.10");
+	r.host_ip = tap_strdup("192.168.1.10");
 	st = status_roundtrip(&p, &r);
 	CHECK_STR(jstr(st, "podIP"), "192.168.1.10");
 	CHECK_STR(jstr(st, "podIPs.0.ip"), "192.168.1.10");
@@ -831,12 +822,12 @@ mkspec_rich(struct pod *p)
 	p->labels = calloc(1, sizeof(*p->labels));
 	p->annotations = calloc(1, sizeof(*p->annotations));
 	REQUIRE(p->labels && p->annotations);
-	p->labels[0] = (struct kv){ xstrdup("app"), xstrdup("web") };
+	p->labels[0] = (struct kv){ tap_strdup("app"), tap_strdup("web") };
 	p->n_labels = 1;
-	p->annotations[0] = (struct kv){ xstrdup("example.com/note"),
-	    xstrdup("hi") };
+	p->annotations[0] = (struct kv){ tap_strdup("example.com/note"),
+	    tap_strdup("hi") };
 	p->n_annotations = 1;
-	p->node_name = xstrdup("node-1");
+	p->node_name = tap_strdup("node-1");
 	p->restart_policy = RESTART_ON_FAILURE;
 	p->psc.run_as_user = 1000;
 	REQUIRE(strlist_add(&c->command, "/bin/sh", POD_MAX_ARGS) == 0);
@@ -848,9 +839,9 @@ mkspec_rich(struct pod *p)
 	c->env = calloc(1, sizeof(*c->env));
 	c->ports = calloc(1, sizeof(*c->ports));
 	REQUIRE(c->env && c->ports);
-	c->env[0] = (struct kv){ xstrdup("MODE"), xstrdup("prod") };
+	c->env[0] = (struct kv){ tap_strdup("MODE"), tap_strdup("prod") };
 	c->n_env = 1;
-	c->ports[0].name = xstrdup("http");
+	c->ports[0].name = tap_strdup("http");
 	c->ports[0].container_port = 8080;
 	c->ports[0].protocol = PROTO_UDP;
 	c->n_ports = 1;
@@ -869,7 +860,7 @@ TEST(test_dual_stack_node_ips)
 
 	mkpod(&p, "default", "web", "app");
 	mkrep(&r, &p);
-	r.host_ip = xstrdup("192.168.1.10,fd00::10");
+	r.host_ip = tap_strdup("192.168.1.10,fd00::10");
 	st = status_roundtrip(&p, &r);
 	/* hostIP is the primary family's, hostIPs both, in order */
 	CHECK_STR(jstr(st, "hostIP"), "192.168.1.10");
@@ -911,18 +902,18 @@ TEST(test_dns_and_hostname_spec_json)
 	CHECK(jget(j, "spec.setHostnameAsFQDN") == NULL);
 	cJSON_Delete(j);
 	p.dns_policy = DNS_NONE;
-	p.hostname = xstrdup("box");
-	p.subdomain = xstrdup("grp");
+	p.hostname = tap_strdup("box");
+	p.subdomain = tap_strdup("grp");
 	p.set_hostname_fqdn = 1;
 	REQUIRE(strlist_add(&p.dns_config.nameservers, "1.1.1.1", 3) == 0);
 	REQUIRE(strlist_add(&p.dns_config.searches, "a.example", 32) == 0);
 	REQUIRE((p.dns_config.options = calloc(1, sizeof(struct kv))) != NULL);
 	p.dns_config.n_options = 1;
-	p.dns_config.options[0].key = xstrdup("edns0");
-	p.dns_config.options[0].value = xstrdup("");
+	p.dns_config.options[0].key = tap_strdup("edns0");
+	p.dns_config.options[0].value = tap_strdup("");
 	REQUIRE((p.host_aliases = calloc(1, sizeof(*p.host_aliases))) != NULL);
 	p.n_host_aliases = 1;
-	p.host_aliases[0].ip = xstrdup("10.1.2.3");
+	p.host_aliases[0].ip = tap_strdup("10.1.2.3");
 	REQUIRE(strlist_add(&p.host_aliases[0].hostnames, "foo", 4) == 0);
 	REQUIRE((j = podstatus_pod_json(&p, NULL, T0)) != NULL);
 	CHECK_STR(jstr(j, "spec.dnsPolicy"), "None");
@@ -1252,7 +1243,7 @@ TEST(test_table_terminated_reasons)
 	set_terminated(&r.containers[0], 0, "Completed");
 	check_status_cell(&p, &r, "Completed");
 	free(r.containers[0].reason);
-	r.containers[0].reason = xstrdup("Error");
+	r.containers[0].reason = tap_strdup("Error");
 	r.containers[0].exit_code = 1;
 	check_status_cell(&p, &r, "Error");
 	free(r.containers[0].reason);
@@ -1318,7 +1309,7 @@ TEST(test_table_pod_reason_without_containers_saying_more)
 	mkpod(&p, "default", "web", "app");
 	mkrep(&r, &p);
 	set_running(&r.containers[0], 1);
-	r.reason = xstrdup("Evicted");
+	r.reason = tap_strdup("Evicted");
 	check_status_cell(&p, &r, "Evicted");
 	pod_report_free(&r);
 	pod_free(&p);
@@ -1409,12 +1400,12 @@ TEST(test_table_wide_adds_ip_and_node)
 
 	mkpod(&p[0], "default", "web-node1", "httpd");
 	mkpod(&p[1], "default", "job", "app");
-	p[0].node_name = xstrdup("node1");
+	p[0].node_name = tap_strdup("node1");
 	mkrep(&r[0], &p[0]);
 	mkrep(&r[1], &p[1]);
 	set_running(&r[0].containers[0], 1);
-	r[0].pod_ip = xstrdup("10.89.1.7,fd00:89::7");
-	r[0].host_ip = xstrdup("192.0.2.2");
+	r[0].pod_ip = tap_strdup("10.89.1.7,fd00:89::7");
+	r[0].host_ip = tap_strdup("192.0.2.2");
 	REQUIRE((t = podstatus_table_wide(pods, reps, 2, T0 + 5 * SEC)) !=
 	    NULL);
 	CHECK_STR(t,
@@ -1442,10 +1433,10 @@ TEST(test_table_wide_host_network_pod_shows_node_ip)
 
 	mkpod(&p, "kube-system", "proxy", "proxy");
 	p.host_network = 1;
-	p.node_name = xstrdup("node1");
+	p.node_name = tap_strdup("node1");
 	mkrep(&r, &p);
 	set_running(&r.containers[0], 1);
-	r.host_ip = xstrdup("192.0.2.2,2001:db8::2");
+	r.host_ip = tap_strdup("192.0.2.2,2001:db8::2");
 	REQUIRE((t = podstatus_table_wide(pods, reps, 1, T0 + SEC)) != NULL);
 	CHECK(strstr(t, "   192.0.2.2   node1\n") != NULL);
 	free(t);
