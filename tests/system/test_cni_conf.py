@@ -262,8 +262,10 @@ def test_check_on_readoption_and_a_failing_check_recreates_the_sandbox(
         assert outc[-1]["outcome"] == "error"
         assert "recorder: eth0 is not what ADD made" in outc[-1]["error"]
         assert "SandboxChanged" in a.log()
-        # a new sandbox is not CHECKed at its creation
-        assert len(calls(log, "CHECK")) == 2
+        # the failed CHECK was asked twice more before SandboxChanged
+        # (CNI_CHECK_TRIES), and a new sandbox is not CHECKed at creation
+        assert len(calls(log, "CHECK")) == 1 + 3
+        assert [r["outcome"] for r in outc[-3:]] == ["error"] * 3
         remove_pods(a, ["k"])
     finally:
         a.cleanup()
@@ -490,9 +492,11 @@ def test_gc_at_start_with_the_valid_attachments(
             assert got == want, c
             assert sorted(c[5]["cni.dev/attachments"],
                           key=lambda v: v["containerID"]) == want
-        # the re-adopted sandboxes were CHECKed (1.1 >= 0.4)
-        assert sorted(c[1] for c in calls_ if c[0] == "CHECK") == \
-            sorted(sbs * 2)
+        # the re-adopted sandboxes were CHECKed (1.1 >= 0.4); their jobs
+        # run beside g3's creation, so they may end after it
+        wait_for(lambda: sorted(c[1] for c in gc_calls(log)[0]
+                                if c[0] == "CHECK") == sorted(sbs * 2), 15,
+                 interval=0.2, what="the re-adopted sandboxes' CHECKs")
         # g3's ADD began after the second GC ended
         last_gc_end = max(i for i, o in enumerate(order) if o == ("end",
                                                                   "GC"))

@@ -111,6 +111,8 @@ struct xpod {
 	int			 has_sandbox;
 	int			 sb_dead;	/* adopted, but not running */
 	int			 sb_check;	/* adopted: CNI CHECK due */
+	int			 sb_check_fails;	/* CHECKs failed so far */
+	int64_t			 sb_check_at;	/* not before this (ns) */
 	int			 sb_changed;	/* its CHECK failed */
 	struct rt_sandbox	 sb;
 	int64_t			 start_time_ns;

@@ -38,6 +38,8 @@
 #include "podfiles.h"
 #include "policy.h"
 
+#define CNI_CHECK_TRIES		3	/* CHECKs before SandboxChanged */
+#define CNI_CHECK_RETRY_S	2	/* between them */
 #define NS_PER_S	1000000000LL
 #define STEP_MAX_PASSES	8	/* transitions per pod per step, a bound */
 
@@ -1059,6 +1061,24 @@ check_done(struct op *o, struct job_out *out)
 		return;
 	}
 	op_audit(AUDIT_OUTCOME, o, o->details, "error", out->msg);
+	/*
+	 * A plugin's CHECK can fail while other commands change the same
+	 * tables (Debian's portmap, next to the other sandboxes' CHECKs on
+	 * iptables-nft, finds its chain missing for a moment): ask again
+	 * before a running pod is killed for it.  A CHECK that hung is not
+	 * asked again.
+	 */
+	if (!out->timed_out && ++x->sb_check_fails < CNI_CHECK_TRIES &&
+	    !x->terminating) {
+		log_info("pod %s/%s: CNI CHECK failed (try %d of %d), again in "
+		    "%d s: %s", x->pod.namespace, x->pod.name,
+		    x->sb_check_fails, CNI_CHECK_TRIES, CNI_CHECK_RETRY_S,
+		    out->msg);
+		x->sb_check = 1;
+		x->sb_check_at = now_ns() + CNI_CHECK_RETRY_S * NS_PER_S;
+		wake_at(x, x->sb_check_at);
+		return;
+	}
 	exec_event(x, EVENT_WARNING, "SandboxChanged", NULL, "Pod sandbox "
 	    "changed, it will be killed and re-created: %s", out->msg);
 	if (!x->terminating)
@@ -1908,6 +1928,10 @@ pod_step(struct xpod *x)
 		/* CHECK first: nothing runs on in a sandbox that changed;
 		   netparse's arrival, or NETSTART_WAIT_S, steps us again */
 		if (x->sb_check && !x->terminating) {
+			if (x->sb_check_at > now_ns()) {
+				wake_at(x, x->sb_check_at);
+				break;	/* a retry of a failed CHECK */
+			}
 			if (!net_go || sandbox_check(x))
 				break;	/* the job's end steps us again */
 		}
