@@ -20,10 +20,9 @@ import pytest
 from harness import Agentd, cstatus, manifest, running, start_agentd, \
     wait_for, wait_pod
 
-@pytest.fixture
-def hostile(testbuild_dir, busybox_image, fake_libexec):
+def hostile_agentd(testbuild_dir, busybox_image, fake_libexec, **config):
     a = start_agentd(testbuild_dir, busybox_image,
-                     extra_config={"libexecDir": fake_libexec})
+                     extra_config={"libexecDir": fake_libexec, **config})
     try:
         a.write_manifest("keep.yaml", manifest("keep", "sleep 1000"))
         wait_pod(a, "keep", running, what="the real pod running")
@@ -33,6 +32,22 @@ def hostile(testbuild_dir, busybox_image, fake_libexec):
     finally:
         stop_attack(a)
         a.cleanup()
+
+
+@pytest.fixture
+def hostile(testbuild_dir, busybox_image, fake_libexec):
+    yield from hostile_agentd(testbuild_dir, busybox_image, fake_libexec)
+
+
+@pytest.fixture
+def hostile_flood(testbuild_dir, busybox_image, fake_libexec):
+    """The fake writes its flood (over 500 MiB) blocking, where the real
+    watcher queues and paces, so it answers no ping until the executor has
+    read it all: on a loaded machine that took over three 5 s heartbeats
+    and agentd rightly ended it as wedged.  A 30 s heartbeat gives it 90 s.
+    """
+    yield from hostile_agentd(testbuild_dir, busybox_image, fake_libexec,
+                              heartbeatSeconds=30)
 
 
 def one_pod(a, name):
@@ -142,8 +157,8 @@ def test_identity_over_its_bound_ends_the_watcher(hostile, what, reason):
 FLOOD = 511     # MAX_PODS with the real pod; about 1 MiB each
 
 
-def test_flood_of_large_denied_pods_keeps_the_executor(hostile):
-    a = hostile
+def test_flood_of_large_denied_pods_keeps_the_executor(hostile_flood):
+    a = hostile_flood
     attack(a, f"flood {FLOOD}")
 
     def all_denied():
