@@ -107,6 +107,28 @@ enum msg_type {
 	/* parent <-> reporter */
 	MSG_STATUS_QUERY = 100,	/* P->R: u32 query kind, str filter */
 
+	/*
+	 * parent <-> the API-speaking workers (watcher, reporter) in API
+	 * mode (include/apiclient.h).  agentd holds the kubeconfig; a worker
+	 * gets the server and the trust material once, asks for each
+	 * connection and gets a socket connected to that server and no
+	 * other; with a client certificate, agentd signs its handshakes.
+	 */
+	MSG_API_CREDS = 110,	/* P->W: str host, u32 port, str tls server
+				   name, u32 flags (APICREDS_F_*), bytes ca
+				   PEM, bytes client cert PEM, str token */
+	MSG_API_SIGNER,		/* P->W: (empty) +fd: the signer channel,
+				   after API_CREDS when it has a cert */
+	MSG_API_CONNECT,	/* W->P: u32 id: a socket to the server */
+	MSG_API_SOCKET,		/* P->W: u32 id +fd: connected */
+	MSG_API_REFUSED,	/* P->W: u32 id, str error: not connected
+				   (or refused: too many) */
+	/* on the signer channel (MSG_API_SIGNER's fd), one at a time */
+	MSG_API_SIGN,		/* W->P: u32 id, u32 alg (APISIGN_ALG_*),
+				   bytes digest (<= 64: a handshake hash) */
+	MSG_API_SIGNATURE,	/* P->W: u32 id, u32 status (0 ok), bytes
+				   signature, str error */
+
 	/* executor <-> parent on the audit channel (fd 4) */
 	MSG_AUDIT_RECORD = 120,	/* E->P: u32 phase, str action, str pod ns,
 				   str pod name, str pod uid, str container,

@@ -89,6 +89,12 @@
 #define MSGB_NODE_OS			NODE_MAX_OS
 #define MSGB_NODE_ARCH			NODE_MAX_ARCH
 #define MSGB_NODE_RUNTIME		NODE_MAX_RUNTIME_VERSION
+#define MSGB_API_HOST			254	/* KUBECONFIG_MAX_HOST */
+#define MSGB_API_PEM			(64 * 1024) /* KUBECONFIG_MAX_PEM */
+#define MSGB_API_TOKEN			8192	/* KUBECONFIG_MAX_TOKEN */
+#define MSGB_API_ERROR			255
+#define MSGB_API_DIGEST			64	/* SHA-512, the largest */
+#define MSGB_API_SIGNATURE		1024	/* RSA 8192 */
 
 struct msg_field {
 	char		 kind;		/* MSGF_* */

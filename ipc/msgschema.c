@@ -110,6 +110,27 @@ const struct msg_schema msg_schemas[] = {
 	{ MSG_STATUS_QUERY, "STATUS_QUERY", P, REP, MSGCHAN_WORKER, 0,
 	    F(U32("kind"), STR("filter", MSGB_QUERY_FILTER)) },
 
+	/* API mode: credentials, socket grants, the signer */
+	{ MSG_API_CREDS, "API_CREDS", P, WAT | REP, MSGCHAN_WORKER,
+	    0, F(STR("host", MSGB_API_HOST), U32("port"),
+	    STR("tls_server_name", MSGB_API_HOST), U32("flags"),
+	    BYTES("ca", MSGB_API_PEM), BYTES("cert", MSGB_API_PEM),
+	    STR("token", MSGB_API_TOKEN)) },
+	{ MSG_API_SIGNER, "API_SIGNER", P, WAT | REP, MSGCHAN_WORKER,
+	    IPC_F_FD, NOF },
+	{ MSG_API_CONNECT, "API_CONNECT", WAT | REP, P, MSGCHAN_WORKER, 0,
+	    F(U32("id")) },
+	{ MSG_API_SOCKET, "API_SOCKET", P, WAT | REP, MSGCHAN_WORKER,
+	    IPC_F_FD, F(U32("id")) },
+	{ MSG_API_REFUSED, "API_REFUSED", P, WAT | REP, MSGCHAN_WORKER, 0,
+	    F(U32("id"), STR("error", MSGB_API_ERROR)) },
+	{ MSG_API_SIGN, "API_SIGN", WAT | REP, P, MSGCHAN_WORKER, 0,
+	    F(U32("id"), U32("alg"), BYTES("digest", MSGB_API_DIGEST)) },
+	{ MSG_API_SIGNATURE, "API_SIGNATURE", P, WAT | REP, MSGCHAN_WORKER,
+	    0, F(U32("id"), U32("status"),
+	    BYTES("signature", MSGB_API_SIGNATURE),
+	    STR("error", MSGB_API_ERROR)) },
+
 	/* the audit channel */
 	{ MSG_AUDIT_RECORD, "AUDIT_RECORD", EXE, P, MSGCHAN_AUDIT, 0,
 	    F(U32("phase"), STR("action", MSGB_AUDIT_ACTION),
