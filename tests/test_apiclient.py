@@ -127,3 +127,32 @@ def test_watch_body_streams_as_it_comes(apiget, kube_api):
     assert [e["type"] for e in events] == ["ADDED"] * 3, out
     assert [e["object"]["metadata"]["name"] for e in events] == \
         ["w0", "w1", "w2"]
+
+
+@pytest.fixture
+def empty_dir(tmp_path):
+    d = tmp_path / "chroot"
+    d.mkdir(mode=0o755)
+    os.chmod(tmp_path, 0o755)
+    return str(d)
+
+
+def sandboxed(apiget, api, empty_dir, *args):
+    cmd = [apiget, "-S", f"_agentd:{empty_dir}", "-c", api.ca_path, "-t",
+           api.admin_token, *args, "127.0.0.1", str(api.port), "/version"]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+
+
+def test_tls_runs_in_the_api_sandbox(apiget, kube_api, empty_dir):
+    """SANDBOX_API (workers/sandbox.c): chroot, privsep user, the seccomp
+    allowlist; OpenSSL and libevent need nothing more over a granted
+    socket."""
+    r = sandboxed(apiget, kube_api, empty_dir, "-r", "2")
+    assert r.returncode == 0, r.stderr
+    assert statuses(r.stdout) == ["status 200 retry-after -1"] * 2
+
+
+def test_api_sandbox_cannot_open_a_socket(apiget, kube_api, empty_dir):
+    r = sandboxed(apiget, kube_api, empty_dir, "-P")
+    assert r.returncode == -31, (r.returncode, r.stdout, r.stderr)  # SIGSYS
+    assert "probe: socket" in r.stdout and "returned" not in r.stdout

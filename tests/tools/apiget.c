@@ -13,6 +13,9 @@
  *	-s	stream the body (a watch): each piece is printed as it comes
  *	-r N	repeat each request N times on the one connection
  *	-R	refuse every connection request
+ *	-S USER:DIR	enter the API workers' sandbox (SANDBOX_API) as USER
+ *		in the empty DIR before the first request
+ *	-P	then try to open a socket of its own (the sandbox kills it)
  *
  * Prints per request "status N" and the body, or "error: ...".
  */
@@ -33,12 +36,13 @@
 #include "ipc.h"
 #include "log.h"
 #include "msgschema.h"
+#include "sandbox.h"
 #include "worker.h"
 
 static struct worker_env	 wenv_;
 static struct ipc_chan		*agentd_end;
 static const char		*host;
-static int			 port, refuse, stream, repeat = 1;
+static int			 port, refuse, stream, repeat = 1, probe;
 static const char		*method = "GET", *body, *ctype;
 static char			**paths;
 static int			 npaths, outstanding;
@@ -113,6 +117,13 @@ chan_error(struct ipc_chan *c, const char *reason, void *arg)
 	errx(3, "channel %s: %s", ipc_chan_name(c), reason);
 }
 
+/* the worker is done: so is agentd's part */
+static void
+agentd_error(struct ipc_chan *c, const char *reason, void *arg)
+{
+	_exit(0);
+}
+
 static int
 piece(void *arg, const uint8_t *buf, size_t len)
 {
@@ -146,6 +157,12 @@ start(void)
 	struct apiclient_req q;
 	int i, k;
 
+	if (probe) {
+		printf("probe: socket\n");
+		fflush(stdout);
+		printf("socket returned %d\n", socket(AF_INET, SOCK_STREAM,
+		    0));
+	}
 	if ((conn = apiclient_new("apiget")) == NULL)
 		errx(3, "apiclient_new");
 	for (k = 0; k < repeat; k++)
@@ -172,20 +189,24 @@ int
 main(int argc, char *argv[])
 {
 	const char *ca = NULL, *token = "", *name = "";
+	char *sandbox = NULL, *dir;
 	char *cabuf = NULL;
 	size_t calen = 0;
 	struct ipc_msg m;
 	uint32_t flags = 0;
 	int sv[2], ch;
+	pid_t pid;
 
-	while ((ch = getopt(argc, argv, "c:d:kn:r:RsT:t:X:")) != -1)
+	while ((ch = getopt(argc, argv, "c:d:kn:Pr:RS:sT:t:X:")) != -1)
 		switch (ch) {
 		case 'c': ca = optarg; break;
 		case 'd': body = optarg; break;
 		case 'k': flags |= APICREDS_F_INSECURE; break;
 		case 'n': name = optarg; break;
 		case 'r': repeat = atoi(optarg); break;
+		case 'P': probe = 1; break;
 		case 'R': refuse = 1; break;
+		case 'S': sandbox = optarg; break;
 		case 's': stream = 1; break;
 		case 'T': ctype = optarg; break;
 		case 't': token = optarg; break;
@@ -204,24 +225,41 @@ main(int argc, char *argv[])
 	apiclient_init();
 	if (ca != NULL)
 		cabuf = slurp(ca, &calen);
-	if ((wenv->base = event_base_new()) == NULL)
-		errx(3, "event_base_new");
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		err(3, "socketpair");
-	agentd_end = ipc_chan_new(wenv->base, sv[0], "agentd", agentd_tab,
-	    nitems(agentd_tab), chan_error, NULL);
+	/* agentd's part in a process of its own: the worker may be sandboxed */
+	if ((pid = fork()) == -1)
+		err(3, "fork");
+	if (pid == 0) {
+		close(sv[1]);
+		if ((wenv->base = event_base_new()) == NULL)
+			errx(3, "event_base_new");
+		agentd_end = ipc_chan_new(wenv->base, sv[0], "agentd",
+		    agentd_tab, nitems(agentd_tab), agentd_error, NULL);
+		ipc_msg_init(&m, MSG_API_CREDS, 0);
+		ipc_put_str(&m, host);
+		ipc_put_u32(&m, port);
+		ipc_put_str(&m, name);
+		ipc_put_u32(&m, flags);
+		ipc_put_bytes(&m, cabuf ? cabuf : "", calen);
+		ipc_put_bytes(&m, "", 0);
+		ipc_put_str(&m, token);
+		ipc_send(agentd_end, &m);
+		event_base_dispatch(wenv->base);
+		_exit(0);
+	}
+	close(sv[0]);
+	if ((wenv->base = event_base_new()) == NULL)
+		errx(3, "event_base_new");
 	wenv->parent = ipc_chan_new(wenv->base, sv[1], "worker", worker_tab,
 	    nitems(worker_tab), chan_error, NULL);
 	apiclient_on_ready(wenv, start);
-	ipc_msg_init(&m, MSG_API_CREDS, 0);
-	ipc_put_str(&m, host);
-	ipc_put_u32(&m, port);
-	ipc_put_str(&m, name);
-	ipc_put_u32(&m, flags);
-	ipc_put_bytes(&m, cabuf ? cabuf : "", calen);
-	ipc_put_bytes(&m, "", 0);
-	ipc_put_str(&m, token);
-	ipc_send(agentd_end, &m);
+	if (sandbox != NULL) {
+		if ((dir = strchr(sandbox, ':')) == NULL)
+			errx(2, "-S USER:DIR");
+		*dir++ = '\0';
+		sandbox_enter(sandbox, dir, SANDBOX_API);
+	}
 	event_base_dispatch(wenv->base);
 	apiclient_free(conn);
 	free(cabuf);
