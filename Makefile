@@ -34,7 +34,7 @@ REPORTER_LIBS	= -levent -lcjson -lseccomp
 NOOP_LIBS	= -levent -lseccomp
 NETPARSE_LIBS	= -levent -lcjson -lseccomp
 # tests, tools, benchmarks and fuzz targets: the union
-LIBS		= -levent -lcrypto -lcjson -lseccomp -lyaml -lhttp_parser
+LIBS		= -levent -lssl -lcrypto -lcjson -lseccomp -lyaml -lhttp_parser
 
 MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 		  workers/executor/executor.c workers/reporter/reporter.c \
@@ -48,7 +48,7 @@ MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 IPC_SRCS	= $(wildcard ipc/*.c)
 COMMON_SRCS	= $(filter-out $(CONFIG_SRCS),$(wildcard common/*.c))
 CONFIG_SRCS	= common/config.c common/kubeconfig.c
-WORKER_SRCS	= workers/sandbox.c workers/worker.c
+WORKER_SRCS	= workers/sandbox.c workers/worker.c workers/apisign.c
 AGENTD_SRCS	= $(filter-out $(MAINS),$(wildcard agentd/*.c))
 AGENTCTL_SRCS	= $(filter-out $(MAINS),$(wildcard agentctl/*.c))
 WATCHER_SRCS	= $(filter-out $(MAINS),$(wildcard workers/watcher/*.c))
