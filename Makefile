@@ -53,7 +53,7 @@ IPC_SRCS	= $(wildcard ipc/*.c)
 COMMON_SRCS	= $(filter-out $(CONFIG_SRCS),$(wildcard common/*.c))
 CONFIG_SRCS	= common/config.c common/kubeconfig.c
 WORKER_SRCS	= workers/sandbox.c workers/worker.c workers/apiclient.c \
-		  workers/apihttp.c workers/apisign_stub.c
+		  workers/apihttp.c workers/apisign.c
 AGENTD_SRCS	= $(filter-out $(MAINS),$(wildcard agentd/*.c))
 AGENTCTL_SRCS	= $(filter-out $(MAINS),$(wildcard agentctl/*.c))
 WATCHER_SRCS	= $(filter-out $(MAINS),$(wildcard workers/watcher/*.c))

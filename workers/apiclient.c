@@ -103,6 +103,8 @@ static void	pump(struct apiclient *);
 void
 apiclient_init(void)
 {
+	char err[256];
+
 	/*
 	 * Before the sandbox: no openssl.cnf read later from a chroot that
 	 * has none, and the DRBG seeded while getrandom is sure to work.
@@ -111,6 +113,8 @@ apiclient_init(void)
 		fatalx("OpenSSL init");
 	if (RAND_status() != 1)
 		fatalx("OpenSSL random generator not seeded");
+	if (apisign_init(err, sizeof(err)) == -1)
+		fatalx("the API client key's provider: %s", err);
 }
 
 static const char *
@@ -213,7 +217,9 @@ ctx_use_cert(SSL_CTX *ctx, int signer_fd)
 		log_warnx("client-key (held by agentd): %s", err);
 		return -1;
 	}
-	ok = SSL_CTX_use_PrivateKey(ctx, key) == 1;
+	/* only what agentd's signer signs (SHA-256/384/512) */
+	ok = SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
+	    SSL_CTX_set1_client_sigalgs_list(ctx, APISIGN_SIGALGS) == 1;
 	EVP_PKEY_free(key);
 	if (!ok)
 		log_warnx("client-key (held by agentd): %s", ssl_error());
@@ -553,6 +559,11 @@ tls_error(struct apiclient *c, short what)
 	    (v = SSL_get_verify_result(ssl)) != X509_V_OK) {
 		snprintf(buf, sizeof(buf), "TLS: certificate of %s: %s",
 		    api.verify_name, X509_verify_cert_error_string(v));
+		return buf;
+	}
+	if (!c->connected && apisign_last_error()[0] != '\0') {
+		snprintf(buf, sizeof(buf), "TLS: client key: %s",
+		    apisign_last_error());
 		return buf;
 	}
 	if ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
