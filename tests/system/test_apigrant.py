@@ -404,3 +404,26 @@ def test_connect_without_api_mode_ends_the_watcher(testbuild_dir,
         a.wait_new_pid("watcher", a.pids["watcher"], timeout=20)
         assert not api_records(a)
         assert_untouched(a, "reporter")
+
+
+# ---- documentation ----
+
+def test_every_parent_audit_action_is_documented():
+    """Each action agentd itself writes (agentd/*.c) is listed in
+    agentd-audit(5); api.connect among them."""
+    top = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    src = ""
+    for name in sorted(os.listdir(os.path.join(top, "agentd"))):
+        if name.endswith(".c"):
+            with open(os.path.join(top, "agentd", name)) as f:
+                src += f.read()
+    with open(os.path.join(top, "docs", "man", "agentd-audit.5")) as f:
+        page = f.read()
+    actions = set(re.findall(r'"([a-z]+\.[a-z_]+)"', src)) - {
+        a for a in re.findall(r'"([a-z]+\.[a-z_]+)"', src)
+        if a.endswith((".h", ".conf", ".sock"))}
+    assert "api.connect" in actions
+    missing = [a for a in sorted(actions)
+               if not re.search(rf"^\.Li {re.escape(a)}\b", page, re.M)]
+    assert not missing, missing
