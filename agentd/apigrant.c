@@ -466,7 +466,10 @@ grant_next(struct grant *g)
 {
 	while (g->cur != NULL) {
 		if (now_ms() >= g->deadline_ms) {
-			if (g->error[0] == '\0')
+			if (g->error[0] == '\0' && g->addr[0] == '\0')
+				add_error(g, "resolve %s: timed out",
+				    api.kc.host);
+			else if (g->error[0] == '\0')
 				add_error(g, "connect %s: timed out", g->addr);
 			break;
 		}
@@ -525,13 +528,23 @@ resolved_cb(int result, struct evutil_addrinfo *res, void *arg)
 		grant_next(g);
 }
 
+/*
+ * resolv.conf is read once, at the first lookup; its timeout and
+ * attempts are capped so that a lookup ends within the request's
+ * APIGRANT_TIMEOUT_MS (2 x 4 s), not evdns's own minutes.
+ */
 static struct evdns_base *
 dns_base(void)
 {
-	if (api.dns == NULL)
-		api.dns = evdns_base_new(agentd_env->base,
-		    EVDNS_BASE_INITIALIZE_NAMESERVERS |
-		    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (api.dns != NULL)
+		return api.dns;
+	if ((api.dns = evdns_base_new(agentd_env->base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL)
+		return NULL;
+	if (evdns_base_set_option(api.dns, "timeout:", "4") == -1 ||
+	    evdns_base_set_option(api.dns, "attempts:", "2") == -1)
+		log_warnx("evdns: cannot bound the lookup time");
 	return api.dns;
 }
 

@@ -406,6 +406,49 @@ def test_connect_without_api_mode_ends_the_watcher(testbuild_dir,
         assert_untouched(a, "reporter")
 
 
+def test_no_grant_without_its_audit_record(testbuild_dir, fake_libexec,
+                                          kube_api):
+    """The audit log fails closed: a socket whose grant cannot be recorded
+    is not handed over, and grants resume once it can."""
+    kc = kube_api.node_kubeconfig("testnode", use_token=True)
+    a = Agentd(testbuild_dir, start=False,
+               extra_config={"libexecDir": fake_libexec, "kubeconfig": kc})
+    auditdir = os.path.dirname(a.audit)
+    os.makedirs(auditdir)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
+                    auditdir], check=True)
+    try:
+        a.start()
+        filler = os.path.join(auditdir, "filler")
+        subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=16k"],
+                       capture_output=True)
+        attack(a, "apiconnect 40")
+        wait_for(lambda: len(fake_lines(a, "socket")) + len(
+            fake_lines(a, "refused")) == 40, 30, what="40 answers")
+        assert "AUDIT LOG UNWRITABLE" in a.log()
+        refused = fake_lines(a, "refused")
+        assert refused and all("not granted: the audit log cannot be "
+                               "written" in line for line in refused)
+        # every socket the watcher got is in the log (the last page of
+        # the file may have taken a few before it filled)
+        granted = len(fake_lines(a, "socket"))
+        assert len(api_records(a, outcome="ok")) == granted
+        assert tcp_peers_of(a.pid("watcher")).count(
+            ("127.0.0.1", kube_api.port)) == granted
+        os.unlink(filler)
+        attack(a, "apiconnect 2")
+        wait_for(lambda: len(fake_lines(a, "socket")) == granted + 2, 20,
+                 what="grants again")
+        assert len(api_records(a, outcome="ok")) == granted + 2
+        v = a.agentctl("audit", "verify", a.audit, check=False)
+        assert v.returncode == 0, v.stdout + v.stderr
+    finally:
+        try:
+            a.cleanup()
+        finally:
+            subprocess.run(["umount", "-l", auditdir], capture_output=True)
+
+
 # ---- documentation ----
 
 def test_every_parent_audit_action_is_documented():
