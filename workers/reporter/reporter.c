@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "apiclient.h"
 #include "events.h"
 #include "evring.h"
 #include "ipc.h"
@@ -63,6 +64,7 @@ static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_PEER_CONNECT, IPC_F_FD, IPC_F_ANYSTATE, parent_peer },
 	{ MSG_STATUS_QUERY, 0, IPC_F_ANYSTATE, parent_query },
 	{ MSG_POD_EVENT, 0, IPC_F_ANYSTATE, pod_event },	/* manifests */
+	APICLIENT_PARENT_ROWS
 	WORKER_TEST_HOOK_ROW
 };
 

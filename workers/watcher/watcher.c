@@ -17,6 +17,7 @@
 
 #include <openssl/sha.h>
 
+#include "apiclient.h"
 #include "ipc.h"
 #include "log.h"
 #include "manifest.h"
@@ -60,6 +61,7 @@ static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_MANIFEST_BEGIN, 0, ST_IDLE, parent_begin },
 	{ MSG_MANIFEST_FILE, 0, ST_RUNNING, parent_file },
 	{ MSG_MANIFEST_END, 0, ST_RUNNING, parent_end },
+	APICLIENT_PARENT_ROWS
 	WORKER_TEST_HOOK_ROW
 };
 
