@@ -40,6 +40,7 @@
 #include "kubeconfig.h"
 #include "log.h"
 #include "msgschema.h"
+#include "proctab.h"
 #include "signer.h"
 
 #define ADDRSTR_MAX	(INET6_ADDRSTRLEN + 16)	/* "[v6]:port" */
@@ -81,7 +82,7 @@ static struct {
 	int			 have_key;
 	int			 numeric;	/* the host is an IP literal */
 	struct evdns_base	*dns;		/* for a host name, lazily */
-	struct apiworker	 workers[2];	/* watcher, reporter */
+	struct apiworker	 workers[ROLE_MAX];	/* PROC_F_API rows' */
 } api;
 
 static void	grant_next(struct grant *);
@@ -95,11 +96,12 @@ apigrant_on(void)
 static struct apiworker *
 apiworker(enum proc_role role)
 {
-	if (role == ROLE_WATCHER)
-		return &api.workers[0];
-	if (role == ROLE_REPORTER)
-		return &api.workers[1];
-	return NULL;
+	const struct proc_desc *p = proc_get(role);
+
+	/* the process table says who speaks to the API server */
+	if (p == NULL || !(p->flags & PROC_F_API))
+		return NULL;
+	return &api.workers[role];
 }
 
 static int64_t
@@ -193,7 +195,7 @@ apigrant_init(struct agentd *env, char *err, size_t errlen)
 	}
 	api.numeric = is_ip_literal(api.kc.host);
 	for (i = 0; i < nitems(api.workers); i++) {
-		api.workers[i].role = i == 0 ? ROLE_WATCHER : ROLE_REPORTER;
+		api.workers[i].role = i;
 		TAILQ_INIT(&api.workers[i].grants);
 	}
 	api.on = 1;

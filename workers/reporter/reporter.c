@@ -481,6 +481,8 @@ int
 main(int argc, char *argv[])
 {
 	worker_init(&env, ROLE_REPORTER, parent_tab, nitems(parent_tab));
+	if (env.conf.kubeconfig[0] != '\0')
+		apiclient_init();	/* OpenSSL, before the chroot */
 	worker_sandbox(&env.conf, env.role);
 	worker_run(&env);
 	return 0;

@@ -386,6 +386,8 @@ main(int argc, char *argv[])
 #ifdef AGENTD_TEST_HOOKS
 	env.role_test_hook = watcher_test_hook;
 #endif
+	if (env.conf.kubeconfig[0] != '\0')
+		apiclient_init();	/* OpenSSL, before the chroot */
 	worker_sandbox(&env.conf, env.role);
 	log_info("watching %s for node %s", env.conf.static_pod_path,
 	    env.conf.node_name);
