@@ -28,6 +28,11 @@
  *			hash of the manifest), so that an edited manifest
  *			arrives as the same pod with a changed spec (issue 9,
  *			item 4: tests/system/test_identity.py)
+ *	api		not an attack: every real pod whose name starts
+ *			with "api" has source "api", as if the API server
+ *			had sent it (issue 12: tests/system/test_podsources.py)
+ *	api-unsynced	the same, and every set says PODSET_F_API_UNSYNCED:
+ *			the API source has not listed yet
  *
  * Attack pods are shallow copies of the first real pod with their
  * identity replaced, so they need one manifest in the directory.
@@ -236,6 +241,8 @@ send_podset(void)
 	podset_gen++;
 	ipc_msg_init(&m, MSG_PODSET_BEGIN, podset_gen);
 	ipc_put_u32(&m, podset_gen);
+	ipc_put_u32(&m, strcmp(attack, "api-unsynced") == 0 ?
+	    PODSET_F_API_UNSYNCED : 0);
 	if (to_executor(&m) == -1)
 		return;
 	for (i = 0; i < npods; i++)
@@ -269,6 +276,23 @@ fix_uids(void)
 			fatal("asprintf");
 		free(pods[i].uid);
 		pods[i].uid = uid;
+	}
+}
+
+/* api, api-unsynced: the pods named api* came from the API server */
+static void
+api_sources(void)
+{
+	size_t i;
+	char *src;
+
+	for (i = 0; i < npods; i++) {
+		if (strncmp(pods[i].name, "api", 3) != 0)
+			continue;
+		if ((src = strdup("api")) == NULL)
+			fatal("strdup");
+		free(pods[i].source);
+		pods[i].source = src;
 	}
 }
 
@@ -336,6 +360,8 @@ parent_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		log_warnx("fake: attack %s", attack);
 	if (strcmp(attack, "fixeduid") == 0)
 		fix_uids();
+	if (strncmp(attack, "api", 3) == 0)
+		api_sources();
 	have_scan = 1;
 	send_podset();
 	/* the set is queued (the fake does not pace it): agentd may scan on */
