@@ -373,7 +373,6 @@ list_done(void *arg, const struct apiresp *r)
 	list_replace(l.resource_version);
 	apilist_free(&l);
 	S.h->changed();
-	S.gone_in_a_row = 0;
 	watch_open();
 }
 
