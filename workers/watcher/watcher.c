@@ -56,6 +56,8 @@ static size_t			 nentries;
 static uint32_t			 scan_gen;
 static uint32_t			 podset_gen;
 static int			 have_scan;	/* a full scan has arrived */
+static int			 scanning;	/* between MANIFEST_BEGIN and END:
+						   entries[] is half new */
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_begin(struct ipc_chan *, struct ipc_msg *, void *);
@@ -152,6 +154,7 @@ parent_begin(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	if (ipc_get_u32(m, &scan_gen) == -1 || ipc_get_end(m) == -1)
 		return -1;
+	scanning = 1;
 	ipc_chan_set_state(c, SCAN_RUNNING);
 	return 0;
 }
@@ -357,6 +360,8 @@ send_podset(void)
 {
 	struct ipc_chan *ex = env.peers[ROLE_EXECUTOR];
 
+	if (scanning)
+		return;		/* its END sends the set */
 	if (ex != NULL && ps.sending && ps.chan == ex) {
 		ps.again = 1;	/* after the one on its way */
 		return;
@@ -392,6 +397,7 @@ parent_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	    ipc_get_end(m) == -1 || gen != scan_gen)
 		return -1;
 	ipc_chan_set_state(c, SCAN_HANDING);
+	scanning = 0;
 	ps.done_owed = 1;
 	ps.done_gen = gen;
 	prune_entries();
