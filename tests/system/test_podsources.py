@@ -72,3 +72,35 @@ def test_unsynced_set_keeps_api_pods_and_stops_static_ones(
         assert ("sandbox.remove", "outcome") in removals(a, n_audit, "api1")
     finally:
         a.cleanup()
+
+
+def test_a_shorter_grace_restarts_nothing_and_the_removal_uses_it(
+        testbuild_dir, busybox_image, fake_libexec):
+    """A pod being deleted is sent once more with the deletion's grace,
+    then left out: the executor must take that spec without a restart
+    (the identity leaves the grace out) and stop the pod with it.  The
+    fake's fixeduid keeps the uid across the manifest's edit, as an API
+    pod keeps its uid."""
+    a = start_agentd(testbuild_dir, busybox_image,
+                     extra_config={"libexecDir": fake_libexec})
+    try:
+        directive(a, "fixeduid")
+        # `sleep` as PID 1 ignores SIGTERM: the stop takes the whole grace
+        a.write_manifest("g.yaml", manifest("g", "exec sleep 1000",
+                                            grace=60))
+        p = wait_pod(a, "g", running, what="the pod running")
+        assert p["metadata"]["uid"].startswith("fixed-"), p["metadata"]
+        before = cid(a, "g")
+        n_audit = len(a.audit_records())
+        a.write_manifest("g.yaml", manifest("g", "exec sleep 1000", grace=2))
+        time.sleep(SETTLE)
+        assert cid(a, "g") == before
+        assert removals(a, n_audit, "g") == []
+        t0 = time.monotonic()
+        a.remove_manifest("g.yaml")
+        wait_for(lambda: a.pod("default", "g-testnode") is None,
+                 timeout=40, interval=0.2, what="the pod removed")
+        # the 2 s grace, then SIGKILL; 60 s would be the old spec's
+        assert time.monotonic() - t0 < 20
+    finally:
+        a.cleanup()
