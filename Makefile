@@ -94,7 +94,8 @@ TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 		  $(BUILD)/tests/tools/msgcatdoc $(BUILD)/tests/tools/configbin \
 		  $(BUILD)/tests/tools/apiwatch_decode \
 		  $(BUILD)/tests/tools/podpatch_diff \
-		  $(BUILD)/tests/tools/apiget
+		  $(BUILD)/tests/tools/apiget \
+		  $(BUILD)/tests/tools/apisource_run
 
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
@@ -174,6 +175,11 @@ $(BUILD)/tests/tools/configbin: tests/tools/configbin.c $(LIB_CONFIG) $(LIB_COMM
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENTD_LIBS)
 # the watcher's API decoders between the test API server and a test
 $(BUILD)/tests/tools/apiwatch_decode: tests/tools/apiwatch_decode.c $(LIB_WATCHER) $(BASE_ARS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
+# the watcher's API source against the test API server
+# (tests/test_apisource_live.py)
+$(BUILD)/tests/tools/apisource_run: tests/tools/apisource_run.c $(LIB_WATCHER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
 # the workers' API client against the test API server (tests/test_apiclient.py)

@@ -37,6 +37,11 @@
  * test finds the connection's peer through /proc), each MSG_API_REFUSED
  * with its error.  An API attack runs once per attack file content, in
  * standalone mode too (where asking is a protocol violation).
+ *	api		not an attack: every real pod whose name starts
+ *			with "api" has source "api", as if the API server
+ *			had sent it (issue 12: tests/system/test_podsources.py)
+ *	api-unsynced	the same, and every set says PODSET_F_API_UNSYNCED:
+ *			the API source has not listed yet
  *
  * Attack pods are shallow copies of the first real pod with their
  * identity replaced, so they need one manifest in the directory.
@@ -264,6 +269,8 @@ send_podset(void)
 	podset_gen++;
 	ipc_msg_init(&m, MSG_PODSET_BEGIN, podset_gen);
 	ipc_put_u32(&m, podset_gen);
+	ipc_put_u32(&m, strcmp(attack, "api-unsynced") == 0 ?
+	    PODSET_F_API_UNSYNCED : 0);
 	if (to_executor(&m) == -1)
 		return;
 	for (i = 0; i < npods; i++)
@@ -297,6 +304,23 @@ fix_uids(void)
 			fatal("asprintf");
 		free(pods[i].uid);
 		pods[i].uid = uid;
+	}
+}
+
+/* api, api-unsynced: the pods named api* came from the API server */
+static void
+api_sources(void)
+{
+	size_t i;
+	char *src;
+
+	for (i = 0; i < npods; i++) {
+		if (strncmp(pods[i].name, "api", 3) != 0)
+			continue;
+		if ((src = strdup("api")) == NULL)
+			fatal("strdup");
+		free(pods[i].source);
+		pods[i].source = src;
 	}
 }
 
@@ -364,6 +388,8 @@ parent_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		log_warnx("fake: attack %s", attack);
 	if (strcmp(attack, "fixeduid") == 0)
 		fix_uids();
+	if (strncmp(attack, "api", 3) == 0)
+		api_sources();
 	have_scan = 1;
 	send_podset();
 	api_attack_start();

@@ -147,29 +147,25 @@ void	apilist_free(struct apilist *);
 /* ------------------------------------------------------------------ */
 /* requests and reconnecting (apireq.c)                                */
 
-#define APIREQ_MAX_BYTES	8192	/* one request, headers included */
+#define APIREQ_MAX_PATH		4096	/* the path with its query */
 #define APIREQ_LIST_LIMIT	500	/* client-go's pager page size */
-#define APIREQ_UA_PREFIX	"agentd/"
 
+/* what selects the pods; the headers are apiclient.c's */
 struct apireq {
-	const char	*host;		/* Host: as in the server URL */
 	const char	*node;		/* spec.nodeName to select */
-	const char	*version;	/* agentd's, for User-Agent */
-	const char	*token;		/* bearer token, NULL: none */
 	const char	*resource_version;	/* NULL: none */
 	const char	*continue_token;	/* list: the next page */
 	unsigned	 timeout_seconds;	/* watch: server-side end */
 };
 
 /*
- * The request text (NUL-terminated, the caller frees it) and its length
- * in *lenp; NULL with err set when an input would not fit or could
- * break the request (a CR/LF in a header, a node that is no DNS name).
+ * The request's path with its query, escaped (NUL-terminated, the caller
+ * frees it), as apiclient_request() takes it; NULL with err set when an
+ * input would not fit or could break the request line (a byte that is
+ * not visible ASCII, a node that is no DNS name).
  */
-char	*apireq_list(const struct apireq *, size_t *lenp, char *err,
-	    size_t errlen);
-char	*apireq_watch(const struct apireq *, size_t *lenp, char *err,
-	    size_t errlen);
+char	*apireq_list(const struct apireq *, char *err, size_t errlen);
+char	*apireq_watch(const struct apireq *, char *err, size_t errlen);
 
 /* Go's url.QueryEscape into out (size includes the NUL); -1 if too long */
 /* a message into a caller's buffer (nothing when errlen is 0) */
