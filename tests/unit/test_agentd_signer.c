@@ -249,6 +249,7 @@ struct hs {
 	int	 sig_nid;	/* the client's CertificateVerify, as seen */
 	char	 verr[128];
 	int	 tsock[2];	/* the transport made beforehand; 0: make it */
+	int	 key_first;	/* SSL_CTX_use_PrivateKey before the cert */
 };
 
 /* step both ends over a socketpair until both are done or one fails */
@@ -287,7 +288,8 @@ handshake(struct pki *p, int signer_fd, struct hs *h)
 	SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_cert_store(cctx, ca_store(p->ca));
 	REQUIRE(SSL_CTX_set1_client_sigalgs_list(cctx, APISIGN_SIGALGS) == 1);
-	REQUIRE(SSL_CTX_use_certificate(cctx, p->cli) == 1);
+	if (!h->key_first)
+		REQUIRE(SSL_CTX_use_certificate(cctx, p->cli) == 1);
 	err[0] = '\0';
 	k = apisign_key(signer_fd, p->cli_cert_pem, strlen(p->cli_cert_pem),
 	    err, sizeof(err));
@@ -298,6 +300,8 @@ handshake(struct pki *p, int signer_fd, struct hs *h)
 		ERR_print_errors_fp(stderr);
 		REQUIRE(0);
 	}
+	if (h->key_first)
+		REQUIRE(SSL_CTX_use_certificate(cctx, p->cli) == 1);
 	REQUIRE(SSL_CTX_check_private_key(cctx) == 1);
 	EVP_PKEY_free(k);
 
@@ -351,8 +355,8 @@ handshake(struct pki *p, int signer_fd, struct hs *h)
 }
 
 static void
-handshake_case(EVP_PKEY *cli_key, int version, const char *srv_sigalgs,
-    int want_nid)
+handshake_case2(EVP_PKEY *cli_key, int version, const char *srv_sigalgs,
+    int want_nid, int key_first)
 {
 	struct pki p;
 	struct hs h;
@@ -364,6 +368,7 @@ handshake_case(EVP_PKEY *cli_key, int version, const char *srv_sigalgs,
 	memset(&h, 0, sizeof(h));
 	h.version = version;
 	h.srv_sigalgs = srv_sigalgs;
+	h.key_first = key_first;
 	handshake(&p, fd, &h);
 	if (!h.ok)
 		fprintf(stderr, "handshake failed (verify: %s; apisign: "
@@ -373,6 +378,26 @@ handshake_case(EVP_PKEY *cli_key, int version, const char *srv_sigalgs,
 	close(fd);
 	signer_stop(pid);
 	pki_free(&p);
+}
+
+static void
+handshake_case(EVP_PKEY *cli_key, int version, const char *srv_sigalgs,
+    int want_nid)
+{
+	handshake_case2(cli_key, version, srv_sigalgs, want_nid, 0);
+}
+
+/* the key before the certificate: libssl checks the pair then */
+TEST(test_tls13_ec_key_before_cert)
+{
+	handshake_case2(key_ec("P-256"), TLS1_3_VERSION, NULL,
+	    NID_X9_62_id_ecPublicKey, 1);
+}
+
+TEST(test_tls12_rsa_key_before_cert)
+{
+	handshake_case2(key_rsa(2048), TLS1_2_VERSION, NULL, NID_rsassaPss,
+	    1);
 }
 
 TEST(test_tls12_ec_p256)
