@@ -25,7 +25,8 @@ LDFLAGS		+= -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 # libcrypto for the audit HMAC and the digests (static pod uids, images,
 # identities), libseccomp in the sandboxed workers (workers/sandbox.c),
 # libhttp_parser for the API server's HTTP responses in the watcher
-# (workers/watcher/apihttp.c); nothing uses libssl
+# (workers/watcher/apihttp.c); libssl only in the tests so far (the API
+# client's TLS handshakes, tests/unit/test_agentd_signer.c)
 AGENTD_LIBS	= -levent -lcrypto -lcjson -lyaml
 AGENTCTL_LIBS	= -levent -lcrypto -lcjson -lyaml
 WATCHER_LIBS	= -levent -lcrypto -lcjson -lyaml -lseccomp -lhttp_parser

@@ -53,6 +53,7 @@
 #define APISIGN_SIG_RSA		"AGENTD-APISIGN-RSA"
 /* the key parameter that binds a key to its signer channel */
 #define APISIGN_PARAM_FD	"agentd-signer-fd"
+#define APISIGN_PROVIDER	"agentd-apisign"
 #define APISIGN_MAX_ERROR	(MSGB_API_ERROR + 64)
 
 enum key_kind { KIND_EC = 1, KIND_RSA };
@@ -164,8 +165,8 @@ signer_roundtrip(int fd, uint32_t alg, const uint8_t *digest, size_t len,
 		    ipc_get_bytes_ref(&m, &s, MSGB_API_SIGNATURE, &slen) == -1 ||
 		    ipc_get_str(&m, error, sizeof(error)) == -1 ||
 		    ipc_get_end(&m) == -1) {
-			ipc_msg_free(&m);
 			sign_fail("a malformed answer (type %u)", m.type);
+			ipc_msg_free(&m);
 			return -1;
 		}
 		if (rid != id) {	/* a late answer to an earlier request */
@@ -792,12 +793,6 @@ prov_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 	*out = prov_fns;
 	*provctx = NULL;
 	return 1;
-}
-
-OSSL_LIB_CTX *
-apisign_libctx(void)
-{
-	return sign_libctx;
 }
 
 int
