@@ -215,7 +215,8 @@ signer_start(const char *kpem, const char *cpem, int *fds, int nfds)
 	if (pid == 0) {
 		for (i = 0; i < nfds; i++)
 			close(fds[i]);
-		event_base_dispatch(env.base);	/* until every channel ends */
+		/* until every channel has ended */
+		event_base_dispatch(env.base);
 		_exit(0);
 	}
 	signer_free();
@@ -246,10 +247,10 @@ struct hs {
 	int	 version;	/* TLS1_2_VERSION, TLS1_3_VERSION */
 	const char *srv_sigalgs; /* the server's offer; NULL: default */
 	int	 ok;
-	int	 sig_nid;	/* the client's CertificateVerify, as seen */
+	int	 sig_nid;	/* the client's CertificateVerify */
 	char	 verr[128];
-	int	 tsock[2];	/* the transport made beforehand; 0: make it */
-	int	 key_first;	/* SSL_CTX_use_PrivateKey before the cert */
+	int	 tsock[2];	/* the transport, or 0: make one */
+	int	 key_first;	/* the key before the certificate */
 };
 
 /* step both ends over a socketpair until both are done or one fails */
@@ -855,7 +856,8 @@ TEST(test_channel_replaced)
 
 	memset(&env, 0, sizeof(env));
 	REQUIRE((env.base = event_base_new()) != NULL);
-	CHECK_EQ_INT(signer_channel(&env, ROLE_WATCHER), -1);	/* no key */
+	/* no key: no channel */
+	CHECK_EQ_INT(signer_channel(&env, ROLE_WATCHER), -1);
 	REQUIRE(signer_load_key(kp, strlen(kp), cp, strlen(cp), err,
 	    sizeof(err)) == 0);
 	REQUIRE((a = signer_channel(&env, ROLE_WATCHER)) >= 0);
