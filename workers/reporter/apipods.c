@@ -736,14 +736,15 @@ apipods_run(void)
 {
 	int64_t now = apiclock_mono_ms();
 	struct apipod *p;
-	size_t k, i, n;
+	size_t k, i, n, first;
 
 	if (!ap.started)
 		return;
 	sweep();
 	n = ap.n;
+	first = ap.next;
 	for (k = 0; k < n && ap.inflight < APIPODS_MAX_INFLIGHT; k++) {
-		i = (ap.next + k) % n;
+		i = (first + k) % n;
 		p = ap.p[i];
 		if (p->op != OP_NONE || !has_work(p) ||
 		    !apiretry_due(&p->retry, now))
