@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 
 #include "apiclient.h"
 #include "tap.h"
@@ -46,7 +47,13 @@ static int64_t		 fake_mono = 1000000;
 static int64_t		 fake_wall = 1795851222LL * 1000000000LL +
 			    123456789LL;	/* 2026-11-28T07:33:42.123456Z */
 
-static inline int64_t fake_mono_ms(void) { return fake_mono; }
+static int		 fake_clock_reads;	/* of the monotonic clock */
+
+static inline int64_t fake_mono_ms(void)
+{
+	fake_clock_reads++;
+	return fake_mono;
+}
 static inline int64_t fake_wall_ns(void) { return fake_wall; }
 
 static inline void
@@ -129,6 +136,23 @@ const char *
 apiclient_server(void)
 {
 	return "127.0.0.1:6443";
+}
+
+/*
+ * Runs the event loop n times without waiting: the modules' timers are
+ * libevent's, on the real clock, so with the test's clocks standing
+ * still nothing but a timer armed for "now" fires.  How many times the
+ * monotonic clock was read meanwhile: a module whose timer fires again
+ * and again while it waits for an answer reads it every time.
+ */
+static inline int
+fake_loop(struct event_base *base, int n)
+{
+	int before = fake_clock_reads;
+
+	while (n-- > 0)
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	return fake_clock_reads - before;
 }
 
 /* requests not answered yet */

@@ -25,10 +25,11 @@
 
 static struct node_conf nc = { NODE, "10.0.0.5,fd00::5", 110 };
 
+static struct event_base *base;
+
 static void
 start(void)
 {
-	struct event_base *base;
 	struct node_facts f;
 
 	fake_init();
@@ -416,4 +417,22 @@ TEST(request_not_queued_is_retried)
 	fake_advance_ms(APINODE_MIN_BACKOFF_MS * 2);
 	apinode_run();
 	CHECK(fake_find("POST", "/api/v1/nodes") != NULL);
+}
+
+TEST(no_busy_loop_while_waiting_for_answers)
+{
+	registered("41");
+	/* the renewal is due and out, and so is a status PATCH */
+	fake_advance_ms(APINODE_LEASE_RENEW_S * 1000);
+	apinode_set_network_ready(0, "x");
+	apinode_run();
+	CHECK_EQ_INT(fake_open(), 2);
+	/* the kick fires once; nothing after while both wait */
+	fake_loop(base, 1);
+	CHECK_EQ_INT(fake_loop(base, 20), 0);
+	/* a failure waits out its backoff, not in a loop either */
+	fake_answer(fake_find("PUT", LEASES "/" NODE), 0, NULL);
+	fake_loop(base, 1);
+	CHECK_EQ_INT(fake_loop(base, 20), 0);
+	CHECK_EQ_INT(fake_open(), 1);
 }

@@ -93,6 +93,8 @@ static void
 set_running(struct pod_report *r)
 {
 	r->sandbox_ready = 1;
+	free(r->pod_ip);
+	free(r->containers[0].container_id);
 	r->pod_ip = tap_strdup("10.88.0.7");
 	r->containers[0].state = CSTATE_RUNNING;
 	r->containers[0].started_at_ns = fake_wall;
@@ -109,6 +111,7 @@ set_exited(struct pod *p, struct pod_report *r, int code)
 	r->containers[0].exit_code = code;
 	r->containers[0].finished_at_ns = fake_wall;
 	r->containers[0].ready = 0;
+	free(r->containers[0].reason);
 	r->containers[0].reason = tap_strdup(code == 0 ? "Completed" :
 	    "Error");
 }
@@ -175,6 +178,8 @@ TEST(status_patch_with_uid_precondition)
 	cJSON_Delete(b);
 	fake_answer(q, 200, "{}");
 	CHECK_EQ_INT(apipods_inflight(), 0);
+	pod_free(&p);
+	pod_report_free(&r);
 }
 
 TEST(static_and_unknown_sources_are_told_apart)
@@ -188,6 +193,8 @@ TEST(static_and_unknown_sources_are_told_apart)
 	apipods_run();
 	CHECK_EQ_INT(fake_open(), 0);
 	CHECK_EQ_INT(apipods_tracked(), 0);
+	pod_free(&p);
+	pod_report_free(&r);
 }
 
 TEST(no_empty_patch)
@@ -222,6 +229,8 @@ TEST(no_empty_patch)
 	apipods_run();
 	CHECK_EQ_INT(fake_open(), 0);
 	CHECK_EQ_INT(fake_n, 2);
+	pod_free(&p);
+	pod_report_free(&r);
 }
 
 TEST(burst_is_coalesced_into_the_latest)
@@ -261,6 +270,8 @@ TEST(burst_is_coalesced_into_the_latest)
 	CHECK(fake_item(cJSON_GetArrayItem(fake_item(b,
 	    "status.containerStatuses"), 0), "state.terminated") != NULL);
 	cJSON_Delete(b);
+	pod_free(&p);
+	pod_report_free(&r);
 }
 
 TEST(retry_keeps_the_latest_state)
@@ -313,6 +324,8 @@ TEST(retry_keeps_the_latest_state)
 	fake_answer(q, 200, "{}");
 	apipods_run();
 	CHECK_EQ_INT(fake_open(), 0);
+	pod_free(&p);
+	pod_report_free(&r);
 }
 
 TEST(not_found_stops_the_pod)
@@ -336,6 +349,8 @@ TEST(not_found_stops_the_pod)
 	fake_advance_ms(APIPODS_MAX_BACKOFF_MS * 2);
 	apipods_run();
 	CHECK_EQ_INT(fake_open(), 0);
+	pod_free(&p);
+	pod_report_free(&r);
 }
 
 TEST(gone_sends_final_status_then_delete_with_precondition)
@@ -384,6 +399,8 @@ TEST(gone_sends_final_status_then_delete_with_precondition)
 	apipods_run();
 	CHECK_EQ_INT(apipods_tracked(), 0);
 	CHECK_EQ_INT(fake_open(), 0);
+	pod_free(&p);
+	pod_report_free(&r);
 }
 
 TEST(delete_ends_on_not_found_or_conflict)
@@ -408,6 +425,10 @@ TEST(delete_ends_on_not_found_or_conflict)
 	fake_advance_ms(APIPODS_MAX_BACKOFF_MS * 2);
 	apipods_run();
 	CHECK_EQ_INT(fake_open(), 0);
+	pod_free(&p);
+	pod_report_free(&r);
+	pod_free(&p2);
+	pod_report_free(&r2);
 }
 
 TEST(mirror_pod_created_patched_deleted)
@@ -467,6 +488,8 @@ TEST(mirror_pod_created_patched_deleted)
 	fake_answer(q, 200, "{}");
 	apipods_run();
 	CHECK_EQ_INT(apipods_tracked(), 0);
+	pod_free(&p);
+	pod_report_free(&r);
 }
 
 TEST(mirror_pod_of_another_hash_is_replaced)
@@ -502,6 +525,8 @@ TEST(mirror_pod_of_another_hash_is_replaced)
 	b = fake_body(q);
 	CHECK_STR(fake_str(b, "metadata.uid"), MIRROR_UID);
 	cJSON_Delete(b);
+	pod_free(&p);
+	pod_report_free(&r);
 }
 
 TEST(mirror_pod_of_this_hash_is_adopted)
@@ -530,6 +555,8 @@ TEST(mirror_pod_of_this_hash_is_adopted)
 	/* the whole status: what the server has is not known */
 	CHECK_STR(fake_str(b, "status.phase"), "Pending");
 	cJSON_Delete(b);
+	pod_free(&p);
+	pod_report_free(&r);
 }
 
 TEST(requests_out_are_bounded_and_fair)
@@ -561,6 +588,10 @@ TEST(requests_out_are_bounded_and_fair)
 	CHECK_STR(fake_reqs[fake_n - 1].path,
 	    "/api/v1/namespaces/default/pods/web-0/status");
 	CHECK_EQ_INT(apipods_tracked(), nitems(p));
+	for (i = 0; i < nitems(p); i++) {
+		pod_free(&p[i]);
+		pod_report_free(&r[i]);
+	}
 }
 
 TEST(nothing_before_start)
@@ -577,4 +608,54 @@ TEST(nothing_before_start)
 	apipods_run();
 	CHECK_EQ_INT(fake_open(), 0);
 	CHECK_EQ_INT(apipods_tracked(), 0);
+	pod_free(&p);
+	pod_report_free(&r);
+}
+
+TEST(no_busy_loop_while_waiting)
+{
+	struct pod p, m;
+	struct pod_report r, mr;
+
+	start();
+	mkpod(&p, &r, "web", UID, "api");
+	mkstatic(&m, &mr);
+	apipods_status(&p, &r);
+	apipods_status(&m, &mr);	/* waits for the Node */
+	fake_loop(base, 1);
+	CHECK_EQ_INT(fake_open(), 1);
+	CHECK_EQ_INT(fake_loop(base, 20), 0);
+	fake_answer(fake_first(), 503, NULL);
+	fake_loop(base, 1);
+	CHECK_EQ_INT(fake_loop(base, 20), 0);
+	CHECK_EQ_INT(fake_open(), 0);
+	pod_free(&p);
+	pod_report_free(&r);
+	pod_free(&m);
+	pod_report_free(&mr);
+}
+
+TEST(invalid_status_is_not_retried_the_next_change_goes)
+{
+	struct pod p;
+	struct pod_report r;
+	struct fake_req *q;
+
+	start();
+	mkpod(&p, &r, "web", UID, "api");
+	apipods_status(&p, &r);
+	apipods_run();
+	fake_answer(fake_first(), 422, "{\"kind\":\"Status\",\"reason\":"
+	    "\"Invalid\"}");
+	fake_advance_ms(APIPODS_MAX_BACKOFF_MS * 2);
+	apipods_run();
+	CHECK_EQ_INT(fake_open(), 0);
+	set_running(&r);
+	apipods_status(&p, &r);
+	apipods_run();
+	REQUIRE((q = fake_find("PATCH", POD_STATUS)) != NULL);
+	/* from the same base: the whole status again, now Running */
+	CHECK_STR(phase_of(q), "Running");
+	pod_free(&p);
+	pod_report_free(&r);
 }

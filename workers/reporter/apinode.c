@@ -628,18 +628,20 @@ lease_done(void *arg, const struct apiresp *resp)
 
 /* --- the loop --- */
 
+/* the next thing due; what has a request out waits for its answer */
 static void
 arm(int64_t now)
 {
 	int64_t next = now + APINODE_STATUS_REPORT_S * 1000LL, t;
 	struct timeval tv;
 
-	if (an.nretry.failures > 0 && an.nretry.due_ms < next)
+	if (!an.node_busy && an.nretry.failures > 0 &&
+	    an.nretry.due_ms < next)
 		next = an.nretry.due_ms;
-	if (an.nstate == NODE_UP && an.posted != NULL &&
+	if (!an.node_busy && an.nstate == NODE_UP && an.posted != NULL &&
 	    (t = an.posted_ms + APINODE_STATUS_REPORT_S * 1000LL) < next)
 		next = t;
-	if (an.nstate == NODE_UP) {
+	if (!an.lease_busy && an.nstate == NODE_UP) {
 		t = an.lretry.failures > 0 || an.lstate != LEASE_RENEW ?
 		    an.lretry.due_ms : an.renewed_ms +
 		    APINODE_LEASE_RENEW_S * 1000LL;

@@ -595,6 +595,15 @@ status_done(struct apipod *p, const struct apiresp *resp)
 	} else if (p->gone && resp->status != 0) {
 		/* the final status is refused: go on to the delete */
 		p->acked_gen = p->want_gen;
+	} else if (resp->status == 400 || resp->status == 422) {
+		/*
+		 * The server will never take this one (invalid): retrying
+		 * it cannot help, the next change is sent (from the same
+		 * acknowledged base, so it carries this one's changes too)
+		 */
+		failed(p, op_name(OP_STATUS), resp);
+		apiretry_ok(&p->retry);
+		p->acked_gen = p->sent_gen;
 	} else
 		failed(p, op_name(OP_STATUS), resp);
 }
