@@ -95,7 +95,8 @@ TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 		  $(BUILD)/tests/tools/apiwatch_decode \
 		  $(BUILD)/tests/tools/podpatch_diff \
 		  $(BUILD)/tests/tools/apiget \
-		  $(BUILD)/tests/tools/apisource_run
+		  $(BUILD)/tests/tools/apisource_run \
+		  $(BUILD)/tests/tools/apireport_drive
 
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
@@ -188,6 +189,10 @@ $(BUILD)/tests/tools/apiget: tests/tools/apiget.c $(BASE_ARS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 # the reporter's pod status PATCH body between a test and the test API server
 $(BUILD)/tests/tools/podpatch_diff: tests/tools/podpatch_diff.c $(LIB_REPORTER) $(BASE_ARS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/reporter $(LDFLAGS) -o $@ $^ $(LIBS)
+# the reporter's API requests relayed by a test to the test API server
+$(BUILD)/tests/tools/apireport_drive: tests/tools/apireport_drive.c $(LIB_REPORTER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/reporter $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/tests/tools/agentd-watcher-fake: tests/tools/fakewatcher.c $(LIB_WATCHER) $(BASE_ARS)

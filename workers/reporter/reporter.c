@@ -2,9 +2,10 @@
  * agentd-reporter: turns the executor's observed state into Kubernetes
  * PodStatus and answers agentctl's queries (through agentd).  Sandboxed
  * like the watcher: privsep user, empty chroot, deny-by-default seccomp.
- * In API-server mode it will also patch pod status and renew the Lease
- * over sockets agentd connects for it; in standalone mode it keeps the
- * status that `agentctl get pods` shows.
+ * In both modes it keeps the status that `agentctl get pods` shows; in
+ * API-server mode it also registers the Node and renews its Lease
+ * (apinode.c) and patches the pods' status (apipods.c) over connections
+ * agentd grants it (include/apiclient.h).
  *
  * The executor resends every pod after (re)connecting and then says
  * PODS_SYNCED; pods it did not resend are gone.
@@ -17,6 +18,8 @@
 #include <cjson/cJSON.h>
 
 #include "apiclient.h"
+#include "apinode.h"
+#include "apipods.h"
 #include "events.h"
 #include "evring.h"
 #include "ipc.h"
@@ -48,6 +51,8 @@ static struct evring		 events;
 static struct logrl		 loglimit;
 /* the executor's, resent on each connection; gathered_ns 0: none yet */
 static struct node_facts	 node;
+/* what apinode registers: env.conf's, set in main */
+static struct node_conf		 node_conf;
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_query(struct ipc_chan *, struct ipc_msg *, void *);
@@ -94,6 +99,7 @@ exec_node(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	    strcmp(node.boot_id, f.boot_id) == 0)
 		f.gathered_ns = node.gathered_ns;
 	node = f;
+	apinode_facts(&node);
 	return 0;
 }
 
@@ -114,6 +120,7 @@ static int
 exec_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	char uid[MSGB_POD_UID + 1], key[LOGRL_MAX_KEY];
+	struct pod_entry *e;
 	int rv;
 
 	if ((rv = podtable_status(&pods, m, uid)) == PODTABLE_DROPPED) {
@@ -122,12 +129,23 @@ exec_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		    "its spec was not sent", uid);
 		return 0;
 	}
+	if (rv == 0 && (e = podtable_find_uid(&pods, uid)) != NULL)
+		apipods_status(&e->spec, podtable_report(e));
 	return rv;
 }
 
+/* the API server hears of it before the entry goes (apipods_gone) */
 static int
 exec_gone(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
+	char uid[MSGB_POD_UID + 1];
+	struct pod_entry *e;
+	size_t off = m->off;
+
+	if (ipc_get_str(m, uid, sizeof(uid)) == 0 && ipc_get_end(m) == 0 &&
+	    (e = podtable_find_uid(&pods, uid)) != NULL)
+		apipods_gone(&e->spec);
+	m->off = off;
 	return podtable_gone(&pods, m);
 }
 
@@ -136,8 +154,13 @@ exec_synced(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	uint32_t n;
 
+	size_t i;
+
 	if (ipc_get_u32(m, &n) == -1 || ipc_get_end(m) == -1)
 		return -1;
+	for (i = 0; i < pods.n; i++)
+		if (pods.e[i]->stale)
+			apipods_gone(&pods.e[i]->spec);
 	podtable_sweep_stale(&pods);
 	return 0;
 }
@@ -477,12 +500,37 @@ parent_query(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return worker_reply_end(&env, m->id, 0, NULL) == -1 ? -1 : 0;
 }
 
+/*
+ * API mode is on and agentd's MSG_API_CREDS is in: the Node, then what
+ * the executor has said so far (apipods keeps nothing before this, so
+ * standalone mode costs it no memory)
+ */
+static void
+api_ready(void)
+{
+	size_t i;
+
+	apinode_start();
+	apipods_start();
+	for (i = 0; i < pods.n; i++)
+		if (pods.e[i]->has_report)
+			apipods_status(&pods.e[i]->spec,
+			    podtable_report(pods.e[i]));
+}
+
 int
 main(int argc, char *argv[])
 {
 	worker_init(&env, ROLE_REPORTER, parent_tab, nitems(parent_tab));
 	if (env.conf.kubeconfig[0] != '\0')
 		apiclient_init();	/* OpenSSL, before the chroot */
+	node_conf.name = env.conf.node_name;
+	node_conf.node_ips = env.conf.node_ips;
+	node_conf.max_pods = env.conf.max_pods;
+	apinode_init(env.base, &node_conf);
+	apipods_init(env.base, env.conf.node_name);
+	apinode_on_registered(apipods_node_registered);
+	apiclient_on_ready(&env, api_ready);
 	worker_sandbox(&env.conf, env.role);
 	worker_run(&env);
 	return 0;
