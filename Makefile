@@ -88,7 +88,8 @@ TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 		  $(BUILD)/bench/ipc_bench $(BUILD)/tests/tools/seccomp_probe \
 		  $(BUILD)/tests/tools/msgcatdoc $(BUILD)/tests/tools/configbin \
 		  $(BUILD)/tests/tools/apiwatch_decode \
-		  $(BUILD)/tests/tools/podpatch_diff
+		  $(BUILD)/tests/tools/podpatch_diff \
+		  $(BUILD)/tests/tools/watch_throughput
 
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
@@ -168,6 +169,10 @@ $(BUILD)/tests/tools/configbin: tests/tools/configbin.c $(LIB_CONFIG) $(LIB_COMM
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENTD_LIBS)
 # the watcher's API decoders between the test API server and a test
 $(BUILD)/tests/tools/apiwatch_decode: tests/tools/apiwatch_decode.c $(LIB_WATCHER) $(BASE_ARS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
+# bench/api_bench.py (a): watch events through decode, convert, encode, send
+$(BUILD)/tests/tools/watch_throughput: tests/tools/watch_throughput.c $(LIB_WATCHER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
 # the reporter's pod status PATCH body between a test and the test API server
