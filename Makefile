@@ -390,5 +390,6 @@ bench: all $(BUILD)/bench/ipc_bench $(BUILD)/bench/audit_bench
 	$(BUILD)/bench/ipc_bench
 	$(BUILD)/bench/audit_bench
 	/usr/bin/python3 bench/pods_bench.py --build $(BUILD)
+	/usr/bin/python3 bench/api_bench.py --build $(BUILD)
 
 .PHONY: bench
