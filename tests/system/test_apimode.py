@@ -529,6 +529,13 @@ def bad_credentials(kube_api, kind):
     return kube_api.node_kubeconfig(NODE, path=path, expired=True)
 
 
+def scrub(text, kube_api):
+    for d in (os.path.dirname(kube_api.workdir),
+              os.path.dirname(kube_api.ca_path)):
+        text = text.replace(d, "TMP")
+    return text
+
+
 @pytest.mark.parametrize("kind", ["wrong-token", "expired-cert"])
 def test_bad_credentials_one_clear_line_backoff_no_crash(
         testbuild_dir, busybox_image, kube_api, kubectl_bin, kind):
@@ -539,7 +546,7 @@ def test_bad_credentials_one_clear_line_backoff_no_crash(
         time.sleep(25)
         assert_alive(a)
         # the test's own paths name the fault: not what agentd says
-        log = a.log().replace(os.path.dirname(kube_api.workdir), "TMP")
+        log = scrub(a.log(), kube_api)
         why = r"401|[Uu]nauthori[sz]ed" if kind == "wrong-token" else \
             r"[Cc]ertificate.*(expired|refused|rejected)|handshake|alert"
         lines = [ln for ln in log.splitlines() if re.search(why, ln)]
@@ -556,8 +563,7 @@ def test_bad_credentials_one_clear_line_backoff_no_crash(
             # refused in the handshake: never a request
             assert hits == []
             assert len(lines) <= 40, lines
-        audit = json.dumps(a.audit_records()).replace(
-            os.path.dirname(kube_api.workdir), "TMP")
+        audit = scrub(json.dumps(a.audit_records()), kube_api)
         assert re.search(r"401|[Uu]nauthori[sz]ed|certificate|expired",
                          audit), "the refusal was not audited"
     finally:
