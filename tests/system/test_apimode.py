@@ -530,6 +530,10 @@ def bad_credentials(kube_api, kind):
 
 
 def scrub(text, kube_api):
+    """TEXT without the test's own paths, which name the fault (the test's
+    directory, the expired certificate's files)"""
+    for f in kube_api.node_cert(NODE, expired=True):
+        text = text.replace(f, "FILE")
     for d in (os.path.dirname(kube_api.workdir),
               os.path.dirname(kube_api.ca_path)):
         text = text.replace(d, "TMP")
