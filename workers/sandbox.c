@@ -69,6 +69,16 @@ static const int sorter_allow[] = {
  * softly (libc may look for /etc/localtime and the like, and the chroot is
  * empty anyway), everything else not listed kills the process.
  */
+/*
+ * TLS to the API server on a socket agentd connected: what the sorting
+ * workers have, plus what the socket needs and no way to make another
+ * (no socket, connect, bind or accept: a compromised TLS stack can talk
+ * only to the one server agentd chose).
+ */
+static const int api_allow[] = {
+	SCMP_SYS(sysinfo),
+};
+
 static const int worker_enosys[] = {
 	SCMP_SYS(clone3), SCMP_SYS(openat2), SCMP_SYS(statx),
 	SCMP_SYS(rseq),
@@ -158,6 +168,7 @@ static const struct seccomp_profile {
 	{ SANDBOX_NOOP,		NULL, 0 },
 	/* JSON in, IPC out: it sorts nothing, opens nothing */
 	{ SANDBOX_NETPARSE,	NULL, 0 },
+	{ SANDBOX_API,		LIST(api_allow) },
 };
 
 static const struct seccomp_profile *
