@@ -96,7 +96,8 @@ TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 		  $(BUILD)/tests/tools/podpatch_diff \
 		  $(BUILD)/tests/tools/apiget \
 		  $(BUILD)/tests/tools/apisource_run \
-		  $(BUILD)/tests/tools/apireport_drive
+		  $(BUILD)/tests/tools/apireport_drive \
+		  $(BUILD)/tests/tools/watch_throughput
 
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
@@ -181,6 +182,10 @@ $(BUILD)/tests/tools/apiwatch_decode: tests/tools/apiwatch_decode.c $(LIB_WATCHE
 # the watcher's API source against the test API server
 # (tests/test_apisource_live.py)
 $(BUILD)/tests/tools/apisource_run: tests/tools/apisource_run.c $(LIB_WATCHER) $(BASE_ARS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
+# bench/api_bench.py (a): watch events through decode, convert, encode, send
+$(BUILD)/tests/tools/watch_throughput: tests/tools/watch_throughput.c $(LIB_WATCHER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
 # the workers' API client against the test API server (tests/test_apiclient.py)
@@ -407,5 +412,6 @@ bench: all $(BUILD)/bench/ipc_bench $(BUILD)/bench/audit_bench
 	$(BUILD)/bench/ipc_bench
 	$(BUILD)/bench/audit_bench
 	/usr/bin/python3 bench/pods_bench.py --build $(BUILD)
+	/usr/bin/python3 bench/api_bench.py --build $(BUILD)
 
 .PHONY: bench
