@@ -285,7 +285,7 @@ def print_table(args, tp, api):
         t.row("warm-up pod (not in the figures)",
               [sec(api[lv]["warm"]) for lv in lvs])
         print()
-        print("(c) agentd's processes, PSS (smaps_rollup), and the RSS total")
+        print("(c) agentd's processes: PSS, and the RSS total")
         t.head()
         for role in ROLES:
             t.row(role, [
