@@ -293,7 +293,10 @@ reply_refused(struct worker *w, uint32_t id, const char *error)
 	ipc_send(w->chan, &m);
 }
 
-/* the worker asked for nothing it could not have: one line, rate-limited */
+/*
+ * A failed connect is the server's or the network's doing, and a worker
+ * retries: one line per role and LOGRL_INTERVAL_S, with the repeats.
+ */
 static void
 log_failure(const struct apiworker *aw, const char *error)
 {
@@ -333,14 +336,17 @@ grant_done(struct grant *g)
 	struct ipc_msg m;
 	char details[1024];
 
+	if (aw->w == NULL) {		/* nobody to hand it to */
+		grant_free(g);
+		return;
+	}
 	grant_details(g, details, sizeof(details));
 	if (agentd_audit_event(agentd_env, role_name(aw->role),
 	    "api.connect", details, "ok", NULL) == -1) {
 		snprintf(g->error, sizeof(g->error), "connect %s: not "
 		    "granted: the audit log cannot be written", g->addr);
 		aw->failed++;
-		if (aw->w != NULL)
-			reply_refused(aw->w, g->id, g->error);
+		reply_refused(aw->w, g->id, g->error);
 		grant_free(g);
 		return;
 	}
