@@ -346,6 +346,36 @@ def test_past_the_rate_bound_refused_and_audited_once_a_minute(api_hostile,
     stop_attack(a)
 
 
+def test_a_restarted_watcher_gets_credentials_but_no_fresh_quota(
+        api_hostile, kube_api):
+    a = api_hostile
+    attack(a, f"apiconnect {MAX_PER_WINDOW}")
+    wait_for(lambda: len(fake_lines(a, "socket")) == MAX_PER_WINDOW, 30,
+             what="a window's worth of sockets")
+    before = len(a.log())
+    os.kill(a.pids["watcher"], 9)
+    new = a.wait_new_pid("watcher", a.pids["watcher"], timeout=20)
+
+    def since():
+        return a.log()[before:]
+    # the new one is handed the credentials again, on its own channel,
+    # and replays the attack: every request refused, none killed
+    wait_for(lambda: len(re.findall(r"fake: api refused.*",
+                                    since())) == MAX_PER_WINDOW, 30,
+             what="the new watcher's requests refused")
+    assert re.search(rf"fake: api creds host=127\.0\.0\.1 "
+                     rf"port={kube_api.port} ", since())
+    assert "fake: api socket" not in since()
+    assert all(line.endswith(TOO_MANY) for line in
+               re.findall(r"fake: api refused.*", since()))
+    assert len(api_records(a, outcome="ok")) == MAX_PER_WINDOW
+    assert len(api_records(a, outcome="refused")) == 1
+    assert a.pid("watcher") == new
+    assert not violations(a, "watcher")
+    assert_untouched(a, "reporter")
+    stop_attack(a)
+
+
 def test_in_progress_bound_and_connect_timeout(
         testbuild_dir, busybox_image, fake_libexec, kube_api, tmp_path):
     # a listener that never accepts, its queue full: SYNs are dropped and
