@@ -746,6 +746,20 @@ credentials(void)
 	return "none";
 }
 
+static void
+add_counts(cJSON *workers, const struct apiworker *aw)
+{
+	cJSON *o;
+
+	if ((o = cJSON_AddObjectToObject(workers, role_name(aw->role))) ==
+	    NULL)
+		return;
+	cJSON_AddNumberToObject(o, "grants", (double)aw->granted);
+	cJSON_AddNumberToObject(o, "failed", (double)aw->failed);
+	cJSON_AddNumberToObject(o, "refused", (double)aw->refused);
+	cJSON_AddNumberToObject(o, "inProgress", aw->inprogress);
+}
+
 void
 apigrant_status(cJSON *root)
 {
@@ -774,6 +788,10 @@ apigrant_status(cJSON *root)
 	cJSON_AddNumberToObject(o, "grants", (double)granted);
 	cJSON_AddNumberToObject(o, "failed", (double)failed);
 	cJSON_AddNumberToObject(o, "refused", (double)refused);
+	if ((o = cJSON_AddObjectToObject(o, "workers")) == NULL)
+		return;
+	for (i = 0; i < nitems(api.workers); i++)
+		add_counts(o, &api.workers[i]);
 }
 
 void
