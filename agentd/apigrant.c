@@ -515,18 +515,19 @@ resolved_cb(int result, struct evutil_addrinfo *res, void *arg)
 	struct grant *g = arg;
 
 	g->dns = NULL;
-	if (g->aw == NULL || result == EVUTIL_EAI_CANCEL) {
+	if (g->aw == NULL) {		/* orphaned: nobody to answer */
 		if (res != NULL)
 			evutil_freeaddrinfo(res);
-		if (g->aw == NULL)
-			grant_free(g);	/* orphaned: nobody to answer */
+		grant_free(g);
 		return;
 	}
 	g->resolved = 1;
-	if (result != 0)
+	if (result != 0) {
+		if (res != NULL)
+			evutil_freeaddrinfo(res);
 		add_error(g, "resolve %s: %s", api.kc.host,
 		    evutil_gai_strerror(result));
-	else {
+	} else {
 		g->ai = g->cur = res;
 		cap_addrs(res);
 	}

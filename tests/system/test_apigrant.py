@@ -294,6 +294,24 @@ def test_host_name_is_resolved(testbuild_dir, busybox_image, fake_libexec,
             ("127.0.0.1", kube_api.port)) == 2
 
 
+def test_unresolvable_host_is_refused_with_the_reason(
+        testbuild_dir, busybox_image, fake_libexec, kube_api, tmp_path):
+    # .invalid never resolves (RFC 6761): NXDOMAIN, or no DNS server at all
+    for a in hostile_with_server(testbuild_dir, busybox_image, fake_libexec,
+                                 kube_api, tmp_path,
+                                 "https://agentd-test.invalid:6443"):
+        attack(a, "apiconnect 1")
+        line = wait_for(lambda: fake_lines(a, "refused"), TIMEOUT_S + 15,
+                        interval=0.5, what="the refusal")[0]
+        assert "id=1: resolve agentd-test.invalid: " in line, line
+        failed = api_records(a, outcome="failed")
+        assert len(failed) == 1
+        assert failed[0]["error"].startswith("resolve agentd-test.invalid: ")
+        assert failed[0]["details"]["host"] == "agentd-test.invalid"
+        assert "address" not in failed[0]["details"]
+        assert_untouched(a, "reporter", "watcher")
+
+
 def test_failed_connect_is_refused_with_the_reason(
         testbuild_dir, busybox_image, fake_libexec, kube_api, tmp_path):
     port = free_port()
