@@ -295,7 +295,10 @@ reply_refused(struct worker *w, uint32_t id, const char *error)
 	ipc_send(w->chan, &m);
 }
 
-/* the worker asked for nothing it could not have: one line, rate-limited */
+/*
+ * A failed connect is the server's or the network's doing, and a worker
+ * retries: one line per role and LOGRL_INTERVAL_S, with the repeats.
+ */
 static void
 log_failure(const struct apiworker *aw, const char *error)
 {
@@ -335,14 +338,17 @@ grant_done(struct grant *g)
 	struct ipc_msg m;
 	char details[1024];
 
+	if (aw->w == NULL) {		/* nobody to hand it to */
+		grant_free(g);
+		return;
+	}
 	grant_details(g, details, sizeof(details));
 	if (agentd_audit_event(agentd_env, role_name(aw->role),
 	    "api.connect", details, "ok", NULL) == -1) {
 		snprintf(g->error, sizeof(g->error), "connect %s: not "
 		    "granted: the audit log cannot be written", g->addr);
 		aw->failed++;
-		if (aw->w != NULL)
-			reply_refused(aw->w, g->id, g->error);
+		reply_refused(aw->w, g->id, g->error);
 		grant_free(g);
 		return;
 	}
@@ -511,18 +517,19 @@ resolved_cb(int result, struct evutil_addrinfo *res, void *arg)
 	struct grant *g = arg;
 
 	g->dns = NULL;
-	if (g->aw == NULL || result == EVUTIL_EAI_CANCEL) {
+	if (g->aw == NULL) {		/* orphaned: nobody to answer */
 		if (res != NULL)
 			evutil_freeaddrinfo(res);
-		if (g->aw == NULL)
-			grant_free(g);	/* orphaned: nobody to answer */
+		grant_free(g);
 		return;
 	}
 	g->resolved = 1;
-	if (result != 0)
+	if (result != 0) {
+		if (res != NULL)
+			evutil_freeaddrinfo(res);
 		add_error(g, "resolve %s: %s", api.kc.host,
 		    evutil_gai_strerror(result));
-	else {
+	} else {
 		g->ai = g->cur = res;
 		cap_addrs(res);
 	}
@@ -742,6 +749,20 @@ credentials(void)
 	return "none";
 }
 
+static void
+add_counts(cJSON *workers, const struct apiworker *aw)
+{
+	cJSON *o;
+
+	if ((o = cJSON_AddObjectToObject(workers, role_name(aw->role))) ==
+	    NULL)
+		return;
+	cJSON_AddNumberToObject(o, "grants", (double)aw->granted);
+	cJSON_AddNumberToObject(o, "failed", (double)aw->failed);
+	cJSON_AddNumberToObject(o, "refused", (double)aw->refused);
+	cJSON_AddNumberToObject(o, "inProgress", aw->inprogress);
+}
+
 void
 apigrant_status(cJSON *root)
 {
@@ -770,6 +791,10 @@ apigrant_status(cJSON *root)
 	cJSON_AddNumberToObject(o, "grants", (double)granted);
 	cJSON_AddNumberToObject(o, "failed", (double)failed);
 	cJSON_AddNumberToObject(o, "refused", (double)refused);
+	if ((o = cJSON_AddObjectToObject(o, "workers")) == NULL)
+		return;
+	for (i = 0; i < nitems(api.workers); i++)
+		add_counts(o, &api.workers[i]);
 }
 
 void
