@@ -271,6 +271,7 @@ asan:
 
 FUZZ_TARGETS	= $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SRCS	= $(IPC_SRCS) $(COMMON_SRCS) $(CONFIG_SRCS) $(WATCHER_SRCS) \
+		  agentd/signer.c \
 		  $(REPORTER_SRCS)
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 	@mkdir -p build-fuzz

@@ -49,7 +49,7 @@ struct signer_log {
 struct signer_chan {
 	struct ipc_chan		*chan;
 	enum proc_role		 role;
-	uint64_t		 millitokens;	/* the bucket, 1000 a sign */
+	uint64_t		 millitokens;	/* 1000 a sign */
 	int64_t			 refill_ms;	/* last refill */
 	struct signer_log	 rate_log;	/* over the rate */
 	struct signer_log	 req_log;	/* a request we do not sign */
@@ -57,7 +57,7 @@ struct signer_chan {
 
 static EVP_PKEY			*sign_key;
 static enum key_kind		 sign_kind;
-static char			 sign_desc[64];	/* "EC P-256", "RSA 2048" */
+static char			 sign_desc[64];	/* "EC P-256" */
 static struct signer_chan	 chans[ROLE_MAX];
 
 static int	sign_msg(struct ipc_chan *, struct ipc_msg *, void *);
@@ -290,7 +290,8 @@ signer_sign(uint32_t alg, const uint8_t *digest, size_t len, uint8_t *sig,
 	/* TLS 1.3 (RFC 8446 4.2.3): salt as long as the digest, MGF1 same */
 	if (alg == APISIGN_ALG_RSA_PSS && (EVP_PKEY_CTX_set_rsa_padding(ctx,
 	    RSA_PKCS1_PSS_PADDING) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx,
+	    RSA_PSS_SALTLEN_DIGEST) <= 0 ||
 	    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) <= 0))
 		goto fail;
 	if (EVP_PKEY_sign(ctx, NULL, &need, digest, len) <= 0)
@@ -422,7 +423,6 @@ sign_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	log_debug("signer: signed a %zu-byte digest for %s", len,
 	    role_name(sc->role));
 	reply(c, id, 0, sig, siglen, "");
-	OPENSSL_cleanse(sig, sizeof(sig));
 	return 0;
 }
 

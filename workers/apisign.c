@@ -53,6 +53,7 @@
 #define APISIGN_SIG_RSA		"AGENTD-APISIGN-RSA"
 /* the key parameter that binds a key to its signer channel */
 #define APISIGN_PARAM_FD	"agentd-signer-fd"
+#define APISIGN_PROVIDER	"agentd-apisign"
 #define APISIGN_MAX_ERROR	(MSGB_API_ERROR + 64)
 
 enum key_kind { KIND_EC = 1, KIND_RSA };
@@ -67,11 +68,11 @@ struct apikey {
 /* one signing operation */
 struct apisig {
 	enum key_kind	 kind;
-	struct apikey	*key;		/* borrowed: libssl holds the pkey */
-	EVP_MD		*md;		/* NULL until a digest is set */
-	EVP_MD_CTX	*mdctx;		/* digest_sign_*: the running hash */
-	int		 pad;		/* RSA_PKCS1_PADDING, _PSS_PADDING */
-	int		 saltlen;	/* PSS: RSA_PSS_SALTLEN_DIGEST or n */
+	struct apikey	*key;		/* borrowed from the pkey */
+	EVP_MD		*md;		/* NULL: no digest yet */
+	EVP_MD_CTX	*mdctx;		/* digest_sign_*: the hash */
+	int		 pad;		/* RSA_PKCS1_(PSS_)PADDING */
+	int		 saltlen;	/* PSS: _SALTLEN_DIGEST or n */
 };
 
 static OSSL_LIB_CTX	*sign_libctx;
@@ -152,23 +153,25 @@ signer_roundtrip(int fd, uint32_t alg, const uint8_t *digest, size_t len,
 			return -1;
 		}
 		if (ipc_read_msg(fd, &m, left) == -1) {
-			sign_fail("reading the answer: %s", errno == ETIMEDOUT ||
-			    errno == EAGAIN ? "timed out" : errno == EPROTO ?
-			    "a malformed frame" : errno == 0 ? "channel closed" :
-			    strerror(errno));
+			sign_fail("reading the answer: %s",
+			    errno == ETIMEDOUT || errno == EAGAIN ?
+			    "timed out" : errno == EPROTO ? "a malformed frame" :
+			    errno == 0 ? "channel closed" : strerror(errno));
 			return -1;
 		}
 		if (m.type != MSG_API_SIGNATURE || m.fd != -1 ||
 		    ipc_get_u32(&m, &rid) == -1 ||
 		    ipc_get_u32(&m, &status) == -1 ||
-		    ipc_get_bytes_ref(&m, &s, MSGB_API_SIGNATURE, &slen) == -1 ||
+		    ipc_get_bytes_ref(&m, &s, MSGB_API_SIGNATURE,
+		    &slen) == -1 ||
 		    ipc_get_str(&m, error, sizeof(error)) == -1 ||
 		    ipc_get_end(&m) == -1) {
-			ipc_msg_free(&m);
 			sign_fail("a malformed answer (type %u)", m.type);
+			ipc_msg_free(&m);
 			return -1;
 		}
-		if (rid != id) {	/* a late answer to an earlier request */
+		if (rid != id) {
+			/* a late answer to an earlier request */
 			ipc_msg_free(&m);
 			continue;
 		}
@@ -792,12 +795,6 @@ prov_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 	*out = prov_fns;
 	*provctx = NULL;
 	return 1;
-}
-
-OSSL_LIB_CTX *
-apisign_libctx(void)
-{
-	return sign_libctx;
 }
 
 int

@@ -44,8 +44,4 @@ EVP_PKEY *apisign_key(int signer_fd, const char *cert_pem, size_t cert_len,
 /* why the last signature failed ("" if none did), for the TLS error */
 const char *apisign_last_error(void);
 
-/* the provider's library context and name (tests) */
-OSSL_LIB_CTX *apisign_libctx(void);
-#define APISIGN_PROVIDER	"agentd-apisign"
-
 #endif

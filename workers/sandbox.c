@@ -351,6 +351,15 @@ sandbox_check_started_by_agentd(const char *role)
 		fatalx("agentd-%s is started by agentd, not by hand", role);
 }
 
+/* a row's profile; the API workers' own one when API mode is on */
+static enum sandbox_profile
+worker_profile(const struct agentd_config *conf, const struct proc_desc *p)
+{
+	if ((p->flags & PROC_F_API) && conf->kubeconfig[0] != '\0')
+		return SANDBOX_API;
+	return p->seccomp;
+}
+
 void
 worker_sandbox(const struct agentd_config *conf, enum proc_role role)
 {
@@ -367,12 +376,12 @@ worker_sandbox(const struct agentd_config *conf, enum proc_role role)
 		break;
 	case PROC_USER_PRIVSEP:
 		sandbox_enter(conf->privsep_user, conf->privsep_chroot,
-		    p->seccomp);
+		    worker_profile(conf, p));
 		break;
 	case PROC_USER_REPORTER:
 		/* its own uid: the watcher cannot signal, trace or stop it */
 		sandbox_enter(conf->reporter_user, conf->privsep_chroot,
-		    p->seccomp);
+		    worker_profile(conf, p));
 		break;
 	}
 }

@@ -167,6 +167,19 @@ pki_make(struct pki *p, EVP_PKEY *cli_key)
 	p->cli_cert_pem = cert_pem(p->cli);
 }
 
+static void
+pki_free(struct pki *p)
+{
+	EVP_PKEY_free(p->ca_key);
+	EVP_PKEY_free(p->srv_key);
+	EVP_PKEY_free(p->cli_key);
+	X509_free(p->ca);
+	X509_free(p->srv);
+	X509_free(p->cli);
+	free(p->cli_key_pem);
+	free(p->cli_cert_pem);
+}
+
 /* ---- the signer in a child ---------------------------------------------- */
 
 /*
@@ -202,7 +215,8 @@ signer_start(const char *kpem, const char *cpem, int *fds, int nfds)
 	if (pid == 0) {
 		for (i = 0; i < nfds; i++)
 			close(fds[i]);
-		event_base_dispatch(env.base);	/* until every channel ends */
+		/* until every channel has ended */
+		event_base_dispatch(env.base);
 		_exit(0);
 	}
 	signer_free();
@@ -233,9 +247,10 @@ struct hs {
 	int	 version;	/* TLS1_2_VERSION, TLS1_3_VERSION */
 	const char *srv_sigalgs; /* the server's offer; NULL: default */
 	int	 ok;
-	int	 sig_nid;	/* the client's CertificateVerify, as seen */
+	int	 sig_nid;	/* the client's CertificateVerify */
 	char	 verr[128];
-	int	 tsock[2];	/* the transport made beforehand; 0: make it */
+	int	 tsock[2];	/* the transport, or 0: make one */
+	int	 key_first;	/* the key before the certificate */
 };
 
 /* step both ends over a socketpair until both are done or one fails */
@@ -274,7 +289,8 @@ handshake(struct pki *p, int signer_fd, struct hs *h)
 	SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_cert_store(cctx, ca_store(p->ca));
 	REQUIRE(SSL_CTX_set1_client_sigalgs_list(cctx, APISIGN_SIGALGS) == 1);
-	REQUIRE(SSL_CTX_use_certificate(cctx, p->cli) == 1);
+	if (!h->key_first)
+		REQUIRE(SSL_CTX_use_certificate(cctx, p->cli) == 1);
 	err[0] = '\0';
 	k = apisign_key(signer_fd, p->cli_cert_pem, strlen(p->cli_cert_pem),
 	    err, sizeof(err));
@@ -285,6 +301,8 @@ handshake(struct pki *p, int signer_fd, struct hs *h)
 		ERR_print_errors_fp(stderr);
 		REQUIRE(0);
 	}
+	if (h->key_first)
+		REQUIRE(SSL_CTX_use_certificate(cctx, p->cli) == 1);
 	REQUIRE(SSL_CTX_check_private_key(cctx) == 1);
 	EVP_PKEY_free(k);
 
@@ -338,8 +356,8 @@ handshake(struct pki *p, int signer_fd, struct hs *h)
 }
 
 static void
-handshake_case(EVP_PKEY *cli_key, int version, const char *srv_sigalgs,
-    int want_nid)
+handshake_case2(EVP_PKEY *cli_key, int version, const char *srv_sigalgs,
+    int want_nid, int key_first)
 {
 	struct pki p;
 	struct hs h;
@@ -351,6 +369,7 @@ handshake_case(EVP_PKEY *cli_key, int version, const char *srv_sigalgs,
 	memset(&h, 0, sizeof(h));
 	h.version = version;
 	h.srv_sigalgs = srv_sigalgs;
+	h.key_first = key_first;
 	handshake(&p, fd, &h);
 	if (!h.ok)
 		fprintf(stderr, "handshake failed (verify: %s; apisign: "
@@ -359,6 +378,27 @@ handshake_case(EVP_PKEY *cli_key, int version, const char *srv_sigalgs,
 	CHECK_EQ_INT(h.sig_nid, want_nid);
 	close(fd);
 	signer_stop(pid);
+	pki_free(&p);
+}
+
+static void
+handshake_case(EVP_PKEY *cli_key, int version, const char *srv_sigalgs,
+    int want_nid)
+{
+	handshake_case2(cli_key, version, srv_sigalgs, want_nid, 0);
+}
+
+/* the key before the certificate: libssl checks the pair then */
+TEST(test_tls13_ec_key_before_cert)
+{
+	handshake_case2(key_ec("P-256"), TLS1_3_VERSION, NULL,
+	    NID_X9_62_id_ecPublicKey, 1);
+}
+
+TEST(test_tls12_rsa_key_before_cert)
+{
+	handshake_case2(key_rsa(2048), TLS1_2_VERSION, NULL, NID_rsassaPss,
+	    1);
 }
 
 TEST(test_tls12_ec_p256)
@@ -414,6 +454,7 @@ TEST(test_handshake_fails_without_signer)
 	CHECK(!h.ok);
 	CHECK(apisign_last_error()[0] != '\0');
 	close(fd);
+	pki_free(&p);
 }
 
 /* the signer's refusal ends the handshake and says why */
@@ -439,6 +480,10 @@ TEST(test_handshake_fails_when_refused)
 	CHECK(strstr(apisign_last_error(), "does not fit") != NULL);
 	close(fd);
 	signer_stop(pid);
+	EVP_PKEY_free(other.cli_key);
+	X509_free(other.cli);
+	free(other.cli_cert_pem);
+	pki_free(&p);
 }
 
 /* ---- signer_load_key ---------------------------------------------------- */
@@ -469,23 +514,34 @@ TEST(test_load_key_not_the_certificates)
 	CHECK(signer_have_key());
 	signer_free();
 	CHECK(!signer_have_key());
+	X509_free(xb);
+	EVP_PKEY_free(a);
+	EVP_PKEY_free(b);
+}
+
+/* load key with a self-signed certificate of its own */
+static int
+load_self(EVP_PKEY *k, char *err, size_t errlen)
+{
+	X509 *x = make_cert(k, "self", NULL, NULL, "client");
+	int rv = load(k, x, err, errlen);
+
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return rv;
 }
 
 TEST(test_load_key_types_refused)
 {
 	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	EVP_PKEY *p521 = key_ec("P-521"), *r1024 = key_rsa(1024);
 	char err[256];
 
 	REQUIRE(ed != NULL);
-	CHECK_EQ_INT(load(ed, make_cert(ed, "e", NULL, NULL, "client"), err,
-	    sizeof(err)), -1);
+	CHECK_EQ_INT(load_self(ed, err, sizeof(err)), -1);
 	CHECK(strstr(err, "ED25519") != NULL && strstr(err, "not a digest"));
-	CHECK_EQ_INT(load(p521, make_cert(p521, "p", NULL, NULL, "client"),
-	    err, sizeof(err)), -1);
+	CHECK_EQ_INT(load_self(key_ec("P-521"), err, sizeof(err)), -1);
 	CHECK(strstr(err, "secp521r1 is not supported") != NULL);
-	CHECK_EQ_INT(load(r1024, make_cert(r1024, "r", NULL, NULL,
-	    "client"), err, sizeof(err)), -1);
+	CHECK_EQ_INT(load_self(key_rsa(1024), err, sizeof(err)), -1);
 	CHECK(strstr(err, "RSA key of 1024 bits") != NULL);
 	CHECK(!signer_have_key());
 }
@@ -493,8 +549,8 @@ TEST(test_load_key_types_refused)
 TEST(test_load_key_bad_pem)
 {
 	EVP_PKEY *k = key_ec("P-256");
-	char *cp = cert_pem(make_cert(k, "c", NULL, NULL, "client"));
-	char *kp = key_pem(k), err[256];
+	X509 *x = make_cert(k, "c", NULL, NULL, "client");
+	char *cp = cert_pem(x), *kp = key_pem(k), err[256];
 
 	CHECK_EQ_INT(signer_load_key("garbage", 7, cp, strlen(cp), err,
 	    sizeof(err)), -1);
@@ -506,6 +562,21 @@ TEST(test_load_key_bad_pem)
 	    sizeof(err)), -1);
 	CHECK(strstr(err, "0 bytes") != NULL);
 	CHECK(!signer_have_key());
+	free(cp);
+	free(kp);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
+/* load key with a self-signed certificate of its own, keeping the key */
+static int
+load_own(EVP_PKEY *k, char *err, size_t errlen)
+{
+	X509 *x = make_cert(k, "own", NULL, NULL, "client");
+	int rv = load(k, x, err, errlen);
+
+	X509_free(x);
+	return rv;
 }
 
 /* ---- signer_sign -------------------------------------------------------- */
@@ -541,8 +612,7 @@ TEST(test_sign_digest_sizes)
 	char err[256];
 
 	memset(dg, 0x5a, sizeof(dg));
-	REQUIRE(load(k, make_cert(k, "c", NULL, NULL, "client"), err,
-	    sizeof(err)) == 0);
+	REQUIRE(load_own(k, err, sizeof(err)) == 0);
 	for (i = 0; i < nitems(sizes); i++) {
 		siglen = sizeof(sig);
 		CHECK_EQ_INT(signer_sign(APISIGN_ALG_ECDSA, dg, sizes[i], sig,
@@ -558,6 +628,7 @@ TEST(test_sign_digest_sizes)
 		CHECK_EQ_INT(siglen, 0);
 	}
 	signer_free();
+	EVP_PKEY_free(k);
 }
 
 TEST(test_sign_rsa_pkcs1_and_pss)
@@ -568,8 +639,7 @@ TEST(test_sign_rsa_pkcs1_and_pss)
 	char err[256];
 
 	memset(dg, 0xa5, sizeof(dg));
-	REQUIRE(load(k, make_cert(k, "c", NULL, NULL, "client"), err,
-	    sizeof(err)) == 0);
+	REQUIRE(load_own(k, err, sizeof(err)) == 0);
 	CHECK_EQ_INT(signer_sign(APISIGN_ALG_RSA_PKCS1, dg, 32, sig, &siglen,
 	    err, sizeof(err)), 0);
 	CHECK_EQ_INT(siglen, 256);
@@ -584,6 +654,7 @@ TEST(test_sign_rsa_pkcs1_and_pss)
 	CHECK_EQ_INT(signer_sign(APISIGN_ALG_RSA_PSS, dg, 48, sig, &siglen,
 	    err, sizeof(err)), -1);
 	signer_free();
+	EVP_PKEY_free(k);
 }
 
 TEST(test_sign_alg_must_fit_the_key)
@@ -596,8 +667,7 @@ TEST(test_sign_alg_must_fit_the_key)
 	CHECK_EQ_INT(signer_sign(APISIGN_ALG_ECDSA, dg, 32, sig, &siglen, err,
 	    sizeof(err)), -1);
 	CHECK_STR(err, "no client key is loaded");
-	REQUIRE(load(k, make_cert(k, "c", NULL, NULL, "client"), err,
-	    sizeof(err)) == 0);
+	REQUIRE(load_own(k, err, sizeof(err)) == 0);
 	siglen = sizeof(sig);
 	CHECK_EQ_INT(signer_sign(APISIGN_ALG_RSA_PSS, dg, 32, sig, &siglen,
 	    err, sizeof(err)), -1);
@@ -611,6 +681,7 @@ TEST(test_sign_alg_must_fit_the_key)
 	    -1);
 	CHECK_STR(err, "alg: unknown algorithm 99");
 	signer_free();
+	EVP_PKEY_free(k);
 }
 
 /* ---- the rate ----------------------------------------------------------- */
@@ -672,37 +743,68 @@ static pid_t
 signer_ec(int *fds, int n)
 {
 	EVP_PKEY *k = key_ec("P-256");
-	char *kp = key_pem(k);
-	char *cp = cert_pem(make_cert(k, "c", NULL, NULL, "client"));
+	X509 *x = make_cert(k, "c", NULL, NULL, "client");
+	char *kp = key_pem(k), *cp = cert_pem(x);
+	pid_t pid = signer_start(kp, cp, fds, n);
 
-	return signer_start(kp, cp, fds, n);
+	free(kp);
+	free(cp);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return pid;
 }
 
-/* 20 at once are signed, the 21st is refused at once */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * 20 at once are signed, the 21st is refused at once.  One token comes
+ * back every 200 ms: on a machine so slow (a memory checker) that the 20
+ * signatures took that long, what got through must still be within the
+ * burst plus the rate.
+ */
 TEST(test_channel_rate_limit)
 {
-	uint32_t id, status, i;
+	const uint32_t n = SIGNER_BURST + 10;
+	uint32_t id, status, i, signed_ = 0;
 	size_t siglen;
 	char err[256];
+	int64_t t0, dt;
 	pid_t pid;
-	int fd;
+	int fd, rate_refused = 0;
 
 	pid = signer_ec(&fd, 1);
-	for (i = 1; i <= SIGNER_BURST + 1; i++)
+	t0 = mono_ms();
+	for (i = 1; i <= n; i++)
 		send_sign(fd, i, APISIGN_ALG_ECDSA, 32);
-	for (i = 1; i <= SIGNER_BURST + 1; i++) {
+	for (i = 1; i <= n; i++) {
 		REQUIRE(read_sig(fd, &id, &status, &siglen, err,
 		    sizeof(err)) == 0);
 		CHECK_EQ_INT(id, i);
-		if (i <= SIGNER_BURST) {
+		if (i <= SIGNER_BURST)
 			CHECK_EQ_INT(status, SIGNER_ST_OK);
+		if (status == SIGNER_ST_OK) {
 			CHECK(siglen > 0);
+			signed_++;
 		} else {
 			CHECK_EQ_INT(status, SIGNER_ST_RATE);
 			CHECK_EQ_INT(siglen, 0);
 			CHECK(strncmp(err, "rate: ", 6) == 0);
+			rate_refused++;
 		}
+		if (i == SIGNER_BURST + 1 && mono_ms() - t0 < 1000 /
+		    SIGNER_RATE)
+			CHECK_EQ_INT(status, SIGNER_ST_RATE);
 	}
+	dt = mono_ms() - t0;
+	CHECK(rate_refused > 0);
+	CHECK(signed_ <= SIGNER_BURST + (uint32_t)(dt * SIGNER_RATE / 1000));
 	close(fd);
 	signer_stop(pid);
 }
@@ -746,15 +848,16 @@ TEST(test_channel_digest_refused_and_malformed)
 TEST(test_channel_replaced)
 {
 	EVP_PKEY *k = key_ec("P-256");
-	char *kp = key_pem(k), err[256];
-	char *cp = cert_pem(make_cert(k, "c", NULL, NULL, "client"));
+	X509 *x = make_cert(k, "c", NULL, NULL, "client");
+	char *kp = key_pem(k), *cp = cert_pem(x), err[256];
 	struct agentd env;
 	int a, b;
 	char c;
 
 	memset(&env, 0, sizeof(env));
 	REQUIRE((env.base = event_base_new()) != NULL);
-	CHECK_EQ_INT(signer_channel(&env, ROLE_WATCHER), -1);	/* no key */
+	/* no key: no channel */
+	CHECK_EQ_INT(signer_channel(&env, ROLE_WATCHER), -1);
 	REQUIRE(signer_load_key(kp, strlen(kp), cp, strlen(cp), err,
 	    sizeof(err)) == 0);
 	REQUIRE((a = signer_channel(&env, ROLE_WATCHER)) >= 0);
@@ -766,6 +869,10 @@ TEST(test_channel_replaced)
 	close(a);
 	close(b);
 	event_base_free(env.base);
+	free(kp);
+	free(cp);
+	X509_free(x);
+	EVP_PKEY_free(k);
 }
 
 /* ---- apisign_key -------------------------------------------------------- */
@@ -773,8 +880,8 @@ TEST(test_channel_replaced)
 TEST(test_apisign_key_refuses)
 {
 	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	char *cp = cert_pem(make_cert(ed, "e", NULL, NULL, "client"));
-	char err[256];
+	X509 *x = make_cert(ed, "e", NULL, NULL, "client");
+	char *cp = cert_pem(x), err[256];
 	int sv[2];
 
 	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
@@ -784,13 +891,19 @@ TEST(test_apisign_key_refuses)
 	CHECK(strstr(err, "not a PEM certificate") != NULL);
 	CHECK(apisign_key(-1, cp, strlen(cp), err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "no signer channel") != NULL);
+	close(sv[0]);
+	close(sv[1]);
+	free(cp);
+	X509_free(x);
+	EVP_PKEY_free(ed);
 }
 
 /* a signer that never answers: the signature fails after the timeout */
 TEST(test_apisign_timeout)
 {
 	EVP_PKEY *k = key_ec("P-256"), *ak;
-	char *cp = cert_pem(make_cert(k, "c", NULL, NULL, "client"));
+	X509 *x = make_cert(k, "c", NULL, NULL, "client");
+	char *cp = cert_pem(x);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t sig[256];
 	size_t siglen = sizeof(sig);
@@ -810,14 +923,19 @@ TEST(test_apisign_timeout)
 	    strstr(apisign_last_error(), "timed out") != NULL);
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(ak);
+	close(sv[0]);
+	close(sv[1]);
+	free(cp);
+	X509_free(x);
+	EVP_PKEY_free(k);
 }
 
 /* the key object refuses digests agentd would refuse, before asking */
 TEST(test_apisign_digest_support)
 {
-	EVP_PKEY *k = key_ec("P-256"), *ak;
-	char *cp = cert_pem(make_cert(k, "c", NULL, NULL, "client"));
-	char err[256];
+	EVP_PKEY *k = key_ec("P-256"), *ak, *other = key_ec("P-256");
+	X509 *x = make_cert(k, "c", NULL, NULL, "client");
+	char *cp = cert_pem(x), err[256];
 	int sv[2];
 
 	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
@@ -833,9 +951,31 @@ TEST(test_apisign_digest_support)
 	    NULL) != 1);
 	/* and it is the certificate's key, not another one */
 	CHECK(EVP_PKEY_eq(ak, k) == 1);
-	CHECK(EVP_PKEY_eq(ak, key_ec("P-256")) != 1);
+	CHECK(EVP_PKEY_eq(ak, other) != 1);
 	ERR_clear_error();
 	EVP_PKEY_free(ak);
+	close(sv[0]);
+	close(sv[1]);
+	free(cp);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(other);
+}
+
+#ifndef __has_feature
+#define __has_feature(x)	0
+#endif
+
+/* ASan and valgrind make system calls of their own (sigaltstack, ...) */
+static int
+under_a_checker(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+	return 1;
+#endif
+	return pre != NULL && strstr(pre, "vgpreload") != NULL;
 }
 
 /* ---- in the sandbox ----------------------------------------------------- */
@@ -856,6 +996,11 @@ TEST(test_handshake_in_sandbox)
 
 	if (geteuid() != 0) {
 		printf("# skip: the sandbox needs root\n");
+		return;
+	}
+	if (under_a_checker()) {
+		printf("# skip: the memory checker's own system calls are not "
+		    "in the sandbox's allowlist\n");
 		return;
 	}
 	pki_make(&ec, key_ec("P-256"));
@@ -889,4 +1034,6 @@ TEST(test_handshake_in_sandbox)
 	close(fd2);
 	signer_stop(pid1);
 	signer_stop(pid2);
+	pki_free(&ec);
+	pki_free(&rsa);
 }

@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "apiclient.h"
 #include "events.h"
 #include "evring.h"
 #include "ipc.h"
@@ -63,6 +64,7 @@ static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_PEER_CONNECT, IPC_F_FD, IPC_F_ANYSTATE, parent_peer },
 	{ MSG_STATUS_QUERY, 0, IPC_F_ANYSTATE, parent_query },
 	{ MSG_POD_EVENT, 0, IPC_F_ANYSTATE, pod_event },	/* manifests */
+	APICLIENT_PARENT_ROWS
 	WORKER_TEST_HOOK_ROW
 };
 
@@ -479,6 +481,8 @@ int
 main(int argc, char *argv[])
 {
 	worker_init(&env, ROLE_REPORTER, parent_tab, nitems(parent_tab));
+	if (env.conf.kubeconfig[0] != '\0')
+		apiclient_init();	/* OpenSSL, before the chroot */
 	worker_sandbox(&env.conf, env.role);
 	worker_run(&env);
 	return 0;
