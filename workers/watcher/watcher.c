@@ -527,8 +527,11 @@ main(int argc, char *argv[])
 #ifdef AGENTD_TEST_HOOKS
 	env.role_test_hook = watcher_test_hook;
 #endif
-	if (env.conf.kubeconfig[0] != '\0')
+	if (env.conf.kubeconfig[0] != '\0') {
 		apiclient_init();	/* OpenSSL, before the chroot */
+		/* until the API pods are listed, no set may stop them */
+		apisource_expect();
+	}
 	apiclient_on_ready(&env, api_ready);
 	worker_sandbox(&env.conf, env.role);
 	log_info("watching %s for node %s", env.conf.static_pod_path,
