@@ -149,3 +149,29 @@ def test_api_pods_kept_until_the_api_server_is_listed(testbuild_dir,
         assert running(local(a, "keep")) and cid(a, "keep") == keep
     finally:
         stop(a, kube_api)
+
+
+def test_a_refused_api_pod_is_audited_and_not_run(testbuild_dir,
+                                                  busybox_image, kube_api):
+    a = start(testbuild_dir, busybox_image, kube_api)
+    try:
+        bad = api_pod("bad")
+        bad["spec"]["imagePullSecrets"] = [{"name": "s"}]
+        kube_api.put("pods", bad)
+        kube_api.put("pods", api_pod("good"))
+        wait_running(a, "good")
+
+        def rejected():
+            return [r for r in a.audit_records()
+                    if r["action"] == "manifest.reject" and
+                    r["details"].get("file") == "api:default/bad"]
+        recs = wait_for(rejected, 20, what="the refusal audited")
+        assert recs[0]["details"]["field"] == "spec.imagePullSecrets"
+        assert local(a, "bad") is None
+        # a relist sees it again: refused once per version
+        kube_api.expire_watches()
+        kube_api.put("pods", api_pod("after"))
+        wait_running(a, "after")
+        assert len(rejected()) == 1
+    finally:
+        stop(a, kube_api)
