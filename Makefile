@@ -270,7 +270,10 @@ asan:
 	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) -m pytest -q -rfEs tests/test_unit.py --build=build-asan
 
 FUZZ_TARGETS	= $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_SRCS	= $(IPC_SRCS) $(COMMON_SRCS) $(CONFIG_SRCS) $(WATCHER_SRCS) \
+# (the watcher's pod sources need the API client and a worker: not here)
+FUZZ_SRCS	= $(IPC_SRCS) $(COMMON_SRCS) $(CONFIG_SRCS) \
+		  $(filter-out workers/watcher/apisource.c \
+		  workers/watcher/podsnap.c,$(WATCHER_SRCS)) workers/apihttp.c \
 		  agentd/signer.c \
 		  $(REPORTER_SRCS)
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
