@@ -24,17 +24,21 @@ LDFLAGS		+= -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 # is read (agentd.yaml by agentd and agentctl, manifests by the watcher),
 # libcrypto for the audit HMAC and the digests (static pod uids, images,
 # identities), libseccomp in the sandboxed workers (workers/sandbox.c),
-# libhttp_parser for the API server's HTTP responses in the watcher
-# (workers/watcher/apihttp.c); nothing uses libssl
+# libhttp_parser, libssl and libevent_openssl for the API server's HTTP
+# over TLS in the watcher and the reporter (workers/apiclient.c,
+# workers/apihttp.c)
 AGENTD_LIBS	= -levent -lcrypto -lcjson -lyaml
 AGENTCTL_LIBS	= -levent -lcrypto -lcjson -lyaml
-WATCHER_LIBS	= -levent -lcrypto -lcjson -lyaml -lseccomp -lhttp_parser
+WATCHER_LIBS	= -levent_openssl -levent -lssl -lcrypto -lcjson -lyaml -lseccomp \
+		  -lhttp_parser
 EXECUTOR_LIBS	= -levent -lcrypto -lcjson -lseccomp
-REPORTER_LIBS	= -levent -lcjson -lseccomp
+REPORTER_LIBS	= -levent_openssl -levent -lssl -lcrypto -lcjson -lseccomp \
+		  -lhttp_parser
 NOOP_LIBS	= -levent -lseccomp
 NETPARSE_LIBS	= -levent -lcjson -lseccomp
 # tests, tools, benchmarks and fuzz targets: the union
-LIBS		= -levent -lcrypto -lcjson -lseccomp -lyaml -lhttp_parser
+LIBS		= -levent_openssl -levent -lssl -lcrypto -lcjson -lseccomp -lyaml \
+		  -lhttp_parser
 
 MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 		  workers/executor/executor.c workers/reporter/reporter.c \
@@ -48,7 +52,8 @@ MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 IPC_SRCS	= $(wildcard ipc/*.c)
 COMMON_SRCS	= $(filter-out $(CONFIG_SRCS),$(wildcard common/*.c))
 CONFIG_SRCS	= common/config.c common/kubeconfig.c
-WORKER_SRCS	= workers/sandbox.c workers/worker.c
+WORKER_SRCS	= workers/sandbox.c workers/worker.c workers/apiclient.c \
+		  workers/apihttp.c workers/apisign.c
 AGENTD_SRCS	= $(filter-out $(MAINS),$(wildcard agentd/*.c))
 AGENTCTL_SRCS	= $(filter-out $(MAINS),$(wildcard agentctl/*.c))
 WATCHER_SRCS	= $(filter-out $(MAINS),$(wildcard workers/watcher/*.c))
@@ -89,7 +94,10 @@ TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 		  $(BUILD)/tests/tools/msgcatdoc $(BUILD)/tests/tools/configbin \
 		  $(BUILD)/tests/tools/apiwatch_decode \
 		  $(BUILD)/tests/tools/podpatch_diff \
-		  $(BUILD)/tests/tools/apireport_drive
+		  $(BUILD)/tests/tools/apiget \
+		  $(BUILD)/tests/tools/apisource_run \
+		  $(BUILD)/tests/tools/apireport_drive \
+		  $(BUILD)/tests/tools/watch_throughput
 
 # the compromised watcher of the system tests: only in the test build
 ifneq ($(findstring AGENTD_TEST_HOOKS,$(EXTRA_CFLAGS)),)
@@ -171,6 +179,19 @@ $(BUILD)/tests/tools/configbin: tests/tools/configbin.c $(LIB_CONFIG) $(LIB_COMM
 $(BUILD)/tests/tools/apiwatch_decode: tests/tools/apiwatch_decode.c $(LIB_WATCHER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
+# the watcher's API source against the test API server
+# (tests/test_apisource_live.py)
+$(BUILD)/tests/tools/apisource_run: tests/tools/apisource_run.c $(LIB_WATCHER) $(BASE_ARS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
+# bench/api_bench.py (a): watch events through decode, convert, encode, send
+$(BUILD)/tests/tools/watch_throughput: tests/tools/watch_throughput.c $(LIB_WATCHER) $(BASE_ARS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
+# the workers' API client against the test API server (tests/test_apiclient.py)
+$(BUILD)/tests/tools/apiget: tests/tools/apiget.c $(BASE_ARS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 # the reporter's pod status PATCH body between a test and the test API server
 $(BUILD)/tests/tools/podpatch_diff: tests/tools/podpatch_diff.c $(LIB_REPORTER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
@@ -262,6 +283,7 @@ FUZZ_TARGETS	= $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz
 # (not the reporter's API requests: they call the workers' API client,
 # which no fuzz target links)
 FUZZ_SRCS	= $(IPC_SRCS) $(COMMON_SRCS) $(CONFIG_SRCS) $(WATCHER_SRCS) \
+		  agentd/signer.c \
 		  $(filter-out workers/reporter/apinode.c \
 		  workers/reporter/apipods.c,$(REPORTER_SRCS))
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
@@ -393,5 +415,6 @@ bench: all $(BUILD)/bench/ipc_bench $(BUILD)/bench/audit_bench
 	$(BUILD)/bench/ipc_bench
 	$(BUILD)/bench/audit_bench
 	/usr/bin/python3 bench/pods_bench.py --build $(BUILD)
+	/usr/bin/python3 bench/api_bench.py --build $(BUILD)
 
 .PHONY: bench

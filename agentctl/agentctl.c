@@ -198,6 +198,24 @@ print_network(const cJSON *n)
 		    json_str(n, "cniConfDir"));
 }
 
+/* "api: https://HOST:PORT (token), N grants" or "api: none (standalone)" */
+static void
+print_api(const cJSON *a)
+{
+	const char *cred;
+
+	if (!cJSON_IsObject(a))
+		return;
+	if (strcmp(json_str(a, "mode"), "api") != 0) {
+		printf("api: none (standalone)\n");
+		return;
+	}
+	cred = json_str(a, "credentials");
+	printf("api: %s (%s), %.0f grants\n", json_str(a, "server"),
+	    strcmp(cred, "none") == 0 ? "no credentials" : cred,
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(a, "grants")));
+}
+
 static int
 cmd_status(int argc, char **argv)
 {
@@ -230,6 +248,7 @@ cmd_status(int argc, char **argv)
 	if (cJSON_IsString(p) && p->valuestring[0] != '\0')
 		printf("storage driver: %s\n", p->valuestring);
 	print_network(cJSON_GetObjectItem(root, "network"));
+	print_api(cJSON_GetObjectItem(root, "api"));
 	cJSON_Delete(root);
 	free(text);
 	return 0;

@@ -86,6 +86,8 @@ void	 supervise_chan_error(struct ipc_chan *, const char *, void *);
 struct worker *supervise_worker(struct agentd *, enum proc_role);
 /* forward a request to a worker; replies come back by id to the caller */
 int	 supervise_forward(struct agentd *, enum proc_role, struct ipc_msg *);
+/* a protocol violation: the worker is killed, audited and restarted */
+void	 supervise_violation(struct agentd *, struct worker *, const char *);
 
 /* control.c */
 int	 control_init(struct agentd *);
@@ -139,6 +141,73 @@ int	 cniwatch_init(struct agentd *);
 int	 cniwatch_ready(void);	/* a CNI configuration is loaded */
 struct cJSON;
 void	 cniwatch_status(struct cJSON *);	/* agentctl status "network" */
+
+/*
+ * apigrant.c: API mode in agentd.  At start the kubeconfig (root, before
+ * any worker runs); then each watcher and reporter that says hello gets
+ * the server and the trust material (MSG_API_CREDS) and, with a client
+ * key, its signer channel (MSG_API_SIGNER); each MSG_API_CONNECT is a
+ * socket agentd connects, to the kubeconfig's server only, and passes
+ * back, or a reason why not.  Every grant and failure is audited
+ * (api.connect); requests past the bounds are refused, counted and
+ * audited at most once a minute.
+ */
+#define APIGRANT_MAX_INPROGRESS	4	/* connects under way, per worker */
+#define APIGRANT_MAX_PER_WINDOW	60	/* requests admitted per window */
+#define APIGRANT_WINDOW_S	60	/* ... and for the refusal summary */
+#define APIGRANT_TIMEOUT_MS	10000	/* one request, all its addresses */
+#define APIGRANT_ADDR_MIN_MS	2000	/* an address gets at least this */
+#define APIGRANT_MAX_ADDRS	8	/* addresses of the host tried */
+#define APIGRANT_REFUSED_TOO_MANY "too many connection requests"
+
+struct worker;
+struct cJSON;
+/* 0 (standalone too), or -1 and why, naming the file and the field */
+int	 apigrant_init(struct agentd *, char *err, size_t errlen);
+int	 apigrant_on(void);
+void	 apigrant_worker_up(struct agentd *, struct worker *);
+void	 apigrant_worker_gone(struct agentd *, struct worker *);
+int	 apigrant_connect(struct ipc_chan *, struct ipc_msg *, void *);
+void	 apigrant_status(struct cJSON *);	/* agentctl status "api" */
+void	 apigrant_cleanup(void);
+
+/*
+ * apilimit.c, the pure parts of apigrant.c (unit tested).  A sliding
+ * window: at most APIGRANT_MAX_PER_WINDOW admissions in any
+ * APIGRANT_WINDOW_S seconds.
+ */
+struct apirate {
+	int64_t		 t[APIGRANT_MAX_PER_WINDOW];	/* admissions, a ring */
+	size_t		 next;
+	size_t		 n;
+};
+/* 1: admitted at now (and counted), 0: over the bound */
+int	 apirate_admit(struct apirate *, int64_t now_s);
+/*
+ * Refusals: the first is reported at once, later ones are counted and
+ * reported together once APIGRANT_WINDOW_S has passed since the last
+ * report, so that a worker cannot make agentd write more than one
+ * record a window.
+ */
+struct apirefusals {
+	uint64_t	 pending;	/* counted, not reported yet */
+	int64_t		 last_report;
+	int		 reported;	/* last_report is set */
+};
+/* one more refusal: 1 and *count to report now, 0: counted for later */
+int	 apirefusal_note(struct apirefusals *, int64_t now_s,
+	    uint64_t *count);
+/* the summary is due: 1 and *count; 0: nothing to report yet */
+int	 apirefusal_due(struct apirefusals *, int64_t now_s, uint64_t *count);
+/* seconds until the summary of what is pending is due (>= 0); -1 none */
+int64_t	 apirefusal_wait(const struct apirefusals *, int64_t now_s);
+struct sockaddr;
+/* "192.0.2.1:6443", "[2001:db8::1]:6443"; "?" for another family */
+void	 apigrant_addrstr(const struct sockaddr *, char *, size_t);
+/* https://HOST:PORT with an IPv6 literal in brackets */
+void	 apigrant_url(const char *host, uint16_t port, char *, size_t);
+/* the time an address of n left gets out of remaining_ms (>= 1) */
+int64_t	 apigrant_attempt_ms(int64_t remaining_ms, unsigned left);
 
 /* notify.c: sd_notify(3) without libsystemd */
 void	 notify_init(struct agentd *);

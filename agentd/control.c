@@ -224,6 +224,7 @@ ctl_status(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	cJSON_AddBoolToObject(root, "auditFailing", agentd_env->audit_failed);
 	add_storage_driver(root);
 	cniwatch_status(root);
+	apigrant_status(root);
 	arr = cJSON_AddArrayToObject(root, "processes");
 	add_proc(arr, "agentd", getpid(), 0, "running");
 	supervise_foreach(agentd_env, status_worker, arr);

@@ -339,6 +339,31 @@ check_config(const char *path, struct agentd_config *c)
 	return 0;
 }
 
+/*
+ * API mode's kubeconfig, read as root before any worker runs.  A bad one
+ * is one line naming the file and the field, an audit record, and no
+ * start: agentd must not run half configured (the watcher would see only
+ * static pods and the node would look healthy but join nothing).
+ */
+static void
+load_kubeconfig(struct agentd *env)
+{
+	char err[2048], details[CONFIG_MAX_PATH + 64];
+
+	if (apigrant_init(env, err, sizeof(err)) == 0) {
+		if (apigrant_on())
+			log_info("API mode: kubeconfig %s",
+			    env->conf.kubeconfig);
+		return;
+	}
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "kubeconfig",
+	    env->conf.kubeconfig);
+	agentd_audit_event(env, "agentd", "config.load", details, "failed",
+	    err);
+	fatalx("%s", err);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -367,6 +392,13 @@ main(int argc, char *argv[])
 	if (check_config(conffile, &env.conf) == -1)
 		exit(1);
 	if (noaction) {
+		char err[2048];
+
+		if (apigrant_init(&env, err, sizeof(err)) == -1) {
+			fprintf(stderr, "agentd: %s\n", err);
+			exit(1);
+		}
+		apigrant_cleanup();
 		fprintf(stderr, "configuration OK\n");
 		exit(0);
 	}
@@ -379,6 +411,7 @@ main(int argc, char *argv[])
 	nodeip_resolve(&env.conf);
 	prepare_dirs(&env.conf);
 	open_audit(&env);
+	load_kubeconfig(&env);
 	if ((env.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	notify_init(&env);
@@ -406,6 +439,7 @@ main(int argc, char *argv[])
 	    env.conf.path);
 	event_base_dispatch(env.base);
 	control_cleanup(&env);
+	apigrant_cleanup();
 	agentd_audit_event(&env, "agentd", "agentd.stop", NULL, "ok", NULL);
 	audit_close(env.audit);
 	log_info("agentd stopped");

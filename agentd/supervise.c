@@ -60,6 +60,7 @@ static const struct ipc_dispatch watcher_tab[] = {
 	{ MSG_MANIFEST_REJECT, 0, ST_UP, watcher_reject },
 	{ MSG_MANIFEST_DONE, 0, ST_UP, watcher_done },
 	{ MSG_PEER_FAULT, 0, ST_UP, worker_peer_fault },
+	{ MSG_API_CONNECT, 0, ST_UP, apigrant_connect },
 };
 
 static const struct ipc_dispatch executor_tab[] = {
@@ -76,6 +77,7 @@ static const struct ipc_dispatch reporter_tab[] = {
 	{ MSG_REPLY_CHUNK, 0, ST_UP, worker_reply },
 	{ MSG_REPLY_END, 0, ST_UP, worker_reply },
 	{ MSG_PEER_FAULT, 0, ST_UP, worker_peer_fault },
+	{ MSG_API_CONNECT, 0, ST_UP, apigrant_connect },
 };
 
 static const struct ipc_dispatch audit_tab[] = {
@@ -388,6 +390,13 @@ kill_worker(struct agentd *env, struct worker *w, const char *why)
 	end_worker(env, w, "worker.protocol_violation", why);
 }
 
+/* for a handler elsewhere that knows better than "malformed X" */
+void
+supervise_violation(struct agentd *env, struct worker *w, const char *why)
+{
+	kill_worker(env, w, why);
+}
+
 /*
  * A stopped (SIGSTOP) or wedged sandboxed worker answers no ping; SIGKILL
  * ends it even while stopped, and supervise_reap restarts it.
@@ -445,6 +454,8 @@ worker_up(struct agentd *env, struct worker *w)
 	const struct proc_desc *p;
 	struct worker *o;
 
+	/* an API worker's credentials come before anything else */
+	apigrant_worker_up(env, w);
 	WORKER_FOREACH(env, p, o)
 		if (o != w && o->state == WORKER_UP &&
 		    proc_peers(w->role, o->role))
@@ -639,6 +650,7 @@ worker_gone(struct agentd *env, struct worker *w, int status)
 	w->chan = w->audit_chan = NULL;
 	w->state = WORKER_DOWN;
 	control_worker_gone(env, w->role);
+	apigrant_worker_gone(env, w);
 	snprintf(pid, sizeof(pid), "%d", (int)w->pid);
 	details[0] = '\0';
 	auditfmt_details_add(details, sizeof(details), "pid", pid);

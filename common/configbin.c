@@ -92,6 +92,8 @@ const struct config_field config_fields[] = {
 	    OS(policy.forbidden_host_ports), 0, CONFIG_MAX_PORT_RANGES, 1 },
 	{ "maxPods",		45, CFG_UINT,	FB(max_pods, 1,
 	    CONFIG_MAX_MAX_PODS) },
+	{ "kubeconfig",		46, CFG_PATH,	FO(kubeconfig) },
+	{ "allowInsecureAPIServer", 47, CFG_BOOL, F(allow_insecure_api) },
 #ifdef AGENTD_TEST_HOOKS
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },

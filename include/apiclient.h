@@ -42,6 +42,9 @@ struct worker_env;
 					   Ed25519 key signs the whole
 					   transcript) */
 
+/* before the sandbox: OpenSSL set up without its config file */
+void	apiclient_init(void);
+
 /* the rows every API worker adds to its parent dispatch table */
 int	apiclient_creds(struct ipc_chan *, struct ipc_msg *, void *);
 int	apiclient_signer(struct ipc_chan *, struct ipc_msg *, void *);
@@ -106,7 +109,11 @@ struct apiclient *apiclient_new(const char *name);
  * path): nothing is called then.
  */
 int	apiclient_request(struct apiclient *, const struct apiclient_req *);
-/* end the connection; queued and running requests get status 0 */
+/*
+ * End the connection; queued and running requests get status 0.  May be
+ * called from any callback (from a stream callback it takes effect when
+ * that returns); apiclient_free not from the connection's own callbacks.
+ */
 void	apiclient_reset(struct apiclient *, const char *why);
 void	apiclient_free(struct apiclient *);
 /* requests queued or running */

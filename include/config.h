@@ -101,6 +101,13 @@ struct agentd_config {
 	 * agentd.yaml key: the workers' copy, so that they need no socket.
 	 */
 	char		 node_ips[CONFIG_MAX_IPLIST];
+	/*
+	 * API mode: the kubeconfig agentd reads at start ("" = standalone,
+	 * static pods only), and whether its insecure-skip-tls-verify may
+	 * be honoured (default 0: such a kubeconfig is refused)
+	 */
+	char		 kubeconfig[CONFIG_MAX_PATH];
+	int		 allow_insecure_api;
 #ifdef AGENTD_TEST_HOOKS
 	/* the upgrade tests' podwire layout (podwire_test_layout) */
 	int		 test_podwire_bump;	/* testPodwireVersionBump */

@@ -58,7 +58,7 @@ enum msg_type {
 				   next scan only after this */
 
 	/* watcher -> executor: the desired pod set, level triggered */
-	MSG_PODSET_BEGIN = 40,	/* u32 generation */
+	MSG_PODSET_BEGIN = 40,	/* u32 generation, u32 flags (PODSET_F_*) */
 	MSG_POD_SPEC,		/* pod (podwire) */
 	MSG_PODSET_END,		/* u32 generation, u32 pods */
 
@@ -150,6 +150,15 @@ enum msg_type {
 };
 
 /* bounds of the static manifest directory as agentd hands it over */
+/*
+ * MSG_PODSET_BEGIN flags.  API_UNSYNCED: the API source has not listed
+ * yet (kubelet's sourcesReady): a pod with source "api", or one adopted
+ * whose source is not known, that is missing from this set is kept, not
+ * stopped.  Never set without API mode.
+ */
+#define PODSET_F_API_UNSYNCED	0x01
+#define PODSET_F_ALL		0x01
+
 #define MANIFEST_MAX_BYTES	(512 * 1024)	/* one file */
 #define MANIFEST_MAX_FILES	512
 #define MANIFEST_MAX_NAME	255

@@ -28,6 +28,9 @@ enum proc_user {
 #define PROC_F_PING_EXEMPT	0x02	/* blocks in runtime calls: a missed
 					   ping does not end it */
 #define PROC_F_TEST_ONLY	0x04	/* test builds, AGENTD_TEST_ROLES */
+#define PROC_F_API		0x08	/* in API mode: gets the credentials,
+					   may ask for sockets to the API
+					   server, runs under SANDBOX_API */
 
 struct proc_desc {
 	enum proc_role		 role;

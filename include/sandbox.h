@@ -12,7 +12,9 @@ enum sandbox_profile {
 	SANDBOX_REPORTER,
 	SANDBOX_EXECUTOR,
 	SANDBOX_NOOP,		/* test builds: the smallest allowlist */
-	SANDBOX_NETPARSE	/* worker_allow and nothing else */
+	SANDBOX_NETPARSE,	/* worker_allow and nothing else */
+	SANDBOX_API		/* the watcher and the reporter in API mode:
+				   TLS over a granted socket */
 };
 
 struct agentd_config;

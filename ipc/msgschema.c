@@ -57,7 +57,7 @@ const struct msg_schema msg_schemas[] = {
 
 	/* the desired pod set */
 	{ MSG_PODSET_BEGIN, "PODSET_BEGIN", WAT, EXE, MSGCHAN_PEER, 0,
-	    F(U32("generation")) },
+	    F(U32("generation"), U32("flags")) },
 	{ MSG_POD_SPEC, "POD_SPEC", WAT, EXE, MSGCHAN_PEER, 0,
 	    F({ MSGF_POD, "pod", 0 }) },
 	{ MSG_PODSET_END, "PODSET_END", WAT, EXE, MSGCHAN_PEER, 0,

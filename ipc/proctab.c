@@ -13,7 +13,7 @@
 
 const struct proc_desc proc_table[] = {
 	{ ROLE_WATCHER, "watcher", "agentd-watcher", PROC_USER_PRIVSEP,
-	    SANDBOX_WATCHER, ROLEBIT(ROLE_EXECUTOR), 0 },
+	    SANDBOX_WATCHER, ROLEBIT(ROLE_EXECUTOR), PROC_F_API },
 	/* before the executor: up for its first pod network */
 	{ ROLE_NETPARSE, "netparse", "agentd-netparse", PROC_USER_PRIVSEP,
 	    SANDBOX_NETPARSE, ROLEBIT(ROLE_EXECUTOR), 0 },
@@ -22,7 +22,7 @@ const struct proc_desc proc_table[] = {
 	    ROLEBIT(ROLE_NETPARSE),
 	    PROC_F_AUDIT_CHAN | PROC_F_PING_EXEMPT },
 	{ ROLE_REPORTER, "reporter", "agentd-reporter", PROC_USER_REPORTER,
-	    SANDBOX_REPORTER, 0, 0 },
+	    SANDBOX_REPORTER, 0, PROC_F_API },
 #ifdef AGENTD_TEST_HOOKS
 	/* the dummy role of tests/system/test_proctab.py: this row, its
 	   enum value and workers/noop/noop.c are all it takes */

@@ -69,6 +69,16 @@ static const int sorter_allow[] = {
  * softly (libc may look for /etc/localtime and the like, and the chroot is
  * empty anyway), everything else not listed kills the process.
  */
+/*
+ * TLS to the API server on a socket agentd connected: what the sorting
+ * workers have, plus what the socket needs and no way to make another
+ * (no socket, connect, bind or accept: a compromised TLS stack can talk
+ * only to the one server agentd chose).
+ */
+static const int api_allow[] = {
+	SCMP_SYS(sysinfo),
+};
+
 static const int worker_enosys[] = {
 	SCMP_SYS(clone3), SCMP_SYS(openat2), SCMP_SYS(statx),
 	SCMP_SYS(rseq),
@@ -158,6 +168,7 @@ static const struct seccomp_profile {
 	{ SANDBOX_NOOP,		NULL, 0 },
 	/* JSON in, IPC out: it sorts nothing, opens nothing */
 	{ SANDBOX_NETPARSE,	NULL, 0 },
+	{ SANDBOX_API,		LIST(api_allow) },
 };
 
 static const struct seccomp_profile *
@@ -340,6 +351,15 @@ sandbox_check_started_by_agentd(const char *role)
 		fatalx("agentd-%s is started by agentd, not by hand", role);
 }
 
+/* a row's profile; the API workers' own one when API mode is on */
+static enum sandbox_profile
+worker_profile(const struct agentd_config *conf, const struct proc_desc *p)
+{
+	if ((p->flags & PROC_F_API) && conf->kubeconfig[0] != '\0')
+		return SANDBOX_API;
+	return p->seccomp;
+}
+
 void
 worker_sandbox(const struct agentd_config *conf, enum proc_role role)
 {
@@ -356,12 +376,12 @@ worker_sandbox(const struct agentd_config *conf, enum proc_role role)
 		break;
 	case PROC_USER_PRIVSEP:
 		sandbox_enter(conf->privsep_user, conf->privsep_chroot,
-		    p->seccomp);
+		    worker_profile(conf, p));
 		break;
 	case PROC_USER_REPORTER:
 		/* its own uid: the watcher cannot signal, trace or stop it */
 		sandbox_enter(conf->reporter_user, conf->privsep_chroot,
-		    p->seccomp);
+		    worker_profile(conf, p));
 		break;
 	}
 }

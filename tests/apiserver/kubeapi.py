@@ -158,6 +158,7 @@ class KubeAPI:
         self.faults = []                    # [(method, path regex, n, ...)]
         self.requests = collections.deque(maxlen=REQUEST_LOG)
         self.conns = set()
+        self.connections = 0    # accepted so far (tests count reuse)
         self.httpd = None
         self.thread = None
         self.admin_token = self.add_token("admin", ["system:masters"])
@@ -1232,6 +1233,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.raw = self.request
         with api.cond:
             api.conns.add(self.raw)
+            api.connections += 1
         super().setup()
 
     def handle(self):

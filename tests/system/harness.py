@@ -405,3 +405,140 @@ def actions(a):
             for r in a.audit_records()]
 
 
+
+
+# ---- API mode (issue 12) ----
+
+API_CLEANUP_TIMEOUT = 60
+
+
+class ApiAgentd(Agentd):
+    """agentd in API mode: `kubeconfig:` in its config names a kubeconfig
+    of the test API server API (tests/apiserver/, fixture kube_api) for
+    node NODE: the node's client certificate, or with use_token its
+    bearer token, or KUBECONFIG as given (a wrong one, say).  Static pods
+    keep working beside the API's.
+
+    cleanup() deletes the node's API pods through the server and waits
+    until agentd has stopped their containers (and the manifests' pods)
+    before it stops agentd; an API server a test stopped is started again
+    for that.  What is still there after API_CLEANUP_TIMEOUT goes by hand
+    (force_cleanup), as for every instance."""
+
+    def __init__(self, build, api, node="testnode", use_token=False,
+                 kubeconfig=None, extra_config=None, **kw):
+        self.api = api
+        self.node = node
+        self.kubeconfig = kubeconfig or api.node_kubeconfig(
+            node, use_token=use_token)
+        cfg = {"nodeName": node, "kubeconfig": self.kubeconfig}
+        cfg.update(extra_config or {})
+        super().__init__(build, extra_config=cfg, **kw)
+
+    # ---- the server's view ----
+    def admin(self):
+        return self.api.client(admin=True)
+
+    def api_pods(self):
+        """The node's pods as the server has them (mirror pods too)."""
+        r = self.admin().get("/api/v1/pods",
+                             fieldSelector=f"spec.nodeName={self.node}")
+        if r.code != 200:
+            raise RuntimeError(f"list pods: {r}")
+        return r.json()["items"]
+
+    def api_pod(self, name, ns="default"):
+        return self.api.get("pods", ns, name)
+
+    def kubectl_pod(self, name, ns="default"):
+        """`kubectl get pod NAME -o json`, or None if it is not found."""
+        r = self.api.kubectl("get", "pod", name, "-n", ns, "-o", "json",
+                             check=False)
+        if r.returncode != 0:
+            if "NotFound" in r.stderr or "not found" in r.stderr:
+                return None
+            raise AssertionError(f"kubectl get pod {name}: {r.stderr}")
+        return json.loads(r.stdout)
+
+    def local_pod(self, name, ns="default"):
+        """The pod as agentd runs it (agentctl get pods)."""
+        return self.pod(ns, name)
+
+    # ---- teardown ----
+    def _delete_api_pods(self):
+        c = self.admin()
+        for p in self.api_pods():
+            m = p["metadata"]
+            if "kubernetes.io/config.mirror" in m.get("annotations", {}):
+                continue	# agentd removes its mirror pods itself
+            if m.get("deletionTimestamp"):
+                continue
+            c.delete(f"/api/v1/namespaces/{m['namespace']}/pods/"
+                     f"{m['name']}")
+
+    def cleanup(self):
+        try:
+            if self.proc is not None and self.proc.poll() is None:
+                try:
+                    if self.api.httpd is None:
+                        self.api.start()
+                    self._delete_api_pods()
+                except Exception:
+                    pass
+                for f in os.listdir(self.pods):
+                    os.unlink(os.path.join(self.pods, f))
+                try:
+                    wait_for(lambda: not self.pods_json()["items"],
+                             API_CLEANUP_TIMEOUT, interval=0.2,
+                             what="API and static pods stopped")
+                except Exception:
+                    pass
+                self.stop()
+        finally:
+            self.force_cleanup()
+            if os.environ.get("AGENTD_KEEP_TEST_DIRS") is None:
+                shutil.rmtree(self.top, ignore_errors=True)
+
+
+def start_api_agentd(build, image, api, **kw):
+    """An ApiAgentd with the busybox image imported (start=True only)."""
+    a = ApiAgentd(build, api, **kw)
+    try:
+        a.agentctl("image", "import", image, "busybox")
+    except Exception:
+        a.cleanup()
+        raise
+    return a
+
+
+def api_pod(name, script, node="testnode", restart="Always", grace=1,
+            ns="default", labels=None, spec=None, ctr=None):
+    """A Pod object bound to NODE (spec.nodeName, as the scheduler binds
+    it) running SCRIPT in busybox; SPEC and CTR are merged into the pod's
+    spec and its container."""
+    c = {"name": "c", "image": "busybox", "imagePullPolicy": "Never",
+         "command": ["sh", "-c", script]}
+    c.update(ctr or {})
+    s = {"nodeName": node, "restartPolicy": restart,
+         "terminationGracePeriodSeconds": grace, "containers": [c]}
+    s.update(spec or {})
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns,
+                         "labels": labels or {"app": name}},
+            "spec": s}
+
+
+def runtime_ids(a):
+    """The ids of the containers the runtime has under agentd's root."""
+    r = subprocess.run(["runc", "--root", a.runtime_root(), "list", "-q"],
+                       capture_output=True, text=True)
+    return sorted(r.stdout.split())
+
+
+def local_container_ids(a):
+    out = []
+    for p in a.pods_json()["items"]:
+        for c in p["status"].get("containerStatuses") or []:
+            if "running" in c.get("state", {}) and c.get("containerID"):
+                out.append(c["containerID"].split("://", 1)[1])
+    return sorted(out)

@@ -150,31 +150,32 @@ out:
 	return 0;
 }
 
+/* the whole request, as apiclient.c writes it around apireq's path */
 static int
 request(int watch, int argc, char *argv[])
 {
 	struct apireq r;
-	char err[APIWATCH_ERROR_MAX], *text;
-	size_t len;
+	char err[APIWATCH_ERROR_MAX], *path;
 
 	if (argc < 5 || (watch && argc < 7))
 		return 2;
 	memset(&r, 0, sizeof(r));
-	r.host = argv[2];
 	r.node = argv[3];
-	r.token = argv[4][0] != '\0' ? argv[4] : NULL;
-	r.version = "test";
 	r.resource_version = argc > 5 ? argv[5] : NULL;
 	if (watch)
 		r.timeout_seconds = (unsigned)strtoul(argv[6], NULL, 10);
-	text = watch ? apireq_watch(&r, &len, err, sizeof(err)) :
-	    apireq_list(&r, &len, err, sizeof(err));
-	if (text == NULL) {
+	path = watch ? apireq_watch(&r, err, sizeof(err)) :
+	    apireq_list(&r, err, sizeof(err));
+	if (path == NULL) {
 		fprintf(stderr, "apiwatch_decode: %s\n", err);
 		return 1;
 	}
-	fwrite(text, 1, len, stdout);
-	free(text);
+	printf("GET %s HTTP/1.1\r\nHost: %s\r\nAccept: application/json\r\n"
+	    "User-Agent: agentd/test\r\n", path, argv[2]);
+	if (argv[4][0] != '\0')
+		printf("Authorization: Bearer %s\r\n", argv[4]);
+	printf("\r\n");
+	free(path);
 	return 0;
 }
 

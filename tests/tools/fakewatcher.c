@@ -28,6 +28,20 @@
  *			hash of the manifest), so that an edited manifest
  *			arrives as the same pod with a changed spec (issue 9,
  *			item 4: tests/system/test_identity.py)
+ *	apiconnect N	N MSG_API_CONNECT, at most APIGRANT_MAX_INPROGRESS
+ *			unanswered at a time (issue 12: test_apigrant.py)
+ *	apiburst N	N MSG_API_CONNECT at once
+ *
+ * In API mode it accepts MSG_API_CREDS and MSG_API_SIGNER and logs them;
+ * each MSG_API_SOCKET is logged with its fd, which it keeps open (the
+ * test finds the connection's peer through /proc), each MSG_API_REFUSED
+ * with its error.  An API attack runs once per attack file content, in
+ * standalone mode too (where asking is a protocol violation).
+ *	api		not an attack: every real pod whose name starts
+ *			with "api" has source "api", as if the API server
+ *			had sent it (issue 12: tests/system/test_podsources.py)
+ *	api-unsynced	the same, and every set says PODSET_F_API_UNSYNCED:
+ *			the API source has not listed yet
  *
  * Attack pods are shallow copies of the first real pod with their
  * identity replaced, so they need one manifest in the directory.
@@ -40,6 +54,7 @@
 #include "auditfmt.h"
 #include "ipc.h"
 #include "log.h"
+#include "msgschema.h"
 #include "manifest.h"
 #include "pod.h"
 #include "sandbox.h"
@@ -55,6 +70,8 @@
 #define FLOOD_ANNOTS	60		/* of POD_MAX_META */
 #define FLOOD_VALUE	(16 * 1024 - 1)	/* POD_MAX_ANNOT_VALUE - 1 */
 #define FIXED_UID_HEX	32		/* of the sha256 of "ns/name" */
+#define API_INFLIGHT	4		/* APIGRANT_MAX_INPROGRESS */
+#define API_KEEP_FDS	256		/* granted sockets kept open */
 
 static struct worker_env	 env;
 static struct pod		 pods[MAX_FAKE_PODS];
@@ -63,11 +80,21 @@ static struct pod		 next[MAX_FAKE_PODS];	/* the scan under way */
 static char			 attack[64], attack_next[64];
 static uint32_t			 scan_gen, podset_gen;
 static int			 have_scan;
+/* API mode */
+static char			 api_attack[64];	/* the one run */
+static unsigned long		 api_want, api_sent, api_answered;
+static int			 api_fds[API_KEEP_FDS];
+static size_t			 api_nfds;
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_begin(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_file(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_end(struct ipc_chan *, struct ipc_msg *, void *);
+static void	api_attack_start(void);
+static int	api_creds_msg(struct ipc_chan *, struct ipc_msg *, void *);
+static int	api_signer_msg(struct ipc_chan *, struct ipc_msg *, void *);
+static int	api_socket_msg(struct ipc_chan *, struct ipc_msg *, void *);
+static int	api_refused_msg(struct ipc_chan *, struct ipc_msg *, void *);
 
 static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_PING, 0, IPC_F_ANYSTATE, worker_ping },
@@ -76,6 +103,12 @@ static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_MANIFEST_BEGIN, 0, ST_IDLE, parent_begin },
 	{ MSG_MANIFEST_FILE, 0, ST_RUNNING, parent_file },
 	{ MSG_MANIFEST_END, 0, ST_RUNNING, parent_end },
+	/* the rows of APICLIENT_PARENT_ROWS, with the fake's handlers */
+	{ MSG_API_CREDS, IPC_F_ONCE, IPC_F_ANYSTATE, api_creds_msg },
+	{ MSG_API_SIGNER, IPC_F_FD | IPC_F_ONCE, IPC_F_ANYSTATE,
+	    api_signer_msg },
+	{ MSG_API_SOCKET, IPC_F_FD, IPC_F_ANYSTATE, api_socket_msg },
+	{ MSG_API_REFUSED, 0, IPC_F_ANYSTATE, api_refused_msg },
 	WORKER_TEST_HOOK_ROW
 };
 
@@ -236,6 +269,8 @@ send_podset(void)
 	podset_gen++;
 	ipc_msg_init(&m, MSG_PODSET_BEGIN, podset_gen);
 	ipc_put_u32(&m, podset_gen);
+	ipc_put_u32(&m, strcmp(attack, "api-unsynced") == 0 ?
+	    PODSET_F_API_UNSYNCED : 0);
 	if (to_executor(&m) == -1)
 		return;
 	for (i = 0; i < npods; i++)
@@ -269,6 +304,23 @@ fix_uids(void)
 			fatal("asprintf");
 		free(pods[i].uid);
 		pods[i].uid = uid;
+	}
+}
+
+/* api, api-unsynced: the pods named api* came from the API server */
+static void
+api_sources(void)
+{
+	size_t i;
+	char *src;
+
+	for (i = 0; i < npods; i++) {
+		if (strncmp(pods[i].name, "api", 3) != 0)
+			continue;
+		if ((src = strdup("api")) == NULL)
+			fatal("strdup");
+		free(pods[i].source);
+		pods[i].source = src;
 	}
 }
 
@@ -336,12 +388,129 @@ parent_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		log_warnx("fake: attack %s", attack);
 	if (strcmp(attack, "fixeduid") == 0)
 		fix_uids();
+	if (strncmp(attack, "api", 3) == 0)
+		api_sources();
 	have_scan = 1;
 	send_podset();
+	api_attack_start();
 	/* the set is queued (the fake does not pace it): agentd may scan on */
 	ipc_msg_init(&done, MSG_MANIFEST_DONE, 0);
 	ipc_put_u32(&done, gen);
 	ipc_send(env.parent, &done);
+	return 0;
+}
+
+/* ---- API mode ---- */
+
+static void
+api_send_connect(void)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, MSG_API_CONNECT, 0);
+	ipc_put_u32(&m, (uint32_t)++api_sent);
+	ipc_send(env.parent, &m);
+}
+
+/* apiconnect: keep API_INFLIGHT asked; apiburst: ask for all at once */
+static void
+api_pump(void)
+{
+	int burst = strncmp(api_attack, "apiburst ", 9) == 0;
+
+	while (api_sent < api_want &&
+	    (burst || api_sent - api_answered < API_INFLIGHT))
+		api_send_connect();
+}
+
+static void
+api_attack_start(void)
+{
+	unsigned long n;
+	const char *arg;
+
+	if (strncmp(attack, "apiconnect ", 11) == 0)
+		arg = attack + 11;
+	else if (strncmp(attack, "apiburst ", 9) == 0)
+		arg = attack + 9;
+	else
+		return;
+	/* without MSG_API_CREDS too: agentd must end it for asking */
+	if (strcmp(attack, api_attack) == 0 ||
+	    (n = strtoul(arg, NULL, 10)) == 0)
+		return;
+	memcpy(api_attack, attack, sizeof(api_attack));
+	log_warnx("fake: asking for %lu API connections", n);
+	api_want = api_sent + n;
+	api_pump();
+}
+
+static int
+api_creds_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char host[MSGB_API_HOST + 1], sni[MSGB_API_HOST + 1];
+	char token[MSGB_API_TOKEN + 1];
+	const uint8_t *ca, *cert;
+	size_t ca_len, cert_len;
+	uint32_t port, flags;
+
+	if (ipc_get_str(m, host, sizeof(host)) == -1 ||
+	    ipc_get_u32(m, &port) == -1 ||
+	    ipc_get_str(m, sni, sizeof(sni)) == -1 ||
+	    ipc_get_u32(m, &flags) == -1 ||
+	    ipc_get_bytes_ref(m, &ca, MSGB_API_PEM, &ca_len) == -1 ||
+	    ipc_get_bytes_ref(m, &cert, MSGB_API_PEM, &cert_len) == -1 ||
+	    ipc_get_str(m, token, sizeof(token)) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	log_warnx("fake: api creds host=%s port=%u flags=%u ca=%zu cert=%zu "
+	    "token=%zu", host, (unsigned)port, (unsigned)flags, ca_len,
+	    cert_len, strlen(token));
+	return 0;
+}
+
+static int
+api_signer_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	if (ipc_get_end(m) == -1)
+		return -1;
+	log_warnx("fake: api signer fd=%d", m->fd);
+	close(ipc_take_fd(m));
+	return 0;
+}
+
+static int
+api_socket_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	uint32_t id;
+	int fd;
+
+	if (ipc_get_u32(m, &id) == -1 || ipc_get_end(m) == -1)
+		return -1;
+	fd = ipc_take_fd(m);
+	log_warnx("fake: api socket id=%u fd=%d", (unsigned)id, fd);
+	if (api_nfds < API_KEEP_FDS)
+		api_fds[api_nfds++] = fd;
+	else
+		close(fd);
+	api_answered++;
+	api_pump();
+	return 0;
+}
+
+static int
+api_refused_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char error[MSGB_API_ERROR + 1];
+	uint32_t id;
+
+	if (ipc_get_u32(m, &id) == -1 ||
+	    ipc_get_str(m, error, sizeof(error)) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	log_warnx("fake: api refused id=%u: %s", (unsigned)id, error);
+	api_answered++;
+	api_pump();
 	return 0;
 }
 

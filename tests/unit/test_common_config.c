@@ -61,6 +61,8 @@ check_defaults(const struct agentd_config *c)
 	CHECK_STR(c->node_name, host);
 	CHECK_STR(c->static_pod_path, "/etc/agentd/pods");
 	CHECK_EQ_INT(c->max_pods, 110);	/* the kubelet's maxPods */
+	CHECK_STR(c->kubeconfig, "");	/* standalone */
+	CHECK_EQ_INT(c->allow_insecure_api, 0);
 	CHECK_STR(c->root_dir, "/var/lib/agentd");
 	CHECK_STR(c->run_dir, "/run/agentd");
 	CHECK_STR(c->pod_logs_dir, "/var/log/pods");
@@ -123,7 +125,9 @@ static const char every_key[] =
 	"  - NET_ADMIN\n"
 	"  - CAP_SYS_TIME\n"
 	"forbiddenHostPorts: [22, \"2379-2380\", \"30000-32767\"]\n"
-	"maxPods: 250\n";
+	"maxPods: 250\n"
+	"kubeconfig: /etc/agentd/kubeconfig\n"
+	"allowInsecureAPIServer: true\n";
 
 static void
 check_every_key(const struct agentd_config *c)
@@ -160,6 +164,8 @@ check_every_key(const struct agentd_config *c)
 	CHECK_STR(c->policy.allowed_caps[1], "SYS_TIME");
 	CHECK_STR(c->policy.forbidden_host_ports, "22,2379-2380,30000-32767");
 	CHECK_EQ_INT(c->max_pods, 250);
+	CHECK_STR(c->kubeconfig, "/etc/agentd/kubeconfig");
+	CHECK_EQ_INT(c->allow_insecure_api, 1);
 }
 
 /* a config of exactly n bytes: one key, then a comment to pad it */

@@ -258,7 +258,9 @@ TEST(test_bin_round_trip_every_key)
 		"allowHostPID: true\nallowHostIPC: true\nallowRunAsRoot: no\n"
 		"allowedCapabilities: [NET_ADMIN, CAP_SYS_TIME]\n"
 		"forbiddenHostPorts: [22, \"2379-2380\", 30000-32767]\n"
-		"maxPods: 250\n";
+		"maxPods: 250\n"
+		"kubeconfig: /etc/agentd/kubeconfig\n"
+		"allowInsecureAPIServer: true\n";
 	struct agentd_config a, b;
 	char err[ERRLEN];
 
@@ -270,6 +272,8 @@ TEST(test_bin_round_trip_every_key)
 	CHECK_STR(b.node_name, "node-a");
 	CHECK(b.audit_max_bytes == UINT64_MAX);
 	CHECK_EQ_INT(b.max_pods, 250);
+	CHECK_STR(b.kubeconfig, "/etc/agentd/kubeconfig");
+	CHECK_EQ_INT(b.allow_insecure_api, 1);
 	CHECK(b.watchdog_ping_seconds == UINT32_MAX);
 	CHECK_EQ_INT(b.storage_driver, STORAGE_NATIVE);
 	CHECK_EQ_INT(b.log_level, LOG_LVL_DEBUG);

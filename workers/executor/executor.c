@@ -60,6 +60,7 @@ static int64_t			 last_step_ms;
 static int64_t			 last_podset_ms;	/* a pod set's step */
 static int			 resync_pending;	/* PODS_SYNCED owed */
 static uint32_t			 podset_gen;
+static uint32_t			 podset_flags;	/* of the set coming in */
 static uint32_t			 audit_id;
 static struct evring		 events;	/* resent to a new reporter */
 static struct node_facts	 node_facts;	/* gathered once, at start */
@@ -75,6 +76,8 @@ static int	parent_image(struct ipc_chan *, struct ipc_msg *, void *);
 static int	watcher_begin(struct ipc_chan *, struct ipc_msg *, void *);
 static int	watcher_pod(struct ipc_chan *, struct ipc_msg *, void *);
 static int	watcher_end(struct ipc_chan *, struct ipc_msg *, void *);
+static int	watcher_fault(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
 static void	podset_step(void);
 
 static const struct ipc_dispatch parent_tab[] = {
@@ -304,8 +307,12 @@ exec_event(const struct xpod *x, int type, const char *reason,
 static int
 watcher_begin(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	if (ipc_get_u32(m, &podset_gen) == -1 || ipc_get_end(m) == -1)
+	if (ipc_get_u32(m, &podset_gen) == -1 ||
+	    ipc_get_u32(m, &podset_flags) == -1 || ipc_get_end(m) == -1)
 		return -1;
+	if (podset_flags & ~PODSET_F_ALL)
+		return watcher_fault("podset %u: unknown flags 0x%x",
+		    podset_gen, podset_flags & ~PODSET_F_ALL);
 	lc_podset_begin();
 	ipc_chan_set_state(c, PODSET_RECV);
 	return 0;
@@ -379,7 +386,7 @@ watcher_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 #ifdef AGENTD_TEST_HOOKS
 	n_podsets++;
 #endif
-	lc_podset_end();
+	lc_podset_end(podset_flags);
 	podset_step();		/* its statuses go out after that step */
 	return 0;
 }

@@ -162,7 +162,7 @@ int	 lc_podset_add(struct pod *, const char *wire_hash);
 int	 lc_podset_has_uid(const char *);
 size_t	 lc_podset_pending(void);
 int	 lc_podset_seen(void);
-void	 lc_podset_end(void);
+void	 lc_podset_end(uint32_t flags);	/* PODSET_F_* */
 int64_t	 lc_step_all(void);	/* the earliest wake-up asked for; 0: none */
 void	 lc_exit_event(const char *id);	/* NULL: events were lost */
 void	 lc_relist(void);

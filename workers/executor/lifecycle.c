@@ -46,6 +46,7 @@
 static struct xpod	*xpods[MAX_PODS];
 static size_t		 nxpods;
 static int		 have_podset;	/* a full set has arrived since start */
+static int		 api_unsynced;	/* the last set's PODSET_F_API_UNSYNCED */
 
 /*
  * The network at executor start: CHECK of every re-adopted sandbox and GC
@@ -447,8 +448,11 @@ start_terminating(struct xpod *x, const char *why)
 	log_info("pod %s/%s (%s): %s; terminating", x->pod.namespace,
 	    x->pod.name, x->pod.uid, why);
 	x->terminating = 1;
-	/* as the API server sets it: the request plus the grace period */
-	x->deletion_ns = now_ns() + (x->has_spec ?
+	/* as the API server sets it: the request plus the grace period,
+	   the one of a spec not yet applied (a deletion's shorter grace,
+	   sent in the set just before the one that leaves the pod out) */
+	x->deletion_ns = now_ns() + (x->next_pod != NULL ?
+	    x->next_pod->termination_grace_seconds : x->has_spec ?
 	    x->pod.termination_grace_seconds : 0) * NS_PER_S;
 	x->dirty = 1;
 }
@@ -608,11 +612,31 @@ accept_pod(struct pod *p, const char *wire)
 	accept_new(p, hash, wire);
 }
 
-void
-lc_podset_end(void)
+/*
+ * Until the watcher's API source has listed (PODSET_F_API_UNSYNCED), a pod
+ * that may be one of its is kept when the set leaves it out: the API
+ * server may be down while the watcher restarts, and its silence is not
+ * a deletion (kubelet's HandlePodCleanups waits for sourcesReady).  Its
+ * own: source "api", or adopted from the runtime and not yet claimed (the
+ * labels do not say where a pod came from).
+ */
+static int
+kept_unsynced(const struct xpod *x)
 {
-	size_t i;
+	if (!api_unsynced)
+		return 0;
+	if (!x->has_spec)
+		return x->st == XP_ADOPTED;
+	return x->pod.source != NULL && strcmp(x->pod.source, "api") == 0;
+}
 
+void
+lc_podset_end(uint32_t flags)
+{
+	static size_t last_kept;
+	size_t i, kept = 0;
+
+	api_unsynced = (flags & PODSET_F_API_UNSYNCED) != 0;
 	for (i = 0; i < nxpods; i++)
 		if (!xpods[i]->terminating)
 			xpods[i]->desired = 0;
@@ -621,9 +645,18 @@ lc_podset_end(void)
 		free(pending[i]);
 	}
 	npending = 0;
-	for (i = 0; i < nxpods; i++)
-		if (!xpods[i]->desired)
+	for (i = 0; i < nxpods; i++) {
+		if (xpods[i]->desired || xpods[i]->terminating)
+			continue;
+		if (kept_unsynced(xpods[i]))
+			kept++;
+		else
 			start_terminating(xpods[i], "no longer desired");
+	}
+	if (kept != last_kept)
+		log_info("%zu pods not in the pod set kept until the API "
+		    "source has listed", kept);
+	last_kept = kept;
 	have_podset = 1;
 }
 
@@ -1923,7 +1956,7 @@ pod_step(struct xpod *x)
 		before = x->st;
 		if (x->next_pod != NULL)
 			take_next_spec(x);
-		if (x->st == XP_ADOPTED && have_podset)
+		if (x->st == XP_ADOPTED && have_podset && !kept_unsynced(x))
 			x->terminating = 1;	/* no spec claims it */
 		/* CHECK first: nothing runs on in a sandbox that changed;
 		   netparse's arrival, or NETSTART_WAIT_S, steps us again */

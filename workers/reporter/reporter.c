@@ -522,6 +522,8 @@ int
 main(int argc, char *argv[])
 {
 	worker_init(&env, ROLE_REPORTER, parent_tab, nitems(parent_tab));
+	if (env.conf.kubeconfig[0] != '\0')
+		apiclient_init();	/* OpenSSL, before the chroot */
 	node_conf.name = env.conf.node_name;
 	node_conf.node_ips = env.conf.node_ips;
 	node_conf.max_pods = env.conf.max_pods;

@@ -1,9 +1,10 @@
 /*
- * What the watcher sends the API server and when it tries again: the
- * list and watch GETs in client-go's form (the reflector's ListOptions
- * through url.Values.Encode: keys sorted, values QueryEscape'd), and the
- * reflector's reconnect backoff.  Every input that becomes request text
- * is checked, so that no value can end a header line or the request.
+ * What the watcher asks the API server and when it tries again: the
+ * paths of the list and watch GETs in client-go's form (the reflector's
+ * ListOptions through url.Values.Encode: keys sorted, values
+ * QueryEscape'd), and the reflector's reconnect backoff.  The headers
+ * are apiclient.c's.  Every input that becomes request text is checked,
+ * so that no value can end the request line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +15,6 @@
 #include "strbuf.h"
 
 #define APIREQ_PATH		"/api/v1/pods"
-#define APIREQ_TOKEN_MAX	4096	/* a bearer token (kubeconfig's bound) */
-#define APIREQ_HOST_MAX		300	/* [IPv6]:port or a DNS name:port */
-#define APIREQ_VERSION_MAX	64
 /* a query value after escaping: at most 3 bytes per byte */
 #define APIREQ_ESCAPED_MAX	(3 * APILIST_CONTINUE_MAX + 1)
 
@@ -74,25 +72,10 @@ visible_ok(const char *s, size_t max)
 static int
 params_check(const struct apireq *r, char *err, size_t errlen)
 {
-	if (!visible_ok(r->host, APIREQ_HOST_MAX)) {
-		apierr(err, errlen, "Host must be 1 to %d visible ASCII "
-		    "characters", APIREQ_HOST_MAX);
-		return -1;
-	}
 	if (r->node == NULL ||
 	    !pod_dns_subdomain_ok(r->node, strlen(r->node))) {
 		apierr(err, errlen, "node name must be a DNS subdomain "
 		    "(it is a Node's name)");
-		return -1;
-	}
-	if (!visible_ok(r->version, APIREQ_VERSION_MAX)) {
-		apierr(err, errlen, "version must be 1 to %d visible "
-		    "ASCII characters", APIREQ_VERSION_MAX);
-		return -1;
-	}
-	if (r->token != NULL && !visible_ok(r->token, APIREQ_TOKEN_MAX)) {
-		apierr(err, errlen, "bearer token must be 1 to %d visible "
-		    "ASCII characters", APIREQ_TOKEN_MAX);
 		return -1;
 	}
 	if (r->resource_version != NULL &&
@@ -135,36 +118,25 @@ query_selector(struct strbuf *b, int *first, const char *node)
 }
 
 static char *
-request_finish(struct strbuf *b, const struct apireq *r, size_t *lenp,
-    char *err, size_t errlen)
+path_finish(struct strbuf *b, char *err, size_t errlen)
 {
-	char *text;
+	char *path;
 
-	strbuf_printf(b, " HTTP/1.1\r\nHost: %s\r\n"
-	    "Accept: application/json\r\n"
-	    "User-Agent: " APIREQ_UA_PREFIX "%s\r\n", r->host, r->version);
-	if (r->token != NULL) {
-		strbuf_str(b, "Authorization: Bearer ");
-		strbuf_str(b, r->token);
-		strbuf_str(b, "\r\n");
-	}
-	strbuf_str(b, "\r\n");
-	if ((text = strbuf_finish(b)) == NULL) {
+	if ((path = strbuf_finish(b)) == NULL) {
 		apierr(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (strlen(text) > APIREQ_MAX_BYTES) {
-		apierr(err, errlen, "request of %zu bytes, more than %d",
-		    strlen(text), APIREQ_MAX_BYTES);
-		free(text);
+	if (strlen(path) > APIREQ_MAX_PATH) {
+		apierr(err, errlen, "request path of %zu bytes, more than %d",
+		    strlen(path), APIREQ_MAX_PATH);
+		free(path);
 		return NULL;
 	}
-	*lenp = strlen(text);
-	return text;
+	return path;
 }
 
 char *
-apireq_list(const struct apireq *r, size_t *lenp, char *err, size_t errlen)
+apireq_list(const struct apireq *r, char *err, size_t errlen)
 {
 	struct strbuf b = { 0 };
 	char limit[16];
@@ -173,18 +145,18 @@ apireq_list(const struct apireq *r, size_t *lenp, char *err, size_t errlen)
 	if (params_check(r, err, errlen) == -1)
 		return NULL;
 	snprintf(limit, sizeof(limit), "%d", APIREQ_LIST_LIMIT);
-	strbuf_str(&b, "GET " APIREQ_PATH);
+	strbuf_str(&b, APIREQ_PATH);
 	if (r->continue_token != NULL)
 		query_add(&b, &first, "continue", r->continue_token);
 	query_selector(&b, &first, r->node);
 	query_add(&b, &first, "limit", limit);
 	if (r->resource_version != NULL)
 		query_add(&b, &first, "resourceVersion", r->resource_version);
-	return request_finish(&b, r, lenp, err, errlen);
+	return path_finish(&b, err, errlen);
 }
 
 char *
-apireq_watch(const struct apireq *r, size_t *lenp, char *err, size_t errlen)
+apireq_watch(const struct apireq *r, char *err, size_t errlen)
 {
 	struct strbuf b = { 0 };
 	char timeout[16];
@@ -202,13 +174,13 @@ apireq_watch(const struct apireq *r, size_t *lenp, char *err, size_t errlen)
 		return NULL;
 	}
 	snprintf(timeout, sizeof(timeout), "%u", r->timeout_seconds);
-	strbuf_str(&b, "GET " APIREQ_PATH);
+	strbuf_str(&b, APIREQ_PATH);
 	query_add(&b, &first, "allowWatchBookmarks", "true");
 	query_selector(&b, &first, r->node);
 	query_add(&b, &first, "resourceVersion", r->resource_version);
 	query_add(&b, &first, "timeoutSeconds", timeout);
 	query_add(&b, &first, "watch", "true");
-	return request_finish(&b, r, lenp, err, errlen);
+	return path_finish(&b, err, errlen);
 }
 
 /* ------------------------------------------------------------------ */

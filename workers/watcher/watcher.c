@@ -9,14 +9,23 @@
  * encoding.  The set is level-triggered: it is resent whole after every
  * scan and whenever the executor channel is (re)connected, so a restart of
  * either side converges without any replay log.
+ *
+ * In API mode (the credentials arrive, apiclient_on_ready) the pods bound
+ * to this node in the API server are a second source (apisource.c); the
+ * set is both, merged (podsnap.c), and is sent again whenever either
+ * changes.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <openssl/sha.h>
 
+#include "apiclient.h"
+#include "apisource.h"
 #include "ipc.h"
 #include "log.h"
 #include "manifest.h"
@@ -37,7 +46,7 @@ struct manifest_entry {
 	uint8_t			 digest[SHA256_DIGEST_LENGTH];
 	int			 ok;		/* pod valid */
 	int			 dup_reported;	/* said once per content */
-	struct pod		 pod;
+	struct podref		*ref;		/* ok: the pod */
 	uint32_t		 seen_gen;
 };
 
@@ -47,6 +56,8 @@ static size_t			 nentries;
 static uint32_t			 scan_gen;
 static uint32_t			 podset_gen;
 static int			 have_scan;	/* a full scan has arrived */
+static int			 scanning;	/* between MANIFEST_BEGIN and END:
+						   entries[] is half new */
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_begin(struct ipc_chan *, struct ipc_msg *, void *);
@@ -60,6 +71,7 @@ static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_MANIFEST_BEGIN, 0, ST_IDLE, parent_begin },
 	{ MSG_MANIFEST_FILE, 0, ST_RUNNING, parent_file },
 	{ MSG_MANIFEST_END, 0, ST_RUNNING, parent_end },
+	APICLIENT_PARENT_ROWS
 	WORKER_TEST_HOOK_ROW
 };
 
@@ -89,8 +101,7 @@ entry_find(const char *name)
 static void
 entry_free(struct manifest_entry *e)
 {
-	if (e->ok)
-		pod_free(&e->pod);
+	podref_drop(e->ref);
 	free(e);
 }
 
@@ -114,18 +125,25 @@ entry_parse(struct manifest_entry *e, const uint8_t *buf, size_t len)
 {
 	struct manifest_error err;
 	char source[CONFIG_MAX_PATH + MANIFEST_MAX_NAME + 2];
+	struct pod p;
 
-	if (e->ok)
-		pod_free(&e->pod);
+	/* a set in flight holds its own reference to the old pod */
+	podref_drop(e->ref);
+	e->ref = NULL;
 	e->ok = 0;
 	e->dup_reported = 0;
 	memset(&err, 0, sizeof(err));
 	snprintf(source, sizeof(source), "%s/%s", env.conf.static_pod_path,
 	    e->name);
 	if (manifest_parse_static(source, buf, len, env.conf.node_name,
-	    &e->pod, &err) == -1) {
+	    &p, &err) == -1) {
 		/* agentd logs it (rate-limited) after auditing it */
 		send_reject(e->name, err.field, err.reason);
+		return;
+	}
+	if ((e->ref = podref_new(&p)) == NULL) {
+		pod_free(&p);
+		send_reject(e->name, "", "out of memory");
 		return;
 	}
 	e->ok = 1;
@@ -136,6 +154,7 @@ parent_begin(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	if (ipc_get_u32(m, &scan_gen) == -1 || ipc_get_end(m) == -1)
 		return -1;
+	scanning = 1;
 	ipc_chan_set_state(c, SCAN_RUNNING);
 	return 0;
 }
@@ -194,8 +213,8 @@ is_duplicate(size_t upto, const struct pod *p)
 
 	for (i = 0; i < upto; i++)
 		if (entries[i]->ok &&
-		    strcmp(entries[i]->pod.namespace, p->namespace) == 0 &&
-		    strcmp(entries[i]->pod.name, p->name) == 0)
+		    strcmp(entries[i]->ref->pod.namespace, p->namespace) == 0 &&
+		    strcmp(entries[i]->ref->pod.name, p->name) == 0)
 			return 1;
 	return 0;
 }
@@ -211,18 +230,27 @@ name_cmp(const void *a, const void *b)
 /*
  * The pod set goes out paced (IPC_SEND_BUDGET at a time, the rest when the
  * executor has read it): 512 legal pods can be far more than a channel may
- * queue.  The entries are not touched while a set is on its way, because
- * agentd sends no new scan before MSG_MANIFEST_DONE, which is sent when the
- * whole set is queued.  A new executor channel starts the set over.
+ * queue.  It is a snapshot (podsnap.c): its pods are references, valid
+ * while the sources change under it, so a change (an API event, a scan)
+ * while a set is on its way asks for another set after it, never a new
+ * BEGIN inside it.  MANIFEST_DONE, agentd's go-ahead for the next scan,
+ * goes when a set built after the scan is queued whole.  A new executor
+ * channel starts the set over.
  */
 static struct {
 	int		 sending;
-	size_t		 next;		/* entries[] index */
+	struct ipc_chan	*chan;		/* the channel the set is on */
+	struct podsnap	 snap;
+	size_t		 next;		/* snap.items[] index */
 	uint32_t	 pods;
+	int		 again;		/* a change came while sending */
 	int		 done_owed;	/* a scan waits for MSG_MANIFEST_DONE */
 	uint32_t	 done_gen;
+	int		 snap_done;	/* this set carries that scan */
 	uint32_t	 flood;		/* test hook: sets still to send */
 } ps;
+
+static struct podsnap_static	 statics[MANIFEST_MAX_FILES];
 
 static void
 podset_done(void)
@@ -242,36 +270,46 @@ static void
 podset_begin(struct ipc_chan *ex)
 {
 	struct ipc_msg m;
+	size_t i, n = 0;
 
+	/* the first of each namespace/name, in file name order */
+	for (i = 0; i < nentries; i++)
+		if (entries[i]->ok && !is_duplicate(i, &entries[i]->ref->pod)) {
+			statics[n].ref = entries[i]->ref;
+			statics[n++].file = entries[i]->name;
+		}
+	podsnap_clear(&ps.snap);
+	podsnap_build(&ps.snap, statics, n);
 	podset_gen++;
 	ipc_msg_init(&m, MSG_PODSET_BEGIN, podset_gen);
 	ipc_put_u32(&m, podset_gen);
+	/* until the API source has listed, its pods missing from the set
+	   are not to be stopped (kubelet's sourcesReady) */
+	ipc_put_u32(&m, ps.snap.unsynced ? PODSET_F_API_UNSYNCED : 0);
 	ipc_send(ex, &m);
 	ps.sending = 1;
+	ps.chan = ex;
 	ps.next = 0;
 	ps.pods = 0;
+	ps.again = 0;
+	ps.snap_done = ps.done_owed;
 }
 
 /* 1 when the set is complete, 0 when the rest waits for the queue to drain */
 static int
 podset_fill(struct ipc_chan *ex)
 {
-	struct manifest_entry *e;
+	struct podsnap_item *it;
 	struct ipc_msg m;
 
-	while (ps.next < nentries) {
+	while (ps.next < ps.snap.n) {
 		if (ipc_chan_queued(ex) >= IPC_SEND_BUDGET)
 			return 0;
-		e = entries[ps.next];
-		if (!e->ok || is_duplicate(ps.next, &e->pod)) {
-			ps.next++;
-			continue;
-		}
-		ps.next++;
+		it = &ps.snap.items[ps.next++];
 		ipc_msg_init(&m, MSG_POD_SPEC, podset_gen);
-		if (podwire_put_pod(&m, &e->pod) == -1) {
+		if (podwire_put_pod(&m, &it->ref->pod) == -1) {
 			ipc_msg_free(&m);
-			send_reject(e->name, "metadata", "pod is too large "
+			send_reject(it->file, "metadata", "pod is too large "
 			    "to encode (more than 1 MiB in podwire)");
 			continue;
 		}
@@ -284,13 +322,21 @@ podset_fill(struct ipc_chan *ex)
 	ipc_put_u32(&m, ps.pods);
 	ipc_send(ex, &m);
 	ps.sending = 0;
+	/* a pod's last spec went out: the next set leaves it out */
+	if (podsnap_sent(&ps.snap))
+		ps.again = 1;
+	podsnap_clear(&ps.snap);
 	log_debug("sent %u pods to the executor", ps.pods);
+	if (ps.snap_done)
+		podset_done();
 	return 1;
 }
 
 static void
 podset_pump(struct ipc_chan *ex, void *arg)
 {
+	if (ex != env.peers[ROLE_EXECUTOR])
+		return;		/* an old channel's drain */
 	for (;;) {
 		if (!ps.sending)
 			podset_begin(ex);
@@ -300,11 +346,13 @@ podset_pump(struct ipc_chan *ex, void *arg)
 				    podset_pump, NULL);
 			return;
 		}
-		if (ps.flood == 0)
+		if (ps.flood > 0) {
+			ps.flood--;
+			continue;
+		}
+		if (!ps.again)
 			break;
-		ps.flood--;
 	}
-	podset_done();
 }
 
 static void
@@ -312,6 +360,12 @@ send_podset(void)
 {
 	struct ipc_chan *ex = env.peers[ROLE_EXECUTOR];
 
+	if (scanning)
+		return;		/* its END sends the set */
+	if (ex != NULL && ps.sending && ps.chan == ex) {
+		ps.again = 1;	/* after the one on its way */
+		return;
+	}
 	ps.sending = 0;		/* a set in flight was on an older channel */
 	if (ex == NULL || !have_scan) {
 		podset_done();	/* the executor gets it when it connects */
@@ -327,7 +381,7 @@ report_duplicates(void)
 
 	for (i = 0; i < nentries; i++)
 		if (entries[i]->ok && !entries[i]->dup_reported &&
-		    is_duplicate(i, &entries[i]->pod)) {
+		    is_duplicate(i, &entries[i]->ref->pod)) {
 			send_reject(entries[i]->name, "metadata.name",
 			    "another manifest already defines this pod");
 			entries[i]->dup_reported = 1;
@@ -343,6 +397,7 @@ parent_end(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	    ipc_get_end(m) == -1 || gen != scan_gen)
 		return -1;
 	ipc_chan_set_state(c, SCAN_HANDING);
+	scanning = 0;
 	ps.done_owed = 1;
 	ps.done_gen = gen;
 	prune_entries();
@@ -362,6 +417,76 @@ static int
 parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
 	return worker_peer_accept(&env, m, peers, nitems(peers));
+}
+
+/* ------------------------------------------------------------------ */
+/* the API source's hooks                                              */
+
+static struct event	*api_timer;
+
+static void
+api_changed(void)
+{
+	send_podset();
+}
+
+static uint64_t
+api_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint32_t
+api_random(void)
+{
+	return arc4random();
+}
+
+static void
+api_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	apisource_timer();
+}
+
+static void
+api_arm(uint64_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (evtimer_add(api_timer, &tv) == -1)
+		fatalx("evtimer_add");
+}
+
+static const struct apisource_hooks api_hooks = {
+	.changed = api_changed,
+	.reject = send_reject,
+	.now_ms = api_now_ms,
+	.random = api_random,
+	.arm = api_arm,
+};
+
+/* the credentials are in: API mode is on */
+static void
+api_ready(void)
+{
+	if (api_timer == NULL &&
+	    (api_timer = evtimer_new(env.base, api_timer_cb, NULL)) == NULL)
+		fatalx("evtimer_new");
+	if (apisource_start(env.conf.node_name, &api_hooks) == -1) {
+		log_warnx("API mode: the pod source could not start; static "
+		    "pods only");
+		return;
+	}
+	log_info("API mode: watching the pods of node %s at %s",
+	    env.conf.node_name, apiclient_server());
+	/* from now on a set says whether the API pods are listed yet */
+	send_podset();
 }
 
 #ifdef AGENTD_TEST_HOOKS
@@ -384,6 +509,9 @@ main(int argc, char *argv[])
 #ifdef AGENTD_TEST_HOOKS
 	env.role_test_hook = watcher_test_hook;
 #endif
+	if (env.conf.kubeconfig[0] != '\0')
+		apiclient_init();	/* OpenSSL, before the chroot */
+	apiclient_on_ready(&env, api_ready);
 	worker_sandbox(&env.conf, env.role);
 	log_info("watching %s for node %s", env.conf.static_pod_path,
 	    env.conf.node_name);

@@ -18,7 +18,7 @@
 
 #include <http_parser.h>
 
-#include "apiwatch.h"
+#include "apihttp.h"
 
 /* the headers we read; any other is only counted */
 enum apihttp_header {
