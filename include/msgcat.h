@@ -149,16 +149,17 @@ enum msg_type {
 	MSG_TYPE_MAX
 };
 
-/* bounds of the static manifest directory as agentd hands it over */
 /*
  * MSG_PODSET_BEGIN flags.  API_UNSYNCED: the API source has not listed
  * yet (kubelet's sourcesReady): a pod with source "api", or one adopted
  * whose source is not known, that is missing from this set is kept, not
- * stopped.  Never set without API mode.
+ * stopped.  Never set without API mode.  Any other bit is a protocol
+ * error.
  */
 #define PODSET_F_API_UNSYNCED	0x01
 #define PODSET_F_ALL		0x01
 
+/* bounds of the static manifest directory as agentd hands it over */
 #define MANIFEST_MAX_BYTES	(512 * 1024)	/* one file */
 #define MANIFEST_MAX_FILES	512
 #define MANIFEST_MAX_NAME	255

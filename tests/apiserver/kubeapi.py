@@ -25,6 +25,7 @@ import collections
 import copy
 import email.utils
 import gzip
+import io
 import json
 import os
 import random
@@ -1234,6 +1235,10 @@ class _Handler(BaseHTTPRequestHandler):
         with api.cond:
             api.conns.add(self.raw)
             api.connections += 1
+        if self.tls_failed:
+            # the socket is closed: nothing to read or answer
+            self.rfile, self.wfile = io.BytesIO(), io.BytesIO()
+            return
         super().setup()
 
     def handle(self):

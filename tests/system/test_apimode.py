@@ -66,9 +66,11 @@ def cstat(p, name="c"):
 
 
 def is_running(p):
-    c = cstat(p)
-    return phase(p) == "Running" and c is not None and \
-        "running" in c.get("state", {})
+    """Running, and every container (kubectl run names its one after the
+    pod) running."""
+    cs = (p or {}).get("status", {}).get("containerStatuses") or []
+    return phase(p) == "Running" and bool(cs) and \
+        all("running" in c.get("state", {}) for c in cs)
 
 
 def wait_api(a, name, pred, timeout=30, what=None):
@@ -112,9 +114,14 @@ def converged(a):
     return len(ids) == len(names) and ids == runtime_ids(a)
 
 
-def wait_converged(a, timeout=60, what="agentd converged on the API's pods"):
+def wait_converged(a, timeout=60, what="agentd converged on the API's pods",
+                   expect=None):
+    """converged(), and with EXPECT the API's pods are those (a pod just
+    deleted is still converged until the watcher has seen the deletion)."""
+    def done():
+        return (expect is None or api_names(a) == expect) and converged(a)
     try:
-        wait_for(lambda: converged(a), timeout, interval=0.5, what=what)
+        wait_for(done, timeout, interval=0.5, what=what)
     except AssertionError as e:
         raise AssertionError(
             f"{e}\napi: {api_names(a)}\nlocal: {local_names(a)}\n"
@@ -385,8 +392,8 @@ def test_watch_fault_repeated_converges(api_agentd, fault):
         FAULTS[fault](a.api)
         create(a, api_pod(f"f{i}", SLEEP))
         delete(a, f"f{i - 2}")
-        wait_converged(a, what=f"converged after {fault} #{i - 1}")
-        assert api_names(a) == [f"f{i - 1}", f"f{i}"]
+        wait_converged(a, what=f"converged after {fault} #{i - 1}",
+                       expect=[f"f{i - 1}", f"f{i}"])
         if fault == "429":
             # the watcher waited Retry-After (2 s) before asking again
             gets = [r for r in a.api.requests_to("GET", r"^/api/v1/pods$")

@@ -60,6 +60,7 @@ static struct {
 	char			 node[POD_MAX_NAME + 1];
 	enum apisource_state	 state;
 	int			 synced;
+	int			 expected;	/* configured: API mode to come */
 	char			 rv[APIWATCH_RV_MAX + 1];
 	struct table		 t;		/* the pods */
 	/* a list under way: its pages so far */
@@ -624,6 +625,18 @@ int
 apisource_synced(void)
 {
 	return S.synced;
+}
+
+void
+apisource_expect(void)
+{
+	S.expected = 1;
+}
+
+int
+apisource_unsynced(void)
+{
+	return (S.expected || S.state != APISRC_OFF) && !S.synced;
 }
 
 enum apisource_state
