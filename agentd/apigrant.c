@@ -73,7 +73,15 @@ struct apiworker {
 	struct apirefusals	 refusals;
 	struct event		*refusal_ev;
 	uint64_t		 granted, failed, refused;
+	/* what the server made of its credentials (MSG_API_AUTH) */
+	uint32_t		 auth_what;
+	char			 auth_reason[MSGB_API_ERROR + 1];
+	int64_t			 auth_said;	/* when last logged, s */
+	uint64_t		 auth_refusals;	/* reports since then */
 };
+
+/* a refusal that goes on is said again this often, with its count */
+#define APIGRANT_AUTH_REPEAT_S	300
 
 static struct {
 	int			 on;
@@ -704,6 +712,61 @@ apigrant_connect(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	TAILQ_INSERT_TAIL(&aw->grants, g, entry);
 	aw->inprogress++;
 	grant_resolve(g);
+	return 0;
+}
+
+/*
+ * MSG_API_AUTH: the worker saw the server refuse our credentials (401,
+ * or a failed handshake: an expired or unknown certificate), or accept
+ * them again.  The worker says so when it changes, and it may lie (it is
+ * the one that could be compromised): what it says is bounded, logged
+ * and audited as its claim, and an unchanged claim within
+ * APIGRANT_AUTH_REPEAT_S is only counted, so it cannot flood the log.
+ */
+int
+apigrant_auth(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char reason[MSGB_API_ERROR + 1], details[512], n[24];
+	struct worker *w = arg;
+	struct apiworker *aw;
+	uint32_t what;
+	int64_t now = now_s();
+
+	if (ipc_get_u32(m, &what) == -1 || what > APIAUTH_HANDSHAKE ||
+	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	if (!api.on || (aw = apiworker(w->role)) == NULL || aw->w != w) {
+		supervise_violation(agentd_env, w, "MSG_API_AUTH without API "
+		    "mode (no kubeconfig in the configuration)");
+		return -1;
+	}
+	if (what == aw->auth_what && strcmp(reason, aw->auth_reason) == 0 &&
+	    now - aw->auth_said < APIGRANT_AUTH_REPEAT_S) {
+		aw->auth_refusals++;
+		return 0;
+	}
+	snprintf(n, sizeof(n), "%llu",
+	    (unsigned long long)aw->auth_refusals + 1);
+	aw->auth_what = what;
+	snprintf(aw->auth_reason, sizeof(aw->auth_reason), "%s", reason);
+	aw->auth_said = now;
+	aw->auth_refusals = 0;
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "server", api.kc.host);
+	if (what == APIAUTH_ACCEPTED) {
+		log_info("%s: the API server %s accepts the credentials",
+		    role_name(w->role), api.kc.host);
+		agentd_audit_event(agentd_env, role_name(w->role),
+		    "api.credentials", details, "ok", NULL);
+		return 0;
+	}
+	auditfmt_details_add(details, sizeof(details), "reports", n);
+	log_warnx("%s: the API server %s refuses agentd's credentials (%s): "
+	    "%s; retrying with backoff", role_name(w->role), api.kc.host,
+	    api.path, reason);
+	agentd_audit_event(agentd_env, role_name(w->role), "api.credentials",
+	    details, "refused", reason);
 	return 0;
 }
 

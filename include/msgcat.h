@@ -128,6 +128,11 @@ enum msg_type {
 				   bytes digest (<= 64: a handshake hash) */
 	MSG_API_SIGNATURE,	/* P->W: u32 id, u32 status (0 ok), bytes
 				   signature, str error */
+	MSG_API_AUTH,		/* W->P: u32 what (0: the server accepts us
+				   again, 1: it refused the credentials
+				   (401), 2: the TLS handshake failed), str
+				   reason; sent when that changes, audited
+				   by agentd */
 
 	/* executor <-> parent on the audit channel (fd 4) */
 	MSG_AUDIT_RECORD = 120,	/* E->P: u32 phase, str action, str pod ns,

@@ -501,8 +501,15 @@ watch_done(void *arg, const struct apiresp *r)
 
 	if (S.state != APISRC_WATCHING)
 		return;
-	if (S.w_events > 0)
+	/*
+	 * A watch that delivered events was served: whatever ended it, the
+	 * server works, and the next try starts the backoff over (else a
+	 * few dropped watches in a row would wait the full 30 s or more).
+	 */
+	if (S.w_events > 0) {
 		S.gone_in_a_row = 0;
+		apibackoff_reset(&S.backoff);
+	}
 	switch (S.stop) {
 	case STOP_RELIST:
 		relist(S.stop_why);
