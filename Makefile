@@ -280,9 +280,14 @@ asan:
 	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) -m pytest -q -rfEs tests/test_unit.py --build=build-asan
 
 FUZZ_TARGETS	= $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_SRCS	= $(IPC_SRCS) $(COMMON_SRCS) $(CONFIG_SRCS) $(WATCHER_SRCS) \
+# (neither the watcher's pod sources nor the reporter's API requests: they
+# need the workers' API client and a worker, which no fuzz target links)
+FUZZ_SRCS	= $(IPC_SRCS) $(COMMON_SRCS) $(CONFIG_SRCS) \
+		  $(filter-out workers/watcher/apisource.c \
+		  workers/watcher/podsnap.c,$(WATCHER_SRCS)) workers/apihttp.c \
 		  agentd/signer.c \
-		  $(REPORTER_SRCS)
+		  $(filter-out workers/reporter/apinode.c \
+		  workers/reporter/apipods.c,$(REPORTER_SRCS))
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 	@mkdir -p build-fuzz
 	clang -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -DAGENTD_FUZZ \

@@ -73,7 +73,15 @@ struct apiworker {
 	struct apirefusals	 refusals;
 	struct event		*refusal_ev;
 	uint64_t		 granted, failed, refused;
+	/* what the server made of its credentials (MSG_API_AUTH) */
+	uint32_t		 auth_what;
+	char			 auth_reason[MSGB_API_ERROR + 1];
+	int64_t			 auth_said;	/* when last logged, s */
+	uint64_t		 auth_refusals;	/* reports since then */
 };
+
+/* a refusal that goes on is said again this often, with its count */
+#define APIGRANT_AUTH_REPEAT_S	300
 
 static struct {
 	int			 on;
@@ -295,7 +303,10 @@ reply_refused(struct worker *w, uint32_t id, const char *error)
 	ipc_send(w->chan, &m);
 }
 
-/* the worker asked for nothing it could not have: one line, rate-limited */
+/*
+ * A failed connect is the server's or the network's doing, and a worker
+ * retries: one line per role and LOGRL_INTERVAL_S, with the repeats.
+ */
 static void
 log_failure(const struct apiworker *aw, const char *error)
 {
@@ -335,14 +346,17 @@ grant_done(struct grant *g)
 	struct ipc_msg m;
 	char details[1024];
 
+	if (aw->w == NULL) {		/* nobody to hand it to */
+		grant_free(g);
+		return;
+	}
 	grant_details(g, details, sizeof(details));
 	if (agentd_audit_event(agentd_env, role_name(aw->role),
 	    "api.connect", details, "ok", NULL) == -1) {
 		snprintf(g->error, sizeof(g->error), "connect %s: not "
 		    "granted: the audit log cannot be written", g->addr);
 		aw->failed++;
-		if (aw->w != NULL)
-			reply_refused(aw->w, g->id, g->error);
+		reply_refused(aw->w, g->id, g->error);
 		grant_free(g);
 		return;
 	}
@@ -511,18 +525,19 @@ resolved_cb(int result, struct evutil_addrinfo *res, void *arg)
 	struct grant *g = arg;
 
 	g->dns = NULL;
-	if (g->aw == NULL || result == EVUTIL_EAI_CANCEL) {
+	if (g->aw == NULL) {		/* orphaned: nobody to answer */
 		if (res != NULL)
 			evutil_freeaddrinfo(res);
-		if (g->aw == NULL)
-			grant_free(g);	/* orphaned: nobody to answer */
+		grant_free(g);
 		return;
 	}
 	g->resolved = 1;
-	if (result != 0)
+	if (result != 0) {
+		if (res != NULL)
+			evutil_freeaddrinfo(res);
 		add_error(g, "resolve %s: %s", api.kc.host,
 		    evutil_gai_strerror(result));
-	else {
+	} else {
 		g->ai = g->cur = res;
 		cap_addrs(res);
 	}
@@ -701,6 +716,61 @@ apigrant_connect(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 }
 
 /*
+ * MSG_API_AUTH: the worker saw the server refuse our credentials (401,
+ * or a failed handshake: an expired or unknown certificate), or accept
+ * them again.  The worker says so when it changes, and it may lie (it is
+ * the one that could be compromised): what it says is bounded, logged
+ * and audited as its claim, and an unchanged claim within
+ * APIGRANT_AUTH_REPEAT_S is only counted, so it cannot flood the log.
+ */
+int
+apigrant_auth(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char reason[MSGB_API_ERROR + 1], details[512], n[24];
+	struct worker *w = arg;
+	struct apiworker *aw;
+	uint32_t what;
+	int64_t now = now_s();
+
+	if (ipc_get_u32(m, &what) == -1 || what > APIAUTH_HANDSHAKE ||
+	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	if (!api.on || (aw = apiworker(w->role)) == NULL || aw->w != w) {
+		supervise_violation(agentd_env, w, "MSG_API_AUTH without API "
+		    "mode (no kubeconfig in the configuration)");
+		return -1;
+	}
+	if (what == aw->auth_what && strcmp(reason, aw->auth_reason) == 0 &&
+	    now - aw->auth_said < APIGRANT_AUTH_REPEAT_S) {
+		aw->auth_refusals++;
+		return 0;
+	}
+	snprintf(n, sizeof(n), "%llu",
+	    (unsigned long long)aw->auth_refusals + 1);
+	aw->auth_what = what;
+	snprintf(aw->auth_reason, sizeof(aw->auth_reason), "%s", reason);
+	aw->auth_said = now;
+	aw->auth_refusals = 0;
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "server", api.kc.host);
+	if (what == APIAUTH_ACCEPTED) {
+		log_info("%s: the API server %s accepts the credentials",
+		    role_name(w->role), api.kc.host);
+		agentd_audit_event(agentd_env, role_name(w->role),
+		    "api.credentials", details, "ok", NULL);
+		return 0;
+	}
+	auditfmt_details_add(details, sizeof(details), "reports", n);
+	log_warnx("%s: the API server %s refuses agentd's credentials (%s): "
+	    "%s; retrying with backoff", role_name(w->role), api.kc.host,
+	    api.path, reason);
+	agentd_audit_event(agentd_env, role_name(w->role), "api.credentials",
+	    details, "refused", reason);
+	return 0;
+}
+
+/*
  * The worker is gone: nobody to answer.  A connect under way ends now; a
  * lookup cannot be taken back synchronously everywhere, so its request is
  * orphaned and freed when evdns answers (or cancels).
@@ -742,6 +812,20 @@ credentials(void)
 	return "none";
 }
 
+static void
+add_counts(cJSON *workers, const struct apiworker *aw)
+{
+	cJSON *o;
+
+	if ((o = cJSON_AddObjectToObject(workers, role_name(aw->role))) ==
+	    NULL)
+		return;
+	cJSON_AddNumberToObject(o, "grants", (double)aw->granted);
+	cJSON_AddNumberToObject(o, "failed", (double)aw->failed);
+	cJSON_AddNumberToObject(o, "refused", (double)aw->refused);
+	cJSON_AddNumberToObject(o, "inProgress", aw->inprogress);
+}
+
 void
 apigrant_status(cJSON *root)
 {
@@ -770,6 +854,10 @@ apigrant_status(cJSON *root)
 	cJSON_AddNumberToObject(o, "grants", (double)granted);
 	cJSON_AddNumberToObject(o, "failed", (double)failed);
 	cJSON_AddNumberToObject(o, "refused", (double)refused);
+	if ((o = cJSON_AddObjectToObject(o, "workers")) == NULL)
+		return;
+	for (i = 0; i < nitems(api.workers); i++)
+		add_counts(o, &api.workers[i]);
 }
 
 void

@@ -61,6 +61,7 @@ static const struct ipc_dispatch watcher_tab[] = {
 	{ MSG_MANIFEST_DONE, 0, ST_UP, watcher_done },
 	{ MSG_PEER_FAULT, 0, ST_UP, worker_peer_fault },
 	{ MSG_API_CONNECT, 0, ST_UP, apigrant_connect },
+	{ MSG_API_AUTH, 0, ST_UP, apigrant_auth },
 };
 
 static const struct ipc_dispatch executor_tab[] = {
@@ -78,6 +79,7 @@ static const struct ipc_dispatch reporter_tab[] = {
 	{ MSG_REPLY_END, 0, ST_UP, worker_reply },
 	{ MSG_PEER_FAULT, 0, ST_UP, worker_peer_fault },
 	{ MSG_API_CONNECT, 0, ST_UP, apigrant_connect },
+	{ MSG_API_AUTH, 0, ST_UP, apigrant_auth },
 };
 
 static const struct ipc_dispatch audit_tab[] = {

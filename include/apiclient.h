@@ -45,6 +45,11 @@ struct worker_env;
 /* before the sandbox: OpenSSL set up without its config file */
 void	apiclient_init(void);
 
+/* MSG_API_AUTH: what the server made of our credentials */
+#define APIAUTH_ACCEPTED	0
+#define APIAUTH_REFUSED		1	/* 401 Unauthorized */
+#define APIAUTH_HANDSHAKE	2	/* the TLS handshake failed */
+
 /* the rows every API worker adds to its parent dispatch table */
 int	apiclient_creds(struct ipc_chan *, struct ipc_msg *, void *);
 int	apiclient_signer(struct ipc_chan *, struct ipc_msg *, void *);

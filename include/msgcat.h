@@ -128,6 +128,11 @@ enum msg_type {
 				   bytes digest (<= 64: a handshake hash) */
 	MSG_API_SIGNATURE,	/* P->W: u32 id, u32 status (0 ok), bytes
 				   signature, str error */
+	MSG_API_AUTH,		/* W->P: u32 what (0: the server accepts us
+				   again, 1: it refused the credentials
+				   (401), 2: the TLS handshake failed), str
+				   reason; sent when that changes, audited
+				   by agentd */
 
 	/* executor <-> parent on the audit channel (fd 4) */
 	MSG_AUDIT_RECORD = 120,	/* E->P: u32 phase, str action, str pod ns,
@@ -149,16 +154,17 @@ enum msg_type {
 	MSG_TYPE_MAX
 };
 
-/* bounds of the static manifest directory as agentd hands it over */
 /*
  * MSG_PODSET_BEGIN flags.  API_UNSYNCED: the API source has not listed
  * yet (kubelet's sourcesReady): a pod with source "api", or one adopted
  * whose source is not known, that is missing from this set is kept, not
- * stopped.  Never set without API mode.
+ * stopped.  Never set without API mode.  Any other bit is a protocol
+ * error.
  */
 #define PODSET_F_API_UNSYNCED	0x01
 #define PODSET_F_ALL		0x01
 
+/* bounds of the static manifest directory as agentd hands it over */
 #define MANIFEST_MAX_BYTES	(512 * 1024)	/* one file */
 #define MANIFEST_MAX_FILES	512
 #define MANIFEST_MAX_NAME	255

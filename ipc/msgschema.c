@@ -130,6 +130,8 @@ const struct msg_schema msg_schemas[] = {
 	    0, F(U32("id"), U32("status"),
 	    BYTES("signature", MSGB_API_SIGNATURE),
 	    STR("error", MSGB_API_ERROR)) },
+	{ MSG_API_AUTH, "API_AUTH", WAT | REP, P, MSGCHAN_WORKER, 0,
+	    F(U32("what"), STR("reason", MSGB_API_ERROR)) },
 
 	/* the audit channel */
 	{ MSG_AUDIT_RECORD, "AUDIT_RECORD", EXE, P, MSGCHAN_AUDIT, 0,

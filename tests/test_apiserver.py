@@ -790,17 +790,26 @@ def test_events_in_both_api_groups(kube_api, kubectl_bin):
 
 # --- faults and restarts -------------------------------------------------------
 
+def faulted_client(api):
+    """Faults are for the client under test, not the test's admin."""
+    return api.client(token=api.add_token("tester", ["system:masters"]))
+
+
 def test_fail_next_with_retry_after(kube_api):
-    c = kube_api.client(admin=True)
+    c = faulted_client(kube_api)
     kube_api.fail_next(429, method="GET", path="/pods$", retry_after=3)
     r = c.get(PODS)
     assert r.code == 429 and r.headers["Retry-After"] == "3"
     assert r.json()["details"] == {"retryAfterSeconds": 3}
     assert c.get(PODS).code == 200
+    # the admin (the test's own client) never gets one
+    kube_api.fail_next(500, method="GET", path="/pods$")
+    assert kube_api.client(admin=True).get(PODS).code == 200
+    assert c.get(PODS).code == 500
 
 
 def test_delay_next_and_unframed_bytes(kube_api):
-    c = kube_api.client(admin=True)
+    c = faulted_client(kube_api)
     kube_api.delay_next(0.5, method="GET", path="/pods$")
     t0 = time.time()
     assert c.get(PODS).code == 200

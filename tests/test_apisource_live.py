@@ -275,3 +275,44 @@ def test_refused_pod_is_reported_once(kube_api, source):
     s.wait(lambda x: names(x) == ["a", "b"])
     assert s.rejects == ["reject api:default/bad spec.imagePullSecrets: "
                          "image pull secrets are not supported"], s.rejects
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def relabel(api, name, i):
+    """A metadata change the pod model carries (a label): a MODIFIED
+    event that makes a new set, through the server's own PATCH path."""
+    import json as _json
+    from kubeapi import User, _res
+    body = _json.dumps({"metadata": {"labels": {"n": str(i)}}}).encode()
+    code, out, _ = api.call("PATCH", _res("pods"), "default", name, None,
+                            body, {}, User("admin", ["system:masters"]),
+                            ctype="application/merge-patch+json")
+    assert code == 200, out
+
+
+def test_memory_flat_over_10000_watch_events(kube_api, source):
+    kube_api.put("pods", pod("a"))
+    kube_api.put("pods", pod("b"))
+    s = source(seconds=120)
+    s.wait(lambda x: x["synced"])
+    watching(kube_api)
+    for i in range(1000):
+        relabel(kube_api, "ab"[i % 2], i)
+    s.wait(lambda x: x["rv"] == str(kube_api.rv), timeout=30,
+           what="the first 1000 events")
+    before = rss_kib(s.p.pid)
+    for i in range(1000, 11000):
+        relabel(kube_api, "ab"[i % 2], i)
+    s.wait(lambda x: x["rv"] == str(kube_api.rv), timeout=60,
+           what="10000 more events")
+    after = rss_kib(s.p.pid)
+    # the table holds two pods whatever came before: no growth
+    print(f"RSS {before} KiB after 1000 events, {after} KiB after 11000")
+    assert after - before < 1024, (before, after)

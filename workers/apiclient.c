@@ -92,6 +92,9 @@ static struct {
 	SSL_CTX			*ctx;
 	uint32_t		 next_id;
 	struct apiclient	*clients[APICLIENT_MAX];
+	/* what agentd was last told of our credentials (MSG_API_AUTH) */
+	uint32_t		 auth_what;
+	char			 auth_reason[MSGB_API_ERROR + 1];
 } api = { .next_id = 1 };
 
 static void	conn_close(struct apiclient *);
@@ -329,6 +332,37 @@ const char *
 apiclient_server(void)
 {
 	return api.server;
+}
+
+/*
+ * A refused credential is agentd's to audit and log (a worker has no
+ * audit channel): it is told when what the server makes of us changes,
+ * so a retry loop against a server that keeps refusing says it once.
+ */
+static void
+auth_report(uint32_t what, const char *reason)
+{
+	struct ipc_msg m;
+
+	if (what == api.auth_what && (what == APIAUTH_ACCEPTED ||
+	    strcmp(reason, api.auth_reason) == 0))
+		return;
+	api.auth_what = what;
+	snprintf(api.auth_reason, sizeof(api.auth_reason), "%s", reason);
+	ipc_msg_init(&m, MSG_API_AUTH, 0);
+	ipc_put_u32(&m, what);
+	ipc_put_str(&m, api.auth_reason);
+	ipc_send(api.env->parent, &m);
+}
+
+static void
+auth_from_status(int status)
+{
+	if (status == 401)
+		auth_report(APIAUTH_REFUSED, "401 Unauthorized: the API server "
+		    "refused the credentials");
+	else if (status >= 200 && status < 300)
+		auth_report(APIAUTH_ACCEPTED, "");
 }
 
 /* ------------------------------------------------------------------ */
@@ -601,6 +635,7 @@ response_done(struct apiclient *c)
 	r.body = h.body;
 	r.body_len = h.body_len;
 	r.retry_after = h.retry_after;
+	auth_from_status(h.status);
 	if (q->done != NULL)
 		q->done(q->arg, &r);
 	apihttp_free(&h);
@@ -679,6 +714,8 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	    c->http.error : tls_error(c, what));
 	if (!c->connected) {
 		/* no request of the queue can get through: tell them all */
+		if (strncmp(why, "TLS", 3) == 0)
+			auth_report(APIAUTH_HANDSHAKE, why);
 		conn_close(c);
 		fail_all(c, why);
 		return;
@@ -689,6 +726,10 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		pump(c);
 		return;
 	}
+	/* TLS 1.3: a refused client certificate is an alert after ours */
+	if (strncmp(why, "TLS", 3) == 0 && c->http_live &&
+	    c->http.status == 0 && strstr(why, "alert") != NULL)
+		auth_report(APIAUTH_HANDSHAKE, why);
 	response_failed(c, why);
 	pump(c);
 }

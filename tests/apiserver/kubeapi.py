@@ -25,6 +25,7 @@ import collections
 import copy
 import email.utils
 import gzip
+import io
 import json
 import os
 import random
@@ -331,7 +332,8 @@ class KubeAPI:
     def fail_next(self, code, method=None, path=".*", count=1,
                   retry_after=None, delay=0.0, message=None):
         """Answer the next COUNT requests matching METHOD and PATH (a
-        regex on the path) with a Status of CODE."""
+        regex on the path) with a Status of CODE.  Faults are for the
+        client under test: the test's own admin requests never get one."""
         reason = {429: "TooManyRequests", 500: "InternalError",
                   503: "ServiceUnavailable", 504: "Timeout"}.get(
                       code, "Unknown")
@@ -350,7 +352,9 @@ class KubeAPI:
             self.faults.append([method, re.compile(path), count, seconds,
                                 None])
 
-    def _fault(self, method, path):
+    def _fault(self, method, path, user=None):
+        if user == "admin":
+            return 0.0, None
         with self.cond:
             for f in self.faults:
                 if (f[0] is None or f[0] == method) and f[1].search(path):
@@ -1234,6 +1238,10 @@ class _Handler(BaseHTTPRequestHandler):
         with api.cond:
             api.conns.add(self.raw)
             api.connections += 1
+        if self.tls_failed:
+            # the socket is closed: nothing to read or answer
+            self.rfile, self.wfile = io.BytesIO(), io.BytesIO()
+            return
         super().setup()
 
     def handle(self):
@@ -1363,7 +1371,7 @@ class _Handler(BaseHTTPRequestHandler):
         api.requests.append(self.record)
         if user is None:
             return self._error(ko.unauthorized())
-        delay, fault = api._fault(method, path)
+        delay, fault = api._fault(method, path, user.name)
         if delay:
             time.sleep(delay)
         if fault is not None:

@@ -41,6 +41,10 @@ def rec_time(r):
                                       "%Y-%m-%dT%H:%M:%S.%f")
 
 
+def counts(a, role="watcher"):
+    return a.status()["api"]["workers"][role]
+
+
 def fake_lines(a, what):
     return re.findall(rf"fake: api {what}.*", a.log())
 
@@ -250,9 +254,10 @@ def test_grants_are_audited_and_connected_to_the_server(api_hostile,
     peers = tcp_peers_of(a.pid("watcher"))
     assert peers.count(("127.0.0.1", kube_api.port)) == 5, peers
     assert not fake_lines(a, "refused")
-    assert re.search(r"^api: .* \(token\), 5 grants$",
-                     a.agentctl("status").stdout, re.M)
-    assert a.status()["api"]["grants"] == 5
+    m = re.search(r"^api: .* \(token\), (\d+) grants$",
+                  a.agentctl("status").stdout, re.M)
+    assert m and int(m.group(1)) >= 5       # and the reporter's
+    assert counts(a)["grants"] == 5
     assert_untouched(a, "reporter", "watcher")
     assert not violations(a, "watcher")
 
@@ -289,6 +294,24 @@ def test_host_name_is_resolved(testbuild_dir, busybox_image, fake_libexec,
             ("127.0.0.1", kube_api.port)) == 2
 
 
+def test_unresolvable_host_is_refused_with_the_reason(
+        testbuild_dir, busybox_image, fake_libexec, kube_api, tmp_path):
+    # .invalid never resolves (RFC 6761): NXDOMAIN, or no DNS server at all
+    for a in hostile_with_server(testbuild_dir, busybox_image, fake_libexec,
+                                 kube_api, tmp_path,
+                                 "https://agentd-test.invalid:6443"):
+        attack(a, "apiconnect 1")
+        line = wait_for(lambda: fake_lines(a, "refused"), TIMEOUT_S + 15,
+                        interval=0.5, what="the refusal")[0]
+        assert "id=1: resolve agentd-test.invalid: " in line, line
+        failed = api_records(a, outcome="failed")
+        assert len(failed) == 1
+        assert failed[0]["error"].startswith("resolve agentd-test.invalid: ")
+        assert failed[0]["details"]["host"] == "agentd-test.invalid"
+        assert "address" not in failed[0]["details"]
+        assert_untouched(a, "reporter", "watcher")
+
+
 def test_failed_connect_is_refused_with_the_reason(
         testbuild_dir, busybox_image, fake_libexec, kube_api, tmp_path):
     port = free_port()
@@ -305,7 +328,7 @@ def test_failed_connect_is_refused_with_the_reason(
         assert all(r["error"] == why and
                    r["details"]["address"] == f"127.0.0.1:{port}"
                    for r in failed)
-        assert a.status()["api"]["failed"] == 3
+        assert counts(a)["failed"] == 3
         assert_untouched(a, "reporter", "watcher")
 
 
@@ -341,8 +364,38 @@ def test_past_the_rate_bound_refused_and_audited_once_a_minute(api_hostile,
     assert gap >= WINDOW_S, gap
     assert len(re.findall(r"API connection requests? refused", a.log())) \
         == 2
-    assert a.status()["api"]["refused"] == extra
+    assert counts(a)["refused"] == extra
     assert_untouched(a, "reporter", "watcher")
+    stop_attack(a)
+
+
+def test_a_restarted_watcher_gets_credentials_but_no_fresh_quota(
+        api_hostile, kube_api):
+    a = api_hostile
+    attack(a, f"apiconnect {MAX_PER_WINDOW}")
+    wait_for(lambda: len(fake_lines(a, "socket")) == MAX_PER_WINDOW, 30,
+             what="a window's worth of sockets")
+    before = len(a.log())
+    os.kill(a.pids["watcher"], 9)
+    new = a.wait_new_pid("watcher", a.pids["watcher"], timeout=20)
+
+    def since():
+        return a.log()[before:]
+    # the new one is handed the credentials again, on its own channel,
+    # and replays the attack: every request refused, none killed
+    wait_for(lambda: len(re.findall(r"fake: api refused.*",
+                                    since())) == MAX_PER_WINDOW, 30,
+             what="the new watcher's requests refused")
+    assert re.search(rf"fake: api creds host=127\.0\.0\.1 "
+                     rf"port={kube_api.port} ", since())
+    assert "fake: api socket" not in since()
+    assert all(line.endswith(TOO_MANY) for line in
+               re.findall(r"fake: api refused.*", since()))
+    assert len(api_records(a, outcome="ok")) == MAX_PER_WINDOW
+    assert len(api_records(a, outcome="refused")) == 1
+    assert a.pid("watcher") == new
+    assert not violations(a, "watcher")
+    assert_untouched(a, "reporter")
     stop_attack(a)
 
 

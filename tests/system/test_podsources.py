@@ -104,3 +104,26 @@ def test_a_shorter_grace_restarts_nothing_and_the_removal_uses_it(
         assert time.monotonic() - t0 < 20
     finally:
         a.cleanup()
+
+
+def test_an_unknown_podset_flag_ends_the_watcher(testbuild_dir,
+                                                 busybox_image, fake_libexec):
+    a = start_agentd(testbuild_dir, busybox_image,
+                     extra_config={"libexecDir": fake_libexec})
+    try:
+        a.write_manifest("keep.yaml", manifest("keep", "exec sleep 1000"))
+        wait_pod(a, "keep", running, what="the pod running")
+        before, watcher = cid(a, "keep"), a.pid("watcher")
+        a.write_manifest("attack.json", "badflags\n")
+        wait_for(lambda: [r for r in a.audit_records()
+                          if r["action"] == "worker.protocol_violation" and
+                          r.get("actor") == "watcher" and
+                          "unknown flags 0x80" in (r.get("error") or "")],
+                 timeout=20, interval=0.2, what="the watcher ended")
+        a.remove_manifest("attack.json")
+        a.wait_new_pid("watcher", watcher, timeout=20)
+        # the pod it had sent runs on, untouched
+        time.sleep(2)
+        assert cid(a, "keep") == before
+    finally:
+        a.cleanup()

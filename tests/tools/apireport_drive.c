@@ -305,5 +305,9 @@ main(int argc, char *argv[])
 	pump();
 	checkpoint("deleted");
 	emit(cJSON_Parse("{\"done\":true}"));
+	pod_free(&api);
+	pod_report_free(&api_r);
+	pod_free(&st);
+	pod_report_free(&st_r);
 	return 0;
 }

@@ -42,6 +42,7 @@
  *			had sent it (issue 12: tests/system/test_podsources.py)
  *	api-unsynced	the same, and every set says PODSET_F_API_UNSYNCED:
  *			the API source has not listed yet
+ *	badflags	a set whose PODSET_BEGIN has a flag no one defined
  *
  * Attack pods are shallow copies of the first real pod with their
  * identity replaced, so they need one manifest in the directory.
@@ -270,7 +271,8 @@ send_podset(void)
 	ipc_msg_init(&m, MSG_PODSET_BEGIN, podset_gen);
 	ipc_put_u32(&m, podset_gen);
 	ipc_put_u32(&m, strcmp(attack, "api-unsynced") == 0 ?
-	    PODSET_F_API_UNSYNCED : 0);
+	    PODSET_F_API_UNSYNCED : strcmp(attack, "badflags") == 0 ? 0x80 :
+	    0);
 	if (to_executor(&m) == -1)
 		return;
 	for (i = 0; i < npods; i++)

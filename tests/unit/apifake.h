@@ -43,6 +43,9 @@ struct apiclient {
 static struct fake_req	 fake_reqs[FAKE_MAX_REQS];
 static int		 fake_n;
 static int		 fake_refuse;	/* apiclient_request fails */
+/* the next request is answered inside apiclient_request, with this */
+static int		 fake_sync_status;
+static const char	*fake_sync_body;
 static int64_t		 fake_mono = 1000000;
 static int64_t		 fake_wall = 1795851222LL * 1000000000LL +
 			    123456789LL;	/* 2026-11-28T07:33:42.123456Z */
@@ -106,6 +109,18 @@ apiclient_request(struct apiclient *c, const struct apiclient_req *rq)
 	r->done = rq->done;
 	r->arg = rq->arg;
 	c->pending++;
+	if (fake_sync_status != 0) {
+		struct apiresp resp;
+
+		memset(&resp, 0, sizeof(resp));
+		resp.status = fake_sync_status;
+		resp.body = (const uint8_t *)fake_sync_body;
+		resp.body_len = fake_sync_body ? strlen(fake_sync_body) : 0;
+		resp.retry_after = -1;
+		fake_sync_status = 0;
+		r->answered = 1;
+		r->done(r->arg, &resp);
+	}
 	return 0;
 }
 

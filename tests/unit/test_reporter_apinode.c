@@ -436,3 +436,30 @@ TEST(no_busy_loop_while_waiting_for_answers)
 	CHECK_EQ_INT(fake_loop(base, 20), 0);
 	CHECK_EQ_INT(fake_open(), 1);
 }
+
+TEST(answer_inside_the_request_is_taken)
+{
+	struct fake_req *r;
+	cJSON *b;
+
+	fake_sync_status = 201;
+	fake_sync_body = uid_body();
+	start();
+	CHECK_STR(apinode_uid(), NODE_UID);
+	fake_answer(fake_find("POST", LEASES), 201, lease_body("3"));
+	apinode_run();
+	fake_answer(fake_find("PATCH", "/api/v1/nodes/" NODE "/status"), 200,
+	    uid_body());
+	/* a renewal answered inside its PUT */
+	fake_advance_ms(APINODE_LEASE_RENEW_S * 1000);
+	fake_sync_status = 200;
+	fake_sync_body = lease_body("4");
+	apinode_run();
+	CHECK_EQ_INT(fake_open(), 0);
+	fake_advance_ms(APINODE_LEASE_RENEW_S * 1000);
+	apinode_run();
+	REQUIRE((r = fake_find("PUT", LEASES "/" NODE)) != NULL);
+	b = fake_body(r);
+	CHECK_STR(fake_str(b, "metadata.resourceVersion"), "4");
+	cJSON_Delete(b);
+}

@@ -659,3 +659,25 @@ TEST(invalid_status_is_not_retried_the_next_change_goes)
 	pod_free(&p);
 	pod_report_free(&r);
 }
+
+TEST(answer_inside_the_request_is_taken)
+{
+	struct pod p;
+	struct pod_report r;
+
+	start();
+	mkpod(&p, &r, "web", UID, "api");
+	apipods_status(&p, &r);
+	fake_sync_status = 200;
+	fake_sync_body = "{}";
+	apipods_run();
+	CHECK_EQ_INT(apipods_inflight(), 0);
+	CHECK_EQ_INT(fake_open(), 0);
+	set_running(&r);
+	apipods_status(&p, &r);
+	apipods_run();
+	CHECK_EQ_INT(fake_open(), 1);
+	CHECK_EQ_INT(apipods_inflight(), 1);
+	pod_free(&p);
+	pod_report_free(&r);
+}

@@ -702,6 +702,10 @@ TEST(test_unsynced_until_the_first_list)
 	/* standalone: never */
 	podsnap_build(&s, NULL, 0);
 	CHECK(!s.unsynced);
+	/* configured, the credentials not in yet: already */
+	apisource_expect();
+	podsnap_build(&s, NULL, 0);
+	CHECK(s.unsynced);
 	REQUIRE(apisource_start(NODE, &hooks) == 0);
 	podsnap_build(&s, NULL, 0);
 	CHECK(s.unsynced);

@@ -1680,7 +1680,10 @@ slot_step(struct xpod *x, struct xctr *c)
 			crash_loop(x, c);
 			return 0;
 		}
-		archive_last(c);
+		/* after a back-off the run is archived already, and the
+		   reason is CrashLoopBackOff's, not the run's */
+		if (!c->has_last || c->state == CSTATE_TERMINATED)
+			archive_last(c);
 		remove_container(x, c);
 		return x->busy;
 	case XC_STARTING:

@@ -378,17 +378,19 @@ node_send(int64_t now)
 		    APINODE_MAX_BACKOFF_MS);
 		return;
 	}
+	/* busy before the request: a client may answer inside it */
+	free(an.sending);
+	an.sending = cmp;
+	an.node_busy = 1;
 	rv = send_json(method, path, ctype, body, APINODE_MAX_NODE_BODY,
 	    node_done, NULL);
 	cJSON_Delete(body);
 	if (rv == -1) {
-		free(cmp);
+		an.node_busy = 0;
+		free(an.sending);
+		an.sending = NULL;
 		failed(&an.nretry, node_what(), NULL);
-		return;
 	}
-	free(an.sending);
-	an.sending = cmp;
-	an.node_busy = 1;
 }
 
 /* the uid of a Node in a response: adopted */
@@ -571,14 +573,14 @@ lease_send(int64_t now)
 		    APINODE_MAX_BACKOFF_MS);
 		return;
 	}
+	an.lease_busy = 1;
 	rv = send_json(method, path, CT_JSON, body, APINODE_MAX_LEASE_BODY,
 	    lease_done, NULL);
 	cJSON_Delete(body);
 	if (rv == -1) {
-		failed(&an.lretry, "lease", NULL);
-		return;
+		an.lease_busy = 0;
+		failed(&an.lretry, "lease renewal", NULL);
 	}
-	an.lease_busy = 1;
 }
 
 /* the server's Lease, if it is one with a resourceVersion */

@@ -409,10 +409,14 @@ send_text(struct apipod *p, enum op op, const char *method, const char *path,
 	rq.max_body = APIPODS_MAX_RESPONSE;
 	rq.done = pod_done;
 	rq.arg = p;
-	if (apiclient_request(ap.cl, &rq) == -1)
-		return -1;
+	/* out before the request: a client may answer inside it */
 	p->op = op;
 	ap.inflight++;
+	if (apiclient_request(ap.cl, &rq) == -1) {
+		p->op = OP_NONE;
+		ap.inflight--;
+		return -1;
+	}
 	return 0;
 }
 

@@ -29,7 +29,9 @@ struct event_base;
 
 /* the pods tracked: the executor's and those of them gone, not deleted */
 #define APIPODS_MAX_TRACKED	(2 * MAX_PODS)
-#define APIPODS_MAX_INFLIGHT	8	/* requests queued on the connection */
+#define APIPODS_MAX_INFLIGHT	4	/* requests queued on the connection:
+				   one running, the next ready; more would
+				   freeze older states in the queue */
 #define APIPODS_MAX_BODY	(1536 * 1024)	/* a request (etcd's limit) */
 #define APIPODS_MAX_RESPONSE	(4 * 1024 * 1024)	/* a pod we read */
 #define APIPODS_MIN_BACKOFF_MS	500

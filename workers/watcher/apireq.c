@@ -206,9 +206,9 @@ apibackoff_next(struct apibackoff *b, uint64_t now_ms, uint32_t rnd)
 	else if ((b->base_ms *= 2) > APIBACKOFF_MAX_MS)
 		b->base_ms = APIBACKOFF_MAX_MS;
 	b->last_ms = now_ms;
-	/* wait.Jitter(base, 1.0): base + [0, base) */
+	/* wait.Jitter(base, 1.0): base + [0, base), never past the cap */
 	wait = b->base_ms + (b->base_ms * rnd >> 32);
-	return wait;
+	return wait > APIBACKOFF_MAX_MS ? APIBACKOFF_MAX_MS : wait;
 }
 
 /* reflector.go: minWatchTimeout (5 min) * (1 + rand.Float64()) */

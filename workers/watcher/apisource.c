@@ -60,6 +60,7 @@ static struct {
 	char			 node[POD_MAX_NAME + 1];
 	enum apisource_state	 state;
 	int			 synced;
+	int			 expected;	/* configured: API mode to come */
 	char			 rv[APIWATCH_RV_MAX + 1];
 	struct table		 t;		/* the pods */
 	/* a list under way: its pages so far */
@@ -500,8 +501,15 @@ watch_done(void *arg, const struct apiresp *r)
 
 	if (S.state != APISRC_WATCHING)
 		return;
-	if (S.w_events > 0)
+	/*
+	 * A watch that delivered events was served: whatever ended it, the
+	 * server works, and the next try starts the backoff over (else a
+	 * few dropped watches in a row would wait the full 30 s or more).
+	 */
+	if (S.w_events > 0) {
 		S.gone_in_a_row = 0;
+		apibackoff_reset(&S.backoff);
+	}
 	switch (S.stop) {
 	case STOP_RELIST:
 		relist(S.stop_why);
@@ -624,6 +632,18 @@ int
 apisource_synced(void)
 {
 	return S.synced;
+}
+
+void
+apisource_expect(void)
+{
+	S.expected = 1;
+}
+
+int
+apisource_unsynced(void)
+{
+	return (S.expected || S.state != APISRC_OFF) && !S.synced;
 }
 
 enum apisource_state

@@ -86,6 +86,11 @@ void	apisource_timer(void);
 int	apisource_active(void);
 /* a list has completed once (kubelet's sourcesReady for "api") */
 int	apisource_synced(void);
+/* API mode is configured (a kubeconfig): the source is owed before the
+   credentials are even in */
+void	apisource_expect(void);
+/* a set must say PODSET_F_API_UNSYNCED: expected or on, not listed yet */
+int	apisource_unsynced(void);
 enum apisource_state apisource_state(void);
 const char *apisource_rv(void);		/* the resourceVersion watched from */
 uint64_t apisource_last_wait_ms(void);	/* the last backoff asked for */

@@ -177,7 +177,8 @@ int	apireq_query_escape(const char *, char *out, size_t size);
  * client-go's reflector backoff (wait.NewExponentialBackoffManager(800ms,
  * 30s, 2min, 2.0, 1.0)): the base doubles from 800 ms up to 30 s; each
  * wait is the base plus a jitter of up to one base (factor 1.0), so
- * [base, 2 base); a wait asked for more than 2 minutes after the last
+ * [base, 2 base), but never more than 30 s (the issue's bound: client-go
+ * would wait up to a minute); a wait asked for more than 2 minutes after the last
  * starts again from 800 ms, and so does one after apibackoff_reset()
  * (a watch that ran normally).
  */

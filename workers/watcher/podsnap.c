@@ -136,7 +136,7 @@ podsnap_build(struct podsnap *s, const struct podsnap_static *st,
 
 	s->n = 0;
 	s->deleting = 0;
-	s->unsynced = apisource_active() && !apisource_synced();
+	s->unsynced = apisource_unsynced();
 	for (i = 0; i < nstatic && s->n < MAX_PODS; i++)
 		item_add(s, st[i].ref, 0, 0, st[i].file);
 	for (; i < nstatic; i++)

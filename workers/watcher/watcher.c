@@ -422,12 +422,29 @@ parent_peer(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 /* ------------------------------------------------------------------ */
 /* the API source's hooks                                              */
 
-static struct event	*api_timer;
+/*
+ * API events come in bursts (a relist, a deployment scaled): one set per
+ * API_SET_COALESCE_MS carries them all, instead of one per read.
+ */
+#define API_SET_COALESCE_MS	10
+
+static struct event	*api_timer, *api_set_timer;
+
+static void
+api_set_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	send_podset();
+}
 
 static void
 api_changed(void)
 {
-	send_podset();
+	struct timeval tv = { 0, API_SET_COALESCE_MS * 1000 };
+
+	if (evtimer_pending(api_set_timer, NULL))
+		return;
+	if (evtimer_add(api_set_timer, &tv) == -1)
+		fatalx("evtimer_add");
 }
 
 static uint64_t
@@ -476,7 +493,8 @@ static void
 api_ready(void)
 {
 	if (api_timer == NULL &&
-	    (api_timer = evtimer_new(env.base, api_timer_cb, NULL)) == NULL)
+	    ((api_timer = evtimer_new(env.base, api_timer_cb, NULL)) == NULL ||
+	    (api_set_timer = evtimer_new(env.base, api_set_cb, NULL)) == NULL))
 		fatalx("evtimer_new");
 	if (apisource_start(env.conf.node_name, &api_hooks) == -1) {
 		log_warnx("API mode: the pod source could not start; static "
@@ -509,8 +527,11 @@ main(int argc, char *argv[])
 #ifdef AGENTD_TEST_HOOKS
 	env.role_test_hook = watcher_test_hook;
 #endif
-	if (env.conf.kubeconfig[0] != '\0')
+	if (env.conf.kubeconfig[0] != '\0') {
 		apiclient_init();	/* OpenSSL, before the chroot */
+		/* until the API pods are listed, no set may stop them */
+		apisource_expect();
+	}
 	apiclient_on_ready(&env, api_ready);
 	worker_sandbox(&env.conf, env.role);
 	log_info("watching %s for node %s", env.conf.static_pod_path,
