@@ -139,6 +139,7 @@ void	 events_reporter_up(struct agentd *);	/* resend them all */
  */
 int	 cniwatch_init(struct agentd *);
 int	 cniwatch_ready(void);	/* a CNI configuration is loaded */
+void	 cniwatch_send(struct agentd *);	/* MSG_NODE_NETWORK */
 struct cJSON;
 void	 cniwatch_status(struct cJSON *);	/* agentctl status "network" */
 

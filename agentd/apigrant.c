@@ -76,12 +76,16 @@ struct apiworker {
 	/* what the server made of its credentials (MSG_API_AUTH) */
 	uint32_t		 auth_what;
 	char			 auth_reason[MSGB_API_ERROR + 1];
-	int64_t			 auth_said;	/* when last logged, s */
-	uint64_t		 auth_refusals;	/* reports since then */
+	int64_t			 auth_said;	/* when last recorded, s; 0 never */
+	uint64_t		 auth_claims;	/* claims since then */
+	int			 auth_owed;	/* a claim waits for the minute */
+	struct event		*auth_ev;
 };
 
 /* a refusal that goes on is said again this often, with its count */
 #define APIGRANT_AUTH_REPEAT_S	300
+/* and no worker gets more than one api.credentials record this often */
+#define APIGRANT_AUTH_MIN_S	60
 
 static struct {
 	int			 on;
@@ -715,22 +719,60 @@ apigrant_connect(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
+/* write down the worker's latest claim about the credentials */
+static void
+auth_record(struct apiworker *aw)
+{
+	char details[512], n[24];
+	const char *actor = role_name(aw->role);
+
+	snprintf(n, sizeof(n), "%llu", (unsigned long long)aw->auth_claims);
+	aw->auth_said = now_s();
+	aw->auth_claims = 0;
+	aw->auth_owed = 0;
+	details[0] = '\0';
+	auditfmt_details_add(details, sizeof(details), "server", api.kc.host);
+	auditfmt_details_add(details, sizeof(details), "reports", n);
+	if (aw->auth_what == APIAUTH_ACCEPTED) {
+		log_info("%s: the API server %s accepts the credentials", actor,
+		    api.kc.host);
+		agentd_audit_event(agentd_env, actor, "api.credentials",
+		    details, "ok", NULL);
+		return;
+	}
+	log_warnx("%s: the API server %s refuses agentd's credentials (%s): "
+	    "%s; retrying with backoff", actor, api.kc.host, api.path,
+	    aw->auth_reason);
+	agentd_audit_event(agentd_env, actor, "api.credentials", details,
+	    "refused", aw->auth_reason);
+}
+
+static void
+auth_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct apiworker *aw = arg;
+
+	if (aw->auth_owed)
+		auth_record(aw);
+}
+
 /*
  * MSG_API_AUTH: the worker saw the server refuse our credentials (401,
  * or a failed handshake: an expired or unknown certificate), or accept
- * them again.  The worker says so when it changes, and it may lie (it is
- * the one that could be compromised): what it says is bounded, logged
- * and audited as its claim, and an unchanged claim within
- * APIGRANT_AUTH_REPEAT_S is only counted, so it cannot flood the log.
+ * them again.  It is the claim of a worker that may be compromised: at
+ * most one record a minute per worker whatever it says (a claim in
+ * between is kept, the latest one recorded when the minute is over, with
+ * the number of claims), and an unchanged claim only every 5 minutes.
  */
 int
 apigrant_auth(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char reason[MSGB_API_ERROR + 1], details[512], n[24];
+	char reason[MSGB_API_ERROR + 1];
 	struct worker *w = arg;
 	struct apiworker *aw;
+	struct timeval tv;
 	uint32_t what;
-	int64_t now = now_s();
+	int64_t since;
 
 	if (ipc_get_u32(m, &what) == -1 || what > APIAUTH_HANDSHAKE ||
 	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
@@ -741,32 +783,27 @@ apigrant_auth(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 		    "mode (no kubeconfig in the configuration)");
 		return -1;
 	}
-	if (what == aw->auth_what && strcmp(reason, aw->auth_reason) == 0 &&
-	    now - aw->auth_said < APIGRANT_AUTH_REPEAT_S) {
-		aw->auth_refusals++;
+	since = now_s() - aw->auth_said;
+	aw->auth_claims++;
+	if (aw->auth_said != 0 && what == aw->auth_what &&
+	    strcmp(reason, aw->auth_reason) == 0 &&
+	    since < APIGRANT_AUTH_REPEAT_S)
 		return 0;
-	}
-	snprintf(n, sizeof(n), "%llu",
-	    (unsigned long long)aw->auth_refusals + 1);
 	aw->auth_what = what;
 	snprintf(aw->auth_reason, sizeof(aw->auth_reason), "%s", reason);
-	aw->auth_said = now;
-	aw->auth_refusals = 0;
-	details[0] = '\0';
-	auditfmt_details_add(details, sizeof(details), "server", api.kc.host);
-	if (what == APIAUTH_ACCEPTED) {
-		log_info("%s: the API server %s accepts the credentials",
-		    role_name(w->role), api.kc.host);
-		agentd_audit_event(agentd_env, role_name(w->role),
-		    "api.credentials", details, "ok", NULL);
+	if (aw->auth_said == 0 || since >= APIGRANT_AUTH_MIN_S) {
+		auth_record(aw);
 		return 0;
 	}
-	auditfmt_details_add(details, sizeof(details), "reports", n);
-	log_warnx("%s: the API server %s refuses agentd's credentials (%s): "
-	    "%s; retrying with backoff", role_name(w->role), api.kc.host,
-	    api.path, reason);
-	agentd_audit_event(agentd_env, role_name(w->role), "api.credentials",
-	    details, "refused", reason);
+	aw->auth_owed = 1;
+	if (aw->auth_ev == NULL && (aw->auth_ev = evtimer_new(
+	    agentd_env->base, auth_timer_cb, aw)) == NULL)
+		return 0;	/* recorded with the next claim */
+	if (!evtimer_pending(aw->auth_ev, NULL)) {
+		tv.tv_sec = APIGRANT_AUTH_MIN_S - since;
+		tv.tv_usec = 0;
+		evtimer_add(aw->auth_ev, &tv);
+	}
 	return 0;
 }
 
@@ -867,9 +904,12 @@ apigrant_cleanup(void)
 
 	if (!api.on)
 		return;
-	for (i = 0; i < nitems(api.workers); i++)
+	for (i = 0; i < nitems(api.workers); i++) {
 		if (api.workers[i].refusal_ev != NULL)
 			event_free(api.workers[i].refusal_ev);
+		if (api.workers[i].auth_ev != NULL)
+			event_free(api.workers[i].auth_ev);
+	}
 	kubeconfig_free(&api.kc);
 	signer_free();
 	api.on = 0;

@@ -23,6 +23,7 @@
 #include "cninet.h"
 #include "evring.h"
 #include "log.h"
+#include "msgschema.h"
 
 #define CNIWATCH_PERIOD_S	5	/* a missing directory: look again */
 
@@ -59,6 +60,20 @@ cniwatch_status(cJSON *root)
 	cJSON_AddStringToObject(o, "name", cur.name);
 	cJSON_AddStringToObject(o, "file", cur.file);
 	cJSON_AddStringToObject(o, "cniVersion", cur.version);
+}
+
+/* the reporter's Ready condition in API mode follows this */
+void
+cniwatch_send(struct agentd *env)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, MSG_NODE_NETWORK, 0);
+	ipc_put_u32(&m, cur.loaded);
+	/* the kubelet's words; the directory is in agentd's log line */
+	ipc_put_str(&m, cur.loaded ? "" :
+	    "network plugin not ready: no CNI configuration");
+	supervise_forward(env, ROLE_REPORTER, &m);
 }
 
 static void
@@ -134,6 +149,7 @@ scan(void *arg)
 	}
 	scanned = 1;
 	report(env, same_file);
+	cniwatch_send(env);
 }
 
 int

@@ -98,6 +98,14 @@ static const struct ipc_dispatch generic_tab[] = {
  * table for what a role sends agentd, and what agentd does when it is up.
  * A role without a row here gets generic_tab and nothing on start.
  */
+/* a (re)started reporter: the events so far, the network's state */
+static void
+reporter_up(struct agentd *env)
+{
+	events_reporter_up(env);
+	cniwatch_send(env);
+}
+
 static const struct parent_side {
 	enum proc_role		 role;
 	const struct ipc_dispatch *tab;
@@ -106,8 +114,7 @@ static const struct parent_side {
 } parent_sides[] = {
 	{ ROLE_WATCHER, watcher_tab, nitems(watcher_tab), staticdir_send_all },
 	{ ROLE_EXECUTOR, executor_tab, nitems(executor_tab), NULL },
-	{ ROLE_REPORTER, reporter_tab, nitems(reporter_tab),
-	    events_reporter_up },
+	{ ROLE_REPORTER, reporter_tab, nitems(reporter_tab), reporter_up },
 };
 
 static const struct parent_side *

@@ -106,6 +106,10 @@ enum msg_type {
 
 	/* parent <-> reporter */
 	MSG_STATUS_QUERY = 100,	/* P->R: u32 query kind, str filter */
+	MSG_NODE_NETWORK,	/* P->R: u32 ready, str reason: whether a CNI
+				   configuration is loaded (agentd's
+				   cniwatch), on every reporter start and
+				   change; API mode's Ready condition */
 
 	/*
 	 * parent <-> the API-speaking workers (watcher, reporter) in API

@@ -109,6 +109,8 @@ const struct msg_schema msg_schemas[] = {
 
 	{ MSG_STATUS_QUERY, "STATUS_QUERY", P, REP, MSGCHAN_WORKER, 0,
 	    F(U32("kind"), STR("filter", MSGB_QUERY_FILTER)) },
+	{ MSG_NODE_NETWORK, "NODE_NETWORK", P, REP, MSGCHAN_WORKER, 0,
+	    F(U32("ready"), STR("reason", MSGB_API_ERROR)) },
 
 	/* API mode: credentials, socket grants, the signer */
 	{ MSG_API_CREDS, "API_CREDS", P, WAT | REP, MSGCHAN_WORKER,

@@ -167,6 +167,12 @@ class Agentd:
         if os.environ.get("AGENTD_TEST_STORAGE_DRIVER"):
             cfg["storageDriver"] = os.environ["AGENTD_TEST_STORAGE_DRIVER"]
         cfg.update(extra_config or {})
+        if "kubeconfig" in (extra_config or {}) and \
+                "cniConfDir" not in (extra_config or {}):
+            # API mode without a network waits in ContainerCreating (the
+            # kubelet's NotReady): the tests' network is the loopback
+            # plugin alone, which gives the pod no address but lets it run
+            write_loopback_network(cfg["cniConfDir"])
         with open(self.config, "w") as f:
             for k, v in cfg.items():
                 if isinstance(v, list):
@@ -351,6 +357,16 @@ TOP = os.path.dirname(os.path.dirname(HERE))
 CRI_LINE = re.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) "
     r"(stdout|stderr) (F|P) (.*)$")
+
+
+LOOPBACK_NETWORK = {"cniVersion": "1.0.0", "name": "api-test-lo",
+                    "plugins": [{"type": "loopback"}]}
+
+
+def write_loopback_network(cni_dir, name="10-loopback.conflist"):
+    os.makedirs(cni_dir, exist_ok=True)
+    with open(os.path.join(cni_dir, name), "w") as f:
+        json.dump(LOOPBACK_NETWORK, f)
 
 
 def start_agentd(build, image, **kw):

@@ -523,3 +523,36 @@ def test_every_parent_audit_action_is_documented():
     missing = [a for a in sorted(actions)
                if not re.search(rf"^\.Li {re.escape(a)}\b", page, re.M)]
     assert not missing, missing
+
+
+def credential_records(a, actor="watcher"):
+    return [r for r in a.audit_records()
+            if r["action"] == "api.credentials" and r.get("actor") == actor]
+
+
+def test_forged_credential_claims_get_one_record_a_minute(api_hostile):
+    """A compromised watcher claiming refusals, each with a new reason
+    and accepted in between, gets one api.credentials record at once and
+    one with the latest claim and their count when the minute is over:
+    it cannot flood the audit log through MSG_API_AUTH."""
+    a = api_hostile
+    attack(a, "authflood 200")
+    first = wait_for(lambda: credential_records(a), 10,
+                     what="the first claim recorded")
+    assert len(first) == 1
+    assert first[0]["outcome"] == "refused"
+    assert first[0]["error"] == "forged refusal 0"
+    time.sleep(5)
+    assert len(credential_records(a)) == 1
+    assert len(re.findall(r"watcher: the API server .* refuses",
+                          a.log())) == 1
+    later = wait_for(lambda: credential_records(a)[1:], 75, interval=1,
+                     what="the latest claim after the minute")
+    assert len(later) == 1
+    # the 200th claim (accepted) and the 199 after the first
+    assert later[0]["outcome"] == "ok", later
+    assert later[0]["details"]["reports"] == "199"
+    gap = (rec_time(later[0]) - rec_time(first[0])).total_seconds()
+    assert gap >= 59, gap
+    assert_untouched(a, "reporter", "watcher")
+    stop_attack(a)

@@ -21,6 +21,8 @@ import time
 
 import pytest
 
+import harness
+
 from harness import (ApiAgentd, api_pod, local_container_ids, manifest,
                      proc_status, runtime_ids, start_api_agentd, wait_for)
 
@@ -268,6 +270,50 @@ def test_restart_count_visible_through_kubectl(api_agentd):
     assert c["lastState"]["terminated"]["reason"] == "Error"
     out = a.api.kubectl("get", "pod", "crash", "--no-headers").stdout.split()
     assert int(out[3]) >= 2          # the RESTARTS column
+
+
+# ---- no network ----
+
+def node_ready(a):
+    r = a.api.kubectl("get", "node", NODE, "-o", "json", check=False)
+    if r.returncode != 0:
+        return None
+    for c in json.loads(r.stdout)["status"].get("conditions", []):
+        if c["type"] == "Ready":
+            return c
+    return None
+
+
+def test_no_cni_configuration_node_not_ready_pod_waits(
+        testbuild_dir, busybox_image, kube_api, kubectl_bin, tmp_path):
+    """As the kubelet: without a CNI configuration the node is NotReady
+    with "network plugin not ready: no CNI configuration" and a pod that
+    needs a network waits in ContainerCreating; a configuration appearing
+    makes the node Ready and the pod run."""
+    cni = str(tmp_path / "net.d")
+    os.makedirs(cni)
+    a = start_api_agentd(testbuild_dir, busybox_image, kube_api,
+                         extra_config={"cniConfDir": cni})
+    try:
+        c = wait_for(lambda: (node_ready(a) or {}).get("status") == "False"
+                     and node_ready(a), 30, what="the node NotReady")
+        assert "network plugin not ready: no CNI configuration" in \
+            c["message"], c
+        create(a, api_pod("nonet", SLEEP))
+        p = wait_kubectl(a, "nonet", lambda p: "network plugin not ready" in
+                         ((cstat(p) or {}).get("state", {}).get("waiting")
+                          or {}).get("message", ""), 30,
+                         "the pod waiting for the network")
+        w = cstat(p)["state"]["waiting"]
+        assert w["reason"] == "ContainerCreating", w
+        assert phase(p) == "Pending"
+        assert runtime_ids(a) == []
+        harness.write_loopback_network(cni)
+        wait_for(lambda: (node_ready(a) or {}).get("status") == "True", 30,
+                 what="the node Ready once a network is there")
+        wait_kubectl(a, "nonet", is_running, 60)
+    finally:
+        a.cleanup()
 
 
 # ---- Node and Lease ----

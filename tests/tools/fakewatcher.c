@@ -31,6 +31,8 @@
  *	apiconnect N	N MSG_API_CONNECT, at most APIGRANT_MAX_INPROGRESS
  *			unanswered at a time (issue 12: test_apigrant.py)
  *	apiburst N	N MSG_API_CONNECT at once
+ *	authflood N	N MSG_API_AUTH claims at once, each with another
+ *			reason, refused and accepted in turn (test_apigrant.py)
  *
  * In API mode it accepts MSG_API_CREDS and MSG_API_SIGNER and logs them;
  * each MSG_API_SOCKET is logged with its fd, which it keeps open (the
@@ -53,6 +55,7 @@
 #include <unistd.h>
 
 #include "auditfmt.h"
+#include "apiclient.h"
 #include "ipc.h"
 #include "log.h"
 #include "msgschema.h"
@@ -425,11 +428,38 @@ api_pump(void)
 		api_send_connect();
 }
 
+/* claims about the credentials, each unlike the one before */
+static void
+auth_flood(unsigned long n)
+{
+	char reason[64];
+	struct ipc_msg m;
+	unsigned long i;
+
+	log_warnx("fake: %lu credential claims", n);
+	for (i = 0; i < n; i++) {
+		snprintf(reason, sizeof(reason), "forged refusal %lu", i);
+		ipc_msg_init(&m, MSG_API_AUTH, 0);
+		ipc_put_u32(&m, i % 2 ? APIAUTH_ACCEPTED : APIAUTH_REFUSED);
+		ipc_put_str(&m, i % 2 ? "" : reason);
+		ipc_send(env.parent, &m);
+	}
+}
+
 static void
 api_attack_start(void)
 {
 	unsigned long n;
 	const char *arg;
+
+	if (strncmp(attack, "authflood ", 10) == 0) {
+		if (strcmp(attack, api_attack) != 0 &&
+		    (n = strtoul(attack + 10, NULL, 10)) > 0) {
+			memcpy(api_attack, attack, sizeof(api_attack));
+			auth_flood(n);
+		}
+		return;
+	}
 
 	if (strncmp(attack, "apiconnect ", 11) == 0)
 		arg = attack + 11;

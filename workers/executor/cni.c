@@ -456,6 +456,15 @@ cni_add(const struct pod *p, const char *id, const char *netns,
 
 	memset(res, 0, sizeof(*res));
 	have = cni_conf_load(rt.cni_conf_dir, 1, &c, why, sizeof(why)) == 0;
+	/*
+	 * In a cluster a pod with loopback only would be unreachable: as the
+	 * kubelet, it waits in ContainerCreating (the sandbox backoff asks
+	 * again) while the node says NotReady; standalone, loopback is the
+	 * laptop's default.
+	 */
+	if (!have && rt.api_mode)
+		return rt_seterr(err, "network plugin not ready: no CNI "
+		    "configuration in %s", rt.cni_conf_dir);
 	if (host_ports_publishable(p, have ? &c : NULL, err) == -1) {
 		if (have)
 			cni_conf_free(&c);

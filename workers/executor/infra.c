@@ -542,6 +542,9 @@ sandbox_ips(const struct cni_result *res, char *out, size_t len)
 		if ((slash = strchr(addr, '/')) != NULL)
 			*slash = '\0';
 		v6 = strchr(addr, ':') != NULL;
+		/* a pod IP is one others reach it on, never its loopback */
+		if (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0)
+			continue;
 		if ((v6 && fam6++) || (!v6 && fam4++) ||
 		    strlen(out) + strlen(addr) + 2 > len)
 			continue;

@@ -457,6 +457,7 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 	    cfg->cluster_domain);
 	snprintf(rt.cni_conf_dir, sizeof(rt.cni_conf_dir), "%s",
 	    cfg->cni_conf_dir);
+	rt.api_mode = cfg->kubeconfig[0] != '\0';
 	rt.netparse_fd = -1;
 	if (cg_detect(&rt.cg, err) == -1 || rt_pick_runtime(cfg, err) == -1)
 		return -1;

@@ -56,6 +56,7 @@ static struct node_conf		 node_conf;
 
 static int	parent_peer(struct ipc_chan *, struct ipc_msg *, void *);
 static int	parent_query(struct ipc_chan *, struct ipc_msg *, void *);
+static int	parent_network(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_desired(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_status(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_gone(struct ipc_chan *, struct ipc_msg *, void *);
@@ -68,6 +69,7 @@ static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_SHUTDOWN, 0, IPC_F_ANYSTATE, worker_shutdown },
 	{ MSG_PEER_CONNECT, IPC_F_FD, IPC_F_ANYSTATE, parent_peer },
 	{ MSG_STATUS_QUERY, 0, IPC_F_ANYSTATE, parent_query },
+	{ MSG_NODE_NETWORK, 0, IPC_F_ANYSTATE, parent_network },
 	{ MSG_POD_EVENT, 0, IPC_F_ANYSTATE, pod_event },	/* manifests */
 	APICLIENT_PARENT_ROWS
 	WORKER_TEST_HOOK_ROW
@@ -468,6 +470,21 @@ render(uint32_t kind, const char *filter, char *err, size_t errlen)
 	if (text == NULL)
 		snprintf(err, errlen, "out of memory");
 	return text;
+}
+
+/* agentd's view of the pod network: API mode's Ready condition */
+static int
+parent_network(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char reason[MSGB_API_ERROR + 1];
+	uint32_t ready;
+
+	if (ipc_get_u32(m, &ready) == -1 || ready > 1 ||
+	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	apinode_set_network_ready(ready, reason);
+	return 0;
 }
 
 static int
