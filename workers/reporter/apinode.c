@@ -85,16 +85,7 @@ static void	lease_done(void *, const struct apiresp *);
 static void
 kick(void)
 {
-	struct timeval tv = { 0, 0 };
-
-	if (an.timer != NULL)
-		evtimer_add(an.timer, &tv);
-}
-
-static void
-timer_cb(int fd, short ev, void *arg)
-{
-	apinode_run();
+	apitimer_kick(an.timer);
 }
 
 void
@@ -103,8 +94,7 @@ apinode_init(struct event_base *base, const struct node_conf *nc)
 	an.base = base;
 	an.nc = nc;
 	an.net_ok = 1;
-	if ((an.timer = evtimer_new(base, timer_cb, NULL)) == NULL)
-		fatalx("apinode: no timer");
+	an.timer = apitimer_new(base, apinode_run, "apinode");
 }
 
 void
@@ -203,19 +193,11 @@ send_json(const char *method, const char *path, const char *ctype,
 static void
 failed(struct apiretry *r, const char *what, const struct apiresp *resp)
 {
-	char key[64], why[128];
-	const char *msg = NULL;
-	cJSON *st = NULL;
+	char key[64], why[384];
 
-	if (resp != NULL && resp->status != 0 &&
-	    (st = apiresp_json(resp)) != NULL)
-		msg = apijson_str(st, "message", NULL);
 	snprintf(key, sizeof(key), "apinode:%s", what);
-	logrl_warnx(&apilog, key, "API: %s of node %s failed: %s%s%.200s",
-	    what, an.nc->name, resp != NULL ? apiresp_why(resp, why,
-	    sizeof(why)) : "not sent", msg != NULL ? ": " : "",
-	    msg != NULL ? msg : "");
-	cJSON_Delete(st);
+	logrl_warnx(&apilog, key, "API: %s of node %s failed: %s", what,
+	    an.nc->name, apiresp_reason(resp, why, sizeof(why)));
 	apiretry_fail(r, resp, APINODE_MIN_BACKOFF_MS, APINODE_MAX_BACKOFF_MS);
 }
 
@@ -635,7 +617,6 @@ static void
 arm(int64_t now)
 {
 	int64_t next = now + APINODE_STATUS_REPORT_S * 1000LL, t;
-	struct timeval tv;
 
 	if (!an.node_busy && an.nretry.failures > 0 &&
 	    an.nretry.due_ms < next)
@@ -650,11 +631,7 @@ arm(int64_t now)
 		if (t < next)
 			next = t;
 	}
-	if (next < now)
-		next = now;
-	tv.tv_sec = (next - now) / 1000;
-	tv.tv_usec = (next - now) % 1000 * 1000;
-	evtimer_add(an.timer, &tv);
+	apitimer_at(an.timer, now, next);
 }
 
 void

@@ -83,16 +83,7 @@ static void	pod_done(void *, const struct apiresp *);
 static void
 kick(void)
 {
-	struct timeval tv = { 0, 0 };
-
-	if (ap.timer != NULL)
-		evtimer_add(ap.timer, &tv);
-}
-
-static void
-timer_cb(int fd, short ev, void *arg)
-{
-	apipods_run();
+	apitimer_kick(ap.timer);
 }
 
 void
@@ -100,8 +91,7 @@ apipods_init(struct event_base *base, const char *node)
 {
 	ap.base = base;
 	ap.node = node;
-	if ((ap.timer = evtimer_new(base, timer_cb, NULL)) == NULL)
-		fatalx("apipods: no timer");
+	ap.timer = apitimer_new(base, apipods_run, "apipods");
 }
 
 void
@@ -369,19 +359,12 @@ apipods_gone(const struct pod *spec)
 static void
 failed(struct apipod *p, const char *what, const struct apiresp *resp)
 {
-	char key[LOGRL_MAX_KEY], why[128];
-	const char *msg = NULL;
-	cJSON *st = NULL;
+	char key[LOGRL_MAX_KEY], why[384];
 
-	if (resp != NULL && resp->status != 0 &&
-	    (st = apiresp_json(resp)) != NULL)
-		msg = apijson_str(st, "message", NULL);
 	snprintf(key, sizeof(key), "apipods:%s:%s", p->uid, what);
-	logrl_warnx(&apilog, key, "API: pod %s/%s (uid %s): %s failed: "
-	    "%s%s%.200s", p->ns, p->name, p->uid, what, resp != NULL ?
-	    apiresp_why(resp, why, sizeof(why)) : "not sent",
-	    msg != NULL ? ": " : "", msg != NULL ? msg : "");
-	cJSON_Delete(st);
+	logrl_warnx(&apilog, key, "API: pod %s/%s (uid %s): %s failed: %s",
+	    p->ns, p->name, p->uid, what, apiresp_reason(resp, why,
+	    sizeof(why)));
 	apiretry_fail(&p->retry, resp, APIPODS_MIN_BACKOFF_MS,
 	    APIPODS_MAX_BACKOFF_MS);
 }
@@ -726,7 +709,6 @@ static void
 arm(int64_t now)
 {
 	int64_t next = -1;
-	struct timeval tv;
 	size_t i;
 
 	for (i = 0; i < ap.n; i++)
@@ -737,11 +719,7 @@ arm(int64_t now)
 	if (next == -1 || (next <= now && ap.inflight >=
 	    APIPODS_MAX_INFLIGHT))
 		return;
-	if (next < now)
-		next = now;
-	tv.tv_sec = (next - now) / 1000;
-	tv.tv_usec = (next - now) % 1000 * 1000;
-	evtimer_add(ap.timer, &tv);
+	apitimer_at(ap.timer, now, next);
 }
 
 void

@@ -7,10 +7,12 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 
 #include "apiclient.h"
 #include "apiretry.h"
 #include "evring.h"
+#include "log.h"
 #include "pod.h"
 
 struct logrl	 apilog;
@@ -102,6 +104,25 @@ apiresp_why(const struct apiresp *resp, char *buf, size_t len)
 	return buf;
 }
 
+const char *
+apiresp_reason(const struct apiresp *resp, char *buf, size_t len)
+{
+	char why[128];
+	const char *msg = NULL;
+	cJSON *st = NULL;
+
+	if (resp == NULL) {
+		snprintf(buf, len, "not sent");
+		return buf;
+	}
+	if (resp->status != 0 && (st = apiresp_json(resp)) != NULL)
+		msg = apijson_str(st, "message", NULL);
+	snprintf(buf, len, "%s%s%.200s", apiresp_why(resp, why, sizeof(why)),
+	    msg != NULL ? ": " : "", msg != NULL ? msg : "");
+	cJSON_Delete(st);
+	return buf;
+}
+
 int
 apiresp_ok(const struct apiresp *resp)
 {
@@ -157,4 +178,50 @@ apitime_micro(int64_t ns, char *buf, size_t len)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, (long long)(ns % 1000000000LL / 1000));
 	return 0;
+}
+
+/* the timer's argument is the loop it runs (a function pointer is no void *) */
+struct apitimer_run {
+	void	(*run)(void);
+};
+
+static void
+apitimer_cb(int fd, short ev, void *arg)
+{
+	((struct apitimer_run *)arg)->run();
+}
+
+struct event *
+apitimer_new(struct event_base *base, void (*run)(void), const char *who)
+{
+	struct apitimer_run *r;
+	struct event *ev;
+
+	if ((r = malloc(sizeof(*r))) == NULL)
+		fatalx("%s: no timer", who);
+	r->run = run;
+	if ((ev = evtimer_new(base, apitimer_cb, r)) == NULL)
+		fatalx("%s: no timer", who);
+	return ev;
+}
+
+void
+apitimer_kick(struct event *ev)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (ev != NULL)
+		evtimer_add(ev, &tv);
+}
+
+void
+apitimer_at(struct event *ev, int64_t now_ms, int64_t at_ms)
+{
+	struct timeval tv;
+
+	if (at_ms < now_ms)
+		at_ms = now_ms;
+	tv.tv_sec = (at_ms - now_ms) / 1000;
+	tv.tv_usec = (at_ms - now_ms) % 1000 * 1000;
+	evtimer_add(ev, &tv);
 }
