@@ -167,24 +167,13 @@ static int
 send_json(const char *method, const char *path, const char *ctype,
     const cJSON *body, size_t max_body, apiclient_done_fn done, void *arg)
 {
-	struct apiclient_req rq;
 	char *text = NULL;
 	int rv;
 
-	memset(&rq, 0, sizeof(rq));
-	if (body != NULL) {
-		if ((text = cJSON_PrintUnformatted(body)) == NULL)
-			return -1;
-		rq.content_type = ctype;
-		rq.body = text;
-		rq.body_len = strlen(text);
-	}
-	rq.method = method;
-	rq.path = path;
-	rq.max_body = max_body;
-	rq.done = done;
-	rq.arg = arg;
-	rv = apiclient_request(an.cl, &rq);
+	if (body != NULL && (text = cJSON_PrintUnformatted(body)) == NULL)
+		return -1;
+	rv = apireq_text(an.cl, method, path, ctype, text, max_body, done,
+	    arg);
 	free(text);
 	return rv;
 }
@@ -437,24 +426,6 @@ node_done(void *arg, const struct apiresp *resp)
 
 /* --- the Lease --- */
 
-static cJSON *
-owner_refs(void)
-{
-	cJSON *a, *o;
-
-	if ((a = cJSON_CreateArray()) == NULL ||
-	    (o = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddItemToArray(a, o) ||
-	    cJSON_AddStringToObject(o, "apiVersion", "v1") == NULL ||
-	    cJSON_AddStringToObject(o, "kind", "Node") == NULL ||
-	    cJSON_AddStringToObject(o, "name", an.nc->name) == NULL ||
-	    cJSON_AddStringToObject(o, "uid", an.uid) == NULL) {
-		cJSON_Delete(a);
-		return NULL;
-	}
-	return a;
-}
-
 /* the spec the kubelet writes: holder, duration, renewed now */
 static int
 lease_spec(cJSON *lease)
@@ -489,7 +460,8 @@ lease_new(void)
 	    (meta = cJSON_AddObjectToObject(l, "metadata")) == NULL ||
 	    cJSON_AddStringToObject(meta, "name", an.nc->name) == NULL ||
 	    cJSON_AddStringToObject(meta, "namespace", LEASE_NS) == NULL ||
-	    apijson_set(meta, "ownerReferences", owner_refs()) == -1 ||
+	    apijson_set(meta, "ownerReferences",
+	    apijson_node_owner(an.nc->name, an.uid, 0)) == -1 ||
 	    lease_spec(l) == -1) {
 		cJSON_Delete(l);
 		return NULL;
@@ -513,7 +485,8 @@ lease_renewed(void)
 	cJSON_DeleteItemFromObjectCaseSensitive(meta, "managedFields");
 	owners = cJSON_GetObjectItemCaseSensitive(meta, "ownerReferences");
 	if ((cJSON_GetArraySize(owners) == 0 &&
-	    apijson_set(meta, "ownerReferences", owner_refs()) == -1) ||
+	    apijson_set(meta, "ownerReferences",
+	    apijson_node_owner(an.nc->name, an.uid, 0)) == -1) ||
 	    lease_spec(l) == -1) {
 		cJSON_Delete(l);
 		return NULL;

@@ -373,29 +373,17 @@ static int
 send_text(struct apipod *p, enum op op, const char *method, const char *path,
     const char *ctype, const char *body)
 {
-	struct apiclient_req rq;
-
 	if (body != NULL && strlen(body) > APIPODS_MAX_BODY) {
 		logrl_warnx(&apilog, "apipods:body", "API: pod %s/%s: %s %s: "
 		    "the body is %zu bytes, more than %d", p->ns, p->name,
 		    method, path, strlen(body), APIPODS_MAX_BODY);
 		return -1;
 	}
-	memset(&rq, 0, sizeof(rq));
-	rq.method = method;
-	rq.path = path;
-	if (body != NULL) {
-		rq.content_type = ctype;
-		rq.body = body;
-		rq.body_len = strlen(body);
-	}
-	rq.max_body = APIPODS_MAX_RESPONSE;
-	rq.done = pod_done;
-	rq.arg = p;
 	/* out before the request: a client may answer inside it */
 	p->op = op;
 	ap.inflight++;
-	if (apiclient_request(ap.cl, &rq) == -1) {
+	if (apireq_text(ap.cl, method, path, ctype, body,
+	    APIPODS_MAX_RESPONSE, pod_done, p) == -1) {
 		p->op = OP_NONE;
 		ap.inflight--;
 		return -1;
@@ -431,25 +419,6 @@ send_delete(struct apipod *p, enum op op, const char *uid)
 	return send_text(p, op, "DELETE", path, CT_JSON, body);
 }
 
-static cJSON *
-node_owner(void)
-{
-	cJSON *a, *o;
-
-	if ((a = cJSON_CreateArray()) == NULL ||
-	    (o = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddItemToArray(a, o) ||
-	    cJSON_AddStringToObject(o, "apiVersion", "v1") == NULL ||
-	    cJSON_AddStringToObject(o, "kind", "Node") == NULL ||
-	    cJSON_AddStringToObject(o, "name", ap.node) == NULL ||
-	    cJSON_AddStringToObject(o, "uid", apinode_uid()) == NULL ||
-	    cJSON_AddBoolToObject(o, "controller", 1) == NULL) {
-		cJSON_Delete(a);
-		return NULL;
-	}
-	return a;
-}
-
 static int
 mirror_step(struct apipod *p)
 {
@@ -460,7 +429,8 @@ mirror_step(struct apipod *p)
 	case MIRROR_CREATE:
 		meta = cJSON_GetObjectItemCaseSensitive(p->mirror_pod,
 		    "metadata");
-		if (apijson_set(meta, "ownerReferences", node_owner()) == -1)
+		if (apijson_set(meta, "ownerReferences",
+		    apijson_node_owner(ap.node, apinode_uid(), 1)) == -1)
 			return -1;
 		snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods",
 		    p->ns);

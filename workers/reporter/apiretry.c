@@ -163,6 +163,47 @@ apijson_set(cJSON *o, const char *k, cJSON *v)
 	return 0;
 }
 
+cJSON *
+apijson_node_owner(const char *name, const char *uid, int controller)
+{
+	cJSON *a, *o;
+
+	if ((a = cJSON_CreateArray()) == NULL ||
+	    (o = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddItemToArray(a, o) ||
+	    cJSON_AddStringToObject(o, "apiVersion", "v1") == NULL ||
+	    cJSON_AddStringToObject(o, "kind", "Node") == NULL ||
+	    cJSON_AddStringToObject(o, "name", name) == NULL ||
+	    cJSON_AddStringToObject(o, "uid", uid) == NULL ||
+	    (controller && cJSON_AddBoolToObject(o, "controller", 1) ==
+	    NULL)) {
+		cJSON_Delete(a);
+		return NULL;
+	}
+	return a;
+}
+
+int
+apireq_text(struct apiclient *cl, const char *method, const char *path,
+    const char *ctype, const char *body, size_t max_body,
+    void (*done)(void *, const struct apiresp *), void *arg)
+{
+	struct apiclient_req rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = method;
+	rq.path = path;
+	if (body != NULL) {
+		rq.content_type = ctype;
+		rq.body = body;
+		rq.body_len = strlen(body);
+	}
+	rq.max_body = max_body;
+	rq.done = done;
+	rq.arg = arg;
+	return apiclient_request(cl, &rq);
+}
+
 int
 apitime_micro(int64_t ns, char *buf, size_t len)
 {

@@ -15,6 +15,7 @@
 
 #include "evring.h"
 
+struct apiclient;
 struct apiresp;
 struct event;
 struct event_base;
@@ -69,6 +70,20 @@ const char *apijson_str(const cJSON *, const char *a, const char *b);
 
 /* o[k] = v, replaced or added; takes v (NULL: -1), also on failure */
 int	 apijson_set(cJSON *o, const char *k, cJSON *v);
+
+/*
+ * ownerReferences naming the Node (name, uid), as its controller or not;
+ * NULL if out of memory
+ */
+cJSON	*apijson_node_owner(const char *name, const char *uid, int controller);
+
+/*
+ * A request through cl with a text body (NULL: none, and no content
+ * type); -1 as apiclient_request.
+ */
+int	 apireq_text(struct apiclient *cl, const char *method, const char *path,
+	    const char *ctype, const char *body, size_t max_body,
+	    void (*done)(void *, const struct apiresp *), void *arg);
 
 /* RFC 3339 with microseconds, UTC; -1 if ns <= 0 */
 int	 apitime_micro(int64_t ns, char *buf, size_t len);
