@@ -13,20 +13,12 @@
 #include "apiretry.h"
 #include "evring.h"
 #include "log.h"
+#include "monoclock.h"
 #include "pod.h"
 
 struct logrl	 apilog;
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t	(*apiclock_mono_ms)(void) = mono_ms;
+int64_t	(*apiclock_mono_ms)(void) = monoclock_ms;
 int64_t	(*apiclock_wall_ns)(void) = pod_now_ns;
 
 /*
@@ -40,7 +32,7 @@ jitter_rand(void)
 	static uint64_t s;
 
 	if (s == 0)
-		s = (uint64_t)pod_now_ns() ^ ((uint64_t)mono_ms() << 20) ^
+		s = (uint64_t)pod_now_ns() ^ ((uint64_t)monoclock_ms() << 20) ^
 		    0x9e3779b97f4a7c15ULL;
 	s ^= s << 13;
 	s ^= s >> 7;
