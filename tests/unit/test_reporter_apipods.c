@@ -129,23 +129,10 @@ mkstatic(struct pod *p, struct pod_report *r)
 	p->n_annotations = 2;
 }
 
-/* a string of a request's body, "(none)" if absent (until the next call) */
-static const char *
-body_str(const struct fake_req *r, const char *dotted)
-{
-	static char v[256];
-	cJSON *b = fake_body(r);
-
-	snprintf(v, sizeof(v), "%s", fake_str(b, dotted) ? fake_str(b,
-	    dotted) : "(none)");
-	cJSON_Delete(b);
-	return v;
-}
-
 static const char *
 phase_of(const struct fake_req *r)
 {
-	return body_str(r, "status.phase");
+	return fake_body_str(r, "status.phase");
 }
 
 /* started, the API pod default/web reported Pending: its PATCH out */
@@ -322,7 +309,7 @@ TEST(retry_keeps_the_latest_state)
 	REQUIRE((q = fake_find("PATCH", POD_STATUS)) != NULL);
 	/* the latest, from the status the server acknowledged (Pending) */
 	CHECK_STR(phase_of(q), "Succeeded");
-	CHECK_STR(body_str(q, "status.podIP"), "10.88.0.7");
+	CHECK_STR(fake_body_str(q, "status.podIP"), "10.88.0.7");
 	/* a conflict and a transport error are retried too */
 	fake_answer(q, 409, "{\"kind\":\"Status\",\"reason\":\"Conflict\"}");
 	fake_advance_ms(APIPODS_MAX_BACKOFF_MS * 2);
@@ -488,12 +475,12 @@ TEST(mirror_pod_created_patched_deleted)
 	apipods_run();
 	/* its status goes to the mirror, under the mirror's uid */
 	REQUIRE((q = fake_find("PATCH", POD_STATUS)) != NULL);
-	CHECK_STR(body_str(q, "metadata.uid"), MIRROR_UID);
+	CHECK_STR(fake_body_str(q, "metadata.uid"), MIRROR_UID);
 	fake_answer(q, 200, "{}");
 	apipods_gone(&p);
 	apipods_run();
 	REQUIRE((q = fake_find("DELETE", POD_PATH)) != NULL);
-	CHECK_STR(body_str(q, "preconditions.uid"), MIRROR_UID);
+	CHECK_STR(fake_body_str(q, "preconditions.uid"), MIRROR_UID);
 	fake_answer(q, 200, "{}");
 	apipods_run();
 	CHECK_EQ_INT(apipods_tracked(), 0);
@@ -514,7 +501,7 @@ TEST(mirror_pod_of_another_hash_is_replaced)
 	    "\"annotations\":{\"kubernetes.io/config.mirror\":\"oldhash\"}}}");
 	apipods_run();
 	REQUIRE((q = fake_find("DELETE", POD_PATH)) != NULL);
-	CHECK_STR(body_str(q, "preconditions.uid"), "old-mirror");
+	CHECK_STR(fake_body_str(q, "preconditions.uid"), "old-mirror");
 	fake_answer(q, 200, "{}");
 	apipods_run();
 	REQUIRE((q = fake_find("POST", "/api/v1/namespaces/default/pods")) !=
@@ -522,7 +509,7 @@ TEST(mirror_pod_of_another_hash_is_replaced)
 	fake_answer(q, 201, "{\"metadata\":{\"uid\":\"" MIRROR_UID "\"}}");
 	apipods_run();
 	REQUIRE((q = fake_find("PATCH", POD_STATUS)) != NULL);
-	CHECK_STR(body_str(q, "metadata.uid"), MIRROR_UID);
+	CHECK_STR(fake_body_str(q, "metadata.uid"), MIRROR_UID);
 	pod_free(&p);
 	pod_report_free(&r);
 }
