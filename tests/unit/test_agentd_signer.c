@@ -519,14 +519,23 @@ TEST(test_load_key_not_the_certificates)
 	EVP_PKEY_free(b);
 }
 
-/* load key with a self-signed certificate of its own */
+/* load key with a self-signed certificate of its own, keeping the key */
 static int
-load_self(EVP_PKEY *k, char *err, size_t errlen)
+load_own(EVP_PKEY *k, char *err, size_t errlen)
 {
-	X509 *x = make_cert(k, "self", NULL, NULL, "client");
+	X509 *x = make_cert(k, "own", NULL, NULL, "client");
 	int rv = load(k, x, err, errlen);
 
 	X509_free(x);
+	return rv;
+}
+
+/* the same, and the key freed */
+static int
+load_self(EVP_PKEY *k, char *err, size_t errlen)
+{
+	int rv = load_own(k, err, errlen);
+
 	EVP_PKEY_free(k);
 	return rv;
 }
@@ -566,17 +575,6 @@ TEST(test_load_key_bad_pem)
 	free(kp);
 	X509_free(x);
 	EVP_PKEY_free(k);
-}
-
-/* load key with a self-signed certificate of its own, keeping the key */
-static int
-load_own(EVP_PKEY *k, char *err, size_t errlen)
-{
-	X509 *x = make_cert(k, "own", NULL, NULL, "client");
-	int rv = load(k, x, err, errlen);
-
-	X509_free(x);
-	return rv;
 }
 
 /* ---- signer_sign -------------------------------------------------------- */
