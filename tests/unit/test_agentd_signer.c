@@ -875,43 +875,74 @@ TEST(test_channel_replaced)
 
 /* ---- apisign_key -------------------------------------------------------- */
 
+/* a key, its certificate and a signer channel that nobody answers */
+struct mute_signer {
+	EVP_PKEY	*k;
+	X509		*x;
+	char		*cp;	/* the certificate's PEM */
+	int		 sv[2];
+};
+
+static void
+mute_open(struct mute_signer *m, EVP_PKEY *k)
+{
+	REQUIRE(k != NULL);
+	m->k = k;
+	m->x = make_cert(k, "c", NULL, NULL, "client");
+	m->cp = cert_pem(m->x);
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, m->sv) == 0);
+}
+
+/* apisign_key's key object for it */
+static EVP_PKEY *
+mute_key(struct mute_signer *m)
+{
+	char err[256];
+	EVP_PKEY *ak;
+
+	REQUIRE((ak = apisign_key(m->sv[0], m->cp, strlen(m->cp), err,
+	    sizeof(err))) != NULL);
+	return ak;
+}
+
+static void
+mute_close(struct mute_signer *m)
+{
+	close(m->sv[0]);
+	close(m->sv[1]);
+	free(m->cp);
+	X509_free(m->x);
+	EVP_PKEY_free(m->k);
+}
+
 TEST(test_apisign_key_refuses)
 {
-	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	X509 *x = make_cert(ed, "e", NULL, NULL, "client");
-	char *cp = cert_pem(x), err[256];
-	int sv[2];
+	struct mute_signer m;
+	char err[256];
 
-	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	CHECK(apisign_key(sv[0], cp, strlen(cp), err, sizeof(err)) == NULL);
+	mute_open(&m, EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"));
+	CHECK(apisign_key(m.sv[0], m.cp, strlen(m.cp), err, sizeof(err)) ==
+	    NULL);
 	CHECK(strstr(err, "ED25519 key") != NULL);
-	CHECK(apisign_key(sv[0], "junk", 4, err, sizeof(err)) == NULL);
+	CHECK(apisign_key(m.sv[0], "junk", 4, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "not a PEM certificate") != NULL);
-	CHECK(apisign_key(-1, cp, strlen(cp), err, sizeof(err)) == NULL);
+	CHECK(apisign_key(-1, m.cp, strlen(m.cp), err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "no signer channel") != NULL);
-	close(sv[0]);
-	close(sv[1]);
-	free(cp);
-	X509_free(x);
-	EVP_PKEY_free(ed);
+	mute_close(&m);
 }
 
 /* a signer that never answers: the signature fails after the timeout */
 TEST(test_apisign_timeout)
 {
-	EVP_PKEY *k = key_ec("P-256"), *ak;
-	X509 *x = make_cert(k, "c", NULL, NULL, "client");
-	char *cp = cert_pem(x);
+	struct mute_signer m;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t sig[256];
 	size_t siglen = sizeof(sig);
-	char err[256];
+	EVP_PKEY *ak;
 	time_t t0;
-	int sv[2];
 
-	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	REQUIRE((ak = apisign_key(sv[0], cp, strlen(cp), err,
-	    sizeof(err))) != NULL);
+	mute_open(&m, key_ec("P-256"));
+	ak = mute_key(&m);
 	REQUIRE(EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, ak,
 	    NULL) == 1);
 	t0 = time(NULL);
@@ -921,24 +952,17 @@ TEST(test_apisign_timeout)
 	    strstr(apisign_last_error(), "timed out") != NULL);
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(ak);
-	close(sv[0]);
-	close(sv[1]);
-	free(cp);
-	X509_free(x);
-	EVP_PKEY_free(k);
+	mute_close(&m);
 }
 
 /* the key object refuses digests agentd would refuse, before asking */
 TEST(test_apisign_digest_support)
 {
-	EVP_PKEY *k = key_ec("P-256"), *ak, *other = key_ec("P-256");
-	X509 *x = make_cert(k, "c", NULL, NULL, "client");
-	char *cp = cert_pem(x), err[256];
-	int sv[2];
+	struct mute_signer m;
+	EVP_PKEY *ak, *other = key_ec("P-256");
 
-	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	REQUIRE((ak = apisign_key(sv[0], cp, strlen(cp), err,
-	    sizeof(err))) != NULL);
+	mute_open(&m, key_ec("P-256"));
+	ak = mute_key(&m);
 	CHECK(EVP_PKEY_is_a(ak, "EC"));
 	CHECK_EQ_INT(EVP_PKEY_get_bits(ak), 256);
 	CHECK(EVP_PKEY_digestsign_supports_digest(ak, NULL, "SHA256",
@@ -948,15 +972,11 @@ TEST(test_apisign_digest_support)
 	CHECK(EVP_PKEY_digestsign_supports_digest(ak, NULL, "SHA1",
 	    NULL) != 1);
 	/* and it is the certificate's key, not another one */
-	CHECK(EVP_PKEY_eq(ak, k) == 1);
+	CHECK(EVP_PKEY_eq(ak, m.k) == 1);
 	CHECK(EVP_PKEY_eq(ak, other) != 1);
 	ERR_clear_error();
 	EVP_PKEY_free(ak);
-	close(sv[0]);
-	close(sv[1]);
-	free(cp);
-	X509_free(x);
-	EVP_PKEY_free(k);
+	mute_close(&m);
 	EVP_PKEY_free(other);
 }
 
