@@ -30,6 +30,7 @@
 #include "apipods.h"
 #include "apiretry.h"
 #include "nodefacts.h"
+#include "../unit/nodefacts_sample.h"
 #include "nodestatus.h"
 #include "pod.h"
 
@@ -249,18 +250,7 @@ main(int argc, char *argv[])
 	nc.name = argv[1];
 	nc.node_ips = "192.0.2.2";
 	nc.max_pods = 110;
-	memset(&f, 0, sizeof(f));
-	snprintf(f.machine_id, sizeof(f.machine_id), "0123456789abcdef");
-	snprintf(f.boot_id, sizeof(f.boot_id), "boot-1");
-	snprintf(f.kernel_version, sizeof(f.kernel_version), "6.1.0");
-	snprintf(f.os_image, sizeof(f.os_image), "Debian GNU/Linux 12");
-	snprintf(f.operating_system, sizeof(f.operating_system), "linux");
-	snprintf(f.architecture, sizeof(f.architecture), "amd64");
-	snprintf(f.runtime_version, sizeof(f.runtime_version), "runc://1.1");
-	f.cpus = 2;
-	f.memory_bytes = 4ULL << 30;
-	f.ephemeral_bytes = 20ULL << 30;
-	f.gathered_ns = wall - 60 * 1000000000LL;
+	nodefacts_sample(&f, wall);
 
 	apinode_init(base, &nc);
 	apipods_init(base, nc.name);

@@ -15,6 +15,7 @@
 
 #include "apifake.h"
 #include "nodefacts.h"
+#include "nodefacts_sample.h"
 #include "tap.h"
 #include "../../workers/reporter/apinode.h"
 
@@ -35,18 +36,7 @@ start(void)
 	fake_init();
 	REQUIRE((base = event_base_new()) != NULL);
 	apinode_init(base, &nc);
-	memset(&f, 0, sizeof(f));
-	snprintf(f.machine_id, sizeof(f.machine_id), "0123456789abcdef");
-	snprintf(f.boot_id, sizeof(f.boot_id), "boot-1");
-	snprintf(f.kernel_version, sizeof(f.kernel_version), "6.1.0");
-	snprintf(f.os_image, sizeof(f.os_image), "Debian GNU/Linux 12");
-	snprintf(f.operating_system, sizeof(f.operating_system), "linux");
-	snprintf(f.architecture, sizeof(f.architecture), "amd64");
-	snprintf(f.runtime_version, sizeof(f.runtime_version), "runc://1.1");
-	f.cpus = 2;
-	f.memory_bytes = 4ULL << 30;
-	f.ephemeral_bytes = 20ULL << 30;
-	f.gathered_ns = fake_wall - 60 * 1000000000LL;
+	nodefacts_sample(&f, fake_wall);
 	apinode_start();
 	apinode_run();
 	/* nothing before the facts */
