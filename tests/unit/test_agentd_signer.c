@@ -253,6 +253,22 @@ struct hs {
 	int	 key_first;	/* the key before the certificate */
 };
 
+/* one step of one end's handshake, if not done: 1 if it failed */
+static int
+handshake_step(SSL *ssl, int *done)
+{
+	int r, e;
+
+	if (*done)
+		return 0;
+	if ((r = SSL_do_handshake(ssl)) == 1) {
+		*done = 1;
+		return 0;
+	}
+	e = SSL_get_error(ssl, r);
+	return e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
+}
+
 /* step both ends over a socketpair until both are done or one fails */
 static void
 handshake(struct pki *p, int signer_fd, struct hs *h)
@@ -261,7 +277,7 @@ handshake(struct pki *p, int signer_fd, struct hs *h)
 	SSL *s, *c;
 	EVP_PKEY *k;
 	char err[256], buf[8];
-	int sv[2], i, r, e, sdone = 0, cdone = 0, failed = 0;
+	int sv[2], i, r = 0, sdone = 0, cdone = 0, failed = 0;
 
 	if (h->tsock[0] > 0) {
 		sv[0] = h->tsock[0];
@@ -314,20 +330,8 @@ handshake(struct pki *p, int signer_fd, struct hs *h)
 	SSL_set_tlsext_host_name(c, "localhost");
 	REQUIRE(SSL_set1_host(c, "localhost") == 1);
 	for (i = 0; i < 10000 && !failed && !(sdone && cdone); i++) {
-		if (!cdone) {
-			if ((r = SSL_do_handshake(c)) == 1)
-				cdone = 1;
-			else if ((e = SSL_get_error(c, r)) !=
-			    SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-				failed = 1;
-		}
-		if (!sdone) {
-			if ((r = SSL_do_handshake(s)) == 1)
-				sdone = 1;
-			else if ((e = SSL_get_error(s, r)) !=
-			    SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-				failed = 1;
-		}
+		failed |= handshake_step(c, &cdone);
+		failed |= handshake_step(s, &sdone);
 	}
 	if (failed)
 		ERR_print_errors_fp(stderr);
