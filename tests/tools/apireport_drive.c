@@ -33,6 +33,7 @@
 #include "../unit/nodefacts_sample.h"
 #include "nodestatus.h"
 #include "pod.h"
+#include "../unit/podsample.h"
 
 #define DRIVE_MAX_QUEUE		64
 #define DRIVE_MAX_LINE		(8 * 1024 * 1024)
@@ -196,26 +197,10 @@ static void
 mkpod(struct pod *p, struct pod_report *r, const char *name,
     const char *uid, const char *source, const char *node)
 {
-	pod_init(p);
-	p->namespace = xstrdup("default");
-	p->name = xstrdup(name);
-	p->uid = xstrdup(uid);
+	podsample(p, r, name, uid, "c", wall);
 	p->source = xstrdup(source);
 	p->node_name = xstrdup(node);
-	if ((p->containers = calloc(1, sizeof(*p->containers))) == NULL)
-		exit(1);
-	container_spec_init(&p->containers[0]);
-	p->containers[0].name = xstrdup("c");
-	p->containers[0].image = xstrdup("busybox:1.36");
-	p->n_containers = 1;
-	pod_report_init(r);
-	r->start_time_ns = wall;
 	r->host_ip = xstrdup("192.0.2.2");
-	if ((r->containers = calloc(1, sizeof(*r->containers))) == NULL)
-		exit(1);
-	r->containers[0].name = xstrdup("c");
-	r->containers[0].image = xstrdup("busybox:1.36");
-	r->n_containers = 1;
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "apifake.h"
 #include "nodefacts.h"
 #include "pod.h"
+#include "podsample.h"
 #include "tap.h"
 #include "../../workers/reporter/apinode.h"
 #include "../../workers/reporter/apipods.h"
@@ -71,22 +72,8 @@ static void
 mkpod(struct pod *p, struct pod_report *r, const char *name,
     const char *uid, const char *source)
 {
-	pod_init(p);
-	p->namespace = tap_strdup("default");
-	p->name = tap_strdup(name);
-	p->uid = tap_strdup(uid);
+	podsample(p, r, name, uid, "app", fake_wall);
 	p->source = tap_strdup(source);
-	REQUIRE((p->containers = calloc(1, sizeof(*p->containers))) != NULL);
-	container_spec_init(&p->containers[0]);
-	p->containers[0].name = tap_strdup("app");
-	p->containers[0].image = tap_strdup("busybox:1.36");
-	p->n_containers = 1;
-	pod_report_init(r);
-	r->start_time_ns = fake_wall;
-	REQUIRE((r->containers = calloc(1, sizeof(*r->containers))) != NULL);
-	r->containers[0].name = tap_strdup("app");
-	r->containers[0].image = tap_strdup("busybox:1.36");
-	r->n_containers = 1;
 }
 
 static void
