@@ -289,7 +289,8 @@ FUZZ_SRCS	= $(IPC_SRCS) $(COMMON_SRCS) $(CONFIG_SRCS) \
 		  workers/watcher/podsnap.c,$(WATCHER_SRCS)) workers/apihttp.c \
 		  agentd/signer.c \
 		  $(filter-out workers/reporter/apinode.c \
-		  workers/reporter/apipods.c,$(REPORTER_SRCS))
+		  workers/reporter/apipods.c workers/reporter/apisend.c,\
+		  $(REPORTER_SRCS))
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 	@mkdir -p build-fuzz
 	clang -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -DAGENTD_FUZZ \

@@ -176,27 +176,6 @@ apijson_node_owner(const char *name, const char *uid, int controller)
 }
 
 int
-apireq_text(struct apiclient *cl, const char *method, const char *path,
-    const char *ctype, const char *body, size_t max_body,
-    void (*done)(void *, const struct apiresp *), void *arg)
-{
-	struct apiclient_req rq;
-
-	memset(&rq, 0, sizeof(rq));
-	rq.method = method;
-	rq.path = path;
-	if (body != NULL) {
-		rq.content_type = ctype;
-		rq.body = body;
-		rq.body_len = strlen(body);
-	}
-	rq.max_body = max_body;
-	rq.done = done;
-	rq.arg = arg;
-	return apiclient_request(cl, &rq);
-}
-
-int
 apitime_micro(int64_t ns, char *buf, size_t len)
 {
 	struct tm tm;

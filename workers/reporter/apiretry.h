@@ -79,7 +79,7 @@ cJSON	*apijson_node_owner(const char *name, const char *uid, int controller);
 
 /*
  * A request through cl with a text body (NULL: none, and no content
- * type); -1 as apiclient_request.
+ * type); -1 as apiclient_request.  In apisend.c (it needs the client).
  */
 int	 apireq_text(struct apiclient *cl, const char *method, const char *path,
 	    const char *ctype, const char *body, size_t max_body,
