@@ -181,7 +181,8 @@ $(BUILD)/tests/tools/apiwatch_decode: tests/tools/apiwatch_decode.c $(LIB_WATCHE
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
 # the watcher's API source against the test API server
 # (tests/test_apisource_live.py)
-$(BUILD)/tests/tools/apisource_run: tests/tools/apisource_run.c $(LIB_WATCHER) $(BASE_ARS)
+$(BUILD)/tests/tools/apisource_run: tests/tools/apisource_run.c \
+    tests/tools/agentdpart.c $(LIB_WATCHER) $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
 # bench/api_bench.py (a): watch events through decode, convert, encode, send
@@ -189,7 +190,8 @@ $(BUILD)/tests/tools/watch_throughput: tests/tools/watch_throughput.c $(LIB_WATC
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iworkers/watcher $(LDFLAGS) -o $@ $^ $(LIBS)
 # the workers' API client against the test API server (tests/test_apiclient.py)
-$(BUILD)/tests/tools/apiget: tests/tools/apiget.c $(BASE_ARS)
+$(BUILD)/tests/tools/apiget: tests/tools/apiget.c tests/tools/agentdpart.c \
+    $(BASE_ARS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 # the reporter's pod status PATCH body between a test and the test API server
@@ -287,7 +289,8 @@ FUZZ_SRCS	= $(IPC_SRCS) $(COMMON_SRCS) $(CONFIG_SRCS) \
 		  workers/watcher/podsnap.c,$(WATCHER_SRCS)) workers/apihttp.c \
 		  agentd/signer.c \
 		  $(filter-out workers/reporter/apinode.c \
-		  workers/reporter/apipods.c,$(REPORTER_SRCS))
+		  workers/reporter/apipods.c workers/reporter/apisend.c,\
+		  $(REPORTER_SRCS))
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 	@mkdir -p build-fuzz
 	clang -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -DAGENTD_FUZZ \

@@ -39,6 +39,7 @@
 #include "ipc.h"
 #include "kubeconfig.h"
 #include "log.h"
+#include "monoclock.h"
 #include "msgschema.h"
 #include "proctab.h"
 #include "signer.h"
@@ -114,15 +115,6 @@ apiworker(enum proc_role role)
 	if (p == NULL || !(p->flags & PROC_F_API))
 		return NULL;
 	return &api.workers[role];
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
@@ -408,8 +400,9 @@ addrs_left(const struct evutil_addrinfo *ai)
 	return n;
 }
 
+/* this address is done with: its socket closed, the next one current */
 static void
-attempt_over(struct grant *g)
+attempt_close(struct grant *g)
 {
 	if (g->ev != NULL) {
 		event_free(g->ev);
@@ -420,6 +413,12 @@ attempt_over(struct grant *g)
 		g->fd = -1;
 	}
 	g->cur = g->cur->ai_next;
+}
+
+static void
+attempt_over(struct grant *g)
+{
+	attempt_close(g);
 	grant_next(g);
 }
 
@@ -469,7 +468,8 @@ grant_start(struct grant *g)
 		add_error(g, "connect %s: %s", g->addr, strerror(errno));
 		return -1;
 	}
-	ms = apigrant_attempt_ms(g->deadline_ms - now_ms(), addrs_left(ai));
+	ms = apigrant_attempt_ms(g->deadline_ms - monoclock_ms(),
+	    addrs_left(ai));
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	if ((g->ev = event_new(agentd_env->base, g->fd, EV_WRITE,
@@ -485,7 +485,7 @@ static void
 grant_next(struct grant *g)
 {
 	while (g->cur != NULL) {
-		if (now_ms() >= g->deadline_ms) {
+		if (monoclock_ms() >= g->deadline_ms) {
 			if (g->error[0] == '\0' && g->addr[0] == '\0')
 				add_error(g, "resolve %s: timed out",
 				    api.kc.host);
@@ -495,15 +495,7 @@ grant_next(struct grant *g)
 		}
 		if (grant_start(g) == 0)
 			return;
-		if (g->ev != NULL) {
-			event_free(g->ev);
-			g->ev = NULL;
-		}
-		if (g->fd != -1) {
-			close(g->fd);
-			g->fd = -1;
-		}
-		g->cur = g->cur->ai_next;
+		attempt_close(g);
 	}
 	if (g->error[0] == '\0')
 		add_error(g, "connect %s: no address", api.kc.host);
@@ -623,7 +615,7 @@ grant_resolve(struct grant *g)
 static int64_t
 now_s(void)
 {
-	return now_ms() / 1000;
+	return monoclock_ms() / 1000;
 }
 
 static void
@@ -712,7 +704,7 @@ apigrant_connect(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	g->aw = aw;
 	g->id = id;
 	g->fd = -1;
-	g->deadline_ms = now_ms() + APIGRANT_TIMEOUT_MS;
+	g->deadline_ms = monoclock_ms() + APIGRANT_TIMEOUT_MS;
 	TAILQ_INSERT_TAIL(&aw->grants, g, entry);
 	aw->inprogress++;
 	grant_resolve(g);

@@ -33,6 +33,7 @@
 #include "apiclient.h"
 #include "ipc.h"
 #include "log.h"
+#include "monoclock.h"
 #include "msgschema.h"
 #include "signer.h"
 
@@ -65,15 +66,6 @@ static int	sign_msg(struct ipc_chan *, struct ipc_msg *, void *);
 static const struct ipc_dispatch signer_tab[] = {
 	{ MSG_API_SIGN, 0, IPC_F_ANYSTATE, sign_msg },
 };
-
-static int64_t
-mono_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* the last OpenSSL reason, for an error text; clears the queue */
 static const char *
@@ -363,7 +355,7 @@ static void
 refusal_log(struct signer_chan *sc, struct signer_log *l, const char *what,
     const char *why)
 {
-	int64_t now = mono_now_ms();
+	int64_t now = monoclock_ms();
 
 	if (l->last_ms != 0 && now - l->last_ms < SIGNER_LOG_PERIOD_MS) {
 		l->suppressed++;
@@ -407,7 +399,7 @@ sign_msg(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	if (signer_decode(m, &id, &alg, &digest, &len) == -1)
 		return -1;	/* malformed: the channel ends */
 	if (!signer_bucket_take(&sc->millitokens, &sc->refill_ms,
-	    mono_now_ms())) {
+	    monoclock_ms())) {
 		snprintf(err, sizeof(err), "rate: over %d signatures at once "
 		    "or %d a second", SIGNER_BURST, SIGNER_RATE);
 		refusal_log(sc, &sc->rate_log, "rate", err);
@@ -469,7 +461,7 @@ signer_channel(struct agentd *env, enum proc_role role)
 	snprintf(name, sizeof(name), "signer-%s", role_name(role));
 	memset(sc, 0, sizeof(*sc));
 	sc->role = role;
-	signer_bucket_init(&sc->millitokens, &sc->refill_ms, mono_now_ms());
+	signer_bucket_init(&sc->millitokens, &sc->refill_ms, monoclock_ms());
 	if ((sc->chan = ipc_chan_new(env->base, sv[0], name, signer_tab,
 	    nitems(signer_tab), chan_error, sc)) == NULL) {
 		log_warnx("signer: cannot serve a channel for %s",

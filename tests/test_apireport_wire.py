@@ -71,14 +71,7 @@ class Relay:
 
 def test_requests_accepted_and_applied(kube_api, driver):
     admin = kube_api.client(admin=True)
-    r = admin.post(PODS, {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {"nodeName": NODE,
-                 "containers": [{"name": "c", "image": "busybox:1.36"}]}})
-    assert r.code == 201, r.body
-    uid = r.json()["metadata"]["uid"]
-    relay = Relay(driver, kube_api, uid)
+    relay = Relay(driver, kube_api, make_web(admin))
     try:
         assert relay.next() == "node"
         node = admin.get(f"/api/v1/nodes/{NODE}").json()

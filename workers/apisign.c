@@ -45,6 +45,7 @@
 #include "apisign.h"
 #include "ipc.h"
 #include "log.h"
+#include "monoclock.h"
 #include "msgcat.h"
 #include "msgschema.h"
 
@@ -104,15 +105,6 @@ apisign_last_error(void)
 	return sign_error;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the round trip ----------------------------------------------------- */
 
 /*
@@ -146,9 +138,9 @@ signer_roundtrip(int fd, uint32_t alg, const uint8_t *digest, size_t len,
 		sign_fail("sending the request: %s", strerror(errno));
 		return -1;
 	}
-	deadline = now_ms() + APISIGN_TIMEOUT_MS;
+	deadline = monoclock_ms() + APISIGN_TIMEOUT_MS;
 	for (;;) {
-		if ((left = (int)(deadline - now_ms())) <= 0) {
+		if ((left = (int)(deadline - monoclock_ms())) <= 0) {
 			sign_fail("no answer in %d ms", APISIGN_TIMEOUT_MS);
 			return -1;
 		}

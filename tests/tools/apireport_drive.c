@@ -30,8 +30,10 @@
 #include "apipods.h"
 #include "apiretry.h"
 #include "nodefacts.h"
+#include "../unit/nodefacts_sample.h"
 #include "nodestatus.h"
 #include "pod.h"
+#include "../unit/podsample.h"
 
 #define DRIVE_MAX_QUEUE		64
 #define DRIVE_MAX_LINE		(8 * 1024 * 1024)
@@ -195,26 +197,10 @@ static void
 mkpod(struct pod *p, struct pod_report *r, const char *name,
     const char *uid, const char *source, const char *node)
 {
-	pod_init(p);
-	p->namespace = xstrdup("default");
-	p->name = xstrdup(name);
-	p->uid = xstrdup(uid);
+	podsample(p, r, name, uid, "c", wall);
 	p->source = xstrdup(source);
 	p->node_name = xstrdup(node);
-	if ((p->containers = calloc(1, sizeof(*p->containers))) == NULL)
-		exit(1);
-	container_spec_init(&p->containers[0]);
-	p->containers[0].name = xstrdup("c");
-	p->containers[0].image = xstrdup("busybox:1.36");
-	p->n_containers = 1;
-	pod_report_init(r);
-	r->start_time_ns = wall;
 	r->host_ip = xstrdup("192.0.2.2");
-	if ((r->containers = calloc(1, sizeof(*r->containers))) == NULL)
-		exit(1);
-	r->containers[0].name = xstrdup("c");
-	r->containers[0].image = xstrdup("busybox:1.36");
-	r->n_containers = 1;
 }
 
 static void
@@ -249,18 +235,7 @@ main(int argc, char *argv[])
 	nc.name = argv[1];
 	nc.node_ips = "192.0.2.2";
 	nc.max_pods = 110;
-	memset(&f, 0, sizeof(f));
-	snprintf(f.machine_id, sizeof(f.machine_id), "0123456789abcdef");
-	snprintf(f.boot_id, sizeof(f.boot_id), "boot-1");
-	snprintf(f.kernel_version, sizeof(f.kernel_version), "6.1.0");
-	snprintf(f.os_image, sizeof(f.os_image), "Debian GNU/Linux 12");
-	snprintf(f.operating_system, sizeof(f.operating_system), "linux");
-	snprintf(f.architecture, sizeof(f.architecture), "amd64");
-	snprintf(f.runtime_version, sizeof(f.runtime_version), "runc://1.1");
-	f.cpus = 2;
-	f.memory_bytes = 4ULL << 30;
-	f.ephemeral_bytes = 20ULL << 30;
-	f.gathered_ns = wall - 60 * 1000000000LL;
+	nodefacts_sample(&f, wall);
 
 	apinode_init(base, &nc);
 	apipods_init(base, nc.name);

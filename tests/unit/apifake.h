@@ -243,20 +243,7 @@ fake_body(const struct fake_req *r)
 	return j;
 }
 
-/* a string at a dotted path of the JSON ("metadata.uid"), or NULL */
-static inline const char *
-fake_str(const cJSON *j, const char *dotted)
-{
-	char buf[256], *k, *save = NULL;
-	const cJSON *v = j;
-
-	snprintf(buf, sizeof(buf), "%s", dotted);
-	for (k = strtok_r(buf, ".", &save); k != NULL && v != NULL;
-	    k = strtok_r(NULL, ".", &save))
-		v = cJSON_GetObjectItemCaseSensitive(v, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
+/* the item at a dotted path of the JSON ("metadata.uid"), or NULL */
 static inline const cJSON *
 fake_item(const cJSON *j, const char *dotted)
 {
@@ -267,6 +254,31 @@ fake_item(const cJSON *j, const char *dotted)
 	for (k = strtok_r(buf, ".", &save); k != NULL && v != NULL;
 	    k = strtok_r(NULL, ".", &save))
 		v = cJSON_GetObjectItemCaseSensitive(v, k);
+	return v;
+}
+
+/* the string there, or NULL */
+static inline const char *
+fake_str(const cJSON *j, const char *dotted)
+{
+	const cJSON *v = fake_item(j, dotted);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/*
+ * The string at a dotted path of a request's body, "(none)" if absent;
+ * good until the next call.
+ */
+static inline const char *
+fake_body_str(const struct fake_req *r, const char *dotted)
+{
+	static char v[256];
+	cJSON *b = fake_body(r);
+
+	snprintf(v, sizeof(v), "%s", fake_str(b, dotted) ? fake_str(b,
+	    dotted) : "(none)");
+	cJSON_Delete(b);
 	return v;
 }
 

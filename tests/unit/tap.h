@@ -7,6 +7,7 @@
 #ifndef AGENTD_TAP_H
 #define AGENTD_TAP_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,19 @@ tap_strdup(const char *s)
 
 	REQUIRE((d = strdup(s)) != NULL);
 	return d;
+}
+
+/* asprintf or end the test; the caller frees */
+static inline char *__attribute__((format(printf, 1, 2)))
+tap_fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	REQUIRE(vasprintf(&s, f, ap) != -1);
+	va_end(ap);
+	return s;
 }
 
 static int

@@ -253,6 +253,22 @@ struct hs {
 	int	 key_first;	/* the key before the certificate */
 };
 
+/* one step of one end's handshake, if not done: 1 if it failed */
+static int
+handshake_step(SSL *ssl, int *done)
+{
+	int r, e;
+
+	if (*done)
+		return 0;
+	if ((r = SSL_do_handshake(ssl)) == 1) {
+		*done = 1;
+		return 0;
+	}
+	e = SSL_get_error(ssl, r);
+	return e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
+}
+
 /* step both ends over a socketpair until both are done or one fails */
 static void
 handshake(struct pki *p, int signer_fd, struct hs *h)
@@ -261,7 +277,7 @@ handshake(struct pki *p, int signer_fd, struct hs *h)
 	SSL *s, *c;
 	EVP_PKEY *k;
 	char err[256], buf[8];
-	int sv[2], i, r, e, sdone = 0, cdone = 0, failed = 0;
+	int sv[2], i, r = 0, sdone = 0, cdone = 0, failed = 0;
 
 	if (h->tsock[0] > 0) {
 		sv[0] = h->tsock[0];
@@ -314,20 +330,8 @@ handshake(struct pki *p, int signer_fd, struct hs *h)
 	SSL_set_tlsext_host_name(c, "localhost");
 	REQUIRE(SSL_set1_host(c, "localhost") == 1);
 	for (i = 0; i < 10000 && !failed && !(sdone && cdone); i++) {
-		if (!cdone) {
-			if ((r = SSL_do_handshake(c)) == 1)
-				cdone = 1;
-			else if ((e = SSL_get_error(c, r)) !=
-			    SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-				failed = 1;
-		}
-		if (!sdone) {
-			if ((r = SSL_do_handshake(s)) == 1)
-				sdone = 1;
-			else if ((e = SSL_get_error(s, r)) !=
-			    SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-				failed = 1;
-		}
+		failed |= handshake_step(c, &cdone);
+		failed |= handshake_step(s, &sdone);
 	}
 	if (failed)
 		ERR_print_errors_fp(stderr);
@@ -519,14 +523,23 @@ TEST(test_load_key_not_the_certificates)
 	EVP_PKEY_free(b);
 }
 
-/* load key with a self-signed certificate of its own */
+/* load key with a self-signed certificate of its own, keeping the key */
 static int
-load_self(EVP_PKEY *k, char *err, size_t errlen)
+load_own(EVP_PKEY *k, char *err, size_t errlen)
 {
-	X509 *x = make_cert(k, "self", NULL, NULL, "client");
+	X509 *x = make_cert(k, "own", NULL, NULL, "client");
 	int rv = load(k, x, err, errlen);
 
 	X509_free(x);
+	return rv;
+}
+
+/* the same, and the key freed */
+static int
+load_self(EVP_PKEY *k, char *err, size_t errlen)
+{
+	int rv = load_own(k, err, errlen);
+
 	EVP_PKEY_free(k);
 	return rv;
 }
@@ -566,17 +579,6 @@ TEST(test_load_key_bad_pem)
 	free(kp);
 	X509_free(x);
 	EVP_PKEY_free(k);
-}
-
-/* load key with a self-signed certificate of its own, keeping the key */
-static int
-load_own(EVP_PKEY *k, char *err, size_t errlen)
-{
-	X509 *x = make_cert(k, "own", NULL, NULL, "client");
-	int rv = load(k, x, err, errlen);
-
-	X509_free(x);
-	return rv;
 }
 
 /* ---- signer_sign -------------------------------------------------------- */
@@ -877,43 +879,74 @@ TEST(test_channel_replaced)
 
 /* ---- apisign_key -------------------------------------------------------- */
 
+/* a key, its certificate and a signer channel that nobody answers */
+struct mute_signer {
+	EVP_PKEY	*k;
+	X509		*x;
+	char		*cp;	/* the certificate's PEM */
+	int		 sv[2];
+};
+
+static void
+mute_open(struct mute_signer *m, EVP_PKEY *k)
+{
+	REQUIRE(k != NULL);
+	m->k = k;
+	m->x = make_cert(k, "c", NULL, NULL, "client");
+	m->cp = cert_pem(m->x);
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, m->sv) == 0);
+}
+
+/* apisign_key's key object for it */
+static EVP_PKEY *
+mute_key(struct mute_signer *m)
+{
+	char err[256];
+	EVP_PKEY *ak;
+
+	REQUIRE((ak = apisign_key(m->sv[0], m->cp, strlen(m->cp), err,
+	    sizeof(err))) != NULL);
+	return ak;
+}
+
+static void
+mute_close(struct mute_signer *m)
+{
+	close(m->sv[0]);
+	close(m->sv[1]);
+	free(m->cp);
+	X509_free(m->x);
+	EVP_PKEY_free(m->k);
+}
+
 TEST(test_apisign_key_refuses)
 {
-	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	X509 *x = make_cert(ed, "e", NULL, NULL, "client");
-	char *cp = cert_pem(x), err[256];
-	int sv[2];
+	struct mute_signer m;
+	char err[256];
 
-	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	CHECK(apisign_key(sv[0], cp, strlen(cp), err, sizeof(err)) == NULL);
+	mute_open(&m, EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"));
+	CHECK(apisign_key(m.sv[0], m.cp, strlen(m.cp), err, sizeof(err)) ==
+	    NULL);
 	CHECK(strstr(err, "ED25519 key") != NULL);
-	CHECK(apisign_key(sv[0], "junk", 4, err, sizeof(err)) == NULL);
+	CHECK(apisign_key(m.sv[0], "junk", 4, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "not a PEM certificate") != NULL);
-	CHECK(apisign_key(-1, cp, strlen(cp), err, sizeof(err)) == NULL);
+	CHECK(apisign_key(-1, m.cp, strlen(m.cp), err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "no signer channel") != NULL);
-	close(sv[0]);
-	close(sv[1]);
-	free(cp);
-	X509_free(x);
-	EVP_PKEY_free(ed);
+	mute_close(&m);
 }
 
 /* a signer that never answers: the signature fails after the timeout */
 TEST(test_apisign_timeout)
 {
-	EVP_PKEY *k = key_ec("P-256"), *ak;
-	X509 *x = make_cert(k, "c", NULL, NULL, "client");
-	char *cp = cert_pem(x);
+	struct mute_signer m;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t sig[256];
 	size_t siglen = sizeof(sig);
-	char err[256];
+	EVP_PKEY *ak;
 	time_t t0;
-	int sv[2];
 
-	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	REQUIRE((ak = apisign_key(sv[0], cp, strlen(cp), err,
-	    sizeof(err))) != NULL);
+	mute_open(&m, key_ec("P-256"));
+	ak = mute_key(&m);
 	REQUIRE(EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, ak,
 	    NULL) == 1);
 	t0 = time(NULL);
@@ -923,24 +956,17 @@ TEST(test_apisign_timeout)
 	    strstr(apisign_last_error(), "timed out") != NULL);
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(ak);
-	close(sv[0]);
-	close(sv[1]);
-	free(cp);
-	X509_free(x);
-	EVP_PKEY_free(k);
+	mute_close(&m);
 }
 
 /* the key object refuses digests agentd would refuse, before asking */
 TEST(test_apisign_digest_support)
 {
-	EVP_PKEY *k = key_ec("P-256"), *ak, *other = key_ec("P-256");
-	X509 *x = make_cert(k, "c", NULL, NULL, "client");
-	char *cp = cert_pem(x), err[256];
-	int sv[2];
+	struct mute_signer m;
+	EVP_PKEY *ak, *other = key_ec("P-256");
 
-	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	REQUIRE((ak = apisign_key(sv[0], cp, strlen(cp), err,
-	    sizeof(err))) != NULL);
+	mute_open(&m, key_ec("P-256"));
+	ak = mute_key(&m);
 	CHECK(EVP_PKEY_is_a(ak, "EC"));
 	CHECK_EQ_INT(EVP_PKEY_get_bits(ak), 256);
 	CHECK(EVP_PKEY_digestsign_supports_digest(ak, NULL, "SHA256",
@@ -950,15 +976,11 @@ TEST(test_apisign_digest_support)
 	CHECK(EVP_PKEY_digestsign_supports_digest(ak, NULL, "SHA1",
 	    NULL) != 1);
 	/* and it is the certificate's key, not another one */
-	CHECK(EVP_PKEY_eq(ak, k) == 1);
+	CHECK(EVP_PKEY_eq(ak, m.k) == 1);
 	CHECK(EVP_PKEY_eq(ak, other) != 1);
 	ERR_clear_error();
 	EVP_PKEY_free(ak);
-	close(sv[0]);
-	close(sv[1]);
-	free(cp);
-	X509_free(x);
-	EVP_PKEY_free(k);
+	mute_close(&m);
 	EVP_PKEY_free(other);
 }
 

@@ -15,6 +15,7 @@
 
 #include "apifake.h"
 #include "nodefacts.h"
+#include "nodefacts_sample.h"
 #include "tap.h"
 #include "../../workers/reporter/apinode.h"
 
@@ -35,18 +36,7 @@ start(void)
 	fake_init();
 	REQUIRE((base = event_base_new()) != NULL);
 	apinode_init(base, &nc);
-	memset(&f, 0, sizeof(f));
-	snprintf(f.machine_id, sizeof(f.machine_id), "0123456789abcdef");
-	snprintf(f.boot_id, sizeof(f.boot_id), "boot-1");
-	snprintf(f.kernel_version, sizeof(f.kernel_version), "6.1.0");
-	snprintf(f.os_image, sizeof(f.os_image), "Debian GNU/Linux 12");
-	snprintf(f.operating_system, sizeof(f.operating_system), "linux");
-	snprintf(f.architecture, sizeof(f.architecture), "amd64");
-	snprintf(f.runtime_version, sizeof(f.runtime_version), "runc://1.1");
-	f.cpus = 2;
-	f.memory_bytes = 4ULL << 30;
-	f.ephemeral_bytes = 20ULL << 30;
-	f.gathered_ns = fake_wall - 60 * 1000000000LL;
+	nodefacts_sample(&f, fake_wall);
 	apinode_start();
 	apinode_run();
 	/* nothing before the facts */
@@ -233,15 +223,12 @@ TEST(lease_renewed_every_10s_with_resource_version)
 	fake_advance_ms(APINODE_LEASE_RENEW_S * 1000);
 	apinode_run();
 	REQUIRE((r = fake_find("PUT", LEASES "/" NODE)) != NULL);
-	b = fake_body(r);
-	CHECK_STR(fake_str(b, "metadata.resourceVersion"), "42");
-	cJSON_Delete(b);
+	CHECK_STR(fake_body_str(r, "metadata.resourceVersion"), "42");
 }
 
 TEST(lease_conflict_reads_again_and_renews)
 {
 	struct fake_req *r;
-	cJSON *b;
 
 	registered("41");
 	fake_advance_ms(APINODE_LEASE_RENEW_S * 1000);
@@ -254,15 +241,12 @@ TEST(lease_conflict_reads_again_and_renews)
 	/* the renewal follows the read at once */
 	apinode_run();
 	REQUIRE((r = fake_find("PUT", LEASES "/" NODE)) != NULL);
-	b = fake_body(r);
-	CHECK_STR(fake_str(b, "metadata.resourceVersion"), "77");
-	cJSON_Delete(b);
+	CHECK_STR(fake_body_str(r, "metadata.resourceVersion"), "77");
 }
 
 TEST(lease_create_conflict_reads_it)
 {
 	struct fake_req *r;
-	cJSON *b;
 
 	start();
 	fake_answer(fake_find("POST", "/api/v1/nodes"), 201, uid_body());
@@ -273,9 +257,7 @@ TEST(lease_create_conflict_reads_it)
 	fake_answer(fake_find("GET", LEASES "/" NODE), 200, lease_body("9"));
 	apinode_run();
 	REQUIRE((r = fake_find("PUT", LEASES "/" NODE)) != NULL);
-	b = fake_body(r);
-	CHECK_STR(fake_str(b, "metadata.resourceVersion"), "9");
-	cJSON_Delete(b);
+	CHECK_STR(fake_body_str(r, "metadata.resourceVersion"), "9");
 }
 
 TEST(lease_failure_retried_with_backoff_and_at_once_on_answer)
@@ -440,7 +422,6 @@ TEST(no_busy_loop_while_waiting_for_answers)
 TEST(answer_inside_the_request_is_taken)
 {
 	struct fake_req *r;
-	cJSON *b;
 
 	fake_sync_status = 201;
 	fake_sync_body = uid_body();
@@ -459,7 +440,5 @@ TEST(answer_inside_the_request_is_taken)
 	fake_advance_ms(APINODE_LEASE_RENEW_S * 1000);
 	apinode_run();
 	REQUIRE((r = fake_find("PUT", LEASES "/" NODE)) != NULL);
-	b = fake_body(r);
-	CHECK_STR(fake_str(b, "metadata.resourceVersion"), "4");
-	cJSON_Delete(b);
+	CHECK_STR(fake_body_str(r, "metadata.resourceVersion"), "4");
 }

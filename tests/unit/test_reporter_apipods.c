@@ -16,6 +16,7 @@
 #include "apifake.h"
 #include "nodefacts.h"
 #include "pod.h"
+#include "podsample.h"
 #include "tap.h"
 #include "../../workers/reporter/apinode.h"
 #include "../../workers/reporter/apipods.h"
@@ -71,22 +72,8 @@ static void
 mkpod(struct pod *p, struct pod_report *r, const char *name,
     const char *uid, const char *source)
 {
-	pod_init(p);
-	p->namespace = tap_strdup("default");
-	p->name = tap_strdup(name);
-	p->uid = tap_strdup(uid);
+	podsample(p, r, name, uid, "app", fake_wall);
 	p->source = tap_strdup(source);
-	REQUIRE((p->containers = calloc(1, sizeof(*p->containers))) != NULL);
-	container_spec_init(&p->containers[0]);
-	p->containers[0].name = tap_strdup("app");
-	p->containers[0].image = tap_strdup("busybox:1.36");
-	p->n_containers = 1;
-	pod_report_init(r);
-	r->start_time_ns = fake_wall;
-	REQUIRE((r->containers = calloc(1, sizeof(*r->containers))) != NULL);
-	r->containers[0].name = tap_strdup("app");
-	r->containers[0].image = tap_strdup("busybox:1.36");
-	r->n_containers = 1;
 }
 
 static void
@@ -132,13 +119,31 @@ mkstatic(struct pod *p, struct pod_report *r)
 static const char *
 phase_of(const struct fake_req *r)
 {
-	static char ph[32];
-	cJSON *b = fake_body(r);
+	return fake_body_str(r, "status.phase");
+}
 
-	snprintf(ph, sizeof(ph), "%s", fake_str(b, "status.phase") ?
-	    fake_str(b, "status.phase") : "(none)");
-	cJSON_Delete(b);
-	return ph;
+/* started, the API pod default/web reported Pending: its PATCH out */
+static void
+web_reported(struct pod *p, struct pod_report *r)
+{
+	start();
+	mkpod(p, r, "web", UID, "api");
+	apipods_status(p, r);
+	apipods_run();
+}
+
+/* the Node up, the static pod's mirror POST answered 409 with body */
+static void
+mirror_exists(struct pod *p, struct pod_report *r, const char *body)
+{
+	start();
+	node_up();
+	mkstatic(p, r);
+	apipods_status(p, r);
+	apipods_run();
+	fake_answer(fake_find("POST", "/api/v1/namespaces/default/pods"), 409,
+	    body);
+	apipods_run();
 }
 
 TEST(status_patch_with_uid_precondition)
@@ -148,10 +153,7 @@ TEST(status_patch_with_uid_precondition)
 	struct fake_req *q;
 	cJSON *b;
 
-	start();
-	mkpod(&p, &r, "web", UID, "api");
-	apipods_status(&p, &r);
-	apipods_run();
+	web_reported(&p, &r);
 	REQUIRE((q = fake_first()) != NULL);
 	CHECK_STR(q->client, "status");
 	CHECK_STR(q->method, "PATCH");
@@ -202,10 +204,7 @@ TEST(no_empty_patch)
 	struct pod p;
 	struct pod_report r;
 
-	start();
-	mkpod(&p, &r, "web", UID, "api");
-	apipods_status(&p, &r);
-	apipods_run();
+	web_reported(&p, &r);
 	fake_answer(fake_first(), 200, "{}");
 	/* the same state again: nothing to say */
 	apipods_status(&p, &r);
@@ -241,10 +240,7 @@ TEST(burst_is_coalesced_into_the_latest)
 	cJSON *b;
 	int i;
 
-	start();
-	mkpod(&p, &r, "web", UID, "api");
-	apipods_status(&p, &r);
-	apipods_run();
+	web_reported(&p, &r);
 	CHECK_EQ_INT(fake_open(), 1);
 	/* while it is out: running, restarted, exited; one request out */
 	set_running(&r);
@@ -279,12 +275,8 @@ TEST(retry_keeps_the_latest_state)
 	struct pod p;
 	struct pod_report r;
 	struct fake_req *q;
-	cJSON *b;
 
-	start();
-	mkpod(&p, &r, "web", UID, "api");
-	apipods_status(&p, &r);
-	apipods_run();
+	web_reported(&p, &r);
 	fake_answer(fake_first(), 200, "{}");
 	set_running(&r);
 	apipods_status(&p, &r);
@@ -304,9 +296,7 @@ TEST(retry_keeps_the_latest_state)
 	REQUIRE((q = fake_find("PATCH", POD_STATUS)) != NULL);
 	/* the latest, from the status the server acknowledged (Pending) */
 	CHECK_STR(phase_of(q), "Succeeded");
-	b = fake_body(q);
-	CHECK_STR(fake_str(b, "status.podIP"), "10.88.0.7");
-	cJSON_Delete(b);
+	CHECK_STR(fake_body_str(q, "status.podIP"), "10.88.0.7");
 	/* a conflict and a transport error are retried too */
 	fake_answer(q, 409, "{\"kind\":\"Status\",\"reason\":\"Conflict\"}");
 	fake_advance_ms(APIPODS_MAX_BACKOFF_MS * 2);
@@ -333,10 +323,7 @@ TEST(not_found_stops_the_pod)
 	struct pod p;
 	struct pod_report r;
 
-	start();
-	mkpod(&p, &r, "web", UID, "api");
-	apipods_status(&p, &r);
-	apipods_run();
+	web_reported(&p, &r);
 	fake_answer(fake_first(), 404, "{\"kind\":\"Status\",\"reason\":"
 	    "\"NotFound\"}");
 	apipods_run();
@@ -475,16 +462,12 @@ TEST(mirror_pod_created_patched_deleted)
 	apipods_run();
 	/* its status goes to the mirror, under the mirror's uid */
 	REQUIRE((q = fake_find("PATCH", POD_STATUS)) != NULL);
-	b = fake_body(q);
-	CHECK_STR(fake_str(b, "metadata.uid"), MIRROR_UID);
-	cJSON_Delete(b);
+	CHECK_STR(fake_body_str(q, "metadata.uid"), MIRROR_UID);
 	fake_answer(q, 200, "{}");
 	apipods_gone(&p);
 	apipods_run();
 	REQUIRE((q = fake_find("DELETE", POD_PATH)) != NULL);
-	b = fake_body(q);
-	CHECK_STR(fake_str(b, "preconditions.uid"), MIRROR_UID);
-	cJSON_Delete(b);
+	CHECK_STR(fake_body_str(q, "preconditions.uid"), MIRROR_UID);
 	fake_answer(q, 200, "{}");
 	apipods_run();
 	CHECK_EQ_INT(apipods_tracked(), 0);
@@ -497,24 +480,15 @@ TEST(mirror_pod_of_another_hash_is_replaced)
 	struct pod p;
 	struct pod_report r;
 	struct fake_req *q;
-	cJSON *b;
 
-	start();
-	node_up();
-	mkstatic(&p, &r);
-	apipods_status(&p, &r);
-	apipods_run();
-	fake_answer(fake_find("POST", "/api/v1/namespaces/default/pods"), 409,
-	    "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\"}");
-	apipods_run();
+	mirror_exists(&p, &r, "{\"kind\":\"Status\",\"reason\":"
+	    "\"AlreadyExists\"}");
 	REQUIRE((q = fake_find("GET", POD_PATH)) != NULL);
 	fake_answer(q, 200, "{\"metadata\":{\"uid\":\"old-mirror\","
 	    "\"annotations\":{\"kubernetes.io/config.mirror\":\"oldhash\"}}}");
 	apipods_run();
 	REQUIRE((q = fake_find("DELETE", POD_PATH)) != NULL);
-	b = fake_body(q);
-	CHECK_STR(fake_str(b, "preconditions.uid"), "old-mirror");
-	cJSON_Delete(b);
+	CHECK_STR(fake_body_str(q, "preconditions.uid"), "old-mirror");
 	fake_answer(q, 200, "{}");
 	apipods_run();
 	REQUIRE((q = fake_find("POST", "/api/v1/namespaces/default/pods")) !=
@@ -522,9 +496,7 @@ TEST(mirror_pod_of_another_hash_is_replaced)
 	fake_answer(q, 201, "{\"metadata\":{\"uid\":\"" MIRROR_UID "\"}}");
 	apipods_run();
 	REQUIRE((q = fake_find("PATCH", POD_STATUS)) != NULL);
-	b = fake_body(q);
-	CHECK_STR(fake_str(b, "metadata.uid"), MIRROR_UID);
-	cJSON_Delete(b);
+	CHECK_STR(fake_body_str(q, "metadata.uid"), MIRROR_UID);
 	pod_free(&p);
 	pod_report_free(&r);
 }
@@ -536,14 +508,7 @@ TEST(mirror_pod_of_this_hash_is_adopted)
 	struct fake_req *q;
 	cJSON *b;
 
-	start();
-	node_up();
-	mkstatic(&p, &r);
-	apipods_status(&p, &r);
-	apipods_run();
-	fake_answer(fake_find("POST", "/api/v1/namespaces/default/pods"), 409,
-	    NULL);
-	apipods_run();
+	mirror_exists(&p, &r, NULL);
 	fake_answer(fake_find("GET", POD_PATH), 200, "{\"metadata\":{\"uid\":"
 	    "\"" MIRROR_UID "\",\"annotations\":{\"kubernetes.io/"
 	    "config.mirror\":\"" HASH "\"}}}");
@@ -641,10 +606,7 @@ TEST(invalid_status_is_not_retried_the_next_change_goes)
 	struct pod_report r;
 	struct fake_req *q;
 
-	start();
-	mkpod(&p, &r, "web", UID, "api");
-	apipods_status(&p, &r);
-	apipods_run();
+	web_reported(&p, &r);
 	fake_answer(fake_first(), 422, "{\"kind\":\"Status\",\"reason\":"
 	    "\"Invalid\"}");
 	fake_advance_ms(APIPODS_MAX_BACKOFF_MS * 2);

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "pod.h"
+#include "podsample.h"
 #include "tap.h"
 #include "../../workers/reporter/podpatch.h"
 #include "../../workers/reporter/podstatus.h"
@@ -23,21 +24,7 @@
 static void
 mkpod(struct pod *p, struct pod_report *r)
 {
-	pod_init(p);
-	p->namespace = tap_strdup("default");
-	p->name = tap_strdup("web");
-	p->uid = tap_strdup(UID);
-	REQUIRE((p->containers = calloc(1, sizeof(*p->containers))) != NULL);
-	container_spec_init(&p->containers[0]);
-	p->containers[0].name = tap_strdup("app");
-	p->containers[0].image = tap_strdup("busybox:1.36");
-	p->n_containers = 1;
-	pod_report_init(r);
-	r->start_time_ns = T0;
-	REQUIRE((r->containers = calloc(1, sizeof(*r->containers))) != NULL);
-	r->containers[0].name = tap_strdup("app");
-	r->containers[0].image = tap_strdup("busybox:1.36");
-	r->n_containers = 1;
+	podsample(p, r, "web", UID, "app", T0);
 }
 
 static void

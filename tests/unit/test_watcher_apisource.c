@@ -18,18 +18,6 @@
 #define UID2	"0f6f2a4c-1d3e-4f5a-9b7c-0e1d2c3b4a50"
 #define UID3	"1f6f2a4c-1d3e-4f5a-9b7c-0e1d2c3b4a51"
 
-static char *
-fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, f);
-	REQUIRE(vasprintf(&s, f, ap) != -1);
-	va_end(ap);
-	return s;
-}
-
 /* ------------------------------------------------------------------ */
 /* the fake API client: one request at a time, answered by the test    */
 
@@ -186,7 +174,7 @@ static char *
 pod(const char *name, const char *uid, const char *rv, const char *node,
     const char *image, const char *extra_md, const char *extra_spec)
 {
-	return fmt("{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{"
+	return tap_fmt("{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{"
 	    "\"name\":\"%s\",\"namespace\":\"default\",\"uid\":\"%s\","
 	    "\"resourceVersion\":\"%s\"%s},\"spec\":{\"nodeName\":\"%s\","
 	    "\"containers\":[{\"name\":\"app\",\"image\":\"%s\"}]%s}}", name,
@@ -202,7 +190,7 @@ simple(const char *name, const char *uid, const char *rv)
 static char *
 event(const char *type, char *obj)
 {
-	char *s = fmt("{\"type\":\"%s\",\"object\":%s}\n", type, obj);
+	char *s = tap_fmt("{\"type\":\"%s\",\"object\":%s}\n", type, obj);
 
 	free(obj);
 	return s;
@@ -221,7 +209,7 @@ feed_event(const char *type, char *obj)
 static char *
 bookmark(const char *rv)
 {
-	return fmt("{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{"
+	return tap_fmt("{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{"
 	    "\"resourceVersion\":\"%s\"}}", rv);
 }
 
@@ -233,19 +221,19 @@ bookmark(const char *rv)
 static char *
 podlist(const char *rv, const char *cont, char **items, size_t n)
 {
-	char *s = fmt("{\"kind\":\"PodList\",\"apiVersion\":\"v1\","
+	char *s = tap_fmt("{\"kind\":\"PodList\",\"apiVersion\":\"v1\","
 	    "\"metadata\":{\"resourceVersion\":\"%s\"%s%s%s},\"items\":[", rv,
 	    cont ? ",\"continue\":\"" : "", cont ? cont : "", cont ? "\"" : "");
 	char *t;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		t = fmt("%s%s%s", s, i ? "," : "", items[i]);
+		t = tap_fmt("%s%s%s", s, i ? "," : "", items[i]);
 		free(s);
 		free(items[i]);
 		s = t;
 	}
-	t = fmt("%s]}", s);
+	t = tap_fmt("%s]}", s);
 	free(s);
 	return t;
 }
@@ -264,7 +252,7 @@ answer_list(const char *rv, const char *cont, char **items, size_t n)
 static int
 watching_from(const char *rv)
 {
-	char *want = fmt("resourceVersion=%s&", rv);
+	char *want = tap_fmt("resourceVersion=%s&", rv);
 	int ok = fc.open && strstr(fc.path, "watch=true") != NULL &&
 	    strstr(fc.path, want) != NULL;
 
@@ -386,7 +374,7 @@ TEST(test_watch_events_upsert_and_delete)
 static void
 feed_error_410(void)
 {
-	char *e = fmt("{\"type\":\"ERROR\",\"object\":%s}\n", STATUS_410);
+	char *e = tap_fmt("{\"type\":\"ERROR\",\"object\":%s}\n", STATUS_410);
 
 	/* the reflector stops the stream at it */
 	CHECK_EQ_INT(feed(e), -1);

@@ -18,23 +18,11 @@
 #define FIXTURES_DIR	"tests/fixtures/k8s"
 #define GOLDEN		"client-go-dynamic-testdata/"
 
-static char *
-fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, f);
-	REQUIRE(vasprintf(&s, f, ap) != -1);
-	va_end(ap);
-	return s;
-}
-
 static uint8_t *
 fixture(const char *name, size_t *lenp)
 {
 	const char *env = getenv(FIXTURES_ENV);
-	char *path = fmt("%s/%s", env != NULL ? env : FIXTURES_DIR, name);
+	char *path = tap_fmt("%s/%s", env != NULL ? env : FIXTURES_DIR, name);
 	uint8_t *buf;
 	FILE *f;
 	long n;
@@ -226,14 +214,14 @@ chunked(const char *body, size_t chunk)
 	size_t len = strlen(body), at, n;
 	char *out, *tmp;
 
-	out = fmt("%s", CHUNKED_HEAD);
+	out = tap_fmt("%s", CHUNKED_HEAD);
 	for (at = 0; at < len; at += n) {
 		n = len - at < chunk ? len - at : chunk;
-		tmp = fmt("%s%zx\r\n%.*s\r\n", out, n, (int)n, body + at);
+		tmp = tap_fmt("%s%zx\r\n%.*s\r\n", out, n, (int)n, body + at);
 		free(out);
 		out = tmp;
 	}
-	tmp = fmt("%s0\r\n\r\n", out);
+	tmp = tap_fmt("%s0\r\n\r\n", out);
 	free(out);
 	return tmp;
 }
@@ -374,8 +362,8 @@ TEST(test_one_chunk_holds_many_lines)
 TEST(test_chunk_extensions_and_trailers_are_the_parsers)
 {
 	const char *rest = "e\":\"BOOKMARK\",\"object\":" BOOKMARK("7") "}\n";
-	char *resp = fmt(CHUNKED_HEAD "5;name=value\r\n{\"typ\r\n%zX\r\n%s\r\n"
-	    "0\r\nX-Trailer: yes\r\n\r\n", strlen(rest), rest);
+	char *resp = tap_fmt(CHUNKED_HEAD "5;name=value\r\n{\"typ\r\n"
+	    "%zX\r\n%s\r\n0\r\nX-Trailer: yes\r\n\r\n", strlen(rest), rest);
 	struct run x;
 
 	run_str(&x, resp);
@@ -431,7 +419,7 @@ keep_meta(void *arg, struct apiwatch_event *ev)
 TEST(test_meta_keeps_deletion_and_node)
 {
 	char *pod = fixture_compact("api-testdata/core.v1.Pod.json");
-	char *line = fmt("{\"type\":\"MODIFIED\",\"object\":%s}\n", pod);
+	char *line = tap_fmt("{\"type\":\"MODIFIED\",\"object\":%s}\n", pod);
 	const char *plain = EV("ADDED", POD_JSON("web", UID1, "101"));
 	struct apiobj_meta m;
 	struct apiwatch w;
@@ -453,7 +441,7 @@ TEST(test_meta_keeps_deletion_and_node)
 TEST(test_real_pod_fixture_event_refused_field_by_field)
 {
 	char *pod = fixture_compact("api-testdata/core.v1.Pod.json");
-	char *body = fmt("{\"type\":\"MODIFIED\",\"object\":%s}\n", pod);
+	char *body = tap_fmt("{\"type\":\"MODIFIED\",\"object\":%s}\n", pod);
 	char *resp = chunked(body, 4000);
 	struct run x;
 
@@ -552,7 +540,7 @@ TEST(test_error_gone_without_code_says_relist)
 TEST(test_error_status_fixture_is_no_relist)
 {
 	char *st = fixture_compact("api-testdata/core.v1.Status.json");
-	char *body = fmt("{\"type\":\"ERROR\",\"object\":%s}\n", st);
+	char *body = tap_fmt("{\"type\":\"ERROR\",\"object\":%s}\n", st);
 	char *resp = chunked(body, 100);
 	struct run x;
 
@@ -820,7 +808,7 @@ TEST(test_truncated_headers)
 TEST(test_http_410_watch_reply_is_buffered_status)
 {
 	const char *st = STATUS_410;
-	char *resp = fmt("HTTP/1.1 410 Gone\r\nContent-Type: "
+	char *resp = tap_fmt("HTTP/1.1 410 Gone\r\nContent-Type: "
 	    "application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(st),
 	    st);
 	struct apistatus s;
@@ -844,7 +832,7 @@ TEST(test_http_410_watch_reply_is_buffered_status)
 
 TEST(test_error_body_bound)
 {
-	char *resp = fmt("HTTP/1.1 500 Internal Server Error\r\n"
+	char *resp = tap_fmt("HTTP/1.1 500 Internal Server Error\r\n"
 	    "Content-Length: %d\r\n\r\n", APIHTTP_MAX_ERROR_BODY + 1);
 	struct run x;
 
@@ -871,8 +859,8 @@ TEST(test_retry_after_is_read)
 	run_free(&x);
 	/* too long to be ours, cut in pieces: ignored, not its tail read */
 	{
-		char *resp = fmt("HTTP/1.1 503 No\r\nRetry-After: %0200d5\r\n"
-		    "Content-Length: 0\r\n\r\n", 0);
+		char *resp = tap_fmt("HTTP/1.1 503 No\r\nRetry-After: "
+		    "%0200d5\r\nContent-Length: 0\r\n\r\n", 0);
 		size_t len = strlen(resp), i, *cuts;
 
 		REQUIRE((cuts = calloc(len, sizeof(*cuts))) != NULL);
@@ -991,16 +979,16 @@ TEST(test_informational_response_refused)
 static char *
 headers_resp(unsigned n)
 {
-	char *s = fmt(RESP_HEAD), *t;
+	char *s = tap_fmt(RESP_HEAD), *t;
 	unsigned i;
 
 	/* n headers in all: Content-Type, X-H*, Content-Length */
 	for (i = 0; i + 2 < n; i++) {
-		t = fmt("%sX-H%u: v\r\n", s, i);
+		t = tap_fmt("%sX-H%u: v\r\n", s, i);
 		free(s);
 		s = t;
 	}
-	t = fmt("%sContent-Length: 0\r\n\r\n", s);
+	t = tap_fmt("%sContent-Length: 0\r\n\r\n", s);
 	free(s);
 	return t;
 }
@@ -1042,7 +1030,7 @@ header_bytes_resp(size_t total)
 	REQUIRE(v != NULL);
 	memset(v, 'a', vlen);
 	v[vlen] = '\0';
-	s = fmt(RESP_HEAD "X-Big: %s\r\nContent-Length: 0\r\n\r\n", v);
+	s = tap_fmt(RESP_HEAD "X-Big: %s\r\nContent-Length: 0\r\n\r\n", v);
 	free(v);
 	return s;
 }
@@ -1072,7 +1060,7 @@ TEST(test_content_type_too_long_refused)
 
 	memset(v, 'a', sizeof(v) - 1);
 	v[sizeof(v) - 1] = '\0';
-	resp = fmt("HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
+	resp = tap_fmt("HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
 	    "Content-Length: 0\r\n\r\n", v);
 	run_str(&x, resp);
 	CHECK_EQ_INT(x.rc, -1);
@@ -1149,14 +1137,14 @@ TEST(test_pod_list_decoded)
 {
 	char *real = fixture_compact("api-testdata/core.v1.Pod.json");
 	/* list items carry no kind or apiVersion, as the apiserver's */
-	char *body = fmt("{\"kind\":\"PodList\",\"apiVersion\":\"v1\","
+	char *body = tap_fmt("{\"kind\":\"PodList\",\"apiVersion\":\"v1\","
 	    "\"metadata\":{\"resourceVersion\":\"222\",\"continue\":"
 	    "\"eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MjIyfQ==\"},\"items\":["
 	    "{\"metadata\":{\"name\":\"web\",\"namespace\":\"default\","
 	    "\"uid\":\"" UID1 "\",\"resourceVersion\":\"200\"},\"spec\":{"
 	    "\"containers\":[{\"name\":\"app\",\"image\":\"nginx\"}]}},%s]}",
 	    real);
-	char *resp = fmt(RESP_HEAD "Content-Length: %zu\r\n\r\n%s",
+	char *resp = tap_fmt(RESP_HEAD "Content-Length: %zu\r\n\r\n%s",
 	    strlen(body), body);
 	struct apihttp h;
 	struct apilist l;
@@ -1276,7 +1264,7 @@ TEST(test_list_body_at_limit_and_over)
 	memcpy(body, "{\"metadata\":{\"resourceVersion\":\"1\"}}",
 	    strlen("{\"metadata\":{\"resourceVersion\":\"1\"}}"));
 	/* Content-Length: at the limit, then one over (refused up front) */
-	resp = fmt(RESP_HEAD "Content-Length: %zu\r\n\r\n%.*s", max,
+	resp = tap_fmt(RESP_HEAD "Content-Length: %zu\r\n\r\n%.*s", max,
 	    (int)max, body);
 	CHECK_EQ_INT(list_http(resp, strlen(resp), max, 100, &h), 0);
 	CHECK_EQ_INT(h.body_len, max);
@@ -1288,7 +1276,7 @@ TEST(test_list_body_at_limit_and_over)
 	CHECK_CONTAINS(err, "1000 bytes, more than the 999 allowed");
 	apihttp_free(&h);
 	free(resp);
-	resp = fmt(RESP_HEAD "Content-Length: %zu\r\n\r\n", max + 1);
+	resp = tap_fmt(RESP_HEAD "Content-Length: %zu\r\n\r\n", max + 1);
 	CHECK_EQ_INT(list_http(resp, strlen(resp), max, 100, &h), -1);
 	CHECK_CONTAINS(h.error, "1001 bytes (Content-Length), more than the "
 	    "1000 allowed");
@@ -1312,7 +1300,7 @@ TEST(test_list_body_at_limit_and_over)
 TEST(test_list_default_body_limit_is_16_mib)
 {
 	struct apihttp h;
-	char *resp = fmt(RESP_HEAD "Content-Length: %d\r\n\r\n",
+	char *resp = tap_fmt(RESP_HEAD "Content-Length: %d\r\n\r\n",
 	    APIHTTP_MAX_LIST_BODY + 1);
 
 	CHECK_EQ_INT(APIHTTP_MAX_LIST_BODY, 16 * 1024 * 1024);
@@ -1398,7 +1386,7 @@ golden_target(const char *name)
 
 	REQUIRE((sp = memchr(golden, ' ', glen)) != NULL);
 	REQUIRE((end = strchr(sp + 1, ' ')) != NULL);
-	t = fmt("%.*s", (int)(end - sp - 1), sp + 1);
+	t = tap_fmt("%.*s", (int)(end - sp - 1), sp + 1);
 	free(golden);
 	return t;
 }

@@ -85,16 +85,7 @@ static void	lease_done(void *, const struct apiresp *);
 static void
 kick(void)
 {
-	struct timeval tv = { 0, 0 };
-
-	if (an.timer != NULL)
-		evtimer_add(an.timer, &tv);
-}
-
-static void
-timer_cb(int fd, short ev, void *arg)
-{
-	apinode_run();
+	apitimer_kick(an.timer);
 }
 
 void
@@ -103,8 +94,7 @@ apinode_init(struct event_base *base, const struct node_conf *nc)
 	an.base = base;
 	an.nc = nc;
 	an.net_ok = 1;
-	if ((an.timer = evtimer_new(base, timer_cb, NULL)) == NULL)
-		fatalx("apinode: no timer");
+	an.timer = apitimer_new(base, apinode_run, "apinode");
 }
 
 void
@@ -177,24 +167,13 @@ static int
 send_json(const char *method, const char *path, const char *ctype,
     const cJSON *body, size_t max_body, apiclient_done_fn done, void *arg)
 {
-	struct apiclient_req rq;
 	char *text = NULL;
 	int rv;
 
-	memset(&rq, 0, sizeof(rq));
-	if (body != NULL) {
-		if ((text = cJSON_PrintUnformatted(body)) == NULL)
-			return -1;
-		rq.content_type = ctype;
-		rq.body = text;
-		rq.body_len = strlen(text);
-	}
-	rq.method = method;
-	rq.path = path;
-	rq.max_body = max_body;
-	rq.done = done;
-	rq.arg = arg;
-	rv = apiclient_request(an.cl, &rq);
+	if (body != NULL && (text = cJSON_PrintUnformatted(body)) == NULL)
+		return -1;
+	rv = apireq_text(an.cl, method, path, ctype, text, max_body, done,
+	    arg);
 	free(text);
 	return rv;
 }
@@ -203,19 +182,11 @@ send_json(const char *method, const char *path, const char *ctype,
 static void
 failed(struct apiretry *r, const char *what, const struct apiresp *resp)
 {
-	char key[64], why[128];
-	const char *msg = NULL;
-	cJSON *st = NULL;
+	char key[64], why[384];
 
-	if (resp != NULL && resp->status != 0 &&
-	    (st = apiresp_json(resp)) != NULL)
-		msg = apijson_str(st, "message", NULL);
 	snprintf(key, sizeof(key), "apinode:%s", what);
-	logrl_warnx(&apilog, key, "API: %s of node %s failed: %s%s%.200s",
-	    what, an.nc->name, resp != NULL ? apiresp_why(resp, why,
-	    sizeof(why)) : "not sent", msg != NULL ? ": " : "",
-	    msg != NULL ? msg : "");
-	cJSON_Delete(st);
+	logrl_warnx(&apilog, key, "API: %s of node %s failed: %s", what,
+	    an.nc->name, apiresp_reason(resp, why, sizeof(why)));
 	apiretry_fail(r, resp, APINODE_MIN_BACKOFF_MS, APINODE_MAX_BACKOFF_MS);
 }
 
@@ -455,24 +426,6 @@ node_done(void *arg, const struct apiresp *resp)
 
 /* --- the Lease --- */
 
-static cJSON *
-owner_refs(void)
-{
-	cJSON *a, *o;
-
-	if ((a = cJSON_CreateArray()) == NULL ||
-	    (o = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddItemToArray(a, o) ||
-	    cJSON_AddStringToObject(o, "apiVersion", "v1") == NULL ||
-	    cJSON_AddStringToObject(o, "kind", "Node") == NULL ||
-	    cJSON_AddStringToObject(o, "name", an.nc->name) == NULL ||
-	    cJSON_AddStringToObject(o, "uid", an.uid) == NULL) {
-		cJSON_Delete(a);
-		return NULL;
-	}
-	return a;
-}
-
 /* the spec the kubelet writes: holder, duration, renewed now */
 static int
 lease_spec(cJSON *lease)
@@ -507,7 +460,8 @@ lease_new(void)
 	    (meta = cJSON_AddObjectToObject(l, "metadata")) == NULL ||
 	    cJSON_AddStringToObject(meta, "name", an.nc->name) == NULL ||
 	    cJSON_AddStringToObject(meta, "namespace", LEASE_NS) == NULL ||
-	    apijson_set(meta, "ownerReferences", owner_refs()) == -1 ||
+	    apijson_set(meta, "ownerReferences",
+	    apijson_node_owner(an.nc->name, an.uid, 0)) == -1 ||
 	    lease_spec(l) == -1) {
 		cJSON_Delete(l);
 		return NULL;
@@ -531,7 +485,8 @@ lease_renewed(void)
 	cJSON_DeleteItemFromObjectCaseSensitive(meta, "managedFields");
 	owners = cJSON_GetObjectItemCaseSensitive(meta, "ownerReferences");
 	if ((cJSON_GetArraySize(owners) == 0 &&
-	    apijson_set(meta, "ownerReferences", owner_refs()) == -1) ||
+	    apijson_set(meta, "ownerReferences",
+	    apijson_node_owner(an.nc->name, an.uid, 0)) == -1) ||
 	    lease_spec(l) == -1) {
 		cJSON_Delete(l);
 		return NULL;
@@ -635,7 +590,6 @@ static void
 arm(int64_t now)
 {
 	int64_t next = now + APINODE_STATUS_REPORT_S * 1000LL, t;
-	struct timeval tv;
 
 	if (!an.node_busy && an.nretry.failures > 0 &&
 	    an.nretry.due_ms < next)
@@ -650,11 +604,7 @@ arm(int64_t now)
 		if (t < next)
 			next = t;
 	}
-	if (next < now)
-		next = now;
-	tv.tv_sec = (next - now) / 1000;
-	tv.tv_usec = (next - now) % 1000 * 1000;
-	evtimer_add(an.timer, &tv);
+	apitimer_at(an.timer, now, next);
 }
 
 void

@@ -83,16 +83,7 @@ static void	pod_done(void *, const struct apiresp *);
 static void
 kick(void)
 {
-	struct timeval tv = { 0, 0 };
-
-	if (ap.timer != NULL)
-		evtimer_add(ap.timer, &tv);
-}
-
-static void
-timer_cb(int fd, short ev, void *arg)
-{
-	apipods_run();
+	apitimer_kick(ap.timer);
 }
 
 void
@@ -100,8 +91,7 @@ apipods_init(struct event_base *base, const char *node)
 {
 	ap.base = base;
 	ap.node = node;
-	if ((ap.timer = evtimer_new(base, timer_cb, NULL)) == NULL)
-		fatalx("apipods: no timer");
+	ap.timer = apitimer_new(base, apipods_run, "apipods");
 }
 
 void
@@ -369,19 +359,12 @@ apipods_gone(const struct pod *spec)
 static void
 failed(struct apipod *p, const char *what, const struct apiresp *resp)
 {
-	char key[LOGRL_MAX_KEY], why[128];
-	const char *msg = NULL;
-	cJSON *st = NULL;
+	char key[LOGRL_MAX_KEY], why[384];
 
-	if (resp != NULL && resp->status != 0 &&
-	    (st = apiresp_json(resp)) != NULL)
-		msg = apijson_str(st, "message", NULL);
 	snprintf(key, sizeof(key), "apipods:%s:%s", p->uid, what);
-	logrl_warnx(&apilog, key, "API: pod %s/%s (uid %s): %s failed: "
-	    "%s%s%.200s", p->ns, p->name, p->uid, what, resp != NULL ?
-	    apiresp_why(resp, why, sizeof(why)) : "not sent",
-	    msg != NULL ? ": " : "", msg != NULL ? msg : "");
-	cJSON_Delete(st);
+	logrl_warnx(&apilog, key, "API: pod %s/%s (uid %s): %s failed: %s",
+	    p->ns, p->name, p->uid, what, apiresp_reason(resp, why,
+	    sizeof(why)));
 	apiretry_fail(&p->retry, resp, APIPODS_MIN_BACKOFF_MS,
 	    APIPODS_MAX_BACKOFF_MS);
 }
@@ -390,29 +373,17 @@ static int
 send_text(struct apipod *p, enum op op, const char *method, const char *path,
     const char *ctype, const char *body)
 {
-	struct apiclient_req rq;
-
 	if (body != NULL && strlen(body) > APIPODS_MAX_BODY) {
 		logrl_warnx(&apilog, "apipods:body", "API: pod %s/%s: %s %s: "
 		    "the body is %zu bytes, more than %d", p->ns, p->name,
 		    method, path, strlen(body), APIPODS_MAX_BODY);
 		return -1;
 	}
-	memset(&rq, 0, sizeof(rq));
-	rq.method = method;
-	rq.path = path;
-	if (body != NULL) {
-		rq.content_type = ctype;
-		rq.body = body;
-		rq.body_len = strlen(body);
-	}
-	rq.max_body = APIPODS_MAX_RESPONSE;
-	rq.done = pod_done;
-	rq.arg = p;
 	/* out before the request: a client may answer inside it */
 	p->op = op;
 	ap.inflight++;
-	if (apiclient_request(ap.cl, &rq) == -1) {
+	if (apireq_text(ap.cl, method, path, ctype, body,
+	    APIPODS_MAX_RESPONSE, pod_done, p) == -1) {
 		p->op = OP_NONE;
 		ap.inflight--;
 		return -1;
@@ -448,25 +419,6 @@ send_delete(struct apipod *p, enum op op, const char *uid)
 	return send_text(p, op, "DELETE", path, CT_JSON, body);
 }
 
-static cJSON *
-node_owner(void)
-{
-	cJSON *a, *o;
-
-	if ((a = cJSON_CreateArray()) == NULL ||
-	    (o = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddItemToArray(a, o) ||
-	    cJSON_AddStringToObject(o, "apiVersion", "v1") == NULL ||
-	    cJSON_AddStringToObject(o, "kind", "Node") == NULL ||
-	    cJSON_AddStringToObject(o, "name", ap.node) == NULL ||
-	    cJSON_AddStringToObject(o, "uid", apinode_uid()) == NULL ||
-	    cJSON_AddBoolToObject(o, "controller", 1) == NULL) {
-		cJSON_Delete(a);
-		return NULL;
-	}
-	return a;
-}
-
 static int
 mirror_step(struct apipod *p)
 {
@@ -477,7 +429,8 @@ mirror_step(struct apipod *p)
 	case MIRROR_CREATE:
 		meta = cJSON_GetObjectItemCaseSensitive(p->mirror_pod,
 		    "metadata");
-		if (apijson_set(meta, "ownerReferences", node_owner()) == -1)
+		if (apijson_set(meta, "ownerReferences",
+		    apijson_node_owner(ap.node, apinode_uid(), 1)) == -1)
 			return -1;
 		snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods",
 		    p->ns);
@@ -726,7 +679,6 @@ static void
 arm(int64_t now)
 {
 	int64_t next = -1;
-	struct timeval tv;
 	size_t i;
 
 	for (i = 0; i < ap.n; i++)
@@ -737,11 +689,7 @@ arm(int64_t now)
 	if (next == -1 || (next <= now && ap.inflight >=
 	    APIPODS_MAX_INFLIGHT))
 		return;
-	if (next < now)
-		next = now;
-	tv.tv_sec = (next - now) / 1000;
-	tv.tv_usec = (next - now) % 1000 * 1000;
-	evtimer_add(ap.timer, &tv);
+	apitimer_at(ap.timer, now, next);
 }
 
 void

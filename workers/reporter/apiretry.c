@@ -7,24 +7,18 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 
 #include "apiclient.h"
 #include "apiretry.h"
 #include "evring.h"
+#include "log.h"
+#include "monoclock.h"
 #include "pod.h"
 
 struct logrl	 apilog;
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t	(*apiclock_mono_ms)(void) = mono_ms;
+int64_t	(*apiclock_mono_ms)(void) = monoclock_ms;
 int64_t	(*apiclock_wall_ns)(void) = pod_now_ns;
 
 /*
@@ -38,7 +32,7 @@ jitter_rand(void)
 	static uint64_t s;
 
 	if (s == 0)
-		s = (uint64_t)pod_now_ns() ^ ((uint64_t)mono_ms() << 20) ^
+		s = (uint64_t)pod_now_ns() ^ ((uint64_t)monoclock_ms() << 20) ^
 		    0x9e3779b97f4a7c15ULL;
 	s ^= s << 13;
 	s ^= s >> 7;
@@ -102,6 +96,25 @@ apiresp_why(const struct apiresp *resp, char *buf, size_t len)
 	return buf;
 }
 
+const char *
+apiresp_reason(const struct apiresp *resp, char *buf, size_t len)
+{
+	char why[128];
+	const char *msg = NULL;
+	cJSON *st = NULL;
+
+	if (resp == NULL) {
+		snprintf(buf, len, "not sent");
+		return buf;
+	}
+	if (resp->status != 0 && (st = apiresp_json(resp)) != NULL)
+		msg = apijson_str(st, "message", NULL);
+	snprintf(buf, len, "%s%s%.200s", apiresp_why(resp, why, sizeof(why)),
+	    msg != NULL ? ": " : "", msg != NULL ? msg : "");
+	cJSON_Delete(st);
+	return buf;
+}
+
 int
 apiresp_ok(const struct apiresp *resp)
 {
@@ -142,6 +155,26 @@ apijson_set(cJSON *o, const char *k, cJSON *v)
 	return 0;
 }
 
+cJSON *
+apijson_node_owner(const char *name, const char *uid, int controller)
+{
+	cJSON *a, *o;
+
+	if ((a = cJSON_CreateArray()) == NULL ||
+	    (o = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddItemToArray(a, o) ||
+	    cJSON_AddStringToObject(o, "apiVersion", "v1") == NULL ||
+	    cJSON_AddStringToObject(o, "kind", "Node") == NULL ||
+	    cJSON_AddStringToObject(o, "name", name) == NULL ||
+	    cJSON_AddStringToObject(o, "uid", uid) == NULL ||
+	    (controller && cJSON_AddBoolToObject(o, "controller", 1) ==
+	    NULL)) {
+		cJSON_Delete(a);
+		return NULL;
+	}
+	return a;
+}
+
 int
 apitime_micro(int64_t ns, char *buf, size_t len)
 {
@@ -157,4 +190,50 @@ apitime_micro(int64_t ns, char *buf, size_t len)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, (long long)(ns % 1000000000LL / 1000));
 	return 0;
+}
+
+/* the timer's argument is the loop it runs (a function pointer is no void *) */
+struct apitimer_run {
+	void	(*run)(void);
+};
+
+static void
+apitimer_cb(int fd, short ev, void *arg)
+{
+	((struct apitimer_run *)arg)->run();
+}
+
+struct event *
+apitimer_new(struct event_base *base, void (*run)(void), const char *who)
+{
+	struct apitimer_run *r;
+	struct event *ev;
+
+	if ((r = malloc(sizeof(*r))) == NULL)
+		fatalx("%s: no timer", who);
+	r->run = run;
+	if ((ev = evtimer_new(base, apitimer_cb, r)) == NULL)
+		fatalx("%s: no timer", who);
+	return ev;
+}
+
+void
+apitimer_kick(struct event *ev)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (ev != NULL)
+		evtimer_add(ev, &tv);
+}
+
+void
+apitimer_at(struct event *ev, int64_t now_ms, int64_t at_ms)
+{
+	struct timeval tv;
+
+	if (at_ms < now_ms)
+		at_ms = now_ms;
+	tv.tv_sec = (at_ms - now_ms) / 1000;
+	tv.tv_usec = (at_ms - now_ms) % 1000 * 1000;
+	evtimer_add(ev, &tv);
 }
