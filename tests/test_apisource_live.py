@@ -35,7 +35,7 @@ class Source:
         if not os.access(path, os.X_OK):
             pytest.fail(f"{path} is not built (make all)")
         self.p = subprocess.Popen(
-            [path, "-c", api.ca_path, "-t", api.admin_token, "-N", NODE,
+            [path, "-c", api.ca_path, "-t", api.node_token(NODE), "-N", NODE,
              "-T", str(seconds), "127.0.0.1", str(api.port)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.sets = queue.Queue()

@@ -77,17 +77,31 @@ def test_api_pods_run_beside_static_ones(testbuild_dir, busybox_image,
 
 
 def test_a_static_pod_wins_its_name(testbuild_dir, busybox_image, kube_api):
-    a = start(testbuild_dir, busybox_image, kube_api)
+    """An API pod with a static pod's name (possible only before agentd
+    made the mirror pod: the API pod then holds the name) is left out, and
+    the reporter leaves that pod of the API's alone: no mirror, no status
+    onto it, no delete."""
+    kc = kube_api.node_kubeconfig(NODE, use_token=True)
+    a = Agentd(testbuild_dir, extra_config={"kubeconfig": kc}, start=False)
     try:
         a.write_manifest("st.yaml", manifest("st", "exec sleep 1000"))
+        api = kube_api.put("pods", api_pod("st-testnode"))
+        a.start()
+        a.agentctl("image", "import", busybox_image, "busybox")
         p = wait_running(a, "st-testnode")
-        kube_api.put("pods", api_pod("st-testnode"))
         wait_for(lambda: "left out: a static pod of that name runs" in
                  a.log(), 20, what="the API pod left out")
+        wait_for(lambda: "exists and is no mirror pod" in a.log(), 20,
+                 what="the reporter leaving the API's pod alone")
         time.sleep(2)
         assert local(a, "st-testnode")["metadata"]["uid"] == \
-            p["metadata"]["uid"]
+            p["metadata"]["uid"] != api["metadata"]["uid"]
         assert a.log().count("left out: a static pod of that name") == 1
+        kept = kube_api.get("pods", "default", "st-testnode")
+        assert kept["metadata"]["uid"] == api["metadata"]["uid"]
+        assert not kept.get("status", {}).get("containerStatuses")
+        assert not [r for r in kube_api.requests_to(
+            None, "/pods/st-testnode") if r.method in ("PATCH", "DELETE")]
     finally:
         stop(a, kube_api)
 

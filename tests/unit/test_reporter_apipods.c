@@ -501,6 +501,32 @@ TEST(mirror_pod_of_another_hash_is_replaced)
 	pod_report_free(&r);
 }
 
+TEST(api_pod_of_the_static_pods_name_is_left_alone)
+{
+	struct pod p;
+	struct pod_report r;
+	struct fake_req *q;
+
+	mirror_exists(&p, &r, "{\"kind\":\"Status\",\"reason\":"
+	    "\"AlreadyExists\"}");
+	REQUIRE((q = fake_find("GET", POD_PATH)) != NULL);
+	/* no mirror annotation: the API's own pod, not ours to delete */
+	fake_answer(q, 200, "{\"metadata\":{\"uid\":\"users-pod\"}}");
+	apipods_run();
+	CHECK(fake_find("DELETE", POD_PATH) == NULL);
+	CHECK(fake_find("PATCH", POD_STATUS) == NULL);
+	CHECK(fake_first() == NULL);
+	apipods_status(&p, &r);
+	apipods_run();
+	CHECK(fake_first() == NULL);	/* no status onto someone's pod */
+	apipods_gone(&p);
+	apipods_run();
+	CHECK(fake_first() == NULL);
+	CHECK_EQ_INT(apipods_tracked(), 0);
+	pod_free(&p);
+	pod_report_free(&r);
+}
+
 TEST(mirror_pod_of_this_hash_is_adopted)
 {
 	struct pod p;

@@ -44,7 +44,9 @@ enum mirror {
 	MIRROR_CREATE,
 	MIRROR_GET,
 	MIRROR_REPLACE,
-	MIRROR_UP		/* target is the mirror's uid */
+	MIRROR_UP,		/* target is the mirror's uid */
+	MIRROR_TAKEN		/* an API pod not ours has the name: left
+				   alone, no mirror and no status */
 };
 
 struct apipod {
@@ -501,6 +503,10 @@ step(struct apipod *p)
 	enum op op = OP_NONE;
 	int rv = 0;
 
+	if (p->mirror == MIRROR_TAKEN) {
+		p->stopped = p->gone;
+		return;
+	}
 	if (p->mirror != MIRROR_NONE && p->mirror != MIRROR_UP) {
 		if (p->gone) {
 			p->stopped = 1;	/* no mirror of ours to delete */
@@ -591,8 +597,18 @@ mirror_adopt(struct apipod *p, const struct apiresp *resp, int check_hash)
 	    "metadata"), "annotations", APIPODS_MIRROR_ANNOT) : NULL;
 	if (uid != NULL && pod_uid_ok(uid, strlen(uid))) {
 		rv = 0;
-		if (check_hash && (hash == NULL || strcmp(hash, p->hash) != 0)) {
-			/* an old version's, or not a mirror: replace it */
+		if (check_hash && hash == NULL) {
+			/*
+			 * Not a mirror pod: a pod of the API's own, which is
+			 * not ours to delete (the kubelet fails to create the
+			 * mirror then, and so do we, once, in the log).
+			 */
+			log_warnx("API: pod %s/%s exists and is no mirror "
+			    "pod: the static pod of that name runs without "
+			    "one", p->ns, p->name);
+			p->mirror = MIRROR_TAKEN;
+		} else if (check_hash && strcmp(hash, p->hash) != 0) {
+			/* an older version's mirror: replace it */
 			snprintf(p->stale, sizeof(p->stale), "%s", uid);
 			p->mirror = MIRROR_REPLACE;
 		} else {
@@ -670,6 +686,8 @@ has_work(const struct apipod *p)
 {
 	if (p->stopped)
 		return 0;
+	if (p->mirror == MIRROR_TAKEN)
+		return p->gone;
 	if (p->mirror != MIRROR_NONE && p->mirror != MIRROR_UP)
 		return p->gone || apinode_uid() != NULL;
 	return p->gone || (p->want != NULL && p->want_gen != p->acked_gen);

@@ -73,6 +73,7 @@ static struct {
 	enum watch_stop		 stop;
 	char			 stop_why[APIWATCH_ERROR_MAX];
 	unsigned		 w_events;	/* events of this watch */
+	uint64_t		 w_opened_ms;	/* when it was asked for */
 	unsigned		 gone_in_a_row;	/* 410s with no event between */
 	struct apibackoff	 backoff;
 	uint64_t		 last_wait_ms;
@@ -502,14 +503,16 @@ watch_done(void *arg, const struct apiresp *r)
 	if (S.state != APISRC_WATCHING)
 		return;
 	/*
-	 * A watch that delivered events was served: whatever ended it, the
-	 * server works, and the next try starts the backoff over (else a
-	 * few dropped watches in a row would wait the full 30 s or more).
+	 * A watch that delivered events, or that ran for a second or more
+	 * (client-go's "very short watch" is one under a second with no
+	 * events), was served: whatever ended it (a load balancer cutting a
+	 * quiet connection, say), the next try starts the backoff over.
 	 */
-	if (S.w_events > 0) {
+	if (S.w_events > 0)
 		S.gone_in_a_row = 0;
+	if (S.w_events > 0 || S.h->now_ms() - S.w_opened_ms >=
+	    APISRC_SHORT_WATCH_MS)
 		apibackoff_reset(&S.backoff);
-	}
 	switch (S.stop) {
 	case STOP_RELIST:
 		relist(S.stop_why);
@@ -571,6 +574,7 @@ watch_open(void)
 	S.stop = STOP_NONE;
 	S.stop_why[0] = '\0';
 	S.w_events = 0;
+	S.w_opened_ms = S.h->now_ms();
 	memset(&q, 0, sizeof(q));
 	q.method = "GET";
 	q.path = path;

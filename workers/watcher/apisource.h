@@ -44,6 +44,8 @@ void		 podref_drop(struct podref *);
 #define APISOURCE_MAX_PODS	MANIFEST_MAX_FILES	/* as many as files */
 /* the name a refused API pod goes to agentd under (MSG_MANIFEST_REJECT) */
 #define APISOURCE_FILE_PREFIX	"api:"
+/* a watch shorter than this with no events is a failed one (client-go) */
+#define APISRC_SHORT_WATCH_MS	1000
 
 struct apisource_pod {
 	char		 uid[APIWATCH_UID_MAX + 1];
