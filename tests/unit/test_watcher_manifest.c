@@ -1795,6 +1795,26 @@ TEST(test_invalid_utf8_rejected)
 	REJECTED("\xff\xfe" "a\0p\0", "", "bad byte 0xff at line 1 column 1");
 }
 
+/* the eight-byte ASCII scan: a bad byte or a NUL at every offset mod 8 */
+TEST(test_bad_byte_found_at_any_offset)
+{
+	struct manifest_error e;
+	struct pod p;
+	char buf[64], want[64];
+	int off, nul;
+
+	for (nul = 0; nul < 2; nul++)
+		for (off = 0; off < 24; off++) {
+			memset(buf, 'a', sizeof(buf));
+			buf[off] = nul ? '\0' : (char)0xe9;
+			CHECK_EQ_INT(manifest_parse_static(SRC, (uint8_t *)buf,
+			    sizeof(buf), NODE, &p, &e), -1);
+			snprintf(want, sizeof(want), "bad byte 0x%s at line 1 "
+			    "column %d", nul ? "00" : "e9", off + 1);
+			CHECK(strstr(e.reason, want) != NULL);
+		}
+}
+
 TEST(test_valid_utf8_kept)
 {
 	struct pod p;
@@ -1943,6 +1963,12 @@ TEST(test_json_nul_escape_rejected)
 	JSON_REJECTED("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
 	    "{\"name\":\"web\\\\u0000\"}}", "metadata.name",
 	    "invalid pod name");
+	/* an escaped backslash, then an escape: \\ and \u0000 */
+	JSON_REJECTED("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+	    "{\"name\":\"web\\\\\\u0000\"}}", "", "\\u0000");
+	/* one at the very start of a string */
+	JSON_REJECTED("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+	    "{\"name\":\"\\u0000\"}}", "", "\\u0000");
 }
 
 /* ------------------------------------------------------------------ */

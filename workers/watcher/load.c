@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,19 @@ utf8_check(const uint8_t *s, size_t len, size_t *bad)
 	uint32_t cp, min;
 
 	while (i < len) {
+		/* eight ASCII bytes, none of them NUL, at a time */
+		while (len - i >= 8) {
+			uint64_t v;
+
+			memcpy(&v, s + i, 8);
+			if ((v & 0x8080808080808080ULL) ||
+			    ((v - 0x0101010101010101ULL) & ~v &
+			    0x8080808080808080ULL))
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
 		if (s[i] == 0)
 			goto invalid;
 		if (s[i] < 0x80) {
@@ -78,26 +93,24 @@ invalid:
 	return -1;
 }
 
-/* a JSON "\u0000" would silently cut a C string short */
+/*
+ * A JSON "\u0000" would silently cut a C string short.  Only a backslash
+ * that is not itself escaped starts an escape (an odd run of them); one
+ * outside a string is a syntax error cJSON reports anyway.  memmem keeps
+ * this off the per-byte path: most pods hold no backslash at all.
+ */
 static int
 json_has_nul_escape(const char *s, size_t len)
 {
-	size_t i;
-	int in_string = 0;
+	const char *p = s, *end = s + len, *q;
+	size_t run;
 
-	for (i = 0; i < len; i++) {
-		if (!in_string) {
-			in_string = s[i] == '"';
-			continue;
-		}
-		if (s[i] == '"')
-			in_string = 0;
-		else if (s[i] == '\\' && i + 1 < len) {
-			if (s[i + 1] == 'u' && i + 5 < len &&
-			    memcmp(s + i + 2, "0000", 4) == 0)
-				return 1;
-			i++;
-		}
+	while ((q = memmem(p, end - p, "\\u0000", 6)) != NULL) {
+		for (run = 1; q - run >= s && q[-(ptrdiff_t)run] == '\\'; run++)
+			;
+		if (run % 2 == 1)
+			return 1;
+		p = q + 1;
 	}
 	return 0;
 }
@@ -593,38 +606,87 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int
-unique_keys(struct walk *w, const cJSON *node)
-{
-	const char **keys = NULL;
-	const cJSON *child;
-	char qb[QUOTE_BUF];
-	size_t mark;
-	int n = 0, i, rc = 0;
+/*
+ * Where unique_keys is, as a chain on the stack: the field path (a
+ * string) is built only for the one error it reports, not for each of
+ * the thousands of values a watch event's managedFields hold.
+ */
+struct keyframe {
+	const struct keyframe	*up;
+	const char		*key;	/* NULL: a list index */
+	int			 index;
+};
 
-	if (cJSON_IsObject(node) && cJSON_GetArraySize(node) > 1) {
-		if ((keys = calloc(cJSON_GetArraySize(node),
-		    sizeof(*keys))) == NULL)
-			return fail_nomem(w);
-		cJSON_ArrayForEach(child, node)
-			keys[n++] = child->string;
-		qsort(keys, n, sizeof(*keys), cmp_str);
-		for (i = 1; i < n && rc == 0; i++)
-			if (strcmp(keys[i - 1], keys[i]) == 0)
-				rc = fail(w, "duplicate key %s",
-				    quote(qb, sizeof(qb), keys[i]));
-		free(keys);
-		if (rc == -1)
-			return -1;
+static void
+frame_path(struct walk *w, const struct keyframe *f)
+{
+	if (f == NULL)
+		return;
+	frame_path(w, f->up);
+	if (f->key != NULL)
+		path_key(w, f->key);
+	else
+		path_index(w, f->index);
+}
+
+/* the first key of an object that repeats an earlier one, or NULL */
+#define KEYS_SORT_MIN	16	/* fewer: compare each pair, no sort */
+static int
+first_duplicate(const cJSON *node, const char **dup)
+{
+	const char **keys;
+	const cJSON *a, *b;
+	int n = cJSON_GetArraySize(node), i;
+
+	*dup = NULL;
+	if (n < 2)
+		return 0;
+	if (n <= KEYS_SORT_MIN) {
+		for (a = node->child; a != NULL && *dup == NULL; a = a->next)
+			for (b = a->next; b != NULL; b = b->next)
+				if (strcmp(a->string, b->string) == 0) {
+					*dup = b->string;
+					break;
+				}
+		return 0;
 	}
-	n = 0;
+	if ((keys = calloc(n, sizeof(*keys))) == NULL)
+		return -1;
+	i = 0;
+	cJSON_ArrayForEach(a, node)
+		keys[i++] = a->string;
+	qsort(keys, n, sizeof(*keys), cmp_str);
+	for (i = 1; i < n && *dup == NULL; i++)
+		if (strcmp(keys[i - 1], keys[i]) == 0)
+			*dup = keys[i];
+	free(keys);
+	return 0;
+}
+
+static int
+unique_keys(struct walk *w, const cJSON *node, const struct keyframe *f)
+{
+	struct keyframe cf;
+	const cJSON *child;
+	const char *dup;
+	char qb[QUOTE_BUF];
+	int n = 0;
+
+	if (cJSON_IsObject(node)) {
+		if (first_duplicate(node, &dup) == -1)
+			return fail_nomem(w);
+		if (dup != NULL) {
+			frame_path(w, f);
+			return fail(w, "duplicate key %s",
+			    quote(qb, sizeof(qb), dup));
+		}
+	} else if (!cJSON_IsArray(node))
+		return 0;
+	cf.up = f;
 	cJSON_ArrayForEach(child, node) {
-		mark = cJSON_IsObject(node) ? path_key(w, child->string) :
-		    path_index(w, n);
-		n++;
-		rc = unique_keys(w, child);
-		path_pop(w, mark);
-		if (rc == -1)
+		cf.key = cJSON_IsObject(node) ? child->string : NULL;
+		cf.index = n++;
+		if (unique_keys(w, child, &cf) == -1)
 			return -1;
 	}
 	return 0;
@@ -689,7 +751,7 @@ load_tree_check(const cJSON *root, const struct load_bounds *lb,
 	memset(&w, 0, sizeof(w));
 	w.err = err;
 	if (tree_bounds(root, 1, &nodes, lb, err) == -1 ||
-	    unique_keys(&w, root) == -1)
+	    unique_keys(&w, root, NULL) == -1)
 		return -1;
 	return 0;
 }
