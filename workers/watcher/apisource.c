@@ -263,6 +263,9 @@ take(struct table *t, const struct table *old, const struct apiobj_meta *m,
 	   this node is no longer ours */
 	if (strcmp(m->node_name, S.node) != 0)
 		return m->uid[0] != '\0' && table_remove(t, m->uid);
+	if (!pod_ok && m->failed)
+		return 0;	/* refused and reported Failed (the patch
+				   is a new version): nothing more to say */
 	if (!pod_ok) {
 		/* the last spec that was good stays: an API pod's spec is
 		   all but immutable, this is not the moment to stop it */
