@@ -170,6 +170,7 @@ void	 apigrant_worker_up(struct agentd *, struct worker *);
 void	 apigrant_worker_gone(struct agentd *, struct worker *);
 int	 apigrant_connect(struct ipc_chan *, struct ipc_msg *, void *);
 int	 apigrant_auth(struct ipc_chan *, struct ipc_msg *, void *);
+int	 apigrant_pod_refused(struct ipc_chan *, struct ipc_msg *, void *);
 void	 apigrant_status(struct cJSON *);	/* agentctl status "api" */
 void	 apigrant_cleanup(void);
 

@@ -906,3 +906,86 @@ apigrant_cleanup(void)
 	signer_free();
 	api.on = 0;
 }
+
+/*
+ * An API pod the watcher's model refused: forwarded to the reporter,
+ * which marks it Failed.  The watcher says it once per uid and
+ * resourceVersion; agentd forwards a uid once (of the last
+ * APIGRANT_REFUSED_UIDS) and at most APIGRANT_REFUSED_PER_MIN a minute,
+ * past which it only counts: a server churning bad pods cannot make it
+ * flood the reporter.  The log line and audit record are the watcher's
+ * MSG_MANIFEST_REJECT's.
+ */
+#define APIGRANT_REFUSED_UIDS		128
+#define APIGRANT_REFUSED_PER_MIN	60
+
+static struct {
+	char		uid[APIGRANT_REFUSED_UIDS][MSGB_POD_UID + 1];
+	size_t		next;
+	int64_t		minute;
+	unsigned	in_minute;
+	uint64_t	dropped;
+} refused;
+
+int
+apigrant_pod_refused(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char ns[MSGB_EVENT_NAMESPACE + 1], name[MSGB_EVENT_NAME + 1];
+	char uid[MSGB_POD_UID + 1], field[MSGB_REJECT_FIELD + 1];
+	char reason[MSGB_REJECT_REASON + 1];
+	struct worker *w = arg, *rep;
+	struct ipc_msg out;
+	size_t i;
+	int64_t now;
+
+	if (ipc_get_str(m, ns, sizeof(ns)) == -1 ||
+	    ipc_get_str(m, name, sizeof(name)) == -1 ||
+	    ipc_get_str(m, uid, sizeof(uid)) == -1 ||
+	    ipc_get_str(m, field, sizeof(field)) == -1 ||
+	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	if (!api.on) {
+		supervise_violation(agentd_env, w, "MSG_API_POD_REFUSED "
+		    "without API mode (no kubeconfig in the configuration)");
+		return -1;
+	}
+	if (uid[0] == '\0' || ns[0] == '\0' || name[0] == '\0') {
+		supervise_violation(agentd_env, w, "MSG_API_POD_REFUSED: "
+		    "empty namespace, name or uid");
+		return -1;
+	}
+	for (i = 0; i < APIGRANT_REFUSED_UIDS; i++)
+		if (strcmp(refused.uid[i], uid) == 0)
+			return 0;	/* forwarded already */
+	now = now_s() / 60;
+	if (now != refused.minute) {
+		if (refused.dropped != 0)
+			log_warnx("API: %llu refused pods not reported Failed "
+			    "(more than %d a minute)", (unsigned long long)
+			    refused.dropped, APIGRANT_REFUSED_PER_MIN);
+		refused.minute = now;
+		refused.in_minute = 0;
+		refused.dropped = 0;
+	}
+	if (refused.in_minute >= APIGRANT_REFUSED_PER_MIN) {
+		refused.dropped++;
+		return 0;
+	}
+	if ((rep = supervise_worker(agentd_env, ROLE_REPORTER)) == NULL ||
+	    rep->state != WORKER_UP)
+		return 0;	/* not remembered: the watcher's relist says
+				   it again */
+	refused.in_minute++;
+	snprintf(refused.uid[refused.next], sizeof(refused.uid[0]), "%s",
+	    uid);
+	refused.next = (refused.next + 1) % APIGRANT_REFUSED_UIDS;
+	ipc_msg_init(&out, MSG_API_POD_REFUSED, 0);
+	ipc_put_str(&out, ns);
+	ipc_put_str(&out, name);
+	ipc_put_str(&out, uid);
+	ipc_put_str(&out, field);
+	ipc_put_str(&out, reason);
+	ipc_send(rep->chan, &out);
+	return 0;
+}

@@ -62,6 +62,7 @@ static const struct ipc_dispatch watcher_tab[] = {
 	{ MSG_PEER_FAULT, 0, ST_UP, worker_peer_fault },
 	{ MSG_API_CONNECT, 0, ST_UP, apigrant_connect },
 	{ MSG_API_AUTH, 0, ST_UP, apigrant_auth },
+	{ MSG_API_POD_REFUSED, 0, ST_UP, apigrant_pod_refused },
 };
 
 static const struct ipc_dispatch executor_tab[] = {

@@ -137,6 +137,12 @@ enum msg_type {
 				   (401), 2: the TLS handshake failed), str
 				   reason; sent when that changes, audited
 				   by agentd */
+	MSG_API_POD_REFUSED,	/* W->P, P->R: str ns, str name, str uid, str
+				   field, str reason: an API pod the
+				   watcher's pod model refused (once per
+				   uid and resourceVersion); the reporter
+				   marks it Failed, as the kubelet does a
+				   pod it rejects at admission */
 
 	/* executor <-> parent on the audit channel (fd 4) */
 	MSG_AUDIT_RECORD = 120,	/* E->P: u32 phase, str action, str pod ns,

@@ -134,6 +134,11 @@ const struct msg_schema msg_schemas[] = {
 	    STR("error", MSGB_API_ERROR)) },
 	{ MSG_API_AUTH, "API_AUTH", WAT | REP, P, MSGCHAN_WORKER, 0,
 	    F(U32("what"), STR("reason", MSGB_API_ERROR)) },
+	{ MSG_API_POD_REFUSED, "API_POD_REFUSED", WAT | P, P | REP,
+	    MSGCHAN_WORKER, 0, F(STR("ns", MSGB_EVENT_NAMESPACE),
+	    STR("name", MSGB_EVENT_NAME), STR("uid", MSGB_POD_UID),
+	    STR("field", MSGB_REJECT_FIELD),
+	    STR("reason", MSGB_REJECT_REASON)) },
 
 	/* the audit channel */
 	{ MSG_AUDIT_RECORD, "AUDIT_RECORD", EXE, P, MSGCHAN_AUDIT, 0,

@@ -189,3 +189,39 @@ def test_a_refused_api_pod_is_audited_and_not_run(testbuild_dir,
         assert len(rejected()) == 1
     finally:
         stop(a, kube_api)
+
+
+def test_a_refused_api_pod_is_reported_failed(testbuild_dir, busybox_image,
+                                              kube_api):
+    """The kubelet's admission rejection: phase Failed, a reason, a
+    message naming the field; once for the version; the others run."""
+    a = start(testbuild_dir, busybox_image, kube_api)
+    try:
+        bad = api_pod("bad")
+        bad["spec"]["imagePullSecrets"] = [{"name": "s"}]
+        kube_api.put("pods", bad)
+        kube_api.put("pods", api_pod("good"))
+        wait_running(a, "good")
+
+        def failed():
+            p = kube_api.get("pods", "default", "bad")
+            st = (p or {}).get("status", {})
+            return st if st.get("phase") == "Failed" else None
+        st = wait_for(failed, 20, what="the refused pod Failed")
+        assert st["reason"] == "UnsupportedPodSpec", st
+        assert st["message"].startswith(
+            "Pod was rejected: spec.imagePullSecrets: "), st
+        assert local(a, "bad") is None
+        assert "containerStatuses" not in st, st
+        # a relist sees it again: no second report, the others run
+        rv = kube_api.get("pods", "default", "bad")["metadata"][
+            "resourceVersion"]
+        kube_api.expire_watches()
+        kube_api.put("pods", api_pod("after"))
+        wait_running(a, "after")
+        time.sleep(1)
+        assert kube_api.get("pods", "default", "bad")["metadata"][
+            "resourceVersion"] == rv
+        assert local(a, "bad") is None
+    finally:
+        stop(a, kube_api)

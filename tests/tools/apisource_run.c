@@ -97,7 +97,7 @@ arm(uint64_t ms)
 }
 
 static const struct apisource_hooks hooks = {
-	print_table, reject, now_ms, rnd, arm
+	print_table, reject, NULL, now_ms, rnd, arm
 };
 
 static void

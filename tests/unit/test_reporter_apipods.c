@@ -669,3 +669,53 @@ TEST(answer_inside_the_request_is_taken)
 	pod_free(&p);
 	pod_report_free(&r);
 }
+
+/* a pod the watcher refused: Failed once, retried, forgotten when in */
+TEST(refused_pod_is_patched_failed_once)
+{
+	struct fake_req *q;
+	cJSON *b;
+
+	start();
+	apipods_refused("default", "web", UID, "spec.imagePullSecrets",
+	    "not supported");
+	apipods_run();
+	REQUIRE((q = fake_find("PATCH", POD_STATUS)) != NULL);
+	CHECK_STR(q->ctype, "application/strategic-merge-patch+json");
+	b = fake_body(q);
+	CHECK_STR(fake_str(b, "metadata.uid"), UID);
+	CHECK_STR(fake_str(b, "status.phase"), "Failed");
+	CHECK_STR(fake_str(b, "status.reason"), "UnsupportedPodSpec");
+	CHECK_STR(fake_str(b, "status.message"),
+	    "Pod was rejected: spec.imagePullSecrets: not supported");
+	cJSON_Delete(b);
+	/* a failure is retried */
+	fake_answer(q, 500, NULL);
+	apipods_run();
+	CHECK_EQ_INT(fake_open(), 0);
+	fake_advance_ms(APIPODS_MAX_BACKOFF_MS * 2);
+	apipods_run();
+	REQUIRE((q = fake_find("PATCH", POD_STATUS)) != NULL);
+	CHECK_STR(phase_of(q), "Failed");
+	/* the same uid again while it is tracked: no second patch */
+	apipods_refused("default", "web", UID, "spec.imagePullSecrets",
+	    "not supported");
+	fake_answer(q, 200, "{}");
+	apipods_run();
+	CHECK_EQ_INT(fake_open(), 0);
+	CHECK_EQ_INT(apipods_tracked(), 0);	/* forgotten */
+}
+
+TEST(refused_pod_gone_from_the_server_ends)
+{
+	start();
+	apipods_refused("default", "web", UID, "spec.x", "no");
+	apipods_run();
+	REQUIRE(fake_first() != NULL);
+	fake_answer(fake_first(), 404, NULL);
+	apipods_run();
+	fake_advance_ms(APIPODS_MAX_BACKOFF_MS * 2);
+	apipods_run();
+	CHECK_EQ_INT(fake_open(), 0);
+	CHECK_EQ_INT(apipods_tracked(), 0);
+}

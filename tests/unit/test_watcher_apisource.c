@@ -112,6 +112,8 @@ static struct {
 	int		changed;
 	int		rejects;
 	char		reject_file[300], reject_field[300], reject_reason[600];
+	int		refused;
+	char		refused_id[400];	/* ns/name/uid */
 	uint64_t	now;
 	uint32_t	rnd;
 	int		armed;
@@ -152,8 +154,20 @@ h_arm(uint64_t ms)
 	hk.armed_ms = ms;
 }
 
+static void
+h_refused(const char *ns, const char *name, const char *uid,
+    const char *field, const char *reason)
+{
+	hk.refused++;
+	snprintf(hk.refused_id, sizeof(hk.refused_id), "%s/%s/%s", ns, name,
+	    uid);
+	/* the same refusal as the log's */
+	CHECK_STR(field, hk.reject_field);
+	CHECK_STR(reason, hk.reject_reason);
+}
+
 static const struct apisource_hooks hooks = {
-	h_changed, h_reject, h_now, h_rnd, h_arm
+	h_changed, h_reject, h_refused, h_now, h_rnd, h_arm
 };
 
 /* the timer the reflector asked for fires */
@@ -554,14 +568,19 @@ TEST(test_refused_pod_rejected_once_per_version)
 	CHECK_STR(hk.reject_file, "api:default/bad");
 	CHECK_STR(hk.reject_field, "spec.imagePullSecrets");
 	CHECK(hk.reject_reason[0] != '\0');
+	/* the reporter is told too, with the pod's identity */
+	CHECK_EQ_INT(hk.refused, 1);
+	CHECK_STR(hk.refused_id, "default/bad/" UID1);
 	CHECK_EQ_INT(hk.changed, 1);
 	/* the same version again (a relist, a resumed watch): said once */
 	feed_event("MODIFIED", pod("bad", UID1, "11", NODE, "x", "",
 	    PULL_SECRETS));
 	CHECK_EQ_INT(hk.rejects, 1);
+	CHECK_EQ_INT(hk.refused, 1);
 	feed_event("MODIFIED", pod("bad", UID1, "12", NODE, "x", "",
 	    PULL_SECRETS));
 	CHECK_EQ_INT(hk.rejects, 2);
+	CHECK_EQ_INT(hk.refused, 2);
 	/* the stream goes on */
 	CHECK_EQ_INT(apisource_state(), APISRC_WATCHING);
 	CHECK_STR(apisource_rv(), "12");

@@ -65,6 +65,8 @@ struct apipod {
 	enum op		 op;
 	int		 gone;		/* the executor removed it */
 	int		 stopped;	/* nothing more to do: free it */
+	int		 refused;	/* the watcher refused it: Failed,
+					   then forgotten */
 	struct apiretry	 retry;
 };
 
@@ -325,6 +327,7 @@ apipods_status(const struct pod *spec, const struct pod_report *rep)
 		return;
 	if (p->gone || p->stopped)
 		return;
+	p->refused = 0;		/* a later good version runs */
 	if ((st = podstatus_status_json(spec, rep, apiclock_wall_ns())) ==
 	    NULL) {
 		log_warnx("API: pod %s/%s: status: out of memory", p->ns,
@@ -338,6 +341,56 @@ apipods_status(const struct pod *spec, const struct pod_report *rep)
 	cJSON_Delete(p->want);
 	p->want = st;
 	p->want_gen++;
+	kick();
+}
+
+/*
+ * An API pod the watcher's model refused (the executor never saw it): its
+ * status is Failed, as the kubelet sets a pod it rejects at admission
+ * (kubelet.go rejectPod), once; the entry is forgotten when the server
+ * has it.  A pod the executor runs (the last good spec) keeps its status.
+ */
+void
+apipods_refused(const char *ns, const char *name, const char *uid,
+    const char *field, const char *reason)
+{
+	char msg[APIPODS_REFUSED_MESSAGE_MAX + 1];
+	struct apipod *p;
+	cJSON *st;
+
+	if (!ap.started || find(uid) != NULL)
+		return;
+	if (!pod_dns_label_ok(ns, strlen(ns)) ||
+	    !pod_dns_subdomain_ok(name, strlen(name)) ||
+	    !pod_uid_ok(uid, strlen(uid)))
+		return;
+	if (make_room() == -1) {
+		logrl_warnx(&apilog, "apipods:full", "API: pod %s/%s: not "
+		    "reported Failed: %d pods are tracked", ns, name,
+		    APIPODS_MAX_TRACKED);
+		return;
+	}
+	/* cut to the bound: the message is for people */
+	snprintf(msg, sizeof(msg), "Pod was rejected: %s%s%s", field,
+	    field[0] ? ": " : "", reason);
+	if ((st = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(st, "phase", "Failed") == NULL ||
+	    cJSON_AddStringToObject(st, "reason",
+	    APIPODS_REFUSED_REASON) == NULL ||
+	    cJSON_AddStringToObject(st, "message", msg) == NULL ||
+	    (p = calloc(1, sizeof(*p))) == NULL) {
+		cJSON_Delete(st);
+		log_warnx("API: pod %s/%s: refused: out of memory", ns, name);
+		return;
+	}
+	snprintf(p->uid, sizeof(p->uid), "%s", uid);
+	snprintf(p->target, sizeof(p->target), "%s", uid);
+	snprintf(p->ns, sizeof(p->ns), "%s", ns);
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->refused = 1;
+	p->want = st;
+	p->want_gen = 1;
+	ap.p[ap.n++] = p;
 	kick();
 }
 
@@ -540,6 +593,8 @@ status_done(struct apipod *p, const struct apiresp *resp)
 		p->sent = NULL;
 		p->acked_gen = p->sent_gen;
 		apiretry_ok(&p->retry);
+		if (p->refused && p->acked_gen == p->want_gen)
+			p->stopped = 1;	/* Failed is in: forgotten */
 		return;
 	}
 	cJSON_Delete(p->sent);
@@ -567,6 +622,7 @@ status_done(struct apipod *p, const struct apiresp *resp)
 		failed(p, op_name(OP_STATUS), resp);
 		apiretry_ok(&p->retry);
 		p->acked_gen = p->sent_gen;
+		p->stopped = p->refused;	/* nothing else to send */
 	} else
 		failed(p, op_name(OP_STATUS), resp);
 }

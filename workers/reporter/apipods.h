@@ -47,6 +47,11 @@ void	 apipods_start(void);
 void	 apipods_status(const struct pod *, const struct pod_report *);
 /* the executor removed the pod: its final status, then the delete */
 void	 apipods_gone(const struct pod *);
+/* an API pod the watcher refused: PATCH its status to Failed, once */
+#define APIPODS_REFUSED_REASON	"UnsupportedPodSpec"
+#define APIPODS_REFUSED_MESSAGE_MAX	1024
+void	 apipods_refused(const char *ns, const char *name, const char *uid,
+	    const char *field, const char *reason);
 /* the Node's uid is known: mirror pods can be created */
 void	 apipods_node_registered(void);
 /* some request got an answer: retries waiting out an unreachable server

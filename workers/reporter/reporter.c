@@ -63,6 +63,7 @@ static int	exec_gone(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_synced(struct ipc_chan *, struct ipc_msg *, void *);
 static int	pod_event(struct ipc_chan *, struct ipc_msg *, void *);
 static int	exec_node(struct ipc_chan *, struct ipc_msg *, void *);
+static int	parent_refused(struct ipc_chan *, struct ipc_msg *, void *);
 
 static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_PING, 0, IPC_F_ANYSTATE, worker_ping },
@@ -71,6 +72,7 @@ static const struct ipc_dispatch parent_tab[] = {
 	{ MSG_STATUS_QUERY, 0, IPC_F_ANYSTATE, parent_query },
 	{ MSG_NODE_NETWORK, 0, IPC_F_ANYSTATE, parent_network },
 	{ MSG_POD_EVENT, 0, IPC_F_ANYSTATE, pod_event },	/* manifests */
+	{ MSG_API_POD_REFUSED, 0, IPC_F_ANYSTATE, parent_refused },
 	APICLIENT_PARENT_ROWS
 	WORKER_TEST_HOOK_ROW
 };
@@ -178,6 +180,25 @@ pod_event(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	if (strcmp(e.kind, c == env.parent ? "Manifest" : "Pod") != 0)
 		return -1;
 	evring_merge(&events, &e, pod_now_ns());
+	return 0;
+}
+
+/* an API pod the watcher refused: apipods marks it Failed */
+static int
+parent_refused(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	char ns[MSGB_EVENT_NAMESPACE + 1], name[MSGB_EVENT_NAME + 1];
+	char uid[MSGB_POD_UID + 1], field[MSGB_REJECT_FIELD + 1];
+	char reason[MSGB_REJECT_REASON + 1];
+
+	if (ipc_get_str(m, ns, sizeof(ns)) == -1 ||
+	    ipc_get_str(m, name, sizeof(name)) == -1 ||
+	    ipc_get_str(m, uid, sizeof(uid)) == -1 ||
+	    ipc_get_str(m, field, sizeof(field)) == -1 ||
+	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	apipods_refused(ns, name, uid, field, reason);
 	return 0;
 }
 

@@ -36,6 +36,7 @@
 #include "evring.h"
 #include "ipc.h"
 #include "log.h"
+#include "msgschema.h"
 #include "pod.h"
 
 /* what ended a watch, as the stream callbacks saw it */
@@ -169,6 +170,13 @@ refuse(const struct apiobj_meta *m, const char *field, const char *reason)
 	    name) < 0)
 		return;
 	S.h->reject(file, field, reason);
+	/* once per uid and resourceVersion (the limiter's key): a pod
+	   without a uid cannot be patched, nor a name beyond a pod's */
+	if (S.h->refused != NULL && m->uid[0] != '\0' &&
+	    strlen(m->uid) <= MSGB_POD_UID &&
+	    strlen(m->namespace) <= MSGB_EVENT_NAMESPACE &&
+	    strlen(m->name) <= MSGB_EVENT_NAME)
+		S.h->refused(m->namespace, m->name, m->uid, field, reason);
 }
 
 /* what the executor would be told: the podwire bytes (0s if too large) */
@@ -255,6 +263,9 @@ take(struct table *t, const struct table *old, const struct apiobj_meta *m,
 	   this node is no longer ours */
 	if (strcmp(m->node_name, S.node) != 0)
 		return m->uid[0] != '\0' && table_remove(t, m->uid);
+	if (!pod_ok && m->failed)
+		return 0;	/* refused and reported Failed (the patch
+				   is a new version): nothing more to say */
 	if (!pod_ok) {
 		/* the last spec that was good stays: an API pod's spec is
 		   all but immutable, this is not the moment to stop it */

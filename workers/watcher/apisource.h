@@ -66,6 +66,11 @@ struct apisource_hooks {
 	/* a refused pod, as MSG_MANIFEST_REJECT carries it */
 	void		(*reject)(const char *file, const char *field,
 			    const char *reason);
+	/* and its identity, for the reporter to mark it Failed (NULL:
+	   not told) */
+	void		(*refused)(const char *ns, const char *name,
+			    const char *uid, const char *field,
+			    const char *reason);
 	uint64_t	(*now_ms)(void);	/* monotonic */
 	uint32_t	(*random)(void);	/* jitter, watch timeouts */
 	/* call apisource_timer() in ms milliseconds (replaces any earlier) */

@@ -114,7 +114,7 @@ grace_get(const cJSON *v)
 static void
 meta_get(const cJSON *obj, struct apiobj_meta *m)
 {
-	const cJSON *md = metadata_of(obj), *spec, *dt;
+	const cJSON *md = metadata_of(obj), *spec, *dt, *st, *ph;
 
 	memset(m, 0, sizeof(*m));
 	m->deletion_grace_seconds = -1;
@@ -122,6 +122,11 @@ meta_get(const cJSON *obj, struct apiobj_meta *m)
 	if (cJSON_IsObject(spec))
 		name_copy(cJSON_GetObjectItemCaseSensitive(spec, "nodeName"),
 		    m->node_name, sizeof(m->node_name));
+	st = cJSON_GetObjectItemCaseSensitive(obj, "status");
+	ph = cJSON_IsObject(st) ? cJSON_GetObjectItemCaseSensitive(st,
+	    "phase") : NULL;
+	m->failed = cJSON_IsString(ph) && strcmp(ph->valuestring,
+	    "Failed") == 0;
 	if (md == NULL)
 		return;
 	dt = cJSON_GetObjectItemCaseSensitive(md, "deletionTimestamp");

@@ -47,6 +47,7 @@ struct apiobj_meta {
 	char	node_name[APIWATCH_NAME_MAX + 1];	/* spec.nodeName */
 	int	deleting;		/* metadata.deletionTimestamp set */
 	int64_t	deletion_grace_seconds;	/* deletionGracePeriodSeconds, -1 */
+	int	failed;			/* status.phase Failed */
 };
 
 /* a metav1.Status: the reply to a failed request, or an ERROR event */

@@ -87,6 +87,22 @@ send_reject(const char *file, const char *field, const char *reason)
 	ipc_send(env.parent, &m);
 }
 
+/* the reporter marks it Failed, through agentd */
+static void
+send_api_refused(const char *ns, const char *name, const char *uid,
+    const char *field, const char *reason)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, MSG_API_POD_REFUSED, 0);
+	ipc_put_str(&m, ns);
+	ipc_put_str(&m, name);
+	ipc_put_str(&m, uid);
+	ipc_put_str(&m, field);
+	ipc_put_str(&m, reason);
+	ipc_send(env.parent, &m);
+}
+
 static struct manifest_entry *
 entry_find(const char *name)
 {
@@ -483,6 +499,7 @@ api_arm(uint64_t ms)
 static const struct apisource_hooks api_hooks = {
 	.changed = api_changed,
 	.reject = send_reject,
+	.refused = send_api_refused,
 	.now_ms = api_now_ms,
 	.random = api_random,
 	.arm = api_arm,
