@@ -18,6 +18,7 @@
  */
 #define RELIST_INTERVAL_MS	30000
 #define KILL_RECHECK_MS		1000	/* SIGKILL sent: look again this soon */
+#define MIN_GRACE_S		2	/* kubelet minimumGracePeriodInSeconds */
 /*
  * A pod set change is acted on at once, but never more often than once
  * per this period however many sets arrive: a flood of PODSET_END must

@@ -1617,19 +1617,33 @@ signal_all(struct xpod *x, int kill_now)
 	}
 }
 
+/*
+ * The grace period a stop is given: the spec's, raised to the kubelet's
+ * minimumGracePeriodInSeconds (kuberuntime_container.go killContainer),
+ * so that even a grace of 0 sends the stop signal first and SIGKILL only
+ * MIN_GRACE_S later.  A pod adopted without a spec gets the minimum (the
+ * kubelet reads the grace from the container's labels; ours carry none).
+ */
+static int64_t
+grace_seconds(const struct xpod *x)
+{
+	int64_t grace = x->has_spec ? x->pod.termination_grace_seconds : 0;
+
+	return grace < MIN_GRACE_S ? MIN_GRACE_S : grace;
+}
+
 /* ---- one container slot of a running pod ---- */
 
 /* a changed spec: stop with the grace period, then removal and start */
 static void
 replace_step(struct xpod *x, struct xctr *c)
 {
-	int64_t grace = x->pod.termination_grace_seconds;
+	int64_t grace = grace_seconds(x);
 
 	if (!c->stop_sent) {
 		exec_event(x, EVENT_NORMAL, "Killing", NULL, "Container %s "
 		    "definition changed, will be restarted", c->name);
-		signal_container(x, c, grace == 0 ? SIGKILL :
-		    stop_signal(x, c));
+		signal_container(x, c, stop_signal(x, c));
 		c->stop_sent = 1;
 		c->stop_deadline_ns = now_ns() + grace * NS_PER_S;
 	} else if (now_ns() >= c->stop_deadline_ns) {
@@ -1656,10 +1670,16 @@ slot_step(struct xpod *x, struct xctr *c)
 		return x->busy;
 	case XC_RUNNING:
 		if (c->kind == SLOT_ORPHAN) {
-			/* not in the spec any more: no grace */
-			if (!c->stop_sent || now_ns() >= c->stop_deadline_ns) {
-				signal_container(x, c, SIGKILL);
+			/* not in the spec any more: the stop signal, the
+			   grace period, SIGKILL (computePodActions kills it
+			   as any container, with the pod's grace) */
+			if (!c->stop_sent) {
+				signal_container(x, c, SIGTERM);
 				c->stop_sent = 1;
+				c->stop_deadline_ns = now_ns() +
+				    grace_seconds(x) * NS_PER_S;
+			} else if (now_ns() >= c->stop_deadline_ns) {
+				signal_container(x, c, SIGKILL);
 				c->stop_deadline_ns = now_ns() +
 				    KILL_RECHECK_MS * 1000000LL;
 			}
@@ -1835,16 +1855,13 @@ running_step(struct xpod *x)
 			return;
 }
 
-/* stop signals to every container; a grace of 0 is SIGKILL at once */
+/* stop signals to every container; SIGKILL when the grace period ends */
 static void
 begin_stop(struct xpod *x)
 {
-	int64_t grace = x->has_spec ? x->pod.termination_grace_seconds : 0;
-
-	signal_all(x, grace == 0);
-	x->st = grace == 0 ? XP_KILLING : XP_STOPPING;
-	x->deadline_ns = now_ns() + (grace == 0 ? KILL_RECHECK_MS *
-	    1000000LL : grace * NS_PER_S);
+	signal_all(x, 0);
+	x->st = XP_STOPPING;
+	x->deadline_ns = now_ns() + grace_seconds(x) * NS_PER_S;
 }
 
 /*
