@@ -115,6 +115,12 @@ static const struct podfield container_fields[] = {
 	    PULL_NEVER, pod_pull_policy_name),
 	STRUCT("securityContext", 10, struct container_spec, sc,
 	    podschema_security_context, PSF_JSON_OMIT),
+	/* tags 35 on: termination messages, hooks (issue 13) */
+	STR("terminationMessagePath", 35, struct container_spec,
+	    term_msg_path, POD_MAX_PATH, PSF_JSON_OMIT),
+	ENUM("terminationMessagePolicy", 36, struct container_spec,
+	    term_msg_policy, TERM_MSG_FALLBACK_TO_LOGS,
+	    pod_term_msg_policy_name),
 };
 TABLE(podschema_container, "container", struct container_spec,
     container_fields);
@@ -197,6 +203,9 @@ static const struct podfield pod_fields[] = {
 	STRUCT("dnsConfig", 24, struct pod, dns_config, podschema_dns_config,
 	    PSF_JSON_OMIT),
 	BOOL("setHostnameAsFQDN", 25, struct pod, set_hostname_fqdn),
+	/* tags 45 on: termination (issue 13) */
+	OPT_I64("activeDeadlineSeconds", 45, struct pod,
+	    active_deadline_seconds, PSJ_PLAIN),
 };
 TABLE(podschema_pod, "pod", struct pod, pod_fields);
 
@@ -214,7 +223,8 @@ static const struct podfield term_fields[] = {
 	ANY_I32("exitCode", 1, struct container_term, exit_code),
 	ANY_I32("signal", 2, struct container_term, signal),
 	STR("reason", 3, struct container_term, reason, POD_MAX_REASON, 0),
-	STR("message", 4, struct container_term, message, POD_MAX_REASON, 0),
+	STR("message", 4, struct container_term, message, POD_MAX_MESSAGE,
+	    0),
 	ANY_I64("startedAt", 5, struct container_term, started_at_ns),
 	ANY_I64("finishedAt", 6, struct container_term, finished_at_ns),
 	STR("containerID", 7, struct container_term, container_id,
@@ -235,7 +245,7 @@ static const struct podfield creport_fields[] = {
 	ENUM("state", 5, struct container_report, state, CSTATE_TERMINATED,
 	    NULL),
 	STR("reason", 6, struct container_report, reason, POD_MAX_REASON, 0),
-	STR("message", 7, struct container_report, message, POD_MAX_REASON,
+	STR("message", 7, struct container_report, message, POD_MAX_MESSAGE,
 	    0),
 	ANY_I64("startedAt", 8, struct container_report, started_at_ns),
 	ANY_I32("exitCode", 9, struct container_report, exit_code),
@@ -263,6 +273,8 @@ static const struct podfield report_fields[] = {
 	STR("hostIP", 9, struct pod_report, host_ip, POD_MAX_IP, 0),
 	LIST("containerStatuses", 10, struct pod_report, containers,
 	    n_containers, POD_MAX_CONTAINERS, podschema_container_report, 0),
+	/* tags 25 on: termination (issue 13) */
+	BOOL("failed", 25, struct pod_report, failed),
 };
 TABLE(podschema_report, "podStatus", struct pod_report, report_fields);
 

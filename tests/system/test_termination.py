@@ -84,3 +84,64 @@ def test_grace_one_is_raised_to_two_seconds(agentd):
     assert stops and kills, (stops, kills)
     gap = _rfc3339_s(kills[0]) - _rfc3339_s(stops[0])
     assert 1.9 <= gap < 4, gap
+
+
+# ---- activeDeadlineSeconds ----
+
+def _events(a, pod):
+    doc = json.loads(a.agentctl("events", "-o", "json", "--pod",
+                                f"default/{pod}-testnode").stdout)
+    return doc["items"]
+
+
+def _failed_deadline(p):
+    return p["status"]["phase"] == "Failed" and \
+        p["status"].get("reason") == "DeadlineExceeded"
+
+
+def test_active_deadline_fails_the_pod(agentd):
+    agentd.write_manifest("ad.yaml", manifest(
+        "ad", "trap 'echo got-TERM; exit 0' TERM; "
+        "while true; do sleep 0.1; done",
+        extra_spec="  activeDeadlineSeconds: 3\n"))
+    p = wait_pod(agentd, "ad", running)
+    assert p["spec"]["activeDeadlineSeconds"] == 3
+    t0 = time.monotonic()
+    p = wait_pod(agentd, "ad", _failed_deadline, timeout=15)
+    assert time.monotonic() - t0 >= 1.5    # not before its time
+    assert p["status"]["message"] == \
+        "Pod was active on the node longer than the specified deadline"
+    # stopped with the stop signal (the trap ran), and not restarted
+    wait_for(lambda: "got-TERM" in _log(agentd, "ad"), 5, what="trap")
+    p = wait_pod(agentd, "ad", lambda p: "terminated" in
+                 cstatus(p)["state"], timeout=10)
+    conds = {c["type"]: c["status"] for c in p["status"]["conditions"]}
+    assert conds["Ready"] == "False"
+    assert any(e["reason"] == "DeadlineExceeded" for e in
+               _events(agentd, "ad"))
+    time.sleep(2)
+    p = agentd.pod("default", "ad-testnode")
+    assert _failed_deadline(p) and cstatus(p)["restartCount"] == 0
+    assert "terminated" in cstatus(p)["state"]
+
+
+def test_active_deadline_survives_an_executor_restart(agentd):
+    agentd.write_manifest("ar.yaml", manifest(
+        "ar", "exec sleep 1000", extra_spec="  activeDeadlineSeconds: 4\n"))
+    wait_pod(agentd, "ar", running)
+    # restarted before the deadline: the start time comes back with it
+    old = agentd.pid("executor")
+    os.kill(old, 9)
+    agentd.wait_new_pid("executor", old)
+    p = wait_pod(agentd, "ar", _failed_deadline, timeout=20)
+    p = wait_pod(agentd, "ar", lambda p: "terminated" in
+                 cstatus(p)["state"], timeout=10)
+    # and restarted after it: Failed still, nothing started again
+    old = agentd.pid("executor")
+    os.kill(old, 9)
+    agentd.wait_new_pid("executor", old)
+    time.sleep(2)
+    p = wait_pod(agentd, "ar", _failed_deadline, timeout=10)
+    assert cstatus(p)["restartCount"] == 0
+    assert "terminated" in cstatus(p)["state"]
+

@@ -139,6 +139,14 @@ struct xpod {
 	char			 sb_stray[RT_ID_MAX];
 	struct xctr		 ctrs[XPOD_MAX_SLOTS];
 	uint32_t		 n_slots;
+	/*
+	 * activeDeadlineSeconds passed (DeadlineExceeded): the pod is
+	 * Failed for good, its containers stopped with the grace period
+	 * (SIGKILL at failed_kill_ns) and never started again.  Derived
+	 * from the start time again after an executor restart.
+	 */
+	int			 failed;
+	int64_t			 failed_kill_ns;	/* 0: stop not sent */
 };
 
 /* executor.c */

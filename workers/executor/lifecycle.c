@@ -1864,6 +1864,86 @@ begin_stop(struct xpod *x)
 	x->deadline_ns = now_ns() + grace_seconds(x) * NS_PER_S;
 }
 
+/* ---- activeDeadlineSeconds ---- */
+
+/* the kubelet's words (pkg/kubelet/active_deadline.go) */
+#define DEADLINE_REASON		"DeadlineExceeded"
+#define DEADLINE_MESSAGE	"Pod was active on the node longer than the " \
+				"specified deadline"
+
+/* 0: no deadline; else its time, ns (at most 2^32 s: no overflow) */
+static int64_t
+active_deadline_ns(const struct xpod *x)
+{
+	if (!x->has_spec || x->pod.active_deadline_seconds <= 0 ||
+	    x->start_time_ns <= 0)
+		return 0;
+	return x->start_time_ns + x->pod.active_deadline_seconds * NS_PER_S;
+}
+
+/*
+ * The pod has been active longer than its activeDeadlineSeconds since
+ * its start time: it is Failed (the kubelet's ShouldEvict: phase,
+ * reason, message), and its containers are killed as at a deletion,
+ * stop signal first, SIGKILL after the grace period.  It stays listed
+ * until it leaves the pod set.
+ */
+static void
+fail_active_deadline(struct xpod *x)
+{
+	log_info("pod %s/%s (%s): active for more than %lld s; failed",
+	    x->pod.namespace, x->pod.name, x->pod.uid,
+	    (long long)x->pod.active_deadline_seconds);
+	exec_event(x, EVENT_NORMAL, DEADLINE_REASON, NULL, "%s",
+	    DEADLINE_MESSAGE);
+	x->failed = 1;
+	x->dirty = 1;
+}
+
+static void
+failed_stop_step(struct xpod *x)
+{
+	struct xctr *c;
+	uint32_t s;
+
+	if (!any_live(x))
+		return;
+	if (x->failed_kill_ns == 0) {
+		signal_all(x, 0);
+		x->failed_kill_ns = now_ns() + grace_seconds(x) * NS_PER_S;
+	} else if (now_ns() >= x->failed_kill_ns) {
+		for (s = 0; s < x->n_slots; s++) {
+			c = &x->ctrs[s];
+			if (live(c)) {
+				signal_container(x, c, SIGKILL);
+				observe(x, c);
+			}
+		}
+		x->failed_kill_ns = now_ns() + KILL_RECHECK_MS * 1000000LL;
+	}
+	wake_at(x, x->failed_kill_ns);
+}
+
+/* 1: the pod has failed its deadline, and nothing is to be started */
+static int
+active_deadline_step(struct xpod *x)
+{
+	int64_t at;
+
+	if (!x->failed) {
+		if ((at = active_deadline_ns(x)) == 0 ||
+		    (x->st != XP_SANDBOX && x->st != XP_RUNNING))
+			return 0;
+		if (now_ns() < at) {
+			wake_at(x, at);
+			return 0;
+		}
+		fail_active_deadline(x);
+	}
+	failed_stop_step(x);
+	return 1;
+}
+
 /*
  * The reporter keys pods by uid: the replacement of a pod whose sandbox
  * changed under the same uid loses its entry with the old pod's GONE, so
@@ -1991,6 +2071,8 @@ pod_step(struct xpod *x)
 		if (x->terminating) {
 			if (x->st != XP_GONE)
 				terminate_step(x);
+		} else if (active_deadline_step(x)) {
+			break;	/* Failed: its containers only stop */
 		} else {
 			switch (x->st) {
 			case XP_ADOPTED:	/* until the first pod set */
@@ -2124,7 +2206,8 @@ fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
 	r->signal = c->cs.signal;
 	r->finished_at_ns = c->cs.finished_at_ns;
 	r->restart_count = c->restart_count;
-	r->ready = c->state == CSTATE_RUNNING && !x->terminating;
+	r->ready = c->state == CSTATE_RUNNING && !x->terminating &&
+	    !x->failed;
 	if (c->has_last) {
 		r->has_last = 1;
 		r->last_term.exit_code = c->last.exit_code;
@@ -2174,6 +2257,10 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 		r->reason = strdup(x->deny_code != NULL ? x->deny_code :
 		    "NodePolicyDenied");
 		r->message = strdup(x->deny_reason);
+	} else if (x->failed) {
+		r->failed = 1;
+		r->reason = strdup(DEADLINE_REASON);
+		r->message = strdup(DEADLINE_MESSAGE);
 	} else if (x->sandbox_error[0]) {
 		r->reason = strdup("CreatePodSandboxError");
 		r->message = strdup(x->sandbox_error);

@@ -171,6 +171,9 @@ pview_init(struct pview *pv, const struct pod *p, const struct pod_report *r,
 	pview_sort(pv);
 	pv->denied = r != NULL && r->denied;
 	pv->phase = phase_compute(pv);
+	/* the kubelet's ShouldEvict (activeDeadlineSeconds): Failed */
+	if (r != NULL && r->failed)
+		pv->phase = PHASE_FAILED;
 }
 
 const char *
