@@ -145,3 +145,71 @@ def test_active_deadline_survives_an_executor_restart(agentd):
     assert cstatus(p)["restartCount"] == 0
     assert "terminated" in cstatus(p)["state"]
 
+
+
+# ---- StartError ----
+
+def _raw_manifest(name, restart, ctr_extra):
+    return (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n"
+            f"spec:\n  restartPolicy: {restart}\n"
+            f"  terminationGracePeriodSeconds: 1\n"
+            f"  containers:\n  - name: c\n    image: busybox\n{ctr_extra}")
+
+
+def _start_attempts(a, pod):
+    return len([r for r in a.audit_records()
+                if r["action"] == "container.create" and
+                r["phase"] == "outcome" and
+                r["pod"]["name"] == f"{pod}-testnode"])
+
+
+@pytest.mark.parametrize("what,extra,needle", [
+    ("binary", "    command: [\"/nonexistent\"]\n",
+     "/nonexistent"),
+    ("workdir", "    workingDir: /bin/busybox\n"
+     "    command: [\"sh\", \"-c\", \"exit 0\"]\n", "/bin/busybox"),
+])
+def test_start_error_under_never_fails_the_pod(agentd, what, extra, needle):
+    name = f"se{what[0]}"
+    agentd.write_manifest(f"{name}.yaml", _raw_manifest(name, "Never",
+                                                         extra))
+    p = wait_pod(agentd, name, lambda p: p["status"]["phase"] == "Failed",
+                 timeout=20)
+    t = cstatus(p)["state"]["terminated"]
+    assert t["reason"] == "StartError" and t["exitCode"] == 128, t
+    assert needle in t["message"] and "runc create failed" in t["message"]
+    assert t["finishedAt"] is not None
+    # no endless retries: one attempt, and it stays so
+    time.sleep(3)
+    assert _start_attempts(agentd, name) == 1
+    p = agentd.pod("default", f"{name}-testnode")
+    assert p["status"]["phase"] == "Failed"
+    assert cstatus(p)["restartCount"] == 0
+    row = _row(agentd, name)
+    assert row[3] == "StartError", row
+
+
+def test_start_error_under_always_restarts_with_backoff(agentd):
+    agentd.write_manifest("sa.yaml", _raw_manifest(
+        "sa", "Always", "    command: [\"/nonexistent\"]\n"))
+    p = wait_pod(agentd, "sa", lambda p: cstatus(p)["state"].get(
+        "waiting", {}).get("reason") == "CrashLoopBackOff", timeout=20)
+    cs = cstatus(p)
+    assert cs["restartCount"] >= 1
+    last = cs["lastState"]["terminated"]
+    assert last["reason"] == "StartError" and last["exitCode"] == 128
+    assert "/nonexistent" in last["message"]
+    # the backoff holds the next try back: 10 s, not at every step
+    n = _start_attempts(agentd, "sa")
+    time.sleep(3)
+    assert _start_attempts(agentd, "sa") == n
+
+
+def test_start_error_under_onfailure_restarts(agentd):
+    agentd.write_manifest("so.yaml", _raw_manifest(
+        "so", "OnFailure", "    command: [\"/nonexistent\"]\n"))
+    p = wait_pod(agentd, "so", lambda p: cstatus(p)["restartCount"] >= 1 and
+                 "lastState" in cstatus(p) and
+                 cstatus(p)["lastState"].get("terminated"), timeout=20)
+    assert cstatus(p)["lastState"]["terminated"]["reason"] == "StartError"
+    assert p["status"]["phase"] != "Failed"

@@ -779,6 +779,8 @@ op_run(void *arg, struct job_out *out)
 		break;
 	}
 	out->config = err.config;
+	out->start_error = o->kind == OP_CTR_START && out->rc == -1 &&
+	    rt_start_failed();
 	snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
 }
 
@@ -1257,9 +1259,10 @@ archive_last(struct xctr *c)
 	c->last.exit_code = c->cs.exit_code;
 	c->last.signal = c->cs.signal;
 	c->last.reason = strdup(c->reason);
+	c->last.message = c->message != NULL ? strdup(c->message) : NULL;
 	c->last.started_at_ns = c->cs.started_at_ns;
 	c->last.finished_at_ns = c->cs.finished_at_ns;
-	c->last.container_id = strdup(c->id);
+	c->last.container_id = c->id[0] != '\0' ? strdup(c->id) : NULL;
 	c->has_last = 1;
 }
 
@@ -1340,6 +1343,34 @@ start_container(struct xpod *x, struct xctr *c)
 	op_submit(o);
 }
 
+/*
+ * The runtime could not start the process (a missing binary, a working
+ * directory that is a file): the CRI's StartContainer failing, which the
+ * kubelet shows as a container Terminated with reason StartError, exit
+ * code 128 and the runtime's error as its message.  It is an exit like
+ * any other, so restartPolicy decides: Never ends it there (the pod is
+ * Failed), Always and OnFailure restart it with the crash-loop backoff,
+ * lastState showing the StartError.  The runtime removed what it made.
+ */
+#define START_ERROR_EXIT	128
+
+static void
+start_error(struct xpod *x, struct xctr *c, const char *msg)
+{
+	c->id[0] = '\0';
+	memset(&c->cs, 0, sizeof(c->cs));
+	c->cs.status = RT_EXITED;
+	c->cs.exit_code = START_ERROR_EXIT;
+	c->cs.finished_at_ns = now_ns();	/* never started: no startedAt */
+	c->st = XC_EXITED;
+	c->state = CSTATE_TERMINATED;
+	snprintf(c->reason, sizeof(c->reason), "StartError");
+	set_message(c, msg);
+	x->dirty = 1;
+	exec_event(x, EVENT_WARNING, "Failed", "StartError", "Error: %s",
+	    msg);
+}
+
 static void
 start_done(struct op *o, struct job_out *out)
 {
@@ -1350,6 +1381,10 @@ start_done(struct op *o, struct job_out *out)
 
 	if (out->rc == -1) {
 		op_audit(AUDIT_OUTCOME, o, o->details, "error", out->msg);
+		if (out->start_error && !out->timed_out) {
+			start_error(x, c, out->msg);
+			return;
+		}
 		c->st = XC_EMPTY;
 		set_waiting(x, c, out->config ? "CreateContainerConfigError" :
 		    "RunContainerError", out->msg);
@@ -1380,10 +1415,19 @@ start_done(struct op *o, struct job_out *out)
 	observe(x, c);	/* Running now, or an exit that came first */
 }
 
+static void	container_removed(struct xpod *, struct xctr *);
+
 /* nothing happens without a record: refused, try again later */
 static void
 remove_container(struct xpod *x, struct xctr *c)
 {
+	if (c->id[0] == '\0') {
+		/* a StartError: nothing to remove, and no job's end to
+		   step the pod again for the next start */
+		container_removed(x, c);
+		wake_at(x, now_ns());
+		return;
+	}
 	if (op_remove(OP_CTR_REMOVE, x, c, c->id) == -1)
 		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
 }
@@ -1478,7 +1522,9 @@ remove_done(struct op *o, struct job_out *out)
 static int
 in_backoff(struct xctr *c)
 {
-	int64_t ran = c->cs.finished_at_ns - c->cs.started_at_ns;
+	/* a StartError never started: it did not run long */
+	int64_t ran = c->cs.started_at_ns > 0 ?
+	    c->cs.finished_at_ns - c->cs.started_at_ns : 0;
 
 	if (ran >= (int64_t)BACKOFF_RESET_S * NS_PER_S)
 		c->backoff_s = 0;
@@ -2214,11 +2260,14 @@ fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
 		r->last_term.signal = c->last.signal;
 		r->last_term.reason = c->last.reason ?
 		    strdup(c->last.reason) : NULL;
+		r->last_term.message = c->last.message != NULL ?
+		    strdup(c->last.message) : NULL;
 		r->last_term.started_at_ns = c->last.started_at_ns;
 		r->last_term.finished_at_ns = c->last.finished_at_ns;
 		snprintf(cid, sizeof(cid), "%s://%s", info->runtime_name,
 		    c->last.container_id ? c->last.container_id : "");
-		r->last_term.container_id = strdup(cid);
+		r->last_term.container_id = c->last.container_id != NULL ?
+		    strdup(cid) : NULL;
 	}
 }
 

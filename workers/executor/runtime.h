@@ -123,6 +123,14 @@ int	rt_sandbox_remove(const char *id, struct rt_err *);
 char	*rt_pod_resolv_host(void);
 
 /* containers: create and start under conmon; id is returned */
+/*
+ * After a failed rt_container_start: 1 when it was the runtime's create
+ * or start of the process that failed (a missing binary, a working
+ * directory that is a file), the kubelet's StartError (exit code 128);
+ * 0 for anything before it (the bundle, the cgroup, conmon itself).
+ * Kept out of struct rt_err, whose users initialise it member by member.
+ */
+int	rt_start_failed(void);
 int	rt_container_start(const struct pod *, const struct container_spec *,
 	    const struct rt_image *, const struct rt_sandbox *,
 	    const struct rt_labels *, char *id, size_t idlen, struct rt_err *);
