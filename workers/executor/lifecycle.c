@@ -222,6 +222,41 @@ spec_slot(struct xpod *x, uint32_t i)
 
 /* ---- exits ---- */
 
+static void	fill_labels(struct xpod *, struct xctr *, struct rt_labels *,
+		    const char *);
+
+/*
+ * The termination message of a run that ended (termmsg.c): the file the
+ * container wrote, or its log's end under FallbackToLogsOnError when it
+ * failed and wrote none.  Each container's share of the kubelet's 12 KiB
+ * per pod (normalizeStatus), at most 4096.  A file that cannot be read
+ * is a log line; the message is then empty.
+ */
+static void
+exit_message(struct xpod *x, struct xctr *c)
+{
+	const struct container_spec *cs = slot_spec(x, c);
+	struct rt_labels l;
+	char why[512], *msg;
+	size_t budget;
+	int failed = c->cs.exit_code != 0 || c->cs.signal != 0;
+
+	if (cs == NULL)
+		return;
+	budget = RT_TERM_MSG_POD_MAX / (x->pod.n_containers ?
+	    x->pod.n_containers : 1);
+	if (budget > RT_TERM_MSG_MAX)
+		budget = RT_TERM_MSG_MAX;
+	fill_labels(x, c, &l, NULL);
+	msg = rt_term_msg_collect(&l, failed && cs->term_msg_policy ==
+	    TERM_MSG_FALLBACK_TO_LOGS, budget, why, sizeof(why));
+	if (why[0] != '\0')
+		log_warnx("pod %s/%s container %s: termination message: %s",
+		    x->pod.namespace, x->pod.name, c->name, why);
+	set_message(c, msg);
+	free(msg);
+}
+
 static void
 record_exit(struct xpod *x, struct xctr *c)
 {
@@ -234,6 +269,7 @@ record_exit(struct xpod *x, struct xctr *c)
 	    "Error";
 	snprintf(c->reason, sizeof(c->reason), "%s", reason);
 	set_message(c, NULL);
+	exit_message(x, c);
 	x->dirty = 1;
 	log_info("pod %s/%s container %s exited: code %d signal %d (%s)",
 	    x->pod.namespace, x->pod.name, c->id, c->cs.exit_code,
@@ -495,6 +531,10 @@ make_slots(struct xpod *x)
 				memcpy(o->hash, h, sizeof(o->hash));
 			else if (strcmp(o->hash, h) != 0)
 				o->replace = 1;
+			/* it exited while we were away: now its spec says
+			   where its message is */
+			if (o->st == XC_EXITED)
+				exit_message(x, o);
 			continue;
 		}
 		if ((c = slot_add(x, SLOT_REGULAR, x->pod.containers[i].name)) ==

@@ -781,7 +781,7 @@ container_start(const struct pod *p, const struct container_spec *c,
 {
 	char id[RT_HEXID_LEN + 1], dir[PATH_MAX], path[PATH_MAX];
 	char cgpath[PATH_MAX], log_path[PATH_MAX], logdir[PATH_MAX];
-	char poddir[PATH_MAX];
+	char poddir[PATH_MAX], termfile[PATH_MAX];
 	struct bundle_paths bp = { 0 };
 	struct sandbox_ns ns;
 	cJSON *meta = NULL, *cfg = NULL;
@@ -851,6 +851,13 @@ container_start(const struct pod *p, const struct container_spec *c,
 	bp.ns = &ns;
 	bp.sandbox_id = sb->id;
 	bp.labels = labels;
+	/* an empty message file for this run (termmsg.c) */
+	if (rt_term_msg_prepare(labels->pod_uid, c->name, termfile,
+	    sizeof(termfile), err) == -1)
+		goto out;
+	bp.term_msg_src = termfile;
+	bp.term_msg_dst = c->term_msg_path != NULL ? c->term_msg_path :
+	    POD_TERM_MSG_PATH_DEFAULT;
 	if ((cfg = bundle_container(p, c, img, &bp, err)) == NULL) {
 		rt_wrap(err, "building config.json");
 		goto out;
