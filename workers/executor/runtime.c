@@ -1048,6 +1048,62 @@ out:
 	return ret;
 }
 
+/* ---- exec ---- */
+
+static void
+exec_keep(struct rt_exec_result *res, const char *s, size_t n)
+{
+	size_t room = sizeof(res->out) - 1 - res->out_len;
+
+	if (n > room)
+		n = room;
+	memcpy(res->out + res->out_len, s, n);
+	res->out_len += n;
+	res->out[res->out_len] = '\0';
+}
+
+int
+rt_container_exec(const char *id, const struct strlist *cmd, int timeout_ms,
+    struct rt_exec_result *res, struct rt_err *err)
+{
+	const char **argv;
+	struct rt_run r;
+	uint32_t i;
+	int n, ret;
+
+	memset(res, 0, sizeof(*res));
+	if (!rt.initialized)
+		return rt_seterr(err, "runtime not initialized");
+	if (!rt_valid_id(id))
+		return rt_seterr(err, "container %s not found", id ? id : "");
+	if (cmd->n == 0 || cmd->n > RT_EXEC_MAX_ARGS)
+		return rt_seterr(err, "exec: %u arguments", cmd->n);
+	if ((argv = calloc(cmd->n + 8, sizeof(*argv))) == NULL)
+		return rt_seterrno(err, "calloc");
+	n = rt_runtime_argv(argv, 8, "exec");
+	argv[n++] = id;
+	for (i = 0; i < cmd->n; i++)
+		argv[n++] = cmd->v[i];
+	argv[n] = NULL;
+	memset(&r, 0, sizeof(r));
+	r.argv = argv;
+	r.timeout_ms = timeout_ms > 0 ? timeout_ms : RT_RUN_TIMEOUT_MS;
+	ret = rt_run(&r, err);
+	res->timed_out = r.timed_out;
+	if (r.out != NULL)
+		exec_keep(res, r.out, r.out_len);
+	if (r.err != NULL)
+		exec_keep(res, r.err, r.err_len);
+	if (ret == 0)
+		res->exit_code = WIFSIGNALED(r.status) ?
+		    128 + WTERMSIG(r.status) : WEXITSTATUS(r.status);
+	else if (res->timed_out)
+		rt_seterr(err, "command timed out after %d ms", r.timeout_ms);
+	rt_run_free(&r);
+	free(argv);
+	return ret;
+}
+
 /* ---- removal ---- */
 
 static void
