@@ -154,6 +154,30 @@ struct rt_exec_result {
 };
 int	rt_container_exec(const char *id, const struct strlist *cmd,
 	    int timeout_ms, struct rt_exec_result *, struct rt_err *);
+/*
+ * A TCP or HTTP(S) probe from inside a pod's network namespace (netns,
+ * "" for the node's): the caller, a job's child, enters it and makes the
+ * socket there, then runs agentd-probe (libexecDir), which drops to the
+ * privsep user under its own seccomp profile, connects that socket to
+ * addr:port and answers with one line, copied to line.  -1 when the
+ * prober could not be run or gave no answer.
+ */
+#define RT_NETPROBE_MAX_HEADERS	POD_MAX_HTTP_HEADERS
+struct rt_netprobe {
+	char		 netns[CONFIG_MAX_PATH];
+	int		 http;		/* 0: a TCP connect */
+	int		 https;
+	char		 addr[64];
+	int		 port;
+	const char	*path;		/* NULL: "/" */
+	const struct kv	*headers;
+	uint32_t	 n_headers;
+	int		 timeout_ms;
+	const char	*user;		/* privsepUser, privsepChroot */
+	const char	*chroot;
+};
+int	rt_netprobe(const struct rt_netprobe *, char *line, size_t len,
+	    struct rt_err *);
 /* the next container or sandbox created in this process gets this id */
 void	rt_preset_id(const char *id);
 /* in a sandbox job: its channel to netparse for CNI results (cni.c) */
