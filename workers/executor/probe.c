@@ -320,9 +320,16 @@ net_op(struct probe_op *o, const struct xpod *x,
 	if (probe_target(x, host, np->addr, sizeof(np->addr), o->early,
 	    sizeof(o->early)) == -1)
 		return 0;
-	if (!x->pod.host_network)
+	if (!x->pod.host_network) {
+		/* never the node's namespace for a pod that has its own */
+		if (x->sb.netns_path[0] == '\0') {
+			snprintf(o->early, sizeof(o->early), "probe not made: "
+			    "the pod's network namespace is not known");
+			return 0;
+		}
 		snprintf(np->netns, sizeof(np->netns), "%s",
 		    x->sb.netns_path);
+	}
 	np->http = h->kind == HANDLER_HTTP_GET;
 	np->https = h->http_scheme == SCHEME_HTTPS;
 	np->timeout_ms = p->timeout_s * 1000;
