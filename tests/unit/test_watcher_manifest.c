@@ -1078,19 +1078,10 @@ TEST(test_termination_message_path_rules)
 	    "must be File or FallbackToLogsOnError");
 }
 
-TEST(test_probes_rejected)
+TEST(test_probe_grpc_rejected_in_manifest)
 {
-	REJECTED(POD "    livenessProbe:\n      httpGet:\n        port: 80\n",
-	    "spec.containers[0].livenessProbe",
-	    "probes are not supported yet");
-	REJECTED(POD "    readinessProbe:\n      tcpSocket:\n"
-	    "        port: 80\n",
-	    "spec.containers[0].readinessProbe",
-	    "probes are not supported yet");
-	REJECTED(POD "    startupProbe:\n      exec:\n"
-	    "        command: [true]\n",
-	    "spec.containers[0].startupProbe",
-	    "probes are not supported yet");
+	REJECTED(POD "    livenessProbe:\n      grpc:\n        port: 80\n",
+	    "spec.containers[0].livenessProbe.grpc", "gRPC probes");
 }
 
 /* ------------------------------------------------------------------ */
@@ -2289,9 +2280,9 @@ TEST(test_fixture_pod_with_api_env_rejected)
 
 TEST(test_fixture_pod_with_metadata_and_probes_rejected)
 {
+	/* its probes are accepted: its init container is what is refused */
 	FIXTURE_REJECTED("pod-with-metadata-and-probes.yaml",
-	    "spec.containers[0].readinessProbe",
-	    "probes are not supported yet");
+	    "spec.initContainers", "init containers are not supported yet");
 }
 
 TEST(test_fixture_pod_with_precision_rejected)
