@@ -161,7 +161,8 @@ enum handler_kind {
 	HANDLER_EXEC,
 	HANDLER_HTTP_GET,
 	HANDLER_TCP_SOCKET,
-	HANDLER_GRPC
+	HANDLER_GRPC,
+	HANDLER_SLEEP		/* lifecycle hooks only: sleep.seconds */
 };
 
 enum uri_scheme {
@@ -182,6 +183,13 @@ struct handler {
 	char		*tcp_port;
 	uint32_t	 grpc_port;
 	char		*grpc_service;	/* may be NULL */
+	int64_t		 sleep_s;	/* HANDLER_SLEEP; -1 unset */
+};
+
+/* v1.Lifecycle: each hook a handler, kind HANDLER_NONE when not given */
+struct lifecycle {
+	struct handler	 post_start;
+	struct handler	 pre_stop;
 };
 
 /* v1.Probe, with the API server's defaults */
@@ -220,6 +228,7 @@ struct container_spec {
 	struct probe		 startup;
 	char			*term_msg_path;	/* NULL: the default */
 	uint8_t			 term_msg_policy; /* enum term_msg_policy */
+	struct lifecycle	 lifecycle;
 };
 
 struct pod_security_context {

@@ -115,6 +115,7 @@ extern const struct podschema podschema_host_alias;
 extern const struct podschema podschema_dns_config;
 extern const struct podschema podschema_handler;
 extern const struct podschema podschema_probe;
+extern const struct podschema podschema_lifecycle;
 /* the executor's observed state: encoded the same way, never rendered
    from the table (the status is rules: workers/reporter/podstatus.c) */
 extern const struct podschema podschema_report;

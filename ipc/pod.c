@@ -159,6 +159,8 @@ pod_handler_kind_name(uint8_t kind)
 		return "tcpSocket";
 	case HANDLER_GRPC:
 		return "grpc";
+	case HANDLER_SLEEP:
+		return "sleep";
 	}
 	return "none";
 }

@@ -101,7 +101,7 @@ TABLE(podschema_security_context, "securityContext", struct security_context,
  */
 static const struct podfield handler_fields[] = {
 	{ .name = "kind", .tag = 1, .type = PS_ENUM, .where = PSW_NONE,
-	  .off = OFF(struct handler, kind), .max = HANDLER_GRPC,
+	  .off = OFF(struct handler, kind), .max = HANDLER_SLEEP,
 	  .enum_name = pod_handler_kind_name },
 	STRLIST("exec.command", 2, struct handler, exec_command, POD_MAX_ARGS,
 	    POD_MAX_ARG),
@@ -129,8 +129,18 @@ static const struct podfield handler_fields[] = {
 	    PSF_JSON_OMIT),
 	STR("grpc.service", 11, struct handler, grpc_service,
 	    POD_MAX_GRPC_SERVICE, PSF_JSON_OMIT),
+	OPT_I64("sleep.seconds", 20, struct handler, sleep_s, PSJ_PLAIN),
 };
 TABLE(podschema_handler, "handler", struct handler, handler_fields);
+
+/* v1.Lifecycle (issue 13): the handlers, inlined in their objects */
+static const struct podfield lifecycle_fields[] = {
+	STRUCT("postStart", 1, struct lifecycle, post_start,
+	    podschema_handler, PSF_JSON_OMIT),
+	STRUCT("preStop", 2, struct lifecycle, pre_stop, podschema_handler,
+	    PSF_JSON_OMIT),
+};
+TABLE(podschema_lifecycle, "lifecycle", struct lifecycle, lifecycle_fields);
 
 /* v1.Probe: the API server's defaults (SetDefaults_Probe) */
 #define PROBE_I32(n, t, m, lo, d) { .name = n, .tag = t, .type = PS_I32, \
@@ -187,6 +197,8 @@ static const struct podfield container_fields[] = {
 	ENUM("terminationMessagePolicy", 36, struct container_spec,
 	    term_msg_policy, TERM_MSG_FALLBACK_TO_LOGS,
 	    pod_term_msg_policy_name),
+	STRUCT("lifecycle", 37, struct container_spec, lifecycle,
+	    podschema_lifecycle, PSF_JSON_OMIT),
 };
 TABLE(podschema_container, "container", struct container_spec,
     container_fields);
@@ -351,7 +363,7 @@ const struct podschema *const podschema_all[] = {
 	&podschema_resources, &podschema_security_context,
 	&podschema_pod_security_context, &podschema_host_alias,
 	&podschema_dns_config, &podschema_handler, &podschema_probe,
-	&podschema_report,
+	&podschema_lifecycle, &podschema_report,
 	&podschema_container_report, &podschema_container_term,
 };
 const size_t podschema_nall = nitems(podschema_all);

@@ -324,3 +324,122 @@ def test_termination_message_files_go_with_the_pod(agentd):
     wait_for(lambda: agentd.pod("default", "tg-testnode") is None, 20,
              what="pod gone")
     assert not os.path.exists(os.path.join(agentd.root, "pods", uid))
+
+
+# ---- lifecycle hooks ----
+
+def _hooks(post=None, pre=None):
+    out = "    lifecycle:\n"
+    for name, h in (("postStart", post), ("preStop", pre)):
+        if h is not None:
+            out += f"      {name}:\n" + "".join(
+                f"        {ln}\n" for ln in h.splitlines())
+    return out
+
+
+def _exec(cmd):
+    return "exec:\n  command: [\"sh\", \"-c\", " + json.dumps(cmd) + "]"
+
+
+TRAP_TERM = ("trap 'echo got-TERM; exit 0' TERM; echo started; "
+             "while true; do sleep 0.1; done")
+
+
+def test_prestop_runs_before_the_stop_signal(agentd):
+    agentd.write_manifest("ps.yaml", manifest(
+        "ps", TRAP_TERM, grace=5,
+        extra_ctr=_hooks(pre=_exec("echo prestop-ran > /proc/1/fd/1; "
+                                   "sleep 1"))))
+    wait_pod(agentd, "ps", running)
+    wait_for(lambda: "started" in _log(agentd, "ps"), 10, what="started")
+    t0 = time.time()
+    agentd.remove_manifest("ps.yaml")
+    wait_for(lambda: agentd.pod("default", "ps-testnode") is None, 20,
+             interval=0.1, what="pod gone")
+    log = _log(agentd, "ps")
+    assert "prestop-ran" in log and "got-TERM" in log, log
+    assert log.index("prestop-ran") < log.index("got-TERM"), log
+    # the stop signal waited for the hook (about 1 s), no SIGKILL needed
+    stop = _rfc3339_s(_audit_times(agentd, "ps", "container.stop")[0])
+    assert 0.8 <= stop - t0 < 4, stop - t0
+    assert not _audit_times(agentd, "ps", "container.kill")
+
+
+def test_prestop_counts_against_the_grace_then_one_2s_extension(agentd):
+    # the hook outlives the 3 s grace: the stop signal goes at its end,
+    # SIGKILL 2 s after that
+    agentd.write_manifest("px.yaml", manifest(
+        "px", "trap '' TERM; while true; do sleep 0.1; done", grace=3,
+        extra_ctr=_hooks(pre=_exec("sleep 60"))))
+    wait_pod(agentd, "px", running)
+    t0 = time.time()
+    agentd.remove_manifest("px.yaml")
+    wait_for(lambda: agentd.pod("default", "px-testnode") is None, 30,
+             interval=0.1, what="pod gone")
+    stop = _rfc3339_s(_audit_times(agentd, "px", "container.stop")[0])
+    kill = _rfc3339_s(_audit_times(agentd, "px", "container.kill")[0])
+    assert 2.8 <= stop - t0 < 4.5, stop - t0
+    assert 1.9 <= kill - stop < 3.5, kill - stop
+
+
+def test_prestop_sleep_handler_and_a_failed_prestop(agentd):
+    agentd.write_manifest("pl.yaml", manifest(
+        "pl", TRAP_TERM, grace=10,
+        extra_ctr=_hooks(pre="sleep:\n  seconds: 1")))
+    agentd.write_manifest("pf.yaml", manifest(
+        "pf", TRAP_TERM, grace=10, extra_ctr=_hooks(pre=_exec("exit 4"))))
+    for n in ("pl", "pf"):
+        wait_pod(agentd, n, running)
+        wait_for(lambda: "started" in _log(agentd, n), 10, what="started")
+    p = agentd.pod("default", "pl-testnode")
+    assert p["spec"]["containers"][0]["lifecycle"] == {
+        "preStop": {"sleep": {"seconds": 1}}}
+    t0 = time.time()
+    agentd.remove_manifest("pl.yaml")
+    agentd.remove_manifest("pf.yaml")
+    # the failed hook is an event, then the stop signal follows
+    wait_for(lambda: any(e["reason"] == "FailedPreStopHook" for e in
+                         _events(agentd, "pf")), 10, what="event")
+    for n in ("pl", "pf"):
+        wait_for(lambda: agentd.pod("default", f"{n}-testnode") is None,
+                 20, interval=0.1, what="pod gone")
+        assert "got-TERM" in _log(agentd, n)
+    stop = _rfc3339_s(_audit_times(agentd, "pl", "container.stop")[0])
+    assert 0.9 <= stop - t0 < 3, stop - t0
+    ev = [e for e in _events(agentd, "pf")
+          if e["reason"] == "FailedPreStopHook"][0]
+    assert "exited with 4" in ev["message"], ev
+
+
+def test_poststart_runs_before_the_container_is_ready(agentd):
+    agentd.write_manifest("pa.yaml", manifest(
+        "pa", "while [ ! -e /tmp/ps ]; do sleep 0.1; done; "
+        "echo saw-poststart; exec sleep 1000",
+        extra_ctr=_hooks(post=_exec("sleep 1; touch /tmp/ps"))))
+    p = wait_pod(agentd, "pa", running)
+    # running, not ready while its hook runs
+    assert cstatus(p)["ready"] is False or "saw-poststart" in \
+        _log(agentd, "pa")
+    p = wait_pod(agentd, "pa", lambda p: cstatus(p)["ready"], timeout=15)
+    assert "saw-poststart" in _log(agentd, "pa")
+    assert cstatus(p)["restartCount"] == 0
+
+
+def test_failed_poststart_kills_and_restarts_the_container(agentd):
+    agentd.write_manifest("pk.yaml", manifest(
+        "pk", "exec sleep 1000", extra_ctr=_hooks(post=_exec(
+            "echo hook-said-no; exit 3"))))
+    wait_for(lambda: any(e["reason"] == "FailedPostStartHook" for e in
+                         _events(agentd, "pk")), 20, what="event")
+    ev = [e for e in _events(agentd, "pk")
+          if e["reason"] == "FailedPostStartHook"][0]
+    assert ev["type"] == "Warning"
+    assert "exited with 3" in ev["message"] and "hook-said-no" in \
+        ev["message"], ev
+    # killed (sleep ignores SIGTERM as PID 1: SIGKILL after the grace)
+    # and restarted per restartPolicy
+    p = wait_pod(agentd, "pk", lambda p: cstatus(p)["restartCount"] >= 1,
+                 timeout=30)
+    assert cstatus(p)["lastState"]["terminated"]["exitCode"] != 0
+    assert any(e["reason"] == "Killing" and "FailedPostStartHook" in
+               e["message"] for e in _events(agentd, "pk"))

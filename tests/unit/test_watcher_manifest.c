@@ -984,9 +984,6 @@ TEST(test_behaviour_changing_fields_rejected)
 	    "runtime classes are not supported");
 	REJECTED(POD "  imagePullSecrets:\n  - name: regcred\n",
 	    "spec.imagePullSecrets", "not supported");
-	REJECTED(POD "    lifecycle:\n      preStop:\n        exec:\n"
-	    "          command: [sleep, \"5\"]\n",
-	    "spec.containers[0].lifecycle", "lifecycle hooks");
 	REJECTED(POD "    tty: true\n", "spec.containers[0].tty",
 	    "tty is not supported");
 }
@@ -1043,6 +1040,57 @@ TEST(test_termination_message_fields_mapped)
 	PARSE_OK(POD "    terminationMessagePath: /var/..log/x..y\n", &p);
 	CHECK_STR(p.containers[0].term_msg_path, "/var/..log/x..y");
 	pod_free(&p);
+}
+
+TEST(test_lifecycle_hooks_mapped)
+{
+	struct pod p;
+	const struct lifecycle *l;
+
+	PARSE_OK(POD "    lifecycle:\n      postStart:\n        exec:\n"
+	    "          command: [sh, -c, \"touch /x\"]\n"
+	    "      preStop:\n        sleep:\n          seconds: 5\n", &p);
+	l = &p.containers[0].lifecycle;
+	CHECK_EQ_INT(l->post_start.kind, HANDLER_EXEC);
+	CHECK_EQ_INT(l->post_start.exec_command.n, 3);
+	CHECK_STR(l->post_start.exec_command.v[2], "touch /x");
+	CHECK_EQ_INT(l->pre_stop.kind, HANDLER_SLEEP);
+	CHECK_EQ_INT(l->pre_stop.sleep_s, 5);
+	pod_free(&p);
+	PARSE_OK(POD "    lifecycle: {}\n", &p);
+	CHECK_EQ_INT(p.containers[0].lifecycle.post_start.kind, HANDLER_NONE);
+	CHECK_EQ_INT(p.containers[0].lifecycle.pre_stop.kind, HANDLER_NONE);
+	pod_free(&p);
+}
+
+TEST(test_lifecycle_hook_rules)
+{
+	REJECTED(POD "    lifecycle:\n      preStop: {}\n",
+	    "spec.containers[0].lifecycle.preStop", "must specify a handler");
+	REJECTED(POD "    lifecycle:\n      preStop:\n        exec:\n"
+	    "          command: [x]\n        sleep:\n          seconds: 1\n",
+	    "spec.containers[0].lifecycle.preStop.sleep",
+	    "more than 1 handler");
+	REJECTED(POD "    lifecycle:\n      postStart:\n        exec: {}\n",
+	    "spec.containers[0].lifecycle.postStart.exec.command",
+	    "required");
+	REJECTED(POD "    lifecycle:\n      preStop:\n        sleep:\n"
+	    "          seconds: 0\n",
+	    "spec.containers[0].lifecycle.preStop.sleep.seconds",
+	    "greater than 0");
+	REJECTED(POD "    lifecycle:\n      preStop:\n        sleep: {}\n",
+	    "spec.containers[0].lifecycle.preStop.sleep.seconds", "required");
+	REJECTED(POD "    lifecycle:\n      preStop:\n        tcpSocket:\n"
+	    "          port: 80\n",
+	    "spec.containers[0].lifecycle.preStop.tcpSocket", "deprecated");
+	REJECTED(POD "    lifecycle:\n      postStart:\n        httpGet:\n"
+	    "          port: 80\n",
+	    "spec.containers[0].lifecycle.postStart.httpGet",
+	    "not supported yet");
+	REJECTED(POD "    lifecycle:\n      stopSignal: SIGUSR1\n",
+	    "spec.containers[0].lifecycle.stopSignal", "not supported");
+	REJECTED(POD "    lifecycle:\n      onExit: {exec: {command: [x]}}\n",
+	    "spec.containers[0].lifecycle.onExit", "unknown field");
 }
 
 TEST(test_termination_message_path_rules)

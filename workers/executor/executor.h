@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "pod.h"
+#include "hook.h"
 #include "probe.h"
 #include "runtime.h"
 
@@ -81,6 +82,7 @@ struct xctr {
 	int64_t			 backoff_until_ns;
 	char			*image_id;	/* ref@digest once resolved */
 	struct xprobes		 pr;		/* probe.c */
+	struct xhook		 hk;		/* hook.c */
 };
 
 /*

@@ -36,7 +36,7 @@
  *	securityContext (runAsUser, runAsGroup, runAsNonRoot,
  *	readOnlyRootFilesystem, privileged, allowPrivilegeEscalation,
  *	capabilities add/drop), terminationMessagePath,
- *	terminationMessagePolicy, and
+ *	terminationMessagePolicy, lifecycle (postStart, preStop), and
  *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot).
  *	(fsGroup, supplementalGroups and volumeMounts belong here when the
  *	model has them.)
@@ -293,6 +293,38 @@ canon_security(struct canon *c, const struct security_context *sc)
 	field_list(c, "securityContext.capabilities.drop", &sc->cap_drop);
 }
 
+/* a lifecycle hook: its kind and what it runs */
+static void
+canon_hook(struct canon *c, const char *base, const struct handler *h)
+{
+	char name[ID_NAME_MAX], hdrs[48];
+	uint32_t i;
+
+	if (h->kind == HANDLER_NONE)
+		return;
+	snprintf(name, sizeof(name), "%s.kind", base);
+	field_req(c, name, pod_handler_kind_name(h->kind));
+	snprintf(name, sizeof(name), "%s.exec.command", base);
+	field_list(c, name, &h->exec_command);
+	snprintf(name, sizeof(name), "%s.httpGet.host", base);
+	field_opt(c, name, h->http_host);
+	snprintf(name, sizeof(name), "%s.httpGet.path", base);
+	field_opt(c, name, h->http_path);
+	snprintf(name, sizeof(name), "%s.httpGet.port", base);
+	field_opt(c, name, h->http_port);
+	snprintf(name, sizeof(name), "%s.httpGet.scheme", base);
+	field_i64(c, name, h->http_scheme, SCHEME_HTTP);
+	snprintf(hdrs, sizeof(hdrs), "%s.httpGet.httpHeaders", base);
+	for (i = 0; i < h->n_http_headers; i++) {
+		field_req(c, iname(name, hdrs, i, "name"),
+		    h->http_headers[i].key);
+		field_opt(c, iname(name, hdrs, i, "value"),
+		    h->http_headers[i].value);
+	}
+	snprintf(name, sizeof(name), "%s.sleep.seconds", base);
+	field_i64(c, name, h->sleep_s, -1);
+}
+
 static void
 canon_container(struct canon *c, const struct pod *p,
     const struct container_spec *cs)
@@ -325,6 +357,8 @@ canon_container(struct canon *c, const struct pod *p,
 	field_enum(c, "terminationMessagePolicy", cs->term_msg_policy,
 	    TERM_MSG_FILE, term_msg_policy_names,
 	    sizeof(term_msg_policy_names) / sizeof(term_msg_policy_names[0]));
+	canon_hook(c, "lifecycle.postStart", &cs->lifecycle.post_start);
+	canon_hook(c, "lifecycle.preStop", &cs->lifecycle.pre_stop);
 	field_i64(c, "pod.securityContext.runAsUser", p->psc.run_as_user, -1);
 	field_i64(c, "pod.securityContext.runAsGroup", p->psc.run_as_group,
 	    -1);

@@ -1476,6 +1476,8 @@ start_done(struct op *o, struct job_out *out)
 	set_message(c, NULL);
 	x->dirty = 1;
 	observe(x, c);	/* Running now, or an exit that came first */
+	if (c->st == XC_RUNNING)
+		hook_post_start(x, c);
 }
 
 static void	container_removed(struct xpod *, struct xctr *);
@@ -1975,18 +1977,52 @@ running_step(struct xpod *x)
 {
 	uint32_t s;
 
-	for (s = 0; s < x->n_slots; s++)
+	for (s = 0; s < x->n_slots; s++) {
 		if (slot_step(x, &x->ctrs[s]))
 			return;
+		/* the next containers start after its postStart hook */
+		if (hook_post_start_pending(&x->ctrs[s]))
+			return;
+	}
 }
 
-/* stop signals to every container; SIGKILL when the grace period ends */
+/*
+ * The stop signal to each live container that has not had it, once its
+ * preStop hook is over (hook.c; at the grace period's end one still
+ * running is left).  A signal sent later than MIN_GRACE_S before the
+ * deadline moves the deadline: SIGKILL never follows sooner (the kubelet
+ * raises the grace left after a preStop to its minimum, and gives a hook
+ * still running at the end its one 2 s extension).
+ */
+static void
+stop_signals(struct xpod *x)
+{
+	struct xctr *c;
+	uint32_t s;
+	int64_t least;
+
+	for (s = 0; s < x->n_slots; s++) {
+		c = &x->ctrs[s];
+		if (!live(c) || c->stop_sent ||
+		    hook_pre_stop(x, c, x->deadline_ns))
+			continue;
+		exec_event(x, EVENT_NORMAL, "Killing", NULL,
+		    "Stopping container %s", c->name);
+		signal_container(x, c, stop_signal(x, c));
+		c->stop_sent = 1;
+		least = now_ns() + MIN_GRACE_S * NS_PER_S;
+		if (x->deadline_ns < least)
+			x->deadline_ns = least;
+	}
+}
+
+/* stop signals, after the preStop hooks; SIGKILL when the grace ends */
 static void
 begin_stop(struct xpod *x)
 {
-	signal_all(x, 0);
 	x->st = XP_STOPPING;
 	x->deadline_ns = now_ns() + grace_seconds(x) * NS_PER_S;
+	stop_signals(x);
 }
 
 /* ---- activeDeadlineSeconds ---- */
@@ -2125,6 +2161,7 @@ terminate_step(struct xpod *x)
 
 	switch (x->st) {
 	case XP_STOPPING:
+		stop_signals(x);	/* preStop hooks that are over */
 		if (!any_live(x))
 			break;
 		if (now_ns() < x->deadline_ns) {
@@ -2258,6 +2295,7 @@ lc_step_all(void)
 		}
 		/* probes run beside the pod's operations, never behind them */
 		probe_pod_step(x);
+		hook_pod_step(x);
 		if (x->dirty && x->has_spec)
 			exec_send_status(x);
 		if (x->wake_ns != 0 && (wake == 0 || x->wake_ns < wake))
@@ -2334,7 +2372,7 @@ fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
 	r->finished_at_ns = c->cs.finished_at_ns;
 	r->restart_count = c->restart_count;
 	r->ready = c->state == CSTATE_RUNNING && !x->terminating &&
-	    !x->failed && probe_ready(x, c);
+	    !x->failed && probe_ready(x, c) && !hook_post_start_pending(c);
 	r->started = c->state == CSTATE_RUNNING && probe_started(x, c);
 	if (c->has_last) {
 		r->has_last = 1;

@@ -829,6 +829,12 @@ c_startup_w(struct walk *w, const cJSON *v, void *arg)
 	return c_startup_probe(w, v, ((struct container_walk *)arg)->c);
 }
 
+static int
+c_lifecycle_w(struct walk *w, const cJSON *v, void *arg)
+{
+	return container_lifecycle(w, v, ((struct container_walk *)arg)->c);
+}
+
 static const struct field_rule container_rules[] = {
 	MAP("name", c_name),
 	MAP("image", c_image),
@@ -851,8 +857,7 @@ static const struct field_rule container_rules[] = {
 	MAP("livenessProbe", c_liveness_w),
 	MAP("readinessProbe", c_readiness_w),
 	MAP("startupProbe", c_startup_w),
-	REJECT("lifecycle", "lifecycle hooks (postStart, preStop) are not "
-	    "supported yet"),
+	MAP("lifecycle", c_lifecycle_w),
 	REJECT("stdin", "stdin is not supported"),
 	REJECT("stdinOnce", "stdinOnce is not supported"),
 	REJECT("tty", "tty is not supported"),
@@ -873,6 +878,8 @@ walk_container(struct walk *w, const cJSON *item, struct container_spec *c)
 		return -1;
 	if (!cw.pull_policy_set)
 		c->pull_policy = default_pull_policy(c->image);
+	if (container_lifecycle_check(w, c) == -1)
+		return -1;
 	return container_probes_check(w, c);
 }
 

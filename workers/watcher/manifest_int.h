@@ -120,6 +120,11 @@ int		 handler_http_get(struct walk *, const cJSON *, void *);
 int		 handler_tcp_socket(struct walk *, const cJSON *, void *);
 int		 handler_check(struct walk *, const char *field,
 		    const struct handler *, const struct container_spec *);
+/* hookfields.c: the container's lifecycle hooks (the handlers above) */
+int		 container_lifecycle(struct walk *, const cJSON *,
+		    struct container_spec *);
+int		 container_lifecycle_check(struct walk *,
+		    const struct container_spec *);
 int		 c_liveness_probe(struct walk *, const cJSON *,
 		    struct container_spec *);
 int		 c_readiness_probe(struct walk *, const cJSON *,
