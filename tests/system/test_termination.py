@@ -443,3 +443,40 @@ def test_failed_poststart_kills_and_restarts_the_container(agentd):
     assert cstatus(p)["lastState"]["terminated"]["exitCode"] != 0
     assert any(e["reason"] == "Killing" and "FailedPostStartHook" in
                e["message"] for e in _events(agentd, "pk"))
+
+
+# ---- preStop on a spec-change restart (API mode: a static pod's change
+# is a new pod) ----
+
+def test_prestop_runs_before_a_spec_change_restart(testbuild_dir,
+                                                   busybox_image, kube_api,
+                                                   kubectl_bin):
+    from harness import api_pod, start_api_agentd
+    a = start_api_agentd(testbuild_dir, busybox_image, kube_api)
+    try:
+        # the same image under another name: the spec changes, not the pod
+        a.agentctl("image", "import", busybox_image, "busybox2")
+        pod = api_pod("hr", TRAP_TERM, grace=5, ctr={"lifecycle": {
+            "preStop": {"exec": {"command": [
+                "sh", "-c", "echo prestop-ran > /proc/1/fd/1; sleep 1"]}}}})
+        r = a.admin().post("/api/v1/namespaces/default/pods", pod)
+        assert r.code == 201, r
+        wait_for(lambda: (a.local_pod("hr") or {}).get("status", {}).get(
+            "containerStatuses") and "running" in
+            a.local_pod("hr")["status"]["containerStatuses"][0]["state"],
+            30, what="running")
+        r = a.admin().patch("/api/v1/namespaces/default/pods/hr",
+                            {"spec": {"containers": [
+                                {"name": "c", "image": "busybox2"}]}})
+        assert r.code == 200, r
+        p = wait_for(lambda: (lambda p: p if p and cstatus(p)[
+            "restartCount"] >= 1 and "running" in cstatus(p)["state"]
+            else None)(a.local_pod("hr")), 40, what="restarted")
+        assert cstatus(p)["image"] == "busybox2"
+        log = "".join(open(f, errors="replace").read() for f in
+                      __import__("glob").glob(os.path.join(
+                          a.logs, "default_hr_*", "c", "0.log")))
+        assert "prestop-ran" in log and "got-TERM" in log, log
+        assert log.index("prestop-ran") < log.index("got-TERM"), log
+    finally:
+        a.cleanup()

@@ -1546,6 +1546,7 @@ container_removed(struct xpod *x, struct xctr *c)
 		memcpy(c->hash, h, sizeof(c->hash));
 		c->replace = 0;
 		c->stop_sent = 0;
+		c->stop_deadline_ns = 0;
 		c->backoff_s = 0;
 		c->backoff_until_ns = 0;
 	}
@@ -1767,12 +1768,25 @@ replace_step(struct xpod *x, struct xctr *c)
 {
 	int64_t grace = grace_seconds(x);
 
+	int64_t least;
+
 	if (!c->stop_sent) {
-		exec_event(x, EVENT_NORMAL, "Killing", NULL, "Container %s "
-		    "definition changed, will be restarted", c->name);
+		if (c->stop_deadline_ns == 0) {
+			exec_event(x, EVENT_NORMAL, "Killing", NULL, "Container "
+			    "%s definition changed, will be restarted",
+			    c->name);
+			c->stop_deadline_ns = now_ns() + grace * NS_PER_S;
+		}
+		/* its preStop first, within the grace period (hook.c) */
+		if (hook_pre_stop(x, c, c->stop_deadline_ns)) {
+			wake_at(x, c->stop_deadline_ns);
+			return;
+		}
 		signal_container(x, c, stop_signal(x, c));
 		c->stop_sent = 1;
-		c->stop_deadline_ns = now_ns() + grace * NS_PER_S;
+		least = now_ns() + MIN_GRACE_S * NS_PER_S;
+		if (c->stop_deadline_ns < least)
+			c->stop_deadline_ns = least;
 	} else if (now_ns() >= c->stop_deadline_ns) {
 		signal_container(x, c, SIGKILL);
 		c->stop_deadline_ns = now_ns() + KILL_RECHECK_MS * 1000000LL;
@@ -2061,6 +2075,7 @@ fail_active_deadline(struct xpod *x)
 	x->dirty = 1;
 }
 
+/* as a pod's stop (killPod): preStop hooks, stop signals, SIGKILL */
 static void
 failed_stop_step(struct xpod *x)
 {
@@ -2070,9 +2085,11 @@ failed_stop_step(struct xpod *x)
 	if (!any_live(x))
 		return;
 	if (x->failed_kill_ns == 0) {
-		signal_all(x, 0);
-		x->failed_kill_ns = now_ns() + grace_seconds(x) * NS_PER_S;
-	} else if (now_ns() >= x->failed_kill_ns) {
+		x->deadline_ns = now_ns() + grace_seconds(x) * NS_PER_S;
+		x->failed_kill_ns = x->deadline_ns;	/* the stop has begun */
+	}
+	stop_signals(x);
+	if (now_ns() >= x->deadline_ns) {
 		for (s = 0; s < x->n_slots; s++) {
 			c = &x->ctrs[s];
 			if (live(c)) {
@@ -2080,9 +2097,9 @@ failed_stop_step(struct xpod *x)
 				observe(x, c);
 			}
 		}
-		x->failed_kill_ns = now_ns() + KILL_RECHECK_MS * 1000000LL;
+		x->deadline_ns = now_ns() + KILL_RECHECK_MS * 1000000LL;
 	}
-	wake_at(x, x->failed_kill_ns);
+	wake_at(x, x->deadline_ns);
 }
 
 /* 1: the pod has failed its deadline, and nothing is to be started */
