@@ -480,3 +480,21 @@ def test_prestop_runs_before_a_spec_change_restart(testbuild_dir,
         assert log.index("prestop-ran") < log.index("got-TERM"), log
     finally:
         a.cleanup()
+
+
+def test_termination_messages_share_the_pods_12k(agentd):
+    # four containers of 4096 bytes each: 12 KiB / 4 = 3072 bytes apiece
+    write = ("i=0; while [ $i -lt 4096 ]; do printf m; i=$((i+1)); done "
+             "> /dev/termination-log; exit 0")
+    ctrs = "".join(
+        f"  - name: c{k}\n    image: busybox\n"
+        f"    command: [\"sh\", \"-c\", {write!r}]\n" for k in range(4))
+    agentd.write_manifest("t12.yaml", (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: t12\nspec:\n"
+        "  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n"
+        "  containers:\n" + ctrs))
+    p = wait_pod(agentd, "t12", lambda p: p["status"]["phase"] ==
+                 "Succeeded", timeout=60)
+    msgs = [c["state"]["terminated"].get("message")
+            for c in p["status"]["containerStatuses"]]
+    assert msgs == ["m" * 3072] * 4, [len(m or "") for m in msgs]
