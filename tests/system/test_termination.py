@@ -498,3 +498,35 @@ def test_termination_messages_share_the_pods_12k(agentd):
     msgs = [c["state"]["terminated"].get("message")
             for c in p["status"]["containerStatuses"]]
     assert msgs == ["m" * 3072] * 4, [len(m or "") for m in msgs]
+
+
+def test_prestop_http_get_reaches_the_container_before_sigterm(agentd):
+    # busybox httpd -vv logs each request: the hook's comes before TERM;
+    # a 404 is a response, and a hook's request fails only without one
+    script = ("mkdir -p /www; echo hi > /www/bye; "
+              "httpd -f -vv -p 8080 -h /www & " + TRAP_TERM)
+    agentd.write_manifest("ph.yaml", manifest(
+        "ph", script, grace=5,
+        extra_ctr="    ports:\n    - containerPort: 8080\n      name: web\n" +
+        _hooks(pre="httpGet:\n  path: /bye\n  port: web")))
+    agentd.write_manifest("pn.yaml", manifest(
+        "pn", script, grace=5, extra_ctr=_hooks(
+            pre="httpGet:\n  path: /missing\n  port: 8080")))
+    for n in ("ph", "pn"):
+        wait_pod(agentd, n, running)
+        wait_for(lambda: "started" in _log(agentd, n), 10, what="started")
+    p = agentd.pod("default", "ph-testnode")
+    assert p["spec"]["containers"][0]["lifecycle"]["preStop"] == {
+        "httpGet": {"path": "/bye", "port": "web"}}
+    time.sleep(0.5)     # httpd listening
+    agentd.remove_manifest("ph.yaml")
+    agentd.remove_manifest("pn.yaml")
+    for n in ("ph", "pn"):
+        wait_for(lambda: agentd.pod("default", f"{n}-testnode") is None,
+                 20, interval=0.1, what="pod gone")
+    log = _log(agentd, "ph")
+    assert "/bye" in log and "got-TERM" in log, log
+    assert log.index("/bye") < log.index("got-TERM"), log
+    assert "/missing" in _log(agentd, "pn")
+    assert not any(e["reason"] == "FailedPreStopHook"
+                   for e in _events(agentd, "pn"))

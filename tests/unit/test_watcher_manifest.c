@@ -1057,6 +1057,13 @@ TEST(test_lifecycle_hooks_mapped)
 	CHECK_EQ_INT(l->pre_stop.kind, HANDLER_SLEEP);
 	CHECK_EQ_INT(l->pre_stop.sleep_s, 5);
 	pod_free(&p);
+	PARSE_OK(POD "    ports:\n    - containerPort: 80\n      name: web\n"
+	    "    lifecycle:\n      preStop:\n        httpGet:\n"
+	    "          port: web\n          path: /bye\n", &p);
+	CHECK_EQ_INT(p.containers[0].lifecycle.pre_stop.kind,
+	    HANDLER_HTTP_GET);
+	CHECK_STR(p.containers[0].lifecycle.pre_stop.http_path, "/bye");
+	pod_free(&p);
 	PARSE_OK(POD "    lifecycle: {}\n", &p);
 	CHECK_EQ_INT(p.containers[0].lifecycle.post_start.kind, HANDLER_NONE);
 	CHECK_EQ_INT(p.containers[0].lifecycle.pre_stop.kind, HANDLER_NONE);
@@ -1084,9 +1091,9 @@ TEST(test_lifecycle_hook_rules)
 	    "          port: 80\n",
 	    "spec.containers[0].lifecycle.preStop.tcpSocket", "deprecated");
 	REJECTED(POD "    lifecycle:\n      postStart:\n        httpGet:\n"
-	    "          port: 80\n",
-	    "spec.containers[0].lifecycle.postStart.httpGet",
-	    "not supported yet");
+	    "          port: web\n",
+	    "spec.containers[0].lifecycle.postStart.httpGet.port",
+	    "names no port of the container");
 	REJECTED(POD "    lifecycle:\n      stopSignal: SIGUSR1\n",
 	    "spec.containers[0].lifecycle.stopSignal", "not supported");
 	REJECTED(POD "    lifecycle:\n      onExit: {exec: {command: [x]}}\n",

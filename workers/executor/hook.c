@@ -28,10 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "evring.h"
 #include "executor.h"
 #include "job.h"
 #include "log.h"
+#include "probe.h"
 
 #define NS_PER_S_HOOK	1000000000LL
 #define HOOK_TEXT_MAX	400	/* of a command's output, in an event */
@@ -42,7 +44,15 @@ struct hook_op {
 	int		 type;
 	struct strlist	 cmd;
 	struct job_exec	 je;
+	int		 http;		/* an httpGet hook: np */
+	struct rt_netprobe np;
+	char		*path;
+	struct kv	*headers;
+	uint32_t	 n_headers;
 };
+
+/* agentd-probe's words when a response came back with a bad status */
+#define HTTP_STATUS_FAILURE	"HTTP probe failed with statuscode: "
 
 static int64_t
 now_ns(void)
@@ -165,8 +175,116 @@ command_text(const struct strlist *cmd, char *buf, size_t len)
 static void
 op_free(struct hook_op *o)
 {
+	uint32_t i;
+
 	strlist_free(&o->cmd);
+	for (i = 0; i < o->n_headers; i++) {
+		free(o->headers[i].key);
+		free(o->headers[i].value);
+	}
+	free(o->headers);
+	free(o->path);
 	free(o);
+}
+
+/* the child of an httpGet hook's job: agentd-probe in the pod's netns */
+static void
+http_run(void *arg, struct job_out *out)
+{
+	struct hook_op *o = arg;
+	struct rt_err err;
+
+	memset(&err, 0, sizeof(err));
+	if (rt_netprobe(&o->np, out->output, sizeof(out->output), &err) ==
+	    -1) {
+		out->rc = -1;
+		snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
+	}
+}
+
+/*
+ * The request of an httpGet hook, as a probe's (the same prober, the
+ * same rule: only the pod's own addresses or loopback).  -1 with why:
+ * it is not made, a failure of the hook.
+ */
+static int
+http_op(struct hook_op *o, const struct xpod *x, const struct xctr *c,
+    const struct handler *h, int timeout_ms, char *why, size_t whylen)
+{
+	const struct container_spec *cs = lc_slot_spec(x, c);
+	struct rt_netprobe *np = &o->np;
+	uint32_t i;
+
+	if ((np->port = pod_handler_port(h->http_port, cs)) == -1) {
+		snprintf(why, whylen, "port %s names no port of the container",
+		    h->http_port ? h->http_port : "");
+		return -1;
+	}
+	if (probe_target(x, h->http_host, np->addr, sizeof(np->addr), why,
+	    whylen) == -1)
+		return -1;
+	if (!x->pod.host_network) {
+		if (x->sb.netns_path[0] == '\0') {
+			snprintf(why, whylen, "the pod's network namespace is "
+			    "not known");
+			return -1;
+		}
+		snprintf(np->netns, sizeof(np->netns), "%s", x->sb.netns_path);
+	}
+	np->http = 1;
+	np->https = h->http_scheme == SCHEME_HTTPS;
+	np->timeout_ms = timeout_ms;
+	np->user = exec_conf()->privsep_user;
+	np->chroot = exec_conf()->privsep_chroot;
+	if (h->http_path != NULL && (o->path = strdup(h->http_path)) == NULL)
+		goto nomem;
+	if (h->n_http_headers > 0) {
+		if ((o->headers = calloc(h->n_http_headers,
+		    sizeof(*o->headers))) == NULL)
+			goto nomem;
+		o->n_headers = h->n_http_headers;
+		for (i = 0; i < h->n_http_headers; i++)
+			if ((o->headers[i].key = strdup(h->http_headers[i].key ?
+			    h->http_headers[i].key : "")) == NULL ||
+			    (o->headers[i].value = strdup(
+			    h->http_headers[i].value ?
+			    h->http_headers[i].value : "")) == NULL)
+				goto nomem;
+	}
+	np->path = o->path;
+	np->headers = o->headers;
+	np->n_headers = o->n_headers;
+	o->http = 1;
+	return 0;
+nomem:
+	snprintf(why, whylen, "out of memory");
+	return -1;
+}
+
+/*
+ * An httpGet hook succeeds when a response came back, whatever its
+ * status: the kubelet's runHTTPHandler returns only the request's error.
+ */
+static int
+http_verdict(const struct job_out *out, char *err, size_t len)
+{
+	char text[PROBE_MSG_MAX];
+	int ok, warning;
+
+	if (out->rc != 0) {
+		clean_text(err, len, out->msg);
+		return 0;
+	}
+	if (probe_parse_line(out->output, &ok, &warning, text,
+	    sizeof(text)) == -1) {
+		snprintf(err, len, "the prober's answer is malformed");
+		return 0;
+	}
+	if (ok || strncmp(text, HTTP_STATUS_FAILURE,
+	    strlen(HTTP_STATUS_FAILURE)) == 0)
+		return 1;
+	snprintf(err, len, "%s", text);
+	return 0;
 }
 
 /* the kubelet's handler runner's words for a failed exec hook */
@@ -184,6 +302,20 @@ hook_done(void *ctx, struct job_out *out)
 	if (c == NULL || strcmp(c->hk.cid, o->cid) != 0 ||
 	    c->hk.gen != o->gen || c->hk.type != o->type) {
 		op_free(o);	/* given up, or another run's */
+		return;
+	}
+	if (o->http) {
+		if (!(ok = http_verdict(out, err, sizeof(err)))) {
+			snprintf(msg, sizeof(msg), "Http lifecycle hook (%s) for "
+			    "Container \"%s\" in Pod \"%s_%s(%s)\" failed - "
+			    "error: %s", o->path ? o->path : "/", c->name,
+			    x->pod.name, x->pod.namespace, x->pod.uid, err);
+			log_info("pod %s/%s container %s: %s failed: %s",
+			    x->pod.namespace, x->pod.name, c->name,
+			    hook_name(o->type), err);
+		}
+		hook_finish(x, c, o->type, ok, ok ? NULL : msg);
+		op_free(o);
 		return;
 	}
 	ok = out->rc == 0 && out->exit_code == 0;
@@ -231,7 +363,7 @@ hook_start(struct xpod *x, struct xctr *c, const struct handler *h, int type,
 		wake(x, until);
 		return;
 	}
-	if (h->kind != HANDLER_EXEC) {
+	if (h->kind != HANDLER_EXEC && h->kind != HANDLER_HTTP_GET) {
 		snprintf(msg, sizeof(msg), "%s handlers are not supported in "
 		    "lifecycle hooks", pod_handler_kind_name(h->kind));
 		hook_finish(x, c, type, 0, msg);
@@ -242,11 +374,6 @@ hook_start(struct xpod *x, struct xctr *c, const struct handler *h, int type,
 	snprintf(o->cid, sizeof(o->cid), "%s", c->id);
 	o->gen = c->hk.gen;
 	o->type = type;
-	for (i = 0; i < h->exec_command.n && rc == 0; i++)
-		rc = strlist_add(&o->cmd, h->exec_command.v[i],
-		    RT_EXEC_MAX_ARGS);
-	if (rc == -1)
-		goto nomem;
 	/* a preStop may run to the grace period's end and the extension;
 	   a postStart as long as any runtime operation */
 	left_ms = job_timeout_ms();
@@ -256,11 +383,27 @@ hook_start(struct xpod *x, struct xctr *c, const struct handler *h, int type,
 		if (left_ms < 1000)
 			left_ms = 1000;
 	}
+	snprintf(what, sizeof(what), "hook.%s.%s", pod_handler_kind_name(
+	    h->kind), type == HOOK_POST_START ? "postStart" : "preStop");
+	if (h->kind == HANDLER_HTTP_GET) {
+		if (http_op(o, x, c, h, (int)left_ms, msg, sizeof(msg)) == -1) {
+			op_free(o);
+			hook_finish(x, c, type, 0, msg);
+			return;
+		}
+		if (job_submit(what, (int)left_ms + JOB_EXEC_SLACK_MS,
+		    http_run, o, hook_done, o) == NULL)
+			goto nomem;
+		return;
+	}
+	for (i = 0; i < h->exec_command.n && rc == 0; i++)
+		rc = strlist_add(&o->cmd, h->exec_command.v[i],
+		    RT_EXEC_MAX_ARGS);
+	if (rc == -1)
+		goto nomem;
 	snprintf(o->je.id, sizeof(o->je.id), "%s", c->id);
 	o->je.cmd = &o->cmd;
 	o->je.timeout_ms = (int)left_ms;
-	snprintf(what, sizeof(what), "hook.exec.%s", type == HOOK_POST_START ?
-	    "postStart" : "preStop");
 	if (job_submit(what, (int)left_ms + JOB_EXEC_SLACK_MS, job_run_exec,
 	    &o->je, hook_done, o) == NULL)
 		goto nomem;

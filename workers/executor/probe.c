@@ -221,7 +221,7 @@ first_of(const char *list, char *out, size_t len)
  * hostNetwork pod, or loopback for a pod with only a loopback.  -1 with
  * the reason in why: the probe is not made.
  */
-static int
+int
 probe_target(const struct xpod *x, const char *host, char *addr,
     size_t len, char *why, size_t whylen)
 {

@@ -43,6 +43,9 @@ struct xprobes {
 };
 
 void	probe_pod_step(struct xpod *);
+/* where a request to host goes (also a lifecycle hook's, hook.c) */
+int	probe_target(const struct xpod *, const char *host, char *addr,
+	    size_t, char *why, size_t);
 int	probe_ready(const struct xpod *, const struct xctr *);
 int	probe_started(const struct xpod *, const struct xctr *);
 

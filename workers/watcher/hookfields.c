@@ -1,8 +1,7 @@
 /*
  * A container's lifecycle hooks (v1.Lifecycle): postStart and preStop,
- * each one handler of exec or sleep, parsed by the handler probefields.c
- * shares (sleep is the hooks' own).  httpGet is refused until the
- * executor runs it (through agentd-probe, as the probes' requests).  tcpSocket is
+ * each one handler of exec, httpGet or sleep, parsed by the handlers
+ * probefields.c shares (sleep is the hooks' own).  tcpSocket is
  * deprecated for hooks and never run by the kubelet; it is refused
  * rather than accepted and ignored.
  */
@@ -51,8 +50,7 @@ handler_sleep(struct walk *w, const cJSON *v, void *arg)
 
 static const struct field_rule hook_rules[] = {
 	MAP("exec", handler_exec),
-	REJECT("httpGet", "httpGet lifecycle hooks are not supported yet: "
-	    "use exec or sleep"),
+	MAP("httpGet", handler_http_get),
 	MAP("sleep", handler_sleep),
 	REJECT("tcpSocket", "tcpSocket is deprecated for lifecycle hooks and "
 	    "never run: use exec, httpGet or sleep"),
@@ -65,7 +63,8 @@ walk_hook(struct walk *w, const cJSON *v, struct handler *h)
 	if (walk_object(w, v, hook_rules, h) == -1)
 		return -1;
 	if (h->kind == HANDLER_NONE)
-		return fail(w, "must specify a handler type (exec or sleep)");
+		return fail(w, "must specify a handler type (exec, httpGet or "
+		    "sleep)");
 	return 0;
 }
 
