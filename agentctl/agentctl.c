@@ -500,20 +500,15 @@ static int
 cmd_logs(int argc, char **argv)
 {
 	struct logs_opts o;
-	const char *slash;
+	const char *slash, *name = NULL;
 	char *end;
 	int64_t d;
 	int i;
 
-	if (argc < 2 || (slash = strchr(argv[1], '/')) == NULL ||
-	    (size_t)(slash - argv[1]) >= sizeof(o.ns) ||
-	    strlen(slash + 1) >= sizeof(o.pod))
-		usage();
 	memset(&o, 0, sizeof(o));
-	memcpy(o.ns, argv[1], (size_t)(slash - argv[1]));
-	snprintf(o.pod, sizeof(o.pod), "%s", slash + 1);
 	o.tail = -1;
-	for (i = 2; i < argc; i++) {
+	/* options before or after NAMESPACE/POD, as kubectl takes them */
+	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			snprintf(o.container, sizeof(o.container), "%s",
 			    argv[++i]);
@@ -537,9 +532,17 @@ cmd_logs(int argc, char **argv)
 				fatalx("--since %s: must be a duration such as "
 				    "10s, 5m or 1h", argv[i]);
 			o.since_ns = pod_now_ns() - d;
-		} else
+		} else if (argv[i][0] != '-' && name == NULL)
+			name = argv[i];
+		else
 			usage();
 	}
+	if (name == NULL || (slash = strchr(name, '/')) == NULL ||
+	    (size_t)(slash - name) >= sizeof(o.ns) ||
+	    strlen(slash + 1) >= sizeof(o.pod))
+		usage();
+	memcpy(o.ns, name, (size_t)(slash - name));
+	snprintf(o.pod, sizeof(o.pod), "%s", slash + 1);
 	load_conf();
 	o.pod_logs_dir = conf.pod_logs_dir;
 	o.pod_status = logs_pod_status;

@@ -2,8 +2,8 @@
 containerLogMaxSize / containerLogMaxFiles with every line accounted for,
 and `agentctl logs` --tail, --since, --timestamps, -f across a rotation and
 a restart, --previous in CrashLoopBackOff, partial lines joined."""
-import glob
 import gzip
+import json
 import os
 import re
 import select
@@ -91,11 +91,16 @@ def logs(a, *args, check=True):
 def test_rotation_under_50mib_keeps_every_line_in_order(small_logs):
     a = small_logs
     n = 500000      # 500000 lines of 104 bytes: 50 MiB through conmon
-    script = (f"awk 'BEGIN {{ p = sprintf(\"%95s\", \"\"); "
-              f"for (i = 1; i <= {n}; i++) printf \"%08d%s\\n\", i, p }}'; "
-              "echo burst-done; i=0; while true; do echo tick $i; "
-              "i=$((i+1)); sleep 0.1; done")
-    a.write_manifest("flood.yaml", manifest("flood", script))
+    prog = ("BEGIN { p = sprintf(\"%95s\", \"\"); "
+            f"for (i = 1; i <= {n}; i++) printf \"%08d%s\\n\", i, p; "
+            "print \"burst-done\"; fflush(); "
+            "for (t = 0; ; t++) { print \"tick \" t; fflush(); "
+            "system(\"sleep 0.1\") } }")
+    a.write_manifest("flood.yaml", (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: flood\nspec:\n"
+        "  terminationGracePeriodSeconds: 1\n  containers:\n  - name: c\n"
+        "    image: busybox\n    command:\n    - awk\n"
+        f"    - {json.dumps(prog)}\n"))
     p = wait_pod(a, "flood", running)
     d = cdir(a, p, "flood")
     t0 = time.monotonic()
