@@ -673,6 +673,9 @@ follow_rotation(struct reader *r, struct lsrc *cur, const char *cdir,
 	struct cri_line l;
 	size_t n, i, len;
 
+	dev_t old_dev = cur->dev;
+	ino_t old_ino = cur->ino;
+
 	drain(r, cur);
 	src_close(cur);
 	if (src_open_current(&s, cdir, base) == -1)
@@ -681,7 +684,9 @@ follow_rotation(struct reader *r, struct lsrc *cur, const char *cdir,
 	for (i = 0; i < n; i++) {
 		if (src_open_rotated(&peek, cdir, names[i]) == -1)
 			continue;
-		if ((peek.dev == s.dev && peek.ino == s.ino) ||
+		/* the file just drained, and the new RUN.log rotated again */
+		if ((peek.dev == old_dev && peek.ino == old_ino) ||
+		    (peek.dev == s.dev && peek.ino == s.ino) ||
 		    src_line(&peek, &line, &len) != 1 ||
 		    cri_parse_line(line, len, &l) == -1 ||
 		    l.ts_ns <= r->last_ts) {
