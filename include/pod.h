@@ -70,6 +70,16 @@ enum restart_policy {
 	RESTART_NEVER
 };
 
+/*
+ * A container's own restartPolicy: the API server allows only "Always",
+ * and only on an init container (a restartable init container, a
+ * sidecar); unset everywhere else.
+ */
+enum ctr_restart {
+	CTR_RESTART_UNSET = 0,
+	CTR_RESTART_ALWAYS
+};
+
 enum pull_policy {
 	PULL_IF_NOT_PRESENT = 0,
 	PULL_ALWAYS,
@@ -138,6 +148,8 @@ struct container_spec {
 	uint32_t		 n_ports;
 	struct resources	 res;
 	struct security_context	 sc;
+	/* init containers only: CTR_RESTART_ALWAYS makes it a sidecar */
+	uint8_t			 restart_policy;	/* enum ctr_restart */
 };
 
 struct pod_security_context {
@@ -185,6 +197,10 @@ struct pod {
 	uint32_t		 n_host_aliases;
 	struct container_spec	*containers;
 	uint32_t		 n_containers;
+	/* spec.initContainers: run in order before the containers; names
+	   unique across both lists (the executor keys slots by name) */
+	struct container_spec	*init_containers;
+	uint32_t		 n_init_containers;
 };
 
 /* observed state, executor -> reporter */
@@ -220,6 +236,8 @@ struct container_report {
 	uint8_t			 has_last;	/* last_term is valid */
 	struct container_term	 last_term;
 	uint8_t			 ready;
+	/* started: a sidecar counts as started (kubelet: Started) */
+	uint8_t			 started;
 };
 
 struct pod_report {
@@ -235,6 +253,9 @@ struct pod_report {
 	char			*host_ip;
 	struct container_report	*containers;
 	uint32_t		 n_containers;
+	/* spec.initContainers' statuses, in spec order */
+	struct container_report	*init_containers;
+	uint32_t		 n_init_containers;
 };
 
 /* pod.c: model helpers */
@@ -247,6 +268,9 @@ void	strlist_free(struct strlist *);
 int	strlist_add(struct strlist *, const char *, uint32_t max);
 const char *pod_restart_policy_name(uint8_t);
 const char *pod_pull_policy_name(uint8_t);	/* "IfNotPresent" */
+const char *pod_ctr_restart_name(uint8_t);	/* "Always", "" unset */
+/* an init container with restartPolicy Always */
+int	pod_is_sidecar(const struct container_spec *);
 const char *pod_protocol_name(uint8_t);		/* "TCP" */
 const char *pod_dns_policy_name(uint8_t);	/* "ClusterFirst" */
 int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */

@@ -115,6 +115,11 @@ static const struct podfield container_fields[] = {
 	    PULL_NEVER, pod_pull_policy_name),
 	STRUCT("securityContext", 10, struct container_spec, sc,
 	    podschema_security_context, PSF_JSON_OMIT),
+	/* tags 30 on: init containers and sidecars (issue 13) */
+	{ .name = "restartPolicy", .tag = 30, .type = PS_ENUM,
+	  .flags = PSF_JSON_OMIT, .off = OFF(struct container_spec,
+	  restart_policy), .max = CTR_RESTART_ALWAYS,
+	  .enum_name = pod_ctr_restart_name },
 };
 TABLE(podschema_container, "container", struct container_spec,
     container_fields);
@@ -197,6 +202,10 @@ static const struct podfield pod_fields[] = {
 	STRUCT("dnsConfig", 24, struct pod, dns_config, podschema_dns_config,
 	    PSF_JSON_OMIT),
 	BOOL("setHostnameAsFQDN", 25, struct pod, set_hostname_fqdn),
+	/* tags 40 on: init containers (issue 13) */
+	LIST("initContainers", 40, struct pod, init_containers,
+	    n_init_containers, POD_MAX_CONTAINERS, podschema_container,
+	    PSF_JSON_OMIT),
 };
 TABLE(podschema_pod, "pod", struct pod, pod_fields);
 
@@ -247,6 +256,8 @@ static const struct podfield creport_fields[] = {
 	STRUCT("lastState.terminated", 14, struct container_report, last_term,
 	    podschema_container_term, 0),
 	BOOL("ready", 15, struct container_report, ready),
+	/* tags 35 on: init containers and sidecars (issue 13) */
+	BOOL("started", 35, struct container_report, started),
 };
 TABLE(podschema_container_report, "containerStatus", struct container_report,
     creport_fields);
@@ -263,6 +274,10 @@ static const struct podfield report_fields[] = {
 	STR("hostIP", 9, struct pod_report, host_ip, POD_MAX_IP, 0),
 	LIST("containerStatuses", 10, struct pod_report, containers,
 	    n_containers, POD_MAX_CONTAINERS, podschema_container_report, 0),
+	/* tags 20 on: init containers (issue 13) */
+	LIST("initContainerStatuses", 20, struct pod_report, init_containers,
+	    n_init_containers, POD_MAX_CONTAINERS, podschema_container_report,
+	    0),
 };
 TABLE(podschema_report, "podStatus", struct pod_report, report_fields);
 

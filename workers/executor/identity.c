@@ -224,6 +224,30 @@ field_list(struct canon *c, const char *base, const struct strlist *l)
 
 /* ---- the two canonical forms ---- */
 
+static void	canon_container(struct canon *, const struct pod *,
+		    const struct container_spec *);
+
+/*
+ * The init containers, each as its container hash's text, in the
+ * sandbox's: the API server makes spec.initContainers immutable but for
+ * the image, and a static pod whose file changes is a new pod, so a
+ * change of one is a new pod here (its init containers run again).
+ * Written by name and index only when there are any: the hash of a pod
+ * without init containers is what it was before they were modelled.
+ */
+static void
+canon_init_containers(struct canon *c, const struct pod *p)
+{
+	char name[ID_NAME_MAX];
+	uint32_t i;
+
+	for (i = 0; i < p->n_init_containers; i++) {
+		field_req(c, iname(name, "spec.initContainers", i, "begin"),
+		    p->init_containers[i].name);
+		canon_container(c, p, &p->init_containers[i]);
+	}
+}
+
 static void
 canon_sandbox(struct canon *c, const struct pod *p)
 {
@@ -235,6 +259,7 @@ canon_sandbox(struct canon *c, const struct pod *p)
 	field_bool(c, "spec.hostPID", p->host_pid);
 	field_bool(c, "spec.hostIPC", p->host_ipc);
 	field_bool(c, "spec.shareProcessNamespace", p->share_pid);
+	canon_init_containers(c, p);
 }
 
 static const char *const pull_names[] = {
@@ -319,6 +344,9 @@ canon_container(struct canon *c, const struct pod *p,
 	    -1);
 	field_tri(c, "pod.securityContext.runAsNonRoot",
 	    p->psc.run_as_non_root);
+	/* a sidecar; unset (left out) on every other container */
+	if (cs->restart_policy == CTR_RESTART_ALWAYS)
+		field_req(c, "restartPolicy", "Always");
 }
 
 /* ---- digests ---- */
