@@ -50,6 +50,13 @@ struct ipc_msg;
 #define POD_MAX_PATH		1024
 #define POD_MAX_SOURCE		1024
 #define POD_MAX_REASON		1024
+/*
+ * A container's status message: its termination message (the kubelet's
+ * MaxContainerTerminationMessageLength, 4096) or a runtime's error.
+ */
+#define POD_MAX_MESSAGE		4096
+/* terminationMessagePath when the spec has none (the API's default) */
+#define POD_TERM_MSG_PATH_DEFAULT	"/dev/termination-log"
 #define POD_MAX_ID		128	/* container ids, image digests */
 #define POD_MAX_IP		63	/* an address, or a short list "v4,v6" */
 /* hostAliases: no bound in Kubernetes; ours keep /etc/hosts small */
@@ -91,6 +98,11 @@ enum dns_policy {
 	DNS_CLUSTER_FIRST_HOST_NET,
 	DNS_DEFAULT,
 	DNS_NONE
+};
+
+enum term_msg_policy {
+	TERM_MSG_FILE = 0,		/* Kubernetes default */
+	TERM_MSG_FALLBACK_TO_LOGS	/* FallbackToLogsOnError */
 };
 
 enum port_proto {
@@ -150,6 +162,8 @@ struct container_spec {
 	struct security_context	 sc;
 	/* init containers only: CTR_RESTART_ALWAYS makes it a sidecar */
 	uint8_t			 restart_policy;	/* enum ctr_restart */
+	char			*term_msg_path;	/* NULL: the default */
+	uint8_t			 term_msg_policy; /* enum term_msg_policy */
 };
 
 struct pod_security_context {
@@ -201,6 +215,7 @@ struct pod {
 	   unique across both lists (the executor keys slots by name) */
 	struct container_spec	*init_containers;
 	uint32_t		 n_init_containers;
+	int64_t			 active_deadline_seconds;	/* -1 unset */
 };
 
 /* observed state, executor -> reporter */
@@ -256,6 +271,9 @@ struct pod_report {
 	/* spec.initContainers' statuses, in spec order */
 	struct container_report	*init_containers;
 	uint32_t		 n_init_containers;
+	uint8_t			 failed;	/* the pod failed as a whole
+						   (DeadlineExceeded): reason,
+						   message say why */
 };
 
 /* pod.c: model helpers */
@@ -273,6 +291,7 @@ const char *pod_ctr_restart_name(uint8_t);	/* "Always", "" unset */
 int	pod_is_sidecar(const struct container_spec *);
 const char *pod_protocol_name(uint8_t);		/* "TCP" */
 const char *pod_dns_policy_name(uint8_t);	/* "ClusterFirst" */
+const char *pod_term_msg_policy_name(uint8_t);	/* "File" */
 int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */
 
 /*

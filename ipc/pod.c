@@ -136,6 +136,13 @@ pod_dns_policy_name(uint8_t policy)
 	return "ClusterFirst";
 }
 
+const char *
+pod_term_msg_policy_name(uint8_t policy)
+{
+	return policy == TERM_MSG_FALLBACK_TO_LOGS ? "FallbackToLogsOnError" :
+	    "File";
+}
+
 /* the model's timestamps are Unix time in nanoseconds */
 int64_t
 pod_now_ns(void)

@@ -120,6 +120,12 @@ static const struct podfield container_fields[] = {
 	  .flags = PSF_JSON_OMIT, .off = OFF(struct container_spec,
 	  restart_policy), .max = CTR_RESTART_ALWAYS,
 	  .enum_name = pod_ctr_restart_name },
+	/* tags 35 on: termination messages, hooks (issue 13) */
+	STR("terminationMessagePath", 35, struct container_spec,
+	    term_msg_path, POD_MAX_PATH, PSF_JSON_OMIT),
+	ENUM("terminationMessagePolicy", 36, struct container_spec,
+	    term_msg_policy, TERM_MSG_FALLBACK_TO_LOGS,
+	    pod_term_msg_policy_name),
 };
 TABLE(podschema_container, "container", struct container_spec,
     container_fields);
@@ -206,6 +212,9 @@ static const struct podfield pod_fields[] = {
 	LIST("initContainers", 40, struct pod, init_containers,
 	    n_init_containers, POD_MAX_CONTAINERS, podschema_container,
 	    PSF_JSON_OMIT),
+	/* tags 45 on: termination (issue 13) */
+	OPT_I64("activeDeadlineSeconds", 45, struct pod,
+	    active_deadline_seconds, PSJ_PLAIN),
 };
 TABLE(podschema_pod, "pod", struct pod, pod_fields);
 
@@ -223,7 +232,8 @@ static const struct podfield term_fields[] = {
 	ANY_I32("exitCode", 1, struct container_term, exit_code),
 	ANY_I32("signal", 2, struct container_term, signal),
 	STR("reason", 3, struct container_term, reason, POD_MAX_REASON, 0),
-	STR("message", 4, struct container_term, message, POD_MAX_REASON, 0),
+	STR("message", 4, struct container_term, message, POD_MAX_MESSAGE,
+	    0),
 	ANY_I64("startedAt", 5, struct container_term, started_at_ns),
 	ANY_I64("finishedAt", 6, struct container_term, finished_at_ns),
 	STR("containerID", 7, struct container_term, container_id,
@@ -244,7 +254,7 @@ static const struct podfield creport_fields[] = {
 	ENUM("state", 5, struct container_report, state, CSTATE_TERMINATED,
 	    NULL),
 	STR("reason", 6, struct container_report, reason, POD_MAX_REASON, 0),
-	STR("message", 7, struct container_report, message, POD_MAX_REASON,
+	STR("message", 7, struct container_report, message, POD_MAX_MESSAGE,
 	    0),
 	ANY_I64("startedAt", 8, struct container_report, started_at_ns),
 	ANY_I32("exitCode", 9, struct container_report, exit_code),
@@ -278,6 +288,8 @@ static const struct podfield report_fields[] = {
 	LIST("initContainerStatuses", 20, struct pod_report, init_containers,
 	    n_init_containers, POD_MAX_CONTAINERS, podschema_container_report,
 	    0),
+	/* tags 25 on: termination (issue 13) */
+	BOOL("failed", 25, struct pod_report, failed),
 };
 TABLE(podschema_report, "podStatus", struct pod_report, report_fields);
 

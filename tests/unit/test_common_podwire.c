@@ -1239,17 +1239,18 @@ TEST(test_report_reason_bound)
 	report_with_containers(&r, 1);
 	r.reason = rep(POD_MAX_REASON, 'r');
 	r.message = rep(POD_MAX_REASON, 'm');
-	r.containers[0].message = rep(POD_MAX_REASON, 'm');
-	r.containers[0].last_term.message = rep(POD_MAX_REASON, 'm');
+	/* a container's message holds a termination message (4096) */
+	r.containers[0].message = rep(POD_MAX_MESSAGE, 'm');
+	r.containers[0].last_term.message = rep(POD_MAX_MESSAGE, 'm');
 	CHECK(report_accepted(&r));
 	report_with_containers(&r, 1);
 	r.reason = rep(POD_MAX_REASON + 1, 'r');
 	CHECK(!report_accepted(&r));
 	report_with_containers(&r, 1);
-	r.containers[0].message = rep(POD_MAX_REASON + 1, 'm');
+	r.containers[0].message = rep(POD_MAX_MESSAGE + 1, 'm');
 	CHECK(!report_accepted(&r));
 	report_with_containers(&r, 1);
-	r.containers[0].last_term.message = rep(POD_MAX_REASON + 1, 'm');
+	r.containers[0].last_term.message = rep(POD_MAX_MESSAGE + 1, 'm');
 	CHECK(!report_accepted(&r));
 }
 

@@ -980,8 +980,6 @@ TEST(test_behaviour_changing_fields_rejected)
 	    "spec.ephemeralContainers", "not supported");
 	REJECTED(POD "  runtimeClassName: gvisor\n", "spec.runtimeClassName",
 	    "runtime classes are not supported");
-	REJECTED(POD "  activeDeadlineSeconds: 10\n",
-	    "spec.activeDeadlineSeconds", "not supported");
 	REJECTED(POD "  imagePullSecrets:\n  - name: regcred\n",
 	    "spec.imagePullSecrets", "not supported");
 	REJECTED(POD "    lifecycle:\n      preStop:\n        exec:\n"
@@ -989,6 +987,93 @@ TEST(test_behaviour_changing_fields_rejected)
 	    "spec.containers[0].lifecycle", "lifecycle hooks");
 	REJECTED(POD "    tty: true\n", "spec.containers[0].tty",
 	    "tty is not supported");
+}
+
+TEST(test_active_deadline_seconds_mapped_in_range)
+{
+	struct pod p;
+
+	PARSE_OK(POD, &p);
+	CHECK_EQ_INT(p.active_deadline_seconds, -1);
+	pod_free(&p);
+	PARSE_OK(POD "  activeDeadlineSeconds: 30\n", &p);
+	CHECK_EQ_INT(p.active_deadline_seconds, 30);
+	pod_free(&p);
+	/* ValidatePodSpec's range: 1 to math.MaxUint32 */
+	PARSE_OK(POD "  activeDeadlineSeconds: 4294967295\n", &p);
+	CHECK_EQ_INT(p.active_deadline_seconds, 4294967295LL);
+	pod_free(&p);
+	REJECTED(POD "  activeDeadlineSeconds: 4294967296\n",
+	    "spec.activeDeadlineSeconds", "between 1 and 4294967295");
+	REJECTED(POD "  activeDeadlineSeconds: 0\n",
+	    "spec.activeDeadlineSeconds", "between 1 and 4294967295");
+	REJECTED(POD "  activeDeadlineSeconds: -5\n",
+	    "spec.activeDeadlineSeconds", "between 1");
+	REJECTED(POD "  activeDeadlineSeconds: 1.5\n",
+	    "spec.activeDeadlineSeconds", "fractional");
+	REJECTED(POD "  activeDeadlineSeconds: \"10\"\n",
+	    "spec.activeDeadlineSeconds", "expected an integer");
+}
+
+TEST(test_termination_message_fields_mapped)
+{
+	struct pod p;
+
+	PARSE_OK(POD, &p);
+	CHECK(p.containers[0].term_msg_path == NULL);
+	CHECK_EQ_INT(p.containers[0].term_msg_policy, TERM_MSG_FILE);
+	pod_free(&p);
+	/* the default, given: the same as unset */
+	PARSE_OK(POD "    terminationMessagePath: /dev/termination-log\n"
+	    "    terminationMessagePolicy: File\n", &p);
+	CHECK(p.containers[0].term_msg_path == NULL);
+	pod_free(&p);
+	PARSE_OK(POD "    terminationMessagePath: /tmp/why\n"
+	    "    terminationMessagePolicy: FallbackToLogsOnError\n", &p);
+	CHECK_STR(p.containers[0].term_msg_path, "/tmp/why");
+	CHECK_EQ_INT(p.containers[0].term_msg_policy,
+	    TERM_MSG_FALLBACK_TO_LOGS);
+	pod_free(&p);
+	PARSE_OK(POD "    terminationMessagePath: \"\"\n", &p);
+	CHECK(p.containers[0].term_msg_path == NULL);
+	pod_free(&p);
+	/* a name with dots is not a climb */
+	PARSE_OK(POD "    terminationMessagePath: /var/..log/x..y\n", &p);
+	CHECK_STR(p.containers[0].term_msg_path, "/var/..log/x..y");
+	pod_free(&p);
+}
+
+TEST(test_termination_message_path_rules)
+{
+	struct pod p;
+
+	REJECTED(POD "    terminationMessagePath: dev/log\n",
+	    "spec.containers[0].terminationMessagePath", "absolute path");
+	REJECTED(POD "    terminationMessagePath: /tmp/../etc/shadow\n",
+	    "spec.containers[0].terminationMessagePath", "'..'");
+	REJECTED(POD "    terminationMessagePath: /tmp/..\n",
+	    "spec.containers[0].terminationMessagePath", "'..'");
+	REJECTED(POD "    terminationMessagePath: /tmp/\n",
+	    "spec.containers[0].terminationMessagePath", "name a file");
+	REJECTED(POD "    terminationMessagePath: /\n",
+	    "spec.containers[0].terminationMessagePath", "name a file");
+	REJECTED(POD "    terminationMessagePath: /proc/1/environ\n",
+	    "spec.containers[0].terminationMessagePath", "/proc or /sys");
+	REJECTED(POD "    terminationMessagePath: /sys\n",
+	    "spec.containers[0].terminationMessagePath", "/proc or /sys");
+	REJECTED(POD "    terminationMessagePath: /etc/hosts\n",
+	    "spec.containers[0].terminationMessagePath", "/etc/hosts");
+	REJECTED(POD "    terminationMessagePath: 3\n",
+	    "spec.containers[0].terminationMessagePath", "string");
+	PARSE_OK(fmt(POD "    terminationMessagePath: /%s\n",
+	    rep('d', POD_MAX_PATH - 2)), &p);
+	pod_free(&p);
+	REJECTED(fmt(POD "    terminationMessagePath: /%s\n",
+	    rep('d', POD_MAX_PATH - 1)),
+	    "spec.containers[0].terminationMessagePath", "no more than 1023");
+	REJECTED(POD "    terminationMessagePolicy: Always\n",
+	    "spec.containers[0].terminationMessagePolicy",
+	    "must be File or FallbackToLogsOnError");
 }
 
 TEST(test_probes_rejected)
@@ -2209,9 +2294,10 @@ TEST(test_fixture_pod_with_metadata_and_probes_rejected)
 
 TEST(test_fixture_pod_with_precision_rejected)
 {
+	/* activeDeadlineSeconds is taken now; supplementalGroups is not */
 	FIXTURE_REJECTED("pod-with-precision.json",
-	    "spec.activeDeadlineSeconds",
-	    "activeDeadlineSeconds is not supported");
+	    "spec.securityContext.supplementalGroups",
+	    "supplementalGroups are not supported");
 }
 
 /* ---- init containers and sidecars (issue 13) ---- */

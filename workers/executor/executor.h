@@ -18,6 +18,7 @@
  */
 #define RELIST_INTERVAL_MS	30000
 #define KILL_RECHECK_MS		1000	/* SIGKILL sent: look again this soon */
+#define MIN_GRACE_S		2	/* kubelet minimumGracePeriodInSeconds */
 /*
  * A pod set change is acted on at once, but never more often than once
  * per this period however many sets arrive: a flood of PODSET_END must
@@ -152,6 +153,14 @@ struct xpod {
 	   container failed under Never): the sidecars are stopped */
 	int			 main_done;
 	int64_t			 main_done_deadline_ns;	/* then SIGKILL */
+	/*
+	 * activeDeadlineSeconds passed (DeadlineExceeded): the pod is
+	 * Failed for good, its containers stopped with the grace period
+	 * (SIGKILL at failed_kill_ns) and never started again.  Derived
+	 * from the start time again after an executor restart.
+	 */
+	int			 failed;
+	int64_t			 failed_kill_ns;	/* 0: stop not sent */
 };
 
 /* executor.c */

@@ -35,7 +35,8 @@
  *	resources (cpu/memory requests and limits),
  *	securityContext (runAsUser, runAsGroup, runAsNonRoot,
  *	readOnlyRootFilesystem, privileged, allowPrivilegeEscalation,
- *	capabilities add/drop), and
+ *	capabilities add/drop), terminationMessagePath,
+ *	terminationMessagePolicy, and
  *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot).
  *	(fsGroup, supplementalGroups and volumeMounts belong here when the
  *	model has them.)
@@ -46,6 +47,7 @@
  *	    seccomp or AppArmor annotation, must be added here);
  *	spec.restartPolicy: applies at the next exit, a pod-level policy;
  *	spec.terminationGracePeriodSeconds: applies at the next stop;
+ *	spec.activeDeadlineSeconds: a pod-level timer, changed in place;
  *	source, nodeName: where the pod came from and whose it is, not how
  *	    it runs;
  *	the other containers' resources: the QoS class (oom_score_adj) is
@@ -274,6 +276,11 @@ static const char *const proto_names[] = {
 	[PROTO_SCTP] = "SCTP",
 };
 
+static const char *const term_msg_policy_names[] = {
+	[TERM_MSG_FILE] = "File",
+	[TERM_MSG_FALLBACK_TO_LOGS] = "FallbackToLogsOnError",
+};
+
 static void
 canon_ports(struct canon *c, const struct container_spec *cs)
 {
@@ -339,6 +346,10 @@ canon_container(struct canon *c, const struct pod *p,
 	    -1);
 	field_i64(c, "resources.limits.memory", cs->res.mem_limit_bytes, -1);
 	canon_security(c, &cs->sc);
+	field_opt(c, "terminationMessagePath", cs->term_msg_path);
+	field_enum(c, "terminationMessagePolicy", cs->term_msg_policy,
+	    TERM_MSG_FILE, term_msg_policy_names,
+	    sizeof(term_msg_policy_names) / sizeof(term_msg_policy_names[0]));
 	field_i64(c, "pod.securityContext.runAsUser", p->psc.run_as_user, -1);
 	field_i64(c, "pod.securityContext.runAsGroup", p->psc.run_as_group,
 	    -1);

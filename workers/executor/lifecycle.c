@@ -1689,19 +1689,33 @@ signal_all(struct xpod *x, int kill_now)
 	}
 }
 
+/*
+ * The grace period a stop is given: the spec's, raised to the kubelet's
+ * minimumGracePeriodInSeconds (kuberuntime_container.go killContainer),
+ * so that even a grace of 0 sends the stop signal first and SIGKILL only
+ * MIN_GRACE_S later.  A pod adopted without a spec gets the minimum (the
+ * kubelet reads the grace from the container's labels; ours carry none).
+ */
+static int64_t
+grace_seconds(const struct xpod *x)
+{
+	int64_t grace = x->has_spec ? x->pod.termination_grace_seconds : 0;
+
+	return grace < MIN_GRACE_S ? MIN_GRACE_S : grace;
+}
+
 /* ---- one container slot of a running pod ---- */
 
 /* a changed spec: stop with the grace period, then removal and start */
 static void
 replace_step(struct xpod *x, struct xctr *c)
 {
-	int64_t grace = x->pod.termination_grace_seconds;
+	int64_t grace = grace_seconds(x);
 
 	if (!c->stop_sent) {
 		exec_event(x, EVENT_NORMAL, "Killing", NULL, "Container %s "
 		    "definition changed, will be restarted", c->name);
-		signal_container(x, c, grace == 0 ? SIGKILL :
-		    stop_signal(x, c));
+		signal_container(x, c, stop_signal(x, c));
 		c->stop_sent = 1;
 		c->stop_deadline_ns = now_ns() + grace * NS_PER_S;
 	} else if (now_ns() >= c->stop_deadline_ns) {
@@ -1728,10 +1742,16 @@ slot_step(struct xpod *x, struct xctr *c)
 		return x->busy;
 	case XC_RUNNING:
 		if (c->kind == SLOT_ORPHAN) {
-			/* not in the spec any more: no grace */
-			if (!c->stop_sent || now_ns() >= c->stop_deadline_ns) {
-				signal_container(x, c, SIGKILL);
+			/* not in the spec any more: the stop signal, the
+			   grace period, SIGKILL (computePodActions kills it
+			   as any container, with the pod's grace) */
+			if (!c->stop_sent) {
+				signal_container(x, c, SIGTERM);
 				c->stop_sent = 1;
+				c->stop_deadline_ns = now_ns() +
+				    grace_seconds(x) * NS_PER_S;
+			} else if (now_ns() >= c->stop_deadline_ns) {
+				signal_container(x, c, SIGKILL);
 				c->stop_deadline_ns = now_ns() +
 				    KILL_RECHECK_MS * 1000000LL;
 			}
@@ -2080,16 +2100,93 @@ running_step(struct xpod *x)
 		main_done_step(x);
 }
 
-/* stop signals to every container; a grace of 0 is SIGKILL at once */
+/* stop signals to every container; SIGKILL when the grace period ends */
 static void
 begin_stop(struct xpod *x)
 {
-	int64_t grace = x->has_spec ? x->pod.termination_grace_seconds : 0;
+	signal_all(x, 0);
+	x->st = XP_STOPPING;
+	x->deadline_ns = now_ns() + grace_seconds(x) * NS_PER_S;
+}
 
-	signal_all(x, grace == 0);
-	x->st = grace == 0 ? XP_KILLING : XP_STOPPING;
-	x->deadline_ns = now_ns() + (grace == 0 ? KILL_RECHECK_MS *
-	    1000000LL : grace * NS_PER_S);
+/* ---- activeDeadlineSeconds ---- */
+
+/* the kubelet's words (pkg/kubelet/active_deadline.go) */
+#define DEADLINE_REASON		"DeadlineExceeded"
+#define DEADLINE_MESSAGE	"Pod was active on the node longer than the " \
+				"specified deadline"
+
+/* 0: no deadline; else its time, ns (at most 2^32 s: no overflow) */
+static int64_t
+active_deadline_ns(const struct xpod *x)
+{
+	if (!x->has_spec || x->pod.active_deadline_seconds <= 0 ||
+	    x->start_time_ns <= 0)
+		return 0;
+	return x->start_time_ns + x->pod.active_deadline_seconds * NS_PER_S;
+}
+
+/*
+ * The pod has been active longer than its activeDeadlineSeconds since
+ * its start time: it is Failed (the kubelet's ShouldEvict: phase,
+ * reason, message), and its containers are killed as at a deletion,
+ * stop signal first, SIGKILL after the grace period.  It stays listed
+ * until it leaves the pod set.
+ */
+static void
+fail_active_deadline(struct xpod *x)
+{
+	log_info("pod %s/%s (%s): active for more than %lld s; failed",
+	    x->pod.namespace, x->pod.name, x->pod.uid,
+	    (long long)x->pod.active_deadline_seconds);
+	exec_event(x, EVENT_NORMAL, DEADLINE_REASON, NULL, "%s",
+	    DEADLINE_MESSAGE);
+	x->failed = 1;
+	x->dirty = 1;
+}
+
+static void
+failed_stop_step(struct xpod *x)
+{
+	struct xctr *c;
+	uint32_t s;
+
+	if (!any_live(x))
+		return;
+	if (x->failed_kill_ns == 0) {
+		signal_all(x, 0);
+		x->failed_kill_ns = now_ns() + grace_seconds(x) * NS_PER_S;
+	} else if (now_ns() >= x->failed_kill_ns) {
+		for (s = 0; s < x->n_slots; s++) {
+			c = &x->ctrs[s];
+			if (live(c)) {
+				signal_container(x, c, SIGKILL);
+				observe(x, c);
+			}
+		}
+		x->failed_kill_ns = now_ns() + KILL_RECHECK_MS * 1000000LL;
+	}
+	wake_at(x, x->failed_kill_ns);
+}
+
+/* 1: the pod has failed its deadline, and nothing is to be started */
+static int
+active_deadline_step(struct xpod *x)
+{
+	int64_t at;
+
+	if (!x->failed) {
+		if ((at = active_deadline_ns(x)) == 0 ||
+		    (x->st != XP_SANDBOX && x->st != XP_RUNNING))
+			return 0;
+		if (now_ns() < at) {
+			wake_at(x, at);
+			return 0;
+		}
+		fail_active_deadline(x);
+	}
+	failed_stop_step(x);
+	return 1;
 }
 
 /*
@@ -2222,6 +2319,8 @@ pod_step(struct xpod *x)
 		if (x->terminating) {
 			if (x->st != XP_GONE)
 				terminate_step(x);
+		} else if (active_deadline_step(x)) {
+			break;	/* Failed: its containers only stop */
 		} else {
 			switch (x->st) {
 			case XP_ADOPTED:	/* until the first pod set */
@@ -2354,7 +2453,8 @@ fill_creport_slot(struct xpod *x, const struct container_spec *cs,
 	r->signal = c->cs.signal;
 	r->finished_at_ns = c->cs.finished_at_ns;
 	r->restart_count = c->restart_count;
-	r->ready = c->state == CSTATE_RUNNING && !x->terminating;
+	r->ready = c->state == CSTATE_RUNNING && !x->terminating &&
+	    !x->failed;
 	if (c->has_last) {
 		r->has_last = 1;
 		r->last_term.exit_code = c->last.exit_code;
@@ -2460,6 +2560,10 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 		r->reason = strdup(x->deny_code != NULL ? x->deny_code :
 		    "NodePolicyDenied");
 		r->message = strdup(x->deny_reason);
+	} else if (x->failed) {
+		r->failed = 1;
+		r->reason = strdup(DEADLINE_REASON);
+		r->message = strdup(DEADLINE_MESSAGE);
 	} else if (x->sandbox_error[0]) {
 		r->reason = strdup("CreatePodSandboxError");
 		r->message = strdup(x->sandbox_error);

@@ -342,6 +342,9 @@ pview_init(struct pview *pv, const struct pod *p, const struct pod_report *r,
 	pv->denied = r != NULL && r->denied;
 	pv->phase = phase_compute(pv);
 	pv->initialized = initialized_compute(pv, NULL, 0);
+	/* the kubelet's ShouldEvict (activeDeadlineSeconds): Failed */
+	if (r != NULL && r->failed)
+		pv->phase = PHASE_FAILED;
 }
 
 const char *

@@ -522,6 +522,86 @@ c_working_dir(struct walk *w, const cJSON *v, void *arg)
 	return take_string(w, v, POD_MAX_PATH - 1, &cw->c->working_dir);
 }
 
+/*
+ * terminationMessagePath: the file the executor bind-mounts over an
+ * empty file of its own and reads after the container exits.  "" is the
+ * API's default; the default itself is stored as unset (NULL), so that
+ * giving it explicitly changes nothing.  Beyond the API server's rules:
+ * no ".." (the runtime resolves the destination inside the root fs, but
+ * a path that climbs says something else than it does), not under /proc
+ * or /sys (kernel file systems the runtime refuses to mount into), not
+ * one of the files the pod's /etc mounts are (it would hide them).
+ */
+static const char *const term_msg_path_taken[] = {
+	"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", NULL
+};
+
+static int
+path_has_dotdot(const char *s)
+{
+	const char *p;
+
+	for (p = s; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return 1;
+	return 0;
+}
+
+static int
+path_under(const char *s, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(s, dir, n) == 0 && (s[n] == '\0' || s[n] == '/');
+}
+
+static int
+c_term_msg_path(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_walk *cw = arg;
+	const char *s;
+	size_t i;
+
+	if (get_string(w, v, &s) == -1)
+		return -1;
+	if (s[0] == '\0' || strcmp(s, POD_TERM_MSG_PATH_DEFAULT) == 0)
+		return 0;
+	if (s[0] != '/')
+		return fail(w, "must be an absolute path");
+	if (strlen(s) > POD_MAX_PATH - 1)
+		return fail(w, "must be no more than %d characters",
+		    POD_MAX_PATH - 1);
+	if (s[strlen(s) - 1] == '/')
+		return fail(w, "must name a file, not end in '/'");
+	if (path_has_dotdot(s))
+		return fail(w, "must not contain '..'");
+	if (path_under(s, "/proc") || path_under(s, "/sys"))
+		return fail(w, "must not be under /proc or /sys");
+	for (i = 0; term_msg_path_taken[i] != NULL; i++)
+		if (strcmp(s, term_msg_path_taken[i]) == 0)
+			return fail(w, "must not be %s, which the pod's own "
+			    "file is mounted on", term_msg_path_taken[i]);
+	return take_string(w, v, POD_MAX_PATH - 1, &cw->c->term_msg_path);
+}
+
+static int
+c_term_msg_policy(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_walk *cw = arg;
+	const char *s;
+
+	if (get_string(w, v, &s) == -1)
+		return -1;
+	if (strcmp(s, "File") == 0)
+		cw->c->term_msg_policy = TERM_MSG_FILE;
+	else if (strcmp(s, "FallbackToLogsOnError") == 0)
+		cw->c->term_msg_policy = TERM_MSG_FALLBACK_TO_LOGS;
+	else
+		return fail(w, "unsupported value: must be File or "
+		    "FallbackToLogsOnError");
+	return 0;
+}
+
 /* env */
 
 static int
@@ -768,8 +848,8 @@ static const struct field_rule container_rules[] = {
 	MAP("ports", c_ports),
 	MAP("resources", c_resources_w),
 	MAP("securityContext", c_security_context_w),
-	IGNORE("terminationMessagePath"),
-	IGNORE("terminationMessagePolicy"),
+	MAP("terminationMessagePath", c_term_msg_path),
+	MAP("terminationMessagePolicy", c_term_msg_policy),
 	IGNORE("resizePolicy"),
 	REJECT("envFrom", "envFrom is not supported yet"),
 	REJECT("volumeMounts", "volumeMounts are not supported yet (the pod "

@@ -57,6 +57,18 @@ spec_grace(struct walk *w, const cJSON *v, void *arg)
 	    &pod->termination_grace_seconds);
 }
 
+/* ValidatePodSpec: 1 to math.MaxUint32 */
+#define ACTIVE_DEADLINE_MAX	4294967295LL
+
+static int
+spec_active_deadline(struct walk *w, const cJSON *v, void *arg)
+{
+	struct pod *pod = arg;
+
+	return get_int(w, v, 1, ACTIVE_DEADLINE_MAX,
+	    &pod->active_deadline_seconds);
+}
+
 static int
 spec_host_flag(struct walk *w, const cJSON *v, uint8_t *flag)
 {
@@ -429,6 +441,7 @@ static const struct field_rule spec_rules[] = {
 	MAP("os", spec_os),
 	MAP("hostUsers", spec_host_users),
 	MAP("initContainers", spec_init_containers),
+	MAP("activeDeadlineSeconds", spec_active_deadline),
 	/* scheduling and API-side bookkeeping: the pod is already here */
 	IGNORE("schedulerName"),
 	IGNORE("nodeSelector"),
@@ -447,8 +460,6 @@ static const struct field_rule spec_rules[] = {
 	    "supported"),
 	REJECT("volumes", "volumes are not supported yet (the pod model has "
 	    "no volumes)"),
-	REJECT("activeDeadlineSeconds", "activeDeadlineSeconds is not "
-	    "supported"),
 	REJECT("imagePullSecrets", "image pull secrets are not supported"),
 	REJECT("runtimeClassName", "runtime classes are not supported: the "
 	    "node has one runtime"),
