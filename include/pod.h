@@ -71,6 +71,17 @@ struct ipc_msg;
 
 #define TRI_UNSET		((int8_t)-1)
 
+/* handlers (probes, lifecycle hooks): what a user may say to reach them */
+#define POD_MAX_HANDLER_HOST	45	/* an IP address: INET6_ADDRSTRLEN - 1 */
+#define POD_MAX_HANDLER_PORT	15	/* a number or an IANA_SVC_NAME */
+#define POD_MAX_HTTP_PATH	2048
+#define POD_MAX_HTTP_HEADERS	32
+#define POD_MAX_HTTP_HEADER_NAME 128
+#define POD_MAX_HTTP_HEADER_VALUE 1024
+#define POD_MAX_GRPC_SERVICE	253
+/* a probe's seconds are int32 in v1.Probe */
+#define POD_MAX_PROBE_SECONDS	INT32_MAX
+
 enum restart_policy {
 	RESTART_ALWAYS = 0,	/* Kubernetes default */
 	RESTART_ON_FAILURE,
@@ -147,6 +158,60 @@ struct security_context {
 	struct strlist	 cap_drop;		/* "ALL" allowed */
 };
 
+/*
+ * One handler of a probe or a lifecycle hook (v1.ProbeHandler,
+ * v1.LifecycleHandler): exactly one of exec, httpGet, tcpSocket, grpc
+ * (and sleep for hooks), named by kind; HANDLER_NONE is no handler at all
+ * (no probe, no hook).  A port is the string of its number ("8080") or
+ * the name of one of the container's ports ("http"); pod_handler_port()
+ * resolves it.  Hosts are IP literals or NULL (the pod's address).
+ */
+enum handler_kind {
+	HANDLER_NONE = 0,
+	HANDLER_EXEC,
+	HANDLER_HTTP_GET,
+	HANDLER_TCP_SOCKET,
+	HANDLER_GRPC
+};
+
+enum uri_scheme {
+	SCHEME_HTTP = 0,
+	SCHEME_HTTPS
+};
+
+struct handler {
+	uint8_t		 kind;		/* enum handler_kind */
+	struct strlist	 exec_command;
+	char		*http_host;	/* may be NULL */
+	char		*http_path;	/* may be NULL: "/" */
+	char		*http_port;
+	uint8_t		 http_scheme;	/* enum uri_scheme */
+	struct kv	*http_headers;
+	uint32_t	 n_http_headers;
+	char		*tcp_host;	/* may be NULL */
+	char		*tcp_port;
+	uint32_t	 grpc_port;
+	char		*grpc_service;	/* may be NULL */
+};
+
+/* v1.Probe, with the API server's defaults */
+struct probe {
+	struct handler	 h;		/* kind HANDLER_NONE: no probe */
+	int32_t		 initial_delay_s;	/* 0 */
+	int32_t		 period_s;		/* 10 */
+	int32_t		 timeout_s;		/* 1 */
+	int32_t		 success_threshold;	/* 1 */
+	int32_t		 failure_threshold;	/* 3 */
+	int64_t		 termination_grace_s;	/* -1: the pod's */
+};
+
+enum probe_type {
+	PROBE_LIVENESS = 0,
+	PROBE_READINESS,
+	PROBE_STARTUP,
+	PROBE_NTYPES
+};
+
 struct container_spec {
 	char			*name;
 	char			*image;
@@ -164,6 +229,9 @@ struct container_spec {
 	uint8_t			 restart_policy;	/* enum ctr_restart */
 	char			*term_msg_path;	/* NULL: the default */
 	uint8_t			 term_msg_policy; /* enum term_msg_policy */
+	struct probe		 liveness;
+	struct probe		 readiness;
+	struct probe		 startup;
 };
 
 struct pod_security_context {
@@ -251,7 +319,8 @@ struct container_report {
 	uint8_t			 has_last;	/* last_term is valid */
 	struct container_term	 last_term;
 	uint8_t			 ready;
-	/* started: a sidecar counts as started (kubelet: Started) */
+	/* running and past its startup probe (none: running); a
+	   sidecar's gates the next init container (kubelet: Started) */
 	uint8_t			 started;
 };
 
@@ -293,6 +362,16 @@ const char *pod_protocol_name(uint8_t);		/* "TCP" */
 const char *pod_dns_policy_name(uint8_t);	/* "ClusterFirst" */
 const char *pod_term_msg_policy_name(uint8_t);	/* "File" */
 int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */
+const char *pod_scheme_name(uint8_t);		/* "HTTP" */
+const char *pod_handler_kind_name(uint8_t);	/* "httpGet" */
+const char *pod_probe_name(int);		/* "livenessProbe" */
+/* a container's probe of a type; NULL when it has none */
+const struct probe *pod_probe(const struct container_spec *, int type);
+/*
+ * A handler's port: its number, or the number of the container's port of
+ * that name; -1 when it names no port of the container.
+ */
+int	pod_handler_port(const char *port, const struct container_spec *);
 
 /*
  * Identity checks (pod.c), the same in the watcher (with the field for the

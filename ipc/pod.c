@@ -153,6 +153,84 @@ pod_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+const char *
+pod_scheme_name(uint8_t scheme)
+{
+	return scheme == SCHEME_HTTPS ? "HTTPS" : "HTTP";
+}
+
+const char *
+pod_handler_kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case HANDLER_EXEC:
+		return "exec";
+	case HANDLER_HTTP_GET:
+		return "httpGet";
+	case HANDLER_TCP_SOCKET:
+		return "tcpSocket";
+	case HANDLER_GRPC:
+		return "grpc";
+	}
+	return "none";
+}
+
+const char *
+pod_probe_name(int type)
+{
+	switch (type) {
+	case PROBE_LIVENESS:
+		return "livenessProbe";
+	case PROBE_READINESS:
+		return "readinessProbe";
+	case PROBE_STARTUP:
+		return "startupProbe";
+	}
+	return "probe";
+}
+
+const struct probe *
+pod_probe(const struct container_spec *c, int type)
+{
+	const struct probe *p;
+
+	switch (type) {
+	case PROBE_LIVENESS:
+		p = &c->liveness;
+		break;
+	case PROBE_READINESS:
+		p = &c->readiness;
+		break;
+	case PROBE_STARTUP:
+		p = &c->startup;
+		break;
+	default:
+		return NULL;
+	}
+	return p->h.kind == HANDLER_NONE ? NULL : p;
+}
+
+/* a number of 1 to 65535 in decimal, or a port name of the container */
+int
+pod_handler_port(const char *port, const struct container_spec *c)
+{
+	const char *s;
+	long n = 0;
+	uint32_t i;
+
+	if (port == NULL || *port == '\0')
+		return -1;
+	for (s = port; *s >= '0' && *s <= '9' && n <= 65535; s++)
+		n = n * 10 + (*s - '0');
+	if (*s == '\0')
+		return n >= 1 && n <= 65535 ? (int)n : -1;
+	for (i = 0; i < c->n_ports; i++)
+		if (c->ports[i].name != NULL &&
+		    strcmp(c->ports[i].name, port) == 0)
+			return (int)c->ports[i].container_port;
+	return -1;
+}
+
 /* ---- identity: what names directories, cgroups, labels and log lines ---- */
 
 static int

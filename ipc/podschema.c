@@ -94,6 +94,65 @@ static const struct podfield sc_fields[] = {
 TABLE(podschema_security_context, "securityContext", struct security_context,
     sc_fields);
 
+/*
+ * A handler (probes, lifecycle hooks): the kind is bookkeeping, the
+ * JSON shows only the handler it names.  Tags 1-19 the probes' helper's,
+ * 20 on the hooks'.
+ */
+static const struct podfield handler_fields[] = {
+	{ .name = "kind", .tag = 1, .type = PS_ENUM, .where = PSW_NONE,
+	  .off = OFF(struct handler, kind), .max = HANDLER_GRPC,
+	  .enum_name = pod_handler_kind_name },
+	STRLIST("exec.command", 2, struct handler, exec_command, POD_MAX_ARGS,
+	    POD_MAX_ARG),
+	STR("httpGet.host", 3, struct handler, http_host,
+	    POD_MAX_HANDLER_HOST, PSF_JSON_OMIT),
+	STR("httpGet.path", 4, struct handler, http_path, POD_MAX_HTTP_PATH,
+	    PSF_JSON_OMIT),
+	{ .name = "httpGet.port", .tag = 5, .type = PS_STR,
+	  .flags = PSF_JSON_OMIT, .fmt = PSJ_INTORSTR,
+	  .off = OFF(struct handler, http_port),
+	  .max = POD_MAX_HANDLER_PORT },
+	{ .name = "httpGet.scheme", .tag = 6, .type = PS_ENUM,
+	  .flags = PSF_JSON_OMIT, .off = OFF(struct handler, http_scheme),
+	  .max = SCHEME_HTTPS, .enum_name = pod_scheme_name },
+	KVLIST("httpGet.httpHeaders", 7, struct handler, http_headers,
+	    n_http_headers, POD_MAX_HTTP_HEADERS, POD_MAX_HTTP_HEADER_NAME,
+	    POD_MAX_HTTP_HEADER_VALUE, PSJ_NAMEVALUE),
+	STR("tcpSocket.host", 8, struct handler, tcp_host,
+	    POD_MAX_HANDLER_HOST, PSF_JSON_OMIT),
+	{ .name = "tcpSocket.port", .tag = 9, .type = PS_STR,
+	  .flags = PSF_JSON_OMIT, .fmt = PSJ_INTORSTR,
+	  .off = OFF(struct handler, tcp_port),
+	  .max = POD_MAX_HANDLER_PORT },
+	U32("grpc.port", 10, struct handler, grpc_port, 0, 65535,
+	    PSF_JSON_OMIT),
+	STR("grpc.service", 11, struct handler, grpc_service,
+	    POD_MAX_GRPC_SERVICE, PSF_JSON_OMIT),
+};
+TABLE(podschema_handler, "handler", struct handler, handler_fields);
+
+/* v1.Probe: the API server's defaults (SetDefaults_Probe) */
+#define PROBE_I32(n, t, m, lo, d) { .name = n, .tag = t, .type = PS_I32, \
+	.off = OFF(struct probe, m), .min = lo, .max = POD_MAX_PROBE_SECONDS, \
+	.def = d }
+static const struct podfield probe_fields[] = {
+	{ .name = "handler", .tag = 1, .type = PS_STRUCT,
+	  .flags = PSF_JSON_INLINE, .off = OFF(struct probe, h),
+	  .sub = &podschema_handler },
+	PROBE_I32("initialDelaySeconds", 2, initial_delay_s, 0, 0),
+	PROBE_I32("timeoutSeconds", 3, timeout_s, 1, 1),
+	PROBE_I32("periodSeconds", 4, period_s, 1, 10),
+	PROBE_I32("successThreshold", 5, success_threshold, 1, 1),
+	PROBE_I32("failureThreshold", 6, failure_threshold, 1, 3),
+	{ .name = "terminationGracePeriodSeconds", .tag = 7, .type = PS_I64,
+	  .flags = PSF_UNSET | PSF_JSON_OMIT,
+	  .off = OFF(struct probe, termination_grace_s), .min = 1,
+	  .max = INT64_MAX, .def = -1 },
+};
+#undef PROBE_I32
+TABLE(podschema_probe, "probe", struct probe, probe_fields);
+
 static const struct podfield container_fields[] = {
 	STR("name", 1, struct container_spec, name, POD_MAX_CONTAINER_NAME,
 	    PSF_REQUIRED | PSF_KEY),
@@ -126,6 +185,13 @@ static const struct podfield container_fields[] = {
 	ENUM("terminationMessagePolicy", 36, struct container_spec,
 	    term_msg_policy, TERM_MSG_FALLBACK_TO_LOGS,
 	    pod_term_msg_policy_name),
+	/* tags 20-29: probes (issue 13) */
+	STRUCT("livenessProbe", 20, struct container_spec, liveness,
+	    podschema_probe, PSF_JSON_OMIT),
+	STRUCT("readinessProbe", 21, struct container_spec, readiness,
+	    podschema_probe, PSF_JSON_OMIT),
+	STRUCT("startupProbe", 22, struct container_spec, startup,
+	    podschema_probe, PSF_JSON_OMIT),
 };
 TABLE(podschema_container, "container", struct container_spec,
     container_fields);
@@ -266,8 +332,8 @@ static const struct podfield creport_fields[] = {
 	STRUCT("lastState.terminated", 14, struct container_report, last_term,
 	    podschema_container_term, 0),
 	BOOL("ready", 15, struct container_report, ready),
-	/* tags 35 on: init containers and sidecars (issue 13) */
-	BOOL("started", 35, struct container_report, started),
+	/* tags 20-29: probes (issue 13) */
+	BOOL("started", 20, struct container_report, started),
 };
 TABLE(podschema_container_report, "containerStatus", struct container_report,
     creport_fields);
@@ -297,7 +363,8 @@ const struct podschema *const podschema_all[] = {
 	&podschema_pod, &podschema_container, &podschema_port,
 	&podschema_resources, &podschema_security_context,
 	&podschema_pod_security_context, &podschema_host_alias,
-	&podschema_dns_config, &podschema_report,
+	&podschema_dns_config, &podschema_handler, &podschema_probe,
+	&podschema_report,
 	&podschema_container_report, &podschema_container_term,
 };
 const size_t podschema_nall = nitems(podschema_all);

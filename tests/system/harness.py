@@ -23,7 +23,7 @@ REPORTER_USER = "_agentd-rep"     # another uid: the watcher cannot signal it
 
 
 WORKERS = ("agentd-watcher", "agentd-executor", "agentd-reporter",
-           "agentd-netparse", "agentd-pause", "agentd-noop")
+           "agentd-netparse", "agentd-pause", "agentd-noop", "agentd-probe")
 # agentd runs a worker only from a directory whose whole path is root-owned
 # and not group/other-writable; a clone below /tmp (1777) is not, so its
 # tests run copies of the workers from below /run instead

@@ -1076,19 +1076,10 @@ TEST(test_termination_message_path_rules)
 	    "must be File or FallbackToLogsOnError");
 }
 
-TEST(test_probes_rejected)
+TEST(test_probe_grpc_rejected_in_manifest)
 {
-	REJECTED(POD "    livenessProbe:\n      httpGet:\n        port: 80\n",
-	    "spec.containers[0].livenessProbe",
-	    "probes are not supported yet");
-	REJECTED(POD "    readinessProbe:\n      tcpSocket:\n"
-	    "        port: 80\n",
-	    "spec.containers[0].readinessProbe",
-	    "probes are not supported yet");
-	REJECTED(POD "    startupProbe:\n      exec:\n"
-	    "        command: [true]\n",
-	    "spec.containers[0].startupProbe",
-	    "probes are not supported yet");
+	REJECTED(POD "    livenessProbe:\n      grpc:\n        port: 80\n",
+	    "spec.containers[0].livenessProbe.grpc", "gRPC probes");
 }
 
 /* ------------------------------------------------------------------ */
@@ -2285,11 +2276,27 @@ TEST(test_fixture_pod_with_api_env_rejected)
 	    "valueFrom is not supported yet");
 }
 
-TEST(test_fixture_pod_with_metadata_and_probes_rejected)
+TEST(test_fixture_pod_with_metadata_and_probes_parsed)
 {
-	FIXTURE_REJECTED("pod-with-metadata-and-probes.yaml",
-	    "spec.containers[0].readinessProbe",
-	    "probes are not supported yet");
+	const struct container_spec *c;
+	struct pod p;
+
+	/* three exec probes with the API server's defaults; an init
+	   container without a command (the image's) */
+	FIXTURE_OK("pod-with-metadata-and-probes.yaml", &p);
+	REQUIRE(p.n_containers == 1 && p.n_init_containers == 1);
+	c = &p.containers[0];
+	CHECK_EQ_INT(c->readiness.h.kind, HANDLER_EXEC);
+	CHECK_EQ_INT(c->liveness.h.kind, HANDLER_EXEC);
+	CHECK_EQ_INT(c->startup.h.kind, HANDLER_EXEC);
+	REQUIRE(c->startup.h.exec_command.n == 3);
+	CHECK_STR(c->startup.h.exec_command.v[2], "cat probe");
+	CHECK_EQ_INT(c->liveness.period_s, 10);
+	CHECK_EQ_INT(c->liveness.timeout_s, 1);
+	CHECK_EQ_INT(c->liveness.failure_threshold, 3);
+	CHECK_STR(p.init_containers[0].name, "init");
+	CHECK_EQ_INT(p.init_containers[0].liveness.h.kind, HANDLER_NONE);
+	pod_free(&p);
 }
 
 TEST(test_fixture_pod_with_precision_rejected)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "pod.h"
+#include "probe.h"
 #include "runtime.h"
 
 /*
@@ -87,6 +88,7 @@ struct xctr {
 	char			*image_id;	/* ref@digest once resolved */
 	int			 init_done;	/* INIT: exited 0, never again */
 	int			 term_sent;	/* SIDECAR: stopped at the pod's end */
+	struct xprobes		 pr;		/* probe.c */
 };
 
 /*
@@ -192,6 +194,13 @@ void	 lc_relist(void);
 void	 lc_image_arrived(void);
 void	 lc_resend_all(void);
 size_t	 lc_send_dirty(void);
+/* for probe.c: a slot's spec, the slot of a container id, signals */
+const struct container_spec *lc_slot_spec(const struct xpod *,
+	    const struct xctr *);
+struct xctr *lc_find_container(const char *id, struct xpod **);
+int	 lc_stop_signal(struct xpod *, struct xctr *);
+void	 lc_signal_container(struct xpod *, struct xctr *, int sig,
+	    const char *why);
 #ifdef AGENTD_TEST_HOOKS
 extern uint32_t	 lc_relists;
 #endif

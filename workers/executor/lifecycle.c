@@ -33,6 +33,7 @@
 #include "identity.h"
 #include "ipc.h"
 #include "job.h"
+#include "probe.h"
 #include "log.h"
 #include "msgcat.h"
 #include "podfiles.h"
@@ -198,6 +199,28 @@ creating_reason(const struct xpod *x)
 {
 	return x->pod.n_init_containers > 0 ? "PodInitializing" :
 	    "ContainerCreating";
+}
+
+const struct container_spec *
+lc_slot_spec(const struct xpod *x, const struct xctr *c)
+{
+	return slot_spec(x, c);
+}
+
+/* the slot running container id now, and its pod */
+struct xctr *
+lc_find_container(const char *id, struct xpod **xp)
+{
+	size_t i;
+	uint32_t s;
+
+	for (i = 0; id[0] != '\0' && i < nxpods; i++)
+		for (s = 0; s < xpods[i]->n_slots; s++)
+			if (strcmp(xpods[i]->ctrs[s].id, id) == 0) {
+				*xp = xpods[i];
+				return &xpods[i]->ctrs[s];
+			}
+	return NULL;
 }
 
 static struct xctr *
@@ -1631,16 +1654,20 @@ stop_signal(struct xpod *x, struct xctr *c)
 	return sig;
 }
 
-/* a signal is one syscall (rt_container_signal): no job */
-static void
-signal_container(struct xpod *x, struct xctr *c, int sig)
+/*
+ * A signal is one syscall (rt_container_signal): no job.  why, when not
+ * NULL, goes into the audit record after the signal (a probe's failure).
+ */
+void
+lc_signal_container(struct xpod *x, struct xctr *c, int sig, const char *why)
 {
 	const char *action = sig == SIGKILL ? "container.kill" :
 	    "container.stop";
 	struct rt_err err;
-	char details[64];
+	char details[1536];
 
-	snprintf(details, sizeof(details), "signal=%d", sig);
+	snprintf(details, sizeof(details), "signal=%d%s%s", sig,
+	    why != NULL ? ";" : "", why != NULL ? why : "");
 	if (exec_audit(AUDIT_INTENT, action, x, c->name, NULL, details, NULL,
 	    NULL) == -1)
 		return;
@@ -1652,6 +1679,18 @@ signal_container(struct xpod *x, struct xctr *c, int sig)
 	}
 	exec_audit(AUDIT_OUTCOME, action, x, c->name, NULL, details, "ok",
 	    NULL);
+}
+
+static void
+signal_container(struct xpod *x, struct xctr *c, int sig)
+{
+	lc_signal_container(x, c, sig, NULL);
+}
+
+int
+lc_stop_signal(struct xpod *x, struct xctr *c)
+{
+	return stop_signal(x, c);
 }
 
 static int
@@ -1921,14 +1960,14 @@ host_port_conflict(struct xpod *x)
 
 /*
  * A sidecar counts as started, and the next init container may begin,
- * when it runs.  The startup probe, when sidecars get probes, gates this
- * (the kubelet: Started is true once the startup probe has succeeded).
+ * when it runs and its startup probe, if any, has passed (the kubelet:
+ * Started is true once the startup probe has succeeded).
  */
 static int
 sidecar_started(const struct xpod *x, const struct xctr *c)
 {
-	(void)x;
-	return c->st == XC_RUNNING && c->state == CSTATE_RUNNING;
+	return c->st == XC_RUNNING && c->state == CSTATE_RUNNING &&
+	    probe_started(x, c);
 }
 
 static struct xctr *
@@ -2379,6 +2418,8 @@ lc_step_all(void)
 			xpod_free_at(i);
 			continue;
 		}
+		/* probes run beside the pod's operations, never behind them */
+		probe_pod_step(x);
 		if (x->dirty && x->has_spec)
 			exec_send_status(x);
 		if (x->wake_ns != 0 && (wake == 0 || x->wake_ns < wake))
@@ -2454,7 +2495,8 @@ fill_creport_slot(struct xpod *x, const struct container_spec *cs,
 	r->finished_at_ns = c->cs.finished_at_ns;
 	r->restart_count = c->restart_count;
 	r->ready = c->state == CSTATE_RUNNING && !x->terminating &&
-	    !x->failed;
+	    !x->failed && probe_ready(x, c);
+	r->started = c->state == CSTATE_RUNNING && probe_started(x, c);
 	if (c->has_last) {
 		r->has_last = 1;
 		r->last_term.exit_code = c->last.exit_code;
@@ -2475,8 +2517,6 @@ fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
 	struct xctr *c = spec_slot(x, i);
 
 	fill_creport_slot(x, &x->pod.containers[i], c, r);
-	if (c != NULL)
-		r->started = c->state == CSTATE_RUNNING;
 }
 
 /*

@@ -107,6 +107,7 @@ struct rt_run {
 	size_t		 out_len;
 	char		*err;
 	size_t		 err_len;
+	int		 timed_out;	/* killed at timeout_ms */
 };
 int	rt_run(struct rt_run *, struct rt_err *);
 /* rt_run and fail unless it exited 0; the message quotes its stderr */

@@ -7,11 +7,12 @@
  * podjson.c, the `kubectl get pods` table in podprint.c.
  *
  * Where agentd knows less than the kubelet, documented here once:
- *  - there are no init containers, probes or readiness gates: a running
- *    container is "started", and "ready" is what the executor reports;
- *  - condition lastTransitionTime is the pod's start time: transitions
- *    are not tracked, and the kubelet's value is only as good as its
- *    status cache anyway;
+ *  - there are no init containers or readiness gates: "ready" and
+ *    "started" are what the executor reports (its probes decide them);
+ *  - a condition's lastTransitionTime is the pod's start time until the
+ *    condition changes, then the time the report that changed it arrived
+ *    (podstatus_track, kept per pod uid here; the kubelet's value is only
+ *    as good as its status cache too);
  *  - creationTimestamp is the time the executor accepted the pod (a
  *    static pod's mirror gets its own from the API server);
  *  - the phase is computed with podIsTerminal false: terminal phases
@@ -103,11 +104,13 @@ cv_is_sidecar(const struct cview *cv)
 	return cv->spec != NULL && pod_is_sidecar(cv->spec);
 }
 
-/* an init container's started is the executor's (sidecar_started) */
+/* running and past its startup probe (none: running is started); an
+   init container's is the executor's (sidecar_started) */
 int
 cv_started(const struct cview *cv)
 {
-	return cv_state(cv) == CSTATE_RUNNING && cv->rep->started;
+	return cv_state(cv) == CSTATE_RUNNING && (cv->rep->started ||
+	    pod_probe(cv->spec, PROBE_STARTUP) == NULL);
 }
 
 /* kubecontainer.HasAnyRegularContainerStarted */
@@ -520,15 +523,16 @@ pv_is_ready(const struct pview *pv)
 }
 
 /* in the kubelet's order: generateAPIPodStatus */
-static cJSON *
-conditions_json(const struct pview *pv)
+#define POD_NCONDS	5
+static void
+conditions(const struct pview *pv, struct cond c[POD_NCONDS], char *msg,
+    size_t len)
 {
-	char msg[NAME_LIST_LEN], imsg[NAME_LIST_LEN];
-	struct cond c[5], cr;
-	cJSON *a;
-	int i, succeeded = strcmp(pv->phase, PHASE_SUCCEEDED) == 0;
+	char imsg[NAME_LIST_LEN];
+	struct cond cr;
+	int succeeded = strcmp(pv->phase, PHASE_SUCCEEDED) == 0;
 
-	containers_ready(pv, &cr, msg, sizeof(msg));
+	containers_ready(pv, &cr, msg, len);
 	c[0] = (struct cond){ "PodReadyToStartContainers",
 	    pv->rep != NULL && pv->rep->sandbox_ready, NULL, NULL };
 	c[1] = (struct cond){ "Initialized", 1,
@@ -540,11 +544,117 @@ conditions_json(const struct pview *pv)
 	c[2].type = "Ready";
 	c[3] = cr;
 	c[4] = (struct cond){ "PodScheduled", 1, NULL, NULL };
+}
+
+/*
+ * When each condition of a pod last changed: what the reports said, per
+ * pod uid, for lastTransitionTime.  A pod not seen yet starts at its
+ * start time; a full table gives up the entry updated longest ago.
+ */
+#define COND_TRACK_MAX	(2 * MAX_PODS)
+struct cond_track {
+	char		 uid[POD_MAX_UID + 1];
+	int64_t		 touched_ns;
+	uint8_t		 is_true[POD_NCONDS];
+	int64_t		 at_ns[POD_NCONDS];
+};
+static struct cond_track	cond_tracks[COND_TRACK_MAX];
+
+static struct cond_track *
+track_find(const char *uid)
+{
+	size_t i;
+
+	if (uid == NULL || uid[0] == '\0')
+		return NULL;
+	for (i = 0; i < COND_TRACK_MAX; i++)
+		if (strcmp(cond_tracks[i].uid, uid) == 0)
+			return &cond_tracks[i];
+	return NULL;
+}
+
+static struct cond_track *
+track_new(const char *uid)
+{
+	struct cond_track *t = &cond_tracks[0];
+	size_t i;
+
+	for (i = 0; i < COND_TRACK_MAX; i++) {
+		if (cond_tracks[i].uid[0] == '\0') {
+			t = &cond_tracks[i];
+			break;
+		}
+		if (cond_tracks[i].touched_ns < t->touched_ns)
+			t = &cond_tracks[i];
+	}
+	memset(t, 0, sizeof(*t));
+	snprintf(t->uid, sizeof(t->uid), "%s", uid);
+	return t;
+}
+
+void
+podstatus_track(const struct pod *p, const struct pod_report *r,
+    int64_t now_ns)
+{
+	char msg[NAME_LIST_LEN];
+	struct cond c[POD_NCONDS];
+	struct cond_track *t;
+	struct pview pv;
+	int i, fresh = 0;
+
+	if (p->uid == NULL || p->uid[0] == '\0' || r == NULL)
+		return;
+	pview_init(&pv, p, r, now_ns);
+	if (pv.denied)
+		return;
+	conditions(&pv, c, msg, sizeof(msg));
+	if ((t = track_find(p->uid)) == NULL) {
+		t = track_new(p->uid);
+		fresh = 1;
+	}
+	t->touched_ns = now_ns;
+	for (i = 0; i < POD_NCONDS; i++) {
+		if (!fresh && t->is_true[i] == (c[i].is_true != 0))
+			continue;
+		t->is_true[i] = c[i].is_true != 0;
+		t->at_ns[i] = fresh ? pv_start_time(&pv) : now_ns;
+	}
+}
+
+void
+podstatus_forget(const char *uid)
+{
+	struct cond_track *t = track_find(uid);
+
+	if (t != NULL)
+		memset(t, 0, sizeof(*t));
+}
+
+static int64_t
+transition_time(const struct pview *pv, int i, const struct cond *c)
+{
+	const struct cond_track *t = track_find(pv->pod->uid);
+
+	if (t == NULL || t->is_true[i] != (c->is_true != 0) ||
+	    t->at_ns[i] == 0)
+		return pv_start_time(pv);
+	return t->at_ns[i];
+}
+
+static cJSON *
+conditions_json(const struct pview *pv)
+{
+	char msg[NAME_LIST_LEN];
+	struct cond c[POD_NCONDS];
+	cJSON *a;
+	int i;
+
+	conditions(pv, c, msg, sizeof(msg));
 	if ((a = cJSON_CreateArray()) == NULL)
 		return NULL;
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < POD_NCONDS; i++) {
 		if (pj_append_item(a, condition_json(&c[i],
-		    pv_start_time(pv))) == -1) {
+		    transition_time(pv, i, &c[i]))) == -1) {
 			cJSON_Delete(a);
 			return NULL;
 		}
@@ -665,8 +775,7 @@ container_status_json(const struct cview *cv)
 	    cv->spec->image) == -1 ||
 	    pj_add_str(o, "imageID", r ? r->image_id : NULL) == -1 ||
 	    pj_add_str_opt(o, "containerID", r ? r->container_id : NULL) == -1 ||
-	    pj_add_bool(o, "started", cv->is_init ? cv_started(cv) :
-	    cv_state(cv) == CSTATE_RUNNING) == -1) {
+	    pj_add_bool(o, "started", cv_started(cv)) == -1) {
 		cJSON_Delete(o);
 		return NULL;
 	}

@@ -837,6 +837,24 @@ c_restart_policy(struct walk *w, const cJSON *v, void *arg)
 }
 
 #define PROBE_REASON	"probes are not supported yet"
+static int
+c_liveness_w(struct walk *w, const cJSON *v, void *arg)
+{
+	return c_liveness_probe(w, v, ((struct container_walk *)arg)->c);
+}
+
+static int
+c_readiness_w(struct walk *w, const cJSON *v, void *arg)
+{
+	return c_readiness_probe(w, v, ((struct container_walk *)arg)->c);
+}
+
+static int
+c_startup_w(struct walk *w, const cJSON *v, void *arg)
+{
+	return c_startup_probe(w, v, ((struct container_walk *)arg)->c);
+}
+
 static const struct field_rule container_rules[] = {
 	MAP("name", c_name),
 	MAP("image", c_image),
@@ -856,9 +874,9 @@ static const struct field_rule container_rules[] = {
 	    "model has no volumes)"),
 	REJECT("volumeDevices", "volumeDevices are not supported (the pod "
 	    "model has no volumes)"),
-	REJECT("livenessProbe", PROBE_REASON),
-	REJECT("readinessProbe", PROBE_REASON),
-	REJECT("startupProbe", PROBE_REASON),
+	MAP("livenessProbe", c_liveness_w),
+	MAP("readinessProbe", c_readiness_w),
+	MAP("startupProbe", c_startup_w),
 	REJECT("lifecycle", "lifecycle hooks (postStart, preStop) are not "
 	    "supported yet"),
 	REJECT("stdin", "stdin is not supported"),
@@ -867,7 +885,6 @@ static const struct field_rule container_rules[] = {
 	MAP("restartPolicy", c_restart_policy),
 	{ NULL, 0, NULL, NULL }
 };
-#undef PROBE_REASON
 
 static int
 walk_container_as(struct walk *w, const cJSON *item, struct container_spec *c,
@@ -882,7 +899,7 @@ walk_container_as(struct walk *w, const cJSON *item, struct container_spec *c,
 		return -1;
 	if (!cw.pull_policy_set)
 		c->pull_policy = default_pull_policy(c->image);
-	return 0;
+	return container_probes_check(w, c);
 }
 
 static int
