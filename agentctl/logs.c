@@ -34,6 +34,9 @@
 #define LOGS_STATUS_EVERY	10	/* polls between asking agentd */
 #define LOGS_LIST_TRIES		5
 #define LOGS_TS_LEN		15	/* the executor's YYYYMMDD-HHMMSS */
+/* RUN.log renamed, conmon not reopened yet: wait this long (5 s) */
+#define LOGS_REOPEN_WAIT	250
+#define LOGS_REOPEN_SLICE_US	20000
 
 /* one file being read, plain or gzip, by lines */
 struct lsrc {
@@ -176,6 +179,25 @@ src_open_rotated(struct lsrc *s, const char *cdir, const char *name)
 	    (int)sizeof(gz))
 		return -1;
 	return src_open(s, cdir, gz);
+}
+
+/*
+ * RUN.log, which is missing only between the executor's rename and
+ * conmon's reopen: a moment, waited for
+ */
+static int
+src_open_current(struct lsrc *s, const char *cdir, const char *base)
+{
+	int i;
+
+	for (i = 0; i < LOGS_REOPEN_WAIT; i++) {
+		if (src_open(s, cdir, base) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+		usleep(LOGS_REOPEN_SLICE_US);
+	}
+	return -1;
 }
 
 static void
@@ -370,7 +392,7 @@ run_open(struct run_files *f, const char *cdir, const char *base)
 			if (src_open_rotated(&f->src[f->n], cdir,
 			    names[i]) == 0)
 				f->n++;
-		if (src_open(&f->src[f->n], cdir, base) == -1) {
+		if (src_open_current(&f->src[f->n], cdir, base) == -1) {
 			free_names(names, n);
 			run_close(f);
 			return -1;
@@ -415,24 +437,35 @@ run_dump(struct reader *r, struct run_files *f, long long tail)
 
 /* ---- runs ---- */
 
-/* every RUN of RUN.log, ascending */
+/* every RUN that has RUN.log or a rotated RUN.log.TS, ascending, once */
 static size_t
 list_runs(const char *cdir, int *runs, size_t max)
 {
 	struct dirent *de;
-	char tail[8];
+	char base[32], *end;
 	size_t n = 0, i, j;
-	int v, t;
+	long v;
+	int t;
 	DIR *d;
 
 	if ((d = opendir(cdir)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL && n < max) {
-		/* exactly "N.log": not N.log.TS, not N.log.tmp */
-		if (sscanf(de->d_name, "%d%7s", &v, tail) != 2 || v < 0 ||
-		    strcmp(tail, ".log") != 0)
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		runs[n++] = v;
+		errno = 0;
+		v = strtol(de->d_name, &end, 10);
+		if (errno != 0 || v > INT_MAX)
+			continue;
+		snprintf(base, sizeof(base), "%ld.log", v);
+		/* N.log, or a rotated N.log.TS (N.log is renamed a moment) */
+		if (strcmp(end, ".log") != 0 &&
+		    rotated_kind(base, de->d_name) == 0)
+			continue;
+		for (i = 0; i < n && runs[i] != (int)v; i++)
+			;
+		if (i == n)
+			runs[n++] = (int)v;
 	}
 	closedir(d);
 	for (i = 1; i < n; i++)
@@ -642,7 +675,7 @@ follow_rotation(struct reader *r, struct lsrc *cur, const char *cdir,
 
 	drain(r, cur);
 	src_close(cur);
-	if (src_open(&s, cdir, base) == -1)
+	if (src_open_current(&s, cdir, base) == -1)
 		return -1;
 	n = list_rotated(cdir, base, names);
 	for (i = 0; i < n; i++) {

@@ -103,8 +103,9 @@ const struct config_field config_fields[] = {
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },
 	{ "testPodwireExtraField", 101, CFG_BOOL, F(test_podwire_extra) },
+	/* 0: the kubelet's 10 s */
 	{ "testContainerLogMonitorMs", 148, CFG_UINT, FB(test_log_monitor_ms,
-	    10, 60000) },
+	    0, 60000) },
 #endif
 };
 const size_t config_nfields = sizeof(config_fields) / sizeof(config_fields[0]);

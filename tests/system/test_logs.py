@@ -318,3 +318,18 @@ def test_previous_without_a_previous_run_says_so(tiny_logs):
     r = logs(a, "default/s-testnode", "--previous", check=False)
     assert r.returncode != 0
     assert "previous terminated container" in r.stderr
+
+
+def test_follow_ends_when_the_pod_is_done(tiny_logs):
+    a = tiny_logs
+    a.write_manifest("done.yaml", manifest(
+        "done", "sleep 1; for i in 1 2 3; do echo n-$i; sleep 0.5; done",
+        restart="Never"))
+    p = wait_pod(a, "done", lambda p: p["status"]["phase"] in
+                 ("Pending", "Running", "Succeeded"))
+    wait_for(lambda: os.path.exists(os.path.join(cdir(a, p, "done"), "0.log")),
+             10, what="the log")
+    r = a.agentctl("logs", "-f", "default/done-testnode", timeout=30)
+    assert r.stdout.splitlines() == ["n-1", "n-2", "n-3"]
+    assert a.pod("default", "done-testnode")["status"]["phase"] == \
+        "Succeeded"
