@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from harness import cstatus, manifest, running, wait_for, wait_pod
+from harness import (cstatus, manifest, running, start_agentd, wait_for,
+                     wait_pod)
 
 
 @pytest.fixture
@@ -253,3 +254,66 @@ def test_probe_fields_in_the_pod_json(agentd):
     assert rp["periodSeconds"] == 2 and rp["failureThreshold"] == 3
     assert rp["timeoutSeconds"] == 1 and rp["successThreshold"] == 1
     assert "livenessProbe" not in p["spec"]["containers"][0]
+
+
+# ---- HTTPS, from the node's namespace (hostNetwork) ----
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """openssl s_server -www on the node's loopback, a self-signed cert."""
+    key, crt = str(tmp_path / "k.pem"), str(tmp_path / "c.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", crt, "-days", "1",
+                    "-subj", "/CN=probe-test"], check=True,
+                   capture_output=True)
+    port = free_port()
+    srv = subprocess.Popen(["openssl", "s_server", "-quiet", "-www",
+                            "-accept", f"127.0.0.1:{port}", "-cert", crt,
+                            "-key", key], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        yield port
+    finally:
+        srv.kill()
+        srv.wait()
+
+
+@pytest.fixture
+def hostnet_agentd(testbuild_dir, busybox_image):
+    a = start_agentd(testbuild_dir, busybox_image,
+                     extra_config={"allowHostNetwork": "true"})
+    yield a
+    a.cleanup()
+
+
+def test_https_probe_of_a_host_network_pod(hostnet_agentd, tls_server):
+    agentd = hostnet_agentd
+    readiness = probe("readinessProbe",
+                      "      httpGet:\n        host: 127.0.0.1\n"
+                      f"        port: {tls_server}\n"
+                      "        scheme: HTTPS\n", period=1)
+    agentd.write_manifest("tls.yaml", manifest(
+        "tls", "exec sleep 1000", extra_spec="  hostNetwork: true\n",
+        extra_ctr=readiness))
+    p = wait_pod(agentd, "tls", lambda p: running(p) and
+                 cstatus(p)["ready"], what="ready by HTTPS")
+    assert cond(p, "Ready")["status"] == "True"
+    # plain HTTP to the TLS port is not an HTTP response: not ready
+    plain = probe("readinessProbe",
+                  "      httpGet:\n        host: 127.0.0.1\n"
+                  f"        port: {tls_server}\n", period=1)
+    agentd.write_manifest("plain.yaml", manifest(
+        "plain", "exec sleep 1000", extra_spec="  hostNetwork: true\n",
+        extra_ctr=plain))
+    wait_event(agentd, "plain", "Unhealthy", "Readiness probe failed")
+    assert cstatus(agentd.pod("default", "plain-testnode"))["ready"] is False

@@ -1457,3 +1457,80 @@ TEST(test_table_wide_empty_has_header_only)
 	    "IP    NODE\n");
 	free(t);
 }
+
+/* --- probes: started, and the conditions' lastTransitionTime --- */
+
+TEST(test_ready_condition_transition_times_follow_reports)
+{
+	struct pod p;
+	struct pod_report r;
+	cJSON *st;
+
+	mkpod(&p, "default", "flap", "app");
+	free(p.uid);
+	p.uid = tap_strdup("flap-uid");
+	mkrep(&r, &p);
+	r.sandbox_ready = 1;
+	set_running(&r.containers[0], 0);
+	podstatus_track(&p, &r, T0 + 5 * SEC);	/* first seen: start time */
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(condition(st, "Ready"), "status"), "False");
+	CHECK_STR(jstr(condition(st, "Ready"), "lastTransitionTime"), T0_STR);
+	cJSON_Delete(st);
+	r.containers[0].ready = 1;
+	podstatus_track(&p, &r, T0 + 10 * SEC);
+	podstatus_track(&p, &r, T0 + 20 * SEC);	/* no change: kept */
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(condition(st, "Ready"), "status"), "True");
+	CHECK_STR(jstr(condition(st, "Ready"), "lastTransitionTime"),
+	    "2026-11-28T07:33:52Z");
+	CHECK_STR(jstr(condition(st, "ContainersReady"),
+	    "lastTransitionTime"), "2026-11-28T07:33:52Z");
+	/* a condition that did not change keeps the start time */
+	CHECK_STR(jstr(condition(st, "PodScheduled"), "lastTransitionTime"),
+	    T0_STR);
+	cJSON_Delete(st);
+	r.containers[0].ready = 0;
+	podstatus_track(&p, &r, T0 + 30 * SEC);
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(condition(st, "Ready"), "lastTransitionTime"),
+	    "2026-11-28T07:34:12Z");
+	cJSON_Delete(st);
+	/* forgotten: the start time again */
+	podstatus_forget("flap-uid");
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(condition(st, "Ready"), "lastTransitionTime"), T0_STR);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_started_follows_the_startup_probe)
+{
+	struct pod p;
+	struct pod_report r;
+	const cJSON *cs;
+	cJSON *st;
+
+	mkpod(&p, "default", "slow", "app");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 0);
+	/* no startup probe: running is started */
+	st = status_roundtrip(&p, &r);
+	cs = cJSON_GetArrayItem(jget(st, "containerStatuses"), 0);
+	CHECK_EQ_INT(jbool(cs, "started"), 1);
+	cJSON_Delete(st);
+	p.containers[0].startup.h.kind = HANDLER_EXEC;
+	st = status_roundtrip(&p, &r);
+	cs = cJSON_GetArrayItem(jget(st, "containerStatuses"), 0);
+	CHECK_EQ_INT(jbool(cs, "started"), 0);
+	cJSON_Delete(st);
+	r.containers[0].started = 1;
+	st = status_roundtrip(&p, &r);
+	cs = cJSON_GetArrayItem(jget(st, "containerStatuses"), 0);
+	CHECK_EQ_INT(jbool(cs, "started"), 1);
+	cJSON_Delete(st);
+	p.containers[0].startup.h.kind = HANDLER_NONE;
+	pod_report_free(&r);
+	pod_free(&p);
+}

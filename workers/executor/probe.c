@@ -320,9 +320,16 @@ net_op(struct probe_op *o, const struct xpod *x,
 	if (probe_target(x, host, np->addr, sizeof(np->addr), o->early,
 	    sizeof(o->early)) == -1)
 		return 0;
-	if (!x->pod.host_network)
+	if (!x->pod.host_network) {
+		/* never the node's namespace for a pod that has its own */
+		if (x->sb.netns_path[0] == '\0') {
+			snprintf(o->early, sizeof(o->early), "probe not made: "
+			    "the pod's network namespace is not known");
+			return 0;
+		}
 		snprintf(np->netns, sizeof(np->netns), "%s",
 		    x->sb.netns_path);
+	}
 	np->http = h->kind == HANDLER_HTTP_GET;
 	np->https = h->http_scheme == SCHEME_HTTPS;
 	np->timeout_ms = p->timeout_s * 1000;
@@ -589,40 +596,4 @@ probe_pod_step(struct xpod *x)
 			continue;
 		slot_probes(x, c, cs);
 	}
-}
-
-/* ---- the prober's answer ---- */
-
-int
-probe_parse_line(const char *out, int *ok, int *warning, char *msg,
-    size_t msglen)
-{
-	static const struct { const char *w; int ok, warn; } words[] = {
-		{ "success", 1, 0 }, { "warning", 1, 1 }, { "failure", 0, 0 },
-	};
-	size_t i, n, wl;
-	const char *p;
-
-	n = strcspn(out, "\n");
-	if (n == 0 || n > PROBE_LINE_MAX)
-		return -1;
-	for (p = out; p < out + n; p++)
-		if (*p < ' ' || *p >= 0x7f)
-			return -1;
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		wl = strlen(words[i].w);
-		if (n < wl || strncmp(out, words[i].w, wl) != 0 ||
-		    (n > wl && out[wl] != ' '))
-			continue;
-		*ok = words[i].ok;
-		*warning = words[i].warn;
-		p = n > wl ? out + wl + 1 : out + n;
-		n -= (size_t)(p - out);
-		if (n >= msglen)
-			n = msglen - 1;
-		memcpy(msg, p, n);
-		msg[n] = '\0';
-		return 0;
-	}
-	return -1;
 }
