@@ -23,7 +23,9 @@
  *	metadata.namespace, metadata.name (the UTS hostname), metadata.uid
  *	(names the cgroup, directories, labels), spec.hostNetwork,
  *	spec.hostPID, spec.hostIPC, spec.shareProcessNamespace (the pause
- *	process as PID 1 or none).
+ *	process as PID 1 or none), spec.initContainers (each one's container
+ *	text, in order: the API server makes them immutable, so a change is
+ *	a new pod; none written when there are none).
  *	(sysctls belong here when the model has them.)
  *
  * The container hash ("c1:") covers the container's own spec, as the
@@ -35,8 +37,9 @@
  *	resources (cpu/memory requests and limits),
  *	securityContext (runAsUser, runAsGroup, runAsNonRoot,
  *	readOnlyRootFilesystem, privileged, allowPrivilegeEscalation,
- *	capabilities add/drop), and
- *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot).
+ *	capabilities add/drop),
+ *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot), and
+ *	restartPolicy (a sidecar's "Always"; unset on every other).
  *	(fsGroup, supplementalGroups and volumeMounts belong here when the
  *	model has them.)
  *

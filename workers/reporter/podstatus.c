@@ -7,8 +7,9 @@
  * podjson.c, the `kubectl get pods` table in podprint.c.
  *
  * Where agentd knows less than the kubelet, documented here once:
- *  - there are no init containers, probes or readiness gates: a running
- *    container is "started", and "ready" is what the executor reports;
+ *  - there are no probes or readiness gates: a running container is
+ *    "started" (a sidecar: what the executor reports, sidecar_started()),
+ *    and "ready" is what the executor reports;
  *  - condition lastTransitionTime is the pod's start time: transitions
  *    are not tracked, and the kubelet's value is only as good as its
  *    status cache anyway;
