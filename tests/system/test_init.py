@@ -139,6 +139,10 @@ def test_init_containers_run_in_order_then_the_container(agentd):
                            "two").stdout.strip() == "two"
     # the spec JSON carries them back
     assert [c["name"] for c in p["spec"]["initContainers"]] == ["one", "two"]
+    # kubectl describe's order: the init containers, then the containers
+    d = agentd.agentctl("describe", "pod", "default/io-testnode").stdout
+    assert d.index("Init Containers:\n  one:") < d.index("\n  two:") < \
+        d.index("Containers:\n  c:"), d
 
 
 # ---- failures ----
@@ -266,3 +270,21 @@ def test_executor_restart_does_not_rerun_a_completed_init_container(agentd):
     assert runtime_pid(agentd, istatus(p, "side")["containerID"]) == side_pid
     assert cond(p, "Initialized")["status"] == "True"
     assert row(agentd, "ir")[:2] == ("2/2", "Running")
+
+
+def test_readme_example_pod_runs(agentd):
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "..", "..", "contrib", "examples", "pods",
+                        "init-sidecar.yaml")
+    agentd.write_manifest("init-sidecar.yaml", open(path).read())
+    status_seen(agentd, "init-sidecar", "Init:0/2")
+    p = wait_pod(agentd, "init-sidecar",
+                 lambda q: "running" in cstatus(q)["state"], timeout=30)
+    assert row(agentd, "init-sidecar")[:2] == ("2/2", "Running")
+    # what the app sends, the sidecar writes to its log
+    wait_for(lambda: "UTC" in agentd.agentctl(
+        "logs", "default/init-sidecar-testnode", "-c", "log-shipper").stdout,
+        20, interval=0.5, what="the sidecar's log")
+    assert "prepared" in agentd.agentctl(
+        "logs", "default/init-sidecar-testnode", "-c", "prepare").stdout
+    assert p["status"]["phase"] == "Running"

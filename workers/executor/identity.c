@@ -23,7 +23,9 @@
  *	metadata.namespace, metadata.name (the UTS hostname), metadata.uid
  *	(names the cgroup, directories, labels), spec.hostNetwork,
  *	spec.hostPID, spec.hostIPC, spec.shareProcessNamespace (the pause
- *	process as PID 1 or none).
+ *	process as PID 1 or none), spec.initContainers (each one's container
+ *	text, in order: the API server makes them immutable, so a change is
+ *	a new pod; none written when there are none).
  *	(sysctls belong here when the model has them.)
  *
  * The container hash ("c1:") covers the container's own spec, as the
@@ -36,8 +38,9 @@
  *	securityContext (runAsUser, runAsGroup, runAsNonRoot,
  *	readOnlyRootFilesystem, privileged, allowPrivilegeEscalation,
  *	capabilities add/drop), terminationMessagePath,
- *	terminationMessagePolicy, and
- *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot).
+ *	terminationMessagePolicy,
+ *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot), and
+ *	restartPolicy (a sidecar's "Always"; unset on every other).
  *	(fsGroup, supplementalGroups and volumeMounts belong here when the
  *	model has them.)
  *

@@ -2061,7 +2061,7 @@ sidecars_stop_step(struct xpod *x)
 	uint32_t i, s;
 
 	for (s = 0; s < x->n_slots; s++)
-		if (!is_init_kind(&x->ctrs[s]) && live(&x->ctrs[s]))
+		if (x->ctrs[s].kind != SLOT_SIDECAR && live(&x->ctrs[s]))
 			return 1;	/* the others go first */
 	for (i = x->pod.n_init_containers; i > 0; i--) {
 		if ((c = init_slot(x, i - 1)) == NULL || !live(c))

@@ -7,8 +7,9 @@
  * podjson.c, the `kubectl get pods` table in podprint.c.
  *
  * Where agentd knows less than the kubelet, documented here once:
- *  - there are no init containers or readiness gates: "ready" and
- *    "started" are what the executor reports (its probes decide them);
+ *  - there are no readiness gates: "ready" and "started" are what the
+ *    executor reports (its probes decide them; a sidecar's started is
+ *    sidecar_started());
  *  - a condition's lastTransitionTime is the pod's start time until the
  *    condition changes, then the time the report that changed it arrived
  *    (podstatus_track, kept per pod uid here; the kubelet's value is only
