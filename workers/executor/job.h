@@ -33,6 +33,7 @@ struct job_out {
 	int			 rc;		/* 0 ok, -1 failed: see msg */
 	int			 config;	/* the spec is at fault */
 	int			 timed_out;	/* the job's own timeout */
+	int			 start_error;	/* rt_err.start */
 	char			 msg[RT_ERR_MAX];
 	char			 digest[POD_MAX_ID];	/* image import */
 	struct rt_sandbox	 sb;		/* sandbox create */

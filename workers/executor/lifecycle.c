@@ -266,6 +266,41 @@ spec_slot(struct xpod *x, uint32_t i)
 
 /* ---- exits ---- */
 
+static void	fill_labels(struct xpod *, struct xctr *, struct rt_labels *,
+		    const char *);
+
+/*
+ * The termination message of a run that ended (termmsg.c): the file the
+ * container wrote, or its log's end under FallbackToLogsOnError when it
+ * failed and wrote none.  Each container's share of the kubelet's 12 KiB
+ * per pod (normalizeStatus), at most 4096.  A file that cannot be read
+ * is a log line; the message is then empty.
+ */
+static void
+exit_message(struct xpod *x, struct xctr *c)
+{
+	const struct container_spec *cs = slot_spec(x, c);
+	struct rt_labels l;
+	char why[512], *msg;
+	size_t budget;
+	int failed = c->cs.exit_code != 0 || c->cs.signal != 0;
+
+	if (cs == NULL)
+		return;
+	budget = RT_TERM_MSG_POD_MAX / (x->pod.n_containers ?
+	    x->pod.n_containers : 1);
+	if (budget > RT_TERM_MSG_MAX)
+		budget = RT_TERM_MSG_MAX;
+	fill_labels(x, c, &l, NULL);
+	msg = rt_term_msg_collect(&l, failed && cs->term_msg_policy ==
+	    TERM_MSG_FALLBACK_TO_LOGS, budget, why, sizeof(why));
+	if (why[0] != '\0')
+		log_warnx("pod %s/%s container %s: termination message: %s",
+		    x->pod.namespace, x->pod.name, c->name, why);
+	set_message(c, msg);
+	free(msg);
+}
+
 static void
 record_exit(struct xpod *x, struct xctr *c)
 {
@@ -278,6 +313,7 @@ record_exit(struct xpod *x, struct xctr *c)
 	    "Error";
 	snprintf(c->reason, sizeof(c->reason), "%s", reason);
 	set_message(c, NULL);
+	exit_message(x, c);
 	x->dirty = 1;
 	log_info("pod %s/%s container %s exited: code %d signal %d (%s)",
 	    x->pod.namespace, x->pod.name, c->id, c->cs.exit_code,
@@ -577,6 +613,10 @@ make_slots(struct xpod *x)
 				memcpy(o->hash, h, sizeof(o->hash));
 			else if (strcmp(o->hash, h) != 0)
 				o->replace = 1;
+			/* it exited while we were away: now its spec says
+			   where its message is */
+			if (o->st == XC_EXITED)
+				exit_message(x, o);
 			continue;
 		}
 		if ((c = slot_add(x, SLOT_REGULAR, x->pod.containers[i].name)) ==
@@ -862,6 +902,8 @@ op_run(void *arg, struct job_out *out)
 		break;
 	}
 	out->config = err.config;
+	out->start_error = o->kind == OP_CTR_START && out->rc == -1 &&
+	    rt_start_failed();
 	snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
 }
 
@@ -1352,9 +1394,10 @@ archive_last(struct xctr *c)
 	c->last.exit_code = c->cs.exit_code;
 	c->last.signal = c->cs.signal;
 	c->last.reason = strdup(c->reason);
+	c->last.message = c->message != NULL ? strdup(c->message) : NULL;
 	c->last.started_at_ns = c->cs.started_at_ns;
 	c->last.finished_at_ns = c->cs.finished_at_ns;
-	c->last.container_id = strdup(c->id);
+	c->last.container_id = c->id[0] != '\0' ? strdup(c->id) : NULL;
 	c->has_last = 1;
 }
 
@@ -1435,6 +1478,34 @@ start_container(struct xpod *x, struct xctr *c)
 	op_submit(o);
 }
 
+/*
+ * The runtime could not start the process (a missing binary, a working
+ * directory that is a file): the CRI's StartContainer failing, which the
+ * kubelet shows as a container Terminated with reason StartError, exit
+ * code 128 and the runtime's error as its message.  It is an exit like
+ * any other, so restartPolicy decides: Never ends it there (the pod is
+ * Failed), Always and OnFailure restart it with the crash-loop backoff,
+ * lastState showing the StartError.  The runtime removed what it made.
+ */
+#define START_ERROR_EXIT	128
+
+static void
+start_error(struct xpod *x, struct xctr *c, const char *msg)
+{
+	c->id[0] = '\0';
+	memset(&c->cs, 0, sizeof(c->cs));
+	c->cs.status = RT_EXITED;
+	c->cs.exit_code = START_ERROR_EXIT;
+	c->cs.finished_at_ns = now_ns();	/* never started: no startedAt */
+	c->st = XC_EXITED;
+	c->state = CSTATE_TERMINATED;
+	snprintf(c->reason, sizeof(c->reason), "StartError");
+	set_message(c, msg);
+	x->dirty = 1;
+	exec_event(x, EVENT_WARNING, "Failed", "StartError", "Error: %s",
+	    msg);
+}
+
 static void
 start_done(struct op *o, struct job_out *out)
 {
@@ -1445,6 +1516,10 @@ start_done(struct op *o, struct job_out *out)
 
 	if (out->rc == -1) {
 		op_audit(AUDIT_OUTCOME, o, o->details, "error", out->msg);
+		if (out->start_error && !out->timed_out) {
+			start_error(x, c, out->msg);
+			return;
+		}
 		c->st = XC_EMPTY;
 		set_waiting(x, c, out->config ? "CreateContainerConfigError" :
 		    "RunContainerError", out->msg);
@@ -1475,10 +1550,19 @@ start_done(struct op *o, struct job_out *out)
 	observe(x, c);	/* Running now, or an exit that came first */
 }
 
+static void	container_removed(struct xpod *, struct xctr *);
+
 /* nothing happens without a record: refused, try again later */
 static void
 remove_container(struct xpod *x, struct xctr *c)
 {
+	if (c->id[0] == '\0') {
+		/* a StartError: nothing to remove, and no job's end to
+		   step the pod again for the next start */
+		container_removed(x, c);
+		wake_at(x, now_ns());
+		return;
+	}
 	if (op_remove(OP_CTR_REMOVE, x, c, c->id) == -1)
 		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
 }
@@ -1573,7 +1657,9 @@ remove_done(struct op *o, struct job_out *out)
 static int
 in_backoff(struct xctr *c)
 {
-	int64_t ran = c->cs.finished_at_ns - c->cs.started_at_ns;
+	/* a StartError never started: it did not run long */
+	int64_t ran = c->cs.started_at_ns > 0 ?
+	    c->cs.finished_at_ns - c->cs.started_at_ns : 0;
 
 	if (ran >= (int64_t)BACKOFF_RESET_S * NS_PER_S)
 		c->backoff_s = 0;
@@ -2503,11 +2589,14 @@ fill_creport_slot(struct xpod *x, const struct container_spec *cs,
 		r->last_term.signal = c->last.signal;
 		r->last_term.reason = c->last.reason ?
 		    strdup(c->last.reason) : NULL;
+		r->last_term.message = c->last.message != NULL ?
+		    strdup(c->last.message) : NULL;
 		r->last_term.started_at_ns = c->last.started_at_ns;
 		r->last_term.finished_at_ns = c->last.finished_at_ns;
 		snprintf(cid, sizeof(cid), "%s://%s", info->runtime_name,
 		    c->last.container_id ? c->last.container_id : "");
-		r->last_term.container_id = strdup(cid);
+		r->last_term.container_id = c->last.container_id != NULL ?
+		    strdup(cid) : NULL;
 	}
 }
 

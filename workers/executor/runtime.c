@@ -113,6 +113,14 @@ rt_runtime(const char *cmd, const char *id, const char *arg,
 	return rt_run_ok(r, err);
 }
 
+static int	start_failed;	/* rt_start_failed() */
+
+int
+rt_start_failed(void)
+{
+	return start_failed;
+}
+
 /* `RUNTIME start ID`: the created container's process execs its args */
 int
 ctr_start(const char *id, struct rt_err *err)
@@ -120,7 +128,8 @@ ctr_start(const char *id, struct rt_err *err)
 	struct rt_run r;
 	int rc;
 
-	rc = rt_runtime("start", id, NULL, &r, err);
+	if ((rc = rt_runtime("start", id, NULL, &r, err)) == -1)
+		start_failed = 1;
 	rt_run_free(&r);
 	return rc;
 }
@@ -508,6 +517,41 @@ conmon_placed(pid_t pid, void *arg)
 	return 0;
 }
 
+/*
+ * The runtime's error as conmon passes it on: runc writes a logrus line,
+ * time="..." level=error msg="runc create failed: ...", whose msg is
+ * the part worth a status message (quotes in it escaped as \").  Only
+ * its first line; anything else is kept as it came.
+ */
+static void
+runtime_create_error(const char *text, struct rt_err *err)
+{
+	char msg[RT_ERR_MAX], prefix[32];
+	const char *p, *q;
+	size_t n = 0;
+
+	p = strstr(text, " msg=\"");
+	if (strncmp(text, "time=\"", 6) != 0 || p == NULL ||
+	    (size_t)(p - text) > strcspn(text, "\n")) {
+		rt_seterr(err, "%s create failed: %.*s", rt.info.runtime_name,
+		    (int)strcspn(text, "\n"), text);
+		return;
+	}
+	for (q = p + 6; *q != '\0' && *q != '"' && *q != '\n' &&
+	    n + 1 < sizeof(msg); q++) {
+		if (q[0] == '\\' && q[1] != '\0' && q[1] != '\n')
+			q++;
+		msg[n++] = *q;
+	}
+	msg[n] = '\0';
+	snprintf(prefix, sizeof(prefix), "%s create failed: ",
+	    rt.info.runtime_name);
+	if (strncmp(msg, prefix, strlen(prefix)) == 0)
+		rt_seterr(err, "%s", msg);
+	else
+		rt_seterr(err, "%s%s", prefix, msg);
+}
+
 /* read conmon's {"data": N, "message": "..."} line */
 static int
 conmon_sync(int fd, pid_t *pid, struct rt_err *err)
@@ -549,9 +593,8 @@ conmon_sync(int fd, pid_t *pid, struct rt_err *err)
 	n = rt_json_int(j, "data", -1);
 	msg = rt_json_str(j, "message");
 	if (n <= 0) {
-		msg = msg ? msg : "(no message)";
-		rt_seterr(err, "%s create failed: %.*s", rt.info.runtime_name,
-		    (int)strcspn(msg, "\n"), msg);
+		runtime_create_error(msg ? msg : "(no message)", err);
+		start_failed = 1;
 	}
 	else {
 		*pid = (pid_t)n;
@@ -738,7 +781,7 @@ container_start(const struct pod *p, const struct container_spec *c,
 {
 	char id[RT_HEXID_LEN + 1], dir[PATH_MAX], path[PATH_MAX];
 	char cgpath[PATH_MAX], log_path[PATH_MAX], logdir[PATH_MAX];
-	char poddir[PATH_MAX];
+	char poddir[PATH_MAX], termfile[PATH_MAX];
 	struct bundle_paths bp = { 0 };
 	struct sandbox_ns ns;
 	cJSON *meta = NULL, *cfg = NULL;
@@ -808,6 +851,13 @@ container_start(const struct pod *p, const struct container_spec *c,
 	bp.ns = &ns;
 	bp.sandbox_id = sb->id;
 	bp.labels = labels;
+	/* an empty message file for this run (termmsg.c) */
+	if (rt_term_msg_prepare(labels->pod_uid, c->name, termfile,
+	    sizeof(termfile), err) == -1)
+		goto out;
+	bp.term_msg_src = termfile;
+	bp.term_msg_dst = c->term_msg_path != NULL ? c->term_msg_path :
+	    POD_TERM_MSG_PATH_DEFAULT;
 	if ((cfg = bundle_container(p, c, img, &bp, err)) == NULL) {
 		rt_wrap(err, "building config.json");
 		goto out;
@@ -856,6 +906,7 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
     const struct rt_labels *labels, char *id_out, size_t idlen,
     struct rt_err *err)
 {
+	start_failed = 0;
 	if (container_start(p, c, img, sb, labels, id_out, idlen, err) == -1)
 		return rt_wrap(err, "creating container %s of %s/%s",
 		    c != NULL && c->name != NULL ? c->name : "",

@@ -123,6 +123,29 @@ int	rt_sandbox_remove(const char *id, struct rt_err *);
 char	*rt_pod_resolv_host(void);
 
 /* containers: create and start under conmon; id is returned */
+/*
+ * Termination messages (termmsg.c): the kubelet's bounds
+ * (MaxContainerTerminationMessageLength, MaxPodTerminationMessageLogLength,
+ * MaxContainerTerminationMessageLogLines and ...LogLength).
+ */
+#define RT_TERM_MSG_MAX		4096
+#define RT_TERM_MSG_POD_MAX	(12 * 1024)
+#define RT_TERM_LOG_LINES	80
+#define RT_TERM_LOG_BYTES	2048
+char	*rt_term_msg_collect(const struct rt_labels *, int fallback,
+	    size_t budget, char *why, size_t whylen);
+size_t	 rt_term_msg_text(const void *, size_t, char *, size_t max);
+size_t	 rt_term_log_tail(const char *, size_t, int whole, int lines,
+	    size_t keep, char *out);
+
+/*
+ * After a failed rt_container_start: 1 when it was the runtime's create
+ * or start of the process that failed (a missing binary, a working
+ * directory that is a file), the kubelet's StartError (exit code 128);
+ * 0 for anything before it (the bundle, the cgroup, conmon itself).
+ * Kept out of struct rt_err, whose users initialise it member by member.
+ */
+int	rt_start_failed(void);
 int	rt_container_start(const struct pod *, const struct container_spec *,
 	    const struct rt_image *, const struct rt_sandbox *,
 	    const struct rt_labels *, char *id, size_t idlen, struct rt_err *);
