@@ -1501,6 +1501,41 @@ TEST(test_ready_condition_transition_times_follow_reports)
 	podstatus_forget("flap-uid");
 	st = status_roundtrip(&p, &r);
 	CHECK_STR(jstr(condition(st, "Ready"), "lastTransitionTime"), T0_STR);
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_started_follows_the_startup_probe)
+{
+	struct pod p;
+	struct pod_report r;
+	const cJSON *cs;
+	cJSON *st;
+
+	mkpod(&p, "default", "slow", "app");
+	mkrep(&r, &p);
+	set_running(&r.containers[0], 0);
+	/* no startup probe: running is started */
+	st = status_roundtrip(&p, &r);
+	cs = cJSON_GetArrayItem(jget(st, "containerStatuses"), 0);
+	CHECK_EQ_INT(jbool(cs, "started"), 1);
+	cJSON_Delete(st);
+	p.containers[0].startup.h.kind = HANDLER_EXEC;
+	st = status_roundtrip(&p, &r);
+	cs = cJSON_GetArrayItem(jget(st, "containerStatuses"), 0);
+	CHECK_EQ_INT(jbool(cs, "started"), 0);
+	cJSON_Delete(st);
+	r.containers[0].started = 1;
+	st = status_roundtrip(&p, &r);
+	cs = cJSON_GetArrayItem(jget(st, "containerStatuses"), 0);
+	CHECK_EQ_INT(jbool(cs, "started"), 1);
+	cJSON_Delete(st);
+	p.containers[0].startup.h.kind = HANDLER_NONE;
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
 /* ---- init containers and sidecars (issue 13) ---- */
 
 /* a container report back to waiting with nothing, its name kept */
@@ -1681,32 +1716,6 @@ TEST(test_init_status_json_and_initialized_condition)
 	pod_free(&p);
 }
 
-TEST(test_started_follows_the_startup_probe)
-{
-	struct pod p;
-	struct pod_report r;
-	const cJSON *cs;
-	cJSON *st;
-
-	mkpod(&p, "default", "slow", "app");
-	mkrep(&r, &p);
-	set_running(&r.containers[0], 0);
-	/* no startup probe: running is started */
-	st = status_roundtrip(&p, &r);
-	cs = cJSON_GetArrayItem(jget(st, "containerStatuses"), 0);
-	CHECK_EQ_INT(jbool(cs, "started"), 1);
-	cJSON_Delete(st);
-	p.containers[0].startup.h.kind = HANDLER_EXEC;
-	st = status_roundtrip(&p, &r);
-	cs = cJSON_GetArrayItem(jget(st, "containerStatuses"), 0);
-	CHECK_EQ_INT(jbool(cs, "started"), 0);
-	cJSON_Delete(st);
-	r.containers[0].started = 1;
-	st = status_roundtrip(&p, &r);
-	cs = cJSON_GetArrayItem(jget(st, "containerStatuses"), 0);
-	CHECK_EQ_INT(jbool(cs, "started"), 1);
-	cJSON_Delete(st);
-	p.containers[0].startup.h.kind = HANDLER_NONE;
 TEST(test_init_phase_rules)
 {
 	struct pod p;

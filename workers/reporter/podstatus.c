@@ -111,7 +111,7 @@ int
 cv_started(const struct cview *cv)
 {
 	return cv_state(cv) == CSTATE_RUNNING && (cv->rep->started ||
-	    pod_probe(cv->spec, PROBE_STARTUP) == NULL);
+	    (!cv->is_init && pod_probe(cv->spec, PROBE_STARTUP) == NULL));
 }
 
 /* kubecontainer.HasAnyRegularContainerStarted */
@@ -529,16 +529,18 @@ static void
 conditions(const struct pview *pv, struct cond c[POD_NCONDS], char *msg,
     size_t len)
 {
-	char imsg[NAME_LIST_LEN];
+	/* the messages live in the caller's msg: ContainersReady's in its
+	   first half, Initialized's in the second */
+	char *imsg = msg + len / 2;
 	struct cond cr;
 	int succeeded = strcmp(pv->phase, PHASE_SUCCEEDED) == 0;
 
-	containers_ready(pv, &cr, msg, len);
+	containers_ready(pv, &cr, msg, len / 2);
 	c[0] = (struct cond){ "PodReadyToStartContainers",
 	    pv->rep != NULL && pv->rep->sandbox_ready, NULL, NULL };
 	c[1] = (struct cond){ "Initialized", 1,
 	    succeeded ? "PodCompleted" : NULL, NULL };
-	if (!succeeded && !initialized_compute(pv, imsg, sizeof(imsg)))
+	if (!succeeded && !initialized_compute(pv, imsg, len / 2))
 		c[1] = (struct cond){ "Initialized", 0,
 		    "ContainersNotInitialized", imsg };
 	c[2] = cr;
@@ -597,7 +599,7 @@ void
 podstatus_track(const struct pod *p, const struct pod_report *r,
     int64_t now_ns)
 {
-	char msg[NAME_LIST_LEN];
+	char msg[2 * NAME_LIST_LEN];
 	struct cond c[POD_NCONDS];
 	struct cond_track *t;
 	struct pview pv;
@@ -645,7 +647,7 @@ transition_time(const struct pview *pv, int i, const struct cond *c)
 static cJSON *
 conditions_json(const struct pview *pv)
 {
-	char msg[NAME_LIST_LEN];
+	char msg[2 * NAME_LIST_LEN];
 	struct cond c[POD_NCONDS];
 	cJSON *a;
 	int i;
