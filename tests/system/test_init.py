@@ -19,8 +19,10 @@ def agentd(pod_agentd):
     return pod_agentd
 
 
-def init_pod(name, inits, main="exec sleep 1000", restart="Always", grace=1):
-    """inits: (name, script, sidecar) in order; the main container is c."""
+def init_pod(name, inits, main="exec sleep 1000", restart="Always", grace=1,
+             sidecar_extra=""):
+    """inits: (name, script, sidecar) in order; the main container is c;
+    sidecar_extra: more fields of every sidecar (probes)."""
     out = (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n"
            f"spec:\n  restartPolicy: {restart}\n"
            f"  terminationGracePeriodSeconds: {grace}\n"
@@ -29,7 +31,7 @@ def init_pod(name, inits, main="exec sleep 1000", restart="Always", grace=1):
         out += (f"  - name: {n}\n    image: busybox\n"
                 f"    command: [\"sh\", \"-c\", {script!r}]\n")
         if sidecar:
-            out += "    restartPolicy: Always\n"
+            out += "    restartPolicy: Always\n" + sidecar_extra
     out += (f"  containers:\n  - name: c\n    image: busybox\n"
             f"    command: [\"sh\", \"-c\", {main!r}]\n")
     return out
@@ -246,6 +248,52 @@ def test_sidecar_stopped_when_the_container_completes(agentd):
     p = agentd.pod("default", "sd-testnode")
     assert istatus(p, "side")["restartCount"] == 0
     assert "terminated" in istatus(p, "side")["state"]
+
+
+def test_sidecar_startup_probe_gates_the_container(agentd):
+    # the sidecar is started (and the container may start) only once its
+    # startup probe passes: after it has made /tmp/up, 3 s in
+    probe = ("    startupProbe:\n      exec:\n"
+             "        command: [\"test\", \"-f\", \"/tmp/up\"]\n"
+             "      periodSeconds: 1\n      failureThreshold: 30\n")
+    agentd.write_manifest("sp.yaml", init_pod("sp", [
+        ("side", "echo side; sleep 3; touch /tmp/up; exec sleep 1000",
+         True)], main="echo main; exec sleep 1000", sidecar_extra=probe))
+    p = wait_pod(agentd, "sp", lambda q: "running" in
+                 (istatus(q, "side") or {}).get("state", {}))
+    assert istatus(p, "side")["started"] is False
+    assert row(agentd, "sp")[1] == "Init:0/1"
+    assert cond(p, "Initialized")["status"] == "False"
+    assert "waiting" in cstatus(p)["state"]
+    p = wait_pod(agentd, "sp", lambda q: "running" in cstatus(q)["state"],
+                 timeout=30)
+    assert istatus(p, "side")["started"] is True
+    ts = parse_rfc3339(first_log_time(agentd, p, "side"))
+    tm = parse_rfc3339(first_log_time(agentd, p, "c"))
+    assert tm - ts >= 2.9, (ts, tm)
+    assert row(agentd, "sp")[:2] == ("2/2", "Running")
+
+
+def test_sidecar_readiness_probe_counts_for_the_pod(agentd):
+    probe = ("    readinessProbe:\n      exec:\n"
+             "        command: [\"test\", \"-f\", \"/tmp/ready\"]\n"
+             "      periodSeconds: 1\n")
+    agentd.write_manifest("rp.yaml", init_pod("rp", [
+        ("side", "exec sleep 1000", True)], sidecar_extra=probe))
+    p = wait_pod(agentd, "rp", lambda q: "running" in cstatus(q)["state"])
+    time.sleep(1.5)
+    p = agentd.pod("default", "rp-testnode")
+    assert istatus(p, "side")["ready"] is False
+    assert cond(p, "Ready")["status"] == "False"
+    assert "[side]" in cond(p, "ContainersReady")["message"]
+    assert row(agentd, "rp")[:2] == ("1/2", "Running")
+    subprocess.run(["nsenter", "-t", str(runtime_pid(
+        agentd, istatus(p, "side")["containerID"])), "-m", "touch",
+        "/tmp/ready"], check=True)
+    p = wait_pod(agentd, "rp", lambda q: istatus(q, "side")["ready"],
+                 timeout=10)
+    assert cond(p, "Ready")["status"] == "True"
+    assert row(agentd, "rp")[:2] == ("2/2", "Running")
 
 
 # ---- adoption ----

@@ -2370,27 +2370,43 @@ TEST(test_container_restart_policy_only_on_init)
 TEST(test_init_container_forbidden_fields)
 {
 	REJECTED(POD INIT("    livenessProbe:\n      exec:\n"
-	    "        command: [true]\n"),
+	    "        command: [\"true\"]\n"),
 	    "spec.initContainers[0].livenessProbe",
 	    "forbidden: may not be set for init containers without "
 	    "restartPolicy=Always");
 	REJECTED(POD INIT("    readinessProbe:\n      exec:\n"
-	    "        command: [true]\n"),
+	    "        command: [\"true\"]\n"),
 	    "spec.initContainers[0].readinessProbe", "without "
 	    "restartPolicy=Always");
 	REJECTED(POD INIT("    startupProbe:\n      exec:\n"
-	    "        command: [true]\n"),
+	    "        command: [\"true\"]\n"),
 	    "spec.initContainers[0].startupProbe", "without "
 	    "restartPolicy=Always");
 	REJECTED(POD INIT("    lifecycle:\n      postStart:\n        exec:\n"
-	    "          command: [true]\n"),
+	    "          command: [\"true\"]\n"),
 	    "spec.initContainers[0].lifecycle", "without "
 	    "restartPolicy=Always");
-	/* a sidecar may have them in Kubernetes; agentd not yet */
-	REJECTED(POD INIT("    restartPolicy: Always\n    startupProbe:\n"
-	    "      exec:\n        command: [true]\n"),
-	    "spec.initContainers[0].startupProbe",
-	    "on a restartable init container (a sidecar) is not supported");
+	/* a sidecar may have probes; agentd runs no hooks for one yet */
+	REJECTED(POD INIT("    restartPolicy: Always\n    lifecycle:\n"
+	    "      postStart:\n        exec:\n          command: [\"true\"]\n"),
+	    "spec.initContainers[0].lifecycle",
+	    "on a restartable init container (a sidecar) are not supported");
+	{
+		struct pod p;
+
+		PARSE_OK(POD INIT("    restartPolicy: Always\n"
+		    "    startupProbe:\n      exec:\n        command: [\"true\"]\n"
+		    "    readinessProbe:\n      exec:\n"
+		    "        command: [\"true\"]\n      periodSeconds: 2\n"
+		    "    livenessProbe:\n      tcpSocket:\n        port: 80\n"),
+		    &p);
+		REQUIRE(p.n_init_containers == 1);
+		CHECK(pod_probe(&p.init_containers[0], PROBE_STARTUP) != NULL);
+		CHECK(pod_probe(&p.init_containers[0], PROBE_READINESS) !=
+		    NULL);
+		CHECK(pod_probe(&p.init_containers[0], PROBE_LIVENESS) != NULL);
+		pod_free(&p);
+	}
 	/* unset values are not set */
 	{
 		struct pod p;

@@ -2182,7 +2182,7 @@ main_done_step(struct xpod *x)
 	}
 	if (x->main_done_deadline_ns == 0)
 		x->main_done_deadline_ns = now_ns() +
-		    x->pod.termination_grace_seconds * NS_PER_S;
+		    grace_seconds(x) * NS_PER_S;
 	if (!sidecars_stop_step(x))
 		return;
 	if (now_ns() >= x->main_done_deadline_ns) {
@@ -2281,7 +2281,10 @@ failed_stop_step(struct xpod *x)
 	if (x->failed_kill_ns == 0) {
 		signal_all(x, 0);
 		x->failed_kill_ns = now_ns() + grace_seconds(x) * NS_PER_S;
-	} else if (now_ns() >= x->failed_kill_ns) {
+		sidecars_stop_step(x);	/* after the others, as at deletion */
+	} else if (now_ns() < x->failed_kill_ns)
+		sidecars_stop_step(x);
+	else {
 		for (s = 0; s < x->n_slots; s++) {
 			c = &x->ctrs[s];
 			if (live(c)) {
@@ -2610,8 +2613,9 @@ fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
 
 /*
  * The kubelet's prober manager: an init container is ready once it has
- * exited 0, a sidecar while it runs (no readiness probe yet); started
- * is sidecar_started() for a sidecar, running for the others.
+ * exited 0, a sidecar while it runs and its readiness probe, if any,
+ * passes; started is sidecar_started() for a sidecar, running for the
+ * others.
  */
 static void
 fill_init_creport(struct xpod *x, uint32_t i, struct container_report *r)
@@ -2624,7 +2628,8 @@ fill_init_creport(struct xpod *x, uint32_t i, struct container_report *r)
 		return;
 	if (c->kind == SLOT_SIDECAR) {
 		r->started = sidecar_started(x, c);
-		r->ready = r->started && !x->terminating;
+		r->ready = r->started && probe_ready(x, c) && !x->terminating &&
+		    !x->failed;
 	} else {
 		r->started = c->state == CSTATE_RUNNING;
 		r->ready = c->state == CSTATE_TERMINATED && exited_ok(c);

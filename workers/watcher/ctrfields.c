@@ -955,10 +955,11 @@ spec_containers(struct walk *w, const cJSON *v, void *arg)
 /*
  * validateInitContainers: lifecycle and the probes are for containers
  * that keep running.  A plain init container may not have them (the
- * API server's words); a sidecar may, but agentd runs neither hooks nor
- * probes for one yet, so there they are refused as not supported.
- * Checked here, before the container's own table, so that the reason
- * holds whatever that table says of these fields.
+ * API server's words).  A sidecar may: its probes run as a container's
+ * (its startup probe gates the next init container, sidecar_started()),
+ * but agentd runs no lifecycle hook for a sidecar yet, so that is
+ * refused as not supported.  Checked here, before the container's own
+ * field table, so that the reason holds whatever that table says.
  */
 static const char *const init_forbidden[] = {
 	"lifecycle", "livenessProbe", "readinessProbe", "startupProbe",
@@ -987,10 +988,12 @@ init_forbidden_fields(struct walk *w, const cJSON *item)
 		v = cJSON_GetObjectItemCaseSensitive(item, init_forbidden[i]);
 		if (v == NULL || value_is_unset(v))
 			continue;
+		if (sidecar && strcmp(init_forbidden[i], "lifecycle") != 0)
+			continue;	/* a sidecar's probes */
 		mark = path_key(w, init_forbidden[i]);
 		if (sidecar)
-			fail(w, "%s on a restartable init container (a "
-			    "sidecar) is not supported yet", init_forbidden[i]);
+			fail(w, "lifecycle hooks on a restartable init container "
+			    "(a sidecar) are not supported yet");
 		else
 			fail(w, "forbidden: may not be set for init containers "
 			    "without restartPolicy=Always");
