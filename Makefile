@@ -37,6 +37,7 @@ REPORTER_LIBS	= -levent_openssl -levent -lssl -lcrypto -lcjson -lseccomp \
 		  -lhttp_parser
 NOOP_LIBS	= -levent -lseccomp
 NETPARSE_LIBS	= -levent -lcjson -lseccomp
+PROBE_LIBS	= -lssl -lcrypto -lseccomp
 # tests, tools, benchmarks and fuzz targets: the union
 LIBS		= -levent_openssl -levent -lssl -lcrypto -lcjson -lseccomp -lyaml \
 		  -lhttp_parser -lz
@@ -44,7 +45,7 @@ LIBS		= -levent_openssl -levent -lssl -lcrypto -lcjson -lseccomp -lyaml \
 MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 		  workers/executor/executor.c workers/reporter/reporter.c \
 		  workers/pause/pause.c workers/noop/noop.c \
-		  workers/netparse/netparse.c
+		  workers/netparse/netparse.c workers/probe/probe.c
 
 # libipc.a: framing, marshalling, dispatch, the message catalog, the pod
 # model and its wire form, pod events (ipc/); libcommon.a: what every
@@ -60,6 +61,7 @@ AGENTCTL_SRCS	= $(filter-out $(MAINS),$(wildcard agentctl/*.c))
 WATCHER_SRCS	= $(filter-out $(MAINS),$(wildcard workers/watcher/*.c))
 EXECUTOR_SRCS	= $(filter-out $(MAINS),$(wildcard workers/executor/*.c))
 REPORTER_SRCS	= $(filter-out $(MAINS),$(wildcard workers/reporter/*.c))
+PROBE_SRCS	= $(filter-out $(MAINS),$(wildcard workers/probe/*.c))
 
 obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -72,6 +74,7 @@ LIB_AGENTCTL	= $(BUILD)/lib/libagentctl.a
 LIB_WATCHER	= $(BUILD)/lib/libwatcher.a
 LIB_EXECUTOR	= $(BUILD)/lib/libexecutor.a
 LIB_REPORTER	= $(BUILD)/lib/libreporter.a
+LIB_PROBE	= $(BUILD)/lib/libprobe.a
 
 # what each binary links, in link order (a library before the ones it
 # uses: libconfig and libipc use libcommon, libworker uses all three)
@@ -86,7 +89,8 @@ BASE_ARS	= $(LIB_WORKER) $(LIB_CONFIG) $(LIB_IPC) $(LIB_COMMON)
 
 BINS		= $(BUILD)/agentd $(BUILD)/agentctl $(BUILD)/agentd-watcher \
 		  $(BUILD)/agentd-executor $(BUILD)/agentd-reporter \
-		  $(BUILD)/agentd-netparse $(BUILD)/agentd-pause
+		  $(BUILD)/agentd-netparse $(BUILD)/agentd-pause \
+		  $(BUILD)/agentd-probe
 UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
@@ -129,6 +133,7 @@ $(eval $(call mklib,$(LIB_AGENTCTL),$(AGENTCTL_SRCS)))
 $(eval $(call mklib,$(LIB_WATCHER),$(WATCHER_SRCS)))
 $(eval $(call mklib,$(LIB_EXECUTOR),$(EXECUTOR_SRCS)))
 $(eval $(call mklib,$(LIB_REPORTER),$(REPORTER_SRCS)))
+$(eval $(call mklib,$(LIB_PROBE),$(PROBE_SRCS)))
 
 $(BUILD)/agentd: $(call obj,agentd/main.c) $(AGENTD_ARS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(AGENTD_LIBS)
@@ -142,6 +147,9 @@ $(BUILD)/agentd-reporter: $(call obj,workers/reporter/reporter.c) $(REPORTER_ARS
 	$(CC) $(LDFLAGS) -o $@ $^ $(REPORTER_LIBS)
 $(BUILD)/agentd-netparse: $(call obj,workers/netparse/netparse.c) $(WORKER_ARS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NETPARSE_LIBS)
+# the executor's TCP/HTTP prober (workers/probe/probe.c)
+$(BUILD)/agentd-probe: $(call obj,workers/probe/probe.c) $(LIB_PROBE) $(WORKER_ARS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PROBE_LIBS)
 $(BUILD)/agentd-noop: $(call obj,workers/noop/noop.c) $(WORKER_ARS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NOOP_LIBS)
 # the pod sandbox's infra process: static, so it runs in an empty rootfs
@@ -162,6 +170,7 @@ $(eval $(call unitrule,agentctl,$(LIB_AGENTCTL)))
 $(eval $(call unitrule,watcher,$(LIB_WATCHER)))
 $(eval $(call unitrule,executor,$(LIB_EXECUTOR)))
 $(eval $(call unitrule,reporter,$(LIB_REPORTER)))
+$(eval $(call unitrule,probe,$(LIB_PROBE)))
 
 # run inside a container by the seccomp tests: static, as agentd-pause
 $(BUILD)/tests/tools/seccomp_probe: tests/tools/seccomp_probe.c
@@ -350,7 +359,8 @@ install: $(BINS)
 	install -m 0755 $(BUILD)/agentd $(BUILD)/agentctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/agentd-watcher $(BUILD)/agentd-executor \
 	    $(BUILD)/agentd-reporter $(BUILD)/agentd-netparse \
-	    $(BUILD)/agentd-pause $(DESTDIR)$(LIBEXECDIR)/
+	    $(BUILD)/agentd-pause $(BUILD)/agentd-probe \
+	    $(DESTDIR)$(LIBEXECDIR)/
 	sed $(INSTALL_SED) contrib/systemd/agentd.service \
 	    >$(DESTDIR)$(UNITDIR)/agentd.service.tmp
 	chmod 0644 $(DESTDIR)$(UNITDIR)/agentd.service.tmp
@@ -396,7 +406,8 @@ uninstall:
 	    $(DESTDIR)$(LIBEXECDIR)/agentd-executor \
 	    $(DESTDIR)$(LIBEXECDIR)/agentd-reporter \
 	    $(DESTDIR)$(LIBEXECDIR)/agentd-netparse \
-	    $(DESTDIR)$(LIBEXECDIR)/agentd-pause
+	    $(DESTDIR)$(LIBEXECDIR)/agentd-pause \
+	    $(DESTDIR)$(LIBEXECDIR)/agentd-probe
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
 	rm -f $(DESTDIR)$(UNITDIR)/agentd.service
 	rm -f $(patsubst docs/man/%,$(DESTDIR)$(MANDIR)/man5/%,$(MAN5)) \

@@ -50,6 +50,13 @@ struct ipc_msg;
 #define POD_MAX_PATH		1024
 #define POD_MAX_SOURCE		1024
 #define POD_MAX_REASON		1024
+/*
+ * A container's status message: its termination message (the kubelet's
+ * MaxContainerTerminationMessageLength, 4096) or a runtime's error.
+ */
+#define POD_MAX_MESSAGE		4096
+/* terminationMessagePath when the spec has none (the API's default) */
+#define POD_TERM_MSG_PATH_DEFAULT	"/dev/termination-log"
 #define POD_MAX_ID		128	/* container ids, image digests */
 #define POD_MAX_IP		63	/* an address, or a short list "v4,v6" */
 /* hostAliases: no bound in Kubernetes; ours keep /etc/hosts small */
@@ -64,10 +71,31 @@ struct ipc_msg;
 
 #define TRI_UNSET		((int8_t)-1)
 
+/* handlers (probes, lifecycle hooks): what a user may say to reach them */
+#define POD_MAX_HANDLER_HOST	45	/* an IP address: INET6_ADDRSTRLEN - 1 */
+#define POD_MAX_HANDLER_PORT	15	/* a number or an IANA_SVC_NAME */
+#define POD_MAX_HTTP_PATH	2048
+#define POD_MAX_HTTP_HEADERS	32
+#define POD_MAX_HTTP_HEADER_NAME 128
+#define POD_MAX_HTTP_HEADER_VALUE 1024
+#define POD_MAX_GRPC_SERVICE	253
+/* a probe's seconds are int32 in v1.Probe */
+#define POD_MAX_PROBE_SECONDS	INT32_MAX
+
 enum restart_policy {
 	RESTART_ALWAYS = 0,	/* Kubernetes default */
 	RESTART_ON_FAILURE,
 	RESTART_NEVER
+};
+
+/*
+ * A container's own restartPolicy: the API server allows only "Always",
+ * and only on an init container (a restartable init container, a
+ * sidecar); unset everywhere else.
+ */
+enum ctr_restart {
+	CTR_RESTART_UNSET = 0,
+	CTR_RESTART_ALWAYS
 };
 
 enum pull_policy {
@@ -81,6 +109,11 @@ enum dns_policy {
 	DNS_CLUSTER_FIRST_HOST_NET,
 	DNS_DEFAULT,
 	DNS_NONE
+};
+
+enum term_msg_policy {
+	TERM_MSG_FILE = 0,		/* Kubernetes default */
+	TERM_MSG_FALLBACK_TO_LOGS	/* FallbackToLogsOnError */
 };
 
 enum port_proto {
@@ -125,6 +158,60 @@ struct security_context {
 	struct strlist	 cap_drop;		/* "ALL" allowed */
 };
 
+/*
+ * One handler of a probe or a lifecycle hook (v1.ProbeHandler,
+ * v1.LifecycleHandler): exactly one of exec, httpGet, tcpSocket, grpc
+ * (and sleep for hooks), named by kind; HANDLER_NONE is no handler at all
+ * (no probe, no hook).  A port is the string of its number ("8080") or
+ * the name of one of the container's ports ("http"); pod_handler_port()
+ * resolves it.  Hosts are IP literals or NULL (the pod's address).
+ */
+enum handler_kind {
+	HANDLER_NONE = 0,
+	HANDLER_EXEC,
+	HANDLER_HTTP_GET,
+	HANDLER_TCP_SOCKET,
+	HANDLER_GRPC
+};
+
+enum uri_scheme {
+	SCHEME_HTTP = 0,
+	SCHEME_HTTPS
+};
+
+struct handler {
+	uint8_t		 kind;		/* enum handler_kind */
+	struct strlist	 exec_command;
+	char		*http_host;	/* may be NULL */
+	char		*http_path;	/* may be NULL: "/" */
+	char		*http_port;
+	uint8_t		 http_scheme;	/* enum uri_scheme */
+	struct kv	*http_headers;
+	uint32_t	 n_http_headers;
+	char		*tcp_host;	/* may be NULL */
+	char		*tcp_port;
+	uint32_t	 grpc_port;
+	char		*grpc_service;	/* may be NULL */
+};
+
+/* v1.Probe, with the API server's defaults */
+struct probe {
+	struct handler	 h;		/* kind HANDLER_NONE: no probe */
+	int32_t		 initial_delay_s;	/* 0 */
+	int32_t		 period_s;		/* 10 */
+	int32_t		 timeout_s;		/* 1 */
+	int32_t		 success_threshold;	/* 1 */
+	int32_t		 failure_threshold;	/* 3 */
+	int64_t		 termination_grace_s;	/* -1: the pod's */
+};
+
+enum probe_type {
+	PROBE_LIVENESS = 0,
+	PROBE_READINESS,
+	PROBE_STARTUP,
+	PROBE_NTYPES
+};
+
 struct container_spec {
 	char			*name;
 	char			*image;
@@ -138,6 +225,13 @@ struct container_spec {
 	uint32_t		 n_ports;
 	struct resources	 res;
 	struct security_context	 sc;
+	/* init containers only: CTR_RESTART_ALWAYS makes it a sidecar */
+	uint8_t			 restart_policy;	/* enum ctr_restart */
+	char			*term_msg_path;	/* NULL: the default */
+	uint8_t			 term_msg_policy; /* enum term_msg_policy */
+	struct probe		 liveness;
+	struct probe		 readiness;
+	struct probe		 startup;
 };
 
 struct pod_security_context {
@@ -185,6 +279,11 @@ struct pod {
 	uint32_t		 n_host_aliases;
 	struct container_spec	*containers;
 	uint32_t		 n_containers;
+	/* spec.initContainers: run in order before the containers; names
+	   unique across both lists (the executor keys slots by name) */
+	struct container_spec	*init_containers;
+	uint32_t		 n_init_containers;
+	int64_t			 active_deadline_seconds;	/* -1 unset */
 };
 
 /* observed state, executor -> reporter */
@@ -220,6 +319,9 @@ struct container_report {
 	uint8_t			 has_last;	/* last_term is valid */
 	struct container_term	 last_term;
 	uint8_t			 ready;
+	/* running and past its startup probe (none: running); a
+	   sidecar's gates the next init container (kubelet: Started) */
+	uint8_t			 started;
 };
 
 struct pod_report {
@@ -235,6 +337,12 @@ struct pod_report {
 	char			*host_ip;
 	struct container_report	*containers;
 	uint32_t		 n_containers;
+	/* spec.initContainers' statuses, in spec order */
+	struct container_report	*init_containers;
+	uint32_t		 n_init_containers;
+	uint8_t			 failed;	/* the pod failed as a whole
+						   (DeadlineExceeded): reason,
+						   message say why */
 };
 
 /* pod.c: model helpers */
@@ -247,9 +355,23 @@ void	strlist_free(struct strlist *);
 int	strlist_add(struct strlist *, const char *, uint32_t max);
 const char *pod_restart_policy_name(uint8_t);
 const char *pod_pull_policy_name(uint8_t);	/* "IfNotPresent" */
+const char *pod_ctr_restart_name(uint8_t);	/* "Always", "" unset */
+/* an init container with restartPolicy Always */
+int	pod_is_sidecar(const struct container_spec *);
 const char *pod_protocol_name(uint8_t);		/* "TCP" */
 const char *pod_dns_policy_name(uint8_t);	/* "ClusterFirst" */
+const char *pod_term_msg_policy_name(uint8_t);	/* "File" */
 int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */
+const char *pod_scheme_name(uint8_t);		/* "HTTP" */
+const char *pod_handler_kind_name(uint8_t);	/* "httpGet" */
+const char *pod_probe_name(int);		/* "livenessProbe" */
+/* a container's probe of a type; NULL when it has none */
+const struct probe *pod_probe(const struct container_spec *, int type);
+/*
+ * A handler's port: its number, or the number of the container's port of
+ * that name; -1 when it names no port of the container.
+ */
+int	pod_handler_port(const char *port, const struct container_spec *);
 
 /*
  * Identity checks (pod.c), the same in the watcher (with the field for the

@@ -53,6 +53,8 @@ enum ps_type {
 #define PSF_KEY		0x04	/* PS_STR: unique within its list (the
 				   executor keys containers by name) */
 #define PSF_JSON_OMIT	0x08	/* JSON: left out at its default (omitempty) */
+#define PSF_JSON_INLINE	0x10	/* PS_STRUCT: its rows in the parent's object
+				   (v1.Probe's inlined ProbeHandler) */
 
 /* where a pod-level field goes in the v1.Pod JSON */
 enum ps_where {
@@ -68,7 +70,9 @@ enum ps_fmt {
 	PSJ_CPU,	/* millicores as a quantity: "2", "500m" */
 	PSJ_MEM,	/* bytes as a quantity: "64Mi" */
 	PSJ_MAP,	/* a kv list as an object (labels) */
-	PSJ_NAMEVALUE	/* a kv list as [{name, value}] (env) */
+	PSJ_NAMEVALUE,	/* a kv list as [{name, value}] (env) */
+	PSJ_INTORSTR	/* a string, a number when it is all digits (a
+			   port: IntOrString) */
 };
 
 #define PODSCHEMA_MAX_FIELDS	64	/* a decoder's seen-mask is 64 bits */
@@ -109,6 +113,8 @@ extern const struct podschema podschema_security_context;
 extern const struct podschema podschema_pod_security_context;
 extern const struct podschema podschema_host_alias;
 extern const struct podschema podschema_dns_config;
+extern const struct podschema podschema_handler;
+extern const struct podschema podschema_probe;
 /* the executor's observed state: encoded the same way, never rendered
    from the table (the status is rules: workers/reporter/podstatus.c) */
 extern const struct podschema podschema_report;

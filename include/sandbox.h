@@ -13,8 +13,10 @@ enum sandbox_profile {
 	SANDBOX_EXECUTOR,
 	SANDBOX_NOOP,		/* test builds: the smallest allowlist */
 	SANDBOX_NETPARSE,	/* worker_allow and nothing else */
-	SANDBOX_API		/* the watcher and the reporter in API mode:
+	SANDBOX_API,		/* the watcher and the reporter in API mode:
 				   TLS over a granted socket */
+	SANDBOX_PROBE		/* agentd-probe: connect the one socket it
+				   was given, speak HTTP(S) on it */
 };
 
 struct agentd_config;

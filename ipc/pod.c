@@ -73,6 +73,18 @@ pod_report_free(struct pod_report *r)
 }
 
 const char *
+pod_ctr_restart_name(uint8_t p)
+{
+	return p == CTR_RESTART_ALWAYS ? "Always" : "";
+}
+
+int
+pod_is_sidecar(const struct container_spec *c)
+{
+	return c->restart_policy == CTR_RESTART_ALWAYS;
+}
+
+const char *
 pod_restart_policy_name(uint8_t p)
 {
 	switch (p) {
@@ -124,6 +136,13 @@ pod_dns_policy_name(uint8_t policy)
 	return "ClusterFirst";
 }
 
+const char *
+pod_term_msg_policy_name(uint8_t policy)
+{
+	return policy == TERM_MSG_FALLBACK_TO_LOGS ? "FallbackToLogsOnError" :
+	    "File";
+}
+
 /* the model's timestamps are Unix time in nanoseconds */
 int64_t
 pod_now_ns(void)
@@ -132,6 +151,84 @@ pod_now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+const char *
+pod_scheme_name(uint8_t scheme)
+{
+	return scheme == SCHEME_HTTPS ? "HTTPS" : "HTTP";
+}
+
+const char *
+pod_handler_kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case HANDLER_EXEC:
+		return "exec";
+	case HANDLER_HTTP_GET:
+		return "httpGet";
+	case HANDLER_TCP_SOCKET:
+		return "tcpSocket";
+	case HANDLER_GRPC:
+		return "grpc";
+	}
+	return "none";
+}
+
+const char *
+pod_probe_name(int type)
+{
+	switch (type) {
+	case PROBE_LIVENESS:
+		return "livenessProbe";
+	case PROBE_READINESS:
+		return "readinessProbe";
+	case PROBE_STARTUP:
+		return "startupProbe";
+	}
+	return "probe";
+}
+
+const struct probe *
+pod_probe(const struct container_spec *c, int type)
+{
+	const struct probe *p;
+
+	switch (type) {
+	case PROBE_LIVENESS:
+		p = &c->liveness;
+		break;
+	case PROBE_READINESS:
+		p = &c->readiness;
+		break;
+	case PROBE_STARTUP:
+		p = &c->startup;
+		break;
+	default:
+		return NULL;
+	}
+	return p->h.kind == HANDLER_NONE ? NULL : p;
+}
+
+/* a number of 1 to 65535 in decimal, or a port name of the container */
+int
+pod_handler_port(const char *port, const struct container_spec *c)
+{
+	const char *s;
+	long n = 0;
+	uint32_t i;
+
+	if (port == NULL || *port == '\0')
+		return -1;
+	for (s = port; *s >= '0' && *s <= '9' && n <= 65535; s++)
+		n = n * 10 + (*s - '0');
+	if (*s == '\0')
+		return n >= 1 && n <= 65535 ? (int)n : -1;
+	for (i = 0; i < c->n_ports; i++)
+		if (c->ports[i].name != NULL &&
+		    strcmp(c->ports[i].name, port) == 0)
+			return (int)c->ports[i].container_port;
+	return -1;
 }
 
 /* ---- identity: what names directories, cgroups, labels and log lines ---- */
@@ -303,6 +400,49 @@ pod_files_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
 	return 0;
 }
 
+/*
+ * The executor keys its slots by container name: an init container's
+ * name is a DNS label unique across both lists (the API server's
+ * validateInitContainers), and restartPolicy is an init container's only.
+ */
+static int
+init_names_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
+    char why[POD_IDENTITY_WHY])
+{
+	const char *name;
+	uint32_t i, j;
+
+	for (i = 0; i < p->n_containers; i++)
+		if (p->containers[i].restart_policy != CTR_RESTART_UNSET) {
+			snprintf(field, POD_IDENTITY_FIELD,
+			    "spec.containers[%u].restartPolicy", i);
+			snprintf(why, POD_IDENTITY_WHY, "may not be set for "
+			    "non-init containers");
+			return -1;
+		}
+	for (i = 0; i < p->n_init_containers; i++) {
+		name = p->init_containers[i].name ?
+		    p->init_containers[i].name : "";
+		snprintf(field, POD_IDENTITY_FIELD,
+		    "spec.initContainers[%u].name", i);
+		if (!pod_dns_label_ok(name, strlen(name))) {
+			snprintf(why, POD_IDENTITY_WHY, "must be a lowercase "
+			    "RFC 1123 label of at most 63 characters (%zu "
+			    "characters)", strlen(name));
+			return -1;
+		}
+		for (j = 0; j < p->n_containers; j++)
+			if (strcmp(name, p->containers[j].name ?
+			    p->containers[j].name : "") == 0) {
+				snprintf(why, POD_IDENTITY_WHY, "Duplicate "
+				    "value: \"%s\"", name);
+				return -1;
+			}
+	}
+	field[0] = '\0';
+	return 0;
+}
+
 int
 pod_identity_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
     char why[POD_IDENTITY_WHY])
@@ -346,5 +486,7 @@ pod_identity_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
 			return -1;
 		}
 	}
+	if (init_names_check(p, field, why) == -1)
+		return -1;
 	return pod_files_check(p, field, why);
 }

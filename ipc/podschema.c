@@ -94,6 +94,65 @@ static const struct podfield sc_fields[] = {
 TABLE(podschema_security_context, "securityContext", struct security_context,
     sc_fields);
 
+/*
+ * A handler (probes, lifecycle hooks): the kind is bookkeeping, the
+ * JSON shows only the handler it names.  Tags 1-19 the probes' helper's,
+ * 20 on the hooks'.
+ */
+static const struct podfield handler_fields[] = {
+	{ .name = "kind", .tag = 1, .type = PS_ENUM, .where = PSW_NONE,
+	  .off = OFF(struct handler, kind), .max = HANDLER_GRPC,
+	  .enum_name = pod_handler_kind_name },
+	STRLIST("exec.command", 2, struct handler, exec_command, POD_MAX_ARGS,
+	    POD_MAX_ARG),
+	STR("httpGet.host", 3, struct handler, http_host,
+	    POD_MAX_HANDLER_HOST, PSF_JSON_OMIT),
+	STR("httpGet.path", 4, struct handler, http_path, POD_MAX_HTTP_PATH,
+	    PSF_JSON_OMIT),
+	{ .name = "httpGet.port", .tag = 5, .type = PS_STR,
+	  .flags = PSF_JSON_OMIT, .fmt = PSJ_INTORSTR,
+	  .off = OFF(struct handler, http_port),
+	  .max = POD_MAX_HANDLER_PORT },
+	{ .name = "httpGet.scheme", .tag = 6, .type = PS_ENUM,
+	  .flags = PSF_JSON_OMIT, .off = OFF(struct handler, http_scheme),
+	  .max = SCHEME_HTTPS, .enum_name = pod_scheme_name },
+	KVLIST("httpGet.httpHeaders", 7, struct handler, http_headers,
+	    n_http_headers, POD_MAX_HTTP_HEADERS, POD_MAX_HTTP_HEADER_NAME,
+	    POD_MAX_HTTP_HEADER_VALUE, PSJ_NAMEVALUE),
+	STR("tcpSocket.host", 8, struct handler, tcp_host,
+	    POD_MAX_HANDLER_HOST, PSF_JSON_OMIT),
+	{ .name = "tcpSocket.port", .tag = 9, .type = PS_STR,
+	  .flags = PSF_JSON_OMIT, .fmt = PSJ_INTORSTR,
+	  .off = OFF(struct handler, tcp_port),
+	  .max = POD_MAX_HANDLER_PORT },
+	U32("grpc.port", 10, struct handler, grpc_port, 0, 65535,
+	    PSF_JSON_OMIT),
+	STR("grpc.service", 11, struct handler, grpc_service,
+	    POD_MAX_GRPC_SERVICE, PSF_JSON_OMIT),
+};
+TABLE(podschema_handler, "handler", struct handler, handler_fields);
+
+/* v1.Probe: the API server's defaults (SetDefaults_Probe) */
+#define PROBE_I32(n, t, m, lo, d) { .name = n, .tag = t, .type = PS_I32, \
+	.off = OFF(struct probe, m), .min = lo, .max = POD_MAX_PROBE_SECONDS, \
+	.def = d }
+static const struct podfield probe_fields[] = {
+	{ .name = "handler", .tag = 1, .type = PS_STRUCT,
+	  .flags = PSF_JSON_INLINE, .off = OFF(struct probe, h),
+	  .sub = &podschema_handler },
+	PROBE_I32("initialDelaySeconds", 2, initial_delay_s, 0, 0),
+	PROBE_I32("timeoutSeconds", 3, timeout_s, 1, 1),
+	PROBE_I32("periodSeconds", 4, period_s, 1, 10),
+	PROBE_I32("successThreshold", 5, success_threshold, 1, 1),
+	PROBE_I32("failureThreshold", 6, failure_threshold, 1, 3),
+	{ .name = "terminationGracePeriodSeconds", .tag = 7, .type = PS_I64,
+	  .flags = PSF_UNSET | PSF_JSON_OMIT,
+	  .off = OFF(struct probe, termination_grace_s), .min = 1,
+	  .max = INT64_MAX, .def = -1 },
+};
+#undef PROBE_I32
+TABLE(podschema_probe, "probe", struct probe, probe_fields);
+
 static const struct podfield container_fields[] = {
 	STR("name", 1, struct container_spec, name, POD_MAX_CONTAINER_NAME,
 	    PSF_REQUIRED | PSF_KEY),
@@ -115,6 +174,24 @@ static const struct podfield container_fields[] = {
 	    PULL_NEVER, pod_pull_policy_name),
 	STRUCT("securityContext", 10, struct container_spec, sc,
 	    podschema_security_context, PSF_JSON_OMIT),
+	/* tags 30 on: init containers and sidecars (issue 13) */
+	{ .name = "restartPolicy", .tag = 30, .type = PS_ENUM,
+	  .flags = PSF_JSON_OMIT, .off = OFF(struct container_spec,
+	  restart_policy), .max = CTR_RESTART_ALWAYS,
+	  .enum_name = pod_ctr_restart_name },
+	/* tags 35 on: termination messages, hooks (issue 13) */
+	STR("terminationMessagePath", 35, struct container_spec,
+	    term_msg_path, POD_MAX_PATH, PSF_JSON_OMIT),
+	ENUM("terminationMessagePolicy", 36, struct container_spec,
+	    term_msg_policy, TERM_MSG_FALLBACK_TO_LOGS,
+	    pod_term_msg_policy_name),
+	/* tags 20-29: probes (issue 13) */
+	STRUCT("livenessProbe", 20, struct container_spec, liveness,
+	    podschema_probe, PSF_JSON_OMIT),
+	STRUCT("readinessProbe", 21, struct container_spec, readiness,
+	    podschema_probe, PSF_JSON_OMIT),
+	STRUCT("startupProbe", 22, struct container_spec, startup,
+	    podschema_probe, PSF_JSON_OMIT),
 };
 TABLE(podschema_container, "container", struct container_spec,
     container_fields);
@@ -197,6 +274,13 @@ static const struct podfield pod_fields[] = {
 	STRUCT("dnsConfig", 24, struct pod, dns_config, podschema_dns_config,
 	    PSF_JSON_OMIT),
 	BOOL("setHostnameAsFQDN", 25, struct pod, set_hostname_fqdn),
+	/* tags 40 on: init containers (issue 13) */
+	LIST("initContainers", 40, struct pod, init_containers,
+	    n_init_containers, POD_MAX_CONTAINERS, podschema_container,
+	    PSF_JSON_OMIT),
+	/* tags 45 on: termination (issue 13) */
+	OPT_I64("activeDeadlineSeconds", 45, struct pod,
+	    active_deadline_seconds, PSJ_PLAIN),
 };
 TABLE(podschema_pod, "pod", struct pod, pod_fields);
 
@@ -214,7 +298,8 @@ static const struct podfield term_fields[] = {
 	ANY_I32("exitCode", 1, struct container_term, exit_code),
 	ANY_I32("signal", 2, struct container_term, signal),
 	STR("reason", 3, struct container_term, reason, POD_MAX_REASON, 0),
-	STR("message", 4, struct container_term, message, POD_MAX_REASON, 0),
+	STR("message", 4, struct container_term, message, POD_MAX_MESSAGE,
+	    0),
 	ANY_I64("startedAt", 5, struct container_term, started_at_ns),
 	ANY_I64("finishedAt", 6, struct container_term, finished_at_ns),
 	STR("containerID", 7, struct container_term, container_id,
@@ -235,7 +320,7 @@ static const struct podfield creport_fields[] = {
 	ENUM("state", 5, struct container_report, state, CSTATE_TERMINATED,
 	    NULL),
 	STR("reason", 6, struct container_report, reason, POD_MAX_REASON, 0),
-	STR("message", 7, struct container_report, message, POD_MAX_REASON,
+	STR("message", 7, struct container_report, message, POD_MAX_MESSAGE,
 	    0),
 	ANY_I64("startedAt", 8, struct container_report, started_at_ns),
 	ANY_I32("exitCode", 9, struct container_report, exit_code),
@@ -247,6 +332,8 @@ static const struct podfield creport_fields[] = {
 	STRUCT("lastState.terminated", 14, struct container_report, last_term,
 	    podschema_container_term, 0),
 	BOOL("ready", 15, struct container_report, ready),
+	/* tags 20-29: probes (issue 13) */
+	BOOL("started", 20, struct container_report, started),
 };
 TABLE(podschema_container_report, "containerStatus", struct container_report,
     creport_fields);
@@ -263,6 +350,12 @@ static const struct podfield report_fields[] = {
 	STR("hostIP", 9, struct pod_report, host_ip, POD_MAX_IP, 0),
 	LIST("containerStatuses", 10, struct pod_report, containers,
 	    n_containers, POD_MAX_CONTAINERS, podschema_container_report, 0),
+	/* tags 20 on: init containers (issue 13) */
+	LIST("initContainerStatuses", 20, struct pod_report, init_containers,
+	    n_init_containers, POD_MAX_CONTAINERS, podschema_container_report,
+	    0),
+	/* tags 25 on: termination (issue 13) */
+	BOOL("failed", 25, struct pod_report, failed),
 };
 TABLE(podschema_report, "podStatus", struct pod_report, report_fields);
 
@@ -270,7 +363,8 @@ const struct podschema *const podschema_all[] = {
 	&podschema_pod, &podschema_container, &podschema_port,
 	&podschema_resources, &podschema_security_context,
 	&podschema_pod_security_context, &podschema_host_alias,
-	&podschema_dns_config, &podschema_report,
+	&podschema_dns_config, &podschema_handler, &podschema_probe,
+	&podschema_report,
 	&podschema_container_report, &podschema_container_term,
 };
 const size_t podschema_nall = nitems(podschema_all);

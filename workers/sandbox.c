@@ -79,6 +79,18 @@ static const int api_allow[] = {
 	SCMP_SYS(sysinfo),
 };
 
+/*
+ * agentd-probe (workers/probe/probe.c): the socket it was handed, made in
+ * the pod's network namespace, connected to the address it was told, and
+ * the bytes of one request and one response.  No socket(2): it cannot
+ * make another socket, so it reaches nothing but that one address.
+ */
+static const int probe_allow[] = {
+	SCMP_SYS(connect), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
+	SCMP_SYS(shutdown), SCMP_SYS(sendto), SCMP_SYS(recvfrom),
+	SCMP_SYS(sysinfo),
+};
+
 static const int worker_enosys[] = {
 	SCMP_SYS(clone3), SCMP_SYS(openat2), SCMP_SYS(statx),
 	SCMP_SYS(rseq),
@@ -169,6 +181,7 @@ static const struct seccomp_profile {
 	/* JSON in, IPC out: it sorts nothing, opens nothing */
 	{ SANDBOX_NETPARSE,	NULL, 0 },
 	{ SANDBOX_API,		LIST(api_allow) },
+	{ SANDBOX_PROBE,	LIST(probe_allow) },
 };
 
 static const struct seccomp_profile *

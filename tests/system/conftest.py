@@ -9,7 +9,7 @@ from harness import TOP, safe_dir, start_agentd
 
 FAKE = os.path.join("tests", "tools", "agentd-watcher-fake")
 REAL = ("agentd-executor", "agentd-reporter", "agentd-netparse",
-        "agentd-pause")
+        "agentd-pause", "agentd-probe")
 
 
 @pytest.fixture(scope="session")

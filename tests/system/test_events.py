@@ -123,19 +123,21 @@ def test_config_error_is_a_failed_event(agentd):
         agentd.log()
 
 
-def test_run_container_error_is_a_failed_event(agentd):
+def test_start_error_is_a_failed_event(agentd):
+    # a missing binary is the runtime's create failing: the kubelet's
+    # StartError (a terminated run, restarted per restartPolicy)
     agentd.write_manifest("rc.yaml", manifest("rc", "true").replace(
         'command: ["sh", "-c", \'true\']', 'command: ["/nosuch"]'))
     pod = "default/rc-testnode"
     p = wait_pod(agentd, "rc", lambda p: cstatus(p)["state"].get(
-        "waiting", {}).get("reason") == "RunContainerError")
+        "waiting", {}).get("reason") == "CrashLoopBackOff")
+    assert cstatus(p)["lastState"]["terminated"]["reason"] == "StartError"
     e = wait_event(agentd, "Failed", pod)
     assert e["type"] == "Warning"
     assert e["message"].startswith("Error: ") and "/nosuch" in e["message"]
     wait_for(lambda: log_lines(agentd, "pod default/rc-testnode: "
-                               "RunContainerError:"), 5, what="log line")
-    assert len(log_lines(agentd, "RunContainerError:")) == 1
-    assert p["status"]["phase"] == "Pending"
+                               "StartError:"), 5, what="log line")
+    assert len(log_lines(agentd, "StartError:")) == 1
 
 
 def test_hostile_bytes_are_escaped_in_tables_and_log(agentd):

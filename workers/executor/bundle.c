@@ -671,6 +671,10 @@ bundle_mounts(const struct bundle_paths *bp, int infra, int ro, int priv)
 	    add_bind(mounts, "/etc/hosts", path, ro) == -1;
 	bad |= rt_path(path, sizeof(path), "%s/resolv.conf", bp->pod_dir) == -1 ||
 	    add_bind(mounts, "/etc/resolv.conf", path, ro) == -1;
+	/* writable even on a read-only root fs, as the kubelet mounts it */
+	if (bp->term_msg_src != NULL && bp->term_msg_dst != NULL)
+		bad |= add_bind(mounts, bp->term_msg_dst, bp->term_msg_src,
+		    0) == -1;
 out:
 	if (bad) {
 		cJSON_Delete(mounts);

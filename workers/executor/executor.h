@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "pod.h"
+#include "probe.h"
 #include "runtime.h"
 
 /*
@@ -18,6 +19,7 @@
  */
 #define RELIST_INTERVAL_MS	30000
 #define KILL_RECHECK_MS		1000	/* SIGKILL sent: look again this soon */
+#define MIN_GRACE_S		2	/* kubelet minimumGracePeriodInSeconds */
 /*
  * A pod set change is acted on at once, but never more often than once
  * per this period however many sets arrive: a flood of PODSET_END must
@@ -35,18 +37,24 @@
 #define AUDIT_ACK_TIMEOUT_MS	10000
 #define AUDIT_REFUSED		"the audit log cannot record the action; " \
 				"nothing was done (see agentd's log)"
-#define XPOD_MAX_SLOTS		(2 * POD_MAX_CONTAINERS)
+/* containers, init containers, and as many adopted orphans */
+#define XPOD_MAX_SLOTS		(3 * POD_MAX_CONTAINERS)
 #define XPOD_HASH_MAX		72	/* a scheme tag and hex SHA-256 */
 
 /*
  * A container slot.  REGULAR slots are spec.containers[spec_index];
  * ORPHAN slots hold a container the runtime has that no spec wants (found
- * at adoption): it is stopped and removed.  Init containers and sidecars
- * are further kinds of slot.
+ * at adoption): it is stopped and removed.  INIT and SIDECAR slots are
+ * spec.initContainers[spec_index]: an INIT one runs to success before the
+ * next starts, and its exited container is kept (so that after a restart
+ * of the executor it is known to be done); a SIDECAR (restartPolicy
+ * Always) starts in its turn and keeps running beside the containers.
  */
 enum slot_kind {
 	SLOT_REGULAR = 0,
 	SLOT_ORPHAN,
+	SLOT_INIT,
+	SLOT_SIDECAR,
 };
 
 enum xc_state {
@@ -78,6 +86,9 @@ struct xctr {
 	uint32_t		 backoff_s;
 	int64_t			 backoff_until_ns;
 	char			*image_id;	/* ref@digest once resolved */
+	int			 init_done;	/* INIT: exited 0, never again */
+	int			 term_sent;	/* SIDECAR: stopped at the pod's end */
+	struct xprobes		 pr;		/* probe.c */
 };
 
 /*
@@ -138,6 +149,20 @@ struct xpod {
 	char			 sb_stray[RT_ID_MAX];
 	struct xctr		 ctrs[XPOD_MAX_SLOTS];
 	uint32_t		 n_slots;
+	/* init containers: all done (or a container ran): never again */
+	int			 initialized;
+	/* the containers will not run again (restartPolicy, or an init
+	   container failed under Never): the sidecars are stopped */
+	int			 main_done;
+	int64_t			 main_done_deadline_ns;	/* then SIGKILL */
+	/*
+	 * activeDeadlineSeconds passed (DeadlineExceeded): the pod is
+	 * Failed for good, its containers stopped with the grace period
+	 * (SIGKILL at failed_kill_ns) and never started again.  Derived
+	 * from the start time again after an executor restart.
+	 */
+	int			 failed;
+	int64_t			 failed_kill_ns;	/* 0: stop not sent */
 };
 
 /* executor.c */
@@ -169,6 +194,13 @@ void	 lc_relist(void);
 void	 lc_image_arrived(void);
 void	 lc_resend_all(void);
 size_t	 lc_send_dirty(void);
+/* for probe.c: a slot's spec, the slot of a container id, signals */
+const struct container_spec *lc_slot_spec(const struct xpod *,
+	    const struct xctr *);
+struct xctr *lc_find_container(const char *id, struct xpod **);
+int	 lc_stop_signal(struct xpod *, struct xctr *);
+void	 lc_signal_container(struct xpod *, struct xctr *, int sig,
+	    const char *why);
 #ifdef AGENTD_TEST_HOOKS
 extern uint32_t	 lc_relists;
 #endif

@@ -23,7 +23,9 @@
  *	metadata.namespace, metadata.name (the UTS hostname), metadata.uid
  *	(names the cgroup, directories, labels), spec.hostNetwork,
  *	spec.hostPID, spec.hostIPC, spec.shareProcessNamespace (the pause
- *	process as PID 1 or none).
+ *	process as PID 1 or none), spec.initContainers (each one's container
+ *	text, in order: the API server makes them immutable, so a change is
+ *	a new pod; none written when there are none).
  *	(sysctls belong here when the model has them.)
  *
  * The container hash ("c1:") covers the container's own spec, as the
@@ -35,8 +37,10 @@
  *	resources (cpu/memory requests and limits),
  *	securityContext (runAsUser, runAsGroup, runAsNonRoot,
  *	readOnlyRootFilesystem, privileged, allowPrivilegeEscalation,
- *	capabilities add/drop), and
- *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot).
+ *	capabilities add/drop), terminationMessagePath,
+ *	terminationMessagePolicy,
+ *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot), and
+ *	restartPolicy (a sidecar's "Always"; unset on every other).
  *	(fsGroup, supplementalGroups and volumeMounts belong here when the
  *	model has them.)
  *
@@ -46,6 +50,7 @@
  *	    seccomp or AppArmor annotation, must be added here);
  *	spec.restartPolicy: applies at the next exit, a pod-level policy;
  *	spec.terminationGracePeriodSeconds: applies at the next stop;
+ *	spec.activeDeadlineSeconds: a pod-level timer, changed in place;
  *	source, nodeName: where the pod came from and whose it is, not how
  *	    it runs;
  *	the other containers' resources: the QoS class (oom_score_adj) is
@@ -224,6 +229,30 @@ field_list(struct canon *c, const char *base, const struct strlist *l)
 
 /* ---- the two canonical forms ---- */
 
+static void	canon_container(struct canon *, const struct pod *,
+		    const struct container_spec *);
+
+/*
+ * The init containers, each as its container hash's text, in the
+ * sandbox's: the API server makes spec.initContainers immutable but for
+ * the image, and a static pod whose file changes is a new pod, so a
+ * change of one is a new pod here (its init containers run again).
+ * Written by name and index only when there are any: the hash of a pod
+ * without init containers is what it was before they were modelled.
+ */
+static void
+canon_init_containers(struct canon *c, const struct pod *p)
+{
+	char name[ID_NAME_MAX];
+	uint32_t i;
+
+	for (i = 0; i < p->n_init_containers; i++) {
+		field_req(c, iname(name, "spec.initContainers", i, "begin"),
+		    p->init_containers[i].name);
+		canon_container(c, p, &p->init_containers[i]);
+	}
+}
+
 static void
 canon_sandbox(struct canon *c, const struct pod *p)
 {
@@ -235,6 +264,7 @@ canon_sandbox(struct canon *c, const struct pod *p)
 	field_bool(c, "spec.hostPID", p->host_pid);
 	field_bool(c, "spec.hostIPC", p->host_ipc);
 	field_bool(c, "spec.shareProcessNamespace", p->share_pid);
+	canon_init_containers(c, p);
 }
 
 static const char *const pull_names[] = {
@@ -247,6 +277,11 @@ static const char *const proto_names[] = {
 	[PROTO_TCP] = "TCP",
 	[PROTO_UDP] = "UDP",
 	[PROTO_SCTP] = "SCTP",
+};
+
+static const char *const term_msg_policy_names[] = {
+	[TERM_MSG_FILE] = "File",
+	[TERM_MSG_FALLBACK_TO_LOGS] = "FallbackToLogsOnError",
 };
 
 static void
@@ -314,11 +349,18 @@ canon_container(struct canon *c, const struct pod *p,
 	    -1);
 	field_i64(c, "resources.limits.memory", cs->res.mem_limit_bytes, -1);
 	canon_security(c, &cs->sc);
+	field_opt(c, "terminationMessagePath", cs->term_msg_path);
+	field_enum(c, "terminationMessagePolicy", cs->term_msg_policy,
+	    TERM_MSG_FILE, term_msg_policy_names,
+	    sizeof(term_msg_policy_names) / sizeof(term_msg_policy_names[0]));
 	field_i64(c, "pod.securityContext.runAsUser", p->psc.run_as_user, -1);
 	field_i64(c, "pod.securityContext.runAsGroup", p->psc.run_as_group,
 	    -1);
 	field_tri(c, "pod.securityContext.runAsNonRoot",
 	    p->psc.run_as_non_root);
+	/* a sidecar; unset (left out) on every other container */
+	if (cs->restart_policy == CTR_RESTART_ALWAYS)
+		field_req(c, "restartPolicy", "Always");
 }
 
 /* ---- digests ---- */

@@ -143,6 +143,7 @@ job_finish(struct job *j)
 	}
 	j->out.msg[sizeof(j->out.msg) - 1] = '\0';
 	j->out.digest[sizeof(j->out.digest) - 1] = '\0';
+	j->out.output[sizeof(j->out.output) - 1] = '\0';
 	j->done(j->ctx, &j->out);
 	job_free(j);
 	job_next();
@@ -284,6 +285,30 @@ job_submit(const char *what, int tmo, job_run_fn run, void *arg,
 	nqueued++;
 	job_next();
 	return j;
+}
+
+/* the child of an exec job: the command, its end and output */
+void
+job_run_exec(void *arg, struct job_out *out)
+{
+	const struct job_exec *je = arg;
+	struct rt_exec_result *res;
+	struct rt_err err;
+
+	memset(&err, 0, sizeof(err));
+	if ((res = calloc(1, sizeof(*res))) == NULL) {
+		out->rc = -1;
+		snprintf(out->msg, sizeof(out->msg), "exec: out of memory");
+		return;
+	}
+	out->rc = rt_container_exec(je->id, je->cmd, je->timeout_ms, res,
+	    &err);
+	out->exit_code = res->exit_code;
+	out->exec_timed_out = res->timed_out;
+	memcpy(out->output, res->out, sizeof(out->output));
+	if (out->rc == -1)
+		snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
+	free(res);
 }
 
 void

@@ -25,14 +25,22 @@
 struct event_base;
 struct agentd_config;
 
-/* everything a job reports; fits one atomic pipe write (PIPE_BUF) */
+/*
+ * Everything a job reports, read whole by the executor (a few pipe
+ * writes: the output of an exec is more than PIPE_BUF).
+ */
 struct job_out {
 	int			 rc;		/* 0 ok, -1 failed: see msg */
 	int			 config;	/* the spec is at fault */
-	int			 timed_out;
+	int			 timed_out;	/* the job's own timeout */
+	int			 start_error;	/* rt_err.start */
 	char			 msg[RT_ERR_MAX];
 	char			 digest[POD_MAX_ID];	/* image import */
 	struct rt_sandbox	 sb;		/* sandbox create */
+	/* exec jobs (probes, hooks): rc 0 when the command ran */
+	int			 exit_code;
+	int			 exec_timed_out;	/* its timeoutSeconds */
+	char			 output[RT_EXEC_OUT_MAX];	/* NUL-ended */
 };
 
 /* runs in the child, on its copy of the executor's memory */
@@ -41,6 +49,21 @@ typedef void	(*job_run_fn)(void *arg, struct job_out *);
 typedef void	(*job_done_fn)(void *ctx, struct job_out *);
 
 struct job;
+
+/*
+ * A ready-made job_run_fn for `RUNTIME exec` in a running container
+ * (probes, lifecycle hooks): arg is a struct job_exec that must live
+ * until the job's done callback (a queued job forks later).  Submit it
+ * with a job timeout above timeout_ms (JOB_EXEC_SLACK_MS): the command's
+ * own timeout is then the one that ends it, reported as exec_timed_out.
+ */
+#define JOB_EXEC_SLACK_MS	5000
+struct job_exec {
+	char			 id[RT_ID_MAX];	/* the container */
+	const struct strlist	*cmd;
+	int			 timeout_ms;
+};
+void	 job_run_exec(void *arg, struct job_out *);
 
 void	 job_init(struct event_base *, const struct agentd_config *);
 /* NULL only when out of memory; done is always called once otherwise */

@@ -33,6 +33,7 @@
 #include "identity.h"
 #include "ipc.h"
 #include "job.h"
+#include "probe.h"
 #include "log.h"
 #include "msgcat.h"
 #include "podfiles.h"
@@ -170,13 +171,56 @@ set_waiting(struct xpod *x, struct xctr *c, const char *reason,
 	set_message(c, message);
 }
 
+static int
+is_init_kind(const struct xctr *c)
+{
+	return c->kind == SLOT_INIT || c->kind == SLOT_SIDECAR;
+}
+
 static const struct container_spec *
 slot_spec(const struct xpod *x, const struct xctr *c)
 {
+	if (is_init_kind(c) && c->spec_index >= 0 &&
+	    (uint32_t)c->spec_index < x->pod.n_init_containers)
+		return &x->pod.init_containers[c->spec_index];
 	if (c->kind != SLOT_REGULAR || c->spec_index < 0 ||
 	    (uint32_t)c->spec_index >= x->pod.n_containers)
 		return NULL;
 	return &x->pod.containers[c->spec_index];
+}
+
+/*
+ * The waiting reason of a container the runtime does not have yet: the
+ * kubelet's default is PodInitializing in a pod with init containers
+ * (convertToAPIContainerStatuses), ContainerCreating otherwise.
+ */
+static const char *
+creating_reason(const struct xpod *x)
+{
+	return x->pod.n_init_containers > 0 ? "PodInitializing" :
+	    "ContainerCreating";
+}
+
+const struct container_spec *
+lc_slot_spec(const struct xpod *x, const struct xctr *c)
+{
+	return slot_spec(x, c);
+}
+
+/* the slot running container id now, and its pod */
+struct xctr *
+lc_find_container(const char *id, struct xpod **xp)
+{
+	size_t i;
+	uint32_t s;
+
+	for (i = 0; id[0] != '\0' && i < nxpods; i++)
+		for (s = 0; s < xpods[i]->n_slots; s++)
+			if (strcmp(xpods[i]->ctrs[s].id, id) == 0) {
+				*xp = xpods[i];
+				return &xpods[i]->ctrs[s];
+			}
+	return NULL;
 }
 
 static struct xctr *
@@ -222,6 +266,41 @@ spec_slot(struct xpod *x, uint32_t i)
 
 /* ---- exits ---- */
 
+static void	fill_labels(struct xpod *, struct xctr *, struct rt_labels *,
+		    const char *);
+
+/*
+ * The termination message of a run that ended (termmsg.c): the file the
+ * container wrote, or its log's end under FallbackToLogsOnError when it
+ * failed and wrote none.  Each container's share of the kubelet's 12 KiB
+ * per pod (normalizeStatus), at most 4096.  A file that cannot be read
+ * is a log line; the message is then empty.
+ */
+static void
+exit_message(struct xpod *x, struct xctr *c)
+{
+	const struct container_spec *cs = slot_spec(x, c);
+	struct rt_labels l;
+	char why[512], *msg;
+	size_t budget;
+	int failed = c->cs.exit_code != 0 || c->cs.signal != 0;
+
+	if (cs == NULL)
+		return;
+	budget = RT_TERM_MSG_POD_MAX / (x->pod.n_containers ?
+	    x->pod.n_containers : 1);
+	if (budget > RT_TERM_MSG_MAX)
+		budget = RT_TERM_MSG_MAX;
+	fill_labels(x, c, &l, NULL);
+	msg = rt_term_msg_collect(&l, failed && cs->term_msg_policy ==
+	    TERM_MSG_FALLBACK_TO_LOGS, budget, why, sizeof(why));
+	if (why[0] != '\0')
+		log_warnx("pod %s/%s container %s: termination message: %s",
+		    x->pod.namespace, x->pod.name, c->name, why);
+	set_message(c, msg);
+	free(msg);
+}
+
 static void
 record_exit(struct xpod *x, struct xctr *c)
 {
@@ -234,6 +313,7 @@ record_exit(struct xpod *x, struct xctr *c)
 	    "Error";
 	snprintf(c->reason, sizeof(c->reason), "%s", reason);
 	set_message(c, NULL);
+	exit_message(x, c);
 	x->dirty = 1;
 	log_info("pod %s/%s container %s exited: code %d signal %d (%s)",
 	    x->pod.namespace, x->pod.name, c->id, c->cs.exit_code,
@@ -259,7 +339,7 @@ observe(struct xpod *x, struct xctr *c)
 		    rt_errmsg(&err) : "the runtime does not know it");
 		c->id[0] = '\0';
 		c->st = XC_EMPTY;
-		set_waiting(x, c, "ContainerCreating", NULL);
+		set_waiting(x, c, creating_reason(x), NULL);
 		return;
 	}
 	if (c->cs.status == RT_EXITED)
@@ -471,6 +551,44 @@ same_shape(const struct pod *a, const struct pod *b)
 	return 1;
 }
 
+/*
+ * INIT and SIDECAR slots for spec.initContainers, after the REGULAR
+ * ones; an adopted container of the name fills its slot (an init
+ * container that exited 0 is done: it does not run again).  The pod is
+ * initialized already when one of its containers has a container: the
+ * kubelet's rule (HasAnyRegularContainerStarted), which also covers an
+ * init container's exited container removed while we were away.  A
+ * changed init container is a new pod (the sandbox hash), so an adopted
+ * one is not replaced here.
+ */
+static void
+make_init_slots(struct xpod *x)
+{
+	const struct container_spec *cs;
+	struct xctr *c;
+	uint32_t i, s;
+
+	for (i = 0; i < x->pod.n_init_containers; i++) {
+		cs = &x->pod.init_containers[i];
+		for (s = 0, c = NULL; s < x->n_slots && c == NULL; s++)
+			if (x->ctrs[s].kind == SLOT_ORPHAN &&
+			    strcmp(x->ctrs[s].name, cs->name) == 0)
+				c = &x->ctrs[s];
+		if (c == NULL) {
+			if ((c = slot_add(x, SLOT_INIT, cs->name)) == NULL)
+				break;
+			set_waiting(x, c, creating_reason(x), NULL);
+		} else
+			c->backoff_s = c->restart_count ? BACKOFF_INITIAL_S : 0;
+		c->kind = pod_is_sidecar(cs) ? SLOT_SIDECAR : SLOT_INIT;
+		c->spec_index = (int)i;
+		id_container_hash(&x->pod, cs, c->hash);
+	}
+	for (s = 0; s < x->n_slots; s++)
+		if (x->ctrs[s].kind == SLOT_REGULAR && x->ctrs[s].id[0] != '\0')
+			x->initialized = 1;
+}
+
 /* REGULAR slots for a spec; adopted containers of those names fill them */
 static void
 make_slots(struct xpod *x)
@@ -495,6 +613,10 @@ make_slots(struct xpod *x)
 				memcpy(o->hash, h, sizeof(o->hash));
 			else if (strcmp(o->hash, h) != 0)
 				o->replace = 1;
+			/* it exited while we were away: now its spec says
+			   where its message is */
+			if (o->st == XC_EXITED)
+				exit_message(x, o);
 			continue;
 		}
 		if ((c = slot_add(x, SLOT_REGULAR, x->pod.containers[i].name)) ==
@@ -502,8 +624,9 @@ make_slots(struct xpod *x)
 			break;
 		c->spec_index = (int)i;
 		memcpy(c->hash, h, sizeof(c->hash));
-		set_waiting(x, c, "ContainerCreating", NULL);
+		set_waiting(x, c, creating_reason(x), NULL);
 	}
+	make_init_slots(x);
 }
 
 /* the same uid with another spec: restart only what changed */
@@ -779,6 +902,8 @@ op_run(void *arg, struct job_out *out)
 		break;
 	}
 	out->config = err.config;
+	out->start_error = o->kind == OP_CTR_START && out->rc == -1 &&
+	    rt_start_failed();
 	snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
 }
 
@@ -1236,8 +1361,20 @@ fill_labels(struct xpod *x, struct xctr *c, struct rt_labels *l,
 }
 
 static int
+exited_ok(const struct xctr *c)
+{
+	return c->cs.exit_code == 0 && c->cs.signal == 0 && !c->cs.oom_killed;
+}
+
+static int
 wants_restart(const struct xpod *x, const struct xctr *c)
 {
+	/* a sidecar whatever the pod's policy, until the pod is done; an
+	   init container until it succeeds, unless the policy is Never */
+	if (c->kind == SLOT_SIDECAR)
+		return !x->main_done;
+	if (c->kind == SLOT_INIT)
+		return !exited_ok(c) && x->pod.restart_policy != RESTART_NEVER;
 	switch (x->pod.restart_policy) {
 	case RESTART_ALWAYS:
 		return 1;
@@ -1257,9 +1394,10 @@ archive_last(struct xctr *c)
 	c->last.exit_code = c->cs.exit_code;
 	c->last.signal = c->cs.signal;
 	c->last.reason = strdup(c->reason);
+	c->last.message = c->message != NULL ? strdup(c->message) : NULL;
 	c->last.started_at_ns = c->cs.started_at_ns;
 	c->last.finished_at_ns = c->cs.finished_at_ns;
-	c->last.container_id = strdup(c->id);
+	c->last.container_id = c->id[0] != '\0' ? strdup(c->id) : NULL;
 	c->has_last = 1;
 }
 
@@ -1340,6 +1478,34 @@ start_container(struct xpod *x, struct xctr *c)
 	op_submit(o);
 }
 
+/*
+ * The runtime could not start the process (a missing binary, a working
+ * directory that is a file): the CRI's StartContainer failing, which the
+ * kubelet shows as a container Terminated with reason StartError, exit
+ * code 128 and the runtime's error as its message.  It is an exit like
+ * any other, so restartPolicy decides: Never ends it there (the pod is
+ * Failed), Always and OnFailure restart it with the crash-loop backoff,
+ * lastState showing the StartError.  The runtime removed what it made.
+ */
+#define START_ERROR_EXIT	128
+
+static void
+start_error(struct xpod *x, struct xctr *c, const char *msg)
+{
+	c->id[0] = '\0';
+	memset(&c->cs, 0, sizeof(c->cs));
+	c->cs.status = RT_EXITED;
+	c->cs.exit_code = START_ERROR_EXIT;
+	c->cs.finished_at_ns = now_ns();	/* never started: no startedAt */
+	c->st = XC_EXITED;
+	c->state = CSTATE_TERMINATED;
+	snprintf(c->reason, sizeof(c->reason), "StartError");
+	set_message(c, msg);
+	x->dirty = 1;
+	exec_event(x, EVENT_WARNING, "Failed", "StartError", "Error: %s",
+	    msg);
+}
+
 static void
 start_done(struct op *o, struct job_out *out)
 {
@@ -1350,6 +1516,10 @@ start_done(struct op *o, struct job_out *out)
 
 	if (out->rc == -1) {
 		op_audit(AUDIT_OUTCOME, o, o->details, "error", out->msg);
+		if (out->start_error && !out->timed_out) {
+			start_error(x, c, out->msg);
+			return;
+		}
 		c->st = XC_EMPTY;
 		set_waiting(x, c, out->config ? "CreateContainerConfigError" :
 		    "RunContainerError", out->msg);
@@ -1380,10 +1550,19 @@ start_done(struct op *o, struct job_out *out)
 	observe(x, c);	/* Running now, or an exit that came first */
 }
 
+static void	container_removed(struct xpod *, struct xctr *);
+
 /* nothing happens without a record: refused, try again later */
 static void
 remove_container(struct xpod *x, struct xctr *c)
 {
+	if (c->id[0] == '\0') {
+		/* a StartError: nothing to remove, and no job's end to
+		   step the pod again for the next start */
+		container_removed(x, c);
+		wake_at(x, now_ns());
+		return;
+	}
 	if (op_remove(OP_CTR_REMOVE, x, c, c->id) == -1)
 		wake_at(x, now_ns() + BACKOFF_INITIAL_S * NS_PER_S);
 }
@@ -1478,7 +1657,9 @@ remove_done(struct op *o, struct job_out *out)
 static int
 in_backoff(struct xctr *c)
 {
-	int64_t ran = c->cs.finished_at_ns - c->cs.started_at_ns;
+	/* a StartError never started: it did not run long */
+	int64_t ran = c->cs.started_at_ns > 0 ?
+	    c->cs.finished_at_ns - c->cs.started_at_ns : 0;
 
 	if (ran >= (int64_t)BACKOFF_RESET_S * NS_PER_S)
 		c->backoff_s = 0;
@@ -1559,16 +1740,20 @@ stop_signal(struct xpod *x, struct xctr *c)
 	return sig;
 }
 
-/* a signal is one syscall (rt_container_signal): no job */
-static void
-signal_container(struct xpod *x, struct xctr *c, int sig)
+/*
+ * A signal is one syscall (rt_container_signal): no job.  why, when not
+ * NULL, goes into the audit record after the signal (a probe's failure).
+ */
+void
+lc_signal_container(struct xpod *x, struct xctr *c, int sig, const char *why)
 {
 	const char *action = sig == SIGKILL ? "container.kill" :
 	    "container.stop";
 	struct rt_err err;
-	char details[64];
+	char details[1536];
 
-	snprintf(details, sizeof(details), "signal=%d", sig);
+	snprintf(details, sizeof(details), "signal=%d%s%s", sig,
+	    why != NULL ? ";" : "", why != NULL ? why : "");
 	if (exec_audit(AUDIT_INTENT, action, x, c->name, NULL, details, NULL,
 	    NULL) == -1)
 		return;
@@ -1580,6 +1765,18 @@ signal_container(struct xpod *x, struct xctr *c, int sig)
 	}
 	exec_audit(AUDIT_OUTCOME, action, x, c->name, NULL, details, "ok",
 	    NULL);
+}
+
+static void
+signal_container(struct xpod *x, struct xctr *c, int sig)
+{
+	lc_signal_container(x, c, sig, NULL);
+}
+
+int
+lc_stop_signal(struct xpod *x, struct xctr *c)
+{
+	return stop_signal(x, c);
 }
 
 static int
@@ -1607,8 +1804,8 @@ signal_all(struct xpod *x, int kill_now)
 
 	for (s = 0; s < x->n_slots; s++) {
 		c = &x->ctrs[s];
-		if (!live(c))
-			continue;
+		if (!live(c) || (c->kind == SLOT_SIDECAR && !kill_now))
+			continue;	/* sidecars: sidecars_stop_step */
 		/* the kubelet says Killing once, not again after the grace */
 		if (x->st != XP_STOPPING)
 			exec_event(x, EVENT_NORMAL, "Killing", NULL,
@@ -1617,19 +1814,33 @@ signal_all(struct xpod *x, int kill_now)
 	}
 }
 
+/*
+ * The grace period a stop is given: the spec's, raised to the kubelet's
+ * minimumGracePeriodInSeconds (kuberuntime_container.go killContainer),
+ * so that even a grace of 0 sends the stop signal first and SIGKILL only
+ * MIN_GRACE_S later.  A pod adopted without a spec gets the minimum (the
+ * kubelet reads the grace from the container's labels; ours carry none).
+ */
+static int64_t
+grace_seconds(const struct xpod *x)
+{
+	int64_t grace = x->has_spec ? x->pod.termination_grace_seconds : 0;
+
+	return grace < MIN_GRACE_S ? MIN_GRACE_S : grace;
+}
+
 /* ---- one container slot of a running pod ---- */
 
 /* a changed spec: stop with the grace period, then removal and start */
 static void
 replace_step(struct xpod *x, struct xctr *c)
 {
-	int64_t grace = x->pod.termination_grace_seconds;
+	int64_t grace = grace_seconds(x);
 
 	if (!c->stop_sent) {
 		exec_event(x, EVENT_NORMAL, "Killing", NULL, "Container %s "
 		    "definition changed, will be restarted", c->name);
-		signal_container(x, c, grace == 0 ? SIGKILL :
-		    stop_signal(x, c));
+		signal_container(x, c, stop_signal(x, c));
 		c->stop_sent = 1;
 		c->stop_deadline_ns = now_ns() + grace * NS_PER_S;
 	} else if (now_ns() >= c->stop_deadline_ns) {
@@ -1656,10 +1867,16 @@ slot_step(struct xpod *x, struct xctr *c)
 		return x->busy;
 	case XC_RUNNING:
 		if (c->kind == SLOT_ORPHAN) {
-			/* not in the spec any more: no grace */
-			if (!c->stop_sent || now_ns() >= c->stop_deadline_ns) {
-				signal_container(x, c, SIGKILL);
+			/* not in the spec any more: the stop signal, the
+			   grace period, SIGKILL (computePodActions kills it
+			   as any container, with the pod's grace) */
+			if (!c->stop_sent) {
+				signal_container(x, c, SIGTERM);
 				c->stop_sent = 1;
+				c->stop_deadline_ns = now_ns() +
+				    grace_seconds(x) * NS_PER_S;
+			} else if (now_ns() >= c->stop_deadline_ns) {
+				signal_container(x, c, SIGKILL);
 				c->stop_deadline_ns = now_ns() +
 				    KILL_RECHECK_MS * 1000000LL;
 			}
@@ -1825,26 +2042,279 @@ host_port_conflict(struct xpod *x)
 	return 1;
 }
 
+/* ---- init containers and sidecars ---- */
+
+/*
+ * A sidecar counts as started, and the next init container may begin,
+ * when it runs and its startup probe, if any, has passed (the kubelet:
+ * Started is true once the startup probe has succeeded).
+ */
+static int
+sidecar_started(const struct xpod *x, const struct xctr *c)
+{
+	return c->st == XC_RUNNING && c->state == CSTATE_RUNNING &&
+	    probe_started(x, c);
+}
+
+static struct xctr *
+init_slot(struct xpod *x, uint32_t i)
+{
+	uint32_t s;
+
+	for (s = 0; s < x->n_slots; s++)
+		if (is_init_kind(&x->ctrs[s]) && x->ctrs[s].spec_index == (int)i)
+			return &x->ctrs[s];
+	return NULL;
+}
+
+/*
+ * spec.initContainers in order (the kubelet's computeInitContainerActions):
+ * an init container runs to success before the next starts, restarted by
+ * the pod's restartPolicy when it fails; a sidecar starts in its turn and
+ * must have started before the next.  A failure under Never is the end
+ * of the pod.  1 while the containers must wait (or a job started).
+ */
+static int
+init_step(struct xpod *x)
+{
+	struct xctr *c;
+	uint32_t i;
+
+	for (i = 0; i < x->pod.n_init_containers; i++) {
+		if ((c = init_slot(x, i)) == NULL)
+			return 1;	/* no slot (a bound): nothing starts */
+		if (c->kind == SLOT_SIDECAR) {
+			if (slot_step(x, c))
+				return 1;
+			if (!x->initialized && !sidecar_started(x, c))
+				return 1;
+			continue;
+		}
+		if (c->init_done || x->initialized)
+			continue;
+		if (c->st == XC_EXITED && !c->discard && exited_ok(c)) {
+			c->init_done = 1;
+			log_info("pod %s/%s: init container %s completed",
+			    x->pod.namespace, x->pod.name, c->name);
+			continue;
+		}
+		if (c->st == XC_EXITED && !c->discard && !wants_restart(x, c) &&
+		    !x->main_done) {
+			x->main_done = 1;
+			x->dirty = 1;
+			exec_event(x, EVENT_WARNING, "Failed", NULL, "init "
+			    "container %s failed and restartPolicy is Never: the "
+			    "pod has failed", c->name);
+		}
+		slot_step(x, c);
+		return 1;
+	}
+	if (!x->initialized && x->pod.n_init_containers > 0)
+		log_info("pod %s/%s: initialized", x->pod.namespace, x->pod.name);
+	x->initialized = 1;
+	return 0;
+}
+
+/* every container has exited and none is restarted: the pod is done */
+static int
+containers_done(const struct xpod *x)
+{
+	const struct xctr *c;
+	uint32_t s, n = 0;
+
+	for (s = 0; s < x->n_slots; s++) {
+		c = &x->ctrs[s];
+		if (c->kind != SLOT_REGULAR)
+			continue;
+		if (c->st != XC_EXITED || c->discard || c->replace ||
+		    wants_restart(x, c))
+			return 0;
+		n++;
+	}
+	return n > 0;
+}
+
+/*
+ * The kubelet's order at a pod's end (kuberuntime's termination
+ * ordering): sidecars are stopped once every other container has exited,
+ * in reverse order, each after the sidecars that follow it.  1 while one
+ * is still running.
+ */
+static int
+sidecars_stop_step(struct xpod *x)
+{
+	struct xctr *c;
+	uint32_t i, s;
+
+	for (s = 0; s < x->n_slots; s++)
+		if (x->ctrs[s].kind != SLOT_SIDECAR && live(&x->ctrs[s]))
+			return 1;	/* the others go first */
+	for (i = x->pod.n_init_containers; i > 0; i--) {
+		if ((c = init_slot(x, i - 1)) == NULL || !live(c))
+			continue;
+		if (!c->term_sent) {
+			exec_event(x, EVENT_NORMAL, "Killing", NULL,
+			    "Stopping container %s", c->name);
+			signal_container(x, c, stop_signal(x, c));
+			c->term_sent = 1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A pod whose containers are done (restartPolicy Never or OnFailure, or
+ * an init container failed under Never) stops its sidecars with the
+ * grace period, as the kubelet kills a pod that reached a terminal phase;
+ * they are not restarted (wants_restart).
+ */
+static void
+main_done_step(struct xpod *x)
+{
+	uint32_t s;
+
+	if (!x->main_done && !containers_done(x))
+		return;
+	if (!x->main_done) {
+		x->main_done = 1;
+		x->dirty = 1;
+	}
+	if (x->main_done_deadline_ns == 0)
+		x->main_done_deadline_ns = now_ns() +
+		    grace_seconds(x) * NS_PER_S;
+	if (!sidecars_stop_step(x))
+		return;
+	if (now_ns() >= x->main_done_deadline_ns) {
+		for (s = 0; s < x->n_slots; s++)
+			if (x->ctrs[s].kind == SLOT_SIDECAR &&
+			    live(&x->ctrs[s])) {
+				signal_container(x, &x->ctrs[s], SIGKILL);
+				observe(x, &x->ctrs[s]);
+			}
+		x->main_done_deadline_ns = now_ns() +
+		    KILL_RECHECK_MS * 1000000LL;
+	}
+	wake_at(x, x->main_done_deadline_ns);
+}
+
 static void
 running_step(struct xpod *x)
 {
 	uint32_t s;
 
 	for (s = 0; s < x->n_slots; s++)
-		if (slot_step(x, &x->ctrs[s]))
+		if (x->ctrs[s].kind == SLOT_ORPHAN &&
+		    slot_step(x, &x->ctrs[s]))
 			return;
+	/* an init container failed for good: nothing else starts */
+	if (x->main_done && !x->initialized) {
+		main_done_step(x);
+		return;
+	}
+	if (!x->main_done && init_step(x)) {
+		if (x->main_done)
+			main_done_step(x);
+		return;
+	}
+	for (s = 0; s < x->n_slots; s++)
+		if (x->ctrs[s].kind == SLOT_REGULAR &&
+		    slot_step(x, &x->ctrs[s]))
+			return;
+	if (x->pod.n_init_containers > 0)
+		main_done_step(x);
 }
 
-/* stop signals to every container; a grace of 0 is SIGKILL at once */
+/* stop signals to every container; SIGKILL when the grace period ends */
 static void
 begin_stop(struct xpod *x)
 {
-	int64_t grace = x->has_spec ? x->pod.termination_grace_seconds : 0;
+	signal_all(x, 0);
+	x->st = XP_STOPPING;
+	x->deadline_ns = now_ns() + grace_seconds(x) * NS_PER_S;
+}
 
-	signal_all(x, grace == 0);
-	x->st = grace == 0 ? XP_KILLING : XP_STOPPING;
-	x->deadline_ns = now_ns() + (grace == 0 ? KILL_RECHECK_MS *
-	    1000000LL : grace * NS_PER_S);
+/* ---- activeDeadlineSeconds ---- */
+
+/* the kubelet's words (pkg/kubelet/active_deadline.go) */
+#define DEADLINE_REASON		"DeadlineExceeded"
+#define DEADLINE_MESSAGE	"Pod was active on the node longer than the " \
+				"specified deadline"
+
+/* 0: no deadline; else its time, ns (at most 2^32 s: no overflow) */
+static int64_t
+active_deadline_ns(const struct xpod *x)
+{
+	if (!x->has_spec || x->pod.active_deadline_seconds <= 0 ||
+	    x->start_time_ns <= 0)
+		return 0;
+	return x->start_time_ns + x->pod.active_deadline_seconds * NS_PER_S;
+}
+
+/*
+ * The pod has been active longer than its activeDeadlineSeconds since
+ * its start time: it is Failed (the kubelet's ShouldEvict: phase,
+ * reason, message), and its containers are killed as at a deletion,
+ * stop signal first, SIGKILL after the grace period.  It stays listed
+ * until it leaves the pod set.
+ */
+static void
+fail_active_deadline(struct xpod *x)
+{
+	log_info("pod %s/%s (%s): active for more than %lld s; failed",
+	    x->pod.namespace, x->pod.name, x->pod.uid,
+	    (long long)x->pod.active_deadline_seconds);
+	exec_event(x, EVENT_NORMAL, DEADLINE_REASON, NULL, "%s",
+	    DEADLINE_MESSAGE);
+	x->failed = 1;
+	x->dirty = 1;
+}
+
+static void
+failed_stop_step(struct xpod *x)
+{
+	struct xctr *c;
+	uint32_t s;
+
+	if (!any_live(x))
+		return;
+	if (x->failed_kill_ns == 0) {
+		signal_all(x, 0);
+		x->failed_kill_ns = now_ns() + grace_seconds(x) * NS_PER_S;
+		sidecars_stop_step(x);	/* after the others, as at deletion */
+	} else if (now_ns() < x->failed_kill_ns)
+		sidecars_stop_step(x);
+	else {
+		for (s = 0; s < x->n_slots; s++) {
+			c = &x->ctrs[s];
+			if (live(c)) {
+				signal_container(x, c, SIGKILL);
+				observe(x, c);
+			}
+		}
+		x->failed_kill_ns = now_ns() + KILL_RECHECK_MS * 1000000LL;
+	}
+	wake_at(x, x->failed_kill_ns);
+}
+
+/* 1: the pod has failed its deadline, and nothing is to be started */
+static int
+active_deadline_step(struct xpod *x)
+{
+	int64_t at;
+
+	if (!x->failed) {
+		if ((at = active_deadline_ns(x)) == 0 ||
+		    (x->st != XP_SANDBOX && x->st != XP_RUNNING))
+			return 0;
+		if (now_ns() < at) {
+			wake_at(x, at);
+			return 0;
+		}
+		fail_active_deadline(x);
+	}
+	failed_stop_step(x);
+	return 1;
 }
 
 /*
@@ -1906,6 +2376,7 @@ terminate_step(struct xpod *x)
 		if (!any_live(x))
 			break;
 		if (now_ns() < x->deadline_ns) {
+			sidecars_stop_step(x);
 			wake_at(x, x->deadline_ns);
 			return;
 		}
@@ -1936,6 +2407,8 @@ terminate_step(struct xpod *x)
 	default:
 		begin_stop(x);
 		if (any_live(x)) {
+			if (x->st == XP_STOPPING)
+				sidecars_stop_step(x);
 			wake_at(x, x->deadline_ns);
 			return;
 		}
@@ -1974,6 +2447,8 @@ pod_step(struct xpod *x)
 		if (x->terminating) {
 			if (x->st != XP_GONE)
 				terminate_step(x);
+		} else if (active_deadline_step(x)) {
+			break;	/* Failed: its containers only stop */
 		} else {
 			switch (x->st) {
 			case XP_ADOPTED:	/* until the first pod set */
@@ -2032,6 +2507,8 @@ lc_step_all(void)
 			xpod_free_at(i);
 			continue;
 		}
+		/* probes run beside the pod's operations, never behind them */
+		probe_pod_step(x);
 		if (x->dirty && x->has_spec)
 			exec_send_status(x);
 		if (x->wake_ns != 0 && (wake == 0 || x->wake_ns < wake))
@@ -2085,12 +2562,11 @@ lc_send_dirty(void)
 /* ---- the report the reporter turns into PodStatus ---- */
 
 static void
-fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
+fill_creport_slot(struct xpod *x, const struct container_spec *cs,
+    struct xctr *c, struct container_report *r)
 {
-	const struct container_spec *cs = &x->pod.containers[i];
 	const struct rt_info *info = exec_rt_info();
-	struct xctr *c = spec_slot(x, i);
-	char cid[RT_ID_MAX + 16];
+	char cid[RT_ID_MAX + sizeof(info->runtime_name) + 4];
 
 	r->name = strdup(cs->name);
 	r->image = strdup(cs->image);
@@ -2107,19 +2583,80 @@ fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
 	r->signal = c->cs.signal;
 	r->finished_at_ns = c->cs.finished_at_ns;
 	r->restart_count = c->restart_count;
-	r->ready = c->state == CSTATE_RUNNING && !x->terminating;
+	r->ready = c->state == CSTATE_RUNNING && !x->terminating &&
+	    !x->failed && probe_ready(x, c);
+	r->started = c->state == CSTATE_RUNNING && probe_started(x, c);
 	if (c->has_last) {
 		r->has_last = 1;
 		r->last_term.exit_code = c->last.exit_code;
 		r->last_term.signal = c->last.signal;
 		r->last_term.reason = c->last.reason ?
 		    strdup(c->last.reason) : NULL;
+		r->last_term.message = c->last.message != NULL ?
+		    strdup(c->last.message) : NULL;
 		r->last_term.started_at_ns = c->last.started_at_ns;
 		r->last_term.finished_at_ns = c->last.finished_at_ns;
 		snprintf(cid, sizeof(cid), "%s://%s", info->runtime_name,
 		    c->last.container_id ? c->last.container_id : "");
-		r->last_term.container_id = strdup(cid);
+		r->last_term.container_id = c->last.container_id != NULL ?
+		    strdup(cid) : NULL;
 	}
+}
+
+static void
+fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
+{
+	struct xctr *c = spec_slot(x, i);
+
+	fill_creport_slot(x, &x->pod.containers[i], c, r);
+}
+
+/*
+ * The kubelet's prober manager: an init container is ready once it has
+ * exited 0, a sidecar while it runs and its readiness probe, if any,
+ * passes; started is sidecar_started() for a sidecar, running for the
+ * others.
+ */
+static void
+fill_init_creport(struct xpod *x, uint32_t i, struct container_report *r)
+{
+	const struct container_spec *cs = &x->pod.init_containers[i];
+	struct xctr *c = init_slot(x, i);
+
+	fill_creport_slot(x, cs, c, r);
+	if (c == NULL)
+		return;
+	if (c->kind == SLOT_SIDECAR) {
+		r->started = sidecar_started(x, c);
+		r->ready = r->started && probe_ready(x, c) && !x->terminating &&
+		    !x->failed;
+	} else {
+		r->started = c->state == CSTATE_RUNNING;
+		r->ready = c->state == CSTATE_TERMINATED && exited_ok(c);
+	}
+}
+
+static void	creport_sandbox_error(const struct xpod *,
+		    struct container_report *);
+
+static int
+fill_init_reports(struct xpod *x, struct pod_report *r)
+{
+	uint32_t i;
+
+	if (x->pod.n_init_containers == 0)
+		return 0;
+	if ((r->init_containers = calloc(x->pod.n_init_containers,
+	    sizeof(*r->init_containers))) == NULL)
+		return -1;
+	r->n_init_containers = x->pod.n_init_containers;
+	for (i = 0; i < x->pod.n_init_containers; i++) {
+		fill_init_creport(x, i, &r->init_containers[i]);
+		creport_sandbox_error(x, &r->init_containers[i]);
+		if (x->st == XP_DENIED)
+			r->init_containers[i].state = CSTATE_WAITING;
+	}
+	return 0;
 }
 
 /*
@@ -2157,6 +2694,10 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 		r->reason = strdup(x->deny_code != NULL ? x->deny_code :
 		    "NodePolicyDenied");
 		r->message = strdup(x->deny_reason);
+	} else if (x->failed) {
+		r->failed = 1;
+		r->reason = strdup(DEADLINE_REASON);
+		r->message = strdup(DEADLINE_MESSAGE);
 	} else if (x->sandbox_error[0]) {
 		r->reason = strdup("CreatePodSandboxError");
 		r->message = strdup(x->sandbox_error);
@@ -2180,5 +2721,5 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 		if (denied)
 			r->containers[i].state = CSTATE_WAITING;
 	}
-	return 0;
+	return fill_init_reports(x, r);
 }

@@ -13,6 +13,7 @@
  *                                    a copy, storage.c), upper/, work/,
  *                                    shm/ (sandboxes)
  *   rootDir/pods/<uid>/              hostname, hosts, resolv.conf
+ *   rootDir/pods/<uid>/termination/<container>  its termination message
  *   runDir/ns/                       an unbindable mount while pins exist
  *   runDir/ns/<sandbox id>/{net,ipc,uts}  pinned pod namespaces (pinns.c)
  *   runDir/runtime/                  the OCI runtime's --root
@@ -107,6 +108,7 @@ struct rt_run {
 	size_t		 out_len;
 	char		*err;
 	size_t		 err_len;
+	int		 timed_out;	/* killed at timeout_ms */
 };
 int	rt_run(struct rt_run *, struct rt_err *);
 /* rt_run and fail unless it exited 0; the message quotes its stderr */
@@ -192,6 +194,8 @@ struct bundle_paths {
 	const struct sandbox_ns *ns;	/* containers: what to join */
 	const char	*sandbox_id;
 	const struct rt_labels *labels;
+	const char	*term_msg_src;	/* the container's message file */
+	const char	*term_msg_dst;	/* its terminationMessagePath */
 };
 
 int	bundle_args(const struct container_spec *, const struct rt_image *,
@@ -230,6 +234,10 @@ int	rt_runtime_argv(const char **, int max, const char *cmd);
 int	ctr_launch(const char *id, const char *bundle, const char *log_path,
 	    const char *pod_uid, pid_t *, struct rt_err *);
 int	ctr_start(const char *id, struct rt_err *);
+int	rt_term_msg_path(const char *pod_uid, const char *container, char *,
+	    size_t);
+int	rt_term_msg_prepare(const char *pod_uid, const char *container,
+	    char *path, size_t, struct rt_err *);
 int	ctr_remove(const char *id, struct rt_err *);
 int	rt_check_labels(const struct rt_labels *, struct rt_err *);
 int	ctr_write_meta(const char *id, cJSON *meta, struct rt_err *);

@@ -211,6 +211,7 @@ rt_pump(struct rt_run *r, pid_t pid, int in_fd, int out_fd, int err_fd,
 				;
 			rt_seterr(err, "%s: timed out after %d ms", r->argv[0],
 			    timeout);
+			r->timed_out = 1;
 			exited = -1;
 		}
 	}
@@ -241,6 +242,7 @@ rt_run(struct rt_run *r, struct rt_err *err)
 	r->err = calloc(1, RT_RUN_OUT_MAX + 1);
 	r->out_len = r->err_len = 0;
 	r->status = -1;
+	r->timed_out = 0;
 	if (r->out == NULL || r->err == NULL)
 		return rt_seterrno(err, "calloc");
 	if (r->argv == NULL || r->argv[0] == NULL || r->argv[0][0] != '/' ||

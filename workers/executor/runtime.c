@@ -21,6 +21,7 @@
  * instead (logrotate.c) and conmon reopens on its control FIFO.
  */
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -31,6 +32,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +113,14 @@ rt_runtime(const char *cmd, const char *id, const char *arg,
 	return rt_run_ok(r, err);
 }
 
+static int	start_failed;	/* rt_start_failed() */
+
+int
+rt_start_failed(void)
+{
+	return start_failed;
+}
+
 /* `RUNTIME start ID`: the created container's process execs its args */
 int
 ctr_start(const char *id, struct rt_err *err)
@@ -118,7 +128,8 @@ ctr_start(const char *id, struct rt_err *err)
 	struct rt_run r;
 	int rc;
 
-	rc = rt_runtime("start", id, NULL, &r, err);
+	if ((rc = rt_runtime("start", id, NULL, &r, err)) == -1)
+		start_failed = 1;
 	rt_run_free(&r);
 	return rc;
 }
@@ -506,6 +517,41 @@ conmon_placed(pid_t pid, void *arg)
 	return 0;
 }
 
+/*
+ * The runtime's error as conmon passes it on: runc writes a logrus line,
+ * time="..." level=error msg="runc create failed: ...", whose msg is
+ * the part worth a status message (quotes in it escaped as \").  Only
+ * its first line; anything else is kept as it came.
+ */
+static void
+runtime_create_error(const char *text, struct rt_err *err)
+{
+	char msg[RT_ERR_MAX], prefix[32];
+	const char *p, *q;
+	size_t n = 0;
+
+	p = strstr(text, " msg=\"");
+	if (strncmp(text, "time=\"", 6) != 0 || p == NULL ||
+	    (size_t)(p - text) > strcspn(text, "\n")) {
+		rt_seterr(err, "%s create failed: %.*s", rt.info.runtime_name,
+		    (int)strcspn(text, "\n"), text);
+		return;
+	}
+	for (q = p + 6; *q != '\0' && *q != '"' && *q != '\n' &&
+	    n + 1 < sizeof(msg); q++) {
+		if (q[0] == '\\' && q[1] != '\0' && q[1] != '\n')
+			q++;
+		msg[n++] = *q;
+	}
+	msg[n] = '\0';
+	snprintf(prefix, sizeof(prefix), "%s create failed: ",
+	    rt.info.runtime_name);
+	if (strncmp(msg, prefix, strlen(prefix)) == 0)
+		rt_seterr(err, "%s", msg);
+	else
+		rt_seterr(err, "%s%s", prefix, msg);
+}
+
 /* read conmon's {"data": N, "message": "..."} line */
 static int
 conmon_sync(int fd, pid_t *pid, struct rt_err *err)
@@ -547,9 +593,8 @@ conmon_sync(int fd, pid_t *pid, struct rt_err *err)
 	n = rt_json_int(j, "data", -1);
 	msg = rt_json_str(j, "message");
 	if (n <= 0) {
-		msg = msg ? msg : "(no message)";
-		rt_seterr(err, "%s create failed: %.*s", rt.info.runtime_name,
-		    (int)strcspn(msg, "\n"), msg);
+		runtime_create_error(msg ? msg : "(no message)", err);
+		start_failed = 1;
 	}
 	else {
 		*pid = (pid_t)n;
@@ -736,7 +781,7 @@ container_start(const struct pod *p, const struct container_spec *c,
 {
 	char id[RT_HEXID_LEN + 1], dir[PATH_MAX], path[PATH_MAX];
 	char cgpath[PATH_MAX], log_path[PATH_MAX], logdir[PATH_MAX];
-	char poddir[PATH_MAX];
+	char poddir[PATH_MAX], termfile[PATH_MAX];
 	struct bundle_paths bp = { 0 };
 	struct sandbox_ns ns;
 	cJSON *meta = NULL, *cfg = NULL;
@@ -806,6 +851,13 @@ container_start(const struct pod *p, const struct container_spec *c,
 	bp.ns = &ns;
 	bp.sandbox_id = sb->id;
 	bp.labels = labels;
+	/* an empty message file for this run (termmsg.c) */
+	if (rt_term_msg_prepare(labels->pod_uid, c->name, termfile,
+	    sizeof(termfile), err) == -1)
+		goto out;
+	bp.term_msg_src = termfile;
+	bp.term_msg_dst = c->term_msg_path != NULL ? c->term_msg_path :
+	    POD_TERM_MSG_PATH_DEFAULT;
 	if ((cfg = bundle_container(p, c, img, &bp, err)) == NULL) {
 		rt_wrap(err, "building config.json");
 		goto out;
@@ -854,6 +906,7 @@ rt_container_start(const struct pod *p, const struct container_spec *c,
     const struct rt_labels *labels, char *id_out, size_t idlen,
     struct rt_err *err)
 {
+	start_failed = 0;
 	if (container_start(p, c, img, sb, labels, id_out, idlen, err) == -1)
 		return rt_wrap(err, "creating container %s of %s/%s",
 		    c != NULL && c->name != NULL ? c->name : "",
@@ -1043,6 +1096,160 @@ rt_container_signal(const char *id, int sig, struct rt_err *err)
 		ret = rt_seterrno(err, "signal %d to %s", sig, id);
 out:
 	close(pfd);
+	return ret;
+}
+
+/* ---- exec ---- */
+
+static void
+exec_keep(struct rt_exec_result *res, const char *s, size_t n)
+{
+	size_t room = sizeof(res->out) - 1 - res->out_len;
+
+	if (n > room)
+		n = room;
+	memcpy(res->out + res->out_len, s, n);
+	res->out_len += n;
+	res->out[res->out_len] = '\0';
+}
+
+int
+rt_container_exec(const char *id, const struct strlist *cmd, int timeout_ms,
+    struct rt_exec_result *res, struct rt_err *err)
+{
+	const char **argv;
+	struct rt_run r;
+	uint32_t i;
+	int n, ret;
+
+	memset(res, 0, sizeof(*res));
+	if (!rt.initialized)
+		return rt_seterr(err, "runtime not initialized");
+	if (!rt_valid_id(id))
+		return rt_seterr(err, "container %s not found", id ? id : "");
+	if (cmd->n == 0 || cmd->n > RT_EXEC_MAX_ARGS)
+		return rt_seterr(err, "exec: %u arguments", cmd->n);
+	if ((argv = calloc(cmd->n + 8, sizeof(*argv))) == NULL)
+		return rt_seterrno(err, "calloc");
+	n = rt_runtime_argv(argv, 8, "exec");
+	argv[n++] = id;
+	for (i = 0; i < cmd->n; i++)
+		argv[n++] = cmd->v[i];
+	argv[n] = NULL;
+	memset(&r, 0, sizeof(r));
+	r.argv = argv;
+	r.timeout_ms = timeout_ms > 0 ? timeout_ms : RT_RUN_TIMEOUT_MS;
+	ret = rt_run(&r, err);
+	res->timed_out = r.timed_out;
+	if (r.out != NULL)
+		exec_keep(res, r.out, r.out_len);
+	if (r.err != NULL)
+		exec_keep(res, r.err, r.err_len);
+	if (ret == 0)
+		res->exit_code = WIFSIGNALED(r.status) ?
+		    128 + WTERMSIG(r.status) : WEXITSTATUS(r.status);
+	else if (res->timed_out)
+		rt_seterr(err, "command timed out after %d ms", r.timeout_ms);
+	rt_run_free(&r);
+	free(argv);
+	return ret;
+}
+
+/* ---- network probes ---- */
+
+#define NETPROBE_SLACK_MS	2000	/* the prober's own timeout first */
+#define NETPROBE_FIXED_ARGS	9
+
+static int
+netprobe_enter(const struct rt_netprobe *np, struct rt_err *err)
+{
+	int fd;
+
+	if (np->netns[0] == '\0')
+		return 0;	/* hostNetwork: the node's namespace */
+	if ((fd = open(np->netns, O_RDONLY | O_CLOEXEC)) == -1)
+		return rt_seterrno(err, "open %s", np->netns);
+	if (setns(fd, CLONE_NEWNET) == -1) {
+		close(fd);
+		return rt_seterrno(err, "setns %s", np->netns);
+	}
+	close(fd);
+	return 0;
+}
+
+static void
+netprobe_line(const char *out, char *line, size_t len)
+{
+	size_t n = strcspn(out, "\n");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(line, out, n);
+	line[n] = '\0';
+}
+
+int
+rt_netprobe(const struct rt_netprobe *np, char *line, size_t len,
+    struct rt_err *err)
+{
+	const char *argv[NETPROBE_FIXED_ARGS + 1 + RT_NETPROBE_MAX_HEADERS + 1];
+	char prober[PATH_MAX], port[8], tmo[16];
+	char *hdr[RT_NETPROBE_MAX_HEADERS];
+	struct rt_run r;
+	uint32_t i, nh = 0;
+	int n = 0, sock = -1, ret = -1;
+
+	line[0] = '\0';
+	if (!rt.initialized)
+		return rt_seterr(err, "runtime not initialized");
+	if (np->n_headers > RT_NETPROBE_MAX_HEADERS)
+		return rt_seterr(err, "%u headers", np->n_headers);
+	if (rt_path(prober, sizeof(prober), "%s/agentd-probe",
+	    rt.libexec_dir) == -1)
+		return rt_seterr(err, "libexec_dir: path too long");
+	if (netprobe_enter(np, err) == -1)
+		return -1;
+	/* made here, in the pod's namespace: the prober cannot make one */
+	if ((sock = socket(strchr(np->addr, ':') != NULL ? AF_INET6 : AF_INET,
+	    SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return rt_seterrno(err, "socket");
+	snprintf(port, sizeof(port), "%d", np->port);
+	snprintf(tmo, sizeof(tmo), "%d", np->timeout_ms);
+	argv[n++] = prober;
+	argv[n++] = np->user;
+	argv[n++] = np->chroot;
+	argv[n++] = !np->http ? "tcp" : np->https ? "https" : "http";
+	argv[n++] = np->addr;
+	argv[n++] = port;
+	argv[n++] = tmo;
+	if (np->http) {
+		argv[n++] = np->path != NULL ? np->path : "/";
+		for (i = 0; i < np->n_headers; i++) {
+			if (asprintf(&hdr[nh], "%s: %s", np->headers[i].key,
+			    np->headers[i].value ? np->headers[i].value : "") ==
+			    -1) {
+				rt_seterrno(err, "asprintf");
+				goto out;
+			}
+			argv[n++] = hdr[nh++];
+		}
+	}
+	argv[n] = NULL;
+	memset(&r, 0, sizeof(r));
+	r.argv = argv;
+	r.pass_fds[0] = sock;
+	r.n_pass_fds = 1;
+	r.timeout_ms = np->timeout_ms + NETPROBE_SLACK_MS;
+	if (rt_run_ok(&r, err) == 0) {
+		netprobe_line(r.out, line, len);
+		ret = 0;
+	} else
+		rt_wrap(err, "agentd-probe");
+	rt_run_free(&r);
+out:
+	for (i = 0; i < nh; i++)
+		free(hdr[i]);
+	close(sock);
 	return ret;
 }
 

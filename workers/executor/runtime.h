@@ -123,6 +123,29 @@ int	rt_sandbox_remove(const char *id, struct rt_err *);
 char	*rt_pod_resolv_host(void);
 
 /* containers: create and start under conmon; id is returned */
+/*
+ * Termination messages (termmsg.c): the kubelet's bounds
+ * (MaxContainerTerminationMessageLength, MaxPodTerminationMessageLogLength,
+ * MaxContainerTerminationMessageLogLines and ...LogLength).
+ */
+#define RT_TERM_MSG_MAX		4096
+#define RT_TERM_MSG_POD_MAX	(12 * 1024)
+#define RT_TERM_LOG_LINES	80
+#define RT_TERM_LOG_BYTES	2048
+char	*rt_term_msg_collect(const struct rt_labels *, int fallback,
+	    size_t budget, char *why, size_t whylen);
+size_t	 rt_term_msg_text(const void *, size_t, char *, size_t max);
+size_t	 rt_term_log_tail(const char *, size_t, int whole, int lines,
+	    size_t keep, char *out);
+
+/*
+ * After a failed rt_container_start: 1 when it was the runtime's create
+ * or start of the process that failed (a missing binary, a working
+ * directory that is a file), the kubelet's StartError (exit code 128);
+ * 0 for anything before it (the bundle, the cgroup, conmon itself).
+ * Kept out of struct rt_err, whose users initialise it member by member.
+ */
+int	rt_start_failed(void);
 int	rt_container_start(const struct pod *, const struct container_spec *,
 	    const struct rt_image *, const struct rt_sandbox *,
 	    const struct rt_labels *, char *id, size_t idlen, struct rt_err *);
@@ -134,6 +157,50 @@ int	rt_container_log_path(const struct rt_labels *, char *, size_t);
 
 /* signal a container's init directly (pidfd): no runtime process */
 int	rt_container_signal(const char *id, int sig, struct rt_err *);
+/*
+ * `RUNTIME exec ID COMMAND...` in a running container, as its process
+ * (the container's user, env and working directory), waited for at most
+ * timeout_ms: probes and lifecycle hooks.  0 when the command ran to an
+ * end (its exit code or signal in the result), -1 when it could not be
+ * run or ran out of time (res->timed_out; the reason in err).  The output
+ * is stdout then stderr, at most RT_EXEC_OUT_MAX - 1 bytes of it kept.
+ * The runtime's own failures (no such container) are an exit code too,
+ * as the runtime reports them.
+ */
+#define RT_EXEC_OUT_MAX		4096
+#define RT_EXEC_MAX_ARGS	POD_MAX_ARGS
+struct rt_exec_result {
+	int	 exit_code;		/* 128+N when killed by signal N */
+	int	 timed_out;
+	char	 out[RT_EXEC_OUT_MAX];	/* NUL-terminated */
+	size_t	 out_len;
+};
+int	rt_container_exec(const char *id, const struct strlist *cmd,
+	    int timeout_ms, struct rt_exec_result *, struct rt_err *);
+/*
+ * A TCP or HTTP(S) probe from inside a pod's network namespace (netns,
+ * "" for the node's): the caller, a job's child, enters it and makes the
+ * socket there, then runs agentd-probe (libexecDir), which drops to the
+ * privsep user under its own seccomp profile, connects that socket to
+ * addr:port and answers with one line, copied to line.  -1 when the
+ * prober could not be run or gave no answer.
+ */
+#define RT_NETPROBE_MAX_HEADERS	POD_MAX_HTTP_HEADERS
+struct rt_netprobe {
+	char		 netns[CONFIG_MAX_PATH];
+	int		 http;		/* 0: a TCP connect */
+	int		 https;
+	char		 addr[64];
+	int		 port;
+	const char	*path;		/* NULL: "/" */
+	const struct kv	*headers;
+	uint32_t	 n_headers;
+	int		 timeout_ms;
+	const char	*user;		/* privsepUser, privsepChroot */
+	const char	*chroot;
+};
+int	rt_netprobe(const struct rt_netprobe *, char *line, size_t len,
+	    struct rt_err *);
 /* the next container or sandbox created in this process gets this id */
 void	rt_preset_id(const char *id);
 /* in a sandbox job: its channel to netparse for CNI results (cni.c) */

@@ -242,6 +242,23 @@ list_json(const struct podfield *f, const void *obj)
 	return arr;
 }
 
+static int	rows_json(cJSON *, const struct podschema *, const void *, int);
+
+/* an IntOrString kept as its string: "8080" is the number it was */
+static int
+intorstr_json(cJSON *o, const char *k, const char *s)
+{
+	const char *p;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 9)
+		return pj_add_str(o, k, s);
+	for (p = s; *p >= '0' && *p <= '9'; p++)
+		;
+	if (*p != '\0')
+		return pj_add_str(o, k, s);
+	return pj_add_num(o, k, (double)strtol(s, NULL, 10));
+}
+
 static int
 row_json(cJSON *o, const struct podfield *f, const void *obj)
 {
@@ -250,10 +267,16 @@ row_json(cJSON *o, const struct podfield *f, const void *obj)
 
 	if ((f->flags & PSF_JSON_OMIT) && podschema_is_default(f, obj))
 		return 0;
+	if (f->type == PS_STRUCT && (f->flags & PSF_JSON_INLINE))
+		return rows_json(o, f->sub, (const char *)obj + f->off,
+		    PSW_HERE);
 	if ((to = row_parent(o, f->name, &k)) == NULL)
 		return -1;
 	switch (f->type) {
 	case PS_STR:
+		if (f->fmt == PSJ_INTORSTR)
+			return intorstr_json(to, k,
+			    *PODSCHEMA_CMEMBER(char *, obj, f));
 		return pj_add_str(to, k, *PODSCHEMA_CMEMBER(char *, obj, f));
 	case PS_STRLIST:
 		return pj_add_item(to, k, strlist_json(PODSCHEMA_CMEMBER(

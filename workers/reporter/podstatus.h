@@ -38,6 +38,13 @@ int	 podstatus_cmp(const struct pod *, const struct pod_report *,
 	    const struct pod *, const struct pod_report *);
 /* "Pending", "Running", "Succeeded" or "Failed" */
 const char *podstatus_phase(const struct pod *, const struct pod_report *);
+/*
+ * A report arrived (podtable): the times its conditions changed, for
+ * their lastTransitionTime; forget when the pod is gone.
+ */
+void	 podstatus_track(const struct pod *, const struct pod_report *,
+	    int64_t now_ns);
+void	 podstatus_forget(const char *uid);
 /* "Guaranteed", "Burstable" or "BestEffort" (GetPodQOS) */
 const char *podstatus_qos_class(const struct pod *);
 /*

@@ -110,6 +110,7 @@ podtable_status(struct podtable *t, struct ipc_msg *m, char *uid)
 	e->has_report = 1;
 	e->report_len = len;
 	e->stale = 0;
+	podstatus_track(&e->spec, &e->report, pod_now_ns());
 	return 0;
 }
 
@@ -124,6 +125,7 @@ podtable_gone(struct podtable *t, struct ipc_msg *m)
 		return -1;
 	if ((i = index_of(t, uid)) < t->n)
 		remove_at(t, i);
+	podstatus_forget(uid);
 	return 0;
 }
 

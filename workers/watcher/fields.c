@@ -57,6 +57,18 @@ spec_grace(struct walk *w, const cJSON *v, void *arg)
 	    &pod->termination_grace_seconds);
 }
 
+/* ValidatePodSpec: 1 to math.MaxUint32 */
+#define ACTIVE_DEADLINE_MAX	4294967295LL
+
+static int
+spec_active_deadline(struct walk *w, const cJSON *v, void *arg)
+{
+	struct pod *pod = arg;
+
+	return get_int(w, v, 1, ACTIVE_DEADLINE_MAX,
+	    &pod->active_deadline_seconds);
+}
+
 static int
 spec_host_flag(struct walk *w, const cJSON *v, uint8_t *flag)
 {
@@ -428,6 +440,8 @@ static const struct field_rule spec_rules[] = {
 	MAP("setHostnameAsFQDN", spec_fqdn),
 	MAP("os", spec_os),
 	MAP("hostUsers", spec_host_users),
+	MAP("initContainers", spec_init_containers),
+	MAP("activeDeadlineSeconds", spec_active_deadline),
 	/* scheduling and API-side bookkeeping: the pod is already here */
 	IGNORE("schedulerName"),
 	IGNORE("nodeSelector"),
@@ -442,13 +456,10 @@ static const struct field_rule spec_rules[] = {
 	IGNORE("serviceAccount"),
 	IGNORE("automountServiceAccountToken"),
 	IGNORE("enableServiceLinks"),
-	REJECT("initContainers", "init containers are not supported yet"),
 	REJECT("ephemeralContainers", "ephemeral containers are not "
 	    "supported"),
 	REJECT("volumes", "volumes are not supported yet (the pod model has "
 	    "no volumes)"),
-	REJECT("activeDeadlineSeconds", "activeDeadlineSeconds is not "
-	    "supported"),
 	REJECT("imagePullSecrets", "image pull secrets are not supported"),
 	REJECT("runtimeClassName", "runtime classes are not supported: the "
 	    "node has one runtime"),
@@ -797,7 +808,7 @@ finish_pod(struct walk *w, struct pod *pod)
 		return field_error(w->err, "spec.shareProcessNamespace",
 		    "ShareProcessNamespace and HostPID cannot both be enabled");
 	if (finish_ports(w, pod) == -1 || finish_non_root(w, pod) == -1 ||
-	    finish_dns(w, pod) == -1)
+	    finish_dns(w, pod) == -1 || finish_init_containers(w, pod) == -1)
 		return -1;
 	return 0;
 }

@@ -78,6 +78,7 @@ int		 get_bool(struct walk *, const cJSON *, int8_t *);
 int		 get_int(struct walk *, const cJSON *, int64_t, int64_t,
 		    int64_t *);
 int		 take_string(struct walk *, const cJSON *, size_t, char **);
+int		 value_is_unset(const cJSON *);	/* null, false, "", [], {} */
 int		 walk_object(struct walk *, const cJSON *,
 		    const struct field_rule *, void *);
 int		 require_field(struct walk *, const void *, const char *,
@@ -108,6 +109,28 @@ int		 port_name_ok(const char *);
 /* ctrfields.c */
 extern const struct field_rule pod_sc_rules[];
 int		 spec_containers(struct walk *, const cJSON *, void *);
+int		 spec_init_containers(struct walk *, const cJSON *, void *);
+int		 finish_init_containers(struct walk *, struct pod *);
+
+/*
+ * probefields.c: handlers, shared by probes and lifecycle hooks (each
+ * takes a struct handler * as arg and sets its kind: a second kind is
+ * refused), and the container's probes.  handler_check after the whole
+ * container: field is the handler's path below it ("livenessProbe").
+ */
+int		 handler_exec(struct walk *, const cJSON *, void *);
+int		 handler_http_get(struct walk *, const cJSON *, void *);
+int		 handler_tcp_socket(struct walk *, const cJSON *, void *);
+int		 handler_check(struct walk *, const char *field,
+		    const struct handler *, const struct container_spec *);
+int		 c_liveness_probe(struct walk *, const cJSON *,
+		    struct container_spec *);
+int		 c_readiness_probe(struct walk *, const cJSON *,
+		    struct container_spec *);
+int		 c_startup_probe(struct walk *, const cJSON *,
+		    struct container_spec *);
+int		 container_probes_check(struct walk *,
+		    const struct container_spec *);
 
 /* fields.c */
 int		 walk_pod(const cJSON *, int, struct pod *,
