@@ -26,12 +26,13 @@ LDFLAGS		+= -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 # identities), libseccomp in the sandboxed workers (workers/sandbox.c),
 # libhttp_parser, libssl and libevent_openssl for the API server's HTTP
 # over TLS in the watcher and the reporter (workers/apiclient.c,
-# workers/apihttp.c)
+# workers/apihttp.c), zlib where rotated CRI logs are gzipped (the
+# executor, workers/executor/logrotate.c) and read (agentctl logs)
 AGENTD_LIBS	= -levent -lcrypto -lcjson -lyaml
-AGENTCTL_LIBS	= -levent -lcrypto -lcjson -lyaml
+AGENTCTL_LIBS	= -levent -lcrypto -lcjson -lyaml -lz
 WATCHER_LIBS	= -levent_openssl -levent -lssl -lcrypto -lcjson -lyaml -lseccomp \
 		  -lhttp_parser
-EXECUTOR_LIBS	= -levent -lcrypto -lcjson -lseccomp
+EXECUTOR_LIBS	= -levent -lcrypto -lcjson -lseccomp -lz
 REPORTER_LIBS	= -levent_openssl -levent -lssl -lcrypto -lcjson -lseccomp \
 		  -lhttp_parser
 NOOP_LIBS	= -levent -lseccomp
@@ -39,7 +40,7 @@ NETPARSE_LIBS	= -levent -lcjson -lseccomp
 PROBE_LIBS	= -lssl -lcrypto -lseccomp
 # tests, tools, benchmarks and fuzz targets: the union
 LIBS		= -levent_openssl -levent -lssl -lcrypto -lcjson -lseccomp -lyaml \
-		  -lhttp_parser
+		  -lhttp_parser -lz
 
 MAINS		= agentd/main.c agentctl/agentctl.c workers/watcher/watcher.c \
 		  workers/executor/executor.c workers/reporter/reporter.c \
@@ -296,7 +297,7 @@ FUZZ_TARGETS	= $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz
 FUZZ_SRCS	= $(IPC_SRCS) $(COMMON_SRCS) $(CONFIG_SRCS) \
 		  $(filter-out workers/watcher/apisource.c \
 		  workers/watcher/podsnap.c,$(WATCHER_SRCS)) workers/apihttp.c \
-		  agentd/signer.c \
+		  agentd/signer.c agentctl/crilog.c \
 		  $(filter-out workers/reporter/apinode.c \
 		  workers/reporter/apipods.c workers/reporter/apisend.c,\
 		  $(REPORTER_SRCS))

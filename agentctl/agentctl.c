@@ -19,8 +19,10 @@
 
 #include "audit_cmd.h"
 #include "config.h"
+#include "crilog.h"
 #include "ipc.h"
 #include "log.h"
+#include "logs.h"
 #include "msgcat.h"
 #include "msgschema.h"
 #include "proctab.h"
@@ -28,7 +30,6 @@
 
 #define CTL_MAX_REPLY		(64 * 1024 * 1024)
 #define CTL_TIMEOUT_MS		(300 * 1000)	/* an import may take a while */
-#define LOGS_FOLLOW_POLL_US	200000
 #define EVENTS_WATCH_POLL_US	1000000	/* events -w asks once a second */
 
 static const char	*conffile = CONFIG_DEFAULT_PATH;
@@ -36,6 +37,7 @@ static const char	*sockpath;
 static struct agentd_config conf;
 static int		 conf_loaded;
 static int		 conf_given;	/* -f on the command line */
+static int		 quiet_connect;	/* no agentd: a failed request */
 
 static void
 usage(void)
@@ -48,7 +50,9 @@ usage(void)
 	    "  get node [NAME] [-o json]\n"
 	    "  describe pod NAMESPACE/NAME\n"
 	    "  events [-w] [--pod NAMESPACE/NAME] [-o json]\n"
-	    "  logs NAMESPACE/POD [-c CONTAINER] [--previous] [-f]\n"
+	    "  logs NAMESPACE/POD [-c CONTAINER] [--previous] [-f] "
+	    "[--tail N]\n"
+	    "       [--since DURATION] [--timestamps]\n"
 	    "  image import PATH[:TAG] NAME\n"
 	    "  image ls\n"
 	    "  audit verify [--key FILE] [--anchor FILE] [--mark] [FILE...]\n"
@@ -88,8 +92,13 @@ connect_agentd(void)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		fatal("socket");
-	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (quiet_connect) {
+			close(s);
+			return -1;
+		}
 		fatal("cannot reach agentd at %s", path);
+	}
 	return s;
 }
 
@@ -107,6 +116,10 @@ request_try(struct ipc_msg *req, char *err, size_t errlen)
 	uint32_t status;
 	int s = connect_agentd();
 
+	if (s == -1) {
+		snprintf(err, errlen, "agentd cannot be reached");
+		return NULL;
+	}
 	if (ipc_write_msg(s, req) == -1)
 		fatal("write to agentd");
 	for (;;) {
@@ -453,188 +466,87 @@ cmd_events(int argc, char **argv)
 	return 0;
 }
 
-/* ---- logs: podLogsDir/<ns>_<pod>_<uid>/<container>/<restart>.log ---- */
+/* ---- logs (logs.c): podLogsDir/<ns>_<pod>_<uid>/<container>/N.log ---- */
 
-static int
-newest_pod_dir(const char *ns, const char *pod, char *out, size_t len)
-{
-	char prefix[2 * POD_MAX_NAME + 3];
-	struct dirent *de;
-	struct stat st;
-	time_t best = 0;
-	char path[PATH_MAX];
-	DIR *d;
-	int found = 0;
-
-	snprintf(prefix, sizeof(prefix), "%s_%s_", ns, pod);
-	if ((d = opendir(conf.pod_logs_dir)) == NULL)
-		fatal("%s", conf.pod_logs_dir);
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
-		    strchr(de->d_name + strlen(prefix), '_') != NULL)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", conf.pod_logs_dir,
-		    de->d_name);
-		if (stat(path, &st) == 0 && (!found || st.st_mtime >= best)) {
-			best = st.st_mtime;
-			snprintf(out, len, "%s", path);
-			found = 1;
-		}
-	}
-	closedir(d);
-	return found ? 0 : -1;
-}
-
-static int
-only_container(const char *poddir, char *out, size_t len)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir(poddir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.') {
-			if (snprintf(out, len, "%s", de->d_name) >= (int)len)
-				n++;	/* not a container name of ours */
-			n++;
-		}
-	closedir(d);
-	return n == 1 ? 0 : -1;
-}
-
-/* the highest (or second highest for --previous) restart number */
-static int
-pick_log(const char *cdir, int previous)
-{
-	struct dirent *de;
-	int first = -1, second = -1, n;
-	DIR *d;
-
-	if ((d = opendir(cdir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		if (sscanf(de->d_name, "%d.log", &n) != 1 || n < 0)
-			continue;
-		if (n > first) {
-			second = first;
-			first = n;
-		} else if (n > second)
-			second = n;
-	}
-	closedir(d);
-	return previous ? second : first;
-}
-
-/* CRI lines: "<time> <stream> <F|P> <text>"; P lines join the next one */
-static void
-print_cri(const char *line)
-{
-	const char *p = line;
-	int i, partial;
-
-	for (i = 0; i < 2 && p != NULL; i++)
-		if ((p = strchr(p, ' ')) != NULL)
-			p++;
-	if (p == NULL || (p[0] != 'F' && p[0] != 'P') || p[1] != ' ') {
-		fputs(line, stdout);
-		return;
-	}
-	partial = p[0] == 'P';
-	p += 2;
-	if (partial) {
-		size_t n = strlen(p);
-		fwrite(p, 1, n && p[n - 1] == '\n' ? n - 1 : n, stdout);
-	} else
-		fputs(p, stdout);
-}
-
-static void
-dump_log(const char *path, int follow)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-
-	if ((f = fopen(path, "r")) == NULL)
-		fatal("%s", path);
-	for (;;) {
-		while (getline(&line, &cap, f) != -1)
-			print_cri(line);
-		if (!follow)
-			break;
-		fflush(stdout);
-		clearerr(f);
-		usleep(LOGS_FOLLOW_POLL_US);
-	}
-	free(line);
-	fclose(f);
-}
-
-/* no log directory: say whether the pod exists at all, as kubectl does */
-static void
-no_logs(const char *nsname)
+/*
+ * The pod's JSON for `logs` (its uid, lastState, phase); NULL when agentd
+ * is not there (logs are files: they are read without it) or knows no
+ * such pod (*gone).
+ */
+static cJSON *
+logs_pod_status(const char *nsname, int *gone)
 {
 	struct ipc_msg m;
 	char err[1024], *text;
+	cJSON *pod;
 
+	*gone = 0;
+	quiet_connect = 1;
 	ipc_msg_init(&m, CTL_GET_PODS, 0);
 	ipc_put_u32(&m, QUERY_POD_JSON);
 	ipc_put_str(&m, nsname);
-	if ((text = request_try(&m, err, sizeof(err))) == NULL) {
-		if (strstr(err, "not found") != NULL)
-			fatalx("no such pod %s", nsname);
-		fatalx("no logs for pod %s, and agentd cannot say whether it "
-		    "exists: %s", nsname, err);
+	text = request_try(&m, err, sizeof(err));
+	quiet_connect = 0;
+	if (text == NULL) {
+		*gone = strstr(err, "not found") != NULL;
+		return NULL;
 	}
+	pod = cJSON_Parse(text);
 	free(text);
-	fatalx("pod %s has no logs yet", nsname);
+	return pod;
 }
 
 static int
 cmd_logs(int argc, char **argv)
 {
-	char ns[POD_MAX_NAME + 1], *pod, poddir[PATH_MAX], path[PATH_MAX];
-	char container[POD_MAX_LABEL + 1] = "";
-	int i, previous = 0, follow = 0, n;
+	struct logs_opts o;
+	const char *slash, *name = NULL;
+	char *end;
+	int64_t d;
+	int i;
 
-	if (argc < 2 || strchr(argv[1], '/') == NULL)
-		usage();
-	snprintf(ns, sizeof(ns), "%s", argv[1]);
-	pod = strchr(ns, '/');
-	*pod++ = '\0';
-	for (i = 2; i < argc; i++) {
+	memset(&o, 0, sizeof(o));
+	o.tail = -1;
+	/* options before or after NAMESPACE/POD, as kubectl takes them */
+	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			snprintf(container, sizeof(container), "%s",
+			snprintf(o.container, sizeof(o.container), "%s",
 			    argv[++i]);
 		else if (strcmp(argv[i], "--previous") == 0 ||
 		    strcmp(argv[i], "-p") == 0)
-			previous = 1;
+			o.previous = 1;
 		else if (strcmp(argv[i], "-f") == 0 ||
 		    strcmp(argv[i], "--follow") == 0)
-			follow = 1;
+			o.follow = 1;
+		else if (strcmp(argv[i], "--timestamps") == 0)
+			o.timestamps = 1;
+		else if (strcmp(argv[i], "--tail") == 0 && i + 1 < argc) {
+			errno = 0;
+			o.tail = strtoll(argv[++i], &end, 10);
+			if (errno != 0 || *end != '\0' || end == argv[i] ||
+			    o.tail < -1)
+				fatalx("--tail %s: must be a number of lines "
+				    "(-1: all)", argv[i]);
+		} else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
+			if (cri_parse_duration(argv[++i], &d) == -1)
+				fatalx("--since %s: must be a duration such as "
+				    "10s, 5m or 1h", argv[i]);
+			o.since_ns = pod_now_ns() - d;
+		} else if (argv[i][0] != '-' && name == NULL)
+			name = argv[i];
 		else
 			usage();
 	}
+	if (name == NULL || (slash = strchr(name, '/')) == NULL ||
+	    (size_t)(slash - name) >= sizeof(o.ns) ||
+	    strlen(slash + 1) >= sizeof(o.pod))
+		usage();
+	memcpy(o.ns, name, (size_t)(slash - name));
+	snprintf(o.pod, sizeof(o.pod), "%s", slash + 1);
 	load_conf();
-	if (newest_pod_dir(ns, pod, poddir, sizeof(poddir)) == -1)
-		no_logs(argv[1]);
-	if (container[0] == '\0' && only_container(poddir, container,
-	    sizeof(container)) == -1)
-		fatalx("pod %s/%s has several containers: choose one with -c",
-		    ns, pod);
-	if (snprintf(path, sizeof(path), "%s/%s", poddir, container) >=
-	    (int)sizeof(path))
-		fatalx("log path too long");
-	if ((n = pick_log(path, previous)) < 0)
-		fatalx(previous ? "container %s has no previous run" :
-		    "no logs for container %s", container);
-	if (snprintf(path, sizeof(path), "%s/%s/%d.log", poddir, container,
-	    n) >= (int)sizeof(path))
-		fatalx("log path too long");
-	dump_log(path, follow);
-	return 0;
+	o.pod_logs_dir = conf.pod_logs_dir;
+	o.pod_status = logs_pod_status;
+	return logs_run(&o);
 }
 
 /* the global -f names the config whose auditLog the audit commands read */

@@ -42,6 +42,7 @@
 #include "monoclock.h"
 #include "msgschema.h"
 #include "proctab.h"
+#include "refusedwire.h"
 #include "signer.h"
 
 #define ADDRSTR_MAX	(INET6_ADDRSTRLEN + 16)	/* "[v6]:port" */
@@ -930,33 +931,26 @@ static struct {
 int
 apigrant_pod_refused(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char ns[MSGB_EVENT_NAMESPACE + 1], name[MSGB_EVENT_NAME + 1];
-	char uid[MSGB_POD_UID + 1], field[MSGB_REJECT_FIELD + 1];
-	char reason[MSGB_REJECT_REASON + 1];
+	struct pod_refused r;
 	struct worker *w = arg, *rep;
 	struct ipc_msg out;
 	size_t i;
 	int64_t now;
 
-	if (ipc_get_str(m, ns, sizeof(ns)) == -1 ||
-	    ipc_get_str(m, name, sizeof(name)) == -1 ||
-	    ipc_get_str(m, uid, sizeof(uid)) == -1 ||
-	    ipc_get_str(m, field, sizeof(field)) == -1 ||
-	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
-	    ipc_get_end(m) == -1)
+	if (refusedwire_get(m, &r) == -1)
 		return -1;
 	if (!api.on) {
 		supervise_violation(agentd_env, w, "MSG_API_POD_REFUSED "
 		    "without API mode (no kubeconfig in the configuration)");
 		return -1;
 	}
-	if (uid[0] == '\0' || ns[0] == '\0' || name[0] == '\0') {
+	if (r.uid[0] == '\0' || r.ns[0] == '\0' || r.name[0] == '\0') {
 		supervise_violation(agentd_env, w, "MSG_API_POD_REFUSED: "
 		    "empty namespace, name or uid");
 		return -1;
 	}
 	for (i = 0; i < APIGRANT_REFUSED_UIDS; i++)
-		if (strcmp(refused.uid[i], uid) == 0)
+		if (strcmp(refused.uid[i], r.uid) == 0)
 			return 0;	/* forwarded already */
 	now = now_s() / 60;
 	if (now != refused.minute) {
@@ -978,14 +972,9 @@ apigrant_pod_refused(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 				   it again */
 	refused.in_minute++;
 	snprintf(refused.uid[refused.next], sizeof(refused.uid[0]), "%s",
-	    uid);
+	    r.uid);
 	refused.next = (refused.next + 1) % APIGRANT_REFUSED_UIDS;
-	ipc_msg_init(&out, MSG_API_POD_REFUSED, 0);
-	ipc_put_str(&out, ns);
-	ipc_put_str(&out, name);
-	ipc_put_str(&out, uid);
-	ipc_put_str(&out, field);
-	ipc_put_str(&out, reason);
+	refusedwire_put(&out, &r);
 	ipc_send(rep->chan, &out);
 	return 0;
 }

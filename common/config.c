@@ -50,6 +50,45 @@ parse_uint(const char *v, uint64_t *out)
 	return 0;
 }
 
+/*
+ * A byte size as the kubelet's containerLogMaxSize takes it (a resource
+ * quantity): an integer with an optional binary (Ki..Ei) or decimal
+ * (k..E) suffix.  Fractions and exponents, which no byte count needs,
+ * are refused rather than rounded.
+ */
+static int
+parse_quantity(const char *v, uint64_t *out)
+{
+	static const struct { const char *sfx; uint64_t mul; } units[] = {
+		{ "", 1 },
+		{ "Ki", 1ULL << 10 }, { "Mi", 1ULL << 20 },
+		{ "Gi", 1ULL << 30 }, { "Ti", 1ULL << 40 },
+		{ "Pi", 1ULL << 50 }, { "Ei", 1ULL << 60 },
+		{ "k", 1000ULL }, { "M", 1000000ULL },
+		{ "G", 1000000000ULL }, { "T", 1000000000000ULL },
+		{ "P", 1000000000000000ULL }, { "E", 1000000000000000000ULL },
+	};
+	unsigned long long u;
+	char *end;
+	size_t i;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	u = strtoull(v, &end, 10);
+	if (errno)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].sfx) != 0)
+			continue;
+		if (u > UINT64_MAX / units[i].mul)
+			return -1;
+		*out = u * units[i].mul;
+		return 0;
+	}
+	return -1;
+}
+
 /* returns NULL or the reason the value is bad */
 static const char *
 set_scalar(struct agentd_config *c, const struct config_field *k,
@@ -93,6 +132,18 @@ set_scalar(struct agentd_config *c, const struct config_field *k,
 			memcpy(dst, &u32, sizeof(u32));
 		} else
 			memcpy(dst, &u, sizeof(u));
+		return NULL;
+	case CFG_QUANTITY:
+		if (parse_quantity(v, &u) == -1)
+			return "must be a byte size such as 10Mi (an integer, "
+			    "optionally with Ki, Mi, Gi, Ti, k, M, G or T)";
+		if (u < k->min || (k->max != 0 && u > k->max)) {
+			snprintf(range, sizeof(range), "must be between %llu "
+			    "and %llu bytes", (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+			return range;
+		}
+		memcpy(dst, &u, sizeof(u));
 		return NULL;
 	case CFG_LOGLEVEL:
 		if (strcmp(v, "warn") == 0)

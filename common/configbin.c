@@ -94,10 +94,18 @@ const struct config_field config_fields[] = {
 	    CONFIG_MAX_MAX_PODS) },
 	{ "kubeconfig",		46, CFG_PATH,	FO(kubeconfig) },
 	{ "allowInsecureAPIServer", 47, CFG_BOOL, F(allow_insecure_api) },
+	{ "containerLogMaxSize", 48, CFG_QUANTITY, FB(container_log_max_size,
+	    CONFIG_MIN_LOG_MAX_SIZE, CONFIG_MAX_LOG_MAX_SIZE) },
+	/* the kubelet refuses fewer than 2: the current and one rotated */
+	{ "containerLogMaxFiles", 49, CFG_UINT, FB(container_log_max_files,
+	    2, CONFIG_MAX_LOG_MAX_FILES) },
 #ifdef AGENTD_TEST_HOOKS
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },
 	{ "testPodwireExtraField", 101, CFG_BOOL, F(test_podwire_extra) },
+	/* 0: the kubelet's 10 s */
+	{ "testContainerLogMonitorMs", 148, CFG_UINT, FB(test_log_monitor_ms,
+	    0, 60000) },
 #endif
 };
 const size_t config_nfields = sizeof(config_fields) / sizeof(config_fields[0]);
@@ -138,6 +146,8 @@ config_defaults(struct agentd_config *c)
 	c->watchdog_ping_seconds = 5;
 	c->runtime_op_timeout = 120;
 	c->max_pods = CONFIG_DEFAULT_MAX_PODS;
+	c->container_log_max_size = CONFIG_DEFAULT_LOG_MAX_SIZE;
+	c->container_log_max_files = CONFIG_DEFAULT_LOG_MAX_FILES;
 	c->policy.allow_run_as_root = 1;
 	c->policy.allow_privileged_host_ports = 1;
 }
@@ -550,7 +560,8 @@ get_num(const struct agentd_config *c, const struct config_field *f)
 	uint32_t u32;
 	int i;
 
-	if (f->type == CFG_UINT && f->size == sizeof(u64)) {
+	if ((f->type == CFG_UINT && f->size == sizeof(u64)) ||
+	    f->type == CFG_QUANTITY) {
 		memcpy(&u64, src, sizeof(u64));
 		return u64;
 	}
@@ -645,6 +656,7 @@ check_num(const struct config_field *f, uint64_t v)
 	case CFG_STORAGE:
 		return v > STORAGE_NATIVE ? "is not a storage driver" : NULL;
 	case CFG_UINT:
+	case CFG_QUANTITY:
 		if (v < f->min || (f->max != 0 && v > f->max))
 			return "is out of range";
 		if (f->size == sizeof(uint32_t) && v > UINT32_MAX)
@@ -670,7 +682,8 @@ set_num(struct agentd_config *c, const struct config_field *f,
 	u = get_be(v, n);
 	if ((why = check_num(f, u)) != NULL)
 		return why;
-	if (f->type == CFG_UINT && f->size == sizeof(u))
+	if ((f->type == CFG_UINT && f->size == sizeof(u)) ||
+	    f->type == CFG_QUANTITY)
 		memcpy(dst, &u, sizeof(u));
 	else if (f->type == CFG_UINT) {
 		u32 = (uint32_t)u;

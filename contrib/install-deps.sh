@@ -18,7 +18,7 @@ LOG=${AGENTD_DEPS_LOG:-/var/log/agentd-install-deps.log}
 
 PKGS_RUN="build-essential pkg-config
 libevent-dev libssl-dev libcjson-dev libseccomp-dev libyaml-dev
-libhttp-parser-dev
+libhttp-parser-dev zlib1g-dev
 runc conmon busybox-static umoci skopeo containernetworking-plugins
 iptables iproute2 procps util-linux"
 PKGS_ALL="$PKGS_RUN clang libclang-rt-14-dev crun

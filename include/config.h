@@ -29,6 +29,12 @@
  */
 #define CONFIG_DEFAULT_MAX_PODS	110
 #define CONFIG_MAX_MAX_PODS	512
+/* containerLogMaxSize and containerLogMaxFiles: defaults and bounds */
+#define CONFIG_DEFAULT_LOG_MAX_SIZE	(10ULL * 1024 * 1024)	/* 10Mi */
+#define CONFIG_DEFAULT_LOG_MAX_FILES	5
+#define CONFIG_MIN_LOG_MAX_SIZE		1024ULL
+#define CONFIG_MAX_LOG_MAX_SIZE		(1ULL << 40)	/* 1Ti */
+#define CONFIG_MAX_LOG_MAX_FILES	100
 #define CONFIG_PORT_RANGE_TEXT	12	/* "65535-65535" and the NUL */
 /* a list of port ranges "lo-hi,...": each range and a comma (or NUL) */
 #define CONFIG_MAX_PORTLIST	\
@@ -108,10 +114,18 @@ struct agentd_config {
 	 */
 	char		 kubeconfig[CONFIG_MAX_PATH];
 	int		 allow_insecure_api;
+	/*
+	 * CRI log rotation, the kubelet's containerLogMaxSize (bytes) and
+	 * containerLogMaxFiles (the current file counted, at least 2)
+	 */
+	uint64_t	 container_log_max_size;
+	uint32_t	 container_log_max_files;
 #ifdef AGENTD_TEST_HOOKS
 	/* the upgrade tests' podwire layout (podwire_test_layout) */
 	int		 test_podwire_bump;	/* testPodwireVersionBump */
 	int		 test_podwire_extra;	/* testPodwireExtraField */
+	/* the log rotation check period (the kubelet's is 10 s) */
+	uint32_t	 test_log_monitor_ms;	/* testContainerLogMonitorMs */
 #endif
 };
 
@@ -132,7 +146,8 @@ enum config_type {
 	CFG_NODEIP,	/* "v4", "v6" or "v4,v6" (either order); "" unset */
 	CFG_IPLIST,	/* at most max addresses "a,b,c"; "" none */
 	CFG_DOMAIN,	/* a DNS subdomain */
-	CFG_PORTLIST	/* at most max ports or ranges "22,30000-32767" */
+	CFG_PORTLIST,	/* at most max ports or ranges "22,30000-32767" */
+	CFG_QUANTITY	/* bytes: "10Mi", "500k", "1048576"; a u64 */
 };
 
 struct config_field {

@@ -88,6 +88,16 @@ enum restart_policy {
 	RESTART_NEVER
 };
 
+/*
+ * A container's own restartPolicy: the API server allows only "Always",
+ * and only on an init container (a restartable init container, a
+ * sidecar); unset everywhere else.
+ */
+enum ctr_restart {
+	CTR_RESTART_UNSET = 0,
+	CTR_RESTART_ALWAYS
+};
+
 enum pull_policy {
 	PULL_IF_NOT_PRESENT = 0,
 	PULL_ALWAYS,
@@ -223,11 +233,13 @@ struct container_spec {
 	uint32_t		 n_ports;
 	struct resources	 res;
 	struct security_context	 sc;
+	/* init containers only: CTR_RESTART_ALWAYS makes it a sidecar */
+	uint8_t			 restart_policy;	/* enum ctr_restart */
+	char			*term_msg_path;	/* NULL: the default */
+	uint8_t			 term_msg_policy; /* enum term_msg_policy */
 	struct probe		 liveness;
 	struct probe		 readiness;
 	struct probe		 startup;
-	char			*term_msg_path;	/* NULL: the default */
-	uint8_t			 term_msg_policy; /* enum term_msg_policy */
 	struct lifecycle	 lifecycle;
 };
 
@@ -276,6 +288,10 @@ struct pod {
 	uint32_t		 n_host_aliases;
 	struct container_spec	*containers;
 	uint32_t		 n_containers;
+	/* spec.initContainers: run in order before the containers; names
+	   unique across both lists (the executor keys slots by name) */
+	struct container_spec	*init_containers;
+	uint32_t		 n_init_containers;
 	int64_t			 active_deadline_seconds;	/* -1 unset */
 };
 
@@ -312,7 +328,9 @@ struct container_report {
 	uint8_t			 has_last;	/* last_term is valid */
 	struct container_term	 last_term;
 	uint8_t			 ready;
-	uint8_t			 started;	/* startup probe passed (or none) */
+	/* running and past its startup probe (none: running); a
+	   sidecar's gates the next init container (kubelet: Started) */
+	uint8_t			 started;
 };
 
 struct pod_report {
@@ -328,6 +346,9 @@ struct pod_report {
 	char			*host_ip;
 	struct container_report	*containers;
 	uint32_t		 n_containers;
+	/* spec.initContainers' statuses, in spec order */
+	struct container_report	*init_containers;
+	uint32_t		 n_init_containers;
 	uint8_t			 failed;	/* the pod failed as a whole
 						   (DeadlineExceeded): reason,
 						   message say why */
@@ -343,6 +364,9 @@ void	strlist_free(struct strlist *);
 int	strlist_add(struct strlist *, const char *, uint32_t max);
 const char *pod_restart_policy_name(uint8_t);
 const char *pod_pull_policy_name(uint8_t);	/* "IfNotPresent" */
+const char *pod_ctr_restart_name(uint8_t);	/* "Always", "" unset */
+/* an init container with restartPolicy Always */
+int	pod_is_sidecar(const struct container_spec *);
 const char *pod_protocol_name(uint8_t);		/* "TCP" */
 const char *pod_dns_policy_name(uint8_t);	/* "ClusterFirst" */
 const char *pod_term_msg_policy_name(uint8_t);	/* "File" */

@@ -73,6 +73,18 @@ pod_report_free(struct pod_report *r)
 }
 
 const char *
+pod_ctr_restart_name(uint8_t p)
+{
+	return p == CTR_RESTART_ALWAYS ? "Always" : "";
+}
+
+int
+pod_is_sidecar(const struct container_spec *c)
+{
+	return c->restart_policy == CTR_RESTART_ALWAYS;
+}
+
+const char *
 pod_restart_policy_name(uint8_t p)
 {
 	switch (p) {
@@ -390,6 +402,49 @@ pod_files_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
 	return 0;
 }
 
+/*
+ * The executor keys its slots by container name: an init container's
+ * name is a DNS label unique across both lists (the API server's
+ * validateInitContainers), and restartPolicy is an init container's only.
+ */
+static int
+init_names_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
+    char why[POD_IDENTITY_WHY])
+{
+	const char *name;
+	uint32_t i, j;
+
+	for (i = 0; i < p->n_containers; i++)
+		if (p->containers[i].restart_policy != CTR_RESTART_UNSET) {
+			snprintf(field, POD_IDENTITY_FIELD,
+			    "spec.containers[%u].restartPolicy", i);
+			snprintf(why, POD_IDENTITY_WHY, "may not be set for "
+			    "non-init containers");
+			return -1;
+		}
+	for (i = 0; i < p->n_init_containers; i++) {
+		name = p->init_containers[i].name ?
+		    p->init_containers[i].name : "";
+		snprintf(field, POD_IDENTITY_FIELD,
+		    "spec.initContainers[%u].name", i);
+		if (!pod_dns_label_ok(name, strlen(name))) {
+			snprintf(why, POD_IDENTITY_WHY, "must be a lowercase "
+			    "RFC 1123 label of at most 63 characters (%zu "
+			    "characters)", strlen(name));
+			return -1;
+		}
+		for (j = 0; j < p->n_containers; j++)
+			if (strcmp(name, p->containers[j].name ?
+			    p->containers[j].name : "") == 0) {
+				snprintf(why, POD_IDENTITY_WHY, "Duplicate "
+				    "value: \"%s\"", name);
+				return -1;
+			}
+	}
+	field[0] = '\0';
+	return 0;
+}
+
 int
 pod_identity_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
     char why[POD_IDENTITY_WHY])
@@ -433,5 +488,7 @@ pod_identity_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
 			return -1;
 		}
 	}
+	if (init_names_check(p, field, why) == -1)
+		return -1;
 	return pod_files_check(p, field, why);
 }

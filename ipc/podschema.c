@@ -184,6 +184,17 @@ static const struct podfield container_fields[] = {
 	    PULL_NEVER, pod_pull_policy_name),
 	STRUCT("securityContext", 10, struct container_spec, sc,
 	    podschema_security_context, PSF_JSON_OMIT),
+	/* tags 30 on: init containers and sidecars (issue 13) */
+	{ .name = "restartPolicy", .tag = 30, .type = PS_ENUM,
+	  .flags = PSF_JSON_OMIT, .off = OFF(struct container_spec,
+	  restart_policy), .max = CTR_RESTART_ALWAYS,
+	  .enum_name = pod_ctr_restart_name },
+	/* tags 35 on: termination messages, hooks (issue 13) */
+	STR("terminationMessagePath", 35, struct container_spec,
+	    term_msg_path, POD_MAX_PATH, PSF_JSON_OMIT),
+	ENUM("terminationMessagePolicy", 36, struct container_spec,
+	    term_msg_policy, TERM_MSG_FALLBACK_TO_LOGS,
+	    pod_term_msg_policy_name),
 	/* tags 20-29: probes (issue 13) */
 	STRUCT("livenessProbe", 20, struct container_spec, liveness,
 	    podschema_probe, PSF_JSON_OMIT),
@@ -191,12 +202,6 @@ static const struct podfield container_fields[] = {
 	    podschema_probe, PSF_JSON_OMIT),
 	STRUCT("startupProbe", 22, struct container_spec, startup,
 	    podschema_probe, PSF_JSON_OMIT),
-	/* tags 35 on: termination messages, hooks (issue 13) */
-	STR("terminationMessagePath", 35, struct container_spec,
-	    term_msg_path, POD_MAX_PATH, PSF_JSON_OMIT),
-	ENUM("terminationMessagePolicy", 36, struct container_spec,
-	    term_msg_policy, TERM_MSG_FALLBACK_TO_LOGS,
-	    pod_term_msg_policy_name),
 	STRUCT("lifecycle", 37, struct container_spec, lifecycle,
 	    podschema_lifecycle, PSF_JSON_OMIT),
 };
@@ -281,6 +286,10 @@ static const struct podfield pod_fields[] = {
 	STRUCT("dnsConfig", 24, struct pod, dns_config, podschema_dns_config,
 	    PSF_JSON_OMIT),
 	BOOL("setHostnameAsFQDN", 25, struct pod, set_hostname_fqdn),
+	/* tags 40 on: init containers (issue 13) */
+	LIST("initContainers", 40, struct pod, init_containers,
+	    n_init_containers, POD_MAX_CONTAINERS, podschema_container,
+	    PSF_JSON_OMIT),
 	/* tags 45 on: termination (issue 13) */
 	OPT_I64("activeDeadlineSeconds", 45, struct pod,
 	    active_deadline_seconds, PSJ_PLAIN),
@@ -353,6 +362,10 @@ static const struct podfield report_fields[] = {
 	STR("hostIP", 9, struct pod_report, host_ip, POD_MAX_IP, 0),
 	LIST("containerStatuses", 10, struct pod_report, containers,
 	    n_containers, POD_MAX_CONTAINERS, podschema_container_report, 0),
+	/* tags 20 on: init containers (issue 13) */
+	LIST("initContainerStatuses", 20, struct pod_report, init_containers,
+	    n_init_containers, POD_MAX_CONTAINERS, podschema_container_report,
+	    0),
 	/* tags 25 on: termination (issue 13) */
 	BOOL("failed", 25, struct pod_report, failed),
 };

@@ -5,7 +5,8 @@
 # minbase root, as root:
 #   example  contrib/run-example.sh, until `build/agentctl -f
 #            examples-run/agentd.yaml get pods -o wide` shows the README's
-#            states (web Running 1/1, job Completed, crash CrashLoopBackOff
+#            states (web Running 1/1 (its readiness probe passed),
+#            init-sidecar Running 2/2, job Completed, crash CrashLoopBackOff
 #            or Error); checks that the web pod answers on its pod IP (the
 #            IP column) and on its hostPort at 127.0.0.1, as the README
 #            shows; runs the README's other agentctl commands (logs,
@@ -210,7 +211,9 @@ readme_states() {
 	    $2 == "job-node1" && $4 == "Completed" { j = 1 }
 	    $2 == "crash-node1" && ($4 == "CrashLoopBackOff" ||
 	        $4 == "Error") { c = 1 }
-	    END { exit !(w && j && c) }'
+	    $2 == "init-sidecar-node1" && $3 == "2/2" && $4 == "Running" {
+	        i = 1 }
+	    END { exit !(w && j && c && i) }'
 }
 while :; do
 	kill -0 "$ns" 2>/dev/null || fail "contrib/run-example.sh exited"

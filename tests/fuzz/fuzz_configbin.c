@@ -64,8 +64,8 @@ check_number(const struct agentd_config *c, const struct config_field *f)
 	uint32_t u32;
 	int i;
 
-	if (f->type == CFG_UINT) {
-		if (f->size == sizeof(u32)) {
+	if (f->type == CFG_UINT || f->type == CFG_QUANTITY) {
+		if (f->type == CFG_UINT && f->size == sizeof(u32)) {
 			memcpy(&u32, p, sizeof(u32));
 			u64 = u32;
 		} else

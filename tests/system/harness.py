@@ -332,15 +332,21 @@ class Agentd:
             subprocess.run(["umount", "-l", m], capture_output=True)
         rmdir_cgroups(self.cgroup_root)
 
+    CLEANUP_TIMEOUT = 60
+
+    def _remove_all_pods(self):
+        """every pod source emptied, so the executor tears them down"""
+        for f in os.listdir(self.pods):
+            os.unlink(os.path.join(self.pods, f))
+
     def cleanup(self):
         try:
             if self.proc is not None and self.proc.poll() is None:
-                # remove every pod so the executor tears them down
-                for f in os.listdir(self.pods):
-                    os.unlink(os.path.join(self.pods, f))
+                self._remove_all_pods()
                 try:
-                    wait_for(lambda: not self.pods_json()["items"], 60,
-                             interval=0.2, what="pods removed")
+                    wait_for(lambda: not self.pods_json()["items"],
+                             self.CLEANUP_TIMEOUT, interval=0.2,
+                             what="pods removed")
                 except Exception:
                     pass
                 self.stop()
@@ -494,28 +500,16 @@ class ApiAgentd(Agentd):
             c.delete(f"/api/v1/namespaces/{m['namespace']}/pods/"
                      f"{m['name']}")
 
-    def cleanup(self):
+    CLEANUP_TIMEOUT = API_CLEANUP_TIMEOUT
+
+    def _remove_all_pods(self):
         try:
-            if self.proc is not None and self.proc.poll() is None:
-                try:
-                    if self.api.httpd is None:
-                        self.api.start()
-                    self._delete_api_pods()
-                except Exception:
-                    pass
-                for f in os.listdir(self.pods):
-                    os.unlink(os.path.join(self.pods, f))
-                try:
-                    wait_for(lambda: not self.pods_json()["items"],
-                             API_CLEANUP_TIMEOUT, interval=0.2,
-                             what="API and static pods stopped")
-                except Exception:
-                    pass
-                self.stop()
-        finally:
-            self.force_cleanup()
-            if os.environ.get("AGENTD_KEEP_TEST_DIRS") is None:
-                shutil.rmtree(self.top, ignore_errors=True)
+            if self.api.httpd is None:
+                self.api.start()
+            self._delete_api_pods()
+        except Exception:
+            pass
+        super()._remove_all_pods()
 
 
 def start_api_agentd(build, image, api, **kw):

@@ -375,6 +375,53 @@ TEST(test_max_pods_bounds)
 	    "line 1: maxPods must be between 1 and 512");
 }
 
+/* containerLogMaxSize: a byte quantity as the kubelet's, default 10Mi */
+TEST(test_container_log_max_size)
+{
+	struct agentd_config c;
+	char err[ERRLEN];
+
+	config_defaults(&c);
+	CHECK(c.container_log_max_size == 10ULL * 1024 * 1024);
+	CHECK_EQ_INT(c.container_log_max_files, 5);
+	REQUIRE(parse(&c, "containerLogMaxSize: 1Mi\n", err) == 0);
+	CHECK(c.container_log_max_size == 1024 * 1024);
+	REQUIRE(parse(&c, "containerLogMaxSize: 500k\n", err) == 0);
+	CHECK(c.container_log_max_size == 500000);
+	REQUIRE(parse(&c, "containerLogMaxSize: 4096\n", err) == 0);
+	CHECK(c.container_log_max_size == 4096);
+	REQUIRE(parse(&c, "containerLogMaxSize: 1Ti\n", err) == 0);
+	CHECK(c.container_log_max_size == 1ULL << 40);
+	check_error("containerLogMaxSize: 1023\n", "line 1: "
+	    "containerLogMaxSize must be between 1024 and 1099511627776 bytes");
+	check_error("containerLogMaxSize: 2Ti\n", "line 1: "
+	    "containerLogMaxSize must be between 1024 and 1099511627776 bytes");
+	check_error("containerLogMaxSize: 1.5Mi\n", "line 1: "
+	    "containerLogMaxSize must be a byte size such as 10Mi (an "
+	    "integer, optionally with Ki, Mi, Gi, Ti, k, M, G or T)");
+	check_error("containerLogMaxSize: 10MB\n", "line 1: "
+	    "containerLogMaxSize must be a byte size such as 10Mi (an "
+	    "integer, optionally with Ki, Mi, Gi, Ti, k, M, G or T)");
+	check_error("containerLogMaxSize: 99999999999999999999Ei\n", "line 1: "
+	    "containerLogMaxSize must be a byte size such as 10Mi (an "
+	    "integer, optionally with Ki, Mi, Gi, Ti, k, M, G or T)");
+	check_error("containerLogMaxSize: 16Ei\n", "line 1: "
+	    "containerLogMaxSize must be a byte size such as 10Mi (an "
+	    "integer, optionally with Ki, Mi, Gi, Ti, k, M, G or T)");
+	config_free(&c);
+}
+
+/* containerLogMaxFiles: the kubelet refuses fewer than 2 */
+TEST(test_container_log_max_files)
+{
+	check_ok("containerLogMaxFiles: 2\n");
+	check_ok("containerLogMaxFiles: 100\n");
+	check_error("containerLogMaxFiles: 1\n",
+	    "line 1: containerLogMaxFiles must be between 2 and 100");
+	check_error("containerLogMaxFiles: 101\n",
+	    "line 1: containerLogMaxFiles must be between 2 and 100");
+}
+
 TEST(test_mapping_value_rejected)
 {
 	check_error("a: 1\n", "line 1: a is not a known key");

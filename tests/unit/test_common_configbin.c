@@ -260,7 +260,8 @@ TEST(test_bin_round_trip_every_key)
 		"forbiddenHostPorts: [22, \"2379-2380\", 30000-32767]\n"
 		"maxPods: 250\n"
 		"kubeconfig: /etc/agentd/kubeconfig\n"
-		"allowInsecureAPIServer: true\n";
+		"allowInsecureAPIServer: true\n"
+		"containerLogMaxSize: 3Gi\ncontainerLogMaxFiles: 7\n";
 	struct agentd_config a, b;
 	char err[ERRLEN];
 
@@ -274,6 +275,8 @@ TEST(test_bin_round_trip_every_key)
 	CHECK_EQ_INT(b.max_pods, 250);
 	CHECK_STR(b.kubeconfig, "/etc/agentd/kubeconfig");
 	CHECK_EQ_INT(b.allow_insecure_api, 1);
+	CHECK(b.container_log_max_size == 3ULL << 30);
+	CHECK_EQ_INT(b.container_log_max_files, 7);
 	CHECK(b.watchdog_ping_seconds == UINT32_MAX);
 	CHECK_EQ_INT(b.storage_driver, STORAGE_NATIVE);
 	CHECK_EQ_INT(b.log_level, LOG_LVL_DEBUG);
@@ -488,6 +491,13 @@ TEST(test_bin_number_bounds)
 	    "is out of range");
 	check_num_refused("heartbeatSeconds", (uint64_t)UINT32_MAX + 1,
 	    "is too large");
+	check_num_refused("containerLogMaxSize", CONFIG_MIN_LOG_MAX_SIZE - 1,
+	    "is out of range");
+	check_num_refused("containerLogMaxSize", CONFIG_MAX_LOG_MAX_SIZE + 1,
+	    "is out of range");
+	check_num_refused("containerLogMaxFiles", 1, "is out of range");
+	check_num_refused("containerLogMaxFiles", CONFIG_MAX_LOG_MAX_FILES + 1,
+	    "is out of range");
 	check_num_refused("nodeName", 1, "contains a NUL byte");
 }
 

@@ -187,3 +187,35 @@ TEST(test_escape_control_bytes)
 	CHECK_STR(buf, "\\x0");
 	CHECK_EQ_INT(str_escape_ctl(NULL, 0, "\x01"), 4);
 }
+
+/* init containers: DNS labels, unique across both lists (issue 13) */
+TEST(test_identity_init_container_names)
+{
+	char f[POD_IDENTITY_FIELD], w[POD_IDENTITY_WHY];
+	static struct container_spec init[2];
+	struct pod p;
+
+	mk(&p, "n", "p", "u");
+	container_spec_init(&init[0]);
+	container_spec_init(&init[1]);
+	init[0].name = "setup";
+	init[1].name = "side";
+	init[1].restart_policy = CTR_RESTART_ALWAYS;
+	p.init_containers = init;
+	p.n_init_containers = 2;
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), 0);
+	init[1].name = "app";
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), -1);
+	CHECK_STR(f, "spec.initContainers[1].name");
+	CHECK(strstr(w, "Duplicate value") != NULL);
+	init[1].name = rep('c', POD_MAX_CONTAINER_NAME + 1);
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), -1);
+	CHECK_STR(f, "spec.initContainers[1].name");
+	init[1].name = "side";
+	/* a container's restartPolicy is for init containers only */
+	ctr.restart_policy = CTR_RESTART_ALWAYS;
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), -1);
+	CHECK_STR(f, "spec.containers[0].restartPolicy");
+	ctr.restart_policy = CTR_RESTART_UNSET;
+	CHECK_EQ_INT(pod_identity_check(&p, f, w), 0);
+}

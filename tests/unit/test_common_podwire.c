@@ -1730,3 +1730,100 @@ TEST(test_tagged_every_report_row_round_trips)
 	pod_report_free(&q);
 	pod_report_free(&r);
 }
+
+/* ---- init containers (issue 13) ---- */
+
+static struct container_spec *
+init_add(struct pod *p, const char *name, int sidecar)
+{
+	struct container_spec *nc, *c;
+
+	REQUIRE((nc = reallocarray(p->init_containers,
+	    p->n_init_containers + 1, sizeof(*nc))) != NULL);
+	p->init_containers = nc;
+	c = &p->init_containers[p->n_init_containers++];
+	container_spec_init(c);
+	c->name = xs(name);
+	c->image = xs("busybox");
+	c->restart_policy = sidecar ? CTR_RESTART_ALWAYS : CTR_RESTART_UNSET;
+	return c;
+}
+
+TEST(test_init_containers_round_trip)
+{
+	struct pod p, q;
+
+	minimal_pod(&p);
+	sl_add(&init_add(&p, "setup", 0)->command, "true");
+	init_add(&p, "side", 1);
+	REQUIRE(pod_trip(&p, &q) == 0);
+	REQUIRE(q.n_init_containers == 2);
+	CHECK_STR(q.init_containers[0].name, "setup");
+	CHECK_STR(q.init_containers[0].command.v[0], "true");
+	CHECK_EQ_INT(q.init_containers[0].restart_policy, CTR_RESTART_UNSET);
+	CHECK_STR(q.init_containers[1].name, "side");
+	CHECK_EQ_INT(q.init_containers[1].restart_policy, CTR_RESTART_ALWAYS);
+	CHECK_EQ_INT(q.n_containers, 1);
+	pod_free(&q);
+	pod_free(&p);
+}
+
+TEST(test_init_container_names_checked_on_decode)
+{
+	struct pod p;
+
+	/* the same name twice in the list: the decoder's PSF_KEY */
+	minimal_pod(&p);
+	init_add(&p, "setup", 0);
+	init_add(&p, "setup", 0);
+	CHECK(!pod_accepted(&p));
+	/* restartPolicy beyond Always */
+	minimal_pod(&p);
+	init_add(&p, "setup", 0)->restart_policy = CTR_RESTART_ALWAYS + 1;
+	CHECK(!pod_accepted(&p));
+}
+
+static void
+add_init_containers(struct pod *p, uint32_t n)
+{
+	char *name;
+
+	while (n-- > 0) {
+		name = numbered("i", n);
+		init_add(p, name, n % 2);
+		free(name);
+	}
+}
+
+TEST(test_init_containers_bound)
+{
+	check_pod_count_bound(add_init_containers, POD_MAX_CONTAINERS);
+}
+
+TEST(test_report_init_statuses_round_trip)
+{
+	struct pod_report r, q;
+
+	pod_report_init(&r);
+	REQUIRE((r.init_containers = calloc(2,
+	    sizeof(*r.init_containers))) != NULL);
+	r.n_init_containers = 2;
+	r.init_containers[0].name = xs("setup");
+	r.init_containers[0].image = xs("busybox");
+	r.init_containers[0].state = CSTATE_TERMINATED;
+	r.init_containers[0].reason = xs("Completed");
+	r.init_containers[0].ready = 1;
+	r.init_containers[1].name = xs("side");
+	r.init_containers[1].image = xs("busybox");
+	r.init_containers[1].state = CSTATE_RUNNING;
+	r.init_containers[1].started = 1;
+	REQUIRE(report_trip(&r, &q) == 0);
+	REQUIRE(q.n_init_containers == 2);
+	CHECK_STR(q.init_containers[0].reason, "Completed");
+	CHECK_EQ_INT(q.init_containers[0].ready, 1);
+	CHECK_EQ_INT(q.init_containers[1].started, 1);
+	CHECK_EQ_INT(q.init_containers[1].state, CSTATE_RUNNING);
+	CHECK_EQ_INT(q.n_containers, 0);
+	pod_report_free(&q);
+	pod_report_free(&r);
+}

@@ -661,3 +661,83 @@ TEST(test_hashes_are_pinned)
 	CHECK_STR(h, CTR1_PIN);
 	pod_free(&p);
 }
+
+/* ---- init containers (issue 13) ---- */
+
+static struct container_spec *
+add_init(struct pod *p, const char *name, const char *image)
+{
+	struct container_spec *c;
+
+	REQUIRE((p->init_containers = reallocarray(p->init_containers,
+	    p->n_init_containers + 1, sizeof(*p->init_containers))) != NULL);
+	c = &p->init_containers[p->n_init_containers++];
+	container_spec_init(c);
+	c->name = sdup(name);
+	c->image = sdup(image);
+	return c;
+}
+
+TEST(test_init_containers_are_in_the_sandbox_hash)
+{
+	struct hashes a, b, c, d;
+	struct container_spec *ic;
+	struct pod p;
+
+	bare_pod(&p);
+	hash_all(&p, &a);
+	/* none: the hash of before init containers (pinned elsewhere) */
+	ic = add_init(&p, "setup", "busybox");
+	hash_all(&p, &b);
+	CHECK(strcmp(a.sb, b.sb) != 0);
+	/* the container's own hash does not move for an init container */
+	CHECK_STR(a.c[0], b.c[0]);
+	free(ic->image);
+	ic->image = sdup("busybox:1.36");
+	hash_all(&p, &c);
+	CHECK(strcmp(b.sb, c.sb) != 0);
+	CHECK_STR(b.c[0], c.c[0]);
+	/* a sidecar is another init container */
+	p.init_containers[0].restart_policy = CTR_RESTART_ALWAYS;
+	hash_all(&p, &d);
+	CHECK(strcmp(c.sb, d.sb) != 0);
+	CHECK_STR(c.c[0], d.c[0]);
+	pod_free(&p);
+}
+
+TEST(test_init_container_order_is_in_the_sandbox_hash)
+{
+	char h1[ID_HASH_LEN + 1], h2[ID_HASH_LEN + 1];
+	struct container_spec t;
+	struct pod p;
+
+	bare_pod(&p);
+	add_init(&p, "one", "busybox");
+	add_init(&p, "two", "busybox");
+	REQUIRE(id_sandbox_hash(&p, h1) == 0);
+	t = p.init_containers[0];
+	p.init_containers[0] = p.init_containers[1];
+	p.init_containers[1] = t;
+	REQUIRE(id_sandbox_hash(&p, h2) == 0);
+	CHECK(strcmp(h1, h2) != 0);
+	pod_free(&p);
+}
+
+TEST(test_restart_policy_in_the_container_hash)
+{
+	char h1[ID_HASH_LEN + 1], h2[ID_HASH_LEN + 1];
+	struct container_spec *ic;
+	struct pod p;
+	char *text;
+
+	bare_pod(&p);
+	ic = add_init(&p, "side", "busybox");
+	REQUIRE(id_container_hash(&p, ic, h1) == 0);
+	ic->restart_policy = CTR_RESTART_ALWAYS;
+	REQUIRE(id_container_hash(&p, ic, h2) == 0);
+	CHECK(strcmp(h1, h2) != 0);
+	REQUIRE((text = id_container_canon(&p, ic, NULL)) != NULL);
+	CHECK(strstr(text, "restartPolicy=6:Always\n") != NULL);
+	free(text);
+	pod_free(&p);
+}

@@ -691,3 +691,56 @@ TEST(test_privileged_and_forbidden_host_port_reports_below_1024)
 	CHECK(strstr(v.reason, "is below 1024") != NULL);
 	pod_free(&p);
 }
+
+/* ---- init containers (issue 13) ---- */
+
+static void
+add_init(struct pod *p, const char *name)
+{
+	REQUIRE((p->init_containers = reallocarray(p->init_containers,
+	    p->n_init_containers + 1, sizeof(*p->init_containers))) != NULL);
+	container_spec_init(&p->init_containers[p->n_init_containers]);
+	p->init_containers[p->n_init_containers].name = strdup(name);
+	p->init_containers[p->n_init_containers].image = strdup("busybox");
+	p->n_init_containers++;
+}
+
+TEST(test_init_containers_are_checked_like_containers)
+{
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	add_init(&p, "setup");
+	add_init(&p, "side");
+	CHECK_EQ_INT(policy_check(&pol, &p, &v), 1);
+	p.init_containers[1].sc.privileged = 1;
+	expect_denied(&pol, &p, "privileged",
+	    "spec.initContainers[1].securityContext.privileged");
+	p.init_containers[1].sc.privileged = 0;
+	REQUIRE(strlist_add(&p.init_containers[0].sc.cap_add, "SYS_ADMIN",
+	    POD_MAX_CAPS) == 0);
+	expect_denied(&pol, &p, "capabilities",
+	    "spec.initContainers[0].securityContext.capabilities.add[0]");
+	pod_free(&p);
+}
+
+TEST(test_describe_counts_init_containers)
+{
+	char buf[1024];
+	struct pod p;
+
+	test_pod(&p, 1);
+	add_init(&p, "setup");
+	p.init_containers[0].sc.privileged = 1;
+	p.init_containers[0].sc.run_as_user = 0;
+	REQUIRE(strlist_add(&p.init_containers[0].sc.cap_add, "NET_ADMIN",
+	    POD_MAX_CAPS) == 0);
+	policy_describe(&p, buf, sizeof(buf));
+	CHECK(strncmp(buf, "privileged=1;", 13) == 0);
+	CHECK(strstr(buf, "caps_add=NET_ADMIN;") != NULL);
+	CHECK(strstr(buf, "runAsUser=unset,0") != NULL);
+	pod_free(&p);
+}

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "pod.h"
+#include "podschema.h"
 #include "tap.h"
 #include "../../workers/reporter/podstatus.h"
 
@@ -1531,6 +1532,232 @@ TEST(test_started_follows_the_startup_probe)
 	CHECK_EQ_INT(jbool(cs, "started"), 1);
 	cJSON_Delete(st);
 	p.containers[0].startup.h.kind = HANDLER_NONE;
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+/* ---- init containers and sidecars (issue 13) ---- */
+
+/* a container report back to waiting with nothing, its name kept */
+static struct container_report *
+fresh(struct container_report *c)
+{
+	char *name = c->name, *image = c->image;
+
+	c->name = c->image = NULL;
+	podschema_free(&podschema_container_report, c);
+	c->name = name;
+	c->image = image;
+	return c;
+}
+
+/* init: space-separated names; a name ending in '+' is a sidecar */
+static void
+mkinit(struct pod *p, struct pod_report *r, const char *names)
+{
+	char buf[256], *tok, *save = NULL;
+	struct container_spec *c;
+	size_t n;
+
+	p->init_containers = calloc(POD_MAX_CONTAINERS,
+	    sizeof(*p->init_containers));
+	r->init_containers = calloc(POD_MAX_CONTAINERS,
+	    sizeof(*r->init_containers));
+	REQUIRE(p->init_containers != NULL && r->init_containers != NULL);
+	snprintf(buf, sizeof(buf), "%s", names);
+	for (tok = strtok_r(buf, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save)) {
+		c = &p->init_containers[p->n_init_containers++];
+		container_spec_init(c);
+		n = strlen(tok);
+		if (tok[n - 1] == '+') {
+			tok[n - 1] = '\0';
+			c->restart_policy = CTR_RESTART_ALWAYS;
+		}
+		c->name = tap_strdup(tok);
+		c->image = tap_strdup("busybox:1.36");
+		r->init_containers[r->n_init_containers].name = tap_strdup(tok);
+		r->init_containers[r->n_init_containers++].image =
+		    tap_strdup("busybox:1.36");
+	}
+}
+
+static void
+set_started(struct container_report *c, int ready)
+{
+	set_running(c, ready);
+	c->started = 1;
+}
+
+TEST(test_init_table_statuses_like_kubectl)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	mkinit(&p, &r, "one two");
+	set_waiting(fresh(&r.containers[0]), "PodInitializing");
+	/* none started yet: Init:0/2 (PodInitializing is no reason) */
+	set_waiting(fresh(&r.init_containers[0]), "PodInitializing");
+	check_status_cell(&p, &r, "Init:0/2");
+	set_running(fresh(&r.init_containers[0]), 0);
+	check_status_cell(&p, &r, "Init:0/2");
+	set_terminated(fresh(&r.init_containers[0]), 0, "Completed");
+	check_status_cell(&p, &r, "Init:1/2");
+	set_waiting(fresh(&r.init_containers[1]), "CrashLoopBackOff");
+	check_status_cell(&p, &r, "Init:CrashLoopBackOff");
+	set_terminated(fresh(&r.init_containers[1]), 1, "Error");
+	check_status_cell(&p, &r, "Init:Error");
+	free(r.init_containers[1].reason);
+	r.init_containers[1].reason = NULL;
+	r.init_containers[1].exit_code = 7;
+	check_status_cell(&p, &r, "Init:ExitCode:7");
+	r.init_containers[1].signal = 9;
+	check_status_cell(&p, &r, "Init:Signal:9");
+	/* all done, the container not created yet */
+	r.init_containers[1].signal = 0;
+	r.init_containers[1].exit_code = 0;
+	free(r.init_containers[1].reason);
+	r.init_containers[1].reason = tap_strdup("Completed");
+	check_status_cell(&p, &r, "PodInitializing");
+	set_running(fresh(&r.containers[0]), 1);
+	check_status_cell(&p, &r, "Running");
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_init_table_ready_and_restarts_count_sidecars)
+{
+	struct pod p;
+	struct pod_report r;
+	char *t;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	mkinit(&p, &r, "setup side+");
+	set_terminated(fresh(&r.init_containers[0]), 0, "Completed");
+	r.init_containers[0].restart_count = 4;	/* not counted after */
+	set_started(fresh(&r.init_containers[1]), 1);
+	r.init_containers[1].restart_count = 2;
+	set_last(&r.init_containers[1], 1, T0 - 60 * SEC);
+	set_running(fresh(&r.containers[0]), 1);
+	r.containers[0].restart_count = 1;
+	set_last(&r.containers[0], 1, T0 - 30 * SEC);
+	t = table1(&p, &r, T0);
+	CHECK(strstr(t, "   2/2     Running   3 (30s ago)   ") != NULL);
+	free(t);
+	/* a sidecar running but not ready: 1/2 */
+	r.init_containers[1].ready = 0;
+	t = table1(&p, &r, T0);
+	CHECK(strstr(t, "   1/2     ") != NULL);
+	free(t);
+	/* a sidecar not started blocks: the init restarts count */
+	r.init_containers[1].started = 0;
+	set_waiting(fresh(&r.containers[0]), "PodInitializing");
+	t = table1(&p, &r, T0);
+	CHECK(strstr(t, "   0/2     Init:1/2   6 (60s ago)   ") != NULL);
+	free(t);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_init_status_json_and_initialized_condition)
+{
+	struct pod p;
+	struct pod_report r;
+	const cJSON *c;
+	cJSON *st;
+
+	mkpod(&p, "default", "web", "app");
+	mkrep(&r, &p);
+	mkinit(&p, &r, "one side+ two");
+	set_terminated(fresh(&r.init_containers[0]), 0, "Completed");
+	r.init_containers[0].ready = 1;
+	set_running(fresh(&r.init_containers[1]), 0);	/* running, not started */
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(st, "phase"), "Pending");
+	c = condition(st, "Initialized");
+	REQUIRE(c != NULL);
+	CHECK_STR(jstr(c, "status"), "False");
+	CHECK_STR(jstr(c, "reason"), "ContainersNotInitialized");
+	CHECK_STR(jstr(c, "message"),
+	    "containers with incomplete status: [side two]");
+	/* spec order, not by name; the same shape as containerStatuses */
+	CHECK_STR(jstr(st, "initContainerStatuses.0.name"), "one");
+	CHECK_STR(jstr(st, "initContainerStatuses.1.name"), "side");
+	CHECK_STR(jstr(st, "initContainerStatuses.2.name"), "two");
+	CHECK_EQ_INT(jbool(st, "initContainerStatuses.0.ready"), 1);
+	CHECK_EQ_INT(jbool(st, "initContainerStatuses.0.started"), 0);
+	CHECK_EQ_INT(jnum(st, "initContainerStatuses.0.state.terminated."
+	    "exitCode"), 0);
+	CHECK_EQ_INT(jbool(st, "initContainerStatuses.1.started"), 0);
+	CHECK_STR(jstr(st, "initContainerStatuses.2.state.waiting.reason"),
+	    "PodInitializing");
+	cJSON_Delete(st);
+	/* the sidecar started and the last init container done */
+	r.init_containers[1].started = 1;
+	r.init_containers[1].ready = 1;
+	set_terminated(fresh(&r.init_containers[2]), 0, "Completed");
+	set_running(fresh(&r.containers[0]), 1);
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(st, "phase"), "Running");
+	CHECK_STR(jstr(condition(st, "Initialized"), "status"), "True");
+	CHECK_STR(jstr(condition(st, "Ready"), "status"), "True");
+	CHECK_EQ_INT(jbool(st, "initContainerStatuses.1.started"), 1);
+	cJSON_Delete(st);
+	/* a sidecar not ready makes the pod not ready, named first */
+	r.init_containers[1].ready = 0;
+	st = status_roundtrip(&p, &r);
+	CHECK_STR(jstr(condition(st, "ContainersReady"), "message"),
+	    "containers with unready status: [side]");
+	cJSON_Delete(st);
+	pod_report_free(&r);
+	pod_free(&p);
+}
+
+TEST(test_init_phase_rules)
+{
+	struct pod p;
+	struct pod_report r;
+
+	mkpod(&p, "default", "job", "app");
+	mkrep(&r, &p);
+	mkinit(&p, &r, "setup side+");
+	/* an init container failed: Failed under Never, Pending otherwise */
+	set_terminated(fresh(&r.init_containers[0]), 1, "Error");
+	p.restart_policy = RESTART_NEVER;
+	CHECK_STR(podstatus_phase(&p, &r), "Failed");
+	p.restart_policy = RESTART_ON_FAILURE;
+	CHECK_STR(podstatus_phase(&p, &r), "Pending");
+	/* in a crash loop with its last run failed: Failed under Never */
+	set_waiting(fresh(&r.init_containers[0]), "CrashLoopBackOff");
+	set_last(&r.init_containers[0], 1, T0);
+	p.restart_policy = RESTART_NEVER;
+	CHECK_STR(podstatus_phase(&p, &r), "Failed");
+	/* done; the container completed, the sidecar stopped: Succeeded */
+	pod_report_free(&r);
+	mkrep(&r, &p);
+	free(p.init_containers[0].name);
+	free(p.init_containers[1].name);
+	free(p.init_containers[0].image);
+	free(p.init_containers[1].image);
+	free(p.init_containers);
+	p.init_containers = NULL;
+	p.n_init_containers = 0;
+	mkinit(&p, &r, "setup side+");
+	set_terminated(fresh(&r.init_containers[0]), 0, "Completed");
+	set_started(fresh(&r.init_containers[1]), 1);
+	set_terminated(fresh(&r.containers[0]), 0, "Completed");
+	CHECK_STR(podstatus_phase(&p, &r), "Running");	/* sidecar runs */
+	set_terminated(fresh(&r.init_containers[1]), 143, "Error");
+	CHECK_STR(podstatus_phase(&p, &r), "Succeeded");
+	/* a sidecar restarting after the container ran: not Pending */
+	p.restart_policy = RESTART_ALWAYS;
+	set_running(fresh(&r.containers[0]), 1);
+	set_waiting(fresh(&r.init_containers[1]), "CrashLoopBackOff");
+	set_last(&r.init_containers[1], 1, T0);
+	CHECK_STR(podstatus_phase(&p, &r), "Running");
 	pod_report_free(&r);
 	pod_free(&p);
 }

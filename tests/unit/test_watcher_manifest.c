@@ -975,8 +975,6 @@ TEST(test_behaviour_changing_fields_rejected)
 	REJECTED(POD "    volumeMounts:\n    - name: data\n"
 	    "      mountPath: /d\n",
 	    "spec.containers[0].volumeMounts", "not supported yet");
-	REJECTED(POD "  initContainers:\n  - name: i\n    image: busybox\n",
-	    "spec.initContainers", "init containers are not supported yet");
 	REJECTED(POD "  ephemeralContainers:\n  - name: e\n"
 	    "    image: busybox\n",
 	    "spec.ephemeralContainers", "not supported");
@@ -2333,11 +2331,27 @@ TEST(test_fixture_pod_with_api_env_rejected)
 	    "valueFrom is not supported yet");
 }
 
-TEST(test_fixture_pod_with_metadata_and_probes_rejected)
+TEST(test_fixture_pod_with_metadata_and_probes_parsed)
 {
-	/* its probes are accepted: its init container is what is refused */
-	FIXTURE_REJECTED("pod-with-metadata-and-probes.yaml",
-	    "spec.initContainers", "init containers are not supported yet");
+	const struct container_spec *c;
+	struct pod p;
+
+	/* three exec probes with the API server's defaults; an init
+	   container without a command (the image's) */
+	FIXTURE_OK("pod-with-metadata-and-probes.yaml", &p);
+	REQUIRE(p.n_containers == 1 && p.n_init_containers == 1);
+	c = &p.containers[0];
+	CHECK_EQ_INT(c->readiness.h.kind, HANDLER_EXEC);
+	CHECK_EQ_INT(c->liveness.h.kind, HANDLER_EXEC);
+	CHECK_EQ_INT(c->startup.h.kind, HANDLER_EXEC);
+	REQUIRE(c->startup.h.exec_command.n == 3);
+	CHECK_STR(c->startup.h.exec_command.v[2], "cat probe");
+	CHECK_EQ_INT(c->liveness.period_s, 10);
+	CHECK_EQ_INT(c->liveness.timeout_s, 1);
+	CHECK_EQ_INT(c->liveness.failure_threshold, 3);
+	CHECK_STR(p.init_containers[0].name, "init");
+	CHECK_EQ_INT(p.init_containers[0].liveness.h.kind, HANDLER_NONE);
+	pod_free(&p);
 }
 
 TEST(test_fixture_pod_with_precision_rejected)
@@ -2346,4 +2360,151 @@ TEST(test_fixture_pod_with_precision_rejected)
 	FIXTURE_REJECTED("pod-with-precision.json",
 	    "spec.securityContext.supplementalGroups",
 	    "supplementalGroups are not supported");
+}
+
+/* ---- init containers and sidecars (issue 13) ---- */
+
+#define INIT(extra)	"  initContainers:\n  - name: setup\n" \
+	"    image: busybox\n" extra
+
+TEST(test_init_containers_parsed_in_order)
+{
+	struct pod p;
+
+	PARSE_OK(POD "  initContainers:\n  - name: one\n    image: busybox\n"
+	    "    command: [sh, -c, 'exit 0']\n  - name: side\n"
+	    "    image: busybox\n    restartPolicy: Always\n", &p);
+	REQUIRE(p.n_init_containers == 2);
+	CHECK_STR(p.init_containers[0].name, "one");
+	CHECK_EQ_INT(p.init_containers[0].restart_policy, CTR_RESTART_UNSET);
+	CHECK_EQ_INT(pod_is_sidecar(&p.init_containers[0]), 0);
+	REQUIRE(p.init_containers[0].command.n == 3);
+	CHECK_STR(p.init_containers[1].name, "side");
+	CHECK_EQ_INT(p.init_containers[1].restart_policy, CTR_RESTART_ALWAYS);
+	CHECK_EQ_INT(pod_is_sidecar(&p.init_containers[1]), 1);
+	/* the pull policy defaults as a container's (busybox: latest) */
+	CHECK_EQ_INT(p.init_containers[0].pull_policy, PULL_ALWAYS);
+	REQUIRE(p.n_containers == 1);
+	pod_free(&p);
+}
+
+TEST(test_init_containers_empty_list_accepted)
+{
+	struct pod p;
+
+	PARSE_OK(POD "  initContainers: []\n", &p);
+	CHECK_EQ_INT(p.n_init_containers, 0);
+	pod_free(&p);
+}
+
+TEST(test_init_container_names_unique_across_lists)
+{
+	REJECTED(POD "  initContainers:\n  - name: app\n    image: busybox\n",
+	    "spec.initContainers[0].name", "duplicate value \"app\"");
+	REJECTED(POD INIT("  - name: setup\n    image: busybox\n"),
+	    "spec.initContainers[1].name", "duplicate container name");
+	REJECTED(POD "  initContainers:\n  - name: Bad_Name\n"
+	    "    image: busybox\n", "spec.initContainers[0].name",
+	    "invalid container name");
+	REJECTED(POD "  initContainers:\n  - name: x\n",
+	    "spec.initContainers[0].image", "required");
+}
+
+TEST(test_container_restart_policy_only_on_init)
+{
+	REJECTED(POD "    restartPolicy: Always\n",
+	    "spec.containers[0].restartPolicy",
+	    "forbidden: may not be set for non-init containers");
+	REJECTED(POD INIT("    restartPolicy: Never\n"),
+	    "spec.initContainers[0].restartPolicy",
+	    "unsupported value \"Never\": supported values: \"Always\"");
+	REJECTED(POD INIT("    restartPolicy: OnFailure\n"),
+	    "spec.initContainers[0].restartPolicy", "supported values");
+}
+
+TEST(test_init_container_forbidden_fields)
+{
+	REJECTED(POD INIT("    livenessProbe:\n      exec:\n"
+	    "        command: [\"true\"]\n"),
+	    "spec.initContainers[0].livenessProbe",
+	    "forbidden: may not be set for init containers without "
+	    "restartPolicy=Always");
+	REJECTED(POD INIT("    readinessProbe:\n      exec:\n"
+	    "        command: [\"true\"]\n"),
+	    "spec.initContainers[0].readinessProbe", "without "
+	    "restartPolicy=Always");
+	REJECTED(POD INIT("    startupProbe:\n      exec:\n"
+	    "        command: [\"true\"]\n"),
+	    "spec.initContainers[0].startupProbe", "without "
+	    "restartPolicy=Always");
+	REJECTED(POD INIT("    lifecycle:\n      postStart:\n        exec:\n"
+	    "          command: [\"true\"]\n"),
+	    "spec.initContainers[0].lifecycle", "without "
+	    "restartPolicy=Always");
+	/* a sidecar may have probes; agentd runs no hooks for one yet */
+	REJECTED(POD INIT("    restartPolicy: Always\n    lifecycle:\n"
+	    "      postStart:\n        exec:\n          command: [\"true\"]\n"),
+	    "spec.initContainers[0].lifecycle",
+	    "on a restartable init container (a sidecar) are not supported");
+	{
+		struct pod p;
+
+		PARSE_OK(POD INIT("    restartPolicy: Always\n"
+		    "    startupProbe:\n      exec:\n        command: [\"true\"]\n"
+		    "    readinessProbe:\n      exec:\n"
+		    "        command: [\"true\"]\n      periodSeconds: 2\n"
+		    "    livenessProbe:\n      tcpSocket:\n        port: 80\n"),
+		    &p);
+		REQUIRE(p.n_init_containers == 1);
+		CHECK(pod_probe(&p.init_containers[0], PROBE_STARTUP) != NULL);
+		CHECK(pod_probe(&p.init_containers[0], PROBE_READINESS) !=
+		    NULL);
+		CHECK(pod_probe(&p.init_containers[0], PROBE_LIVENESS) != NULL);
+		pod_free(&p);
+	}
+	/* unset values are not set */
+	{
+		struct pod p;
+
+		PARSE_OK(POD INIT("    livenessProbe: null\n"
+		    "    lifecycle: {}\n"), &p);
+		pod_free(&p);
+	}
+}
+
+TEST(test_init_container_checks_of_containers)
+{
+	REJECTED(POD INIT("    ports:\n    - containerPort: 80\n"
+	    "      hostPort: 8080\n"),
+	    "spec.initContainers[0].ports[0].hostPort", "not supported");
+	REJECTED(POD "  securityContext:\n    runAsNonRoot: true\n"
+	    INIT("    securityContext:\n      runAsUser: 0\n"),
+	    "spec.initContainers[0].securityContext", "runAsNonRoot");
+	REJECTED(POD INIT("    volumeMounts:\n    - name: d\n"
+	    "      mountPath: /d\n"),
+	    "spec.initContainers[0].volumeMounts", "not supported yet");
+	{
+		struct pod p;
+
+		PARSE_OK(POD INIT("    ports:\n    - containerPort: 80\n"),
+		    &p);
+		CHECK_EQ_INT(p.init_containers[0].n_ports, 1);
+		pod_free(&p);
+	}
+}
+
+TEST(test_init_containers_at_limit)
+{
+	char buf[8192], *o = buf;
+	struct pod p;
+	int i;
+
+	o += sprintf(o, POD "  initContainers:\n");
+	for (i = 0; i < POD_MAX_CONTAINERS; i++)
+		o += sprintf(o, "  - name: i%d\n    image: busybox\n", i);
+	PARSE_OK(buf, &p);
+	CHECK_EQ_INT(p.n_init_containers, POD_MAX_CONTAINERS);
+	pod_free(&p);
+	sprintf(o, "  - name: i%d\n    image: busybox\n", i);
+	REJECTED(buf, "spec.initContainers", "too many init containers");
 }

@@ -32,6 +32,7 @@
 #include "ipc.h"
 #include "job.h"
 #include "log.h"
+#include "logrotate.h"
 #include "sandbox.h"
 #include "worker.h"
 
@@ -706,6 +707,7 @@ main(int argc, char *argv[])
 	    node_facts.runtime_version);
 	worker_sandbox(&env.conf, env.role);
 	job_init(env.base, &env.conf);
+	logrotate_init(env.base, &env.conf);
 	if (exitwatch_init(env.base, lc_exit_event) == -1)
 		fatal("watching conmon's exit files");
 	adopt_existing();

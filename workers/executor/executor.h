@@ -38,18 +38,24 @@
 #define AUDIT_ACK_TIMEOUT_MS	10000
 #define AUDIT_REFUSED		"the audit log cannot record the action; " \
 				"nothing was done (see agentd's log)"
-#define XPOD_MAX_SLOTS		(2 * POD_MAX_CONTAINERS)
+/* containers, init containers, and as many adopted orphans */
+#define XPOD_MAX_SLOTS		(3 * POD_MAX_CONTAINERS)
 #define XPOD_HASH_MAX		72	/* a scheme tag and hex SHA-256 */
 
 /*
  * A container slot.  REGULAR slots are spec.containers[spec_index];
  * ORPHAN slots hold a container the runtime has that no spec wants (found
- * at adoption): it is stopped and removed.  Init containers and sidecars
- * are further kinds of slot.
+ * at adoption): it is stopped and removed.  INIT and SIDECAR slots are
+ * spec.initContainers[spec_index]: an INIT one runs to success before the
+ * next starts, and its exited container is kept (so that after a restart
+ * of the executor it is known to be done); a SIDECAR (restartPolicy
+ * Always) starts in its turn and keeps running beside the containers.
  */
 enum slot_kind {
 	SLOT_REGULAR = 0,
 	SLOT_ORPHAN,
+	SLOT_INIT,
+	SLOT_SIDECAR,
 };
 
 enum xc_state {
@@ -81,6 +87,8 @@ struct xctr {
 	uint32_t		 backoff_s;
 	int64_t			 backoff_until_ns;
 	char			*image_id;	/* ref@digest once resolved */
+	int			 init_done;	/* INIT: exited 0, never again */
+	int			 term_sent;	/* SIDECAR: stopped at the pod's end */
 	struct xprobes		 pr;		/* probe.c */
 	struct xhook		 hk;		/* hook.c */
 };
@@ -143,6 +151,12 @@ struct xpod {
 	char			 sb_stray[RT_ID_MAX];
 	struct xctr		 ctrs[XPOD_MAX_SLOTS];
 	uint32_t		 n_slots;
+	/* init containers: all done (or a container ran): never again */
+	int			 initialized;
+	/* the containers will not run again (restartPolicy, or an init
+	   container failed under Never): the sidecars are stopped */
+	int			 main_done;
+	int64_t			 main_done_deadline_ns;	/* then SIGKILL */
 	/*
 	 * activeDeadlineSeconds passed (DeadlineExceeded): the pod is
 	 * Failed for good, its containers stopped with the grace period

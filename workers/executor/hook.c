@@ -133,7 +133,8 @@ hook_finish(struct xpod *x, struct xctr *c, int type, int ok,
 	}
 	c->hk.post_done = 1;
 	x->dirty = 1;		/* ready may change */
-	if (ok) {
+	if (ok || x->terminating) {
+		/* a pod being stopped stops this container anyway */
 		exec_step_soon();
 		return;
 	}

@@ -23,7 +23,9 @@
  *	metadata.namespace, metadata.name (the UTS hostname), metadata.uid
  *	(names the cgroup, directories, labels), spec.hostNetwork,
  *	spec.hostPID, spec.hostIPC, spec.shareProcessNamespace (the pause
- *	process as PID 1 or none).
+ *	process as PID 1 or none), spec.initContainers (each one's container
+ *	text, in order: the API server makes them immutable, so a change is
+ *	a new pod; none written when there are none).
  *	(sysctls belong here when the model has them.)
  *
  * The container hash ("c1:") covers the container's own spec, as the
@@ -36,8 +38,9 @@
  *	securityContext (runAsUser, runAsGroup, runAsNonRoot,
  *	readOnlyRootFilesystem, privileged, allowPrivilegeEscalation,
  *	capabilities add/drop), terminationMessagePath,
- *	terminationMessagePolicy, lifecycle (postStart, preStop), and
- *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot).
+ *	terminationMessagePolicy, lifecycle (postStart, preStop),
+ *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot), and
+ *	restartPolicy (a sidecar's "Always"; unset on every other).
  *	(fsGroup, supplementalGroups and volumeMounts belong here when the
  *	model has them.)
  *
@@ -226,6 +229,30 @@ field_list(struct canon *c, const char *base, const struct strlist *l)
 
 /* ---- the two canonical forms ---- */
 
+static void	canon_container(struct canon *, const struct pod *,
+		    const struct container_spec *);
+
+/*
+ * The init containers, each as its container hash's text, in the
+ * sandbox's: the API server makes spec.initContainers immutable but for
+ * the image, and a static pod whose file changes is a new pod, so a
+ * change of one is a new pod here (its init containers run again).
+ * Written by name and index only when there are any: the hash of a pod
+ * without init containers is what it was before they were modelled.
+ */
+static void
+canon_init_containers(struct canon *c, const struct pod *p)
+{
+	char name[ID_NAME_MAX];
+	uint32_t i;
+
+	for (i = 0; i < p->n_init_containers; i++) {
+		field_req(c, iname(name, "spec.initContainers", i, "begin"),
+		    p->init_containers[i].name);
+		canon_container(c, p, &p->init_containers[i]);
+	}
+}
+
 static void
 canon_sandbox(struct canon *c, const struct pod *p)
 {
@@ -237,6 +264,7 @@ canon_sandbox(struct canon *c, const struct pod *p)
 	field_bool(c, "spec.hostPID", p->host_pid);
 	field_bool(c, "spec.hostIPC", p->host_ipc);
 	field_bool(c, "spec.shareProcessNamespace", p->share_pid);
+	canon_init_containers(c, p);
 }
 
 static const char *const pull_names[] = {
@@ -364,6 +392,9 @@ canon_container(struct canon *c, const struct pod *p,
 	    -1);
 	field_tri(c, "pod.securityContext.runAsNonRoot",
 	    p->psc.run_as_non_root);
+	/* a sidecar; unset (left out) on every other container */
+	if (cs->restart_policy == CTR_RESTART_ALWAYS)
+		field_req(c, "restartPolicy", "Always");
 }
 
 /* ---- digests ---- */

@@ -171,13 +171,34 @@ set_waiting(struct xpod *x, struct xctr *c, const char *reason,
 	set_message(c, message);
 }
 
+static int
+is_init_kind(const struct xctr *c)
+{
+	return c->kind == SLOT_INIT || c->kind == SLOT_SIDECAR;
+}
+
 static const struct container_spec *
 slot_spec(const struct xpod *x, const struct xctr *c)
 {
+	if (is_init_kind(c) && c->spec_index >= 0 &&
+	    (uint32_t)c->spec_index < x->pod.n_init_containers)
+		return &x->pod.init_containers[c->spec_index];
 	if (c->kind != SLOT_REGULAR || c->spec_index < 0 ||
 	    (uint32_t)c->spec_index >= x->pod.n_containers)
 		return NULL;
 	return &x->pod.containers[c->spec_index];
+}
+
+/*
+ * The waiting reason of a container the runtime does not have yet: the
+ * kubelet's default is PodInitializing in a pod with init containers
+ * (convertToAPIContainerStatuses), ContainerCreating otherwise.
+ */
+static const char *
+creating_reason(const struct xpod *x)
+{
+	return x->pod.n_init_containers > 0 ? "PodInitializing" :
+	    "ContainerCreating";
 }
 
 const struct container_spec *
@@ -318,7 +339,7 @@ observe(struct xpod *x, struct xctr *c)
 		    rt_errmsg(&err) : "the runtime does not know it");
 		c->id[0] = '\0';
 		c->st = XC_EMPTY;
-		set_waiting(x, c, "ContainerCreating", NULL);
+		set_waiting(x, c, creating_reason(x), NULL);
 		return;
 	}
 	if (c->cs.status == RT_EXITED)
@@ -530,6 +551,44 @@ same_shape(const struct pod *a, const struct pod *b)
 	return 1;
 }
 
+/*
+ * INIT and SIDECAR slots for spec.initContainers, after the REGULAR
+ * ones; an adopted container of the name fills its slot (an init
+ * container that exited 0 is done: it does not run again).  The pod is
+ * initialized already when one of its containers has a container: the
+ * kubelet's rule (HasAnyRegularContainerStarted), which also covers an
+ * init container's exited container removed while we were away.  A
+ * changed init container is a new pod (the sandbox hash), so an adopted
+ * one is not replaced here.
+ */
+static void
+make_init_slots(struct xpod *x)
+{
+	const struct container_spec *cs;
+	struct xctr *c;
+	uint32_t i, s;
+
+	for (i = 0; i < x->pod.n_init_containers; i++) {
+		cs = &x->pod.init_containers[i];
+		for (s = 0, c = NULL; s < x->n_slots && c == NULL; s++)
+			if (x->ctrs[s].kind == SLOT_ORPHAN &&
+			    strcmp(x->ctrs[s].name, cs->name) == 0)
+				c = &x->ctrs[s];
+		if (c == NULL) {
+			if ((c = slot_add(x, SLOT_INIT, cs->name)) == NULL)
+				break;
+			set_waiting(x, c, creating_reason(x), NULL);
+		} else
+			c->backoff_s = c->restart_count ? BACKOFF_INITIAL_S : 0;
+		c->kind = pod_is_sidecar(cs) ? SLOT_SIDECAR : SLOT_INIT;
+		c->spec_index = (int)i;
+		id_container_hash(&x->pod, cs, c->hash);
+	}
+	for (s = 0; s < x->n_slots; s++)
+		if (x->ctrs[s].kind == SLOT_REGULAR && x->ctrs[s].id[0] != '\0')
+			x->initialized = 1;
+}
+
 /* REGULAR slots for a spec; adopted containers of those names fill them */
 static void
 make_slots(struct xpod *x)
@@ -565,8 +624,9 @@ make_slots(struct xpod *x)
 			break;
 		c->spec_index = (int)i;
 		memcpy(c->hash, h, sizeof(c->hash));
-		set_waiting(x, c, "ContainerCreating", NULL);
+		set_waiting(x, c, creating_reason(x), NULL);
 	}
+	make_init_slots(x);
 }
 
 /* the same uid with another spec: restart only what changed */
@@ -1301,8 +1361,20 @@ fill_labels(struct xpod *x, struct xctr *c, struct rt_labels *l,
 }
 
 static int
+exited_ok(const struct xctr *c)
+{
+	return c->cs.exit_code == 0 && c->cs.signal == 0 && !c->cs.oom_killed;
+}
+
+static int
 wants_restart(const struct xpod *x, const struct xctr *c)
 {
+	/* a sidecar whatever the pod's policy, until the pod is done; an
+	   init container until it succeeds, unless the policy is Never */
+	if (c->kind == SLOT_SIDECAR)
+		return !x->main_done;
+	if (c->kind == SLOT_INIT)
+		return !exited_ok(c) && x->pod.restart_policy != RESTART_NEVER;
 	switch (x->pod.restart_policy) {
 	case RESTART_ALWAYS:
 		return 1;
@@ -1735,8 +1807,8 @@ signal_all(struct xpod *x, int kill_now)
 
 	for (s = 0; s < x->n_slots; s++) {
 		c = &x->ctrs[s];
-		if (!live(c))
-			continue;
+		if (!live(c) || (c->kind == SLOT_SIDECAR && !kill_now))
+			continue;	/* sidecars: sidecars_stop_step */
 		/* the kubelet says Killing once, not again after the grace */
 		if (x->st != XP_STOPPING)
 			exec_event(x, EVENT_NORMAL, "Killing", NULL,
@@ -1986,18 +2058,192 @@ host_port_conflict(struct xpod *x)
 	return 1;
 }
 
+/* ---- init containers and sidecars ---- */
+
+/*
+ * A sidecar counts as started, and the next init container may begin,
+ * when it runs and its startup probe, if any, has passed (the kubelet:
+ * Started is true once the startup probe has succeeded).
+ */
+static int
+sidecar_started(const struct xpod *x, const struct xctr *c)
+{
+	return c->st == XC_RUNNING && c->state == CSTATE_RUNNING &&
+	    probe_started(x, c);
+}
+
+static struct xctr *
+init_slot(struct xpod *x, uint32_t i)
+{
+	uint32_t s;
+
+	for (s = 0; s < x->n_slots; s++)
+		if (is_init_kind(&x->ctrs[s]) && x->ctrs[s].spec_index == (int)i)
+			return &x->ctrs[s];
+	return NULL;
+}
+
+/*
+ * spec.initContainers in order (the kubelet's computeInitContainerActions):
+ * an init container runs to success before the next starts, restarted by
+ * the pod's restartPolicy when it fails; a sidecar starts in its turn and
+ * must have started before the next.  A failure under Never is the end
+ * of the pod.  1 while the containers must wait (or a job started).
+ */
+static int
+init_step(struct xpod *x)
+{
+	struct xctr *c;
+	uint32_t i;
+
+	for (i = 0; i < x->pod.n_init_containers; i++) {
+		if ((c = init_slot(x, i)) == NULL)
+			return 1;	/* no slot (a bound): nothing starts */
+		if (c->kind == SLOT_SIDECAR) {
+			if (slot_step(x, c))
+				return 1;
+			if (!x->initialized && !sidecar_started(x, c))
+				return 1;
+			continue;
+		}
+		if (c->init_done || x->initialized)
+			continue;
+		if (c->st == XC_EXITED && !c->discard && exited_ok(c)) {
+			c->init_done = 1;
+			log_info("pod %s/%s: init container %s completed",
+			    x->pod.namespace, x->pod.name, c->name);
+			continue;
+		}
+		if (c->st == XC_EXITED && !c->discard && !wants_restart(x, c) &&
+		    !x->main_done) {
+			x->main_done = 1;
+			x->dirty = 1;
+			exec_event(x, EVENT_WARNING, "Failed", NULL, "init "
+			    "container %s failed and restartPolicy is Never: the "
+			    "pod has failed", c->name);
+		}
+		slot_step(x, c);
+		return 1;
+	}
+	if (!x->initialized && x->pod.n_init_containers > 0)
+		log_info("pod %s/%s: initialized", x->pod.namespace, x->pod.name);
+	x->initialized = 1;
+	return 0;
+}
+
+/* every container has exited and none is restarted: the pod is done */
+static int
+containers_done(const struct xpod *x)
+{
+	const struct xctr *c;
+	uint32_t s, n = 0;
+
+	for (s = 0; s < x->n_slots; s++) {
+		c = &x->ctrs[s];
+		if (c->kind != SLOT_REGULAR)
+			continue;
+		if (c->st != XC_EXITED || c->discard || c->replace ||
+		    wants_restart(x, c))
+			return 0;
+		n++;
+	}
+	return n > 0;
+}
+
+/*
+ * The kubelet's order at a pod's end (kuberuntime's termination
+ * ordering): sidecars are stopped once every other container has exited,
+ * in reverse order, each after the sidecars that follow it.  1 while one
+ * is still running.
+ */
+static int
+sidecars_stop_step(struct xpod *x)
+{
+	struct xctr *c;
+	uint32_t i, s;
+
+	for (s = 0; s < x->n_slots; s++)
+		if (x->ctrs[s].kind != SLOT_SIDECAR && live(&x->ctrs[s]))
+			return 1;	/* the others go first */
+	for (i = x->pod.n_init_containers; i > 0; i--) {
+		if ((c = init_slot(x, i - 1)) == NULL || !live(c))
+			continue;
+		if (!c->term_sent) {
+			exec_event(x, EVENT_NORMAL, "Killing", NULL,
+			    "Stopping container %s", c->name);
+			signal_container(x, c, stop_signal(x, c));
+			c->term_sent = 1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A pod whose containers are done (restartPolicy Never or OnFailure, or
+ * an init container failed under Never) stops its sidecars with the
+ * grace period, as the kubelet kills a pod that reached a terminal phase;
+ * they are not restarted (wants_restart).
+ */
+static void
+main_done_step(struct xpod *x)
+{
+	uint32_t s;
+
+	if (!x->main_done && !containers_done(x))
+		return;
+	if (!x->main_done) {
+		x->main_done = 1;
+		x->dirty = 1;
+	}
+	if (x->main_done_deadline_ns == 0)
+		x->main_done_deadline_ns = now_ns() +
+		    grace_seconds(x) * NS_PER_S;
+	if (!sidecars_stop_step(x))
+		return;
+	if (now_ns() >= x->main_done_deadline_ns) {
+		for (s = 0; s < x->n_slots; s++)
+			if (x->ctrs[s].kind == SLOT_SIDECAR &&
+			    live(&x->ctrs[s])) {
+				signal_container(x, &x->ctrs[s], SIGKILL);
+				observe(x, &x->ctrs[s]);
+			}
+		x->main_done_deadline_ns = now_ns() +
+		    KILL_RECHECK_MS * 1000000LL;
+	}
+	wake_at(x, x->main_done_deadline_ns);
+}
+
 static void
 running_step(struct xpod *x)
 {
 	uint32_t s;
 
+	for (s = 0; s < x->n_slots; s++)
+		if (x->ctrs[s].kind == SLOT_ORPHAN &&
+		    slot_step(x, &x->ctrs[s]))
+			return;
+	/* an init container failed for good: nothing else starts */
+	if (x->main_done && !x->initialized) {
+		main_done_step(x);
+		return;
+	}
+	if (!x->main_done && init_step(x)) {
+		if (x->main_done)
+			main_done_step(x);
+		return;
+	}
 	for (s = 0; s < x->n_slots; s++) {
+		if (x->ctrs[s].kind != SLOT_REGULAR)
+			continue;
 		if (slot_step(x, &x->ctrs[s]))
 			return;
 		/* the next containers start after its postStart hook */
 		if (hook_post_start_pending(&x->ctrs[s]))
 			return;
 	}
+	if (x->pod.n_init_containers > 0)
+		main_done_step(x);
 }
 
 /*
@@ -2017,7 +2263,8 @@ stop_signals(struct xpod *x)
 
 	for (s = 0; s < x->n_slots; s++) {
 		c = &x->ctrs[s];
-		if (!live(c) || c->stop_sent ||
+		/* sidecars go after the others: sidecars_stop_step */
+		if (!live(c) || c->kind == SLOT_SIDECAR || c->stop_sent ||
 		    hook_pre_stop(x, c, x->deadline_ns))
 			continue;
 		exec_event(x, EVENT_NORMAL, "Killing", NULL,
@@ -2088,8 +2335,10 @@ failed_stop_step(struct xpod *x)
 		x->deadline_ns = now_ns() + grace_seconds(x) * NS_PER_S;
 		x->failed_kill_ns = x->deadline_ns;	/* the stop has begun */
 	}
-	stop_signals(x);
-	if (now_ns() >= x->deadline_ns) {
+	stop_signals(x);	/* sidecars after the others, as at deletion */
+	if (now_ns() < x->deadline_ns)
+		sidecars_stop_step(x);
+	else {
 		for (s = 0; s < x->n_slots; s++) {
 			c = &x->ctrs[s];
 			if (live(c)) {
@@ -2182,6 +2431,7 @@ terminate_step(struct xpod *x)
 		if (!any_live(x))
 			break;
 		if (now_ns() < x->deadline_ns) {
+			sidecars_stop_step(x);
 			wake_at(x, x->deadline_ns);
 			return;
 		}
@@ -2212,6 +2462,8 @@ terminate_step(struct xpod *x)
 	default:
 		begin_stop(x);
 		if (any_live(x)) {
+			if (x->st == XP_STOPPING)
+				sidecars_stop_step(x);
 			wake_at(x, x->deadline_ns);
 			return;
 		}
@@ -2366,12 +2618,11 @@ lc_send_dirty(void)
 /* ---- the report the reporter turns into PodStatus ---- */
 
 static void
-fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
+fill_creport_slot(struct xpod *x, const struct container_spec *cs,
+    struct xctr *c, struct container_report *r)
 {
-	const struct container_spec *cs = &x->pod.containers[i];
 	const struct rt_info *info = exec_rt_info();
-	struct xctr *c = spec_slot(x, i);
-	char cid[RT_ID_MAX + 16];
+	char cid[RT_ID_MAX + sizeof(info->runtime_name) + 4];
 
 	r->name = strdup(cs->name);
 	r->image = strdup(cs->image);
@@ -2406,6 +2657,62 @@ fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
 		r->last_term.container_id = c->last.container_id != NULL ?
 		    strdup(cid) : NULL;
 	}
+}
+
+static void
+fill_creport(struct xpod *x, uint32_t i, struct container_report *r)
+{
+	struct xctr *c = spec_slot(x, i);
+
+	fill_creport_slot(x, &x->pod.containers[i], c, r);
+}
+
+/*
+ * The kubelet's prober manager: an init container is ready once it has
+ * exited 0, a sidecar while it runs and its readiness probe, if any,
+ * passes; started is sidecar_started() for a sidecar, running for the
+ * others.
+ */
+static void
+fill_init_creport(struct xpod *x, uint32_t i, struct container_report *r)
+{
+	const struct container_spec *cs = &x->pod.init_containers[i];
+	struct xctr *c = init_slot(x, i);
+
+	fill_creport_slot(x, cs, c, r);
+	if (c == NULL)
+		return;
+	if (c->kind == SLOT_SIDECAR) {
+		r->started = sidecar_started(x, c);
+		r->ready = r->started && probe_ready(x, c) && !x->terminating &&
+		    !x->failed;
+	} else {
+		r->started = c->state == CSTATE_RUNNING;
+		r->ready = c->state == CSTATE_TERMINATED && exited_ok(c);
+	}
+}
+
+static void	creport_sandbox_error(const struct xpod *,
+		    struct container_report *);
+
+static int
+fill_init_reports(struct xpod *x, struct pod_report *r)
+{
+	uint32_t i;
+
+	if (x->pod.n_init_containers == 0)
+		return 0;
+	if ((r->init_containers = calloc(x->pod.n_init_containers,
+	    sizeof(*r->init_containers))) == NULL)
+		return -1;
+	r->n_init_containers = x->pod.n_init_containers;
+	for (i = 0; i < x->pod.n_init_containers; i++) {
+		fill_init_creport(x, i, &r->init_containers[i]);
+		creport_sandbox_error(x, &r->init_containers[i]);
+		if (x->st == XP_DENIED)
+			r->init_containers[i].state = CSTATE_WAITING;
+	}
+	return 0;
 }
 
 /*
@@ -2470,5 +2777,5 @@ lc_fill_report(struct xpod *x, struct pod_report *r)
 		if (denied)
 			r->containers[i].state = CSTATE_WAITING;
 	}
-	return 0;
+	return fill_init_reports(x, r);
 }

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -332,6 +333,36 @@ check_container(const struct node_policy *pol, const struct pod *p,
 	return check_host_ports(pol, p, i, v);
 }
 
+/*
+ * Init containers (and sidecars) run on the node like any container: the
+ * same rules, through a view of the pod whose containers are its init
+ * containers (the pod-level fields are the pod's), the field named
+ * spec.initContainers[i].
+ */
+static int
+check_init_containers(const struct node_policy *pol, const struct pod *p,
+    struct policy_verdict *v)
+{
+	static const char prefix[] = "spec.containers[";
+	char field[sizeof(v->field)];
+	struct pod q = *p;
+	uint32_t i;
+
+	q.containers = p->init_containers;
+	q.n_containers = p->n_init_containers;
+	for (i = 0; i < q.n_containers; i++) {
+		if (check_container(pol, &q, i, v))
+			continue;
+		if (strncmp(v->field, prefix, sizeof(prefix) - 1) == 0) {
+			snprintf(field, sizeof(field), "spec.initContainers[%s",
+			    v->field + sizeof(prefix) - 1);
+			snprintf(v->field, sizeof(v->field), "%s", field);
+		}
+		return 0;
+	}
+	return 1;
+}
+
 int
 policy_check(const struct node_policy *pol, const struct pod *p,
     struct policy_verdict *v)
@@ -345,7 +376,7 @@ policy_check(const struct node_policy *pol, const struct pod *p,
 	for (i = 0; i < p->n_containers; i++)
 		if (!check_container(pol, p, i, v))
 			return 0;
-	return 1;
+	return check_init_containers(pol, p, v);
 }
 
 /* a bounded appender: never overruns, remembers that it truncated */
@@ -455,8 +486,38 @@ describe_uids(struct describe_buf *db, const struct pod *p)
 	}
 }
 
+static void	describe_pod(const struct pod *, char *, size_t);
+
+/*
+ * What the audit records of a pod say: its init containers count like
+ * its containers (after them, in a view of one list), so a privileged
+ * init container is in the record as any other.
+ */
 void
 policy_describe(const struct pod *p, char *buf, size_t len)
+{
+	struct container_spec *all;
+	struct pod q = *p;
+	size_t n = (size_t)p->n_containers + p->n_init_containers;
+
+	if (p->n_init_containers == 0 ||
+	    (all = calloc(n, sizeof(*all))) == NULL) {
+		describe_pod(p, buf, len);
+		if (p->n_init_containers != 0 && len > 0)
+			snprintf(buf, len, "privileged=?;out of memory");
+		return;
+	}
+	memcpy(all, p->containers, p->n_containers * sizeof(*all));
+	memcpy(all + p->n_containers, p->init_containers,
+	    p->n_init_containers * sizeof(*all));
+	q.containers = all;
+	q.n_containers = (uint32_t)n;
+	describe_pod(&q, buf, len);
+	free(all);		/* a shallow view: the specs are p's */
+}
+
+static void
+describe_pod(const struct pod *p, char *buf, size_t len)
 {
 	struct describe_buf db = { buf, len, 0, 0 };
 	uint32_t i;

@@ -8,7 +8,7 @@
  * Starting a container, as podman and CRI-O do:
  *   conmon --api-version 1 -c ID -u ID -n ID -r RUNTIME -b BUNDLE
  *     -p BUNDLE/pidfile -P RUNDIR/conmon/ID.pid -l k8s-file:LOG
- *     --log-size-max N --exit-dir RUNDIR/exits --socket-dir-path
+ *     --exit-dir RUNDIR/exits --socket-dir-path
  *     RUNDIR/socks -0 BUNDLE --runtime-arg=--root=RUNDIR/runtime
  * with _OCI_STARTPIPE=4 (conmon waits on it until we have moved it into
  * the pod's conmon cgroup) and _OCI_SYNCPIPE=3 (it reports {"data": PID}
@@ -16,7 +16,9 @@
  * error); conmon forks itself away and we then run `RUNTIME start ID`.
  * conmon writes the CRI log format (`<RFC3339Nano> stdout F text`) and,
  * when the container ends, its exit status (128+N for signal N) to
- * RUNDIR/exits/ID.
+ * RUNDIR/exits/ID.  conmon's own --log-size-max is not used: it
+ * truncates the file, losing what it held; the executor rotates the logs
+ * instead (logrotate.c) and conmon reopens on its control FIFO.
  */
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -40,7 +42,6 @@
 
 #include "rt_private.h"
 
-#define RT_LOG_SIZE_MAX		(10 * 1024 * 1024)	/* conmon truncates above */
 #define RT_SYNC_TIMEOUT_MS	(60 * 1000)	/* `runtime create` under conmon */
 #define RT_SYNC_MAX		(64 * 1024)
 #define RT_CONMON_EXIT_WAIT_MS	5000
@@ -629,7 +630,7 @@ ctr_launch(const char *id, const char *bundle, const char *log_path,
 {
 	char cgroup[PATH_MAX], pidfile[PATH_MAX], cpidfile[PATH_MAX];
 	char logarg[PATH_MAX + 16], exits[PATH_MAX], socks[PATH_MAX];
-	char rootarg[PATH_MAX + 32], logmax[32];
+	char rootarg[PATH_MAX + 32];
 	const char *argv[RT_RUN_MAX_ARGS];
 	static const char *const envp[] = { "PATH=" RT_DEFAULT_PATH, "LC_ALL=C",
 		"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4", NULL };
@@ -647,7 +648,6 @@ ctr_launch(const char *id, const char *bundle, const char *log_path,
 	    rt_path(rootarg, sizeof(rootarg), "--runtime-arg=--root=%s/runtime",
 	    rt.run_dir) == -1)
 		return rt_seterr(err, "conmon: path too long");
-	snprintf(logmax, sizeof(logmax), "%d", RT_LOG_SIZE_MAX);
 	if (cg_create(cgroup, err) == -1)
 		return -1;
 	if (pipe2(sync, O_CLOEXEC) == -1 || pipe2(start, O_CLOEXEC) == -1) {
@@ -673,8 +673,6 @@ ctr_launch(const char *id, const char *bundle, const char *log_path,
 	argv[n++] = cpidfile;
 	argv[n++] = "-l";
 	argv[n++] = logarg;
-	argv[n++] = "--log-size-max";
-	argv[n++] = logmax;
 	argv[n++] = "--exit-dir";
 	argv[n++] = exits;
 	argv[n++] = "--socket-dir-path";

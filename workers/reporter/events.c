@@ -513,6 +513,15 @@ events_describe_pod(const cJSON *pod, const struct pod_event *const *ev,
 	if (jstr(st, "message")[0] != '\0')
 		kv(&b, 0, 18, "Message:", jstr(st, "message"));
 	kv(&b, 0, 18, "IP:", jstr(st, "podIP"));
+	/* kubectl describe: the init containers first, if any */
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(spec,
+	    "initContainers")) > 0) {
+		strbuf_printf(&b, "Init Containers:\n");
+		cJSON_ArrayForEach(c, cJSON_GetObjectItem(spec,
+		    "initContainers"))
+			describe_container(&b, c, cJSON_GetObjectItem(st,
+			    "initContainerStatuses"));
+	}
 	strbuf_printf(&b, "Containers:\n");
 	cJSON_ArrayForEach(c, cJSON_GetObjectItem(spec, "containers"))
 		describe_container(&b, c, statuses);

@@ -52,6 +52,7 @@ struct table_row {
 	char		 restarts[CELL_NUM_LEN];
 	char		 age[PODSTATUS_DURATION_LEN];
 	char		 ip[POD_MAX_IP + 1];
+	char		 init_status[POD_MAX_REASON + 8];	/* "Init:..." */
 };
 
 /* one container's say in printPod's STATUS; NULL: it has none */
@@ -76,6 +77,67 @@ container_reason(const struct cview *cv, char *buf, size_t len)
 }
 
 /*
+ * printPod's walk of initContainerStatuses: the first init container
+ * not done says the STATUS ("Init:" and its reason, or Init:N/M) and the
+ * containers' reasons are not looked at; a completed one, and a sidecar
+ * that has started (counted READY when ready), are passed over.  1 while
+ * initializing.
+ */
+static int
+init_status(const struct pview *pv, struct table_row *row, const char **reason,
+    uint32_t *ready)
+{
+	const struct container_report *r;
+	const struct cview *cv;
+	uint32_t i;
+
+	for (i = 0; i < pv->n_init; i++) {
+		cv = &pv->ic[i];
+		r = cv->rep;
+		if (cv_state(cv) == CSTATE_TERMINATED && r->exit_code == 0)
+			continue;
+		if (cv_is_sidecar(cv) && cv_started(cv)) {
+			if (cv_ready(cv))
+				(*ready)++;
+			continue;
+		}
+		if (cv_state(cv) == CSTATE_TERMINATED) {
+			if (nonempty(r->reason))
+				snprintf(row->init_status,
+				    sizeof(row->init_status), "Init:%s", r->reason);
+			else if (r->signal != 0)
+				snprintf(row->init_status,
+				    sizeof(row->init_status), "Init:Signal:%d", r->signal);
+			else
+				snprintf(row->init_status,
+				    sizeof(row->init_status), "Init:ExitCode:%d", r->exit_code);
+		} else if (cv_state(cv) == CSTATE_WAITING &&
+		    nonempty(cv_waiting_reason(cv)) &&
+		    strcmp(cv_waiting_reason(cv), "PodInitializing") != 0)
+			snprintf(row->init_status, sizeof(row->init_status),
+			    "Init:%s", cv_waiting_reason(cv));
+		else
+			snprintf(row->init_status, sizeof(row->init_status),
+			    "Init:%u/%u", i, pv->pod->n_init_containers);
+		*reason = row->init_status;
+		return 1;
+	}
+	return 0;
+}
+
+/* READY's total: the containers and the sidecars */
+static uint32_t
+ready_total(const struct pview *pv)
+{
+	uint32_t i, n = pv->pod->n_containers;
+
+	for (i = 0; i < pv->n_init; i++)
+		if (cv_is_sidecar(&pv->ic[i]))
+			n++;
+	return n;
+}
+
+/*
  * printPod: the pod reason or phase, overridden by each container's
  * reason walking containerStatuses from the last, so the first (by name)
  * wins; "Completed" with a container still running reads as Running.
@@ -93,7 +155,13 @@ row_status(const struct pview *pv, struct table_row *row)
 		reason = pv->rep->reason;
 	else if (pv->denied)
 		reason = REASON_DENIED;
-	for (i = pv->n; i > 0 && !pv->denied; i--) {
+	/* the containers speak when not initializing, or once Initialized */
+	if (!pv->denied && init_status(pv, row, &reason, &ready) &&
+	    !pv->initialized)
+		i = 0;
+	else
+		i = pv->n;
+	for (; i > 0 && !pv->denied; i--) {
 		cv = &pv->c[pv->byname[i - 1]];
 		if ((cr = container_reason(cv, row->status,
 		    sizeof(row->status))) != NULL)
@@ -111,8 +179,55 @@ row_status(const struct pview *pv, struct table_row *row)
 		reason = "Terminating";
 	row->cell[COL_STATUS] = reason;
 	snprintf(row->ready, sizeof(row->ready), "%u/%u", ready,
-	    pv->pod->n_containers);
+	    ready_total(pv));
 	row->cell[COL_READY] = row->ready;
+}
+
+static void
+restarts_add(const struct container_report *r, int64_t *total, int64_t *last)
+{
+	*total += r->restart_count;
+	if (r->has_last && r->last_term.finished_at_ns > *last)
+		*last = r->last_term.finished_at_ns;
+}
+
+/*
+ * printPod's RESTARTS over the init containers it walks (to the first
+ * not done): all of theirs while initializing, only the sidecars' after.
+ * 1: initializing, the containers' restarts are not added.
+ */
+static int
+init_restarts(const struct pview *pv, int64_t *total, int64_t *last)
+{
+	int64_t all = 0, all_last = 0, side = 0, side_last = 0;
+	const struct cview *cv;
+	uint32_t i;
+	int initializing = 0;
+
+	for (i = 0; i < pv->n_init && !pv->denied; i++) {
+		cv = &pv->ic[i];
+		if (cv->rep == NULL) {
+			initializing = 1;
+			break;
+		}
+		restarts_add(cv->rep, &all, &all_last);
+		if (cv_is_sidecar(cv))
+			restarts_add(cv->rep, &side, &side_last);
+		if (cv_state(cv) == CSTATE_TERMINATED && cv->rep->exit_code == 0)
+			continue;
+		if (cv_is_sidecar(cv) && cv_started(cv))
+			continue;
+		initializing = 1;
+		break;
+	}
+	if (initializing && !pv->initialized) {
+		*total = all;
+		*last = all_last;
+		return 1;
+	}
+	*total = side;
+	*last = side_last;
+	return 0;
 }
 
 /* "N" or "N (3m2s ago)" from the latest lastState.terminated.finishedAt */
@@ -122,9 +237,11 @@ row_restarts(const struct pview *pv, struct table_row *row, int64_t now_ns)
 	const struct container_report *r;
 	char ago[PODSTATUS_DURATION_LEN];
 	int64_t last = 0, total = 0;
-	uint32_t i;
+	uint32_t i = 0;
 
-	for (i = 0; i < pv->n && !pv->denied; i++) {
+	if (init_restarts(pv, &total, &last))
+		i = pv->n;	/* initializing: the containers' do not count */
+	for (; i < pv->n && !pv->denied; i++) {
 		if ((r = pv->c[i].rep) == NULL)
 			continue;
 		total += r->restart_count;

@@ -7,8 +7,9 @@
  * podjson.c, the `kubectl get pods` table in podprint.c.
  *
  * Where agentd knows less than the kubelet, documented here once:
- *  - there are no init containers or readiness gates: "ready" and
- *    "started" are what the executor reports (its probes decide them);
+ *  - there are no readiness gates: "ready" and "started" are what the
+ *    executor reports (its probes decide them; a sidecar's started is
+ *    sidecar_started());
  *  - a condition's lastTransitionTime is the pod's start time until the
  *    condition changes, then the time the report that changed it arrived
  *    (podstatus_track, kept per pod uid here; the kubelet's value is only
@@ -34,6 +35,8 @@
 
 /* kubelet_pods.go: the waiting reason before the runtime has a container */
 #define REASON_CREATING		"ContainerCreating"
+/* ... and in a pod with init containers */
+#define REASON_INITIALIZING	"PodInitializing"
 /* kubelet.go rejectPod() */
 #define REJECT_PREFIX		"Pod was rejected: "
 
@@ -84,23 +87,110 @@ cv_has_last(const struct cview *cv)
 const char *
 cv_waiting_reason(const struct cview *cv)
 {
+	const char *dflt = cv->in_init_pod ? REASON_INITIALIZING :
+	    REASON_CREATING;
+
 	if (cv->rep == NULL)
-		return REASON_CREATING;
+		return dflt;
 	if (nonempty(cv->rep->reason))
 		return cv->rep->reason;
 	if (cv->rep->has_last || cv->rep->restart_count > 0)
 		return NULL;
-	return REASON_CREATING;
+	return dflt;
 }
 
-/* getPhase() without init containers and with podIsTerminal false */
+int
+cv_is_sidecar(const struct cview *cv)
+{
+	return cv->spec != NULL && pod_is_sidecar(cv->spec);
+}
+
+/* running and past its startup probe (none: running is started); an
+   init container's is the executor's (sidecar_started) */
+int
+cv_started(const struct cview *cv)
+{
+	return cv_state(cv) == CSTATE_RUNNING && (cv->rep->started ||
+	    (!cv->is_init && pod_probe(cv->spec, PROBE_STARTUP) == NULL));
+}
+
+/* kubecontainer.HasAnyRegularContainerStarted */
+static int
+any_container_started(const struct pview *pv)
+{
+	uint32_t i;
+
+	for (i = 0; i < pv->n; i++)
+		if (cv_state(&pv->c[i]) != CSTATE_WAITING ||
+		    cv_has_last(&pv->c[i]))
+			return 1;
+	return 0;
+}
+
+struct init_counts {
+	uint32_t	pending;	/* pendingInitialization */
+	uint32_t	failed;		/* failedInitialization */
+	uint32_t	running;	/* sidecars running */
+	uint32_t	waiting;	/* sidecars never started */
+};
+
+/* getPhase's walks of the init containers: plain ones, then sidecars */
+static void
+init_counts(const struct pview *pv, struct init_counts *k)
+{
+	const struct cview *cv;
+	uint32_t i;
+
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < pv->n_init; i++) {
+		cv = &pv->ic[i];
+		if (cv_is_sidecar(cv)) {
+			switch (cv_state(cv)) {
+			case CSTATE_RUNNING:
+				if (!cv_started(cv))
+					k->pending++;
+				k->running++;
+				break;
+			case CSTATE_TERMINATED:
+				break;	/* not counted for the phase */
+			default:
+				if (!cv_has_last(cv)) {
+					k->pending++;
+					k->waiting++;
+				}
+			}
+			continue;
+		}
+		switch (cv_state(cv)) {
+		case CSTATE_RUNNING:
+			k->pending++;
+			break;
+		case CSTATE_TERMINATED:
+			if (cv->rep->exit_code != 0)
+				k->failed++;
+			break;
+		default:
+			if (cv_has_last(cv)) {
+				if (cv->rep->last_term.exit_code != 0)
+					k->failed++;
+			} else
+				k->pending++;
+		}
+	}
+}
+
+/* getPhase() with podIsTerminal false */
 static const char *
 phase_compute(const struct pview *pv)
 {
 	uint32_t i, running = 0, waiting = 0, stopped = 0, succeeded = 0;
+	struct init_counts k;
 
 	if (pv->denied)
 		return PHASE_FAILED;
+	init_counts(pv, &k);
+	running = k.running;
+	waiting = k.waiting;
 	for (i = 0; i < pv->n; i++) {
 		switch (cv_state(&pv->c[i])) {
 		case CSTATE_RUNNING:
@@ -119,6 +209,10 @@ phase_compute(const struct pview *pv)
 				waiting++;
 		}
 	}
+	if (k.failed > 0 && pv->pod->restart_policy == RESTART_NEVER)
+		return PHASE_FAILED;
+	if (k.pending > 0 && !any_container_started(pv))
+		return PHASE_PENDING;
 	if (waiting > 0)
 		return PHASE_PENDING;
 	if (running > 0)
@@ -152,6 +246,83 @@ pview_sort(struct pview *pv)
 	}
 }
 
+static const struct container_report *
+init_report_find(const struct pod_report *r, const char *name)
+{
+	uint32_t i;
+
+	if (r == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < r->n_init_containers; i++)
+		if (r->init_containers[i].name != NULL &&
+		    strcmp(r->init_containers[i].name, name) == 0)
+			return &r->init_containers[i];
+	return NULL;
+}
+
+static void
+pview_init_containers(struct pview *pv, const struct pod *p,
+    const struct pod_report *r)
+{
+	uint32_t i;
+
+	pv->n_init = p->n_init_containers < POD_MAX_CONTAINERS ?
+	    p->n_init_containers : POD_MAX_CONTAINERS;
+	for (i = 0; i < pv->n_init; i++) {
+		pv->ic[i].spec = &p->init_containers[i];
+		pv->ic[i].rep = init_report_find(r, p->init_containers[i].name);
+		pv->ic[i].in_init_pod = 1;
+		pv->ic[i].is_init = 1;
+	}
+}
+
+/* Go's fmt %s of a []string: "[a b]", appended at off */
+static size_t
+names_append(char *buf, size_t len, size_t off, const char *name, int first)
+{
+	if (off >= len)
+		return off;
+	return off + snprintf(buf + off, len - off, "%s%s", first ? "" : " ",
+	    name);
+}
+
+/*
+ * GeneratePodInitializedCondition: true without init containers, once a
+ * container has started, or when every init container has exited 0 and
+ * every sidecar has started; else the incomplete ones are named.  The
+ * executor reports every init container, so none is "unknown".
+ */
+static int
+initialized_compute(const struct pview *pv, char *msg, size_t len)
+{
+	const struct cview *cv;
+	size_t off = 0;
+	uint32_t i, n = 0;
+	int done;
+
+	if (pv->n_init == 0 || any_container_started(pv))
+		return 1;
+	if (msg != NULL && len > 0)
+		off = snprintf(msg, len, "containers with incomplete status: [");
+	for (i = 0; i < pv->n_init; i++) {
+		cv = &pv->ic[i];
+		if (cv_is_sidecar(cv))
+			done = cv_started(cv);
+		else
+			done = cv_state(cv) == CSTATE_TERMINATED &&
+			    cv->rep->exit_code == 0;
+		if (done)
+			continue;
+		if (msg != NULL)
+			off = names_append(msg, len, off, nz(cv->spec->name),
+			    n == 0);
+		n++;
+	}
+	if (msg != NULL && off < len)
+		snprintf(msg + off, len - off, "]");
+	return n == 0;
+}
+
 void
 pview_init(struct pview *pv, const struct pod *p, const struct pod_report *r,
     int64_t now_ns)
@@ -167,11 +338,14 @@ pview_init(struct pview *pv, const struct pod *p, const struct pod_report *r,
 	for (i = 0; i < pv->n; i++) {
 		pv->c[i].spec = &p->containers[i];
 		pv->c[i].rep = report_find(r, p->containers[i].name);
+		pv->c[i].in_init_pod = p->n_init_containers > 0;
 		pv->byname[i] = i;
 	}
 	pview_sort(pv);
+	pview_init_containers(pv, p, r);
 	pv->denied = r != NULL && r->denied;
 	pv->phase = phase_compute(pv);
+	pv->initialized = initialized_compute(pv, NULL, 0);
 	/* the kubelet's ShouldEvict (activeDeadlineSeconds): Failed */
 	if (r != NULL && r->failed)
 		pv->phase = PHASE_FAILED;
@@ -290,6 +464,14 @@ unready_message(const struct pview *pv, char *buf, size_t len)
 	int first = 1;
 
 	off = snprintf(buf, len, "containers with unready status: [");
+	/* the sidecars first, as GenerateContainersReadyCondition walks */
+	for (i = 0; i < pv->n_init && off < len; i++) {
+		if (!cv_is_sidecar(&pv->ic[i]) || cv_ready(&pv->ic[i]))
+			continue;
+		off += snprintf(buf + off, len - off, "%s%s", first ? "" : " ",
+		    nz(pv->ic[i].spec->name));
+		first = 0;
+	}
 	for (i = 0; i < pv->n && off < len; i++) {
 		if (cv_ready(&pv->c[i]))
 			continue;
@@ -306,6 +488,9 @@ all_ready(const struct pview *pv)
 {
 	uint32_t i;
 
+	for (i = 0; i < pv->n_init; i++)
+		if (cv_is_sidecar(&pv->ic[i]) && !cv_ready(&pv->ic[i]))
+			return 0;
 	for (i = 0; i < pv->n; i++)
 		if (!cv_ready(&pv->c[i]))
 			return 0;
@@ -344,14 +529,20 @@ static void
 conditions(const struct pview *pv, struct cond c[POD_NCONDS], char *msg,
     size_t len)
 {
+	/* the messages live in the caller's msg: ContainersReady's in its
+	   first half, Initialized's in the second */
+	char *imsg = msg + len / 2;
 	struct cond cr;
 	int succeeded = strcmp(pv->phase, PHASE_SUCCEEDED) == 0;
 
-	containers_ready(pv, &cr, msg, len);
+	containers_ready(pv, &cr, msg, len / 2);
 	c[0] = (struct cond){ "PodReadyToStartContainers",
 	    pv->rep != NULL && pv->rep->sandbox_ready, NULL, NULL };
 	c[1] = (struct cond){ "Initialized", 1,
 	    succeeded ? "PodCompleted" : NULL, NULL };
+	if (!succeeded && !initialized_compute(pv, imsg, len / 2))
+		c[1] = (struct cond){ "Initialized", 0,
+		    "ContainersNotInitialized", imsg };
 	c[2] = cr;
 	c[2].type = "Ready";
 	c[3] = cr;
@@ -408,7 +599,7 @@ void
 podstatus_track(const struct pod *p, const struct pod_report *r,
     int64_t now_ns)
 {
-	char msg[NAME_LIST_LEN];
+	char msg[2 * NAME_LIST_LEN];
 	struct cond c[POD_NCONDS];
 	struct cond_track *t;
 	struct pview pv;
@@ -456,7 +647,7 @@ transition_time(const struct pview *pv, int i, const struct cond *c)
 static cJSON *
 conditions_json(const struct pview *pv)
 {
-	char msg[NAME_LIST_LEN];
+	char msg[2 * NAME_LIST_LEN];
 	struct cond c[POD_NCONDS];
 	cJSON *a;
 	int i;
@@ -569,14 +760,6 @@ last_state_json(const struct cview *cv)
 	return o;
 }
 
-/* running and past its startup probe (none: running is started) */
-static int
-cv_started(const struct cview *cv)
-{
-	return cv_state(cv) == CSTATE_RUNNING && (cv->rep->started ||
-	    pod_probe(cv->spec, PROBE_STARTUP) == NULL);
-}
-
 static cJSON *
 container_status_json(const struct cview *cv)
 {
@@ -588,7 +771,8 @@ container_status_json(const struct cview *cv)
 	if (pj_add_str(o, "name", cv->spec->name) == -1 ||
 	    pj_add_item(o, "state", state_json(cv)) == -1 ||
 	    pj_add_item(o, "lastState", last_state_json(cv)) == -1 ||
-	    pj_add_bool(o, "ready", cv_ready(cv)) == -1 ||
+	    pj_add_bool(o, "ready", cv->is_init && !cv_is_sidecar(cv) ?
+	    r != NULL && r->ready : cv_ready(cv)) == -1 ||
 	    pj_add_num(o, "restartCount", r ? r->restart_count : 0) == -1 ||
 	    pj_add_str(o, "image", r && nonempty(r->image) ? r->image :
 	    cv->spec->image) == -1 ||
@@ -612,6 +796,24 @@ container_statuses_json(const struct pview *pv)
 	for (i = 0; i < pv->n; i++) {
 		if (pj_append_item(a, container_status_json(
 		    &pv->c[pv->byname[i]])) == -1) {
+			cJSON_Delete(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* in spec order (the kubelet keeps the init containers' order) */
+static cJSON *
+init_statuses_json(const struct pview *pv)
+{
+	cJSON *a;
+	uint32_t i;
+
+	if ((a = cJSON_CreateArray()) == NULL)
+		return NULL;
+	for (i = 0; i < pv->n_init; i++) {
+		if (pj_append_item(a, container_status_json(&pv->ic[i])) == -1) {
 			cJSON_Delete(a);
 			return NULL;
 		}
@@ -727,6 +929,8 @@ status_json(const struct pview *pv)
 	    pj_add_str_opt(o, "reason", pv->rep ? pv->rep->reason : NULL) == -1 ||
 	    add_ips(o, pv) == -1 ||
 	    pj_add_time(o, "startTime", pv_start_time(pv)) == -1 ||
+	    (pv->n_init > 0 && pj_add_item(o, "initContainerStatuses",
+	    init_statuses_json(pv)) == -1) ||
 	    pj_add_item(o, "containerStatuses", container_statuses_json(pv)) ==
 	    -1 ||
 	    pj_add_str(o, "qosClass", podstatus_qos_class(pv->pod)) == -1) {

@@ -28,6 +28,9 @@
 struct cview {
 	const struct container_spec	*spec;
 	const struct container_report	*rep;
+	int				 in_init_pod;	/* the pod has init
+							   containers */
+	int				 is_init;	/* one of them */
 };
 
 struct pview {
@@ -39,6 +42,10 @@ struct pview {
 	int			 denied;
 	const char		*phase;
 	int64_t			 now_ns;	/* of this rendering */
+	/* spec.initContainers, in spec order (their statuses are too) */
+	struct cview		 ic[POD_MAX_CONTAINERS];
+	uint32_t		 n_init;
+	int			 initialized;	/* the Initialized condition */
 };
 
 static inline const char *
@@ -62,6 +69,8 @@ const char	*cv_waiting_reason(const struct cview *);
 int64_t		 pv_start_time(const struct pview *);
 int		 pv_terminating(const struct pview *);
 int		 pv_is_ready(const struct pview *);
+int		 cv_is_sidecar(const struct cview *);
+int		 cv_started(const struct cview *);
 cJSON		*status_json(const struct pview *);
 
 /* podjson.c: the list order, shared by the PodList and the table */

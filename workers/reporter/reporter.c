@@ -29,6 +29,7 @@
 #include "pod.h"
 #include "podstatus.h"
 #include "podtable.h"
+#include "refusedwire.h"
 #include "sandbox.h"
 #include "worker.h"
 
@@ -187,18 +188,11 @@ pod_event(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 static int
 parent_refused(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 {
-	char ns[MSGB_EVENT_NAMESPACE + 1], name[MSGB_EVENT_NAME + 1];
-	char uid[MSGB_POD_UID + 1], field[MSGB_REJECT_FIELD + 1];
-	char reason[MSGB_REJECT_REASON + 1];
+	struct pod_refused r;
 
-	if (ipc_get_str(m, ns, sizeof(ns)) == -1 ||
-	    ipc_get_str(m, name, sizeof(name)) == -1 ||
-	    ipc_get_str(m, uid, sizeof(uid)) == -1 ||
-	    ipc_get_str(m, field, sizeof(field)) == -1 ||
-	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
-	    ipc_get_end(m) == -1)
+	if (refusedwire_get(m, &r) == -1)
 		return -1;
-	apipods_refused(ns, name, uid, field, reason);
+	apipods_refused(r.ns, r.name, r.uid, r.field, r.reason);
 	return 0;
 }
 

@@ -407,6 +407,7 @@ const struct field_rule pod_sc_rules[] = {
 struct container_walk {
 	struct container_spec	*c;
 	int			 pull_policy_set;
+	int			 is_init;	/* an item of spec.initContainers */
 };
 
 static int
@@ -811,6 +812,31 @@ c_security_context_w(struct walk *w, const cJSON *v, void *arg)
 	return c_security_context(w, v, ((struct container_walk *)arg)->c);
 }
 
+/*
+ * validateContainers / validateInitContainers: a container's own
+ * restartPolicy is for init containers only, and only "Always" (a
+ * restartable init container, a sidecar).
+ */
+static int
+c_restart_policy(struct walk *w, const cJSON *v, void *arg)
+{
+	struct container_walk *cw = arg;
+	char qb[QUOTE_BUF];
+	const char *s;
+
+	if (get_string(w, v, &s) == -1)
+		return -1;
+	if (!cw->is_init)
+		return fail(w, "forbidden: may not be set for non-init "
+		    "containers");
+	if (strcmp(s, "Always") != 0)
+		return fail(w, "unsupported value %s: supported values: "
+		    "\"Always\"", quote(qb, sizeof(qb), s));
+	cw->c->restart_policy = CTR_RESTART_ALWAYS;
+	return 0;
+}
+
+#define PROBE_REASON	"probes are not supported yet"
 static int
 c_liveness_w(struct walk *w, const cJSON *v, void *arg)
 {
@@ -861,15 +887,15 @@ static const struct field_rule container_rules[] = {
 	REJECT("stdin", "stdin is not supported"),
 	REJECT("stdinOnce", "stdinOnce is not supported"),
 	REJECT("tty", "tty is not supported"),
-	REJECT("restartPolicy", "a container restartPolicy is for sidecar "
-	    "init containers, which are not supported"),
+	MAP("restartPolicy", c_restart_policy),
 	{ NULL, 0, NULL, NULL }
 };
 
 static int
-walk_container(struct walk *w, const cJSON *item, struct container_spec *c)
+walk_container_as(struct walk *w, const cJSON *item, struct container_spec *c,
+    int is_init)
 {
-	struct container_walk cw = { c, 0 };
+	struct container_walk cw = { c, 0, is_init };
 
 	if (walk_object(w, item, container_rules, &cw) == -1)
 		return -1;
@@ -881,6 +907,12 @@ walk_container(struct walk *w, const cJSON *item, struct container_spec *c)
 	if (container_lifecycle_check(w, c) == -1)
 		return -1;
 	return container_probes_check(w, c);
+}
+
+static int
+walk_container(struct walk *w, const cJSON *item, struct container_spec *c)
+{
+	return walk_container_as(w, item, c, 0);
 }
 
 static int
@@ -922,4 +954,151 @@ spec_containers(struct walk *w, const cJSON *v, void *arg)
 		container_spec_init(&pod->containers[j]);
 	pod->n_containers = n;
 	return walk_items(w, v, container_item, pod);
+}
+
+/* ------------------------------------------------------------------ */
+/* init containers                                                     */
+
+/*
+ * validateInitContainers: lifecycle and the probes are for containers
+ * that keep running.  A plain init container may not have them (the
+ * API server's words).  A sidecar may: its probes run as a container's
+ * (its startup probe gates the next init container, sidecar_started()),
+ * but agentd runs no lifecycle hook for a sidecar yet, so that is
+ * refused as not supported.  Checked here, before the container's own
+ * field table, so that the reason holds whatever that table says.
+ */
+static const char *const init_forbidden[] = {
+	"lifecycle", "livenessProbe", "readinessProbe", "startupProbe",
+};
+
+static int
+init_is_sidecar(const cJSON *item)
+{
+	const cJSON *rp;
+
+	rp = cJSON_GetObjectItemCaseSensitive(item, "restartPolicy");
+	return cJSON_IsString(rp) && strcmp(rp->valuestring, "Always") == 0;
+}
+
+static int
+init_forbidden_fields(struct walk *w, const cJSON *item)
+{
+	const cJSON *v;
+	size_t i, mark;
+	int sidecar;
+
+	if (!cJSON_IsObject(item))
+		return 0;	/* the walk says what is wrong with it */
+	sidecar = init_is_sidecar(item);
+	for (i = 0; i < sizeof(init_forbidden) / sizeof(init_forbidden[0]); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(item, init_forbidden[i]);
+		if (v == NULL || value_is_unset(v))
+			continue;
+		if (sidecar && strcmp(init_forbidden[i], "lifecycle") != 0)
+			continue;	/* a sidecar's probes */
+		mark = path_key(w, init_forbidden[i]);
+		if (sidecar)
+			fail(w, "lifecycle hooks on a restartable init container "
+			    "(a sidecar) are not supported yet");
+		else
+			fail(w, "forbidden: may not be set for init containers "
+			    "without restartPolicy=Always");
+		path_pop(w, mark);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+init_container_item(struct walk *w, const cJSON *item, int i, void *arg)
+{
+	struct pod *pod = arg;
+	char qb[QUOTE_BUF];
+	size_t mark;
+	int j;
+
+	if (init_forbidden_fields(w, item) == -1 ||
+	    walk_container_as(w, item, &pod->init_containers[i], 1) == -1)
+		return -1;
+	for (j = 0; j < i; j++) {
+		if (strcmp(pod->init_containers[j].name,
+		    pod->init_containers[i].name) != 0)
+			continue;
+		mark = path_key(w, "name");
+		fail(w, "duplicate container name %s", quote(qb, sizeof(qb),
+		    pod->init_containers[i].name));
+		path_pop(w, mark);
+		return -1;
+	}
+	return 0;
+}
+
+int
+spec_init_containers(struct walk *w, const cJSON *v, void *arg)
+{
+	struct pod *pod = arg;
+	int n, j;
+
+	if ((n = list_size(w, v, "init containers", POD_MAX_CONTAINERS)) == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	if ((pod->init_containers = calloc(n,
+	    sizeof(*pod->init_containers))) == NULL)
+		return fail_nomem(w);
+	for (j = 0; j < n; j++)
+		container_spec_init(&pod->init_containers[j]);
+	pod->n_init_containers = n;
+	return walk_items(w, v, init_container_item, pod);
+}
+
+/*
+ * What needs both lists: names unique across containers and init
+ * containers (validateInitContainers: "Duplicate value"), and the rules
+ * applied to containers after the walk, applied to init containers too:
+ * runAsNonRoot against an explicit root uid.  A hostPort of an init
+ * container is refused: the sandbox's port mappings are made from
+ * spec.containers.
+ */
+int
+finish_init_containers(struct walk *w, struct pod *pod)
+{
+	const struct container_spec *c;
+	char path[sizeof(w->path)];
+	char qb[QUOTE_BUF];
+	int8_t non_root;
+	int64_t uid;
+	uint32_t i, j;
+
+	for (i = 0; i < pod->n_init_containers; i++) {
+		c = &pod->init_containers[i];
+		for (j = 0; j < pod->n_containers; j++)
+			if (strcmp(c->name, pod->containers[j].name) == 0) {
+				snprintf(path, sizeof(path),
+				    "spec.initContainers[%u].name", i);
+				return field_error(w->err, path, "duplicate "
+				    "value %s: the name of a container",
+				    quote(qb, sizeof(qb), c->name));
+			}
+		for (j = 0; j < c->n_ports; j++)
+			if (c->ports[j].host_port != 0) {
+				snprintf(path, sizeof(path), "spec."
+				    "initContainers[%u].ports[%u].hostPort",
+				    i, j);
+				return field_error(w->err, path, "a hostPort "
+				    "of an init container is not supported");
+			}
+		non_root = c->sc.run_as_non_root != TRI_UNSET ?
+		    c->sc.run_as_non_root : pod->psc.run_as_non_root;
+		uid = c->sc.run_as_user != -1 ? c->sc.run_as_user :
+		    pod->psc.run_as_user;
+		if (non_root == 1 && uid == 0) {
+			snprintf(path, sizeof(path),
+			    "spec.initContainers[%u].securityContext", i);
+			return field_error(w->err, path, "runAsNonRoot is true "
+			    "but runAsUser is 0 (root)");
+		}
+	}
+	return 0;
 }

@@ -440,6 +440,7 @@ static const struct field_rule spec_rules[] = {
 	MAP("setHostnameAsFQDN", spec_fqdn),
 	MAP("os", spec_os),
 	MAP("hostUsers", spec_host_users),
+	MAP("initContainers", spec_init_containers),
 	MAP("activeDeadlineSeconds", spec_active_deadline),
 	/* scheduling and API-side bookkeeping: the pod is already here */
 	IGNORE("schedulerName"),
@@ -455,7 +456,6 @@ static const struct field_rule spec_rules[] = {
 	IGNORE("serviceAccount"),
 	IGNORE("automountServiceAccountToken"),
 	IGNORE("enableServiceLinks"),
-	REJECT("initContainers", "init containers are not supported yet"),
 	REJECT("ephemeralContainers", "ephemeral containers are not "
 	    "supported"),
 	REJECT("volumes", "volumes are not supported yet (the pod model has "
@@ -808,7 +808,7 @@ finish_pod(struct walk *w, struct pod *pod)
 		return field_error(w->err, "spec.shareProcessNamespace",
 		    "ShareProcessNamespace and HostPID cannot both be enabled");
 	if (finish_ports(w, pod) == -1 || finish_non_root(w, pod) == -1 ||
-	    finish_dns(w, pod) == -1)
+	    finish_dns(w, pod) == -1 || finish_init_containers(w, pod) == -1)
 		return -1;
 	return 0;
 }

@@ -78,6 +78,7 @@ int		 get_bool(struct walk *, const cJSON *, int8_t *);
 int		 get_int(struct walk *, const cJSON *, int64_t, int64_t,
 		    int64_t *);
 int		 take_string(struct walk *, const cJSON *, size_t, char **);
+int		 value_is_unset(const cJSON *);	/* null, false, "", [], {} */
 int		 walk_object(struct walk *, const cJSON *,
 		    const struct field_rule *, void *);
 int		 require_field(struct walk *, const void *, const char *,
@@ -108,6 +109,8 @@ int		 port_name_ok(const char *);
 /* ctrfields.c */
 extern const struct field_rule pod_sc_rules[];
 int		 spec_containers(struct walk *, const cJSON *, void *);
+int		 spec_init_containers(struct walk *, const cJSON *, void *);
+int		 finish_init_containers(struct walk *, struct pod *);
 
 /*
  * probefields.c: handlers, shared by probes and lifecycle hooks (each

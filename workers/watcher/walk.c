@@ -274,7 +274,7 @@ take_string(struct walk *w, const cJSON *v, size_t maxlen, char **dst)
 }
 
 /* null, false, "", [] and {}: how serializers write "not set" */
-static int
+int
 value_is_unset(const cJSON *v)
 {
 	if (cJSON_IsNull(v) || cJSON_IsFalse(v))

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "pod.h"
+#include "refusedwire.h"
 #include "sandbox.h"
 #include "worker.h"
 
@@ -92,14 +93,16 @@ static void
 send_api_refused(const char *ns, const char *name, const char *uid,
     const char *field, const char *reason)
 {
+	struct pod_refused r;
 	struct ipc_msg m;
 
-	ipc_msg_init(&m, MSG_API_POD_REFUSED, 0);
-	ipc_put_str(&m, ns);
-	ipc_put_str(&m, name);
-	ipc_put_str(&m, uid);
-	ipc_put_str(&m, field);
-	ipc_put_str(&m, reason);
+	/* cut to the decoder's bounds rather than end in a violation */
+	snprintf(r.ns, sizeof(r.ns), "%s", ns);
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	snprintf(r.uid, sizeof(r.uid), "%s", uid);
+	snprintf(r.field, sizeof(r.field), "%s", field);
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	refusedwire_put(&m, &r);
 	ipc_send(env.parent, &m);
 }
 
