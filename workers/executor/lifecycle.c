@@ -283,12 +283,14 @@ exit_message(struct xpod *x, struct xctr *c)
 	struct rt_labels l;
 	char why[512], *msg;
 	size_t budget;
+	uint32_t n;
 	int failed = c->cs.exit_code != 0 || c->cs.signal != 0;
 
 	if (cs == NULL)
 		return;
-	budget = RT_TERM_MSG_POD_MAX / (x->pod.n_containers ?
-	    x->pod.n_containers : 1);
+	/* normalizeStatus: shared by the containers and init containers */
+	n = x->pod.n_containers + x->pod.n_init_containers;
+	budget = RT_TERM_MSG_POD_MAX / (n ? n : 1);
 	if (budget > RT_TERM_MSG_MAX)
 		budget = RT_TERM_MSG_MAX;
 	fill_labels(x, c, &l, NULL);
