@@ -421,7 +421,10 @@ def test_poststart_runs_before_the_container_is_ready(agentd):
     assert cstatus(p)["ready"] is False or "saw-poststart" in \
         _log(agentd, "pa")
     p = wait_pod(agentd, "pa", lambda p: cstatus(p)["ready"], timeout=15)
-    assert "saw-poststart" in _log(agentd, "pa")
+    # the container polls for the hook's file every 0.1 s: its line may
+    # come a moment after the hook's end made the container ready
+    wait_for(lambda: "saw-poststart" in _log(agentd, "pa"), 5,
+             interval=0.1, what="the container saw the hook's file")
     assert cstatus(p)["restartCount"] == 0
 
 
