@@ -118,6 +118,7 @@ int		 spec_containers(struct walk *, const cJSON *, void *);
 int		 handler_exec(struct walk *, const cJSON *, void *);
 int		 handler_http_get(struct walk *, const cJSON *, void *);
 int		 handler_tcp_socket(struct walk *, const cJSON *, void *);
+int		 handler_grpc(struct walk *, const cJSON *, void *);
 int		 handler_check(struct walk *, const char *field,
 		    const struct handler *, const struct container_spec *);
 int		 c_liveness_probe(struct walk *, const cJSON *,
