@@ -317,3 +317,47 @@ def test_https_probe_of_a_host_network_pod(hostnet_agentd, tls_server):
         extra_ctr=plain))
     wait_event(agentd, "plain", "Unhealthy", "Readiness probe failed")
     assert cstatus(agentd.pod("default", "plain-testnode"))["ready"] is False
+
+
+# ---- gRPC (grpc.health.v1 over h2c), a hostNetwork pod: the node's IP ----
+
+@pytest.fixture
+def health_server():
+    from grpchealth import HealthServer
+    srv = HealthServer({"": 1, "web": 1, "db": 2})
+    try:
+        yield srv
+    finally:
+        srv.close()
+
+
+def test_grpc_probes(hostnet_agentd, health_server):
+    agentd = hostnet_agentd
+    port = health_server.port
+    ready = probe("readinessProbe",
+                  f"      grpc:\n        port: {port}\n"
+                  "        service: web\n", period=1)
+    live = probe("livenessProbe",
+                 f"      grpc:\n        port: {port}\n"
+                 "        service: db\n", period=1,
+                 extra="      failureThreshold: 2\n"
+                       "      terminationGracePeriodSeconds: 1\n")
+    agentd.write_manifest("g.yaml", manifest(
+        "g", "exec sleep 1000", extra_spec="  hostNetwork: true\n",
+        extra_ctr=ready))
+    wait_pod(agentd, "g", lambda p: running(p) and cstatus(p)["ready"],
+             what="ready by gRPC")
+    assert "web" in health_server.calls
+    agentd.write_manifest("gd.yaml", manifest(
+        "gd", "exec sleep 1000", extra_spec="  hostNetwork: true\n",
+        extra_ctr=live))
+    wait_event(agentd, "gd", "Unhealthy", 'responded with "NOT_SERVING"')
+    wait_pod(agentd, "gd", lambda p: cstatus(p)["restartCount"] >= 1,
+             timeout=30, what="a restart by the gRPC liveness probe")
+    unknown = probe("readinessProbe",
+                    f"      grpc:\n        port: {port}\n"
+                    "        service: nope\n", period=1)
+    agentd.write_manifest("gu.yaml", manifest(
+        "gu", "exec sleep 1000", extra_spec="  hostNetwork: true\n",
+        extra_ctr=unknown))
+    wait_event(agentd, "gu", "Unhealthy", "without a response message")

@@ -1131,10 +1131,13 @@ TEST(test_termination_message_path_rules)
 	    "must be File or FallbackToLogsOnError");
 }
 
-TEST(test_probe_grpc_rejected_in_manifest)
+TEST(test_probe_grpc_accepted_in_manifest)
 {
-	REJECTED(POD "    livenessProbe:\n      grpc:\n        port: 80\n",
-	    "spec.containers[0].livenessProbe.grpc", "gRPC probes");
+	struct pod p;
+
+	PARSE_OK(POD "    livenessProbe:\n      grpc:\n        port: 80\n", &p);
+	CHECK_EQ_INT(p.containers[0].liveness.h.kind, HANDLER_GRPC);
+	pod_free(&p);
 }
 
 /* ------------------------------------------------------------------ */

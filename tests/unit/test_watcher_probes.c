@@ -158,10 +158,28 @@ TEST(test_probe_needs_one_handler)
 	    C0 "livenessProbe.tcpSocket.port", "required");
 }
 
-TEST(test_probe_grpc_rejected)
+TEST(test_probe_grpc_fields)
 {
-	REJECTED(HEAD "    livenessProbe:\n      grpc:\n        port: 9000\n",
-	    C0 "livenessProbe.grpc", "gRPC probes");
+	struct pod p;
+	const struct probe *pr;
+
+	parse_ok(HEAD "    livenessProbe:\n      grpc:\n        port: 9000\n"
+	    "        service: health.v1\n", &p);
+	pr = pod_probe(&p.containers[0], PROBE_LIVENESS);
+	CHECK(pr != NULL);
+	CHECK_EQ_INT(pr->h.kind, HANDLER_GRPC);
+	CHECK_EQ_INT(pr->h.grpc_port, 9000);
+	CHECK_STR(pr->h.grpc_service, "health.v1");
+	pod_free(&p);
+	REJECTED(HEAD "    livenessProbe:\n      grpc:\n        service: x\n",
+	    C0 "livenessProbe.grpc.port", "required");
+	REJECTED(HEAD "    livenessProbe:\n      grpc:\n        port: http\n",
+	    C0 "livenessProbe.grpc.port", "expected an integer");
+	REJECTED(HEAD "    livenessProbe:\n      grpc:\n        port: 70000\n",
+	    C0 "livenessProbe.grpc.port", "must be between 1 and 65535");
+	REJECTED(HEAD "    livenessProbe:\n      grpc:\n        port: 1\n"
+	    "        host: 1.2.3.4\n",
+	    C0 "livenessProbe.grpc.host", "unknown field");
 }
 
 TEST(test_probe_thresholds)

@@ -307,12 +307,20 @@ net_op(struct probe_op *o, const struct xpod *x,
 {
 	const struct handler *h = &p->h;
 	const char *host = h->kind == HANDLER_HTTP_GET ? h->http_host :
-	    h->tcp_host;
+	    h->kind == HANDLER_TCP_SOCKET ? h->tcp_host : NULL;
 	const char *port = h->kind == HANDLER_HTTP_GET ? h->http_port :
 	    h->tcp_port;
 	struct rt_netprobe *np = &o->np;
 
-	if ((np->port = pod_handler_port(port, cs)) == -1) {
+	if (h->kind == HANDLER_GRPC) {
+		/* v1.GRPCAction: a number, and always the pod's address */
+		np->grpc = 1;
+		np->port = (int)h->grpc_port;
+		if (h->grpc_service != NULL &&
+		    (o->path = strdup(h->grpc_service)) == NULL)
+			return -1;
+		np->service = o->path;
+	} else if ((np->port = pod_handler_port(port, cs)) == -1) {
 		snprintf(o->early, sizeof(o->early), "probe not made: port %s "
 		    "names no port of the container", port ? port : "");
 		return 0;
@@ -375,7 +383,7 @@ probe_submit(struct xpod *x, struct xctr *c, const struct container_spec *cs,
 		o->je.cmd = &o->cmd;
 		o->je.timeout_ms = tmo;
 	} else if (p->h.kind == HANDLER_HTTP_GET ||
-	    p->h.kind == HANDLER_TCP_SOCKET)
+	    p->h.kind == HANDLER_TCP_SOCKET || p->h.kind == HANDLER_GRPC)
 		rc = net_op(o, x, cs, p);
 	else
 		snprintf(o->early, sizeof(o->early), "probe not made: %s "

@@ -1218,11 +1218,14 @@ rt_netprobe(const struct rt_netprobe *np, char *line, size_t len,
 	argv[n++] = prober;
 	argv[n++] = np->user;
 	argv[n++] = np->chroot;
-	argv[n++] = !np->http ? "tcp" : np->https ? "https" : "http";
+	argv[n++] = np->grpc ? "grpc" : !np->http ? "tcp" : np->https ?
+	    "https" : "http";
 	argv[n++] = np->addr;
 	argv[n++] = port;
 	argv[n++] = tmo;
-	if (np->http) {
+	if (np->grpc)
+		argv[n++] = np->service != NULL ? np->service : "";
+	else if (np->http) {
 		argv[n++] = np->path != NULL ? np->path : "/";
 		for (i = 0; i < np->n_headers; i++) {
 			if (asprintf(&hdr[nh], "%s: %s", np->headers[i].key,

@@ -190,6 +190,8 @@ struct rt_netprobe {
 	char		 netns[CONFIG_MAX_PATH];
 	int		 http;		/* 0: a TCP connect */
 	int		 https;
+	int		 grpc;		/* a gRPC health check */
+	const char	*service;	/* its service, NULL: "" */
 	char		 addr[64];
 	int		 port;
 	const char	*path;		/* NULL: "/" */

@@ -3,6 +3,7 @@
  *
  *	agentd-probe USER CHROOT tcp|http|https ADDR PORT TIMEOUT_MS
  *	    [PATH [HEADER...]]
+ *	agentd-probe USER CHROOT grpc ADDR PORT TIMEOUT_MS SERVICE
  *
  * The executor's job child made fd 3, an unconnected TCP socket, inside
  * the pod's network namespace, and ran us as root with nothing else
@@ -40,6 +41,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "probehttp.h"
+#include "probegrpc.h"
 
 #define PROBE_SOCK_FD		3
 #define PROBE_TEXT_MAX		400
@@ -234,6 +236,91 @@ read_response(struct target *t)
 	answer(word, "%s", msg);
 }
 
+/* read exactly n bytes, or answer why not */
+static void
+read_full(struct target *t, uint8_t *p, size_t n)
+{
+	size_t got = 0;
+	ssize_t k;
+
+	while (got < n) {
+		arm_timeouts(t);
+		k = io_read(t, (char *)p + got, n - got);
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			answer("failure", "timeout: no answer within the "
+			    "probe's timeoutSeconds");
+		if (k == -1)
+			answer("failure", "reading the response: %s",
+			    strerror(errno));
+		if (k == 0)
+			answer("failure", "the connection closed before the "
+			    "call ended");
+		got += (size_t)k;
+	}
+}
+
+static void
+write_full(struct target *t, const uint8_t *p, size_t n)
+{
+	size_t off = 0;
+	ssize_t k;
+
+	while (off < n) {
+		arm_timeouts(t);
+		if ((k = io_write(t, (const char *)p + off, n - off)) <= 0) {
+			if (k == -1 && errno == EINTR)
+				continue;
+			answer("failure", "writing the request: %s",
+			    strerror(errno));
+		}
+		off += (size_t)k;
+	}
+}
+
+/* grpc.health.v1.Health/Check over h2c with prior knowledge */
+static void
+grpc_check(struct target *t, const char *service)
+{
+	static uint8_t payload[GRPC_FRAME_MAX];
+	uint8_t req[GRPC_REQ_MAX], hdr[9];
+	char authority[96];
+	struct grpc_reader r;
+	const char *why = "";
+	size_t len;
+	int n, v, status = 0;
+
+	snprintf(authority, sizeof(authority), "%s%s%s:%d",
+	    strchr(t->addr, ':') ? "[" : "", t->addr,
+	    strchr(t->addr, ':') ? "]" : "", t->port);
+	if ((n = grpc_request(req, sizeof(req), authority, service)) == -1)
+		answer("failure", "the request does not fit");
+	write_full(t, req, (size_t)n);
+	memset(&r, 0, sizeof(r));
+	for (;;) {
+		read_full(t, hdr, sizeof(hdr));
+		len = (size_t)hdr[0] << 16 | (size_t)hdr[1] << 8 | hdr[2];
+		if (len > GRPC_FRAME_MAX)
+			answer("failure", "a frame larger than the maximum "
+			    "frame size");
+		read_full(t, payload, len);
+		v = grpc_frame(&r, hdr, payload, &status, &why);
+		if (r.reply_len > 0) {
+			write_full(t, r.reply, r.reply_len);
+			r.reply_len = 0;
+		}
+		if (v == GRPC_SERVING)
+			answer("success", "service %s: SERVING",
+			    service[0] ? service : "(server)");
+		if (v == GRPC_NOT_SERVING)
+			answer("failure", "service unhealthy (responded with "
+			    "\"%s\")", grpc_status_name(status));
+		if (v == GRPC_FAILED)
+			answer("failure", "%s", why);
+	}
+}
+
 static void
 tls_setup(struct target *t)
 {
@@ -267,7 +354,7 @@ parse_args(struct target *t, int argc, char *argv[])
 		    "PORT TIMEOUT_MS [PATH [HEADER...]]");
 	t->mode = argv[3];
 	if (strcmp(t->mode, "tcp") != 0 && strcmp(t->mode, "http") != 0 &&
-	    strcmp(t->mode, "https") != 0)
+	    strcmp(t->mode, "https") != 0 && strcmp(t->mode, "grpc") != 0)
 		fatalx("unknown mode %s", t->mode);
 	t->addr = argv[4];
 	v = strtol(argv[5], &end, 10);
@@ -280,6 +367,13 @@ parse_args(struct target *t, int argc, char *argv[])
 	t->deadline_ms = mono_ms() + v;
 	if (strcmp(t->mode, "tcp") == 0)
 		return;
+	if (strcmp(t->mode, "grpc") == 0) {
+		if (argc != PROBE_MIN_ARGS + 1 ||
+		    strlen(argv[7]) > GRPC_SERVICE_MAX)
+			fatalx("a gRPC probe needs its service (or \"\")");
+		t->path = argv[7];
+		return;
+	}
 	if (argc < PROBE_MIN_ARGS + 1 || argv[7][0] != '/')
 		fatalx("an HTTP probe needs an absolute path");
 	t->path = argv[7];
@@ -306,6 +400,8 @@ main(int argc, char *argv[])
 	connect_target(&t);
 	if (strcmp(t.mode, "tcp") == 0)
 		answer("success", "connected to %s:%d", t.addr, t.port);
+	if (strcmp(t.mode, "grpc") == 0)
+		grpc_check(&t, t.path);
 	if (t.ssl != NULL)
 		tls_handshake(&t);
 	send_request(&t);

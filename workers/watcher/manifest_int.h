@@ -121,6 +121,7 @@ int		 finish_init_containers(struct walk *, struct pod *);
 int		 handler_exec(struct walk *, const cJSON *, void *);
 int		 handler_http_get(struct walk *, const cJSON *, void *);
 int		 handler_tcp_socket(struct walk *, const cJSON *, void *);
+int		 handler_grpc(struct walk *, const cJSON *, void *);
 int		 handler_check(struct walk *, const char *field,
 		    const struct handler *, const struct container_spec *);
 /* hookfields.c: the container's lifecycle hooks (the handlers above) */

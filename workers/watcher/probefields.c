@@ -1,6 +1,6 @@
 /*
  * Handlers and probes: the field tables of v1.ExecAction, HTTPGetAction,
- * TCPSocketAction (a handler: what a probe or a lifecycle hook runs) and
+ * TCPSocketAction, GRPCAction (a handler: what a probe or a lifecycle hook runs) and
  * of v1.Probe, converted into struct handler and struct probe with the
  * API server's defaults and validation (pkg/apis/core/validation
  * validateProbe, validateHandler; SetDefaults_Probe, _HTTPGetAction).
@@ -293,6 +293,52 @@ handler_tcp_socket(struct walk *w, const cJSON *v, void *arg)
 	return require_field(w, h->tcp_port, "port", NULL);
 }
 
+static int
+grpc_port(struct walk *w, const cJSON *v, void *arg)
+{
+	int64_t n;
+
+	if (get_int(w, v, 1, PORT_MAX, &n) == -1)
+		return -1;
+	((struct handler *)arg)->grpc_port = (uint32_t)n;
+	return 0;
+}
+
+/* the HealthCheckRequest's service: printable, bounded */
+static int
+grpc_service(struct walk *w, const cJSON *v, void *arg)
+{
+	struct handler *h = arg;
+	const char *p;
+
+	if (take_string(w, v, POD_MAX_GRPC_SERVICE, &h->grpc_service) == -1)
+		return -1;
+	for (p = h->grpc_service; *p != '\0'; p++)
+		if ((unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f)
+			return fail(w, "must be printable ASCII");
+	return 0;
+}
+
+static const struct field_rule grpc_rules[] = {
+	MAP("port", grpc_port),
+	MAP("service", grpc_service),
+	{ NULL, 0, NULL, NULL }
+};
+
+/* v1.GRPCAction: the port is a number, the host always the pod's */
+int
+handler_grpc(struct walk *w, const cJSON *v, void *arg)
+{
+	struct handler *h = arg;
+
+	if (handler_kind(w, h, HANDLER_GRPC) == -1 ||
+	    walk_object(w, v, grpc_rules, h) == -1)
+		return -1;
+	if (h->grpc_port == 0)
+		return require_field(w, NULL, "port", NULL);
+	return 0;
+}
+
 /*
  * After the whole container: a handler is there, and a port by name names
  * one of the container's ports.  field is the handler's path below the
@@ -348,6 +394,12 @@ p_tcp_socket(struct walk *w, const cJSON *v, void *arg)
 	return handler_tcp_socket(w, v, &((struct probe_walk *)arg)->p->h);
 }
 
+static int
+p_grpc(struct walk *w, const cJSON *v, void *arg)
+{
+	return handler_grpc(w, v, &((struct probe_walk *)arg)->p->h);
+}
+
 /* validateProbe: non-negative; SetDefaults_Probe: 0 is the default */
 static int
 probe_seconds(struct walk *w, const cJSON *v, int32_t *dst)
@@ -397,8 +449,7 @@ static const struct field_rule probe_rules[] = {
 	MAP("exec", p_exec),
 	MAP("httpGet", p_http_get),
 	MAP("tcpSocket", p_tcp_socket),
-	REJECT("grpc", "gRPC probes (grpc.health.v1.Health/Check) are not "
-	    "supported yet: use exec, httpGet or tcpSocket"),
+	MAP("grpc", p_grpc),
 	MAP("initialDelaySeconds", p_initial_delay),
 	MAP("timeoutSeconds", p_timeout),
 	MAP("periodSeconds", p_period),
@@ -417,8 +468,8 @@ walk_probe(struct walk *w, const cJSON *v, struct probe *p, int type)
 	if (walk_object(w, v, probe_rules, &pw) == -1)
 		return -1;
 	if (p->h.kind == HANDLER_NONE)
-		return fail(w, "must specify a handler type (exec, httpGet or "
-		    "tcpSocket)");
+		return fail(w, "must specify a handler type (exec, httpGet, "
+		    "tcpSocket or grpc)");
 	if (type != PROBE_READINESS && p->success_threshold != 1) {
 		mark = path_key(w, "successThreshold");
 		fail(w, "must be 1 for %ss", pod_probe_name(type));
