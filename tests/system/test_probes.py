@@ -76,7 +76,8 @@ def test_exec_liveness_restarts_after_failure_threshold(agentd):
     cs = cstatus(p)
     last = cs["lastState"]["terminated"]
     # probes at start+0, +1, +2: the third failure stops it, and sleep as
-    # PID 1 ignores SIGTERM: SIGKILL after the probe's 1 s grace
+    # PID 1 ignores SIGTERM: SIGKILL after the probe's 1 s grace, raised
+    # to the kubelet's minimum of 2 s
     ran = rfc3339(last["finishedAt"]) - rfc3339(last["startedAt"])
     assert 2 <= ran <= 6, last
     assert last["reason"] == "Error" and last["exitCode"] == 137, last
@@ -90,6 +91,28 @@ def test_exec_liveness_restarts_after_failure_threshold(agentd):
              r["pod"]["name"] == "live-testnode" and r["phase"] == "intent"]
     assert any("livenessProbe failed" in json.dumps(r) and
                "probe-said-no-" in json.dumps(r) for r in stops), stops
+
+
+def test_liveness_kill_runs_the_prestop_hook_first(agentd):
+    # the kubelet's killContainer: preStop, then the stop signal
+    liveness = probe("livenessProbe", exec_body("exit 1"), period=1,
+                     extra="      failureThreshold: 1\n"
+                           "      terminationGracePeriodSeconds: 5\n")
+    hook = ("    lifecycle:\n      preStop:\n        exec:\n"
+            "          command: [\"sh\", \"-c\", "
+            "\"echo prestop-ran >/proc/1/fd/1\"]\n")
+    agentd.write_manifest("lpre.yaml", manifest(
+        "lpre", "trap 'echo got-TERM; exit 0' TERM; "
+        "while :; do sleep 0.1; done", extra_ctr=liveness + hook))
+    p = wait_pod(agentd, "lpre", lambda p: cstatus(p)["restartCount"] >= 1,
+                 timeout=40, what="a liveness restart")
+    last = cstatus(p)["lastState"]["terminated"]
+    # it ended on SIGTERM (its trap), not on the grace period's SIGKILL
+    assert last["exitCode"] == 0, last
+    out = agentd.agentctl("logs", "default/lpre-testnode",
+                          "--previous").stdout
+    assert "prestop-ran" in out and "got-TERM" in out, out
+    assert out.index("prestop-ran") < out.index("got-TERM"), out
 
 
 def test_liveness_success_keeps_the_container(agentd):

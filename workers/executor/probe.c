@@ -33,6 +33,7 @@
 #include "config.h"
 #include "evring.h"
 #include "executor.h"
+#include "hook.h"
 #include "job.h"
 #include "log.h"
 #include "probe.h"
@@ -356,6 +357,7 @@ net_op(struct probe_op *o, const struct xpod *x,
 	return 0;
 }
 
+static void	kill_step(struct xpod *, struct xctr *);
 static void	probe_result(struct xpod *, struct xctr *, int type, int ok,
 		    int warning, const char *msg);
 
@@ -470,34 +472,60 @@ probe_done(void *ctx, struct job_out *out)
 
 /* ---- results ---- */
 
+/*
+ * A liveness or startup probe failed past its threshold: the kubelet's
+ * killContainer, with the probe's grace period if it has one (else the
+ * pod's), raised to MIN_GRACE_S as every grace is; the container's
+ * preStop runs first and counts against it (kill_step).
+ */
 static void
 probe_kill(struct xpod *x, struct xctr *c, int type, const struct probe *p,
     const char *msg)
 {
 	int64_t grace = p->termination_grace_s >= 0 ? p->termination_grace_s :
 	    x->pod.termination_grace_seconds;
-	char why[1024];
 
+	if (grace < MIN_GRACE_S)
+		grace = MIN_GRACE_S;
 	c->pr.killing = 1;
+	c->pr.signal_sent = 0;
 	exec_event(x, EVENT_NORMAL, "Killing", NULL, "Container %s failed %s "
 	    "probe, will be restarted", c->name, type == PROBE_LIVENESS ?
 	    "liveness" : "startup");
 	log_info("pod %s/%s container %s: %s failed %u times: stopping it "
 	    "(grace %lld s)", x->pod.namespace, x->pod.name, c->name,
 	    pod_probe_name(type), c->pr.p[type].failures, (long long)grace);
-	snprintf(why, sizeof(why), "reason=%s failed;failures=%u;grace=%lld;"
-	    "output=%s", pod_probe_name(type), c->pr.p[type].failures,
-	    (long long)grace, msg);
-	c->pr.kill_sig = grace == 0 ? SIGKILL : lc_stop_signal(x, c);
-	lc_signal_container(x, c, c->pr.kill_sig, why);
+	snprintf(c->pr.kill_why, sizeof(c->pr.kill_why), "reason=%s failed;"
+	    "failures=%u;grace=%lld;output=%s", pod_probe_name(type),
+	    c->pr.p[type].failures, (long long)grace, msg);
 	c->pr.kill_deadline_ns = now_ns() + grace * NS_PER_S_LL;
 	x->dirty = 1;	/* not ready any more */
+	kill_step(x, c);
 }
 
-/* the stop signal was not enough within the grace period */
+/*
+ * The stop of a failed probe: its preStop, then the stop signal, then
+ * SIGKILL when the grace period is over, never sooner than MIN_GRACE_S
+ * after the signal (a preStop still running at the deadline is the
+ * kubelet's one extension).
+ */
 static void
 kill_step(struct xpod *x, struct xctr *c)
 {
+	int64_t least;
+
+	if (!c->pr.signal_sent) {
+		if (hook_pre_stop(x, c, c->pr.kill_deadline_ns)) {
+			wake(x, c->pr.kill_deadline_ns);
+			return;
+		}
+		c->pr.kill_sig = lc_stop_signal(x, c);
+		lc_signal_container(x, c, c->pr.kill_sig, c->pr.kill_why);
+		c->pr.signal_sent = 1;
+		least = now_ns() + MIN_GRACE_S * NS_PER_S_LL;
+		if (c->pr.kill_deadline_ns < least)
+			c->pr.kill_deadline_ns = least;
+	}
 	if (now_ns() < c->pr.kill_deadline_ns) {
 		wake(x, c->pr.kill_deadline_ns);
 		return;

@@ -37,9 +37,11 @@ struct xprobes {
 	uint32_t	 gen;		/* a result of another run is dropped */
 	struct xprobe	 p[PROBE_NTYPES];
 	int		 started;	/* the startup probe passed, or none */
-	int		 killing;	/* a probe failed: stop sent */
+	int		 killing;	/* a probe failed: stopping it */
+	int		 signal_sent;	/* killing: preStop over, signal sent */
 	int64_t		 kill_deadline_ns;
 	int		 kill_sig;
+	char		 kill_why[1024];	/* the stop's audit details */
 };
 
 void	probe_pod_step(struct xpod *);
