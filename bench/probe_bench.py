@@ -28,6 +28,9 @@ same checks made by hand with the bare tools (the floor) and by podman
 Run as root from the top of the tree after `make all`:
     /usr/bin/python3 bench/probe_bench.py [--quick] [--levels 0,50,100]
         [--period 10] [--seconds 60] [--build DIR] [--no-podman]
+        [--no-install]
+podman is installed with apt-get when missing (unless --no-install), as
+pods_bench does.
 --quick: --levels 0,5 --seconds 20.  Nothing leaves the host: the pods
 have loopback-only networking, so every HTTP probe is made inside the
 pod's own network namespace.  Pods are removed through agentd before it
@@ -169,6 +172,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=20 if quick else 60)
     ap.add_argument("--build", default=os.path.join(TOP, "build"))
     ap.add_argument("--no-podman", action="store_true")
+    ap.add_argument("--no-install", action="store_true",
+                    help="do not apt-get install podman when missing")
     args = ap.parse_args()
     levels = sorted({int(x) for x in args.levels.split(",") if x})
     if os.geteuid() != 0:
@@ -203,8 +208,10 @@ def main():
                             args.seconds, args.period, floor_checks(inst)))
             finally:
                 inst.teardown(FILL_TIMEOUT)
-        if args.no_podman or shutil.which("podman") is None:
-            peer_why = "--no-podman" if args.no_podman else "no podman"
+        if not args.no_podman:
+            peer_why = pb.ensure_podman(not args.no_install)
+        if args.no_podman or peer_why is not None:
+            peer_why = peer_why or "--no-podman"
         else:
             peer = PodmanPeer(work, image)
             try:

@@ -66,7 +66,7 @@ def exec_body(script):
 
 def test_exec_liveness_restarts_after_failure_threshold(agentd):
     liveness = probe("livenessProbe", exec_body(
-        "echo probe-said-no-$$; exit 3"), period=1,
+        "echo \"probe-said-no-$$;injected=1\"; exit 3"), period=1,
         extra="      failureThreshold: 3\n"
               "      terminationGracePeriodSeconds: 1\n")
     agentd.write_manifest("live.yaml", manifest(
@@ -91,6 +91,10 @@ def test_exec_liveness_restarts_after_failure_threshold(agentd):
              r["pod"]["name"] == "live-testnode" and r["phase"] == "intent"]
     assert any("livenessProbe failed" in json.dumps(r) and
                "probe-said-no-" in json.dumps(r) for r in stops), stops
+    # the container's output is a value: it adds no key to the record
+    assert not [r for r in stops if "injected" in (r.get("details") or {})]
+    assert any("injected" in str((r.get("details") or {}).get("output"))
+               for r in stops), stops
 
 
 def test_liveness_kill_runs_the_prestop_hook_first(agentd):

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auditfmt.h"
 #include "config.h"
 #include "evring.h"
 #include "executor.h"
@@ -484,6 +485,7 @@ probe_kill(struct xpod *x, struct xctr *c, int type, const struct probe *p,
 {
 	int64_t grace = p->termination_grace_s >= 0 ? p->termination_grace_s :
 	    x->pod.termination_grace_seconds;
+	char num[64];
 
 	if (grace < MIN_GRACE_S)
 		grace = MIN_GRACE_S;
@@ -495,9 +497,19 @@ probe_kill(struct xpod *x, struct xctr *c, int type, const struct probe *p,
 	log_info("pod %s/%s container %s: %s failed %u times: stopping it "
 	    "(grace %lld s)", x->pod.namespace, x->pod.name, c->name,
 	    pod_probe_name(type), c->pr.p[type].failures, (long long)grace);
-	snprintf(c->pr.kill_why, sizeof(c->pr.kill_why), "reason=%s failed;"
-	    "failures=%u;grace=%lld;output=%s", pod_probe_name(type),
-	    c->pr.p[type].failures, (long long)grace, msg);
+	/* the output is the container's words: escaped, it adds no key */
+	snprintf(num, sizeof(num), "%s failed", pod_probe_name(type));
+	c->pr.kill_why[0] = '\0';
+	auditfmt_details_add(c->pr.kill_why, sizeof(c->pr.kill_why),
+	    "reason", num);
+	snprintf(num, sizeof(num), "%u", c->pr.p[type].failures);
+	auditfmt_details_add(c->pr.kill_why, sizeof(c->pr.kill_why),
+	    "failures", num);
+	snprintf(num, sizeof(num), "%lld", (long long)grace);
+	auditfmt_details_add(c->pr.kill_why, sizeof(c->pr.kill_why),
+	    "grace", num);
+	auditfmt_details_add(c->pr.kill_why, sizeof(c->pr.kill_why),
+	    "output", msg);
 	c->pr.kill_deadline_ns = now_ns() + grace * NS_PER_S_LL;
 	x->dirty = 1;	/* not ready any more */
 	kill_step(x, c);
