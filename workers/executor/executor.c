@@ -32,6 +32,7 @@
 #include "ipc.h"
 #include "job.h"
 #include "log.h"
+#include "monoclock.h"
 #include "logrotate.h"
 #include "sandbox.h"
 #include "worker.h"
@@ -576,20 +577,11 @@ parent_image(struct ipc_chan *c, struct ipc_msg *m, void *arg)
 	return 0;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* run the step at mono time at_ms, unless one is due sooner already */
 static void
 step_at(int64_t at_ms)
 {
-	int64_t now = mono_ms(), ms = at_ms > now ? at_ms - now : 0;
+	int64_t now = monoclock_ms(), ms = at_ms > now ? at_ms - now : 0;
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (evtimer_pending(step_ev, NULL) && step_due_ms <= at_ms)
@@ -607,7 +599,7 @@ step_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	int64_t wake, now_real;
 
-	last_step_ms = mono_ms();
+	last_step_ms = monoclock_ms();
 	wake = lc_step_all();
 	if (wake != 0) {
 		now_real = pod_now_ns();
@@ -624,7 +616,7 @@ void
 exec_step_soon(void)
 {
 	if (step_ev != NULL)
-		step_at(mono_ms());
+		step_at(monoclock_ms());
 }
 
 /*
@@ -635,7 +627,7 @@ exec_step_soon(void)
 static void
 podset_step(void)
 {
-	int64_t now = mono_ms(), at = last_podset_ms + PODSET_SYNC_COALESCE_MS;
+	int64_t now = monoclock_ms(), at = last_podset_ms + PODSET_SYNC_COALESCE_MS;
 
 	last_podset_ms = at > now ? at : now;
 	step_at(last_podset_ms);

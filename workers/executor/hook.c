@@ -192,15 +192,7 @@ op_free(struct hook_op *o)
 static void
 http_run(void *arg, struct job_out *out)
 {
-	struct hook_op *o = arg;
-	struct rt_err err;
-
-	memset(&err, 0, sizeof(err));
-	if (rt_netprobe(&o->np, out->output, sizeof(out->output), &err) ==
-	    -1) {
-		out->rc = -1;
-		snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
-	}
+	probe_netprobe_job(&((struct hook_op *)arg)->np, out);
 }
 
 /*

@@ -288,19 +288,24 @@ copy_headers(struct probe_op *o, const struct handler *h)
 	return 0;
 }
 
+/* in a job's child: agentd-probe's request, its answer line in out */
+void
+probe_netprobe_job(const struct rt_netprobe *np, struct job_out *out)
+{
+	struct rt_err err;
+
+	memset(&err, 0, sizeof(err));
+	if (rt_netprobe(np, out->output, sizeof(out->output), &err) == -1) {
+		out->rc = -1;
+		snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
+	}
+}
+
 /* the child of a network probe's job */
 static void
 netprobe_run(void *arg, struct job_out *out)
 {
-	struct probe_op *o = arg;
-	struct rt_err err;
-
-	memset(&err, 0, sizeof(err));
-	if (rt_netprobe(&o->np, out->output, sizeof(out->output), &err) ==
-	    -1) {
-		out->rc = -1;
-		snprintf(out->msg, sizeof(out->msg), "%s", rt_errmsg(&err));
-	}
+	probe_netprobe_job(&((struct probe_op *)arg)->np, out);
 }
 
 static int

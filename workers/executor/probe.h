@@ -49,6 +49,10 @@ void	probe_pod_step(struct xpod *);
 int	probe_target(const struct xpod *, const char *host, char *addr,
 	    size_t, char *why, size_t);
 int	probe_ready(const struct xpod *, const struct xctr *);
+struct job_out;
+struct rt_netprobe;
+/* in a job's child (a probe's, an httpGet hook's): the prober's run */
+void	probe_netprobe_job(const struct rt_netprobe *, struct job_out *);
 int	probe_started(const struct xpod *, const struct xctr *);
 
 /*

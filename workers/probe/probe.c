@@ -39,6 +39,7 @@
 #include <openssl/ssl.h>
 
 #include "log.h"
+#include "monoclock.h"
 #include "sandbox.h"
 #include "probehttp.h"
 #include "probegrpc.h"
@@ -83,20 +84,11 @@ answer(const char *word, const char *fmt, ...)
 	_exit(0);
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* each blocking call waits at most what is left of the timeout */
 static void
 arm_timeouts(const struct target *t)
 {
-	int64_t left = t->deadline_ms - mono_ms();
+	int64_t left = t->deadline_ms - monoclock_ms();
 	struct timeval tv;
 
 	if (left <= 0)
@@ -364,7 +356,7 @@ parse_args(struct target *t, int argc, char *argv[])
 	v = strtol(argv[6], &end, 10);
 	if (*end != '\0' || v < 1 || v > 3600 * 1000)
 		fatalx("bad timeout %s", argv[6]);
-	t->deadline_ms = mono_ms() + v;
+	t->deadline_ms = monoclock_ms() + v;
 	if (strcmp(t->mode, "tcp") == 0)
 		return;
 	if (strcmp(t->mode, "grpc") == 0) {

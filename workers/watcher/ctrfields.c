@@ -1067,8 +1067,6 @@ finish_init_containers(struct walk *w, struct pod *pod)
 	const struct container_spec *c;
 	char path[sizeof(w->path)];
 	char qb[QUOTE_BUF];
-	int8_t non_root;
-	int64_t uid;
 	uint32_t i, j;
 
 	for (i = 0; i < pod->n_init_containers; i++) {
@@ -1089,16 +1087,7 @@ finish_init_containers(struct walk *w, struct pod *pod)
 				return field_error(w->err, path, "a hostPort "
 				    "of an init container is not supported");
 			}
-		non_root = c->sc.run_as_non_root != TRI_UNSET ?
-		    c->sc.run_as_non_root : pod->psc.run_as_non_root;
-		uid = c->sc.run_as_user != -1 ? c->sc.run_as_user :
-		    pod->psc.run_as_user;
-		if (non_root == 1 && uid == 0) {
-			snprintf(path, sizeof(path),
-			    "spec.initContainers[%u].securityContext", i);
-			return field_error(w->err, path, "runAsNonRoot is true "
-			    "but runAsUser is 0 (root)");
-		}
 	}
-	return 0;
+	return finish_non_root_list(w, pod, pod->init_containers,
+	    pod->n_init_containers, "initContainers");
 }

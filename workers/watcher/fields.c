@@ -750,9 +750,13 @@ finish_ports(struct walk *w, struct pod *pod)
 	return 0;
 }
 
-/* the kubelet refuses a non-root policy with an explicit uid 0 */
-static int
-finish_non_root(struct walk *w, struct pod *pod)
+/*
+ * The kubelet refuses a non-root policy with an explicit uid 0: list is
+ * spec.<what> (containers or initContainers), n of them.
+ */
+int
+finish_non_root_list(struct walk *w, const struct pod *pod,
+    const struct container_spec *list, uint32_t n, const char *what)
 {
 	const struct container_spec *c;
 	char path[sizeof(w->path)];
@@ -760,20 +764,27 @@ finish_non_root(struct walk *w, struct pod *pod)
 	int64_t uid;
 	uint32_t i;
 
-	for (i = 0; i < pod->n_containers; i++) {
-		c = &pod->containers[i];
+	for (i = 0; i < n; i++) {
+		c = &list[i];
 		non_root = c->sc.run_as_non_root != TRI_UNSET ?
 		    c->sc.run_as_non_root : pod->psc.run_as_non_root;
 		uid = c->sc.run_as_user != -1 ? c->sc.run_as_user :
 		    pod->psc.run_as_user;
 		if (non_root == 1 && uid == 0) {
-			snprintf(path, sizeof(path),
-			    "spec.containers[%u].securityContext", i);
+			snprintf(path, sizeof(path), "spec.%s[%u]."
+			    "securityContext", what, i);
 			return field_error(w->err, path, "runAsNonRoot is true "
 			    "but runAsUser is 0 (root)");
 		}
 	}
 	return 0;
+}
+
+static int
+finish_non_root(struct walk *w, struct pod *pod)
+{
+	return finish_non_root_list(w, pod, pod->containers,
+	    pod->n_containers, "containers");
 }
 
 /* validatePodDNSConfig: None takes everything from dnsConfig */

@@ -111,6 +111,8 @@ extern const struct field_rule pod_sc_rules[];
 int		 spec_containers(struct walk *, const cJSON *, void *);
 int		 spec_init_containers(struct walk *, const cJSON *, void *);
 int		 finish_init_containers(struct walk *, struct pod *);
+int		 finish_non_root_list(struct walk *, const struct pod *,
+		    const struct container_spec *, uint32_t n, const char *what);
 
 /*
  * probefields.c: handlers, shared by probes and lifecycle hooks (each
