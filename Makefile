@@ -298,6 +298,7 @@ FUZZ_SRCS	= $(IPC_SRCS) $(COMMON_SRCS) $(CONFIG_SRCS) \
 		  $(filter-out workers/watcher/apisource.c \
 		  workers/watcher/podsnap.c,$(WATCHER_SRCS)) workers/apihttp.c \
 		  agentd/signer.c agentctl/crilog.c \
+		  $(PROBE_SRCS) workers/executor/probeline.c \
 		  $(filter-out workers/reporter/apinode.c \
 		  workers/reporter/apipods.c workers/reporter/apisend.c,\
 		  $(REPORTER_SRCS))
