@@ -500,7 +500,7 @@ static int
 cmd_logs(int argc, char **argv)
 {
 	struct logs_opts o;
-	const char *slash, *name = NULL;
+	const char *slash = NULL, *name = NULL;
 	char *end;
 	int64_t d;
 	int i;

@@ -36,6 +36,8 @@ put(struct out *o, const void *p, size_t n)
 		o->full = 1;
 		return;
 	}
+	if (n == 0)
+		return;		/* an empty payload may have no buffer */
 	memcpy(o->b + o->off, p, n);
 	o->off += n;
 }
