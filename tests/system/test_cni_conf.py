@@ -390,9 +390,10 @@ def test_no_check_below_0_4_0_or_with_disable_check(
 # `slow` exists, between a "begin" and an "end" line
 GCREC = """#!/bin/sh
 conf=$(cat)
-printf 'begin %s|%s|%s|%s|%s\\n' "$CNI_COMMAND" "$CNI_CONTAINERID" \\
-    "$CNI_NETNS" "$CNI_IFNAME" "$CNI_PATH" >>{log}
-printf '%s\\n' "$conf" >>{log}
+# one printf, one write(2): the begin line and its conf stay together
+# when agentd runs two plugins at once (CHECKs of two pods)
+printf 'begin %s|%s|%s|%s|%s\\n%s\\n' "$CNI_COMMAND" "$CNI_CONTAINERID" \\
+    "$CNI_NETNS" "$CNI_IFNAME" "$CNI_PATH" "$conf" >>{log}
 if [ "$CNI_COMMAND" = GC ] && [ -e {slow} ]; then sleep 2; fi
 printf 'end %s\\n' "$CNI_COMMAND" >>{log}
 if [ "$CNI_COMMAND" = GC ] && [ -e {slow}.fail ]; then
@@ -415,6 +416,8 @@ def gc_calls(log):
     out, order, i = [], [], 0
     while i < len(lines):
         if lines[i].startswith("begin "):
+            if i + 1 == len(lines):
+                break       # read while a plugin was writing its record
             f = lines[i][6:].split("|")
             out.append((*f, json.loads(lines[i + 1])))
             order.append(("begin", f[0]))
