@@ -44,6 +44,9 @@ struct ipc_msg;
 #define POD_MAX_ENV		256
 #define POD_MAX_ENV_NAME	256
 #define POD_MAX_ENV_VALUE	(32 * 1024)
+/* valueFrom: "metadata.annotations['<key>']", a quantity */
+#define POD_MAX_FIELD_PATH	(POD_MAX_KEY + 32)
+#define POD_MAX_DIVISOR		64	/* QUANTITY_MAX_LEN */
 #define POD_MAX_PORTS		64
 #define POD_MAX_CAPS		64
 #define POD_MAX_CAP_NAME	32
@@ -220,13 +223,72 @@ enum probe_type {
 	PROBE_NTYPES
 };
 
+/*
+ * An env var's valueFrom (issue 14): what the watcher validated, in a
+ * form the executor resolves without parsing text.  The fieldPath and the
+ * divisor are kept as written for the JSON; the enum, the key and
+ * divisor_units are what the executor uses.
+ */
+enum env_field {
+	ENV_FIELD_NONE = 0,		/* no fieldRef */
+	ENV_FIELD_NAME,			/* metadata.name */
+	ENV_FIELD_NAMESPACE,
+	ENV_FIELD_UID,
+	ENV_FIELD_LABEL,		/* metadata.labels['key'] */
+	ENV_FIELD_ANNOTATION,		/* metadata.annotations['key'] */
+	ENV_FIELD_NODE_NAME,		/* spec.nodeName */
+	ENV_FIELD_SERVICE_ACCOUNT,	/* spec.serviceAccountName */
+	ENV_FIELD_HOST_IP,		/* status.hostIP */
+	ENV_FIELD_HOST_IPS,
+	ENV_FIELD_POD_IP,
+	ENV_FIELD_POD_IPS
+};
+
+/* resourceFieldRef.resource; ephemeral-storage is not modeled */
+enum env_resource {
+	ENV_RES_NONE = 0,		/* no resourceFieldRef */
+	ENV_RES_LIMITS_CPU,
+	ENV_RES_LIMITS_MEMORY,
+	ENV_RES_REQUESTS_CPU,
+	ENV_RES_REQUESTS_MEMORY
+};
+
+/* v1.ObjectFieldSelector; apiVersion is always "v1" */
+struct env_field_ref {
+	char		*field_path;	/* as written: the JSON */
+	uint8_t		 field;		/* enum env_field */
+	char		*key;		/* ENV_FIELD_LABEL/ANNOTATION */
+};
+
+/* v1.ResourceFieldSelector */
+struct env_resource_ref {
+	char		*container_name;	/* NULL: this container */
+	uint8_t		 resource;		/* enum env_resource */
+	char		*divisor;		/* as written; NULL: "1" */
+	/* the divisor in the resource's unit: millicores for cpu (1 or
+	   1000), bytes for memory; 0: the default divisor, 1 */
+	int64_t		 divisor_units;
+};
+
+/* v1.EnvVar: value, or one source (field_ref or resource_ref) */
+struct env_var {
+	char			*key;		/* the variable's name */
+	char			*value;		/* NULL with a source */
+	struct env_field_ref	 field_ref;
+	struct env_resource_ref	 resource_ref;
+};
+
+/* the source an env var has: 0 none (a value), else the enum's */
+#define ENV_HAS_FIELD(e)	((e)->field_ref.field != ENV_FIELD_NONE)
+#define ENV_HAS_RESOURCE(e)	((e)->resource_ref.resource != ENV_RES_NONE)
+
 struct container_spec {
 	char			*name;
 	char			*image;
 	uint8_t			 pull_policy;	/* enum pull_policy */
 	struct strlist		 command;
 	struct strlist		 args;
-	struct kv		*env;
+	struct env_var		*env;
 	uint32_t		 n_env;
 	char			*working_dir;	/* may be NULL */
 	struct container_port	*ports;
@@ -272,6 +334,9 @@ struct pod {
 	uint32_t		 n_annotations;
 	char			*source;	/* "file:/etc/..." or "api" */
 	char			*node_name;
+	/* spec.serviceAccountName: NULL for a static pod (the kubelet's
+	   mirror pods may name none); what the API server set otherwise */
+	char			*service_account;
 	uint8_t			 restart_policy;
 	int64_t			 termination_grace_seconds;	/* default 30 */
 	uint8_t			 host_network;
@@ -374,6 +439,8 @@ int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */
 const char *pod_scheme_name(uint8_t);		/* "HTTP" */
 const char *pod_handler_kind_name(uint8_t);	/* "httpGet" */
 const char *pod_probe_name(int);		/* "livenessProbe" */
+const char *pod_env_resource_name(uint8_t);	/* "limits.cpu" */
+const char *pod_env_field_name(uint8_t);	/* "metadata.name" */
 /* a container's probe of a type; NULL when it has none */
 const struct probe *pod_probe(const struct container_spec *, int type);
 /*

@@ -116,6 +116,9 @@ extern const struct podschema podschema_dns_config;
 extern const struct podschema podschema_handler;
 extern const struct podschema podschema_probe;
 extern const struct podschema podschema_lifecycle;
+extern const struct podschema podschema_env_var;
+extern const struct podschema podschema_env_field_ref;
+extern const struct podschema podschema_env_resource_ref;
 /* the executor's observed state: encoded the same way, never rendered
    from the table (the status is rules: workers/reporter/podstatus.c) */
 extern const struct podschema podschema_report;

@@ -191,6 +191,46 @@ pod_probe_name(int type)
 	return "probe";
 }
 
+/* the v1 names: the watcher maps them in, the JSON and audit out */
+static const char *const env_field_names[] = {
+	[ENV_FIELD_NONE] = "",
+	[ENV_FIELD_NAME] = "metadata.name",
+	[ENV_FIELD_NAMESPACE] = "metadata.namespace",
+	[ENV_FIELD_UID] = "metadata.uid",
+	[ENV_FIELD_LABEL] = "metadata.labels",
+	[ENV_FIELD_ANNOTATION] = "metadata.annotations",
+	[ENV_FIELD_NODE_NAME] = "spec.nodeName",
+	[ENV_FIELD_SERVICE_ACCOUNT] = "spec.serviceAccountName",
+	[ENV_FIELD_HOST_IP] = "status.hostIP",
+	[ENV_FIELD_HOST_IPS] = "status.hostIPs",
+	[ENV_FIELD_POD_IP] = "status.podIP",
+	[ENV_FIELD_POD_IPS] = "status.podIPs",
+};
+
+const char *
+pod_env_field_name(uint8_t f)
+{
+	if (f >= sizeof(env_field_names) / sizeof(env_field_names[0]))
+		return "";
+	return env_field_names[f];
+}
+
+static const char *const env_resource_names[] = {
+	[ENV_RES_NONE] = "",
+	[ENV_RES_LIMITS_CPU] = "limits.cpu",
+	[ENV_RES_LIMITS_MEMORY] = "limits.memory",
+	[ENV_RES_REQUESTS_CPU] = "requests.cpu",
+	[ENV_RES_REQUESTS_MEMORY] = "requests.memory",
+};
+
+const char *
+pod_env_resource_name(uint8_t r)
+{
+	if (r >= sizeof(env_resource_names) / sizeof(env_resource_names[0]))
+		return "";
+	return env_resource_names[r];
+}
+
 const struct probe *
 pod_probe(const struct container_spec *c, int type)
 {

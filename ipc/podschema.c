@@ -163,6 +163,48 @@ static const struct podfield probe_fields[] = {
 #undef PROBE_I32
 TABLE(podschema_probe, "probe", struct probe, probe_fields);
 
+/*
+ * v1.EnvVar (issue 14): a value, or a valueFrom source.  What the
+ * executor resolves is the enum, the key and the divisor's units
+ * (PSW_NONE: not in the JSON); the fieldPath and divisor are as written.
+ */
+static const struct podfield env_field_ref_fields[] = {
+	STR("fieldPath", 1, struct env_field_ref, field_path,
+	    POD_MAX_FIELD_PATH, PSF_JSON_OMIT),
+	{ .name = "field", .tag = 2, .type = PS_ENUM, .where = PSW_NONE,
+	  .off = OFF(struct env_field_ref, field), .max = ENV_FIELD_POD_IPS,
+	  .enum_name = pod_env_field_name },
+	{ .name = "key", .tag = 3, .type = PS_STR, .where = PSW_NONE,
+	  .off = OFF(struct env_field_ref, key), .max = POD_MAX_KEY },
+};
+TABLE(podschema_env_field_ref, "fieldRef", struct env_field_ref,
+    env_field_ref_fields);
+
+static const struct podfield env_resource_ref_fields[] = {
+	STR("containerName", 1, struct env_resource_ref, container_name,
+	    POD_MAX_CONTAINER_NAME, PSF_JSON_OMIT),
+	ENUM("resource", 2, struct env_resource_ref, resource,
+	    ENV_RES_REQUESTS_MEMORY, pod_env_resource_name),
+	STR("divisor", 3, struct env_resource_ref, divisor,
+	    POD_MAX_DIVISOR, PSF_JSON_OMIT),
+	{ .name = "divisorUnits", .tag = 4, .type = PS_I64,
+	  .where = PSW_NONE, .off = OFF(struct env_resource_ref,
+	  divisor_units), .min = 0, .max = INT64_MAX, .def = 0 },
+};
+TABLE(podschema_env_resource_ref, "resourceFieldRef",
+    struct env_resource_ref, env_resource_ref_fields);
+
+static const struct podfield env_var_fields[] = {
+	STR("name", 1, struct env_var, key, POD_MAX_ENV_NAME, PSF_REQUIRED),
+	STR("value", 2, struct env_var, value, POD_MAX_ENV_VALUE,
+	    PSF_JSON_OMIT),
+	STRUCT("valueFrom.fieldRef", 3, struct env_var, field_ref,
+	    podschema_env_field_ref, PSF_JSON_OMIT),
+	STRUCT("valueFrom.resourceFieldRef", 4, struct env_var, resource_ref,
+	    podschema_env_resource_ref, PSF_JSON_OMIT),
+};
+TABLE(podschema_env_var, "env", struct env_var, env_var_fields);
+
 static const struct podfield container_fields[] = {
 	STR("name", 1, struct container_spec, name, POD_MAX_CONTAINER_NAME,
 	    PSF_REQUIRED | PSF_KEY),
@@ -176,8 +218,10 @@ static const struct podfield container_fields[] = {
 	    PSF_JSON_OMIT),
 	LIST("ports", 8, struct container_spec, ports, n_ports, POD_MAX_PORTS,
 	    podschema_port, PSF_JSON_OMIT),
-	KVLIST("env", 6, struct container_spec, env, n_env, POD_MAX_ENV,
-	    POD_MAX_ENV_NAME, POD_MAX_ENV_VALUE, PSJ_NAMEVALUE),
+	/* tag 6 was env as name/value pairs, before valueFrom (issue 14):
+	   not reused, so that a decoder of either age skips the other's */
+	LIST("env", 50, struct container_spec, env, n_env, POD_MAX_ENV,
+	    podschema_env_var, PSF_JSON_OMIT),
 	STRUCT("resources", 9, struct container_spec, res,
 	    podschema_resources, 0),
 	ENUM("imagePullPolicy", 3, struct container_spec, pull_policy,
@@ -271,6 +315,9 @@ static const struct podfield pod_fields[] = {
 	    pod_dns_policy_name),
 	STR("nodeName", 7, struct pod, node_name, POD_MAX_NAME,
 	    PSF_JSON_OMIT),
+	/* tags 50 on: the pod's view of itself (issue 14) */
+	STR("serviceAccountName", 50, struct pod, service_account,
+	    POD_MAX_NAME, PSF_JSON_OMIT),
 	BOOL("hostNetwork", 10, struct pod, host_network),
 	BOOL("hostPID", 11, struct pod, host_pid),
 	BOOL("hostIPC", 12, struct pod, host_ipc),
@@ -376,7 +423,8 @@ const struct podschema *const podschema_all[] = {
 	&podschema_resources, &podschema_security_context,
 	&podschema_pod_security_context, &podschema_host_alias,
 	&podschema_dns_config, &podschema_handler, &podschema_probe,
-	&podschema_lifecycle, &podschema_report,
+	&podschema_lifecycle, &podschema_env_var, &podschema_env_field_ref,
+	&podschema_env_resource_ref, &podschema_report,
 	&podschema_container_report, &podschema_container_term,
 };
 const size_t podschema_nall = nitems(podschema_all);

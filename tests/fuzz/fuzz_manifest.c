@@ -84,8 +84,13 @@ check_container(const struct container_spec *c)
 	for (i = 0; i < c->n_env; i++) {
 		check_str(c->env[i].key, POD_MAX_ENV_NAME - 1, 1);
 		check_str(c->env[i].value, POD_MAX_ENV_VALUE - 1, 0);
-		if (c->env[i].value == NULL)
+		/* no value only with a source */
+		if (c->env[i].value == NULL && !ENV_HAS_FIELD(&c->env[i]) &&
+		    !ENV_HAS_RESOURCE(&c->env[i]))
 			abort();
+		check_str(c->env[i].field_ref.field_path, POD_MAX_FIELD_PATH,
+		    0);
+		check_str(c->env[i].field_ref.key, POD_MAX_KEY, 0);
 	}
 	for (i = 0; i < c->n_ports; i++) {
 		if (c->ports[i].container_port < 1 ||

@@ -52,6 +52,22 @@ kv_add(struct kv **kv, uint32_t *n, char *key, char *value)
 	(*n)++;
 }
 
+/* an env entry with a value (NULL: none, as "" decodes) */
+static struct env_var *
+env_add(struct container_spec *c, char *name, char *value)
+{
+	struct env_var *ne;
+
+	REQUIRE((ne = reallocarray(c->env, c->n_env + 1,
+	    sizeof(*ne))) != NULL);
+	c->env = ne;
+	ne = &c->env[c->n_env++];
+	podschema_init(&podschema_env_var, ne);
+	ne->key = name;
+	ne->value = value;
+	return ne;
+}
+
 static void
 port_add(struct container_spec *c, const char *name, uint32_t cport,
     uint32_t hport, uint8_t proto, const char *host_ip)
@@ -105,6 +121,7 @@ static void
 full_pod(struct pod *p)
 {
 	struct container_spec *c;
+	struct env_var *e;
 
 	pod_init(p);
 	p->namespace = xs("kube-system");
@@ -133,8 +150,17 @@ full_pod(struct pod *p)
 	sl_add(&c->command, "-conf");
 	sl_add(&c->args, "/etc/coredns/Corefile");
 	sl_add(&c->args, "");
-	kv_add(&c->env, &c->n_env, xs("GOMAXPROCS"), xs("2"));
-	kv_add(&c->env, &c->n_env, xs("EMPTY"), xs(""));
+	env_add(c, xs("GOMAXPROCS"), xs("2"));
+	env_add(c, xs("EMPTY"), NULL);
+	e = env_add(c, xs("APP"), NULL);
+	e->field_ref.field_path = xs("metadata.labels['app']");
+	e->field_ref.field = ENV_FIELD_LABEL;
+	e->field_ref.key = xs("app");
+	e = env_add(c, xs("MEM_MI"), NULL);
+	e->resource_ref.container_name = xs("coredns");
+	e->resource_ref.resource = ENV_RES_LIMITS_MEMORY;
+	e->resource_ref.divisor = xs("1Mi");
+	e->resource_ref.divisor_units = 1048576;
 	c->working_dir = xs("/srv");
 	port_add(c, "dns", 53, 53, PROTO_UDP, "127.0.0.1");
 	port_add(c, NULL, 9153, 0, PROTO_TCP, NULL);
@@ -198,6 +224,25 @@ kv_eq(const struct kv *a, const struct kv *b, uint32_t n)
 }
 
 static int
+env_eq(const struct env_var *a, const struct env_var *b, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++, a++, b++) {
+		SAME_STR(key);
+		SAME_STR(value);
+		SAME_STR(field_ref.field_path);
+		SAME(field_ref.field);
+		SAME_STR(field_ref.key);
+		SAME_STR(resource_ref.container_name);
+		SAME(resource_ref.resource);
+		SAME_STR(resource_ref.divisor);
+		SAME(resource_ref.divisor_units);
+	}
+	return 1;
+}
+
+static int
 container_eq(const struct container_spec *a, const struct container_spec *b)
 {
 	uint32_t i;
@@ -209,7 +254,7 @@ container_eq(const struct container_spec *a, const struct container_spec *b)
 	    !strlist_eq(&a->args, &b->args))
 		return 0;
 	SAME(n_env);
-	if (!kv_eq(a->env, b->env, a->n_env))
+	if (!env_eq(a->env, b->env, a->n_env))
 		return 0;
 	SAME_STR(working_dir);
 	SAME(n_ports);
@@ -622,13 +667,13 @@ set_command_arg(struct pod *p, char *s)
 static void
 set_env_name(struct pod *p, char *s)
 {
-	kv_add(&p->containers[0].env, &p->containers[0].n_env, s, xs("v"));
+	env_add(&p->containers[0], s, xs("v"));
 }
 
 static void
 set_env_value(struct pod *p, char *s)
 {
-	kv_add(&p->containers[0].env, &p->containers[0].n_env, xs("V"), s);
+	env_add(&p->containers[0], xs("V"), s);
 }
 
 static void
@@ -822,7 +867,7 @@ add_env(struct pod *p, uint32_t n)
 	struct container_spec *c = &p->containers[0];
 
 	while (n-- > 0)
-		kv_add(&c->env, &c->n_env, numbered("E", n), xs("v"));
+		env_add(c, numbered("E", n), xs("v"));
 }
 
 static void

@@ -11,6 +11,7 @@
 
 #include "ipc.h"
 #include "pod.h"
+#include "podschema.h"
 #include "tap.h"
 #include "../../workers/executor/identity.h"
 
@@ -43,6 +44,20 @@ add_kv(struct kv **v, uint32_t *n, const char *key, const char *value)
 	(*v)[*n].key = sdup(key);
 	(*v)[*n].value = sdup(value);
 	(*n)++;
+}
+
+static struct env_var *
+add_env(struct container_spec *c, const char *key, const char *value)
+{
+	struct env_var *e;
+
+	REQUIRE((c->env = reallocarray(c->env, c->n_env + 1,
+	    sizeof(*c->env))) != NULL);
+	e = &c->env[c->n_env++];
+	podschema_init(&podschema_env_var, e);
+	e->key = sdup(key);
+	e->value = sdup(value);
+	return e;
 }
 
 static void
@@ -114,8 +129,8 @@ rich_pod(struct pod *p)
 	add_str(&c->command, "/dns");
 	add_str(&c->command, "-conf");
 	add_str(&c->args, "/etc/dns/conf");
-	add_kv(&c->env, &c->n_env, "PROCS", "2");
-	add_kv(&c->env, &c->n_env, "EMPTY", "");
+	add_env(c, "PROCS", "2");
+	add_env(c, "EMPTY", "");
 	c->working_dir = sdup("/srv");
 	pt = add_port(c, 53);
 	pt->name = sdup("dns");
@@ -214,9 +229,20 @@ static void m_c0_env_empty_set(struct pod *p) {
 	free(p->containers[0].env[1].value);
 	p->containers[0].env[1].value = sdup("now set"); }
 static void m_c0_env_add(struct pod *p) {
-	add_kv(&p->containers[0].env, &p->containers[0].n_env, "X", "1"); }
+	add_env(&p->containers[0], "X", "1"); }
+static void m_c0_env_field_ref(struct pod *p) {
+	struct env_var *e = &p->containers[0].env[1];
+	e->field_ref.field_path = sdup("metadata.name");
+	e->field_ref.field = ENV_FIELD_NAME; }
+static void m_c0_env_resource_ref(struct pod *p) {
+	struct env_var *e = &p->containers[0].env[1];
+	e->resource_ref.resource = ENV_RES_LIMITS_CPU; }
+static void m_c0_env_resource_divisor(struct pod *p) {
+	struct env_var *e = &p->containers[0].env[1];
+	e->resource_ref.resource = ENV_RES_LIMITS_CPU;
+	e->resource_ref.divisor_units = 1; }
 static void m_c0_env_order(struct pod *p) {
-	struct kv t = p->containers[0].env[0];
+	struct env_var t = p->containers[0].env[0];
 	p->containers[0].env[0] = p->containers[0].env[1];
 	p->containers[0].env[1] = t; }
 static void m_c0_wd(struct pod *p) { free(p->containers[0].working_dir);
@@ -323,6 +349,10 @@ static const struct mutation mutations[] = {
 	{ "c0 empty env value set", m_c0_env_empty_set, CTR(0) },
 	{ "c0 env added", m_c0_env_add, CTR(0) },
 	{ "c0 env order", m_c0_env_order, CTR(0) },
+	{ "c0 env fieldRef", m_c0_env_field_ref, CTR(0) },
+	{ "c0 env resourceFieldRef", m_c0_env_resource_ref, CTR(0) },
+	{ "c0 env resourceFieldRef divisor", m_c0_env_resource_divisor,
+	    CTR(0) },
 	{ "c0 workingDir", m_c0_wd, CTR(0) },
 	{ "c0 workingDir unset", m_c0_wd_unset, CTR(0) },
 	{ "c0 port name", m_c0_port_name, CTR(0) },
@@ -613,10 +643,10 @@ TEST(test_canonical_text_is_unambiguous)
 	/* env A=B with no value vs env A with value B */
 	bare_pod(&p);
 	c = &p.containers[0];
-	add_kv(&c->env, &c->n_env, "A=B", "");
+	add_env(c, "A=B", "");
 	bare_pod(&q);
 	c = &q.containers[0];
-	add_kv(&c->env, &c->n_env, "A", "B");
+	add_env(c, "A", "B");
 	CHECK(first_differ(&p, &q));
 
 	/* args ["ab"] vs ["a", "b"] vs command ["a"] + args ["b"] */

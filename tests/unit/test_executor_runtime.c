@@ -378,28 +378,28 @@ TEST(test_args_follow_kubernetes_rules)
 	strlist_add(&img.cmd, "cmd1", 8);
 	strlist_add(&img.cmd, "cmd2", 8);
 
-	REQUIRE(bundle_args(&c, &img, &out, &err) == 0);	/* neither */
+	REQUIRE(bundle_args(&c, &img, NULL, &out, &err) == 0);	/* neither */
 	CHECK_EQ_INT(out.n, 3);
 	CHECK_STR(out.v[0], "/ep");
 	CHECK_STR(out.v[2], "cmd2");
 	strlist_free(&out);
 
 	strlist_add(&c.args, "a1", 8);				/* args only */
-	REQUIRE(bundle_args(&c, &img, &out, &err) == 0);
+	REQUIRE(bundle_args(&c, &img, NULL, &out, &err) == 0);
 	CHECK_EQ_INT(out.n, 2);
 	CHECK_STR(out.v[0], "/ep");
 	CHECK_STR(out.v[1], "a1");
 	strlist_free(&out);
 
 	strlist_add(&c.command, "/bin/x", 8);			/* both */
-	REQUIRE(bundle_args(&c, &img, &out, &err) == 0);
+	REQUIRE(bundle_args(&c, &img, NULL, &out, &err) == 0);
 	CHECK_EQ_INT(out.n, 2);
 	CHECK_STR(out.v[0], "/bin/x");
 	CHECK_STR(out.v[1], "a1");
 	strlist_free(&out);
 
 	strlist_free(&c.args);					/* command only */
-	REQUIRE(bundle_args(&c, &img, &out, &err) == 0);
+	REQUIRE(bundle_args(&c, &img, NULL, &out, &err) == 0);
 	CHECK_EQ_INT(out.n, 1);
 	CHECK_STR(out.v[0], "/bin/x");
 	strlist_free(&out);
@@ -407,7 +407,7 @@ TEST(test_args_follow_kubernetes_rules)
 	strlist_free(&c.command);
 	strlist_free(&img.entrypoint);
 	strlist_free(&img.cmd);
-	CHECK(bundle_args(&c, &img, &out, &err) == -1);
+	CHECK(bundle_args(&c, &img, NULL, &out, &err) == -1);
 	CHECK(strstr(rt_errmsg(&err), "no command") != NULL);
 }
 
@@ -417,7 +417,8 @@ TEST(test_env_merges_image_and_container_in_order)
 	struct container_spec c;
 	struct strlist out = { 0 };
 	struct rt_err err = { { "", 0 }, 0 };
-	struct kv env[2] = { { "B", "container" }, { "C", "new" } };
+	struct env_var env[2] = { { .key = "B", .value = "container" },
+	    { .key = "C", .value = "new" } };
 
 	memset(&img, 0, sizeof(img));
 	container_spec_init(&c);
@@ -425,7 +426,7 @@ TEST(test_env_merges_image_and_container_in_order)
 	strlist_add(&img.env, "B=image", 8);
 	c.env = env;
 	c.n_env = 2;
-	REQUIRE(bundle_env(&c, &img, "mypod", &out, &err) == 0);
+	REQUIRE(bundle_env(&c, &img, "mypod", NULL, &out, &err) == 0);
 	REQUIRE(out.n == 5);
 	CHECK_STR(out.v[0], "HOSTNAME=mypod");
 	CHECK_STR(out.v[1], "A=1");
@@ -435,7 +436,7 @@ TEST(test_env_merges_image_and_container_in_order)
 	strlist_free(&out);
 
 	env[0].key = "BAD=NAME";
-	CHECK(bundle_env(&c, &img, "mypod", &out, &err) == -1);
+	CHECK(bundle_env(&c, &img, "mypod", NULL, &out, &err) == -1);
 	CHECK(strstr(rt_errmsg(&err), "env[0].name") != NULL);
 	strlist_free(&out);
 	strlist_free(&img.env);

@@ -837,11 +837,19 @@ mkspec_rich(struct pod *p)
 	REQUIRE(strlist_add(&c->sc.cap_add, "NET_ADMIN", POD_MAX_CAPS) == 0);
 	REQUIRE(strlist_add(&c->sc.cap_drop, "ALL", POD_MAX_CAPS) == 0);
 	c->sc.read_only_root_fs = 1;
-	c->env = calloc(1, sizeof(*c->env));
+	c->env = calloc(2, sizeof(*c->env));
 	c->ports = calloc(1, sizeof(*c->ports));
 	REQUIRE(c->env && c->ports);
-	c->env[0] = (struct kv){ tap_strdup("MODE"), tap_strdup("prod") };
-	c->n_env = 1;
+	podschema_init(&podschema_env_var, &c->env[0]);
+	podschema_init(&podschema_env_var, &c->env[1]);
+	c->env[0].key = tap_strdup("MODE");
+	c->env[0].value = tap_strdup("prod");
+	/* valueFrom as the API shows it; the executor's fields are not */
+	c->env[1].key = tap_strdup("MEM");
+	c->env[1].resource_ref.resource = ENV_RES_LIMITS_MEMORY;
+	c->env[1].resource_ref.divisor = tap_strdup("1Mi");
+	c->env[1].resource_ref.divisor_units = 1048576;
+	c->n_env = 2;
 	c->ports[0].name = tap_strdup("http");
 	c->ports[0].container_port = 8080;
 	c->ports[0].protocol = PROTO_UDP;
@@ -965,6 +973,13 @@ TEST(test_pod_json_shape)
 	CHECK_STR(jstr(c, "command.0"), "/bin/sh");
 	CHECK_STR(jstr(c, "args.1"), "sleep 1");
 	CHECK_STR(jstr(c, "env.0.name"), "MODE");
+	CHECK_STR(jstr(c, "env.1.name"), "MEM");
+	CHECK(jget(c, "env.1.value") == NULL);
+	CHECK_STR(jstr(c, "env.1.valueFrom.resourceFieldRef.resource"),
+	    "limits.memory");
+	CHECK_STR(jstr(c, "env.1.valueFrom.resourceFieldRef.divisor"), "1Mi");
+	CHECK(jget(c, "env.1.valueFrom.resourceFieldRef.divisorUnits") == NULL);
+	CHECK(jget(c, "env.1.valueFrom.fieldRef") == NULL);
 	CHECK_STR(jstr(c, "env.0.value"), "prod");
 	CHECK_STR(jstr(c, "ports.0.name"), "http");
 	CHECK_EQ_INT(jnum(c, "ports.0.containerPort"), 8080);

@@ -377,13 +377,234 @@ TEST(test_env_mapped_and_missing_value_is_empty)
 	pod_free(&p);
 }
 
-TEST(test_env_value_from_rejected)
+/* one env entry "E" with the given valueFrom body (YAML, 8 spaces in) */
+#define ENV_FROM(vf) POD "    env:\n    - name: E\n      valueFrom:\n" vf
+
+TEST(test_env_field_ref_paths_mapped)
 {
-	REJECTED(POD "    env:\n    - name: A\n      value: x\n"
-	    "    - name: B\n      valueFrom:\n        fieldRef:\n"
+	static const struct {
+		const char	*path;
+		uint8_t		 field;
+		const char	*key;
+	} cases[] = {
+		{ "metadata.name", ENV_FIELD_NAME, NULL },
+		{ "metadata.namespace", ENV_FIELD_NAMESPACE, NULL },
+		{ "metadata.uid", ENV_FIELD_UID, NULL },
+		{ "metadata.labels['app']", ENV_FIELD_LABEL, "app" },
+		{ "metadata.annotations['example.com/Note']",
+		    ENV_FIELD_ANNOTATION, "example.com/Note" },
+		{ "spec.nodeName", ENV_FIELD_NODE_NAME, NULL },
+		{ "spec.host", ENV_FIELD_NODE_NAME, NULL },
+		{ "spec.serviceAccountName", ENV_FIELD_SERVICE_ACCOUNT, NULL },
+		{ "status.hostIP", ENV_FIELD_HOST_IP, NULL },
+		{ "status.hostIPs", ENV_FIELD_HOST_IPS, NULL },
+		{ "status.podIP", ENV_FIELD_POD_IP, NULL },
+		{ "status.podIPs", ENV_FIELD_POD_IPS, NULL },
+	};
+	const struct env_var *e;
+	struct pod p;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		PARSE_OK(fmt(ENV_FROM("        fieldRef:\n"
+		    "          apiVersion: v1\n"
+		    "          fieldPath: \"%s\"\n"), cases[i].path), &p);
+		e = &p.containers[0].env[0];
+		CHECK(e->value == NULL);
+		CHECK_EQ_INT(e->field_ref.field, cases[i].field);
+		CHECK_STR(e->field_ref.field_path, cases[i].path);
+		if (cases[i].key != NULL)
+			CHECK_STR(e->field_ref.key, cases[i].key);
+		else
+			CHECK(e->field_ref.key == NULL);
+		CHECK_EQ_INT(e->resource_ref.resource, ENV_RES_NONE);
+		pod_free(&p);
+	}
+}
+
+TEST(test_env_field_ref_rejections_name_the_field)
+{
+	REJECTED(ENV_FROM("        fieldRef:\n          fieldPath: status.phase\n"),
+	    "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath",
+	    "supported values: \"metadata.name\"");
+	REJECTED(ENV_FROM("        fieldRef:\n"
+	    "          fieldPath: metadata.labels\n"),
+	    "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath",
+	    "metadata.labels['<KEY>']");
+	REJECTED(ENV_FROM("        fieldRef:\n"
+	    "          fieldPath: \"spec.nodeName['x']\"\n"),
+	    "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath",
+	    "does not support subscript");
+	REJECTED(ENV_FROM("        fieldRef:\n"
+	    "          fieldPath: \"metadata.labels['-bad-']\"\n"),
+	    "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath",
+	    "invalid key");
+	REJECTED(ENV_FROM("        fieldRef:\n          apiVersion: v2\n"
+	    "          fieldPath: metadata.name\n"),
+	    "spec.containers[0].env[0].valueFrom.fieldRef.apiVersion",
+	    "only \"v1\"");
+	REJECTED(ENV_FROM("        fieldRef:\n          apiVersion: v1\n"),
+	    "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath",
+	    "required");
+	REJECTED(ENV_FROM("        fieldRef:\n          fieldPath: metadata.name\n"
+	    "          other: 1\n"),
+	    "spec.containers[0].env[0].valueFrom.fieldRef.other",
+	    "unknown field");
+}
+
+TEST(test_env_resource_ref_mapped_with_divisor_units)
+{
+	static const struct {
+		const char	*resource;
+		const char	*divisor;	/* NULL: none */
+		uint8_t		 res;
+		int64_t		 units;
+	} cases[] = {
+		{ "limits.cpu", NULL, ENV_RES_LIMITS_CPU, 0 },
+		{ "limits.cpu", "1m", ENV_RES_LIMITS_CPU, 1 },
+		{ "requests.cpu", "1", ENV_RES_REQUESTS_CPU, 1000 },
+		{ "requests.cpu", "1000m", ENV_RES_REQUESTS_CPU, 1000 },
+		{ "limits.memory", "1Mi", ENV_RES_LIMITS_MEMORY, 1048576 },
+		{ "limits.memory", "1k", ENV_RES_LIMITS_MEMORY, 1000 },
+		{ "limits.memory", "1000", ENV_RES_LIMITS_MEMORY, 1000 },
+		{ "requests.memory", "1Ei", ENV_RES_REQUESTS_MEMORY,
+		    INT64_C(1) << 60 },
+		{ "requests.memory", "1E", ENV_RES_REQUESTS_MEMORY,
+		    INT64_C(1000000000000000000) },
+		{ "requests.memory", "1", ENV_RES_REQUESTS_MEMORY, 1 },
+		{ "requests.memory", "0", ENV_RES_REQUESTS_MEMORY, 0 },
+	};
+	const struct env_resource_ref *rf;
+	struct pod p;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		PARSE_OK(fmt(ENV_FROM("        resourceFieldRef:\n"
+		    "          resource: %s\n%s%s%s"), cases[i].resource,
+		    cases[i].divisor ? "          divisor: \"" : "",
+		    cases[i].divisor ? cases[i].divisor : "",
+		    cases[i].divisor ? "\"\n" : ""), &p);
+		rf = &p.containers[0].env[0].resource_ref;
+		CHECK_EQ_INT(rf->resource, cases[i].res);
+		CHECK_EQ_INT(rf->divisor_units, cases[i].units);
+		CHECK(rf->container_name == NULL);
+		pod_free(&p);
+	}
+	PARSE_OK(ENV_FROM("        resourceFieldRef:\n"
+	    "          containerName: app\n          resource: limits.cpu\n"
+	    "          divisor: 1m\n"), &p);
+	CHECK_STR(p.containers[0].env[0].resource_ref.container_name, "app");
+	CHECK_STR(p.containers[0].env[0].resource_ref.divisor, "1m");
+	pod_free(&p);
+}
+
+TEST(test_env_resource_ref_rejections_name_the_field)
+{
+	static const char *const bad_cpu[] = { "2", "10m", "1k", "1e-3",
+	    "0.5", "1Ki" };
+	static const char *const bad_mem[] = { "2", "1024", "1e3", "1m",
+	    "2Mi", "1000Ki", "10k", "x" };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_cpu) / sizeof(bad_cpu[0]); i++)
+		REJECTED(fmt(ENV_FROM("        resourceFieldRef:\n"
+		    "          resource: limits.cpu\n"
+		    "          divisor: \"%s\"\n"), bad_cpu[i]),
+		    "spec.containers[0].env[0].valueFrom.resourceFieldRef."
+		    "divisor", "1m and 1");
+	for (i = 0; i < sizeof(bad_mem) / sizeof(bad_mem[0]); i++)
+		REJECTED(fmt(ENV_FROM("        resourceFieldRef:\n"
+		    "          resource: requests.memory\n"
+		    "          divisor: \"%s\"\n"), bad_mem[i]),
+		    "spec.containers[0].env[0].valueFrom.resourceFieldRef."
+		    "divisor", strcmp(bad_mem[i], "x") == 0 ?
+		    "invalid quantity" : "1Ki, 1Mi");
+	REJECTED(ENV_FROM("        resourceFieldRef:\n"
+	    "          resource: limits.ephemeral-storage\n"),
+	    "spec.containers[0].env[0].valueFrom.resourceFieldRef.resource",
+	    "ephemeral-storage is not accounted");
+	REJECTED(ENV_FROM("        resourceFieldRef:\n"
+	    "          resource: limits.nvidia.com/gpu\n"),
+	    "spec.containers[0].env[0].valueFrom.resourceFieldRef.resource",
+	    "supported values: \"limits.cpu\"");
+	REJECTED(ENV_FROM("        resourceFieldRef:\n          divisor: 1m\n"),
+	    "spec.containers[0].env[0].valueFrom.resourceFieldRef.resource",
+	    "required");
+	REJECTED(ENV_FROM("        resourceFieldRef:\n"
+	    "          containerName: nope\n"
+	    "          resource: limits.cpu\n"),
+	    "spec.containers[0].env[0].valueFrom.resourceFieldRef."
+	    "containerName", "container \"nope\" not found");
+}
+
+TEST(test_env_value_from_shape_rejected)
+{
+	/* value and valueFrom */
+	REJECTED(POD "    env:\n    - name: E\n      value: x\n"
+	    "      valueFrom:\n        fieldRef:\n"
 	    "          fieldPath: metadata.name\n",
-	    "spec.containers[0].env[1].valueFrom",
-	    "valueFrom is not supported yet");
+	    "spec.containers[0].env[0].valueFrom",
+	    "may not be specified when `value` is not empty");
+	/* no source */
+	REJECTED(ENV_FROM("        fileKeyRef: {}\n"),
+	    "spec.containers[0].env[0].valueFrom", "must specify one of");
+	/* two sources */
+	REJECTED(ENV_FROM("        fieldRef:\n          fieldPath: metadata.name\n"
+	    "        resourceFieldRef:\n          resource: limits.cpu\n"),
+	    "spec.containers[0].env[0].valueFrom",
+	    "more than one field specified");
+	REJECTED(ENV_FROM("        what: 1\n"),
+	    "spec.containers[0].env[0].valueFrom.what", "unknown field");
+}
+
+TEST(test_env_api_refs_rejected_with_the_source_reason)
+{
+	REJECTED(ENV_FROM("        configMapKeyRef:\n          name: c\n"
+	    "          key: k\n"),
+	    "spec.containers[0].env[0].valueFrom.configMapKeyRef",
+	    "static pods cannot reference API objects");
+	REJECTED(ENV_FROM("        secretKeyRef:\n          name: s\n"
+	    "          key: k\n"),
+	    "spec.containers[0].env[0].valueFrom.secretKeyRef",
+	    "static pods cannot reference API objects");
+	JSON_REJECTED("{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+	    "\"metadata\":{\"name\":\"p\",\"uid\":\"u1\"},\"spec\":"
+	    "{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"env\":"
+	    "[{\"name\":\"E\",\"valueFrom\":{\"secretKeyRef\":"
+	    "{\"name\":\"s\",\"key\":\"k\"}}}]}]}}",
+	    "spec.containers[0].env[0].valueFrom.secretKeyRef",
+	    "not supported yet");
+	JSON_REJECTED("{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+	    "\"metadata\":{\"name\":\"p\",\"uid\":\"u1\"},\"spec\":"
+	    "{\"containers\":[{\"name\":\"a\",\"image\":\"i\","
+	    "\"envFrom\":[{\"configMapRef\":{\"name\":\"c\"}}]}]}}",
+	    "spec.containers[0].envFrom", "not supported yet");
+}
+
+TEST(test_service_account_name_mapped_with_its_alias)
+{
+	struct pod p;
+
+	PARSE_OK(POD, &p);
+	CHECK(p.service_account == NULL);	/* static: none, as the kubelet */
+	pod_free(&p);
+	PARSE_OK(HEAD "  serviceAccountName: builder\n" APP, &p);
+	CHECK_STR(p.service_account, "builder");
+	pod_free(&p);
+	PARSE_OK(HEAD "  serviceAccount: old\n" APP, &p);
+	CHECK_STR(p.service_account, "old");
+	pod_free(&p);
+	/* both: the name wins, in either order */
+	PARSE_OK(HEAD "  serviceAccount: old\n  serviceAccountName: new\n"
+	    APP, &p);
+	CHECK_STR(p.service_account, "new");
+	pod_free(&p);
+	PARSE_OK(HEAD "  serviceAccountName: new\n  serviceAccount: old\n"
+	    APP, &p);
+	CHECK_STR(p.service_account, "new");
+	pod_free(&p);
+	REJECTED(HEAD "  serviceAccountName: Bad_Name\n" APP,
+	    "spec.serviceAccountName", "RFC 1123 subdomain");
 }
 
 TEST(test_env_name_required_and_checked)
@@ -397,7 +618,8 @@ TEST(test_env_name_required_and_checked)
 TEST(test_env_from_rejected)
 {
 	REJECTED(POD "    envFrom:\n    - configMapRef:\n        name: x\n",
-	    "spec.containers[0].envFrom", "envFrom is not supported yet");
+	    "spec.containers[0].envFrom",
+	    "static pods cannot reference API objects");
 }
 
 TEST(test_working_dir_mapped_and_must_be_absolute)
@@ -2330,8 +2552,8 @@ TEST(test_fixture_pod_restricted_runtime_default)
 TEST(test_fixture_pod_with_api_env_rejected)
 {
 	FIXTURE_REJECTED("pod-with-api-env.yaml",
-	    "spec.containers[0].env[0].valueFrom",
-	    "valueFrom is not supported yet");
+	    "spec.containers[0].env[0].valueFrom.secretKeyRef",
+	    "static pods cannot reference API objects");
 }
 
 TEST(test_fixture_pod_with_metadata_and_probes_parsed)

@@ -6,9 +6,11 @@
  *  - process args: command replaces the image Entrypoint (and then the
  *    image Cmd is ignored); args replace Cmd (k8s.io "Define a command and
  *    arguments for a container").
- *  - env: HOSTNAME, then the image Env, then the container's; a later
- *    entry for the same name replaces the earlier one in place; PATH
- *    defaulted when nobody set it.
+ *  - env: HOSTNAME, then the image Env, then the container's (resolved
+ *    and $(VAR)-expanded by ctrenv.c); a later entry for the same name
+ *    replaces the earlier one in place; PATH defaulted when nobody set
+ *    it.  The spec's command and args are expanded from the container's
+ *    env, the image's Entrypoint and Cmd never.
  *  - user: runAsUser/runAsGroup (container over pod) or the image User,
  *    names resolved in the image's own /etc/passwd and /etc/group.
  *  - capabilities: containerd's default set, then drop (ALL), then add;
@@ -162,19 +164,21 @@ list_append(struct strlist *dst, const struct strlist *src, struct rt_err *err)
 	return 0;
 }
 
+/* the image's Entrypoint and Cmd are never expanded, the spec's are */
 int
 bundle_args(const struct container_spec *c, const struct rt_image *img,
-    struct strlist *out, struct rt_err *err)
+    const struct ctr_env *ce, struct strlist *out, struct rt_err *err)
 {
 	if (c->command.n > 0) {
-		if (list_append(out, &c->command, err) == -1 ||
-		    list_append(out, &c->args, err) == -1)
+		if (ctr_env_expand_list(ce, "command", &c->command, out,
+		    err) == -1 ||
+		    ctr_env_expand_list(ce, "args", &c->args, out, err) == -1)
 			return -1;
 	} else {
 		if (list_append(out, &img->entrypoint, err) == -1)
 			return -1;
-		if (list_append(out, c->args.n > 0 ? &c->args : &img->cmd,
-		    err) == -1)
+		if ((c->args.n > 0 ? ctr_env_expand_list(ce, "args", &c->args,
+		    out, err) : list_append(out, &img->cmd, err)) == -1)
 			return -1;
 	}
 	if (out->n == 0)
@@ -211,8 +215,10 @@ env_set(struct strlist *env, const char *name, size_t nlen, const char *value,
 
 int
 bundle_env(const struct container_spec *c, const struct rt_image *img,
-    const char *hostname, struct strlist *out, struct rt_err *err)
+    const char *hostname, const struct ctr_env *ce, struct strlist *out,
+    struct rt_err *err)
 {
+	const char *v;
 	const char *eq;
 	uint32_t i;
 
@@ -232,8 +238,8 @@ bundle_env(const struct container_spec *c, const struct rt_image *img,
 		if (k == NULL || k[0] == '\0' || strchr(k, '=') != NULL)
 			return rt_seterr(err, "env[%u].name: \"%s\" is empty or "
 			    "has '='", i, k ? k : "");
-		if (env_set(out, k, strlen(k), c->env[i].value ?
-		    c->env[i].value : "", err) == -1)
+		v = ce != NULL && i < ce->n ? ce->value[i] : c->env[i].value;
+		if (env_set(out, k, strlen(k), v != NULL ? v : "", err) == -1)
 			return -1;
 	}
 	for (i = 0; i < out->n; i++)
@@ -1268,6 +1274,9 @@ bundle_container(const struct pod *p, const struct container_spec *c,
     struct rt_err *err)
 {
 	struct strlist args = { 0 }, env = { 0 };
+	struct ctr_env_facts facts = { bp->pod_ips ? bp->pod_ips : "",
+	    rt.node_ips, rt.alloc_cpu_milli, rt.alloc_mem_bytes };
+	struct ctr_env ce = { 0 };
 	struct rt_user u;
 	char hostname[256], cwd[POD_MAX_PATH + 2];
 	const char *wd;
@@ -1287,8 +1296,9 @@ bundle_container(const struct pod *p, const struct container_spec *c,
 		    p->name : "");
 		goto out;
 	}
-	if (bundle_args(c, img, &args, err) == -1 ||
-	    bundle_env(c, img, hostname, &env, err) == -1 ||
+	if (ctr_env_make(p, c, &facts, &ce, err) == -1 ||
+	    bundle_args(c, img, &ce, &args, err) == -1 ||
+	    bundle_env(c, img, hostname, &ce, &env, err) == -1 ||
 	    bundle_user(p, c, img, &u, err) == -1 ||
 	    cap_mask(&c->sc, &caps, err) == -1) {
 		/* the spec cannot run on this image: the kubelet's
@@ -1308,6 +1318,7 @@ bundle_container(const struct pod *p, const struct container_spec *c,
 	if (cfg == NULL)
 		rt_seterr(err, "out of memory");
 out:
+	ctr_env_free(&ce);
 	strlist_free(&args);
 	strlist_free(&env);
 	return cfg;

@@ -693,6 +693,7 @@ main(int argc, char *argv[])
 		log_warnx("%s", rtinfo.storage_error);
 	hostfacts_gather(&node_facts, rtinfo.runtime_name, rtinfo.runtime_path,
 	    env.conf.root_dir);
+	rt_set_allocatable(node_facts.cpus, node_facts.memory_bytes);
 	log_info("node: %u CPUs, %" PRIu64 " KiB, %s, %s, %s",
 	    node_facts.cpus, node_facts.memory_bytes / 1024,
 	    node_facts.kernel_version, node_facts.os_image,

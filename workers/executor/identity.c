@@ -32,7 +32,8 @@
  * kubelet's HashContainer hashes the whole v1.Container (JSON, empty
  * fields omitted), plus the pod-level fields that shape every container's
  * process:
- *	name, image, imagePullPolicy, command, args, env, workingDir,
+ *	name, image, imagePullPolicy, command, args, env (with valueFrom's
+ *	fieldRef and resourceFieldRef), workingDir,
  *	ports (name, containerPort, hostPort, protocol, hostIP),
  *	resources (cpu/memory requests and limits),
  *	securityContext (runAsUser, runAsGroup, runAsNonRoot,
@@ -353,11 +354,37 @@ canon_hook(struct canon *c, const char *base, const struct handler *h)
 	field_i64(c, name, h->sleep_s, -1);
 }
 
+/*
+ * An env entry: a value, or its source (the fieldPath as written holds
+ * the key; the divisor by its units, so "1Mi" and "1024Ki" are one).
+ * The resolved values are not hashed, as the kubelet's HashContainer
+ * hashes the spec: a changed label or pod IP restarts nothing.
+ */
+static void
+canon_env(struct canon *c, const struct env_var *e, uint32_t i)
+{
+	const struct env_resource_ref *rf = &e->resource_ref;
+	char name[ID_NAME_MAX];
+
+	field_req(c, iname(name, "env", i, "name"), e->key);
+	field_opt(c, iname(name, "env", i, "value"), e->value);
+	if (ENV_HAS_FIELD(e))
+		field_req(c, iname(name, "env", i, "valueFrom.fieldRef."
+		    "fieldPath"), e->field_ref.field_path);
+	if (!ENV_HAS_RESOURCE(e))
+		return;
+	field_opt(c, iname(name, "env", i, "valueFrom.resourceFieldRef."
+	    "containerName"), rf->container_name);
+	field_req(c, iname(name, "env", i, "valueFrom.resourceFieldRef."
+	    "resource"), pod_env_resource_name(rf->resource));
+	field_i64(c, iname(name, "env", i, "valueFrom.resourceFieldRef."
+	    "divisor"), rf->divisor_units, 0);
+}
+
 static void
 canon_container(struct canon *c, const struct pod *p,
     const struct container_spec *cs)
 {
-	char name[ID_NAME_MAX];
 	uint32_t i;
 
 	field_req(c, "scheme", "c1");
@@ -367,11 +394,8 @@ canon_container(struct canon *c, const struct pod *p,
 	    pull_names, sizeof(pull_names) / sizeof(pull_names[0]));
 	field_list(c, "command", &cs->command);
 	field_list(c, "args", &cs->args);
-	for (i = 0; i < cs->n_env; i++) {
-		field_req(c, iname(name, "env", i, "name"), cs->env[i].key);
-		field_opt(c, iname(name, "env", i, "value"),
-		    cs->env[i].value);
-	}
+	for (i = 0; i < cs->n_env; i++)
+		canon_env(c, &cs->env[i], i);
 	field_opt(c, "workingDir", cs->working_dir);
 	canon_ports(c, cs);
 	field_num(c, "resources.requests.cpu", cs->res.cpu_request_milli, -1,

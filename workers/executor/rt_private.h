@@ -76,6 +76,10 @@ struct rt_ctx {
 	struct rt_info	 info;
 	struct cg_layout cg;
 	int		 storage;	/* enum storage_driver in use */
+	/* the node's allocatable (its capacity): resourceFieldRef's value
+	   for a container without a limit (rt_set_allocatable) */
+	int64_t		 alloc_cpu_milli;
+	int64_t		 alloc_mem_bytes;
 };
 
 extern struct rt_ctx rt;
@@ -196,12 +200,38 @@ struct bundle_paths {
 	const struct rt_labels *labels;
 	const char	*term_msg_src;	/* the container's message file */
 	const char	*term_msg_dst;	/* its terminationMessagePath */
+	const char	*pod_ips;	/* containers: "a,b", "" none yet */
 };
 
+/*
+ * ctrenv.c: a container's env from its spec, resolved and expanded
+ * (the kubelet's makeEnvironmentVariables); the names are the spec's.
+ */
+struct ctr_env_facts {
+	const char	*pod_ips;	/* "a,b" or "" */
+	const char	*host_ips;	/* the node's, "a,b" or "" */
+	int64_t		 alloc_cpu_milli;	/* the node's allocatable */
+	int64_t		 alloc_mem_bytes;
+};
+struct ctr_env {
+	const char	**name;
+	char		**value;
+	uint32_t	  n;
+};
+int	ctr_env_make(const struct pod *, const struct container_spec *,
+	    const struct ctr_env_facts *, struct ctr_env *, struct rt_err *);
+void	ctr_env_free(struct ctr_env *);
+/* in's strings $(VAR)-expanded from ce (NULL: as they are) onto out;
+   what names the field in an error ("command") */
+int	ctr_env_expand_list(const struct ctr_env *, const char *what,
+	    const struct strlist *in, struct strlist *out, struct rt_err *);
+
+/* ce: the container's resolved env (NULL: the spec's values as written) */
 int	bundle_args(const struct container_spec *, const struct rt_image *,
-	    struct strlist *, struct rt_err *);
+	    const struct ctr_env *, struct strlist *, struct rt_err *);
 int	bundle_env(const struct container_spec *, const struct rt_image *,
-	    const char *hostname, struct strlist *, struct rt_err *);
+	    const char *hostname, const struct ctr_env *, struct strlist *,
+	    struct rt_err *);
 int	bundle_user(const struct pod *, const struct container_spec *,
 	    const struct rt_image *, struct rt_user *, struct rt_err *);
 int	bundle_caps(const struct security_context *, struct strlist *,

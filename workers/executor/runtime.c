@@ -490,6 +490,15 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 	return 0;
 }
 
+/* allocatable is capacity on this node (no reservations: nodestatus.c) */
+void
+rt_set_allocatable(uint32_t cpus, uint64_t memory_bytes)
+{
+	rt.alloc_cpu_milli = (int64_t)cpus * 1000;
+	rt.alloc_mem_bytes = memory_bytes > INT64_MAX ? INT64_MAX :
+	    (int64_t)memory_bytes;
+}
+
 /* ---- conmon ---- */
 
 struct conmon_spawn {
@@ -851,6 +860,8 @@ container_start(const struct pod *p, const struct container_spec *c,
 	bp.ns = &ns;
 	bp.sandbox_id = sb->id;
 	bp.labels = labels;
+	/* hostNetwork: the pod's IPs are the node's (kubelet) */
+	bp.pod_ips = p->host_network ? rt.node_ips : sb->pod_ip;
 	/* an empty message file for this run (termmsg.c) */
 	if (rt_term_msg_prepare(labels->pod_uid, c->name, termfile,
 	    sizeof(termfile), err) == -1)

@@ -102,6 +102,8 @@ typedef void (*rt_list_cb)(const char *id, const struct rt_labels *,
     void *arg);
 
 int	rt_init(const struct agentd_config *, struct rt_info *, struct rt_err *);
+/* the node's allocatable, for a resourceFieldRef without a limit */
+void	rt_set_allocatable(uint32_t cpus, uint64_t memory_bytes);
 
 /* images */
 void	rt_image_normalize(const char *in, char *out, size_t outlen);

@@ -602,68 +602,6 @@ c_term_msg_policy(struct walk *w, const cJSON *v, void *arg)
 	return 0;
 }
 
-/* env */
-
-static int
-env_name(struct walk *w, const cJSON *v, void *arg)
-{
-	struct kv *kv = arg;
-	const char *p;
-
-	if (take_string(w, v, POD_MAX_ENV_NAME - 1, &kv->key) == -1)
-		return -1;
-	if (kv->key[0] == '\0')
-		return fail(w, "required: must not be empty");
-	/* the relaxed rule of current Kubernetes: printable ASCII but '=' */
-	for (p = kv->key; *p != '\0'; p++)
-		if (*p < 0x20 || *p > 0x7e || *p == '=')
-			return fail(w, "must consist of printable ASCII "
-			    "characters other than '='");
-	return 0;
-}
-
-static int
-env_value(struct walk *w, const cJSON *v, void *arg)
-{
-	struct kv *kv = arg;
-
-	return take_string(w, v, POD_MAX_ENV_VALUE - 1, &kv->value);
-}
-
-static const struct field_rule env_rules[] = {
-	MAP("name", env_name),
-	MAP("value", env_value),
-	REJECT("valueFrom", "valueFrom is not supported yet"),
-	{ NULL, 0, NULL, NULL }
-};
-
-static int
-env_item(struct walk *w, const cJSON *item, int i, void *arg)
-{
-	struct kv *kv = &((struct container_spec *)arg)->env[i];
-
-	if (walk_object(w, item, env_rules, kv) == -1 ||
-	    require_field(w, kv->key, "name", NULL) == -1)
-		return -1;
-	if (kv->value == NULL && (kv->value = strdup("")) == NULL)
-		return fail_nomem(w);
-	return 0;
-}
-
-static int
-c_env(struct walk *w, const cJSON *v, void *arg)
-{
-	struct container_spec *c = ((struct container_walk *)arg)->c;
-	int n;
-
-	if ((n = list_size(w, v, "environment variables", POD_MAX_ENV)) <= 0)
-		return n;
-	if ((c->env = calloc(n, sizeof(*c->env))) == NULL)
-		return fail_nomem(w);
-	c->n_env = n;
-	return walk_items(w, v, env_item, c);
-}
-
 /* ports */
 
 static int
@@ -801,6 +739,12 @@ c_ports(struct walk *w, const cJSON *v, void *arg)
 }
 
 static int
+c_env(struct walk *w, const cJSON *v, void *arg)
+{
+	return container_env(w, v, ((struct container_walk *)arg)->c);
+}
+
+static int
 c_resources_w(struct walk *w, const cJSON *v, void *arg)
 {
 	return c_resources(w, v, ((struct container_walk *)arg)->c);
@@ -875,7 +819,7 @@ static const struct field_rule container_rules[] = {
 	MAP("terminationMessagePath", c_term_msg_path),
 	MAP("terminationMessagePolicy", c_term_msg_policy),
 	IGNORE("resizePolicy"),
-	REJECT("envFrom", "envFrom is not supported yet"),
+	{ "envFrom", RULE_REJECT, reject_api_ref, NULL },
 	REJECT("volumeMounts", "volumeMounts are not supported yet (the pod "
 	    "model has no volumes)"),
 	REJECT("volumeDevices", "volumeDevices are not supported (the pod "

@@ -422,6 +422,51 @@ spec_host_users(struct walk *w, const cJSON *v, void *arg)
 	return 0;
 }
 
+/*
+ * spec.serviceAccountName (a DNS subdomain); serviceAccount is its
+ * deprecated alias, used only when the name is not given (the v1
+ * conversion: "If both are specified, ServiceAccountName wins").
+ * Nothing defaults it: the API server's ServiceAccount admission sets
+ * "default" on API pods and leaves mirror pods alone, so a static pod
+ * without it has "" as with the kubelet.
+ */
+static int
+service_account(struct walk *w, const cJSON *v, struct pod *pod, int alias)
+{
+	char qb[QUOTE_BUF];
+	char *name;
+
+	if (alias && pod->service_account != NULL)
+		return 0;
+	if (take_string(w, v, POD_MAX_NAME, &name) == -1)
+		return -1;
+	if (name[0] != '\0' && !dns_subdomain_ok(name, strlen(name))) {
+		fail(w, "invalid name %s: " DNS_SUBDOMAIN_MSG,
+		    quote(qb, sizeof(qb), name));
+		free(name);
+		return -1;
+	}
+	if (name[0] == '\0') {		/* unset: the other may set it */
+		free(name);
+		return 0;
+	}
+	free(pod->service_account);
+	pod->service_account = name;
+	return 0;
+}
+
+static int
+spec_service_account_name(struct walk *w, const cJSON *v, void *arg)
+{
+	return service_account(w, v, arg, 0);
+}
+
+static int
+spec_service_account(struct walk *w, const cJSON *v, void *arg)
+{
+	return service_account(w, v, arg, 1);
+}
+
 static const struct field_rule spec_rules[] = {
 	MAP("containers", spec_containers),
 	MAP("restartPolicy", spec_restart_policy),
@@ -452,8 +497,8 @@ static const struct field_rule spec_rules[] = {
 	IGNORE("priority"),
 	IGNORE("priorityClassName"),
 	IGNORE("preemptionPolicy"),
-	IGNORE("serviceAccountName"),
-	IGNORE("serviceAccount"),
+	MAP("serviceAccountName", spec_service_account_name),
+	MAP("serviceAccount", spec_service_account),
 	IGNORE("automountServiceAccountToken"),
 	IGNORE("enableServiceLinks"),
 	REJECT("ephemeralContainers", "ephemeral containers are not "
@@ -819,7 +864,8 @@ finish_pod(struct walk *w, struct pod *pod)
 		return field_error(w->err, "spec.shareProcessNamespace",
 		    "ShareProcessNamespace and HostPID cannot both be enabled");
 	if (finish_ports(w, pod) == -1 || finish_non_root(w, pod) == -1 ||
-	    finish_dns(w, pod) == -1 || finish_init_containers(w, pod) == -1)
+	    finish_dns(w, pod) == -1 || finish_init_containers(w, pod) == -1 ||
+	    finish_env_refs(w, pod) == -1)
 		return -1;
 	return 0;
 }

@@ -68,5 +68,11 @@ int	manifest_parse_pod_object(const struct cJSON *obj, struct pod *out,
  */
 int	quantity_parse_milli(const char *s, int64_t *milli);
 int	quantity_parse_bytes(const char *s, int64_t *bytes);
+/*
+ * A resourceFieldRef's divisor in the resource's unit (millicores for
+ * cpu, bytes otherwise): 0; or -1 with errno EINVAL (not a quantity) or
+ * EDOM (not a divisor the API server allows for the resource).
+ */
+int	quantity_divisor(const char *s, int cpu, int64_t *units);
 
 #endif

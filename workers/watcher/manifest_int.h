@@ -56,6 +56,8 @@ struct field_rule {
 	const char	*reason;
 };
 
+/* a RULE_REJECT row may have fn: it fails with a reason of its own (one
+   that depends on the walk, such as the pod's source) */
 #define MAP(n, f)	{ n, RULE_MAP, f, NULL }
 #define IGNORE(n)	{ n, RULE_IGNORE, NULL, NULL }
 #define REJECT(n, r)	{ n, RULE_REJECT, NULL, r }
@@ -105,6 +107,12 @@ int		 dns_label_ok(const char *);
 int		 label_value_chars_ok(const char *, size_t);
 const char	*qualified_name_problem(const char *, int);
 int		 port_name_ok(const char *);
+
+/* envfields.c: a container's env (issue 14) */
+int		 container_env(struct walk *, const cJSON *,
+		    struct container_spec *);
+int		 reject_api_ref(struct walk *, const cJSON *, void *);
+int		 finish_env_refs(struct walk *, const struct pod *);
 
 /* ctrfields.c */
 extern const struct field_rule pod_sc_rules[];

@@ -58,6 +58,7 @@ struct qty {
 	int		 ndigits;
 	int		 exp10;
 	int		 exp2;
+	int		 exponent_form;	/* "1e3": DecimalExponent */
 };
 
 static int
@@ -100,6 +101,7 @@ qty_parse_suffix(const char *s, struct qty *q)
 	if (qty_parse_exponent(s + 1, &e) == -1)
 		return -1;
 	q->exp10 += e;
+	q->exponent_form = 1;
 	return 0;
 }
 
@@ -237,4 +239,85 @@ int
 quantity_parse_bytes(const char *s, int64_t *bytes)
 {
 	return quantity_scaled(s, 0, bytes);
+}
+
+/* ---- a resourceFieldRef's divisor ---- */
+
+/* the value as digits without zeros at either end, times 10^exp10 */
+static void
+qty_normalize(struct qty *q)
+{
+	int z = 0;
+
+	while (z < q->ndigits - 1 && q->digit[z] == 0)
+		z++;
+	memmove(q->digit, q->digit + z, (size_t)(q->ndigits - z));
+	q->ndigits -= z;
+	q->exp10 += z;
+	while (q->ndigits > 1 && q->digit[q->ndigits - 1] == 0)
+		q->ndigits--;
+}
+
+/* the digits are v's */
+static int
+qty_digits_are(const struct qty *q, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < q->ndigits; i++, v /= 10)
+		if (q->digit[i] != v % 10)
+			return 0;
+	return v == 0;
+}
+
+/*
+ * validateContainerResourceDivisor compares the divisor's canonical
+ * String() with a list: "1m" and "1" for cpu; "1", "1k" to "1E" and
+ * "1Ki" to "1Ei" otherwise.  The canonical form keeps the suffix kind:
+ * a decimal-exponent quantity stays one ("1e3"), a binary one below 1024
+ * is shown in decimal, and "1024" is not "1Ki".  Judged by that here: by
+ * the value and the kind of suffix written.
+ */
+int
+quantity_divisor(const char *s, int cpu, int64_t *units)
+{
+	struct qty q;
+	int binary, k;
+
+	if (qty_parse(s, &q) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = EDOM;
+	if (q.negative || qty_is_zero(&q))
+		return -1;
+	binary = q.exp2 != 0;
+	qty_apply_binary(&q);
+	qty_normalize(&q);
+	if (qty_digits_are(&q, 1) && q.exp10 == 0) {
+		*units = cpu ? 1000 : 1;
+		return 0;
+	}
+	if (q.exponent_form)
+		return -1;
+	if (cpu) {
+		if (!qty_digits_are(&q, 1) || q.exp10 != -3)
+			return -1;
+		*units = 1;
+		return 0;
+	}
+	/* 1k to 1E: a decimal suffix, or a binary one below 1024 (1k) */
+	if (qty_digits_are(&q, 1) && q.exp10 > 0 && q.exp10 <= 18 &&
+	    q.exp10 % 3 == 0 && (!binary || q.exp10 == 3)) {
+		for (*units = 1, k = 0; k < q.exp10; k++)
+			*units *= 10;
+		return 0;
+	}
+	/* 1Ki to 1Ei: only in a binary suffix */
+	for (k = 1; binary && q.exp10 == 0 && k <= 6; k++)
+		if (qty_digits_are(&q, UINT64_C(1) << (10 * k))) {
+			*units = INT64_C(1) << (10 * k);
+			return 0;
+		}
+	return -1;
 }

@@ -324,7 +324,9 @@ walk_object(struct walk *w, const cJSON *obj, const struct field_rule *rules,
 		else if (rule->kind == RULE_MAP)
 			rc = rule->fn(w, child, target);
 		else if (rule->kind == RULE_REJECT && !value_is_unset(child))
-			rc = fail(w, "%s", rule->reason);
+			/* a reason that depends on the walk says it itself */
+			rc = rule->fn != NULL ? rule->fn(w, child, target) :
+			    fail(w, "%s", rule->reason);
 		else
 			rc = 0;
 		path_pop(w, mark);
