@@ -112,10 +112,18 @@ build_pod(struct pod *p, int full)
 	strlist_add(&c->command, "/bin/sh", POD_MAX_ARGS);
 	strlist_add(&c->args, "-c", POD_MAX_ARGS);
 	strlist_add(&c->args, "sleep 3600", POD_MAX_ARGS);
-	c->env = xcalloc(1, sizeof(*c->env));
+	c->env = xcalloc(3, sizeof(*c->env));
 	c->env[0].key = xs("MODE");
-	c->env[0].value = xs("seed");
-	c->n_env = 1;
+	c->env[0].value = xs("seed-$(POD_IP)");
+	/* valueFrom: one of each source */
+	c->env[1].key = xs("POD_IP");
+	c->env[1].field_ref.field_path = xs("status.podIP");
+	c->env[1].field_ref.field = ENV_FIELD_POD_IP;
+	c->env[2].key = xs("MEM");
+	c->env[2].resource_ref.resource = ENV_RES_LIMITS_MEMORY;
+	c->env[2].resource_ref.divisor = xs("1Mi");
+	c->env[2].resource_ref.divisor_units = 1048576;
+	c->n_env = 3;
 	c->working_dir = xs("/srv");
 	c->ports = xcalloc(1, sizeof(*c->ports));
 	c->ports[0].name = xs("http");
