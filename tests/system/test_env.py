@@ -9,7 +9,7 @@ import os
 
 from cninet import needs_plugins, start_in_netns, write_conflist
 from cninet import netns  # noqa: F401 (a fixture)
-from harness import container_pid, running, wait_for, wait_pod
+from harness import Agentd, container_pid, running, wait_for, wait_pod
 
 POD_TIMEOUT = 60
 
@@ -359,3 +359,60 @@ def test_bad_env_is_refused_naming_the_field(pod_agentd):
     assert [p["metadata"]["name"] for p in a.pods_json()["items"]] == \
         ["good-testnode"]
     assert container_pid(a, "good") == pid
+
+
+# ---- API mode ----
+
+def test_api_pod_env_and_refused_references(testbuild_dir, busybox_image,
+                                            kube_api):
+    """An API pod: the API server's serviceAccountName ("default") and its
+    uid; a secretKeyRef is refused as not supported yet, naming the
+    field, and the other pod runs."""
+    kc = kube_api.node_kubeconfig("testnode", use_token=True)
+    a = Agentd(testbuild_dir, extra_config={"kubeconfig": kc})
+    try:
+        a.agentctl("image", "import", busybox_image, "busybox")
+        good = {"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "apienv", "namespace": "default"},
+                "spec": {"nodeName": "testnode",
+                         "terminationGracePeriodSeconds": 1,
+                         "containers": [{
+                             "name": "c", "image": "busybox",
+                             "imagePullPolicy": "Never",
+                             "command": ["sh", "-c", SCRIPT, "$(SA)"],
+                             "env": [field("SA", "spec.serviceAccountName"),
+                                     field("UID", "metadata.uid")]}]}}
+        bad = json.loads(json.dumps(good))
+        bad["metadata"]["name"] = "apibad"
+        bad["spec"]["containers"][0]["env"] = [{"name": "S", "valueFrom": {
+            "secretKeyRef": {"name": "s", "key": "k"}}}]
+        kube_api.put("pods", bad)
+        kube_api.put("pods", good)
+        wait_for(lambda: "DONE" in (a.agentctl(
+            "logs", "default/apienv", "-c", "c", check=False).stdout), 60,
+            interval=0.3, what="apienv's output")
+        out = a.agentctl("logs", "default/apienv", "-c", "c").stdout
+        uid = kube_api.get("pods", "default", "apienv")["metadata"]["uid"]
+        assert "SA=default" in out.splitlines()
+        assert f"UID={uid}" in out.splitlines()
+        assert "ARG0=[default]" in out.splitlines()
+
+        def rejected():
+            return [r for r in a.audit_records()
+                    if r["action"] == "manifest.reject" and
+                    r["details"].get("file") == "api:default/apibad"]
+        rec = wait_for(rejected, 20, what="the refusal audited")[0]
+        assert rec["details"]["field"] == \
+            "spec.containers[0].env[0].valueFrom.secretKeyRef"
+        assert "not supported yet" in rec["error"], rec
+        assert a.pod("default", "apibad") is None
+    finally:
+        try:
+            admin = kube_api.client(admin=True)
+            for p in admin.get("/api/v1/pods").json()["items"]:
+                admin.delete(f"/api/v1/namespaces/"
+                             f"{p['metadata']['namespace']}/pods/"
+                             f"{p['metadata']['name']}",
+                             gracePeriodSeconds=0)
+        finally:
+            a.cleanup()
