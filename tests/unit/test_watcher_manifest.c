@@ -452,6 +452,34 @@ TEST(test_env_field_ref_rejections_name_the_field)
 	    "unknown field");
 }
 
+/* the key at POD_MAX_KEY (a 253-byte prefix, a 63-byte name), and past */
+TEST(test_env_field_ref_bounds)
+{
+	const char *prefix = fmt("%s.%s.%s.%s", rep('a', 63), rep('b', 63),
+	    rep('c', 63), rep('d', 61));
+	const char *key = fmt("%s/%s", prefix, rep('n', 63));
+	struct pod p;
+
+	CHECK_EQ_INT(strlen(key), POD_MAX_KEY);
+	PARSE_OK(fmt(ENV_FROM("        fieldRef:\n"
+	    "          fieldPath: \"metadata.labels['%s']\"\n"), key), &p);
+	CHECK_STR(p.containers[0].env[0].field_ref.key, key);
+	pod_free(&p);
+	REJECTED(fmt(ENV_FROM("        fieldRef:\n"
+	    "          fieldPath: \"metadata.labels['%sn']\"\n"), key),
+	    "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath",
+	    "longer than 317");
+	REJECTED(fmt(ENV_FROM("        fieldRef:\n"
+	    "          fieldPath: \"%s\"\n"), rep('x', POD_MAX_FIELD_PATH + 1)),
+	    "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath",
+	    "no more than 349");
+	REJECTED(fmt(ENV_FROM("        resourceFieldRef:\n"
+	    "          resource: limits.cpu\n"
+	    "          divisor: \"%s\"\n"), rep('1', POD_MAX_DIVISOR + 1)),
+	    "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor",
+	    "no more than 64");
+}
+
 TEST(test_env_resource_ref_mapped_with_divisor_units)
 {
 	static const struct {
