@@ -116,6 +116,8 @@ extern const struct podschema podschema_dns_config;
 extern const struct podschema podschema_handler;
 extern const struct podschema podschema_probe;
 extern const struct podschema podschema_lifecycle;
+extern const struct podschema podschema_volume;
+extern const struct podschema podschema_volume_mount;
 /* the executor's observed state: encoded the same way, never rendered
    from the table (the status is rules: workers/reporter/podstatus.c) */
 extern const struct podschema podschema_report;

@@ -163,6 +163,40 @@ static const struct podfield probe_fields[] = {
 #undef PROBE_I32
 TABLE(podschema_probe, "probe", struct probe, probe_fields);
 
+/* spec.volumes[i] (issue 14): the kind says which source the rows are */
+static const struct podfield volume_fields[] = {
+	STR("name", 1, struct volume, name, POD_MAX_VOLUME_NAME,
+	    PSF_REQUIRED | PSF_KEY),
+	{ .name = "kind", .tag = 2, .type = PS_ENUM, .where = PSW_NONE,
+	  .off = OFF(struct volume, kind), .max = VOL_HOST_PATH,
+	  .enum_name = pod_volume_kind_name },
+	{ .name = "emptyDir.medium", .tag = 3, .type = PS_ENUM,
+	  .flags = PSF_JSON_OMIT, .off = OFF(struct volume, medium),
+	  .max = MEDIUM_MEMORY, .enum_name = pod_medium_name },
+	{ .name = "emptyDir.sizeLimit", .tag = 4, .type = PS_I64,
+	  .flags = PSF_UNSET | PSF_JSON_OMIT, .fmt = PSJ_MEM,
+	  .off = OFF(struct volume, size_limit), .min = 1, .max = INT64_MAX,
+	  .def = -1 },
+	STR("hostPath.path", 5, struct volume, host_path, POD_MAX_PATH - 1,
+	    PSF_JSON_OMIT),
+	{ .name = "hostPath.type", .tag = 6, .type = PS_ENUM,
+	  .flags = PSF_JSON_OMIT, .off = OFF(struct volume, host_path_type),
+	  .max = HPT_BLOCK_DEVICE, .enum_name = pod_host_path_type_name },
+};
+TABLE(podschema_volume, "volume", struct volume, volume_fields);
+
+static const struct podfield volume_mount_fields[] = {
+	STR("name", 1, struct volume_mount, name, POD_MAX_VOLUME_NAME,
+	    PSF_REQUIRED),
+	BOOL("readOnly", 2, struct volume_mount, read_only),
+	STR("mountPath", 3, struct volume_mount, mount_path, POD_MAX_PATH - 1,
+	    PSF_REQUIRED),
+	STR("subPath", 4, struct volume_mount, sub_path, POD_MAX_SUB_PATH - 1,
+	    PSF_JSON_OMIT),
+};
+TABLE(podschema_volume_mount, "volumeMount", struct volume_mount,
+    volume_mount_fields);
+
 static const struct podfield container_fields[] = {
 	STR("name", 1, struct container_spec, name, POD_MAX_CONTAINER_NAME,
 	    PSF_REQUIRED | PSF_KEY),
@@ -204,6 +238,9 @@ static const struct podfield container_fields[] = {
 	    podschema_probe, PSF_JSON_OMIT),
 	STRUCT("lifecycle", 37, struct container_spec, lifecycle,
 	    podschema_lifecycle, PSF_JSON_OMIT),
+	/* tags 60-64: volumes (issue 14) */
+	LIST("volumeMounts", 60, struct container_spec, mounts, n_mounts,
+	    POD_MAX_MOUNTS, podschema_volume_mount, PSF_JSON_OMIT),
 };
 TABLE(podschema_container, "container", struct container_spec,
     container_fields);
@@ -293,6 +330,9 @@ static const struct podfield pod_fields[] = {
 	/* tags 45 on: termination (issue 13) */
 	OPT_I64("activeDeadlineSeconds", 45, struct pod,
 	    active_deadline_seconds, PSJ_PLAIN),
+	/* tags 60-64: volumes (issue 14) */
+	LIST("volumes", 60, struct pod, volumes, n_volumes, POD_MAX_VOLUMES,
+	    podschema_volume, PSF_JSON_OMIT),
 };
 TABLE(podschema_pod, "pod", struct pod, pod_fields);
 
@@ -376,7 +416,8 @@ const struct podschema *const podschema_all[] = {
 	&podschema_resources, &podschema_security_context,
 	&podschema_pod_security_context, &podschema_host_alias,
 	&podschema_dns_config, &podschema_handler, &podschema_probe,
-	&podschema_lifecycle, &podschema_report,
+	&podschema_lifecycle, &podschema_volume, &podschema_volume_mount,
+	&podschema_report,
 	&podschema_container_report, &podschema_container_term,
 };
 const size_t podschema_nall = nitems(podschema_all);

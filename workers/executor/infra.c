@@ -36,6 +36,7 @@
 #include "log.h"
 #include "podfiles.h"
 #include "rt_private.h"
+#include "volumes.h"
 
 #define POD_SHM_OPTS		"mode=1777,size=67108864"	/* 64 MiB, as Docker */
 #define POD_ETC_FILE_MAX	(64 * 1024)
@@ -216,6 +217,15 @@ pod_release(const char *uid, const char *except)
 	if (pod_other_sandbox(uid, except) || pod_dir(dir, sizeof(dir),
 	    uid) == -1)
 		return;
+	/*
+	 * Volumes first: the removal crosses no file system, but a bind
+	 * mount (hostPath, subPath) on the same one looks like a directory,
+	 * and its contents are not ours to delete.
+	 */
+	if (vol_teardown(uid) == -1) {
+		log_warnx("pod %s: mounts remain under %s: kept", uid, dir);
+		return;
+	}
 	rt_rm_rf(dir);
 }
 
@@ -421,6 +431,8 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	if (pod_files(p, hostname, err) == -1)
 		return rt_wrap(err, "writing the pod's hostname, hosts and "
 		    "resolv.conf");
+	if (vol_setup(p, err) == -1)
+		return rt_wrap(err, "setting up the pod's volumes");
 	if (!p->host_ipc && sandbox_shm(dir, err) == -1)
 		return -1;
 	bp.id = id;
@@ -481,6 +493,8 @@ sandbox_pin(const struct pod *p, const char *id, const char *dir,
 	if (pod_files(p, hostname, err) == -1)
 		return rt_wrap(err, "writing the pod's hostname, hosts and "
 		    "resolv.conf");
+	if (vol_setup(p, err) == -1)
+		return rt_wrap(err, "setting up the pod's volumes");
 	if (!p->host_ipc && sandbox_shm(dir, err) == -1)
 		return -1;
 	if (pin_create(id, flags, hostname, ino, err) == -1)

@@ -39,6 +39,7 @@
 #define RT_RUN_MAX_ARGS		64
 #define RT_JSON_MAX		(4 * 1024 * 1024)	/* our own state files */
 #define RT_RMRF_MAX_DEPTH	512
+#define RT_MOUNTINFO_MAX	(4 * 1024 * 1024)
 #define RT_OPTS_MAX		4096	/* one page: the kernel's mount data limit */
 #define RT_CG_MAX_MOUNTS	32
 #define RT_DEFAULT_PATH		"/usr/local/sbin:/usr/local/bin:/usr/sbin:" \
@@ -76,6 +77,8 @@ struct rt_ctx {
 	struct rt_info	 info;
 	struct cg_layout cg;
 	int		 storage;	/* enum storage_driver in use */
+	/* the node policy (allowedHostPaths for hostPath volumes) */
+	const struct node_policy *policy;
 };
 
 extern struct rt_ctx rt;
@@ -133,6 +136,7 @@ int64_t	rt_now_ns(void);
 int	rt_is_mounted(const char *);
 int	rt_umount(const char *);
 int	rt_mounts_under(const char *);
+void	rt_unescape(char *);	/* a mountinfo field, in place */
 int	rt_pid_alive(pid_t);
 uint64_t rt_pid_starttime(pid_t);
 size_t	rt_strlcat(char *, const char *, size_t);
@@ -196,6 +200,10 @@ struct bundle_paths {
 	const struct rt_labels *labels;
 	const char	*term_msg_src;	/* the container's message file */
 	const char	*term_msg_dst;	/* its terminationMessagePath */
+	/* volumeMounts and their bind sources (volumes.c) */
+	const struct volume_mount *mounts;
+	uint32_t	 n_mounts;
+	char *const	*mount_src;
 };
 
 int	bundle_args(const struct container_spec *, const struct rt_image *,
