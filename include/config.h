@@ -59,7 +59,7 @@ enum storage_driver {
  * readOnly prefix admits only read-only mounts.  Kept without a trailing
  * '/' ("/" itself is "").
  */
-#define CONFIG_MAX_HOST_PATHS	32
+#define CONFIG_MAX_HOST_PATHS	16
 struct host_path_rule {
 	char		 prefix[CONFIG_MAX_PATH];
 	int		 read_only;
