@@ -136,6 +136,37 @@ def test_memory_empty_dir_without_limit_takes_the_pods_memory_limit(agentd):
     assert "size=32768k" in _log(agentd, "meml", "c")
 
 
+def test_volumes_of_a_pod_removed_while_agentd_was_down_are_undone(
+        hp_agentd, host_dirs):
+    """agentd killed, the manifest removed, agentd started: the tmpfs and
+    the hostPath bind are unmounted and the pod's directory goes, while
+    the host directory's contents stay."""
+    a = hp_agentd
+    with open(os.path.join(host_dirs["rw"], "keep"), "w") as f:
+        f.write("host data\n")
+    a.write_manifest("down.yaml", pod(
+        "down",
+        _ctr("c", "ls /h; exec sleep 1000",
+             [{"name": "m", "mountPath": "/m"},
+              {"name": "h", "mountPath": "/h"},
+              {"name": "h", "mountPath": "/s", "subPath": "sub"}]),
+        "  - name: m\n    emptyDir:\n      medium: Memory\n"
+        f"  - name: h\n    hostPath:\n      path: {host_dirs['rw']}\n",
+        restart="Always"))
+    wait_for(lambda: "keep" in _log(a, "down", "c"), 30, what="running")
+    pdir = os.path.join(a.root, "pods", _uid(a, "down"))
+    assert len(_mounts_under(pdir)) >= 3, _mounts_under(pdir)
+    a.kill9()
+    a.remove_manifest("down.yaml")
+    a.start()
+    _gone(a, "down")
+    wait_for(lambda: not _mounts_under(pdir) and not os.path.exists(pdir),
+             20, what="mounts undone and the pod's directory removed")
+    with open(os.path.join(host_dirs["rw"], "keep")) as f:
+        assert f.read() == "host data\n"
+    assert os.path.isdir(os.path.join(host_dirs["rw"], "sub"))
+
+
 def test_read_only_mount_refuses_writes(agentd):
     agentd.write_manifest("ro.yaml", pod(
         "ro",
