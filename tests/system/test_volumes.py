@@ -88,6 +88,10 @@ def test_empty_dir_shared_by_two_containers_and_gone_after_removal(agentd):
     wait_for(lambda: "got:hello-volume" in _log(agentd, "ed", "reader"), 30,
              what="reader saw the writer's file")
     uid = _uid(agentd, "ed")
+    spec = agentd.pod("default", "ed-testnode")["spec"]
+    assert spec["volumes"] == [{"name": "shared", "emptyDir": {}}], spec
+    assert spec["containers"][1]["volumeMounts"] == \
+        [{"name": "shared", "mountPath": "/in"}], spec
     vol = os.path.join(agentd.root, "pods", uid, "volumes",
                        "kubernetes.io~empty-dir", "shared")
     with open(os.path.join(vol, "msg")) as f:
