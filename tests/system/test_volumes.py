@@ -278,6 +278,15 @@ def test_host_path_read_only_prefix(hp_agentd, host_dirs):
     out = _log(hp_agentd, "hp5", "c")
     assert "read me" in out and "Read-only file system" in out, out
     assert not os.path.exists(os.path.join(host_dirs["ro"], "new"))
+    # nothing is made under a readOnly prefix: no *OrCreate, no subPath
+    hp_agentd.write_manifest("hp6.yaml", _hp_pod(
+        "hp6", host_dirs["ro"] + "/made", "true", typ="DirectoryOrCreate",
+        read_only=True))
+    _fails_to_start(hp_agentd, "hp6", ["not made under the readOnly"])
+    hp_agentd.write_manifest("hp7.yaml", _hp_pod(
+        "hp7", host_dirs["ro"], "true", read_only=True, sub="newsub"))
+    _fails_to_start(hp_agentd, "hp7", ["subPath newsub"])
+    assert sorted(os.listdir(host_dirs["ro"])) == ["data"]
 
 
 def _fails_to_start(a, name, words, timeout=30):

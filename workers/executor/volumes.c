@@ -354,9 +354,10 @@ create_file_beneath(int prefd, const char *rel)
  * mounted.
  */
 static int
-host_path_open(const struct volume *v, const char *prefix, int *out,
-    struct stat *st, struct rt_err *err)
+host_path_open(const struct volume *v, const struct host_path_rule *r,
+    int *out, struct stat *st, struct rt_err *err)
 {
+	const char *prefix = r->prefix;
 	const char *rel = v->host_path + strlen(prefix);
 	int prefd, fd, create;
 
@@ -367,9 +368,10 @@ host_path_open(const struct volume *v, const char *prefix, int *out,
 	if ((prefd = open(prefix[0] ? prefix : "/", O_PATH | O_CLOEXEC |
 	    (*rel != '\0' ? O_DIRECTORY : 0))) == -1)
 		return rt_seterrno(err, "allowedHostPaths prefix %s", prefix);
-	create = v->host_path_type == HPT_DIRECTORY_OR_CREATE;
+	/* the admin said read-only: nothing is made there either */
+	create = v->host_path_type == HPT_DIRECTORY_OR_CREATE && !r->read_only;
 	fd = vol_walk(prefd, rel, create, create);
-	if (fd == -1 && errno == ENOENT &&
+	if (fd == -1 && errno == ENOENT && !r->read_only &&
 	    v->host_path_type == HPT_FILE_OR_CREATE) {
 		if (create_file_beneath(prefd, rel) == 0)
 			fd = vol_walk(prefd, rel, 0, 0);
@@ -380,6 +382,12 @@ host_path_open(const struct volume *v, const char *prefix, int *out,
 			return rt_seterr(err, "hostPath %s: a symbolic link or "
 			    "a path leaving %s on the way: refused",
 			    v->host_path, prefix);
+		if (errno == ENOENT && r->read_only &&
+		    (v->host_path_type == HPT_DIRECTORY_OR_CREATE ||
+		    v->host_path_type == HPT_FILE_OR_CREATE))
+			return rt_seterr(err, "hostPath %s: missing, and not "
+			    "made under the readOnly allowedHostPaths prefix %s",
+			    v->host_path, prefix[0] ? prefix : "/");
 		return rt_seterrno(err, "hostPath %s", v->host_path);
 	}
 	if (fstat(fd, st) == -1) {
@@ -403,7 +411,6 @@ host_path_setup(const struct pod *p, const struct volume *v,
 {
 	const struct host_path_rule *r;
 	char dir[PATH_MAX];
-	const char *prefix;
 	struct stat st;
 	int fd, ret;
 
@@ -412,12 +419,11 @@ host_path_setup(const struct pod *p, const struct volume *v,
 	    v->host_path)) == NULL)
 		return rt_seterr(err, "hostPath %s: not under any of "
 		    "allowedHostPaths", v->host_path);
-	prefix = r->prefix;
 	if (vol_dir(dir, sizeof(dir), p->uid, v) == -1)
 		return rt_seterr(err, "volume %s: path too long", v->name);
 	if (rt_is_mounted(dir))
 		return 0;	/* a replacement sandbox: mounted already */
-	if (host_path_open(v, prefix, &fd, &st, err) == -1)
+	if (host_path_open(v, r, &fd, &st, err) == -1)
 		return -1;
 	ret = 0;
 	if (make_mount_point(dir, S_ISDIR(st.st_mode)) == -1)
@@ -496,7 +502,8 @@ subpath_mount(const struct pod *p, const struct container_spec *c,
 	if ((rootfd = open(voldir, O_PATH | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1)
 		return rt_seterrno(err, "open volume %s", m->name);
-	fd = vol_walk(rootfd, m->sub_path, 1, 1);
+	/* a read-only mount writes nothing, not even a missing directory */
+	fd = vol_walk(rootfd, m->sub_path, !m->read_only, !m->read_only);
 	close(rootfd);
 	if (fd == -1) {
 		if (errno == ELOOP || errno == EXDEV)
