@@ -223,7 +223,22 @@ def hp_agentd(testbuild_dir, busybox_image, host_dirs):
            f"{{pathPrefix: /dev/null, readOnly: true}}]"}
     a = start_agentd(testbuild_dir, busybox_image, extra_config=cfg)
     yield a
-    a.cleanup()
+    # every pod gone must leave no mount behind (the harness's own
+    # cleanup unmounts whatever stays, which would hide it)
+    leftover = []
+    pods_dir = os.path.join(a.root, "pods")
+    try:
+        if a.proc is not None and a.proc.poll() is None:
+            a._remove_all_pods()
+            wait_for(lambda: not a.pods_json()["items"], 60, interval=0.2,
+                     what="pods removed")
+            wait_for(lambda: not _mounts_under(pods_dir), 10,
+                     what="no mounts under rootDir/pods")
+    except AssertionError:
+        leftover = _mounts_under(pods_dir)
+    finally:
+        a.cleanup()
+    assert not leftover, leftover
 
 
 def _hp_pod(name, path, script, typ=None, read_only=False, sub=None):
