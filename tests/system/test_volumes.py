@@ -4,6 +4,7 @@ readOnly mounts, subPath immune to symlink swaps, and hostile input."""
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 
 import pytest
@@ -265,6 +266,35 @@ def test_host_path_under_prefix_is_mounted(hp_agentd, host_dirs):
     _phase(hp_agentd, "hp1", "Succeeded")
     with open(os.path.join(host_dirs["rw"], "out")) as f:
         assert f.read() == "from-pod\n"
+
+
+def test_host_path_brings_mounts_below_it_and_teardown_leaves_them(
+        hp_agentd, host_dirs):
+    """the runtime's rbind of a hostPath shows what is mounted below it;
+    undoing the pod's mounts never unmounts the host's own"""
+    below = os.path.join(host_dirs["rw"], "sub", "mnt")
+    os.makedirs(below)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", below],
+                   check=True)
+    try:
+        with open(os.path.join(below, "f"), "w") as f:
+            f.write("below\n")
+        hp_agentd.write_manifest("rb.yaml", _hp_pod(
+            "rb", host_dirs["rw"], "cat /h/sub/mnt/f"))
+        _phase(hp_agentd, "rb", "Succeeded")
+        assert "below" in _log(hp_agentd, "rb", "c")
+        uid = _uid(hp_agentd, "rb")
+        hp_agentd.remove_manifest("rb.yaml")
+        _gone(hp_agentd, "rb")
+        pdir = os.path.join(hp_agentd.root, "pods", uid)
+        wait_for(lambda: not _mounts_under(pdir), 10, what="pod unmounted")
+        with open("/proc/self/mountinfo") as f:
+            assert any(ln.split()[4] == below for ln in f), \
+                "the host's own mount went with the pod's"
+        with open(os.path.join(below, "f")) as f:
+            assert f.read() == "below\n"
+    finally:
+        subprocess.run(["umount", "-l", below], capture_output=True)
 
 
 def test_host_path_outside_prefixes_is_denied(hp_agentd, host_dirs):

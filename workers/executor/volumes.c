@@ -150,14 +150,50 @@ vol_walk(int rootfd, const char *rel, int mkdirs, int last_dir)
 	}
 }
 
-/* bind-mount what fd is onto target: the object, never a path again */
+/*
+ * Bind-mount what fd is onto target: the object, never a path again.
+ * rec: with the mounts below it, as the runtime's rbind of a hostPath
+ * would have them (a subPath is a plain bind, as the kubelet's).
+ */
 static int
-bind_fd(int fd, const char *target)
+bind_fd(int fd, const char *target, int rec)
 {
 	char src[64];
 
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
-	return mount(src, target, NULL, MS_BIND, NULL);
+	if (mount(src, target, NULL, MS_BIND | (rec ? MS_REC : 0), NULL) == -1)
+		return -1;
+	/*
+	 * A bind of a shared mount joins its peer group whatever the parent
+	 * is: made private, so that unmounting it (and what is below it) at
+	 * teardown never propagates back to the host's mounts
+	 */
+	if (mount(NULL, target, NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
+		umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The directory the pod's mounts go under, bound onto itself and made
+ * private: mounts made below it propagate to no other namespace (rootDir
+ * is usually on the shared "/"), so that none outlives its teardown there.
+ */
+static int
+private_dir(const char *dir)
+{
+	if (rt_mkdir_p(dir, 0755) == -1)
+		return -1;
+	if (rt_is_mounted(dir))
+		return 0;
+	if (mount(dir, dir, NULL, MS_BIND, NULL) == -1)
+		return -1;
+	if (mount(NULL, dir, NULL, MS_PRIVATE, NULL) == -1) {
+		umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW);
+		return -1;
+	}
+	return 0;
 }
 
 /* an empty mount point of the kind the source is: directory or file */
@@ -428,7 +464,7 @@ host_path_setup(const struct pod *p, const struct volume *v,
 	ret = 0;
 	if (make_mount_point(dir, S_ISDIR(st.st_mode)) == -1)
 		ret = rt_seterrno(err, "mount point %s", dir);
-	else if (bind_fd(fd, dir) == -1)
+	else if (bind_fd(fd, dir, 1) == -1)
 		ret = rt_seterrno(err, "bind hostPath %s", v->host_path);
 	close(fd);
 	return ret;
@@ -436,31 +472,58 @@ host_path_setup(const struct pod *p, const struct volume *v,
 
 /* ---- the pod's volumes ---- */
 
-int
-vol_setup(const struct pod *p, struct rt_err *err)
+/* two jobs of one pod must not both mount a volume: pods/<uid> locked */
+static int
+pod_lock(const char *uid, struct rt_err *err)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (rt_path(dir, sizeof(dir), "%s/pods/%s", rt.root_dir, uid) == -1)
+		return rt_seterr(err, "pod directory path too long");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return rt_seterrno(err, "open %s", dir);
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			close(fd);
+			return rt_seterrno(err, "lock %s", dir);
+		}
+	return fd;
+}
+
+static int
+volume_dirs(const struct pod *p, struct rt_err *err)
 {
 	char dir[PATH_MAX], sub[PATH_MAX];
-	uint32_t i;
-	int lockfd, ret = 0;
 
-	if (p->n_volumes == 0)
-		return 0;
-	if (pod_volumes_dir(dir, sizeof(dir), p->uid) == -1 ||
-	    rt_path(sub, sizeof(sub), "%s/" EMPTY_DIR_PLUGIN, dir) == -1)
+	if (pod_volumes_dir(dir, sizeof(dir), p->uid) == -1)
 		return rt_seterr(err, "volume path too long");
-	if (rt_mkdir_p(sub, 0755) == -1)
+	if (private_dir(dir) == -1)
+		return rt_seterrno(err, "private mount %s", dir);
+	if (rt_path(sub, sizeof(sub), "%s/" EMPTY_DIR_PLUGIN, dir) == -1 ||
+	    rt_mkdir_p(sub, 0755) == -1)
 		return rt_seterrno(err, "mkdir %s", sub);
 	if (rt_path(sub, sizeof(sub), "%s/" HOST_PATH_PLUGIN, dir) == -1 ||
 	    rt_mkdir_p(sub, 0755) == -1)
 		return rt_seterrno(err, "mkdir %s", sub);
-	/* two jobs of one pod must not both mount a volume */
-	if ((lockfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return rt_seterrno(err, "open %s", dir);
-	while (flock(lockfd, LOCK_EX) == -1)
-		if (errno != EINTR) {
-			close(lockfd);
-			return rt_seterrno(err, "lock %s", dir);
-		}
+	if (rt_path(sub, sizeof(sub), "%s/pods/%s/volume-subpaths",
+	    rt.root_dir, p->uid) == -1 || private_dir(sub) == -1)
+		return rt_seterrno(err, "private mount %s", sub);
+	return 0;
+}
+
+int
+vol_setup(const struct pod *p, struct rt_err *err)
+{
+	uint32_t i;
+	int lockfd, ret;
+
+	if (p->n_volumes == 0)
+		return 0;
+	if ((lockfd = pod_lock(p->uid, err)) == -1)
+		return -1;
+	ret = volume_dirs(p, err);
 	for (i = 0; i < p->n_volumes && ret == 0; i++) {
 		if (p->volumes[i].kind == VOL_HOST_PATH)
 			ret = host_path_setup(p, &p->volumes[i], err);
@@ -484,7 +547,7 @@ subpath_mount(const struct pod *p, const struct container_spec *c,
     struct rt_err *err)
 {
 	const struct volume_mount *m = &c->mounts[j];
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], top[PATH_MAX];
 	struct stat st;
 	int rootfd, fd, ret = 0;
 
@@ -494,6 +557,12 @@ subpath_mount(const struct pod *p, const struct container_spec *c,
 	if (subpath_dir(dir, sizeof(dir), p->uid, m->name, c->name) == -1 ||
 	    rt_path(out, outlen, "%s/%u", dir, j) == -1)
 		return rt_seterr(err, "subPath mount point: path too long");
+	/* made private with the sandbox (volume_dirs): never here, where
+	   two jobs could stack two of them */
+	if (rt_path(top, sizeof(top), "%s/pods/%s/volume-subpaths",
+	    rt.root_dir, p->uid) == -1 || !rt_is_mounted(top))
+		return rt_seterr(err, "no private mount for subPaths: the "
+		    "sandbox has not set the volumes up");
 	if (rt_mkdir_p(dir, 0755) == -1)
 		return rt_seterrno(err, "mkdir %s", dir);
 	/* the last run's mount goes: the subPath may name something else */
@@ -518,7 +587,7 @@ subpath_mount(const struct pod *p, const struct container_spec *c,
 		ret = rt_seterrno(err, "clear %s", out);
 	else if (make_mount_point(out, S_ISDIR(st.st_mode)) == -1)
 		ret = rt_seterrno(err, "mount point %s", out);
-	else if (bind_fd(fd, out) == -1)
+	else if (bind_fd(fd, out, 0) == -1)
 		ret = rt_seterrno(err, "bind subPath %s", m->sub_path);
 	close(fd);
 	return ret;
