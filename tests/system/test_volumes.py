@@ -274,6 +274,11 @@ def test_host_path_brings_mounts_below_it_and_teardown_leaves_them(
     undoing the pod's mounts never unmounts the host's own"""
     below = os.path.join(host_dirs["rw"], "sub", "mnt")
     os.makedirs(below)
+    # a shared tree, as "/" is under systemd: a bind of it joins its peer
+    # group, and an unmount below a peer propagates
+    top = host_dirs["top"]
+    subprocess.run(["mount", "--bind", top, top], check=True)
+    subprocess.run(["mount", "--make-rshared", top], check=True)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", below],
                    check=True)
     try:
@@ -295,6 +300,7 @@ def test_host_path_brings_mounts_below_it_and_teardown_leaves_them(
             assert f.read() == "below\n"
     finally:
         subprocess.run(["umount", "-l", below], capture_output=True)
+        subprocess.run(["umount", "-l", top], capture_output=True)
 
 
 def test_host_path_outside_prefixes_is_denied(hp_agentd, host_dirs):
