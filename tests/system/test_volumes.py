@@ -172,6 +172,24 @@ def test_volumes_of_a_pod_removed_while_agentd_was_down_are_undone(
     assert os.path.isdir(os.path.join(host_dirs["rw"], "sub"))
 
 
+def test_pod_directory_without_sandbox_is_swept_at_start(agentd):
+    """what a crash between a sandbox's removal and its pod directory's
+    leaves (a tmpfs still mounted in it) is undone when the executor
+    starts"""
+    agentd.kill9()
+    pdir = os.path.join(agentd.root, "pods", "orphan-uid-1")
+    vol = os.path.join(pdir, "volumes", "kubernetes.io~empty-dir", "m")
+    os.makedirs(vol)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", vol],
+                   check=True)
+    try:
+        agentd.start()
+        wait_for(lambda: not _mounts_under(pdir) and
+                 not os.path.exists(pdir), 20, what="the orphan swept")
+    finally:
+        subprocess.run(["umount", "-l", vol], capture_output=True)
+
+
 def test_read_only_mount_refuses_writes(agentd):
     agentd.write_manifest("ro.yaml", pod(
         "ro",

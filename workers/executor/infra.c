@@ -229,6 +229,33 @@ pod_release(const char *uid, const char *except)
 	rt_rm_rf(dir);
 }
 
+/*
+ * At start: a pod directory that no sandbox records is what a crash
+ * between a sandbox's removal and its pod_release left behind (a sandbox
+ * records its pod before the directory is made).  Its volumes are
+ * unmounted and it goes, as pod_release would have done.
+ */
+void
+rt_pod_dirs_sweep(void)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (rt_path(path, sizeof(path), "%s/pods", rt.root_dir) == -1 ||
+	    (d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !rt_safe_component(de->d_name) ||
+		    pod_other_sandbox(de->d_name, ""))
+			continue;
+		log_info("pod %s: its directory outlived its sandbox: removed",
+		    de->d_name);
+		pod_release(de->d_name, "");
+	}
+	closedir(d);
+}
+
 static int
 infra_meta(const char *id, cJSON **meta, struct rt_err *err)
 {

@@ -247,6 +247,10 @@ int	rt_term_msg_path(const char *pod_uid, const char *container, char *,
 int	rt_term_msg_prepare(const char *pod_uid, const char *container,
 	    char *path, size_t, struct rt_err *);
 int	ctr_remove(const char *id, struct rt_err *);
+/* runtime.c: [A-Za-z0-9_.-], not "." or "..": fit for a path component */
+int	rt_safe_component(const char *);
+/* infra.c: pod directories no sandbox records, and their mounts, go */
+void	rt_pod_dirs_sweep(void);
 int	rt_check_labels(const struct rt_labels *, struct rt_err *);
 int	ctr_write_meta(const char *id, cJSON *meta, struct rt_err *);
 cJSON	*ctr_read_meta(const char *id);

@@ -487,6 +487,7 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 		return -1;
 	rt_remove_unlabelled();
 	pin_sweep();
+	rt_pod_dirs_sweep();
 	if (info != NULL)
 		*info = rt.info;
 	rt.initialized = 1;
@@ -744,7 +745,7 @@ rt_container_log_path(const struct rt_labels *l, char *buf, size_t len)
 }
 
 /* a pod uid and a container name become path components */
-static int
+int
 rt_safe_component(const char *s)
 {
 	size_t i;
