@@ -4,6 +4,9 @@
  * and the kubelet's tmpfs size rule for Memory emptyDirs.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/openat2.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +22,41 @@
 static char top[64];
 static int rootfd = -1;
 
+/*
+ * valgrind knows no openat2 (ENOSYS): the walks are then skipped there,
+ * as they fail closed (and are run natively by the plain unit run)
+ */
+static int
+no_openat2(void)
+{
+	static int probed = -1;
+	struct open_how how;
+	int fd;
+
+	if (probed == -1) {
+		memset(&how, 0, sizeof(how));
+		how.flags = O_PATH | O_CLOEXEC;
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+		probed = fd == -1 && errno == ENOSYS;
+		if (fd != -1)
+			close(fd);
+		if (probed)
+			printf("# openat2 unavailable: walk tests skipped\n");
+	}
+	return probed;
+}
+
+static void
+cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
+	if (top[0] != '\0' && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", top);
+	top[0] = '\0';
+}
+
 static void
 setup(void)
 {
@@ -28,6 +66,8 @@ setup(void)
 		return;
 	snprintf(top, sizeof(top), "/tmp/agentd-volwalk-XXXXXX");
 	REQUIRE(mkdtemp(top) != NULL);
+	/* each test runs in its own child, which exits through exit() */
+	REQUIRE(atexit(cleanup) == 0);
 	snprintf(path, sizeof(path), "%s/vol", top);
 	REQUIRE(mkdir(path, 0755) == 0);
 	snprintf(path, sizeof(path), "%s/vol/a", top);
@@ -44,21 +84,14 @@ setup(void)
 	REQUIRE((rootfd = open(path, O_PATH | O_DIRECTORY)) != -1);
 }
 
-static void
-cleanup(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
-	if (top[0] != '\0' && system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", top);
-}
 
 TEST(test_walk_plain_path)
 {
 	struct stat st;
 	int fd;
 
+	if (no_openat2())
+		return;
 	setup();
 	REQUIRE((fd = vol_walk(rootfd, "a/b", 0, 0)) != -1);
 	CHECK(fstat(fd, &st) == 0 && S_ISDIR(st.st_mode));
@@ -71,6 +104,8 @@ TEST(test_walk_plain_path)
 
 TEST(test_walk_refuses_symlinks_anywhere)
 {
+	if (no_openat2())
+		return;
 	setup();
 	errno = 0;
 	CHECK_EQ_INT(vol_walk(rootfd, "link", 0, 0), -1);
@@ -83,6 +118,8 @@ TEST(test_walk_refuses_symlinks_anywhere)
 
 TEST(test_walk_refuses_dotdot)
 {
+	if (no_openat2())
+		return;
 	setup();
 	CHECK_EQ_INT(vol_walk(rootfd, "..", 0, 0), -1);
 	CHECK_EQ_INT(vol_walk(rootfd, "a/../../outside", 0, 0), -1);
@@ -94,6 +131,8 @@ TEST(test_walk_makes_missing_directories)
 	struct stat st;
 	int fd;
 
+	if (no_openat2())
+		return;
 	setup();
 	CHECK_EQ_INT(vol_walk(rootfd, "new/deep", 0, 0), -1);
 	CHECK_EQ_INT(errno, ENOENT);
@@ -105,7 +144,6 @@ TEST(test_walk_makes_missing_directories)
 	CHECK_EQ_INT(vol_walk(rootfd, "new2/file", 1, 0), -1);
 	snprintf(path, sizeof(path), "%s/vol/new2", top);
 	CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
-	cleanup();
 }
 
 static void
