@@ -27,7 +27,9 @@
  *
  * The mounts are made in the executor's mount namespace, the host's (the
  * executor unshares none), so the runtime, started by the executor, sees
- * them as bind sources.  They are undone by vol_teardown() when the
+ * them as bind sources.  volumes/ and volume-subpaths/ are private mounts
+ * and every bind is made private after it is made, so nothing propagates
+ * to or from other namespaces.  They are undone by vol_teardown() when the
  * pod's directory goes (infra.c's pod_release, also after a restart: a
  * sandbox found unwanted is removed the same way), and the directory is
  * removed only when nothing is mounted under it any more: the removal
@@ -620,8 +622,8 @@ vol_mount_sources(const struct pod *p, const struct container_spec *c,
 }
 
 /*
- * Unmount everything under pods/<uid>: subPath binds first (they may sit
- * on a volume), then the volumes.  0 when nothing stays mounted.
+ * Unmount everything under pods/<uid>, a few passes for what a pass
+ * uncovers.  0 when nothing stays mounted.
  */
 int
 vol_teardown(const char *uid)
@@ -639,7 +641,11 @@ vol_teardown(const char *uid)
 		if (rt_read_file("/proc/self/mountinfo", RT_MOUNTINFO_MAX,
 		    &buf, NULL) == -1)
 			return -1;
-		/* the last mounted first: that is the deepest */
+		/*
+		 * In mountinfo's order, lazily: detaching a parent (the
+		 * private volumes/ bind) takes what is below it along, and
+		 * what went with it fails EINVAL, which is fine
+		 */
 		for (line = strtok_r(buf, "\n", &save); line != NULL;
 		    line = strtok_r(NULL, "\n", &save)) {
 			f = strtok_r(line, " ", &fsave);
