@@ -186,6 +186,7 @@ set_scalar(struct agentd_config *c, const struct config_field *k,
 		memcpy(dst, v, strlen(v) + 1);
 		return config_check_str(k, dst);
 	case CFG_CAPLIST:
+	case CFG_HOSTPATHS:
 		return "must be a list";
 	}
 	return "unsupported";
@@ -257,6 +258,76 @@ parse_caplist(struct cfg_parser *p, struct agentd_config *c, const char *key)
 	}
 }
 
+/* one {pathPrefix, readOnly} map of allowedHostPaths */
+static int
+parse_host_path(struct cfg_parser *p, struct agentd_config *c,
+    const char *key)
+{
+	char prefix[CONFIG_MAX_PATH + 1], name[32];
+	const char *why;
+	int read_only = 0, have = 0;
+
+	for (;;) {
+		if (next_event(p) == -1)
+			return -1;
+		if (p->ev.type == YAML_MAPPING_END_EVENT)
+			break;
+		if (p->ev.type != YAML_SCALAR_EVENT ||
+		    scalar_has_nul(&p->ev))
+			return cfg_error(p, key, "entries must be maps of "
+			    "pathPrefix and readOnly");
+		snprintf(name, sizeof(name), "%s",
+		    (char *)p->ev.data.scalar.value);
+		if (next_event(p) == -1)
+			return -1;
+		if (p->ev.type != YAML_SCALAR_EVENT || scalar_has_nul(&p->ev))
+			return cfg_error(p, key, "entries' values must be "
+			    "scalars");
+		if (strcmp(name, "pathPrefix") == 0) {
+			if (p->ev.data.scalar.length >= sizeof(prefix))
+				return cfg_error(p, key, "has a pathPrefix "
+				    "that is too long");
+			snprintf(prefix, sizeof(prefix), "%s",
+			    (char *)p->ev.data.scalar.value);
+			have = 1;
+		} else if (strcmp(name, "readOnly") == 0) {
+			if (parse_bool((char *)p->ev.data.scalar.value,
+			    &read_only) == -1)
+				return cfg_error(p, key, "readOnly must be "
+				    "true or false");
+		} else
+			return cfg_error(p, key, "entries have only "
+			    "pathPrefix and readOnly");
+	}
+	if (!have)
+		return cfg_error(p, key, "has an entry without pathPrefix");
+	if ((why = config_add_host_path(c, prefix, read_only)) != NULL)
+		return cfg_error(p, key, why);
+	return 0;
+}
+
+static int
+parse_host_paths(struct cfg_parser *p, struct agentd_config *c,
+    const char *key)
+{
+	if (p->ev.type == YAML_SCALAR_EVENT &&
+	    p->ev.data.scalar.length == 0)
+		return 0;	/* "allowedHostPaths:" with nothing */
+	if (p->ev.type != YAML_SEQUENCE_START_EVENT)
+		return cfg_error(p, key, "must be a list");
+	for (;;) {
+		if (next_event(p) == -1)
+			return -1;
+		if (p->ev.type == YAML_SEQUENCE_END_EVENT)
+			return 0;
+		if (p->ev.type != YAML_MAPPING_START_EVENT)
+			return cfg_error(p, key, "must be a list of maps "
+			    "{pathPrefix, readOnly}");
+		if (parse_host_path(p, c, key) == -1)
+			return -1;
+	}
+}
+
 /*
  * nodeIP, clusterDNS, forbiddenHostPorts: a YAML list is the
  * comma-separated string, which set_scalar() checks and canonicalises.
@@ -322,6 +393,8 @@ parse_pair(struct cfg_parser *p, struct agentd_config *c)
 		return -1;
 	if (k->type == CFG_CAPLIST)
 		return parse_caplist(p, c, key);
+	if (k->type == CFG_HOSTPATHS)
+		return parse_host_paths(p, c, key);
 	if ((k->type == CFG_NODEIP || k->type == CFG_IPLIST ||
 	    k->type == CFG_PORTLIST) && p->ev.type == YAML_SEQUENCE_START_EVENT)
 		return parse_list(p, c, k, key);

@@ -99,6 +99,8 @@ const struct config_field config_fields[] = {
 	/* the kubelet refuses fewer than 2: the current and one rotated */
 	{ "containerLogMaxFiles", 49, CFG_UINT, FB(container_log_max_files,
 	    2, CONFIG_MAX_LOG_MAX_FILES) },
+	/* 50..54: volumes (issue 14); one record per entry, like caps */
+	{ "allowedHostPaths",	50, CFG_HOSTPATHS, P(allowed_host_paths) },
 #ifdef AGENTD_TEST_HOOKS
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },
@@ -208,6 +210,43 @@ config_add_cap(struct agentd_config *c, const char *v)
 	    strdup(v)) == NULL)
 		return "out of memory";
 	c->policy.n_allowed_caps++;
+	return NULL;
+}
+
+/* a '/' or NUL ends a component: "/a/.." and "/a/../b" hold one */
+static int
+path_has_dotdot(const char *s)
+{
+	const char *p;
+
+	for (p = s; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return 1;
+	return 0;
+}
+
+const char *
+config_add_host_path(struct agentd_config *c, const char *prefix,
+    int read_only)
+{
+	struct host_path_rule *r;
+	size_t n = strlen(prefix);
+
+	if (c->policy.n_allowed_host_paths >= CONFIG_MAX_HOST_PATHS)
+		return "has too many entries";
+	if (prefix[0] != '/')
+		return "has a pathPrefix that is not an absolute path";
+	if (path_has_dotdot(prefix))
+		return "has a pathPrefix with a '..' component";
+	/* "/x/" is "/x": the match is by whole components anyway */
+	while (n > 0 && prefix[n - 1] == '/')
+		n--;
+	if (n >= CONFIG_MAX_PATH)
+		return "has a pathPrefix that is too long";
+	r = &c->policy.allowed_host_paths[c->policy.n_allowed_host_paths++];
+	memcpy(r->prefix, prefix, n);
+	r->prefix[n] = '\0';
+	r->read_only = read_only != 0;
 	return NULL;
 }
 
@@ -573,6 +612,18 @@ get_num(const struct agentd_config *c, const struct config_field *f)
 	return (uint64_t)(int64_t)i;
 }
 
+/* 'r' or 'w', then the prefix: "" ("/") is one byte */
+static void
+put_host_path(struct cbuf *b, uint16_t tag, const struct host_path_rule *r)
+{
+	uint8_t rec[1 + CONFIG_MAX_PATH];
+	size_t n = strnlen(r->prefix, sizeof(r->prefix));
+
+	rec[0] = r->read_only ? 'r' : 'w';
+	memcpy(rec + 1, r->prefix, n);
+	put_record(b, tag, rec, 1 + n);
+}
+
 static void
 put_field(struct cbuf *b, const struct agentd_config *c,
     const struct config_field *f)
@@ -596,6 +647,11 @@ put_field(struct cbuf *b, const struct agentd_config *c,
 		for (i = 0; i < c->policy.n_allowed_caps; i++)
 			put_record(b, f->tag, c->policy.allowed_caps[i],
 			    strlen(c->policy.allowed_caps[i]));
+		return;
+	case CFG_HOSTPATHS:
+		for (i = 0; i < c->policy.n_allowed_host_paths; i++)
+			put_host_path(b, f->tag,
+			    &c->policy.allowed_host_paths[i]);
 		return;
 	default:
 		v = get_num(c, f);
@@ -730,6 +786,22 @@ set_cap(struct agentd_config *c, const uint8_t *v, size_t n)
 }
 
 static const char *
+set_host_path(struct agentd_config *c, const uint8_t *v, size_t n)
+{
+	char prefix[CONFIG_MAX_PATH + 1];
+
+	if (n < 1 || n - 1 >= CONFIG_MAX_PATH || (v[0] != 'r' && v[0] != 'w'))
+		return "is not an allowedHostPaths entry";
+	if (memchr(v + 1, '\0', n - 1) != NULL)
+		return "contains a NUL byte";
+	/* "/" is kept as "": the record holds "" then */
+	prefix[0] = '/';
+	memcpy(prefix + (n > 1 ? 0 : 1), v + 1, n - 1);
+	prefix[n > 1 ? n - 1 : 1] = '\0';
+	return config_add_host_path(c, prefix, v[0] == 'r');
+}
+
+static const char *
 set_field(struct agentd_config *c, const struct config_field *f,
     const uint8_t *v, size_t n)
 {
@@ -743,6 +815,8 @@ set_field(struct agentd_config *c, const struct config_field *f,
 		return set_str(c, f, v, n);
 	case CFG_CAPLIST:
 		return set_cap(c, v, n);
+	case CFG_HOSTPATHS:
+		return set_host_path(c, v, n);
 	default:
 		return set_num(c, f, v, n);
 	}
@@ -801,7 +875,8 @@ config_bin_decode(struct agentd_config *c, const uint8_t *buf, size_t len,
 		}
 		if ((f = field_bytag(tag)) == NULL)
 			continue;	/* a newer agentd's field */
-		if (f->type != CFG_CAPLIST && seen[f - config_fields]++) {
+		if (f->type != CFG_CAPLIST && f->type != CFG_HOSTPATHS &&
+		    seen[f - config_fields]++) {
 			snprintf(err, errlen, "tag %u: given twice", tag);
 			return -1;
 		}

@@ -53,6 +53,18 @@ enum storage_driver {
 	STORAGE_NATIVE		/* a copy per container */
 };
 
+/*
+ * allowedHostPaths (PodSecurityPolicy's): a hostPath volume must lie
+ * under one of these prefixes, matched by whole path components; a
+ * readOnly prefix admits only read-only mounts.  Kept without a trailing
+ * '/' ("/" itself is "").
+ */
+#define CONFIG_MAX_HOST_PATHS	16
+struct host_path_rule {
+	char		 prefix[CONFIG_MAX_PATH];
+	int		 read_only;
+};
+
 struct node_policy {
 	int		 allow_privileged;	/* default 0 */
 	int		 allow_host_network;	/* default 0 */
@@ -64,6 +76,9 @@ struct node_policy {
 	char		 forbidden_host_ports[CONFIG_MAX_PORTLIST];
 	char		*allowed_caps[CONFIG_MAX_CAPS];	/* may be added */
 	uint32_t	 n_allowed_caps;
+	/* default none: no hostPath volume at all */
+	struct host_path_rule allowed_host_paths[CONFIG_MAX_HOST_PATHS];
+	uint32_t	 n_allowed_host_paths;
 };
 
 struct agentd_config {
@@ -147,7 +162,8 @@ enum config_type {
 	CFG_IPLIST,	/* at most max addresses "a,b,c"; "" none */
 	CFG_DOMAIN,	/* a DNS subdomain */
 	CFG_PORTLIST,	/* at most max ports or ranges "22,30000-32767" */
-	CFG_QUANTITY	/* bytes: "10Mi", "500k", "1048576"; a u64 */
+	CFG_QUANTITY,	/* bytes: "10Mi", "500k", "1048576"; a u64 */
+	CFG_HOSTPATHS	/* allowedHostPaths: [{pathPrefix, readOnly}] */
 };
 
 struct config_field {
@@ -170,6 +186,9 @@ void	config_free(struct agentd_config *);
 const struct config_field *config_field_byname(const char *);
 /* NULL: added; else why the name is refused */
 const char *config_add_cap(struct agentd_config *, const char *);
+/* one allowedHostPaths entry: an absolute path without ".." */
+const char *config_add_host_path(struct agentd_config *, const char *prefix,
+	    int read_only);
 /*
  * CFG_NODEIP, CFG_IPLIST: in is a comma-separated list (blanks around
  * items allowed); out gets its canonical form "a,b" (each address as

@@ -74,6 +74,17 @@ struct ipc_msg;
 
 #define TRI_UNSET		((int8_t)-1)
 
+/*
+ * Volumes (issue 14).  Kubernetes bounds neither list; ours keep a pod's
+ * mounts and its audit record small.  A volume's name is a DNS label, a
+ * mountPath and a hostPath path at most POD_MAX_PATH - 1 bytes, a subPath
+ * at most POD_MAX_SUB_PATH - 1 (a relative path inside the volume).
+ */
+#define POD_MAX_VOLUMES		64
+#define POD_MAX_MOUNTS		64	/* volumeMounts of one container */
+#define POD_MAX_VOLUME_NAME	POD_MAX_LABEL
+#define POD_MAX_SUB_PATH	POD_MAX_PATH
+
 /* handlers (probes, lifecycle hooks): what a user may say to reach them */
 #define POD_MAX_HANDLER_HOST	45	/* an IP address: INET6_ADDRSTRLEN - 1 */
 #define POD_MAX_HANDLER_PORT	15	/* a number or an IANA_SVC_NAME */
@@ -282,6 +293,46 @@ struct env_var {
 #define ENV_HAS_FIELD(e)	((e)->field_ref.field != ENV_FIELD_NONE)
 #define ENV_HAS_RESOURCE(e)	((e)->resource_ref.resource != ENV_RES_NONE)
 
+enum volume_kind {
+	VOL_EMPTY_DIR = 0,
+	VOL_HOST_PATH
+};
+
+enum volume_medium {
+	MEDIUM_DEFAULT = 0,	/* the node's disk, under rootDir */
+	MEDIUM_MEMORY		/* a tmpfs */
+};
+
+/* v1.HostPathType: HPT_UNSET ("") checks nothing */
+enum host_path_type {
+	HPT_UNSET = 0,
+	HPT_DIRECTORY_OR_CREATE,
+	HPT_DIRECTORY,
+	HPT_FILE_OR_CREATE,
+	HPT_FILE,
+	HPT_SOCKET,
+	HPT_CHAR_DEVICE,
+	HPT_BLOCK_DEVICE
+};
+
+/* spec.volumes[i]: one source, named by kind */
+struct volume {
+	char		*name;
+	uint8_t		 kind;		/* enum volume_kind */
+	uint8_t		 medium;	/* emptyDir: enum volume_medium */
+	int64_t		 size_limit;	/* emptyDir: bytes, -1 unset */
+	char		*host_path;	/* hostPath: absolute */
+	uint8_t		 host_path_type; /* enum host_path_type */
+};
+
+/* containers[i].volumeMounts[j] */
+struct volume_mount {
+	char		*name;		/* a volume of the pod */
+	char		*mount_path;	/* absolute, no ".." */
+	uint8_t		 read_only;
+	char		*sub_path;	/* may be NULL: relative, no ".." */
+};
+
 struct container_spec {
 	char			*name;
 	char			*image;
@@ -303,6 +354,8 @@ struct container_spec {
 	struct probe		 readiness;
 	struct probe		 startup;
 	struct lifecycle	 lifecycle;
+	struct volume_mount	*mounts;	/* volumeMounts */
+	uint32_t		 n_mounts;
 };
 
 struct pod_security_context {
@@ -358,6 +411,8 @@ struct pod {
 	struct container_spec	*init_containers;
 	uint32_t		 n_init_containers;
 	int64_t			 active_deadline_seconds;	/* -1 unset */
+	struct volume		*volumes;
+	uint32_t		 n_volumes;
 };
 
 /* observed state, executor -> reporter */
@@ -441,6 +496,21 @@ const char *pod_handler_kind_name(uint8_t);	/* "httpGet" */
 const char *pod_probe_name(int);		/* "livenessProbe" */
 const char *pod_env_resource_name(uint8_t);	/* "limits.cpu" */
 const char *pod_env_field_name(uint8_t);	/* "metadata.name" */
+const char *pod_volume_kind_name(uint8_t);	/* "emptyDir" */
+const char *pod_medium_name(uint8_t);		/* "", "Memory" */
+const char *pod_host_path_type_name(uint8_t);	/* "", "Directory" */
+/* the pod's volume of that name; NULL when it has none */
+const struct volume *pod_volume(const struct pod *, const char *name);
+/*
+ * Path rules of volumeMounts, the same in the watcher and the executor:
+ * NULL when the path is acceptable, else the reason.  A mountPath is
+ * absolute, at most POD_MAX_PATH - 1 bytes, no ".." component, not "/";
+ * a subPath relative, at most POD_MAX_SUB_PATH - 1, no ".." component;
+ * a hostPath path absolute, no ".." component.
+ */
+const char *pod_mount_path_problem(const char *);
+const char *pod_sub_path_problem(const char *);
+const char *pod_host_path_problem(const char *);
 /* a container's probe of a type; NULL when it has none */
 const struct probe *pod_probe(const struct container_spec *, int type);
 /*

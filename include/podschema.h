@@ -119,6 +119,8 @@ extern const struct podschema podschema_lifecycle;
 extern const struct podschema podschema_env_var;
 extern const struct podschema podschema_env_field_ref;
 extern const struct podschema podschema_env_resource_ref;
+extern const struct podschema podschema_volume;
+extern const struct podschema podschema_volume_mount;
 /* the executor's observed state: encoded the same way, never rendered
    from the table (the status is rules: workers/reporter/podstatus.c) */
 extern const struct podschema podschema_report;

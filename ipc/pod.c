@@ -231,6 +231,116 @@ pod_env_resource_name(uint8_t r)
 	return env_resource_names[r];
 }
 
+const char *
+pod_volume_kind_name(uint8_t kind)
+{
+	return kind == VOL_HOST_PATH ? "hostPath" : "emptyDir";
+}
+
+const char *
+pod_medium_name(uint8_t medium)
+{
+	return medium == MEDIUM_MEMORY ? "Memory" : "";
+}
+
+static const char *const host_path_type_names[] = {
+	[HPT_UNSET] = "",
+	[HPT_DIRECTORY_OR_CREATE] = "DirectoryOrCreate",
+	[HPT_DIRECTORY] = "Directory",
+	[HPT_FILE_OR_CREATE] = "FileOrCreate",
+	[HPT_FILE] = "File",
+	[HPT_SOCKET] = "Socket",
+	[HPT_CHAR_DEVICE] = "CharDevice",
+	[HPT_BLOCK_DEVICE] = "BlockDevice",
+};
+
+const char *
+pod_host_path_type_name(uint8_t type)
+{
+	if (type >= sizeof(host_path_type_names) /
+	    sizeof(host_path_type_names[0]))
+		return "";
+	return host_path_type_names[type];
+}
+
+const struct volume *
+pod_volume(const struct pod *p, const char *name)
+{
+	uint32_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < p->n_volumes; i++)
+		if (p->volumes[i].name != NULL &&
+		    strcmp(p->volumes[i].name, name) == 0)
+			return &p->volumes[i];
+	return NULL;
+}
+
+/* a ".." component anywhere: "..", "../x", "x/..", "x/../y" */
+static int
+has_dotdot(const char *s)
+{
+	const char *p;
+
+	for (p = s; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return 1;
+	return 0;
+}
+
+/*
+ * validateVolumeMounts: mountPath required, no ".." component
+ * (validatePathNoBacksteps).  Beyond the API server: absolute (the
+ * kubelet makes a relative one absolute against "/", which says less
+ * than it does), never "/" itself (it would hide the image), bounded.
+ */
+const char *
+pod_mount_path_problem(const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		return "required: must not be empty";
+	if (strlen(s) > POD_MAX_PATH - 1)
+		return "must be no more than 1023 characters";
+	if (s[0] != '/')
+		return "must be an absolute path";
+	if (strspn(s, "/") == strlen(s))
+		return "must not be \"/\": the container's root";
+	if (has_dotdot(s))
+		return "must not contain '..'";
+	return NULL;
+}
+
+/* validateLocalDescendingPath: relative, no ".." component */
+const char *
+pod_sub_path_problem(const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		return NULL;	/* unset: the volume's root */
+	if (strlen(s) > POD_MAX_SUB_PATH - 1)
+		return "must be no more than 1023 characters";
+	if (s[0] == '/')
+		return "must be a relative path";
+	if (has_dotdot(s))
+		return "must not contain '..'";
+	return NULL;
+}
+
+/* validateHostPathVolumeSource: path required, no ".." component */
+const char *
+pod_host_path_problem(const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		return "required: must not be empty";
+	if (strlen(s) > POD_MAX_PATH - 1)
+		return "must be no more than 1023 characters";
+	if (s[0] != '/')
+		return "must be an absolute path";
+	if (has_dotdot(s))
+		return "must not contain '..'";
+	return NULL;
+}
+
 const struct probe *
 pod_probe(const struct container_spec *c, int type)
 {
@@ -485,6 +595,92 @@ init_names_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
 	return 0;
 }
 
+/* ---- volumes: what the executor mounts must name what the pod has ---- */
+
+static int
+vol_fail(char field[POD_IDENTITY_FIELD], char why[POD_IDENTITY_WHY],
+    const char *reason, const char *fmt, uint32_t i, uint32_t j)
+{
+	snprintf(field, POD_IDENTITY_FIELD, fmt, i, j);
+	snprintf(why, POD_IDENTITY_WHY, "%s", reason);
+	return -1;
+}
+
+static int
+volume_ok(const struct pod *p, uint32_t i, char field[POD_IDENTITY_FIELD],
+    char why[POD_IDENTITY_WHY])
+{
+	const struct volume *v = &p->volumes[i];
+	const char *problem;
+
+	if (v->name == NULL || !pod_dns_label_ok(v->name, strlen(v->name)))
+		return vol_fail(field, why, "must be a lowercase RFC 1123 "
+		    "label of at most 63 characters", "spec.volumes[%u].name",
+		    i, 0);
+	if (pod_volume(p, v->name) != v)
+		return vol_fail(field, why, "duplicate volume name",
+		    "spec.volumes[%u].name", i, 0);
+	if (v->kind == VOL_HOST_PATH &&
+	    (problem = pod_host_path_problem(v->host_path)) != NULL)
+		return vol_fail(field, why, problem,
+		    "spec.volumes[%u].hostPath.path", i, 0);
+	if (v->kind != VOL_HOST_PATH && (v->host_path != NULL ||
+	    v->host_path_type != HPT_UNSET))
+		return vol_fail(field, why, "a hostPath field on another "
+		    "kind of volume", "spec.volumes[%u]", i, 0);
+	return 0;
+}
+
+static int
+mounts_ok(const struct pod *p, const struct container_spec *c,
+    const char *list, uint32_t ci, char field[POD_IDENTITY_FIELD],
+    char why[POD_IDENTITY_WHY])
+{
+	const struct volume_mount *m;
+	const char *problem;
+	char fmt[96];
+	uint32_t j, k;
+
+	for (j = 0; j < c->n_mounts; j++) {
+		m = &c->mounts[j];
+		snprintf(fmt, sizeof(fmt), "spec.%s[%%u].volumeMounts[%%u]",
+		    list);
+		if (pod_volume(p, m->name) == NULL)
+			return vol_fail(field, why, "not found: names no "
+			    "volume of the pod", fmt, ci, j);
+		if ((problem = pod_mount_path_problem(m->mount_path)) != NULL)
+			return vol_fail(field, why, problem, fmt, ci, j);
+		if ((problem = pod_sub_path_problem(m->sub_path)) != NULL)
+			return vol_fail(field, why, problem, fmt, ci, j);
+		for (k = 0; k < j; k++)
+			if (strcmp(c->mounts[k].mount_path,
+			    m->mount_path) == 0)
+				return vol_fail(field, why, "duplicate "
+				    "mountPath", fmt, ci, j);
+	}
+	return 0;
+}
+
+static int
+volumes_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
+    char why[POD_IDENTITY_WHY])
+{
+	uint32_t i;
+
+	for (i = 0; i < p->n_volumes; i++)
+		if (volume_ok(p, i, field, why) == -1)
+			return -1;
+	for (i = 0; i < p->n_containers; i++)
+		if (mounts_ok(p, &p->containers[i], "containers", i, field,
+		    why) == -1)
+			return -1;
+	for (i = 0; i < p->n_init_containers; i++)
+		if (mounts_ok(p, &p->init_containers[i], "initContainers", i,
+		    field, why) == -1)
+			return -1;
+	return 0;
+}
+
 int
 pod_identity_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
     char why[POD_IDENTITY_WHY])
@@ -528,7 +724,8 @@ pod_identity_check(const struct pod *p, char field[POD_IDENTITY_FIELD],
 			return -1;
 		}
 	}
-	if (init_names_check(p, field, why) == -1)
+	if (init_names_check(p, field, why) == -1 ||
+	    volumes_check(p, field, why) == -1)
 		return -1;
 	return pod_files_check(p, field, why);
 }

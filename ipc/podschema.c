@@ -204,6 +204,39 @@ static const struct podfield env_var_fields[] = {
 	    podschema_env_resource_ref, PSF_JSON_OMIT),
 };
 TABLE(podschema_env_var, "env", struct env_var, env_var_fields);
+/* spec.volumes[i] (issue 14): the kind says which source the rows are */
+static const struct podfield volume_fields[] = {
+	STR("name", 1, struct volume, name, POD_MAX_VOLUME_NAME,
+	    PSF_REQUIRED | PSF_KEY),
+	{ .name = "kind", .tag = 2, .type = PS_ENUM, .where = PSW_NONE,
+	  .off = OFF(struct volume, kind), .max = VOL_HOST_PATH,
+	  .enum_name = pod_volume_kind_name },
+	{ .name = "emptyDir.medium", .tag = 3, .type = PS_ENUM,
+	  .flags = PSF_JSON_OMIT, .off = OFF(struct volume, medium),
+	  .max = MEDIUM_MEMORY, .enum_name = pod_medium_name },
+	{ .name = "emptyDir.sizeLimit", .tag = 4, .type = PS_I64,
+	  .flags = PSF_UNSET | PSF_JSON_OMIT, .fmt = PSJ_MEM,
+	  .off = OFF(struct volume, size_limit), .min = 1, .max = INT64_MAX,
+	  .def = -1 },
+	STR("hostPath.path", 5, struct volume, host_path, POD_MAX_PATH - 1,
+	    PSF_JSON_OMIT),
+	{ .name = "hostPath.type", .tag = 6, .type = PS_ENUM,
+	  .flags = PSF_JSON_OMIT, .off = OFF(struct volume, host_path_type),
+	  .max = HPT_BLOCK_DEVICE, .enum_name = pod_host_path_type_name },
+};
+TABLE(podschema_volume, "volume", struct volume, volume_fields);
+
+static const struct podfield volume_mount_fields[] = {
+	STR("name", 1, struct volume_mount, name, POD_MAX_VOLUME_NAME,
+	    PSF_REQUIRED),
+	BOOL("readOnly", 2, struct volume_mount, read_only),
+	STR("mountPath", 3, struct volume_mount, mount_path, POD_MAX_PATH - 1,
+	    PSF_REQUIRED),
+	STR("subPath", 4, struct volume_mount, sub_path, POD_MAX_SUB_PATH - 1,
+	    PSF_JSON_OMIT),
+};
+TABLE(podschema_volume_mount, "volumeMount", struct volume_mount,
+    volume_mount_fields);
 
 static const struct podfield container_fields[] = {
 	STR("name", 1, struct container_spec, name, POD_MAX_CONTAINER_NAME,
@@ -248,6 +281,9 @@ static const struct podfield container_fields[] = {
 	    podschema_probe, PSF_JSON_OMIT),
 	STRUCT("lifecycle", 37, struct container_spec, lifecycle,
 	    podschema_lifecycle, PSF_JSON_OMIT),
+	/* tags 60-64: volumes (issue 14) */
+	LIST("volumeMounts", 60, struct container_spec, mounts, n_mounts,
+	    POD_MAX_MOUNTS, podschema_volume_mount, PSF_JSON_OMIT),
 };
 TABLE(podschema_container, "container", struct container_spec,
     container_fields);
@@ -340,6 +376,9 @@ static const struct podfield pod_fields[] = {
 	/* tags 45 on: termination (issue 13) */
 	OPT_I64("activeDeadlineSeconds", 45, struct pod,
 	    active_deadline_seconds, PSJ_PLAIN),
+	/* tags 60-64: volumes (issue 14) */
+	LIST("volumes", 60, struct pod, volumes, n_volumes, POD_MAX_VOLUMES,
+	    podschema_volume, PSF_JSON_OMIT),
 };
 TABLE(podschema_pod, "pod", struct pod, pod_fields);
 
@@ -424,7 +463,8 @@ const struct podschema *const podschema_all[] = {
 	&podschema_pod_security_context, &podschema_host_alias,
 	&podschema_dns_config, &podschema_handler, &podschema_probe,
 	&podschema_lifecycle, &podschema_env_var, &podschema_env_field_ref,
-	&podschema_env_resource_ref, &podschema_report,
+	&podschema_env_resource_ref, &podschema_volume, &podschema_volume_mount,
+	&podschema_report,
 	&podschema_container_report, &podschema_container_term,
 };
 const size_t podschema_nall = nitems(podschema_all);

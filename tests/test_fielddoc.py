@@ -21,6 +21,10 @@ SECTIONS = {
     "container_rules": "## containers[i]",
     "port_rules": "### containers[i].ports[j]",
     "container_sc_rules": "### containers[i].securityContext",
+    "volume_rules": "### volumes[i]",
+    "empty_dir_rules": "### volumes[i].emptyDir",
+    "host_path_rules": "### volumes[i].hostPath",
+    "volume_mount_rules": "### containers[i].volumeMounts[j]",
 }
 OUTCOME = {"RULE_MAP": "mapped", "RULE_IGNORE": "ignored",
            "RULE_REJECT": "rejected"}

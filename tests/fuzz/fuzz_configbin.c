@@ -93,11 +93,24 @@ check_accepted(const struct agentd_config *c)
 		f = &config_fields[k];
 		if (is_string(f))
 			check_string(c, f);
-		else if (f->type != CFG_CAPLIST)
+		else if (f->type != CFG_CAPLIST && f->type != CFG_HOSTPATHS)
 			check_number(c, f);
 	}
 	if (c->policy.n_allowed_caps > CONFIG_MAX_CAPS)
 		abort();
+	/* allowedHostPaths: "" ("/") or absolute, no "..", no trailing '/' */
+	if (c->policy.n_allowed_host_paths > CONFIG_MAX_HOST_PATHS)
+		abort();
+	for (i = 0; i < c->policy.n_allowed_host_paths; i++) {
+		const char *hp = c->policy.allowed_host_paths[i].prefix;
+		size_t hn = strnlen(hp, CONFIG_MAX_PATH);
+
+		if (hn == CONFIG_MAX_PATH || (hn > 0 && (hp[0] != '/' ||
+		    hp[hn - 1] == '/')) || strstr(hp, "/../") != NULL ||
+		    (hn >= 3 && strcmp(hp + hn - 3, "/..") == 0) ||
+		    (c->policy.allowed_host_paths[i].read_only & ~1) != 0)
+			abort();
+	}
 	for (i = 0; i < c->policy.n_allowed_caps; i++)
 		if (c->policy.allowed_caps[i] == NULL ||
 		    caps_lookup(c->policy.allowed_caps[i]) == -1)

@@ -222,6 +222,14 @@ longest_config(struct agentd_config *c)
 		    "CAP_DAC_READ_SEARCH") == NULL);
 	longest_port_list(c->policy.forbidden_host_ports,
 	    sizeof(c->policy.forbidden_host_ports));
+	for (k = 0; k < CONFIG_MAX_HOST_PATHS; k++) {
+		char path[CONFIG_MAX_PATH];
+
+		memset(path, 'h', sizeof(path) - 1);
+		path[0] = '/';
+		path[sizeof(path) - 1] = '\0';
+		REQUIRE(config_add_host_path(c, path, (int)(k % 2)) == NULL);
+	}
 }
 
 /* ---- round trips ---- */
@@ -261,7 +269,10 @@ TEST(test_bin_round_trip_every_key)
 		"maxPods: 250\n"
 		"kubeconfig: /etc/agentd/kubeconfig\n"
 		"allowInsecureAPIServer: true\n"
-		"containerLogMaxSize: 3Gi\ncontainerLogMaxFiles: 7\n";
+		"containerLogMaxSize: 3Gi\ncontainerLogMaxFiles: 7\n"
+		"allowedHostPaths:\n  - pathPrefix: /srv/data/\n"
+		"  - {pathPrefix: /etc/conf, readOnly: true}\n"
+		"  - pathPrefix: /\n";
 	struct agentd_config a, b;
 	char err[ERRLEN];
 
@@ -284,8 +295,73 @@ TEST(test_bin_round_trip_every_key)
 	REQUIRE(b.policy.n_allowed_caps == 2);
 	CHECK_STR(b.policy.allowed_caps[1], "SYS_TIME");
 	CHECK_STR(b.policy.forbidden_host_ports, "22,2379-2380,30000-32767");
+	REQUIRE(b.policy.n_allowed_host_paths == 3);
+	CHECK_STR(b.policy.allowed_host_paths[0].prefix, "/srv/data");
+	CHECK_EQ_INT(b.policy.allowed_host_paths[0].read_only, 0);
+	CHECK_STR(b.policy.allowed_host_paths[1].prefix, "/etc/conf");
+	CHECK_EQ_INT(b.policy.allowed_host_paths[1].read_only, 1);
+	CHECK_STR(b.policy.allowed_host_paths[2].prefix, "");
 	config_free(&a);
 	config_free(&b);
+}
+
+TEST(test_bin_host_path_records_checked)
+{
+	char long_path[CONFIG_MAX_PATH + 1];
+
+	check_str_refused("allowedHostPaths", "", 0,
+	    "is not an allowedHostPaths entry");
+	check_str_refused("allowedHostPaths", "x/srv", 5,
+	    "is not an allowedHostPaths entry");
+	check_str_refused("allowedHostPaths", "wsrv", 4,
+	    "has a pathPrefix that is not an absolute path");
+	check_str_refused("allowedHostPaths", "w/a/../b", 8,
+	    "has a pathPrefix with a '..' component");
+	check_str_refused("allowedHostPaths", "w/a\0b", 5,
+	    "contains a NUL byte");
+	long_path[0] = 'r';
+	memset(long_path + 1, 'p', sizeof(long_path) - 1);
+	long_path[1] = '/';
+	check_str_refused("allowedHostPaths", long_path, sizeof(long_path),
+	    "is not an allowedHostPaths entry");
+}
+
+TEST(test_bin_too_many_host_paths_refused)
+{
+	struct enc e;
+	char want[ERRLEN];
+	int i;
+
+	enc_begin(&e);
+	for (i = 0; i <= CONFIG_MAX_HOST_PATHS; i++)
+		rec_str(&e, tag_of("allowedHostPaths"), "w/srv");
+	snprintf(want, sizeof(want), "tag %u (allowedHostPaths): has too "
+	    "many entries", tag_of("allowedHostPaths"));
+	check_refused(&e, want);
+}
+
+TEST(test_yaml_host_paths_refused)
+{
+	static const char *const bad[] = {
+		"allowedHostPaths: /srv\n",
+		"allowedHostPaths: [/srv]\n",
+		"allowedHostPaths:\n  - readOnly: true\n",
+		"allowedHostPaths:\n  - pathPrefix: srv\n",
+		"allowedHostPaths:\n  - pathPrefix: /a/..\n",
+		"allowedHostPaths:\n  - pathPrefix: /a\n    readOnly: maybe\n",
+		"allowedHostPaths:\n  - pathPrefix: /a\n    other: 1\n",
+	};
+	struct agentd_config c;
+	char err[ERRLEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_defaults(&c);
+		CHECK_EQ_INT(config_parse(&c, bad[i], strlen(bad[i]), err,
+		    sizeof(err)), -1);
+		CHECK(strstr(err, "allowedHostPaths") != NULL);
+		config_free(&c);
+	}
 }
 
 /* the largest configuration fits CONFIG_BIN_MAX_BYTES with room left */
@@ -298,13 +374,15 @@ TEST(test_bin_round_trip_longest)
 
 	longest_config(&a);
 	REQUIRE(config_bin_encode(&a, buf, sizeof(buf), &len) == 0);
-	CHECK(len < CONFIG_BIN_MAX_BYTES / 2);
+	/* a quarter left: allowedHostPaths at its longest is 16 KiB */
+	CHECK(len < CONFIG_BIN_MAX_BYTES / 4 * 3);
 	CHECK_EQ_INT(round_trip(&a, &b, err), 0);
 	CHECK_STR(err, "");
 	CHECK(same_config(&a, &b));
 	CHECK_EQ_INT(b.policy.n_allowed_caps, CONFIG_MAX_CAPS);
 	CHECK_EQ_INT(strlen(b.policy.forbidden_host_ports),
 	    CONFIG_MAX_PORTLIST - 1);
+	CHECK_EQ_INT(b.policy.n_allowed_host_paths, CONFIG_MAX_HOST_PATHS);
 	config_free(&a);
 	config_free(&b);
 }

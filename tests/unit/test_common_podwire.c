@@ -118,6 +118,38 @@ minimal_pod(struct pod *p)
 }
 
 static void
+volume_add(struct pod *p, const char *name, uint8_t kind, const char *path)
+{
+	struct volume *nv, *v;
+
+	REQUIRE((nv = reallocarray(p->volumes, p->n_volumes + 1,
+	    sizeof(*nv))) != NULL);
+	p->volumes = nv;
+	v = &p->volumes[p->n_volumes++];
+	memset(v, 0, sizeof(*v));
+	v->name = xs(name);
+	v->kind = kind;
+	v->size_limit = -1;
+	v->host_path = path ? xs(path) : NULL;
+}
+
+static void
+mount_add(struct container_spec *c, const char *name, const char *path,
+    uint8_t ro, const char *sub)
+{
+	struct volume_mount *nm, *m;
+
+	REQUIRE((nm = reallocarray(c->mounts, c->n_mounts + 1,
+	    sizeof(*nm))) != NULL);
+	c->mounts = nm;
+	m = &c->mounts[c->n_mounts++];
+	m->name = xs(name);
+	m->mount_path = xs(path);
+	m->read_only = ro;
+	m->sub_path = sub ? xs(sub) : NULL;
+}
+
+static void
 full_pod(struct pod *p)
 {
 	struct container_spec *c;
@@ -181,6 +213,13 @@ full_pod(struct pod *p)
 	c->pull_policy = PULL_NEVER;
 	sl_add(&c->args, "sleep");
 	port_add(c, "sctp", 65535, 65535, PROTO_SCTP, NULL);
+	volume_add(p, "cache", VOL_EMPTY_DIR, NULL);
+	p->volumes[0].medium = MEDIUM_MEMORY;
+	p->volumes[0].size_limit = 64LL << 20;
+	volume_add(p, "conf", VOL_HOST_PATH, "/etc/coredns");
+	p->volumes[1].host_path_type = HPT_DIRECTORY;
+	mount_add(c, "cache", "/cache", 0, NULL);
+	mount_add(c, "conf", "/etc/coredns", 1, "zones");
 }
 
 /* ---- comparing ---- */
@@ -275,6 +314,13 @@ container_eq(const struct container_spec *a, const struct container_spec *b)
 	SAME(sc.read_only_root_fs);
 	SAME(sc.privileged);
 	SAME(sc.allow_privilege_escalation);
+	SAME(n_mounts);
+	for (i = 0; i < a->n_mounts; i++) {
+		SAME_STR(mounts[i].name);
+		SAME_STR(mounts[i].mount_path);
+		SAME(mounts[i].read_only);
+		SAME_STR(mounts[i].sub_path);
+	}
 	return strlist_eq(&a->sc.cap_add, &b->sc.cap_add) &&
 	    strlist_eq(&a->sc.cap_drop, &b->sc.cap_drop);
 }
@@ -307,6 +353,15 @@ pod_eq(const struct pod *a, const struct pod *b)
 	for (i = 0; i < a->n_containers; i++)
 		if (!container_eq(&a->containers[i], &b->containers[i]))
 			return 0;
+	SAME(n_volumes);
+	for (i = 0; i < a->n_volumes; i++) {
+		SAME_STR(volumes[i].name);
+		SAME(volumes[i].kind);
+		SAME(volumes[i].medium);
+		SAME(volumes[i].size_limit);
+		SAME_STR(volumes[i].host_path);
+		SAME(volumes[i].host_path_type);
+	}
 	return 1;
 }
 

@@ -4,6 +4,7 @@
  * format and its truncation.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -742,5 +743,178 @@ TEST(test_describe_counts_init_containers)
 	CHECK(strncmp(buf, "privileged=1;", 13) == 0);
 	CHECK(strstr(buf, "caps_add=NET_ADMIN;") != NULL);
 	CHECK(strstr(buf, "runAsUser=unset,0") != NULL);
+	pod_free(&p);
+}
+
+/* ---- allowedHostPaths (issue 14) ---- */
+
+static void
+add_host_path_volume(struct pod *p, const char *name, const char *path)
+{
+	struct volume *v;
+
+	p->volumes = realloc(p->volumes, (p->n_volumes + 1) *
+	    sizeof(*p->volumes));
+	REQUIRE(p->volumes != NULL);
+	v = &p->volumes[p->n_volumes++];
+	memset(v, 0, sizeof(*v));
+	v->name = strdup(name);
+	v->kind = VOL_HOST_PATH;
+	v->size_limit = -1;
+	v->host_path = strdup(path);
+	REQUIRE(v->name && v->host_path);
+}
+
+static void
+add_mount(struct container_spec *c, const char *name, const char *path,
+    int ro)
+{
+	struct volume_mount *m;
+
+	c->mounts = realloc(c->mounts, (c->n_mounts + 1) * sizeof(*c->mounts));
+	REQUIRE(c->mounts != NULL);
+	m = &c->mounts[c->n_mounts++];
+	memset(m, 0, sizeof(*m));
+	m->name = strdup(name);
+	m->mount_path = strdup(path);
+	m->read_only = (uint8_t)ro;
+	REQUIRE(m->name && m->mount_path);
+}
+
+static void
+allow_prefix(struct node_policy *pol, const char *prefix, int ro)
+{
+	struct host_path_rule *r;
+
+	r = &pol->allowed_host_paths[pol->n_allowed_host_paths++];
+	snprintf(r->prefix, sizeof(r->prefix), "%s", prefix);
+	r->read_only = ro;
+}
+
+TEST(test_host_path_denied_without_allowed_host_paths)
+{
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+
+	test_policy(&pol);
+	test_pod(&p, 1);
+	add_host_path_volume(&p, "h", "/srv/data");
+	add_mount(&p.containers[0], "h", "/h", 1);
+	expect_denied(&pol, &p, "allowedHostPaths",
+	    "spec.volumes[0].hostPath.path");
+	policy_check(&pol, &p, &v);
+	CHECK(strstr(v.reason, "none are allowed") != NULL);
+	pod_free(&p);
+}
+
+TEST(test_host_path_prefix_matches_whole_components)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	allow_prefix(&pol, "/srv/data", 0);
+	test_pod(&p, 1);
+	add_host_path_volume(&p, "h", "/srv/data");
+	expect_allowed(&pol, &p);
+	free(p.volumes[0].host_path);
+	p.volumes[0].host_path = strdup("/srv/data/sub/x");
+	expect_allowed(&pol, &p);
+	free(p.volumes[0].host_path);
+	p.volumes[0].host_path = strdup("/srv/database");
+	expect_denied(&pol, &p, "allowedHostPaths",
+	    "spec.volumes[0].hostPath.path");
+	free(p.volumes[0].host_path);
+	p.volumes[0].host_path = strdup("/srv");
+	expect_denied(&pol, &p, "allowedHostPaths",
+	    "spec.volumes[0].hostPath.path");
+	pod_free(&p);
+}
+
+TEST(test_root_prefix_admits_every_path)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	allow_prefix(&pol, "", 0);	/* "/" as the config keeps it */
+	test_pod(&p, 1);
+	add_host_path_volume(&p, "h", "/etc");
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_read_only_prefix_needs_read_only_mounts)
+{
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+
+	test_policy(&pol);
+	allow_prefix(&pol, "/etc/conf", 1);
+	test_pod(&p, 2);
+	add_host_path_volume(&p, "h", "/etc/conf/app");
+	add_mount(&p.containers[0], "h", "/a", 1);
+	add_mount(&p.containers[1], "h", "/b", 0);
+	expect_denied(&pol, &p, "allowedHostPaths",
+	    "spec.containers[1].volumeMounts[0].readOnly");
+	policy_check(&pol, &p, &v);
+	CHECK(strstr(v.reason, "/etc/conf") != NULL);
+	p.containers[1].mounts[0].read_only = 1;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_writable_prefix_wins_over_read_only_one)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	allow_prefix(&pol, "/srv", 1);
+	allow_prefix(&pol, "/srv/rw", 0);
+	test_pod(&p, 1);
+	add_host_path_volume(&p, "h", "/srv/rw/x");
+	add_mount(&p.containers[0], "h", "/a", 0);
+	expect_allowed(&pol, &p);
+	CHECK_EQ_INT(policy_host_path_match(&pol, "/srv/rw/x")->read_only, 0);
+	CHECK_EQ_INT(policy_host_path_match(&pol, "/srv/ro")->read_only, 1);
+	CHECK(policy_host_path_match(&pol, "/srvx") == NULL);
+	CHECK(policy_host_path_match(&pol, "srv/rw") == NULL);
+	pod_free(&p);
+}
+
+TEST(test_init_container_mount_checked_too)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	allow_prefix(&pol, "/ro", 1);
+	test_pod(&p, 1);
+	add_host_path_volume(&p, "h", "/ro");
+	p.init_containers = calloc(1, sizeof(*p.init_containers));
+	REQUIRE(p.init_containers != NULL);
+	container_spec_init(&p.init_containers[0]);
+	p.init_containers[0].name = strdup("init");
+	p.init_containers[0].image = strdup("busybox");
+	p.n_init_containers = 1;
+	add_mount(&p.init_containers[0], "h", "/x", 0);
+	expect_denied(&pol, &p, "allowedHostPaths",
+	    "spec.initContainers[0].volumeMounts[0].readOnly");
+	pod_free(&p);
+}
+
+TEST(test_describe_lists_host_paths)
+{
+	char buf[512];
+	struct pod p;
+
+	test_pod(&p, 1);
+	add_host_path_volume(&p, "a", "/srv/a");
+	add_host_path_volume(&p, "b", "/srv/b");
+	policy_describe(&p, buf, sizeof(buf));
+	CHECK(strstr(buf, ";hostPath=/srv/a,/srv/b") != NULL);
 	pod_free(&p);
 }

@@ -1220,11 +1220,12 @@ TEST(test_rejected_fields_accepted_when_unset)
 
 TEST(test_behaviour_changing_fields_rejected)
 {
-	REJECTED(POD "  volumes:\n  - name: data\n    emptyDir: {}\n",
-	    "spec.volumes", "volumes are not supported yet");
+	REJECTED(POD "  volumes:\n  - name: data\n    configMap:\n"
+	    "      name: x\n", "spec.volumes[0].configMap",
+	    "static pods cannot reference API objects");
 	REJECTED(POD "    volumeMounts:\n    - name: data\n"
 	    "      mountPath: /d\n",
-	    "spec.containers[0].volumeMounts", "not supported yet");
+	    "spec.containers[0].volumeMounts[0].name", "names no volume");
 	REJECTED(POD "  ephemeralContainers:\n  - name: e\n"
 	    "    image: busybox\n",
 	    "spec.ephemeralContainers", "not supported");
@@ -2735,7 +2736,7 @@ TEST(test_init_container_checks_of_containers)
 	    "spec.initContainers[0].securityContext", "runAsNonRoot");
 	REJECTED(POD INIT("    volumeMounts:\n    - name: d\n"
 	    "      mountPath: /d\n"),
-	    "spec.initContainers[0].volumeMounts", "not supported yet");
+	    "spec.initContainers[0].volumeMounts[0].name", "names no volume");
 	{
 		struct pod p;
 
@@ -2760,4 +2761,103 @@ TEST(test_init_containers_at_limit)
 	pod_free(&p);
 	sprintf(o, "  - name: i%d\n    image: busybox\n", i);
 	REJECTED(buf, "spec.initContainers", "too many init containers");
+}
+
+TEST(test_volumes_mapped)
+{
+	struct pod p;
+
+	PARSE_OK(POD "    volumeMounts:\n    - name: cache\n"
+	    "      mountPath: /cache\n    - name: host\n"
+	    "      mountPath: /h\n      readOnly: true\n"
+	    "      subPath: a/b\n      mountPropagation: None\n"
+	    "  volumes:\n  - name: cache\n    emptyDir:\n"
+	    "      medium: Memory\n      sizeLimit: 64Mi\n"
+	    "  - name: host\n    hostPath:\n      path: /srv/data\n"
+	    "      type: DirectoryOrCreate\n", &p);
+	REQUIRE(p.n_volumes == 2);
+	CHECK_STR(p.volumes[0].name, "cache");
+	CHECK_EQ_INT(p.volumes[0].kind, VOL_EMPTY_DIR);
+	CHECK_EQ_INT(p.volumes[0].medium, MEDIUM_MEMORY);
+	CHECK(p.volumes[0].size_limit == 64LL << 20);
+	CHECK_EQ_INT(p.volumes[1].kind, VOL_HOST_PATH);
+	CHECK_STR(p.volumes[1].host_path, "/srv/data");
+	CHECK_EQ_INT(p.volumes[1].host_path_type, HPT_DIRECTORY_OR_CREATE);
+	REQUIRE(p.containers[0].n_mounts == 2);
+	CHECK_STR(p.containers[0].mounts[1].mount_path, "/h");
+	CHECK_EQ_INT(p.containers[0].mounts[1].read_only, 1);
+	CHECK_STR(p.containers[0].mounts[1].sub_path, "a/b");
+	CHECK(p.containers[0].mounts[0].sub_path == NULL);
+	pod_free(&p);
+}
+
+TEST(test_volume_rules)
+{
+	REJECTED(POD "  volumes:\n  - name: v\n", "spec.volumes[0]",
+	    "must specify a volume type");
+	REJECTED(POD "  volumes:\n  - name: v\n    emptyDir: {}\n"
+	    "    hostPath:\n      path: /srv\n", "spec.volumes[0]",
+	    "more than 1 volume type");
+	REJECTED(POD "  volumes:\n  - emptyDir: {}\n", "spec.volumes[0].name",
+	    "required");
+	REJECTED(POD "  volumes:\n  - name: v\n    emptyDir: {}\n"
+	    "  - name: v\n    emptyDir: {}\n", "spec.volumes[1].name",
+	    "duplicate volume name");
+	REJECTED(POD "  volumes:\n  - name: v\n    hostPath: {}\n",
+	    "spec.volumes[0].hostPath.path", "required");
+	REJECTED(POD "  volumes:\n  - name: v\n    hostPath:\n"
+	    "      path: /a/../b\n", "spec.volumes[0].hostPath.path", "'..'");
+	REJECTED(POD "  volumes:\n  - name: v\n    emptyDir:\n"
+	    "      sizeLimit: -1\n", "spec.volumes[0].emptyDir.sizeLimit", "");
+	REJECTED(POD "  volumes:\n  - name: v\n    secret:\n"
+	    "      secretName: s\n", "spec.volumes[0].secret",
+	    "static pods cannot reference API objects");
+	REJECTED(POD "    volumeMounts:\n    - name: v\n"
+	    "      mountPath: /m\n      subPathExpr: $(X)\n"
+	    "  volumes:\n  - name: v\n    emptyDir: {}\n",
+	    "spec.containers[0].volumeMounts[0].subPathExpr", "not supported");
+	REJECTED(POD "    volumeMounts:\n    - name: v\n"
+	    "      mountPath: /m\n    - name: v\n      mountPath: /m\n"
+	    "  volumes:\n  - name: v\n    emptyDir: {}\n",
+	    "spec.containers[0].volumeMounts[1].mountPath", "unique");
+	REJECTED(POD "    volumeMounts:\n    - name: v\n"
+	    "      mountPath: /m\n      subPath: /abs\n"
+	    "  volumes:\n  - name: v\n    emptyDir: {}\n",
+	    "spec.containers[0].volumeMounts[0].subPath", "relative");
+}
+
+/* n volumes v0.. and, when mounts, one mount of each at /m<i> */
+static char *
+pod_with_volumes(int n, int mounts)
+{
+	struct sb b = { 0 };
+	int i;
+
+	sb_add(&b, POD);
+	if (mounts) {
+		sb_add(&b, "    volumeMounts:\n");
+		for (i = 0; i < n; i++)
+			sb_add(&b, "    - name: v%d\n      mountPath: /m%d\n",
+			    i % POD_MAX_VOLUMES, i);
+	}
+	sb_add(&b, "  volumes:\n");
+	for (i = 0; i < (mounts ? POD_MAX_VOLUMES : n); i++)
+		sb_add(&b, "  - name: v%d\n    emptyDir: {}\n", i);
+	return sb_done(&b);
+}
+
+TEST(test_volume_count_limits)
+{
+	struct pod p;
+
+	PARSE_OK(pod_with_volumes(POD_MAX_VOLUMES, 0), &p);
+	CHECK_EQ_INT(p.n_volumes, POD_MAX_VOLUMES);
+	pod_free(&p);
+	REJECTED(pod_with_volumes(POD_MAX_VOLUMES + 1, 0), "spec.volumes",
+	    "too many volumes: 65, at most 64");
+	PARSE_OK(pod_with_volumes(POD_MAX_MOUNTS, 1), &p);
+	CHECK_EQ_INT(p.containers[0].n_mounts, POD_MAX_MOUNTS);
+	pod_free(&p);
+	REJECTED(pod_with_volumes(POD_MAX_MOUNTS + 1, 1),
+	    "spec.containers[0].volumeMounts", "at most 64");
 }

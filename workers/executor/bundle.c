@@ -655,6 +655,7 @@ bundle_mounts(const struct bundle_paths *bp, int infra, int ro, int priv)
 	char path[PATH_MAX];
 	cJSON *mounts = cJSON_CreateArray();
 	int bad = mounts == NULL;
+	uint32_t j;
 
 	bad |= add_mount(mounts, "/proc", "proc", "proc", opts_proc) == -1;
 	bad |= add_mount(mounts, "/dev", "tmpfs", "tmpfs", opts_dev) == -1;
@@ -670,6 +671,14 @@ bundle_mounts(const struct bundle_paths *bp, int infra, int ro, int priv)
 	/* the pod's /dev/shm goes with its IPC namespace */
 	bad |= add_mount(mounts, "/dev/shm", "bind", bp->shm ? bp->shm :
 	    "/dev/shm", opts_shm) == -1;
+	/*
+	 * volumeMounts, before the /etc files as the kubelet's makeMounts
+	 * has them; the sources are the executor's own mount points, the
+	 * destination is resolved inside the root fs by the runtime
+	 */
+	for (j = 0; bp->mount_src != NULL && j < bp->n_mounts; j++)
+		bad |= add_bind(mounts, bp->mounts[j].mount_path,
+		    bp->mount_src[j], bp->mounts[j].read_only) == -1;
 	/* kubelet-managed files; writable unless the root fs is read-only */
 	bad |= rt_path(path, sizeof(path), "%s/hostname", bp->pod_dir) == -1 ||
 	    add_bind(mounts, "/etc/hostname", path, ro) == -1;

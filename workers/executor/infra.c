@@ -36,6 +36,7 @@
 #include "log.h"
 #include "podfiles.h"
 #include "rt_private.h"
+#include "volumes.h"
 
 #define POD_SHM_OPTS		"mode=1777,size=67108864"	/* 64 MiB, as Docker */
 #define POD_ETC_FILE_MAX	(64 * 1024)
@@ -216,7 +217,43 @@ pod_release(const char *uid, const char *except)
 	if (pod_other_sandbox(uid, except) || pod_dir(dir, sizeof(dir),
 	    uid) == -1)
 		return;
+	/*
+	 * Volumes first: the removal crosses no file system, but a bind
+	 * mount (hostPath, subPath) on the same one looks like a directory,
+	 * and its contents are not ours to delete.
+	 */
+	if (vol_teardown(uid) == -1) {
+		log_warnx("pod %s: mounts remain under %s: kept", uid, dir);
+		return;
+	}
 	rt_rm_rf(dir);
+}
+
+/*
+ * At start: a pod directory that no sandbox records is what a crash
+ * between a sandbox's removal and its pod_release left behind (a sandbox
+ * records its pod before the directory is made).  Its volumes are
+ * unmounted and it goes, as pod_release would have done.
+ */
+void
+rt_pod_dirs_sweep(void)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (rt_path(path, sizeof(path), "%s/pods", rt.root_dir) == -1 ||
+	    (d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !rt_safe_component(de->d_name) ||
+		    pod_other_sandbox(de->d_name, ""))
+			continue;
+		log_info("pod %s: its directory outlived its sandbox: removed",
+		    de->d_name);
+		pod_release(de->d_name, "");
+	}
+	closedir(d);
 }
 
 static int
@@ -421,6 +458,8 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	if (pod_files(p, hostname, err) == -1)
 		return rt_wrap(err, "writing the pod's hostname, hosts and "
 		    "resolv.conf");
+	if (vol_setup(p, err) == -1)
+		return rt_wrap(err, "setting up the pod's volumes");
 	if (!p->host_ipc && sandbox_shm(dir, err) == -1)
 		return -1;
 	bp.id = id;
@@ -481,6 +520,8 @@ sandbox_pin(const struct pod *p, const char *id, const char *dir,
 	if (pod_files(p, hostname, err) == -1)
 		return rt_wrap(err, "writing the pod's hostname, hosts and "
 		    "resolv.conf");
+	if (vol_setup(p, err) == -1)
+		return rt_wrap(err, "setting up the pod's volumes");
 	if (!p->host_ipc && sandbox_shm(dir, err) == -1)
 		return -1;
 	if (pin_create(id, flags, hostname, ino, err) == -1)

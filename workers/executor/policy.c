@@ -7,7 +7,9 @@
  * Order of the checks (the first violation is reported): host
  * namespaces, then each container in spec order: privileged,
  * allowPrivilegeEscalation, capabilities, runAsUser range, runAsNonRoot,
- * run-as-root, host ports.
+ * run-as-root, host ports.  hostPath volumes (allowedHostPaths) after
+ * the host namespaces; a container's mounts of them first among its
+ * checks.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -318,10 +320,98 @@ check_host_ports(const struct node_policy *pol, const struct pod *p,
 	return 1;
 }
 
+/*
+ * PodSecurityPolicy's allowsHostVolumePath: a prefix matches whole path
+ * components ("/foo" admits "/foo" and "/foo/bar", never "/foobar"); a
+ * writable match anywhere wins over read-only ones.
+ */
+static int
+prefix_matches(const char *prefix, const char *path)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(path, prefix, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/');
+}
+
+const struct host_path_rule *
+policy_host_path_match(const struct node_policy *pol, const char *path)
+{
+	const struct host_path_rule *ro = NULL, *r;
+	uint32_t i;
+
+	if (path == NULL || path[0] != '/')
+		return NULL;
+	for (i = 0; i < pol->n_allowed_host_paths &&
+	    i < CONFIG_MAX_HOST_PATHS; i++) {
+		r = &pol->allowed_host_paths[i];
+		if (!prefix_matches(r->prefix, path))
+			continue;
+		if (!r->read_only)
+			return r;
+		if (ro == NULL)
+			ro = r;
+	}
+	return ro;
+}
+
+static int
+check_host_path_volumes(const struct node_policy *pol, const struct pod *p,
+    struct policy_verdict *v)
+{
+	char field[POLICY_MAX_FIELD];
+	uint32_t i;
+
+	for (i = 0; i < p->n_volumes; i++) {
+		if (p->volumes[i].kind != VOL_HOST_PATH)
+			continue;
+		if (policy_host_path_match(pol, p->volumes[i].host_path) !=
+		    NULL)
+			continue;
+		snprintf(field, sizeof(field), "spec.volumes[%u].hostPath.path",
+		    i);
+		return verdict_deny(v, "allowedHostPaths", field, "hostPath %s "
+		    "is not under any of allowedHostPaths%s", nz(p->volumes[i].
+		    host_path), pol->n_allowed_host_paths == 0 ?
+		    " (none are allowed on this node)" : "");
+	}
+	return 1;
+}
+
+/* a mount of a hostPath under a readOnly prefix must be read-only */
+static int
+check_mounts(const struct node_policy *pol, const struct pod *p, uint32_t i,
+    struct policy_verdict *v)
+{
+	const struct container_spec *c = &p->containers[i];
+	const struct host_path_rule *r;
+	const struct volume *vol;
+	char field[POLICY_MAX_FIELD];
+	uint32_t j;
+
+	for (j = 0; j < c->n_mounts; j++) {
+		if ((vol = pod_volume(p, c->mounts[j].name)) == NULL ||
+		    vol->kind != VOL_HOST_PATH || c->mounts[j].read_only)
+			continue;
+		if ((r = policy_host_path_match(pol, vol->host_path)) ==
+		    NULL || !r->read_only)
+			continue;
+		snprintf(field, sizeof(field),
+		    "spec.containers[%u].volumeMounts[%u].readOnly", i, j);
+		return verdict_deny(v, "allowedHostPaths", field, "must be "
+		    "true: hostPath %s is under the readOnly allowedHostPaths "
+		    "prefix %s", nz(vol->host_path), r->prefix[0] ? r->prefix :
+		    "/");
+	}
+	return 1;
+}
+
 static int
 check_container(const struct node_policy *pol, const struct pod *p,
     uint32_t i, struct policy_verdict *v)
 {
+	if (!check_mounts(pol, p, i, v))
+		return 0;
 	if (!check_privileged(pol, p, i, v))
 		return 0;
 	if (!check_escalation(p, i, v))
@@ -372,6 +462,8 @@ policy_check(const struct node_policy *pol, const struct pod *p,
 	memset(v, 0, sizeof(*v));
 	v->allowed = 1;
 	if (!check_host_namespaces(pol, p, v))
+		return 0;
+	if (!check_host_path_volumes(pol, p, v))
 		return 0;
 	for (i = 0; i < p->n_containers; i++)
 		if (!check_container(pol, p, i, v))
@@ -516,6 +608,22 @@ policy_describe(const struct pod *p, char *buf, size_t len)
 	free(all);		/* a shallow view: the specs are p's */
 }
 
+/* ";hostPath=/a,/b": what of the host the pod mounts */
+static void
+describe_host_paths(struct describe_buf *db, const struct pod *p)
+{
+	uint32_t i;
+	int first = 1;
+
+	for (i = 0; i < p->n_volumes; i++) {
+		if (p->volumes[i].kind != VOL_HOST_PATH)
+			continue;
+		db_add(db, "%s%s", first ? ";hostPath=" : ",",
+		    nz(p->volumes[i].host_path));
+		first = 0;
+	}
+}
+
 static void
 describe_pod(const struct pod *p, char *buf, size_t len)
 {
@@ -531,5 +639,6 @@ describe_pod(const struct pod *p, char *buf, size_t len)
 	    p->host_ipc ? 1 : 0);
 	describe_caps(&db, p);
 	describe_uids(&db, p);
+	describe_host_paths(&db, p);
 	db_finish(&db);
 }

@@ -19,7 +19,7 @@ struct pod;
 /*
  * rule names: "hostNetwork", "hostPID", "hostIPC", "privileged",
  * "allowPrivilegeEscalation", "capabilities", "runAsUser",
- * "runAsNonRoot", "runAsRoot", "hostPort".  All fields are "" when
+ * "runAsNonRoot", "runAsRoot", "hostPort", "allowedHostPaths".  All fields are "" when
  * allowed.
  */
 struct policy_verdict {
@@ -41,6 +41,14 @@ int	policy_check(const struct node_policy *, const struct pod *,
  * a truncated result ends in "...".
  */
 void	policy_describe(const struct pod *, char *buf, size_t len);
+
+/*
+ * The allowedHostPaths entry that admits path (a writable one before a
+ * read-only one), NULL when none does
+ */
+struct host_path_rule;
+const struct host_path_rule *policy_host_path_match(const struct node_policy *,
+	    const char *path);
 
 /* 1 if the capability (with or without "CAP_", any case) is in the
  * runtime's default container set */

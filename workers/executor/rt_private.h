@@ -39,6 +39,7 @@
 #define RT_RUN_MAX_ARGS		64
 #define RT_JSON_MAX		(4 * 1024 * 1024)	/* our own state files */
 #define RT_RMRF_MAX_DEPTH	512
+#define RT_MOUNTINFO_MAX	(4 * 1024 * 1024)
 #define RT_OPTS_MAX		4096	/* one page: the kernel's mount data limit */
 #define RT_CG_MAX_MOUNTS	32
 #define RT_DEFAULT_PATH		"/usr/local/sbin:/usr/local/bin:/usr/sbin:" \
@@ -80,6 +81,8 @@ struct rt_ctx {
 	   for a container without a limit (rt_set_allocatable) */
 	int64_t		 alloc_cpu_milli;
 	int64_t		 alloc_mem_bytes;
+	/* the node policy (allowedHostPaths for hostPath volumes) */
+	const struct node_policy *policy;
 };
 
 extern struct rt_ctx rt;
@@ -137,6 +140,7 @@ int64_t	rt_now_ns(void);
 int	rt_is_mounted(const char *);
 int	rt_umount(const char *);
 int	rt_mounts_under(const char *);
+void	rt_unescape(char *);	/* a mountinfo field, in place */
 int	rt_pid_alive(pid_t);
 uint64_t rt_pid_starttime(pid_t);
 size_t	rt_strlcat(char *, const char *, size_t);
@@ -201,6 +205,10 @@ struct bundle_paths {
 	const char	*term_msg_src;	/* the container's message file */
 	const char	*term_msg_dst;	/* its terminationMessagePath */
 	const char	*pod_ips;	/* containers: "a,b", "" none yet */
+	/* volumeMounts and their bind sources (volumes.c) */
+	const struct volume_mount *mounts;
+	uint32_t	 n_mounts;
+	char *const	*mount_src;
 };
 
 /*
@@ -269,6 +277,10 @@ int	rt_term_msg_path(const char *pod_uid, const char *container, char *,
 int	rt_term_msg_prepare(const char *pod_uid, const char *container,
 	    char *path, size_t, struct rt_err *);
 int	ctr_remove(const char *id, struct rt_err *);
+/* runtime.c: [A-Za-z0-9_.-], not "." or "..": fit for a path component */
+int	rt_safe_component(const char *);
+/* infra.c: pod directories no sandbox records, and their mounts, go */
+void	rt_pod_dirs_sweep(void);
 int	rt_check_labels(const struct rt_labels *, struct rt_err *);
 int	ctr_write_meta(const char *id, cJSON *meta, struct rt_err *);
 cJSON	*ctr_read_meta(const char *id);

@@ -32,7 +32,7 @@
 
 #include "rt_private.h"
 
-#define RT_MOUNTINFO_MAX	(4 * 1024 * 1024)
+
 #define RT_POLL_SLICE_MS	100
 
 static const char *const rt_default_env[] = {
@@ -674,7 +674,7 @@ rt_now_ns(void)
 }
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo */
-static void
+void
 rt_unescape(char *s)
 {
 	char *d = s;

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "rt_private.h"
+#include "volumes.h"
 
 #define RT_SYNC_TIMEOUT_MS	(60 * 1000)	/* `runtime create` under conmon */
 #define RT_SYNC_MAX		(64 * 1024)
@@ -450,6 +451,8 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 		    "cgroup path without \"..\", ':', ',' or spaces",
 		    cfg->cgroup_root);
 	snprintf(rt.root_dir, sizeof(rt.root_dir), "%s", cfg->root_dir);
+	/* the executor's configuration lives as long as the process */
+	rt.policy = &cfg->policy;
 	snprintf(rt.run_dir, sizeof(rt.run_dir), "%s", cfg->run_dir);
 	snprintf(rt.pod_logs_dir, sizeof(rt.pod_logs_dir), "%s",
 	    cfg->pod_logs_dir);
@@ -484,6 +487,7 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 		return -1;
 	rt_remove_unlabelled();
 	pin_sweep();
+	rt_pod_dirs_sweep();
 	if (info != NULL)
 		*info = rt.info;
 	rt.initialized = 1;
@@ -750,7 +754,7 @@ rt_container_log_path(const struct rt_labels *l, char *buf, size_t len)
 }
 
 /* a pod uid and a container name become path components */
-static int
+int
 rt_safe_component(const char *s)
 {
 	size_t i;
@@ -790,11 +794,12 @@ container_start(const struct pod *p, const struct container_spec *c,
 {
 	char id[RT_HEXID_LEN + 1], dir[PATH_MAX], path[PATH_MAX];
 	char cgpath[PATH_MAX], log_path[PATH_MAX], logdir[PATH_MAX];
-	char poddir[PATH_MAX], termfile[PATH_MAX];
+	char poddir[PATH_MAX], termfile[PATH_MAX], **mount_src = NULL;
 	struct bundle_paths bp = { 0 };
 	struct sandbox_ns ns;
 	cJSON *meta = NULL, *cfg = NULL;
 	int created = 0, ret = -1;
+	uint32_t j;
 	pid_t pid;
 	struct rt_err ignore;
 
@@ -869,6 +874,18 @@ container_start(const struct pod *p, const struct container_spec *c,
 	bp.term_msg_src = termfile;
 	bp.term_msg_dst = c->term_msg_path != NULL ? c->term_msg_path :
 	    POD_TERM_MSG_PATH_DEFAULT;
+	/* the volumes' bind sources: directories the executor made */
+	if (c->n_mounts > 0 && ((mount_src = calloc(c->n_mounts,
+	    sizeof(*mount_src))) == NULL ||
+	    vol_mount_sources(p, c, mount_src, err) == -1)) {
+		if (mount_src == NULL)
+			rt_seterr(err, "out of memory");
+		rt_wrap(err, "preparing the volume mounts");
+		goto out;
+	}
+	bp.mounts = c->mounts;
+	bp.n_mounts = c->n_mounts;
+	bp.mount_src = mount_src;
 	if ((cfg = bundle_container(p, c, img, &bp, err)) == NULL) {
 		rt_wrap(err, "building config.json");
 		goto out;
@@ -906,6 +923,9 @@ container_start(const struct pod *p, const struct container_spec *c,
 out:
 	if (ret == -1 && created)
 		ctr_remove(id, &ignore);
+	for (j = 0; mount_src != NULL && j < c->n_mounts; j++)
+		free(mount_src[j]);
+	free(mount_src);
 	cJSON_Delete(meta);
 	cJSON_Delete(cfg);
 	return ret;

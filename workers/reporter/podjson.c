@@ -327,7 +327,27 @@ struct_json(const struct podschema *s, const void *obj, int where)
 static cJSON *
 spec_json(const struct pod *p)
 {
-	return struct_json(&podschema_pod, p, PSW_HERE);
+	cJSON *o, *vols, *v;
+	uint32_t i;
+
+	if ((o = struct_json(&podschema_pod, p, PSW_HERE)) == NULL)
+		return NULL;
+	/*
+	 * A volume's source is its kind, which is no JSON row: an emptyDir
+	 * at its defaults has no row to show, yet v1 needs "emptyDir": {}
+	 */
+	vols = cJSON_GetObjectItemCaseSensitive(o, "volumes");
+	for (i = 0; vols != NULL && i < p->n_volumes; i++) {
+		if (p->volumes[i].kind != VOL_EMPTY_DIR ||
+		    (v = cJSON_GetArrayItem(vols, (int)i)) == NULL ||
+		    cJSON_GetObjectItemCaseSensitive(v, "emptyDir") != NULL)
+			continue;
+		if (cJSON_AddObjectToObject(v, "emptyDir") == NULL) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	}
+	return o;
 }
 
 /*

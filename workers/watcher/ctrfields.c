@@ -27,7 +27,7 @@
 /* ------------------------------------------------------------------ */
 /* resources                                                           */
 
-static int
+int
 get_quantity(struct walk *w, const cJSON *v, int milli, int64_t *out)
 {
 	char num[QUANTITY_MAX_LEN + 1], qb[QUOTE_BUF];
@@ -805,6 +805,12 @@ c_lifecycle_w(struct walk *w, const cJSON *v, void *arg)
 	return container_lifecycle(w, v, ((struct container_walk *)arg)->c);
 }
 
+static int
+c_volume_mounts_w(struct walk *w, const cJSON *v, void *arg)
+{
+	return container_volume_mounts(w, v, ((struct container_walk *)arg)->c);
+}
+
 static const struct field_rule container_rules[] = {
 	MAP("name", c_name),
 	MAP("image", c_image),
@@ -820,10 +826,9 @@ static const struct field_rule container_rules[] = {
 	MAP("terminationMessagePolicy", c_term_msg_policy),
 	IGNORE("resizePolicy"),
 	{ "envFrom", RULE_REJECT, reject_api_ref, NULL },
-	REJECT("volumeMounts", "volumeMounts are not supported yet (the pod "
-	    "model has no volumes)"),
-	REJECT("volumeDevices", "volumeDevices are not supported (the pod "
-	    "model has no volumes)"),
+	MAP("volumeMounts", c_volume_mounts_w),
+	REJECT("volumeDevices", "volumeDevices are not supported (raw block "
+	    "volumes need persistentVolumeClaims)"),
 	MAP("livenessProbe", c_liveness_w),
 	MAP("readinessProbe", c_readiness_w),
 	MAP("startupProbe", c_startup_w),

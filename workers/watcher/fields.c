@@ -487,6 +487,7 @@ static const struct field_rule spec_rules[] = {
 	MAP("hostUsers", spec_host_users),
 	MAP("initContainers", spec_init_containers),
 	MAP("activeDeadlineSeconds", spec_active_deadline),
+	MAP("volumes", spec_volumes),
 	/* scheduling and API-side bookkeeping: the pod is already here */
 	IGNORE("schedulerName"),
 	IGNORE("nodeSelector"),
@@ -503,8 +504,6 @@ static const struct field_rule spec_rules[] = {
 	IGNORE("enableServiceLinks"),
 	REJECT("ephemeralContainers", "ephemeral containers are not "
 	    "supported"),
-	REJECT("volumes", "volumes are not supported yet (the pod model has "
-	    "no volumes)"),
 	REJECT("imagePullSecrets", "image pull secrets are not supported"),
 	REJECT("runtimeClassName", "runtime classes are not supported: the "
 	    "node has one runtime"),
@@ -865,7 +864,7 @@ finish_pod(struct walk *w, struct pod *pod)
 		    "ShareProcessNamespace and HostPID cannot both be enabled");
 	if (finish_ports(w, pod) == -1 || finish_non_root(w, pod) == -1 ||
 	    finish_dns(w, pod) == -1 || finish_init_containers(w, pod) == -1 ||
-	    finish_env_refs(w, pod) == -1)
+	    finish_env_refs(w, pod) == -1 || finish_volumes(w, pod) == -1)
 		return -1;
 	return 0;
 }

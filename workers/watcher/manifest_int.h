@@ -116,6 +116,9 @@ int		 finish_env_refs(struct walk *, const struct pod *);
 
 /* ctrfields.c */
 extern const struct field_rule pod_sc_rules[];
+/* a quantity: millis (cpu) or bytes; negative refused */
+int		 get_quantity(struct walk *, const cJSON *, int milli,
+		    int64_t *);
 int		 spec_containers(struct walk *, const cJSON *, void *);
 int		 spec_init_containers(struct walk *, const cJSON *, void *);
 int		 finish_init_containers(struct walk *, struct pod *);
@@ -147,6 +150,12 @@ int		 c_startup_probe(struct walk *, const cJSON *,
 		    struct container_spec *);
 int		 container_probes_check(struct walk *,
 		    const struct container_spec *);
+
+/* volfields.c: spec.volumes, volumeMounts, and the check across both */
+int		 spec_volumes(struct walk *, const cJSON *, void *);
+int		 container_volume_mounts(struct walk *, const cJSON *,
+		    struct container_spec *);
+int		 finish_volumes(struct walk *, struct pod *);
 
 /* fields.c */
 int		 walk_pod(const cJSON *, int, struct pod *,
