@@ -551,6 +551,19 @@ describe_uids(struct describe_buf *db, const struct pod *p)
 	}
 }
 
+/* the names only (values may be long); none: nothing, as before them */
+static void
+describe_sysctls(struct describe_buf *db, const struct pod *p)
+{
+	uint32_t i;
+
+	if (p->psc.n_sysctls == 0)
+		return;
+	db_add(db, ";sysctls=");
+	for (i = 0; i < p->psc.n_sysctls; i++)
+		db_add(db, "%s%s", i ? "," : "", nz(p->psc.sysctls[i].key));
+}
+
 static void	describe_pod(const struct pod *, char *, size_t);
 
 /*
@@ -596,5 +609,6 @@ describe_pod(const struct pod *p, char *buf, size_t len)
 	    p->host_ipc ? 1 : 0);
 	describe_caps(&db, p);
 	describe_uids(&db, p);
+	describe_sysctls(&db, p);
 	db_finish(&db);
 }
