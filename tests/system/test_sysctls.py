@@ -170,3 +170,57 @@ def test_supplemental_groups_policy_strict_rejected(agentd):
     r = _rejected(agentd, "st.yaml")
     assert r["details"]["field"] == \
         "spec.securityContext.supplementalGroupsPolicy", r
+
+
+# ---- a compromised watcher: the executor checks again ----
+
+HOST_FILES = [PORTS, "/proc/sys/kernel/shm_rmid_forced",
+              "/proc/sys/vm/overcommit_ratio"]
+
+
+def _host_values():
+    out = {}
+    for path in HOST_FILES:
+        with open(path) as f:
+            out[path] = " ".join(f.read().split())
+    return out
+
+
+def test_executor_refuses_what_the_watcher_should_have(testbuild_dir,
+                                                       busybox_image,
+                                                       fake_libexec):
+    """Host namespaces allowed, every net.* sysctl allowed: the executor
+    still refuses a sysctl in a host namespace, one of no namespace, a name
+    that leaves /proc/sys/net and a value of two lines; the host keeps its
+    values."""
+    before = _host_values()
+    a = start_agentd(testbuild_dir, busybox_image, extra_config={
+        "libexecDir": fake_libexec, "allowHostNetwork": "true",
+        "allowHostIPC": "true", "allowedUnsafeSysctls": ["net.*"]})
+    try:
+        a.write_manifest("keep.yaml", manifest("keep", "sleep 1000"))
+        wait_pod(a, "keep", running, what="the real pod running")
+        a.write_manifest("attack.json", "sysctls\n")
+        want = {"sc-hostnet": "host net", "sc-hostipc": "host ipc",
+                "sc-vm": "not namespaced", "sc-climb": "name",
+                "sc-newline": "value"}
+        for name, why in want.items():
+            p = wait_for(lambda: (lambda q: q if q and q["status"].get(
+                "phase") == "Failed" else None)(a.pod("default", name)),
+                20, interval=0.2, what=f"{name} denied")
+            assert p["status"]["reason"] == "NodePolicyDenied", p
+            msg = p["status"]["message"]
+            assert "rule sysctls: spec.securityContext.sysctls[0]" in msg, msg
+            assert why in msg, msg
+        acts = actions(a)
+        for name in want:
+            assert ("policy.deny", "event", name) in acts, name
+            assert not any(x[0] == "sandbox.create" and x[2] == name
+                           for x in acts), name
+        assert _host_values() == before
+    finally:
+        try:
+            a.remove_manifest("attack.json")
+        except FileNotFoundError:
+            pass
+        a.cleanup()
