@@ -2576,3 +2576,40 @@ TEST(test_init_containers_at_limit)
 	sprintf(o, "  - name: i%d\n    image: busybox\n", i);
 	REJECTED(buf, "spec.initContainers", "too many init containers");
 }
+
+/* ---- sysctls and supplementalGroups at their bounds (issue 14) ---- */
+
+/* POD with n sysctls (kernel.msg<i>) or n groups, in buf */
+static const char *
+psc_list_pod(char *buf, size_t len, uint32_t n, int sysctls)
+{
+	size_t off;
+	uint32_t i;
+
+	off = (size_t)snprintf(buf, len, "%s  securityContext:\n    %s:\n",
+	    POD, sysctls ? "sysctls" : "supplementalGroups");
+	for (i = 0; i < n && off < len; i++)
+		off += sysctls ? (size_t)snprintf(buf + off, len - off,
+		    "    - name: kernel.msg%u\n      value: \"1\"\n", i) :
+		    (size_t)snprintf(buf + off, len - off, "    - %u\n", i);
+	REQUIRE(off < len);
+	return buf;
+}
+
+TEST(test_pod_sysctls_and_groups_at_their_limits)
+{
+	static char buf[64 * 1024];
+	struct pod p;
+
+	PARSE_OK(psc_list_pod(buf, sizeof(buf), POD_MAX_SYSCTLS, 1), &p);
+	CHECK_EQ_INT(p.psc.n_sysctls, POD_MAX_SYSCTLS);
+	pod_free(&p);
+	REJECTED(psc_list_pod(buf, sizeof(buf), POD_MAX_SYSCTLS + 1, 1),
+	    "spec.securityContext.sysctls", "too many sysctls");
+	PARSE_OK(psc_list_pod(buf, sizeof(buf), POD_MAX_SUPP_GROUPS, 0), &p);
+	CHECK_EQ_INT(p.psc.supplemental_groups.n, POD_MAX_SUPP_GROUPS);
+	pod_free(&p);
+	REJECTED(psc_list_pod(buf, sizeof(buf), POD_MAX_SUPP_GROUPS + 1, 0),
+	    "spec.securityContext.supplementalGroups",
+	    "too many supplementalGroups");
+}
