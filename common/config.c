@@ -260,8 +260,9 @@ parse_caplist(struct cfg_parser *p, struct agentd_config *c, const char *key)
 }
 
 /*
- * nodeIP, clusterDNS, forbiddenHostPorts, allowedUnsafeSysctls: a YAML list is the
- * comma-separated string, which set_scalar() checks and canonicalises.
+ * nodeIP, clusterDNS, forbiddenHostPorts, allowedUnsafeSysctls: a YAML
+ * list is the comma-separated string, which set_scalar() checks and
+ * canonicalises.
  */
 #define JOINED_MAX	(2 * CONFIG_MAX_LISTTEXT)
 

@@ -113,9 +113,9 @@ canon(const char *in, char *out, size_t outlen, int star)
 
 	if (in == NULL || (n = name_shape(in, star)) == -1 ||
 	    (size_t)n >= outlen)
-		return star ? "must have at most 253 characters, be segments of "
-		    "lowercase letters, digits, '-' and '_' joined by '.' or "
-		    "'/', and end in '*' only as a prefix" :
+		return star ? "must have at most 253 characters, be "
+		    "segments of lowercase letters, digits, '-' and '_' "
+		    "joined by '.' or '/', and end in '*' only as a prefix" :
 		    "must have at most 253 characters and match the regex "
 		    "([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*"
 		    "[a-z0-9]([-_a-z0-9]*[a-z0-9])?";

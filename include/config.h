@@ -160,7 +160,7 @@ enum config_type {
 	CFG_DOMAIN,	/* a DNS subdomain */
 	CFG_PORTLIST,	/* at most max ports or ranges "22,30000-32767" */
 	CFG_QUANTITY,	/* bytes: "10Mi", "500k", "1048576"; a u64 */
-	CFG_SYSCTLLIST	/* at most max sysctl names or "prefix*" patterns */
+	CFG_SYSCTLLIST	/* at most max sysctl names or "prefix*" */
 };
 
 struct config_field {

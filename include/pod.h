@@ -253,7 +253,7 @@ struct container_spec {
 
 /* spec.securityContext.supplementalGroupsPolicy */
 enum supp_groups_policy {
-	SUPP_GROUPS_MERGE = 0,	/* the image's /etc/group added (default) */
+	SUPP_GROUPS_MERGE = 0,	/* the image's groups added (default) */
 	SUPP_GROUPS_STRICT	/* refused by the watcher: not implemented */
 };
 
@@ -266,7 +266,7 @@ struct pod_security_context {
 	uint32_t	 n_sysctls;
 	/* gids in canonical decimal (the schema has no integer lists) */
 	struct strlist	 supplemental_groups;
-	uint8_t		 supplemental_groups_policy; /* enum supp_groups_policy */
+	uint8_t		 supplemental_groups_policy; /* supp_groups_policy */
 };
 
 struct host_alias {

@@ -10,11 +10,11 @@
 
 #include <stddef.h>
 
-#define SYSCTL_MAX_NAME		253	/* validation.SysctlMaxLength */
+#define SYSCTL_MAX_NAME		253	/* SysctlMaxLength */
 #define SYSCTL_MAX_VALUE	1024
 
 enum sysctl_ns {
-	SYSCTL_NS_NONE = 0,	/* not known to be namespaced: never allowed */
+	SYSCTL_NS_NONE = 0,	/* not known to be namespaced: refused */
 	SYSCTL_NS_IPC,
 	SYSCTL_NS_NET
 };
@@ -26,7 +26,8 @@ enum sysctl_ns {
  */
 const char	*sysctl_name_canon(const char *in, char *out, size_t outlen);
 /* an allowedUnsafeSysctls item: a name, or a name prefix and a final "*" */
-const char	*sysctl_pattern_canon(const char *in, char *out, size_t outlen);
+const char	*sysctl_pattern_canon(const char *in, char *out,
+		    size_t outlen);
 /* a value: printable, no newline; NULL or why not */
 const char	*sysctl_value_check(const char *value);
 /* the namespace a canonical name belongs to (namespace.go) */
@@ -43,6 +44,7 @@ int		 sysctl_list_match(const char *list, const char *name);
  * /proc/sys/... of a canonical name: separators to '/', a '/' inside a
  * segment (a "eth0.100" written "eth0/100") back to '.'.  -1 if too long.
  */
-int		 sysctl_proc_path(const char *name, char *out, size_t outlen);
+int		 sysctl_proc_path(const char *name, char *out,
+		    size_t outlen);
 
 #endif

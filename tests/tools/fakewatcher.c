@@ -28,8 +28,8 @@
  *			hash of the manifest), so that an edited manifest
  *			arrives as the same pod with a changed spec (issue 9,
  *			item 4: tests/system/test_identity.py)
- *	sysctls		pods with sysctls the real watcher refuses: a net.*
- *			one with hostNetwork, an IPC one with hostIPC, a
+ *	sysctls		pods with sysctls the real watcher refuses: a
+ *			net.* one with hostNetwork, an IPC one with hostIPC, a
  *			sysctl of no namespace, a name that climbs out of
  *			/proc/sys/net, a value with a newline (issue 14:
  *			tests/system/test_sysctls.py)

@@ -856,7 +856,8 @@ TEST(test_pod_supplemental_groups_parsed)
 {
 	struct pod p;
 
-	PARSE_OK(POD "  securityContext:\n    supplementalGroups: [0, 2147483647]\n"
+	PARSE_OK(POD "  securityContext:\n"
+	    "    supplementalGroups: [0, 2147483647]\n"
 	    "    supplementalGroupsPolicy: Merge\n", &p);
 	REQUIRE(p.psc.supplemental_groups.n == 2);
 	CHECK_STR(p.psc.supplemental_groups.v[0], "0");

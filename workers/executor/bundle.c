@@ -431,8 +431,8 @@ supplemental_groups(const struct pod *p, struct rt_user *u, const char *who,
 		if (dup)
 			continue;
 		if (u->n_additional_gids >= max)
-			return rt_seterr(err, "supplementalGroups: more than %d "
-			    "groups with the image's %s", max, who);
+			return rt_seterr(err, "supplementalGroups: more "
+			    "than %d groups with the image's %s", max, who);
 		u->additional_gids[u->n_additional_gids++] = g;
 	}
 	return 0;

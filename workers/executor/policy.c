@@ -195,8 +195,8 @@ check_sysctls(const struct node_policy *pol, const struct pod *p,
 	uint32_t i;
 
 	if (p->psc.n_sysctls > POD_MAX_SYSCTLS)
-		return verdict_deny(v, "sysctls", "spec.securityContext.sysctls",
-		    "more than %d sysctls", POD_MAX_SYSCTLS);
+		return verdict_deny(v, "sysctls",
+		    "spec.securityContext.sysctls", "more than %d sysctls", POD_MAX_SYSCTLS);
 	for (i = 0; i < p->psc.n_sysctls; i++)
 		if (!check_sysctl(pol, p, i, v))
 			return 0;

@@ -438,7 +438,8 @@ sysctl_item(struct walk *w, const cJSON *item, int i, void *arg)
 		return fail_nomem(w);
 	for (j = 0; j < i; j++)
 		if (strcmp(psc->sysctls[j].key, kv->key) == 0)
-			return fail(w, "name: Duplicate value: \"%s\"", kv->key);
+			return fail(w, "name: Duplicate value: \"%s\"",
+			    kv->key);
 	return 0;
 }
 
