@@ -180,6 +180,8 @@ set_scalar(struct agentd_config *c, const struct config_field *k,
 		return config_iplist(k, v, dst, k->size);
 	case CFG_PORTLIST:
 		return config_portlist(k, v, dst, k->size);
+	case CFG_SYSCTLLIST:
+		return config_sysctllist(k, v, dst, k->size);
 	case CFG_DOMAIN:
 		if (strlen(v) >= k->size)
 			return "is too long";
@@ -329,11 +331,11 @@ parse_host_paths(struct cfg_parser *p, struct agentd_config *c,
 }
 
 /*
- * nodeIP, clusterDNS, forbiddenHostPorts: a YAML list is the
- * comma-separated string, which set_scalar() checks and canonicalises.
+ * nodeIP, clusterDNS, forbiddenHostPorts, allowedUnsafeSysctls: a YAML
+ * list is the comma-separated string, which set_scalar() checks and
+ * canonicalises.
  */
-#define JOINED_MAX	(2 * (CONFIG_MAX_IPLIST > CONFIG_MAX_PORTLIST ? \
-			    CONFIG_MAX_IPLIST : CONFIG_MAX_PORTLIST))
+#define JOINED_MAX	(2 * CONFIG_MAX_LISTTEXT)
 
 static int
 parse_list(struct cfg_parser *p, struct agentd_config *c,
@@ -344,7 +346,9 @@ parse_list(struct cfg_parser *p, struct agentd_config *c,
 	size_t len = 0, n;
 
 	bad_item = k->type == CFG_PORTLIST ? "has an item that is not a port "
-	    "or a range LO-HI" : "has an item that is not an IP address";
+	    "or a range LO-HI" : k->type == CFG_SYSCTLLIST ? "has an item "
+	    "that is not a sysctl name or pattern" : "has an item that is not "
+	    "an IP address";
 	joined[0] = '\0';
 	for (;;) {
 		if (next_event(p) == -1)
@@ -354,6 +358,8 @@ parse_list(struct cfg_parser *p, struct agentd_config *c,
 		if (p->ev.type != YAML_SCALAR_EVENT)
 			return cfg_error(p, key, k->type == CFG_PORTLIST ?
 			    "must be a list of ports" :
+			    k->type == CFG_SYSCTLLIST ?
+			    "must be a list of sysctl names" :
 			    "must be a list of addresses");
 		if (scalar_has_nul(&p->ev))
 			return cfg_error(p, key, "contains a NUL byte");
@@ -396,7 +402,8 @@ parse_pair(struct cfg_parser *p, struct agentd_config *c)
 	if (k->type == CFG_HOSTPATHS)
 		return parse_host_paths(p, c, key);
 	if ((k->type == CFG_NODEIP || k->type == CFG_IPLIST ||
-	    k->type == CFG_PORTLIST) && p->ev.type == YAML_SEQUENCE_START_EVENT)
+	    k->type == CFG_PORTLIST || k->type == CFG_SYSCTLLIST) &&
+	    p->ev.type == YAML_SEQUENCE_START_EVENT)
 		return parse_list(p, c, k, key);
 	if (p->ev.type != YAML_SCALAR_EVENT)
 		return cfg_error(p, key, "must be a scalar value");

@@ -34,6 +34,7 @@
 #include "caps.h"
 #include "config.h"
 #include "log.h"
+#include "sysctl.h"
 
 #define OS(f)	offsetof(struct agentd_config, f), \
 		sizeof(((struct agentd_config *)0)->f)
@@ -101,6 +102,10 @@ const struct config_field config_fields[] = {
 	    2, CONFIG_MAX_LOG_MAX_FILES) },
 	/* 50..54: volumes (issue 14); one record per entry, like caps */
 	{ "allowedHostPaths",	50, CFG_HOSTPATHS, P(allowed_host_paths) },
+	/* 60-64: sysctls (issue 14) */
+	{ "allowedUnsafeSysctls", 60, CFG_SYSCTLLIST,
+	    OS(policy.allowed_unsafe_sysctls), 0, CONFIG_MAX_SYSCTL_PATTERNS,
+	    1 },
 #ifdef AGENTD_TEST_HOOKS
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },
@@ -366,6 +371,35 @@ config_iplist(const struct config_field *f, const char *in, char *out,
 	return NULL;
 }
 
+const char *
+config_sysctllist(const struct config_field *f, const char *in, char *out,
+    size_t outlen)
+{
+	char item_buf[SYSCTL_MAX_NAME + 1], name[SYSCTL_MAX_NAME + 1];
+	struct list_iter it;
+	const char *item, *why;
+	size_t len = 0, n;
+	uint32_t count = 0;
+
+	out[0] = '\0';
+	list_begin(&it, in);
+	while (list_next(&it, &item, &n)) {
+		if (n == 0 || n > SYSCTL_MAX_NAME)
+			return "has an item that is not a sysctl name or "
+			    "pattern";
+		memcpy(item_buf, item, n);
+		item_buf[n] = '\0';
+		if ((why = sysctl_pattern_canon(item_buf, name,
+		    sizeof(name))) != NULL)
+			return why;
+		if (++count > f->max)
+			return "has too many sysctls";
+		if ((why = list_append(out, outlen, &len, name)) != NULL)
+			return why;
+	}
+	return NULL;
+}
+
 #define PORT_MAX	65535
 #define PORT_DIGITS	5
 
@@ -526,8 +560,7 @@ subdomain_ok(const char *s)
 const char *
 config_check_str(const struct config_field *f, const char *v)
 {
-	char canon[CONFIG_MAX_IPLIST > CONFIG_MAX_PORTLIST ?
-	    CONFIG_MAX_IPLIST : CONFIG_MAX_PORTLIST];
+	char canon[CONFIG_MAX_LISTTEXT];
 	const char *why;
 
 	switch (f->type) {
@@ -542,6 +575,12 @@ config_check_str(const struct config_field *f, const char *v)
 			return why;
 		return strcmp(canon, v) == 0 ? NULL :
 		    "is not a canonical port list";
+	case CFG_SYSCTLLIST:
+		if ((why = config_sysctllist(f, v, canon, sizeof(canon))) !=
+		    NULL)
+			return why;
+		return strcmp(canon, v) == 0 ? NULL :
+		    "is not a canonical sysctl list";
 	case CFG_DOMAIN:
 		return subdomain_ok(v) ? NULL : "must be a lowercase RFC 1123 "
 		    "subdomain";
@@ -641,6 +680,7 @@ put_field(struct cbuf *b, const struct agentd_config *c,
 	case CFG_IPLIST:
 	case CFG_DOMAIN:
 	case CFG_PORTLIST:
+	case CFG_SYSCTLLIST:
 		put_record(b, f->tag, s, strnlen(s, f->size));
 		return;
 	case CFG_CAPLIST:
@@ -812,6 +852,7 @@ set_field(struct agentd_config *c, const struct config_field *f,
 	case CFG_IPLIST:
 	case CFG_DOMAIN:
 	case CFG_PORTLIST:
+	case CFG_SYSCTLLIST:
 		return set_str(c, f, v, n);
 	case CFG_CAPLIST:
 		return set_cap(c, v, n);

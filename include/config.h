@@ -39,6 +39,13 @@
 /* a list of port ranges "lo-hi,...": each range and a comma (or NUL) */
 #define CONFIG_MAX_PORTLIST	\
 	(CONFIG_MAX_PORT_RANGES * CONFIG_PORT_RANGE_TEXT)
+/* allowedUnsafeSysctls: items of at most 253 bytes (sysctl.h), in all */
+#define CONFIG_MAX_SYSCTL_PATTERNS	32
+#define CONFIG_MAX_SYSCTLLIST	2048
+/* the longest comma-separated list text of any key */
+#define CONFIG_MAX_LISTTEXT	CONFIG_MAX_SYSCTLLIST
+_Static_assert(CONFIG_MAX_LISTTEXT >= CONFIG_MAX_PORTLIST &&
+    CONFIG_MAX_LISTTEXT >= 3 * 46, "CONFIG_MAX_LISTTEXT too small");
 
 enum runtime_kind {
 	RUNTIME_AUTO = 0,
@@ -79,6 +86,11 @@ struct node_policy {
 	/* default none: no hostPath volume at all */
 	struct host_path_rule allowed_host_paths[CONFIG_MAX_HOST_PATHS];
 	uint32_t	 n_allowed_host_paths;
+	/*
+	 * allowedUnsafeSysctls: canonical "net.core.somaxconn,kernel.msg*"
+	 * (config_sysctllist); "" none, only the kubelet's safe set
+	 */
+	char		 allowed_unsafe_sysctls[CONFIG_MAX_SYSCTLLIST];
 };
 
 struct agentd_config {
@@ -163,7 +175,8 @@ enum config_type {
 	CFG_DOMAIN,	/* a DNS subdomain */
 	CFG_PORTLIST,	/* at most max ports or ranges "22,30000-32767" */
 	CFG_QUANTITY,	/* bytes: "10Mi", "500k", "1048576"; a u64 */
-	CFG_HOSTPATHS	/* allowedHostPaths: [{pathPrefix, readOnly}] */
+	CFG_HOSTPATHS,	/* allowedHostPaths: [{pathPrefix, readOnly}] */
+	CFG_SYSCTLLIST	/* at most max sysctl names or "prefix*" */
 };
 
 struct config_field {
@@ -210,6 +223,14 @@ const char *config_portlist(const struct config_field *, const char *in,
  */
 int	config_portlist_find(const char *list, uint32_t port, uint32_t *lo,
 	    uint32_t *hi);
+/*
+ * CFG_SYSCTLLIST: in is a comma-separated list of sysctl names and
+ * patterns ending in '*' (the kubelet's --allowed-unsafe-sysctls), each
+ * namespaced; out gets them with '.' separators, in order.  NULL, or why
+ * in is refused.
+ */
+const char *config_sysctllist(const struct config_field *, const char *in,
+	    char *out, size_t outlen);
 /* any CFG_* string value: NULL or why it is refused (canonical form) */
 const char *config_check_str(const struct config_field *, const char *);
 

@@ -49,6 +49,14 @@ struct ipc_msg;
 #define POD_MAX_DIVISOR		64	/* QUANTITY_MAX_LEN */
 #define POD_MAX_PORTS		64
 #define POD_MAX_CAPS		64
+/* spec.securityContext.sysctls: the API server's name bound (253) */
+#define POD_MAX_SYSCTLS		64
+#define POD_MAX_SYSCTL_NAME	253
+#define POD_MAX_SYSCTL_VALUE	1024
+/* spec.securityContext.supplementalGroups: decimal gids, as the runtime's
+   NGROUPS_MAX-bounded list */
+#define POD_MAX_SUPP_GROUPS	64
+#define POD_MAX_GID_TEXT	10	/* "2147483647" */
 #define POD_MAX_CAP_NAME	32
 #define POD_MAX_PATH		1024
 #define POD_MAX_SOURCE		1024
@@ -358,10 +366,22 @@ struct container_spec {
 	uint32_t		 n_mounts;
 };
 
+/* spec.securityContext.supplementalGroupsPolicy */
+enum supp_groups_policy {
+	SUPP_GROUPS_MERGE = 0,	/* the image's groups added (default) */
+	SUPP_GROUPS_STRICT	/* refused by the watcher: not implemented */
+};
+
 struct pod_security_context {
 	int64_t		 run_as_user;		/* -1 unset */
 	int64_t		 run_as_group;
 	int8_t		 run_as_non_root;	/* TRI_UNSET, 0, 1 */
+	/* names with dots ("/" converted by the watcher), values as given */
+	struct kv	*sysctls;
+	uint32_t	 n_sysctls;
+	/* gids in canonical decimal (the schema has no integer lists) */
+	struct strlist	 supplemental_groups;
+	uint8_t		 supplemental_groups_policy; /* supp_groups_policy */
 };
 
 struct host_alias {
@@ -490,6 +510,7 @@ int	pod_is_sidecar(const struct container_spec *);
 const char *pod_protocol_name(uint8_t);		/* "TCP" */
 const char *pod_dns_policy_name(uint8_t);	/* "ClusterFirst" */
 const char *pod_term_msg_policy_name(uint8_t);	/* "File" */
+const char *pod_supp_groups_policy_name(uint8_t);	/* "Merge" */
 int64_t	pod_now_ns(void);	/* CLOCK_REALTIME in the model's unit */
 const char *pod_scheme_name(uint8_t);		/* "HTTP" */
 const char *pod_handler_kind_name(uint8_t);	/* "httpGet" */

@@ -143,6 +143,12 @@ pod_term_msg_policy_name(uint8_t policy)
 	    "File";
 }
 
+const char *
+pod_supp_groups_policy_name(uint8_t policy)
+{
+	return policy == SUPP_GROUPS_STRICT ? "Strict" : "Merge";
+}
+
 /* the model's timestamps are Unix time in nanoseconds */
 int64_t
 pod_now_ns(void)

@@ -294,6 +294,19 @@ static const struct podfield psc_fields[] = {
 	OPT_I64("runAsGroup", 2, struct pod_security_context, run_as_group,
 	    PSJ_PLAIN),
 	TRI("runAsNonRoot", 3, struct pod_security_context, run_as_non_root),
+	/* tags 30-39: sysctls and groups (issue 14) */
+	/* not in the JSON: Kubernetes has numbers, the model strings */
+	{ .name = "supplementalGroups", .tag = 30, .type = PS_STRLIST,
+	  .flags = PSF_JSON_OMIT, .where = PSW_NONE,
+	  .off = OFF(struct pod_security_context, supplemental_groups),
+	  .max = POD_MAX_SUPP_GROUPS, .elem_max = POD_MAX_GID_TEXT },
+	{ .name = "supplementalGroupsPolicy", .tag = 31, .type = PS_ENUM,
+	  .flags = PSF_JSON_OMIT, .off = OFF(struct pod_security_context,
+	  supplemental_groups_policy), .max = SUPP_GROUPS_STRICT,
+	  .enum_name = pod_supp_groups_policy_name },
+	KVLIST("sysctls", 32, struct pod_security_context, sysctls,
+	    n_sysctls, POD_MAX_SYSCTLS, POD_MAX_SYSCTL_NAME,
+	    POD_MAX_SYSCTL_VALUE, PSJ_NAMEVALUE),
 };
 TABLE(podschema_pod_security_context, "securityContext",
     struct pod_security_context, psc_fields);

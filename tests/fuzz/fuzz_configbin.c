@@ -53,7 +53,8 @@ is_string(const struct config_field *f)
 {
 	return f->type == CFG_STR || f->type == CFG_PATH ||
 	    f->type == CFG_NODEIP || f->type == CFG_IPLIST ||
-	    f->type == CFG_DOMAIN || f->type == CFG_PORTLIST;
+	    f->type == CFG_DOMAIN || f->type == CFG_PORTLIST ||
+	    f->type == CFG_SYSCTLLIST;
 }
 
 static void

@@ -28,6 +28,11 @@
  *			hash of the manifest), so that an edited manifest
  *			arrives as the same pod with a changed spec (issue 9,
  *			item 4: tests/system/test_identity.py)
+ *	sysctls		pods with sysctls the real watcher refuses: a
+ *			net.* one with hostNetwork, an IPC one with hostIPC, a
+ *			sysctl of no namespace, a name that climbs out of
+ *			/proc/sys/net, a value with a newline (issue 14:
+ *			tests/system/test_sysctls.py)
  *	apiconnect N	N MSG_API_CONNECT, at most APIGRANT_MAX_INPROGRESS
  *			unanswered at a time (issue 12: test_apigrant.py)
  *	apiburst N	N MSG_API_CONNECT at once
@@ -232,6 +237,37 @@ flood(unsigned long n)
 	free(value);
 }
 
+/* one pod of the sysctls attack: name and value as the watcher never sends */
+static void
+send_sysctl_pod(const char *name, int hostnet, int hostipc, const char *key,
+    const char *value)
+{
+	struct kv sc = { (char *)key, (char *)value };
+	char uid[64];
+	struct pod v;
+
+	snprintf(uid, sizeof(uid), "%s-uid", name);
+	v = variant("default", name, uid);
+	v.host_network = hostnet;
+	v.host_ipc = hostipc;
+	v.psc.sysctls = &sc;
+	v.psc.n_sysctls = 1;
+	send_pod(&v);
+}
+
+static void
+sysctl_attack(void)
+{
+	send_sysctl_pod("sc-hostnet", 1, 0, "net.ipv4.ip_local_port_range",
+	    "40000 40001");
+	send_sysctl_pod("sc-hostipc", 0, 1, "kernel.shm_rmid_forced", "1");
+	send_sysctl_pod("sc-vm", 0, 0, "vm.overcommit_ratio", "51");
+	send_sysctl_pod("sc-climb", 0, 0, "net/../../vm/overcommit_ratio",
+	    "51");
+	send_sysctl_pod("sc-newline", 0, 0, "net.ipv4.ip_local_port_range",
+	    "40000 40001\n");
+}
+
 /* pods that belong inside the podset, after the real ones */
 static void
 attack_in_podset(void)
@@ -257,7 +293,9 @@ attack_in_podset(void)
 		    "r\x1b[2J\nFORGED-REASON");
 		send_variant("default", "evil\x1b[2J\ndefault   forged   1/1   "
 		    "Running", "ctl-uid");
-	} else if (strncmp(attack, "flood ", 6) == 0 &&
+	} else if (strcmp(attack, "sysctls") == 0)
+		sysctl_attack();
+	else if (strncmp(attack, "flood ", 6) == 0 &&
 	    (n = strtoul(attack + 6, NULL, 10)) > 0)
 		flood(n);
 }

@@ -881,3 +881,65 @@ TEST(test_audit_anchor_file_default_and_bound)
 	    "default");
 	free(yaml);
 }
+
+/* ---- allowedUnsafeSysctls ---- */
+
+TEST(test_allowed_unsafe_sysctls_forms)
+{
+	struct agentd_config c;
+	char err[ERRLEN];
+
+	CHECK_EQ_INT(parse(&c, "nodeName: n\n", err), 0);
+	CHECK_STR(c.policy.allowed_unsafe_sysctls, "");
+	config_free(&c);
+	CHECK_EQ_INT(parse(&c, "allowedUnsafeSysctls:\n  - net.core.*\n"
+	    "  - kernel/msgmax\n  - kernel.shm*\n", err), 0);
+	CHECK_STR(err, "");
+	CHECK_STR(c.policy.allowed_unsafe_sysctls,
+	    "net.core.*,kernel.msgmax,kernel.shm*");
+	config_free(&c);
+	CHECK_EQ_INT(parse(&c, "allowedUnsafeSysctls: \"net.*, kernel.sem\"\n",
+	    err), 0);
+	CHECK_STR(c.policy.allowed_unsafe_sysctls, "net.*,kernel.sem");
+	config_free(&c);
+	CHECK_EQ_INT(parse(&c, "allowedUnsafeSysctls: []\n", err), 0);
+	CHECK_STR(c.policy.allowed_unsafe_sysctls, "");
+	config_free(&c);
+}
+
+TEST(test_allowed_unsafe_sysctls_bad_items_rejected)
+{
+	struct agentd_config c;
+	char *yaml, want[128], err[ERRLEN];
+	size_t i, off;
+
+	check_error("allowedUnsafeSysctls: [vm.swappiness]\n",
+	    "line 1: allowedUnsafeSysctls names a sysctl not known to be "
+	    "namespaced");
+	check_error("allowedUnsafeSysctls: [\"kernel.*\"]\n",
+	    "line 1: allowedUnsafeSysctls names sysctls not known to be "
+	    "namespaced");
+	check_error("allowedUnsafeSysctls: [\"Net.core\"]\n",
+	    "line 1: allowedUnsafeSysctls must have at most 253 characters, "
+	    "be segments of lowercase letters, digits, '-' and '_' joined by "
+	    "'.' or '/', and end in '*' only as a prefix");
+	check_error("allowedUnsafeSysctls: [\"\"]\n",
+	    "line 1: allowedUnsafeSysctls has an item that is not a sysctl "
+	    "name or pattern");
+	/* CONFIG_MAX_SYSCTL_PATTERNS items, then one more */
+	REQUIRE((yaml = malloc(64 * (CONFIG_MAX_SYSCTL_PATTERNS + 2))) != NULL);
+	off = (size_t)sprintf(yaml, "allowedUnsafeSysctls:\n");
+	for (i = 0; i < CONFIG_MAX_SYSCTL_PATTERNS; i++)
+		off += (size_t)sprintf(yaml + off, "  - net.a%zu\n", i);
+	CHECK_EQ_INT(parse(&c, yaml, err), 0);
+	CHECK_STR(err, "");
+	config_free(&c);
+	off = (size_t)sprintf(yaml, "allowedUnsafeSysctls:\n");
+	for (i = 0; i < CONFIG_MAX_SYSCTL_PATTERNS + 1; i++)
+		off += (size_t)sprintf(yaml + off, "  - net.a%zu\n", i);
+	/* a block list's error is at its end */
+	snprintf(want, sizeof(want), "line %d: allowedUnsafeSysctls has too "
+	    "many sysctls", CONFIG_MAX_SYSCTL_PATTERNS + 3);
+	check_error(yaml, want);
+	free(yaml);
+}

@@ -30,7 +30,8 @@ same_config(const struct agentd_config *a, const struct agentd_config *b)
 			continue;
 		if (f->type == CFG_STR || f->type == CFG_PATH ||
 		    f->type == CFG_NODEIP || f->type == CFG_IPLIST ||
-		    f->type == CFG_DOMAIN || f->type == CFG_PORTLIST) {
+		    f->type == CFG_DOMAIN || f->type == CFG_PORTLIST ||
+	    f->type == CFG_SYSCTLLIST) {
 			if (strcmp((const char *)a + f->off,
 			    (const char *)b + f->off) != 0)
 				return 0;

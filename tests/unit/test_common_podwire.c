@@ -175,6 +175,12 @@ full_pod(struct pod *p)
 	p->psc.run_as_user = 1000;
 	p->psc.run_as_group = 2000;
 	p->psc.run_as_non_root = 1;
+	kv_add(&p->psc.sysctls, &p->psc.n_sysctls, xs("net.core.somaxconn"),
+	    xs("1024"));
+	kv_add(&p->psc.sysctls, &p->psc.n_sysctls, xs("kernel.shm_rmid_forced"),
+	    xs(""));
+	sl_add(&p->psc.supplemental_groups, "4000");
+	sl_add(&p->psc.supplemental_groups, "0");
 
 	c = container_add(p, "coredns", "registry.example/coredns:1.11");
 	c->pull_policy = PULL_ALWAYS;

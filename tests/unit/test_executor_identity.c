@@ -306,6 +306,12 @@ static void m_c1_mem(struct pod *p) {
 static void m_psc_uid(struct pod *p) { p->psc.run_as_user = 2000; }
 static void m_psc_gid(struct pod *p) { p->psc.run_as_group = -1; }
 static void m_psc_nonroot(struct pod *p) { p->psc.run_as_non_root = 0; }
+static void m_psc_groups(struct pod *p) {
+	REQUIRE(strlist_add(&p->psc.supplemental_groups, "4000",
+	    POD_MAX_SUPP_GROUPS) == 0); }
+static void m_sysctl(struct pod *p) {
+	add_kv(&p->psc.sysctls, &p->psc.n_sysctls, "net.core.somaxconn",
+	    "1024"); }
 
 static void m_ns(struct pod *p) { free(p->namespace);
 	p->namespace = sdup("kube-public"); }
@@ -382,6 +388,8 @@ static const struct mutation mutations[] = {
 	{ "pod runAsUser", m_psc_uid, CTR(0) | CTR(1) },
 	{ "pod runAsGroup unset", m_psc_gid, CTR(0) | CTR(1) },
 	{ "pod runAsNonRoot", m_psc_nonroot, CTR(0) | CTR(1) },
+	{ "pod supplementalGroups", m_psc_groups, CTR(0) | CTR(1) },
+	{ "pod sysctl added", m_sysctl, SANDBOX },
 	{ "namespace", m_ns, SANDBOX },
 	{ "name", m_name, SANDBOX },
 	{ "uid", m_uid, SANDBOX },

@@ -918,3 +918,79 @@ TEST(test_describe_lists_host_paths)
 	CHECK(strstr(buf, ";hostPath=/srv/a,/srv/b") != NULL);
 	pod_free(&p);
 }
+
+/* ---- sysctls (the kubelet's sysctl admission) ---- */
+
+static void
+add_sysctl(struct pod *p, const char *name, const char *value)
+{
+	struct kv *kv;
+
+	REQUIRE((kv = realloc(p->psc.sysctls, (p->psc.n_sysctls + 1) *
+	    sizeof(*kv))) != NULL);
+	p->psc.sysctls = kv;
+	kv[p->psc.n_sysctls].key = strdup(name);
+	kv[p->psc.n_sysctls].value = value ? strdup(value) : NULL;
+	p->psc.n_sysctls++;
+}
+
+TEST(test_sysctls_safe_allowed_unsafe_denied)
+{
+	char buf[1024];
+	struct node_policy pol;
+	struct policy_verdict v;
+	struct pod p;
+
+	test_policy(&pol);
+	policy_set_kernel_release("6.1.0-13-amd64");
+	test_pod(&p, 1);
+	add_sysctl(&p, "kernel.shm_rmid_forced", "1");
+	add_sysctl(&p, "net.ipv4.tcp_rmem", "4096 87380 6291456");
+	CHECK_EQ_INT(policy_check(&pol, &p, &v), 1);
+	add_sysctl(&p, "net.core.somaxconn", "1024");
+	expect_denied(&pol, &p, "sysctls", "spec.securityContext.sysctls[2]");
+	snprintf(pol.allowed_unsafe_sysctls,
+	    sizeof(pol.allowed_unsafe_sysctls), "net.core.*");
+	CHECK_EQ_INT(policy_check(&pol, &p, &v), 1);
+	/* an older kernel does not namespace tcp_rmem: unsafe there */
+	policy_set_kernel_release("4.14.0");
+	expect_denied(&pol, &p, "sysctls", "spec.securityContext.sysctls[1]");
+	policy_set_kernel_release(NULL);
+	policy_describe(&p, buf, sizeof(buf));
+	CHECK(strstr(buf, ";sysctls=kernel.shm_rmid_forced,net.ipv4.tcp_rmem,"
+	    "net.core.somaxconn") != NULL);
+	pod_free(&p);
+}
+
+TEST(test_sysctls_never_in_host_namespaces_or_unnamespaced)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.allow_host_network = pol.allow_host_ipc = 1;
+	snprintf(pol.allowed_unsafe_sysctls,
+	    sizeof(pol.allowed_unsafe_sysctls), "net.*,kernel.msg*");
+	test_pod(&p, 1);
+	p.host_network = 1;
+	add_sysctl(&p, "net.ipv4.tcp_syncookies", "1");
+	expect_denied(&pol, &p, "sysctls", "spec.securityContext.sysctls[0]");
+	p.host_network = 0;
+	p.host_ipc = 1;
+	add_sysctl(&p, "kernel.msgmax", "1");
+	expect_denied(&pol, &p, "sysctls", "spec.securityContext.sysctls[1]");
+	pod_free(&p);
+	/* what a watcher should never send: re-checked here */
+	test_pod(&p, 1);
+	add_sysctl(&p, "vm.swappiness", "1");
+	expect_denied(&pol, &p, "sysctls", "spec.securityContext.sysctls[0]");
+	pod_free(&p);
+	test_pod(&p, 1);
+	add_sysctl(&p, "net/../../vm/x", "1");
+	expect_denied(&pol, &p, "sysctls", "spec.securityContext.sysctls[0]");
+	pod_free(&p);
+	test_pod(&p, 1);
+	add_sysctl(&p, "net.ipv4.tcp_syncookies", "1\n0");
+	expect_denied(&pol, &p, "sysctls", "spec.securityContext.sysctls[0]");
+	pod_free(&p);
+}

@@ -1049,11 +1049,74 @@ TEST(test_pod_security_context_unsupported_fields_rejected)
 {
 	REJECTED(POD "  securityContext:\n    fsGroup: 2000\n",
 	    "spec.securityContext.fsGroup", "fsGroup is not supported");
-	REJECTED(POD "  securityContext:\n    supplementalGroups: [1, 2]\n",
-	    "spec.securityContext.supplementalGroups", "not supported");
+	REJECTED(POD "  securityContext:\n    supplementalGroupsPolicy: "
+	    "Strict\n", "spec.securityContext.supplementalGroupsPolicy",
+	    "Strict is not supported");
+}
+
+TEST(test_pod_sysctls_parsed_slashes_converted)
+{
+	struct pod p;
+
+	PARSE_OK(POD "  securityContext:\n    sysctls:\n"
+	    "    - name: net.core.somaxconn\n      value: \"1024\"\n"
+	    "    - name: net/ipv4/conf/eth0.100/rp_filter\n      value: \"1\"\n"
+	    "    - name: kernel.shm_rmid_forced\n", &p);
+	REQUIRE(p.psc.n_sysctls == 3);
+	CHECK_STR(p.psc.sysctls[0].key, "net.core.somaxconn");
+	CHECK_STR(p.psc.sysctls[0].value, "1024");
+	CHECK_STR(p.psc.sysctls[1].key, "net.ipv4.conf.eth0/100.rp_filter");
+	CHECK_STR(p.psc.sysctls[2].value, "");
+	pod_free(&p);
+}
+
+TEST(test_pod_sysctls_bad_names_rejected)
+{
 	REJECTED(POD "  securityContext:\n    sysctls:\n"
-	    "    - name: net.core.somaxconn\n      value: \"1024\"\n",
-	    "spec.securityContext.sysctls", "not supported");
+	    "    - name: Net.Core\n      value: \"1\"\n",
+	    "spec.securityContext.sysctls[0].name", "must have at most 253");
+	REJECTED(POD "  securityContext:\n    sysctls:\n"
+	    "    - name: net..core\n      value: \"1\"\n",
+	    "spec.securityContext.sysctls[0].name", "match the regex");
+	REJECTED(POD "  securityContext:\n    sysctls:\n"
+	    "    - value: \"1\"\n",
+	    "spec.securityContext.sysctls[0]", "name: Required");
+	REJECTED(POD "  securityContext:\n    sysctls:\n"
+	    "    - name: net.core.somaxconn\n      value: \"1\"\n"
+	    "    - name: net/core/somaxconn\n      value: \"2\"\n",
+	    "spec.securityContext.sysctls[1]", "Duplicate value");
+	REJECTED(POD "  securityContext:\n    sysctls:\n"
+	    "    - name: net.core.somaxconn\n      value: \"1\\n2\"\n",
+	    "spec.securityContext.sysctls[0].value", "control characters");
+}
+
+TEST(test_pod_sysctls_host_namespace_rejected)
+{
+	REJECTED(POD "  hostNetwork: true\n  securityContext:\n    sysctls:\n"
+	    "    - name: net.ipv4.tcp_syncookies\n      value: \"1\"\n",
+	    "spec.securityContext.sysctls[0].name",
+	    "may not be specified when 'hostNetwork' is true");
+	REJECTED(POD "  hostIPC: true\n  securityContext:\n    sysctls:\n"
+	    "    - name: kernel.shm_rmid_forced\n      value: \"1\"\n",
+	    "spec.securityContext.sysctls[0].name",
+	    "may not be specified when 'hostIPC' is true");
+}
+
+TEST(test_pod_supplemental_groups_parsed)
+{
+	struct pod p;
+
+	PARSE_OK(POD "  securityContext:\n"
+	    "    supplementalGroups: [0, 2147483647]\n"
+	    "    supplementalGroupsPolicy: Merge\n", &p);
+	REQUIRE(p.psc.supplemental_groups.n == 2);
+	CHECK_STR(p.psc.supplemental_groups.v[0], "0");
+	CHECK_STR(p.psc.supplemental_groups.v[1], "2147483647");
+	pod_free(&p);
+	REJECTED(POD "  securityContext:\n    supplementalGroups: [-1]\n",
+	    "spec.securityContext.supplementalGroups[0]", "");
+	REJECTED(POD "  securityContext:\n    supplementalGroups: [\"5\"]\n",
+	    "spec.securityContext.supplementalGroups[0]", "");
 }
 
 TEST(test_seccomp_profile_only_runtime_default)
@@ -2608,12 +2671,15 @@ TEST(test_fixture_pod_with_metadata_and_probes_parsed)
 	pod_free(&p);
 }
 
-TEST(test_fixture_pod_with_precision_rejected)
+TEST(test_fixture_pod_with_precision_parsed)
 {
-	/* activeDeadlineSeconds is taken now; supplementalGroups is not */
-	FIXTURE_REJECTED("pod-with-precision.json",
-	    "spec.securityContext.supplementalGroups",
-	    "supplementalGroups are not supported");
+	struct pod p;
+
+	/* activeDeadlineSeconds and supplementalGroups are taken now */
+	FIXTURE_OK("pod-with-precision.json", &p);
+	REQUIRE(p.psc.supplemental_groups.n == 3);
+	CHECK_STR(p.psc.supplemental_groups.v[1], "1000030003");
+	pod_free(&p);
 }
 
 /* ---- init containers and sidecars (issue 13) ---- */
@@ -2860,4 +2926,41 @@ TEST(test_volume_count_limits)
 	pod_free(&p);
 	REJECTED(pod_with_volumes(POD_MAX_MOUNTS + 1, 1),
 	    "spec.containers[0].volumeMounts", "at most 64");
+}
+
+/* ---- sysctls and supplementalGroups at their bounds (issue 14) ---- */
+
+/* POD with n sysctls (kernel.msg<i>) or n groups, in buf */
+static const char *
+psc_list_pod(char *buf, size_t len, uint32_t n, int sysctls)
+{
+	size_t off;
+	uint32_t i;
+
+	off = (size_t)snprintf(buf, len, "%s  securityContext:\n    %s:\n",
+	    POD, sysctls ? "sysctls" : "supplementalGroups");
+	for (i = 0; i < n && off < len; i++)
+		off += sysctls ? (size_t)snprintf(buf + off, len - off,
+		    "    - name: kernel.msg%u\n      value: \"1\"\n", i) :
+		    (size_t)snprintf(buf + off, len - off, "    - %u\n", i);
+	REQUIRE(off < len);
+	return buf;
+}
+
+TEST(test_pod_sysctls_and_groups_at_their_limits)
+{
+	static char buf[64 * 1024];
+	struct pod p;
+
+	PARSE_OK(psc_list_pod(buf, sizeof(buf), POD_MAX_SYSCTLS, 1), &p);
+	CHECK_EQ_INT(p.psc.n_sysctls, POD_MAX_SYSCTLS);
+	pod_free(&p);
+	REJECTED(psc_list_pod(buf, sizeof(buf), POD_MAX_SYSCTLS + 1, 1),
+	    "spec.securityContext.sysctls", "too many sysctls");
+	PARSE_OK(psc_list_pod(buf, sizeof(buf), POD_MAX_SUPP_GROUPS, 0), &p);
+	CHECK_EQ_INT(p.psc.supplemental_groups.n, POD_MAX_SUPP_GROUPS);
+	pod_free(&p);
+	REJECTED(psc_list_pod(buf, sizeof(buf), POD_MAX_SUPP_GROUPS + 1, 0),
+	    "spec.securityContext.supplementalGroups",
+	    "too many supplementalGroups");
 }

@@ -413,6 +413,37 @@ group_members(const char *rootfs, const char *user, struct rt_user *u)
 	free(buf);
 }
 
+/*
+ * spec.securityContext.supplementalGroups after the image's groups of the
+ * user, as containerd's WithAdditionalGIDs and then WithSupplementalGroups
+ * (the Merge policy); the primary gid and repeats left out.
+ */
+static int
+supplemental_groups(const struct pod *p, struct rt_user *u, const char *who,
+    struct rt_err *err)
+{
+	const struct strlist *l = &p->psc.supplemental_groups;
+	const int max = (int)(sizeof(u->additional_gids) /
+	    sizeof(u->additional_gids[0]));
+	uint32_t i, g;
+	int j, dup;
+
+	for (i = 0; i < l->n; i++) {
+		if (parse_id(l->v[i], &g) == -1 || g > 2147483647u)
+			return rt_seterr(err, "supplementalGroups[%u]: not a "
+			    "group id %s", i, who);
+		for (dup = g == u->gid, j = 0; j < u->n_additional_gids; j++)
+			dup |= u->additional_gids[j] == g;
+		if (dup)
+			continue;
+		if (u->n_additional_gids >= max)
+			return rt_seterr(err, "supplementalGroups: more "
+			    "than %d groups with the image's %s", max, who);
+		u->additional_gids[u->n_additional_gids++] = g;
+	}
+	return 0;
+}
+
 static void
 pod_label(const struct pod *p, const struct container_spec *c, char *buf,
     size_t len)
@@ -503,7 +534,7 @@ bundle_user(const struct pod *p, const struct container_spec *c,
 			    "image will run as root %s", who);
 	}
 	group_members(img->rootfs, name, u);
-	return 0;
+	return supplemental_groups(p, u, who, err);
 }
 
 /* ---- resources ---- */
@@ -1177,6 +1208,29 @@ bundle_annotations(const struct bundle_paths *bp, int infra)
 	return a;
 }
 
+/*
+ * The pod's sysctls, in the infra container only: it creates the
+ * namespaces the app containers join, so runc sets them there once for
+ * the pod (as containerd gives them to the sandbox's spec).
+ */
+static int
+bundle_sysctls(cJSON *lx, const struct pod *p)
+{
+	cJSON *o;
+	uint32_t i;
+
+	if (p->psc.n_sysctls == 0)
+		return 0;
+	if ((o = cJSON_AddObjectToObject(lx, "sysctl")) == NULL)
+		return -1;
+	for (i = 0; i < p->psc.n_sysctls; i++)
+		if (!cJSON_AddStringToObject(o, p->psc.sysctls[i].key,
+		    p->psc.sysctls[i].value != NULL ?
+		    p->psc.sysctls[i].value : ""))
+			return -1;
+	return 0;
+}
+
 static cJSON *
 bundle_linux(const struct pod *p, const struct bundle_paths *bp,
     const struct resources *res, uint64_t caps, int priv, int infra)
@@ -1189,6 +1243,8 @@ bundle_linux(const struct pod *p, const struct bundle_paths *bp,
 	    !cJSON_AddStringToObject(lx, "cgroupsPath", bp->cgroups_path) ||
 	    !cJSON_AddItemToObject(lx, "resources",
 	    bundle_resources(res, priv)))
+		goto fail;
+	if (infra && bundle_sysctls(lx, p) == -1)
 		goto fail;
 	if (!priv && (!cJSON_AddItemToObject(lx, "maskedPaths",
 	    json_strarray(masked_paths, -1)) ||

@@ -33,6 +33,7 @@
 #include "job.h"
 #include "log.h"
 #include "monoclock.h"
+#include "policy.h"
 #include "logrotate.h"
 #include "sandbox.h"
 #include "worker.h"
@@ -698,6 +699,7 @@ main(int argc, char *argv[])
 	    node_facts.cpus, node_facts.memory_bytes / 1024,
 	    node_facts.kernel_version, node_facts.os_image,
 	    node_facts.runtime_version);
+	policy_set_kernel_release(node_facts.kernel_version);
 	worker_sandbox(&env.conf, env.role);
 	job_init(env.base, &env.conf);
 	logrotate_init(env.base, &env.conf);

@@ -26,7 +26,8 @@
  *	process as PID 1 or none), spec.initContainers (each one's container
  *	text, in order: the API server makes them immutable, so a change is
  *	a new pod; none written when there are none).
- *	(sysctls belong here when the model has them.)
+ *	spec.securityContext.sysctls (set once in the sandbox's
+ *	namespaces; none written when there are none).
  *
  * The container hash ("c1:") covers the container's own spec, as the
  * kubelet's HashContainer hashes the whole v1.Container (JSON, empty
@@ -40,9 +41,10 @@
  *	readOnlyRootFilesystem, privileged, allowPrivilegeEscalation,
  *	capabilities add/drop), terminationMessagePath,
  *	terminationMessagePolicy, lifecycle (postStart, preStop),
- *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot), and
+ *	pod.securityContext (runAsUser, runAsGroup, runAsNonRoot,
+ *	supplementalGroups), and
  *	restartPolicy (a sidecar's "Always"; unset on every other).
- *	(fsGroup, supplementalGroups and volumeMounts belong here when the
+ *	(fsGroup and volumeMounts belong here when the
  *	model has them.)
  *
  * Left out on purpose, as the kubelet restarts nothing for them:
@@ -254,6 +256,21 @@ canon_init_containers(struct canon *c, const struct pod *p)
 	}
 }
 
+/* set once in the sandbox's namespaces: a change needs a new sandbox */
+static void
+canon_sysctls(struct canon *c, const struct pod *p)
+{
+	char name[ID_NAME_MAX];
+	uint32_t i;
+
+	for (i = 0; i < p->psc.n_sysctls; i++) {
+		field_req(c, iname(name, "spec.securityContext.sysctls", i,
+		    "name"), p->psc.sysctls[i].key);
+		field_opt(c, iname(name, "spec.securityContext.sysctls", i,
+		    "value"), p->psc.sysctls[i].value);
+	}
+}
+
 static void
 canon_sandbox(struct canon *c, const struct pod *p)
 {
@@ -266,6 +283,7 @@ canon_sandbox(struct canon *c, const struct pod *p)
 	field_bool(c, "spec.hostIPC", p->host_ipc);
 	field_bool(c, "spec.shareProcessNamespace", p->share_pid);
 	canon_init_containers(c, p);
+	canon_sysctls(c, p);
 }
 
 static const char *const pull_names[] = {
@@ -416,6 +434,8 @@ canon_container(struct canon *c, const struct pod *p,
 	    -1);
 	field_tri(c, "pod.securityContext.runAsNonRoot",
 	    p->psc.run_as_non_root);
+	field_list(c, "pod.securityContext.supplementalGroups",
+	    &p->psc.supplemental_groups);
 	/* a sidecar; unset (left out) on every other container */
 	if (cs->restart_policy == CTR_RESTART_ALWAYS)
 		field_req(c, "restartPolicy", "Always");

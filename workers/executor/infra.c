@@ -504,8 +504,8 @@ meta_put(cJSON *meta, const char *key, cJSON *v)
 
 /*
  * A sandbox with no process: pod files, /dev/shm, then the namespaces
- * pinned (pinns.c).  Sysctls would be applied by the pin holder after its
- * unshare, inside the new namespaces; the watcher refuses them for now.
+ * pinned (pinns.c).  The pod's sysctls are set by the pin holder after its
+ * unshare, inside the new namespaces, once for every container.
  */
 static int
 sandbox_pin(const struct pod *p, const char *id, const char *dir,
@@ -524,7 +524,8 @@ sandbox_pin(const struct pod *p, const char *id, const char *dir,
 		return rt_wrap(err, "setting up the pod's volumes");
 	if (!p->host_ipc && sandbox_shm(dir, err) == -1)
 		return -1;
-	if (pin_create(id, flags, hostname, ino, err) == -1)
+	if (pin_create(id, flags, hostname, p->psc.sysctls, p->psc.n_sysctls,
+	    ino, err) == -1)
 		return rt_wrap(err, "pinning the namespaces");
 	for (k = 0; k < PIN_NKINDS; k++) {
 		if (!pin_wanted(flags, k))

@@ -34,6 +34,24 @@
 #include <unistd.h>
 
 #include "rt_private.h"
+#include "sysctl.h"
+
+/* "/proc/sys/" and a name */
+#define PIN_SYSCTL_PATH	(sizeof("/proc/sys/") + SYSCTL_MAX_NAME)
+
+/* a sysctl the holder sets, made ready before the fork */
+struct pin_sysctl {
+	char		 path[PIN_SYSCTL_PATH];
+	const char	*value;
+	size_t		 len;
+};
+
+/* what the holder reports: an errno (-1: ready) and the sysctl it was
+   setting (-1: the unshare or the hostname) */
+struct pin_status {
+	int		 err;
+	int		 sysctl;
+};
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC		0x6e736673
@@ -162,28 +180,84 @@ pin_base_release(void)
 }
 
 /*
- * The holder: unshare, set the hostname, report, then wait for the parent
- * to have pinned the namespaces (EOF on hold).  Async-signal-safe calls
- * only: the executor may have other state we must not touch after fork.
+ * A sysctl of the holder's new namespaces: /proc/sys/net and the IPC
+ * sysctls resolve to the namespaces of the process that writes them, so
+ * the executor's own (the host's) are never touched.  The path is the
+ * kernel's proc (the executor's mount namespace), not a container's.
+ */
+static int
+pin_set_sysctl(const struct pin_sysctl *s)
+{
+	ssize_t n;
+	int fd, e = 0;
+
+	if ((fd = open(s->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return errno;
+	while ((n = write(fd, s->value, s->len)) == -1 && errno == EINTR)
+		;
+	if (n == -1)
+		e = errno;
+	else if ((size_t)n != s->len)
+		e = EIO;
+	close(fd);
+	return e;
+}
+
+/*
+ * The holder: unshare, set the hostname and the sysctls, report, then
+ * wait for the parent to have pinned the namespaces (EOF on hold).
+ * Async-signal-safe calls only: the executor may have other state we
+ * must not touch after fork.
  */
 static void __attribute__((noreturn))
-pin_child(int flags, const char *hostname, int ready, int hold)
+pin_child(int flags, const char *hostname, const struct pin_sysctl *sc,
+    uint32_t n_sc, int ready, int hold)
 {
-	int e = 0;
+	struct pin_status st = { 0, -1 };
+	uint32_t i;
 	char c;
 
 	if (unshare(flags) == -1)
-		e = errno;
+		st.err = errno;
 	else if ((flags & CLONE_NEWUTS) && hostname != NULL &&
 	    sethostname(hostname, strlen(hostname)) == -1)
-		e = errno;
-	if (e == 0)
-		e = -1;		/* "ready": no errno is negative */
-	while (write(ready, &e, sizeof(e)) == -1 && errno == EINTR)
+		st.err = errno;
+	for (i = 0; st.err == 0 && i < n_sc; i++)
+		if ((st.err = pin_set_sysctl(&sc[i])) != 0)
+			st.sysctl = (int)i;
+	if (st.err == 0)
+		st.err = -1;	/* "ready": no errno is negative */
+	while (write(ready, &st, sizeof(st)) == -1 && errno == EINTR)
 		;
 	while (read(hold, &c, 1) == -1 && errno == EINTR)
 		;
-	_exit(e == -1 ? 0 : 1);
+	_exit(st.err == -1 ? 0 : 1);
+}
+
+/* the paths and values, before the fork: the holder only writes */
+static struct pin_sysctl *
+pin_sysctls(const struct kv *sysctls, uint32_t n, struct rt_err *err)
+{
+	struct pin_sysctl *sc;
+	uint32_t i;
+
+	if (n == 0)
+		return NULL;
+	if (n > POD_MAX_SYSCTLS || (sc = calloc(n, sizeof(*sc))) == NULL) {
+		rt_seterr(err, "sysctls: too many or out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (sysctls[i].key == NULL || sysctl_proc_path(sysctls[i].key,
+		    sc[i].path, sizeof(sc[i].path)) == -1) {
+			rt_seterr(err, "sysctl %u: no name", i);
+			free(sc);
+			return NULL;
+		}
+		sc[i].value = sysctls[i].value != NULL ? sysctls[i].value : "";
+		sc[i].len = strlen(sc[i].value);
+	}
+	return sc;
 }
 
 static void
@@ -264,10 +338,13 @@ pin_unpin(const char *id, struct rt_err *err)
 
 int
 pin_create(const char *id, int flags, const char *hostname,
-    uint64_t ino[PIN_NKINDS], struct rt_err *err)
+    const struct kv *sysctls, uint32_t n_sysctls, uint64_t ino[PIN_NKINDS],
+    struct rt_err *err)
 {
 	char dir[PATH_MAX];
-	int ready[2] = { -1, -1 }, hold[2] = { -1, -1 }, lock, k, e = 0;
+	struct pin_sysctl *sc = NULL;
+	struct pin_status st = { 0, -1 };
+	int ready[2] = { -1, -1 }, hold[2] = { -1, -1 }, lock, k;
 	int ret = -1;
 	ssize_t n;
 	pid_t pid = -1;
@@ -285,9 +362,14 @@ pin_create(const char *id, int flags, const char *hostname,
 		goto out;
 	}
 	if (flags == 0) {	/* hostNetwork and hostIPC: nothing to hold */
-		ret = 0;
+		/* the policy refuses namespaced sysctls in host namespaces */
+		ret = n_sysctls == 0 ? 0 : rt_seterr(err, "sysctls without "
+		    "namespaces of the pod's own");
 		goto out;
 	}
+	if (n_sysctls > 0 && (sc = pin_sysctls(sysctls, n_sysctls,
+	    err)) == NULL)
+		goto out;
 	if (pipe2(ready, O_CLOEXEC) == -1 || pipe2(hold, O_CLOEXEC) == -1) {
 		rt_seterrno(err, "pipe");
 		goto out;
@@ -299,20 +381,26 @@ pin_create(const char *id, int flags, const char *hostname,
 	if (pid == 0) {
 		close(ready[0]);
 		close(hold[1]);
-		pin_child(flags, hostname, ready[1], hold[0]);
+		pin_child(flags, hostname, sc, n_sysctls, ready[1], hold[0]);
 	}
 	close(ready[1]);
 	close(hold[0]);
 	ready[1] = hold[0] = -1;
-	while ((n = read(ready[0], &e, sizeof(e))) == -1 && errno == EINTR)
+	while ((n = read(ready[0], &st, sizeof(st))) == -1 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof(e)) {
+	if (n != (ssize_t)sizeof(st)) {
 		rt_seterr(err, "namespace holder died");
 		goto out;
 	}
-	if (e != -1) {
-		errno = e;
-		rt_seterrno(err, "unshare the pod's namespaces");
+	if (st.err != -1) {
+		errno = st.err;
+		if (st.sysctl >= 0 && (uint32_t)st.sysctl < n_sysctls)
+			rt_seterrno(err, "set sysctl %s=%s "
+			    "(spec.securityContext.sysctls[%d])",
+			    sysctls[st.sysctl].key, sc[st.sysctl].value,
+			    st.sysctl);
+		else
+			rt_seterrno(err, "unshare the pod's namespaces");
 		goto out;
 	}
 	for (k = 0; k < PIN_NKINDS; k++)
@@ -335,6 +423,7 @@ out:
 		pin_unpin(id, NULL);
 		pin_base_release();
 	}
+	free(sc);
 	pin_unlock(lock);
 	return ret;
 }

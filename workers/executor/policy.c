@@ -5,7 +5,7 @@
  * checked again here alongside the node-local policy.
  *
  * Order of the checks (the first violation is reported): host
- * namespaces, then each container in spec order: privileged,
+ * namespaces, sysctls, then each container in spec order: privileged,
  * allowPrivilegeEscalation, capabilities, runAsUser range, runAsNonRoot,
  * run-as-root, host ports.  hostPath volumes (allowedHostPaths) after
  * the host namespaces; a container's mounts of them first among its
@@ -21,12 +21,17 @@
 #include "config.h"
 #include "pod.h"
 #include "policy.h"
+#include "sysctl.h"
 
 #define CAP_PREFIX		"CAP_"
 #define CAP_PREFIX_LEN		4
 #define CAP_NAME_MAX		POD_MAX_CAP_NAME	/* normalized, with NUL */
 #define UID_MAX_K8S		2147483647LL	/* API validation bound */
 #define DESCRIBE_ELLIPSIS	"..."
+#define KERNEL_RELEASE_MAX	65	/* utsname.release */
+
+/* the running kernel, for the safe sysctls it gates; "": none gated in */
+static char kernel_release[KERNEL_RELEASE_MAX];
 
 /*
  * The capabilities containerd and CRI-O give every container by default
@@ -137,6 +142,66 @@ check_host_namespaces(const struct node_policy *pol, const struct pod *p,
 		return verdict_deny(v, "hostIPC", "spec.hostIPC",
 		    "pod %s/%s uses the host IPC namespace; node policy "
 		    "forbids hostIPC", nz(p->namespace), nz(p->name));
+	return 1;
+}
+
+void
+policy_set_kernel_release(const char *release)
+{
+	snprintf(kernel_release, sizeof(kernel_release), "%s",
+	    release != NULL ? release : "");
+}
+
+/*
+ * The kubelet's sysctl admission (pkg/kubelet/sysctl): a namespaced name,
+ * never in a namespace shared with the host, and safe or named by the
+ * node's allowedUnsafeSysctls.  The name is checked again: it crossed
+ * the IPC boundary, and it is about to become a path under /proc/sys.
+ */
+static int
+check_sysctl(const struct node_policy *pol, const struct pod *p, uint32_t i,
+    struct policy_verdict *v)
+{
+	const struct kv *s = &p->psc.sysctls[i];
+	char field[64], canon[SYSCTL_MAX_NAME + 1];
+	const char *why;
+	enum sysctl_ns ns;
+
+	snprintf(field, sizeof(field), "spec.securityContext.sysctls[%u]", i);
+	if ((why = sysctl_name_canon(s->key, canon, sizeof(canon))) != NULL ||
+	    strcmp(canon, s->key) != 0)
+		return verdict_deny(v, "sysctls", field, "name %s",
+		    why != NULL ? why : "is not in the dotted form");
+	if ((why = sysctl_value_check(s->value)) != NULL)
+		return verdict_deny(v, "sysctls", field, "value %s", why);
+	if ((ns = sysctl_namespace(s->key)) == SYSCTL_NS_NONE)
+		return verdict_deny(v, "sysctls", field, "sysctl \"%s\" is not "
+		    "namespaced: it would be set for the whole node", s->key);
+	if ((ns == SYSCTL_NS_NET && p->host_network) ||
+	    (ns == SYSCTL_NS_IPC && p->host_ipc))
+		return verdict_deny(v, "sysctls", field, "sysctl \"%s\" not "
+		    "allowed with host %s enabled: it would be set for the "
+		    "node", s->key, ns == SYSCTL_NS_NET ? "net" : "ipc");
+	if (sysctl_is_safe(s->key, kernel_release) ||
+	    sysctl_list_match(pol->allowed_unsafe_sysctls, s->key))
+		return 1;
+	return verdict_deny(v, "sysctls", field, "pod %s/%s sets the unsafe "
+	    "sysctl \"%s\"; node policy allowedUnsafeSysctls does not allow "
+	    "it", nz(p->namespace), nz(p->name), s->key);
+}
+
+static int
+check_sysctls(const struct node_policy *pol, const struct pod *p,
+    struct policy_verdict *v)
+{
+	uint32_t i;
+
+	if (p->psc.n_sysctls > POD_MAX_SYSCTLS)
+		return verdict_deny(v, "sysctls",
+		    "spec.securityContext.sysctls", "more than %d sysctls", POD_MAX_SYSCTLS);
+	for (i = 0; i < p->psc.n_sysctls; i++)
+		if (!check_sysctl(pol, p, i, v))
+			return 0;
 	return 1;
 }
 
@@ -461,7 +526,7 @@ policy_check(const struct node_policy *pol, const struct pod *p,
 
 	memset(v, 0, sizeof(*v));
 	v->allowed = 1;
-	if (!check_host_namespaces(pol, p, v))
+	if (!check_host_namespaces(pol, p, v) || !check_sysctls(pol, p, v))
 		return 0;
 	if (!check_host_path_volumes(pol, p, v))
 		return 0;
@@ -578,6 +643,19 @@ describe_uids(struct describe_buf *db, const struct pod *p)
 	}
 }
 
+/* the names only (values may be long); none: nothing, as before them */
+static void
+describe_sysctls(struct describe_buf *db, const struct pod *p)
+{
+	uint32_t i;
+
+	if (p->psc.n_sysctls == 0)
+		return;
+	db_add(db, ";sysctls=");
+	for (i = 0; i < p->psc.n_sysctls; i++)
+		db_add(db, "%s%s", i ? "," : "", nz(p->psc.sysctls[i].key));
+}
+
 static void	describe_pod(const struct pod *, char *, size_t);
 
 /*
@@ -640,5 +718,6 @@ describe_pod(const struct pod *p, char *buf, size_t len)
 	describe_caps(&db, p);
 	describe_uids(&db, p);
 	describe_host_paths(&db, p);
+	describe_sysctls(&db, p);
 	db_finish(&db);
 }

@@ -19,7 +19,8 @@ struct pod;
 /*
  * rule names: "hostNetwork", "hostPID", "hostIPC", "privileged",
  * "allowPrivilegeEscalation", "capabilities", "runAsUser",
- * "runAsNonRoot", "runAsRoot", "hostPort", "allowedHostPaths".  All fields are "" when
+ * "runAsNonRoot", "runAsRoot", "hostPort", "allowedHostPaths",
+ * "sysctls".  All fields are "" when
  * allowed.
  */
 struct policy_verdict {
@@ -28,6 +29,12 @@ struct policy_verdict {
 	char	field[POLICY_MAX_FIELD];	/* spec.containers[0]... */
 	char	reason[POLICY_MAX_REASON];
 };
+
+/*
+ * The running kernel's release ("6.1.0"): which of the kubelet's safe
+ * sysctls it namespaces.  Unset, the version-gated ones are unsafe.
+ */
+void	policy_set_kernel_release(const char *);
 
 /* 1 when the pod is allowed, 0 with the first violation in *v */
 int	policy_check(const struct node_policy *, const struct pod *,

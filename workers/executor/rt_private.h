@@ -176,7 +176,8 @@ int	img_tar_kind(const char *path, struct rt_err *);
 struct rt_user {
 	uint32_t uid;
 	uint32_t gid;
-	uint32_t additional_gids[32];
+	/* the image's groups of the user (at most 32), then the pod's */
+	uint32_t additional_gids[32 + POD_MAX_SUPP_GROUPS];
 	int	 n_additional_gids;
 };
 
@@ -310,7 +311,10 @@ int	sandbox_needs_infra(const struct pod *);
 int	pin_flags(const struct pod *);	/* CLONE_NEW* the pod needs */
 int	pin_wanted(int flags, int kind);
 int	pin_path(char *, size_t, const char *id, int kind);	/* -1: dir */
+/* sysctls: the pod's (psc.sysctls, policy-checked), set in the new
+   namespaces by their holder */
 int	pin_create(const char *id, int flags, const char *hostname,
+	    const struct kv *sysctls, uint32_t n_sysctls,
 	    uint64_t ino[PIN_NKINDS], struct rt_err *);
 int	pin_held(const char *id, int kind, uint64_t ino);
 int	pin_dir_exists(const char *id);

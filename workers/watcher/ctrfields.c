@@ -18,6 +18,7 @@
 #include "manifest.h"
 #include "manifest_int.h"
 #include "pod.h"
+#include "sysctl.h"
 
 #define ID_MAX			2147483647LL	/* runAsUser/Group */
 #define PORT_MAX		65535
@@ -379,6 +380,130 @@ PSC_FIELD(psc_run_as_group, run_as_user, run_as_group)
 PSC_FIELD(psc_run_as_non_root, bool, run_as_non_root)
 #undef PSC_FIELD
 
+static int
+sysctl_name(struct walk *w, const cJSON *v, void *arg)
+{
+	char name[SYSCTL_MAX_NAME + 1];
+	const char *s, *why;
+	char **dst = arg;
+
+	if (get_string(w, v, &s) == -1)
+		return -1;
+	if ((why = sysctl_name_canon(s, name, sizeof(name))) != NULL)
+		return fail(w, "%s", why);
+	free(*dst);
+	if ((*dst = strdup(name)) == NULL)
+		return fail_nomem(w);
+	return 0;
+}
+
+static int
+sysctl_value(struct walk *w, const cJSON *v, void *arg)
+{
+	struct kv *kv = arg;
+	const char *why;
+
+	if (take_string(w, v, SYSCTL_MAX_VALUE, &kv->value) == -1)
+		return -1;
+	if ((why = sysctl_value_check(kv->value)) != NULL)
+		return fail(w, "%s", why);
+	return 0;
+}
+
+static int
+sysctl_key(struct walk *w, const cJSON *v, void *arg)
+{
+	return sysctl_name(w, v, &((struct kv *)arg)->key);
+}
+
+static const struct field_rule sysctl_rules[] = {
+	MAP("name", sysctl_key),
+	MAP("value", sysctl_value),
+	{ NULL, 0, NULL, NULL }
+};
+
+/* ValidateSysctls: a name, given once (after the '/' conversion) */
+static int
+sysctl_item(struct walk *w, const cJSON *item, int i, void *arg)
+{
+	struct pod_security_context *psc = arg;
+	struct kv *kv = &psc->sysctls[i];
+	int j;
+
+	if (walk_object(w, item, sysctl_rules, kv) == -1)
+		return -1;
+	if (kv->key == NULL)
+		return fail(w, "name: Required value");
+	if (kv->value == NULL && (kv->value = strdup("")) == NULL)
+		return fail_nomem(w);
+	for (j = 0; j < i; j++)
+		if (strcmp(psc->sysctls[j].key, kv->key) == 0)
+			return fail(w, "name: Duplicate value: \"%s\"",
+			    kv->key);
+	return 0;
+}
+
+static int
+psc_sysctls(struct walk *w, const cJSON *v, void *arg)
+{
+	struct pod_security_context *psc = &((struct pod *)arg)->psc;
+	int n;
+
+	if ((n = list_size(w, v, "sysctls", POD_MAX_SYSCTLS)) <= 0)
+		return n;
+	if ((psc->sysctls = calloc(n, sizeof(*psc->sysctls))) == NULL)
+		return fail_nomem(w);
+	psc->n_sysctls = n;
+	return walk_items(w, v, sysctl_item, psc);
+}
+
+static int
+supp_group_item(struct walk *w, const cJSON *item, int i, void *arg)
+{
+	struct strlist *l = arg;
+	char text[POD_MAX_GID_TEXT + 1];
+	int64_t gid;
+
+	if (get_int(w, item, 0, ID_MAX, &gid) == -1)
+		return -1;
+	snprintf(text, sizeof(text), "%lld", (long long)gid);
+	if ((l->v[i] = strdup(text)) == NULL)
+		return fail_nomem(w);
+	l->n = i + 1;
+	return 0;
+}
+
+static int
+psc_supplemental_groups(struct walk *w, const cJSON *v, void *arg)
+{
+	struct strlist *l = &((struct pod *)arg)->psc.supplemental_groups;
+	int n;
+
+	if ((n = list_size(w, v, "supplementalGroups",
+	    POD_MAX_SUPP_GROUPS)) <= 0)
+		return n;
+	if ((l->v = calloc(n, sizeof(*l->v))) == NULL)
+		return fail_nomem(w);
+	return walk_items(w, v, supp_group_item, l);
+}
+
+/* Strict needs the image's groups kept out and reported in the status
+   (KEP-3619); the model has neither yet */
+static int
+psc_supplemental_groups_policy(struct walk *w, const cJSON *v, void *arg)
+{
+	const char *s;
+
+	if (get_string(w, v, &s) == -1)
+		return -1;
+	if (strcmp(s, "Merge") == 0)
+		return 0;
+	if (strcmp(s, "Strict") == 0)
+		return fail(w, "Strict is not supported: the image's groups of "
+		    "the user are always added (Merge)");
+	return fail(w, "Unsupported value: must be Merge or Strict");
+}
+
 const struct field_rule pod_sc_rules[] = {
 	MAP("runAsUser", psc_run_as_user),
 	MAP("runAsGroup", psc_run_as_group),
@@ -388,15 +513,13 @@ const struct field_rule pod_sc_rules[] = {
 	    "volumes and no supplementary groups"),
 	REJECT("fsGroupChangePolicy", "fsGroupChangePolicy is not supported "
 	    "(no volumes)"),
-	REJECT("supplementalGroups", "supplementalGroups are not supported "
-	    "yet"),
-	REJECT("supplementalGroupsPolicy", "supplementalGroupsPolicy is not "
-	    "supported"),
+	MAP("supplementalGroups", psc_supplemental_groups),
+	MAP("supplementalGroupsPolicy", psc_supplemental_groups_policy),
 	REJECT("seLinuxOptions", "SELinux options are not supported"),
 	REJECT("seLinuxChangePolicy", "SELinux options are not supported"),
 	REJECT("windowsOptions", "windowsOptions are not supported on a "
 	    "Linux node"),
-	REJECT("sysctls", "sysctls are not supported"),
+	MAP("sysctls", psc_sysctls),
 	REJECT("appArmorProfile", "AppArmor profiles are not supported"),
 	{ NULL, 0, NULL, NULL }
 };

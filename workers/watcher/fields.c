@@ -17,6 +17,7 @@
 #include "manifest.h"
 #include "manifest_int.h"
 #include "pod.h"
+#include "sysctl.h"
 
 #define INT_EXACT_MAX		9007199254740992LL	/* 2^53 */
 /* Kubernetes' TotalAnnotationSizeLimitB */
@@ -831,6 +832,32 @@ finish_non_root(struct walk *w, struct pod *pod)
 	    pod->n_containers, "containers");
 }
 
+/*
+ * validateSysctls: a namespaced sysctl cannot be set in a namespace the
+ * pod shares with the host (that would set it for the node)
+ */
+static int
+finish_sysctls(struct walk *w, struct pod *pod)
+{
+	char path[sizeof(w->path)];
+	enum sysctl_ns ns;
+	uint32_t i;
+
+	for (i = 0; i < pod->psc.n_sysctls; i++) {
+		ns = sysctl_namespace(pod->psc.sysctls[i].key);
+		if ((ns == SYSCTL_NS_NET && pod->host_network) ||
+		    (ns == SYSCTL_NS_IPC && pod->host_ipc)) {
+			snprintf(path, sizeof(path), "spec.securityContext."
+			    "sysctls[%u].name", i);
+			return field_error(w->err, path, "\"%s\" may not be "
+			    "specified when '%s' is true",
+			    pod->psc.sysctls[i].key, ns == SYSCTL_NS_NET ?
+			    "hostNetwork" : "hostIPC");
+		}
+	}
+	return 0;
+}
+
 /* validatePodDNSConfig: None takes everything from dnsConfig */
 static int
 finish_dns(struct walk *w, struct pod *pod)
@@ -864,7 +891,8 @@ finish_pod(struct walk *w, struct pod *pod)
 		    "ShareProcessNamespace and HostPID cannot both be enabled");
 	if (finish_ports(w, pod) == -1 || finish_non_root(w, pod) == -1 ||
 	    finish_dns(w, pod) == -1 || finish_init_containers(w, pod) == -1 ||
-	    finish_env_refs(w, pod) == -1 || finish_volumes(w, pod) == -1)
+	    finish_env_refs(w, pod) == -1 || finish_volumes(w, pod) == -1 ||
+	    finish_sysctls(w, pod) == -1)
 		return -1;
 	return 0;
 }
