@@ -99,6 +99,8 @@ const struct config_field config_fields[] = {
 	/* the kubelet refuses fewer than 2: the current and one rotated */
 	{ "containerLogMaxFiles", 49, CFG_UINT, FB(container_log_max_files,
 	    2, CONFIG_MAX_LOG_MAX_FILES) },
+	/* every container with no_new_privs (policy.c, bundle.c) */
+	{ "forceNoNewPrivileges", 55, CFG_BOOL, P(force_no_new_privs) },
 #ifdef AGENTD_TEST_HOOKS
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },

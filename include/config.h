@@ -64,6 +64,12 @@ struct node_policy {
 	char		 forbidden_host_ports[CONFIG_MAX_PORTLIST];
 	char		*allowed_caps[CONFIG_MAX_CAPS];	/* may be added */
 	uint32_t	 n_allowed_caps;
+	/*
+	 * forceNoNewPrivileges (default 0): every container gets
+	 * no_new_privs; one asking allowPrivilegeEscalation: true (or
+	 * privileged, or CAP_SYS_ADMIN, which imply it) is refused
+	 */
+	int		 force_no_new_privs;
 };
 
 struct agentd_config {

@@ -1164,7 +1164,10 @@ TEST(test_capabilities_drop_all_and_confinement)
 	c = addc(&t.pod, "nocaps", "grep -E '^(CapEff|NoNewPrivs|Seccomp):' "
 	    "/proc/self/status");
 	strlist_add(&c->sc.cap_drop, "ALL", POD_MAX_CAPS);
-	addc(&t.pod, "defcaps", "grep CapEff /proc/self/status; "
+	c->sc.allow_privilege_escalation = 0;
+	/* unset allows escalation, as the kubelet's AddNoNewPrivileges */
+	addc(&t.pod, "defcaps", "grep -E '^(CapEff|NoNewPrivs):' "
+	    "/proc/self/status; "
 	    "unshare -U true 2>/dev/null && echo unshare-ok || echo unshare-denied");
 	/* addc may have moved the array */
 	case_run(&t, &t.pod.containers[0], RT_EXITED);
@@ -1177,6 +1180,7 @@ TEST(test_capabilities_drop_all_and_confinement)
 	log = read_log(&t.pod, "defcaps");
 	/* containerd's default set */
 	CHECK(has_line(log, "stdout", "CapEff:\t00000000a80425fb"));
+	CHECK(has_line(log, "stdout", "NoNewPrivs:\t0"));
 	/* the seccomp profile refuses user namespaces without SYS_ADMIN */
 	CHECK(has_line(log, "stdout", "unshare-denied"));
 	log_done(log);

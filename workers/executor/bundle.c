@@ -1262,6 +1262,19 @@ fail:
 	return NULL;
 }
 
+/*
+ * The kubelet's AddNoNewPrivileges: no_new_privs only when the spec says
+ * allowPrivilegeEscalation: false; unset allows escalation.  Under
+ * forceNoNewPrivileges always (the policy has refused the containers
+ * that asked otherwise).  The executor carries no no_new_privs of its
+ * own (sandbox.c), so this is what the container gets.
+ */
+static int
+bundle_no_new_privs(const struct container_spec *c)
+{
+	return c->sc.allow_privilege_escalation == 0 || rt.force_nnp;
+}
+
 cJSON *
 bundle_container(const struct pod *p, const struct container_spec *c,
     const struct rt_image *img, const struct bundle_paths *bp,
@@ -1273,7 +1286,7 @@ bundle_container(const struct pod *p, const struct container_spec *c,
 	const char *wd;
 	uint64_t caps;
 	int priv = c->sc.privileged == 1, ro = c->sc.read_only_root_fs == 1;
-	int nnp = !priv && c->sc.allow_privilege_escalation != 1;
+	int nnp = bundle_no_new_privs(c);
 	cJSON *cfg = NULL;
 
 	/* never a fresh namespace where the pod's sandbox should be joined */

@@ -72,6 +72,7 @@ struct rt_ctx {
 	char		 cluster_domain[CONFIG_MAX_DOMAIN];
 	char		 cni_conf_dir[CONFIG_MAX_PATH];
 	int		 api_mode;	/* a kubeconfig: no CNI is NotReady */
+	int		 force_nnp;	/* forceNoNewPrivileges */
 	int		 netparse_fd;	/* a sandbox job's channel, or -1 */
 	struct rt_info	 info;
 	struct cg_layout cg;

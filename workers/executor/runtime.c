@@ -470,6 +470,7 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 	snprintf(rt.cni_conf_dir, sizeof(rt.cni_conf_dir), "%s",
 	    cfg->cni_conf_dir);
 	rt.api_mode = cfg->kubeconfig[0] != '\0';
+	rt.force_nnp = cfg->policy.force_no_new_privs;
 	rt.netparse_fd = -1;
 	if (cg_detect(&rt.cg, err) == -1 || rt_pick_runtime(cfg, err) == -1)
 		return -1;
