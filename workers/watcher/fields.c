@@ -517,17 +517,24 @@ meta_namespace(struct walk *w, const cJSON *v, void *arg)
 	return 0;
 }
 
-/* API pods only: static pods get a uid derived from their file */
+/*
+ * Required for API pods; a static pod's is kept when the file has one
+ * (the kubelet's applyDefaults), else derived from the pod (staticpod.c)
+ */
 static int
 meta_uid(struct walk *w, const cJSON *v, void *arg)
 {
 	struct pod *pod = arg;
 	const char *p;
 
-	if (w->is_static)
-		return 0;
 	if (take_string(w, v, POD_MAX_UID, &pod->uid) == -1)
 		return -1;
+	if (pod->uid[0] == '\0' && w->is_static) {
+		/* len(pod.UID) == 0: the kubelet derives one */
+		free(pod->uid);
+		pod->uid = NULL;
+		return 0;
+	}
 	if (pod->uid[0] == '\0')
 		return fail(w, "required: must not be empty");
 	/* it names directories and cgroups on the node */
