@@ -101,6 +101,9 @@ const struct config_field config_fields[] = {
 	    2, CONFIG_MAX_LOG_MAX_FILES) },
 	/* every container with no_new_privs (policy.c, bundle.c) */
 	{ "forceNoNewPrivileges", 55, CFG_BOOL, P(force_no_new_privs) },
+	/* the pod cgroup's pids.max; 0, the default, for none */
+	{ "podPidsLimit",	56, CFG_UINT,	FB(pod_pids_limit, 0,
+	    CONFIG_MAX_POD_PIDS) },
 #ifdef AGENTD_TEST_HOOKS
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },

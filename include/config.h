@@ -34,6 +34,7 @@
 #define CONFIG_DEFAULT_LOG_MAX_FILES	5
 #define CONFIG_MIN_LOG_MAX_SIZE		1024ULL
 #define CONFIG_MAX_LOG_MAX_SIZE		(1ULL << 40)	/* 1Ti */
+#define CONFIG_MAX_POD_PIDS	4194304		/* the kernel's PID_MAX_LIMIT */
 #define CONFIG_MAX_LOG_MAX_FILES	100
 #define CONFIG_PORT_RANGE_TEXT	12	/* "65535-65535" and the NUL */
 /* a list of port ranges "lo-hi,...": each range and a comma (or NUL) */
@@ -126,6 +127,8 @@ struct agentd_config {
 	 */
 	uint64_t	 container_log_max_size;
 	uint32_t	 container_log_max_files;
+	/* the kubelet's podPidsLimit: the pod cgroup's pids.max; 0 none */
+	uint64_t	 pod_pids_limit;
 #ifdef AGENTD_TEST_HOOKS
 	/* the upgrade tests' podwire layout (podwire_test_layout) */
 	int		 test_podwire_bump;	/* testPodwireVersionBump */

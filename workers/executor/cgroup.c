@@ -492,6 +492,71 @@ cg_conmon_path(char *buf, size_t len, const char *pod_uid)
 		buf[0] = '\0';
 }
 
+/* v2: let the pod cgroup have a pids.max: "+pids" down to its parent */
+static int
+cg_v2_enable_pids(const struct cg_mount *m, const char *pod_rel)
+{
+	char path[PATH_MAX];
+	const char *p;
+
+	if (rt_path(path, sizeof(path), "%s", m->path) == -1)
+		return -1;
+	for (p = pod_rel; ; ) {
+		/* a controller the parent does not have cannot be enabled */
+		if (cg_write(path, "cgroup.subtree_control", "+pids") == -1)
+			return -1;
+		while (*p == '/')
+			p++;
+		p += strcspn(p, "/");
+		if (*p == '\0')
+			return 0;	/* the pod's own level: not written */
+		if (rt_path(path, sizeof(path), "%s%.*s", m->path,
+		    (int)(p - pod_rel), pod_rel) == -1)
+			return -1;
+	}
+}
+
+/*
+ * The pod cgroup, made before anything of the pod runs, with the
+ * pod-level limits: the kubelet's podPidsLimit as the pod's pids.max
+ * (pkg/kubelet/cm/pod_container_manager_linux.go), counting every
+ * process of every container of the pod (and its conmons); 0: none.
+ */
+int
+cg_pod_setup(const char *pod_uid, struct rt_err *err)
+{
+	char rel[PATH_MAX], dir[PATH_MAX], val[32];
+	int i, done = 0;
+
+	cg_pod_path(rel, sizeof(rel), pod_uid);
+	if (rel[0] == '\0')
+		return rt_seterr(err, "pod cgroup path too long");
+	if (cg_create(rel, err) == -1)
+		return -1;
+	if (rt.pod_pids_limit == 0)
+		return 0;
+	snprintf(val, sizeof(val), "%" PRIu64, rt.pod_pids_limit);
+	for (i = 0; i < rt.cg.n; i++) {
+		if (!rt.cg.m[i].v2 &&
+		    !cg_list_has(rt.cg.m[i].controllers, "pids"))
+			continue;
+		if (rt.cg.m[i].v2 && rt.cg.hybrid)
+			continue;	/* pids is a v1 hierarchy here */
+		if (rt.cg.m[i].v2 && cg_v2_enable_pids(&rt.cg.m[i], rel) == -1)
+			return rt_seterrno(err, "enable the pids controller "
+			    "for %s%s", rt.cg.m[i].path, rel);
+		if (rt_path(dir, sizeof(dir), "%s%s", rt.cg.m[i].path,
+		    rel) == -1 || cg_write(dir, "pids.max", val) == -1)
+			return rt_seterrno(err, "podPidsLimit: write %s/pids.max",
+			    dir);
+		done = 1;
+	}
+	if (!done)
+		return rt_seterr(err, "podPidsLimit is set but no cgroup "
+		    "hierarchy has the pids controller");
+	return 0;
+}
+
 /*
  * Remove the pod's conmon and pod cgroups if nothing uses them any more;
  * while a container or conmon of the pod lives this fails, harmlessly.

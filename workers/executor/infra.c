@@ -693,7 +693,8 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 		rt_seterr(err, "out of memory");
 		goto out;
 	}
-	if (ctr_write_meta(id, meta, err) == -1)
+	if (ctr_write_meta(id, meta, err) == -1 ||
+	    cg_pod_setup(p->uid, err) == -1)
 		goto out;
 	if (infra ? sandbox_start(p, id, dir, meta, &l, &pid, err) == -1 &&
 	    rt_wrap(err, "starting the infra container") :

@@ -73,6 +73,7 @@ struct rt_ctx {
 	char		 cni_conf_dir[CONFIG_MAX_PATH];
 	int		 api_mode;	/* a kubeconfig: no CNI is NotReady */
 	int		 force_nnp;	/* forceNoNewPrivileges */
+	uint64_t	 pod_pids_limit;	/* podPidsLimit; 0 none */
 	int		 netparse_fd;	/* a sandbox job's channel, or -1 */
 	struct rt_info	 info;
 	struct cg_layout cg;
@@ -153,6 +154,7 @@ void	cg_pod_path(char *, size_t, const char *pod_uid);
 void	cg_container_path(char *, size_t, const char *pod_uid, const char *id);
 void	cg_conmon_path(char *, size_t, const char *pod_uid);
 int	cg_pod_release(const char *pod_uid);
+int	cg_pod_setup(const char *pod_uid, struct rt_err *);
 
 /* storage.c: container root filesystems (overlay or a copy) */
 int	st_init(int configured, struct rt_err *);
@@ -221,6 +223,9 @@ struct sc_cond {
 int	sc_persona_conds(struct sc_cond *, int max);
 /* linux.resources; NULL r: devices and pids only */
 cJSON	*bundle_resources(const struct resources *, int priv);
+/* the kubelet's GetContainerOOMScoreAdjust for a node of this memory */
+int	 bundle_qos_oom_adj(const struct pod *, const struct container_spec *,
+	    uint64_t capacity);
 cJSON	*bundle_container(const struct pod *, const struct container_spec *,
 	    const struct rt_image *, const struct bundle_paths *,
 	    struct rt_err *);

@@ -471,6 +471,7 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 	    cfg->cni_conf_dir);
 	rt.api_mode = cfg->kubeconfig[0] != '\0';
 	rt.force_nnp = cfg->policy.force_no_new_privs;
+	rt.pod_pids_limit = cfg->pod_pids_limit;
 	rt.netparse_fd = -1;
 	if (cg_detect(&rt.cg, err) == -1 || rt_pick_runtime(cfg, err) == -1)
 		return -1;
@@ -649,7 +650,9 @@ ctr_launch(const char *id, const char *bundle, const char *log_path,
 	    rt_path(rootarg, sizeof(rootarg), "--runtime-arg=--root=%s/runtime",
 	    rt.run_dir) == -1)
 		return rt_seterr(err, "conmon: path too long");
-	if (cg_create(cgroup, err) == -1)
+	/* the pod cgroup goes when its last process does (a pinned pod's
+	   container exited): made again, with the pod's limits */
+	if (cg_pod_setup(pod_uid, err) == -1 || cg_create(cgroup, err) == -1)
 		return -1;
 	if (pipe2(sync, O_CLOEXEC) == -1 || pipe2(start, O_CLOEXEC) == -1) {
 		rt_seterrno(err, "pipe");
