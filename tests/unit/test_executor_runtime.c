@@ -1289,12 +1289,13 @@ TEST(test_remove_leaves_nothing_behind)
 	{
 		char *cgtext = NULL, want[128];
 
-		snprintf(want, sizeof(want), "%s/poduid-rm/conmon\n", fx.cgroot);
+		snprintf(want, sizeof(want), "%s/kubepods/poduid-rm/conmon\n",
+		    fx.cgroot);
 		REQUIRE(rt_read_file(path, 65536, &cgtext, NULL) == 0);
 		CHECK(strstr(cgtext, want) != NULL);
 		free(cgtext);
 	}
-	snprintf(cg, sizeof(cg), "%s/poduid-rm/%s", fx.cgroot, t.id);
+	snprintf(cg, sizeof(cg), "%s/kubepods/poduid-rm/%s", fx.cgroot, t.id);
 	CHECK(cgroup_dir_exists(cg));
 	snprintf(path, sizeof(path), "%s/root", fx.base);
 	CHECK_EQ_INT(rt_mounts_under(path), 2);	/* overlay, pod shm */
@@ -1319,7 +1320,7 @@ TEST(test_remove_leaves_nothing_behind)
 	CHECK_EQ_INT(rt_mounts_under(path), 0);
 	snprintf(path, sizeof(path), "%s/run/ns", fx.base);
 	CHECK(access(path, F_OK) == -1);
-	snprintf(cg, sizeof(cg), "%s/poduid-rm", fx.cgroot);
+	snprintf(cg, sizeof(cg), "%s/kubepods/poduid-rm", fx.cgroot);
 	CHECK(!cgroup_dir_exists(cg));
 	snprintf(path, sizeof(path), "%s/root/containers/%s", fx.base,
 	    t.sb.id);

@@ -41,7 +41,7 @@
 #include "rt_private.h"
 
 #define OCI_VERSION		"1.0.2"
-#define CPU_PERIOD_US		100000	/* kubelet's default CFS period */
+#define CPU_PERIOD_US		BUNDLE_CPU_PERIOD_US
 #define CPU_MIN_QUOTA_US	1000	/* kubelet's MinQuotaPeriod */
 #define CPU_MIN_SHARES		2	/* kernel minimum, kubelet's too */
 #define CPU_MAX_SHARES		262144	/* kernel MAX_SHARES, kubelet's too */
