@@ -293,6 +293,9 @@ struct pod {
 	struct container_spec	*init_containers;
 	uint32_t		 n_init_containers;
 	int64_t			 active_deadline_seconds;	/* -1 unset */
+	/* spec.priorityClassName, may be NULL: "system-node-critical" is
+	   the kubelet's IsNodeCriticalPod (oom_score_adj -997) */
+	char			*priority_class_name;
 };
 
 /* observed state, executor -> reporter */

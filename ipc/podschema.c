@@ -293,6 +293,9 @@ static const struct podfield pod_fields[] = {
 	/* tags 45 on: termination (issue 13) */
 	OPT_I64("activeDeadlineSeconds", 45, struct pod,
 	    active_deadline_seconds, PSJ_PLAIN),
+	/* tags 70 on: node accounting (issue 14) */
+	STR("priorityClassName", 70, struct pod, priority_class_name,
+	    POD_MAX_NAME, PSF_JSON_OMIT),
 };
 TABLE(podschema_pod, "pod", struct pod, pod_fields);
 

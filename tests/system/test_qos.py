@@ -71,6 +71,16 @@ def test_guaranteed_pod_gets_minus_997(agentd):
     assert oom_adj(agentd, "g") == max(-997, lowest_adj(agentd))
 
 
+def test_node_critical_pod_gets_minus_997_in_any_class(agentd):
+    agentd.write_manifest("crit.yaml", manifest(
+        "crit", "exec sleep 1000",
+        extra_spec="  priorityClassName: system-node-critical\n"))
+    p = wait_pod(agentd, "crit", running)
+    assert p["spec"]["priorityClassName"] == "system-node-critical"
+    assert p["status"]["qosClass"] == "BestEffort"
+    assert oom_adj(agentd, "crit") == max(-997, lowest_adj(agentd))
+
+
 def test_besteffort_pod_gets_1000(agentd):
     run(agentd, "be")
     assert oom_adj(agentd, "be") == 1000

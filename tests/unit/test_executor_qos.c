@@ -160,3 +160,22 @@ TEST(test_oom_adj_sidecar_no_higher_than_smallest_container)
 	CHECK_EQ_INT(bundle_qos_oom_adj(&p, &p.init_containers[0], CAP), 875);
 	pod_free(&p);
 }
+
+/* IsNodeCriticalPod: -997 whatever the class */
+TEST(test_oom_adj_node_critical_pod)
+{
+	struct res be = NONE, bu = { 10, -1, CAP / 2, -1 };
+	struct pod p;
+
+	mkpod(&p, &be, 1, NULL, 0);
+	p.priority_class_name = strdup("system-node-critical");
+	CHECK_EQ_INT(bundle_qos_oom_adj(&p, &p.containers[0], CAP), -997);
+	free(p.priority_class_name);
+	p.priority_class_name = strdup("system-cluster-critical");
+	CHECK_EQ_INT(bundle_qos_oom_adj(&p, &p.containers[0], CAP), 1000);
+	pod_free(&p);
+	mkpod(&p, &bu, 1, NULL, 0);
+	p.priority_class_name = strdup("system-node-critical");
+	CHECK_EQ_INT(bundle_qos_oom_adj(&p, &p.containers[0], CAP), -997);
+	pod_free(&p);
+}

@@ -2201,6 +2201,20 @@ TEST(test_static_uid_same_for_comment_format_and_map_order)
 	pod_free(&d);
 }
 
+TEST(test_priority_class_name_mapped_and_checked)
+{
+	struct pod p;
+
+	PARSE_OK(POD "  priorityClassName: system-node-critical\n", &p);
+	CHECK_STR(p.priority_class_name, "system-node-critical");
+	pod_free(&p);
+	PARSE_OK(POD "  priorityClassName: \"\"\n", &p);
+	CHECK(p.priority_class_name == NULL);
+	pod_free(&p);
+	REJECTED(POD "  priorityClassName: Not_Valid\n",
+	    "spec.priorityClassName", "RFC 1123 subdomain");
+}
+
 /* the list order of env is the pod's: it changes the uid */
 TEST(test_static_uid_changes_with_env_order)
 {

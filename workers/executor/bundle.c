@@ -58,6 +58,7 @@
 #define OOM_ADJ_BURSTABLE_MIN	(1000 + OOM_ADJ_GUARANTEED)	/* 3 */
 #define OOM_ADJ_BURSTABLE_MAX	999
 #define OOM_ADJ_INFRA		(-998)
+#define PRIORITY_NODE_CRITICAL	"system-node-critical"
 #define EPERM_RET		1
 #define ENOSYS_RET		38
 
@@ -1018,8 +1019,10 @@ mem_request(const struct container_spec *c)
  * share of the node, at least 3 (above any Guaranteed) and never 1000
  * (below BestEffort); a sidecar no higher than the regular container
  * with the smallest request, so that it outlives what it serves.
- * (IsNodeCriticalPod, priorityClassName system-node-critical, is not in
- * the model.)  Capacity 0 (unknown): 999.  Before oom_clamp.
+ * A node-critical pod (IsNodeCriticalPod: priorityClassName
+ * system-node-critical, which the API server's admission gives a critical
+ * priority and a static pod is critical anyway) gets -997 in every class.
+ * Capacity 0 (unknown): 999.  Before oom_clamp.
  */
 int
 bundle_qos_oom_adj(const struct pod *p, const struct container_spec *c,
@@ -1029,6 +1032,10 @@ bundle_qos_oom_adj(const struct pod *p, const struct container_spec *c,
 	int adj, min_adj;
 	uint32_t i;
 
+	/* IsNodeCriticalPod: the last to be killed whatever its class */
+	if (p->priority_class_name != NULL &&
+	    strcmp(p->priority_class_name, PRIORITY_NODE_CRITICAL) == 0)
+		return OOM_ADJ_GUARANTEED;
 	switch (pod_qos_class(p)) {
 	case POD_QOS_GUARANTEED:
 		return OOM_ADJ_GUARANTEED;

@@ -185,6 +185,30 @@ spec_subdomain(struct walk *w, const cJSON *v, void *arg)
 	return take_label(w, v, &((struct pod *)arg)->subdomain);
 }
 
+/*
+ * ValidatePodSpec: a DNS subdomain.  No class is looked up (a static pod
+ * is never admitted by the API server's Priority plugin, and the kubelet
+ * only compares the name): it matters for oom_score_adj alone.
+ */
+static int
+spec_priority_class(struct walk *w, const cJSON *v, void *arg)
+{
+	char **out = &((struct pod *)arg)->priority_class_name;
+	char qb[QUOTE_BUF];
+
+	if (take_string(w, v, POD_MAX_NAME, out) == -1)
+		return -1;
+	if ((*out)[0] == '\0') {
+		free(*out);
+		*out = NULL;	/* "" is unset */
+		return 0;
+	}
+	if (!dns_subdomain_ok(*out, strlen(*out)))
+		return fail(w, "invalid value %s: " DNS_SUBDOMAIN_MSG,
+		    quote(qb, sizeof(qb), *out));
+	return 0;
+}
+
 static int
 spec_fqdn(struct walk *w, const cJSON *v, void *arg)
 {
@@ -450,7 +474,7 @@ static const struct field_rule spec_rules[] = {
 	IGNORE("topologySpreadConstraints"),
 	IGNORE("schedulingGates"),
 	IGNORE("priority"),
-	IGNORE("priorityClassName"),
+	MAP("priorityClassName", spec_priority_class),
 	IGNORE("preemptionPolicy"),
 	IGNORE("serviceAccountName"),
 	IGNORE("serviceAccount"),
