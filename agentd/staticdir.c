@@ -2,12 +2,13 @@
  * The static pod directory.  The watcher may not open files, so agentd
  * reads them and hands over the bytes, unparsed: every regular file in
  * staticPodPath whose name does not start with '.', whatever its
- * extension, skipping subdirectories, as the kubelet does.  inotify makes changes show up at
- * once; a periodic full rescan (20 s by default, the kubelet's period)
- * catches anything inotify missed.  Every scan sends the whole directory:
- * the watcher's view is level-triggered, never a stream of deltas.  A
- * legal directory (512 files of 512 KiB) is 256 MiB, far more than one
- * channel may queue (IPC_MAX_QUEUED), so a scan is paced: see scan().
+ * extension, skipping subdirectories, as the kubelet does.  inotify
+ * makes changes show up at once; a periodic full rescan (20 s by default,
+ * the kubelet's period) catches anything inotify missed.  Every scan
+ * sends the whole directory: the watcher's view is level-triggered, never
+ * a stream of deltas.  A legal directory (512 files of 512 KiB) is
+ * 256 MiB, far more than one channel may queue (IPC_MAX_QUEUED), so a
+ * scan is paced: see scan().
  */
 #include <sys/stat.h>
 

@@ -119,7 +119,7 @@ TEST(test_oom_adj_burstable_formula)
 		{ -1, 999 },		/* no memory request: 1000, then 999 */
 		{ 1, 999 },
 		{ CAP / 8, 875 },
-		{ CAP / 10, 901 },	/* integer division, as the kubelet does */
+		{ CAP / 10, 901 },	/* integer division, as the kubelet */
 		{ CAP / 2, 500 },
 		{ CAP - CAP / 1000, 3 },	/* 1, clamped to 3 */
 		{ CAP, 3 },

@@ -2065,7 +2065,7 @@ TEST(test_static_json_manifest_parsed)
 	PARSE_OK(fmt("  \n%s", api_pod_named("web")), &p);
 	CHECK_STR(p.name, "web-" NODE);
 	CHECK_STR(p.containers[0].image, "b");
-	CHECK_STR(p.uid, "u-1");	/* the file's, as the kubelet keeps it */
+	CHECK_STR(p.uid, "u-1");	/* the file's, the kubelet keeps it */
 	pod_free(&p);
 }
 
@@ -2221,11 +2221,11 @@ TEST(test_static_uid_changes_with_env_order)
 	struct pod a, b;
 
 	PARSE_OK(HEAD "  containers:\n  - name: app\n    image: nginx:1.25\n"
-	    "    env:\n    - {name: A, value: ax}\n    - {name: B, value: by}\n",
-	    &a);
+	    "    env:\n    - {name: A, value: ax}\n"
+	    "    - {name: B, value: by}\n", &a);
 	PARSE_OK(HEAD "  containers:\n  - name: app\n    image: nginx:1.25\n"
-	    "    env:\n    - {name: B, value: by}\n    - {name: A, value: ax}\n",
-	    &b);
+	    "    env:\n    - {name: B, value: by}\n"
+	    "    - {name: A, value: ax}\n", &b);
 	CHECK(strcmp(a.uid, b.uid) != 0);
 	pod_free(&a);
 	pod_free(&b);

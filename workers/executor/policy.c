@@ -6,8 +6,8 @@
  *
  * Order of the checks (the first violation is reported): host
  * namespaces, then each container in spec order: privileged,
- * allowPrivilegeEscalation, forceNoNewPrivileges, capabilities, runAsUser range, runAsNonRoot,
- * run-as-root, host ports.
+ * allowPrivilegeEscalation, forceNoNewPrivileges, capabilities, runAsUser
+ * range, runAsNonRoot, run-as-root, host ports.
  */
 #include <ctype.h>
 #include <stdarg.h>

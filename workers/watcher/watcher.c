@@ -164,20 +164,21 @@ entry_parse(struct manifest_entry *e, const uint8_t *buf, size_t len)
 	struct manifest_error err;
 	char source[CONFIG_MAX_PATH + MANIFEST_MAX_NAME + 2];
 	struct pod p;
-	int seen = -1;
+	int parsed, seen = -1;
 
 	e->dup_reported = 0;
 	memset(&err, 0, sizeof(err));
 	snprintf(source, sizeof(source), "%s/%s", env.conf.static_pod_path,
 	    e->name);
-	if (manifest_parse_static(source, buf, len, env.conf.node_name,
-	    &p, &err) == 0)
+	/* the old pod is still there to say whether its uid was seen */
+	if ((parsed = manifest_parse_static(source, buf, len,
+	    env.conf.node_name, &p, &err)) == 0)
 		seen = entry_seen(e, &p);
 	/* a set in flight holds its own reference to the old pod */
 	podref_drop(e->ref);
 	e->ref = NULL;
 	e->ok = 0;
-	if (err.reason[0] != '\0') {
+	if (parsed == -1) {
 		/* agentd logs it (rate-limited) after auditing it */
 		send_reject(e->name, err.field, err.reason);
 		return;
