@@ -96,6 +96,7 @@ UNIT_BINS	= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 TOOLS		= $(BUILD)/tests/tools/auditgen $(BUILD)/bench/audit_bench \
 		  $(BUILD)/bench/ipc_bench $(BUILD)/tests/tools/seccomp_probe \
+		  $(BUILD)/tests/tools/suid_probe \
 		  $(BUILD)/tests/tools/msgcatdoc $(BUILD)/tests/tools/configbin \
 		  $(BUILD)/tests/tools/apiwatch_decode \
 		  $(BUILD)/tests/tools/podpatch_diff \
@@ -154,6 +155,11 @@ $(BUILD)/agentd-noop: $(call obj,workers/noop/noop.c) $(WORKER_ARS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NOOP_LIBS)
 # the pod sandbox's infra process: static, so it runs in an empty rootfs
 $(BUILD)/agentd-pause: workers/pause/pause.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O2 -static -o $@ $<
+
+# installed setuid root in an image by test_escalation.py
+$(BUILD)/tests/tools/suid_probe: tests/tools/suid_probe.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -static -o $@ $<
 

@@ -1,13 +1,14 @@
 /*
  * The static pod directory.  The watcher may not open files, so agentd
- * reads them and hands over the bytes, unparsed: every *.yaml, *.yml and
- * *.json regular file in staticPodPath, skipping dotfiles and
- * subdirectories as the kubelet does.  inotify makes changes show up at
- * once; a periodic full rescan (20 s by default, the kubelet's period)
- * catches anything inotify missed.  Every scan sends the whole directory:
- * the watcher's view is level-triggered, never a stream of deltas.  A
- * legal directory (512 files of 512 KiB) is 256 MiB, far more than one
- * channel may queue (IPC_MAX_QUEUED), so a scan is paced: see scan().
+ * reads them and hands over the bytes, unparsed: every regular file in
+ * staticPodPath whose name does not start with '.', whatever its
+ * extension, skipping subdirectories, as the kubelet does.  inotify
+ * makes changes show up at once; a periodic full rescan (20 s by default,
+ * the kubelet's period) catches anything inotify missed.  Every scan
+ * sends the whole directory: the watcher's view is level-triggered, never
+ * a stream of deltas.  A legal directory (512 files of 512 KiB) is
+ * 256 MiB, far more than one channel may queue (IPC_MAX_QUEUED), so a
+ * scan is paced: see scan().
  */
 #include <sys/stat.h>
 
@@ -30,17 +31,16 @@ static struct dirwatch	*watch;
 static uint32_t		 generation;
 static int		 missing_logged;
 
+/*
+ * The kubelet's file source reads every entry matching "[^.]*" whatever
+ * its extension (pkg/kubelet/config/file.go extractFromDir): a dotfile is
+ * an editor's or an atomic writer's temporary file and is skipped.
+ */
 static int
 wanted_name(const char *name)
 {
-	const char *dot;
-
-	if (name[0] == '.' || strlen(name) > MANIFEST_MAX_NAME)
-		return 0;
-	if ((dot = strrchr(name, '.')) == NULL)
-		return 0;
-	return strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0 ||
-	    strcmp(dot, ".json") == 0;
+	return name[0] != '.' && name[0] != '\0' &&
+	    strlen(name) <= MANIFEST_MAX_NAME;
 }
 
 /* read one manifest, bounded; oversize files are refused here */

@@ -106,6 +106,11 @@ const struct config_field config_fields[] = {
 	{ "allowedUnsafeSysctls", 60, CFG_SYSCTLLIST,
 	    OS(policy.allowed_unsafe_sysctls), 0, CONFIG_MAX_SYSCTL_PATTERNS,
 	    1 },
+	/* every container with no_new_privs (policy.c, bundle.c) */
+	{ "forceNoNewPrivileges", 55, CFG_BOOL, P(force_no_new_privs) },
+	/* the pod cgroup's pids.max; 0, the default, for none */
+	{ "podPidsLimit",	56, CFG_UINT,	FB(pod_pids_limit, 0,
+	    CONFIG_MAX_POD_PIDS) },
 #ifdef AGENTD_TEST_HOOKS
 	/* test builds only: a release build refuses them as unknown keys */
 	{ "testPodwireVersionBump", 100, CFG_BOOL, F(test_podwire_bump) },

@@ -34,6 +34,7 @@
 #define CONFIG_DEFAULT_LOG_MAX_FILES	5
 #define CONFIG_MIN_LOG_MAX_SIZE		1024ULL
 #define CONFIG_MAX_LOG_MAX_SIZE		(1ULL << 40)	/* 1Ti */
+#define CONFIG_MAX_POD_PIDS	4194304		/* the kernel's PID_MAX_LIMIT */
 #define CONFIG_MAX_LOG_MAX_FILES	100
 #define CONFIG_PORT_RANGE_TEXT	12	/* "65535-65535" and the NUL */
 /* a list of port ranges "lo-hi,...": each range and a comma (or NUL) */
@@ -91,6 +92,12 @@ struct node_policy {
 	 * (config_sysctllist); "" none, only the kubelet's safe set
 	 */
 	char		 allowed_unsafe_sysctls[CONFIG_MAX_SYSCTLLIST];
+	/*
+	 * forceNoNewPrivileges (default 0): every container gets
+	 * no_new_privs; one asking allowPrivilegeEscalation: true (or
+	 * privileged, or CAP_SYS_ADMIN, which imply it) is refused
+	 */
+	int		 force_no_new_privs;
 };
 
 struct agentd_config {
@@ -147,6 +154,8 @@ struct agentd_config {
 	 */
 	uint64_t	 container_log_max_size;
 	uint32_t	 container_log_max_files;
+	/* the kubelet's podPidsLimit: the pod cgroup's pids.max; 0 none */
+	uint64_t	 pod_pids_limit;
 #ifdef AGENTD_TEST_HOOKS
 	/* the upgrade tests' podwire layout (podwire_test_layout) */
 	int		 test_podwire_bump;	/* testPodwireVersionBump */

@@ -433,6 +433,9 @@ struct pod {
 	int64_t			 active_deadline_seconds;	/* -1 unset */
 	struct volume		*volumes;
 	uint32_t		 n_volumes;
+	/* spec.priorityClassName, may be NULL: "system-node-critical" is
+	   the kubelet's IsNodeCriticalPod (oom_score_adj -997) */
+	char			*priority_class_name;
 };
 
 /* observed state, executor -> reporter */
@@ -507,6 +510,14 @@ const char *pod_pull_policy_name(uint8_t);	/* "IfNotPresent" */
 const char *pod_ctr_restart_name(uint8_t);	/* "Always", "" unset */
 /* an init container with restartPolicy Always */
 int	pod_is_sidecar(const struct container_spec *);
+/* the pod's QoS class, as the kubelet's GetPodQOS (ipc/pod.c) */
+enum pod_qos {
+	POD_QOS_GUARANTEED = 0,
+	POD_QOS_BURSTABLE,
+	POD_QOS_BESTEFFORT
+};
+enum pod_qos	pod_qos_class(const struct pod *);
+const char	*pod_qos_name(enum pod_qos);
 const char *pod_protocol_name(uint8_t);		/* "TCP" */
 const char *pod_dns_policy_name(uint8_t);	/* "ClusterFirst" */
 const char *pod_term_msg_policy_name(uint8_t);	/* "File" */

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -82,6 +83,88 @@ int
 pod_is_sidecar(const struct container_spec *c)
 {
 	return c->restart_policy == CTR_RESTART_ALWAYS;
+}
+
+/* ---- QoS class (pkg/apis/core/v1/helper/qos ComputePodQOS) ---- */
+
+enum { QOS_CPU, QOS_MEM, QOS_NRES };
+
+struct qos_sum {
+	int64_t	v[QOS_NRES];
+	int	has[QOS_NRES];
+};
+
+/* only quantities above zero count; a sum saturates, never wraps */
+static void
+qos_add(struct qos_sum *s, int res, int64_t q)
+{
+	if (q <= 0)
+		return;
+	if (__builtin_add_overflow(s->v[res], q, &s->v[res]))
+		s->v[res] = INT64_MAX;
+	s->has[res] = 1;
+}
+
+static void
+qos_add_containers(const struct container_spec *c, uint32_t n,
+    struct qos_sum *req, struct qos_sum *lim, int *guaranteed)
+{
+	const struct resources *r;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		r = &c[i].res;
+		/* the watcher defaulted an unset request to the limit */
+		qos_add(req, QOS_CPU, r->cpu_request_milli >= 0 ?
+		    r->cpu_request_milli : r->cpu_limit_milli);
+		qos_add(req, QOS_MEM, r->mem_request_bytes >= 0 ?
+		    r->mem_request_bytes : r->mem_limit_bytes);
+		qos_add(lim, QOS_CPU, r->cpu_limit_milli);
+		qos_add(lim, QOS_MEM, r->mem_limit_bytes);
+		if (r->cpu_limit_milli <= 0 || r->mem_limit_bytes <= 0)
+			*guaranteed = 0;
+	}
+}
+
+/*
+ * The containers and the init containers (sidecars among them), cpu and
+ * memory only: BestEffort with no request or limit above zero anywhere,
+ * Guaranteed when every container has both limits and the sums of the
+ * requests equal the sums of the limits, else Burstable.
+ */
+enum pod_qos
+pod_qos_class(const struct pod *p)
+{
+	struct qos_sum req, lim;
+	int guaranteed = 1, k;
+
+	memset(&req, 0, sizeof(req));
+	memset(&lim, 0, sizeof(lim));
+	qos_add_containers(p->containers, p->n_containers, &req, &lim,
+	    &guaranteed);
+	qos_add_containers(p->init_containers, p->n_init_containers, &req,
+	    &lim, &guaranteed);
+	if (!req.has[QOS_CPU] && !req.has[QOS_MEM] && !lim.has[QOS_CPU] &&
+	    !lim.has[QOS_MEM])
+		return POD_QOS_BESTEFFORT;
+	for (k = 0; k < QOS_NRES; k++)
+		if (req.has[k] != lim.has[k] || req.v[k] != lim.v[k])
+			guaranteed = 0;
+	return guaranteed ? POD_QOS_GUARANTEED : POD_QOS_BURSTABLE;
+}
+
+const char *
+pod_qos_name(enum pod_qos q)
+{
+	switch (q) {
+	case POD_QOS_GUARANTEED:
+		return "Guaranteed";
+	case POD_QOS_BURSTABLE:
+		return "Burstable";
+	case POD_QOS_BESTEFFORT:
+		return "BestEffort";
+	}
+	return "?";
 }
 
 const char *

@@ -392,6 +392,9 @@ static const struct podfield pod_fields[] = {
 	/* tags 60-64: volumes (issue 14) */
 	LIST("volumes", 60, struct pod, volumes, n_volumes, POD_MAX_VOLUMES,
 	    podschema_volume, PSF_JSON_OMIT),
+	/* tags 70 on: node accounting (issue 14) */
+	STR("priorityClassName", 70, struct pod, priority_class_name,
+	    POD_MAX_NAME, PSF_JSON_OMIT),
 };
 TABLE(podschema_pod, "pod", struct pod, pod_fields);
 

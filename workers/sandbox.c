@@ -10,7 +10,8 @@
  * The executor must stay root to drive the runtime; its filter is a
  * denylist of kernel-wide operations that neither it, runc/crun, conmon nor
  * any container ever needs.  Filters are inherited across fork/exec, so
- * that denylist also bounds every container the executor starts.
+ * that denylist also bounds every container the executor starts.  Its
+ * filter is loaded without no_new_privs (sandbox_executor says why).
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -218,17 +219,52 @@ seccomp_worker(enum sandbox_profile profile)
 	load_filter(ctx);
 }
 
-/* executor: stays root; a denylist filter that its children inherit */
+#define CAP_SYS_ADMIN_BIT	21
+
+/* is CAP_SYS_ADMIN in our effective set */
+static int
+have_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0
+	};
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		fatal("capget");
+	return (data[0].effective >> CAP_SYS_ADMIN_BIT) & 1;
+}
+
+/*
+ * executor: stays root; a denylist filter that its children inherit.
+ *
+ * Without no_new_privs: libseccomp sets it by default when it loads a
+ * filter (SCMP_FLTATR_CTL_NNP), and no_new_privs is inherited by every
+ * process the executor starts, so every container would run with it
+ * whatever its allowPrivilegeEscalation says, and a setuid binary in an
+ * image would not work.  The kernel loads a filter without no_new_privs
+ * only for a caller with CAP_SYS_ADMIN; the executor needs it anyway
+ * (mounts, namespaces), so refuse to run without it rather than give
+ * every container a setting it did not ask for.  Containers get
+ * no_new_privs from their own OCI process.noNewPrivileges.
+ */
 static void
 sandbox_executor(void)
 {
 	scmp_filter_ctx ctx;
 
+	if (!have_sys_admin())
+		fatalx("the executor needs CAP_SYS_ADMIN: its seccomp filter "
+		    "must load without no_new_privs, which every container "
+		    "would inherit");
 	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
 		fatalx("seccomp_init failed");
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS) < 0)
 		fatalx("seccomp_attr_set(BADARCH) failed");
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
+		fatalx("seccomp_attr_set(CTL_NNP) failed");
 	add_rules(ctx, SCMP_ACT_ERRNO(EPERM), LIST(executor_deny));
 	load_filter(ctx);
 }

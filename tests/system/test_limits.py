@@ -164,7 +164,7 @@ def test_file_count_at_limit_and_one_more_rejected_alone(testbuild_dir):
     ("ports", "ports", 64),
     ("command", "command", 256),
     ("labels", "labels", 64),
-    ("annotations", "annot", 62),   # 64 minus the two a static pod gets
+    ("annotations", "annot", 61),   # 64 minus the three a static pod gets
 ])
 def test_pod_over_a_model_limit_is_rejected_alone(testbuild_dir, what, block,
                                                   n_max):

@@ -447,9 +447,15 @@ def test_removing_all_pods_leaves_nothing_behind(agentd):
     assert r.stdout.split() == []
     with open("/proc/self/mountinfo") as f:
         assert not [ln for ln in f if agentd.top in ln]
+    # the kubelet's QoS levels (kubepods, burstable, besteffort) stay,
+    # no pod's cgroup does
     leftovers = [d for d in glob.glob(f"/sys/fs/cgroup/*/{agentd.cgroup_root}"
-                                      "/*") if os.path.isdir(d)]
+                                      "/**/pod*", recursive=True)
+                 if os.path.isdir(d)]
     assert leftovers == []
+    assert {os.path.basename(d) for d in glob.glob(
+        f"/sys/fs/cgroup/*/{agentd.cgroup_root}/*") if os.path.isdir(d)} \
+        <= {"kubepods"}
     assert subprocess.run(["pgrep", "-f", f"conmon.*{agentd.top}"],
                           capture_output=True).returncode == 1
     assert glob.glob(os.path.join(agentd.root, "containers", "*")) == []

@@ -169,6 +169,7 @@ full_pod(struct pod *p)
 	p->restart_policy = RESTART_ON_FAILURE;
 	p->termination_grace_seconds = 45;
 	p->host_network = 1;
+	p->priority_class_name = xs("system-node-critical");
 	p->host_pid = 1;
 	p->host_ipc = 1;
 	p->share_pid = 1;
@@ -355,6 +356,7 @@ pod_eq(const struct pod *a, const struct pod *b)
 	SAME(psc.run_as_user);
 	SAME(psc.run_as_group);
 	SAME(psc.run_as_non_root);
+	SAME_STR(priority_class_name);
 	SAME(n_containers);
 	for (i = 0; i < a->n_containers; i++)
 		if (!container_eq(&a->containers[i], &b->containers[i]))

@@ -477,6 +477,47 @@ TEST(test_escalation_false_with_sys_admin_denied)
 	pod_free(&p);
 }
 
+TEST(test_force_nnp_refuses_escalation_true)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.force_no_new_privs = 1;
+	test_pod(&p, 1);
+	expect_allowed(&pol, &p);
+	p.containers[0].sc.allow_privilege_escalation = 0;
+	expect_allowed(&pol, &p);
+	p.containers[0].sc.allow_privilege_escalation = 1;
+	expect_denied(&pol, &p, "allowPrivilegeEscalation",
+	    "spec.containers[0].securityContext.allowPrivilegeEscalation");
+	pol.force_no_new_privs = 0;
+	expect_allowed(&pol, &p);
+	pod_free(&p);
+}
+
+TEST(test_force_nnp_refuses_privileged_and_sys_admin)
+{
+	struct node_policy pol;
+	struct pod p;
+	char all[] = "ALL";
+
+	test_policy(&pol);
+	pol.force_no_new_privs = 1;
+	pol.allow_privileged = 1;
+	pol.allowed_caps[0] = all;
+	pol.n_allowed_caps = 1;
+	test_pod(&p, 1);
+	p.containers[0].sc.privileged = 1;
+	expect_denied(&pol, &p, "allowPrivilegeEscalation",
+	    "spec.containers[0].securityContext.privileged");
+	p.containers[0].sc.privileged = 0;
+	add_cap(&p, 0, "sys_admin");
+	expect_denied(&pol, &p, "allowPrivilegeEscalation",
+	    "spec.containers[0].securityContext.capabilities.add");
+	pod_free(&p);
+}
+
 TEST(test_describe_plain_pod)
 {
 	struct pod p;
@@ -992,5 +1033,21 @@ TEST(test_sysctls_never_in_host_namespaces_or_unnamespaced)
 	test_pod(&p, 1);
 	add_sysctl(&p, "net.ipv4.tcp_syncookies", "1\n0");
 	expect_denied(&pol, &p, "sysctls", "spec.securityContext.sysctls[0]");
+	pod_free(&p);
+}
+
+TEST(test_force_nnp_checks_init_containers)
+{
+	struct node_policy pol;
+	struct pod p;
+
+	test_policy(&pol);
+	pol.force_no_new_privs = 1;
+	test_pod(&p, 1);
+	add_init(&p, "setup");
+	expect_allowed(&pol, &p);
+	p.init_containers[0].sc.allow_privilege_escalation = 1;
+	expect_denied(&pol, &p, "allowPrivilegeEscalation",
+	    "spec.initContainers[0].securityContext.allowPrivilegeEscalation");
 	pod_free(&p);
 }

@@ -1165,7 +1165,10 @@ TEST(test_capabilities_drop_all_and_confinement)
 	c = addc(&t.pod, "nocaps", "grep -E '^(CapEff|NoNewPrivs|Seccomp):' "
 	    "/proc/self/status");
 	strlist_add(&c->sc.cap_drop, "ALL", POD_MAX_CAPS);
-	addc(&t.pod, "defcaps", "grep CapEff /proc/self/status; "
+	c->sc.allow_privilege_escalation = 0;
+	/* unset allows escalation, as the kubelet's AddNoNewPrivileges */
+	addc(&t.pod, "defcaps", "grep -E '^(CapEff|NoNewPrivs):' "
+	    "/proc/self/status; "
 	    "unshare -U true 2>/dev/null && echo unshare-ok || echo unshare-denied");
 	/* addc may have moved the array */
 	case_run(&t, &t.pod.containers[0], RT_EXITED);
@@ -1178,6 +1181,7 @@ TEST(test_capabilities_drop_all_and_confinement)
 	log = read_log(&t.pod, "defcaps");
 	/* containerd's default set */
 	CHECK(has_line(log, "stdout", "CapEff:\t00000000a80425fb"));
+	CHECK(has_line(log, "stdout", "NoNewPrivs:\t0"));
 	/* the seccomp profile refuses user namespaces without SYS_ADMIN */
 	CHECK(has_line(log, "stdout", "unshare-denied"));
 	log_done(log);
@@ -1286,12 +1290,13 @@ TEST(test_remove_leaves_nothing_behind)
 	{
 		char *cgtext = NULL, want[128];
 
-		snprintf(want, sizeof(want), "%s/poduid-rm/conmon\n", fx.cgroot);
+		snprintf(want, sizeof(want), "%s/kubepods/poduid-rm/conmon\n",
+		    fx.cgroot);
 		REQUIRE(rt_read_file(path, 65536, &cgtext, NULL) == 0);
 		CHECK(strstr(cgtext, want) != NULL);
 		free(cgtext);
 	}
-	snprintf(cg, sizeof(cg), "%s/poduid-rm/%s", fx.cgroot, t.id);
+	snprintf(cg, sizeof(cg), "%s/kubepods/poduid-rm/%s", fx.cgroot, t.id);
 	CHECK(cgroup_dir_exists(cg));
 	snprintf(path, sizeof(path), "%s/root", fx.base);
 	CHECK_EQ_INT(rt_mounts_under(path), 2);	/* overlay, pod shm */
@@ -1316,7 +1321,7 @@ TEST(test_remove_leaves_nothing_behind)
 	CHECK_EQ_INT(rt_mounts_under(path), 0);
 	snprintf(path, sizeof(path), "%s/run/ns", fx.base);
 	CHECK(access(path, F_OK) == -1);
-	snprintf(cg, sizeof(cg), "%s/poduid-rm", fx.cgroot);
+	snprintf(cg, sizeof(cg), "%s/kubepods/poduid-rm", fx.cgroot);
 	CHECK(!cgroup_dir_exists(cg));
 	snprintf(path, sizeof(path), "%s/root/containers/%s", fx.base,
 	    t.sb.id);

@@ -1740,13 +1740,16 @@ TEST(test_label_count_limit)
 TEST(test_static_annotation_count_limit_leaves_room)
 {
 	struct pod p;
-	int own = POD_MAX_META - 2;
+	int own = POD_MAX_META - 3;
 
 	PARSE_OK(pod_with_meta("annotations", own, 1), &p);
+	CHECK_EQ_INT(p.n_annotations, POD_MAX_META - 1);
+	/* the watcher's config.seen takes the last place */
+	CHECK_EQ_INT(manifest_static_seen(&p, "2026-01-01T00:00:00Z"), 0);
 	CHECK_EQ_INT(p.n_annotations, POD_MAX_META);
 	pod_free(&p);
 	REJECTED(pod_with_meta("annotations", own + 1, 1),
-	    "metadata.annotations", "at most 62 of its own");
+	    "metadata.annotations", "at most 61 of its own");
 	REJECTED(pod_with_meta("annotations", POD_MAX_META + 1, 1),
 	    "metadata.annotations", "too many annotations: 65, at most 64");
 }
@@ -2376,7 +2379,7 @@ TEST(test_static_json_manifest_parsed)
 	PARSE_OK(fmt("  \n%s", api_pod_named("web")), &p);
 	CHECK_STR(p.name, "web-" NODE);
 	CHECK_STR(p.containers[0].image, "b");
-	CHECK_EQ_INT(strlen(p.uid), 32);	/* derived, not the file's */
+	CHECK_STR(p.uid, "u-1");	/* the file's, the kubelet keeps it */
 	pod_free(&p);
 }
 
@@ -2433,19 +2436,22 @@ TEST(test_static_pod_identity)
 	pod_free(&p);
 }
 
-TEST(test_static_uid_is_md5_of_content_host_and_path)
+TEST(test_static_uid_is_a_hex_md5)
 {
 	const char *parts[] = { POD, "host:", NODE, "file:", SRC };
 	size_t lens[5];
-	char want[33];
+	char bytes_md5[33];
 	struct pod p;
 	int i;
 
 	for (i = 0; i < 5; i++)
 		lens[i] = strlen(parts[i]);
-	md5_hex(parts, 5, lens, want);
+	md5_hex(parts, 5, lens, bytes_md5);
 	PARSE_OK(POD, &p);
-	CHECK_STR(p.uid, want);
+	CHECK_EQ_INT(strlen(p.uid), 32);
+	CHECK(strspn(p.uid, "0123456789abcdef") == 32);
+	/* of the decoded pod, no longer of the file's bytes */
+	CHECK(strcmp(p.uid, bytes_md5) != 0);
 	pod_free(&p);
 }
 
@@ -2466,7 +2472,7 @@ TEST(test_static_uid_changes_with_content_node_or_path)
 	struct pod a, b, c, d;
 
 	PARSE_OK(POD, &a);
-	PARSE_OK("# a comment changes the bytes\n" POD, &b);
+	PARSE_OK(HEAD "  restartPolicy: Never\n" APP, &b);
 	CHECK(strcmp(a.uid, b.uid) != 0);
 	REQUIRE(parse_static_as(SRC, "node-2", POD, strlen(POD), &c, &e) == 0);
 	CHECK(strcmp(a.uid, c.uid) != 0);
@@ -2477,6 +2483,80 @@ TEST(test_static_uid_changes_with_content_node_or_path)
 	pod_free(&b);
 	pod_free(&c);
 	pod_free(&d);
+}
+
+/* the kubelet hashes the decoded object: the bytes' form is no change */
+TEST(test_static_uid_same_for_comment_format_and_map_order)
+{
+	const char *base = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
+	    "  labels:\n    a: \"1\"\n    b: \"2\"\nspec:\n" APP;
+	const char *edited = "# managed by hand\napiVersion: v1\nkind: Pod\n"
+	    "metadata:\n  labels: {b: '2', a: '1'}   # reordered\n"
+	    "  name: web\nspec:\n  containers:\n  - image: nginx:1.25\n"
+	    "    name: app\n";
+	const char *json = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+	    "\"metadata\":{\"name\":\"web\",\"labels\":{\"a\":\"1\","
+	    "\"b\":\"2\"}},\"spec\":{\"containers\":[{\"name\":\"app\","
+	    "\"image\":\"nginx:1.25\"}]}}";
+	struct pod a, b, c, d;
+
+	PARSE_OK(base, &a);
+	PARSE_OK(edited, &b);
+	PARSE_OK(json, &c);
+	CHECK_STR(a.uid, b.uid);
+	CHECK_STR(a.uid, c.uid);
+	/* a label's value is part of the pod */
+	PARSE_OK("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
+	    "  labels:\n    a: \"1\"\n    b: \"3\"\nspec:\n" APP, &d);
+	CHECK(strcmp(a.uid, d.uid) != 0);
+	pod_free(&a);
+	pod_free(&b);
+	pod_free(&c);
+	pod_free(&d);
+}
+
+TEST(test_priority_class_name_mapped_and_checked)
+{
+	struct pod p;
+
+	PARSE_OK(POD "  priorityClassName: system-node-critical\n", &p);
+	CHECK_STR(p.priority_class_name, "system-node-critical");
+	pod_free(&p);
+	PARSE_OK(POD "  priorityClassName: \"\"\n", &p);
+	CHECK(p.priority_class_name == NULL);
+	pod_free(&p);
+	REJECTED(POD "  priorityClassName: Not_Valid\n",
+	    "spec.priorityClassName", "RFC 1123 subdomain");
+}
+
+/* the list order of env is the pod's: it changes the uid */
+TEST(test_static_uid_changes_with_env_order)
+{
+	struct pod a, b;
+
+	PARSE_OK(HEAD "  containers:\n  - name: app\n    image: nginx:1.25\n"
+	    "    env:\n    - {name: A, value: ax}\n"
+	    "    - {name: B, value: by}\n", &a);
+	PARSE_OK(HEAD "  containers:\n  - name: app\n    image: nginx:1.25\n"
+	    "    env:\n    - {name: B, value: by}\n"
+	    "    - {name: A, value: ax}\n", &b);
+	CHECK(strcmp(a.uid, b.uid) != 0);
+	pod_free(&a);
+	pod_free(&b);
+}
+
+TEST(test_static_seen_timestamp_is_rfc3339_utc)
+{
+	char buf[MANIFEST_SEEN_MAX];
+	size_t n;
+
+	CHECK_EQ_INT(manifest_seen_now(buf, sizeof(buf)), 0);
+	n = strlen(buf);
+	CHECK(n >= 20 && n <= 30);
+	CHECK(buf[4] == '-' && buf[10] == 'T' && buf[n - 1] == 'Z');
+	/* the fraction has no trailing zero, as Go's .999999999 */
+	CHECK(buf[n - 2] != '0' || buf[n - 3] == ':');
+	CHECK_EQ_INT(manifest_seen_now(buf, 20), -1);
 }
 
 TEST(test_static_name_lowercases_node_name)
@@ -2491,29 +2571,44 @@ TEST(test_static_name_lowercases_node_name)
 	pod_free(&p);
 }
 
-TEST(test_static_file_uid_and_hash_annotation_overridden)
+/* applyDefaults: len(pod.UID) == 0 only derives one */
+TEST(test_static_file_uid_kept_and_hash_annotation_overridden)
 {
-	struct pod p;
+	struct pod p, q;
 
 	PARSE_OK("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
 	    "  uid: my-own-uid\n  annotations:\n"
 	    "    kubernetes.io/config.hash: forged\nspec:\n" APP, &p);
-	CHECK(strcmp(p.uid, "my-own-uid") != 0);
-	CHECK_EQ_INT(strlen(p.uid), 32);
+	CHECK_STR(p.uid, "my-own-uid");
 	CHECK_STR(annotation(&p, "kubernetes.io/config.hash"), p.uid);
 	CHECK_EQ_INT(p.n_annotations, 2);
 	pod_free(&p);
+	/* an empty one is no uid */
+	PARSE_OK("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
+	    "  uid: \"\"\nspec:\n" APP, &p);
+	PARSE_OK(POD, &q);
+	CHECK_STR(p.uid, q.uid);
+	pod_free(&p);
+	pod_free(&q);
+	REJECTED("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
+	    "  uid: ../etc\nspec:\n" APP, "metadata.uid", "alphanumeric");
 }
 
-TEST(test_static_spec_node_name_must_be_this_node)
+/* applyDefaults sets spec.nodeName to this node, whatever it said */
+TEST(test_static_spec_node_name_is_set_to_this_node)
 {
-	struct pod p;
+	struct pod p, q;
 
 	PARSE_OK(POD "  nodeName: " NODE "\n", &p);
 	CHECK_STR(p.node_name, NODE);
 	pod_free(&p);
-	REJECTED(POD "  nodeName: node-2\n", "spec.nodeName",
-	    "bound to node \"node-2\", this is node \"node-1\"");
+	PARSE_OK(POD "  nodeName: node-2\n", &p);
+	CHECK_STR(p.node_name, NODE);
+	/* as decoded, it is part of the pod's hash */
+	PARSE_OK(POD, &q);
+	CHECK(strcmp(p.uid, q.uid) != 0);
+	pod_free(&p);
+	pod_free(&q);
 }
 
 /* ------------------------------------------------------------------ */

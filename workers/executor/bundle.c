@@ -18,7 +18,8 @@
  *  - a default seccomp denylist (bundle_seccomp below says why each call
  *    is there), runc's masked and read-only /proc and /sys paths.
  *  - resources: memory limit, CFS quota from the cpu limit, shares from
- *    the cpu request (kubelet's MilliCPUToShares), a pids limit.
+ *    the cpu request (kubelet's MilliCPUToShares); the pids limit is
+ *    the pod cgroup's (podPidsLimit), none per container.
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -42,7 +43,7 @@
 #include "rt_private.h"
 
 #define OCI_VERSION		"1.0.2"
-#define CPU_PERIOD_US		100000	/* kubelet's default CFS period */
+#define CPU_PERIOD_US		BUNDLE_CPU_PERIOD_US
 #define CPU_MIN_QUOTA_US	1000	/* kubelet's MinQuotaPeriod */
 #define CPU_MIN_SHARES		2	/* kernel minimum, kubelet's too */
 #define CPU_MAX_SHARES		262144	/* kernel MAX_SHARES, kubelet's too */
@@ -50,16 +51,16 @@
 /* kernel max_cfs_runtime: (1 << (64 - BW_SHIFT)) - 1 us; above is EINVAL */
 #define CPU_MAX_QUOTA_US	((INT64_C(1) << 44) - 1)
 #define CPU_SHARES_PER_CPU	1024
-#define PIDS_LIMIT		4096	/* per container: fork bombs stop here */
 #define NOFILE_MAX		1048576
 #define DEV_TMPFS_SIZE		"size=65536k"
 #define PASSWD_MAX		(1024 * 1024)
 #define PASSWD_LINE_MAX		4096
 #define OOM_ADJ_GUARANTEED	(-997)	/* kubelet's qos policy */
 #define OOM_ADJ_BESTEFFORT	1000
-#define OOM_ADJ_BURSTABLE_MIN	2
+#define OOM_ADJ_BURSTABLE_MIN	(1000 + OOM_ADJ_GUARANTEED)	/* 3 */
 #define OOM_ADJ_BURSTABLE_MAX	999
 #define OOM_ADJ_INFRA		(-998)
+#define PRIORITY_NODE_CRITICAL	"system-node-critical"
 #define EPERM_RET		1
 #define ENOSYS_RET		38
 
@@ -1038,48 +1039,86 @@ oom_clamp(int want)
 	return want < own ? own : want;
 }
 
-/* the kubelet's QoS-class oom_score_adj (pkg/kubelet/qos/policy.go) */
+/* 1000 - 1000 * request / capacity, without the Go int64 wrap */
+static int
+oom_by_request(int64_t req, uint64_t capacity)
+{
+	if (req <= 0)
+		return 1000;
+	if ((uint64_t)req >= capacity)
+		return 0;
+	return 1000 - (int)((1000 * (uint64_t)req) / capacity);
+}
+
+/* the request the API server defaulted from the limit: 0 for none */
+static int64_t
+mem_request(const struct container_spec *c)
+{
+	if (c->res.mem_request_bytes >= 0)
+		return c->res.mem_request_bytes;
+	return c->res.mem_limit_bytes >= 0 ? c->res.mem_limit_bytes : 0;
+}
+
+/*
+ * The kubelet's GetContainerOOMScoreAdjust (pkg/kubelet/qos/policy.go):
+ * Guaranteed -997, BestEffort 1000, Burstable by the memory request's
+ * share of the node, at least 3 (above any Guaranteed) and never 1000
+ * (below BestEffort); a sidecar no higher than the regular container
+ * with the smallest request, so that it outlives what it serves.
+ * A node-critical pod (IsNodeCriticalPod: priorityClassName
+ * system-node-critical, which the API server's admission gives a critical
+ * priority and a static pod is critical anyway) gets -997 in every class.
+ * Capacity 0 (unknown): 999.  Before oom_clamp.
+ */
+int
+bundle_qos_oom_adj(const struct pod *p, const struct container_spec *c,
+    uint64_t capacity)
+{
+	int64_t min_req;
+	int adj, min_adj;
+	uint32_t i;
+
+	/* IsNodeCriticalPod: the last to be killed whatever its class */
+	if (p->priority_class_name != NULL &&
+	    strcmp(p->priority_class_name, PRIORITY_NODE_CRITICAL) == 0)
+		return OOM_ADJ_GUARANTEED;
+	switch (pod_qos_class(p)) {
+	case POD_QOS_GUARANTEED:
+		return OOM_ADJ_GUARANTEED;
+	case POD_QOS_BESTEFFORT:
+		return OOM_ADJ_BESTEFFORT;
+	case POD_QOS_BURSTABLE:
+		break;
+	}
+	if (capacity == 0)
+		return OOM_ADJ_BURSTABLE_MAX;
+	adj = oom_by_request(mem_request(c), capacity);
+	if (pod_is_sidecar(c) && p->n_containers > 0) {
+		min_req = mem_request(&p->containers[0]);
+		for (i = 1; i < p->n_containers; i++)
+			if (mem_request(&p->containers[i]) < min_req)
+				min_req = mem_request(&p->containers[i]);
+		min_adj = oom_by_request(min_req, capacity);
+		if (adj > min_adj)
+			adj = min_adj;
+	}
+	if (adj < OOM_ADJ_BURSTABLE_MIN)
+		adj = OOM_ADJ_BURSTABLE_MIN;
+	if (adj == OOM_ADJ_BESTEFFORT)
+		adj = OOM_ADJ_BESTEFFORT - 1;
+	return adj;
+}
+
+/* the node's memory capacity as the kubelet's cadvisor has it */
 static int
 bundle_oom_score_adj(const struct pod *p, const struct container_spec *c)
 {
-	const struct resources *r;
 	struct sysinfo si;
-	int guaranteed = 1, besteffort = 1, adj;
-	uint64_t capacity;
-	int64_t req;
-	uint32_t i;
+	uint64_t capacity = 0;
 
-	for (i = 0; i < p->n_containers; i++) {
-		r = &p->containers[i].res;
-		if (r->cpu_request_milli >= 0 || r->cpu_limit_milli >= 0 ||
-		    r->mem_request_bytes >= 0 || r->mem_limit_bytes >= 0)
-			besteffort = 0;
-		if (r->cpu_limit_milli < 0 || r->mem_limit_bytes < 0 ||
-		    (r->cpu_request_milli >= 0 &&
-		    r->cpu_request_milli != r->cpu_limit_milli) ||
-		    (r->mem_request_bytes >= 0 &&
-		    r->mem_request_bytes != r->mem_limit_bytes))
-			guaranteed = 0;
-	}
-	if (p->n_containers == 0)
-		guaranteed = 0;
-	if (guaranteed)
-		return oom_clamp(OOM_ADJ_GUARANTEED);
-	if (besteffort)
-		return oom_clamp(OOM_ADJ_BESTEFFORT);
-	req = c->res.mem_request_bytes >= 0 ? c->res.mem_request_bytes :
-	    (c->res.mem_limit_bytes >= 0 ? c->res.mem_limit_bytes : 0);
-	if (sysinfo(&si) == -1 || si.totalram == 0)
-		return oom_clamp(OOM_ADJ_BURSTABLE_MAX);
-	capacity = (uint64_t)si.totalram * si.mem_unit;
-	/* the kubelet's 1000 * request wraps for requests above 9 PB */
-	adj = (uint64_t)req >= capacity ? 0 :
-	    1000 - (int)((1000 * (uint64_t)req) / capacity);
-	if (adj < OOM_ADJ_BURSTABLE_MIN)
-		adj = OOM_ADJ_BURSTABLE_MIN;
-	if (adj > OOM_ADJ_BURSTABLE_MAX)
-		adj = OOM_ADJ_BURSTABLE_MAX;
-	return oom_clamp(adj);
+	if (sysinfo(&si) == 0)
+		capacity = (uint64_t)si.totalram * si.mem_unit;
+	return oom_clamp(bundle_qos_oom_adj(p, c, capacity));
 }
 
 static cJSON *
@@ -1126,9 +1165,8 @@ bundle_resources(const struct resources *r, int priv)
 		    !json_add_int(o, "period", CPU_PERIOD_US)))
 			goto fail;
 	}
-	if ((o = cJSON_AddObjectToObject(res, "pids")) == NULL ||
-	    !cJSON_AddNumberToObject(o, "limit", PIDS_LIMIT))
-		goto fail;
+	/* no per-container pids limit, as the kubelet: podPidsLimit is
+	   the pod cgroup's (cgroup.c cg_pod_setup) */
 	return res;
 fail:
 	cJSON_Delete(res);
@@ -1333,6 +1371,19 @@ fail:
 	return NULL;
 }
 
+/*
+ * The kubelet's AddNoNewPrivileges: no_new_privs only when the spec says
+ * allowPrivilegeEscalation: false; unset allows escalation.  Under
+ * forceNoNewPrivileges always (the policy has refused the containers
+ * that asked otherwise).  The executor carries no no_new_privs of its
+ * own (sandbox.c), so this is what the container gets.
+ */
+static int
+bundle_no_new_privs(const struct container_spec *c)
+{
+	return c->sc.allow_privilege_escalation == 0 || rt.force_nnp;
+}
+
 cJSON *
 bundle_container(const struct pod *p, const struct container_spec *c,
     const struct rt_image *img, const struct bundle_paths *bp,
@@ -1347,7 +1398,7 @@ bundle_container(const struct pod *p, const struct container_spec *c,
 	const char *wd;
 	uint64_t caps;
 	int priv = c->sc.privileged == 1, ro = c->sc.read_only_root_fs == 1;
-	int nnp = !priv && c->sc.allow_privilege_escalation != 1;
+	int nnp = bundle_no_new_privs(c);
 	cJSON *cfg = NULL;
 
 	/* never a fresh namespace where the pod's sandbox should be joined */

@@ -4,10 +4,14 @@
  * pod cgroup and conmon's cgroup in every hierarchy, move conmon there,
  * read OOM kill counters, and remove what a container or pod left.
  *
- * The tree is <cgroupRoot>/pod<uid>/<container id> (the runtime creates
- * the container level from config.json's cgroupsPath) and
- * <cgroupRoot>/pod<uid>/conmon for the pod's conmon processes, so they
- * leave the executor's (systemd unit's) cgroup and outlive it.
+ * The tree is the kubelet's (cgroupfs driver): <cgroupRoot>/kubepods for
+ * the Guaranteed pods, kubepods/burstable and kubepods/besteffort for the
+ * others, pod<uid> below them with the pod-level limits (cg_pod_setup),
+ * <container id> below that (the runtime creates the container level from
+ * config.json's cgroupsPath), and pod<uid>/conmon for the pod's conmon
+ * processes, so they leave the executor's (systemd unit's) cgroup and
+ * outlive it.  A pod started by an executor before the QoS tree keeps
+ * its <cgroupRoot>/pod<uid> (cg_pod_path finds either).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -32,6 +36,10 @@
 #define CG_RMDIR_WAIT_NS	(20 * 1000 * 1000)
 #define CG_TREE_MAX_DEPTH	16
 #define CG_CONMON_DIR		"conmon"
+#define CG_KUBEPODS		"kubepods"	/* the kubelet's QoS tree */
+#define CG_BURSTABLE		"burstable"
+#define CG_BESTEFFORT		"besteffort"
+#define CG_MIN_SHARES		2	/* the kubelet's MinShares */
 
 /* the v1 superblock options that are flags, not controllers */
 static const char *const cg_v1_flags[] = {
@@ -464,46 +472,309 @@ cg_oom_kills(const char *rel)
 	return -1;
 }
 
+/* cgroupRoot as a prefix: "" for "/" */
+static const char *
+cg_root_prefix(void)
+{
+	return strcmp(rt.cgroup_root, "/") == 0 ? "" : rt.cgroup_root;
+}
+
+/* the kubelet's QoS level below kubepods (cgroupfs driver names) */
+static const char *
+cg_qos_sub(enum pod_qos q)
+{
+	switch (q) {
+	case POD_QOS_GUARANTEED:
+		return "";
+	case POD_QOS_BURSTABLE:
+		return "/" CG_BURSTABLE;
+	case POD_QOS_BESTEFFORT:
+		return "/" CG_BESTEFFORT;
+	}
+	return "";
+}
+
+static void
+cg_pod_path_qos(char *buf, size_t len, const char *pod_uid, enum pod_qos q)
+{
+	if (rt_path(buf, len, "%s/" CG_KUBEPODS "%s/pod%s", cg_root_prefix(),
+	    cg_qos_sub(q), pod_uid) == -1)
+		buf[0] = '\0';
+}
+
+/* a pod an older executor started flat keeps its cgroup */
+void
+cg_pod_path_for(char *buf, size_t len, const struct pod *p)
+{
+	if (rt_path(buf, len, "%s/pod%s", cg_root_prefix(), p->uid) == 0 &&
+	    cg_exists(buf))
+		return;
+	cg_pod_path_qos(buf, len, p->uid, pod_qos_class(p));
+}
+
+/*
+ * By uid alone (a pod being released, found again after a restart): the
+ * pod cgroup that exists below one of the QoS levels, else the flat
+ * <cgroupRoot>/pod<uid> of an executor before the QoS hierarchy.
+ */
 void
 cg_pod_path(char *buf, size_t len, const char *pod_uid)
 {
-	if (rt_path(buf, len, "%s/pod%s", strcmp(rt.cgroup_root, "/") == 0 ?
-	    "" : rt.cgroup_root, pod_uid) == -1)
+	static const enum pod_qos classes[] = { POD_QOS_GUARANTEED,
+	    POD_QOS_BURSTABLE, POD_QOS_BESTEFFORT };
+	size_t i;
+
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		cg_pod_path_qos(buf, len, pod_uid, classes[i]);
+		if (buf[0] != '\0' && cg_exists(buf))
+			return;
+	}
+	if (rt_path(buf, len, "%s/pod%s", cg_root_prefix(), pod_uid) == -1)
 		buf[0] = '\0';
 }
 
 void
-cg_container_path(char *buf, size_t len, const char *pod_uid, const char *id)
+cg_container_path(char *buf, size_t len, const struct pod *p, const char *id)
 {
 	char pod[PATH_MAX];
 
-	cg_pod_path(pod, sizeof(pod), pod_uid);
-	if (rt_path(buf, len, "%s/%s", pod, id) == -1)
+	cg_pod_path_for(pod, sizeof(pod), p);
+	if (pod[0] == '\0' || rt_path(buf, len, "%s/%s", pod, id) == -1)
 		buf[0] = '\0';
 }
 
 void
-cg_conmon_path(char *buf, size_t len, const char *pod_uid)
+cg_conmon_path(char *buf, size_t len, const struct pod *p)
 {
 	char pod[PATH_MAX];
 
-	cg_pod_path(pod, sizeof(pod), pod_uid);
-	if (rt_path(buf, len, "%s/" CG_CONMON_DIR, pod) == -1)
+	cg_pod_path_for(pod, sizeof(pod), p);
+	if (pod[0] == '\0' || rt_path(buf, len, "%s/" CG_CONMON_DIR,
+	    pod) == -1)
 		buf[0] = '\0';
+}
+
+/*
+ * v2: a controller's files appear in a cgroup only when its parent's
+ * cgroup.subtree_control has it: enable it from the mount down to the
+ * pod's parent.  One controller at a time, so that one the host lacks
+ * does not keep the others off.
+ */
+static void
+cg_v2_enable(const struct cg_mount *m, const char *pod_rel, const char *ctl)
+{
+	char path[PATH_MAX];
+	const char *p;
+
+	if (rt_path(path, sizeof(path), "%s", m->path) == -1)
+		return;
+	for (p = pod_rel; ; ) {
+		(void)cg_write(path, "cgroup.subtree_control", ctl);
+		while (*p == '/')
+			p++;
+		p += strcspn(p, "/");
+		if (*p == '\0')
+			return;		/* the pod's own level: not written */
+		if (rt_path(path, sizeof(path), "%s%.*s", m->path,
+		    (int)(p - pod_rel), pod_rel) == -1)
+			return;
+	}
+}
+
+/* one pod-level value in every hierarchy that has the file */
+struct cg_limit {
+	const char	*ctl;		/* v1 controller, v2 "+ctl" */
+	const char	*v1_file;
+	const char	*v2_file;
+	char		 v1_val[48];
+	char		 v2_val[48];
+	int		 soft;		/* a share, not a limit: may lack */
+};
+
+static int
+cg_limit_write(const char *rel, struct cg_limit *l, struct rt_err *err)
+{
+	const struct cg_mount *m;
+	char dir[PATH_MAX], plus[16];
+	int i, done = 0;
+
+	snprintf(plus, sizeof(plus), "+%s", l->ctl);
+	for (i = 0; i < rt.cg.n; i++) {
+		m = &rt.cg.m[i];
+		if (m->v2 && rt.cg.hybrid)
+			continue;	/* the controllers are v1 ones here */
+		if (!m->v2 && !cg_list_has(m->controllers, l->ctl))
+			continue;
+		if (m->v2)
+			cg_v2_enable(m, rel, plus);
+		if (rt_path(dir, sizeof(dir), "%s%s", m->path, rel) == -1)
+			return rt_seterr(err, "pod cgroup path too long");
+		if (cg_write(dir, m->v2 ? l->v2_file : l->v1_file,
+		    m->v2 ? l->v2_val : l->v1_val) == -1) {
+			/* v2 without the controller: no such file */
+			if (l->soft && errno == ENOENT)
+				continue;
+			return rt_seterrno(err, "pod cgroup %s: write %s",
+			    dir, m->v2 ? l->v2_file : l->v1_file);
+		}
+		done = 1;
+	}
+	if (!done && !l->soft)
+		return rt_seterr(err, "no cgroup hierarchy has the %s "
+		    "controller", l->ctl);
+	return 0;
+}
+
+/*
+ * The kubelet's ResourceConfigForPod, summed over the regular containers
+ * and the sidecars (a plain init container runs alone: the pod needs the
+ * larger of the two): cpu shares from the requests (BestEffort: 2), a
+ * CFS quota and a memory limit only when every container declares one.
+ */
+static void
+cg_pod_resources(const struct pod *p, struct resources *sum)
+{
+	const struct container_spec *c;
+	int64_t init_cpu = 0, init_mem = 0, side_cpu = 0, side_mem = 0;
+	int cpu_all = 1, mem_all = 1;
+	uint32_t i, n = p->n_containers + p->n_init_containers;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < n; i++) {
+		c = i < p->n_containers ? &p->containers[i] :
+		    &p->init_containers[i - p->n_containers];
+		if (c->res.cpu_limit_milli < 0)
+			cpu_all = 0;
+		if (c->res.mem_limit_bytes < 0)
+			mem_all = 0;
+		if (i >= p->n_containers && !pod_is_sidecar(c)) {
+			/* it runs with the sidecars started before it */
+			if (side_cpu + c->res.cpu_limit_milli > init_cpu)
+				init_cpu = side_cpu + c->res.cpu_limit_milli;
+			if (side_mem + c->res.mem_limit_bytes > init_mem)
+				init_mem = side_mem + c->res.mem_limit_bytes;
+			continue;
+		}
+		if (c->res.cpu_request_milli > 0)
+			sum->cpu_request_milli += c->res.cpu_request_milli;
+		if (c->res.cpu_limit_milli > 0)
+			sum->cpu_limit_milli += c->res.cpu_limit_milli;
+		if (c->res.mem_limit_bytes > 0)
+			sum->mem_limit_bytes += c->res.mem_limit_bytes;
+		if (i >= p->n_containers) {
+			side_cpu += c->res.cpu_limit_milli > 0 ?
+			    c->res.cpu_limit_milli : 0;
+			side_mem += c->res.mem_limit_bytes > 0 ?
+			    c->res.mem_limit_bytes : 0;
+		}
+	}
+	if (init_cpu > sum->cpu_limit_milli)
+		sum->cpu_limit_milli = init_cpu;
+	if (init_mem > sum->mem_limit_bytes)
+		sum->mem_limit_bytes = init_mem;
+	if (!cpu_all)
+		sum->cpu_limit_milli = -1;
+	if (!mem_all || sum->mem_limit_bytes <= 0)
+		sum->mem_limit_bytes = -1;
+	sum->mem_request_bytes = -1;
+}
+
+/* cgroup v2's cpu.weight of v1 shares (runc's ConvertCPUSharesToCgroupV2) */
+static uint64_t
+cg_shares_to_weight(uint64_t shares)
+{
+	return shares == 0 ? 100 : 1 + ((shares - 2) * 9999) / 262142;
+}
+
+/*
+ * The pod cgroup, made before anything of the pod runs, with the
+ * pod-level limits (pkg/kubelet/cm/pod_container_manager_linux.go):
+ * cpu shares, a quota and a memory limit summed from the containers, and
+ * the kubelet's podPidsLimit as its pids.max, counting every process of
+ * every container of the pod (and its conmons); 0: none.
+ */
+int
+cg_pod_setup(const struct pod *p, struct rt_err *err)
+{
+	char rel[PATH_MAX], qos[PATH_MAX], *slash;
+	struct resources sum;
+	struct cg_limit l;
+	uint64_t shares;
+	int64_t quota;
+
+	cg_pod_path_for(rel, sizeof(rel), p);
+	if (rel[0] == '\0')
+		return rt_seterr(err, "pod cgroup path too long");
+	if (cg_create(rel, err) == -1)
+		return -1;
+	cg_pod_resources(p, &sum);
+	shares = pod_qos_class(p) == POD_QOS_BESTEFFORT ? CG_MIN_SHARES :
+	    bundle_cpu_shares(&sum);
+	memset(&l, 0, sizeof(l));
+	l.ctl = "cpu";
+	l.soft = 1;
+	l.v1_file = "cpu.shares";
+	l.v2_file = "cpu.weight";
+	/* the kubelet's besteffort level: the least share, whatever is in it */
+	if (pod_qos_class(p) == POD_QOS_BESTEFFORT &&
+	    rt_path(qos, sizeof(qos), "%s", rel) == 0 &&
+	    (slash = strrchr(qos, '/')) != NULL) {
+		*slash = '\0';
+		snprintf(l.v1_val, sizeof(l.v1_val), "%d", CG_MIN_SHARES);
+		snprintf(l.v2_val, sizeof(l.v2_val), "%" PRIu64,
+		    cg_shares_to_weight(CG_MIN_SHARES));
+		if (cg_limit_write(qos, &l, err) == -1)
+			return -1;
+	}
+	snprintf(l.v1_val, sizeof(l.v1_val), "%" PRIu64, shares);
+	snprintf(l.v2_val, sizeof(l.v2_val), "%" PRIu64,
+	    cg_shares_to_weight(shares));
+	if (cg_limit_write(rel, &l, err) == -1)
+		return -1;
+	l.soft = 0;
+	if ((quota = bundle_cpu_quota(&sum)) > 0) {
+		l.v1_file = "cpu.cfs_quota_us";
+		l.v2_file = "cpu.max";
+		snprintf(l.v1_val, sizeof(l.v1_val), "%" PRId64, quota);
+		snprintf(l.v2_val, sizeof(l.v2_val), "%" PRId64 " %d", quota,
+		    BUNDLE_CPU_PERIOD_US);
+		if (cg_limit_write(rel, &l, err) == -1)
+			return -1;
+	}
+	if (sum.mem_limit_bytes > 0) {
+		l.ctl = "memory";
+		l.v1_file = "memory.limit_in_bytes";
+		l.v2_file = "memory.max";
+		snprintf(l.v1_val, sizeof(l.v1_val), "%" PRId64,
+		    sum.mem_limit_bytes);
+		snprintf(l.v2_val, sizeof(l.v2_val), "%s", l.v1_val);
+		if (cg_limit_write(rel, &l, err) == -1)
+			return -1;
+	}
+	if (rt.pod_pids_limit == 0)
+		return 0;
+	l.ctl = "pids";
+	l.v1_file = l.v2_file = "pids.max";
+	snprintf(l.v1_val, sizeof(l.v1_val), "%" PRIu64, rt.pod_pids_limit);
+	snprintf(l.v2_val, sizeof(l.v2_val), "%s", l.v1_val);
+	return cg_limit_write(rel, &l, err);
 }
 
 /*
  * Remove the pod's conmon and pod cgroups if nothing uses them any more;
  * while a container or conmon of the pod lives this fails, harmlessly.
+ * The QoS levels stay, as the kubelet keeps them.
  */
 int
 cg_pod_release(const char *pod_uid)
 {
-	char path[PATH_MAX];
+	char pod[PATH_MAX], path[PATH_MAX];
 
-	cg_conmon_path(path, sizeof(path), pod_uid);
+	cg_pod_path(pod, sizeof(pod), pod_uid);
+	if (pod[0] == '\0' ||
+	    rt_path(path, sizeof(path), "%s/" CG_CONMON_DIR, pod) == -1)
+		return -1;
 	if (cg_remove_if_empty(path) == -1)
 		return -1;
-	cg_pod_path(path, sizeof(path), pod_uid);
-	return cg_remove_if_empty(path);
+	return cg_remove_if_empty(pod);
 }

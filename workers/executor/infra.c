@@ -450,7 +450,7 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 
 	if (pod_hostname(p, hostname, sizeof(hostname), err) == -1)
 		return -1;
-	cg_container_path(cgpath, sizeof(cgpath), p->uid, id);
+	cg_container_path(cgpath, sizeof(cgpath), p, id);
 	if (rt_path(rootfs, sizeof(rootfs), "%s/pause/rootfs", rt.root_dir) == -1 ||
 	    pod_dir(poddir, sizeof(poddir), p->uid) == -1 ||
 	    rt_path(log_path, sizeof(log_path), "%s/infra.log", dir) == -1)
@@ -475,7 +475,7 @@ sandbox_start(const struct pod *p, const char *id, const char *dir,
 	cJSON_Delete(cfg);
 	if (rc)
 		return rt_seterrno(err, "write %s/config.json", dir);
-	if (ctr_launch(id, dir, log_path, p->uid, pid, err) == -1 ||
+	if (ctr_launch(id, dir, log_path, p, pid, err) == -1 ||
 	    ctr_start(id, err) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)*pid);
@@ -721,7 +721,7 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 	if (rt_random_id(id, sizeof(id)) == -1)
 		return rt_seterr(err, "no randomness for a sandbox id");
 	ctr_dir(dir, sizeof(dir), id);
-	cg_container_path(cgpath, sizeof(cgpath), p->uid, id);
+	cg_container_path(cgpath, sizeof(cgpath), p, id);
 	if (mkdir(dir, 0700) == -1)
 		return rt_seterrno(err, "mkdir %s", dir);
 	created = 1;
@@ -735,7 +735,8 @@ sandbox_create(const struct pod *p, const char *spec_hash,
 		rt_seterr(err, "out of memory");
 		goto out;
 	}
-	if (ctr_write_meta(id, meta, err) == -1)
+	if (ctr_write_meta(id, meta, err) == -1 ||
+	    cg_pod_setup(p, err) == -1)
 		goto out;
 	if (infra ? sandbox_start(p, id, dir, meta, &l, &pid, err) == -1 &&
 	    rt_wrap(err, "starting the infra container") :

@@ -6,10 +6,10 @@
  *
  * Order of the checks (the first violation is reported): host
  * namespaces, sysctls, then each container in spec order: privileged,
- * allowPrivilegeEscalation, capabilities, runAsUser range, runAsNonRoot,
- * run-as-root, host ports.  hostPath volumes (allowedHostPaths) after
- * the host namespaces; a container's mounts of them first among its
- * checks.
+ * allowPrivilegeEscalation, forceNoNewPrivileges, capabilities, runAsUser
+ * range, runAsNonRoot, run-as-root, host ports.  hostPath volumes
+ * (allowedHostPaths) after the host namespaces; a container's mounts of
+ * them first among its checks.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -221,6 +221,20 @@ check_privileged(const struct node_policy *pol, const struct pod *p,
 	return 1;
 }
 
+/* 1 if the container adds SYS_ADMIN (any spelling runtimes accept) */
+static int
+adds_sys_admin(const struct container_spec *c)
+{
+	char norm[CAP_NAME_MAX];
+	uint32_t j;
+
+	for (j = 0; j < c->sc.cap_add.n; j++)
+		if (cap_normalize(c->sc.cap_add.v[j], norm,
+		    sizeof(norm)) == 0 && strcmp(norm, "SYS_ADMIN") == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Kubernetes API validation (ValidateSecurityContext): escalation may not
  * be switched off for a container that is privileged or adds SYS_ADMIN,
@@ -231,8 +245,7 @@ static int
 check_escalation(const struct pod *p, uint32_t i, struct policy_verdict *v)
 {
 	const struct container_spec *c = &p->containers[i];
-	char field[POLICY_MAX_FIELD], norm[CAP_NAME_MAX];
-	uint32_t j;
+	char field[POLICY_MAX_FIELD];
 
 	if (c->sc.allow_privilege_escalation != 0)
 		return 1;
@@ -242,13 +255,51 @@ check_escalation(const struct pod *p, uint32_t i, struct policy_verdict *v)
 		return verdict_deny(v, "allowPrivilegeEscalation", field,
 		    "container %s: cannot set allowPrivilegeEscalation to "
 		    "false and privileged to true", nz(c->name));
-	for (j = 0; j < c->sc.cap_add.n; j++) {
-		if (cap_normalize(c->sc.cap_add.v[j], norm,
-		    sizeof(norm)) == 0 && strcmp(norm, "SYS_ADMIN") == 0)
-			return verdict_deny(v, "allowPrivilegeEscalation",
-			    field, "container %s: cannot set "
-			    "allowPrivilegeEscalation to false and add "
-			    "CAP_SYS_ADMIN", nz(c->name));
+	if (adds_sys_admin(c))
+		return verdict_deny(v, "allowPrivilegeEscalation", field,
+		    "container %s: cannot set allowPrivilegeEscalation to "
+		    "false and add CAP_SYS_ADMIN", nz(c->name));
+	return 1;
+}
+
+/*
+ * forceNoNewPrivileges: every container runs with no_new_privs.  One that
+ * asks for escalation is refused, not silently changed, and so are the
+ * privileged and CAP_SYS_ADMIN containers: Kubernetes treats both as
+ * allowing escalation and refuses them with allowPrivilegeEscalation:
+ * false, which is what this policy would make of them.
+ */
+static int
+check_force_nnp(const struct node_policy *pol, const struct pod *p,
+    uint32_t i, struct policy_verdict *v)
+{
+	const struct container_spec *c = &p->containers[i];
+	char field[POLICY_MAX_FIELD];
+
+	if (!pol->force_no_new_privs)
+		return 1;
+	if (c->sc.allow_privilege_escalation == 1) {
+		snprintf(field, sizeof(field), "spec.containers[%u]."
+		    "securityContext.allowPrivilegeEscalation", i);
+		return verdict_deny(v, "allowPrivilegeEscalation", field,
+		    "container %s asks allowPrivilegeEscalation: true; node "
+		    "policy forceNoNewPrivileges forbids it", nz(c->name));
+	}
+	if (c->sc.privileged == 1) {
+		snprintf(field, sizeof(field),
+		    "spec.containers[%u].securityContext.privileged", i);
+		return verdict_deny(v, "allowPrivilegeEscalation", field,
+		    "container %s is privileged, which always allows "
+		    "privilege escalation; node policy forceNoNewPrivileges "
+		    "forbids it", nz(c->name));
+	}
+	if (adds_sys_admin(c)) {
+		snprintf(field, sizeof(field), "spec.containers[%u]."
+		    "securityContext.capabilities.add", i);
+		return verdict_deny(v, "allowPrivilegeEscalation", field,
+		    "container %s adds CAP_SYS_ADMIN, which allows privilege "
+		    "escalation; node policy forceNoNewPrivileges forbids it",
+		    nz(c->name));
 	}
 	return 1;
 }
@@ -480,6 +531,8 @@ check_container(const struct node_policy *pol, const struct pod *p,
 	if (!check_privileged(pol, p, i, v))
 		return 0;
 	if (!check_escalation(p, i, v))
+		return 0;
+	if (!check_force_nnp(pol, p, i, v))
 		return 0;
 	if (!check_caps(pol, p, i, v))
 		return 0;

@@ -73,6 +73,8 @@ struct rt_ctx {
 	char		 cluster_domain[CONFIG_MAX_DOMAIN];
 	char		 cni_conf_dir[CONFIG_MAX_PATH];
 	int		 api_mode;	/* a kubeconfig: no CNI is NotReady */
+	int		 force_nnp;	/* forceNoNewPrivileges */
+	uint64_t	 pod_pids_limit;	/* podPidsLimit; 0 none */
 	int		 netparse_fd;	/* a sandbox job's channel, or -1 */
 	struct rt_info	 info;
 	struct cg_layout cg;
@@ -156,10 +158,12 @@ int	cg_attach(const char *rel, pid_t, struct rt_err *);
 int	cg_remove(const char *rel);
 int	cg_exists(const char *rel);
 int	cg_oom_kills(const char *rel);
-void	cg_pod_path(char *, size_t, const char *pod_uid);
-void	cg_container_path(char *, size_t, const char *pod_uid, const char *id);
-void	cg_conmon_path(char *, size_t, const char *pod_uid);
+void	cg_pod_path(char *, size_t, const char *pod_uid);	/* existing */
+void	cg_pod_path_for(char *, size_t, const struct pod *);
+void	cg_container_path(char *, size_t, const struct pod *, const char *id);
+void	cg_conmon_path(char *, size_t, const struct pod *);
 int	cg_pod_release(const char *pod_uid);
+int	cg_pod_setup(const struct pod *, struct rt_err *);
 
 /* storage.c: container root filesystems (overlay or a copy) */
 int	st_init(int configured, struct rt_err *);
@@ -245,6 +249,7 @@ int	bundle_user(const struct pod *, const struct container_spec *,
 	    const struct rt_image *, struct rt_user *, struct rt_err *);
 int	bundle_caps(const struct security_context *, struct strlist *,
 	    struct rt_err *);
+#define BUNDLE_CPU_PERIOD_US	100000	/* the kubelet's CFS period */
 uint64_t bundle_cpu_shares(const struct resources *);
 int64_t	bundle_cpu_quota(const struct resources *);
 /* the default seccomp profile's personality(2) denials, for the tests */
@@ -259,6 +264,9 @@ struct sc_cond {
 int	sc_persona_conds(struct sc_cond *, int max);
 /* linux.resources; NULL r: devices and pids only */
 cJSON	*bundle_resources(const struct resources *, int priv);
+/* the kubelet's GetContainerOOMScoreAdjust for a node of this memory */
+int	 bundle_qos_oom_adj(const struct pod *, const struct container_spec *,
+	    uint64_t capacity);
 cJSON	*bundle_container(const struct pod *, const struct container_spec *,
 	    const struct rt_image *, const struct bundle_paths *,
 	    struct rt_err *);
@@ -271,7 +279,7 @@ cJSON	*bundle_namespaces(const struct pod *, const struct sandbox_ns *);
 /* runtime.c: shared by infra.c */
 int	rt_runtime_argv(const char **, int max, const char *cmd);
 int	ctr_launch(const char *id, const char *bundle, const char *log_path,
-	    const char *pod_uid, pid_t *, struct rt_err *);
+	    const struct pod *, pid_t *, struct rt_err *);
 int	ctr_start(const char *id, struct rt_err *);
 int	rt_term_msg_path(const char *pod_uid, const char *container, char *,
 	    size_t);

@@ -473,6 +473,8 @@ rt_init(const struct agentd_config *cfg, struct rt_info *info,
 	snprintf(rt.cni_conf_dir, sizeof(rt.cni_conf_dir), "%s",
 	    cfg->cni_conf_dir);
 	rt.api_mode = cfg->kubeconfig[0] != '\0';
+	rt.force_nnp = cfg->policy.force_no_new_privs;
+	rt.pod_pids_limit = cfg->pod_pids_limit;
 	rt.netparse_fd = -1;
 	if (cg_detect(&rt.cg, err) == -1 || rt_pick_runtime(cfg, err) == -1)
 		return -1;
@@ -639,7 +641,7 @@ conmon_pid(const char *id)
 
 int
 ctr_launch(const char *id, const char *bundle, const char *log_path,
-    const char *pod_uid, pid_t *pid, struct rt_err *err)
+    const struct pod *p, pid_t *pid, struct rt_err *err)
 {
 	char cgroup[PATH_MAX], pidfile[PATH_MAX], cpidfile[PATH_MAX];
 	char logarg[PATH_MAX + 16], exits[PATH_MAX], socks[PATH_MAX];
@@ -652,7 +654,7 @@ ctr_launch(const char *id, const char *bundle, const char *log_path,
 	struct rt_run r = { 0 };
 	pid_t cpid;
 
-	cg_conmon_path(cgroup, sizeof(cgroup), pod_uid);
+	cg_conmon_path(cgroup, sizeof(cgroup), p);
 	if (rt_path(pidfile, sizeof(pidfile), "%s/pidfile", bundle) == -1 ||
 	    ctr_conmon_pidfile(cpidfile, sizeof(cpidfile), id) == -1 ||
 	    rt_path(logarg, sizeof(logarg), "k8s-file:%s", log_path) == -1 ||
@@ -661,7 +663,9 @@ ctr_launch(const char *id, const char *bundle, const char *log_path,
 	    rt_path(rootarg, sizeof(rootarg), "--runtime-arg=--root=%s/runtime",
 	    rt.run_dir) == -1)
 		return rt_seterr(err, "conmon: path too long");
-	if (cg_create(cgroup, err) == -1)
+	/* the pod cgroup goes when its last process does (a pinned pod's
+	   container exited): made again, with the pod's limits */
+	if (cg_pod_setup(p, err) == -1 || cg_create(cgroup, err) == -1)
 		return -1;
 	if (pipe2(sync, O_CLOEXEC) == -1 || pipe2(start, O_CLOEXEC) == -1) {
 		rt_seterrno(err, "pipe");
@@ -820,7 +824,7 @@ container_start(const struct pod *p, const struct container_spec *c,
 	if (rt_random_id(id, sizeof(id)) == -1)
 		return rt_seterr(err, "no randomness for a container id");
 	ctr_dir(dir, sizeof(dir), id);
-	cg_container_path(cgpath, sizeof(cgpath), labels->pod_uid, id);
+	cg_container_path(cgpath, sizeof(cgpath), p, id);
 	if (rt_container_log_path(labels, log_path, sizeof(log_path)) == -1 ||
 	    ctr_log_dir(labels, logdir, sizeof(logdir)) == -1 ||
 	    rt_path(poddir, sizeof(poddir), "%s/pods/%s", rt.root_dir,
@@ -899,7 +903,7 @@ container_start(const struct pod *p, const struct container_spec *c,
 		rt_seterrno(err, "mkdir %s", logdir);
 		goto out;
 	}
-	if (ctr_launch(id, dir, log_path, labels->pod_uid, &pid, err) == -1)
+	if (ctr_launch(id, dir, log_path, p, &pid, err) == -1)
 		goto out;
 	/*
 	 * started: just before the exec, so a quick exit is never earlier.

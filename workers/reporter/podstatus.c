@@ -372,59 +372,12 @@ pv_terminating(const struct pview *pv)
 	return pv->rep != NULL && pv->rep->terminating;
 }
 
-/* --- QoS class (GetPodQOS, with requests defaulted from limits) --- */
-
-enum { QOS_CPU, QOS_MEM, QOS_NRES };
-
-struct qos_sum {
-	int64_t	v[QOS_NRES];
-	int	has[QOS_NRES];
-};
-
-static void
-qos_add(struct qos_sum *s, int res, int64_t q)
-{
-	if (q > 0) {
-		s->v[res] += q;
-		s->has[res] = 1;
-	}
-}
-
-/* the API server defaults an unset request to the limit */
-static int64_t
-request_or_limit(int64_t req, int64_t lim)
-{
-	return req >= 0 ? req : lim;
-}
+/* --- QoS class: GetPodQOS, shared with the executor (ipc/pod.c) --- */
 
 const char *
 podstatus_qos_class(const struct pod *p)
 {
-	struct qos_sum req, lim;
-	const struct resources *r;
-	uint32_t i;
-	int guaranteed = 1, k;
-
-	memset(&req, 0, sizeof(req));
-	memset(&lim, 0, sizeof(lim));
-	for (i = 0; i < p->n_containers; i++) {
-		r = &p->containers[i].res;
-		qos_add(&req, QOS_CPU, request_or_limit(r->cpu_request_milli,
-		    r->cpu_limit_milli));
-		qos_add(&req, QOS_MEM, request_or_limit(r->mem_request_bytes,
-		    r->mem_limit_bytes));
-		qos_add(&lim, QOS_CPU, r->cpu_limit_milli);
-		qos_add(&lim, QOS_MEM, r->mem_limit_bytes);
-		if (r->cpu_limit_milli <= 0 || r->mem_limit_bytes <= 0)
-			guaranteed = 0;
-	}
-	if (!req.has[QOS_CPU] && !req.has[QOS_MEM] && !lim.has[QOS_CPU] &&
-	    !lim.has[QOS_MEM])
-		return "BestEffort";
-	for (k = 0; k < QOS_NRES; k++)
-		if (req.has[k] != lim.has[k] || req.v[k] != lim.v[k])
-			guaranteed = 0;
-	return guaranteed ? "Guaranteed" : "Burstable";
+	return pod_qos_name(pod_qos_class(p));
 }
 
 /* --- conditions (status/generate.go) --- */

@@ -186,6 +186,30 @@ spec_subdomain(struct walk *w, const cJSON *v, void *arg)
 	return take_label(w, v, &((struct pod *)arg)->subdomain);
 }
 
+/*
+ * ValidatePodSpec: a DNS subdomain.  No class is looked up (a static pod
+ * is never admitted by the API server's Priority plugin, and the kubelet
+ * only compares the name): it matters for oom_score_adj alone.
+ */
+static int
+spec_priority_class(struct walk *w, const cJSON *v, void *arg)
+{
+	char **out = &((struct pod *)arg)->priority_class_name;
+	char qb[QUOTE_BUF];
+
+	if (take_string(w, v, POD_MAX_NAME, out) == -1)
+		return -1;
+	if ((*out)[0] == '\0') {
+		free(*out);
+		*out = NULL;	/* "" is unset */
+		return 0;
+	}
+	if (!dns_subdomain_ok(*out, strlen(*out)))
+		return fail(w, "invalid value %s: " DNS_SUBDOMAIN_MSG,
+		    quote(qb, sizeof(qb), *out));
+	return 0;
+}
+
 static int
 spec_fqdn(struct walk *w, const cJSON *v, void *arg)
 {
@@ -497,7 +521,7 @@ static const struct field_rule spec_rules[] = {
 	IGNORE("topologySpreadConstraints"),
 	IGNORE("schedulingGates"),
 	IGNORE("priority"),
-	IGNORE("priorityClassName"),
+	MAP("priorityClassName", spec_priority_class),
 	IGNORE("preemptionPolicy"),
 	MAP("serviceAccountName", spec_service_account_name),
 	MAP("serviceAccount", spec_service_account),
@@ -562,17 +586,24 @@ meta_namespace(struct walk *w, const cJSON *v, void *arg)
 	return 0;
 }
 
-/* API pods only: static pods get a uid derived from their file */
+/*
+ * Required for API pods; a static pod's is kept when the file has one
+ * (the kubelet's applyDefaults), else derived from the pod (staticpod.c)
+ */
 static int
 meta_uid(struct walk *w, const cJSON *v, void *arg)
 {
 	struct pod *pod = arg;
 	const char *p;
 
-	if (w->is_static)
-		return 0;
 	if (take_string(w, v, POD_MAX_UID, &pod->uid) == -1)
 		return -1;
+	if (pod->uid[0] == '\0' && w->is_static) {
+		/* len(pod.UID) == 0: the kubelet derives one */
+		free(pod->uid);
+		pod->uid = NULL;
+		return 0;
+	}
 	if (pod->uid[0] == '\0')
 		return fail(w, "required: must not be empty");
 	/* it names directories and cgroups on the node */

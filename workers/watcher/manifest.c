@@ -69,7 +69,7 @@ manifest_parse_static(const char *source_path, const uint8_t *buf,
 	    load(buf, len, 0, &root, err) == -1)
 		goto out;
 	if (walk_pod(root, 1, out, err) == -1 ||
-	    static_finish(out, buf, len, source_path, node_name, err) == -1 ||
+	    static_finish(out, source_path, node_name, err) == -1 ||
 	    identity_check(out, err) == -1)
 		goto out;
 	rc = 0;

@@ -30,15 +30,29 @@ struct manifest_error {
 /*
  * Parse one static pod file read from source_path (the full path: it is
  * recorded as pod->source = "file:<source_path>" and enters the uid).
- * The pod is renamed "<name>-<node_name>", its uid is the hex MD5 of the
- * file bytes, "host:<node_name>" and "file:<source_path>" (so changing the
- * file changes the uid), and it is bound to node_name.
+ * The pod is renamed "<name>-<node_name>"; its uid is metadata.uid when
+ * the file has one, else the hex MD5 of the decoded pod (its non-default
+ * fields through the pod schema), "host:<node_name>" and
+ * "file:<source_path>", so that a comment or a reformatting changes
+ * nothing and any change of the pod gives a new uid; spec.nodeName is
+ * set to node_name, as the kubelet does.
  * Returns 0 and fills *out (the caller pod_free()s it), or -1 with err
  * filled and *out empty.
  */
 int	manifest_parse_static(const char *source_path, const uint8_t *buf,
 	    size_t len, const char *node_name, struct pod *out,
 	    struct manifest_error *err);
+
+/*
+ * The kubernetes.io/config.seen annotation of a parsed static pod: the
+ * time this uid was first seen (manifest_seen_now, RFC 3339 with
+ * nanoseconds, UTC), which the caller keeps for as long as the uid stays.
+ * Room for it was kept by manifest_parse_static; -1 only without memory.
+ */
+int	manifest_static_seen(struct pod *, const char *seen);
+const char *manifest_static_seen_get(const struct pod *);
+#define MANIFEST_SEEN_MAX	40	/* "2006-01-02T15:04:05.999999999Z" */
+int	manifest_seen_now(char *buf, size_t len);
 
 /*
  * Parse a Pod object (JSON text, as the API server serves it): no static

@@ -20,8 +20,9 @@
 #define QUOTE_BUF		(QUOTE_MAX + 8)
 #define PORT_NAME_MAX		15	/* IANA_SVC_NAME */
 
-/* the config.hash and config.source annotations staticpod.c adds */
-#define STATIC_ANNOTATIONS	2
+/* the config.hash, config.source and config.seen annotations of a
+   static pod (staticpod.c, the watcher) */
+#define STATIC_ANNOTATIONS	3
 
 #define DNS_SUBDOMAIN_MSG	"must be a lowercase RFC 1123 subdomain: " \
 	"lowercase alphanumeric characters, '-' or '.', starting and " \
@@ -191,7 +192,7 @@ int		 pod_from_loaded(const cJSON *, struct pod *,
 /* staticpod.c */
 int		 static_args_check(const char *, const char *,
 		    struct manifest_error *);
-int		 static_finish(struct pod *, const uint8_t *, size_t,
-		    const char *, const char *, struct manifest_error *);
+int		 static_finish(struct pod *, const char *, const char *,
+		    struct manifest_error *);
 
 #endif

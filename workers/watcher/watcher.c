@@ -139,28 +139,51 @@ entry_get(const char *name)
 	return e;
 }
 
+/*
+ * kubernetes.io/config.seen: when this uid was first seen, kept while the
+ * file's edits keep the uid (a comment, a reformatting), as the kubelet's
+ * config.go keeps it for a pod it already has; a new uid is a new pod
+ */
+static int
+entry_seen(const struct manifest_entry *e, struct pod *p)
+{
+	char now[MANIFEST_SEEN_MAX];
+	const char *old;
+
+	if (e->ref != NULL && strcmp(e->ref->pod.uid, p->uid) == 0 &&
+	    (old = manifest_static_seen_get(&e->ref->pod)) != NULL)
+		return manifest_static_seen(p, old);
+	if (manifest_seen_now(now, sizeof(now)) == -1)
+		return -1;
+	return manifest_static_seen(p, now);
+}
+
 static void
 entry_parse(struct manifest_entry *e, const uint8_t *buf, size_t len)
 {
 	struct manifest_error err;
 	char source[CONFIG_MAX_PATH + MANIFEST_MAX_NAME + 2];
 	struct pod p;
+	int parsed, seen = -1;
 
-	/* a set in flight holds its own reference to the old pod */
-	podref_drop(e->ref);
-	e->ref = NULL;
-	e->ok = 0;
 	e->dup_reported = 0;
 	memset(&err, 0, sizeof(err));
 	snprintf(source, sizeof(source), "%s/%s", env.conf.static_pod_path,
 	    e->name);
-	if (manifest_parse_static(source, buf, len, env.conf.node_name,
-	    &p, &err) == -1) {
+	/* the old pod is still there to say whether its uid was seen */
+	if ((parsed = manifest_parse_static(source, buf, len,
+	    env.conf.node_name, &p, &err)) == 0)
+		seen = entry_seen(e, &p);
+	/* a set in flight holds its own reference to the old pod */
+	podref_drop(e->ref);
+	e->ref = NULL;
+	e->ok = 0;
+	if (parsed == -1) {
 		/* agentd logs it (rate-limited) after auditing it */
 		send_reject(e->name, err.field, err.reason);
 		return;
 	}
-	if ((e->ref = podref_new(&p)) == NULL) {
+	if (seen == -1 || (e->ref = podref_new(&p)) == NULL) {
 		pod_free(&p);
 		send_reject(e->name, "", "out of memory");
 		return;
@@ -224,18 +247,28 @@ prune_entries(void)
 	}
 }
 
-/* the kubelet keeps the first of two files naming the same pod */
-static int
+/*
+ * The kubelet keeps the first of two files naming the same pod; two files
+ * with one metadata.uid are one pod too (the executor would end a watcher
+ * that sent a uid twice).  The reason for a rejection, or NULL.
+ */
+static const char *
 is_duplicate(size_t upto, const struct pod *p)
 {
+	const struct pod *q;
 	size_t i;
 
-	for (i = 0; i < upto; i++)
-		if (entries[i]->ok &&
-		    strcmp(entries[i]->ref->pod.namespace, p->namespace) == 0 &&
-		    strcmp(entries[i]->ref->pod.name, p->name) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < upto; i++) {
+		if (!entries[i]->ok)
+			continue;
+		q = &entries[i]->ref->pod;
+		if (strcmp(q->namespace, p->namespace) == 0 &&
+		    strcmp(q->name, p->name) == 0)
+			return "another manifest already defines this pod";
+		if (strcmp(q->uid, p->uid) == 0)
+			return "another manifest already has this uid";
+	}
+	return NULL;
 }
 
 static int
@@ -293,7 +326,8 @@ podset_begin(struct ipc_chan *ex)
 
 	/* the first of each namespace/name, in file name order */
 	for (i = 0; i < nentries; i++)
-		if (entries[i]->ok && !is_duplicate(i, &entries[i]->ref->pod)) {
+		if (entries[i]->ok &&
+		    is_duplicate(i, &entries[i]->ref->pod) == NULL) {
 			statics[n].ref = entries[i]->ref;
 			statics[n++].file = entries[i]->name;
 		}
@@ -396,13 +430,14 @@ send_podset(void)
 static void
 report_duplicates(void)
 {
+	const char *why;
 	size_t i;
 
 	for (i = 0; i < nentries; i++)
 		if (entries[i]->ok && !entries[i]->dup_reported &&
-		    is_duplicate(i, &entries[i]->ref->pod)) {
-			send_reject(entries[i]->name, "metadata.name",
-			    "another manifest already defines this pod");
+		    (why = is_duplicate(i, &entries[i]->ref->pod)) != NULL) {
+			send_reject(entries[i]->name, strstr(why, "uid") ?
+			    "metadata.uid" : "metadata.name", why);
 			entries[i]->dup_reported = 1;
 		}
 }
