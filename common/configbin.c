@@ -34,6 +34,7 @@
 #include "caps.h"
 #include "config.h"
 #include "log.h"
+#include "pathname.h"
 #include "sysctl.h"
 
 #define OS(f)	offsetof(struct agentd_config, f), \
@@ -221,18 +222,6 @@ config_add_cap(struct agentd_config *c, const char *v)
 		return "out of memory";
 	c->policy.n_allowed_caps++;
 	return NULL;
-}
-
-/* a '/' or NUL ends a component: "/a/.." and "/a/../b" hold one */
-static int
-path_has_dotdot(const char *s)
-{
-	const char *p;
-
-	for (p = s; (p = strstr(p, "..")) != NULL; p += 2)
-		if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
-			return 1;
-	return 0;
 }
 
 const char *

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ipc.h"
+#include "pathname.h"
 #include "pod.h"
 #include "podschema.h"
 
@@ -280,6 +282,13 @@ pod_probe_name(int type)
 	return "probe";
 }
 
+/* a name table's entry; "" past its end (a value no table row has) */
+static const char *
+table_name(const char *const *names, size_t n, uint8_t i)
+{
+	return i < n && names[i] != NULL ? names[i] : "";
+}
+
 /* the v1 names: the watcher maps them in, the JSON and audit out */
 static const char *const env_field_names[] = {
 	[ENV_FIELD_NONE] = "",
@@ -299,9 +308,7 @@ static const char *const env_field_names[] = {
 const char *
 pod_env_field_name(uint8_t f)
 {
-	if (f >= sizeof(env_field_names) / sizeof(env_field_names[0]))
-		return "";
-	return env_field_names[f];
+	return table_name(env_field_names, nitems(env_field_names), f);
 }
 
 static const char *const env_resource_names[] = {
@@ -315,9 +322,7 @@ static const char *const env_resource_names[] = {
 const char *
 pod_env_resource_name(uint8_t r)
 {
-	if (r >= sizeof(env_resource_names) / sizeof(env_resource_names[0]))
-		return "";
-	return env_resource_names[r];
+	return table_name(env_resource_names, nitems(env_resource_names), r);
 }
 
 const char *
@@ -346,10 +351,8 @@ static const char *const host_path_type_names[] = {
 const char *
 pod_host_path_type_name(uint8_t type)
 {
-	if (type >= sizeof(host_path_type_names) /
-	    sizeof(host_path_type_names[0]))
-		return "";
-	return host_path_type_names[type];
+	return table_name(host_path_type_names, nitems(host_path_type_names),
+	    type);
 }
 
 const struct volume *
@@ -364,18 +367,6 @@ pod_volume(const struct pod *p, const char *name)
 		    strcmp(p->volumes[i].name, name) == 0)
 			return &p->volumes[i];
 	return NULL;
-}
-
-/* a ".." component anywhere: "..", "../x", "x/..", "x/../y" */
-static int
-has_dotdot(const char *s)
-{
-	const char *p;
-
-	for (p = s; (p = strstr(p, "..")) != NULL; p += 2)
-		if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
-			return 1;
-	return 0;
 }
 
 /*
@@ -395,7 +386,7 @@ pod_mount_path_problem(const char *s)
 		return "must be an absolute path";
 	if (strspn(s, "/") == strlen(s))
 		return "must not be \"/\": the container's root";
-	if (has_dotdot(s))
+	if (path_has_dotdot(s))
 		return "must not contain '..'";
 	return NULL;
 }
@@ -410,7 +401,7 @@ pod_sub_path_problem(const char *s)
 		return "must be no more than 1023 characters";
 	if (s[0] == '/')
 		return "must be a relative path";
-	if (has_dotdot(s))
+	if (path_has_dotdot(s))
 		return "must not contain '..'";
 	return NULL;
 }
@@ -425,7 +416,7 @@ pod_host_path_problem(const char *s)
 		return "must be no more than 1023 characters";
 	if (s[0] != '/')
 		return "must be an absolute path";
-	if (has_dotdot(s))
+	if (path_has_dotdot(s))
 		return "must not contain '..'";
 	return NULL;
 }

@@ -142,6 +142,9 @@ int64_t	rt_now_ns(void);
 int	rt_is_mounted(const char *);
 int	rt_umount(const char *);
 int	rt_mounts_under(const char *);
+/* each mount point at or below path (prefix) to fn; the count, -1 */
+int	rt_mounts_each(const char *path, int prefix,
+	    void (*fn)(const char *, void *), void *);
 void	rt_unescape(char *);	/* a mountinfo field, in place */
 int	rt_pid_alive(pid_t);
 uint64_t rt_pid_starttime(pid_t);

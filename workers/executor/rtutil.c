@@ -692,11 +692,14 @@ rt_unescape(char *s)
 }
 
 /*
- * Count mount points equal to path (exact) or below it (prefix); the
- * fifth field of each /proc/self/mountinfo line is the mount point.
+ * Each mount point equal to path (exact) or below it (prefix), in
+ * mountinfo's order, passed to fn (NULL: only counted); the fifth field
+ * of each /proc/self/mountinfo line is the mount point.  The count, or
+ * -1 when mountinfo cannot be read.
  */
-static int
-rt_mount_count(const char *path, int prefix)
+int
+rt_mounts_each(const char *path, int prefix, void (*fn)(const char *,
+    void *), void *arg)
 {
 	char *buf, *line, *save = NULL, *f, *fsave;
 	size_t plen = strlen(path);
@@ -714,8 +717,11 @@ rt_mount_count(const char *path, int prefix)
 			continue;
 		rt_unescape(f);
 		if (strcmp(f, path) == 0 || (prefix &&
-		    strncmp(f, path, plen) == 0 && f[plen] == '/'))
+		    strncmp(f, path, plen) == 0 && f[plen] == '/')) {
 			n++;
+			if (fn != NULL)
+				fn(f, arg);
+		}
 	}
 	free(buf);
 	return n;
@@ -724,13 +730,13 @@ rt_mount_count(const char *path, int prefix)
 int
 rt_is_mounted(const char *path)
 {
-	return rt_mount_count(path, 0) > 0;
+	return rt_mounts_each(path, 0, NULL, NULL) > 0;
 }
 
 int
 rt_mounts_under(const char *path)
 {
-	return rt_mount_count(path, 1);
+	return rt_mounts_each(path, 1, NULL, NULL);
 }
 
 /* unmount every layer stacked on path; lazily if something still holds it */

@@ -621,46 +621,34 @@ vol_mount_sources(const struct pod *p, const struct container_spec *c,
 	return 0;
 }
 
+/* one mount below a pod's directory, lazily (vol_teardown) */
+static void
+unmount_one(const char *mnt, void *uid)
+{
+	if (umount2(mnt, UMOUNT_NOFOLLOW | MNT_DETACH) == -1 &&
+	    errno != EINVAL && errno != ENOENT)
+		log_warn("pod %s: unmount %s", (const char *)uid, mnt);
+}
+
 /*
  * Unmount everything under pods/<uid>, a few passes for what a pass
- * uncovers.  0 when nothing stays mounted.
+ * uncovers.  0 when nothing stays mounted.  In mountinfo's order,
+ * lazily: detaching a parent (the private volumes/ bind) takes what is
+ * below it along, and what went with it fails EINVAL, which is fine.
  */
 int
 vol_teardown(const char *uid)
 {
-	char dir[PATH_MAX], *buf = NULL, *line, *save = NULL, *f, *fsave;
-	size_t plen;
-	int pass, i, left = 0;
+	char dir[PATH_MAX];
+	int pass, left = 0;
 
 	if (rt_path(dir, sizeof(dir), "%s/pods/%s", rt.root_dir, uid) == -1)
 		return -1;
-	plen = strlen(dir);
 	for (pass = 0; pass < VOL_TEARDOWN_PASSES; pass++) {
 		if ((left = rt_mounts_under(dir)) <= 0)
 			return left == 0 ? 0 : -1;
-		if (rt_read_file("/proc/self/mountinfo", RT_MOUNTINFO_MAX,
-		    &buf, NULL) == -1)
+		if (rt_mounts_each(dir, 1, unmount_one, (void *)uid) == -1)
 			return -1;
-		/*
-		 * In mountinfo's order, lazily: detaching a parent (the
-		 * private volumes/ bind) takes what is below it along, and
-		 * what went with it fails EINVAL, which is fine
-		 */
-		for (line = strtok_r(buf, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save)) {
-			f = strtok_r(line, " ", &fsave);
-			for (i = 0; i < 4 && f != NULL; i++)
-				f = strtok_r(NULL, " ", &fsave);
-			if (f == NULL)
-				continue;
-			rt_unescape(f);
-			if (strncmp(f, dir, plen) == 0 && f[plen] == '/' &&
-			    umount2(f, UMOUNT_NOFOLLOW | MNT_DETACH) == -1 &&
-			    errno != EINVAL && errno != ENOENT)
-				log_warn("pod %s: unmount %s", uid, f);
-		}
-		free(buf);
-		buf = NULL;
 	}
 	if ((left = rt_mounts_under(dir)) > 0)
 		log_warnx("pod %s: %d mounts stay under %s", uid, left, dir);

@@ -17,6 +17,7 @@
 #include "caps.h"
 #include "manifest.h"
 #include "manifest_int.h"
+#include "pathname.h"
 #include "pod.h"
 #include "sysctl.h"
 
@@ -658,17 +659,6 @@ c_working_dir(struct walk *w, const cJSON *v, void *arg)
 static const char *const term_msg_path_taken[] = {
 	"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", NULL
 };
-
-static int
-path_has_dotdot(const char *s)
-{
-	const char *p;
-
-	for (p = s; (p = strstr(p, "..")) != NULL; p += 2)
-		if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
-			return 1;
-	return 0;
-}
 
 static int
 path_under(const char *s, const char *dir)
