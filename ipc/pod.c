@@ -369,6 +369,21 @@ pod_volume(const struct pod *p, const char *name)
 	return NULL;
 }
 
+/* required, bounded, absolute, no ".." component */
+static const char *
+abs_path_problem(const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		return "required: must not be empty";
+	if (strlen(s) > POD_MAX_PATH - 1)
+		return "must be no more than 1023 characters";
+	if (s[0] != '/')
+		return "must be an absolute path";
+	if (path_has_dotdot(s))
+		return "must not contain '..'";
+	return NULL;
+}
+
 /*
  * validateVolumeMounts: mountPath required, no ".." component
  * (validatePathNoBacksteps).  Beyond the API server: absolute (the
@@ -378,16 +393,12 @@ pod_volume(const struct pod *p, const char *name)
 const char *
 pod_mount_path_problem(const char *s)
 {
-	if (s == NULL || s[0] == '\0')
-		return "required: must not be empty";
-	if (strlen(s) > POD_MAX_PATH - 1)
-		return "must be no more than 1023 characters";
-	if (s[0] != '/')
-		return "must be an absolute path";
+	const char *why;
+
+	if ((why = abs_path_problem(s)) != NULL)
+		return why;
 	if (strspn(s, "/") == strlen(s))
 		return "must not be \"/\": the container's root";
-	if (path_has_dotdot(s))
-		return "must not contain '..'";
 	return NULL;
 }
 
@@ -410,15 +421,7 @@ pod_sub_path_problem(const char *s)
 const char *
 pod_host_path_problem(const char *s)
 {
-	if (s == NULL || s[0] == '\0')
-		return "required: must not be empty";
-	if (strlen(s) > POD_MAX_PATH - 1)
-		return "must be no more than 1023 characters";
-	if (s[0] != '/')
-		return "must be an absolute path";
-	if (path_has_dotdot(s))
-		return "must not contain '..'";
-	return NULL;
+	return abs_path_problem(s);
 }
 
 const struct probe *

@@ -41,18 +41,6 @@ ctr_env_free(struct ctr_env *ce)
 	memset(ce, 0, sizeof(*ce));
 }
 
-/* the first address of "a,b", or all of them */
-static void
-ip_first(const char *ips, char *buf, size_t len)
-{
-	size_t n = strcspn(ips, ",");
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, ips, n);
-	buf[n] = '\0';
-}
-
 static const char *
 kv_find(const struct kv *kv, uint32_t n, const char *key)
 {
@@ -95,13 +83,13 @@ field_value(const struct pod *p, const struct env_field_ref *fr,
 		v = p->service_account;
 		break;
 	case ENV_FIELD_HOST_IP:
-		ip_first(f->host_ips, buf, len);
+		rt_copy_span(buf, len, f->host_ips, ",");	/* the first */
 		return 0;
 	case ENV_FIELD_HOST_IPS:
 		v = f->host_ips;
 		break;
 	case ENV_FIELD_POD_IP:
-		ip_first(f->pod_ips, buf, len);
+		rt_copy_span(buf, len, f->pod_ips, ",");
 		return 0;
 	case ENV_FIELD_POD_IPS:
 		v = f->pod_ips;

@@ -146,6 +146,8 @@ int	rt_mounts_under(const char *);
 int	rt_mounts_each(const char *path, int prefix,
 	    void (*fn)(const char *, void *), void *);
 void	rt_unescape(char *);	/* a mountinfo field, in place */
+/* src up to the first byte of stop into dst, bounded (len > 0) */
+void	rt_copy_span(char *, size_t, const char *src, const char *stop);
 int	rt_pid_alive(pid_t);
 uint64_t rt_pid_starttime(pid_t);
 size_t	rt_strlcat(char *, const char *, size_t);

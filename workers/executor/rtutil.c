@@ -673,6 +673,18 @@ rt_now_ns(void)
 	return pod_now_ns();
 }
 
+/* src up to the first of stop (or its end) into dst, cut to fit; len > 0 */
+void
+rt_copy_span(char *dst, size_t len, const char *src, const char *stop)
+{
+	size_t n = strcspn(src, stop);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* mountinfo escapes space, tab, newline and backslash as \ooo */
 void
 rt_unescape(char *s)

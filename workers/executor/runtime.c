@@ -1212,17 +1212,6 @@ netprobe_enter(const struct rt_netprobe *np, struct rt_err *err)
 	return 0;
 }
 
-static void
-netprobe_line(const char *out, char *line, size_t len)
-{
-	size_t n = strcspn(out, "\n");
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(line, out, n);
-	line[n] = '\0';
-}
-
 int
 rt_netprobe(const struct rt_netprobe *np, char *line, size_t len,
     struct rt_err *err)
@@ -1279,7 +1268,7 @@ rt_netprobe(const struct rt_netprobe *np, char *line, size_t len,
 	r.n_pass_fds = 1;
 	r.timeout_ms = np->timeout_ms + NETPROBE_SLACK_MS;
 	if (rt_run_ok(&r, err) == 0) {
-		netprobe_line(r.out, line, len);
+		rt_copy_span(line, len, r.out, "\n");
 		ret = 0;
 	} else
 		rt_wrap(err, "agentd-probe");
