@@ -528,6 +528,8 @@ const char *pod_handler_kind_name(uint8_t);	/* "httpGet" */
 const char *pod_probe_name(int);		/* "livenessProbe" */
 const char *pod_env_resource_name(uint8_t);	/* "limits.cpu" */
 const char *pod_env_field_name(uint8_t);	/* "metadata.name" */
+/* a + b, saturated at the int64 bounds: sums of a hostile pod's limits */
+int64_t	pod_sat_add(int64_t, int64_t);
 const char *pod_volume_kind_name(uint8_t);	/* "emptyDir" */
 const char *pod_medium_name(uint8_t);		/* "", "Memory" */
 const char *pod_host_path_type_name(uint8_t);	/* "", "Directory" */

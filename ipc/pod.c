@@ -96,14 +96,23 @@ struct qos_sum {
 	int	has[QOS_NRES];
 };
 
+int64_t
+pod_sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
 /* only quantities above zero count; a sum saturates, never wraps */
 static void
 qos_add(struct qos_sum *s, int res, int64_t q)
 {
 	if (q <= 0)
 		return;
-	if (__builtin_add_overflow(s->v[res], q, &s->v[res]))
-		s->v[res] = INT64_MAX;
+	s->v[res] = pod_sat_add(s->v[res], q);
 	s->has[res] = 1;
 }
 

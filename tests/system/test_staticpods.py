@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from harness import cstatus, manifest, running, start_agentd, wait_for, \
-    wait_pod
+from harness import actions, container_pid, cstatus, manifest, running, \
+    start_agentd, wait_for, wait_pod
 
 
 @pytest.fixture
@@ -113,3 +113,30 @@ def test_two_files_with_one_uid_keep_the_first(agentd):
     assert agentd.pod("default", "a2-testnode") is None
     # the watcher was not ended for it
     assert agentd.restarts("watcher") == 0
+
+
+def test_an_update_under_the_same_uid_is_admitted_again(agentd):
+    """The node policy judges every spec the executor applies, not only a
+    pod's first: a file that keeps its uid and turns privileged (which the
+    default policy denies) is denied, audited, and its old container is
+    stopped; it never runs privileged."""
+    def with_uid(text):
+        return text.replace("metadata:\n",
+                            "metadata:\n  uid: 5e1f-update-same-uid\n", 1)
+    agentd.write_manifest("upd.yaml",
+                          with_uid(manifest("upd", "exec sleep 1000")))
+    p = wait_pod(agentd, "upd", running)
+    pid = container_pid(agentd, "upd")
+    agentd.write_manifest("upd.yaml", with_uid(manifest(
+        "upd", "exec sleep 999",
+        extra_ctr="    securityContext:\n      privileged: true\n")))
+    q = wait_pod(agentd, "upd", lambda q: q["status"].get("reason") ==
+                 "NodePolicyDenied", what="the privileged update denied")
+    assert q["metadata"]["uid"] == p["metadata"]["uid"]
+    assert "privileged" in q["status"]["message"]
+    wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 30,
+             what="the old container stopped")
+    acts = [a for a in actions(agentd) if a[2] == "upd-testnode"]
+    assert ("policy.deny", "event", "upd-testnode") in acts
+    creates = [a for a in acts if a[:2] == ("container.create", "intent")]
+    assert len(creates) == 1, acts     # the first spec's, nothing after

@@ -358,6 +358,32 @@ def test_host_path_read_only_prefix(hp_agentd, host_dirs):
     assert sorted(os.listdir(host_dirs["ro"])) == ["data"]
 
 
+def test_host_path_read_only_prefix_covers_the_mounts_below_it(
+        hp_agentd, host_dirs):
+    """under a readOnly prefix every mount below the host path is
+    read-only in the container too, not only the top one (the runtime's
+    "ro" on an rbind covers the top mount alone)"""
+    below = os.path.join(host_dirs["ro"], "mnt")
+    os.makedirs(below)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", below],
+                   check=True)
+    try:
+        hp_agentd.write_manifest("hpro.yaml", _hp_pod(
+            "hpro", host_dirs["ro"], "touch /h/mnt/new 2>&1; true",
+            read_only=True))
+        _phase(hp_agentd, "hpro", "Succeeded")
+        assert "Read-only file system" in _log(hp_agentd, "hpro", "c")
+        assert not os.path.exists(os.path.join(below, "new"))
+        # the host's own mount stays writable for the host
+        with open(os.path.join(below, "host"), "w") as f:
+            f.write("host\n")
+        hp_agentd.remove_manifest("hpro.yaml")
+        _gone(hp_agentd, "hpro")
+    finally:
+        subprocess.run(["umount", "-l", below], capture_output=True)
+        os.rmdir(below)
+
+
 def _fails_to_start(a, name, words, timeout=30):
     def check():
         p = a.pod("default", f"{name}-testnode")

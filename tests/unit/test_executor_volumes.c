@@ -3,6 +3,7 @@
  * outside the root, ".." refused, missing directories made on request)
  * and the kubelet's tmpfs size rule for Memory emptyDirs.
  */
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -17,6 +18,7 @@
 
 #include "pod.h"
 #include "tap.h"
+#include "../../workers/executor/rt_private.h"
 #include "../../workers/executor/volumes.h"
 
 static char top[64];
@@ -181,4 +183,57 @@ TEST(test_tmpfs_size_rule)
 	mem_pod(&p, c, -1, -1);
 	v.size_limit = 2LL << 30;
 	CHECK(vol_tmpfs_size(&p, &v, 1LL << 30) == 1LL << 30);
+}
+
+/*
+ * rt_rm_rf stops at a bind mount of the same file system (same st_dev,
+ * another mount id): a hostPath still mounted in a pod's directory at its
+ * removal must fail the removal, never empty the host's directory.  Also a
+ * huge hostile memory limit saturates the pod's sum instead of wrapping.
+ */
+TEST(test_rm_rf_stops_at_a_bind_mount_of_the_same_file_system)
+{
+	char host[128], file[160], pod[128], mnt[160];
+	struct stat st;
+	int rc;
+
+	if (geteuid() != 0) {
+		printf("# not root: bind mount test skipped\n");
+		return;
+	}
+	setup();
+	snprintf(host, sizeof(host), "%s/outside", top);
+	snprintf(file, sizeof(file), "%s/keep", host);
+	REQUIRE(close(open(file, O_WRONLY | O_CREAT, 0644)) == 0);
+	snprintf(pod, sizeof(pod), "%s/pod", top);
+	REQUIRE(mkdir(pod, 0755) == 0);
+	snprintf(mnt, sizeof(mnt), "%s/vol", pod);
+	REQUIRE(mkdir(mnt, 0755) == 0);
+	/* a type valgrind can read: the kernel ignores it for a bind */
+	REQUIRE(mount(host, mnt, "none", MS_BIND, NULL) == 0);
+	rc = rt_rm_rf(pod);
+	CHECK(rc == -1 && errno == EXDEV);
+	CHECK(stat(file, &st) == 0);
+	REQUIRE(umount2(mnt, MNT_DETACH) == 0);
+	CHECK(rt_rm_rf(pod) == 0);
+	CHECK(stat(pod, &st) == -1 && errno == ENOENT);
+	CHECK(stat(file, &st) == 0);
+}
+
+TEST(test_pod_memory_sum_saturates)
+{
+	struct container_spec c[2];
+	struct volume v;
+	struct pod p;
+
+	memset(&v, 0, sizeof(v));
+	v.medium = MEDIUM_MEMORY;
+	v.size_limit = -1;
+	mem_pod(&p, c, INT64_MAX, INT64_MAX);
+	/* the sum would overflow (undefined: the asan run's UBSan stops on
+	   it); saturated, it is no smaller than the node's memory */
+	CHECK(vol_tmpfs_size(&p, &v, 1LL << 30) == 1LL << 30);
+	CHECK(pod_sat_add(INT64_MAX, 1) == INT64_MAX);
+	CHECK(pod_sat_add(INT64_MIN, -1) == INT64_MIN);
+	CHECK(pod_sat_add(2, 3) == 5);
 }

@@ -40,6 +40,8 @@
 #define CG_BURSTABLE		"burstable"
 #define CG_BESTEFFORT		"besteffort"
 #define CG_MIN_SHARES		2	/* the kubelet's MinShares */
+/* the end of the besteffort level's path */
+#define QOS_BESTEFFORT_DIR	"/" CG_KUBEPODS "/" CG_BESTEFFORT
 
 /* the v1 superblock options that are flags, not controllers */
 static const char *const cg_v1_flags[] = {
@@ -649,23 +651,33 @@ cg_pod_resources(const struct pod *p, struct resources *sum)
 			mem_all = 0;
 		if (i >= p->n_containers && !pod_is_sidecar(c)) {
 			/* it runs with the sidecars started before it */
-			if (side_cpu + c->res.cpu_limit_milli > init_cpu)
-				init_cpu = side_cpu + c->res.cpu_limit_milli;
-			if (side_mem + c->res.mem_limit_bytes > init_mem)
-				init_mem = side_mem + c->res.mem_limit_bytes;
+			if (pod_sat_add(side_cpu, c->res.cpu_limit_milli) >
+			    init_cpu)
+				init_cpu = pod_sat_add(side_cpu,
+				    c->res.cpu_limit_milli);
+			if (pod_sat_add(side_mem, c->res.mem_limit_bytes) >
+			    init_mem)
+				init_mem = pod_sat_add(side_mem,
+				    c->res.mem_limit_bytes);
 			continue;
 		}
+		/* saturated sums: the limits come from the watcher */
 		if (c->res.cpu_request_milli > 0)
-			sum->cpu_request_milli += c->res.cpu_request_milli;
+			sum->cpu_request_milli = pod_sat_add(
+			    sum->cpu_request_milli, c->res.cpu_request_milli);
 		if (c->res.cpu_limit_milli > 0)
-			sum->cpu_limit_milli += c->res.cpu_limit_milli;
+			sum->cpu_limit_milli = pod_sat_add(sum->cpu_limit_milli,
+			    c->res.cpu_limit_milli);
 		if (c->res.mem_limit_bytes > 0)
-			sum->mem_limit_bytes += c->res.mem_limit_bytes;
+			sum->mem_limit_bytes = pod_sat_add(sum->mem_limit_bytes,
+			    c->res.mem_limit_bytes);
 		if (i >= p->n_containers) {
-			side_cpu += c->res.cpu_limit_milli > 0 ?
-			    c->res.cpu_limit_milli : 0;
-			side_mem += c->res.mem_limit_bytes > 0 ?
-			    c->res.mem_limit_bytes : 0;
+			side_cpu = pod_sat_add(side_cpu,
+			    c->res.cpu_limit_milli > 0 ?
+			    c->res.cpu_limit_milli : 0);
+			side_mem = pod_sat_add(side_mem,
+			    c->res.mem_limit_bytes > 0 ?
+			    c->res.mem_limit_bytes : 0);
 		}
 	}
 	if (init_cpu > sum->cpu_limit_milli)
@@ -718,7 +730,12 @@ cg_pod_setup(const struct pod *p, struct rt_err *err)
 	/* the kubelet's besteffort level: the least share, whatever is in it */
 	if (pod_qos_class(p) == POD_QOS_BESTEFFORT &&
 	    rt_path(qos, sizeof(qos), "%s", rel) == 0 &&
-	    (slash = strrchr(qos, '/')) != NULL) {
+	    (slash = strrchr(qos, '/')) != NULL &&
+	    (size_t)(slash - qos) >= sizeof(QOS_BESTEFFORT_DIR) - 1 &&
+	    memcmp(slash - (sizeof(QOS_BESTEFFORT_DIR) - 1),
+	    QOS_BESTEFFORT_DIR, sizeof(QOS_BESTEFFORT_DIR) - 1) == 0) {
+		/* only the besteffort level: a pod an older executor
+		   started flat has cgroupRoot above it, left alone */
 		*slash = '\0';
 		snprintf(l.v1_val, sizeof(l.v1_val), "%d", CG_MIN_SHARES);
 		snprintf(l.v2_val, sizeof(l.v2_val), "%" PRIu64,

@@ -271,6 +271,34 @@ canon_sysctls(struct canon *c, const struct pod *p)
 	}
 }
 
+/*
+ * The volumes are the sandbox's: set up with it (vol_setup), so a changed
+ * volume is a new sandbox, never a running pod's mounts swapped under it.
+ * Nothing is written for a pod without volumes: its hash stays as it was.
+ */
+static void
+canon_volumes(struct canon *c, const struct pod *p)
+{
+	const struct volume *v;
+	char name[ID_NAME_MAX];
+	uint32_t i;
+
+	for (i = 0; i < p->n_volumes; i++) {
+		v = &p->volumes[i];
+		field_req(c, iname(name, "spec.volumes", i, "name"), v->name);
+		field_req(c, iname(name, "spec.volumes", i, "kind"),
+		    pod_volume_kind_name(v->kind));
+		field_opt(c, iname(name, "spec.volumes", i, "medium"),
+		    pod_medium_name(v->medium));
+		field_i64(c, iname(name, "spec.volumes", i, "sizeLimit"),
+		    v->size_limit, -1);
+		field_opt(c, iname(name, "spec.volumes", i, "hostPath.path"),
+		    v->host_path);
+		field_opt(c, iname(name, "spec.volumes", i, "hostPath.type"),
+		    pod_host_path_type_name(v->host_path_type));
+	}
+}
+
 static void
 canon_sandbox(struct canon *c, const struct pod *p)
 {
@@ -284,6 +312,7 @@ canon_sandbox(struct canon *c, const struct pod *p)
 	field_bool(c, "spec.shareProcessNamespace", p->share_pid);
 	canon_init_containers(c, p);
 	canon_sysctls(c, p);
+	canon_volumes(c, p);
 }
 
 static const char *const pull_names[] = {
@@ -399,6 +428,26 @@ canon_env(struct canon *c, const struct env_var *e, uint32_t i)
 	    "divisor"), rf->divisor_units, 0);
 }
 
+/* the kubelet's container hash covers VolumeMounts too */
+static void
+canon_mounts(struct canon *c, const struct container_spec *cs)
+{
+	const struct volume_mount *m;
+	char name[ID_NAME_MAX];
+	uint32_t i;
+
+	for (i = 0; i < cs->n_mounts; i++) {
+		m = &cs->mounts[i];
+		field_req(c, iname(name, "volumeMounts", i, "name"), m->name);
+		field_req(c, iname(name, "volumeMounts", i, "mountPath"),
+		    m->mount_path);
+		field_bool(c, iname(name, "volumeMounts", i, "readOnly"),
+		    m->read_only);
+		field_opt(c, iname(name, "volumeMounts", i, "subPath"),
+		    m->sub_path);
+	}
+}
+
 static void
 canon_container(struct canon *c, const struct pod *p,
     const struct container_spec *cs)
@@ -439,6 +488,7 @@ canon_container(struct canon *c, const struct pod *p,
 	/* a sidecar; unset (left out) on every other container */
 	if (cs->restart_policy == CTR_RESTART_ALWAYS)
 		field_req(c, "restartPolicy", "Always");
+	canon_mounts(c, cs);
 }
 
 /* ---- digests ---- */

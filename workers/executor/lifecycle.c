@@ -682,6 +682,15 @@ accept_new(struct pod *p, const char *hash, const char *wire)
 	log_info("pod %s/%s (%s) accepted", p->namespace, p->name, p->uid);
 }
 
+/* policy_check's verdict alone; check_policy audits the pod's own */
+static int
+spec_denied(const struct pod *p)
+{
+	struct policy_verdict v;
+
+	return !policy_check(&exec_conf()->policy, p, &v);
+}
+
 static void
 accept_pod(struct pod *p, const char *wire)
 {
@@ -696,6 +705,18 @@ accept_pod(struct pod *p, const char *wire)
 	}
 	id_sandbox_hash(p, hash);
 	if (x == NULL) {
+		accept_new(p, hash, wire);
+		return;
+	}
+	if (spec_denied(p)) {
+		/*
+		 * Every spec the executor applies is admitted, not only a
+		 * pod's first: a denied update (or an adopted pod's spec)
+		 * ends the running pod, and check_policy denies the new one
+		 * with its audit record and event
+		 */
+		start_terminating(x, "its new spec is denied by the node "
+		    "policy");
 		accept_new(p, hash, wire);
 		return;
 	}
@@ -1930,16 +1951,27 @@ slot_step(struct xpod *x, struct xctr *c)
 
 /* ---- the pod ---- */
 
+/*
+ * An older pod of the name, or of the uid, still terminating: the new one
+ * waits for it.  The uid too, whatever the name: both would share
+ * pods/<uid>, and the old one's removal must not run beside the new one's
+ * volume setup there.
+ */
 static int
 older_namesake_running(const struct xpod *x)
 {
+	const struct xpod *o;
 	size_t i;
 
-	for (i = 0; i < nxpods; i++)
-		if (xpods[i] != x && xpods[i]->terminating &&
-		    strcmp(xpods[i]->pod.namespace, x->pod.namespace) == 0 &&
-		    strcmp(xpods[i]->pod.name, x->pod.name) == 0)
+	for (i = 0; i < nxpods; i++) {
+		o = xpods[i];
+		if (o == x || !o->terminating)
+			continue;
+		if (strcmp(o->pod.uid, x->pod.uid) == 0 ||
+		    (strcmp(o->pod.namespace, x->pod.namespace) == 0 &&
+		    strcmp(o->pod.name, x->pod.name) == 0))
 			return 1;
+	}
 	return 0;
 }
 

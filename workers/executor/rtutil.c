@@ -469,12 +469,29 @@ rt_mkdir_p(const char *path, mode_t mode)
 }
 
 /*
+ * The mount a directory entry is on (statx's mount id), 0 when the kernel
+ * does not say (before 5.8): a bind mount of a directory of the same file
+ * system has the same st_dev, and only its mount id tells it apart.
+ */
+static uint64_t
+mount_id_at(int parent, const char *name)
+{
+	struct statx sx;
+
+	if (statx(parent, name, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) == -1 ||
+	    (sx.stx_mask & STATX_MNT_ID) == 0)
+		return 0;
+	return sx.stx_mnt_id;
+}
+
+/*
  * Remove the tree under dirfd/name.  Never follows symlinks and refuses to
- * descend into another file system: a still-mounted overlay must make the
- * removal fail, not empty the image it was made of.
+ * descend into another mount: a still-mounted overlay must make the
+ * removal fail, not empty the image it was made of, and a hostPath bind
+ * still mounted in a pod's directory must not empty the host's directory.
  */
 static int
-rt_rm_at(int parent, const char *name, dev_t dev, int depth)
+rt_rm_at(int parent, const char *name, dev_t dev, uint64_t mnt, int depth)
 {
 	struct stat st;
 	struct dirent *de;
@@ -485,8 +502,12 @@ rt_rm_at(int parent, const char *name, dev_t dev, int depth)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(parent, name, 0) == -1 && errno != ENOENT ? -1 : 0;
-	if (st.st_dev != dev || depth > RT_RMRF_MAX_DEPTH) {
-		errno = st.st_dev != dev ? EXDEV : ELOOP;
+	if (st.st_dev != dev || (mnt != 0 && mount_id_at(parent, name) != mnt)) {
+		errno = EXDEV;
+		return -1;
+	}
+	if (depth > RT_RMRF_MAX_DEPTH) {
+		errno = ELOOP;
 		return -1;
 	}
 	if ((fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -499,7 +520,7 @@ rt_rm_at(int parent, const char *name, dev_t dev, int depth)
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (rt_rm_at(dirfd(d), de->d_name, dev, depth + 1) == -1)
+		if (rt_rm_at(dirfd(d), de->d_name, dev, mnt, depth + 1) == -1)
 			ret = -1;
 	}
 	closedir(d);
@@ -516,7 +537,8 @@ rt_rm_rf(const char *path)
 
 	if (lstat(path, &st) == -1)
 		return errno == ENOENT ? 0 : -1;
-	return rt_rm_at(AT_FDCWD, path, st.st_dev, 0);
+	return rt_rm_at(AT_FDCWD, path, st.st_dev,
+	    mount_id_at(AT_FDCWD, path), 0);
 }
 
 cJSON *

@@ -238,13 +238,13 @@ pod_memory_limit(const struct pod *p)
 	for (i = 0; i < p->n_containers; i++) {
 		if ((l = p->containers[i].res.mem_limit_bytes) <= 0)
 			return -1;
-		sum += l;
+		sum = pod_sat_add(sum, l);
 	}
 	for (i = 0; i < p->n_init_containers; i++) {
 		if ((l = p->init_containers[i].res.mem_limit_bytes) <= 0)
 			return -1;
 		if (pod_is_sidecar(&p->init_containers[i]))
-			sum += l;
+			sum = pod_sat_add(sum, l);
 		else if (l > init_max)
 			init_max = l;
 	}
@@ -443,6 +443,23 @@ host_path_open(const struct volume *v, const struct host_path_rule *r,
 	return 0;
 }
 
+/*
+ * Under a readOnly prefix the bind is read-only with every mount below
+ * it: the runtime's "ro" on its rbind covers the top mount only, and a
+ * mount below the host path would stay writable in the container.
+ * Fails closed where the kernel lacks mount_setattr (before 5.12).
+ */
+static int
+read_only_tree(const char *dir)
+{
+	struct mount_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.attr_set = MOUNT_ATTR_RDONLY;
+	return mount_setattr(AT_FDCWD, dir, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW,
+	    &a, sizeof(a));
+}
+
 static int
 host_path_setup(const struct pod *p, const struct volume *v,
     struct rt_err *err)
@@ -468,6 +485,10 @@ host_path_setup(const struct pod *p, const struct volume *v,
 		ret = rt_seterrno(err, "mount point %s", dir);
 	else if (bind_fd(fd, dir, 1) == -1)
 		ret = rt_seterrno(err, "bind hostPath %s", v->host_path);
+	else if (r->read_only && read_only_tree(dir) == -1) {
+		ret = rt_seterrno(err, "read-only hostPath %s", v->host_path);
+		umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW);
+	}
 	close(fd);
 	return ret;
 }
